@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""One-file set-up for simlib: `python3 dev.py reports` or `python3 dev.py test`.
+
+Creates (or refreshes, when pyproject.toml changed) a local virtual environment in `.venv`,
+installs simlib with its test extras into it, then runs the requested task inside it.
+Needs only Python 3.11+ with pip and venv; standard library only.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".simlib-installed"
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_env() -> None:
+    if not PY.exists():
+        print("dev.py: creating .venv", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    if not STAMP.exists() or STAMP.read_text() != _fingerprint():
+        print("dev.py: installing simlib and its dependencies into .venv", flush=True)
+        subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"])
+        subprocess.check_call([str(PY), "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"])
+        STAMP.write_text(_fingerprint())
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"reports", "test", "setup"}:
+        print(__doc__)
+        return 2
+    ensure_env()
+    task, rest = argv[0], argv[1:]
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
+    if task == "setup":
+        return 0
+    if task == "test":
+        return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    files = rest or sorted(str(p) for p in (ROOT / "parameters").glob("*.yaml"))
+    return subprocess.call([str(PY), "-m", "simlib", "report", *files, "--out", str(ROOT / "reports")],
+                           cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

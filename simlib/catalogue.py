@@ -1,0 +1,88 @@
+"""The metric catalogue: one entry per metric the engine reports, with its unit and direction.
+
+Reports and summaries look metrics up here for labels and formatting, so a new metric needs one
+line here and one computation in :mod:`simlib.metrics`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["usd", "days", "share", "count", "hours"]
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    label: str
+    unit: Unit
+    higher_is_better: bool | None
+    description: str
+    group: Literal["finance", "patients", "operations", "factoring"] = "finance"
+
+
+METRICS: dict[str, MetricInfo] = {
+    "npv_net_cash_usd": MetricInfo(
+        "NPV of net collections", "usd", True,
+        "Present value, at the cost of capital, of collections minus collection costs and fees."),
+    "net_collection_rate": MetricInfo(
+        "Net collection rate", "share", True,
+        "Collected ÷ (billed − allowances − corrections), all receivables, at the horizon."),
+    "patient_collection_rate": MetricInfo(
+        "Patient collection rate", "share", True,
+        "Patient-responsibility dollars collected ÷ patient dollars billed net of corrections."),
+    "days_in_ar": MetricInfo(
+        "Days in A/R", "days", False,
+        "Open A/R at the measurement day ÷ average daily billed over the A/R window."),
+    "ar_over_90_share": MetricInfo(
+        "A/R over 90 days", "share", False,
+        "Share of open A/R (by dollars) older than 90 days from service, at the measurement day."),
+    "cash_collected_usd": MetricInfo(
+        "Cash collected", "usd", True, "All collections to the horizon (patients, insurers, agency, lender)."),
+    "collection_cost_usd": MetricInfo(
+        "Collection cost", "usd", False,
+        "Statements, contacts, agent hours, rework, dispute handling, agency and financing fees."),
+    "cost_to_collect": MetricInfo(
+        "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
+    "bad_debt_rate": MetricInfo(
+        "Bad debt", "share", False, "Bad-debt write-offs ÷ billed."),
+    "denial_write_off_rate": MetricInfo(
+        "Final denials written off", "share", False, "Final-denial write-offs ÷ insurer dollars billed."),
+    "initial_denial_rate": MetricInfo(
+        "Initial claim denials", "share", False, "Claims denied on first adjudication ÷ claims adjudicated.",
+        "operations"),
+    "cash_trough_usd": MetricInfo(
+        "Lowest cash position", "usd", True,
+        "Minimum of starting cash − cost of care + net collections over the horizon."),
+    "mean_days_to_cash": MetricInfo(
+        "Mean days to cash", "days", False,
+        "Dollar-weighted mean days from service to each collection or write-off."),
+    "contacts_per_account": MetricInfo(
+        "Contacts per patient account", "count", None,
+        "Reminders sent (all channels, calls placed included) ÷ patient balances billed.", "patients"),
+    "calls_per_account": MetricInfo(
+        "Calls per patient account", "count", None, "Calls placed ÷ patient balances billed.", "patients"),
+    "disputes_per_account": MetricInfo(
+        "Disputes per patient account", "count", False, "Disputes raised ÷ patient balances billed.",
+        "patients"),
+    "agency_share": MetricInfo(
+        "Accounts sent to an agency", "share", False, "Patient balances placed with an agency ÷ billed.",
+        "patients"),
+    "plan_share": MetricInfo(
+        "Accounts on a payment plan", "share", None, "Patient balances that took a payment plan ÷ billed.",
+        "patients"),
+    "suppressed_contacts": MetricInfo(
+        "Contacts suppressed by limits", "count", None,
+        "Planned contacts not made because of frequency limits or quiet hours.", "operations"),
+    "agent_utilisation": MetricInfo(
+        "Agent utilisation", "share", None, "Agent busy time ÷ agent open time.", "operations"),
+    "call_wait_mean_hours": MetricInfo(
+        "Mean call queue wait", "hours", False,
+        "Mean time a call waited for an agent (open and closed hours), calls placed.", "operations"),
+    "calls_abandoned": MetricInfo(
+        "Calls dropped from the queue", "count", False,
+        "Call attempts that waited longer than the team's max wait and were dropped.", "operations"),
+}
+
+KEY_METRIC = "npv_net_cash_usd"
+
+AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", ">120")

@@ -1,0 +1,411 @@
+"""Scenario parameters: pydantic models that refuse unknown keys and out-of-range values.
+
+A scenario file (YAML) describes one hospital (payers, patients, behaviour, operations) and the
+strategies to compare. Units are in the field names (``_days``, ``_per_day``, ``_rate``, ``_usd``).
+Rates of the payment intensity are per day; the literature's per-year figures divide by 365.
+
+Errors name the file, the field path, what was expected and what was found
+(:func:`load_scenario` raises :class:`ScenarioError`, which the CLI prints without a traceback).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+CHANNELS_BUILTIN = ("email", "sms", "whatsapp", "letter", "formal_demand", "call")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- world
+class Simulation(Strict):
+    """Time frame and sample size of a run."""
+
+    horizon_days: Positive = 540.0
+    billing_window_days: Positive = 365.0
+    encounters_per_day: NonNeg = 40.0
+    open_book_accounts: Annotated[int, Field(ge=0)] = 0
+    open_book_age_days_max: NonNeg = 120.0
+    measurement_day: Positive = 365.0
+    ar_window_days: Positive = 90.0
+    replications: Annotated[int, Field(ge=2)] = 20
+    seed: Annotated[int, Field(ge=0)] = 20261123
+    workers: Annotated[int, Field(ge=1)] = 1
+    scheduler: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Simulation":
+        if self.measurement_day > self.horizon_days:
+            raise ValueError("measurement_day must be <= horizon_days")
+        if self.ar_window_days > self.measurement_day:
+            raise ValueError("ar_window_days must be <= measurement_day")
+        if self.encounters_per_day == 0 and self.open_book_accounts == 0:
+            raise ValueError("no accounts: set encounters_per_day > 0 or open_book_accounts > 0")
+        return self
+
+
+class Finance(Strict):
+    """The hospital's money context."""
+
+    cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
+    starting_cash_usd: float = 0.0
+    cost_of_care_ratio: Fraction = 0.0
+    us_nonprofit: bool = True
+
+
+class Payer(Strict):
+    """A payer class: the claim it pays and the patient share it leaves."""
+
+    share: Fraction
+    allowed_median_usd: Positive
+    allowed_sigma: NonNeg = 1.0
+    patient_share: Fraction = 0.15
+    submission_lag_days: NonNeg = 3.0
+    adjudication_days_min: NonNeg = 14.0
+    adjudication_days_mean: NonNeg = 30.0
+    initial_denial_rate: Fraction = 0.12
+    overturn_rate: Fraction = 0.6
+    anti_assignment: bool = False
+    emergency_share: Fraction = 0.25
+
+    @model_validator(mode="after")
+    def _check(self) -> "Payer":
+        if self.adjudication_days_mean < self.adjudication_days_min:
+            raise ValueError("adjudication_days_mean must be >= adjudication_days_min")
+        return self
+
+
+class Patients(Strict):
+    """Latent patient traits, drawn once per account."""
+
+    ability_monthly_median_usd: Positive = 97.0
+    ability_sigma: NonNeg = 0.8
+    propensity_sigma: NonNeg = 0.8
+    price_sensitivity_mean: NonNeg = 1.0
+    score_noise_sd: NonNeg = 0.7
+
+
+class Behaviour(Strict):
+    """Controlled self-exciting payment intensity (Chehrazi & Weber 2015), per day.
+
+    lambda(t) decays toward ``floor_per_day`` at rate ``decay_per_day``; the statement sets it to
+    ``initial_per_day`` scaled by (balance / balance_ref_usd) ** -balance_elasticity and the
+    patient's latent propensity; payments add ``payment_jump_base_per_day`` +
+    ``payment_jump_fraction_per_day`` * R.
+    """
+
+    initial_per_day: NonNeg = 0.03
+    floor_per_day: NonNeg = 0.0
+    decay_per_day: Positive = 0.03
+    balance_ref_usd: Positive = 500.0
+    balance_elasticity: NonNeg = 0.6
+    payment_jump_base_per_day: NonNeg = 0.001
+    payment_jump_fraction_per_day: NonNeg = 0.01
+    partial_fraction_min: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1
+    partial_fraction_max: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    full_payment: Literal["ability", "never", "always"] = "ability"
+    full_payment_months: Positive = 3.0
+    due_date_jump_per_day: NonNeg = 0.005
+    max_payments: Annotated[int, Field(ge=1, le=64)] = 12
+
+    @model_validator(mode="after")
+    def _check(self) -> "Behaviour":
+        if self.partial_fraction_min > self.partial_fraction_max:
+            raise ValueError("partial_fraction_min must be <= partial_fraction_max")
+        return self
+
+
+class Channel(Strict):
+    """A contact channel: what a contact costs, who it reaches and how much it moves intensity."""
+
+    cost_usd: NonNeg = 0.0
+    reach: Fraction = 1.0
+    jump_per_day: NonNeg = 0.0
+    kind: Literal["message", "call"] = "message"
+
+
+def default_channels() -> dict[str, Channel]:
+    return {
+        "email": Channel(cost_usd=0.05, reach=0.6, jump_per_day=0.004),
+        "sms": Channel(cost_usd=0.03, reach=0.75, jump_per_day=0.008),
+        "whatsapp": Channel(cost_usd=0.04, reach=0.45, jump_per_day=0.008),
+        "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004),
+        "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010),
+        "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call"),
+    }
+
+
+class DenialsTeam(Strict):
+    """Staff who rework denied claims (a SimPy Resource)."""
+
+    staff: Annotated[int, Field(ge=0)] = 2
+    hours_per_rework: Positive = 1.5
+    hours_per_day: Annotated[float, Field(gt=0.0, le=24.0)] = 7.0
+    payer_review_days_min: NonNeg = 45.0
+    payer_review_days_max: NonNeg = 60.0
+    max_rounds: Annotated[int, Field(ge=0, le=10)] = 3
+    cost_per_rework_usd: NonNeg = 57.23
+    filing_limit_days: Positive = 180.0
+    final_denial_to_patient_share: Fraction = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "DenialsTeam":
+        if self.payer_review_days_max < self.payer_review_days_min:
+            raise ValueError("payer_review_days_max must be >= payer_review_days_min")
+        return self
+
+
+class BillingTeam(Strict):
+    """Staff who resolve patient disputes caused by billing errors (a SimPy Resource)."""
+
+    staff: Annotated[int, Field(ge=1)] = 1
+    hours_per_dispute: Positive = 2.0
+    hours_per_day: Annotated[float, Field(gt=0.0, le=24.0)] = 7.0
+    billing_error_rate: Fraction = 0.05
+    dispute_delay_days_mean: NonNeg = 14.0
+    patient_favour_rate: Fraction = 0.7
+    correction_fraction_mean: Fraction = 0.3
+    cost_per_dispute_usd: NonNeg = 25.0
+
+
+class Operations(Strict):
+    statement_cost_usd: NonNeg = 1.10
+    statement_lag_days: NonNeg = 5.0
+    denials_team: DenialsTeam = DenialsTeam()
+    billing_team: BillingTeam = BillingTeam()
+
+
+# --------------------------------------------------------------------------- strategy
+class Targeting(Strict):
+    """Who a reminder step is for. Score bands are percentiles of the observed score (0–1)."""
+
+    score_min: Fraction = 0.0
+    score_max: Fraction = 1.0
+    balance_min_usd: NonNeg = 0.0
+    balance_max_usd: float | None = None
+    payers: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Targeting":
+        if self.score_min > self.score_max:
+            raise ValueError("score_min must be <= score_max")
+        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
+            raise ValueError("balance_max_usd must be >= balance_min_usd")
+        return self
+
+
+class Step(Strict):
+    """One rung of a reminder ladder: on ``day`` after the statement (or due date), use ``channel``."""
+
+    day: NonNeg
+    channel: str
+    hour: Annotated[float, Field(ge=0.0, lt=24.0)] = 10.0
+    relative_to: Literal["statement", "due_date"] = "statement"
+    target: Targeting = Targeting()
+
+
+class PhoneTeam(Strict):
+    """Agents who place calls: a SimPy Resource open during working hours."""
+
+    agents: Annotated[int, Field(ge=1)] = 2
+    hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (9.0, 17.0)
+    working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    call_minutes_mean: Positive = 8.0
+    right_party_contact_rate: Fraction = 0.35
+    cost_per_agent_hour_usd: NonNeg = 28.0
+    max_wait_days: Positive = 5.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "PhoneTeam":
+        if self.hours[0] >= self.hours[1]:
+            raise ValueError("hours must be [start, end] with start < end")
+        if not self.working_days:
+            raise ValueError("working_days must list at least one day (0=Monday … 6=Sunday)")
+        return self
+
+
+class ContactLimits(Strict):
+    """Contact-frequency limits (Reg F 7-in-7; Chile 1 call + 2 messages a week) and quiet hours."""
+
+    calls_per_7_days_max: Annotated[int, Field(ge=0)] | None = None
+    messages_per_7_days_max: Annotated[int, Field(ge=0)] | None = None
+    quiet_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] | None = None
+
+
+class PromptPayDiscount(Strict):
+    rate: Annotated[float, Field(gt=0.0, lt=1.0)]
+    window_days: Positive
+    eligible_payers: list[str] | None = None
+    intensity_multiplier: Annotated[float, Field(ge=1.0)] = 1.5
+
+
+class Deposit(Strict):
+    share: Fraction
+    compliance_rate: Fraction
+
+
+class PriceEstimate(Strict):
+    dispute_rate_multiplier: Fraction = 0.5
+    resolution_hours_multiplier: Fraction = 0.7
+
+
+class WriteOff(Strict):
+    after_days: Positive = 180.0
+    below_balance_usd: NonNeg = 0.0
+
+
+class Strategy(Strict):
+    """A named, declarative set of collection actions; everything optional."""
+
+    description: str = ""
+    baseline: bool = False
+    credit_terms_days: NonNeg = 30.0
+    statement_channel: str = "letter"
+    ladder: list[Step] = []
+    phone_team: PhoneTeam | None = None
+    contact_limits: ContactLimits = ContactLimits()
+    prompt_pay_discount: PromptPayDiscount | None = None
+    deposit: Deposit | None = None
+    price_estimate: PriceEstimate | None = None
+    write_off: WriteOff = WriteOff()
+
+
+class Scenario(Strict):
+    """One hospital and the strategies to compare on it."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    description: str = ""
+    simulation: Simulation = Simulation()
+    finance: Finance = Finance()
+    payers: dict[str, Payer]
+    patients: Patients = Patients()
+    behaviour: Behaviour = Behaviour()
+    channels: dict[str, Channel] = Field(default_factory=default_channels)
+    operations: Operations = Operations()
+    strategies: dict[str, Strategy]
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        total = sum(p.share for p in self.payers.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"payers: shares must sum to 1, found {total:.4f}")
+        if not self.strategies:
+            raise ValueError("strategies: at least one strategy is required")
+        baselines = [n for n, s in self.strategies.items() if s.baseline]
+        if len(baselines) > 1:
+            raise ValueError(f"strategies: only one may have baseline: true, found {baselines}")
+        from simlib.channels import registered_channels
+
+        known = set(self.channels) & set(registered_channels()) | set(self.channels)
+        for sname, strat in self.strategies.items():
+            if strat.statement_channel not in known:
+                raise ValueError(
+                    f"strategies.{sname}.statement_channel: unknown channel "
+                    f"{strat.statement_channel!r}; expected one of {sorted(known)}")
+            for i, step in enumerate(strat.ladder):
+                if step.channel not in known:
+                    raise ValueError(f"strategies.{sname}.ladder.{i}.channel: unknown channel "
+                                     f"{step.channel!r}; expected one of {sorted(known)}")
+                if self.channels[step.channel].kind == "call" and strat.phone_team is None:
+                    raise ValueError(f"strategies.{sname}.ladder.{i}: a call step needs a phone_team")
+                if step.target.payers:
+                    bad = [p for p in step.target.payers if p not in self.payers]
+                    if bad:
+                        raise ValueError(f"strategies.{sname}.ladder.{i}.target.payers: unknown "
+                                         f"payer(s) {bad}; expected some of {sorted(self.payers)}")
+            if strat.prompt_pay_discount and strat.prompt_pay_discount.eligible_payers:
+                bad = [p for p in strat.prompt_pay_discount.eligible_payers if p not in self.payers]
+                if bad:
+                    raise ValueError(f"strategies.{sname}.prompt_pay_discount.eligible_payers: "
+                                     f"unknown payer(s) {bad}; expected some of {sorted(self.payers)}")
+            lim = strat.contact_limits
+            if strat.phone_team and lim.quiet_hours:
+                q0, q1 = lim.quiet_hours
+                h0, h1 = strat.phone_team.hours
+                if _overlaps_quiet(h0, h1, q0, q1):
+                    raise ValueError(f"strategies.{sname}.phone_team.hours {list(strat.phone_team.hours)} "
+                                     f"overlap the quiet hours {list(lim.quiet_hours)}")
+        return self
+
+    @property
+    def baseline_strategy(self) -> str:
+        for name, s in self.strategies.items():
+            if s.baseline:
+                return name
+        return next(iter(self.strategies))
+
+    def parameter_hash(self) -> str:
+        """A stable hash of the resolved parameters (provenance)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _overlaps_quiet(h0: float, h1: float, q0: float, q1: float) -> bool:
+    """Quiet hours [q0, q1) may wrap midnight (e.g. 21 → 8)."""
+    hours = [h0 + (h1 - h0) * k / 96 for k in range(97)][:-1]
+    if q0 > q1:
+        return any(h >= q0 or h < q1 for h in hours)
+    return any(q0 <= h < q1 for h in hours)
+
+
+# --------------------------------------------------------------------------- loading
+class ScenarioError(Exception):
+    """Invalid scenario input; ``str(err)`` lists every problem found, each on its own line."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    typ = err["type"]
+    found = err.get("input")
+    found_s = repr(found) if not isinstance(found, (dict, list)) else type(found).__name__
+    if len(found_s) > 60:
+        found_s = found_s[:57] + "..."
+    if typ == "extra_forbidden":
+        return f"{loc}: unknown field (typo?); found {found_s}"
+    if typ == "missing":
+        return f"{loc}: required field is missing"
+    msg = err["msg"]
+    if typ == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        return f"{loc}: {msg}" if loc != "(top level)" else msg
+    return f"{loc}: expected {msg[0].lower() + msg[1:]}; found {found_s}"
+
+
+def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [f"expected a mapping of fields at the top level; found {type(data).__name__}"])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, [_describe(e) for e in exc.errors()]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a YAML scenario file; raise ScenarioError naming file and fields."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(str(path), ["file not found"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(str(path), [f"not valid YAML{where}: {problem}"]) from None
+    return scenario_from_dict(data, str(path))
