@@ -132,7 +132,7 @@ class Channel(Strict):
     cost_usd: NonNeg = 0.0
     reach: Fraction = 1.0
     jump_per_day: NonNeg = 0.0
-    kind: Literal["message", "call"] = "message"
+    kind: str = "message"
 
 
 def default_channels() -> dict[str, Channel]:
@@ -180,7 +180,6 @@ class BillingTeam(Strict):
 
 
 class Operations(Strict):
-    statement_cost_usd: NonNeg = 1.10
     statement_lag_days: NonNeg = 5.0
     denials_team: DenialsTeam = DenialsTeam()
     billing_team: BillingTeam = BillingTeam()
@@ -307,7 +306,12 @@ class Scenario(Strict):
             raise ValueError(f"strategies: only one may have baseline: true, found {baselines}")
         from simlib.channels import registered_channels
 
-        known = set(self.channels) & set(registered_channels()) | set(self.channels)
+        kinds = registered_channels()
+        for cname, ch in self.channels.items():
+            if ch.kind not in kinds:
+                raise ValueError(f"channels.{cname}.kind: unknown kind {ch.kind!r}; "
+                                 f"expected one of {sorted(kinds)}")
+        known = set(self.channels)
         for sname, strat in self.strategies.items():
             if strat.statement_channel not in known:
                 raise ValueError(

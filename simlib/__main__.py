@@ -1,0 +1,3 @@
+from simlib.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,454 @@
+"""The SimPy world: one simulated hospital running one strategy over one replication.
+
+Design for speed without losing SimPy as the scheduler and extension point:
+- every random value is pre-drawn in :mod:`simlib.population`; the engine only reads arrays;
+- a patient account is one process that waits in a single timeout for whichever comes first,
+  its next payment (computed exactly from the intensity, no polling) or its next scheduled
+  action; races (``AnyOf``) are used only where a capacity makes the wait unknown (a call
+  waiting for an agent, a denied claim waiting for the denials team);
+- money goes to a :class:`~simlib.ledger.LedgerWriter` as integer cents.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from simlib.behaviour import INF, integrated, intensity_after, time_to_reach
+from simlib.channels import ContactKind, registered_channels
+from simlib.ledger import Kind, Ledger, LedgerWriter, check_conservation
+from simlib.params import PhoneTeam as PhoneTeamParams
+from simlib.params import Scenario, Step
+from simlib.population import CALL_ATTEMPTS, Population
+
+
+def cents(usd: float) -> int:
+    return int(round(usd * 100.0))
+
+
+@dataclass
+class WorldResult:
+    """Everything a replication of one strategy produced, before metrics."""
+
+    strategy: str
+    ledger: Ledger
+    open_cents: np.ndarray
+    counters: Counter
+    call_waits_days: np.ndarray
+    agent_busy_days: float
+    agent_open_days: float
+    events: list = field(default_factory=list)  # (receivable, day, what) when tracing is on
+
+
+class ContactLimits:
+    """Frequency limits per account over a rolling 7 days, and quiet hours."""
+
+    def __init__(self, params):
+        self.calls_max = params.calls_per_7_days_max
+        self.messages_max = params.messages_per_7_days_max
+        self.quiet = params.quiet_hours
+
+    def _quiet(self, hour: float) -> bool:
+        if self.quiet is None:
+            return False
+        q0, q1 = self.quiet
+        return (hour >= q0 or hour < q1) if q0 > q1 else (q0 <= hour < q1)
+
+    @staticmethod
+    def _recent(times: list, now: float) -> int:
+        return sum(1 for t in times if now - t < 7.0)
+
+    def message_allowed(self, acct, now: float, hour: float) -> bool:
+        if self._quiet(hour):
+            return False
+        return self.messages_max is None or self._recent(acct.message_times, now) < self.messages_max
+
+    def call_allowed(self, acct, now: float) -> bool:
+        if self._quiet((now % 1.0) * 24.0):
+            return False
+        return self.calls_max is None or self._recent(acct.call_times, now) < self.calls_max
+
+
+class PhoneTeam:
+    """Agents as a SimPy ``PriorityResource``; outside working hours a shift process holds them."""
+
+    def __init__(self, world: "World", cfg: PhoneTeamParams):
+        self.world, self.cfg = world, cfg
+        env = world.env
+        self.res = simpy.PriorityResource(env, capacity=cfg.agents)
+        self.busy_days = 0.0
+        self.waits: list[float] = []
+        h0, h1 = cfg.hours
+        self.always_open = h0 <= 0.0 and h1 >= 24.0 and len(set(cfg.working_days)) == 7
+        horizon = world.horizon
+        self.open_intervals = [(d + h0 / 24.0, min(d + h1 / 24.0, horizon))
+                               for d in range(int(math.ceil(horizon)))
+                               if d % 7 in cfg.working_days and d + h0 / 24.0 < horizon]
+        self.open_days = cfg.agents * sum(b - a for a, b in self.open_intervals)
+        day_cost = cfg.agents * (h1 - h0) * cfg.cost_per_agent_hour_usd
+        for a, b in self.open_intervals:
+            world.ledger.post(-1, b, Kind.COST_AGENTS, cents(day_cost * (b - a) * 24.0 / (h1 - h0)))
+        if not self.always_open:
+            env.process(self._shifts())
+
+    def _shifts(self):
+        env, c = self.world.env, self.cfg.agents
+        for start, end in self.open_intervals:
+            held = [self.res.request(priority=0) for _ in range(c)]
+            yield simpy.AllOf(env, held)
+            if start > env.now:
+                yield env.timeout(start - env.now)
+            for req in held:
+                self.res.release(req)
+            if end > env.now:
+                yield env.timeout(end - env.now)
+        held = [self.res.request(priority=0) for _ in range(c)]  # closed after the last shift
+
+    def call(self, acct: "PatientAccount", channel: ContactKind):
+        world, env, cfg = self.world, self.world.env, self.cfg
+        pop, i = world.pop, acct.i
+        attempt = acct.calls_attempted % CALL_ATTEMPTS
+        acct.calls_attempted += 1
+        t_req = env.now
+        give_up = t_req + cfg.max_wait_days
+        deadline = min(acct.payment_time(), give_up)
+        req = self.res.request(priority=1)
+        if not req.triggered and deadline > t_req:
+            yield req | env.timeout(deadline - t_req)
+        if not req.triggered:
+            req.cancel()
+            if deadline >= give_up:
+                world.count("calls_abandoned")
+            return
+        now = env.now
+        if not world.limits.call_allowed(acct, now):
+            self.res.release(req)
+            world.count("suppressed_contacts")
+            return
+        self.waits.append(now - t_req)
+        duration = cfg.call_minutes_mean / 1440.0 * pop.call_minutes_exp[i, attempt]
+        self.busy_days += max(0.0, min(duration, world.horizon - now))
+        env.timeout(duration).callbacks.append(lambda _ev, r=req: self.res.release(r))
+        acct.call_times.append(now)
+        world.count("contacts")
+        world.count("calls")
+        world.ledger.post(acct.r, now, Kind.COST_CONTACT, cents(channel.cfg.cost_usd))
+        if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
+            world.count("calls_right_party")
+            acct.jump(channel.cfg.jump_per_day * acct.responsiveness)
+        world.trace(acct.r, "call")
+
+
+class World:
+    """One hospital, one strategy, one replication."""
+
+    def __init__(self, sc: Scenario, strategy: str, pop: Population, trace: bool = False):
+        self.sc, self.strategy_name, self.st, self.pop = sc, strategy, sc.strategies[strategy], pop
+        self.env = simpy.Environment()
+        self.horizon = sc.simulation.horizon_days
+        self.ledger = LedgerWriter()
+        self.counters: Counter = Counter()
+        self.open_cents = np.zeros(2 * pop.n, dtype=np.int64)
+        self.events: list | None = [] if trace else None
+        kinds = registered_channels()
+        self.channels = {name: kinds[cfg.kind](name, cfg, k)
+                         for k, (name, cfg) in enumerate(sc.channels.items())}
+        self.limits = ContactLimits(self.st.contact_limits)
+        self.phone = PhoneTeam(self, self.st.phone_team) if self.st.phone_team else None
+        ops = sc.operations
+        self.denials = simpy.Resource(self.env, ops.denials_team.staff) if ops.denials_team.staff else None
+        self.billing = simpy.Resource(self.env, ops.billing_team.staff)
+        disc = self.st.prompt_pay_discount
+        self.discount_payers = None if disc is None else set(
+            pop.payer_names.index(p) for p in (disc.eligible_payers or pop.payer_names))
+
+    cents = staticmethod(cents)
+
+    def count(self, key: str, k: int = 1) -> None:
+        self.counters[key] += k
+
+    def trace(self, receivable: int, what: str) -> None:
+        if self.events is not None:
+            self.events.append((receivable, round(self.env.now, 6), what))
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> WorldResult:
+        self.env.process(self._arrivals())
+        self.env.run(until=self.horizon)
+        ledger = self.ledger.freeze()
+        check_conservation(ledger, self.open_cents, f"strategy {self.strategy_name!r}")
+        phone = self.phone
+        return WorldResult(
+            strategy=self.strategy_name, ledger=ledger, open_cents=self.open_cents,
+            counters=self.counters,
+            call_waits_days=np.asarray(phone.waits if phone else [], dtype=float),
+            agent_busy_days=phone.busy_days if phone else 0.0,
+            agent_open_days=phone.open_days if phone else 0.0,
+            events=self.events or [],
+        )
+
+    def _arrivals(self):
+        env, pop = self.env, self.pop
+        for i in range(pop.n):
+            t = pop.service_day[i]
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self._start_encounter(i)
+
+    def _start_encounter(self, i: int) -> None:
+        pop, env, st = self.pop, self.env, self.st
+        day = pop.service_day[i]
+        claim, bal = int(pop.claim_cents[i]), int(pop.patient_cents[i])
+        if claim:
+            self.ledger.post(2 * i, day, Kind.BILLED, claim)
+            self.open_cents[2 * i] = claim
+            env.process(self._claim(i))
+        if bal:
+            r = 2 * i + 1
+            self.ledger.post(r, day, Kind.BILLED, bal)
+            dep = st.deposit
+            if dep and not pop.emergency[i] and not pop.open_book[i] and pop.deposit_u[i] < dep.compliance_rate:
+                paid = min(bal, cents(dep.share * bal / 100.0))
+                self.ledger.post(r, env.now, Kind.PAYMENT_PATIENT, paid)
+                self.count("deposits")
+                self.trace(r, "deposit")
+                bal -= paid
+            self.open_cents[r] = bal
+            if bal:
+                env.process(PatientAccount(self, i, bal).run())
+
+    # ------------------------------------------------------------------ insurer claims
+    def _claim(self, i: int):
+        env, pop, ops = self.env, self.pop, self.sc.operations
+        r, amount = 2 * i, int(pop.claim_cents[i])
+        payer = self.sc.payers[pop.payer_names[pop.payer[i]]]
+        t = pop.service_day[i] + pop.submit_lag[i] + pop.adjudication_lag[i]
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        self.count("claims_adjudicated")
+        if pop.denial_u[i] >= payer.initial_denial_rate:
+            yield from self._insurer_pays(r, amount)
+            return
+        self.count("claims_denied")
+        self.trace(r, "denied")
+        team, dt = self.denials, ops.denials_team
+        limit = env.now + dt.filing_limit_days
+        for k in range(dt.max_rounds if team is not None else 0):
+            req = team.request()
+            if not req.triggered:
+                yield req | env.timeout(max(0.0, limit - env.now))
+            if not req.triggered:
+                req.cancel()
+                self.count("reworks_expired")
+                break
+            yield env.timeout(dt.hours_per_rework / dt.hours_per_day)
+            team.release(req)
+            self.count("reworks")
+            self.ledger.post(r, env.now, Kind.COST_REWORK, cents(dt.cost_per_rework_usd))
+            review = dt.payer_review_days_min + (dt.payer_review_days_max - dt.payer_review_days_min) \
+                * pop.review_u[i, k]
+            yield env.timeout(review)
+            if pop.overturn_u[i, k] < payer.overturn_rate:
+                self.count("denials_overturned")
+                yield from self._insurer_pays(r, amount)
+                return
+        self.count("claims_final_denial")
+        self.ledger.post(r, env.now, Kind.WRITE_OFF_DENIAL, amount)
+        self.open_cents[r] = 0
+        self.trace(r, "final denial")
+
+    def _insurer_pays(self, r: int, amount: int):
+        """Hook for levers that change how insurer money arrives (e.g. a factoring sweep)."""
+        self.ledger.post(r, self.env.now, Kind.PAYMENT_INSURER, amount)
+        self.open_cents[r] = 0
+        self.trace(r, "insurer paid")
+        return
+        yield  # pragma: no cover - makes this a generator
+
+
+class PatientAccount:
+    """A patient balance under collection: intensity state, schedule of actions, contacts."""
+
+    __slots__ = ("world", "i", "r", "bal", "lam", "t0", "cum", "k", "mult", "shift",
+                 "responsiveness", "initial_lam", "discount_open", "message_times",
+                 "call_times", "calls_attempted", "schedule")
+
+    def __init__(self, world: World, i: int, bal: int):
+        self.world, self.i, self.r, self.bal = world, i, 2 * i + 1, bal
+        beh, pop = world.sc.behaviour, world.pop
+        self.responsiveness = pop.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        self.initial_lam = beh.initial_per_day * self.responsiveness
+        self.lam, self.t0, self.cum, self.k, self.mult, self.shift = 0.0, 0.0, 0.0, 0, 1.0, 0.0
+        self.discount_open = False
+        self.message_times: list[float] = []
+        self.call_times: list[float] = []
+        self.calls_attempted = 0
+        self.schedule: list = []
+
+    # -------------------------------------------------------------- intensity state
+    def advance(self, now: float) -> None:
+        dt = now - self.t0
+        if dt > 0.0:
+            beh = self.world.sc.behaviour
+            self.cum += self.mult * integrated(self.lam, beh.floor_per_day, beh.decay_per_day, dt)
+            self.lam = intensity_after(self.lam, beh.floor_per_day, beh.decay_per_day, dt)
+            self.t0 = now
+
+    def jump(self, delta: float) -> None:
+        self.advance(self.world.env.now)
+        self.lam += delta
+
+    def payment_time(self) -> float:
+        """Absolute day of the next payment if nothing else happens (``inf`` if never)."""
+        beh = self.world.sc.behaviour
+        need = (self.world.pop.threshold[self.i, self.k] - self.cum) / self.mult
+        return self.t0 + time_to_reach(self.lam, beh.floor_per_day, beh.decay_per_day, need)
+
+    # -------------------------------------------------------------- process
+    def run(self):
+        world, env, pop, st = self.world, self.world.env, self.world.pop, self.world.st
+        bill = pop.bill_day[self.i] + world.sc.operations.statement_lag_days
+        if bill > env.now:
+            yield env.timeout(bill - env.now)
+        self._statement()
+        self.schedule = sched = self._build_schedule(env.now)
+        idx, horizon = 0, world.horizon
+        while self.bal > 0:
+            t_pay = self.payment_time()
+            t_next = sched[idx][0] + self.shift if idx < len(sched) else INF
+            if t_pay <= t_next:
+                if t_pay > horizon:
+                    return
+                if t_pay > env.now:
+                    yield env.timeout(t_pay - env.now)
+                self._pay()
+            else:
+                if t_next > horizon:
+                    return
+                if t_next > env.now:
+                    yield env.timeout(t_next - env.now)
+                self.advance(env.now)
+                action, arg = sched[idx][2], sched[idx][3]
+                idx += 1
+                gen = action(arg)
+                if gen is not None:
+                    yield from gen
+
+    def _statement(self) -> None:
+        world, now = self.world, self.world.env.now
+        ch = world.sc.channels[world.st.statement_channel]
+        world.ledger.post(self.r, now, Kind.COST_STATEMENT, cents(ch.cost_usd))
+        self.t0, self.lam = now, self.initial_lam
+        disc = world.st.prompt_pay_discount
+        if disc is not None and world.pop.payer[self.i] in world.discount_payers:
+            self.discount_open = True
+            self.mult = 1.0 + (disc.intensity_multiplier - 1.0) * world.pop.price_sensitivity[self.i]
+        world.trace(self.r, "statement")
+
+    def _build_schedule(self, bill: float) -> list:
+        """Sorted (day, order, action, argument) of everything the strategy plans for this account."""
+        world, st, pop, i = self.world, self.world.st, self.world.pop, self.i
+        due = bill + st.credit_terms_days
+        items = [(due, 0, self._due, None)]
+        if self.discount_open:
+            items.append((bill + st.prompt_pay_discount.window_days, 1, self._discount_ends, None))
+        for n, step in enumerate(st.ladder):
+            base = bill if step.relative_to == "statement" else due
+            items.append((math.floor(base + step.day) + step.hour / 24.0, 10 + n, self._step, step))
+        bt = world.sc.operations.billing_team
+        rate = bt.billing_error_rate * (st.price_estimate.dispute_rate_multiplier if st.price_estimate else 1.0)
+        if pop.error_u[i] < rate:
+            items.append((bill + pop.dispute_delay[i], 2, self._dispute, None))
+        items.append((bill + st.write_off.after_days, 1000, self._write_off, None))
+        items.sort(key=lambda it: (it[0], it[1]))
+        return items
+
+    # -------------------------------------------------------------- actions
+    def _due(self, _):
+        self.jump(self.world.sc.behaviour.due_date_jump_per_day * self.responsiveness)
+
+    def _discount_ends(self, _):
+        self.discount_open, self.mult = False, 1.0
+
+    def _step(self, step: Step):
+        world, pop, i = self.world, self.world.pop, self.i
+        t = step.target
+        if not (t.score_min <= pop.score_pct[i] <= t.score_max):
+            return None
+        usd = self.bal / 100.0
+        if usd < t.balance_min_usd or (t.balance_max_usd is not None and usd > t.balance_max_usd):
+            return None
+        if t.payers is not None and pop.payer_names[pop.payer[i]] not in t.payers:
+            return None
+        world.trace(self.r, step.channel)
+        return world.channels[step.channel].contact(world, self, step)
+
+    def _dispute(self, _):
+        return self._dispute_process()
+
+    def _dispute_process(self):
+        world, env, pop, i = self.world, self.world.env, self.world.pop, self.i
+        bt, pe = world.sc.operations.billing_team, world.st.price_estimate
+        start = env.now
+        world.count("disputes")
+        world.trace(self.r, "dispute")
+        with world.billing.request() as req:
+            yield req
+            hours = bt.hours_per_dispute * (pe.resolution_hours_multiplier if pe else 1.0)
+            yield env.timeout(hours / bt.hours_per_day)
+        world.ledger.post(self.r, env.now, Kind.COST_DISPUTE, cents(bt.cost_per_dispute_usd))
+        if pop.favour_u[i] < bt.patient_favour_rate:
+            corr = min(self.bal - 1, int(round(self.bal * pop.correction_fraction[i])))
+            if corr > 0:
+                world.ledger.post(self.r, env.now, Kind.CORRECTION, corr)
+                self.bal -= corr
+                world.open_cents[self.r] = self.bal
+        self.shift += env.now - start          # the patient's collection clock was paused
+        self.t0 = env.now
+        self.lam = max(self.lam, self.initial_lam)  # corrected statement
+        world.trace(self.r, "dispute resolved")
+
+    def _write_off(self, _):
+        world = self.world
+        world.ledger.post(self.r, world.env.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
+        world.count("bad_debt_write_offs")
+        self.bal = 0
+        world.open_cents[self.r] = 0
+        world.trace(self.r, "written off")
+
+    def _pay(self) -> None:
+        world, pop, i, k = self.world, self.world.pop, self.i, self.k
+        beh, now = world.sc.behaviour, world.env.now
+        self.advance(now)
+        bal = self.bal
+        if beh.full_payment == "always":
+            p_full = 1.0
+        elif beh.full_payment == "never":
+            p_full = 0.0
+        else:
+            p_full = min(1.0, pop.ability_monthly[i] * beh.full_payment_months * 100.0 / bal)
+        if k >= beh.max_payments - 1 or pop.full_u[i, k] < p_full:
+            frac, amount = 1.0, bal
+        else:
+            frac = beh.partial_fraction_min + (beh.partial_fraction_max - beh.partial_fraction_min) \
+                * pop.fraction_u[i, k]
+            amount = min(bal, max(1, int(round(frac * bal))))
+        discount = 0
+        if amount == bal and self.discount_open:
+            discount = int(round(bal * world.st.prompt_pay_discount.rate))
+            world.ledger.post(self.r, now, Kind.DISCOUNT, discount)
+            world.count("discounts")
+        world.ledger.post(self.r, now, Kind.PAYMENT_PATIENT, amount - discount)
+        world.count("patient_payments")
+        world.trace(self.r, "paid" if amount == bal else "paid part")
+        self.bal = bal = bal - amount
+        self.lam += beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac
+        self.cum, self.k = 0.0, k + 1
+        small = world.st.write_off.below_balance_usd
+        if 0 < bal < small * 100.0:
+            world.ledger.post(self.r, now, Kind.WRITE_OFF_SMALL, bal)
+            self.bal = bal = 0
+        world.open_cents[self.r] = bal

@@ -1,0 +1,164 @@
+"""Encounters, receivables and latent patient traits, drawn in bulk once per replication.
+
+Every random quantity a patient or claim will ever need is drawn here, as arrays, from streams
+that do not depend on the strategy. The engine only reads them, so each strategy faces exactly
+the same patients (common random numbers) and per-account cost stays small.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simlib.params import Scenario
+from simlib.rng import stream
+
+CALL_ATTEMPTS = 8  # pre-drawn right-party-contact uniforms and call durations per account
+
+
+@dataclass
+class Population:
+    """Struct-of-arrays, one entry per encounter (index ``i``); receivables are 2i (claim), 2i+1."""
+
+    n: int
+    payer_names: tuple[str, ...]
+    channel_names: tuple[str, ...]
+    service_day: np.ndarray        # float, may be negative for the open book
+    open_book: np.ndarray          # bool
+    payer: np.ndarray              # int index into payer_names
+    allowed_cents: np.ndarray      # int64
+    claim_cents: np.ndarray        # int64 insurer part (0 for self-pay)
+    patient_cents: np.ndarray      # int64 patient responsibility
+    emergency: np.ndarray          # bool
+    # patient traits
+    ability_monthly: np.ndarray    # USD per month
+    propensity: np.ndarray         # latent multiplier, mean 1
+    price_sensitivity: np.ndarray
+    score_pct: np.ndarray          # observed score as a percentile in [0, 1)
+    reach_u: np.ndarray            # (n, n_channels) uniforms: reached iff u < channel reach
+    threshold: np.ndarray          # (n, max_payments) Exp(1) thresholds of the time change
+    fraction_u: np.ndarray         # (n, max_payments) uniforms for the paid fraction R
+    full_u: np.ndarray             # (n, max_payments) uniforms for the pay-in-full atom
+    # claim path
+    submit_lag: np.ndarray
+    adjudication_lag: np.ndarray
+    denial_u: np.ndarray
+    overturn_u: np.ndarray         # (n, max_rounds)
+    review_u: np.ndarray           # (n, max_rounds)
+    # disputes
+    error_u: np.ndarray
+    dispute_delay: np.ndarray
+    favour_u: np.ndarray
+    correction_fraction: np.ndarray
+    # calls and deposits
+    rpc_u: np.ndarray              # (n, CALL_ATTEMPTS)
+    call_minutes_exp: np.ndarray   # (n, CALL_ATTEMPTS) Exp(1) draws, scaled by the team's mean
+    deposit_u: np.ndarray
+    # finance levers (plans, financing, agency)
+    plan_u: np.ndarray             # (n, 2): uptake, autopay
+    plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX)
+    financing_u: np.ndarray
+    agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
+    bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+
+    def __post_init__(self):
+        insured = self.claim_cents > 0
+        self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
+                                 self.service_day)
+
+
+PLAN_MONTHS_MAX = 36
+
+
+def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
+    return rng.lognormal(-0.5 * sigma * sigma, sigma, n) if sigma > 0 else np.ones(n)
+
+
+def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> Population:
+    """Draw the encounters and every latent value of replication ``replication``."""
+    seed = sc.simulation.seed if seed is None else seed
+    sim, beh = sc.simulation, sc.behaviour
+    payer_names = tuple(sc.payers)
+    channel_names = tuple(sc.channels)
+
+    rng = stream(seed, replication, "arrivals")
+    n_stream = rng.poisson(sim.encounters_per_day * sim.billing_window_days)
+    stream_days = np.sort(rng.uniform(0.0, sim.billing_window_days, n_stream))
+    book_days = -np.sort(rng.uniform(0.0, sim.open_book_age_days_max, sim.open_book_accounts))[::-1]
+    service_day = np.concatenate([book_days, stream_days])
+    open_book = np.zeros(len(service_day), bool)
+    open_book[: sim.open_book_accounts] = True
+    n = len(service_day)
+
+    rng = stream(seed, replication, "amounts")
+    shares = np.array([p.share for p in sc.payers.values()])
+    payer = rng.choice(len(payer_names), size=n, p=shares / shares.sum())
+    z = rng.standard_normal(n)
+    emerg_u = rng.random(n)
+    median = np.array([p.allowed_median_usd for p in sc.payers.values()])[payer]
+    sigma = np.array([p.allowed_sigma for p in sc.payers.values()])[payer]
+    allowed_cents = np.maximum(100, np.round(median * np.exp(sigma * z) * 100)).astype(np.int64)
+    pshare = np.array([p.patient_share for p in sc.payers.values()])[payer]
+    patient_cents = np.round(allowed_cents * pshare).astype(np.int64)
+    claim_cents = allowed_cents - patient_cents
+    emergency = emerg_u < np.array([p.emergency_share for p in sc.payers.values()])[payer]
+
+    rng = stream(seed, replication, "traits")
+    pat = sc.patients
+    ability = pat.ability_monthly_median_usd * np.exp(pat.ability_sigma * rng.standard_normal(n))
+    propensity = _lognormal_mean_one(rng, pat.propensity_sigma, n)
+    price_sens = rng.gamma(2.0, pat.price_sensitivity_mean / 2.0, n) if pat.price_sensitivity_mean > 0 \
+        else np.zeros(n)
+    observed = np.log(propensity) + pat.score_noise_sd * rng.standard_normal(n)
+    score_pct = np.empty(n)
+    score_pct[np.argsort(observed, kind="stable")] = np.arange(n) / max(n, 1)
+    reach_u = rng.random((n, len(channel_names)))
+
+    rng = stream(seed, replication, "thresholds")
+    k = beh.max_payments
+    threshold = rng.standard_exponential((n, k))
+    fraction_u = rng.random((n, k))
+    full_u = rng.random((n, k))
+
+    rng = stream(seed, replication, "claims")
+    lag_sub = np.array([p.submission_lag_days for p in sc.payers.values()])[payer]
+    adj_min = np.array([p.adjudication_days_min for p in sc.payers.values()])[payer]
+    adj_mean = np.array([p.adjudication_days_mean for p in sc.payers.values()])[payer]
+    submit_lag = lag_sub * rng.standard_exponential(n)
+    adjudication_lag = adj_min + (adj_mean - adj_min) * rng.standard_exponential(n)
+    denial_u = rng.random(n)
+    rounds = max(sc.operations.denials_team.max_rounds, 1)
+    overturn_u = rng.random((n, rounds))
+    review_u = rng.random((n, rounds))
+
+    rng = stream(seed, replication, "disputes")
+    bt = sc.operations.billing_team
+    error_u = rng.random(n)
+    dispute_delay = bt.dispute_delay_days_mean * rng.standard_exponential(n)
+    favour_u = rng.random(n)
+    m = bt.correction_fraction_mean
+    correction_fraction = rng.beta(2.0 * m / (1 - m), 2.0, n) if 0 < m < 1 else np.full(n, m)
+
+    rng = stream(seed, replication, "calls")
+    rpc_u = rng.random((n, CALL_ATTEMPTS))
+    call_minutes_exp = rng.standard_exponential((n, CALL_ATTEMPTS))
+
+    deposit_u = stream(seed, replication, "deposits").random(n)
+    rng = stream(seed, replication, "plans")
+    plan_u = rng.random((n, 2))
+    plan_miss_u = rng.random((n, PLAN_MONTHS_MAX))
+    financing_u = stream(seed, replication, "financing").random(n)
+    agency_threshold = stream(seed, replication, "agency").standard_exponential((n, 4))
+
+    return Population(
+        n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
+        open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
+        patient_cents=patient_cents, emergency=emergency, ability_monthly=ability,
+        propensity=propensity, price_sensitivity=price_sens, score_pct=score_pct, reach_u=reach_u,
+        threshold=threshold, fraction_u=fraction_u, full_u=full_u, submit_lag=submit_lag,
+        adjudication_lag=adjudication_lag, denial_u=denial_u, overturn_u=overturn_u,
+        review_u=review_u, error_u=error_u, dispute_delay=dispute_delay, favour_u=favour_u,
+        correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
+        deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
+        agency_threshold=agency_threshold,
+    )
