@@ -296,50 +296,9 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
-        total = sum(p.share for p in self.payers.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"payers: shares must sum to 1, found {total:.4f}")
-        if not self.strategies:
-            raise ValueError("strategies: at least one strategy is required")
-        baselines = [n for n, s in self.strategies.items() if s.baseline]
-        if len(baselines) > 1:
-            raise ValueError(f"strategies: only one may have baseline: true, found {baselines}")
-        from simlib.channels import registered_channels
-
-        kinds = registered_channels()
-        for cname, ch in self.channels.items():
-            if ch.kind not in kinds:
-                raise ValueError(f"channels.{cname}.kind: unknown kind {ch.kind!r}; "
-                                 f"expected one of {sorted(kinds)}")
-        known = set(self.channels)
-        for sname, strat in self.strategies.items():
-            if strat.statement_channel not in known:
-                raise ValueError(
-                    f"strategies.{sname}.statement_channel: unknown channel "
-                    f"{strat.statement_channel!r}; expected one of {sorted(known)}")
-            for i, step in enumerate(strat.ladder):
-                if step.channel not in known:
-                    raise ValueError(f"strategies.{sname}.ladder.{i}.channel: unknown channel "
-                                     f"{step.channel!r}; expected one of {sorted(known)}")
-                if self.channels[step.channel].kind == "call" and strat.phone_team is None:
-                    raise ValueError(f"strategies.{sname}.ladder.{i}: a call step needs a phone_team")
-                if step.target.payers:
-                    bad = [p for p in step.target.payers if p not in self.payers]
-                    if bad:
-                        raise ValueError(f"strategies.{sname}.ladder.{i}.target.payers: unknown "
-                                         f"payer(s) {bad}; expected some of {sorted(self.payers)}")
-            if strat.prompt_pay_discount and strat.prompt_pay_discount.eligible_payers:
-                bad = [p for p in strat.prompt_pay_discount.eligible_payers if p not in self.payers]
-                if bad:
-                    raise ValueError(f"strategies.{sname}.prompt_pay_discount.eligible_payers: "
-                                     f"unknown payer(s) {bad}; expected some of {sorted(self.payers)}")
-            lim = strat.contact_limits
-            if strat.phone_team and lim.quiet_hours:
-                q0, q1 = lim.quiet_hours
-                h0, h1 = strat.phone_team.hours
-                if _overlaps_quiet(h0, h1, q0, q1):
-                    raise ValueError(f"strategies.{sname}.phone_team.hours {list(strat.phone_team.hours)} "
-                                     f"overlap the quiet hours {list(lim.quiet_hours)}")
+        problems = _cross_field_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -353,6 +312,49 @@ class Scenario(Strict):
         """A stable hash of the resolved parameters (provenance)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _cross_field_problems(sc: "Scenario") -> list[str]:
+    """Every problem that involves more than one field, so all are reported at once."""
+    from simlib.channels import registered_channels
+
+    out = []
+    total = sum(p.share for p in sc.payers.values())
+    if abs(total - 1.0) > 1e-6:
+        out.append(f"payers: shares must sum to 1; found {total:.4f}")
+    if not sc.strategies:
+        out.append("strategies: at least one strategy is required")
+    baselines = [n for n, s in sc.strategies.items() if s.baseline]
+    if len(baselines) > 1:
+        out.append(f"strategies: only one may have baseline: true; found {baselines}")
+    kinds = registered_channels()
+    for cname, ch in sc.channels.items():
+        if ch.kind not in kinds:
+            out.append(f"channels.{cname}.kind: expected one of {sorted(kinds)}; found {ch.kind!r}")
+    known, payers = sorted(sc.channels), sorted(sc.payers)
+
+    def unknown_payers(where, names):
+        bad = [p for p in names or [] if p not in sc.payers]
+        if bad:
+            out.append(f"{where}: expected payers among {payers}; found unknown {bad}")
+
+    for sname, st in sc.strategies.items():
+        at = f"strategies.{sname}"
+        if st.statement_channel not in sc.channels:
+            out.append(f"{at}.statement_channel: expected one of {known}; found {st.statement_channel!r}")
+        for i, step in enumerate(st.ladder):
+            if step.channel not in sc.channels:
+                out.append(f"{at}.ladder.{i}.channel: expected one of {known}; found {step.channel!r}")
+            elif sc.channels[step.channel].kind == "call" and st.phone_team is None:
+                out.append(f"{at}.ladder.{i}: a call step needs a phone_team in the strategy")
+            unknown_payers(f"{at}.ladder.{i}.target.payers", step.target.payers)
+        if st.prompt_pay_discount:
+            unknown_payers(f"{at}.prompt_pay_discount.eligible_payers", st.prompt_pay_discount.eligible_payers)
+        lim = st.contact_limits
+        if st.phone_team and lim.quiet_hours and _overlaps_quiet(*st.phone_team.hours, *lim.quiet_hours):
+            out.append(f"{at}.phone_team.hours: calls would fall in the quiet hours "
+                       f"{list(lim.quiet_hours)}; found working hours {list(st.phone_team.hours)}")
+    return out
 
 
 def _overlaps_quiet(h0: float, h1: float, q0: float, q1: float) -> bool:
@@ -387,7 +389,8 @@ def _describe(err: dict[str, Any]) -> str:
     msg = err["msg"]
     if typ == "value_error":
         msg = msg.removeprefix("Value error, ")
-        return f"{loc}: {msg}" if loc != "(top level)" else msg
+        return msg if loc == "(top level)" else "\n".join(f"{loc}: {m}" for m in msg.splitlines())
+    msg = msg.removeprefix("Input should be ")
     return f"{loc}: expected {msg[0].lower() + msg[1:]}; found {found_s}"
 
 
@@ -397,7 +400,8 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, [_describe(e) for e in exc.errors()]) from None
+        lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
+        raise ScenarioError(source, lines) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
