@@ -59,7 +59,8 @@ class Message(ContactKind):
 
     def contact(self, world, acct, step):
         now = world.env.now
-        if not world.limits.message_allowed(acct, now, step.hour):
+        hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
+        if not world.limits.message_allowed(acct, now, hour):
             world.count("suppressed_contacts")
             return None
         acct.message_times.append(now)

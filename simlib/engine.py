@@ -357,7 +357,8 @@ class PatientAccount:
             items.append((bill + st.prompt_pay_discount.window_days, 1, self._discount_ends, None))
         for n, step in enumerate(st.ladder):
             base = bill if step.relative_to == "statement" else due
-            items.append((math.floor(base + step.day) + step.hour / 24.0, 10 + n, self._step, step))
+            at = base + step.day if step.hour is None else math.floor(base + step.day) + step.hour / 24.0
+            items.append((at, 10 + n, self._step, step))
         bt = world.sc.operations.billing_team
         rate = bt.billing_error_rate * (st.price_estimate.dispute_rate_multiplier if st.price_estimate else 1.0)
         if pop.error_u[i] < rate:

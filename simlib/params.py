@@ -209,7 +209,7 @@ class Step(Strict):
 
     day: NonNeg
     channel: str
-    hour: Annotated[float, Field(ge=0.0, lt=24.0)] = 10.0
+    hour: Annotated[float, Field(ge=0.0, lt=24.0)] | None = 10.0  # None: exactly `day` days later
     relative_to: Literal["statement", "due_date"] = "statement"
     target: Targeting = Targeting()
 
