@@ -195,7 +195,7 @@ def execute_notebook(notebook: str | Path, parameters: Mapping[str, Any], *, cwd
 PAGE_CSS = """
 :root { color-scheme: light; }
 body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: #1a1a1a; background: #fff;
-       max-width: 60rem; margin: 2rem auto; padding: 0 1.25rem; line-height: 1.45; }
+       max-width: 72rem; margin: 2rem auto; padding: 0 1.25rem; line-height: 1.45; }
 h1 { font-size: 1.7rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.3rem; margin-top: 2rem;
      border-bottom: 1px solid #ccc; padding-bottom: .2rem; } h3 { font-size: 1.1rem; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
@@ -466,7 +466,7 @@ def _html(markup: str):
 
 
 def load_results(scenario_file: str = "", results_dir: str = "", replications: int = 4,
-                 seed: int | None = None, workers: int = 1):
+                 seed: int | None = None, workers: int | None = None):
     """The notebooks' entry point: saved results when ``results_dir`` is set (the pipeline
     computes them once per scenario), otherwise a small fresh experiment on ``scenario_file``
     (JupyterLab defaults)."""
@@ -547,17 +547,26 @@ def recommendation_sentence(res) -> str:
     p = f"{rec['probability_best'] * 100:.0f} %"
     if rec["strategy"] == rec["baseline"]:
         return (f"Keep the status quo, “{rec['baseline']}”: none of the {k - 1} alternative "
-                f"strateg{'y' if k == 2 else 'ies'} raised the {info.label.lower()} on average; it "
+                f"strateg{'y' if k == 2 else 'ies'} raised the {_label_lower(info.label)} on average; it "
                 f"was the best strategy in {p} of {n} simulated runs.")
     unit = info.unit
-    sentence = (f"Adopt “{rec['strategy']}”: it changes the {info.label.lower()} by "
-                f"{_signed(rec['gain'], unit)} (95 % CI {format_value(rec['ci_low'], unit)} to "
+    verb = "raises" if rec["gain"] >= 0 else "lowers"
+    sentence = (f"Adopt “{rec['strategy']}”: it {verb} the {_label_lower(info.label)} by "
+                f"{format_value(abs(rec['gain']), unit)} (95 % CI {format_value(rec['ci_low'], unit)} to "
                 f"{format_value(rec['ci_high'], unit)}) compared with the status quo, "
                 f"“{rec['baseline']}”, and was the best of {k} strategies in {p} of {n} simulated runs.")
     if not rec["significant"]:
         sentence += (" The interval includes zero, so this gain is not yet distinguishable "
                      "from chance at this number of runs.")
     return sentence
+
+
+def _label_lower(label: str) -> str:
+    """Lower-case a label's first word for use mid-sentence, keeping acronyms (NPV, A/R)."""
+    first, _, rest = label.partition(" ")
+    if len(first) > 1 and first[1:2].isupper():
+        return label
+    return first.lower() + (" " + rest if rest else "")
 
 
 def _signed(value: float, unit: str) -> str:
@@ -833,9 +842,10 @@ def strategy_summary(strategy) -> str:
             extra = []
             if t.score_min > 0 or t.score_max < 1:
                 extra.append(f"score {t.score_min:g}–{t.score_max:g}")
-            if t.balance_min_usd > 0 or t.balance_max_usd is not None:
-                hi = f"${t.balance_max_usd:,.0f}" if t.balance_max_usd is not None else "+"
-                extra.append(f"balance ${t.balance_min_usd:,.0f}–{hi}")
+            if t.balance_max_usd is not None:
+                extra.append(f"balance ${t.balance_min_usd:,.0f}–${t.balance_max_usd:,.0f}")
+            elif t.balance_min_usd > 0:
+                extra.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
             if t.payers:
                 extra.append("payers " + ", ".join(t.payers))
             rel = "" if step.relative_to == "statement" else " after due date"
@@ -846,9 +856,15 @@ def strategy_summary(strategy) -> str:
         parts.append(f"phone team of {pt.agents} agent{'s' if pt.agents != 1 else ''} "
                      f"{pt.hours[0]:g}–{pt.hours[1]:g} h")
     lim = s.contact_limits
-    if lim.calls_per_7_days_max is not None or lim.messages_per_7_days_max is not None:
-        parts.append(f"contact limits: calls ≤ {lim.calls_per_7_days_max}, messages ≤ "
-                     f"{lim.messages_per_7_days_max} per 7 days")
+    limits = []
+    if lim.calls_per_7_days_max is not None:
+        limits.append(f"at most {lim.calls_per_7_days_max} calls")
+    if lim.messages_per_7_days_max is not None:
+        limits.append(f"at most {lim.messages_per_7_days_max} messages")
+    if limits:
+        parts.append(" and ".join(limits) + " per 7 days")
+    if lim.quiet_hours:
+        parts.append(f"no contact {lim.quiet_hours[0]:g}–{lim.quiet_hours[1]:g} h")
     if s.prompt_pay_discount:
         d = s.prompt_pay_discount
         parts.append(f"{d.rate * 100:g} % prompt-pay discount within {d.window_days:g} days")
@@ -965,7 +981,7 @@ def sensitivity_section(table):
             if (val > 0) != (base > 0):
                 flips.append(f"{r.parameter} at {lab}")
     intro = (f"<p>The gain of “{esc(strategy)}” over the status quo “{esc(baseline)}” on "
-             f"{esc(info.label.lower())} is {esc(format_value(base, info.unit))} with the scenario's "
+             f"{esc(_label_lower(info.label))} is {esc(format_value(base, info.unit))} with the scenario's "
              "assumptions. Each uncertain assumption below was moved to a low and a high setting, "
              "one at a time, on the same simulated patients.</p>")
     if table.empty:
