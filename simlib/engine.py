@@ -139,7 +139,7 @@ class PhoneTeam:
         if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
             world.count("calls_right_party")
             acct.jump(channel.cfg.jump_per_day * acct.responsiveness)
-        world.trace(acct.r, "call")
+        world.trace(acct.r, "call connected")
 
 
 class World:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -293,6 +293,20 @@ class Scenario(Strict):
     channels: dict[str, Channel] = Field(default_factory=default_channels)
     operations: Operations = Operations()
     strategies: dict[str, Strategy]
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _merge_default_channels(cls, value: Any) -> Any:
+        """Channels given in a file override the built-in ones field by field; new names are added."""
+        if not isinstance(value, dict):
+            return value
+        merged = {name: ch.model_dump() for name, ch in default_channels().items()}
+        for name, fields in value.items():
+            if isinstance(fields, dict) and name in merged:
+                merged[name] = {**merged[name], **fields}
+            else:
+                merged[name] = fields
+        return merged
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":

@@ -1,0 +1,50 @@
+"""Shared helpers: tiny scenarios built from dictionaries (so tests state every assumption)."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from simlib.params import scenario_from_dict
+
+SELF_PAY_500 = {"share": 1.0, "allowed_median_usd": 500.0, "allowed_sigma": 0.0, "patient_share": 1.0,
+                "emergency_share": 1.0}
+
+
+def tiny(strategies: dict | None = None, **sections) -> dict:
+    """A scenario dict: one self-pay payer with $500 balances, no disputes, no noise in traits."""
+    base = {
+        "name": "tiny",
+        "simulation": {"horizon_days": 200, "billing_window_days": 100, "encounters_per_day": 0,
+                       "open_book_accounts": 200, "open_book_age_days_max": 0.0,
+                       "measurement_day": 100, "ar_window_days": 50, "replications": 2, "seed": 7},
+        "payers": {"self_pay": dict(SELF_PAY_500)},
+        "patients": {"propensity_sigma": 0.0, "ability_sigma": 0.0, "price_sensitivity_mean": 1.0},
+        "behaviour": {"initial_per_day": 0.03, "floor_per_day": 0.0, "decay_per_day": 0.04,
+                      "balance_elasticity": 0.0, "full_payment": "always",
+                      "payment_jump_base_per_day": 0.0, "payment_jump_fraction_per_day": 0.0,
+                      "due_date_jump_per_day": 0.0},
+        "operations": {"statement_lag_days": 0.0,
+                       "billing_team": {"billing_error_rate": 0.0}},
+        "strategies": strategies or {"none": {"statement_channel": "email",
+                                              "write_off": {"after_days": 10000}}},
+    }
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged = copy.deepcopy(base[key])
+            for k, v in value.items():
+                if isinstance(v, dict) and isinstance(merged.get(k), dict):
+                    merged[k] = {**merged[k], **v}
+                else:
+                    merged[k] = v
+            base[key] = merged
+        else:
+            base[key] = value
+    return base
+
+
+@pytest.fixture
+def make_scenario():
+    def make(strategies=None, **sections):
+        return scenario_from_dict(tiny(strategies, **sections), "test")
+    return make
