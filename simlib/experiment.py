@@ -104,7 +104,7 @@ def _combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     out = {}
     for name in ("metrics", "curves", "aging"):
         df = pd.concat([p[name] for p in parts], ignore_index=True)
-        out[name] = df.sort_values(["replication", "strategy"], kind="stable").reset_index(drop=True)
+        out[name] = df.sort_values("replication", kind="stable").reset_index(drop=True)
     return out
 
 
