@@ -81,6 +81,37 @@ METRICS: dict[str, MetricInfo] = {
     "calls_abandoned": MetricInfo(
         "Calls dropped from the queue", "count", False,
         "Call attempts that waited longer than the team's max wait and were dropped.", "operations"),
+    # factoring (simlib/factoring.py); 0 (APR: NaN) for strategies that factor nothing
+    "factoring_factored_share": MetricInfo(
+        "Share of billed dollars factored", "share", None,
+        "Face value sold to the factor (open balance at purchase) ÷ all dollars billed.", "factoring"),
+    "factoring_advanced_usd": MetricInfo(
+        "Cash advanced by the factor", "usd", None,
+        "Advances paid at purchase (advance rate × face or ECV, net of any upfront admin fee).",
+        "factoring"),
+    "factoring_fees_usd": MetricInfo(
+        "Factoring fees", "usd", False,
+        "Admin fees + fees kept at settlement + fees in buy-backs; deducted from rebates, "
+        "never a separate cash row.", "factoring"),
+    "factoring_rebates_usd": MetricInfo(
+        "Reserve released", "usd", None,
+        "Rebates: collected − advance share − fee share, when positive.", "factoring"),
+    "factoring_chargebacks_usd": MetricInfo(
+        "Charge-backs", "usd", False,
+        "Shortfalls the hospital repays: denials, corrections, discounts (and bad debt under "
+        "recourse) — advance share + fee share − any cash collected.", "factoring"),
+    "factoring_buybacks_usd": MetricInfo(
+        "Buy-backs", "usd", False,
+        "Receivables repurchased at the end of the recourse period or on termination: "
+        "remaining advance share + fee accrued.", "factoring"),
+    "factoring_credit_loss_usd": MetricInfo(
+        "Credit loss borne by the factor", "usd", None,
+        "Advance shares on bad-debt write-offs the factor absorbs (non-recourse only).", "factoring"),
+    "factoring_apr": MetricInfo(
+        "Factoring effective annual cost", "share", False,
+        "All fees ÷ advance dollar-days × 365 (each advance share from purchase to settlement). "
+        "For one invoice: fee ÷ advance × 365 ÷ days (MedBanker: $2 on $75 for 30 days ≈ 32 %).",
+        "factoring"),
 }
 
 KEY_METRIC = "npv_net_cash_usd"

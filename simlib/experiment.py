@@ -6,6 +6,7 @@ do not depend on the worker count or on the executor (local processes or a Dask 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import platform
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from simlib import factoring as _factoring
 from simlib import metrics as _metrics
 from simlib.engine import World
 from simlib.params import Scenario, load_scenario, scenario_from_dict
@@ -30,9 +32,20 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
     """Simulate every strategy on replication ``replication``'s population; tidy tables."""
     pop = draw_population(sc, replication, seed)
     rows, curve_parts, aging_rows = [], [], []
+    any_factoring = any(s.factoring is not None for s in sc.strategies.values())
+    worlds: dict[str, object] = {}  # strategies that differ only by a factoring offer share one world
     for name in sc.strategies:
-        res = World(sc, name, pop).run()
+        st = sc.strategies[name]
+        key = json.dumps(st.model_dump(mode="json", exclude={"factoring", "description", "baseline"}),
+                         sort_keys=True)
+        if key not in worlds:
+            worlds[key] = World(sc, name, pop).run()
+        res = dataclasses.replace(worlds[key], strategy=name)
+        extra = _factoring.no_factoring_metrics() if any_factoring else {}
+        if st.factoring is not None:
+            res, extra = _factoring.overlay(res, pop, sc, st.factoring)
         m, curves, aging = _metrics.compute(res, pop, sc)
+        m.update(extra)
         rows.extend((replication, name, k, float(v)) for k, v in m.items())
         curve_parts.append(pd.DataFrame({"replication": replication, "strategy": name, **curves}))
         aging_rows.extend((replication, name, b, float(v)) for b, v in aging.items())
