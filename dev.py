@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """One-file set-up for simlib: `python3 dev.py reports` or `python3 dev.py test`.
 
+`test` runs every test, the slow statistical and browser ones included (plain `pytest` runs
+only the fast ones).
+
 Creates (or refreshes, when pyproject.toml changed) a local virtual environment in `.venv`,
 installs simlib with its test extras into it, then runs the requested task inside it.
 Needs only Python 3.11+ with pip and venv; standard library only.
@@ -46,8 +49,8 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
     if task == "setup":
         return 0
-    if task == "test":
-        return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    if task == "test":  # the full suite: fast, slow statistical and browser tests
+        return subprocess.call([str(PY), "-m", "pytest", "-m", "", *rest], cwd=ROOT, env=env)
     files = rest or sorted(str(p) for p in (ROOT / "parameters").glob("*.yaml"))
     return subprocess.call([str(PY), "-m", "simlib", "report", *files, "--out", str(ROOT / "reports")],
                            cwd=ROOT, env=env)
