@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""simlib benchmarks, one command:  .venv/bin/python benchmarks/run.py  [--quick]
+
+Measures, in one run on this machine (ratios are only ever taken within the run):
+  1. the full baseline model, accounts/s on one core, at 10k and 100k accounts;
+  2. the capacity-free subset: SimPy engine vs the NumPy vectorized model (and their agreement);
+  3. memory per account: compact storage (frozen ledger + population arrays) and the peak RSS
+     growth of a run, measured in a fresh subprocess;
+  4. Monte Carlo wall time, N replications x all baseline strategies, 1 and 2 local worker
+     processes, and a 2-worker Dask LocalCluster (start-up reported separately);
+  5. a cProfile of one strategy at 10k accounts (top costs).
+Results go to benchmarks/results.json and between the markers of benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simlib.engine import World  # noqa: E402
+from simlib.experiment import run_replication, run_replications  # noqa: E402
+from simlib.params import scenario_from_dict  # noqa: E402
+from simlib.population import draw_population  # noqa: E402
+from simlib import vectorized  # noqa: E402
+
+BASELINE = ROOT / "parameters" / "baseline.yaml"
+README = Path(__file__).resolve().parent / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+SEED = 20261123
+
+
+# ----------------------------------------------------------------------------- scenarios
+def baseline_data() -> dict:
+    return yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+
+
+def scaled(accounts: int, data: dict | None = None) -> "Scenario":  # noqa: F821
+    """The baseline (or ``data``) with encounters_per_day set for ~``accounts`` encounters a year."""
+    data = data or baseline_data()
+    sim = data["simulation"]
+    sim["encounters_per_day"] = accounts / sim.get("billing_window_days", 365.0)
+    return scenario_from_dict(data, f"baseline x{accounts}")
+
+
+def capacity_free_data() -> dict:
+    data = baseline_data()
+    data["operations"]["billing_team"]["billing_error_rate"] = 0.0
+    for p in data["payers"].values():
+        p["initial_denial_rate"] = 0.0
+    data["strategies"] = {k: v for k, v in data["strategies"].items()
+                          if k in ("letters_only", "digital_first")}
+    return data
+
+
+# ----------------------------------------------------------------------------- machine
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                                capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    import numpy, simpy, distributed  # noqa: E401
+    return {"date": dt.datetime.now().astimezone().isoformat(timespec="minutes"),
+            "nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "numpy": numpy.__version__, "simpy": simpy.__version__,
+            "distributed": distributed.__version__, "commit": commit,
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+            "mem_total_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+
+
+def timed(fn, *args):
+    """(result, wall seconds, CPU seconds of this process): CPU time is the per-core figure,
+    robust to other jobs sharing the machine; wall time is reported alongside."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- 1. full model
+def bench_full(sizes: list[int]) -> list[dict]:
+    rows = []
+    for accounts in sizes:
+        sc = scaled(accounts)
+        t = time.perf_counter()
+        pop = draw_population(sc, 0)
+        t_pop = time.perf_counter() - t
+        total = total_wall = 0.0
+        for name in sc.strategies:
+            world = World(sc, name, pop)
+            (res, wall, cpu) = timed(world.run)
+            total += cpu
+            total_wall += wall
+            events = next(world.env._eid)  # SimPy's event counter: events scheduled in the run
+            rows.append({"accounts": pop.n, "strategy": name, "seconds": cpu, "wall_seconds": wall,
+                         "accounts_per_s": pop.n / cpu, "events_per_account": events / pop.n,
+                         "ledger_rows_per_account": len(res.ledger) / pop.n})
+            log(f"  full {pop.n:>7} {name:<22} {cpu:7.2f} cpu-s {wall:7.2f} s  {pop.n / cpu:9.0f} acc/cpu-s  "
+                f"{events / pop.n:5.1f} ev/acc")
+        rows.append({"accounts": pop.n, "strategy": "ALL (engine only)", "seconds": total,
+                     "wall_seconds": total_wall, "accounts_per_s": pop.n * len(sc.strategies) / total,
+                     "population_seconds": t_pop})
+        if accounts == sizes[0]:  # measured proposal: no cyclic GC passes during a run
+            world = World(sc, "letters_only", pop)
+            gc.collect()
+            gc.freeze()
+            gc.disable()
+            try:
+                (_, wall, cpu) = timed(world.run)
+            finally:
+                gc.enable()
+                gc.unfreeze()
+            rows.append({"accounts": pop.n, "strategy": "letters_only, gc disabled during run",
+                         "seconds": cpu, "wall_seconds": wall, "accounts_per_s": pop.n / cpu})
+            log(f"  full {pop.n:>7} letters_only, gc off   {cpu:7.2f} cpu-s  {pop.n / cpu:9.0f} acc/cpu-s")
+    return rows
+
+
+# ----------------------------------------------------------------------------- 2. engine vs numpy
+def bench_capacity_free(sizes: list[int]) -> list[dict]:
+    rows = []
+    for accounts in sizes:
+        sc = scaled(accounts, capacity_free_data())
+        pop = draw_population(sc, 0)
+        for name in sc.strategies:
+            res, _, t_engine = timed(World(sc, name, pop).run)
+            vectorized.simulate(sc, name, pop)  # warm-up
+            reps = 5
+            v, _, t_vec = timed(lambda: [vectorized.simulate(sc, name, pop) for _ in range(reps)])
+            v, t_vec = v[-1], t_vec / reps
+            led = res.ledger
+            pay = (led.kind == 1) & (led.receivable % 2 == 1)
+            paid = np.zeros(pop.n, np.int64)
+            np.add.at(paid, (led.receivable[pay] - 1) // 2, led.amount[pay])
+            agree = bool((paid == v.paid_cents).all())
+            rows.append({"accounts": pop.n, "strategy": name, "engine_s": t_engine, "vector_s": t_vec,
+                         "engine_acc_s": pop.n / t_engine, "vector_acc_s": pop.n / t_vec,
+                         "ratio": t_engine / t_vec, "identical_payments": agree})
+            log(f"  capacity-free {pop.n:>7} {name:<14} engine {pop.n / t_engine:9.0f}/s  "
+                f"numpy {pop.n / t_vec:11.0f}/s  x{t_engine / t_vec:6.0f}  same={agree}")
+    return rows
+
+
+# ----------------------------------------------------------------------------- 3. memory
+def _rss_bytes() -> int:
+    """Current resident set size of this process."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_child(accounts: int, strategy: str) -> dict:
+    """Runs in a fresh interpreter. Peak traced heap growth (tracemalloc; NumPy buffers included)
+    while drawing the population and while running one strategy, and the compact frozen sizes."""
+    import tracemalloc
+    sc = scaled(accounts)
+    rss0 = _rss_bytes()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    pop = draw_population(sc, 0)
+    cur, peak_pop = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    res = World(sc, strategy, pop).run()
+    peak_run = tracemalloc.get_traced_memory()[1]
+    gc.collect()  # the finished world is a reference cycle (env <-> processes <-> accounts)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    rss1 = _rss_bytes()
+    led = res.ledger
+    ledger_bytes = sum(getattr(led, f).nbytes for f in ("receivable", "day", "kind", "amount"))
+    pop_bytes = sum(v.nbytes for v in vars(pop).values() if isinstance(v, np.ndarray))
+    n = pop.n
+    return {"accounts": n, "strategy": strategy, "ledger_rows": len(led),
+            "ledger_bytes_per_account": ledger_bytes / n,
+            "population_bytes_per_account": pop_bytes / n,
+            "open_cents_bytes_per_account": res.open_cents.nbytes / n,
+            "peak_population_bytes_per_account": (peak_pop - base) / n,
+            "peak_run_bytes_per_account": (peak_run - cur) / n,
+            "retained_after_run_bytes_per_account": (after - cur) / n,
+            "rss_growth_bytes_per_account": (rss1 - rss0) / n}
+
+
+def bench_memory(accounts: int, strategies: list[str]) -> list[dict]:
+    rows = []
+    for name in strategies:
+        out = subprocess.run([sys.executable, __file__, "--memory-child", str(accounts), name],
+                             capture_output=True, text=True, check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        log(f"  memory {row['accounts']} {name}: ledger {row['ledger_bytes_per_account']:.0f} B/acc, "
+            f"population {row['population_bytes_per_account']:.0f} B/acc, "
+            f"peak heap growth in run {row['peak_run_bytes_per_account']:.0f} B/acc")
+    return rows
+
+
+# ----------------------------------------------------------------------------- 4. Monte Carlo
+def bench_monte_carlo(reps: int, accounts: int | None) -> dict:
+    sc = scaled(accounts) if accounts else scenario_from_dict(baseline_data(), "baseline")
+    n_acc = draw_population(sc, 0).n
+    out = {"replications": reps, "strategies": len(sc.strategies), "accounts": n_acc}
+    for workers in (1, 2):
+        t = time.perf_counter()
+        parts = run_replications(sc, list(range(reps)), SEED, workers=workers)
+        out[f"local_{workers}_s"] = time.perf_counter() - t
+        log(f"  monte carlo {reps} reps, {workers} local worker(s): {out[f'local_{workers}_s']:.1f} s")
+        if workers == 1:
+            reference = parts
+    from distributed import LocalCluster
+    t = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        out["dask_startup_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        parts = run_replications(sc, list(range(reps)), SEED, scheduler=cluster.scheduler_address)
+        out["dask_2_s"] = time.perf_counter() - t
+    out["dask_identical"] = all(a["metrics"].equals(b["metrics"]) for a, b in zip(parts, reference))
+    out["speedup_local_2"] = out["local_1_s"] / out["local_2_s"]
+    out["speedup_dask_2"] = out["local_1_s"] / out["dask_2_s"]
+    out["dask_overhead_vs_local_2"] = out["dask_2_s"] / out["local_2_s"] - 1.0
+    log(f"  dask 2 workers: start-up {out['dask_startup_s']:.1f} s, run {out['dask_2_s']:.1f} s, "
+        f"identical={out['dask_identical']}")
+    # one replication = draw + every strategy + metrics, for the 100-replication extrapolation
+    t = time.perf_counter()
+    run_replication(sc, 0, SEED)
+    out["one_replication_s"] = time.perf_counter() - t
+    return out
+
+
+# ----------------------------------------------------------------------------- 5. profile
+def bench_profile(accounts: int, strategy: str, top: int = 18) -> dict:
+    sc = scaled(accounts)
+    pop = draw_population(sc, 0)
+    prof = cProfile.Profile()
+    world = World(sc, strategy, pop)
+    prof.enable()
+    world.run()
+    prof.disable()
+    st = pstats.Stats(prof, stream=io.StringIO())
+    total = st.total_tt
+    rows = []
+    for (file, line, func), (cc, nc, tt, ct, _callers) in st.stats.items():
+        rows.append({"function": f"{Path(file).name}:{line}({func})" if line else func,
+                     "calls": nc, "tottime_s": tt, "cumtime_s": ct, "share": tt / total})
+    rows.sort(key=lambda r: -r["tottime_s"])
+    by_cum = sorted(rows, key=lambda r: -r["cumtime_s"])
+    return {"accounts": pop.n, "strategy": strategy, "total_s": total,
+            "top_tottime": rows[:top], "top_cumtime": by_cum[:top]}
+
+
+# ----------------------------------------------------------------------------- report
+def fmt(x, nd=0):
+    return f"{x:,.{nd}f}"
+
+
+def markdown(res: dict) -> str:
+    m = res["machine"]
+    L = [f"Run `{res['command']}` on {m['date']}: {m['nproc']} cores ({m['cpu']}), "
+         f"{m['mem_total_gb']} GB RAM, Python {m['python']}, NumPy {m['numpy']}, SimPy {m['simpy']}, "
+         f"distributed {m['distributed']}, commit `{m['commit']}`; load average at start "
+         f"{m['load_average_1_5_15']} (other jobs shared the machine: single-process throughputs are "
+         f"per CPU-second of this process, parallel runs are wall time). All ratios come from this one run.",
+         "", "### 1. Full baseline model, one core (engine only; population drawn once, metrics excluded)",
+         "", "| accounts | strategy | s | accounts/s | SimPy events/account | ledger rows/account |",
+         "|---:|---|---:|---:|---:|---:|"]
+    for r in res["full"]:
+        L.append(f"| {fmt(r['accounts'])} | {r['strategy']} | {r['seconds']:.2f} | "
+                 f"{fmt(r['accounts_per_s'])} | {r.get('events_per_account', float('nan')):.1f} | "
+                 f"{r.get('ledger_rows_per_account', float('nan')):.1f} |")
+    L += ["", "Target: ≥ 50,000 accounts/s/core for the full baseline model.", "",
+          "### 2. Capacity-free subset: SimPy engine vs NumPy vectorized (same population, same paths)",
+          "", "| accounts | strategy | engine accounts/s | NumPy accounts/s | NumPy ÷ engine | identical payments |",
+          "|---:|---|---:|---:|---:|---|"]
+    for r in res["capacity_free"]:
+        L.append(f"| {fmt(r['accounts'])} | {r['strategy']} | {fmt(r['engine_acc_s'])} | "
+                 f"{fmt(r['vector_acc_s'])} | {r['ratio']:.0f}× | {r['identical_payments']} |")
+    L += ["", "### 3. Memory per account (fresh subprocess per row)", "",
+          "| accounts | strategy | ledger rows | frozen ledger B/account | population arrays B/account "
+          "| peak heap growth while running B/account | kept after run B/account | RSS growth B/account |",
+          "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for r in res["memory"]:
+        L.append(f"| {fmt(r['accounts'])} | {r['strategy']} | {fmt(r['ledger_rows'])} | "
+                 f"{r['ledger_bytes_per_account']:.0f} | {r['population_bytes_per_account']:.0f} | "
+                 f"{r['peak_run_bytes_per_account']:.0f} | {r['retained_after_run_bytes_per_account']:.0f} | "
+                 f"{r['rss_growth_bytes_per_account']:.0f} |")
+    L += ["", "Target: < 1 KB per account for the ledger and records (frozen ledger column).", ""]
+    mc = res["monte_carlo"]
+    per100 = mc["local_1_s"] / mc["replications"] * 100
+    L += [f"### 4. Monte Carlo: {mc['replications']} replications × {mc['strategies']} strategies "
+          f"× {fmt(mc['accounts'])} accounts", "",
+          "| executor | workers | wall s | speed-up vs 1 | parallel efficiency |", "|---|---:|---:|---:|---:|",
+          f"| local (sequential) | 1 | {mc['local_1_s']:.1f} | 1.00 | 1.00 |",
+          f"| local processes | 2 | {mc['local_2_s']:.1f} | {mc['speedup_local_2']:.2f} | "
+          f"{mc['speedup_local_2'] / 2:.2f} |",
+          f"| Dask LocalCluster (run only) | 2 | {mc['dask_2_s']:.1f} | {mc['speedup_dask_2']:.2f} | "
+          f"{mc['speedup_dask_2'] / 2:.2f} |",
+          f"| Dask LocalCluster start-up | 2 | {mc['dask_startup_s']:.1f} | | |", "",
+          f"Dask run vs local 2-process run: {100 * mc['dask_overhead_vs_local_2']:+.0f} % wall time "
+          f"(plus {mc['dask_startup_s']:.1f} s cluster start-up); Dask results identical to local: "
+          f"{mc['dask_identical']}. One replication (population + {mc['strategies']} strategies + "
+          f"metrics) takes {mc['one_replication_s']:.1f} s, so 100 replications take ≈ {per100 / 60:.0f} min "
+          f"on 1 core and ≈ {per100 / mc['speedup_local_2'] / 60:.0f} min on 2 (linear in replications "
+          f"and, roughly, in accounts). Target speed-up at 2 workers: ≥ 1.8×.", ""]
+    p = res["profile"]
+    L += [f"### 5. Profile: `{p['strategy']}` at {fmt(p['accounts'])} accounts "
+          f"(cProfile, {p['total_s']:.2f} s total, own time)", "",
+          "| function | calls | own s | share | cumulative s |", "|---|---:|---:|---:|---:|"]
+    for r in p["top_tottime"]:
+        L.append(f"| `{r['function']}` | {fmt(r['calls'])} | {r['tottime_s']:.3f} | "
+                 f"{100 * r['share']:.1f} % | {r['cumtime_s']:.3f} |")
+    return "\n".join(L)
+
+
+def write_readme(text: str) -> None:
+    old = README.read_text(encoding="utf-8") if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in old:
+        old += f"\n{START}\n{END}\n"
+    head, rest = old.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, 2 replications (≈1–2 min)")
+    ap.add_argument("--replications", type=int, default=None, help="Monte Carlo replications (default 6)")
+    ap.add_argument("--no-write", action="store_true", help="print, do not update README.md/results.json")
+    ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_child:
+        print(json.dumps(memory_child(int(args.memory_child[0]), args.memory_child[1])))
+        return 0
+    quick = args.quick
+    sizes = [10_000] if quick else [10_000, 100_000]
+    reps = args.replications or (2 if quick else 6)
+    res = {"command": "python benchmarks/run.py" + (" --quick" if quick else ""), "machine": machine()}
+    t0 = time.perf_counter()
+    log("1. full baseline model")
+    res["full"] = bench_full(sizes)
+    log("2. capacity-free subset: engine vs NumPy")
+    res["capacity_free"] = bench_capacity_free(sizes)
+    log("3. memory")
+    res["memory"] = bench_memory(sizes[-1], ["letters_only", "digital_first", "call_heavy"])
+    log("4. Monte Carlo")
+    res["monte_carlo"] = bench_monte_carlo(reps, 3_000 if quick else None)
+    log("5. profile")
+    res["profile"] = bench_profile(10_000, "letters_only")
+    res["elapsed_s"] = time.perf_counter() - t0
+    text = markdown(res) + f"\n\nBenchmark wall time: {res['elapsed_s'] / 60:.1f} min."
+    print(text)
+    if not (args.no_write or quick):  # --quick is a smoke run: print only
+        (README.parent / "results.json").write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
+        write_readme(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
