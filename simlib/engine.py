@@ -10,6 +10,7 @@ Design for speed without losing SimPy as the scheduler and extension point:
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from simlib.channels import ContactKind, registered_channels
 from simlib.ledger import Kind, Ledger, LedgerWriter, check_conservation
 from simlib.params import PhoneTeam as PhoneTeamParams
 from simlib.params import Scenario, Step
+
+NORMAL, ON_PLAN, AT_AGENCY = 0, 1, 2  # PatientAccount.mode
 from simlib.population import CALL_ATTEMPTS, Population
 
 
@@ -270,11 +273,20 @@ class World:
 
 
 class PatientAccount:
-    """A patient balance under collection: intensity state, schedule of actions, contacts."""
+    """A patient balance under collection: intensity state, schedule of actions, contacts.
+
+    ``mode`` is NORMAL (the hospital collects), ON_PLAN (payments are the plan's instalments; the
+    intensity clock is paused and reminders are suspended) or AT_AGENCY (the agency's intensity,
+    decay, floor and Exp(1) thresholds replace the hospital's; the hospital's reminders and
+    write-off stop). ``thr``/``tk`` are the threshold row in use and its index; ``k`` counts
+    payments of any kind and indexes the paid-fraction draws.
+    """
 
     __slots__ = ("world", "i", "r", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "discount_open", "message_times",
-                 "call_times", "calls_attempted", "schedule")
+                 "call_times", "calls_attempted", "schedule", "idx", "mode", "floor", "kappa",
+                 "thr", "tk", "plan_inst", "plan_p_miss", "plan_m", "plan_misses", "deferred",
+                 "agency_gross", "agency_fee")
 
     def __init__(self, world: World, i: int, bal: int):
         self.world, self.i, self.r, self.bal = world, i, 2 * i + 1, bal
@@ -282,6 +294,9 @@ class PatientAccount:
         self.responsiveness = pop.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
         self.initial_lam = beh.initial_per_day * self.responsiveness
         self.lam, self.t0, self.cum, self.k, self.mult, self.shift = 0.0, 0.0, 0.0, 0, 1.0, 0.0
+        self.floor, self.kappa = beh.floor_per_day, beh.decay_per_day
+        self.thr, self.tk, self.mode, self.idx = pop.threshold[i], 0, NORMAL, 0
+        self.deferred = None
         self.discount_open = False
         self.message_times: list[float] = []
         self.call_times: list[float] = []
@@ -292,9 +307,9 @@ class PatientAccount:
     def advance(self, now: float) -> None:
         dt = now - self.t0
         if dt > 0.0:
-            beh = self.world.sc.behaviour
-            self.cum += self.mult * integrated(self.lam, beh.floor_per_day, beh.decay_per_day, dt)
-            self.lam = intensity_after(self.lam, beh.floor_per_day, beh.decay_per_day, dt)
+            if self.mode != ON_PLAN:  # on a plan the payment clock is paused; attention still fades
+                self.cum += self.mult * integrated(self.lam, self.floor, self.kappa, dt)
+            self.lam = intensity_after(self.lam, self.floor, self.kappa, dt)
             self.t0 = now
 
     def jump(self, delta: float) -> None:
@@ -303,9 +318,15 @@ class PatientAccount:
 
     def payment_time(self) -> float:
         """Absolute day of the next payment if nothing else happens (``inf`` if never)."""
-        beh = self.world.sc.behaviour
-        need = (self.world.pop.threshold[self.i, self.k] - self.cum) / self.mult
-        return self.t0 + time_to_reach(self.lam, beh.floor_per_day, beh.decay_per_day, need)
+        if self.mode == ON_PLAN:
+            return INF
+        need = (self.thr[self.tk] - self.cum) / self.mult
+        return self.t0 + time_to_reach(self.lam, self.floor, self.kappa, need)
+
+    def _insert(self, day: float, order: int, action, arg=None) -> None:
+        """Add an action at absolute ``day`` to the pending part of the schedule (shift-aware)."""
+        bisect.insort(self.schedule, (day - self.shift, order, action, arg), lo=self.idx,
+                      key=_sched_key)
 
     # -------------------------------------------------------------- process
     def run(self):
@@ -333,6 +354,7 @@ class PatientAccount:
                 self.advance(env.now)
                 action, arg = sched[idx][2], sched[idx][3]
                 idx += 1
+                self.idx = idx
                 gen = action(arg)
                 if gen is not None:
                     yield from gen
@@ -363,18 +385,29 @@ class PatientAccount:
         rate = bt.billing_error_rate * (st.price_estimate.dispute_rate_multiplier if st.price_estimate else 1.0)
         if pop.error_u[i] < rate:
             items.append((bill + pop.dispute_delay[i], 2, self._dispute, None))
+        # finance levers: scheduled only for accounts that could use them (balances only fall)
+        fin, pp, ag = st.financing, st.payment_plan, st.agency
+        if fin is not None and pop.financing_u[i] < fin.uptake_rate and self.bal >= cents(fin.balance_min_usd):
+            items.append((bill + fin.offer_day, 3, self._financing_offer, fin))
+        if pp is not None and pop.plan_u[i, 0] < pp.uptake_rate and self.bal >= cents(pp.balance_min_usd):
+            items.append((bill + pp.offer_day, 4, self._plan_offer, pp))
+        if ag is not None and self.bal >= cents(ag.balance_min_usd):
+            items.append((bill + ag.placement_days, 5, self._agency_place, ag))
         items.append((bill + st.write_off.after_days, 1000, self._write_off, None))
         items.sort(key=lambda it: (it[0], it[1]))
         return items
 
     # -------------------------------------------------------------- actions
     def _due(self, _):
-        self.jump(self.world.sc.behaviour.due_date_jump_per_day * self.responsiveness)
+        if self.mode == NORMAL:
+            self.jump(self.world.sc.behaviour.due_date_jump_per_day * self.responsiveness)
 
     def _discount_ends(self, _):
         self.discount_open, self.mult = False, 1.0
 
     def _step(self, step: Step):
+        if self.mode != NORMAL:  # suspended on a plan, stopped at the agency
+            return None
         world, pop, i = self.world, self.world.pop, self.i
         t = step.target
         if not (t.score_min <= pop.score_pct[i] <= t.score_max):
@@ -413,6 +446,11 @@ class PatientAccount:
         world.trace(self.r, "dispute resolved")
 
     def _write_off(self, _):
+        if self.mode == ON_PLAN:      # never while a plan is in good standing; at default if due
+            self._defer(self._write_off)
+            return
+        if self.mode == AT_AGENCY:    # placement supersedes: written off at recall instead
+            return
         world = self.world
         world.ledger.post(self.r, world.env.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
         world.count("bad_debt_write_offs")
@@ -425,13 +463,14 @@ class PatientAccount:
         beh, now = world.sc.behaviour, world.env.now
         self.advance(now)
         bal = self.bal
+        agency = self.mode == AT_AGENCY
         if beh.full_payment == "always":
             p_full = 1.0
         elif beh.full_payment == "never":
             p_full = 0.0
         else:
             p_full = min(1.0, pop.ability_monthly[i] * beh.full_payment_months * 100.0 / bal)
-        if k >= beh.max_payments - 1 or pop.full_u[i, k] < p_full:
+        if k >= beh.max_payments - 1 or pop.full_u[i, k] < p_full or self.tk >= len(self.thr) - 1:
             frac, amount = 1.0, bal
         else:
             frac = beh.partial_fraction_min + (beh.partial_fraction_max - beh.partial_fraction_min) \
@@ -442,14 +481,146 @@ class PatientAccount:
             discount = int(round(bal * world.st.prompt_pay_discount.rate))
             world.ledger.post(self.r, now, Kind.DISCOUNT, discount)
             world.count("discounts")
-        world.ledger.post(self.r, now, Kind.PAYMENT_PATIENT, amount - discount)
-        world.count("patient_payments")
+        if agency:
+            self._agency_collects(amount, now)
+        else:
+            world.ledger.post(self.r, now, Kind.PAYMENT_PATIENT, amount - discount)
+            world.count("patient_payments")
         world.trace(self.r, "paid" if amount == bal else "paid part")
         self.bal = bal = bal - amount
         self.lam += beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac
-        self.cum, self.k = 0.0, k + 1
+        self.cum, self.k, self.tk = 0.0, k + 1, self.tk + 1
         small = world.st.write_off.below_balance_usd
         if 0 < bal < small * 100.0:
             world.ledger.post(self.r, now, Kind.WRITE_OFF_SMALL, bal)
             self.bal = bal = 0
         world.open_cents[self.r] = bal
+
+    # -------------------------------------------------------------- finance levers
+    def _defer(self, action, arg=None) -> None:
+        """Hold an action that falls due while a plan is in good standing until the plan defaults."""
+        if self.deferred is None:
+            self.deferred = []
+        self.deferred.append((action, arg))
+
+    def _financing_offer(self, fin):
+        """The lender pays the whole balance now; the hospital pays the merchant fee."""
+        world, bal = self.world, self.bal
+        if self.mode != NORMAL or bal < cents(fin.balance_min_usd) or (
+                fin.balance_max_usd is not None and bal > cents(fin.balance_max_usd)):
+            return
+        now = world.env.now
+        world.ledger.post(self.r, now, Kind.PAYMENT_LENDER, bal)
+        world.ledger.post(self.r, now, Kind.FEE_FINANCING, int(round(fin.merchant_fee_rate * bal)))
+        world.count("financed")
+        world.trace(self.r, "financed")
+        self.bal = 0
+        world.open_cents[self.r] = 0
+
+    def _plan_offer(self, pp):
+        """Enrol in a plan (uptake was decided when scheduling); first instalment today."""
+        world, pop, i, bal = self.world, self.world.pop, self.i, self.bal
+        if self.mode != NORMAL or bal < cents(pp.balance_min_usd):
+            return
+        ability = float(pop.ability_monthly[i])
+        inst = -(-bal // pp.max_months)                      # ceil(balance / max months)
+        if pp.sizing == "ability":
+            inst = max(inst, cents(ability * pp.affordability_share))
+        inst = min(bal, max(inst, cents(pp.instalment_min_usd), 1))
+        p_miss = min(1.0, pp.miss_base_rate * (inst / 100.0 / ability) ** pp.miss_elasticity) \
+            if ability > 0 else 1.0
+        if pop.plan_u[i, 1] < pp.autopay_rate:
+            p_miss *= pp.autopay_miss_factor
+            world.count("plans_autopay")
+        self.mode, self.discount_open, self.mult = ON_PLAN, False, 1.0
+        self.plan_inst, self.plan_p_miss, self.plan_m, self.plan_misses = inst, p_miss, 0, 0
+        world.count("plans")
+        world.trace(self.r, "plan")
+        self._insert(world.env.now, 6, self._instalment, pp)
+
+    def _instalment(self, pp):
+        world, pop, i = self.world, self.world.pop, self.i
+        now, m = world.env.now, self.plan_m
+        self.plan_m = m + 1
+        if pop.plan_miss_u[i, m] < self.plan_p_miss:
+            self.plan_misses += 1
+            world.count("plan_misses")
+            world.trace(self.r, "instalment missed")
+            if self.plan_misses >= pp.default_after_misses:
+                self._plan_default()
+                return
+        else:
+            amount = min(self.plan_inst, self.bal)            # the last instalment takes the rounding
+            world.ledger.post(self.r, now, Kind.PAYMENT_PATIENT, amount)
+            world.count("plan_instalments")
+            self.bal -= amount
+            world.open_cents[self.r] = self.bal
+            world.trace(self.r, "instalment")
+            if self.bal == 0:
+                world.count("plans_completed")
+                return
+        self._insert(now + pp.month_days, 6, self._instalment, pp)
+
+    def _plan_default(self) -> None:
+        """Back to normal collection: the ladder resumes, the paused payment clock restarts from
+        the (decayed) intensity, and a write-off or placement that fell due meanwhile happens now."""
+        world = self.world
+        self.mode = NORMAL
+        self.t0 = world.env.now
+        world.count("plan_defaults")
+        world.trace(self.r, "plan defaulted")
+        deferred, self.deferred = self.deferred, None
+        for action, arg in deferred or ():
+            if self.bal > 0:
+                action(arg)
+
+    def _agency_place(self, ag):
+        world, pop, i = self.world, self.world.pop, self.i
+        if self.mode == ON_PLAN:
+            self._defer(self._agency_place, ag)
+            return
+        if self.mode != NORMAL or self.bal < cents(ag.balance_min_usd):
+            return
+        now = world.env.now
+        self.mode, self.discount_open, self.mult = AT_AGENCY, False, 1.0
+        self.floor, self.kappa = ag.floor_per_day, ag.decay_per_day
+        self.thr, self.tk, self.cum, self.t0 = pop.agency_threshold[i], 0, 0.0, now
+        self.lam = self.initial_lam = ag.initial_per_day * self.responsiveness
+        self.agency_gross = self.agency_fee = 0
+        world.count("agency_placements")
+        world.count(f"agency_placements_{ag.kind}")
+        world.trace(self.r, f"placed ({ag.kind})")
+        for d in ag.contact_days:
+            self._insert(now + d, 7, self._agency_contact, ag)
+        self._insert(now + ag.recall_days, 8, self._agency_recall, ag)
+
+    def _agency_contact(self, ag):
+        if self.mode == AT_AGENCY:
+            self.world.count("agency_contacts")
+            self.jump(ag.contact_jump_per_day * self.responsiveness)
+
+    def _agency_collects(self, amount: int, now: float) -> None:
+        """Gross collection plus the contingency fee, rounded on the running total so that the
+        fees on an account sum to round(fee_rate × collected) exactly."""
+        world = self.world
+        world.ledger.post(self.r, now, Kind.PAYMENT_AGENCY, amount)
+        self.agency_gross += amount
+        fee = int(round(world.st.agency.fee_rate * self.agency_gross))
+        world.ledger.post(self.r, now, Kind.FEE_AGENCY, fee - self.agency_fee)
+        self.agency_fee = fee
+        world.count("agency_payments")
+
+    def _agency_recall(self, ag):
+        world = self.world
+        if self.mode != AT_AGENCY or self.bal <= 0:
+            return
+        world.ledger.post(self.r, world.env.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
+        world.count("agency_recalls")
+        world.count("bad_debt_write_offs")
+        world.trace(self.r, "recalled, written off")
+        self.bal = 0
+        world.open_cents[self.r] = 0
+
+
+def _sched_key(item: tuple) -> tuple:
+    return item[0], item[1]

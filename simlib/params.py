@@ -264,6 +264,117 @@ class WriteOff(Strict):
     below_balance_usd: NonNeg = 0.0
 
 
+# ----------------------------------------------------------- finance levers: plans, financing, agency
+class PaymentPlan(Strict):
+    """An instalment plan offered on ``offer_day`` after the statement to balances of at least
+    ``balance_min_usd``; a patient takes it when their uptake uniform is below ``uptake_rate``.
+
+    Instalment: ``sizing: even`` → balance ÷ ``max_months``; ``sizing: ability`` → the patient's
+    monthly ability to pay × ``affordability_share``, raised to balance ÷ ``max_months`` when that
+    would take longer than ``max_months`` (and never below ``instalment_min_usd``). Instalments fall
+    every ``month_days``, the first on the day the plan starts; the last takes the rounding.
+    Each instalment is missed with probability
+    ``min(1, miss_base_rate × (instalment ÷ ability) ** miss_elasticity)``, times
+    ``autopay_miss_factor`` for patients on autopay (``autopay_rate`` of takers). A missed instalment
+    is not paid and the plan runs one month longer; after ``default_after_misses`` misses in total
+    (not necessarily consecutive) the plan defaults and the account returns to normal collection.
+    """
+
+    balance_min_usd: NonNeg = 200.0
+    offer_day: NonNeg = 0.0
+    uptake_rate: Fraction = 0.3
+    sizing: Literal["ability", "even"] = "ability"
+    affordability_share: Positive = 1.0
+    instalment_min_usd: NonNeg = 0.0
+    max_months: Annotated[int, Field(ge=1, le=36)] = 12
+    month_days: Positive = 30.0
+    autopay_rate: Fraction = 0.5
+    autopay_miss_factor: Fraction = 0.5
+    miss_base_rate: Fraction = 0.02
+    miss_elasticity: NonNeg = 1.0
+    default_after_misses: Annotated[int, Field(ge=1)] = 3
+
+    @model_validator(mode="after")
+    def _check(self) -> "PaymentPlan":
+        from simlib.population import PLAN_MONTHS_MAX  # pre-drawn miss uniforms per account
+        if self.max_months + self.default_after_misses - 1 > PLAN_MONTHS_MAX:
+            raise ValueError(f"max_months + default_after_misses - 1 must be <= {PLAN_MONTHS_MAX} "
+                             f"(instalment months drawn per account); found "
+                             f"{self.max_months} + {self.default_after_misses} - 1")
+        return self
+
+
+class Financing(Strict):
+    """Third-party patient financing: offered on ``offer_day`` after the statement to balances in
+    [balance_min_usd, balance_max_usd]; a taker's lender pays the hospital the whole balance at once
+    (the receivable closes) and the hospital pays ``merchant_fee_rate`` × balance. The lender bears
+    the patient's default risk."""
+
+    balance_min_usd: NonNeg = 500.0
+    balance_max_usd: Positive | None = None
+    offer_day: NonNeg = 0.0
+    uptake_rate: Fraction = 0.15
+    merchant_fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.06
+
+    @model_validator(mode="after")
+    def _check(self) -> "Financing":
+        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
+            raise ValueError("balance_max_usd must be >= balance_min_usd")
+        return self
+
+
+class Agency(Strict):
+    """Placement with a collection agency ``placement_days`` after the statement, for balances of
+    at least ``balance_min_usd`` still open (and not on a payment plan).
+
+    From placement the hospital stops its own reminders and the patient's payment intensity is the
+    agency's: it starts at ``initial_per_day`` (scaled by the patient's responsiveness, like the
+    hospital's), decays at ``decay_per_day`` toward ``floor_per_day`` and jumps by
+    ``contact_jump_per_day`` (scaled likewise) at each of ``contact_days`` after placement, on a fresh
+    payment clock. Collections are booked gross (payment_agency) with the contingency fee
+    ``fee_rate`` × collected as a cost (fee_agency). After ``recall_days`` the agency returns what is
+    still open and the hospital writes it off as bad debt. Placement supersedes the hospital's own
+    write-off: a placed account is written off at recall, never at ``write_off.after_days``.
+
+    ``kind: bad_debt`` is an extraordinary collection action (credit reporting, suits) under
+    IRS §501(r)(6): a US nonprofit may not place before day 120 after the first statement.
+    ``kind: early_out`` is a soft, in-the-hospital's-name service (no ECA), usually at 30–60 days
+    with a lower fee.
+    """
+
+    kind: Literal["early_out", "bad_debt"] = "bad_debt"
+    placement_days: Positive = 120.0
+    balance_min_usd: NonNeg = 0.0
+    fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.30
+    initial_per_day: NonNeg = 0.01
+    floor_per_day: NonNeg = 0.0
+    decay_per_day: Positive = 0.02
+    contact_days: list[NonNeg] = []
+    contact_jump_per_day: NonNeg = 0.005
+    recall_days: Positive = 180.0
+
+
+def _lever_problems(at: str, st: "Strategy", sc: "Scenario") -> list[str]:
+    """Cross-field problems of a strategy's payment plan, financing and agency sections."""
+    out = []
+    ag = st.agency
+    if ag is not None:
+        if ag.kind == "bad_debt" and sc.finance.us_nonprofit and ag.placement_days < 120:
+            out.append(f"{at}.agency.placement_days: a bad-debt placement is an extraordinary "
+                       f"collection action, which IRS §501(r)(6) forbids a US nonprofit hospital "
+                       f"(finance.us_nonprofit: true) before 120 days after the first statement; "
+                       f"expected >= 120; found {ag.placement_days:g} (use kind: early_out for a "
+                       f"soft placement that is not an ECA)")
+        if ag.placement_days >= st.write_off.after_days:
+            out.append(f"{at}.agency.placement_days: must be before the hospital's write-off "
+                       f"(write_off.after_days = {st.write_off.after_days:g}), or no account is "
+                       f"ever placed; found {ag.placement_days:g}")
+        if any(d >= ag.recall_days for d in ag.contact_days):
+            out.append(f"{at}.agency.contact_days: every contact must fall before the recall "
+                       f"(recall_days = {ag.recall_days:g}); found {sorted(ag.contact_days)}")
+    return out
+
+
 # --------------------------------------------------------------------------- factoring
 # Medical factoring offers (DESIGN §4, domain-research §4). The contract is an overlay on the
 # simulated collection path: patients and insurers behave the same, the offer only decides who
@@ -441,6 +552,9 @@ class Strategy(Strict):
     deposit: Deposit | None = None
     price_estimate: PriceEstimate | None = None
     write_off: WriteOff = WriteOff()
+    payment_plan: PaymentPlan | None = None
+    financing: Financing | None = None
+    agency: Agency | None = None
     factoring: FactoringOffer | None = None
 
 
@@ -532,6 +646,7 @@ def _cross_field_problems(sc: "Scenario") -> list[str]:
         if st.phone_team and lim.quiet_hours and _overlaps_quiet(*st.phone_team.hours, *lim.quiet_hours):
             out.append(f"{at}.phone_team.hours: calls would fall in the quiet hours "
                        f"{list(lim.quiet_hours)}; found working hours {list(st.phone_team.hours)}")
+        out.extend(_lever_problems(at, st, sc))
     out.extend(_factoring_problems(sc))
     return out
 
