@@ -40,7 +40,7 @@ METRICS: dict[str, MetricInfo] = {
         "Cash collected", "usd", True, "All collections to the horizon (patients, insurers, agency, lender)."),
     "collection_cost_usd": MetricInfo(
         "Collection cost", "usd", False,
-        "Statements, contacts, agent hours, rework, dispute handling, agency and financing fees."),
+        "Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees."),
     "cost_to_collect": MetricInfo(
         "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
     "bad_debt_rate": MetricInfo(

@@ -77,7 +77,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     # cash
     cash_day, cash_amt = led.cash_flows()
     collected_total = led.total(COLLECTED)
-    cost_total = led.total(COSTS)
+    cost_total = led.total(COSTS) + led.total([Kind.FACTORING_FEE])
     m["cash_collected_usd"] = collected_total / 100.0
     m["collection_cost_usd"] = cost_total / 100.0
     m["cost_to_collect"] = _safe(cost_total, collected_total)
