@@ -11,7 +11,7 @@ import yaml
 distributed = pytest.importorskip("distributed")
 
 from simlib.distributed import run_on_dask, task_keys  # noqa: E402
-from simlib.experiment import _run_one, run_experiment  # noqa: E402
+from simlib.experiment import _combine, _run_one, run_experiment  # noqa: E402
 from simlib.params import scenario_from_dict  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
@@ -102,6 +102,4 @@ def test_a_killed_worker_neither_loses_nor_duplicates_replications(cluster, tmp_
     assert attempts.count(1) >= 2  # replication 1 really was re-run after the kill
     assert [int(p["metrics"]["replication"].unique()[0]) for p in out] == [0, 1, 2, 3]
     local = run_experiment(sc, replications=4, seed=21, workers=1)
-    got = pd.concat([p["metrics"] for p in out], ignore_index=True)
-    got = got.sort_values(["replication", "strategy"], kind="stable").reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, local.metrics, check_exact=True)
+    pd.testing.assert_frame_equal(_combine(out)["metrics"], local.metrics, check_exact=True)
