@@ -70,6 +70,15 @@ METRICS: dict[str, MetricInfo] = {
     "plan_share": MetricInfo(
         "Accounts on a payment plan", "share", None, "Patient balances that took a payment plan ÷ billed.",
         "patients"),
+    "plan_default_rate": MetricInfo(
+        "Payment plans defaulted", "share", False,
+        "Plans that defaulted (too many missed instalments) ÷ plans started.", "patients"),
+    "financed_share": MetricInfo(
+        "Accounts financed by a lender", "share", None,
+        "Patient balances paid off by a financing partner ÷ patient balances billed.", "patients"),
+    "agency_recovery_rate": MetricInfo(
+        "Agency recovery rate", "share", True,
+        "Agency collections (gross of its fee) ÷ balances placed with the agency.", "finance"),
     "suppressed_contacts": MetricInfo(
         "Contacts suppressed by limits", "count", None,
         "Planned contacts not made because of frequency limits or quiet hours.", "operations"),

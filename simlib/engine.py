@@ -588,7 +588,7 @@ class PatientAccount:
         self.lam = self.initial_lam = ag.initial_per_day * self.responsiveness
         self.agency_gross = self.agency_fee = 0
         world.count("agency_placements")
-        world.count(f"agency_placements_{ag.kind}")
+        world.count("agency_placed_cents", self.bal)
         world.trace(self.r, f"placed ({ag.kind})")
         for d in ag.contact_days:
             self._insert(now + d, 7, self._agency_contact, ag)

@@ -103,6 +103,9 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["disputes_per_account"] = c["disputes"] / n_patient
     m["agency_share"] = c["agency_placements"] / n_patient
     m["plan_share"] = c["plans"] / n_patient
+    m["plan_default_rate"] = _safe(c["plan_defaults"], c["plans"])
+    m["financed_share"] = c["financed"] / n_patient
+    m["agency_recovery_rate"] = _safe(led.total([Kind.PAYMENT_AGENCY]), c["agency_placed_cents"])
     m["suppressed_contacts"] = float(c["suppressed_contacts"])
     m["calls_abandoned"] = float(c["calls_abandoned"])
     m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)

@@ -317,3 +317,19 @@ def test_conservation_with_plans_financing_and_agency(seed, uptake, miss, fee, p
     assert abs(led.total([Kind.FEE_AGENCY]) - fee * gross) <= 0.5 * c["agency_placements"] + 1e-6
     lent = led.total([Kind.PAYMENT_LENDER])
     assert abs(led.total([Kind.FEE_FINANCING]) - fee * lent) <= 0.5 * c["financed"] + 1e-6
+
+
+def test_lever_metrics():
+    from simlib import metrics
+    plan = {"uptake_rate": 1.0, "sizing": "even", "max_months": 10, "miss_base_rate": 1.0,
+            "miss_elasticity": 0.0, "autopay_rate": 0.0, "default_after_misses": 3}
+    data = tiny({"payment_plan": plan, "agency": AGENCY, "write_off": {"after_days": 200}})
+    data["strategies"]["f"] = {"statement_channel": "letter",
+                               "financing": {"balance_min_usd": 0, "uptake_rate": 1.0}}
+    sc = scenario_from_dict(data)
+    pop = draw_population(sc, 0)
+    m, _, _ = metrics.compute(World(sc, "s", pop).run(), pop, sc)
+    assert (m["plan_share"], m["plan_default_rate"], m["agency_share"], m["financed_share"]) == (1, 1, 1, 0)
+    assert m["agency_recovery_rate"] == 1.0       # λ0 = 1: the agency collects everything
+    m, _, _ = metrics.compute(World(sc, "f", pop).run(), pop, sc)
+    assert m["financed_share"] == 1 and math.isnan(m["agency_recovery_rate"])
