@@ -345,7 +345,8 @@ def _scenario_dirs(paths: Sequence[Path]) -> list[str]:
 
 def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", replications: int | None = None,
                   seed: int | None = None, workers: int | None = None,
-                  notebooks: Sequence[str] = DEFAULT_NOTEBOOKS, *, notebook_dir: str | Path | None = None,
+                  notebooks: Sequence[str] = DEFAULT_NOTEBOOKS, *, scheduler: str | None = None,
+                  precision: float | None = None, notebook_dir: str | Path | None = None,
                   log=print) -> list[Path]:
     """Build the HTML reports of every parameter file; return the pages written (index last).
 
@@ -353,7 +354,8 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     experiment runs once, its results are saved to ``<out>/<scenario>/results/`` and every
     notebook reads them from there. Raises :class:`ReportError` with a clear message on any
     invalid file, unknown notebook parameter or failing cell; nothing is exported from a
-    failed notebook.
+    failed notebook. ``scheduler`` (a Dask address) and ``precision`` (sequential stopping on
+    the key metric's relative CI half-width) pass through to :func:`simlib.experiment.run_experiment`.
     """
     from simlib.params import ScenarioError, load_scenario
 
@@ -388,7 +390,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
         t0 = time.perf_counter()
         log(f"{path}: running {scenario.name!r} "
             f"({replications or scenario.simulation.replications} replications)…")
-        res = _run(scenario, replications, seed, workers)
+        res = _run(scenario, replications, seed, workers, scheduler, precision)
         results_dir = _save_results(res, scen_dir)
         log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s; rendering notebooks…")
         reports = []
@@ -424,11 +426,15 @@ def _notebook_params(nb: Path, scenario_file: str, results_dir: str) -> dict[str
     return {"scenario_file": scenario_file, "results_dir": results_dir}
 
 
-def _run(scenario, replications, seed, workers):
+def _run(scenario, replications, seed, workers, scheduler=None, precision=None):
     from simlib.experiment import run_experiment
 
     kwargs: dict[str, Any] = {"replications": replications or scenario.simulation.replications,
                               "seed": seed, "workers": workers or scenario.simulation.workers}
+    if scheduler is not None:
+        kwargs["scheduler"] = scheduler
+    if precision is not None:
+        kwargs["precision"] = precision
     try:
         return run_experiment(scenario, progress=False, **kwargs)
     except Exception as exc:
@@ -708,7 +714,7 @@ def pd_notna(x) -> bool:
 
 def difference_table(res, metrics: Sequence[str], caption: str = ""):
     """Paired differences of each strategy minus the status quo, with CIs, one row per metric."""
-    from simlib.analysis import format_ci, paired_differences
+    from simlib.analysis import format_value, paired_differences
 
     present = set(res.metrics["metric"])
     metrics = [m for m in metrics if m in present]
@@ -725,13 +731,19 @@ def difference_table(res, metrics: Sequence[str], caption: str = ""):
         for s in others:
             if (s, m) in diffs.index:
                 d = diffs.loc[(s, m)]
-                cells.append(f"<td class=\"num\">{esc(format_ci(d['mean_diff'], d['ci_low'], d['ci_high'], unit))}</td>")
+                ci = ""
+                if pd_notna(d["ci_low"]):
+                    ci = (f"<br><span class=\"note\">{esc(format_value(d['ci_low'], unit))} to "
+                          f"{esc(format_value(d['ci_high'], unit))}</span>")
+                cells.append(f"<td class=\"num\">{esc(_signed(d['mean_diff'], unit))}{ci}</td>")
             else:
                 cells.append("<td class=\"num\">n/a</td>")
         rows.append(f"<tr><th scope=\"row\">{esc(_label_of(m))}</th>{''.join(cells)}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return _html(f"<table>{cap}<thead><tr><th scope=\"col\">Metric</th>{head}</tr></thead>"
-                 f"<tbody>{''.join(rows)}</tbody></table>")
+                 f"<tbody>{''.join(rows)}</tbody></table>"
+                 "<p class=\"note\">Mean paired difference over the runs; underneath, its 95 % "
+                 "confidence interval.</p>")
 
 
 def figure_block(fig, caption: str = ""):
@@ -796,7 +808,7 @@ def _fmt_param(name: str, value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, (int, float)):
-        if name.endswith(("_rate", "_share", "_annual")) or name in {"share", "patient_share", "reach",
+        if name.endswith(("_rate", "_share", "_annual")) or name in {"share", "rate", "patient_share", "reach",
                                                                      "compliance_rate"}:
             return format_value(float(value), "share")
         if name.endswith("_usd"):
@@ -876,7 +888,9 @@ def strategy_summary(strategy) -> str:
     wo = s.write_off
     parts.append(f"write-off after {wo.after_days:g} days" +
                  (f" or below ${wo.below_balance_usd:,.2f}" if wo.below_balance_usd > 0 else ""))
-    known = {"description", "baseline", "credit_terms_days", "statement_channel", "ladder", "phone_team",
+    if getattr(s, "factoring", None) is not None:
+        parts.append("factoring: " + _factoring_terms(s))
+    known = {"factoring", "description", "baseline", "credit_terms_days", "statement_channel", "ladder", "phone_team",
              "contact_limits", "prompt_pay_discount", "deposit", "price_estimate", "write_off"}
     for name, value in s.model_dump(exclude_defaults=True).items():
         if name not in known and value not in (None, [], {}):
@@ -942,26 +956,102 @@ def factoring_metrics(res) -> list[str]:
     return [m for m in dict.fromkeys(res.metrics["metric"]) if str(m).startswith(FACTORING_PREFIX)]
 
 
-def factoring_section(res):
-    """Factoring offers against no factoring: their own metrics plus cash trough and NPV."""
+def factoring_strategies(res) -> list[str]:
+    """Strategies that sold anything to a factor (a factoring metric non-zero in some run)."""
     fact = factoring_metrics(res)
     if not fact:
+        return []
+    rows = res.metrics[res.metrics["metric"].isin(fact)]
+    active = rows[rows["value"].fillna(0) != 0]["strategy"].unique()
+    return [s for s in _strategies(res) if s in set(active)]
+
+
+def factoring_section(res):
+    """Factoring offers against no factoring: their own metrics plus cash trough and NPV."""
+    offers = factoring_strategies(res)
+    if not offers:
         return _html("<h2>No factoring offers in this scenario</h2>"
-                     "<p>None of the strategies in this scenario sells or pledges receivables to a "
-                     "factor, so there is nothing to compare here. Add a strategy with a factoring "
-                     "offer to the parameter file to see cash now against cash lost, the effective "
-                     "annual cost (APR), the lowest cash position, NPV and buy-back exposure.</p>")
-    metrics = fact + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd")
-                      if m in set(res.metrics["metric"])]
+                     "<p>None of the strategies in this scenario sells receivables to a factor, "
+                     "so there is nothing to compare here. Add a strategy with a factoring offer to "
+                     "the parameter file to see cash now against cash lost, the effective annual "
+                     "cost (APR), the lowest cash position, NPV and buy-back exposure.</p>")
+    shown = [s for s in _strategies(res) if s == res.baseline or s in offers]
+    sub = _Subset(res, shown)
+    metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd")
+                                        if m in set(res.metrics["metric"])]
+    terms = "".join(f"<li><strong>{esc(s)}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
+                    for s in offers if s in res.scenario.strategies)
+    listing = f"<p>The offers:</p><ul>{terms}</ul>" if terms else ""
+    listing += _factoring_findings(res, offers)
     parts = [
         "<h2>Factoring offers compared</h2>",
-        "<p>Factoring brings cash forward (a higher lowest cash position) at a price (fees, "
-        "lost reserve, buy-backs). The highest advance is not always the cheapest money: compare "
-        "the effective annual cost with the liquidity it buys.</p>",
-        metric_table(res, metrics, "Factoring offers: key figures").data,
-        difference_table(res, metrics, "Difference from the status quo (paired, 95 % CI)").data,
+        f"<p>{len(offers)} factoring offer{'s' if len(offers) != 1 else ''} against the status quo "
+        f"“{esc(res.baseline)}”. Factoring brings cash forward (a higher lowest cash position) at a "
+        "price (fees, charge-backs, buy-backs). The highest advance is not always the cheapest "
+        "money: compare the effective annual cost with the liquidity it buys.</p>",
+        listing,
+        metric_table(sub, metrics, "Factoring offers: key figures").data,
+        difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
+                               "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
+                         "Difference from the status quo (paired, 95 % CI)").data,
     ]
     return _html("\n".join(parts))
+
+
+def _factoring_findings(res, offers: Sequence[str]) -> str:
+    """Per offer, in words: the liquidity bought (cash trough) against its price (NPV, APR)."""
+    from simlib.analysis import format_value, paired_differences, summarize
+
+    wanted = {"cash_trough_usd", "npv_net_cash_usd", "factoring_apr"}
+    rows = res.metrics[res.metrics["metric"].isin(wanted) & res.metrics["strategy"].isin([res.baseline, *offers])]
+    if rows.empty:
+        return ""
+    diffs = paired_differences(rows[rows["metric"] != "factoring_apr"], res.baseline).set_index(["strategy", "metric"])
+    means = summarize(rows).set_index(["strategy", "metric"])["mean"]
+    items = []
+    for s in offers:
+        bits = []
+        for m, what in (("cash_trough_usd", "lowest cash position"), ("npv_net_cash_usd", "NPV")):
+            if (s, m) in diffs.index:
+                d = diffs.loc[(s, m)]
+                bits.append(f"{what} {_signed(d['mean_diff'], 'usd')} (95 % CI "
+                            f"{format_value(d['ci_low'], 'usd')} to {format_value(d['ci_high'], 'usd')})")
+        if (s, "factoring_apr") in means.index and pd_notna(means[(s, "factoring_apr")]):
+            bits.append(f"effective annual cost {format_value(means[(s, 'factoring_apr')], 'share')}")
+        if bits:
+            items.append(f"<li><strong>{esc(s)}</strong>: {esc('; '.join(bits))}</li>")
+    if not items:
+        return ""
+    return (f"<p>Against the status quo “{esc(res.baseline)}” (paired differences):</p>"
+            f"<ul>{''.join(items)}</ul>")
+
+
+class _Subset:
+    """The same results restricted to some strategies (for tables that compare a few)."""
+
+    def __init__(self, res, strategies: Sequence[str]):
+        self.scenario, self.baseline = res.scenario, res.baseline
+        self.provenance = getattr(res, "provenance", {})
+        keep = set(strategies)
+        self.metrics = res.metrics[res.metrics["strategy"].isin(keep)]
+        self.curves = res.curves[res.curves["strategy"].isin(keep)] if hasattr(res, "curves") else None
+        self.aging = res.aging[res.aging["strategy"].isin(keep)] if hasattr(res, "aging") else None
+
+
+def _factoring_terms(strategy) -> str:
+    offer = getattr(strategy, "factoring", None)
+    if offer is None:
+        return "no factoring"
+    parts = [f"{offer.scope} receivables", f"{offer.advance_rate * 100:g} % advance on "
+             + ("face" if offer.advance_base == "face" else "expected collectable value")]
+    fee = offer.fee.model_dump()
+    schedule = fee.pop("schedule", "")
+    parts.append(f"{schedule} fee (" + ", ".join(f"{_humanise(k).lower()} {_fmt_param(k, v)}"
+                                                  for k, v in fee.items() if v is not None) + ")")
+    parts.append(f"recourse at {offer.recourse_days:g} days" if offer.recourse_days else "non-recourse")
+    if offer.termination:
+        parts.append(f"stops at day {offer.termination.stop_day:g} ({offer.termination.settle.replace('_', '-')})")
+    return ", ".join(parts)
 
 
 def sensitivity_section(table):
@@ -1003,8 +1093,10 @@ def sensitivity_section(table):
            "<th scope=\"col\">Low setting</th><th scope=\"col\">High setting</th>"
            "<th scope=\"col\">Swing</th></tr></thead>"
            f"<tbody>{rows}</tbody></table>")
-    note = (f"<p class=\"note\">{esc(table.attrs.get('replications', '?'))} runs per setting, seed "
-            f"{esc(table.attrs.get('seed', '?'))}; “×0.5” multiplies the scenario's value(s) by 0.5.</p>")
+    note = (f"<p class=\"note\">{esc(table.attrs.get('replications', '?'))} runs per setting (the base "
+            "case too, so its gain may differ slightly from the strategy comparison's estimate), seed "
+            f"{esc(table.attrs.get('seed', '?'))}; “×0.5” multiplies the scenario's value(s) by 0.5; "
+            "“all channels” and “all payers” move every channel's or payer's value together.</p>")
     return _html(intro + verdict + tbl + note)
 
 
@@ -1014,16 +1106,19 @@ DIFFERENCE_METRICS = ("npv_net_cash_usd", "cash_collected_usd", "net_collection_
 
 def factoring_charts(res):
     """Cash position over time (what factoring buys), shown only when there are factoring offers."""
-    if not factoring_metrics(res):
+    offers = factoring_strategies(res)
+    if not offers:
         return _html("")
     from simlib import plots
 
-    return figure_block(plots.cash_curve(res.curves),
+    sub = _Subset(res, [res.baseline] + offers)
+    return figure_block(plots.cash_curve(sub.curves),
                         "Cash position by day per strategy: factoring lifts early cash; fees and "
                         "buy-backs lower it later.")
 
 
-def run_sensitivity(res, replications: int = 3, seed: int | None = None, factors=None):
+def run_sensitivity(res, replications: int = 2, seed: int | None = None, factors=None,
+                    workers: int | None = None):
     """:func:`simlib.sensitivity.sweep` for the strategy the results recommend (or the best
     alternative to the status quo), with the results' seed unless ``seed`` is given."""
     from simlib import sensitivity
@@ -1035,7 +1130,7 @@ def run_sensitivity(res, replications: int = 3, seed: int | None = None, factors
     seed = seed if seed is not None else prov.get("seed")
     return sensitivity.sweep(res.scenario, factors or sensitivity.DEFAULT_FACTORS,
                              replications=replications, seed=seed, strategy=strategy,
-                             baseline=res.baseline)
+                             baseline=res.baseline, workers=workers or res.scenario.simulation.workers)
 
 
 def tornado_block(table):
