@@ -58,7 +58,7 @@ class Message(ContactKind):
     """Email, SMS, WhatsApp, letter, formal demand: sent at once, reaches with probability ``reach``."""
 
     def contact(self, world, acct, step):
-        now = world.env.now
+        now = acct.now
         hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
         if not world.limits.message_allowed(acct, now, hour):
             world.count("suppressed_contacts")

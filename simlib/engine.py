@@ -2,10 +2,15 @@
 
 Design for speed without losing SimPy as the scheduler and extension point:
 - every random value is pre-drawn in :mod:`simlib.population`; the engine only reads arrays;
-- a patient account is one process that waits in a single timeout for whichever comes first,
-  its next payment (computed exactly from the intensity, no polling) or its next scheduled
-  action; races (``AnyOf``) are used only where a capacity makes the wait unknown (a call
-  waiting for an agent, a denied claim waiting for the denials team);
+- a patient account computes its next payment exactly from the intensity (no polling) and
+  runs ahead on its own clock (``acct.now``) through everything that touches only itself
+  (payments, messages, due dates, plans, agency, write-off): those cost no SimPy event at all.
+  It synchronises with the SimPy clock only before an action that shares a capacity (a call
+  waiting for an agent, a dispute waiting for the billing team), so capacities see requests in
+  true time order. An account that never needs a capacity is never a SimPy process;
+- a claim that is paid on first adjudication is booked at creation; only denied claims, which
+  wait for the denials team, are processes;
+- races (``AnyOf``) are used only where a capacity makes the wait unknown;
 - money goes to a :class:`~simlib.ledger.LedgerWriter` as integer cents.
 """
 from __future__ import annotations
@@ -126,7 +131,7 @@ class PhoneTeam:
             if deadline >= give_up:
                 world.count("calls_abandoned")
             return
-        now = env.now
+        now = acct.now = env.now
         if not world.limits.call_allowed(acct, now):
             self.res.release(req)
             world.count("suppressed_contacts")
@@ -164,6 +169,8 @@ class World:
         ops = sc.operations
         self.denials = simpy.Resource(self.env, ops.denials_team.staff) if ops.denials_team.staff else None
         self.billing = simpy.Resource(self.env, ops.billing_team.staff)
+        pe = self.st.price_estimate
+        self.dispute_rate = ops.billing_team.billing_error_rate * (pe.dispute_rate_multiplier if pe else 1.0)
         disc = self.st.prompt_pay_discount
         self.discount_payers = None if disc is None else set(
             pop.payer_names.index(p) for p in (disc.eligible_payers or pop.payer_names))
@@ -173,13 +180,14 @@ class World:
     def count(self, key: str, k: int = 1) -> None:
         self.counters[key] += k
 
-    def trace(self, receivable: int, what: str) -> None:
+    def trace(self, receivable: int, what: str, day: float | None = None) -> None:
         if self.events is not None:
-            self.events.append((receivable, round(self.env.now, 6), what))
+            self.events.append((receivable, round(self.env.now if day is None else day, 6), what))
 
     # ------------------------------------------------------------------ run
     def run(self) -> WorldResult:
-        self.env.process(self._arrivals())
+        for i in range(self.pop.n):
+            self._start_encounter(i)
         self.env.run(until=self.horizon)
         ledger = self.ledger.freeze()
         check_conservation(ledger, self.open_cents, f"strategy {self.strategy_name!r}")
@@ -190,51 +198,61 @@ class World:
             call_waits_days=np.asarray(phone.waits if phone else [], dtype=float),
             agent_busy_days=phone.busy_days if phone else 0.0,
             agent_open_days=phone.open_days if phone else 0.0,
-            events=self.events or [],
+            events=sorted(self.events or [], key=lambda e: e[1]),
         )
 
-    def _arrivals(self):
-        env, pop = self.env, self.pop
-        for i in range(pop.n):
-            t = pop.service_day[i]
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            self._start_encounter(i)
-
     def _start_encounter(self, i: int) -> None:
+        """Book encounter ``i`` (at day 0, for all encounters): its bills, its claim if paid on
+        first adjudication, its deposit, and its patient account up to its first shared action."""
         pop, env, st = self.pop, self.env, self.st
-        day = pop.service_day[i]
+        day = float(pop.service_day[i])
         claim, bal = int(pop.claim_cents[i]), int(pop.patient_cents[i])
         if claim:
             self.ledger.post(2 * i, day, Kind.BILLED, claim)
             self.open_cents[2 * i] = claim
-            env.process(self._claim(i))
+            self._claim_adjudicated(i)
         if bal:
             r = 2 * i + 1
             self.ledger.post(r, day, Kind.BILLED, bal)
             dep = st.deposit
             if dep and not pop.emergency[i] and not pop.open_book[i] and pop.deposit_u[i] < dep.compliance_rate:
                 paid = min(bal, cents(dep.share * bal / 100.0))
-                self.ledger.post(r, env.now, Kind.PAYMENT_PATIENT, paid)
+                self.ledger.post(r, max(day, 0.0), Kind.PAYMENT_PATIENT, paid)
                 self.count("deposits")
-                self.trace(r, "deposit")
+                self.trace(r, "deposit", max(day, 0.0))
                 bal -= paid
             self.open_cents[r] = bal
             if bal:
-                env.process(PatientAccount(self, i, bal).run())
+                self._start(PatientAccount(self, i, bal).run())
+
+    def _start(self, gen) -> None:
+        """Run ``gen`` now until it first waits on a SimPy event; only then make it a process."""
+        try:
+            first = next(gen)
+        except StopIteration:
+            return
+        self.env.process(_continue(gen, first))
 
     # ------------------------------------------------------------------ insurer claims
-    def _claim(self, i: int):
+    def _claim_adjudicated(self, i: int) -> None:
+        pop = self.pop
+        t = max(0.0, float(pop.service_day[i] + pop.submit_lag[i] + pop.adjudication_lag[i]))
+        if t > self.horizon:
+            return
+        self.count("claims_adjudicated")
+        payer = self.sc.payers[pop.payer_names[pop.payer[i]]]
+        if pop.denial_u[i] >= payer.initial_denial_rate:
+            self._insurer_pays(2 * i, int(pop.claim_cents[i]), t)
+        else:
+            self.env.process(self._denied_claim(i, t))
+
+    def _denied_claim(self, i: int, t: float):
+        """A denied claim: rework rounds by the denials team (a capacity), payer reviews, overturn."""
         env, pop, ops = self.env, self.pop, self.sc.operations
         r, amount = 2 * i, int(pop.claim_cents[i])
         payer = self.sc.payers[pop.payer_names[pop.payer[i]]]
-        t = pop.service_day[i] + pop.submit_lag[i] + pop.adjudication_lag[i]
         if t > env.now:
             yield env.timeout(t - env.now)
-        self.count("claims_adjudicated")
-        if pop.denial_u[i] >= payer.initial_denial_rate:
-            yield from self._insurer_pays(r, amount)
-            return
         self.count("claims_denied")
         self.trace(r, "denied")
         team, dt = self.denials, ops.denials_team
@@ -256,20 +274,28 @@ class World:
             yield env.timeout(review)
             if pop.overturn_u[i, k] < payer.overturn_rate:
                 self.count("denials_overturned")
-                yield from self._insurer_pays(r, amount)
+                self._insurer_pays(r, amount, env.now)
                 return
         self.count("claims_final_denial")
         self.ledger.post(r, env.now, Kind.WRITE_OFF_DENIAL, amount)
         self.open_cents[r] = 0
         self.trace(r, "final denial")
 
-    def _insurer_pays(self, r: int, amount: int):
-        """Hook for levers that change how insurer money arrives (e.g. a factoring sweep)."""
-        self.ledger.post(r, self.env.now, Kind.PAYMENT_INSURER, amount)
+    def _insurer_pays(self, r: int, amount: int, day: float) -> None:
+        self.ledger.post(r, day, Kind.PAYMENT_INSURER, amount)
         self.open_cents[r] = 0
-        self.trace(r, "insurer paid")
-        return
-        yield  # pragma: no cover - makes this a generator
+        self.trace(r, "insurer paid", day)
+
+
+def _continue(gen, first):
+    """A SimPy process that resumes a generator already started (see ``World._start``)."""
+    value = yield first
+    while True:
+        try:
+            event = gen.send(value)
+        except StopIteration:
+            return
+        value = yield event
 
 
 class PatientAccount:
@@ -282,20 +308,20 @@ class PatientAccount:
     payments of any kind and indexes the paid-fraction draws.
     """
 
-    __slots__ = ("world", "i", "r", "bal", "lam", "t0", "cum", "k", "mult", "shift",
+    __slots__ = ("world", "i", "r", "now", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "discount_open", "message_times",
                  "call_times", "calls_attempted", "schedule", "idx", "mode", "floor", "kappa",
                  "thr", "tk", "plan_inst", "plan_p_miss", "plan_m", "plan_misses", "deferred",
                  "agency_gross", "agency_fee")
 
     def __init__(self, world: World, i: int, bal: int):
-        self.world, self.i, self.r, self.bal = world, i, 2 * i + 1, bal
+        self.world, self.i, self.r, self.bal, self.now = world, i, 2 * i + 1, bal, 0.0
         beh, pop = world.sc.behaviour, world.pop
-        self.responsiveness = pop.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        self.responsiveness = float(pop.propensity[i]) * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
         self.initial_lam = beh.initial_per_day * self.responsiveness
         self.lam, self.t0, self.cum, self.k, self.mult, self.shift = 0.0, 0.0, 0.0, 0, 1.0, 0.0
         self.floor, self.kappa = beh.floor_per_day, beh.decay_per_day
-        self.thr, self.tk, self.mode, self.idx = pop.threshold[i], 0, NORMAL, 0
+        self.thr, self.tk, self.mode, self.idx = pop.threshold[i].tolist(), 0, NORMAL, 0
         self.deferred = None
         self.discount_open = False
         self.message_times: list[float] = []
@@ -313,8 +339,14 @@ class PatientAccount:
             self.t0 = now
 
     def jump(self, delta: float) -> None:
-        self.advance(self.world.env.now)
+        self.advance(self.now)
         self.lam += delta
+
+    def sync(self):
+        """Wait until the SimPy clock reaches this account's own clock (before a shared action)."""
+        env = self.world.env
+        if self.now > env.now:
+            yield env.timeout(self.now - env.now)
 
     def payment_time(self) -> float:
         """Absolute day of the next payment if nothing else happens (``inf`` if never)."""
@@ -330,37 +362,42 @@ class PatientAccount:
 
     # -------------------------------------------------------------- process
     def run(self):
-        world, env, pop, st = self.world, self.world.env, self.world.pop, self.world.st
-        bill = pop.bill_day[self.i] + world.sc.operations.statement_lag_days
-        if bill > env.now:
-            yield env.timeout(bill - env.now)
+        """The account's life. Actions that return a generator share a capacity: they start by
+        synchronising with the SimPy clock (``sync``); all else runs ahead on ``self.now``."""
+        world, env, pop = self.world, self.world.env, self.world.pop
+        horizon = world.horizon
+        self.now = max(float(pop.bill_day[self.i]) + world.sc.operations.statement_lag_days, env.now)
+        if self.now > horizon:
+            return
         self._statement()
-        self.schedule = sched = self._build_schedule(env.now)
-        idx, horizon = 0, world.horizon
+        self.schedule = sched = self._build_schedule(self.now)
+        idx = 0
         while self.bal > 0:
             t_pay = self.payment_time()
             t_next = sched[idx][0] + self.shift if idx < len(sched) else INF
             if t_pay <= t_next:
                 if t_pay > horizon:
                     return
-                if t_pay > env.now:
-                    yield env.timeout(t_pay - env.now)
+                if t_pay > self.now:
+                    self.now = t_pay
                 self._pay()
             else:
                 if t_next > horizon:
                     return
-                if t_next > env.now:
-                    yield env.timeout(t_next - env.now)
-                self.advance(env.now)
+                if t_next > self.now:
+                    self.now = t_next
+                self.advance(self.now)
                 action, arg = sched[idx][2], sched[idx][3]
                 idx += 1
                 self.idx = idx
-                gen = action(arg)
+                gen = action(self, arg)
                 if gen is not None:
+                    yield from self.sync()
                     yield from gen
+                    self.now = env.now
 
     def _statement(self) -> None:
-        world, now = self.world, self.world.env.now
+        world, now = self.world, self.now
         ch = world.sc.channels[world.st.statement_channel]
         world.ledger.post(self.r, now, Kind.COST_STATEMENT, cents(ch.cost_usd))
         self.t0, self.lam = now, self.initial_lam
@@ -368,33 +405,41 @@ class PatientAccount:
         if disc is not None and world.pop.payer[self.i] in world.discount_payers:
             self.discount_open = True
             self.mult = 1.0 + (disc.intensity_multiplier - 1.0) * world.pop.price_sensitivity[self.i]
-        world.trace(self.r, "statement")
+        world.trace(self.r, "statement", now)
 
     def _build_schedule(self, bill: float) -> list:
-        """Sorted (day, order, action, argument) of everything the strategy plans for this account."""
+        """Sorted (day, order, action, argument) of everything the strategy plans for this account.
+
+        Actions are plain functions called as ``action(account, argument)``; steps whose static
+        targeting (score band, payer, balance floor — balances only fall) excludes the account
+        are left out.
+        """
         world, st, pop, i = self.world, self.world.st, self.world.pop, self.i
         due = bill + st.credit_terms_days
-        items = [(due, 0, self._due, None)]
+        items = [(due, 0, PatientAccount._due, None)]
         if self.discount_open:
-            items.append((bill + st.prompt_pay_discount.window_days, 1, self._discount_ends, None))
+            items.append((bill + st.prompt_pay_discount.window_days, 1, PatientAccount._discount_ends, None))
+        score, payer, usd = pop.score_pct[i], pop.payer_names[pop.payer[i]], self.bal / 100.0
         for n, step in enumerate(st.ladder):
+            t = step.target
+            if not (t.score_min <= score <= t.score_max) or usd < t.balance_min_usd or (
+                    t.payers is not None and payer not in t.payers):
+                continue
             base = bill if step.relative_to == "statement" else due
             at = base + step.day if step.hour is None else math.floor(base + step.day) + step.hour / 24.0
-            items.append((at, 10 + n, self._step, step))
-        bt = world.sc.operations.billing_team
-        rate = bt.billing_error_rate * (st.price_estimate.dispute_rate_multiplier if st.price_estimate else 1.0)
-        if pop.error_u[i] < rate:
-            items.append((bill + pop.dispute_delay[i], 2, self._dispute, None))
+            items.append((at, 10 + n, PatientAccount._step, step))
+        if pop.error_u[i] < world.dispute_rate:
+            items.append((bill + float(pop.dispute_delay[i]), 2, PatientAccount._dispute, None))
         # finance levers: scheduled only for accounts that could use them (balances only fall)
         fin, pp, ag = st.financing, st.payment_plan, st.agency
         if fin is not None and pop.financing_u[i] < fin.uptake_rate and self.bal >= cents(fin.balance_min_usd):
-            items.append((bill + fin.offer_day, 3, self._financing_offer, fin))
+            items.append((bill + fin.offer_day, 3, PatientAccount._financing_offer, fin))
         if pp is not None and pop.plan_u[i, 0] < pp.uptake_rate and self.bal >= cents(pp.balance_min_usd):
-            items.append((bill + pp.offer_day, 4, self._plan_offer, pp))
+            items.append((bill + pp.offer_day, 4, PatientAccount._plan_offer, pp))
         if ag is not None and self.bal >= cents(ag.balance_min_usd):
-            items.append((bill + ag.placement_days, 5, self._agency_place, ag))
-        items.append((bill + st.write_off.after_days, 1000, self._write_off, None))
-        items.sort(key=lambda it: (it[0], it[1]))
+            items.append((bill + ag.placement_days, 5, PatientAccount._agency_place, ag))
+        items.append((bill + st.write_off.after_days, 1000, PatientAccount._write_off, None))
+        items.sort(key=_sched_key)
         return items
 
     # -------------------------------------------------------------- actions
@@ -408,16 +453,11 @@ class PatientAccount:
     def _step(self, step: Step):
         if self.mode != NORMAL:  # suspended on a plan, stopped at the agency
             return None
-        world, pop, i = self.world, self.world.pop, self.i
-        t = step.target
-        if not (t.score_min <= pop.score_pct[i] <= t.score_max):
-            return None
+        world, t = self.world, step.target      # score band and payer were checked when scheduling
         usd = self.bal / 100.0
         if usd < t.balance_min_usd or (t.balance_max_usd is not None and usd > t.balance_max_usd):
             return None
-        if t.payers is not None and pop.payer_names[pop.payer[i]] not in t.payers:
-            return None
-        world.trace(self.r, step.channel)
+        world.trace(self.r, step.channel, self.now)
         return world.channels[step.channel].contact(world, self, step)
 
     def _dispute(self, _):
@@ -447,20 +487,20 @@ class PatientAccount:
 
     def _write_off(self, _):
         if self.mode == ON_PLAN:      # never while a plan is in good standing; at default if due
-            self._defer(self._write_off)
+            self._defer(PatientAccount._write_off)
             return
         if self.mode == AT_AGENCY:    # placement supersedes: written off at recall instead
             return
         world = self.world
-        world.ledger.post(self.r, world.env.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
+        world.ledger.post(self.r, self.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
         world.count("bad_debt_write_offs")
         self.bal = 0
         world.open_cents[self.r] = 0
-        world.trace(self.r, "written off")
+        world.trace(self.r, "written off", self.now)
 
     def _pay(self) -> None:
         world, pop, i, k = self.world, self.world.pop, self.i, self.k
-        beh, now = world.sc.behaviour, world.env.now
+        beh, now = world.sc.behaviour, self.now
         self.advance(now)
         bal = self.bal
         agency = self.mode == AT_AGENCY
@@ -486,7 +526,7 @@ class PatientAccount:
         else:
             world.ledger.post(self.r, now, Kind.PAYMENT_PATIENT, amount - discount)
             world.count("patient_payments")
-        world.trace(self.r, "paid" if amount == bal else "paid part")
+        world.trace(self.r, "paid" if amount == bal else "paid part", self.now)
         self.bal = bal = bal - amount
         self.lam += beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac
         self.cum, self.k, self.tk = 0.0, k + 1, self.tk + 1
@@ -509,11 +549,11 @@ class PatientAccount:
         if self.mode != NORMAL or bal < cents(fin.balance_min_usd) or (
                 fin.balance_max_usd is not None and bal > cents(fin.balance_max_usd)):
             return
-        now = world.env.now
+        now = self.now
         world.ledger.post(self.r, now, Kind.PAYMENT_LENDER, bal)
         world.ledger.post(self.r, now, Kind.FEE_FINANCING, int(round(fin.merchant_fee_rate * bal)))
         world.count("financed")
-        world.trace(self.r, "financed")
+        world.trace(self.r, "financed", self.now)
         self.bal = 0
         world.open_cents[self.r] = 0
 
@@ -535,17 +575,17 @@ class PatientAccount:
         self.mode, self.discount_open, self.mult = ON_PLAN, False, 1.0
         self.plan_inst, self.plan_p_miss, self.plan_m, self.plan_misses = inst, p_miss, 0, 0
         world.count("plans")
-        world.trace(self.r, "plan")
-        self._insert(world.env.now, 6, self._instalment, pp)
+        world.trace(self.r, "plan", self.now)
+        self._insert(self.now, 6, PatientAccount._instalment, pp)
 
     def _instalment(self, pp):
         world, pop, i = self.world, self.world.pop, self.i
-        now, m = world.env.now, self.plan_m
+        now, m = self.now, self.plan_m
         self.plan_m = m + 1
         if pop.plan_miss_u[i, m] < self.plan_p_miss:
             self.plan_misses += 1
             world.count("plan_misses")
-            world.trace(self.r, "instalment missed")
+            world.trace(self.r, "instalment missed", self.now)
             if self.plan_misses >= pp.default_after_misses:
                 self._plan_default()
                 return
@@ -555,33 +595,33 @@ class PatientAccount:
             world.count("plan_instalments")
             self.bal -= amount
             world.open_cents[self.r] = self.bal
-            world.trace(self.r, "instalment")
+            world.trace(self.r, "instalment", self.now)
             if self.bal == 0:
                 world.count("plans_completed")
                 return
-        self._insert(now + pp.month_days, 6, self._instalment, pp)
+        self._insert(now + pp.month_days, 6, PatientAccount._instalment, pp)
 
     def _plan_default(self) -> None:
         """Back to normal collection: the ladder resumes, the paused payment clock restarts from
         the (decayed) intensity, and a write-off or placement that fell due meanwhile happens now."""
         world = self.world
         self.mode = NORMAL
-        self.t0 = world.env.now
+        self.t0 = self.now
         world.count("plan_defaults")
-        world.trace(self.r, "plan defaulted")
+        world.trace(self.r, "plan defaulted", self.now)
         deferred, self.deferred = self.deferred, None
         for action, arg in deferred or ():
             if self.bal > 0:
-                action(arg)
+                action(self, arg)
 
     def _agency_place(self, ag):
         world, pop, i = self.world, self.world.pop, self.i
         if self.mode == ON_PLAN:
-            self._defer(self._agency_place, ag)
+            self._defer(PatientAccount._agency_place, ag)
             return
         if self.mode != NORMAL or self.bal < cents(ag.balance_min_usd):
             return
-        now = world.env.now
+        now = self.now
         self.mode, self.discount_open, self.mult = AT_AGENCY, False, 1.0
         self.floor, self.kappa = ag.floor_per_day, ag.decay_per_day
         self.thr, self.tk, self.cum, self.t0 = pop.agency_threshold[i], 0, 0.0, now
@@ -589,10 +629,10 @@ class PatientAccount:
         self.agency_gross = self.agency_fee = 0
         world.count("agency_placements")
         world.count("agency_placed_cents", self.bal)
-        world.trace(self.r, f"placed ({ag.kind})")
+        world.trace(self.r, f"placed ({ag.kind})", self.now)
         for d in ag.contact_days:
-            self._insert(now + d, 7, self._agency_contact, ag)
-        self._insert(now + ag.recall_days, 8, self._agency_recall, ag)
+            self._insert(now + d, 7, PatientAccount._agency_contact, ag)
+        self._insert(now + ag.recall_days, 8, PatientAccount._agency_recall, ag)
 
     def _agency_contact(self, ag):
         if self.mode == AT_AGENCY:
@@ -614,10 +654,10 @@ class PatientAccount:
         world = self.world
         if self.mode != AT_AGENCY or self.bal <= 0:
             return
-        world.ledger.post(self.r, world.env.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
+        world.ledger.post(self.r, self.now, Kind.WRITE_OFF_BAD_DEBT, self.bal)
         world.count("agency_recalls")
         world.count("bad_debt_write_offs")
-        world.trace(self.r, "recalled, written off")
+        world.trace(self.r, "recalled, written off", self.now)
         self.bal = 0
         world.open_cents[self.r] = 0
 
