@@ -45,12 +45,22 @@ def _run(args) -> int:
     from simlib.analysis import paired_differences, summarize
     from simlib.experiment import run_experiment
 
+    from simlib.experiment import ExperimentError
+
     scenarios = _load_all(args.files)
     for f, sc in scenarios:
         out = Path(args.out) / sc.name
-        res = run_experiment(sc, replications=args.replications, seed=args.seed,
-                             workers=args.workers, scheduler=args.scheduler,
-                             progress=not args.quiet, precision=args.precision)
+        try:
+            res = run_experiment(sc, replications=args.replications, seed=args.seed,
+                                 workers=args.workers, scheduler=args.scheduler,
+                                 progress=not args.quiet, precision=args.precision)
+        except ExperimentError as err:
+            kept = ""
+            if err.results is not None:
+                err.results.save(out, fmt=args.format)
+                kept = f"; the {err.results.provenance['replications']} replications completed before it are saved in {out}"
+            print(f"{f}: {err}{kept}", file=sys.stderr)
+            return 5
         res.save(out, fmt=args.format)
         summary = summarize(res.metrics)
         diffs = paired_differences(res.metrics, res.baseline)

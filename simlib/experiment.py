@@ -121,28 +121,40 @@ def _combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     return out
 
 
+class ExperimentError(RuntimeError):
+    """A replication failed. ``partial`` holds the replications completed before it (in order),
+    so callers can save what was computed; ``replication`` is the one that failed."""
+
+    def __init__(self, replication: int, cause: BaseException, partial: list[dict]):
+        self.replication, self.cause, self.partial = replication, cause, partial
+        self.results: Results | None = None
+        super().__init__(f"replication {replication} failed: {type(cause).__name__}: {cause}")
+
+
 def run_replications(sc: Scenario, reps: list[int], seed: int, workers: int = 1,
                      scheduler: str | None = None, progress: bool = False) -> list[dict]:
     """Run the given replication indices; order of the returned list follows ``reps``."""
     data = sc.model_dump(mode="json")
     tasks = [(data, r, seed) for r in reps]
     bar = _progress(len(tasks), progress, sc.name)
+    out: list[dict] = []
     try:
         if scheduler:
             from simlib.distributed import run_on_dask
             return run_on_dask(tasks, scheduler, _run_one, bar)
         if workers <= 1:
-            out = []
-            for t in tasks:
-                out.append(_run_one(t))
+            results = map(_run_one, tasks)
+            for part in results:
+                out.append(part)
                 bar.update(1)
             return out
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            out = []
             for part in pool.map(_run_one, tasks, chunksize=1):
                 out.append(part)
                 bar.update(1)
             return out
+    except Exception as exc:  # keep what was computed: the caller decides how to save it
+        raise ExperimentError(reps[len(out)] if len(out) < len(reps) else -1, exc, out) from exc
     finally:
         bar.close()
 
@@ -168,17 +180,33 @@ def run_experiment(scenario: Scenario | str | Path, replications: int | None = N
     workers = workers or sim.workers
     scheduler = scheduler or sim.scheduler
     started = _dt.datetime.now(_dt.timezone.utc)
-    parts = run_replications(sc, list(range(n)), seed, workers, scheduler, progress)
-    tables = _combine(parts)
-    if precision is not None:
-        from simlib.analysis import relative_half_width
-        from simlib.catalogue import KEY_METRIC
-        while relative_half_width(tables["metrics"], KEY_METRIC) > precision and n < max_replications:
-            more = list(range(n, min(n + (replications or sim.replications), max_replications)))
-            parts += run_replications(sc, more, seed, workers, scheduler, progress)
-            n += len(more)
-            tables = _combine(parts)
-    prov = {
+    parts: list[dict] = []
+
+    def provenance(done: int, **extra) -> dict:
+        return {**_provenance(sc, seed, done, workers, scheduler, precision, started), **extra}
+
+    try:
+        parts = run_replications(sc, list(range(n)), seed, workers, scheduler, progress)
+        tables = _combine(parts)
+        if precision is not None:
+            from simlib.analysis import relative_half_width
+            from simlib.catalogue import KEY_METRIC
+            while relative_half_width(tables["metrics"], KEY_METRIC) > precision and n < max_replications:
+                more = list(range(n, min(n + (replications or sim.replications), max_replications)))
+                parts += run_replications(sc, more, seed, workers, scheduler, progress)
+                n += len(more)
+                tables = _combine(parts)
+    except ExperimentError as err:
+        done = parts + err.partial
+        if done:
+            err.results = Results(scenario=sc, provenance=provenance(
+                len(done), status="failed", error=str(err)), **_combine(done))
+        raise
+    return Results(scenario=sc, provenance=provenance(n, status="complete"), **tables)
+
+
+def _provenance(sc: Scenario, seed: int, n: int, workers: int, scheduler, precision, started) -> dict:
+    return {
         "scenario_name": sc.name,
         "seed": seed,
         "replications": n,
@@ -191,5 +219,4 @@ def run_experiment(scenario: Scenario | str | Path, replications: int | None = N
         "created": started.isoformat(timespec="seconds"),
         "elapsed_seconds": round((_dt.datetime.now(_dt.timezone.utc) - started).total_seconds(), 3),
     }
-    return Results(scenario=sc, provenance=prov, **tables)
 

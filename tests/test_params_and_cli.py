@@ -100,3 +100,34 @@ def test_run_command_writes_tables_parameters_and_provenance(tmp_path):
     assert '"seed": 3' in prov and "parameter_hash" in prov
     diffs = pd.read_csv(out / "paired_differences.csv")
     assert "letters_only" not in set(diffs.strategy)
+
+
+def test_a_failed_run_keeps_the_replications_already_computed(tmp_path, monkeypatch, capsys):
+    """Replication 2 fails: the run stops with a clear message and replications 0–1 are saved
+    with the parameters and a provenance that records the failure."""
+    import json
+
+    import yaml
+
+    from simlib import experiment
+
+    sc = load_scenario(ROOT / "parameters" / "baseline.yaml").model_dump(mode="json")
+    sc["simulation"].update(encounters_per_day=1, billing_window_days=100, horizon_days=300,
+                            measurement_day=100, ar_window_days=50, workers=1)
+    f = tmp_path / "small.yaml"
+    f.write_text(yaml.safe_dump(sc))
+    real = experiment._run_one
+
+    def flaky(task):
+        if task[1] == 2:
+            raise MemoryError("simulated worker failure")
+        return real(task)
+
+    monkeypatch.setattr(experiment, "_run_one", flaky)
+    assert main(["run", str(f), "--replications", "4", "--out", str(tmp_path / "out"), "--quiet"]) == 5
+    err = capsys.readouterr().err
+    assert "replication 2 failed: MemoryError: simulated worker failure" in err
+    out = tmp_path / "out" / "baseline"
+    assert sorted(pd.read_csv(out / "metrics.csv").replication.unique()) == [0, 1]
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["status"] == "failed" and prov["replications"] == 2
