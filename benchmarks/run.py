@@ -127,7 +127,7 @@ def bench_full(sizes: list[int]) -> list[dict]:
         rows.append({"accounts": pop.n, "strategy": "ALL (engine only)", "seconds": total,
                      "wall_seconds": total_wall, "accounts_per_s": pop.n * len(sc.strategies) / total,
                      "population_seconds": t_pop})
-        if accounts == sizes[0]:  # measured proposal: no cyclic GC passes during a run
+        if True:  # measured proposal: no cyclic GC passes during a run
             world = World(sc, "letters_only", pop)
             gc.collect()
             gc.freeze()
@@ -140,6 +140,33 @@ def bench_full(sizes: list[int]) -> list[dict]:
             rows.append({"accounts": pop.n, "strategy": "letters_only, gc disabled during run",
                          "seconds": cpu, "wall_seconds": wall, "accounts_per_s": pop.n / cpu})
             log(f"  full {pop.n:>7} letters_only, gc off   {cpu:7.2f} cpu-s  {pop.n / cpu:9.0f} acc/cpu-s")
+    return rows
+
+
+def bench_simpy_floor(n: int = 20_000, timeouts=(1, 3, 10)) -> list[dict]:
+    """The cost of SimPy itself: one bare process per account, started by an arrivals process,
+    waiting ``k`` timeouts and doing nothing else. Bounds what any per-account-process engine
+    can reach for a given number of events per account."""
+    import simpy
+    rows = []
+    for k in timeouts:
+        env = simpy.Environment()
+
+        def account(t, k=k):
+            for _ in range(k):
+                yield env.timeout(t)
+
+        def arrivals():
+            for i in range(n):
+                yield env.timeout(365.0 / n)
+                env.process(account(30.0 + i * 1e-6))
+
+        env.process(arrivals())
+        _, wall, cpu = timed(env.run)
+        events = next(env._eid)
+        rows.append({"timeouts": k, "events_per_account": events / n, "accounts_per_s": n / cpu,
+                     "events_per_s": events / cpu})
+        log(f"  simpy floor k={k}: {events / n:.1f} ev/acc  {n / cpu:9.0f} acc/cpu-s  {events / cpu:9.0f} ev/cpu-s")
     return rows
 
 
@@ -286,13 +313,22 @@ def markdown(res: dict) -> str:
          f"{m['load_average_1_5_15']} (other jobs shared the machine: single-process throughputs are "
          f"per CPU-second of this process, parallel runs are wall time). All ratios come from this one run.",
          "", "### 1. Full baseline model, one core (engine only; population drawn once, metrics excluded)",
-         "", "| accounts | strategy | s | accounts/s | SimPy events/account | ledger rows/account |",
-         "|---:|---|---:|---:|---:|---:|"]
+         "", "| accounts | strategy | CPU s | wall s | accounts per CPU-s | SimPy events/account "
+         "| ledger rows/account |", "|---:|---|---:|---:|---:|---:|---:|"]
     for r in res["full"]:
-        L.append(f"| {fmt(r['accounts'])} | {r['strategy']} | {r['seconds']:.2f} | "
-                 f"{fmt(r['accounts_per_s'])} | {r.get('events_per_account', float('nan')):.1f} | "
-                 f"{r.get('ledger_rows_per_account', float('nan')):.1f} |")
+        ev, rows_ = r.get("events_per_account"), r.get("ledger_rows_per_account")
+        L.append(f"| {fmt(r['accounts'])} | {r['strategy']} | {r['seconds']:.2f} | {r['wall_seconds']:.2f} | "
+                 f"{fmt(r['accounts_per_s'])} | {'' if ev is None else f'{ev:.1f}'} | "
+                 f"{'' if rows_ is None else f'{rows_:.1f}'} |")
     L += ["", "Target: ≥ 50,000 accounts/s/core for the full baseline model.", "",
+          "SimPy's own floor on this machine: a bare process per account (started by an arrivals "
+          "process) that only waits *k* timeouts:", "",
+          "| timeouts/account | SimPy events/account | accounts per CPU-s | events per CPU-s |",
+          "|---:|---:|---:|---:|"]
+    for r in res.get("simpy_floor", []):
+        L.append(f"| {r['timeouts']} | {r['events_per_account']:.1f} | {fmt(r['accounts_per_s'])} | "
+                 f"{fmt(r['events_per_s'])} |")
+    L += ["",
           "### 2. Capacity-free subset: SimPy engine vs NumPy vectorized (same population, same paths)",
           "", "| accounts | strategy | engine accounts/s | NumPy accounts/s | NumPy ÷ engine | identical payments |",
           "|---:|---|---:|---:|---:|---|"]
@@ -350,8 +386,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes, 2 replications (≈1–2 min)")
     ap.add_argument("--replications", type=int, default=None, help="Monte Carlo replications (default 6)")
     ap.add_argument("--no-write", action="store_true", help="print, do not update README.md/results.json")
+    ap.add_argument("--render", metavar="RESULTS_JSON",
+                    help="only re-render README.md from a saved results.json")
     ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.render:
+        res = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        write_readme(markdown(res) + f"\n\nBenchmark wall time: {res['elapsed_s'] / 60:.1f} min.")
+        return 0
     if args.memory_child:
         print(json.dumps(memory_child(int(args.memory_child[0]), args.memory_child[1])))
         return 0
@@ -362,6 +404,7 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     log("1. full baseline model")
     res["full"] = bench_full(sizes)
+    res["simpy_floor"] = bench_simpy_floor()
     log("2. capacity-free subset: engine vs NumPy")
     res["capacity_free"] = bench_capacity_free(sizes)
     log("3. memory")
