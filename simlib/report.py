@@ -19,11 +19,12 @@ Guarantees, each one tested:
 * writes are atomic (temp file + ``os.replace``): an interrupted run leaves the old report intact.
 
 The second half of the module holds the presentation helpers the notebooks call
-(:func:`executive_summary`, :func:`kpi_table`, …): notebooks hold no model logic.
+(:func:`executive_summary`, :func:`metric_table`, …): notebooks hold no model logic.
 """
 from __future__ import annotations
 
 import ast
+import copy
 import datetime as _dt
 import html
 import json
@@ -253,7 +254,7 @@ def notebook_to_html(nb, title: str) -> str:
     """Export an executed notebook to a self-contained page without any input (code) cell."""
     from nbconvert import HTMLExporter
 
-    nb = nb.copy() if hasattr(nb, "copy") else nb
+    nb = copy.deepcopy(nb)  # the caller keeps its outputs
     _strip_noise(nb)
     # 'basic' renders cells only: no require.js, MathJax or mermaid <script> from a CDN as the
     # 'lab' and 'classic' templates emit; html_page adds the document shell and print CSS.
@@ -800,6 +801,16 @@ def _humanise(name: str) -> str:
     return text.replace("_", " ").strip().capitalize()
 
 
+def _short_name(name: str) -> str:
+    """A field name in words without its unit suffix (the formatted value carries the unit)."""
+    for suffix in ("_usd", "_days", "_rate", "_per_day", "_hours"):
+        if name.endswith(suffix) and name != suffix.lstrip("_"):
+            name = name[: -len(suffix)] + (" (days)" if suffix == "_days" else " rate" if suffix == "_rate"
+                                          else " per day" if suffix == "_per_day" else "")
+            break
+    return name.replace("_", " ").strip()
+
+
 def _fmt_param(name: str, value: Any) -> str:
     from simlib.analysis import format_value
 
@@ -817,7 +828,8 @@ def _fmt_param(name: str, value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt_param(name, v) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_fmt_param(k, v)}" for k, v in value.items()) or "—"
+        return "; ".join(f"{_short_name(k)} {_fmt_param(k, v)}" for k, v in value.items()
+                         if v is not None) or "—"
     return str(value)
 
 
