@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simlib.analysis import MINUS, format_ci, format_value
 from simlib.catalogue import AGING_BUCKETS, KEY_METRIC, METRICS
@@ -207,15 +207,20 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC) -> Figure:
                                                ("high_value", high_colour, "high_label", "High setting")):
         ends = sens[column].to_numpy()
         ax.barh(y, ends - base, left=base, color=colour, height=0.6, label=name)
-        for yi, end, b, text in zip(y, ends, base, sens[label_column]):
-            ax.annotate(_text(text), (end, yi), xytext=(4 if end >= b else -4, 0),
-                        textcoords="offset points", ha="left" if end >= b else "right",
-                        va="center", fontsize=9)
+    # setting labels outside the bars: the lower end's on the left, the higher end's on the right
+    for yi, lo, hi, b, lo_text, hi_text in zip(y, sens["low_value"], sens["high_value"], base,
+                                               sens["low_label"], sens["high_label"]):
+        (left, left_text), (right, right_text) = sorted([(lo, lo_text), (hi, hi_text)], key=lambda e: e[0])
+        ax.annotate(_text(left_text), (min(left, b), yi), xytext=(-4, 0), textcoords="offset points",
+                    ha="right", va="center", fontsize=9)
+        ax.annotate(_text(right_text), (max(right, b), yi), xytext=(4, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=9)
     for value in np.unique(base):
         ax.axvline(value, color="0.3", lw=1)
     ax.set_yticks(y, [_text(p) for p in sens["parameter"]])
     ax.set_xlabel(_unit_label(f"{info.label} gain vs baseline", info.unit))
     _format_axis(ax.xaxis, info.unit)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.margins(x=0.15)
     ax.legend(loc="lower right")
     listing = "; ".join(
