@@ -42,7 +42,8 @@ def _load_all(files) -> list:
 
 
 def _run(args) -> int:
-    from simlib.analysis import paired_differences, summarize
+    from simlib.analysis import paired_differences, probability_best, summarize
+    from simlib.catalogue import KEY_METRIC, METRICS
     from simlib.experiment import run_experiment
 
     from simlib.experiment import ExperimentError
@@ -64,8 +65,10 @@ def _run(args) -> int:
         res.save(out, fmt=args.format)
         summary = summarize(res.metrics)
         diffs = paired_differences(res.metrics, res.baseline)
+        best = probability_best(res.metrics, KEY_METRIC, METRICS[KEY_METRIC].higher_is_better)
+        best = best.rename("probability_best").rename_axis("strategy").reset_index().assign(metric=KEY_METRIC)
         ext = "csv" if args.format == "csv" else "parquet"
-        for name, table in (("summary", summary), ("paired_differences", diffs)):
+        for name, table in (("summary", summary), ("paired_differences", diffs), ("probability_best", best)):
             if ext == "csv":
                 table.to_csv(out / f"{name}.csv", index=False)
             else:

@@ -954,6 +954,11 @@ def reproducibility_footer(res):
         ("Packages", ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) or None),
     ]
     body = " · ".join(f"{esc(k)}: {esc(v)}" for k, v in items if v not in (None, ""))
+    if prov.get("precision_target"):
+        body += (f"</p><p>Replications were added in batches until the 95 % confidence half-width of "
+                 f"the NPV of net collections was under {prov['precision_target']:.1%} of its mean "
+                 f"for every strategy (or the cap was reached): {esc(prov.get('replications'))} "
+                 f"replications were needed.")
     return _html(f"<div class=\"footer\"><h2>Reproducibility</h2><p>{body}</p>"
                  "<p>Rerun with <code>simlib report</code> on the same parameter file with the same "
                  "seed and number of replications to get identical numbers (independent of the "

@@ -100,6 +100,8 @@ def test_run_command_writes_tables_parameters_and_provenance(tmp_path):
     assert '"seed": 3' in prov and "parameter_hash" in prov
     diffs = pd.read_csv(out / "paired_differences.csv")
     assert "letters_only" not in set(diffs.strategy)
+    best = pd.read_csv(out / "probability_best.csv")
+    assert set(best.strategy) == set(sc["strategies"]) and best.probability_best.sum() == pytest.approx(1.0)
 
 
 def test_a_failed_run_keeps_the_replications_already_computed(tmp_path, monkeypatch, capsys):
