@@ -441,3 +441,16 @@ def test_sweep_is_reproducible_and_sorted(tmp_path):
     assert a.attrs["strategy"] == "digital_first" and a.attrs["baseline"] == "letters_only"
     html = report.sensitivity_section(a).data
     assert "Gain at each setting" in html and "digital_first" in html
+
+
+def test_footer_states_the_replications_a_precision_target_needed():
+    from types import SimpleNamespace
+
+    from simlib.report import reproducibility_footer
+
+    res = SimpleNamespace(scenario=SimpleNamespace(name="s", parameter_hash=lambda: "abc"), metrics=pd.DataFrame({"replication": range(36)}),
+                          provenance={
+        "scenario_name": "s", "seed": 1, "replications": 36, "precision_target": 0.02,
+        "parameter_hash": "abc", "created": "2026-11-23T14:00:00+00:00"})
+    html = str(getattr(reproducibility_footer(res), "data", reproducibility_footer(res)))
+    assert "under 2.0% of its mean" in html and "36 replications were needed" in html
