@@ -12,6 +12,7 @@ Invariant, per receivable, to the cent (:func:`check_conservation`):
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -69,15 +70,18 @@ class ConservationError(AssertionError):
 
 
 class LedgerWriter:
-    """Append-only row buffer used by the engine (one per simulated world)."""
+    """Append-only row buffer used by the engine (one per simulated world).
+
+    Typed ``array.array`` columns: a row costs 25 bytes and no Python object while a run goes on.
+    """
 
     __slots__ = ("receivable", "day", "kind", "amount")
 
     def __init__(self) -> None:
-        self.receivable: list[int] = []
-        self.day: list[float] = []
-        self.kind: list[int] = []
-        self.amount: list[int] = []
+        self.receivable = array("q")
+        self.day = array("d")
+        self.kind = array("b")
+        self.amount = array("q")
 
     def post(self, receivable: int, day: float, kind: int, amount_cents: int) -> None:
         if amount_cents:
@@ -88,10 +92,10 @@ class LedgerWriter:
 
     def freeze(self) -> "Ledger":
         return Ledger(
-            receivable=np.asarray(self.receivable, dtype=np.int64),
-            day=np.asarray(self.day, dtype=np.float64),
-            kind=np.asarray(self.kind, dtype=np.int8),
-            amount=np.asarray(self.amount, dtype=np.int64),
+            receivable=np.frombuffer(self.receivable, dtype=np.int64).copy(),
+            day=np.frombuffer(self.day, dtype=np.float64).copy(),
+            kind=np.frombuffer(self.kind, dtype=np.int8).copy(),
+            amount=np.frombuffer(self.amount, dtype=np.int64).copy(),
         )
 
 

@@ -266,10 +266,16 @@ def test_strategy_comparison_content(built):
     assert len(re.findall(r"<img\b", page)) >= 4
 
 
-def test_factoring_report_without_offers(built):
+def test_factoring_report_shows_the_baseline_offer(built):
+    """The shipped baseline factors its insurer claims in one strategy: that offer is compared."""
     out, _ = built
     page = (out / "tiny" / "factoring_offers.html").read_text(encoding="utf-8")
-    assert "No factoring offers in this scenario" in page
+    assert "letters_factored" in page and "No factoring offers" not in page
+    assert "effective annual cost" in page
+
+
+def test_factoring_section_without_offers(fake):
+    assert "No factoring offers in this scenario" in report.factoring_section(fake).data
 
 
 def test_sensitivity_report(built):
@@ -344,9 +350,10 @@ def fake(tmp_path):
 
 def test_recommendation_sentence_from_numbers(fake):
     text = report.recommendation_sentence(fake)
-    best = list(fake.scenario.strategies)[-1]
-    assert text.startswith(f"Adopt “{best}”: it raises the NPV of net collections by $400 ")
-    assert "(95 % CI $400 to $400)" in text and "100 % of 4 simulated runs" in text
+    names = list(fake.scenario.strategies)
+    best, gain = names[-1], 100 * (len(names) - 1)   # the fake NPV rises by $100 per strategy
+    assert text.startswith(f"Adopt “{best}”: it raises the NPV of net collections by ${gain} ")
+    assert f"(95 % CI ${gain} to ${gain})" in text and "100 % of 4 simulated runs" in text
     summary = report.executive_summary(fake).data
     assert "Days in A/R" in summary and "— better" in summary
 
