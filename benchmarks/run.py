@@ -384,7 +384,7 @@ def write_readme(text: str) -> None:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 2 replications (≈1–2 min)")
-    ap.add_argument("--replications", type=int, default=None, help="Monte Carlo replications (default 6)")
+    ap.add_argument("--replications", type=int, default=None, help="Monte Carlo replications (default 12)")
     ap.add_argument("--no-write", action="store_true", help="print, do not update README.md/results.json")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only re-render README.md from a saved results.json")
@@ -399,7 +399,7 @@ def main(argv: list[str]) -> int:
         return 0
     quick = args.quick
     sizes = [10_000] if quick else [10_000, 100_000]
-    reps = args.replications or (2 if quick else 6)
+    reps = args.replications or (2 if quick else 12)
     res = {"command": "python benchmarks/run.py" + (" --quick" if quick else ""), "machine": machine()}
     t0 = time.perf_counter()
     log("1. full baseline model")
