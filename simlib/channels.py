@@ -57,18 +57,24 @@ class ContactKind:
 class Message(ContactKind):
     """Email, SMS, WhatsApp, letter, formal demand: sent at once, reaches with probability ``reach``."""
 
+    def __init__(self, name, cfg, index):
+        super().__init__(name, cfg, index)
+        self.sent_key, self.reached_key = f"contacts_{name}", f"reached_{name}"
+        self.cost_cents = int(round(cfg.cost_usd * 100))
+
     def contact(self, world, acct, step):
         now = acct.now
         hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
+        counters = world.counters
         if not world.limits.message_allowed(acct, now, hour):
-            world.count("suppressed_contacts")
+            counters["suppressed_contacts"] += 1
             return None
         acct.message_times.append(now)
-        world.count("contacts")
-        world.count(f"contacts_{self.name}")
-        world.ledger.post(acct.r, now, Kind.COST_CONTACT, world.cents(self.cfg.cost_usd))
+        counters["contacts"] += 1
+        counters[self.sent_key] += 1
+        world.ledger.post(acct.r, now, Kind.COST_CONTACT, self.cost_cents)
         if self.reaches(acct):
-            world.count(f"reached_{self.name}")
+            counters[self.reached_key] += 1
             acct.jump(self.cfg.jump_per_day * acct.responsiveness)
         return None
 

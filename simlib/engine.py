@@ -183,7 +183,29 @@ class World:
         self.horizon = sc.simulation.horizon_days
         self.ledger = LedgerWriter()
         self.counters: Counter = Counter()
-        self.open_cents = np.zeros(2 * pop.n, dtype=np.int64)
+        self.open_cents: list[int] = [0] * (2 * pop.n)  # the engine's own balances (a list: fast to set)
+        # per-encounter scalars read once per account, as Python lists (NumPy scalar access is slow)
+        self.service_day = pop.service_day.tolist()
+        self.claim_cents = pop.claim_cents.tolist()
+        self.patient_cents = pop.patient_cents.tolist()
+        self.adjudication_day = np.maximum(0.0, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
+        denial_rate = np.array([p.initial_denial_rate for p in sc.payers.values()])[pop.payer]
+        self.denied = (pop.denial_u < denial_rate).tolist()
+        self.statement_day = (pop.bill_day + sc.operations.statement_lag_days).tolist()
+        self.propensity = pop.propensity.tolist()
+        self.score = pop.score_pct.tolist()
+        self.payer_of = [pop.payer_names[k] for k in pop.payer.tolist()]
+        pe = self.st.price_estimate
+        self.dispute_rate = sc.operations.billing_team.billing_error_rate * (
+            pe.dispute_rate_multiplier if pe else 1.0)
+        #: days from statement to dispute, NaN for accounts without a billing error
+        self.dispute_offset = np.where(pop.error_u < self.dispute_rate, pop.dispute_delay, np.nan).tolist()
+        #: the ladder with its static targeting unpacked: (order, step, from due date, day, hour,
+        #: score min, score max, balance min USD, payers or None)
+        self.ladder = [(10 + n, s, s.relative_to == "due_date", s.day, s.hour, s.target.score_min,
+                        s.target.score_max, s.target.balance_min_usd,
+                        None if s.target.payers is None else frozenset(s.target.payers))
+                       for n, s in enumerate(self.st.ladder)]
         self.events: list | None = [] if trace else None
         kinds = registered_channels()
         self.channels = {name: kinds[cfg.kind](name, cfg, k)
@@ -193,8 +215,6 @@ class World:
         ops = sc.operations
         self.denials = simpy.Resource(self.env, ops.denials_team.staff) if ops.denials_team.staff else None
         self.billing = simpy.Resource(self.env, ops.billing_team.staff)
-        pe = self.st.price_estimate
-        self.dispute_rate = ops.billing_team.billing_error_rate * (pe.dispute_rate_multiplier if pe else 1.0)
         disc = self.st.prompt_pay_discount
         self.discount_payers = None if disc is None else set(
             pop.payer_names.index(p) for p in (disc.eligible_payers or pop.payer_names))
@@ -222,10 +242,11 @@ class World:
             if gc_was_enabled:
                 gc.enable()
         ledger = self.ledger.freeze()
-        check_conservation(ledger, self.open_cents, f"strategy {self.strategy_name!r}")
+        open_cents = np.asarray(self.open_cents, dtype=np.int64)
+        check_conservation(ledger, open_cents, f"strategy {self.strategy_name!r}")
         phone = self.phone
         return WorldResult(
-            strategy=self.strategy_name, ledger=ledger, open_cents=self.open_cents,
+            strategy=self.strategy_name, ledger=ledger, open_cents=open_cents,
             counters=self.counters,
             call_waits_days=np.asarray(phone.waits if phone else [], dtype=float),
             agent_busy_days=phone.busy_days if phone else 0.0,
@@ -236,9 +257,8 @@ class World:
     def _start_encounter(self, i: int) -> None:
         """Book encounter ``i`` (at day 0, for all encounters): its bills, its claim if paid on
         first adjudication, its deposit, and its patient account up to its first shared action."""
-        pop, env, st = self.pop, self.env, self.st
-        day = float(pop.service_day[i])
-        claim, bal = int(pop.claim_cents[i]), int(pop.patient_cents[i])
+        pop, st = self.pop, self.st
+        day, claim, bal = self.service_day[i], self.claim_cents[i], self.patient_cents[i]
         if claim:
             self.ledger.post(2 * i, day, Kind.BILLED, claim)
             self.open_cents[2 * i] = claim
@@ -267,16 +287,14 @@ class World:
 
     # ------------------------------------------------------------------ insurer claims
     def _claim_adjudicated(self, i: int) -> None:
-        pop = self.pop
-        t = max(0.0, float(pop.service_day[i] + pop.submit_lag[i] + pop.adjudication_lag[i]))
+        t = self.adjudication_day[i]
         if t > self.horizon:
             return
-        self.count("claims_adjudicated")
-        payer = self.sc.payers[pop.payer_names[pop.payer[i]]]
-        if pop.denial_u[i] >= payer.initial_denial_rate:
-            self._insurer_pays(2 * i, int(pop.claim_cents[i]), t)
-        else:
+        self.counters["claims_adjudicated"] += 1
+        if self.denied[i]:
             self.env.process(self._denied_claim(i, t))
+        else:
+            self._insurer_pays(2 * i, self.claim_cents[i], t)
 
     def _denied_claim(self, i: int, t: float):
         """A denied claim: rework rounds by the denials team (a capacity), payer reviews, overturn."""
@@ -349,7 +367,7 @@ class PatientAccount:
     def __init__(self, world: World, i: int, bal: int):
         self.world, self.i, self.r, self.bal, self.now = world, i, 2 * i + 1, bal, 0.0
         beh, pop = world.sc.behaviour, world.pop
-        self.responsiveness = float(pop.propensity[i]) * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        self.responsiveness = world.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
         self.initial_lam = beh.initial_per_day * self.responsiveness
         self.lam, self.t0, self.cum, self.k, self.mult, self.shift = 0.0, 0.0, 0.0, 0, 1.0, 0.0
         self.floor, self.kappa = beh.floor_per_day, beh.decay_per_day
@@ -396,9 +414,9 @@ class PatientAccount:
     def run(self):
         """The account's life. Actions that return a generator share a capacity: they start by
         synchronising with the SimPy clock (``sync``); all else runs ahead on ``self.now``."""
-        world, env, pop = self.world, self.world.env, self.world.pop
+        world, env = self.world, self.world.env
         horizon = world.horizon
-        self.now = max(float(pop.bill_day[self.i]) + world.sc.operations.statement_lag_days, env.now)
+        self.now = max(world.statement_day[self.i], env.now)
         if self.now > horizon:
             return
         self._statement()
@@ -451,17 +469,17 @@ class PatientAccount:
         items = [(due, 0, PatientAccount._due, None)]
         if self.discount_open:
             items.append((bill + st.prompt_pay_discount.window_days, 1, PatientAccount._discount_ends, None))
-        score, payer, usd = pop.score_pct[i], pop.payer_names[pop.payer[i]], self.bal / 100.0
-        for n, step in enumerate(st.ladder):
-            t = step.target
-            if not (t.score_min <= score <= t.score_max) or usd < t.balance_min_usd or (
-                    t.payers is not None and payer not in t.payers):
+        score, payer, usd = world.score[i], world.payer_of[i], self.bal / 100.0
+        for order, step, from_due, day, hour, score_min, score_max, usd_min, payers in world.ladder:
+            if not (score_min <= score <= score_max) or usd < usd_min or (
+                    payers is not None and payer not in payers):
                 continue
-            base = bill if step.relative_to == "statement" else due
-            at = base + step.day if step.hour is None else math.floor(base + step.day) + step.hour / 24.0
-            items.append((at, 10 + n, PatientAccount._step, step))
-        if pop.error_u[i] < world.dispute_rate:
-            items.append((bill + float(pop.dispute_delay[i]), 2, PatientAccount._dispute, None))
+            base = due if from_due else bill
+            at = base + day if hour is None else math.floor(base + day) + hour / 24.0
+            items.append((at, order, PatientAccount._step, step))
+        dispute = world.dispute_offset[i]
+        if dispute == dispute:  # not NaN: this bill has an error the patient will dispute
+            items.append((bill + dispute, 2, PatientAccount._dispute, None))
         # finance levers: scheduled only for accounts that could use them (balances only fall)
         fin, pp, ag = st.financing, st.payment_plan, st.agency
         if fin is not None and pop.financing_u[i] < fin.uptake_rate and self.bal >= cents(fin.balance_min_usd):
