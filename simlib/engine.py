@@ -16,7 +16,6 @@ Design for speed without losing SimPy as the scheduler and extension point:
 from __future__ import annotations
 
 import bisect
-import bisect
 import gc
 import math
 from collections import Counter
@@ -30,9 +29,9 @@ from simlib.channels import ContactKind, registered_channels
 from simlib.ledger import Kind, Ledger, LedgerWriter, check_conservation
 from simlib.params import PhoneTeam as PhoneTeamParams
 from simlib.params import Scenario, Step
+from simlib.population import CALL_ATTEMPTS, Population
 
 NORMAL, ON_PLAN, AT_AGENCY = 0, 1, 2  # PatientAccount.mode
-from simlib.population import CALL_ATTEMPTS, Population
 
 
 def cents(usd: float) -> int:

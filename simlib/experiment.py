@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 

@@ -203,8 +203,8 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC) -> Figure:
     y = np.arange(len(sens))[::-1]
     base = sens["base_value"].to_numpy()
     low_colour, high_colour = _palette(2)[:2]
-    for column, colour, label_column, name in (("low_value", low_colour, "low_label", "Low setting"),
-                                               ("high_value", high_colour, "high_label", "High setting")):
+    for column, colour, name in (("low_value", low_colour, "Low setting"),
+                                 ("high_value", high_colour, "High setting")):
         ends = sens[column].to_numpy()
         ax.barh(y, ends - base, left=base, color=colour, height=0.6, label=name)
     # setting labels outside the bars: the lower end's on the left, the higher end's on the right

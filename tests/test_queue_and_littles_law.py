@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simlib.analysis import paired_differences
 from simlib.engine import World
 from simlib.experiment import run_experiment
 from simlib.population import draw_population

@@ -5,7 +5,6 @@ replications) once per module: ~20 s, most of it kernel start-up.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
