@@ -35,6 +35,10 @@ from simlib.behaviour import INF, integrated, intensity_after, time_to_reach
 from simlib.ledger import Kind
 
 
+COUNTERS = {"patient_payments": "payments the patient made to the hospital (instalments, deposits "
+                                "and agency collections are counted by their levers)"}
+
+
 def _sched_key(item: tuple) -> tuple:
     return item[0], item[1]
 

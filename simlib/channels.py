@@ -18,6 +18,10 @@ from simlib.ledger import Kind
 
 _KINDS: dict[str, type["ContactKind"]] = {}
 
+#: counters of contacts; ``<name>`` is a channel's name in the scenario
+COUNTERS = {"contacts": "contacts made (messages sent and calls placed)",
+            "contacts_<name>": "messages sent by the channel", "reached_<name>": "messages that reached"}
+
 
 def register_channel_kind(name: str):
     """Class decorator: make ``name`` usable as ``kind:`` in a scenario's channels."""

@@ -13,6 +13,12 @@ from __future__ import annotations
 from simlib.ledger import Kind
 from simlib.settings import cents
 
+COUNTERS = {"claims_adjudicated": "claims adjudicated before the horizon",
+            "claims_denied": "claims denied on first adjudication", "reworks": "rework rounds done",
+            "reworks_expired": "denied claims whose filing limit passed while waiting for the team",
+            "denials_overturned": "denials overturned on payer review",
+            "claims_final_denial": "claims finally denied and written off"}
+
 
 def adjudicate(world, i: int) -> None:
     """Claim ``i`` at its adjudication day: paid, or denied and handed to the denials team."""
