@@ -86,3 +86,15 @@ def test_a_plug_in_lever_draws_its_own_stream_once_per_population():
     assert np.array_equal(pop0.threshold, before)
     with pytest.raises(ValueError, match="built-in"):
         pop0.draws("deposits", lambda rng, n: rng.random(n))
+
+
+def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
+    from simlib import vectorized
+    data = tiny({"plan": {"payment_plan": {}}, "agency": {"agency": {"kind": "early_out", "placement_days": 30},
+                                                           "write_off": {"after_days": 100}},
+                 "plain": {"ladder": [{"day": 5, "channel": "sms"}]}})
+    sc = scenario_from_dict(data)
+    vectorized.check_capacity_free(sc, "plain")
+    for name, key in (("plan", "payment_plan"), ("agency", "agency")):
+        with pytest.raises(ValueError, match=f"the {key} lever"):
+            vectorized.check_capacity_free(sc, name)
