@@ -125,12 +125,19 @@ def write_readme(text: str) -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--before", type=Path, required=True, help="source tree of the reference commit")
+    ap.add_argument("--before", type=Path, help="source tree of the reference commit")
     ap.add_argument("--after", type=Path, default=HERE.parent, help="source tree measured (default: this one)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--no-write", action="store_true", help="print, do not update README.md")
+    ap.add_argument("--render", metavar="COMPARE_JSON", help="only re-render README.md from a saved compare.json")
     args = ap.parse_args(argv)
+    if args.render:
+        saved = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        write_readme(markdown(saved["rows"], saved["meta"]))
+        return 0
+    if args.before is None:
+        ap.error("--before is required")
     import os
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     meta = {"date": time.strftime("%Y-%m-%dT%H:%M%z"), "rounds": args.rounds,

@@ -56,7 +56,9 @@ class Lever:
     # ------------------------------------------------------------------ class level: the section
     @classmethod
     def active(cls, settings: Any) -> bool:
-        """Whether the lever runs in a strategy with these settings (default: the section is set)."""
+        """Whether the lever takes part in the collection run with these settings, i.e. the world
+        builds it and calls its hooks (default: the section is set). Factoring, settled after the
+        run, never does; credit terms and write-off, with defaults, always do."""
         return settings is not None
 
     @classmethod
@@ -106,7 +108,11 @@ def _load_entry_points() -> None:
         return
     _entry_points_loaded = True
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        ep.load()  # importing the module registers its levers
+        try:
+            ep.load()  # importing the module registers its levers
+        except Exception as exc:
+            raise ImportError(f"lever plug-in {ep.name!r} (entry point {ep.value!r} in group "
+                              f"{ENTRY_POINT_GROUP!r}) failed to load: {exc}") from exc
 
 
 def registered_levers() -> dict[str, type[Lever]]:
