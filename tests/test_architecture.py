@@ -127,16 +127,10 @@ def test_the_import_reader_sees_imports_inside_functions():
     assert "simlib.factoring" in g["simlib.experiment"]    # `from simlib import factoring as _f`
 
 
-# simlib/report.py is being split into the simlib/report/ package (issue 8, item 3); until then it
-# is the one module allowed over the limit. Remove this entry when the split lands.
-LONG_MODULES_ALLOWED = {"simlib/report.py"}
-
-
 def test_no_module_is_longer_than_about_400_lines():
     long = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
-    over = {p: n for p, n in long.items() if p not in LONG_MODULES_ALLOWED}
-    assert not over, f"modules over {MAX_LINES} lines (split them by concept): {over}"
+    assert not long, f"modules over {MAX_LINES} lines (split them by concept): {long}"
 
 
 BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_team", "contact_limits",
