@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from simlib.params import Scenario
+from simlib.params import Scenario, Simulation
 
 GENERAL_MAX = 1e9               # any number not covered by a rule below
 BILL_MEDIAN_USD_MAX = 1e6       # allowed_median_usd, ability_monthly_median_usd, balance_ref_usd
@@ -35,7 +35,8 @@ MINUTES_MAX = 24 * 60.0
 HOURS_MAX = 1000.0              # hours of work per rework or dispute
 MONTHS_MAX = 1200.0
 MULTIPLIER_MAX = 100.0
-STAFF_MAX = 10_000              # agents, denials and billing staff
+AGENTS_MAX = 1_000              # phone agents: the shift process handles each agent every day
+STAFF_MAX = 10_000              # denials and billing staff
 CONTACTS_PER_WEEK_MAX = 1000
 
 #: (field-name pattern, bound, what it is): the first matching rule applies.
@@ -54,7 +55,8 @@ RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p, b, w 
     (r"^hours_per_", HOURS_MAX, "hours of work"),
     (r"months", MONTHS_MAX, "months (100 years)"),
     (r"(multiplier|_share)$", MULTIPLIER_MAX, "a multiplier"),
-    (r"^(agents|staff)$", STAFF_MAX, "staff"),
+    (r"^agents$", AGENTS_MAX, "phone agents"),
+    (r"^staff$", STAFF_MAX, "staff"),
     (r"^(calls|messages)_per_7_days_max$", CONTACTS_PER_WEEK_MAX, "contacts per week"),
 )]
 
@@ -73,6 +75,8 @@ def bound_of(field: str) -> tuple[float, str]:
 
 
 def _walk(value: Any, loc: str, field: str, out: list[str]) -> None:
+    if isinstance(value, Simulation):
+        return  # bounded by its own fields (simlib.limits)
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _walk(getattr(value, name), f"{loc}.{name}" if loc else name, name, out)
@@ -91,8 +95,12 @@ def _walk(value: Any, loc: str, field: str, out: list[str]) -> None:
         bound, what = bound_of(field)
         if abs(value) > bound:
             relation = "less than or equal to" if value > 0 else "greater than or equal to"
-            out.append(f"{loc}: expected {relation} {'-' if value < 0 else ''}{bound:,g} ({what}); "
-                       f"found {value:,g}")
+            out.append(f"{loc}: expected {relation} {_number(bound if value > 0 else -bound)} "
+                       f"({what}); found {_number(value)}")
+
+
+def _number(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def _check_length(value, loc: str, field: str, out: list[str]) -> None:

@@ -147,7 +147,9 @@ def _run(args) -> int:
                                  connect_timeout=opts.connect_timeout, max_hours=opts.max_hours,
                                  checkpoint=ck_dir, resume=args.resume, check_resources=False)
         except ExperimentError as err:
-            kept = (f"; {_kept(ck_dir)} (`simlib run {f} --resume` continues); {out} is unchanged")
+            kept = _kept(ck_dir)
+            kept = (f"; {kept} (`simlib run {f} --resume` continues)" if kept[0].isdigit() else
+                    f"; {kept}") + f"; {out} is unchanged"
             if isinstance(err.cause, ConservationError):
                 print(f"{f}: error: money was lost or created in replication {err.replication}: "
                       f"{err.cause}{kept}", file=sys.stderr)
@@ -159,8 +161,9 @@ def _run(args) -> int:
             return EXIT_CLUSTER
         except KeyboardInterrupt as exc:
             what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
-            print(f"{f}: interrupted by {what}; {_kept(ck_dir)} (`simlib run {f} --resume` "
-                  f"continues); {out} is unchanged", file=sys.stderr)
+            kept = _kept(ck_dir)
+            hint = f" (`simlib run {f} --resume` continues)" if kept[0].isdigit() else ""
+            print(f"{f}: interrupted by {what}; {kept}{hint}; {out} is unchanged", file=sys.stderr)
             return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
         summary = summarize(res.metrics)
         diffs = paired_differences(res.metrics, res.baseline)
@@ -177,9 +180,14 @@ def _run(args) -> int:
 
 
 def _kept(ck_dir: Path) -> str:
+    """What the checkpoint holds, in words; an empty checkpoint is removed."""
     from simlib.checkpoint import Checkpoint
 
-    n = len(Checkpoint(ck_dir, {}).replications()) if ck_dir.is_dir() else 0
+    ck = Checkpoint(ck_dir, {})
+    n = len(ck.replications()) if ck_dir.is_dir() else 0
+    if n == 0:
+        ck.remove()
+        return "no replication had finished"
     return f"{_plural(n, 'finished replication')} checkpointed in {ck_dir}"
 
 

@@ -12,5 +12,4 @@ ACCOUNTS_MAX = 10_000_000          # encounters per replication (several kB of m
 REPLICATIONS_MAX = 100_000
 WORKERS_MAX = 256
 SEED_MAX = 2**63 - 1
-PRECISION_MAX = 1.0                # a CI half-width of 100 % of the mean
 CONNECT_TIMEOUT_S_MAX = 3600.0

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from simlib.limits import CONNECT_TIMEOUT_S_MAX, PRECISION_MAX, REPLICATIONS_MAX
+from simlib.limits import CONNECT_TIMEOUT_S_MAX, REPLICATIONS_MAX
 from simlib.params import Scenario, ScenarioError, Simulation, _describe
 
 #: Label of each option in messages, for the command line and for Python callers.
@@ -27,7 +27,7 @@ CONNECT_TIMEOUT_DEFAULT_S = 10.0
 MAX_HOURS_DEFAULT = 24.0
 
 _EXTRA = {
-    "precision": TypeAdapter(Annotated[float, Field(gt=0.0, le=PRECISION_MAX, allow_inf_nan=False)]),
+    "precision": TypeAdapter(Annotated[float, Field(gt=0.0, allow_inf_nan=False)]),
     "max_replications": TypeAdapter(Annotated[int, Field(ge=2, le=REPLICATIONS_MAX)]),
     "connect_timeout": TypeAdapter(Annotated[float, Field(gt=0.0, le=CONNECT_TIMEOUT_S_MAX,
                                                           allow_inf_nan=False)]),

@@ -212,6 +212,9 @@ def parse_yaml(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at {_where(mark)}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        if context and problem.startswith("but "):  # "expected a single document … but found …"
+            problem = f"{context} {problem}"
         raise ValueError(f"not valid YAML{where}: {problem}") from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH is far below the recursion limit
         raise ValueError(f"nesting too deep; expected at most {MAX_DEPTH} levels") from None
