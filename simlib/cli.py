@@ -157,7 +157,9 @@ def _run(args) -> int:
             print(f"{f}: {err}{kept}", file=sys.stderr)
             return EXIT_REPLICATION
         except ClusterError as err:
-            print(f"{f}: {err}; {_kept(ck_dir)}", file=sys.stderr)
+            kept = _kept(ck_dir)
+            hint = f" (`simlib run {f} --resume` continues)" if kept[0].isdigit() else ""
+            print(f"{f}: {err}; {kept}{hint}; {out} is unchanged", file=sys.stderr)
             return EXIT_CLUSTER
         except KeyboardInterrupt as exc:
             what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
@@ -202,6 +204,16 @@ def _report(args) -> int:
     for p in paths:
         print(p)
     return EXIT_OK
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and what caused it (``raise … from``, ExperimentError.cause), outermost first."""
+    out, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        out.append(err)
+        err = getattr(err, "cause", None) or err.__cause__
+    return out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -260,11 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - report-level failures get one clear line
         from simlib.distributed import ClusterError
         from simlib.ledger import ConservationError
-        if isinstance(err, ConservationError):
-            print(f"error: money was lost or created: {err}", file=sys.stderr)
+        causes = _causes(err)
+        money = next((c for c in causes if isinstance(c, ConservationError)), None)
+        if money is not None:
+            print(f"error: money was lost or created: {money}", file=sys.stderr)
             return EXIT_MONEY
-        if isinstance(err, ClusterError):
-            print(f"error: {err}", file=sys.stderr)
+        cluster = next((c for c in causes if isinstance(c, ClusterError)), None)
+        if cluster is not None:
+            print(f"error: {cluster}", file=sys.stderr)
             return EXIT_CLUSTER
         if type(err).__name__ == "ReportError":
             print(f"error: {err}", file=sys.stderr)

@@ -137,7 +137,7 @@ def run_on_dask(tasks: Sequence[Any], scheduler, fn: Callable[[Any], Any], bar=N
             if fut.status == "cancelled":
                 raise ClusterError(f"lost the connection to the Dask scheduler after {done} of "
                                    f"{len(tasks)} replications (the scheduler stopped or the network "
-                                   f"failed); the finished ones are kept")
+                                   f"went down)")
             i = index[fut.key]
             try:
                 results[i] = fut.result()
