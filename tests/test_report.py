@@ -113,7 +113,7 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise KeyboardInterrupt  # the run is interrupted just before the swap
 
-    monkeypatch.setattr(report.os, "replace", broken_replace)
+    monkeypatch.setattr(report.publish.os, "replace", broken_replace)
     with pytest.raises(KeyboardInterrupt):
         report.atomic_write_text(target, "new report")
     monkeypatch.undo()

@@ -1,0 +1,68 @@
+"""Board reports: run the Monte Carlo once per scenario, execute the notebooks, export code-free HTML.
+
+The package in layers, each importing only from the layers below it (a test checks this and
+that no module imports another in a loop):
+
+* **pipeline** — :mod:`~simlib.report.pipeline` (:func:`build_reports`: validate, run once,
+  execute every notebook, export, publish, index), :mod:`~simlib.report.notebooks` (papermill
+  execution and the ``parameters`` cell check), :mod:`~simlib.report.export` (nbconvert to HTML),
+  :mod:`~simlib.report.publish` (atomic writes), :mod:`~simlib.report.index_page` (manifests and
+  ``index.html``);
+* **page shell** — :mod:`~simlib.report.page` (the HTML page, its CSS and Content-Security-Policy,
+  the external-load check);
+* **building blocks** the notebooks call — :mod:`~simlib.report.summary` (recommendation, title,
+  executive summary), :mod:`~simlib.report.tables`, :mod:`~simlib.report.figures`,
+  :mod:`~simlib.report.factoring_blocks`, :mod:`~simlib.report.sensitivity_blocks`,
+  :mod:`~simlib.report.assumption_tables`, :mod:`~simlib.report.reproducibility`,
+  :mod:`~simlib.report.strategy_words` (every lever in words), on top of
+  :mod:`~simlib.report.results` (loading results, strategy order);
+* **words and markup** — :mod:`~simlib.report.metric_words`, :mod:`~simlib.report.param_words`,
+  :mod:`~simlib.report.markup`, :mod:`~simlib.report.errors`.
+
+Everything is re-exported here, so notebooks and callers keep writing
+``from simlib import report; report.executive_summary(res)``.
+"""
+from __future__ import annotations
+
+from simlib.report.assumption_tables import assumptions
+from simlib.report.errors import ReportError
+from simlib.report.export import notebook_to_html
+from simlib.report.factoring_blocks import (
+    FACTORING_PREFIX,
+    factoring_charts,
+    factoring_metrics,
+    factoring_section,
+    factoring_strategies,
+)
+from simlib.report.figures import cash_and_ar_charts, difference_chart, figure_block
+from simlib.report.index_page import MANIFEST, index_html, read_manifests, write_index, write_manifest
+from simlib.report.markup import esc
+from simlib.report.metric_words import pd_notna
+from simlib.report.notebooks import KERNEL_NAME, check_parameters, execute_notebook, notebook_parameters
+from simlib.report.page import CSP, PAGE_CSS, external_loads, html_page
+from simlib.report.pipeline import DEFAULT_NOTEBOOKS, NOTEBOOK_DIR, NOTEBOOK_TITLES, REPO_ROOT, build_reports
+from simlib.report.publish import atomic_write_text, slug
+from simlib.report.reproducibility import reproducibility_footer
+from simlib.report.results import load_results
+from simlib.report.sensitivity_blocks import run_sensitivity, sensitivity_section, tornado_block
+from simlib.report.strategy_words import strategy_summary
+from simlib.report.summary import (
+    executive_summary,
+    headline,
+    recommendation,
+    recommendation_sentence,
+    title_block,
+)
+from simlib.report.tables import DIFFERENCE_METRICS, difference_table, metric_table, strategies_table
+
+__all__ = [
+    "CSP", "DEFAULT_NOTEBOOKS", "DIFFERENCE_METRICS", "FACTORING_PREFIX", "KERNEL_NAME", "MANIFEST",
+    "NOTEBOOK_DIR", "NOTEBOOK_TITLES", "PAGE_CSS", "REPO_ROOT", "ReportError", "assumptions",
+    "atomic_write_text", "build_reports", "cash_and_ar_charts", "check_parameters", "difference_chart",
+    "difference_table", "esc", "executive_summary", "execute_notebook", "external_loads",
+    "factoring_charts", "factoring_metrics", "factoring_section", "factoring_strategies", "figure_block",
+    "headline", "html_page", "index_html", "load_results", "metric_table", "notebook_parameters",
+    "notebook_to_html", "pd_notna", "read_manifests", "recommendation", "recommendation_sentence",
+    "reproducibility_footer", "run_sensitivity", "sensitivity_section", "slug", "strategies_table",
+    "strategy_summary", "title_block", "tornado_block", "write_index", "write_manifest",
+]

@@ -1,0 +1,35 @@
+"""HTML export with nbconvert: an executed notebook to a self-contained page without code, inside
+the page shell, refused if it would load anything from outside."""
+from __future__ import annotations
+
+import copy
+
+from simlib.report.errors import ReportError
+from simlib.report.page import external_loads, html_page
+
+
+def _strip_noise(nb) -> None:
+    """Drop stderr streams (warnings) and empty outputs: a board reads results, not logs."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.get("outputs", [])
+                        if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
+def notebook_to_html(nb, title: str) -> str:
+    """Export an executed notebook to a self-contained page without any input (code) cell."""
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)  # the caller keeps its outputs
+    _strip_noise(nb)
+    # 'basic' renders cells only: no require.js, MathJax or mermaid <script> from a CDN as the
+    # 'lab' and 'classic' templates emit; html_page adds the document shell and print CSS.
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_raw=True)
+    body, _ = exporter.from_notebook_node(nb)
+    page = html_page(title, body)
+    bad = external_loads(page)
+    if bad:
+        raise ReportError(f"report {title!r} would load external resources: {bad[:5]}")
+    return page

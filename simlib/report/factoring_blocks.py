@@ -1,0 +1,102 @@
+"""The factoring section: offers against the status quo (terms in words, findings on liquidity
+against price, key figures, paired differences) and the cash-position chart."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from simlib.report.figures import figure_block
+from simlib.report.markup import _html, esc
+from simlib.report.metric_words import _signed, pd_notna
+from simlib.report.results import _strategies, _Subset
+from simlib.report.strategy_words import _factoring_terms
+from simlib.report.tables import difference_table, metric_table
+
+
+FACTORING_PREFIX = "factoring_"
+
+
+def factoring_metrics(res) -> list[str]:
+    return [m for m in dict.fromkeys(res.metrics["metric"]) if str(m).startswith(FACTORING_PREFIX)]
+
+
+def factoring_strategies(res) -> list[str]:
+    """Strategies that sold anything to a factor (a factoring metric non-zero in some run)."""
+    fact = factoring_metrics(res)
+    if not fact:
+        return []
+    rows = res.metrics[res.metrics["metric"].isin(fact)]
+    active = rows[rows["value"].fillna(0) != 0]["strategy"].unique()
+    return [s for s in _strategies(res) if s in set(active)]
+
+
+def factoring_section(res):
+    """Factoring offers against no factoring: their own metrics plus cash trough and NPV."""
+    offers = factoring_strategies(res)
+    if not offers:
+        return _html("<h2>No factoring offers in this scenario</h2>"
+                     "<p>None of the strategies in this scenario sells receivables to a factor, "
+                     "so there is nothing to compare here. Add a strategy with a factoring offer to "
+                     "the parameter file to see cash now against cash lost, the effective annual "
+                     "cost (APR), the lowest cash position, NPV and buy-back exposure.</p>")
+    shown = [s for s in _strategies(res) if s == res.baseline or s in offers]
+    sub = _Subset(res, shown)
+    metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd")
+                                        if m in set(res.metrics["metric"])]
+    terms = "".join(f"<li><strong>{esc(s)}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
+                    for s in offers if s in res.scenario.strategies)
+    listing = f"<p>The offers:</p><ul>{terms}</ul>" if terms else ""
+    listing += _factoring_findings(res, offers)
+    parts = [
+        "<h2>Factoring offers compared</h2>",
+        f"<p>{len(offers)} factoring offer{'s' if len(offers) != 1 else ''} against the status quo "
+        f"“{esc(res.baseline)}”. Factoring brings cash forward (a higher lowest cash position) at a "
+        "price (fees, charge-backs, buy-backs). The highest advance is not always the cheapest "
+        "money: compare the effective annual cost with the liquidity it buys.</p>",
+        listing,
+        metric_table(sub, metrics, "Factoring offers: key figures").data,
+        difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
+                               "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
+                         "Difference from the status quo (paired, 95 % CI)").data,
+    ]
+    return _html("\n".join(parts))
+
+
+def _factoring_findings(res, offers: Sequence[str]) -> str:
+    """Per offer, in words: the liquidity bought (cash trough) against its price (NPV, APR)."""
+    from simlib.analysis import format_value, paired_differences, summarize
+
+    wanted = {"cash_trough_usd", "npv_net_cash_usd", "factoring_apr"}
+    rows = res.metrics[res.metrics["metric"].isin(wanted) & res.metrics["strategy"].isin([res.baseline, *offers])]
+    if rows.empty:
+        return ""
+    diffs = paired_differences(rows[rows["metric"] != "factoring_apr"], res.baseline).set_index(["strategy", "metric"])
+    means = summarize(rows).set_index(["strategy", "metric"])["mean"]
+    items = []
+    for s in offers:
+        bits = []
+        for m, what in (("cash_trough_usd", "lowest cash position"), ("npv_net_cash_usd", "NPV")):
+            if (s, m) in diffs.index:
+                d = diffs.loc[(s, m)]
+                bits.append(f"{what} {_signed(d['mean_diff'], 'usd')} (95 % CI "
+                            f"{format_value(d['ci_low'], 'usd')} to {format_value(d['ci_high'], 'usd')})")
+        if (s, "factoring_apr") in means.index and pd_notna(means[(s, "factoring_apr")]):
+            bits.append(f"effective annual cost {format_value(means[(s, 'factoring_apr')], 'share')}")
+        if bits:
+            items.append(f"<li><strong>{esc(s)}</strong>: {esc('; '.join(bits))}</li>")
+    if not items:
+        return ""
+    return (f"<p>Against the status quo “{esc(res.baseline)}” (paired differences):</p>"
+            f"<ul>{''.join(items)}</ul>")
+
+
+def factoring_charts(res):
+    """Cash position over time (what factoring buys), shown only when there are factoring offers."""
+    offers = factoring_strategies(res)
+    if not offers:
+        return _html("")
+    from simlib import plots
+
+    sub = _Subset(res, [res.baseline] + offers)
+    return figure_block(plots.cash_curve(sub.curves),
+                        "Cash position by day per strategy: factoring lifts early cash; fees and "
+                        "buy-backs lower it later.")

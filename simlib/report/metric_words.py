@@ -1,0 +1,56 @@
+"""Metrics in words: unit and label of a metric name (from the catalogue, else from its suffix),
+labels mid-sentence, signed differences, and a finite-number check for table cells."""
+from __future__ import annotations
+
+
+def _unit_of(metric: str) -> str:
+    from simlib.catalogue import METRICS
+
+    if metric in METRICS:
+        return METRICS[metric].unit
+    if metric.endswith("_usd"):
+        return "usd"
+    if metric.endswith(("_days", "_day")):
+        return "days"
+    if metric.endswith(("_rate", "_share", "_apr", "_ratio")):
+        return "share"
+    if metric.endswith("_hours"):
+        return "hours"
+    return "count"
+
+
+def _label_of(metric: str) -> str:
+    from simlib.catalogue import METRICS
+
+    if metric in METRICS:
+        return METRICS[metric].label
+    text = metric
+    for suffix, unit in (("_usd", ""), ("_apr", " (APR)")):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)] + unit
+    return text.replace("_", " ").strip().capitalize()
+
+
+def _label_lower(label: str) -> str:
+    """Lower-case a label's first word for use mid-sentence, keeping acronyms (NPV, A/R)."""
+    first, _, rest = label.partition(" ")
+    if len(first) > 1 and first[1:2].isupper():
+        return label
+    return first.lower() + (" " + rest if rest else "")
+
+
+def _signed(value: float, unit: str) -> str:
+    """``format_value`` with an explicit ``+`` on gains."""
+    from simlib.analysis import format_value
+
+    text = format_value(value, unit)
+    return f"+{text}" if value > 0 and text != "n/a" else text
+
+
+def pd_notna(x) -> bool:
+    import math
+
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False

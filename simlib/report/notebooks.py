@@ -1,0 +1,105 @@
+"""Notebook execution with papermill: the declared parameters (the cell tagged ``parameters``),
+a check that refuses unknown names (papermill only warns), and execution that turns a failing
+cell into a :class:`ReportError` naming notebook, cell and exception."""
+from __future__ import annotations
+
+import ast
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from simlib.report.errors import ReportError
+
+
+KERNEL_NAME = "python3"
+
+
+def _load_notebook(path: Path):
+    import nbformat
+
+    if not path.exists():
+        raise ReportError(f"notebook {path} not found")
+    return nbformat.read(str(path), as_version=4)
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
+    """The names and literal defaults of the notebook's cell tagged ``parameters``.
+
+    Every statement there must be ``name = <literal>`` so papermill can override it and
+    JupyterLab runs the same defaults.
+    """
+    path = Path(notebook)
+    nb = _load_notebook(path)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ReportError(f"notebook {path.name}: expected exactly one cell tagged 'parameters', "
+                          f"found {len(cells)}")
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise ReportError(f"notebook {path.name}: parameters cell is not valid Python: {exc}") from None
+    params: dict[str, Any] = {}
+    for node in tree.body:
+        if not (isinstance(node, (ast.Assign, ast.AnnAssign))):
+            raise ReportError(f"notebook {path.name}: parameters cell line {node.lineno}: "
+                              "only 'name = literal' assignments are allowed")
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name) or node.value is None:
+            raise ReportError(f"notebook {path.name}: parameters cell line {node.lineno}: "
+                              "only 'name = literal' assignments are allowed")
+        try:
+            params[targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise ReportError(f"notebook {path.name}: parameter {targets[0].id!r} must have a plain "
+                              "literal default (number, string, True/False/None)") from None
+    return params
+
+
+def check_parameters(notebook: str | Path, parameters: Mapping[str, Any]) -> None:
+    """Raise :class:`ReportError` if ``parameters`` names anything the notebook does not declare."""
+    declared = notebook_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ReportError(
+            f"notebook {Path(notebook).name}: unknown parameter(s) {', '.join(map(repr, unknown))}; "
+            f"it accepts {', '.join(map(repr, sorted(declared)))}")
+
+
+def execute_notebook(notebook: str | Path, parameters: Mapping[str, Any], *, cwd: str | Path | None = None,
+                     failed_copy: str | Path | None = None, start_timeout: int = 120):
+    """Execute ``notebook`` with papermill into a temp file and return the executed NotebookNode.
+
+    The parameter names are checked first. On a cell error raise :class:`ReportError` naming the
+    notebook, the failing cell (index in the executed notebook and execution count) and the
+    exception; the failed notebook is kept at ``failed_copy`` (if given) for inspection.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook).resolve()
+    check_parameters(notebook, parameters)
+    cwd = Path(cwd).resolve() if cwd is not None else notebook.parent
+    with tempfile.TemporaryDirectory(prefix="simlib-nb-") as tmp:
+        out = Path(tmp) / notebook.name
+        try:
+            pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters),
+                                kernel_name=KERNEL_NAME, cwd=str(cwd), progress_bar=False,
+                                log_output=False, start_timeout=start_timeout)
+        except PapermillExecutionError as exc:
+            where = ""
+            if failed_copy is not None and out.exists():
+                Path(failed_copy).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(out, failed_copy)
+                where = f" (executed notebook kept at {failed_copy})"
+            first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
+            raise ReportError(
+                f"notebook {notebook.name} failed in cell {exc.cell_index} "
+                f"(execution count {exc.exec_count}, starting {first_line.strip()!r}): "
+                f"{exc.ename}: {exc.evalue}{where}") from None
+        except Exception as exc:  # kernel did not start, notebook unreadable, …
+            raise ReportError(f"notebook {notebook.name} could not be executed: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        return nbformat.read(str(out), as_version=4)

@@ -1,0 +1,46 @@
+"""Scenario parameters in words: a field name with its unit (``after_days`` → "After (days)") and
+a value formatted by what the name says it is (rate, dollars, days, lists, nested settings)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _humanise(name: str) -> str:
+    text = name
+    for suffix, repl in (("_usd", " ($)"), ("_per_day", " per day"), ("_days", " (days)"),
+                         ("_annual", " (annual)"), ("_hours", " (hours)")):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)] + repl
+    return text.replace("_", " ").strip().capitalize()
+
+
+def _short_name(name: str) -> str:
+    """A field name in words without its unit suffix (the formatted value carries the unit)."""
+    for suffix in ("_usd", "_days", "_rate", "_per_day", "_hours"):
+        if name.endswith(suffix) and name != suffix.lstrip("_"):
+            name = name[: -len(suffix)] + (" (days)" if suffix == "_days" else " rate" if suffix == "_rate"
+                                          else " per day" if suffix == "_per_day" else "")
+            break
+    return name.replace("_", " ").strip()
+
+
+def _fmt_param(name: str, value: Any) -> str:
+    from simlib.analysis import format_value
+
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, (int, float)):
+        if name.endswith(("_rate", "_share", "_annual")) or name in {"share", "rate", "patient_share", "reach",
+                                                                     "compliance_rate"}:
+            return format_value(float(value), "share")
+        if name.endswith("_usd"):
+            return f"${value:,.2f}" if abs(value) < 100 and value != int(value) else format_value(float(value), "usd")
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt_param(name, v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{_short_name(k)} {_fmt_param(k, v)}" for k, v in value.items()
+                         if v is not None) or "—"
+    return str(value)

@@ -1,0 +1,80 @@
+"""A strategy's levers in one line of plain words (the "Levers" column of the strategies table and
+the factoring offers' terms).
+
+All lever wording lives here, in one module, so that it can later be replaced by each lever's own
+description from a lever registry without touching the tables that show it.
+"""
+from __future__ import annotations
+
+from simlib.report.param_words import _fmt_param, _humanise
+
+
+def strategy_summary(strategy) -> str:
+    """The levers of one strategy in a line of plain words (plain text: escape before use)."""
+    s = strategy
+    parts = [f"statement by {s.statement_channel}", f"due in {s.credit_terms_days:g} days"]
+    if s.ladder:
+        steps = []
+        for step in s.ladder:
+            t = step.target
+            extra = []
+            if t.score_min > 0 or t.score_max < 1:
+                extra.append(f"score {t.score_min:g}–{t.score_max:g}")
+            if t.balance_max_usd is not None:
+                extra.append(f"balance ${t.balance_min_usd:,.0f}–${t.balance_max_usd:,.0f}")
+            elif t.balance_min_usd > 0:
+                extra.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
+            if t.payers:
+                extra.append("payers " + ", ".join(t.payers))
+            rel = "" if step.relative_to == "statement" else " after due date"
+            steps.append(f"day {step.day:g}{rel} {step.channel}" + (f" ({'; '.join(extra)})" if extra else ""))
+        parts.append("reminders: " + ", ".join(steps))
+    if s.phone_team:
+        pt = s.phone_team
+        parts.append(f"phone team of {pt.agents} agent{'s' if pt.agents != 1 else ''} "
+                     f"{pt.hours[0]:g}–{pt.hours[1]:g} h")
+    lim = s.contact_limits
+    limits = []
+    if lim.calls_per_7_days_max is not None:
+        limits.append(f"at most {lim.calls_per_7_days_max} calls")
+    if lim.messages_per_7_days_max is not None:
+        limits.append(f"at most {lim.messages_per_7_days_max} messages")
+    if limits:
+        parts.append(" and ".join(limits) + " per 7 days")
+    if lim.quiet_hours:
+        parts.append(f"no contact {lim.quiet_hours[0]:g}–{lim.quiet_hours[1]:g} h")
+    if s.prompt_pay_discount:
+        d = s.prompt_pay_discount
+        parts.append(f"{d.rate * 100:g} % prompt-pay discount within {d.window_days:g} days")
+    if s.deposit:
+        parts.append(f"deposit of {s.deposit.share * 100:g} % at service "
+                     f"({s.deposit.compliance_rate * 100:g} % compliance)")
+    if s.price_estimate:
+        parts.append("price estimate / portal")
+    wo = s.write_off
+    parts.append(f"write-off after {wo.after_days:g} days" +
+                 (f" or below ${wo.below_balance_usd:,.2f}" if wo.below_balance_usd > 0 else ""))
+    if getattr(s, "factoring", None) is not None:
+        parts.append("factoring: " + _factoring_terms(s))
+    known = {"factoring", "description", "baseline", "credit_terms_days", "statement_channel", "ladder", "phone_team",
+             "contact_limits", "prompt_pay_discount", "deposit", "price_estimate", "write_off"}
+    for name, value in s.model_dump(exclude_defaults=True).items():
+        if name not in known and value not in (None, [], {}):
+            parts.append(f"{_humanise(name).lower()}: {_fmt_param(name, value)}")
+    return "; ".join(parts)
+
+
+def _factoring_terms(strategy) -> str:
+    offer = getattr(strategy, "factoring", None)
+    if offer is None:
+        return "no factoring"
+    parts = [f"{offer.scope} receivables", f"{offer.advance_rate * 100:g} % advance on "
+             + ("face" if offer.advance_base == "face" else "expected collectable value")]
+    fee = offer.fee.model_dump()
+    schedule = fee.pop("schedule", "")
+    parts.append(f"{schedule} fee (" + ", ".join(f"{_humanise(k).lower()} {_fmt_param(k, v)}"
+                                                  for k, v in fee.items() if v is not None) + ")")
+    parts.append(f"recourse at {offer.recourse_days:g} days" if offer.recourse_days else "non-recourse")
+    if offer.termination:
+        parts.append(f"stops at day {offer.termination.stop_day:g} ({offer.termination.settle.replace('_', '-')})")
+    return ", ".join(parts)
