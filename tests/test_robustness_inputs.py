@@ -407,3 +407,22 @@ def test_the_real_command_on_an_unreachable_scheduler(tmp_path):
                    "--quiet")
     assert proc.returncode == 6
     assert_one_clear_line(proc.stderr, f, [f"no Dask scheduler answered at {addr} within 1 s"])
+
+
+def test_the_documented_bounds_and_exit_codes_are_those_of_the_code():
+    """docs/robustness.md cannot drift from the numbers the code enforces."""
+    from simlib import bounds, cli, limits, resources, run_options
+
+    doc = (ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
+    for code in (cli.EXIT_INPUT, cli.EXIT_MONEY, cli.EXIT_REPORT, cli.EXIT_REPLICATION,
+                 cli.EXIT_CLUSTER, cli.EXIT_SIGINT, cli.EXIT_SIGTERM):
+        assert f"| {code} |" in doc, code
+    for value in (limits.HORIZON_DAYS_MAX, limits.ENCOUNTERS_PER_DAY_MAX, limits.ACCOUNTS_MAX,
+                  limits.REPLICATIONS_MAX, limits.WORKERS_MAX, MAX_NODES,
+                  *(b for _, b, _ in bounds.RULES), *bounds.COLLECTION_MAX.values(),
+                  bounds.GENERAL_MAX):
+        assert f"{int(value):,}" in doc, value
+    assert MAX_FILE_BYTES == 1 << 20 and "**1 MiB**" in doc and f"**{MAX_DEPTH}**" in doc
+    assert f"default **{run_options.CONNECT_TIMEOUT_DEFAULT_S:g}**" in doc
+    assert f"`--max-hours` (default {run_options.MAX_HOURS_DEFAULT:g})" in doc
+    assert f"{resources.ACCOUNT_STRATEGIES_PER_CPU_S:,.0f} account-strategies" in doc
