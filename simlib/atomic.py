@@ -147,6 +147,14 @@ def clean_leftovers(target: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def clean_dead_temporaries(parent: Path) -> None:
+    """:func:`clean_leftovers` for every target that has temporary siblings in ``parent``."""
+    parent = Path(parent)
+    if parent.is_dir():
+        for name in {m["name"] for e in parent.iterdir() if (m := _TEMP.match(e.name))}:
+            clean_leftovers(parent / name)
+
+
 @contextlib.contextmanager
 def publishing(target: str | Path) -> Iterator[Path]:
     """``with publishing(dir) as tmp:`` write into ``tmp``; on a normal exit it replaces ``dir``

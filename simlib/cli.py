@@ -196,8 +196,13 @@ def _kept(ck_dir: Path) -> str:
 def _report(args) -> int:
     from simlib.report import build_reports
 
+    from simlib import resources
+
     for f, sc in _load_all(args.files):  # every file and option is checked before any work starts
-        _options(args, sc, f)
+        opts = _options(args, sc, f)
+        resources.check(sc, opts.max_replications if opts.precision else opts.replications,
+                        opts.workers, local=not opts.scheduler, max_hours=opts.max_hours,
+                        out_dir=args.out, source=f)
     paths = build_reports(args.files, out_dir=args.out, replications=args.replications,
                           seed=args.seed, workers=args.workers, scheduler=args.scheduler,
                           precision=args.precision)
@@ -273,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         from simlib.distributed import ClusterError
         from simlib.ledger import ConservationError
         causes = _causes(err)
+        bad_input = next((c for c in causes[1:] if isinstance(c, ScenarioError)), None)
+        if bad_input is not None:
+            print(str(bad_input), file=sys.stderr)
+            return EXIT_INPUT
         money = next((c for c in causes if isinstance(c, ConservationError)), None)
         if money is not None:
             print(f"error: money was lost or created: {money}", file=sys.stderr)

@@ -355,3 +355,71 @@ def test_a_lost_cent_in_the_collection_path_stops_the_run_with_exit_3(tmp_path, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "ledger does not balance for 1 receivable(s) (cents): " in err and f"#{lost[0]}:" in err
+
+
+# --------------------------------------------------------------------------- reports
+@pytest.mark.slow
+def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_temporary_file(tmp_path):
+    """SIGTERM while the second notebook runs: the scenario's directory is the previous complete
+    report, no staging or temporary kernel directory is left, and no kernel survives. Leftovers
+    of an earlier killed build (a dead process's staging and kernel directories) are removed."""
+    import tempfile
+
+    import nbformat
+
+    from simlib import report
+
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    for name, body in (("quick", "print('quick')"),
+                       ("slow", "import os, time\nif os.environ.get('SIMLIB_TEST_MARK'):\n"
+                                "    open(os.environ['SIMLIB_TEST_MARK'], 'w').close()\n"
+                                "    time.sleep(600)")):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell("scenario_file = ''\nresults_dir = ''\n")
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(body)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(nbdir / f"{name}.ipynb"))
+    f = scenario_file(tmp_path, name="t.yaml")
+    out = tmp_path / "out"
+    report.build_reports([f], out_dir=out, replications=2, notebooks=["quick", "slow"],
+                         notebook_dir=nbdir, log=lambda *a: None)
+    old = snapshot(out / "t")
+    assert {"quick.html", "slow.html", "manifest.json", "results/provenance.json"} <= set(old)
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    stale_stage = out / f".t.tmp-{dead}-0a1b2c3d"
+    (stale_stage / "results").mkdir(parents=True)
+    (stale_stage / "manifest.json").write_text("{}")
+    stale_scratch = Path(tempfile.gettempdir()) / f"simlib-report-{dead}-stale"
+    (stale_scratch / "runtime").mkdir(parents=True)
+    (stale_scratch / "runtime" / "kernel-1.json").write_text("{}")
+
+    mark = tmp_path / "slow-started"
+    child = textwrap.dedent(f"""
+        import signal, sys
+        from simlib.cli import _on_sigterm
+        from simlib.report import build_reports
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            build_reports([{str(f)!r}], out_dir={str(out)!r}, replications=2, seed=99,
+                          notebooks=["quick", "slow"], notebook_dir={str(nbdir)!r}, log=lambda *a: None)
+        except KeyboardInterrupt:
+            sys.exit(143)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", child], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "SIMLIB_TEST_MARK": str(mark)})
+    _wait_until(lambda: mark.exists() or proc.poll() is not None, "the second notebook to start")
+    assert proc.poll() is None, proc.communicate()
+    kernels = _children(proc.pid)
+    assert kernels
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    _wait_until(lambda: not any(_alive(k) for k in kernels), "the kernel to exit")
+    assert snapshot(out / "t") == old
+    assert hidden_leftovers(out) == []  # the killed build's stage and this build's stage are gone
+    assert not stale_scratch.exists()
+    assert not list(Path(tempfile.gettempdir()).glob(f"simlib-report-{proc.pid}-*"))
