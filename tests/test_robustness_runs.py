@@ -160,7 +160,7 @@ def _wait_until(condition, what: str, limit_s: float = 60.0) -> None:
 
 
 def _start_run(f: Path, out: Path, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "simlib", "run", str(f), "--replications", "16",
+    return subprocess.Popen([sys.executable, "-m", "simlib", "run", str(f), "--replications", "12",
                              "--seed", "4", "--workers", "2", "--out", str(out), "--quiet", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -176,10 +176,10 @@ def _checkpointed(out: Path) -> list[int]:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """An uninterrupted run (16 replications, seed 4) and an older complete result (seed 9)."""
+    """An uninterrupted run (12 replications, seed 4) and an older complete result (seed 9)."""
     tmp = tmp_path_factory.mktemp("reference")
-    f = scenario_file(tmp, encounters_per_day=10)
-    assert main(["run", str(f), "--replications", "16", "--seed", "4", "--workers", "2",
+    f = scenario_file(tmp, encounters_per_day=8)
+    assert main(["run", str(f), "--replications", "12", "--seed", "4", "--workers", "2",
                  "--out", str(tmp / "full"), "--quiet"]) == 0
     assert main(["run", str(f), "--replications", "2", "--seed", "9", "--out", str(tmp / "old"),
                  "--quiet"]) == 0
@@ -211,9 +211,9 @@ def test_a_signal_keeps_the_old_result_and_finished_replications_and_leaves_no_w
     _wait_until(lambda: not any(_alive(w) for w in workers), "the workers to exit")
     assert snapshot(out / "baseline") == old  # never a mix: the old result, every byte
     done = _checkpointed(out)
-    assert done and len(done) < 16
+    assert done and len(done) < 12
     if sig == signal.SIGKILL:  # resume: only the missing replications run; the tables are identical
-        resumed = subprocess.run([sys.executable, "-m", "simlib", "run", str(f), "--replications", "16",
+        resumed = subprocess.run([sys.executable, "-m", "simlib", "run", str(f), "--replications", "12",
                                   "--seed", "4", "--workers", "2", "--out", str(out), "--quiet",
                                   "--resume"], capture_output=True, text=True, timeout=300)
         assert resumed.returncode == 0, resumed.stderr
