@@ -6,8 +6,9 @@ Exit codes (docs/robustness.md):
 ====  =====================================================================================
 0     success
 2     bad input: a file that cannot be read or is invalid, a bad option, an output directory
-      that cannot be written, a run refused because its estimated memory/time/disk exceeds
-      the machine, a ``--resume`` that does not match the checkpoint
+      that cannot be written (also when writing fails later, e.g. a full disk), a run refused
+      because its estimated memory/time/disk exceeds the machine, a ``--resume`` that does
+      not match the checkpoint
 3     money was lost or created: a conservation or factoring P&L check failed (receivables named)
 4     a report notebook failed
 5     a replication failed (the finished ones are checkpointed; ``--resume`` continues)
@@ -171,8 +172,14 @@ def _run(args) -> int:
         diffs = paired_differences(res.metrics, res.baseline)
         best = probability_best(res.metrics, KEY_METRIC, METRICS[KEY_METRIC].higher_is_better)
         best = best.rename("probability_best").rename_axis("strategy").reset_index().assign(metric=KEY_METRIC)
-        res.save(out, fmt=args.format, extra_tables={"summary": summary, "paired_differences": diffs,
-                                                     "probability_best": best})
+        try:
+            res.save(out, fmt=args.format, extra_tables={"summary": summary, "paired_differences": diffs,
+                                                         "probability_best": best})
+        except OSError as exc:  # a full disk, a vanished directory: the previous result stays
+            print(f"{f}: cannot write {out}: {exc.strerror or exc}; {out} is unchanged; "
+                  f"{_kept(ck_dir)} (`simlib run {f} --resume` publishes them without running again)",
+                  file=sys.stderr)
+            return EXIT_INPUT
         Checkpoint(ck_dir, {}).remove()
         resumed = res.provenance.get("resumed_replications")
         print(f"{f}: {res.provenance['replications']} replications × {len(sc.strategies)} strategies "
@@ -274,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print("interrupted; result directories are unchanged", file=sys.stderr)
         return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
+    except OSError as exc:  # the disk filled up, a directory vanished, …: the old result is kept
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}; result directories are unchanged",
+              file=sys.stderr)
+        return EXIT_INPUT
     except Exception as err:  # noqa: BLE001 - report-level failures get one clear line
         from simlib.distributed import ClusterError
         from simlib.ledger import ConservationError

@@ -423,3 +423,29 @@ def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_tempo
     assert hidden_leftovers(out) == []  # the killed build's stage and this build's stage are gone
     assert not stale_scratch.exists()
     assert not list(Path(tempfile.gettempdir()).glob(f"simlib-report-{proc.pid}-*"))
+
+
+def test_a_full_disk_while_publishing_is_one_line_and_keeps_the_old_result(tmp_path, monkeypatch, capsys):
+    import errno
+
+    f = scenario_file(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(f), "--replications", "2", "--seed", "1", "--out", str(out), "--quiet"]) == 0
+    before = snapshot(out / "baseline")
+
+    def no_space(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", no_space)
+    assert main(["run", str(f), "--replications", "2", "--seed", "2", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"{f}: cannot write {out / 'baseline'}: No space left on device")
+    assert "2 finished replications checkpointed in" in err and "--resume" in err
+    assert snapshot(out / "baseline") == before
+    assert hidden_leftovers(out) == [".baseline.checkpoint"]
+    monkeypatch.undo()  # space again: --resume publishes the checkpointed replications
+    assert main(["run", str(f), "--replications", "2", "--seed", "2", "--out", str(out), "--quiet",
+                 "--resume"]) == 0
+    assert "(2 resumed from the checkpoint)" in capsys.readouterr().out
+    assert json.loads((out / "baseline" / "provenance.json").read_text())["seed"] == 2
