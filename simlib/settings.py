@@ -3,8 +3,8 @@
 Every section is a frozen pydantic model that refuses unknown keys (:class:`Strict`); units are
 in the field names (``_days``, ``_per_day``, ``_rate``, ``_usd``). :class:`Targeting` is the one
 section shared by several levers (reminder steps, factoring segments). Money is handled in
-integer cents (:func:`cents`). This module imports nothing from simlib: every other module may
-import it.
+integer cents (:func:`cents`). :class:`ScenarioError` is what every problem with a scenario's input
+raises. This module imports nothing from simlib: every other module may import it.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: NaN and ±inf are refused in every numeric field (YAML .nan/.inf, 1e999)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Targeting(Strict):
@@ -38,6 +39,15 @@ class Targeting(Strict):
         if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
             raise ValueError("balance_max_usd must be >= balance_min_usd")
         return self
+
+
+class ScenarioError(Exception):
+    """Invalid scenario input; ``str(err)`` lists every problem found, each on its own line."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
 
 
 def cents(usd: float) -> int:

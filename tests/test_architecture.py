@@ -22,8 +22,10 @@ MAX_LINES = 400
 
 #: Layers, lowest first. A module may import modules of its own layer or of a lower one.
 LAYERS = [
-    ("base: settings, maths, money, streams, metric names",
-     ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue"]),
+    ("base: settings, maths, money, streams, metric names, safe input and output",
+     ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
+      "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address",
+      "simlib.atomic", "simlib.paths", "simlib.versions"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.account", "simlib.capacities", "simlib.capacities.*"]),
     ("levers: one module per lever, and the registry", ["simlib.levers", "simlib.levers.*"]),
@@ -32,7 +34,8 @@ LAYERS = [
      ["simlib.population", "simlib.claims", "simlib.engine", "simlib.factoring", "simlib.metrics",
       "simlib.vectorized"]),
     ("runs: experiments, analysis, reports, command line",
-     ["simlib.experiment", "simlib.distributed", "simlib.analysis", "simlib.sensitivity",
+     ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
+      "simlib.checkpoint", "simlib.pool", "simlib.analysis", "simlib.sensitivity",
       "simlib.plots", "simlib.report", "simlib.report.*", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 

@@ -34,7 +34,7 @@ import copy
 from importlib import metadata
 from typing import Any, ClassVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails
 
 ENTRY_POINT_GROUP = "simlib.levers"
@@ -74,9 +74,15 @@ class Lever:
         return []
 
     @classmethod
-    def validate(cls, value: Any) -> Any:
+    def validate(cls, value: Any, config: ConfigDict | None = None) -> Any:
+        """The section's value validated against ``settings``. ``config`` (the strategy model's,
+        e.g. no NaN or infinity) applies to a section that is not itself a pydantic model, as it
+        would to a field of the strategy; a model section has its own."""
         if cls._adapter is None:
-            cls._adapter = TypeAdapter(cls.settings)
+            try:
+                cls._adapter = TypeAdapter(cls.settings, config=config)
+            except PydanticUserError:  # a BaseModel type: its own config applies
+                cls._adapter = TypeAdapter(cls.settings)
         return cls._adapter.validate_python(value)
 
     # ------------------------------------------------------------------ run time
@@ -157,6 +163,7 @@ def validate_sections(model: Any, data: Any, handler: Any) -> Any:
     if not isinstance(data, dict):
         return handler(data)
     levers = registered_levers()
+    config = ConfigDict(**{k: v for k, v in model.model_config.items() if k not in ("extra", "frozen")})
     errors: list[InitErrorDetails] = []
     own = {k: v for k, v in data.items() if k in model.model_fields}
     unknown = [InitErrorDetails(type="extra_forbidden", loc=(k,), input=v)
@@ -167,7 +174,7 @@ def validate_sections(model: Any, data: Any, handler: Any) -> Any:
             sections[key] = copy.deepcopy(lever.default)
             continue
         try:
-            sections[key] = lever.validate(data[key])
+            sections[key] = lever.validate(data[key], config)
         except ValidationError as exc:
             errors.extend(_details(e, (key,)) for e in exc.errors())
     try:
