@@ -215,3 +215,62 @@ def _invert_prompted(p: PaymentTiming, q: _PerInvoice, need: np.ndarray, idx: np
                                 tolerances={"xatol": 1e-9, "xrtol": 1e-12})
     out[ok] = res.x
     return out
+
+
+# --------------------------------------------------------------------------- gradient
+def _dphi(u: np.ndarray) -> np.ndarray:
+    """d/du (1 - e^{-u}) / u = (e^{-u}(1 + u) - 1) / u^2, by its series near 0 (cancellation)."""
+    v = np.maximum(u, 1e-3)
+    exact = (np.exp(-v) * (1.0 + v) - 1.0) / (v * v)
+    return np.where(u < 1e-3, -0.5 + u / 3.0 - u * u / 8.0, exact)
+
+
+def _partials(p: PaymentTiming, inv: Invoices, q: _PerInvoice, t: np.ndarray):
+    """H, G at t and their derivatives with respect to every parameter (dict of arrays)."""
+    k, eta = p.planned_day_shape, q.planner_scale
+    x = np.maximum(t - q.delay_days, 0.0)
+    pos = x > 0
+    ratio = np.where(pos, x, 1.0) / eta
+    H = np.where(pos, ratio ** k, 0.0)
+    dH_ds = np.where(pos, -k / eta * ratio ** (k - 1.0), 0.0)       # d/d delay
+    dH = {"planned_day_scale_of_terms": -k * H / p.planned_day_scale_of_terms,
+          "planned_day_shape": H * np.log(ratio),
+          "dispute_delay_days": dH_ds * inv.disputed, "paper_delay_days": dH_ds * inv.paper}
+    kappa, floor, lam0, jump = p.decay_per_day, p.floor_per_day, p.initial_per_day, p.due_date_jump_per_day
+    a = np.maximum(t - q.due_day, 0.0)
+    tphi, aphi = t * _phi(kappa * t), a * _phi(kappa * a)
+    G = q.multiplier * (floor * t + (lam0 - floor) * tphi + jump * aphi)
+    w = q.multiplier
+    dG = {"initial_per_day": w * tphi, "floor_per_day": w * (t - tphi), "due_date_jump_per_day": w * aphi,
+          "decay_per_day": w * ((lam0 - floor) * t * t * _dphi(kappa * t) + jump * a * a * _dphi(kappa * a)),
+          "dispute_intensity_factor": np.where(inv.disputed, G / np.maximum(p.dispute_intensity_factor, 1e-300), 0.0),
+          "paper_intensity_factor": np.where(inv.paper, G / np.maximum(p.paper_intensity_factor, 1e-300), 0.0),
+          "balance_elasticity": -G * np.log(inv.amount_usd / p.balance_ref_usd)}
+    return H, G, dH, dG
+
+
+def log_likelihood_gradient(p: PaymentTiming, inv: Invoices, settle_day: np.ndarray,
+                            open_day: np.ndarray) -> dict[str, float]:
+    """Gradient of the whole-day ``log_likelihood`` with respect to each parameter (natural units)."""
+    q = _per_invoice(p, inv)
+    pi = p.planner_share
+    settled = ~np.isnan(settle_day)
+    t1 = np.where(settled, settle_day, np.nan_to_num(open_day) + 1.0)
+    H1, G1, dH1, dG1 = _partials(p, inv, q, t1)
+    H2, G2, dH2, dG2 = _partials(p, inv, q, t1 + 1.0)
+    e_h1, e_g1 = np.exp(-H1), np.exp(-G1)
+    # Settled: P = pi A + (1 - pi) B with A = e^-H1 - e^-H2, B = e^-G1 - e^-G2; open: e^-H1, e^-G1.
+    A = np.where(settled, _exp_gap(H1, H2), e_h1)
+    B = np.where(settled, _exp_gap(G1, G2), e_g1)
+    e_h2, e_g2 = np.where(settled, np.exp(-H2), 0.0), np.where(settled, np.exp(-G2), 0.0)
+    P = pi * A + (1 - pi) * B
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_p = np.where(P > 0, 1.0 / P, 0.0)
+    grad = {"planner_share": float(np.sum((A - B) * inv_p))}
+    for name in dH1:
+        dA = -e_h1 * dH1[name] + e_h2 * dH2[name]
+        grad[name] = float(np.sum(pi * dA * inv_p))
+    for name in dG1:
+        dB = -e_g1 * dG1[name] + e_g2 * dG2[name]
+        grad[name] = float(np.sum((1 - pi) * dB * inv_p))
+    return grad
