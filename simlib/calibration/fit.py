@@ -23,6 +23,7 @@ from simlib.calibration.payment_timing import Invoices, log_likelihood, log_like
 
 Z95 = 1.959963984540054
 BOUNDARY_CHI2_95 = 2.705543454095404  # chi2_1 quantile 0.90
+NEAR_EDGE_Z = 5.0
 
 
 class FitError(ValueError):
@@ -87,9 +88,7 @@ class _Objective:
             g = log_likelihood_gradient(p, self.invoices, self.settle_day, self.open_day)
         out = np.empty(len(self.names))
         for i, n in enumerate(self.names):
-            v, kind = getattr(p, n), SPECS[n].kind
-            dv_dz = v * (1.0 - v) if kind == "share" else v if kind == "positive" else 1.0
-            out[i] = -g[n] * dv_dz
+            out[i] = -g[n] * SPECS[n].derivative(getattr(p, n))
         return np.where(np.isfinite(out), out, 0.0)
 
     def without(self, name: str, value: float) -> "_Objective":
@@ -122,25 +121,20 @@ def fit(history: History, free: tuple[str, ...] = DEFAULT_FREE, fixed: dict[str,
                      table["days_open"].to_numpy(float))
 
     best = min((_optimise(obj, _start_vector(obj, s)) for s in _starts(table)), key=lambda r: r.fun)
-    z = dict(zip(names, best.x))
-    at_bound = {n: SPECS[n].bound_of(v) for n, v in z.items()}
-    at_bound = {n: b for n, b in at_bound.items() if b is not None}
-    inner = obj
-    for n, b in at_bound.items():
-        inner = inner.without(n, b)
-    if at_bound:
-        best = _optimise(inner, np.array([z[n] for n in inner.names]))
+    inner, best, at_bound, hessian = _settle_boundaries(obj, best)
     z_hat = best.x
-    ci, method = _wald(inner, z_hat)
+    ci, method = _wald(inner, z_hat, hessian)
     timing = inner.timing(z_hat)
     for n, b in at_bound.items():
         ci[n] = _profile_one_sided(inner, z_hat, n, b)
         method[n] = "profile (estimate on its bound)"
     for n in SPECS:
         method.setdefault(n, "fixed")
+    ci = {n: ci[n] for n in SPECS if n in ci}
+    grad = np.max(np.abs(inner.gradient(z_hat)), initial=0.0)
     return FitResult(timing, names, ci, method, -float(best.fun), history.provenance(),
-                     {"converged": bool(best.success), "evaluations": int(best.nfev),
-                      "message": str(best.message)})
+                     {"converged": bool(best.success), "starts": len(_starts(table)),
+                      "max_abs_gradient": float(grad)})
 
 
 # --------------------------------------------------------------------------- optimisation
@@ -183,8 +177,8 @@ def _start_vector(obj: _Objective, start: dict[str, float]) -> np.ndarray:
     z = []
     for n in obj.names:
         v = start.get(n, getattr(default, n))
-        if SPECS[n].kind == "positive":
-            v = max(v, 1e-3)
+        if SPECS[n].kind in ("positive", "bounded"):
+            v = float(np.clip(v, 1e-3, 0.5 * (SPECS[n].upper or np.inf)))
         z.append(SPECS[n].to_free(v))
     return np.array(z)
 
@@ -202,16 +196,55 @@ def _hessian(obj: _Objective, z: np.ndarray) -> np.ndarray:
     return 0.5 * (h + h.T)
 
 
-def _wald(obj: _Objective, z: np.ndarray) -> tuple[dict, dict]:
+def _flat_direction(h: np.ndarray) -> np.ndarray | None:
+    """The eigenvector of a (near-)flat direction of the likelihood, or ``None`` if none."""
+    eigval, eigvec = np.linalg.eigh(h)
+    if np.all(np.isfinite(eigval)) and eigval[0] > 1e-8 * max(eigval[-1], 1.0):
+        return None
+    return eigvec[:, 0] if np.all(np.isfinite(eigvec)) else np.ones(len(h))
+
+
+def _settle_boundaries(obj: _Objective, best):
+    """Hold every estimate that ran to the edge of its range at that edge and refit the rest.
+
+    An estimate is on its edge when its unconstrained value is beyond ``BOUNDARY_Z``, or when
+    the likelihood is flat along a direction dominated by a parameter already far out
+    (|z| > NEAR_EDGE_Z: within e^-5 of its edge), where the optimiser merely stopped walking.
+    """
+    at_bound: dict[str, float] = {}
+    inner, z = obj, best.x
+    for _ in range(len(obj.names) + 1):
+        edge = {n: SPECS[n].bound_of(v) for n, v in zip(inner.names, z)}
+        edge = {n: b for n, b in edge.items() if b is not None}
+        h = None
+        if not edge and len(z):
+            h = _hessian(inner, z)
+            flat = _flat_direction(h)
+            if flat is None:
+                return inner, best, at_bound, h
+            j = int(np.argmax(np.abs(flat)))
+            name = inner.names[j]
+            if abs(z[j]) < NEAR_EDGE_Z or SPECS[name].kind == "real":
+                worst = np.argsort(-np.abs(flat))[:2]
+                names = " and ".join(inner.names[i] for i in worst)
+                raise FitError(f"the history does not identify {names} (flat likelihood); "
+                               f"hold one fixed (--fix NAME=VALUE) or add invoices")
+            edge = {name: SPECS[name].bound_of(np.sign(z[j]) * np.inf)}
+        if not edge:
+            return inner, best, at_bound, h
+        keep = dict(zip(inner.names, z))
+        for n, b in edge.items():
+            inner = inner.without(n, b)
+        at_bound.update(edge)
+        best = _optimise(inner, np.array([keep[n] for n in inner.names]))
+        z = best.x
+    raise FitError("the fit did not settle: every parameter ran to the edge of its range")
+
+
+def _wald(obj: _Objective, z: np.ndarray, h: np.ndarray | None) -> tuple[dict, dict]:
     if not len(z):
         return {}, {}
-    h = _hessian(obj, z)
-    eigval, eigvec = np.linalg.eigh(h)
-    if not np.all(np.isfinite(eigval)) or eigval[0] <= 1e-8 * max(eigval[-1], 1.0):
-        worst = np.argsort(-np.abs(eigvec[:, 0]))[:2]
-        names = " and ".join(obj.names[i] for i in worst)
-        raise FitError(f"the history does not identify {names} (flat likelihood); "
-                       f"hold one fixed (--fix NAME=VALUE) or add invoices")
+    h = _hessian(obj, z) if h is None else h
     se = np.sqrt(np.diag(np.linalg.inv(h)))
     ci, method = {}, {}
     for i, n in enumerate(obj.names):
@@ -225,7 +258,7 @@ def _profile_one_sided(inner: _Objective, z_hat: np.ndarray, name: str, bound: f
     spec = SPECS[name]
     full = _Objective(inner.base, inner.names + (name,), inner.invoices, inner.settle_day, inner.open_day)
     nll_at_bound = inner(z_hat)
-    toward = -1.0 if bound == 1.0 else 1.0   # direction of the interior on the unconstrained scale
+    toward = 1.0 if bound == 0.0 else -1.0   # direction of the interior on the unconstrained scale
     z_edge = -toward * BOUNDARY_Z
 
     state = {"x": z_hat.copy()}

@@ -54,15 +54,16 @@ def write_fitted(result, path: str | Path) -> None:
             note = f"{spec.unit}; fixed"
         lines.append(f"    {name + ':':<{width}} {value!r:<22} # {note}")
     lines.append(f"    {'balance_ref_usd:':<{width}} {t.balance_ref_usd!r:<22} # USD; reference balance, not fitted")
+    lines.append("  confidence_95:")
+    lines += [f"    {n}: [{a!r}, {b!r}]" for n, (a, b) in result.confidence_95.items()]
     rest = {
-        "confidence_95": {n: [float(a), float(b)] for n, (a, b) in result.confidence_95.items()},
         "interval_method": dict(result.ci_method),
         "fit": {"log_likelihood": round(float(result.log_likelihood), 6), "free": list(result.free),
                 **result.optimiser},
         "provenance": {**result.provenance, "simlib_version": simlib.__version__,
                        "fitted_on": _dt.date.today().isoformat()},
     }
-    body = yaml.safe_dump(rest, sort_keys=False, default_flow_style=None, width=100)
+    body = yaml.safe_dump(rest, sort_keys=False, default_flow_style=False, width=120)
     lines += ["  " + line for line in body.rstrip("\n").splitlines()]
     Path(path).write_text("\n".join(lines) + "\n")
 

@@ -2,7 +2,10 @@
 
 One record, ``PaymentTiming``, holds every parameter of the model in ``payment_timing.py`` in
 natural units; ``SPECS`` says for each fitted one its unit, what it means and how it is mapped to
-an unconstrained number for the optimiser (``share``: logit, ``positive``: log, ``real``: none).
+an unconstrained number for the optimiser (``share``: logit, ``positive``: log, ``real``: none,
+``bounded``: upper x expit) and its range. Rates and intensity factors have an upper end because
+with whole-day dates an intensity above ~10 per day cannot be told from paying at once
+(P(pay within the day) = 1 - e^-10 > 0.9999), so the likelihood is flat beyond it.
 ``balance_ref_usd`` is a reference constant, never fitted.
 """
 from __future__ import annotations
@@ -42,14 +45,15 @@ class PaymentTiming:
         """Raise ``ValueError`` naming the first parameter outside its range."""
         for spec in SPECS.values():
             v = getattr(self, spec.name)
-            ok = {"share": 0.0 <= v <= 1.0, "positive": v >= 0.0, "real": np.isfinite(v)}[spec.kind]
+            ok = {"share": 0.0 <= v <= 1.0, "positive": v >= 0.0, "real": np.isfinite(v),
+                  "bounded": 0.0 <= v <= (spec.upper or np.inf)}[spec.kind]
             if not (ok and np.isfinite(v)):
                 raise ValueError(f"{spec.name}: expected {spec.range_text}; found {v!r}")
         if not (self.balance_ref_usd > 0 and np.isfinite(self.balance_ref_usd)):
             raise ValueError(f"balance_ref_usd: expected a number > 0; found {self.balance_ref_usd!r}")
 
 
-Kind = Literal["share", "positive", "real"]
+Kind = Literal["share", "positive", "bounded", "real"]
 
 
 @dataclass(frozen=True)
@@ -58,16 +62,20 @@ class ParamSpec:
     unit: str
     kind: Kind
     meaning: str
+    upper: float | None = None   # upper end of a ``bounded`` parameter
 
     @property
     def range_text(self) -> str:
-        return {"share": "a share in [0, 1]", "positive": "a number >= 0", "real": "a finite number"}[self.kind]
+        return {"share": "a share in [0, 1]", "positive": "a number >= 0", "real": "a finite number",
+                "bounded": f"a number in [0, {self.upper:g}]"}[self.kind]
 
     def to_free(self, value: float) -> float:
         """Natural value -> unconstrained number (boundary values map to +-inf)."""
         with np.errstate(divide="ignore"):
             if self.kind == "share":
                 return float(logit(value))
+            if self.kind == "bounded":
+                return float(logit(value / self.upper))
             if self.kind == "positive":
                 return float(np.log(value))
         return float(value)
@@ -75,21 +83,36 @@ class ParamSpec:
     def from_free(self, z: float | np.ndarray) -> float | np.ndarray:
         if self.kind == "share":
             return expit(z)
+        if self.kind == "bounded":
+            return self.upper * expit(z)
         if self.kind == "positive":
             return np.exp(z)
         return z
+
+    def derivative(self, value: float) -> float:
+        """d value / d z at ``value``."""
+        if self.kind == "share":
+            return value * (1.0 - value)
+        if self.kind == "bounded":
+            return value * (1.0 - value / self.upper)
+        return value if self.kind == "positive" else 1.0
 
     def bound_of(self, z: float) -> float | None:
         """The boundary value the unconstrained ``z`` runs off to, or ``None`` if ``z`` is interior."""
         if self.kind == "real" or abs(z) < BOUNDARY_Z:
             return None
-        if self.kind == "share":
-            return 1.0 if z > 0 else 0.0
-        return 0.0 if z < 0 else None
+        if z < 0:
+            return 0.0
+        return {"share": 1.0, "bounded": self.upper}.get(self.kind)
 
 
-#: |z| beyond which an estimate is taken to sit on the boundary (e^-16 ~ 1e-7 of a day or share).
+#: |z| beyond which an estimate is taken to sit on the boundary (e^-16 ~ 1e-7 of its scale).
 BOUNDARY_Z = 16.0
+
+#: Largest intensity (per day) told apart from "at once" with whole-day dates; see the docstring.
+MAX_RATE_PER_DAY = 10.0
+#: Largest covariate multiplier of the intensity (a factor of 100 turns 0.1 per day into 10).
+MAX_FACTOR = 100.0
 
 SPECS: dict[str, ParamSpec] = {s.name: s for s in [
     ParamSpec("planner_share", "share of accounts", "share",
@@ -102,16 +125,19 @@ SPECS: dict[str, ParamSpec] = {s.name: s for s in [
               "a disputed invoice's planned day comes this much later"),
     ParamSpec("paper_delay_days", "days", "positive",
               "a paper bill's planned day comes this much later"),
-    ParamSpec("initial_per_day", "per day", "positive",
-              "intensity of a prompted payer at the statement (reference balance, electronic, undisputed)"),
-    ParamSpec("decay_per_day", "per day", "positive",
-              "rate at which the intensity relaxes toward the floor (attention fades)"),
-    ParamSpec("floor_per_day", "per day", "positive", "long-run intensity of a prompted payer"),
-    ParamSpec("due_date_jump_per_day", "per day", "positive", "intensity added at the due date"),
-    ParamSpec("dispute_intensity_factor", "x intensity", "positive",
-              "multiplier of a prompted payer's intensity when the invoice is disputed"),
-    ParamSpec("paper_intensity_factor", "x intensity", "positive",
-              "multiplier of a prompted payer's intensity for a paper bill"),
+    ParamSpec("initial_per_day", "per day", "bounded",
+              "intensity of a prompted payer at the statement (reference balance, electronic, undisputed)",
+              MAX_RATE_PER_DAY),
+    ParamSpec("decay_per_day", "per day", "bounded",
+              "rate at which the intensity relaxes toward the floor (attention fades)", MAX_RATE_PER_DAY),
+    ParamSpec("floor_per_day", "per day", "bounded", "long-run intensity of a prompted payer",
+              MAX_RATE_PER_DAY),
+    ParamSpec("due_date_jump_per_day", "per day", "bounded", "intensity added at the due date",
+              MAX_RATE_PER_DAY),
+    ParamSpec("dispute_intensity_factor", "x intensity", "bounded",
+              "multiplier of a prompted payer's intensity when the invoice is disputed", MAX_FACTOR),
+    ParamSpec("paper_intensity_factor", "x intensity", "bounded",
+              "multiplier of a prompted payer's intensity for a paper bill", MAX_FACTOR),
     ParamSpec("balance_elasticity", "1", "real",
               "intensity x (balance / balance_ref_usd) ^ -elasticity"),
 ]}

@@ -168,6 +168,11 @@ def log_likelihood(p: PaymentTiming, inv: Invoices, settle_day: np.ndarray, open
 
 
 # --------------------------------------------------------------------------- sampler
+def latent_generator(seed: int, replication: int, stream: int) -> np.random.Generator:
+    """The generator of ``SeedSequence(seed, spawn_key=(replication, stream))`` (simlib's stream scheme)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, stream))))
+
+
 def draw_latent(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The latent draws of n accounts: thresholds E ~ Exp(1) and uniforms U (in this order)."""
     return rng.standard_exponential(n), rng.random(n)
