@@ -135,7 +135,7 @@ def _means(obs_day, obs_settled, sim_day, sim_settled, mask, censored, customer,
     """Observed and simulated mean days over ``mask`` for the original sample and each resample."""
     reps = sim_day.shape[0]
     use_obs = mask & (obs_settled if not censored else True)
-    use_sim = mask[None, :] & (sim_settled if not censored else True)
+    use_sim = np.broadcast_to(mask[None, :] & (sim_settled if not censored else True), sim_day.shape)
     o_sum = np.bincount(customer, weights=np.where(use_obs, obs_day, 0.0), minlength=m)
     o_n = np.bincount(customer, weights=use_obs.astype(float), minlength=m)
     s_sum = np.bincount(customer, weights=np.where(use_sim, sim_day, 0.0).sum(axis=0), minlength=m) / reps

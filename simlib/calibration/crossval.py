@@ -65,16 +65,18 @@ def customer_splits(history: History, holdout_share: float, splits: int,
 
 
 def cross_validated_check(history: History, splits: int = 10, holdout_share: float = 0.3, seed: int = 1,
-                          replications: int = 20, bootstrap: int = 1000) -> dict:
+                          replications: int = 20, bootstrap: int = 1000,
+                          fixed: dict[str, float] | None = None) -> dict:
     """``check`` on the pooled held-out invoices of ``customer_splits``.
 
     The dict is ``check``'s, plus ``splits``: per split the held-out customers' own KS (and the
-    KS that resampling noise alone reaches on them) and the fit's log-likelihood.
+    KS that resampling noise alone reaches on them) and the fit's log-likelihood. ``fixed`` is
+    passed to every ``fit`` (e.g. ``{"planner_share": 0.0}`` for the intensity alone).
     """
     fits: list[FitResult] = []
     tables, per_split = [], []
     for k, (train, held) in enumerate(customer_splits(history, holdout_share, splits, seed)):
-        result = fit(train)
+        result = fit(train, fixed=fixed)
         fits.append(result)
         tables.append(held.table.assign(_split=k))
         alone = check(result.timing, held, replications, seed, bootstrap=max(10, bootstrap // 10))

@@ -114,27 +114,57 @@ def fit(history: History, free: tuple[str, ...] = DEFAULT_FREE, fixed: dict[str,
         base.check()
     except ValueError as exc:
         raise FitError(f"fixed value out of range: {exc}") from None
-    names = tuple(n for n in SPECS if n in free and n not in fixed)
     if history.n_settled == 0:
         raise FitError(f"{history.source}: no settled invoice, nothing to fit")
-    obj = _Objective(base, names, Invoices.from_table(table), table["days_to_settle"].to_numpy(float),
+    invoices = Invoices.from_table(table)
+    held = set(SPECS) - set(free) | set(fixed)
+    unused = _unused(base, held, invoices)
+    names = tuple(n for n in SPECS if n not in held and n not in unused)
+    obj = _Objective(base, names, invoices, table["days_to_settle"].to_numpy(float),
                      table["days_open"].to_numpy(float))
 
     best = min((_optimise(obj, _start_vector(obj, s)) for s in _starts(table)), key=lambda r: r.fun)
-    inner, best, at_bound, hessian = _settle_boundaries(obj, best)
+    inner, best, at_bound, hessian, dropped = _settle_boundaries(obj, best)
+    unused |= dropped
     z_hat = best.x
     ci, method = _wald(inner, z_hat, hessian)
     timing = inner.timing(z_hat)
     for n, b in at_bound.items():
         ci[n] = _profile_one_sided(inner, z_hat, n, b)
         method[n] = "profile (estimate on its bound)"
+    method |= unused
     for n in SPECS:
         method.setdefault(n, "fixed")
     ci = {n: ci[n] for n in SPECS if n in ci}
     grad = np.max(np.abs(inner.gradient(z_hat)), initial=0.0)
-    return FitResult(timing, names, ci, method, -float(best.fun), history.provenance(),
+    return FitResult(timing, tuple(ci), ci, method, -float(best.fun), history.provenance(),
                      {"converged": bool(best.success), "starts": len(_starts(table)),
                       "max_abs_gradient": float(grad)})
+
+
+PLANNER_PARAMS = ("planned_day_scale_of_terms", "planned_day_shape", "dispute_delay_days", "paper_delay_days")
+PROMPTED_PARAMS = ("initial_per_day", "decay_per_day", "floor_per_day", "due_date_jump_per_day",
+                   "dispute_intensity_factor", "paper_intensity_factor", "balance_elasticity")
+
+
+def _unused(t: PaymentTiming, held: set[str], inv: Invoices) -> dict[str, str]:
+    """Parameters that cannot change the likelihood, given the values held and the invoices."""
+    out: dict[str, str] = {}
+    if "planner_share" in held and t.planner_share in (0.0, 1.0):
+        group = PLANNER_PARAMS if t.planner_share == 0.0 else PROMPTED_PARAMS
+        out |= {n: f"not used: planner_share = {t.planner_share:g}" for n in group}
+    if "decay_per_day" in held and t.decay_per_day == 0.0:
+        out["floor_per_day"] = "not used: decay_per_day = 0"
+    rates = ("initial_per_day", "floor_per_day", "due_date_jump_per_day")
+    if all(r in held and getattr(t, r) == 0.0 for r in rates):
+        out |= {n: "not used: every prompted intensity is 0" for n in PROMPTED_PARAMS if n not in rates}
+    if not inv.disputed.any():
+        out |= {n: "not used: no disputed invoice" for n in ("dispute_delay_days", "dispute_intensity_factor")}
+    if not inv.paper.any():
+        out |= {n: "not used: no paper bill" for n in ("paper_delay_days", "paper_intensity_factor")}
+    if np.ptp(np.log(inv.amount_usd)) == 0.0:
+        out["balance_elasticity"] = "not used: every invoice has the same amount"
+    return out
 
 
 # --------------------------------------------------------------------------- optimisation
@@ -212,6 +242,7 @@ def _settle_boundaries(obj: _Objective, best):
     (|z| > NEAR_EDGE_Z: within e^-5 of its edge), where the optimiser merely stopped walking.
     """
     at_bound: dict[str, float] = {}
+    dropped: dict[str, str] = {}
     inner, z = obj, best.x
     for _ in range(len(obj.names) + 1):
         edge = {n: SPECS[n].bound_of(v) for n, v in zip(inner.names, z)}
@@ -221,7 +252,7 @@ def _settle_boundaries(obj: _Objective, best):
             h = _hessian(inner, z)
             flat = _flat_direction(h)
             if flat is None:
-                return inner, best, at_bound, h
+                return inner, best, at_bound, h, dropped
             j = int(np.argmax(np.abs(flat)))
             name = inner.names[j]
             if abs(z[j]) < NEAR_EDGE_Z or SPECS[name].kind == "real":
@@ -231,11 +262,16 @@ def _settle_boundaries(obj: _Objective, best):
                                f"hold one fixed (--fix NAME=VALUE) or add invoices")
             edge = {name: SPECS[name].bound_of(np.sign(z[j]) * np.inf)}
         if not edge:
-            return inner, best, at_bound, h
+            return inner, best, at_bound, h, dropped
         keep = dict(zip(inner.names, z))
         for n, b in edge.items():
             inner = inner.without(n, b)
         at_bound.update(edge)
+        now = inner.timing(np.array([keep[n] for n in inner.names]))
+        newly = _unused(now, set(SPECS) - set(inner.names), inner.invoices)
+        for n in [n for n in inner.names if n in newly]:
+            inner = inner.without(n, keep[n])
+            dropped[n] = newly[n]
         best = _optimise(inner, np.array([keep[n] for n in inner.names]))
         z = best.x
     raise FitError("the fit did not settle: every parameter ran to the edge of its range")

@@ -66,8 +66,9 @@ class ParamSpec:
 
     @property
     def range_text(self) -> str:
-        return {"share": "a share in [0, 1]", "positive": "a number >= 0", "real": "a finite number",
-                "bounded": f"a number in [0, {self.upper:g}]"}[self.kind]
+        if self.kind == "bounded":
+            return f"a number in [0, {self.upper:g}]"
+        return {"share": "a share in [0, 1]", "positive": "a number >= 0", "real": "a finite number"}[self.kind]
 
     def to_free(self, value: float) -> float:
         """Natural value -> unconstrained number (boundary values map to +-inf)."""
