@@ -94,8 +94,8 @@ def test_intervals_cover_the_truth_at_the_nominal_rate(tmp_path):
 
 @pytest.mark.slow
 def test_intervals_cover_the_truth_with_30_percent_open(tmp_path):
-    # Invoices over 80 days, extracted on the last day: about 30 % are still open.
-    covered, open_share = _coverage(tmp_path, range(100, 200), n=2000, window_days=80, extraction_day=80)
+    # Invoices over 84 days, extracted on the last day: about 30 % are still open.
+    covered, open_share = _coverage(tmp_path, range(100, 200), n=2000, window_days=84, extraction_day=84)
     assert 0.27 < open_share < 0.33
     _assert_nominal(covered, 100)
 

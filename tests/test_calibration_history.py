@@ -60,9 +60,9 @@ def test_extraction_date_turns_later_settlements_into_open_invoices(tmp_path):
 
 
 def test_mapping_reads_another_layout(tmp_path):
-    rows = "acct;billed;due;paid;usd;contested\nX;2013-01-05;2013-01-20;2013-01-25;12.5;1\nY;2013-01-06;2013-01-21;;8;0\n"
     path = tmp_path / "other.csv"
-    path.write_text(rows.replace(";", ","))
+    path.write_text("acct,billed,due,paid,usd,contested\n"
+                    "X,2013-01-05,2013-01-20,2013-01-25,12.5,1\nY,2013-01-06,2013-01-21,,8,0\n")
     mapping_file = tmp_path / "map.yaml"
     mapping_file.write_text("customer_id: acct\ninvoice_date: billed\ndue_date: due\nsettle_date: paid\n"
                             "amount: usd\ndisputed: contested\npaper: null\ndate_format: '%Y-%m-%d'\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 from simlib.calibration.check import check
 from simlib.calibration.fit import FitError, fit
 from simlib.calibration.fitted_file import FittedFileError, load_fitted
-from simlib.calibration.history import HistoryError, load_mapping, read_history
+from simlib.calibration.history import History, HistoryError, load_mapping, read_history
 from simlib.calibration.parameters import DEFAULT_FREE, SPECS
 
 BAD_INPUT = 2
@@ -56,7 +56,7 @@ def _history_options(p: argparse.ArgumentParser) -> None:
                    help="day the export was taken (default: the mapping's, else the latest date in the file)")
 
 
-def _read(path: str, args) -> "object":
+def _read(path: str, args) -> History:
     mapping = load_mapping(args.mapping) if args.mapping else None
     return read_history(path, mapping, args.extraction_date)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import differentiate, optimize
 
+from simlib.calibration.fitted_file import write_fitted
 from simlib.calibration.history import History
 from simlib.calibration.parameters import BOUNDARY_Z, DEFAULT_FREE, SPECS, PaymentTiming
 from simlib.calibration.payment_timing import Invoices, log_likelihood, log_likelihood_gradient
@@ -59,7 +60,7 @@ class FitResult:
         return "\n".join(rows)
 
     def write_yaml(self, path) -> None:
-        from simlib.calibration.fitted_file import write_fitted
+        """Write ``fitted.yaml`` (see ``fitted_file``)."""
         write_fitted(self, path)
 
 

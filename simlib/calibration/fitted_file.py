@@ -51,7 +51,7 @@ def write_fitted(result, path: str | Path) -> None:
             lo, hi = result.confidence_95[name]
             note = f"{spec.unit}; 95 % CI [{lo:.4g}, {hi:.4g}]"
         else:
-            note = f"{spec.unit}; fixed"
+            note = f"{spec.unit}; {result.ci_method.get(name, 'fixed')}"
         lines.append(f"    {name + ':':<{width}} {value!r:<22} # {note}")
     lines.append(f"    {'balance_ref_usd:':<{width}} {t.balance_ref_usd!r:<22} # USD; reference balance, not fitted")
     lines.append("  confidence_95:")
