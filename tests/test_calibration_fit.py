@@ -142,3 +142,19 @@ def test_bad_fit_requests_are_clear(tmp_path):
         fit(h, fixed={"planner_share": 3.0})
     with pytest.raises(FitError, match="no settled invoice"):
         fit(h.subset(~h.table["settled"], "open only"))
+
+
+def test_shared_invoices_fit_matches_the_documented_table(shared):
+    """Back test: the estimates and intervals printed in docs/calibration.md §5."""
+    result = fit(shared)
+    documented = {"planner_share": (0.845, 0.798, 0.883), "planned_day_scale_of_terms": (0.915, 0.881, 0.949),
+                  "planned_day_shape": (2.61, 2.46, 2.78), "dispute_delay_days": (8.42, 6.56, 10.81),
+                  "paper_delay_days": (4.59, 3.49, 6.03), "initial_per_day": (0.115, 0.076, 0.173),
+                  "due_date_jump_per_day": (1.45, 0.28, 4.94), "dispute_intensity_factor": (0.079, 0.016, 0.382),
+                  "paper_intensity_factor": (0.409, 0.262, 0.640), "balance_elasticity": (0.33, -0.03, 0.69)}
+    for name, (value, lo, hi) in documented.items():
+        got = (getattr(result.timing, name), *result.confidence_95[name])
+        assert got == pytest.approx((value, lo, hi), rel=0.006, abs=0.006), name
+    assert result.timing.decay_per_day == 0.0
+    assert result.confidence_95["decay_per_day"][1] == pytest.approx(0.0047, abs=5e-5)
+    assert result.log_likelihood == pytest.approx(-6448.29, abs=0.01)

@@ -65,7 +65,8 @@ def test_mapping_reads_another_layout(tmp_path):
                     "X,2013-01-05,2013-01-20,2013-01-25,12.5,1\nY,2013-01-06,2013-01-21,,8,0\n")
     mapping_file = tmp_path / "map.yaml"
     mapping_file.write_text("customer_id: acct\ninvoice_date: billed\ndue_date: due\nsettle_date: paid\n"
-                            "amount: usd\ndisputed: contested\npaper: null\ndate_format: '%Y-%m-%d'\n"
+                            "amount: usd\ndisputed: contested\ndisputed_values: [1]\nundisputed_values: [0, No]\n"
+                            "paper: null\ndate_format: '%Y-%m-%d'\n"
                             "extraction_date: 2013-02-01\n")
     h = read_history(path, load_mapping(mapping_file))
     assert list(h.table["terms_days"]) == [15, 15]
@@ -109,3 +110,12 @@ def test_missing_file_and_bad_mapping_are_one_line(tmp_path):
     with pytest.raises(HistoryError, match=r"map\.yaml: field 'invoice_dat': Extra inputs are not permitted"):
         load_mapping(bad)
     assert HistoryMapping().date_format == "%m/%d/%Y"
+
+
+def test_the_documented_mapping_is_the_default(tmp_path):
+    """docs/calibration.md's mapping example parses and lists exactly the defaults (docs cannot rot)."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "calibration.md").read_text()
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "map.yaml"
+    path.write_text(block)
+    assert load_mapping(path) == HistoryMapping()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 #: Columns of the tidy table returned by ``read_history``.
 TIDY_COLUMNS = ("customer_id", "invoice_date", "due_date", "settle_date", "amount_usd",
@@ -49,14 +49,31 @@ class HistoryMapping(BaseModel):
     paper_values: list[str] = Field(default_factory=lambda: ["Paper"])
     electronic_values: list[str] = Field(default_factory=lambda: ["Electronic"])
     date_format: str = Field("%m/%d/%Y", description="strftime format of every date column")
+
+    @field_validator("disputed_values", "undisputed_values", "paper_values", "electronic_values", mode="before")
+    @classmethod
+    def _spellings_as_text(cls, value):
+        return [str(v) for v in value] if isinstance(value, list) else value
     extraction_date: date | None = Field(
         None, description="day the export was taken (ISO); default the latest date in the file")
 
 
+class _LiteralLoader(yaml.SafeLoader):
+    """YAML without the 1.1 booleans: ``Yes``, ``No``, ``on``, ``true`` stay the words a CSV holds."""
+
+
+_LiteralLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def load_mapping(path: str | Path) -> HistoryMapping:
-    """Read a mapping YAML file (any subset of ``HistoryMapping``'s fields)."""
+    """Read a mapping YAML file (any subset of ``HistoryMapping``'s fields).
+
+    Flag spellings are read as written: ``disputed_values: [Yes, 1]`` means the cells "Yes" and "1".
+    """
     try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        data = yaml.load(Path(path).read_text(), Loader=_LiteralLoader) or {}
     except OSError as exc:
         raise HistoryError(f"{path}: cannot read the mapping file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
