@@ -142,6 +142,7 @@ def test_fit_and_check_commands(shared, tmp_path, capsys):
     ("fit", ["{bad}"], "the following arguments are required: --out"),
     ("fit", ["{bad}", "--out", "{tmp}/f.yaml", "--fix", "speed=3"], "argument --fix: expected NAME=VALUE"),
     ("fit", ["{bad}", "--out", "{tmp}/f.yaml", "--mapping", "{missing}"], "cannot read the mapping file"),
+    ("fit", ["{bad}", "--out", "{tmp}/no/f.yaml"], "--out: folder"),
     ("check", ["{missing}", "{bad}"], "cannot read the fitted file"),
     ("check", ["{notfitted}", "{bad}"], "expected a 'behaviour: payment_timing:' block"),
     ("check", ["{notfitted}", "{bad}", "--replications", "0"], "expected a whole number >= 1"),

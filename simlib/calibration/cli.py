@@ -89,13 +89,13 @@ def fit_main(argv: list[str] | None = None) -> int:
                    help="also fit a parameter held by default (floor_per_day)")
 
     def body(args) -> int:
+        out = Path(args.out)
+        if not out.parent.is_dir():
+            raise _UsageError(f"--out: folder {out.parent} does not exist")
         history = _read(args.history, args)
         started = time.perf_counter()
         result = fit(history, free=tuple(dict.fromkeys(DEFAULT_FREE + tuple(args.free))), fixed=dict(args.fix))
         elapsed = time.perf_counter() - started
-        out = Path(args.out)
-        if out.parent and not out.parent.exists():
-            raise _UsageError(f"--out: folder {out.parent} does not exist")
         result.write_yaml(out)
         print(result.summary())
         print(f"fitted in {elapsed:.1f} s; wrote {out}")
