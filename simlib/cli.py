@@ -262,7 +262,19 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--resume", action="store_true",
                            help="reuse the replications an interrupted run checkpointed")
         p.set_defaults(func=func)
+    c = sub.add_parser("calibrate", help="fit the payment model to a payment history, check it on another",
+                       description="simlib calibrate fit HISTORY.csv --out fitted.yaml | "
+                                   "simlib calibrate check fitted.yaml OTHER.csv [--json FILE]")
+    c.add_argument("action", choices=["fit", "check"])
+    c.add_argument("rest", nargs=argparse.REMAINDER)
+    c.set_defaults(func=_calibrate)
     return ap
+
+
+def _calibrate(args) -> int:
+    """Hand over to the calibration package's own parsers (they name the file, row and column)."""
+    from simlib.calibration.cli import check_main, fit_main
+    return (fit_main if args.action == "fit" else check_main)(args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:
