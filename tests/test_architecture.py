@@ -35,7 +35,7 @@ LAYERS = [
       "simlib.vectorized"]),
     ("runs: experiments, analysis, reports, command line",
      ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
-      "simlib.checkpoint", "simlib.pool", "simlib.analysis", "simlib.sensitivity",
+      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity",
       "simlib.plots", "simlib.report", "simlib.report.*", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 
