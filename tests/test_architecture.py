@@ -36,7 +36,7 @@ LAYERS = [
     ("runs: experiments, analysis, reports, command line",
      ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
       "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity",
-      "simlib.plots", "simlib.report", "simlib.report.*", "simlib.cli", "simlib", "simlib.__main__"]),
+      "simlib.plots", "simlib.report", "simlib.report.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 
 
