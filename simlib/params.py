@@ -199,6 +199,7 @@ class Strategy(Strict):
 
     model_config = ConfigDict(extra="allow", frozen=True)  # the levers' sections, validated below
 
+    label: Annotated[str, Field(min_length=1, max_length=60)] | None = None  # the board's name for it
     description: str = ""
     baseline: bool = False
 
@@ -216,6 +217,7 @@ class Scenario(Strict):
     """One hospital and the strategies to compare on it."""
 
     name: Annotated[str, Field(min_length=1, max_length=80)]
+    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
     simulation: Simulation = Simulation()
     finance: Finance = Finance()
