@@ -99,4 +99,4 @@ def time_to_reach_planned(lam: float, floor: float, kappa: float, mult: float, u
 
     if gap(hi) <= 0.0:
         return hi
-    return brentq(gap, 0.0, hi, xtol=1e-12, rtol=4 * 2.2e-16, maxiter=200)
+    return brentq(gap, 0.0, hi, xtol=1e-12, rtol=1e-15, maxiter=200)
