@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import bisect
 
-from simlib.behaviour import INF, integrated, intensity_after, time_to_reach
+from simlib.behaviour import (INF, integrated, intensity_after, planned_cumulative, time_to_reach,
+                               time_to_reach_planned)
 from simlib.ledger import Kind
+from simlib.payment_timing import covariate_factor, planned_delay_days, planned_scale_days
 
 
 COUNTERS = {"patient_payments": "payments the patient made to the hospital (instalments, deposits "
@@ -50,12 +52,15 @@ class PatientAccount:
     __slots__ = ("world", "i", "r", "now", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "floor", "kappa", "thr", "tk", "schedule", "idx",
                  "held_by", "clock_paused", "deferred", "allowance", "collector", "due_day",
-                 "message_times", "call_times", "calls_attempted")
+                 "message_times", "call_times", "calls_attempted", "plan", "pu")
 
     def __init__(self, world, i: int, bal: int):
         self.world, self.i, self.r, self.bal, self.now = world, i, 2 * i + 1, bal, 0.0
         beh, pop = world.sc.behaviour, world.pop
         self.responsiveness = world.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        self.plan, self.pu = None, 0.0  # a planner's [delay, scale, shape, responsiveness]; active days
+        if beh.payment_timing is not None:
+            self._payment_timing(beh.payment_timing, pop)
         self.initial_lam = beh.initial_per_day * self.responsiveness
         self.lam, self.t0, self.cum, self.k, self.mult, self.shift = 0.0, 0.0, 0.0, 0, 1.0, 0.0
         self.floor, self.kappa = beh.floor_per_day, beh.decay_per_day
@@ -74,6 +79,8 @@ class PatientAccount:
         if dt > 0.0:
             if not self.clock_paused:  # a paused payment clock accrues nothing; attention still fades
                 self.cum += self.mult * integrated(self.lam, self.floor, self.kappa, dt)
+                if self.plan is not None:
+                    self.pu += dt  # a planner's active days (a pause or a dispute does not count)
             self.lam = intensity_after(self.lam, self.floor, self.kappa, dt)
             self.t0 = now
 
@@ -85,8 +92,31 @@ class PatientAccount:
         """Absolute day of the next payment if nothing else happens (``inf`` if never)."""
         if self.clock_paused:
             return INF
+        if self.plan is not None:  # a planner: the planned-day hazard adds to the integral
+            delay, scale, shape, _ = self.plan
+            need = self.thr[self.tk] - self.cum - planned_cumulative(self.pu, delay, scale, shape)
+            return self.t0 + time_to_reach_planned(self.lam, self.floor, self.kappa, self.mult, self.pu,
+                                                   delay, scale, shape, need)
         need = (self.thr[self.tk] - self.cum) / self.mult
         return self.t0 + time_to_reach(self.lam, self.floor, self.kappa, need)
+
+    # -------------------------------------------------------------- planners (docs/model.md)
+    def _payment_timing(self, pt, pop) -> None:
+        """The bill's covariates scale every prompt; a planner (latent uniform below the share)
+        keeps ``planner_prompt_response`` of it until the planned payment."""
+        disputed, paper = bool(pop.disputed_bill[self.i]), bool(pop.paper_bill[self.i])
+        self.responsiveness *= covariate_factor(pt, disputed, paper)
+        if pop.planner_u[self.i] < pt.planner_share:
+            self.plan = [planned_delay_days(pt, disputed, paper), None, pt.planned_day_shape,
+                         self.responsiveness]
+            self.responsiveness *= pt.planner_prompt_response
+
+    def _end_plan(self) -> None:
+        """The planned payment happened, or a plan or agency took the account: from now on a
+        prompted payer with the full responsiveness."""
+        self.responsiveness = self.plan[3]
+        self.initial_lam = self.world.sc.behaviour.initial_per_day * self.responsiveness
+        self.plan = None
 
     def restart_clock(self, lam: float, floor: float, kappa: float, thresholds) -> None:
         """A fresh payment clock from now with other intensity parameters and thresholds."""
@@ -117,6 +147,8 @@ class PatientAccount:
         """``lever`` takes the account from the hospital's own collection (see the module doc)."""
         self.held_by, self.clock_paused = lever, pause_clock
         self.allowance, self.mult = None, 1.0
+        if self.plan is not None:
+            self._end_plan()
 
     def hand_back(self) -> None:
         """Back to the hospital's collection: the payment clock restarts from the (decayed)
@@ -166,6 +198,8 @@ class PatientAccount:
             return
         self._statement()
         self.schedule = sched = self._build_schedule(self.now)
+        if self.plan is not None:  # planners plan relative to the credit terms
+            self.plan[1] = planned_scale_days(world.sc.behaviour.payment_timing, self.due_day - self.now)
         idx = 0
         while self.bal > 0:
             t_pay = self.payment_time()
@@ -236,6 +270,8 @@ class PatientAccount:
         self.bal = bal - amount
         self.lam += beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac
         self.cum, self.k, self.tk = 0.0, k + 1, self.tk + 1
+        if self.plan is not None:
+            self._end_plan()
         for hook in world.payment_hooks:
             hook(self)
         world.open_cents[self.r] = self.bal

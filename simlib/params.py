@@ -18,7 +18,8 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
+from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
+                      model_validator)
 
 from simlib.capacities.billing_team import BillingTeam
 from simlib.capacities.denials_team import DenialsTeam
@@ -40,6 +41,7 @@ from simlib.levers.write_off import WriteOff
 from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
                            SEED_MAX, WORKERS_MAX)
 from simlib.bounds import value_problems
+from simlib.payment_timing import PaymentTimingSettings, resolve_block
 from simlib.scenario_file import read_yaml
 from simlib.settings import Fraction, NonNeg, Positive, ScenarioError, Strict, Targeting
 
@@ -141,14 +143,16 @@ class Behaviour(Strict):
     lambda(t) decays toward ``floor_per_day`` at rate ``decay_per_day``; the statement sets it to
     ``initial_per_day`` scaled by (balance / balance_ref_usd) ** -balance_elasticity and the
     patient's latent propensity; payments add ``payment_jump_base_per_day`` +
-    ``payment_jump_fraction_per_day`` * R.
+    ``payment_jump_fraction_per_day`` * R. ``payment_timing`` (optional): planners and bill
+    covariates, the block ``simlib calibrate fit`` writes, pasted or named by path
+    (:mod:`simlib.payment_timing`).
     """
 
     initial_per_day: NonNeg = 0.03
     floor_per_day: NonNeg = 0.0
-    decay_per_day: Positive = 0.03
+    decay_per_day: NonNeg = 0.03      # 0: no fading (a fitted history may say so)
     balance_ref_usd: Positive = 500.0
-    balance_elasticity: NonNeg = 0.6
+    balance_elasticity: float = 0.6   # may be < 0 (fitted); |value| bounded by simlib.bounds
     payment_jump_base_per_day: NonNeg = 0.001
     payment_jump_fraction_per_day: NonNeg = 0.01
     partial_fraction_min: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1
@@ -157,6 +161,12 @@ class Behaviour(Strict):
     full_payment_months: Positive = 3.0
     due_date_jump_per_day: NonNeg = 0.005
     max_payments: Annotated[int, Field(ge=1, le=64)] = 12
+    payment_timing: PaymentTimingSettings | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payment_timing(cls, data: Any, info: ValidationInfo) -> Any:
+        return resolve_block(data, (info.context or {}).get("source"))
 
     @model_validator(mode="after")
     def _check(self) -> "Behaviour":
@@ -311,7 +321,7 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(source, [f"expected a mapping of fields at the top level; found {type(data).__name__}"])
     try:
-        sc = Scenario.model_validate(data)
+        sc = Scenario.model_validate(data, context={"source": source})
     except ValidationError as exc:
         lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
         raise ScenarioError(source, lines) from None

@@ -23,6 +23,9 @@ STREAMS: dict[str, int] = {
     "plans": 8,
     "financing": 9,
     "agency": 10,
+    # engineer C (planners, issue 10): ids 30-39
+    "planners": 30,      # per patient: the uniform that makes a planner (behaviour.payment_timing)
+    "bill_medium": 31,   # per patient: the uniform that makes a paper bill (paper_bill_share)
 }
 
 

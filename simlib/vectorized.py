@@ -74,6 +74,10 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
             problems.append(f"the {key} lever")
     if sc.operations.billing_team.billing_error_rate > 0:
         problems.append("disputes (billing_error_rate > 0)")
+    if sc.behaviour.payment_timing is not None:
+        problems.append("payment timing with planners (behaviour.payment_timing)")
+    if sc.behaviour.decay_per_day == 0:
+        problems.append("a constant intensity (behaviour.decay_per_day = 0)")
     if problems:
         raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(problems)}")
 

@@ -25,7 +25,7 @@ LAYERS = [
     ("base: settings, maths, money, streams, metric names, safe input and output",
      ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address",
-      "simlib.atomic", "simlib.paths", "simlib.versions"]),
+      "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.account", "simlib.capacities", "simlib.capacities.*"]),
     ("levers: one module per lever, and the registry", ["simlib.levers", "simlib.levers.*"]),

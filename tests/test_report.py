@@ -427,8 +427,8 @@ def test_factor_settings_are_applied_and_revalidated(tmp_path):
     assert scen.finance.cost_of_capital_annual == 0.08  # the original is untouched
     with pytest.raises(sens.SensitivityError, match="no parameter 'initial_per_dya'"):
         sens.modified(scen, sens.Factor("x", "behaviour.initial_per_dya", 0.5, 2), "low")
-    with pytest.raises(sens.SensitivityError, match="decay"):
-        sens.modified(scen, sens.Factor("decay", "behaviour.decay_per_day", 0.0, 2), "low")
+    with pytest.raises(sens.SensitivityError, match="balance_ref_usd"):  # decay 0 is valid (planners branch)
+        sens.modified(scen, sens.Factor("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
     two = sens.two_strategy_scenario(scen, "digital_first", "letters_only")
     assert list(two.strategies) == ["letters_only", "digital_first"]
     assert two.baseline_strategy == "letters_only"
