@@ -13,7 +13,7 @@ import numpy as np
 
 from simlib.catalogue import AGING_BUCKETS
 from simlib.engine import WorldResult
-from simlib.ledger import COLLECTED, COSTS, REDUCTIONS, Kind
+from simlib.ledger import COLLECTED, COSTS, REFUNDS, Kind
 from simlib.params import Scenario
 from simlib.population import Population
 
@@ -33,8 +33,7 @@ def open_at(res: WorldResult, n_recv: int, day: float) -> np.ndarray:
     """Open balance (cents) of each receivable at the end of ``day``."""
     led = res.ledger
     billed = led.per_receivable([Kind.BILLED], n_recv, until_day=day)
-    reduced = led.per_receivable(REDUCTIONS, n_recv, until_day=day)
-    return billed - reduced
+    return billed - led.net_reduced(n_recv, until_day=day)
 
 
 def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict, dict]:
@@ -47,9 +46,10 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     is_patient[1::2] = True
 
     per = {name: led.per_receivable(kinds, n_recv) for name, kinds in {
-        "billed": [Kind.BILLED], "collected": COLLECTED,
+        "billed": [Kind.BILLED], "collected": COLLECTED, "refunded": REFUNDS,
         "allowances": [Kind.DISCOUNT, Kind.WRITE_OFF_SMALL], "corrections": [Kind.CORRECTION],
         "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL]}.items()}
+    per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
     mature = svc <= horizon - MATURITY_DAYS
     mp = mature & is_patient
     m = {}
@@ -76,7 +76,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
 
     # cash
     cash_day, cash_amt = led.cash_flows()
-    collected_total = led.total(COLLECTED)
+    collected_total = led.total(COLLECTED) - led.total(REFUNDS)
     cost_total = led.total(COSTS) + led.total([Kind.FACTORING_FEE])
     m["cash_collected_usd"] = collected_total / 100.0
     m["collection_cost_usd"] = cost_total / 100.0
@@ -91,9 +91,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     running = fin.starting_cash_usd * 100.0 + np.cumsum(all_amt[order])
     m["cash_trough_usd"] = float(min(fin.starting_cash_usd * 100.0, running.min(initial=np.inf)) / 100.0)
 
-    red = led.mask(REDUCTIONS) & (led.receivable >= 0)
-    amt = led.amount[red]
-    m["mean_days_to_cash"] = _safe((amt * (led.day[red] - svc[led.receivable[red]])).sum(), amt.sum())
+    r_rec, r_day, r_amt = led.signed_reductions()
+    m["mean_days_to_cash"] = _safe((r_amt * (r_day - svc[r_rec])).sum(), r_amt.sum())
 
     # patients and operations
     c = res.counters
@@ -118,7 +117,6 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
     cash_curve = (fin.starting_cash_usd * 100.0 + cum[np.searchsorted(sorted_day, days, side="right")]) / 100.0
     b_day, b_amt = led.day[billed_rows], led.amount[billed_rows]
-    r_day, r_amt = led.day[red], led.amount[red]
     ar_curve = (_cum_at(b_day, b_amt, days) - _cum_at(r_day, r_amt, days)) / 100.0
     curves = {"day": days, "cash_usd": cash_curve, "ar_usd": ar_curve}
     return m, curves, aging

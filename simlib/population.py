@@ -63,6 +63,10 @@ class Population:
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+    # take-up and financial assistance (None: a neutral value, for hand-built populations)
+    deposit_estimate_z: np.ndarray = None   # N(0, 1): error of the deposit's price estimate
+    financing_approval_u: np.ndarray = None  # uniforms: the lender approves iff u < P(approval)
+    charity_u: np.ndarray = None            # uniforms: FAP screening identifies iff u < rate
     seed: int = 0
     replication: int = 0
     lever_draws: dict = field(default_factory=dict, repr=False)
@@ -71,6 +75,13 @@ class Population:
         insured = self.claim_cents > 0
         self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
                                  self.service_day)
+        n = len(self.service_day)
+        if self.deposit_estimate_z is None:
+            self.deposit_estimate_z = np.zeros(n)
+        if self.financing_approval_u is None:
+            self.financing_approval_u = np.zeros(n)
+        if self.charity_u is None:
+            self.charity_u = np.ones(n)
 
     def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
@@ -160,6 +171,9 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
     plan_miss_u = rng.random((n, PLAN_MONTHS_MAX))
     financing_u = stream(seed, replication, "financing").random(n)
     agency_threshold = stream(seed, replication, "agency").standard_exponential((n, 4))
+    deposit_estimate_z = stream(seed, replication, "deposit_estimate").standard_normal(n)
+    financing_approval_u = stream(seed, replication, "financing_approval").random(n)
+    charity_u = stream(seed, replication, "charity").random(n)
 
     return Population(
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
@@ -172,4 +186,6 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
         correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
         deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
         agency_threshold=agency_threshold, seed=seed, replication=replication,
+        deposit_estimate_z=deposit_estimate_z, financing_approval_u=financing_approval_u,
+        charity_u=charity_u,
     )

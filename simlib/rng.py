@@ -23,6 +23,10 @@ STREAMS: dict[str, int] = {
     "plans": 8,
     "financing": 9,
     "agency": 10,
+    # 20-29: patient take-up and financial assistance (issue 9, items 6-7)
+    "deposit_estimate": 20,
+    "financing_approval": 21,
+    "charity": 22,
 }
 
 

@@ -37,11 +37,13 @@ def test_the_strategy_table_words_of_the_shipped_baseline():
 def test_finance_levers_are_described_in_plain_words():
     sc = load_scenario("parameters/finance_levers.yaml")
     st = sc.strategies
-    assert "payment plan offered on the statement for balances ≥ $300 (35 % take it): instalments " \
+    assert "payment plan offered on the statement for balances ≥ $300 (35 % take it at a balance of " \
+           "6 months of their ability to pay, more for larger balances, at most 80 %): instalments " \
            "sized to the patient's ability to pay over up to 24 months, default after 2 missed" \
            in describe_strategy(st["payment_plans"])
-    assert "patient financing offered on the statement for balances ≥ $1,000 (15 % take it; the " \
-           "lender pays at once less a 7 % fee)" in describe_strategy(st["financing_partner"])
+    assert "patient financing offered on the statement for balances ≥ $1,000 (15 % take it at a " \
+           "balance of 6 months of their ability to pay, more for larger balances, at most 80 %; the " \
+           "lender approves fewer of those less able to pay and pays at once less a 7 % fee)" in describe_strategy(st["financing_partner"])
     assert "early-out agency from day 45 for balances of at least $25 (12 % contingency fee), " \
            "recalled and written off after 135 days" in describe_strategy(st["early_out_agency"])
 
