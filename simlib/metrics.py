@@ -48,16 +48,21 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     per = {name: led.per_receivable(kinds, n_recv) for name, kinds in {
         "billed": [Kind.BILLED], "collected": COLLECTED, "refunded": REFUNDS,
         "allowances": [Kind.DISCOUNT, Kind.WRITE_OFF_SMALL], "corrections": [Kind.CORRECTION],
-        "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL]}.items()}
+        "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL],
+        "charity": [Kind.CHARITY_CARE]}.items()}
     per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
     mature = svc <= horizon - MATURITY_DAYS
     mp = mature & is_patient
     m = {}
     m["net_collection_rate"] = _safe(per["collected"][mature].sum(),
-                                     (per["billed"] - per["allowances"] - per["corrections"])[mature].sum())
+                                     (per["billed"] - per["allowances"] - per["corrections"]
+                                      - per["charity"])[mature].sum())
     m["patient_collection_rate"] = _safe(per["collected"][mp].sum(),
-                                         (per["billed"] - per["corrections"])[mp].sum())
-    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum(), per["billed"][mature].sum())
+                                         (per["billed"] - per["corrections"] - per["charity"])[mp].sum())
+    npr = (per["billed"] - per["allowances"] - per["corrections"] - per["charity"])[mature].sum()
+    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum(), npr)
+    m["charity_care_usd"] = per["charity"][mature].sum() / 100.0
+    m["charity_care_share"] = _safe(per["charity"][mature].sum(), npr)
     mc = mature & ~is_patient
     m["denial_write_off_rate"] = _safe(per["denied"][mc].sum(), per["billed"][mc].sum())
 

@@ -27,6 +27,7 @@ def world(strategy: dict, balance_usd: float = 400.0, ability_usd: float = 97.0,
         "name": "takeup",
         "simulation": {"horizon_days": 400, "billing_window_days": 100, "encounters_per_day": n_per_day,
                        "measurement_day": 300, "ar_window_days": 90, "seed": seed},
+        "finance": {"financial_assistance": None},  # take-up alone (charity care: its own tests)
         "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": balance_usd, "allowed_sigma": 0.0,
                                 "patient_share": 1.0, "emergency_share": emergency_share}},
         "patients": {"ability_monthly_median_usd": ability_usd, "ability_sigma": 0.0, "propensity_sigma": 0.0},
