@@ -46,8 +46,13 @@ METRICS: dict[str, MetricInfo] = {
         "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
     "bad_debt_rate": MetricInfo(
         "Bad debt", "share", False,
-        "Bad-debt write-offs ÷ net patient revenue (billed − discounts and small-balance "
-        "adjustments − corrections − charity care)."),
+        "(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "
+        "÷ net patient revenue (billed − discounts and small-balance adjustments − corrections − "
+        "charity care), billing-window cohort."),
+    "open_at_horizon_share": MetricInfo(
+        "Still open at the horizon", "share", None,
+        "Billing-window cohort dollars (patients and insurers) not yet resolved at the horizon ÷ "
+        "billed; the patient part is counted in bad debt."),
     "charity_care_usd": MetricInfo(
         "Charity care", "usd", None,
         "Balances adjusted as financial assistance (501(r) FAP): an adjustment, not bad debt."),

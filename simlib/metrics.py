@@ -3,8 +3,12 @@
 All metrics are vectorised over ledger rows; names, units and directions are in
 :mod:`simlib.catalogue`. Definitions:
 - days in A/R = open A/R at the measurement day T ÷ (dollars billed in (T − W, T] ÷ W);
-- rates (net collection, patient collection, bad debt, denial write-off) use the *mature cohort*:
-  receivables with service on or before horizon − ``MATURITY_DAYS``, measured at the horizon;
+- rates (net collection, patient collection, bad debt, charity, denial write-off) use the
+  *billing-window cohort* — every receivable of an encounter served on or before
+  ``billing_window_days`` (the open book included) — followed to the horizon; what is still open
+  then is reported (``open_at_horizon_share``) and its patient part is projected unrecovered:
+  counted in bad debt and not collected, so a strategy that delays write-off past the horizon is
+  not flattered;
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120.
 """
 from __future__ import annotations
@@ -17,7 +21,6 @@ from simlib.ledger import COLLECTED, COSTS, REFUNDS, Kind
 from simlib.params import Scenario
 from simlib.population import Population
 
-MATURITY_DAYS = 180.0
 CURVE_STEP_DAYS = 7
 
 
@@ -51,8 +54,9 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
         "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL],
         "charity": [Kind.CHARITY_CARE]}.items()}
     per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
-    mature = svc <= horizon - MATURITY_DAYS
+    mature = svc <= sim.billing_window_days          # the billing-window cohort
     mp = mature & is_patient
+    still_open = res.open_cents                      # each receivable's balance at the horizon
     m = {}
     m["net_collection_rate"] = _safe(per["collected"][mature].sum(),
                                      (per["billed"] - per["allowances"] - per["corrections"]
@@ -60,7 +64,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["patient_collection_rate"] = _safe(per["collected"][mp].sum(),
                                          (per["billed"] - per["corrections"] - per["charity"])[mp].sum())
     npr = (per["billed"] - per["allowances"] - per["corrections"] - per["charity"])[mature].sum()
-    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum(), npr)
+    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum() + still_open[mp].sum(), npr)
+    m["open_at_horizon_share"] = _safe(still_open[mature].sum(), per["billed"][mature].sum())
     m["charity_care_usd"] = per["charity"][mature].sum() / 100.0
     m["charity_care_share"] = _safe(per["charity"][mature].sum(), npr)
     mc = mature & ~is_patient
