@@ -61,6 +61,7 @@ def scaled(accounts: int, data: dict | None = None) -> "Scenario":  # noqa: F821
 def capacity_free_data() -> dict:
     data = baseline_data()
     data["operations"]["billing_team"]["billing_error_rate"] = 0.0
+    data["finance"]["financial_assistance"] = None  # charity care needs the engine
     for p in data["payers"].values():
         p["initial_denial_rate"] = 0.0
     data["strategies"] = {k: v for k, v in data["strategies"].items()

@@ -26,10 +26,11 @@ METRICS: dict[str, MetricInfo] = {
         "Present value, at the cost of capital, of collections minus collection costs and fees."),
     "net_collection_rate": MetricInfo(
         "Net collection rate", "share", True,
-        "Collected ÷ (billed − allowances − corrections), all receivables, at the horizon."),
+        "Collected ÷ (billed − allowances − corrections − charity care), all receivables, at the horizon."),
     "patient_collection_rate": MetricInfo(
         "Patient collection rate", "share", True,
-        "Patient-responsibility dollars collected ÷ patient dollars billed net of corrections."),
+        "Patient-responsibility dollars collected ÷ patient dollars billed net of corrections and "
+        "charity care (what the hospital seeks to collect)."),
     "days_in_ar": MetricInfo(
         "Days in A/R", "days", False,
         "Open A/R at the measurement day ÷ average daily billed over the A/R window."),
@@ -44,7 +45,19 @@ METRICS: dict[str, MetricInfo] = {
     "cost_to_collect": MetricInfo(
         "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
     "bad_debt_rate": MetricInfo(
-        "Bad debt", "share", False, "Bad-debt write-offs ÷ billed."),
+        "Bad debt", "share", False,
+        "(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "
+        "÷ net patient revenue (billed − discounts and small-balance adjustments − corrections − "
+        "charity care), billing-window cohort."),
+    "open_at_horizon_share": MetricInfo(
+        "Still open at the horizon", "share", None,
+        "Billing-window cohort dollars (patients and insurers) not yet resolved at the horizon ÷ "
+        "billed; the patient part is counted in bad debt."),
+    "charity_care_usd": MetricInfo(
+        "Charity care", "usd", None,
+        "Balances adjusted as financial assistance (501(r) FAP): an adjustment, not bad debt."),
+    "charity_care_share": MetricInfo(
+        "Charity care share", "share", None, "Charity care ÷ net patient revenue (as for bad debt)."),
     "denial_write_off_rate": MetricInfo(
         "Final denials written off", "share", False, "Final-denial write-offs ÷ insurer dollars billed."),
     "initial_denial_rate": MetricInfo(

@@ -28,7 +28,7 @@ import simpy
 
 from simlib import claims
 from simlib.account import PatientAccount
-from simlib.capacities import billing_team, denials_team
+from simlib.capacities import billing_team, denials_team, staffing
 from simlib.channels import registered_channels
 from simlib.ledger import Kind, Ledger, LedgerWriter, check_conservation
 from simlib.levers import registered_levers
@@ -85,6 +85,7 @@ class World:
         ops = sc.operations
         self.denials = denials_team.resource(self.env, ops.denials_team)
         self.billing = billing_team.resource(self.env, ops.billing_team)
+        staffing.book_team_costs(self)
         #: the strategy's levers that take part in the run, by YAML key, in registry order
         self.levers = {}
         for key, lever in registered_levers().items():

@@ -8,7 +8,10 @@ Receivables are numbered ``2 * encounter + side`` with side 0 = insurer claim, 1
 pooled costs that belong to no receivable (agent salaries) use receivable -1.
 
 Invariant, per receivable, to the cent (:func:`check_conservation`):
-    billed = collected + allowances + corrections + written off + still open
+    billed = collected − refunded + allowances + corrections + charity + written off + still open
+
+A refund (a deposit above the final responsibility paid back) is the one receivable movement that
+raises a balance: it enters every "net reduction" with a minus sign (:data:`REFUNDS`).
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ class Kind(IntEnum):
     WRITE_OFF_SMALL = 7   # small-balance adjustment
     PAYMENT_AGENCY = 8    # collected by a collection agency (gross of its fee)
     PAYMENT_LENDER = 9    # third-party financing: lender pays the balance at once
+    REFUND_PATIENT = 10   # a deposit above the final patient responsibility, paid back
+    CHARITY_CARE = 11     # financial assistance (501(r) FAP): an adjustment, not bad debt
     COST_STATEMENT = 20
     COST_CONTACT = 21
     COST_AGENTS = 22
@@ -40,6 +45,8 @@ class Kind(IntEnum):
     COST_DISPUTE = 24
     FEE_AGENCY = 25
     FEE_FINANCING = 26
+    COST_STAFF_DENIALS = 27  # denials team's staffed hours
+    COST_STAFF_BILLING = 28  # billing team's staffed hours
     FACTORING_ADVANCE = 30
     FACTORING_FEE = 31
     FACTORING_REBATE = 32
@@ -52,14 +59,19 @@ COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Ki
 ALLOWANCES = (Kind.DISCOUNT, Kind.WRITE_OFF_SMALL)
 CORRECTIONS = (Kind.CORRECTION,)
 WRITTEN_OFF = (Kind.WRITE_OFF_BAD_DEBT, Kind.WRITE_OFF_DENIAL)
-REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + WRITTEN_OFF
+CHARITY = (Kind.CHARITY_CARE,)
+REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + CHARITY + WRITTEN_OFF
+#: movements that raise a balance again (netted against REDUCTIONS with a minus sign)
+REFUNDS = (Kind.REFUND_PATIENT,)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
-         Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING)
+         Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
+         Kind.COST_STAFF_BILLING)
 
 #: Sign of each kind in the hospital's cash (collections in, costs out); 0 = not cash.
 CASH_SIGN = {k: 0 for k in Kind}
 CASH_SIGN.update({k: +1 for k in COLLECTED})
 CASH_SIGN.update({k: -1 for k in COSTS})
+CASH_SIGN.update({k: -1 for k in REFUNDS})
 CASH_SIGN.update({Kind.FACTORING_ADVANCE: +1, Kind.FACTORING_REBATE: +1, Kind.FACTORING_FEE: 0,
                   Kind.FACTORING_BUYBACK: -1, Kind.FACTORING_CHARGEBACK: -1,
                   Kind.FACTORING_COLLECTION: -1})
@@ -126,6 +138,23 @@ class Ledger:
             m &= self.day <= until_day
         return _bincount_int(self.receivable[m], self.amount[m], n_receivables)
 
+    def net_reduced(self, n_receivables: int, until_day: float | None = None) -> np.ndarray:
+        """Per receivable: reductions minus refunds (what left the balance, net), in cents."""
+        return (self.per_receivable(REDUCTIONS, n_receivables, until_day)
+                - self.per_receivable(REFUNDS, n_receivables, until_day))
+
+    def net_collected(self, n_receivables: int, until_day: float | None = None) -> np.ndarray:
+        """Per receivable: collections minus refunds, in cents."""
+        return (self.per_receivable(COLLECTED, n_receivables, until_day)
+                - self.per_receivable(REFUNDS, n_receivables, until_day))
+
+    def signed_reductions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(receivable, day, signed cents) of every balance movement: reductions +, refunds −."""
+        red = self.mask(REDUCTIONS) & (self.receivable >= 0)
+        ref = self.mask(REFUNDS) & (self.receivable >= 0)
+        m = red | ref
+        return self.receivable[m], self.day[m], np.where(red[m], self.amount[m], -self.amount[m])
+
     def cash_flows(self) -> tuple[np.ndarray, np.ndarray]:
         """(day, signed cents) of every row that moves the hospital's cash."""
         sign = np.zeros(256, dtype=np.int64)
@@ -157,14 +186,15 @@ def _bincount_int(index: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
 
 
 def check_conservation(ledger: Ledger, open_cents: np.ndarray, context: str = "") -> None:
-    """Fail loudly unless billed = collected + allowances + corrections + written off + open.
+    """Fail loudly unless billed = collected − refunded + allowances + corrections + charity +
+    written off + open.
 
     ``open_cents`` is the engine's own record of each receivable's remaining balance, kept
     separately from the ledger rows; the two must agree to the cent for every receivable.
     """
     n = len(open_cents)
     billed = ledger.per_receivable([Kind.BILLED], n)
-    reduced = ledger.per_receivable(REDUCTIONS, n)
+    reduced = ledger.net_reduced(n)
     if (open_cents < 0).any():
         bad = np.flatnonzero(open_cents < 0)[:5]
         raise ConservationError(f"{context}: negative open balance on receivables {bad.tolist()}")

@@ -3,8 +3,12 @@
 All metrics are vectorised over ledger rows; names, units and directions are in
 :mod:`simlib.catalogue`. Definitions:
 - days in A/R = open A/R at the measurement day T ÷ (dollars billed in (T − W, T] ÷ W);
-- rates (net collection, patient collection, bad debt, denial write-off) use the *mature cohort*:
-  receivables with service on or before horizon − ``MATURITY_DAYS``, measured at the horizon;
+- rates (net collection, patient collection, bad debt, charity, denial write-off) use the
+  *billing-window cohort* — every receivable of an encounter served on or before
+  ``billing_window_days`` (the open book included) — followed to the horizon; what is still open
+  then is reported (``open_at_horizon_share``) and its patient part is projected unrecovered:
+  counted in bad debt and not collected, so a strategy that delays write-off past the horizon is
+  not flattered;
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120.
 """
 from __future__ import annotations
@@ -13,11 +17,10 @@ import numpy as np
 
 from simlib.catalogue import AGING_BUCKETS
 from simlib.engine import WorldResult
-from simlib.ledger import COLLECTED, COSTS, REDUCTIONS, Kind
+from simlib.ledger import COLLECTED, COSTS, REFUNDS, Kind
 from simlib.params import Scenario
 from simlib.population import Population
 
-MATURITY_DAYS = 180.0
 CURVE_STEP_DAYS = 7
 
 
@@ -33,8 +36,7 @@ def open_at(res: WorldResult, n_recv: int, day: float) -> np.ndarray:
     """Open balance (cents) of each receivable at the end of ``day``."""
     led = res.ledger
     billed = led.per_receivable([Kind.BILLED], n_recv, until_day=day)
-    reduced = led.per_receivable(REDUCTIONS, n_recv, until_day=day)
-    return billed - reduced
+    return billed - led.net_reduced(n_recv, until_day=day)
 
 
 def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict, dict]:
@@ -47,17 +49,25 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     is_patient[1::2] = True
 
     per = {name: led.per_receivable(kinds, n_recv) for name, kinds in {
-        "billed": [Kind.BILLED], "collected": COLLECTED,
+        "billed": [Kind.BILLED], "collected": COLLECTED, "refunded": REFUNDS,
         "allowances": [Kind.DISCOUNT, Kind.WRITE_OFF_SMALL], "corrections": [Kind.CORRECTION],
-        "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL]}.items()}
-    mature = svc <= horizon - MATURITY_DAYS
+        "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL],
+        "charity": [Kind.CHARITY_CARE]}.items()}
+    per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
+    mature = svc <= sim.billing_window_days          # the billing-window cohort
     mp = mature & is_patient
+    still_open = res.open_cents                      # each receivable's balance at the horizon
     m = {}
     m["net_collection_rate"] = _safe(per["collected"][mature].sum(),
-                                     (per["billed"] - per["allowances"] - per["corrections"])[mature].sum())
+                                     (per["billed"] - per["allowances"] - per["corrections"]
+                                      - per["charity"])[mature].sum())
     m["patient_collection_rate"] = _safe(per["collected"][mp].sum(),
-                                         (per["billed"] - per["corrections"])[mp].sum())
-    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum(), per["billed"][mature].sum())
+                                         (per["billed"] - per["corrections"] - per["charity"])[mp].sum())
+    npr = (per["billed"] - per["allowances"] - per["corrections"] - per["charity"])[mature].sum()
+    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum() + still_open[mp].sum(), npr)
+    m["open_at_horizon_share"] = _safe(still_open[mature].sum(), per["billed"][mature].sum())
+    m["charity_care_usd"] = per["charity"][mature].sum() / 100.0
+    m["charity_care_share"] = _safe(per["charity"][mature].sum(), npr)
     mc = mature & ~is_patient
     m["denial_write_off_rate"] = _safe(per["denied"][mc].sum(), per["billed"][mc].sum())
 
@@ -76,7 +86,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
 
     # cash
     cash_day, cash_amt = led.cash_flows()
-    collected_total = led.total(COLLECTED)
+    collected_total = led.total(COLLECTED) - led.total(REFUNDS)
     cost_total = led.total(COSTS) + led.total([Kind.FACTORING_FEE])
     m["cash_collected_usd"] = collected_total / 100.0
     m["collection_cost_usd"] = cost_total / 100.0
@@ -91,9 +101,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     running = fin.starting_cash_usd * 100.0 + np.cumsum(all_amt[order])
     m["cash_trough_usd"] = float(min(fin.starting_cash_usd * 100.0, running.min(initial=np.inf)) / 100.0)
 
-    red = led.mask(REDUCTIONS) & (led.receivable >= 0)
-    amt = led.amount[red]
-    m["mean_days_to_cash"] = _safe((amt * (led.day[red] - svc[led.receivable[red]])).sum(), amt.sum())
+    r_rec, r_day, r_amt = led.signed_reductions()
+    m["mean_days_to_cash"] = _safe((r_amt * (r_day - svc[r_rec])).sum(), r_amt.sum())
 
     # patients and operations
     c = res.counters
@@ -118,7 +127,6 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
     cash_curve = (fin.starting_cash_usd * 100.0 + cum[np.searchsorted(sorted_day, days, side="right")]) / 100.0
     b_day, b_amt = led.day[billed_rows], led.amount[billed_rows]
-    r_day, r_amt = led.day[red], led.amount[red]
     ar_curve = (_cum_at(b_day, b_amt, days) - _cum_at(r_day, r_amt, days)) / 100.0
     curves = {"day": days, "cash_usd": cash_curve, "ar_usd": ar_curve}
     return m, curves, aging

@@ -32,6 +32,7 @@ from simlib.levers.deposit import Deposit
 from simlib.levers.disputes import PriceEstimate
 from simlib.levers.factoring import (DailyFee, FactoringOffer, FactoringTermination, FeeSchedule,
                                      FeeTier, FlatFee, TableFee, TieredFee)
+from simlib.levers.financial_assistance import FinancialAssistance
 from simlib.levers.financing import Financing
 from simlib.levers.payment_plan import PaymentPlan
 from simlib.levers.phone_team import PhoneTeam
@@ -47,7 +48,7 @@ from simlib.settings import Fraction, NonNeg, Positive, ScenarioError, Strict, T
 
 __all__ = [  # the world's sections, and the levers' and capacities' re-exported
     "Agency", "Behaviour", "BillingTeam", "Channel", "ContactLimits", "DailyFee", "DenialsTeam",
-    "Deposit", "FactoringOffer", "FactoringTermination", "FeeSchedule", "FeeTier", "Finance",
+    "Deposit", "FactoringOffer", "FinancialAssistance", "FactoringTermination", "FeeSchedule", "FeeTier", "Finance",
     "Financing", "FlatFee", "Operations", "Patients", "Payer", "PaymentPlan", "PhoneTeam",
     "PriceEstimate", "PromptPayDiscount", "Scenario", "ScenarioError", "Simulation", "Step",
     "Strategy", "Strict", "TableFee", "Targeting", "TieredFee", "WriteOff", "load_scenario",
@@ -97,12 +98,14 @@ class Simulation(Strict):
 
 
 class Finance(Strict):
-    """The hospital's money context."""
+    """The hospital's money context, and its financial assistance policy (501(r) FAP; ``null``:
+    none; :mod:`simlib.levers.financial_assistance`)."""
 
     cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
     starting_cash_usd: float = 0.0
     cost_of_care_ratio: Fraction = 0.0
     us_nonprofit: bool = True
+    financial_assistance: FinancialAssistance | None = FinancialAssistance()
 
 
 class Payer(Strict):

@@ -63,6 +63,10 @@ class Population:
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+    # take-up and financial assistance (None: a neutral value, for hand-built populations)
+    deposit_estimate_z: np.ndarray = None   # N(0, 1): error of the deposit's price estimate
+    financing_approval_u: np.ndarray = None  # uniforms: the lender approves iff u < P(approval)
+    charity_u: np.ndarray = None            # uniforms: FAP screening identifies iff u < rate
     seed: int = 0
     replication: int = 0
     lever_draws: dict = field(default_factory=dict, repr=False)
@@ -80,6 +84,13 @@ class Population:
         insured = self.claim_cents > 0
         self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
                                  self.service_day)
+        n = len(self.service_day)
+        if self.deposit_estimate_z is None:
+            self.deposit_estimate_z = np.zeros(n)
+        if self.financing_approval_u is None:
+            self.financing_approval_u = np.zeros(n)
+        if self.charity_u is None:
+            self.charity_u = np.ones(n)
 
     def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
@@ -187,6 +198,9 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
     if paper_bill is None:
         pt = beh.payment_timing
         paper_bill = medium_u < (pt.paper_bill_share if pt is not None else 0.0)
+    deposit_estimate_z = stream(seed, replication, "deposit_estimate").standard_normal(n)
+    financing_approval_u = stream(seed, replication, "financing_approval").random(n)
+    charity_u = stream(seed, replication, "charity").random(n)
 
     return Population(
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
@@ -200,6 +214,8 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
         deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
         agency_threshold=agency_threshold, seed=seed, replication=replication,
         planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill,
+        deposit_estimate_z=deposit_estimate_z, financing_approval_u=financing_approval_u,
+        charity_u=charity_u,
     )
 
 

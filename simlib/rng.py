@@ -23,6 +23,10 @@ STREAMS: dict[str, int] = {
     "plans": 8,
     "financing": 9,
     "agency": 10,
+    # 20-29: patient take-up and financial assistance (issue 9, items 6-7)
+    "deposit_estimate": 20,
+    "financing_approval": 21,
+    "charity": 22,
     # engineer C (planners, issue 10): ids 30-39
     "planners": 30,      # per patient: the uniform that makes a planner (behaviour.payment_timing)
     "bill_medium": 31,   # per patient: the uniform that makes a paper bill (paper_bill_share)

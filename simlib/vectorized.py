@@ -70,8 +70,12 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         if sc.channels[step.channel].kind != "message":
             problems.append(f"a {sc.channels[step.channel].kind!r} step ({step.channel})")
     for key, lever in registered_levers().items():
-        if key not in SIMULATED and key != "phone_team" and lever.active(getattr(st, key)):
+        if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
+                and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
+    fap = sc.finance.financial_assistance
+    if fap is not None and fap.identification_rate > 0:
+        problems.append("financial assistance (finance.financial_assistance)")
     if sc.operations.billing_team.billing_error_rate > 0:
         problems.append("disputes (billing_error_rate > 0)")
     if sc.behaviour.payment_timing is not None:

@@ -37,11 +37,13 @@ def test_the_strategy_table_words_of_the_shipped_baseline():
 def test_finance_levers_are_described_in_plain_words():
     sc = load_scenario("parameters/finance_levers.yaml")
     st = sc.strategies
-    assert "payment plan offered on the statement for balances ≥ $300 (35 % take it): instalments " \
+    assert "payment plan offered on the statement for balances ≥ $300 (35 % take it at a balance of " \
+           "6 months of their ability to pay, more for larger balances, at most 80 %): instalments " \
            "sized to the patient's ability to pay over up to 24 months, default after 2 missed" \
            in describe_strategy(st["payment_plans"])
-    assert "patient financing offered on the statement for balances ≥ $1,000 (15 % take it; the " \
-           "lender pays at once less a 7 % fee)" in describe_strategy(st["financing_partner"])
+    assert "patient financing offered on the statement for balances ≥ $1,000 (15 % take it at a " \
+           "balance of 6 months of their ability to pay, more for larger balances, at most 80 %; the " \
+           "lender approves fewer of those less able to pay and pays at once less a 7 % fee)" in describe_strategy(st["financing_partner"])
     assert "early-out agency from day 45 for balances of at least $25 (12 % contingency fee), " \
            "recalled and written off after 135 days" in describe_strategy(st["early_out_agency"])
 
@@ -93,8 +95,12 @@ def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
     data = tiny({"plan": {"payment_plan": {}}, "agency": {"agency": {"kind": "early_out", "placement_days": 30},
                                                            "write_off": {"after_days": 100}},
                  "plain": {"ladder": [{"day": 5, "channel": "sms"}]}})
+    data["finance"] = {"financial_assistance": None}  # the oracle simulates no charity care
     sc = scenario_from_dict(data)
     vectorized.check_capacity_free(sc, "plain")
     for name, key in (("plan", "payment_plan"), ("agency", "agency")):
         with pytest.raises(ValueError, match=f"the {key} lever"):
             vectorized.check_capacity_free(sc, name)
+    data["finance"] = {}
+    with pytest.raises(ValueError, match="financial assistance"):
+        vectorized.check_capacity_free(scenario_from_dict(data), "plain")

@@ -16,6 +16,21 @@ from simlib.params import ScenarioError, scenario_from_dict
 from simlib.population import draw_population
 
 
+#: the take-up of issue 9 (balance- and ability-dependent uptake, lender approval) switched off:
+#: these tests check plan and financing ledgers exactly for a patient who takes the offer
+FLAT_TAKEUP = {"payment_plan": {"uptake_elasticity": 0.0, "uptake_max": 1.0},
+               "financing": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "approval_ability_half_usd": 0.0}}
+
+
+def flat_takeup(data: dict) -> dict:
+    """``data`` with every strategy's plan and financing take-up flat (``uptake_rate`` as given)."""
+    for st in data["strategies"].values():
+        for key, flat in FLAT_TAKEUP.items():
+            if isinstance(st.get(key), dict):
+                st[key] = {**flat, **st[key]}
+    return data
+
+
 def tiny(strategy: dict, accounts: int = 1, balance_usd: float = 1000.0, ability_usd: float = 97.0,
          horizon: float = 900.0, **behaviour) -> dict:
     """One self-pay patient (or a few) owing exactly ``balance_usd``, billed at day 0, statement at
@@ -40,7 +55,7 @@ def tiny(strategy: dict, accounts: int = 1, balance_usd: float = 1000.0, ability
 
 
 def run(data: dict, strategy: str = "s", trace: bool = False):
-    sc = scenario_from_dict(data)
+    sc = scenario_from_dict(flat_takeup(data))
     pop = draw_population(sc, 0)
     return World(sc, strategy, pop, trace=trace).run(), pop
 
@@ -326,7 +341,7 @@ def test_lever_metrics():
     data = tiny({"payment_plan": plan, "agency": AGENCY, "write_off": {"after_days": 200}})
     data["strategies"]["f"] = {"statement_channel": "letter",
                                "financing": {"balance_min_usd": 0, "uptake_rate": 1.0}}
-    sc = scenario_from_dict(data)
+    sc = scenario_from_dict(flat_takeup(data))
     pop = draw_population(sc, 0)
     m, _, _ = metrics.compute(World(sc, "s", pop).run(), pop, sc)
     assert (m["plan_share"], m["plan_default_rate"], m["agency_share"], m["financed_share"]) == (1, 1, 1, 0)

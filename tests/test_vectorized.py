@@ -27,6 +27,7 @@ def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
                               ar_window_days=60, encounters_per_day=encounters_per_day,
                               open_book_accounts=60, replications=2, workers=1)
     data["operations"]["billing_team"]["billing_error_rate"] = 0.0
+    data["finance"]["financial_assistance"] = None  # charity care (issue 9) needs the engine
     for payer in data["payers"].values():
         payer["initial_denial_rate"] = 0.0
     data["behaviour"].update(behaviour_overrides)

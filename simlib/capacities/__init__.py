@@ -2,5 +2,6 @@
 
 - :mod:`~simlib.capacities.phone_team`: agents who place calls (a strategy's ``phone_team``);
 - :mod:`~simlib.capacities.billing_team`: staff who resolve disputes (``operations.billing_team``);
-- :mod:`~simlib.capacities.denials_team`: staff who rework denied claims (``operations.denials_team``).
+- :mod:`~simlib.capacities.denials_team`: staff who rework denied claims (``operations.denials_team``);
+- :mod:`~simlib.capacities.staffing`: what the staffed hours of the denials and billing teams cost.
 """

@@ -21,6 +21,7 @@ class BillingTeam(Strict):
     patient_favour_rate: Fraction = 0.7
     correction_fraction_mean: Fraction = 0.3
     cost_per_dispute_usd: NonNeg = 25.0
+    cost_per_hour_usd: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.capacities.staffing)
 
 
 def resource(env: simpy.Environment, team: BillingTeam) -> simpy.Resource:

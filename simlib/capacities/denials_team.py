@@ -22,6 +22,7 @@ class DenialsTeam(Strict):
     cost_per_rework_usd: NonNeg = 57.23
     filing_limit_days: Positive = 180.0
     final_denial_to_patient_share: Fraction = 0.0
+    cost_per_hour_usd: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.capacities.staffing)
 
     @model_validator(mode="after")
     def _check(self) -> "DenialsTeam":

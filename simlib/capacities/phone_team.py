@@ -42,6 +42,28 @@ class QueuePriorityResource(simpy.PriorityResource):
     PutQueue = _InsortQueue
 
 
+def next_open_slot(day: float, hours: tuple[float, float], working_days) -> float:
+    """The first moment at or after ``day`` when the team is open: ``day`` itself when open; a
+    time before opening on a working day moves to the opening hour; a time after closing or on a
+    closed day moves to the next working day at the same hour if that is within the hours, else
+    at the opening hour (day 0 is a Monday at midnight; weekday = floor(day) mod 7)."""
+    h0, h1 = hours
+    d = math.floor(day)
+    hour = (day - d) * 24.0
+    open_days = set(working_days)
+    for k in range(8):
+        if (d + k) % 7 not in open_days:
+            continue
+        if k == 0:
+            if hour < h0:
+                return d + h0 / 24.0
+            if hour < h1:
+                return day
+            continue
+        return d + k + (hour if h0 <= hour < h1 else h0) / 24.0
+    return day  # no working day: validation prevents this
+
+
 class PhoneTeamCapacity:
     """The team of one world: its resource, shifts, agent costs and the calls it places."""
 

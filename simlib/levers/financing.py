@@ -1,6 +1,7 @@
 """Third-party patient financing: offered ``offer_day`` after the statement to balances in
-[``balance_min_usd``, ``balance_max_usd``]; a patient whose pre-drawn uniform is below
-``uptake_rate`` takes it. The lender pays the hospital the whole balance at once (the receivable
+[``balance_min_usd``, ``balance_max_usd``]; a patient takes it with a probability that rises with the
+balance against their monthly ability to pay, and the lender approves with a probability that falls
+with low ability (:mod:`simlib.levers.takeup`; declined applicants count in ``financing_declined``). The lender pays the hospital the whole balance at once (the receivable
 closes, ``PAYMENT_LENDER``) and the hospital pays ``merchant_fee_rate`` × balance
 (``FEE_FINANCING``); the lender bears the patient's default risk. Not offered to an account a plan
 or an agency holds. Counter ``financed``."""
@@ -12,12 +13,15 @@ from pydantic import Field, model_validator
 
 from simlib.ledger import Kind
 from simlib.levers.base import Lever, register_lever
-from simlib.settings import Fraction, NonNeg, Positive, Strict, cents
+from simlib.levers.takeup import Uptake, approval_probability, describe_takers, uptake_probability
+from simlib.settings import Fraction, NonNeg, Positive, cents
 
 
-class Financing(Strict):
+class Financing(Uptake):
     """Third-party patient financing: offered on ``offer_day`` after the statement to balances in
-    [balance_min_usd, balance_max_usd]; a taker's lender pays the hospital the whole balance at once
+    [balance_min_usd, balance_max_usd]; a patient applies with the take-up probability of
+    :mod:`simlib.levers.takeup` and is approved with probability
+    ``1 / (1 + (approval_ability_half_usd ÷ monthly ability) ** approval_steepness)``; a taker's lender pays the hospital the whole balance at once
     (the receivable closes) and the hospital pays ``merchant_fee_rate`` × balance. The lender bears
     the patient's default risk."""
 
@@ -26,6 +30,8 @@ class Financing(Strict):
     offer_day: NonNeg = 0.0
     uptake_rate: Fraction = 0.15
     merchant_fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.06
+    approval_ability_half_usd: NonNeg = 50.0
+    approval_steepness: Positive = 2.0
 
     @model_validator(mode="after")
     def _check(self) -> "Financing":
@@ -39,7 +45,8 @@ class FinancingLever(Lever):
     key = "financing"
     settings = Financing | None
     order = 3
-    counters = {"financed": "balances paid off by the lender"}
+    counters = {"financed": "balances paid off by the lender",
+                "financing_declined": "applications the lender declined"}
 
     @classmethod
     def describe(cls, settings) -> str:
@@ -49,7 +56,9 @@ class FinancingLever(Lever):
             f"${settings.balance_min_usd:,.0f}–${settings.balance_max_usd:,.0f}"
         when = "on the statement" if settings.offer_day == 0 else f"{settings.offer_day:g} days after the statement"
         return (f"patient financing offered {when} for balances {band} "
-                f"({settings.uptake_rate * 100:g} % take it; the lender pays at once less a "
+                f"({describe_takers(settings)}; the lender approves "
+                f"{'everyone' if settings.approval_ability_half_usd == 0 else 'fewer of those less able to pay'}"
+                f" and pays at once less a "
                 f"{settings.merchant_fee_rate * 100:g} % fee)")
 
     def __init__(self, world, settings):
@@ -59,7 +68,9 @@ class FinancingLever(Lever):
         self._offer = self.offer
 
     def schedule(self, acct, bill: float, items: list) -> None:
-        if self.world.pop.financing_u[acct.i] < self.cfg.uptake_rate and acct.bal >= self.min_cents:
+        pop, i = self.world.pop, acct.i
+        if acct.bal >= self.min_cents and pop.financing_u[i] < uptake_probability(
+                self.cfg, acct.bal / 100.0, float(pop.ability_monthly[i])):
             items.append((bill + self.cfg.offer_day, 3, self._offer, None))
 
     def offer(self, acct, _) -> None:
@@ -68,7 +79,13 @@ class FinancingLever(Lever):
         if acct.held_by is not None or bal < self.min_cents or (
                 self.max_cents is not None and bal > self.max_cents):
             return
-        world, now = self.world, acct.now
+        world, now, pop = self.world, acct.now, self.world.pop
+        if not pop.financing_approval_u[acct.i] < approval_probability(
+                self.cfg.approval_ability_half_usd, self.cfg.approval_steepness,
+                float(pop.ability_monthly[acct.i])):
+            world.count("financing_declined")
+            world.trace(acct.r, "financing declined", now)
+            return
         fee = int(round(self.cfg.merchant_fee_rate * bal))
         acct.close(Kind.PAYMENT_LENDER, now)
         world.ledger.post(acct.r, now, Kind.FEE_FINANCING, fee)

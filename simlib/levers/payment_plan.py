@@ -1,7 +1,8 @@
 """Payment plan: instalments instead of the patient's own payments.
 
 Offered ``offer_day`` after the statement to balances of at least ``balance_min_usd``; a patient
-takes it when their pre-drawn uptake uniform is below ``uptake_rate``. While the plan is in good
+takes it when their pre-drawn uptake uniform is below the take-up probability, which rises with
+the balance against their monthly ability to pay (:mod:`simlib.levers.takeup`). While the plan is in good
 standing it holds the account: the patient's own payment clock is paused, reminders stand down,
 and a write-off or agency placement that falls due waits for the plan to end. Each missed
 instalment lengthens the plan by a month; after ``default_after_misses`` misses the plan defaults
@@ -17,14 +18,17 @@ from pydantic import Field, model_validator
 
 from simlib.ledger import Kind
 from simlib.levers.base import Lever, register_lever
-from simlib.settings import Fraction, NonNeg, Positive, Strict, cents
+from simlib.levers.takeup import Uptake, describe_takers, uptake_probability
+from simlib.settings import Fraction, NonNeg, Positive, cents
 
 PLAN_MONTHS_MAX = 36  # instalment months drawn per account (miss uniforms)
 
 
-class PaymentPlan(Strict):
+class PaymentPlan(Uptake):
     """An instalment plan offered on ``offer_day`` after the statement to balances of at least
-    ``balance_min_usd``; a patient takes it when their uptake uniform is below ``uptake_rate``.
+    ``balance_min_usd``; a patient takes it with probability
+    ``min(uptake_max, uptake_rate × (balance ÷ monthly ability ÷ uptake_ratio_ref_months) ** uptake_elasticity)``
+    (decided on the balance at the statement; :mod:`simlib.levers.takeup`).
 
     Instalment: ``sizing: even`` → balance ÷ ``max_months``; ``sizing: ability`` → the patient's
     monthly ability to pay × ``affordability_share``, raised to balance ÷ ``max_months`` when that
@@ -39,7 +43,6 @@ class PaymentPlan(Strict):
 
     balance_min_usd: NonNeg = 200.0
     offer_day: NonNeg = 0.0
-    uptake_rate: Fraction = 0.3
     sizing: Literal["ability", "even"] = "ability"
     affordability_share: Positive = 1.0
     instalment_min_usd: NonNeg = 0.0
@@ -86,7 +89,7 @@ class PaymentPlanLever(Lever):
         size = ("sized to the patient's ability to pay" if settings.sizing == "ability"
                 else "of equal size")
         return (f"payment plan offered {when} for balances ≥ ${settings.balance_min_usd:,.0f} "
-                f"({settings.uptake_rate * 100:g} % take it): instalments {size} over up to "
+                f"({describe_takers(settings)}): instalments {size} over up to "
                 f"{settings.max_months} months, default after {settings.default_after_misses} missed")
 
     def __init__(self, world, settings):
@@ -95,7 +98,9 @@ class PaymentPlanLever(Lever):
         self._offer, self._instalment = self.offer, self.instalment
 
     def schedule(self, acct, bill: float, items: list) -> None:
-        if self.world.pop.plan_u[acct.i, 0] < self.cfg.uptake_rate and acct.bal >= self.min_cents:
+        pop, i = self.world.pop, acct.i
+        if acct.bal >= self.min_cents and pop.plan_u[i, 0] < uptake_probability(
+                self.cfg, acct.bal / 100.0, float(pop.ability_monthly[i])):
             items.append((bill + self.cfg.offer_day, 4, self._offer, None))
 
     def offer(self, acct, _) -> None:
@@ -143,3 +148,4 @@ class PaymentPlanLever(Lever):
     def while_holding(self, acct, action, argument) -> None:
         """A write-off or placement waits for the plan: it happens if the plan defaults."""
         acct.defer(action, argument)
+

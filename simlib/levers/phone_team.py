@@ -1,7 +1,12 @@
 """The phone team: agents who place the calls of a strategy's reminder ladder (the ``phone_team``
 section). Its settings and words are here; the team itself — a SimPy resource with shifts, a
 queue and costs — is the capacity :mod:`simlib.capacities.phone_team`, which channels of kind
-``call`` use through ``world.phone``. Counters: ``calls``, ``calls_right_party``,
+``call`` use through ``world.phone``.
+
+A call step is placed when the team works: when an account's schedule is built, a call due on a
+closed day or outside the hours moves to the next working slot (same hour on the next working day
+when that hour is within the hours, else the opening hour), so it never waits in the queue over a
+weekend (counter ``calls_moved_to_working_hours``). Counters: ``calls``, ``calls_right_party``,
 ``calls_abandoned``."""
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from simlib.capacities.phone_team import PhoneTeamCapacity
+from simlib.capacities.phone_team import PhoneTeamCapacity, next_open_slot
 from simlib.levers.base import Lever, register_lever
 from simlib.settings import Fraction, NonNeg, Positive, Strict
 
@@ -42,7 +47,9 @@ class PhoneTeamLever(Lever):
     key = "phone_team"
     settings = PhoneTeam | None
     counters = {"calls": "calls placed", "calls_right_party": "calls that reached the patient",
-                "calls_abandoned": "calls dropped after waiting max_wait_days for an agent"}
+                "calls_abandoned": "calls dropped after waiting max_wait_days for an agent",
+                "calls_moved_to_working_hours": "call steps due when the team is closed, moved to "
+                                                "its next working slot"}
 
     @classmethod
     def describe(cls, settings) -> str:
@@ -54,3 +61,15 @@ class PhoneTeamLever(Lever):
     def __init__(self, world, settings: PhoneTeam):
         super().__init__(world, settings)
         world.phone = PhoneTeamCapacity(world, settings)
+        self.call_channels = {name for name, ch in world.sc.channels.items() if ch.kind == "call"}
+        self.hours, self.working_days = tuple(settings.hours), tuple(settings.working_days)
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        """Move the call steps already scheduled (the ladder's hook runs first) to working slots."""
+        calls, hours, days = self.call_channels, self.hours, self.working_days
+        for k, (day, order, action, arg) in enumerate(items):
+            if getattr(arg, "channel", None) in calls:
+                slot = next_open_slot(day, hours, days)
+                if slot != day:
+                    items[k] = (slot, order, action, arg)
+                    self.world.count("calls_moved_to_working_hours")

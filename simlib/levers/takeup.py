@@ -1,0 +1,63 @@
+"""Take-up of an offer (a payment plan, patient financing) by the patient it is offered to.
+
+Who takes a plan or a loan depends on how the balance compares with what they can pay each month
+(x = balance ÷ monthly ability to pay, in months):
+
+    P(take) = min(uptake_max, uptake_rate × (x ÷ uptake_ratio_ref_months) ** uptake_elasticity)
+
+``uptake_rate`` is the take-up at a balance of ``uptake_ratio_ref_months`` months of ability; a
+balance the patient can clear from one month's means is rarely spread out, one of many months
+often is (PayZen/HFMA 2025: patients say they can afford ≈ $97 a month, so a 12-month plan covers
+a balance under $1,200; ``docs/model.md``). ``uptake_elasticity: 0`` is the flat rate.
+
+A lender approves the patient with a probability that falls with low ability to pay (a proxy of
+income and credit):
+
+    P(approve) = 1 / (1 + (approval_ability_half_usd ÷ monthly ability) ** approval_steepness)
+
+(half approved at ``approval_ability_half_usd``; ``0`` approves everyone).
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from simlib.settings import Fraction, Positive, Strict
+
+
+class Uptake(Strict):
+    """The take-up fields a plan or financing section shares (see the module doc)."""
+
+    uptake_rate: Fraction = 0.3
+    uptake_ratio_ref_months: Positive = 6.0
+    uptake_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
+    uptake_max: Fraction = 0.8
+
+
+def uptake_probability(cfg: Uptake, balance_usd: float, ability_monthly_usd: float) -> float:
+    """P(the patient takes the offer) for a balance against their monthly ability to pay."""
+    if cfg.uptake_elasticity == 0.0:
+        return min(cfg.uptake_max, cfg.uptake_rate)
+    if ability_monthly_usd <= 0.0:
+        return cfg.uptake_max if cfg.uptake_rate > 0 else 0.0
+    months = balance_usd / ability_monthly_usd
+    return min(cfg.uptake_max, cfg.uptake_rate * (months / cfg.uptake_ratio_ref_months) ** cfg.uptake_elasticity)
+
+
+def approval_probability(half_usd: float, steepness: float, ability_monthly_usd: float) -> float:
+    """P(a lender approves) a patient of this monthly ability to pay (1 when ``half_usd`` is 0)."""
+    if half_usd <= 0.0:
+        return 1.0
+    if ability_monthly_usd <= 0.0:
+        return 0.0
+    return 1.0 / (1.0 + (half_usd / ability_monthly_usd) ** steepness)
+
+
+def describe_takers(settings: Uptake) -> str:
+    """Who takes an offer, in words."""
+    if settings.uptake_elasticity == 0:
+        return f"{min(settings.uptake_rate, settings.uptake_max) * 100:g} % take it"
+    return (f"{settings.uptake_rate * 100:g} % take it at a balance of "
+            f"{settings.uptake_ratio_ref_months:g} months of their ability to pay, more for larger "
+            f"balances, at most {settings.uptake_max * 100:g} %")
