@@ -6,13 +6,47 @@ description from a lever registry without touching the tables that show it.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from simlib.report.param_words import _fmt_param, _humanise
+
+# the levers the report has words for (limitations, how-to-read notes); a strategy may use others
+KNOWN_LEVERS = ("ladder", "phone_team", "contact_limits", "prompt_pay_discount", "deposit", "price_estimate",
+                "write_off", "payment_plan", "financing", "agency", "factoring")
+
+
+def lever(strategy, name: str):
+    """The settings of lever ``name`` in ``strategy``, or None when the strategy does not use it.
+
+    The one place the report reads a lever from a strategy: an attribute of that name, or an entry
+    of a ``levers`` mapping (for a lever registry).
+    """
+    value = getattr(strategy, name, None)
+    if value is None:
+        levers = getattr(strategy, "levers", None)
+        if isinstance(levers, Mapping):
+            value = levers.get(name)
+    return None if value is None or value == [] or value == {} else value
+
+
+def strategies_using(scenario, name: str) -> list[str]:
+    """The scenario's strategies that use lever ``name`` (a factoring offer, a deposit, …)."""
+    return [k for k, s in (getattr(scenario, "strategies", {}) or {}).items() if lever(s, name) is not None]
+
+
+def words(key: str) -> str:
+    """An id as words mid-sentence: ``formal_demand`` → "formal demand", ``sms`` → "SMS"."""
+    from simlib.report.labels import humanise_id
+
+    text = humanise_id(str(key))
+    first = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in first[1:]) else text[:1].lower() + text[1:]
 
 
 def strategy_summary(strategy) -> str:
     """The levers of one strategy in a line of plain words (plain text: escape before use)."""
     s = strategy
-    parts = [f"statement by {s.statement_channel}", f"due in {s.credit_terms_days:g} days"]
+    parts = [f"statement by {words(s.statement_channel)}", f"due in {s.credit_terms_days:g} days"]
     if s.ladder:
         steps = []
         for step in s.ladder:
@@ -25,9 +59,9 @@ def strategy_summary(strategy) -> str:
             elif t.balance_min_usd > 0:
                 extra.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
             if t.payers:
-                extra.append("payers " + ", ".join(t.payers))
+                extra.append("payers " + ", ".join(words(p) for p in t.payers))
             rel = "" if step.relative_to == "statement" else " after due date"
-            steps.append(f"day {step.day:g}{rel} {step.channel}" + (f" ({'; '.join(extra)})" if extra else ""))
+            steps.append(f"day {step.day:g}{rel} {words(step.channel)}" + (f" ({'; '.join(extra)})" if extra else ""))
         parts.append("reminders: " + ", ".join(steps))
     if s.phone_team:
         pt = s.phone_team
