@@ -61,7 +61,7 @@ class StrategyStyle:
 
     @property
     def alpha(self) -> float:
-        return 1.0 if self.emphasised else 0.55
+        return 1.0 if self.emphasised else 0.75
 
 
 def strategy_styles(strategies: Sequence[str], baseline: str | None = None, recommended: str | None = None,
@@ -139,11 +139,16 @@ def _figure(title: str, size=(8, 4.5), rows: int = 1, **kw) -> tuple[Figure, obj
 
 
 def _legend(fig: Figure, handles, labels, title: str = "Strategy") -> None:
-    """The legend below the plots, outside every axes (it can cover neither data nor labels)."""
+    """The legend below the plots, outside every axes (it can cover neither data nor labels), in
+    as many columns (up to three) as fit the figure's width."""
     if not handles:
         return
-    fig.legend(handles, labels, title=title, loc="outside lower center", ncols=min(3, len(handles)),
-               frameon=False)
+    renderer = fig.canvas.get_renderer()
+    for ncols in range(min(3, len(handles)), 0, -1):
+        legend = fig.legend(handles, labels, title=title, loc="outside lower center", ncols=ncols, frameon=False)
+        if ncols == 1 or legend.get_window_extent(renderer).width <= fig.bbox.width * 0.98:
+            return
+        legend.remove()
 
 
 def _rows(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
