@@ -359,6 +359,10 @@ def test_notebooks_run_standalone_as_in_jupyterlab(tmp_path, name):
     html_outputs = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
                     for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
     assert any("Reproducibility" in h for h in html_outputs)
+    # no warning printed in the notebook (e.g. tqdm's "IProgress not found" without ipywidgets)
+    streams = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert streams == [], streams
 
 
 # --------------------------------------------------------------------------- presentation helpers
