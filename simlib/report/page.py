@@ -46,11 +46,11 @@ a.anchor-link { display: none; } .jp-OutputPrompt, .jp-InputPrompt, .prompt { di
 pre { white-space: pre-wrap; }
 @page { size: A4; margin: 14mm 12mm 14mm 12mm; }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  html { font-size: 10pt; } body { margin: 0; max-width: none; padding: 0; }
   nav.pages { display: none; }
   h2 { page-break-after: avoid; break-after: avoid; }
   .table-scroll { overflow: visible; }
-  table { font-size: 8.5pt; width: 100%; } th, td { padding: .15rem .3rem; }
+  table { font-size: 8.5pt; width: 100%; } th, td { padding: .15rem .3rem; } .ci { font-size: 7.5pt; }
   table.kpi th[scope="col"] { min-width: 0; } table.kpi th[scope="row"] { min-width: 0; }
   thead { display: table-header-group; } tr, figure, .explain, li { page-break-inside: avoid; break-inside: avoid; }
   nav.toc { display: block; border: 0; padding: 0; } nav.toc ol { columns: 2; }
