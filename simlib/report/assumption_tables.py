@@ -68,8 +68,8 @@ def _value(field: str, value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field.endswith("_usd") and abs(value) >= 10_000:
         return value_text(float(value), "usd")
     if field == "full_payment":
-        return {"ability": "when the balance fits 3 months of ability to pay", "never": "never (partial payments)",
-                "always": "always"}.get(str(value), str(value))
+        return {"ability": "if the balance fits the months of ability to pay below",
+                "never": "never (partial payments)", "always": "always"}.get(str(value), str(value))
     return _fmt_param(field, value)
 
 
@@ -78,8 +78,9 @@ def _settings_table(caption: str, model) -> str:
     for field, value in model.model_dump().items():
         if isinstance(value, dict):
             continue
+        cls = " class=\"num\"" if isinstance(value, (int, float)) else ""
         rows.append(f"<tr><th scope=\"row\">{esc(_name(model, field))}</th>"
-                    f"<td class=\"num\">{esc(_value(field, value))}</td></tr>")
+                    f"<td{cls}>{esc(_value(field, value))}</td></tr>")
     return (f"<div class=\"table-scroll\"><table><caption>{esc(caption)}</caption>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
@@ -137,12 +138,15 @@ def assumptions(res):
         "Behaviour settings are rates per day in the model of Chehrazi and Weber; see docs/model.md.</p>",
         "<h3>Time frame and runs</h3>", f"<p>{esc(_time_frame(scen.simulation))}</p>",
         "<h3>Money</h3>", f"<p>{esc(_money(scen.finance))}</p>",
-        "<h3>Payers and patients</h3>", _across_table("Payers", scen.payers),
+        "<h3>Payers and contact channels</h3>", _across_table("Payers", scen.payers),
+        _across_table("Contact channels", scen.channels),
+        "<h3>Patients and operations</h3>",
+        "<div class=\"settings\">",  # narrow two-column tables: side by side on paper
         _settings_table("Patients (traits drawn once per patient)", scen.patients),
         _settings_table("Payment behaviour", scen.behaviour),
-        "<h3>Contacts and operations</h3>", _across_table("Contact channels", scen.channels),
         _settings_table("Statements and other operations", ops),
         _settings_table("Denials team (reworks denied claims)", ops.denials_team),
         _settings_table("Billing team (resolves disputes)", ops.billing_team),
+        "</div>",
     ]
     return _html("\n".join(parts))

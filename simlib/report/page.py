@@ -56,7 +56,8 @@ pre { white-space: pre-wrap; }
   nav.toc { display: block; border: 0; padding: 0; } nav.toc ol { columns: 2; }
   dl.glossary { columns: 2; column-gap: 2rem; } dl.glossary dt { break-after: avoid; } dl.glossary dd { break-before: avoid; }
   caption { page-break-after: avoid; break-after: avoid; }
-  figure img { max-height: 120mm; width: auto; }
+  figure img { max-height: 100mm; width: auto; }
+  .settings { columns: 2; column-gap: 1.2rem; } .settings .table-scroll { break-inside: avoid; margin-top: 0; }
   a { color: inherit; text-decoration: none; }
   tr.recommended > th, tr.recommended > td, td.best, .best-key, .tag.rec, .summary, .explain, th {
     -webkit-print-color-adjust: exact; print-color-adjust: exact; }
