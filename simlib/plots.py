@@ -106,6 +106,13 @@ def _text(name: str) -> str:
     return str(name).replace("$", r"\$")
 
 
+def _wrapped(name: str, width: int = 30) -> str:
+    """A long axis label on several lines (so the plot keeps its width), ``$`` drawn literally."""
+    import textwrap
+
+    return _text("\n".join(textwrap.wrap(str(name), width)) or str(name))
+
+
 def _names(styles: Mapping[str, StrategyStyle]) -> str:
     return ", ".join(st.legend for st in styles.values())
 
@@ -289,7 +296,7 @@ def paired_difference_chart(diffs: pd.DataFrame, metric: str, baseline: str | No
                     color=st.colour, alpha=st.alpha, capsize=4, ms=8 if st.emphasised else 6,
                     lw=2 if st.emphasised else 1.2)
     ax.axvline(0, color="0.3", lw=1)
-    ax.set_yticks(y, [_text(styles[s].legend) for s in rows["strategy"]])
+    ax.set_yticks(y, [_wrapped(styles[s].legend) for s in rows["strategy"]])
     ax.set_ylim(-0.6, len(rows) - 0.4)
     vs = f" vs {against}" if against else " vs the status quo"
     ax.set_xlabel(_text(_unit_label(f"Difference{vs}", info.unit)))
@@ -316,7 +323,7 @@ def kpi_bars(summary: pd.DataFrame, metric: str, styles=None) -> Figure:
     err = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
     ax.barh(y, rows["mean"], xerr=err, capsize=5, height=0.6,
             color=[styles[s].colour for s in rows["strategy"]])
-    ax.set_yticks(y, [_text(styles[s].legend) for s in rows["strategy"]])
+    ax.set_yticks(y, [_wrapped(styles[s].legend) for s in rows["strategy"]])
     ax.set_xlabel(_unit_label(info.label, info.unit))
     _format_axis(ax.xaxis, info.unit)
     listing = "; ".join(f"{styles[r.strategy].legend} {format_ci(r.mean, r.ci_low, r.ci_high, info.unit)}"
@@ -356,9 +363,9 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC) -> Figure:
                     ha="left", va="center", fontsize=9)
     for value in np.unique(base):
         ax.axvline(value, color="0.3", lw=1)
-    ax.set_yticks(y, [_text(p) for p in sens["parameter"]])
+    ax.set_yticks(y, [_wrapped(p) for p in sens["parameter"]])
     ax.set_ylim(-0.6, len(sens) - 0.4)
-    ax.set_xlabel(_unit_label(f"Gain over the status quo in {info.label}", info.unit))
+    ax.set_xlabel(_unit_label("Gain over the status quo", info.unit))
     _format_axis(ax.xaxis, info.unit)
     ax.xaxis.set_major_locator(MaxNLocator(5))
     _room_for_labels(fig, ax)

@@ -225,7 +225,8 @@ def test_no_label_overlaps_another_in_any_chart(figures, curves, aging, metrics,
         "diff": plots.paired_difference_chart(diffs, KEY_METRIC, "status quo",
                                               {s: v for s, v in styles.items() if s != "status quo"}),
         "tornado, long names": plots.tornado(sens.assign(parameter=[
-            "Reminder effect, all channels", "Initial payment intensity of every patient", "Cost of capital"])),
+            "Reminder effect (intensity jump per contact, all channels)",
+            "Propensity to pay (initial payment intensity)", "Cost of capital (annual)"])),
         "tornado, one-sided": plots.tornado(sens.assign(low_value=[3.2e4] * 3)),
     }
     for name, fig in busy.items():

@@ -61,7 +61,7 @@ def factoring_section(res):
         metric_table(sub, metrics, "Factoring offers: key figures").data,
         difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
                                "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
-                         "Difference from the status quo (paired, 95 % CI)").data,
+                         "Difference from the status quo (paired)").data,
     ]
     return _html("\n".join(parts))
 

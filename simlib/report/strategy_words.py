@@ -88,7 +88,7 @@ def strategy_summary(strategy) -> str:
     wo = s.write_off
     parts.append(f"write-off after {wo.after_days:g} days" +
                  (f" or below ${wo.below_balance_usd:,.2f}" if wo.below_balance_usd > 0 else ""))
-    if getattr(s, "factoring", None) is not None:
+    if lever(s, "factoring") is not None:
         parts.append("factoring: " + _factoring_terms(s))
     known = {"factoring", "description", "baseline", "credit_terms_days", "statement_channel", "ladder", "phone_team",
              "contact_limits", "prompt_pay_discount", "deposit", "price_estimate", "write_off"}
@@ -98,16 +98,36 @@ def strategy_summary(strategy) -> str:
     return "; ".join(parts)
 
 
+def _pct(rate: float) -> str:
+    return f"{rate * 100:g} %"
+
+
+def _fee_words(fee) -> str:
+    """A factoring fee schedule in words: "fee 2.5 % for the first 30 days, then 2 % per 30 days"."""
+    kind = getattr(fee, "schedule", "")
+    cap = getattr(fee, "max_rate", None)
+    cap_text = f", at most {_pct(cap)}" if cap is not None else ""
+    if kind == "flat":
+        return f"flat fee {_pct(fee.rate)}"
+    if kind == "tiered":
+        return (f"fee {_pct(fee.first_rate)} for the first {fee.first_days:g} days, then {_pct(fee.step_rate)} "
+                f"per {fee.step_days:g} days{cap_text}")
+    if kind == "daily":
+        return f"fee {_pct(fee.rate_per_day)} a day{cap_text}"
+    if kind == "table":
+        tiers = ", ".join(f"{_pct(t.rate)} to day {t.up_to_days:g}" for t in fee.tiers)
+        return f"fee {tiers}, then {_pct(fee.beyond_rate)}"
+    data = {k: v for k, v in fee.model_dump().items() if k != "schedule" and v is not None}
+    return f"{kind} fee (" + ", ".join(f"{_humanise(k).lower()} {_fmt_param(k, v)}" for k, v in data.items()) + ")"
+
+
 def _factoring_terms(strategy) -> str:
-    offer = getattr(strategy, "factoring", None)
+    offer = lever(strategy, "factoring")
     if offer is None:
         return "no factoring"
     parts = [f"{offer.scope} receivables", f"{offer.advance_rate * 100:g} % advance on "
              + ("face" if offer.advance_base == "face" else "expected collectable value")]
-    fee = offer.fee.model_dump()
-    schedule = fee.pop("schedule", "")
-    parts.append(f"{schedule} fee (" + ", ".join(f"{_humanise(k).lower()} {_fmt_param(k, v)}"
-                                                  for k, v in fee.items() if v is not None) + ")")
+    parts.append(_fee_words(offer.fee))
     parts.append(f"recourse at {offer.recourse_days:g} days" if offer.recourse_days else "non-recourse")
     if offer.termination:
         parts.append(f"stops at day {offer.termination.stop_day:g} ({offer.termination.settle.replace('_', '-')})")
