@@ -98,8 +98,10 @@ def ci_text(ci_low, ci_high, unit: str, diff: bool = False) -> str:
     lo, hi = bound_text(ci_low, unit, diff), bound_text(ci_high, unit, diff)
     if lo == hi:
         return ""
-    if unit == "share" and diff:
-        lo = lo.removesuffix(" pp")
+    for suffix in (" pp", " %", " days", " h"):  # the unit once, after the upper bound
+        if lo.endswith(suffix) and hi.endswith(suffix):
+            lo = lo.removesuffix(suffix)
+            break
     return f"95 % CI {lo} to {hi}"
 
 

@@ -55,7 +55,12 @@ def recommendation(res) -> dict:
     return recommend(res.metrics, res.baseline, KEY_METRIC)
 
 
-def recommended_strategy(res) -> str:
+def recommended_strategy(res) -> str | None:
+    """The recommended strategy, or None when the results lack the key metric (nothing to rank on)."""
+    from simlib.catalogue import KEY_METRIC
+
+    if getattr(res, "recommended", None) is None and KEY_METRIC not in set(res.metrics["metric"]):
+        return None
     return recommendation(res)["strategy"]
 
 
