@@ -444,7 +444,7 @@ def test_assumptions_cover_every_section(fake):
     assert "Appendix: the assumptions in plain words" in html
     for caption in ("Payers", "Patients", "Payment behaviour", "Contact channels", "Denials team", "Billing team"):
         assert f"<caption>{caption}" in html
-    assert "cost of capital of 8.0% a year" in html and "starts with $2.00M in cash" in html
+    assert "cost of capital of 8.0 % a year" in html and "starts with $2.00M in cash" in html
     assert "<th scope=\"col\">Medicare</th>" in html and "Claims denied at first" in html
     assert "<th scope=\"col\">Self-pay</th>" in html and "_" not in re.sub(r"<[^>]+>", "", html)
 

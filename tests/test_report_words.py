@@ -231,7 +231,7 @@ def test_cash_curve_explanation_names_the_low_point_and_the_turn(fake):
                                 for r in range(2) for d in days],
                                columns=["replication", "strategy", "day", "cash_usd", "ar_usd"])
     text = report.cash_curve_explanation(fake).data
-    assert "85% of the allowed amount" in text and "to a low of $-4.00M" not in text
+    assert "85 % of the allowed amount" in text and "to a low of $-4.00M" not in text
     assert f"a low of {MINUS}$4.00M around day 60" in text
     assert "The turn at day 60: the billing window ends" in text
 

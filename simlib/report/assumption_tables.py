@@ -117,10 +117,10 @@ def _time_frame(sim) -> str:
 
 
 def _money(fin) -> str:
-    text = (f"Money is discounted at a cost of capital of {fin.cost_of_capital_annual:.1%} a year. The "
+    text = (f"Money is discounted at a cost of capital of {value_text(fin.cost_of_capital_annual, 'share')} a year. The "
             f"hospital starts with {value_text(fin.starting_cash_usd, 'usd')} in cash")
     care = getattr(fin, "cost_of_care_ratio", 0.0)
-    text += (f" and pays the cost of care, {care:.0%} of the allowed amount, when it treats the patient."
+    text += (f" and pays the cost of care, {value_text(care, 'share')} of the allowed amount, when it treats the patient."
              if care else "; the cost of care is not modelled (ratio 0).")
     if getattr(fin, "us_nonprofit", False):
         text += (" It is a US nonprofit hospital, so IRS §501(r) limits extraordinary collection actions "

@@ -10,6 +10,11 @@ from simlib.report.numbers import value_text
 from simlib.report.strategy_words import lever, strategies_using
 
 
+def _pct(rate: float) -> str:
+    """A rate as the reports write it: ``0.085`` → "8.5 %", ``0.44`` → "44 %"."""
+    return f"{rate * 100:.3g} %"
+
+
 def _box(title: str, paragraphs: list[str]) -> str:
     body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs if p)
     return f"<div class=\"explain\"><h3>{esc(title)}</h3>{body}</div>"
@@ -32,7 +37,7 @@ def cash_curve_explanation(res):
     paras = []
     if care > 0 and low < start:
         paras.append(
-            f"Why it falls: the hospital pays for care when it is given — {care:.0%} of the allowed amount in "
+            f"Why it falls: the hospital pays for care when it is given — {_pct(care)} of the allowed amount in "
             "this scenario — while insurers pay weeks later and patients later still. Each day adds costs "
             "before their collections arrive, so cash falls from the starting "
             f"{value_text(start, 'usd')} to a low of {value_text(low, 'usd')} around day {low_day:g} under the "
@@ -89,10 +94,10 @@ def factoring_explanation(res, offers: list[str]):
     finite = apr.dropna()
     if not finite.empty:
         lo, hi = float(finite.min()), float(finite.max())
-        span = f"{lo:.0%}" if round(lo, 2) == round(hi, 2) else f"{lo:.0%} to {hi:.0%}"
+        span = _pct(lo) if round(lo, 2) == round(hi, 2) else f"{_pct(lo).removesuffix(' %')} to {_pct(hi)}"
         above = lo > coc
         paras.append(f"The offers' effective annual cost is {span}, {'above' if above else 'against'} the "
-                     f"hospital's {coc:.0%} cost of capital" + (
+                     f"hospital's {_pct(coc)} cost of capital" + (
                          ": factoring pays only if the low cash point itself is binding — if the hospital "
                          "cannot otherwise borrow or wait." if above else "."))
     strategies = res.scenario.strategies
@@ -117,7 +122,7 @@ def finance_levers_explanation(res):
     paras = []
     if agency:
         fees = sorted({float(getattr(lever(scen.strategies[s], "agency"), "fee_rate", 0.0)) for s in agency})
-        fee_text = " to ".join(f"{f:.0%}" for f in (fees[0], fees[-1]) if f) if fees else ""
+        fee_text = " to ".join(dict.fromkeys(_pct(f) for f in (fees[0], fees[-1]) if f)) if fees else ""
         paras.append("Gross and net: an agency brings in cash the hospital would not collect, but keeps its "
                      f"contingency fee{f' ({fee_text} of what it collects)' if fee_text else ''}. Judge it on "
                      "the NPV of net collections, not on cash collected.")

@@ -88,10 +88,28 @@ def strategy_summary(strategy) -> str:
     wo = s.write_off
     parts.append(f"write-off after {wo.after_days:g} days" +
                  (f" or below ${wo.below_balance_usd:,.2f}" if wo.below_balance_usd > 0 else ""))
+    plan = lever(s, "payment_plan")
+    if plan is not None:
+        parts.append(f"payment plan offered on balances from ${plan.balance_min_usd:,.0f} "
+                     f"({_pct(plan.uptake_rate)} take it), up to {plan.max_months} months, "
+                     + ("instalments sized to ability to pay" if plan.sizing == "ability" else "even instalments")
+                     + f", {_pct(plan.autopay_rate)} on autopay, default after {plan.default_after_misses} missed")
+    fin = lever(s, "financing")
+    if fin is not None:
+        band = (f"${fin.balance_min_usd:,.0f}–${fin.balance_max_usd:,.0f}" if fin.balance_max_usd is not None
+                else f"from ${fin.balance_min_usd:,.0f}")
+        parts.append(f"patient financing by a lender on balances {band} ({_pct(fin.uptake_rate)} take it, "
+                     f"{_pct(fin.merchant_fee_rate)} merchant fee)")
+    agency = lever(s, "agency")
+    if agency is not None:
+        kind = "early-out agency" if agency.kind == "early_out" else "bad-debt agency"
+        parts.append(f"{kind} from day {agency.placement_days:g} ({_pct(agency.fee_rate)} fee"
+                     f", recalled after {agency.recall_days:g} days)")
     if lever(s, "factoring") is not None:
         parts.append("factoring: " + _factoring_terms(s))
     known = {"factoring", "description", "baseline", "credit_terms_days", "statement_channel", "ladder", "phone_team",
-             "contact_limits", "prompt_pay_discount", "deposit", "price_estimate", "write_off"}
+             "contact_limits", "prompt_pay_discount", "deposit", "price_estimate", "write_off", "payment_plan",
+             "financing", "agency", "label"}
     for name, value in s.model_dump(exclude_defaults=True).items():
         if name not in known and value not in (None, [], {}):
             parts.append(f"{_humanise(name).lower()}: {_fmt_param(name, value)}")
