@@ -1,28 +1,60 @@
 """Command line: ``simlib validate FILE…``, ``simlib run FILE…``, ``simlib report FILE…``.
 
-Errors in input are printed as ``file: field: what was expected; found …`` with no traceback,
-and the exit status is non-zero.
+Errors in input are printed as ``file: field: what was expected; found …`` with no traceback.
+Exit codes (docs/robustness.md):
+
+====  =====================================================================================
+0     success
+2     bad input: a file that cannot be read or is invalid, a bad option, an output directory
+      that cannot be written (also when writing fails later, e.g. a full disk), a run refused
+      because its estimated memory/time/disk exceeds the machine, a ``--resume`` that does
+      not match the checkpoint
+3     money was lost or created: a conservation or factoring P&L check failed (receivables named)
+4     a report notebook failed
+5     a replication failed (the finished ones are checkpointed; ``--resume`` continues)
+6     the Dask scheduler cannot be reached, is not a scheduler, or the connection was lost
+130   interrupted by SIGINT (Ctrl-C); 143: by SIGTERM — finished replications are checkpointed
+====  =====================================================================================
 """
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
 from simlib.params import ScenarioError, load_scenario
 
+EXIT_OK, EXIT_INPUT, EXIT_MONEY, EXIT_REPORT, EXIT_REPLICATION, EXIT_CLUSTER = 0, 2, 3, 4, 5, 6
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so the run stops the way Ctrl-C stops it."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
 
 def _validate(args) -> int:
-    status = 0
+    status = EXIT_OK
     for f in args.files:
         try:
             sc = load_scenario(f)
         except ScenarioError as err:
-            n = len(err.problems)
-            print(f"{f}: {n} problem{'s' if n > 1 else ''}", file=sys.stderr)
-            for p in err.problems:
-                print(f"  - {p}", file=sys.stderr)
-            status = 1
+            if len(err.problems) == 1:
+                print(f"{f}: {err.problems[0]}", file=sys.stderr)
+            else:
+                print(f"{f}: {len(err.problems)} problems", file=sys.stderr)
+                for p in err.problems:
+                    print(f"  - {p}", file=sys.stderr)
+            status = EXIT_INPUT
         else:
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r})")
@@ -41,58 +73,171 @@ def _load_all(files) -> list:
     return scenarios
 
 
+def _writable_dir(out: Path) -> None:
+    """Refuse an output directory that cannot be created or written (exit 2), before any run."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".simlib-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError("--out", [f"cannot write to {out}: {reason}; expected a directory "
+                                      f"you can write"]) from None
+
+
+def _options(args, sc, source):
+    from simlib.run_options import CLI_LABELS, resolve
+
+    return resolve(sc, replications=args.replications, seed=args.seed, workers=args.workers,
+                   scheduler=args.scheduler, precision=args.precision,
+                   connect_timeout=args.connect_timeout, max_hours=args.max_hours,
+                   source=source, labels=CLI_LABELS)
+
+
+def _plan(args) -> list[tuple[str, object, object, Path]]:
+    """Every file loaded, every option checked, every output path and estimate settled — all
+    before the first replication runs. Returns (file, scenario, options, result directory)."""
+    from simlib import resources
+    from simlib.paths import child_dir
+
+    scenarios = _load_all(args.files)
+    out_root = Path(args.out)
+    problems, plan, where = [], [], {}
+    for f, sc in scenarios:
+        try:
+            opts = _options(args, sc, f)
+        except ScenarioError as err:
+            problems.append(str(err))
+            continue
+        try:
+            out = child_dir(out_root, sc.name)
+        except ValueError as exc:
+            problems.append(f"{f}: name: {exc}")
+            continue
+        if out in where:
+            problems.append(f"{f}: name: {sc.name!r} writes to {out}, as {where[out]} does; "
+                            f"expected a different scenario name")
+            continue
+        where[out] = f
+        plan.append((f, sc, opts, out))
+    if problems:
+        raise ScenarioError("input", ["\n".join(problems)])
+    _writable_dir(out_root)
+    for f, sc, opts, out in plan:
+        resources.check(sc, opts.max_replications if opts.precision else opts.replications,
+                        opts.workers, local=not opts.scheduler, max_hours=opts.max_hours,
+                        out_dir=out_root, source=f)
+    return plan
+
+
 def _run(args) -> int:
     from simlib.analysis import paired_differences, probability_best, summarize
     from simlib.catalogue import KEY_METRIC, METRICS
-    from simlib.experiment import run_experiment
+    from simlib.checkpoint import Checkpoint, checkpoint_dir
+    from simlib.distributed import ClusterError
+    from simlib.experiment import ExperimentError, run_experiment
+    from simlib.ledger import ConservationError
 
-    from simlib.experiment import ExperimentError
-
-    scenarios = _load_all(args.files)
-    for f, sc in scenarios:
-        out = Path(args.out) / sc.name
+    for f, sc, opts, out in _plan(args):
+        ck_dir = checkpoint_dir(out)
         try:
-            res = run_experiment(sc, replications=args.replications, seed=args.seed,
-                                 workers=args.workers, scheduler=args.scheduler,
-                                 progress=not args.quiet, precision=args.precision)
+            res = run_experiment(sc, replications=opts.replications, seed=opts.seed,
+                                 workers=opts.workers, scheduler=opts.scheduler,
+                                 progress=not args.quiet, precision=opts.precision,
+                                 connect_timeout=opts.connect_timeout, max_hours=opts.max_hours,
+                                 checkpoint=ck_dir, resume=args.resume, check_resources=False)
         except ExperimentError as err:
-            kept = ""
-            if err.results is not None:
-                err.results.save(out, fmt=args.format)
-                kept = f"; the {err.results.provenance['replications']} replications completed before it are saved in {out}"
+            kept = _kept(ck_dir)
+            kept = (f"; {kept} (`simlib run {f} --resume` continues)" if kept[0].isdigit() else
+                    f"; {kept}") + f"; {out} is unchanged"
+            if isinstance(err.cause, ConservationError):
+                print(f"{f}: error: money was lost or created in replication {err.replication}: "
+                      f"{err.cause}{kept}", file=sys.stderr)
+                return EXIT_MONEY
             print(f"{f}: {err}{kept}", file=sys.stderr)
-            return 5
-        res.save(out, fmt=args.format)
+            return EXIT_REPLICATION
+        except ClusterError as err:
+            kept = _kept(ck_dir)
+            hint = f" (`simlib run {f} --resume` continues)" if kept[0].isdigit() else ""
+            print(f"{f}: {err}; {kept}{hint}; {out} is unchanged", file=sys.stderr)
+            return EXIT_CLUSTER
+        except KeyboardInterrupt as exc:
+            what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+            kept = _kept(ck_dir)
+            hint = f" (`simlib run {f} --resume` continues)" if kept[0].isdigit() else ""
+            print(f"{f}: interrupted by {what}; {kept}{hint}; {out} is unchanged", file=sys.stderr)
+            return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
         summary = summarize(res.metrics)
         diffs = paired_differences(res.metrics, res.baseline)
         best = probability_best(res.metrics, KEY_METRIC, METRICS[KEY_METRIC].higher_is_better)
         best = best.rename("probability_best").rename_axis("strategy").reset_index().assign(metric=KEY_METRIC)
-        ext = "csv" if args.format == "csv" else "parquet"
-        for name, table in (("summary", summary), ("paired_differences", diffs), ("probability_best", best)):
-            if ext == "csv":
-                table.to_csv(out / f"{name}.csv", index=False)
-            else:
-                table.to_parquet(out / f"{name}.parquet", index=False)
+        try:
+            res.save(out, fmt=args.format, extra_tables={"summary": summary, "paired_differences": diffs,
+                                                         "probability_best": best})
+        except OSError as exc:  # a full disk, a vanished directory: the previous result stays
+            print(f"{f}: cannot write {out}: {exc.strerror or exc}; {out} is unchanged; "
+                  f"{_kept(ck_dir)} (`simlib run {f} --resume` publishes them without running again)",
+                  file=sys.stderr)
+            return EXIT_INPUT
+        Checkpoint(ck_dir, {}).remove()
+        resumed = res.provenance.get("resumed_replications")
         print(f"{f}: {res.provenance['replications']} replications × {len(sc.strategies)} strategies "
-              f"in {res.provenance['elapsed_seconds']:.1f} s → {out}")
-    return 0
+              f"in {res.provenance['elapsed_seconds']:.1f} s"
+              f"{f' ({resumed} resumed from the checkpoint)' if resumed else ''} → {out}")
+    return EXIT_OK
+
+
+def _kept(ck_dir: Path) -> str:
+    """What the checkpoint holds, in words; an empty checkpoint is removed."""
+    from simlib.checkpoint import Checkpoint
+
+    ck = Checkpoint(ck_dir, {})
+    n = len(ck.replications()) if ck_dir.is_dir() else 0
+    if n == 0:
+        ck.remove()
+        return "no replication had finished"
+    return f"{_plural(n, 'finished replication')} checkpointed in {ck_dir}"
 
 
 def _report(args) -> int:
     from simlib.report import build_reports
 
-    _load_all(args.files)  # every file is checked before any work starts
+    from simlib import resources
+
+    for f, sc in _load_all(args.files):  # every file and option is checked before any work starts
+        opts = _options(args, sc, f)
+        resources.check(sc, opts.max_replications if opts.precision else opts.replications,
+                        opts.workers, local=not opts.scheduler, max_hours=opts.max_hours,
+                        out_dir=args.out, source=f)
     paths = build_reports(args.files, out_dir=args.out, replications=args.replications,
                           seed=args.seed, workers=args.workers, scheduler=args.scheduler,
                           precision=args.precision)
     for p in paths:
         print(p)
-    return 0
+    return EXIT_OK
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and what caused it (``raise … from``, ExperimentError.cause), outermost first."""
+    out, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        out.append(err)
+        err = getattr(err, "cause", None) or err.__cause__
+    return out
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit 2), like every other input error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="simlib", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="simlib", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     v = sub.add_parser("validate", help="check parameter files and explain every error")
     v.add_argument("files", nargs="+")
     v.set_defaults(func=_validate)
@@ -104,36 +249,78 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=None)
         p.add_argument("--workers", type=int, default=None)
         p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+        p.add_argument("--connect-timeout", type=float, default=None, metavar="SECONDS",
+                       help="give up reaching the Dask scheduler after this long (default 10)")
         p.add_argument("--precision", type=float, default=None,
                        help="add replications until the key metric's CI half-width < this × mean")
+        p.add_argument("--max-hours", type=float, default=None,
+                       help="refuse a run estimated to take longer (default 24)")
         p.add_argument("--out", default=out)
         if name == "run":
             p.add_argument("--format", choices=["parquet", "csv"], default="csv")
             p.add_argument("--quiet", action="store_true")
+            p.add_argument("--resume", action="store_true",
+                           help="reuse the replications an interrupted run checkpointed")
         p.set_defaults(func=func)
+    c = sub.add_parser("calibrate", help="fit the payment model to a payment history, check it on another",
+                       description="simlib calibrate fit HISTORY.csv --out fitted.yaml | "
+                                   "simlib calibrate check fitted.yaml OTHER.csv [--json FILE]")
+    c.add_argument("action", choices=["fit", "check"])
+    c.add_argument("rest", nargs=argparse.REMAINDER)
+    c.set_defaults(func=_calibrate)
     return ap
+
+
+def _calibrate(args) -> int:
+    """Hand over to the calibration package's own parsers (they name the file, row and column)."""
+    from simlib.calibration.cli import check_main, fit_main
+    return (fit_main if args.action == "fit" else check_main)(args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = None
+    if args.command in ("run", "report"):
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread (an embedding application): leave signals alone
+            previous = None
     try:
         return args.func(args)
     except ScenarioError as err:
         print(str(err).removeprefix("input: "), file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; files already written are kept", file=sys.stderr)
-        return 130
+        return EXIT_INPUT
+    except KeyboardInterrupt as exc:
+        print("interrupted; result directories are unchanged", file=sys.stderr)
+        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
+    except OSError as exc:  # the disk filled up, a directory vanished, …: the old result is kept
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}; result directories are unchanged",
+              file=sys.stderr)
+        return EXIT_INPUT
     except Exception as err:  # noqa: BLE001 - report-level failures get one clear line
+        from simlib.distributed import ClusterError
         from simlib.ledger import ConservationError
-        if isinstance(err, ConservationError):
-            print(f"error: money was lost or created: {err}", file=sys.stderr)
-            return 3
-        name = type(err).__name__
-        if name in {"ReportError"}:
+        causes = _causes(err)
+        bad_input = next((c for c in causes[1:] if isinstance(c, ScenarioError)), None)
+        if bad_input is not None:
+            print(str(bad_input), file=sys.stderr)
+            return EXIT_INPUT
+        money = next((c for c in causes if isinstance(c, ConservationError)), None)
+        if money is not None:
+            print(f"error: money was lost or created: {money}", file=sys.stderr)
+            return EXIT_MONEY
+        cluster = next((c for c in causes if isinstance(c, ClusterError)), None)
+        if cluster is not None:
+            print(f"error: {cluster}", file=sys.stderr)
+            return EXIT_CLUSTER
+        if type(err).__name__ == "ReportError":
             print(f"error: {err}", file=sys.stderr)
-            return 4
+            return EXIT_REPORT
         raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

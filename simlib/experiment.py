@@ -3,6 +3,13 @@
 One replication draws one population and simulates every strategy on it (common random
 numbers). Replications are independent tasks keyed only by (seed, replication), so results
 do not depend on the worker count or on the executor (local processes or a Dask cluster).
+
+Robustness (docs/robustness.md): options are checked like the file's fields and the run's memory
+and time are estimated before it starts (:mod:`simlib.run_options`, :mod:`simlib.resources`);
+with ``checkpoint=`` every finished replication is stored as it arrives and ``resume=True``
+continues from them with the numbers of an uninterrupted run (:mod:`simlib.checkpoint`); worker
+processes never outlive the run (:mod:`simlib.pool`); :meth:`Results.save` publishes a result
+directory at once, ``provenance.json`` written last (:mod:`simlib.atomic`).
 """
 from __future__ import annotations
 
@@ -10,7 +17,6 @@ import dataclasses
 import datetime as _dt
 import json
 import platform
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -20,10 +26,17 @@ import yaml
 
 from simlib import factoring as _factoring
 from simlib import metrics as _metrics
+from simlib import resources
+from simlib.atomic import publishing
+from simlib.checkpoint import Checkpoint, identity
+from simlib.distributed import CONNECT_TIMEOUT_S
 from simlib.engine import World
-from simlib.params import Scenario, load_scenario, scenario_from_dict
+from simlib.params import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from simlib.pool import TaskError, run_tasks
 from simlib.population import draw_population
+from simlib.run_options import resolve
 
+TABLES = ("metrics", "curves", "aging")
 PACKAGES = ("simlib", "numpy", "scipy", "pandas", "simpy", "pydantic", "dask", "distributed")
 
 
@@ -84,76 +97,107 @@ class Results:
     def baseline(self) -> str:
         return self.scenario.baseline_strategy
 
-    def save(self, directory: str | Path, fmt: str = "parquet") -> Path:
-        """Write tables (parquet or csv), the resolved scenario and provenance to ``directory``."""
+    def save(self, directory: str | Path, fmt: str = "parquet",
+             extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:
+        """Publish tables (parquet or csv), ``extra_tables``, the resolved scenario and provenance
+        as the directory ``directory``, at once: a reader sees the previous complete directory or
+        this one, never a mix (tables of another format left by an earlier run are gone too)."""
+        if fmt not in ("parquet", "csv"):
+            raise ValueError(f"unknown format {fmt!r}; expected 'parquet' or 'csv'")
         d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        for name in ("metrics", "curves", "aging"):
-            table: pd.DataFrame = getattr(self, name)
-            if fmt == "parquet":
-                table.to_parquet(d / f"{name}.parquet", index=False)
-            elif fmt == "csv":
-                table.to_csv(d / f"{name}.csv", index=False)
-            else:
-                raise ValueError(f"unknown format {fmt!r}; expected 'parquet' or 'csv'")
-        (d / "scenario.yaml").write_text(
-            yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
-        (d / "provenance.json").write_text(json.dumps(self.provenance, indent=2), encoding="utf-8")
+        tables = {name: getattr(self, name) for name in TABLES}
+        tables.update(extra_tables or {})
+        with publishing(d) as tmp:
+            for name, table in tables.items():
+                if fmt == "parquet":
+                    table.to_parquet(tmp / f"{name}.parquet", index=False)
+                else:
+                    table.to_csv(tmp / f"{name}.csv", index=False)
+            (tmp / "scenario.yaml").write_text(
+                yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+            prov = {**self.provenance, "format": fmt, "tables": sorted(tables)}
+            (tmp / "provenance.json").write_text(json.dumps(prov, indent=2), encoding="utf-8")  # last
         return d
 
     @classmethod
     def load(cls, directory: str | Path) -> "Results":
+        """Read a result directory in the format its provenance names (never a stale other one)."""
         d = Path(directory)
+        try:
+            prov = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ScenarioError(str(d), ["no provenance.json: not a complete result directory"]) from None
+        except ValueError as exc:
+            raise ScenarioError(str(d), [f"provenance.json is not valid JSON ({exc})"]) from None
+        fmt = prov.get("format")
+        if fmt is None:  # written before the format was recorded: refuse to guess between two
+            both = [n for n in TABLES if (d / f"{n}.parquet").exists() and (d / f"{n}.csv").exists()]
+            if both:
+                raise ScenarioError(str(d), [f"both {both[0]}.csv and {both[0]}.parquet exist and "
+                                             "provenance.json does not say which is current; run again"])
+            fmt = "parquet" if (d / "metrics.parquet").exists() else "csv"
         tables = {}
-        for name in ("metrics", "curves", "aging"):
-            pq, csv = d / f"{name}.parquet", d / f"{name}.csv"
-            tables[name] = pd.read_parquet(pq) if pq.exists() else pd.read_csv(csv)
-        prov = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+        for name in TABLES:
+            f = d / f"{name}.{fmt}"
+            tables[name] = pd.read_parquet(f) if fmt == "parquet" else pd.read_csv(f)
         return cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
 
 
 def _combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     out = {}
-    for name in ("metrics", "curves", "aging"):
+    for name in TABLES:
         df = pd.concat([p[name] for p in parts], ignore_index=True)
         out[name] = df.sort_values("replication", kind="stable").reset_index(drop=True)
     return out
 
 
 class ExperimentError(RuntimeError):
-    """A replication failed. ``partial`` holds the replications completed before it (in order),
+    """A replication failed. ``partial`` holds the replications finished before it (in order),
     so callers can save what was computed; ``replication`` is the one that failed."""
 
     def __init__(self, replication: int, cause: BaseException, partial: list[dict]):
         self.replication, self.cause, self.partial = replication, cause, partial
         self.results: Results | None = None
+        self.checkpoint: Path | None = None
         super().__init__(f"replication {replication} failed: {type(cause).__name__}: {cause}")
 
 
 def run_replications(sc: Scenario, reps: list[int], seed: int, workers: int = 1,
-                     scheduler: str | None = None, progress: bool = False) -> list[dict]:
-    """Run the given replication indices; order of the returned list follows ``reps``."""
+                     scheduler: str | None = None, progress: bool = False, on_result=None,
+                     connect_timeout: float = CONNECT_TIMEOUT_S) -> list[dict]:
+    """Run the given replication indices; order of the returned list follows ``reps``.
+
+    ``on_result(replication, tables)`` is called in the main process as each one finishes (in
+    finishing order), e.g. to checkpoint it. A replication that raises stops the run with
+    :class:`ExperimentError`; worker processes are stopped on every exit path.
+    """
+    reps = list(reps)
     data = sc.model_dump(mode="json")
     tasks = [(data, r, seed) for r in reps]
     bar = _progress(len(tasks), progress, sc.name)
-    out: list[dict] = []
+    got: dict[int, dict] = {}
+
+    def handed(i: int, part: dict) -> None:
+        got[i] = part
+        if on_result is not None:
+            on_result(reps[i], part)
+        bar.update(1)
+
     try:
         if scheduler:
             from simlib.distributed import run_on_dask
-            return run_on_dask(tasks, scheduler, _run_one, bar)
-        if workers <= 1:
-            results = map(_run_one, tasks)
-            for part in results:
-                out.append(part)
-                bar.update(1)
-            return out
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for part in pool.map(_run_one, tasks, chunksize=1):
-                out.append(part)
-                bar.update(1)
-            return out
-    except Exception as exc:  # keep what was computed: the caller decides how to save it
-        raise ExperimentError(reps[len(out)] if len(out) < len(reps) else -1, exc, out) from exc
+            return run_on_dask(tasks, scheduler, _run_one, on_result=handed, connect_timeout=connect_timeout)
+        if workers <= 1 or len(tasks) <= 1:
+            for i, task in enumerate(tasks):
+                try:
+                    part = _run_one(task)
+                except Exception as exc:
+                    raise TaskError(i, exc) from exc
+                handed(i, part)
+            return [got[i] for i in range(len(tasks))]
+        return run_tasks(_run_one, tasks, workers, on_result=handed)
+    except TaskError as err:  # keep what was computed: the caller decides how to save it
+        raise ExperimentError(reps[err.index], err.cause, [got[i] for i in sorted(got)]) from err.cause
     finally:
         bar.close()
 
@@ -166,42 +210,76 @@ def _progress(total: int, enabled: bool, name: str):
 def run_experiment(scenario: Scenario | str | Path, replications: int | None = None,
                    seed: int | None = None, workers: int | None = None,
                    scheduler: str | None = None, progress: bool = False,
-                   precision: float | None = None, max_replications: int = 1000) -> Results:
+                   precision: float | None = None, max_replications: int | None = None, *,
+                   checkpoint: str | Path | None = None, resume: bool = False,
+                   connect_timeout: float | None = None, max_hours: float | None = None,
+                   check_resources: bool = True, labels: dict | None = None) -> Results:
     """Run the Monte Carlo experiment of ``scenario``.
 
     ``precision`` (e.g. 0.02) keeps adding batches of ``replications`` until the CI half-width of
-    the key metric is under that fraction of its mean for every strategy, or ``max_replications``.
+    the key metric is under that fraction of its mean for every strategy, or ``max_replications``
+    (1000). Options given override the file's and are checked like it (ScenarioError); the run's
+    memory and time are estimated first and a run the machine cannot hold is refused
+    (:mod:`simlib.resources`; ``max_hours`` defaults to 24).
+
+    ``checkpoint`` (a directory) stores each finished replication as it arrives; with ``resume``
+    the replications already stored there are reused (same scenario and seed required), so an
+    interrupted run continues to the numbers an uninterrupted one gives.
     """
     sc = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
-    sim = sc.simulation
-    n = replications or sim.replications
-    seed = sim.seed if seed is None else seed
-    workers = workers or sim.workers
-    scheduler = scheduler or sim.scheduler
+    opts = resolve(sc, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                   precision=precision, max_replications=max_replications,
+                   connect_timeout=connect_timeout, max_hours=max_hours, labels=labels)
+    if check_resources:
+        resources.check(sc, opts.max_replications if opts.precision else opts.replications,
+                        opts.workers, local=not opts.scheduler, max_hours=opts.max_hours)
+    seed, workers, scheduler, precision = opts.seed, opts.workers, opts.scheduler, opts.precision
+    n, batch, cap = opts.replications, opts.replications, max(opts.max_replications, opts.replications)
     started = _dt.datetime.now(_dt.timezone.utc)
-    parts: list[dict] = []
+    ck = Checkpoint.open(checkpoint, identity(sc, seed), resume, sc.name) if checkpoint else None
+    parts: dict[int, dict] = ck.load() if ck is not None and resume else {}
+    resumed = len(parts)
+
+    def store(r: int, part: dict) -> None:
+        parts[r] = part
+        if ck is not None:
+            ck.save(r, part)
+
+    def run(reps) -> dict[str, pd.DataFrame]:
+        todo = [r for r in reps if r not in parts]
+        if todo:
+            run_replications(sc, todo, seed, workers, scheduler, progress, on_result=store,
+                             connect_timeout=opts.connect_timeout)
+        return _combine([parts[r] for r in range(n)])
 
     def provenance(done: int, **extra) -> dict:
         return {**_provenance(sc, seed, done, workers, scheduler, precision, started), **extra}
 
     try:
-        parts = run_replications(sc, list(range(n)), seed, workers, scheduler, progress)
-        tables = _combine(parts)
+        tables = run(range(n))
         if precision is not None:
             from simlib.analysis import relative_half_width
             from simlib.catalogue import KEY_METRIC
-            while relative_half_width(tables["metrics"], KEY_METRIC) > precision and n < max_replications:
-                more = list(range(n, min(n + (replications or sim.replications), max_replications)))
-                parts += run_replications(sc, more, seed, workers, scheduler, progress)
+            while relative_half_width(tables["metrics"], KEY_METRIC) > precision and n < cap:
+                more = range(n, min(n + batch, cap))
                 n += len(more)
-                tables = _combine(parts)
+                tables = run(more)
     except ExperimentError as err:
-        done = parts + err.partial
-        if done:
+        if ck is not None:
+            ck.mark("failed", error=str(err), replications_done=len(parts))
+            err.checkpoint = ck.directory
+        if parts:
+            done = sorted(parts)
             err.results = Results(scenario=sc, provenance=provenance(
-                len(done), status="failed", error=str(err)), **_combine(done))
+                len(done), status="failed", error=str(err), replications_done=done),
+                **_combine([parts[r] for r in done]))
         raise
-    return Results(scenario=sc, provenance=provenance(n, status="complete"), **tables)
+    except BaseException as exc:  # Ctrl-C, SIGTERM, a lost cluster: the checkpoint keeps what finished
+        if ck is not None:
+            ck.mark("interrupted", error=f"{type(exc).__name__}: {exc}", replications_done=len(parts))
+        raise
+    extra = {"resumed_replications": resumed} if resumed else {}
+    return Results(scenario=sc, provenance=provenance(n, status="complete", **extra), **tables)
 
 
 def _provenance(sc: Scenario, seed: int, n: int, workers: int, scheduler, precision, started) -> dict:

@@ -46,7 +46,9 @@ Settlement rules (all amounts integer cents; notation of domain-research §4.2):
 Events after the horizon are not simulated; a sweep that lands after it is still posted (the
 payment happened). The factor's P&L identity holds per receivable, to the cent:
 ``collections + buy-backs + charge-backs − (advance cash + rebates) + open advance
-= fees − credit loss`` (:func:`Settlement.factor_pnl_gap` is zero).
+= fees − credit loss`` (:func:`Settlement.factor_pnl_gap` is zero). Every run checks it, with the
+hospital's cash and per-receivable conservation, for every settlement (:func:`check_settlement`);
+a failure is a :class:`~simlib.ledger.ConservationError` naming the receivables (exit code 3).
 
 Effective annual cost: ``factoring_apr`` = all fees ÷ advance dollar-days × 365, where each advance
 share counts from purchase to its settlement (or to the horizon, with the fee accrued so far, if
@@ -60,7 +62,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simlib.ledger import COLLECTED, REDUCTIONS, Kind, Ledger
+from simlib.ledger import (CASH_SIGN, COLLECTED, REDUCTIONS, ConservationError, Kind, Ledger,
+                           check_conservation)
 from simlib.params import DailyFee, FactoringOffer, FlatFee, Scenario, TableFee, TieredFee
 from simlib.population import Population
 
@@ -313,14 +316,50 @@ def settle(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,
     )
 
 
+def check_settlement(s: Settlement, context: str = "") -> None:
+    """Raise :class:`~simlib.ledger.ConservationError` naming receivables unless, to the cent,
+
+    - the factor's P&L identity holds for every receivable (:meth:`Settlement.factor_pnl_gap`), and
+    - the hospital's cash with factoring = without − fees + credit loss + open advance.
+
+    Run on every factoring settlement of every run (the engine checks per-receivable
+    conservation of the collection path itself before the overlay).
+    """
+    gap = s.factor_pnl_gap()
+    if gap.any():
+        bad = np.flatnonzero(gap)[:5]
+        detail = ", ".join(f"#{r}: gap {int(gap[r])}" for r in bad)
+        raise ConservationError(
+            f"{context}: the factor's P&L identity (collections + buy-backs + charge-backs − advance "
+            f"cash − rebates + open advance = fees − credit loss) fails for "
+            f"{np.count_nonzero(gap)} receivable(s) (cents): {detail}")
+    sign = np.zeros(256, dtype=np.int64)
+    for kind, value in CASH_SIGN.items():
+        sign[int(kind)] = value
+    cash = np.zeros(len(s.fees), dtype=np.int64)
+    np.add.at(cash, s.rows.receivable, s.rows.amount * sign[s.rows.kind.astype(np.int64)])
+    diff = cash - (s.open_advance + s.credit_loss - s.fees)
+    if diff.any():
+        bad = np.flatnonzero(diff)[:5]
+        detail = ", ".join(f"#{r}: cash {int(cash[r])}, expected {int(cash[r] - diff[r])}" for r in bad)
+        raise ConservationError(
+            f"{context}: the hospital's cash from factoring differs from open advance + credit loss − "
+            f"fees for {np.count_nonzero(diff)} receivable(s) (cents): {detail}")
+
+
 def apply_factoring(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,
-                    horizon: float) -> tuple[Ledger, dict[str, float]]:
-    """The ``FACTORING_*`` rows ``offer`` adds to ``ledger``, and the factoring metrics."""
+                    horizon: float, context: str = "") -> tuple[Ledger, dict[str, float]]:
+    """The ``FACTORING_*`` rows ``offer`` adds to ``ledger``, and the factoring metrics; the
+    settlement is checked to the cent first (:func:`check_settlement`)."""
     s = settle(ledger, pop, sc, offer, horizon)
+    check_settlement(s, context or "factoring")
     return s.rows, s.metrics(ledger.total([Kind.BILLED]))
 
 
 def overlay(res, pop: Population, sc: Scenario, offer: FactoringOffer):
     """A copy of a :class:`~simlib.engine.WorldResult` with the factoring rows added, and metrics."""
-    rows, m = apply_factoring(res.ledger, pop, sc, offer, sc.simulation.horizon_days)
-    return dataclasses.replace(res, ledger=res.ledger.concat(rows)), m
+    context = f"strategy {getattr(res, 'strategy', '?')!r} (factoring)"
+    rows, m = apply_factoring(res.ledger, pop, sc, offer, sc.simulation.horizon_days, context=context)
+    ledger = res.ledger.concat(rows)
+    check_conservation(ledger, res.open_cents, context)  # the overlay leaves receivables untouched
+    return dataclasses.replace(res, ledger=ledger), m

@@ -14,8 +14,10 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
+                           SEED_MAX, WORKERS_MAX)
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -25,24 +27,31 @@ CHANNELS_BUILTIN = ("email", "sms", "whatsapp", "letter", "formal_demand", "call
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: NaN and ±inf are refused in every numeric field (YAML .nan/.inf, 1e999)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- world
 class Simulation(Strict):
-    """Time frame and sample size of a run."""
+    """Time frame and sample size of a run. Upper bounds are documented in docs/robustness.md."""
 
-    horizon_days: Positive = 540.0
-    billing_window_days: Positive = 365.0
-    encounters_per_day: NonNeg = 40.0
-    open_book_accounts: Annotated[int, Field(ge=0)] = 0
-    open_book_age_days_max: NonNeg = 120.0
+    horizon_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 540.0
+    billing_window_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 365.0
+    encounters_per_day: Annotated[float, Field(ge=0.0, le=ENCOUNTERS_PER_DAY_MAX)] = 40.0
+    open_book_accounts: Annotated[int, Field(ge=0, le=ACCOUNTS_MAX)] = 0
+    open_book_age_days_max: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 120.0
     measurement_day: Positive = 365.0
     ar_window_days: Positive = 90.0
-    replications: Annotated[int, Field(ge=2)] = 20
-    seed: Annotated[int, Field(ge=0)] = 20261123
-    workers: Annotated[int, Field(ge=1)] = 1
-    scheduler: str | None = None
+    replications: Annotated[int, Field(ge=2, le=REPLICATIONS_MAX)] = 20
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 20261123
+    workers: Annotated[int, Field(ge=1, le=WORKERS_MAX)] = 1
+    scheduler: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        from simlib.scheduler_address import parse_scheduler_address
+        return None if value is None else parse_scheduler_address(value)
 
     @model_validator(mode="after")
     def _check(self) -> "Simulation":
@@ -52,6 +61,11 @@ class Simulation(Strict):
             raise ValueError("ar_window_days must be <= measurement_day")
         if self.encounters_per_day == 0 and self.open_book_accounts == 0:
             raise ValueError("no accounts: set encounters_per_day > 0 or open_book_accounts > 0")
+        accounts = self.encounters_per_day * self.billing_window_days + self.open_book_accounts
+        if accounts > ACCOUNTS_MAX:
+            raise ValueError(f"expected at most {ACCOUNTS_MAX:,} accounts per replication "
+                             f"(encounters_per_day × billing_window_days + open_book_accounts); "
+                             f"found {accounts:,.0f}")
         return self
 
 
@@ -689,25 +703,27 @@ def _describe(err: dict[str, Any]) -> str:
 
 
 def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
+    if data is None:
+        raise ScenarioError(source, ["the document is empty; expected a mapping with name, payers "
+                                     "and strategies"])
     if not isinstance(data, dict):
         raise ScenarioError(source, [f"expected a mapping of fields at the top level; found {type(data).__name__}"])
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except ValidationError as exc:
         lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
         raise ScenarioError(source, lines) from None
+    from simlib.bounds import value_problems  # bounds of values the models leave open
+    problems = value_problems(sc)
+    if problems:
+        raise ScenarioError(source, problems)
+    return sc
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a YAML scenario file; raise ScenarioError naming file and fields."""
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(str(path), ["file not found"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(str(path), [f"not valid YAML{where}: {problem}"]) from None
-    return scenario_from_dict(data, str(path))
+    """Read and validate a YAML scenario file; raise ScenarioError naming file and fields.
+
+    The file is read by :func:`simlib.scenario_file.read_yaml` (regular UTF-8 file, size,
+    nesting depth and duplicate keys checked; each problem is one line)."""
+    from simlib.scenario_file import read_yaml
+    return scenario_from_dict(read_yaml(path), str(path))

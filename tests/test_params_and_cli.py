@@ -76,7 +76,7 @@ def test_validate_command_prints_every_problem_without_traceback(tmp_path):
     f.write_text(BAD)
     proc = subprocess.run([sys.executable, "-m", "simlib", "validate", str(f),
                            str(ROOT / "parameters" / "baseline.yaml")], capture_output=True, text=True)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # bad input
     assert "Traceback" not in proc.stderr
     assert f"{f}: 4 problems" in proc.stderr
     assert "simulation.replicatons: unknown field" in proc.stderr
@@ -105,8 +105,9 @@ def test_run_command_writes_tables_parameters_and_provenance(tmp_path):
 
 
 def test_a_failed_run_keeps_the_replications_already_computed(tmp_path, monkeypatch, capsys):
-    """Replication 2 fails: the run stops with a clear message and replications 0–1 are saved
-    with the parameters and a provenance that records the failure."""
+    """Replication 2 fails: the run stops with a clear message, the result directory is untouched,
+    and replications 0–1 are checkpointed with a record of the failure; once the cause is gone,
+    --resume computes only the missing replications and publishes the complete result."""
     import json
 
     import yaml
@@ -119,17 +120,32 @@ def test_a_failed_run_keeps_the_replications_already_computed(tmp_path, monkeypa
     f = tmp_path / "small.yaml"
     f.write_text(yaml.safe_dump(sc))
     real = experiment._run_one
+    ran = []
 
     def flaky(task):
+        ran.append(task[1])
         if task[1] == 2:
             raise MemoryError("simulated worker failure")
         return real(task)
 
     monkeypatch.setattr(experiment, "_run_one", flaky)
-    assert main(["run", str(f), "--replications", "4", "--out", str(tmp_path / "out"), "--quiet"]) == 5
+    out_args = ["--replications", "4", "--out", str(tmp_path / "out"), "--quiet"]
+    assert main(["run", str(f), *out_args]) == 5
     err = capsys.readouterr().err
     assert "replication 2 failed: MemoryError: simulated worker failure" in err
+    assert "2 finished replications checkpointed in" in err and "--resume" in err
+    assert not (tmp_path / "out" / "baseline").exists()
+    ck = tmp_path / "out" / ".baseline.checkpoint"
+    assert sorted(p.name for p in ck.glob("rep-*")) == ["rep-000000", "rep-000001"]
+    run = json.loads((ck / "run.json").read_text())
+    assert run["status"] == "failed" and run["replications_done"] == 2 and "MemoryError" in run["error"]
+
+    ran.clear()
+    monkeypatch.setattr(experiment, "_run_one", lambda task: (ran.append(task[1]), real(task))[1])
+    assert main(["run", str(f), *out_args, "--resume"]) == 0
+    assert ran == [2, 3]  # only the missing replications ran
     out = tmp_path / "out" / "baseline"
-    assert sorted(pd.read_csv(out / "metrics.csv").replication.unique()) == [0, 1]
+    assert sorted(pd.read_csv(out / "metrics.csv").replication.unique()) == [0, 1, 2, 3]
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["status"] == "failed" and prov["replications"] == 2
+    assert prov["status"] == "complete" and prov["replications"] == 4 and prov["resumed_replications"] == 2
+    assert not ck.exists()

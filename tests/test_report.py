@@ -215,7 +215,11 @@ def test_failing_notebook_writes_no_html_and_keeps_old_report(tmp_path):
     assert "fragile.ipynb failed in cell 4" in msg and "ValueError: chart data missing" in msg
     assert old.read_text() == "previous good report"
     assert not (out / "index.html").exists()
-    assert (out / "t" / "results" / "metrics.parquet").exists()
+    # all or nothing: the new results are not published beside the old page (issue 14) …
+    assert sorted(p.name for p in (out / "t").iterdir()) == ["fragile.html"]
+    # … the failed notebook is kept beside the scenario directories, and no staging is left
+    assert f"executed notebook kept at {out / 't.fragile.failed.ipynb'}" in msg
+    assert sorted(p.name for p in out.iterdir()) == ["t", "t.fragile.failed.ipynb"]
 
 
 # --------------------------------------------------------------------------- end to end

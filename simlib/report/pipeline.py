@@ -14,18 +14,29 @@ Guarantees, each one tested:
 * pages are self-contained: no scripts, no stylesheet or image from the network (a
   Content-Security-Policy forbids every load but inline styles and ``data:`` images, and
   :func:`external_loads` re-checks the text before it is written);
-* writes are atomic (temp file + ``os.replace``): an interrupted run leaves the old report intact.
+* a scenario's reports are published together or not at all: its results, pages and manifest
+  are built in a hidden staging directory that replaces ``<out>/<scenario>/`` in one rename
+  (:func:`simlib.atomic.publishing`), so a failed or interrupted build (Ctrl-C, SIGTERM, a
+  failing cell) leaves the previous complete report and never pages of two runs side by side;
+  ``index.html`` is rewritten after each scenario is published;
+* temporary kernel files (connection files in ``JUPYTER_RUNTIME_DIR`` and executed notebooks)
+  live in one per-build temporary directory, removed on every exit path; one left by a killed
+  build (SIGKILL) is removed by the next build.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import os
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from simlib.atomic import clean_dead_temporaries, pid_alive, publishing
 from simlib.report.errors import ReportError
 from simlib.report.export import notebook_to_html
 from simlib.report.index_page import write_index, write_manifest
@@ -33,7 +44,7 @@ from simlib.report.labels import scenario_label
 from simlib.report.navigation import page_links
 from simlib.report.notebooks import check_parameters, execute_notebook
 from simlib.report.pdf import find_chromium, print_pdf
-from simlib.report.publish import _replace_dir, atomic_write_text, slug
+from simlib.report.publish import atomic_write_text, slug
 from simlib.report.summary import headline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -106,42 +117,45 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     siblings = [(f"{nb.stem}.html", notebook_title(nb.stem)) for nb in nb_paths]
 
     written: list[Path] = []
-    for path, scenario, dname in zip(paths, scenarios, dirs):
-        scen_dir = out_dir / dname
-        t0 = time.perf_counter()
-        log(f"{path}: running {scenario.name!r} "
-            f"({replications or scenario.simulation.replications} replications)…")
-        res = _run(scenario, replications, seed, workers, scheduler, precision)
-        results_dir = _save_results(res, scen_dir)
-        log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s; rendering notebooks…")
-        reports = []
-        for nb in nb_paths:
-            t1 = time.perf_counter()
-            params = _notebook_params(nb, str(path.resolve()), str(results_dir))
-            executed = execute_notebook(nb, params, cwd=nb.parent,
-                                        failed_copy=scen_dir / f"{nb.stem}.failed.ipynb")
-            title = f"{notebook_title(nb.stem)} — {scenario_label(scenario)}"
-            page = notebook_to_html(executed, title, nav=page_links(siblings, f"{nb.stem}.html"))
-            target = atomic_write_text(scen_dir / f"{nb.stem}.html", page)
-            stale = scen_dir / f"{nb.stem}.failed.ipynb"
-            if stale.exists():
-                stale.unlink()
-            written.append(target)
-            entry = {"file": target.name, "title": notebook_title(nb.stem)}
-            if pdf:
-                entry["pdf"] = print_pdf(target, chromium=chromium).name
-            else:  # a PDF of an earlier build would no longer match the page
-                target.with_suffix(".pdf").unlink(missing_ok=True)
-            reports.append(entry)
-            log(f"  {target}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
-        prov = dict(getattr(res, "provenance", {}) or {})
-        write_manifest(scen_dir, {
-            "scenario_name": scenario.name, "scenario_label": scenario_label(scenario),
-            "description": scenario.description, "parameter_file": path.name, "headline": headline(res),
-            "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "replications": prov.get("replications"), "seed": prov.get("seed"),
-            "parameter_hash": prov.get("parameter_hash"), "reports": reports,
-        })
+    clean_dead_temporaries(out_dir)  # staging directories of killed builds
+    with _kernel_files() as scratch:
+        for path, scenario, dname in zip(paths, scenarios, dirs):
+            scen_dir = out_dir / dname
+            t0 = time.perf_counter()
+            log(f"{path}: running {scenario.name!r} "
+                f"({replications or scenario.simulation.replications} replications)…")
+            res = _run(scenario, replications, seed, workers, scheduler, precision)
+            pages, reports = [], []
+            with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
+                results_dir = _save_results(res, stage)
+                log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s; rendering notebooks…")
+                for nb in nb_paths:
+                    t1 = time.perf_counter()
+                    params = _notebook_params(nb, str(path.resolve()), str(results_dir))
+                    failed = out_dir / f"{dname}.{nb.stem}.failed.ipynb"
+                    with scratch():
+                        executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
+                    title = f"{notebook_title(nb.stem)} — {scenario_label(scenario)}"
+                    page = notebook_to_html(executed, title, nav=page_links(siblings, f"{nb.stem}.html"))
+                    staged = atomic_write_text(stage / f"{nb.stem}.html", page)
+                    if failed.exists():
+                        failed.unlink()
+                    pages.append(scen_dir / f"{nb.stem}.html")
+                    entry = {"file": f"{nb.stem}.html", "title": notebook_title(nb.stem)}
+                    if pdf:  # printed from the staged page: published with it, or not at all
+                        entry["pdf"] = print_pdf(staged, chromium=chromium).name
+                    reports.append(entry)
+                    log(f"  {pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
+                prov = dict(getattr(res, "provenance", {}) or {})
+                write_manifest(stage, {
+                    "scenario_name": scenario.name, "scenario_label": scenario_label(scenario),
+                    "description": scenario.description, "parameter_file": path.name, "headline": headline(res),
+                    "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    "replications": prov.get("replications"), "seed": prov.get("seed"),
+                    "parameter_hash": prov.get("parameter_hash"), "reports": reports,
+                })
+            written.extend(pages)
+            write_index(out_dir)  # the index never lists a scenario's old pages beside new ones
     written.append(write_index(out_dir))
     log(f"index: {written[-1]}")
     return written
@@ -150,6 +164,46 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
 def notebook_title(stem: str) -> str:
     """A report's title from its notebook's file name (known ones have a fixed title)."""
     return NOTEBOOK_TITLES.get(stem, stem.replace("_", " ").capitalize())
+
+
+_SCRATCH = re.compile(r"^simlib-report-(\d+)-")
+
+
+@contextlib.contextmanager
+def _kernel_files() -> Iterator:
+    """A per-build temporary directory for kernel connection files (``JUPYTER_RUNTIME_DIR``, read
+    by the kernels this build starts) and, while a notebook executes, for Python's temporary files
+    (papermill's executed notebook). Removed on every exit path; the directories of builds that
+    were killed (their process is gone) are removed here first. Yields ``scratch()``, the context
+    in which a notebook executes."""
+    base = Path(tempfile.gettempdir())
+    for old in base.glob("simlib-report-*"):
+        m = _SCRATCH.match(old.name)
+        if m and not pid_alive(int(m[1])):
+            shutil.rmtree(old, ignore_errors=True)
+    root = Path(tempfile.mkdtemp(prefix=f"simlib-report-{os.getpid()}-"))
+    runtime = root / "runtime"
+    runtime.mkdir()
+    previous = os.environ.get("JUPYTER_RUNTIME_DIR")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
+
+    @contextlib.contextmanager
+    def scratch() -> Iterator[None]:
+        saved = tempfile.tempdir
+        tempfile.tempdir = str(root)
+        try:
+            yield
+        finally:
+            tempfile.tempdir = saved
+
+    try:
+        yield scratch
+    finally:
+        if previous is None:
+            os.environ.pop("JUPYTER_RUNTIME_DIR", None)
+        else:
+            os.environ["JUPYTER_RUNTIME_DIR"] = previous
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _notebook_params(nb: Path, scenario_file: str, results_dir: str) -> dict[str, Any]:
@@ -173,15 +227,8 @@ def _run(scenario, replications, seed, workers, scheduler=None, precision=None):
                           f"{type(exc).__name__}: {exc}") from exc
 
 
-def _save_results(res, scen_dir: Path) -> Path:
-    """Save results into ``<scenario>/results`` atomically (a new directory swapped into place)."""
-    scen_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".results-", dir=scen_dir))
-    try:
-        res.save(tmp)
-        target = scen_dir / "results"
-        _replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _save_results(res, stage: Path) -> Path:
+    """Save results into ``<stage>/results`` (the stage is published whole by the caller)."""
+    target = stage / "results"
+    res.save(target)
     return target

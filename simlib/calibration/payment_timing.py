@@ -1,0 +1,281 @@
+"""Payment timing of one invoice: planners and prompted payers, inside the time-change construction.
+
+Each account draws, once, a threshold E ~ Exp(1) and a uniform U. It is a *planner* if
+U < planner_share, otherwise a *prompted payer*; it settles when its cumulative intensity since
+the invoice reaches E (formulas and likelihood in ``docs/calibration.md``):
+
+- planner: cumulative intensity H(t) = ((t - s)+ / eta)^k, i.e. the planned day is s plus a
+  Weibull(scale eta, shape k) draw; eta = planned_day_scale_of_terms x max(terms, 1 day) and
+  s = dispute_delay_days [disputed] + paper_delay_days [paper];
+- prompted payer: the self-exciting intensity of ``docs/model.md`` without contacts,
+  lambda(t) = w [f + (lambda0 - f) e^{-kappa t} + J e^{-kappa (t - tau)} 1{t >= tau}],
+  tau = terms (the due date), scaled by the covariate multiplier
+  w = dispute_intensity_factor [disputed] x paper_intensity_factor [paper]
+      x (amount / balance_ref_usd) ^ -balance_elasticity.
+
+Everything is vectorised over invoices. Given the same (E, U), ``settle_days`` returns the same
+account under any parameters (common random numbers), and raising any intensity never delays a
+payment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import elementwise
+
+from simlib.calibration.parameters import PaymentTiming
+
+
+@dataclass(frozen=True)
+class Invoices:
+    """What the model needs to know about each invoice (arrays of equal length)."""
+
+    terms_days: np.ndarray
+    disputed: np.ndarray
+    paper: np.ndarray
+    amount_usd: np.ndarray
+
+    def __post_init__(self) -> None:
+        n = len(self.terms_days)
+        if not all(len(a) == n for a in (self.disputed, self.paper, self.amount_usd)):
+            raise ValueError("Invoices: terms_days, disputed, paper and amount_usd differ in length")
+
+    def __len__(self) -> int:
+        return len(self.terms_days)
+
+    @classmethod
+    def from_table(cls, table) -> "Invoices":
+        """From ``History.table`` (columns terms_days, disputed, paper, amount_usd)."""
+        return cls(table["terms_days"].to_numpy(float), table["disputed"].to_numpy(bool),
+                   table["paper"].to_numpy(bool), table["amount_usd"].to_numpy(float))
+
+    def take(self, index: np.ndarray) -> "Invoices":
+        return Invoices(self.terms_days[index], self.disputed[index], self.paper[index],
+                        self.amount_usd[index])
+
+
+@dataclass(frozen=True)
+class _PerInvoice:
+    delay_days: np.ndarray     # s
+    planner_scale: np.ndarray  # eta
+    multiplier: np.ndarray     # w
+    due_day: np.ndarray        # tau
+
+
+def _per_invoice(p: PaymentTiming, inv: Invoices) -> _PerInvoice:
+    delay = p.dispute_delay_days * inv.disputed + p.paper_delay_days * inv.paper
+    scale = p.planned_day_scale_of_terms * np.maximum(inv.terms_days, 1.0)
+    w = (np.where(inv.disputed, p.dispute_intensity_factor, 1.0)
+         * np.where(inv.paper, p.paper_intensity_factor, 1.0)
+         * (inv.amount_usd / p.balance_ref_usd) ** (-p.balance_elasticity))
+    return _PerInvoice(delay, scale, w, inv.terms_days.astype(float))
+
+
+def _phi(u: np.ndarray) -> np.ndarray:
+    """(1 - e^{-u}) / u for u >= 0, equal to 1 at u = 0 (so decay_per_day = 0 is allowed)."""
+    v = np.maximum(u, 1e-300)  # expm1 is exact for tiny arguments: the ratio tends to 1
+    return -np.expm1(-v) / v
+
+
+# --------------------------------------------------------------------------- the two payer types
+def _planner_cumulative(p: PaymentTiming, q: _PerInvoice, t) -> np.ndarray:
+    return (np.maximum(t - q.delay_days, 0.0) / q.planner_scale) ** p.planned_day_shape
+
+
+def _planner_hazard(p: PaymentTiming, q: _PerInvoice, t) -> np.ndarray:
+    k = p.planned_day_shape
+    x = np.maximum(t - q.delay_days, 0.0) / q.planner_scale
+    with np.errstate(divide="ignore"):
+        return np.where(t > q.delay_days, k / q.planner_scale * x ** (k - 1.0), 0.0)
+
+
+def _prompted_cumulative(p: PaymentTiming, q: _PerInvoice, t) -> np.ndarray:
+    after = np.maximum(t - q.due_day, 0.0)
+    kappa, floor = p.decay_per_day, p.floor_per_day
+    base = floor * t + (p.initial_per_day - floor) * t * _phi(kappa * t)
+    return q.multiplier * (base + p.due_date_jump_per_day * after * _phi(kappa * after))
+
+
+def _prompted_intensity(p: PaymentTiming, q: _PerInvoice, t) -> np.ndarray:
+    kappa, floor = p.decay_per_day, p.floor_per_day
+    jump = np.where(t >= q.due_day, p.due_date_jump_per_day * np.exp(-kappa * np.maximum(t - q.due_day, 0.0)), 0.0)
+    return q.multiplier * (floor + (p.initial_per_day - floor) * np.exp(-kappa * t) + jump)
+
+
+def _prompted_total(p: PaymentTiming, q: _PerInvoice) -> np.ndarray:
+    """Cumulative intensity of a prompted payer over all time (finite only when the floor is 0)."""
+    if p.floor_per_day > 0 or (p.decay_per_day == 0 and p.initial_per_day + p.due_date_jump_per_day > 0):
+        return np.where(q.multiplier > 0, np.inf, 0.0)
+    if p.decay_per_day == 0:
+        return np.zeros_like(q.multiplier)
+    return q.multiplier * (p.initial_per_day + p.due_date_jump_per_day) / p.decay_per_day
+
+
+# --------------------------------------------------------------------------- distribution
+def survival(p: PaymentTiming, inv: Invoices, t) -> np.ndarray:
+    """P(not settled by day t) for each invoice."""
+    q = _per_invoice(p, inv)
+    pi = p.planner_share
+    return pi * np.exp(-_planner_cumulative(p, q, t)) + (1 - pi) * np.exp(-_prompted_cumulative(p, q, t))
+
+
+def cdf(p: PaymentTiming, inv: Invoices, t) -> np.ndarray:
+    """P(settled by day t) for each invoice."""
+    return 1.0 - survival(p, inv, t)
+
+
+def density(p: PaymentTiming, inv: Invoices, t) -> np.ndarray:
+    """Density of the settle time at day t (continuous time)."""
+    q = _per_invoice(p, inv)
+    pi = p.planner_share
+    return (pi * _planner_hazard(p, q, t) * np.exp(-_planner_cumulative(p, q, t))
+            + (1 - pi) * _prompted_intensity(p, q, t) * np.exp(-_prompted_cumulative(p, q, t)))
+
+
+def _exp_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """e^{-a} - e^{-b} for b >= a >= 0, without cancellation."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(a), 0.0, np.exp(-a) * -np.expm1(np.minimum(a - b, 0.0)))
+
+
+def log_likelihood(p: PaymentTiming, inv: Invoices, settle_day: np.ndarray, open_day: np.ndarray,
+                   exact_times: bool = False, per_invoice: bool = False):
+    """Log-likelihood of settle days (NaN where open) and days open at extraction (NaN where settled).
+
+    Dates are whole days, so by default a settle day d means T in [d, d + 1) and contributes
+    log P(d <= T < d + 1); an invoice open at day c of the extraction contributes log S(c + 1).
+    With ``exact_times`` a settle time contributes the log density instead and an open one log S(c).
+    """
+    q = _per_invoice(p, inv)
+    pi = p.planner_share
+    settled = ~np.isnan(settle_day)
+    shift = 0.0 if exact_times else 1.0
+    # One pass at t1 (settle day, or the first day still open) and one at t2 = d + 1.
+    t1 = np.where(settled, settle_day, np.nan_to_num(open_day) + shift)
+    h1, g1 = _planner_cumulative(p, q, t1), _prompted_cumulative(p, q, t1)
+    if exact_times:
+        prob = (pi * _planner_hazard(p, q, t1) * np.exp(-h1)
+                + (1 - pi) * _prompted_intensity(p, q, t1) * np.exp(-g1))
+    else:
+        t2 = t1 + 1.0
+        prob = (pi * _exp_gap(h1, _planner_cumulative(p, q, t2))
+                + (1 - pi) * _exp_gap(g1, _prompted_cumulative(p, q, t2)))
+    still_open = pi * np.exp(-h1) + (1 - pi) * np.exp(-g1)
+    with np.errstate(divide="ignore"):
+        ll = np.log(np.where(settled, prob, still_open))
+    return ll if per_invoice else float(ll.sum())
+
+
+# --------------------------------------------------------------------------- sampler
+def latent_generator(seed: int, replication: int, stream: int) -> np.random.Generator:
+    """The generator of ``SeedSequence(seed, spawn_key=(replication, stream))`` (simlib's stream scheme)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, stream))))
+
+
+def draw_latent(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The latent draws of n accounts: thresholds E ~ Exp(1) and uniforms U (in this order)."""
+    return rng.standard_exponential(n), rng.random(n)
+
+
+def settle_days(p: PaymentTiming, inv: Invoices, threshold: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Settle time (days after the invoice, ``inf`` = never) of each account given its (E, U).
+
+    ``threshold`` and ``uniform`` have shape (n,) or (replications, n).
+    """
+    q = _per_invoice(p, inv)
+    E, U = np.broadcast_arrays(np.asarray(threshold, float), np.asarray(uniform, float))
+    shape = E.shape
+    E, U = E.reshape(-1, len(inv)), U.reshape(-1, len(inv))
+    planner = U < p.planner_share
+    # Planners: H(t) = E  <=>  t = s + eta E^(1/k).
+    t_plan = q.delay_days + q.planner_scale * E ** (1.0 / p.planned_day_shape)
+    t_prompt = np.full(E.shape, np.inf)
+    rows, cols = np.nonzero(~planner)
+    if rows.size:
+        t_prompt[rows, cols] = _invert_prompted(p, q, E[rows, cols], cols)
+    return np.where(planner, t_plan, t_prompt).reshape(shape)
+
+
+def _invert_prompted(p: PaymentTiming, q: _PerInvoice, need: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Solve Lambda(t) = need for prompted payers (bracketed Chandrupatla root finding)."""
+    sub = _PerInvoice(q.delay_days[idx], q.planner_scale[idx], q.multiplier[idx], q.due_day[idx])
+    out = np.full(need.shape, np.inf)
+    ok = need < _prompted_total(p, sub)
+    if not ok.any():
+        return out
+    sub = _PerInvoice(*(a[ok] for a in (sub.delay_days, sub.planner_scale, sub.multiplier, sub.due_day)))
+    target = need[ok]
+    hi = np.maximum(sub.due_day, 1.0) * 2.0
+    for _ in range(200):  # double the bracket until it holds the root (the integral is unbounded)
+        short = _prompted_cumulative(p, sub, hi) < target
+        if not short.any():
+            break
+        hi = np.where(short, hi * 2.0, hi)
+
+    def gap(t, target, w, due):
+        return _prompted_cumulative(p, _PerInvoice(0.0, 1.0, w, due), t) - target
+
+    res = elementwise.find_root(gap, (np.zeros_like(hi), hi), args=(target, sub.multiplier, sub.due_day),
+                                tolerances={"xatol": 1e-9, "xrtol": 1e-12})
+    out[ok] = res.x
+    return out
+
+
+# --------------------------------------------------------------------------- gradient
+def _dphi(u: np.ndarray) -> np.ndarray:
+    """d/du (1 - e^{-u}) / u = (e^{-u}(1 + u) - 1) / u^2, by its series near 0 (cancellation)."""
+    v = np.maximum(u, 1e-3)
+    exact = (np.exp(-v) * (1.0 + v) - 1.0) / (v * v)
+    return np.where(u < 1e-3, -0.5 + u / 3.0 - u * u / 8.0, exact)
+
+
+def _partials(p: PaymentTiming, inv: Invoices, q: _PerInvoice, t: np.ndarray):
+    """H, G at t and their derivatives with respect to every parameter (dict of arrays)."""
+    k, eta = p.planned_day_shape, q.planner_scale
+    x = np.maximum(t - q.delay_days, 0.0)
+    pos = x > 0
+    ratio = np.where(pos, x, 1.0) / eta
+    H = np.where(pos, ratio ** k, 0.0)
+    dH_ds = np.where(pos, -k / eta * ratio ** (k - 1.0), 0.0)       # d/d delay
+    dH = {"planned_day_scale_of_terms": -k * H / p.planned_day_scale_of_terms,
+          "planned_day_shape": H * np.log(ratio),
+          "dispute_delay_days": dH_ds * inv.disputed, "paper_delay_days": dH_ds * inv.paper}
+    kappa, floor, lam0, jump = p.decay_per_day, p.floor_per_day, p.initial_per_day, p.due_date_jump_per_day
+    a = np.maximum(t - q.due_day, 0.0)
+    tphi, aphi = t * _phi(kappa * t), a * _phi(kappa * a)
+    G = q.multiplier * (floor * t + (lam0 - floor) * tphi + jump * aphi)
+    w = q.multiplier
+    dG = {"initial_per_day": w * tphi, "floor_per_day": w * (t - tphi), "due_date_jump_per_day": w * aphi,
+          "decay_per_day": w * ((lam0 - floor) * t * t * _dphi(kappa * t) + jump * a * a * _dphi(kappa * a)),
+          "dispute_intensity_factor": np.where(inv.disputed, G / np.maximum(p.dispute_intensity_factor, 1e-300), 0.0),
+          "paper_intensity_factor": np.where(inv.paper, G / np.maximum(p.paper_intensity_factor, 1e-300), 0.0),
+          "balance_elasticity": -G * np.log(inv.amount_usd / p.balance_ref_usd)}
+    return H, G, dH, dG
+
+
+def log_likelihood_gradient(p: PaymentTiming, inv: Invoices, settle_day: np.ndarray,
+                            open_day: np.ndarray) -> dict[str, float]:
+    """Gradient of the whole-day ``log_likelihood`` with respect to each parameter (natural units)."""
+    q = _per_invoice(p, inv)
+    pi = p.planner_share
+    settled = ~np.isnan(settle_day)
+    t1 = np.where(settled, settle_day, np.nan_to_num(open_day) + 1.0)
+    H1, G1, dH1, dG1 = _partials(p, inv, q, t1)
+    H2, G2, dH2, dG2 = _partials(p, inv, q, t1 + 1.0)
+    e_h1, e_g1 = np.exp(-H1), np.exp(-G1)
+    # Settled: P = pi A + (1 - pi) B with A = e^-H1 - e^-H2, B = e^-G1 - e^-G2; open: e^-H1, e^-G1.
+    A = np.where(settled, _exp_gap(H1, H2), e_h1)
+    B = np.where(settled, _exp_gap(G1, G2), e_g1)
+    e_h2, e_g2 = np.where(settled, np.exp(-H2), 0.0), np.where(settled, np.exp(-G2), 0.0)
+    P = pi * A + (1 - pi) * B
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_p = np.where(P > 0, 1.0 / P, 0.0)
+    grad = {"planner_share": float(np.sum((A - B) * inv_p))}
+    for name in dH1:
+        dA = -e_h1 * dH1[name] + e_h2 * dH2[name]
+        grad[name] = float(np.sum(pi * dA * inv_p))
+    for name in dG1:
+        dB = -e_g1 * dG1[name] + e_g2 * dG2[name]
+        grad[name] = float(np.sum((1 - pi) * dB * inv_p))
+    return grad
