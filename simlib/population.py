@@ -6,14 +6,17 @@ the same patients (common random numbers) and per-account cost stays small.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from simlib.capacities.phone_team import CALL_ATTEMPTS
+from simlib.levers.payment_plan import PLAN_MONTHS_MAX
 from simlib.params import Scenario
-from simlib.rng import stream
+from simlib.rng import lever_stream, stream
 
-CALL_ATTEMPTS = 8  # pre-drawn right-party-contact uniforms and call durations per account
+__all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Population", "draw_population"]
 
 
 @dataclass
@@ -60,14 +63,22 @@ class Population:
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+    seed: int = 0
+    replication: int = 0
+    lever_draws: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         insured = self.claim_cents > 0
         self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
                                  self.service_day)
 
-
-PLAN_MONTHS_MAX = 36
+    def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+        """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
+        stream ``name`` (:func:`simlib.rng.lever_stream`), made once per population: every strategy
+        of a replication sees the same values (common random numbers), and no built-in draw moves."""
+        if name not in self.lever_draws:
+            self.lever_draws[name] = draw(lever_stream(self.seed, self.replication, name), self.n)
+        return self.lever_draws[name]
 
 
 def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
@@ -160,5 +171,5 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
         review_u=review_u, error_u=error_u, dispute_delay=dispute_delay, favour_u=favour_u,
         correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
         deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
-        agency_threshold=agency_threshold,
+        agency_threshold=agency_threshold, seed=seed, replication=replication,
     )
