@@ -317,3 +317,25 @@ def test_print_pdf_passes_the_page_and_moves_the_pdf_into_place(tmp_path):
     assert page.as_uri() in called and "--headless" in called and "--no-pdf-header-footer" in called
     assert "--proxy-server=http://127.0.0.1:9" in called  # nothing leaves the machine
     assert os.stat(out).st_mode & 0o777 == 0o644
+
+
+def test_labels_written_in_the_parameter_file_reach_every_block(tmp_path):
+    import yaml
+
+    from simlib.params import load_scenario
+
+    path = tiny_yaml(tmp_path / "t.yaml", name="tiny_hospital")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["label"] = "Community hospital, 2027 plan"
+    data["strategies"]["deposit_short_terms"]["label"] = "Deposit at booking (net 15)"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    scen = load_scenario(path)
+    rows = [(r, s, "npv_net_cash_usd", 1000.0 * (s == "deposit_short_terms") + r) for r in range(3)
+            for s in scen.strategies]
+    fake = FakeResults(scen, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
+    assert report.recommendation_sentence(fake).startswith("Adopt “Deposit at booking (net 15)”")
+    assert "<h1>Comparison: Community hospital, 2027 plan</h1>" in report.title_block(fake, "Comparison").data
+    for block in (report.metric_table(fake, ["npv_net_cash_usd"]), report.strategies_table(fake),
+                  report.difference_table(fake, ["npv_net_cash_usd"]), report.executive_summary(fake)):
+        assert "Deposit at booking (net 15)" in block.data
+    assert report.scenario_label(scen) == "Community hospital, 2027 plan"

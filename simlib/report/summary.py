@@ -102,8 +102,8 @@ def executive_summary(res):
         chosen = choose_strategy(res.metrics, rec["baseline"])  # the best alternative
     parts = ["<div class=\"summary\">", "<h2 id=\"executive-summary\">Executive summary</h2>",
              f"<p class=\"headline\">{esc(recommendation_sentence(res))}</p>"]
-    if chosen != rec["baseline"]:
-        present = [m for m in _SUMMARY_METRICS if m in set(res.metrics["metric"])]
+    present = [m for m in _SUMMARY_METRICS if m in set(res.metrics["metric"])]
+    if chosen != rec["baseline"] and present:
         rows = res.metrics[res.metrics["metric"].isin(present)]
         means = summarize(rows).set_index(["strategy", "metric"])["mean"]
         diffs = paired_differences(rows, rec["baseline"]).set_index(["strategy", "metric"])
