@@ -1,14 +1,11 @@
 """Report figures from tidy simulation tables, each with a title and alt text for HTML.
 
-Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (safe on a
-headless Agg backend) with ``fig.simlib_alt`` describing it in words. Strategy and parameter
-names are user text: they are drawn literally, never as mathtext.
-
-Colours are the Okabe–Ito palette (distinguishable with every common colour-vision deficiency).
-:func:`strategy_styles` gives each strategy one colour from its place in the scenario — the status
-quo black, the others in palette order — so a strategy has the same colour on every page and in
-every chart; the status quo and the recommended strategy are drawn strong, the others muted.
-Legends sit outside the plotting area, so they never cover data or labels.
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (headless Agg)
+with ``fig.simlib_alt`` describing it in words; user names are drawn literally, never as mathtext.
+Colours are the Okabe–Ito palette (readable with every common colour-vision deficiency):
+:func:`strategy_styles` fixes each strategy's colour by its place in the scenario (the status quo
+black), so a strategy looks the same on every page; the status quo and the recommended strategy
+are drawn strong, the others muted. Legends sit outside the plots, never over data or labels.
 """
 from __future__ import annotations
 
@@ -52,16 +49,11 @@ class StrategyStyle:
     role: str = ""  # "status quo", "recommended" or both
 
     @property
-    def legend(self) -> str:
+    def legend(self) -> str:  # the name in a legend or on an axis, with its role
         return f"{self.label} ({self.role})" if self.role else self.label
 
-    @property
-    def linewidth(self) -> float:
-        return 2.6 if self.emphasised else 1.4
-
-    @property
-    def alpha(self) -> float:
-        return 1.0 if self.emphasised else 0.75
+    linewidth = property(lambda self: 2.6 if self.emphasised else 1.4)
+    alpha = property(lambda self: 1.0 if self.emphasised else 0.75)
 
 
 def strategy_styles(strategies: Sequence[str], baseline: str | None = None, recommended: str | None = None,
@@ -97,8 +89,7 @@ def _styles_for(frame: pd.DataFrame, styles: Mapping[str, StrategyStyle] | None)
 
 
 def _draw_order(styles: Mapping[str, StrategyStyle]) -> list[str]:
-    """Muted strategies first, emphasised ones on top."""
-    return sorted(styles, key=lambda s: styles[s].emphasised)
+    return sorted(styles, key=lambda s: styles[s].emphasised)  # muted first, emphasised on top
 
 
 def _text(name: str) -> str:
@@ -159,8 +150,7 @@ def _legend(fig: Figure, handles, labels, title: str = "Strategy") -> None:
 
 
 def _rows(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    rows = frame[frame["metric"] == metric]
-    if rows.empty:
+    if (rows := frame[frame["metric"] == metric]).empty:
         raise ValueError(f"no rows for metric {metric!r}")
     return rows
 
@@ -219,7 +209,7 @@ def _band_chart(curves: pd.DataFrame, column: str, title: str, what: str, styles
             dx.axvline(d, color="0.35", lw=1, ls=":")
     else:
         ax.set_xlabel("Day")
-    order = [s for s in styles]
+    order = list(styles)
     _legend(fig, [handles[s] for s in order], [_text(styles[s].legend) for s in order])
     last = curves["day"].max()
     at_last = "; ".join(f"{styles[s].legend} {format_value(mean[s].get(last, np.nan), 'usd')}" for s in order)
