@@ -1,9 +1,7 @@
 """Command line: ``simlib new|validate|run|report|schema|calibrate`` (see :data:`DESCRIPTION`).
 
-Errors in input are printed as ``file: field: what was expected; found …`` with no traceback.
-Exit codes (table in docs/robustness.md): 0 success, 2 bad input, 3 money lost or created,
-4 a report notebook failed, 5 a replication failed, 6 the Dask scheduler unreachable or lost,
-130/143 interrupted by SIGINT/SIGTERM (finished replications are checkpointed).
+Errors in input are printed as ``file: field: what was expected; found …`` with no traceback;
+exit codes are listed in :data:`DESCRIPTION` and docs/robustness.md.
 """
 from __future__ import annotations
 
@@ -216,7 +214,7 @@ def _report(args) -> int:
                         out_dir=args.out, source=f)
     paths = build_reports(args.files, out_dir=args.out, replications=args.replications,
                           seed=args.seed, workers=args.workers, scheduler=args.scheduler,
-                          precision=args.precision)
+                          precision=args.precision, pdf=args.pdf, chromium=args.chromium)
     for p in paths:
         print(p)
     return EXIT_OK
@@ -305,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--max-hours", type=float, default=None,
                        help="refuse a run estimated to take longer (default 24)")
         p.add_argument("--out", default=out, metavar="DIR", help="output folder (one sub-folder per scenario)")
+        if name == "report":
+            p.add_argument("--pdf", action="store_true", help="also print each page to PDF (headless Chromium)")
+            p.add_argument("--chromium", default=None, metavar="PATH", help="Chromium for --pdf "
+                           "(default: $SIMLIB_CHROMIUM or chromium on the PATH)")
         if name == "run":
             p.add_argument("--format", choices=["parquet", "csv"], default="csv", help="table format")
             p.add_argument("--quiet", action="store_true", help="no progress bar")

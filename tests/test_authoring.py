@@ -99,3 +99,17 @@ def test_results_summary_and_headline(make_scenario):
     assert "CI" not in res.summary(intervals=False).iloc[0, 0]
     sentence = res.headline()
     assert "'letters'" in sentence and ("'sms'" in sentence or "Keep the status quo" in sentence)
+
+
+def test_report_pdf_option_reaches_the_pipeline(monkeypatch, tmp_path):
+    """`simlib report --pdf` asks the pipeline for PDFs (the printing itself: tests/test_report_words.py)."""
+    import simlib.report as report
+    seen = {}
+
+    def fake_build(files, **kwargs):
+        seen.update(kwargs)
+        return []
+    monkeypatch.setattr(report, "build_reports", fake_build)
+    assert main(["report", str(ROOT / "parameters" / "finance_levers.yaml"), "--out", str(tmp_path),
+                 "--pdf", "--chromium", "/usr/bin/chromium"]) == 0
+    assert seen["pdf"] is True and seen["chromium"] == "/usr/bin/chromium"
