@@ -50,12 +50,17 @@ class PatientAccount:
     __slots__ = ("world", "i", "r", "now", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "floor", "kappa", "thr", "tk", "schedule", "idx",
                  "held_by", "clock_paused", "deferred", "allowance", "collector", "due_day",
-                 "message_times", "call_times", "calls_attempted")
+                 "message_times", "call_times", "calls_attempted",
+                 # contact response (simlib.contact_response)
+                 "contact_weight", "billed_day", "unaware", "reached_times", "channel_reached",
+                 "opted_out_of", "complained_of")
 
     def __init__(self, world, i: int, bal: int):
         self.world, self.i, self.r, self.bal, self.now = world, i, 2 * i + 1, bal, 0.0
         beh, pop = world.sc.behaviour, world.pop
-        self.responsiveness = world.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        balance_factor = (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        self.responsiveness = world.propensity[i] * balance_factor
+        self.contact_weight = float(pop.contact_responsiveness[i]) * balance_factor
         self.initial_lam = beh.initial_per_day * self.responsiveness
         self.lam, self.t0, self.cum, self.k, self.mult, self.shift = 0.0, 0.0, 0.0, 0, 1.0, 0.0
         self.floor, self.kappa = beh.floor_per_day, beh.decay_per_day
@@ -66,6 +71,10 @@ class PatientAccount:
         self.message_times: list[float] = []
         self.call_times: list[float] = []
         self.calls_attempted = 0
+        self.billed_day, self.unaware = 0.0, False
+        self.reached_times: list[float] = []
+        self.channel_reached = None
+        self.opted_out_of = self.complained_of = 0  # bit masks by channel index
         self.schedule: list = []
 
     # -------------------------------------------------------------- intensity state
@@ -192,7 +201,7 @@ class PatientAccount:
                     self.now = env.now
 
     def _statement(self) -> None:
-        self.t0, self.lam = self.now, self.initial_lam
+        self.t0, self.lam, self.billed_day = self.now, self.initial_lam, self.now
         for hook in self.world.statement_hooks:
             hook(self)
         self.world.trace(self.r, "statement", self.now)

@@ -62,6 +62,11 @@ class Population:
     plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX)
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
+    # contact response (simlib.contact_response)
+    contact_responsiveness: np.ndarray  # latent multiplier of contact effects, mean 1
+    opt_out_u: np.ndarray          # (n, n_channels) uniforms: contacts until the patient opts out
+    complaint_u: np.ndarray        # (n, n_channels) uniforms: contacts until the patient complains
+    dispute_wait_exp: np.ndarray   # Exp(1): a dispute's wait for resolution, scaled by its mean
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
     seed: int = 0
     replication: int = 0
@@ -83,6 +88,22 @@ class Population:
 
 def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
     return rng.lognormal(-0.5 * sigma * sigma, sigma, n) if sigma > 0 else np.ones(n)
+
+
+def _contact_responsiveness(rng: np.random.Generator, pat, propensity: np.ndarray) -> np.ndarray:
+    """Contact responsiveness: lognormal with mean 1 and spread ``contact_responsiveness_sigma``
+    (default the propensity's), whose normal score has correlation ``contact_propensity_correlation``
+    with the propensity's (a Gaussian copula). Correlation 1 with the same spread is the propensity
+    itself (contacts scale with the propensity to pay, as before issue 9)."""
+    n = len(propensity)
+    rho, s_p = pat.contact_propensity_correlation, pat.propensity_sigma
+    s_c = s_p if pat.contact_responsiveness_sigma is None else pat.contact_responsiveness_sigma
+    z_own = rng.standard_normal(n)  # drawn whatever the correlation: the stream never shifts
+    if rho == 1.0 and s_c == s_p:
+        return propensity.copy()
+    z_p = (np.log(propensity) + 0.5 * s_p * s_p) / s_p if s_p > 0 else np.zeros(n)
+    z = rho * z_p + np.sqrt(1.0 - rho * rho) * z_own if s_p > 0 else z_own
+    return np.exp(s_c * z - 0.5 * s_c * s_c) if s_c > 0 else np.ones(n)
 
 
 def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> Population:
@@ -161,6 +182,12 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
     financing_u = stream(seed, replication, "financing").random(n)
     agency_threshold = stream(seed, replication, "agency").standard_exponential((n, 4))
 
+    contact_resp = _contact_responsiveness(stream(seed, replication, "contact_traits"), pat, propensity)
+    rng = stream(seed, replication, "contact_response")
+    opt_out_u = rng.random((n, len(channel_names)))
+    complaint_u = rng.random((n, len(channel_names)))
+    dispute_wait_exp = stream(seed, replication, "dispute_resolution").standard_exponential(n)
+
     return Population(
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
         open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
@@ -171,5 +198,7 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
         review_u=review_u, error_u=error_u, dispute_delay=dispute_delay, favour_u=favour_u,
         correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
         deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
-        agency_threshold=agency_threshold, seed=seed, replication=replication,
+        agency_threshold=agency_threshold, contact_responsiveness=contact_resp,
+        opt_out_u=opt_out_u, complaint_u=complaint_u, dispute_wait_exp=dispute_wait_exp,
+        seed=seed, replication=replication,
     )

@@ -23,6 +23,10 @@ STREAMS: dict[str, int] = {
     "plans": 8,
     "financing": 9,
     "agency": 10,
+    # issue 9, contact response (ids 11-19)
+    "contact_traits": 11,
+    "contact_response": 12,
+    "dispute_resolution": 13,
 }
 
 
