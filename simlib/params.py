@@ -165,6 +165,9 @@ class Behaviour(Strict):
     contact_fatigue_per_contact: Fraction = 0.8
     contact_fatigue_window_days: Positive = 30.0
     contact_age_decay_days: Positive | None = 180.0  # None: no decay with the debt's age
+    # prompt-pay discount dose-response: multiplier 1 + uplift_max x sensitivity x r / (r + half_rate)
+    discount_uplift_max: NonNeg = 1.2
+    discount_half_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.10
 
     @model_validator(mode="after")
     def _check(self) -> "Behaviour":
