@@ -168,6 +168,7 @@ class Behaviour(Strict):
     # prompt-pay discount dose-response: multiplier 1 + uplift_max x sensitivity x r / (r + half_rate)
     discount_uplift_max: NonNeg = 1.2
     discount_half_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.10
+    corrected_statement_jump_per_day: NonNeg = 0.02  # a resolved dispute's corrected statement
 
     @model_validator(mode="after")
     def _check(self) -> "Behaviour":
