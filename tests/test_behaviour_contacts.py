@@ -222,3 +222,23 @@ def test_sms_opt_out_suppresses_later_messages_and_complaints_are_counted(make_s
     pop = draw_population(sc, 0)
     c = World(sc, "sms", pop).run().counters
     assert c["opt_outs"] > 100 and c["opted_out_contacts"] > 500 and 10 < c["complaints"] <= 2000
+
+
+# ----------------------------------------------------------------------------- 5. who responds
+def test_targeting_the_riskiest_or_the_likeliest_depends_on_the_contact_trait():
+    """Calls by SMS to the lowest or the highest score band: which one adds more collections
+    depends on the correlation of contact responsiveness with propensity (before issue 9 a
+    contact's effect was proportional to propensity, so the likeliest always won)."""
+    def band(lo, hi):
+        return {"statement_channel": "letter", "write_off": {"after_days": 180, "below_balance_usd": 5},
+                "ladder": [{"day": d, "channel": "sms", "target": {"score_min": lo, "score_max": hi}}
+                           for d in (10, 25, 40)]}
+    advantage = {}
+    for rho in (-0.8, 0.8):
+        sc = baseline_world({"none": {**band(0.0, 1.0), "ladder": []}, "riskiest": band(0.0, 0.33),
+                             "likeliest": band(0.67, 1.0)},
+                            patients={"contact_propensity_correlation": rho})
+        pop = draw_population(sc, 0)
+        got = {name: collected(World(sc, name, pop).run()) for name in sc.strategies}
+        advantage[rho] = (got["riskiest"] - got["none"]) - (got["likeliest"] - got["none"])
+    assert advantage[-0.8] > 0 > advantage[0.8], advantage
