@@ -62,12 +62,12 @@ class Population:
     plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX)
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
-    # contact response (simlib.contact_response)
-    contact_responsiveness: np.ndarray  # latent multiplier of contact effects, mean 1
-    opt_out_u: np.ndarray          # (n, n_channels) uniforms: contacts until the patient opts out
-    complaint_u: np.ndarray        # (n, n_channels) uniforms: contacts until the patient complains
-    dispute_wait_exp: np.ndarray   # Exp(1): a dispute's wait for resolution, scaled by its mean
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+    # contact response (simlib.contact_response); None (a hand-built population): neutral values
+    contact_responsiveness: np.ndarray = None  # latent multiplier of contact effects, mean 1
+    opt_out_u: np.ndarray = None   # (n, n_channels) uniforms: contacts until the patient opts out
+    complaint_u: np.ndarray = None  # (n, n_channels) uniforms: contacts until the patient complains
+    dispute_wait_exp: np.ndarray = None  # Exp(1): a dispute's wait for resolution, × its mean
     seed: int = 0
     replication: int = 0
     lever_draws: dict = field(default_factory=dict, repr=False)
@@ -76,6 +76,15 @@ class Population:
         insured = self.claim_cents > 0
         self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
                                  self.service_day)
+        shape = (self.n, len(self.channel_names))
+        if self.contact_responsiveness is None:
+            self.contact_responsiveness = self.propensity.copy()
+        if self.opt_out_u is None:
+            self.opt_out_u = np.ones(shape)    # nobody opts out
+        if self.complaint_u is None:
+            self.complaint_u = np.ones(shape)  # nobody complains
+        if self.dispute_wait_exp is None:
+            self.dispute_wait_exp = np.zeros(self.n)
 
     def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
