@@ -52,13 +52,18 @@ class PatientAccount:
     __slots__ = ("world", "i", "r", "now", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "floor", "kappa", "thr", "tk", "schedule", "idx",
                  "held_by", "clock_paused", "deferred", "allowance", "collector", "due_day",
-                 "message_times", "call_times", "calls_attempted", "plan", "pu")
+                 "message_times", "call_times", "calls_attempted", "plan", "pu",
+                 # contact response (simlib.contact_response)
+                 "contact_weight", "billed_day", "unaware", "reached_times", "channel_reached",
+                 "opted_out_of", "complained_of")
 
     def __init__(self, world, i: int, bal: int):
         self.world, self.i, self.r, self.bal, self.now = world, i, 2 * i + 1, bal, 0.0
         beh, pop = world.sc.behaviour, world.pop
-        self.responsiveness = world.propensity[i] * (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
-        self.plan, self.pu = None, 0.0  # a planner's [delay, scale, shape, responsiveness]; active days
+        balance_factor = (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        self.responsiveness = world.propensity[i] * balance_factor
+        self.contact_weight = float(pop.contact_responsiveness[i]) * balance_factor
+        self.plan, self.pu = None, 0.0  # a planner's [delay, scale, shape, responsiveness, contact weight]; days
         if beh.payment_timing is not None:
             self._payment_timing(beh.payment_timing, pop)
         self.initial_lam = beh.initial_per_day * self.responsiveness
@@ -71,6 +76,10 @@ class PatientAccount:
         self.message_times: list[float] = []
         self.call_times: list[float] = []
         self.calls_attempted = 0
+        self.billed_day, self.unaware = 0.0, False
+        self.reached_times: list[float] = []
+        self.channel_reached = None
+        self.opted_out_of = self.complained_of = 0  # bit masks by channel index
         self.schedule: list = []
 
     # -------------------------------------------------------------- intensity state
@@ -93,7 +102,7 @@ class PatientAccount:
         if self.clock_paused:
             return INF
         if self.plan is not None:  # a planner: the planned-day hazard adds to the integral
-            delay, scale, shape, _ = self.plan
+            delay, scale, shape = self.plan[:3]
             need = self.thr[self.tk] - self.cum - planned_cumulative(self.pu, delay, scale, shape)
             return self.t0 + time_to_reach_planned(self.lam, self.floor, self.kappa, self.mult, self.pu,
                                                    delay, scale, shape, need)
@@ -105,16 +114,19 @@ class PatientAccount:
         """The bill's covariates scale every prompt; a planner (latent uniform below the share)
         keeps ``planner_prompt_response`` of it until the planned payment."""
         disputed, paper = bool(pop.disputed_bill[self.i]), bool(pop.paper_bill[self.i])
-        self.responsiveness *= covariate_factor(pt, disputed, paper)
+        factor = covariate_factor(pt, disputed, paper)
+        self.responsiveness *= factor
+        self.contact_weight *= factor
         if pop.planner_u[self.i] < pt.planner_share:
             self.plan = [planned_delay_days(pt, disputed, paper), None, pt.planned_day_shape,
-                         self.responsiveness]
+                         self.responsiveness, self.contact_weight]
             self.responsiveness *= pt.planner_prompt_response
+            self.contact_weight *= pt.planner_prompt_response
 
     def _end_plan(self) -> None:
         """The planned payment happened, or a plan or agency took the account: from now on a
         prompted payer with the full responsiveness."""
-        self.responsiveness = self.plan[3]
+        self.responsiveness, self.contact_weight = self.plan[3], self.plan[4]
         self.initial_lam = self.world.sc.behaviour.initial_per_day * self.responsiveness
         self.plan = None
 
@@ -226,7 +238,7 @@ class PatientAccount:
                     self.now = env.now
 
     def _statement(self) -> None:
-        self.t0, self.lam = self.now, self.initial_lam
+        self.t0, self.lam, self.billed_day = self.now, self.initial_lam, self.now
         for hook in self.world.statement_hooks:
             hook(self)
         self.world.trace(self.r, "statement", self.now)

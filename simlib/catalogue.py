@@ -95,6 +95,13 @@ METRICS: dict[str, MetricInfo] = {
     "suppressed_contacts": MetricInfo(
         "Contacts suppressed by limits", "count", None,
         "Planned contacts not made because of frequency limits or quiet hours.", "operations"),
+    "complaints_per_1000_accounts": MetricInfo(
+        "Complaints per 1,000 accounts", "count", False,
+        "Patients' complaints about contacts (at most one per patient and channel) × 1,000 ÷ "
+        "patient balances billed.", "patients"),
+    "opted_out_contacts": MetricInfo(
+        "Contacts stopped by opt-outs", "count", None,
+        "Planned contacts not made because the patient opted out of the channel.", "operations"),
     "agent_utilisation": MetricInfo(
         "Agent utilisation", "share", None, "Agent busy time ÷ agent open time.", "operations"),
     "call_wait_mean_hours": MetricInfo(

@@ -14,13 +14,15 @@ generator the account's process runs with ``yield from`` (it may wait for a reso
 """
 from __future__ import annotations
 
+from simlib import contact_response
 from simlib.ledger import Kind
 
 _KINDS: dict[str, type["ContactKind"]] = {}
 
 #: counters of contacts; ``<name>`` is a channel's name in the scenario
 COUNTERS = {"contacts": "contacts made (messages sent and calls placed)",
-            "contacts_<name>": "messages sent by the channel", "reached_<name>": "messages that reached"}
+            "contacts_<name>": "messages sent by the channel", "reached_<name>": "messages that reached",
+            **contact_response.COUNTERS}
 
 
 def register_channel_kind(name: str):
@@ -50,6 +52,19 @@ class ContactKind:
     def reaches(self, acct) -> bool:
         return acct.world.pop.reach_u[acct.i, self.index] < self.cfg.reach
 
+    def opted_out(self, world, acct) -> bool:
+        """Whether the patient opted out of this channel (the contact is then not made, and counted)."""
+        if acct.opted_out_of and contact_response.opted_out(acct, self.index):
+            world.count("opted_out_contacts")
+            return True
+        return False
+
+    def respond(self, acct, now: float) -> None:
+        """The contact reached the patient at ``now``: the intensity jumps by the channel's jump
+        (scaled by :func:`simlib.contact_response.respond`); they may opt out or complain."""
+        contact_response.respond(acct, self.cfg.jump_per_day, now)
+        contact_response.after_reach(acct, self.index, self.cfg)
+
     def contact(self, world, acct, step):
         raise NotImplementedError
 
@@ -62,11 +77,14 @@ class Message(ContactKind):
         super().__init__(name, cfg, index)
         self.sent_key, self.reached_key = f"contacts_{name}", f"reached_{name}"
         self.cost_cents = int(round(cfg.cost_usd * 100))
+        self._delivered = self.delivered
 
     def contact(self, world, acct, step):
         now = acct.now
         hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
         counters = world.counters
+        if self.opted_out(world, acct):
+            return None
         if not world.limits.message_allowed(acct, now, hour):
             counters["suppressed_contacts"] += 1
             return None
@@ -74,10 +92,18 @@ class Message(ContactKind):
         counters["contacts"] += 1
         counters[self.sent_key] += 1
         world.ledger.post(acct.r, now, Kind.COST_CONTACT, self.cost_cents)
-        if self.reaches(acct):
-            counters[self.reached_key] += 1
-            acct.jump(self.cfg.jump_per_day * acct.responsiveness)
+        if self.cfg.delivery_days > 0.0:
+            acct.at(now + self.cfg.delivery_days, 9, self._delivered)
+        else:
+            self.delivered(acct)
         return None
+
+    def delivered(self, acct, _=None) -> None:
+        """The message arrives (``delivery_days`` after it was sent): it reaches the patient or not.
+        A letter arriving while a plan or an agency holds the account moves nothing."""
+        if acct.held_by is None and self.reaches(acct):
+            acct.world.counters[self.reached_key] += 1
+            self.respond(acct, acct.now)
 
 
 @register_channel_kind("call")
@@ -87,4 +113,6 @@ class Call(ContactKind):
     def contact(self, world, acct, step):
         if world.phone is None:
             raise RuntimeError("call step without a phone team")  # validation prevents this
+        if self.opted_out(world, acct):
+            return None
         return world.phone.call(acct, self)

@@ -116,6 +116,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["financed_share"] = c["financed"] / n_patient
     m["agency_recovery_rate"] = _safe(led.total([Kind.PAYMENT_AGENCY]), c["agency_placed_cents"])
     m["suppressed_contacts"] = float(c["suppressed_contacts"])
+    m["complaints_per_1000_accounts"] = 1000.0 * c["complaints"] / n_patient
+    m["opted_out_contacts"] = float(c["opted_out_contacts"])
     m["calls_abandoned"] = float(c["calls_abandoned"])
     m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)
     m["call_wait_mean_hours"] = float(res.call_waits_days.mean() * 24.0) if len(res.call_waits_days) else float("nan")

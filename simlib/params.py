@@ -138,6 +138,9 @@ class Patients(Strict):
     propensity_sigma: NonNeg = 0.8
     price_sensitivity_mean: NonNeg = 1.0
     score_noise_sd: NonNeg = 0.7
+    # contact responsiveness: its own lognormal trait (mean 1), Gaussian copula with propensity
+    contact_responsiveness_sigma: NonNeg | None = None  # None: propensity_sigma
+    contact_propensity_correlation: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.3
 
 
 class Behaviour(Strict):
@@ -170,6 +173,15 @@ class Behaviour(Strict):
     @classmethod
     def _payment_timing(cls, data: Any, info: ValidationInfo) -> Any:
         return resolve_block(data, (info.context or {}).get("source"))
+    # contact response (simlib.contact_response; docs/model.md "Contacts")
+    unreached_statement_share: Fraction = 0.3
+    contact_fatigue_per_contact: Fraction = 0.8
+    contact_fatigue_window_days: Positive = 30.0
+    contact_age_decay_days: Positive | None = 180.0  # None: no decay with the debt's age
+    # prompt-pay discount dose-response: multiplier 1 + uplift_max x sensitivity x r / (r + half_rate)
+    discount_uplift_max: NonNeg = 1.2
+    discount_half_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.10
+    corrected_statement_jump_per_day: NonNeg = 0.02  # a resolved dispute's corrected statement
 
     @model_validator(mode="after")
     def _check(self) -> "Behaviour":
@@ -185,16 +197,26 @@ class Channel(Strict):
     reach: Fraction = 1.0
     jump_per_day: NonNeg = 0.0
     kind: str = "message"
+    delivery_days: NonNeg = 0.0      # sent -> read (post); the effect starts then
+    opt_out_rate: Fraction = 0.0     # per contact that reaches: the patient opts out of the channel
+    complaint_rate: Fraction = 0.0   # per contact that reaches: the patient complains
 
 
 def default_channels() -> dict[str, Channel]:
     return {
-        "email": Channel(cost_usd=0.05, reach=0.6, jump_per_day=0.004),
-        "sms": Channel(cost_usd=0.03, reach=0.75, jump_per_day=0.008),
-        "whatsapp": Channel(cost_usd=0.04, reach=0.45, jump_per_day=0.008),
-        "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004),
-        "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010),
-        "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call"),
+        # delivery, opt-out and complaint rates: docs/model.md "Contacts" (sources and assumptions)
+        "email": Channel(cost_usd=0.05, reach=0.6, jump_per_day=0.004, opt_out_rate=0.003,
+                         complaint_rate=0.0002),
+        "sms": Channel(cost_usd=0.03, reach=0.75, jump_per_day=0.008, opt_out_rate=0.01,
+                       complaint_rate=0.0005),
+        "whatsapp": Channel(cost_usd=0.04, reach=0.45, jump_per_day=0.008, opt_out_rate=0.01,
+                            complaint_rate=0.0005),
+        "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004, delivery_days=7.0,
+                          complaint_rate=0.0002),
+        "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010, delivery_days=7.0,
+                                 complaint_rate=0.002),
+        "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call", opt_out_rate=0.02,
+                        complaint_rate=0.002),
     }
 
 

@@ -67,6 +67,11 @@ class Population:
     deposit_estimate_z: np.ndarray = None   # N(0, 1): error of the deposit's price estimate
     financing_approval_u: np.ndarray = None  # uniforms: the lender approves iff u < P(approval)
     charity_u: np.ndarray = None            # uniforms: FAP screening identifies iff u < rate
+    # contact response (simlib.contact_response); None (a hand-built population): neutral values
+    contact_responsiveness: np.ndarray = None  # latent multiplier of contact effects, mean 1
+    opt_out_u: np.ndarray = None   # (n, n_channels) uniforms: contacts until the patient opts out
+    complaint_u: np.ndarray = None  # (n, n_channels) uniforms: contacts until the patient complains
+    dispute_wait_exp: np.ndarray = None  # Exp(1): a dispute's wait for resolution, × its mean
     seed: int = 0
     replication: int = 0
     lever_draws: dict = field(default_factory=dict, repr=False)
@@ -91,6 +96,15 @@ class Population:
             self.financing_approval_u = np.zeros(n)
         if self.charity_u is None:
             self.charity_u = np.ones(n)
+        shape = (self.n, len(self.channel_names))
+        if self.contact_responsiveness is None:
+            self.contact_responsiveness = self.propensity.copy()
+        if self.opt_out_u is None:
+            self.opt_out_u = np.ones(shape)    # nobody opts out
+        if self.complaint_u is None:
+            self.complaint_u = np.ones(shape)  # nobody complains
+        if self.dispute_wait_exp is None:
+            self.dispute_wait_exp = np.zeros(self.n)
 
     def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
@@ -103,6 +117,22 @@ class Population:
 
 def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
     return rng.lognormal(-0.5 * sigma * sigma, sigma, n) if sigma > 0 else np.ones(n)
+
+
+def _contact_responsiveness(rng: np.random.Generator, pat, propensity: np.ndarray) -> np.ndarray:
+    """Contact responsiveness: lognormal with mean 1 and spread ``contact_responsiveness_sigma``
+    (default the propensity's), whose normal score has correlation ``contact_propensity_correlation``
+    with the propensity's (a Gaussian copula). Correlation 1 with the same spread is the propensity
+    itself (contacts scale with the propensity to pay, as before issue 9)."""
+    n = len(propensity)
+    rho, s_p = pat.contact_propensity_correlation, pat.propensity_sigma
+    s_c = s_p if pat.contact_responsiveness_sigma is None else pat.contact_responsiveness_sigma
+    z_own = rng.standard_normal(n)  # drawn whatever the correlation: the stream never shifts
+    if rho == 1.0 and s_c == s_p:
+        return propensity.copy()
+    z_p = (np.log(propensity) + 0.5 * s_p * s_p) / s_p if s_p > 0 else np.zeros(n)
+    z = rho * z_p + np.sqrt(1.0 - rho * rho) * z_own if s_p > 0 else z_own
+    return np.exp(s_c * z - 0.5 * s_c * s_c) if s_c > 0 else np.ones(n)
 
 
 def draw_population(sc: Scenario, replication: int, seed: int | None = None,
@@ -202,6 +232,12 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
     financing_approval_u = stream(seed, replication, "financing_approval").random(n)
     charity_u = stream(seed, replication, "charity").random(n)
 
+    contact_resp = _contact_responsiveness(stream(seed, replication, "contact_traits"), pat, propensity)
+    rng = stream(seed, replication, "contact_response")
+    opt_out_u = rng.random((n, len(channel_names)))
+    complaint_u = rng.random((n, len(channel_names)))
+    dispute_wait_exp = stream(seed, replication, "dispute_resolution").standard_exponential(n)
+
     return Population(
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
         open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
@@ -215,7 +251,8 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
         agency_threshold=agency_threshold, seed=seed, replication=replication,
         planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill,
         deposit_estimate_z=deposit_estimate_z, financing_approval_u=financing_approval_u,
-        charity_u=charity_u,
+        charity_u=charity_u, contact_responsiveness=contact_resp,
+        opt_out_u=opt_out_u, complaint_u=complaint_u, dispute_wait_exp=dispute_wait_exp,
     )
 
 

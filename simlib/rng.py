@@ -30,6 +30,10 @@ STREAMS: dict[str, int] = {
     # engineer C (planners, issue 10): ids 30-39
     "planners": 30,      # per patient: the uniform that makes a planner (behaviour.payment_timing)
     "bill_medium": 31,   # per patient: the uniform that makes a paper bill (paper_bill_share)
+    # issue 9, contact response (ids 11-19)
+    "contact_traits": 11,
+    "contact_response": 12,
+    "dispute_resolution": 13,
 }
 
 

@@ -5,6 +5,9 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 :mod:`simlib.engine` without any shared capacity or dispute:
 
 - statement at ``max(bill_day + statement_lag, 0)`` sets the intensity to its initial value;
+- every statement reaches at once; contacts never tire nor age, nobody opts out or complains
+  (the simple contact model; others are refused); a contact's jump scales with the patient's
+  contact responsiveness;
 - a fixed schedule per account: due-date jump, the ladder's message steps (targeted by score,
   current balance and payer; contact limits and quiet hours applied), write-off after N days;
 - between actions the intensity relaxes toward its floor; a payment happens when the integrated
@@ -82,6 +85,15 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         problems.append("payment timing with planners (behaviour.payment_timing)")
     if sc.behaviour.decay_per_day == 0:
         problems.append("a constant intensity (behaviour.decay_per_day = 0)")
+    beh = sc.behaviour
+    if beh.unreached_statement_share < 1.0:
+        problems.append("statements that may not reach (behaviour.unreached_statement_share < 1)")
+    if beh.contact_fatigue_per_contact < 1.0 or beh.contact_age_decay_days is not None:
+        problems.append("contact fatigue or decay with the debt's age (behaviour.contact_*)")
+    for name in {st.statement_channel, *(step.channel for step in st.ladder)}:
+        ch = sc.channels[name]
+        if ch.delivery_days > 0 or ch.opt_out_rate > 0 or ch.complaint_rate > 0:
+            problems.append(f"delivery days, opt-outs or complaints on channel {name!r}")
     if problems:
         raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(problems)}")
 
@@ -154,7 +166,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     stated = (bal > 0) & (statement < horizon)
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
-        resp = pop.propensity * (np.maximum(bal, 1) / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+    resp = pop.propensity * balance_factor
+    contact_weight = pop.contact_responsiveness * balance_factor
     lam = np.where(stated, beh.initial_per_day * resp, 0.0)
     t0 = statement.copy()
     cum = np.zeros(n)
@@ -269,7 +283,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
                 bal[jj] = 0
                 counters["bad_debt_write_offs"] += jj.size
             else:
-                _message_step(sc, ladder[c], int(c), jj, tj, pop, bal, lam, resp, sent, cost,
+                _message_step(sc, ladder[c], int(c), jj, tj, pop, bal, lam, contact_weight, sent, cost,
                               counters, ch_names, lim)
             tpay[jj] = INF
             live = jj[bal[jj] > 0]

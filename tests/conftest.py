@@ -7,23 +7,34 @@ import pytest
 
 from simlib.params import scenario_from_dict
 
+#: The simple contact model of the closed forms (before issue 9): every statement reaches at once,
+#: contacts never tire nor age, nobody opts out, contact effects scale with the propensity to pay.
+SIMPLE_CONTACT_BEHAVIOUR = {"unreached_statement_share": 1.0, "contact_fatigue_per_contact": 1.0,
+                            "contact_age_decay_days": None}
+SIMPLE_CONTACT_PATIENTS = {"contact_propensity_correlation": 1.0}
+SIMPLE_CHANNELS = {name: {"delivery_days": 0.0, "opt_out_rate": 0.0, "complaint_rate": 0.0}
+                   for name in ("email", "sms", "whatsapp", "letter", "formal_demand", "call")}
+
 SELF_PAY_500 = {"share": 1.0, "allowed_median_usd": 500.0, "allowed_sigma": 0.0, "patient_share": 1.0,
                 "emergency_share": 1.0}
 
 
 def tiny(strategies: dict | None = None, **sections) -> dict:
-    """A scenario dict: one self-pay payer with $500 balances, no disputes, no noise in traits."""
+    """A scenario dict: one self-pay payer with $500 balances, no disputes, no noise in traits,
+    the simple contact model (``SIMPLE_*``)."""
     base = {
         "name": "tiny",
         "simulation": {"horizon_days": 200, "billing_window_days": 100, "encounters_per_day": 0,
                        "open_book_accounts": 200, "open_book_age_days_max": 0.0,
                        "measurement_day": 100, "ar_window_days": 50, "replications": 2, "seed": 7},
         "payers": {"self_pay": dict(SELF_PAY_500)},
-        "patients": {"propensity_sigma": 0.0, "ability_sigma": 0.0, "price_sensitivity_mean": 1.0},
+        "patients": {"propensity_sigma": 0.0, "ability_sigma": 0.0, "price_sensitivity_mean": 1.0,
+                     **SIMPLE_CONTACT_PATIENTS},
         "behaviour": {"initial_per_day": 0.03, "floor_per_day": 0.0, "decay_per_day": 0.04,
                       "balance_elasticity": 0.0, "full_payment": "always",
                       "payment_jump_base_per_day": 0.0, "payment_jump_fraction_per_day": 0.0,
-                      "due_date_jump_per_day": 0.0},
+                      "due_date_jump_per_day": 0.0, **SIMPLE_CONTACT_BEHAVIOUR},
+        "channels": copy.deepcopy(SIMPLE_CHANNELS),
         "operations": {"statement_lag_days": 0.0,
                        "billing_team": {"billing_error_rate": 0.0}},
         "strategies": strategies or {"none": {"statement_channel": "email",

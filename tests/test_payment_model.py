@@ -135,25 +135,31 @@ def test_event_log_unpaid_goes_to_write_off(make_scenario):
 
 
 def test_event_log_dispute_pauses_the_clock(make_scenario):
-    """A billing error: dispute on day 10, resolved after 2 h of billing-team work (7 h days),
-    balance corrected; the payment clock resumes where it stopped, so payment moves by the pause."""
+    """A billing error the patient is right about (issue 9): the bill is overcharged by
+    c ÷ (1 − c) and the patient pays nothing until the dispute is resolved — raised on day 10,
+    2 h of billing-team work (7 h days) then a 2-day wait for the answer. Meanwhile λ decays; the
+    corrected statement corrects the overcharge back and is a contact (a jump), not a reset."""
+    jump = 0.01
     sc, pop = _one_account(make_scenario, {"statement_channel": "letter", "write_off": {"after_days": 400}},
                            operations={"billing_team": {"billing_error_rate": 1.0, "hours_per_dispute": 2.0,
-                                                        "hours_per_day": 7.0, "patient_favour_rate": 1.0}})
+                                                        "hours_per_day": 7.0, "patient_favour_rate": 1.0,
+                                                        "resolution_wait_days_mean": 4.0}},
+                           behaviour={"corrected_statement_jump_per_day": jump})
     pop.dispute_delay[0] = 10.0
     pop.correction_fraction[0] = 0.2
-    pop.threshold[0, 0] = _threshold_for_payment_on(20.0, [])
+    pop.dispute_wait_exp[0] = 0.5
+    pop.threshold[0, 0] = 0.4
     res = World(sc, "s", pop, trace=True).run()
-    pause = 2.0 / 7.0
+    pause = 2.0 / 7.0 + 2.0
     assert [e[2] for e in res.events] == ["statement", "dispute", "dispute resolved", "paid"]
     assert res.events[2][1] == pytest.approx(10 + pause, abs=1e-6)
-    # after the pause λ restarts at max(λ(10), λ0) = λ0 with the integral accrued up to day 10
     lam0, kappa = 0.03, 0.04
-    need = _threshold_for_payment_on(20.0, []) - (lam0 / kappa) * (1 - math.exp(-kappa * 10))
-    expected = 10 + pause + time_to_reach(lam0, 0.0, kappa, need)
+    lam_resolved = lam0 * math.exp(-kappa * (10 + pause)) + jump  # nothing accrued while disputed
+    expected = 10 + pause + time_to_reach(lam_resolved, 0.0, kappa, 0.4)
     assert res.events[3][1] == pytest.approx(expected, abs=1e-6)
-    assert res.ledger.total([Kind.CORRECTION]) == 10000
-    assert res.ledger.total([Kind.PAYMENT_PATIENT]) == 40000
+    assert res.ledger.total([Kind.BILLED]) == 62500            # $500 ÷ 0.8
+    assert res.ledger.total([Kind.CORRECTION]) == 12500
+    assert res.ledger.total([Kind.PAYMENT_PATIENT]) == 50000
 
 
 def test_event_log_call_queue_one_agent(make_scenario):

@@ -70,5 +70,6 @@ def test_no_call_is_placed_on_a_weekend_and_many_agents_wait_little():
     assert ((hours >= 9 - 1e-9) & (hours < 17)).all()
     waits_h = res.call_waits_days * 24
     # before: calls due on a weekend waited for Monday, so the mean wait was ≥ 10 h with 16 agents
-    assert waits_h.mean() < 0.5 and waits_h.max() < 8
+    # now the only waits are calls moved to the same 9:00 opening: well under an hour on average
+    assert waits_h.mean() < 1.0 and waits_h.max() < 8
     assert res.counters["calls_moved_to_working_hours"] > 0

@@ -17,6 +17,8 @@ from simlib.ledger import Kind
 from simlib.params import scenario_from_dict
 from simlib.population import draw_population
 
+from tests.conftest import SIMPLE_CHANNELS, SIMPLE_CONTACT_BEHAVIOUR
+
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 
 
@@ -30,7 +32,8 @@ def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
     data["finance"]["financial_assistance"] = None  # charity care (issue 9) needs the engine
     for payer in data["payers"].values():
         payer["initial_denial_rate"] = 0.0
-    data["behaviour"].update(behaviour_overrides)
+    data["behaviour"].update({**SIMPLE_CONTACT_BEHAVIOUR, **behaviour_overrides})
+    data["channels"] = SIMPLE_CHANNELS  # the oracle's contact model; contact responsiveness as default
     strategies = {k: v for k, v in data["strategies"].items() if k in ("letters_only", "digital_first")}
     strategies["targeted"] = {
         "credit_terms_days": 21,

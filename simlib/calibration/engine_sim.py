@@ -55,10 +55,14 @@ def engine_scenario(timing: PaymentTiming, terms_days: float, seed: int = 1) -> 
                        "measurement_day": horizon, "ar_window_days": 90.0, "seed": seed},
         "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": 100.0, "patient_share": 1.0,
                                 "emergency_share": 0.0}},
+        "finance": {"financial_assistance": None},  # the history's balances are what was owed
         "patients": {"propensity_sigma": 0.0},
+        # the history's own bill is the statement and it reached the customer on the invoice date
+        # (paper vs electronic is the fitted covariate, not the channel's reach or delivery)
+        "channels": {"letter": {"reach": 1.0, "delivery_days": 0.0}},
         "behaviour": {"payment_timing": {k: values[k] for k in PLANNER_KEYS + INTENSITY_KEYS},
                       "full_payment": "always", "payment_jump_base_per_day": 0.0,
-                      "payment_jump_fraction_per_day": 0.0},
+                      "payment_jump_fraction_per_day": 0.0, "unreached_statement_share": 1.0},
         "operations": {"statement_lag_days": 0.0, "billing_team": {"billing_error_rate": 0.0}},
         "strategies": {"history": {"baseline": True, "credit_terms_days": float(terms_days),
                                    "write_off": {"after_days": DAYS_MAX}}},

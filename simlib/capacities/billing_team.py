@@ -18,6 +18,7 @@ class BillingTeam(Strict):
     hours_per_day: Annotated[float, Field(gt=0.0, le=24.0)] = 7.0
     billing_error_rate: Fraction = 0.05
     dispute_delay_days_mean: NonNeg = 14.0
+    resolution_wait_days_mean: NonNeg = 3.0  # waiting on the payer/coding after the team's work
     patient_favour_rate: Fraction = 0.7
     correction_fraction_mean: Fraction = 0.3
     cost_per_dispute_usd: NonNeg = 25.0

@@ -131,5 +131,5 @@ class PhoneTeamCapacity:
         world.ledger.post(acct.r, now, Kind.COST_CONTACT, cents(channel.cfg.cost_usd))
         if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
             world.count("calls_right_party")
-            acct.jump(channel.cfg.jump_per_day * acct.responsiveness)
+            channel.respond(acct, now)
         world.trace(acct.r, "call connected")

@@ -1,17 +1,25 @@
 """Disputes, and the price estimate that prevents them.
 
 A billing error (``operations.billing_team.billing_error_rate`` of bills) makes the patient
-dispute the bill a pre-drawn delay after the statement. The dispute waits for the billing team (a
-capacity, :mod:`simlib.capacities.billing_team`); meanwhile the patient's collection clock stands
-still (every pending action moves later). Resolved in the patient's favour with
+dispute the bill a pre-drawn delay after the statement. When the patient is right (with
+``patient_favour_rate``) the error is an overcharge: the bill is the true balance ÷ (1 − the
+correction fraction), billed at service (a second ``BILLED`` row), and the resolution corrects
+it back. The patient pays nothing between the statement and the resolution. The dispute waits for the billing team (a
+capacity, :mod:`simlib.capacities.billing_team`), then for the resolution (an exponential wait
+of mean ``resolution_wait_days_mean``: the payer, the coders); meanwhile the patient's collection
+clock stands still (every pending action moves later) while their attention fades (the intensity
+decays as it would without payments). Resolved in the patient's favour with
 ``patient_favour_rate``, it corrects the balance down (``CORRECTION`` row); the corrected
-statement restores the intensity to at least its initial value. A strategy's ``price_estimate``
+statement is a contact (``behaviour.corrected_statement_jump_per_day``, scaled like any contact
+by :mod:`simlib.contact_response`), not a fresh statement. A strategy's ``price_estimate``
 (an estimate or portal before care) multiplies the dispute rate and the resolution hours.
 Disputes happen in every strategy; counter ``disputes``."""
 from __future__ import annotations
 
 import numpy as np
 
+from simlib import contact_response
+from simlib.behaviour import intensity_after
 from simlib.ledger import Kind
 from simlib.levers.base import Lever, register_lever
 from simlib.settings import Fraction, Strict, cents
@@ -43,9 +51,27 @@ class Disputes(Lever):
         self.team = bt
         rate = bt.billing_error_rate * (settings.dispute_rate_multiplier if settings else 1.0)
         self.hours = bt.hours_per_dispute * (settings.resolution_hours_multiplier if settings else 1.0)
+        self.corrected_jump = world.sc.behaviour.corrected_statement_jump_per_day
         #: days from statement to dispute, NaN for accounts without a billing error
-        self.offset = np.where(pop.error_u < rate, pop.dispute_delay, np.nan).tolist()
+        error = pop.error_u < rate
+        self.offset = np.where(error, pop.dispute_delay, np.nan).tolist()
+        #: a billing error the patient is right about is an overcharge: the bill is the true
+        #: balance ÷ (1 − correction fraction), and the correction brings it back
+        c = np.minimum(pop.correction_fraction, 0.99)
+        self.overcharge = np.where(error & (pop.favour_u < bt.patient_favour_rate), c / (1.0 - c), 0.0).tolist()
         self._dispute = self.dispute
+
+    def at_service(self, i: int, r: int, day: float, balance: int) -> int:
+        extra = int(round(balance * self.overcharge[i]))
+        if extra > 0:
+            self.world.ledger.post(r, day, Kind.BILLED, extra)
+        return balance + extra
+
+    def at_statement(self, acct) -> None:
+        """A patient who finds an error on the bill does not pay it until it is resolved."""
+        offset = self.offset[acct.i]
+        if offset == offset:
+            acct.clock_paused = True
 
     def schedule(self, acct, bill: float, items: list) -> None:
         offset = self.offset[acct.i]
@@ -63,11 +89,19 @@ class Disputes(Lever):
         with world.billing.request() as req:
             yield req
             yield env.timeout(self.hours / bt.hours_per_day)
+        wait = bt.resolution_wait_days_mean * pop.dispute_wait_exp[i]
+        if wait > 0.0:
+            yield env.timeout(wait)
         world.ledger.post(acct.r, env.now, Kind.COST_DISPUTE, cents(bt.cost_per_dispute_usd))
         if pop.favour_u[i] < bt.patient_favour_rate:
             corr = min(acct.bal - 1, int(round(acct.bal * pop.correction_fraction[i])))
             if corr > 0:
                 acct.reduce(Kind.CORRECTION, corr, env.now)
-        acct.postpone(env.now - start, env.now)   # the patient's collection clock was paused
-        acct.lam = max(acct.lam, acct.initial_lam)  # corrected statement
+        # the patient's collection clock was paused; their attention faded meanwhile
+        acct.lam = intensity_after(acct.lam, acct.floor, acct.kappa, env.now - start)
+        acct.postpone(env.now - start, env.now)
+        if acct.held_by is None:
+            acct.clock_paused = False
+        acct.now = env.now
+        contact_response.respond(acct, self.corrected_jump, env.now)  # the corrected statement
         world.trace(acct.r, "dispute resolved")

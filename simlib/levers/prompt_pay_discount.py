@@ -1,13 +1,15 @@
 """Prompt-pay discount: ``rate`` off for paying in full within ``window_days`` of the statement,
 for the eligible payers' patients. While the offer is open the patient's payment intensity is
-multiplied by 1 + (``intensity_multiplier`` − 1) × their price sensitivity; a payment in full
+multiplied by the dose–response 1 + ``discount_uplift_max`` × price sensitivity × g(rate), with
+g(r) = r ÷ (r + ``discount_half_rate``) (both in the scenario's ``behaviour``): no effect at 0 %,
+increasing in the rate, saturating (half the largest uplift at the half rate). A payment in full
 books the discount as an allowance (``DISCOUNT`` row, counter ``discounts``). The offer ends at the
 window's end, or when a plan or an agency takes the account over."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from simlib.ledger import Kind
 from simlib.levers.base import Lever, register_lever, unknown_payers
@@ -15,10 +17,23 @@ from simlib.settings import Positive, Strict
 
 
 class PromptPayDiscount(Strict):
-    rate: Annotated[float, Field(gt=0.0, lt=1.0)]
+    rate: Annotated[float, Field(ge=0.0, lt=1.0)]
     window_days: Positive
     eligible_payers: list[str] | None = None
-    intensity_multiplier: Annotated[float, Field(ge=1.0)] = 1.5
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_fixed_multiplier(cls, data):
+        if isinstance(data, dict) and "intensity_multiplier" in data:
+            raise ValueError("intensity_multiplier was removed (issue 9): the patient's response now "
+                             "follows the rate; set behaviour.discount_uplift_max and "
+                             "behaviour.discount_half_rate instead")
+        return data
+
+
+def discount_response(rate: float, half_rate: float) -> float:
+    """g(rate) = rate ÷ (rate + half_rate): 0 at 0 %, increasing, → 1 for large rates."""
+    return rate / (rate + half_rate)
 
 
 @register_lever
@@ -45,12 +60,14 @@ class PromptPayDiscountLever(Lever):
         pop = world.pop
         self.payers = set(pop.payer_names.index(p) for p in (settings.eligible_payers or pop.payer_names))
         self._allowance, self._ends = self.allowance, self.ends
+        beh = world.sc.behaviour
+        self.uplift = beh.discount_uplift_max * discount_response(settings.rate, beh.discount_half_rate)
 
     def at_statement(self, acct) -> None:
         pop, i = self.world.pop, acct.i
         if pop.payer[i] in self.payers:
             acct.allowance = self._allowance
-            acct.mult = 1.0 + (self.cfg.intensity_multiplier - 1.0) * pop.price_sensitivity[i]
+            acct.mult = 1.0 + self.uplift * float(pop.price_sensitivity[i])
 
     def schedule(self, acct, bill: float, items: list) -> None:
         if acct.allowance is self._allowance:

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from simlib import contact_response
+from simlib.capacities.phone_team import next_open_slot
 from simlib.ledger import Kind
 from simlib.levers.base import Lever, register_lever, unknown_payers
 from simlib.settings import NonNeg, Strict, Targeting, cents
@@ -53,10 +55,28 @@ class Statement(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.cost_cents = cents(world.sc.channels[settings].cost_usd)
+        cfg = world.sc.channels[settings]
+        self.cost_cents = cents(cfg.cost_usd)
+        self.channel, self.delivery_days = world.channels[settings], cfg.delivery_days
+        #: a statement not (yet) read starts this share of the statement's intensity
+        self.unread_share = world.sc.behaviour.unreached_statement_share
+        self._arrives = self.arrives
 
     def at_statement(self, acct) -> None:
+        """The statement is sent. Until it arrives (``delivery_days``), or if it never reaches the
+        patient, they pay at ``unreached_statement_share`` of the statement's intensity; a later
+        contact that reaches them tells them of the bill (:mod:`simlib.contact_response`)."""
         self.world.ledger.post(acct.r, acct.now, Kind.COST_STATEMENT, self.cost_cents)
+        if self.unread_share < 1.0 and (self.delivery_days > 0.0 or not self.channel.reaches(acct)):
+            acct.unaware = True
+            acct.lam = self.unread_share * acct.initial_lam
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        if acct.unaware and self.delivery_days > 0.0 and self.channel.reaches(acct):
+            items.append((bill + self.delivery_days, 3, self._arrives, None))
+
+    def arrives(self, acct, _) -> None:
+        contact_response.learn_of_bill(acct)
 
 
 @register_lever
@@ -132,5 +152,13 @@ class Ladder(Lever):
         if usd < t.balance_min_usd or (t.balance_max_usd is not None and usd > t.balance_max_usd):
             return None
         world = self.world
+        channel, phone = world.channels[step.channel], world.phone
+        if phone is not None and channel.cfg.kind == "call":
+            # a pause (a dispute) may have moved the step out of the team's hours: to its next slot
+            slot = next_open_slot(acct.now, tuple(phone.cfg.hours), tuple(phone.cfg.working_days))
+            if slot > acct.now:
+                world.count("calls_moved_to_working_hours")
+                acct.at(slot, 10, self._step, step)
+                return None
         world.trace(acct.r, step.channel, acct.now)
-        return world.channels[step.channel].contact(world, acct, step)
+        return channel.contact(world, acct, step)
