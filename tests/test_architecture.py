@@ -24,7 +24,7 @@ MAX_LINES = 400
 LAYERS = [
     ("base: settings, maths, money, streams, metric names, safe input and output",
      ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
-      "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address",
+      "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",

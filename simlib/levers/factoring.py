@@ -145,28 +145,27 @@ class FactoringOffer(Strict):
         return self
 
 
+def _pct(rate: float) -> str:
+    return f"{rate * 100:g} %"
+
+
 def _fee_words(fee) -> str:
-    """A fee schedule's fields in words: ``tiered fee (first rate 2.0 %, first (days) 30, …)``."""
-    def value(name, v):
-        if isinstance(v, list):
-            return ", ".join(value(name, x) for x in v) or "—"
-        if isinstance(v, dict):
-            return "; ".join(f"{words(k, short=True)} {value(k, x)}" for k, x in v.items() if x is not None)
-        if name.endswith("_rate") or name == "rate":
-            return f"{v * 100:.1f} %"
-        return f"{v:,}" if isinstance(v, int) else f"{v:,.6g}"
-
-    def words(name, short=False):
-        if name.endswith("_days"):
-            return name[:-5].replace("_", " ") + " (days)"
-        if short and name.endswith("_rate") and name != "rate":
-            return name[:-5].replace("_", " ") + " rate"
-        return name.replace("_", " ")
-
-    fields = fee.model_dump()
-    schedule = fields.pop("schedule", "")
-    return f"{schedule} fee (" + ", ".join(f"{words(k)} {value(k, v)}" for k, v in fields.items()
-                                          if v is not None) + ")"
+    """A fee schedule in words: "fee 2.5 % for the first 30 days, then 2 % per 30 days"."""
+    kind = getattr(fee, "schedule", "")
+    cap = getattr(fee, "max_rate", None)
+    cap_text = f", at most {_pct(cap)}" if cap is not None else ""
+    if kind == "flat":
+        return f"flat fee {_pct(fee.rate)}"
+    if kind == "tiered":
+        return (f"fee {_pct(fee.first_rate)} for the first {fee.first_days:g} days, then {_pct(fee.step_rate)} "
+                f"per {fee.step_days:g} days{cap_text}")
+    if kind == "daily":
+        return f"fee {_pct(fee.rate_per_day)} a day{cap_text}"
+    if kind == "table":
+        tiers = ", ".join(f"{_pct(t.rate)} to day {t.up_to_days:g}" for t in fee.tiers)
+        return f"fee {tiers}, then {_pct(fee.beyond_rate)}"
+    data = {k: v for k, v in fee.model_dump().items() if k != "schedule" and v is not None}
+    return f"{kind} fee (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data.items()) + ")"
 
 
 def terms_in_words(offer: FactoringOffer | None) -> str:

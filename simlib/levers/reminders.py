@@ -21,6 +21,7 @@ from simlib.capacities.phone_team import next_open_slot
 from simlib.ledger import Kind
 from simlib.levers.base import Lever, register_lever, unknown_payers
 from simlib.settings import NonNeg, Strict, Targeting, cents
+from simlib.words import id_words
 
 
 class Step(Strict):
@@ -45,7 +46,7 @@ class Statement(Lever):
 
     @classmethod
     def describe(cls, settings) -> str:
-        return f"statement by {settings}"
+        return f"statement by {id_words(settings)}"
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:
@@ -103,9 +104,9 @@ class Ladder(Lever):
             elif t.balance_min_usd > 0:
                 extra.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
             if t.payers:
-                extra.append("payers " + ", ".join(t.payers))
+                extra.append("payers " + ", ".join(id_words(p) for p in t.payers))
             rel = "" if step.relative_to == "statement" else " after due date"
-            steps.append(f"day {step.day:g}{rel} {step.channel}" + (f" ({'; '.join(extra)})" if extra else ""))
+            steps.append(f"day {step.day:g}{rel} {id_words(step.channel)}" + (f" ({'; '.join(extra)})" if extra else ""))
         return "reminders: " + ", ".join(steps) if steps else ""
 
     @classmethod
