@@ -15,6 +15,7 @@ how far the fit would move with another seed.
 from __future__ import annotations
 
 import copy
+import difflib
 import datetime as _dt
 import math
 import time
@@ -65,7 +66,9 @@ def parse_target(text: str) -> tuple[str, float]:
     if not sep:
         raise KpiCalibrationError(f"--target: expected NAME=VALUE; found {text!r}")
     if name not in METRICS:
-        raise KpiCalibrationError(f"--target: unknown KPI {name!r}; known: {', '.join(METRICS)}")
+        close = difflib.get_close_matches(name, METRICS, n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise KpiCalibrationError(f"--target: unknown KPI {name!r}{hint}; known: {', '.join(METRICS)}")
     try:
         number = float(value)
     except ValueError:
@@ -190,7 +193,7 @@ class KpiFit:
     encounters_per_day: float
     parameters: list[FreeParameter]
     fitted: dict[str, float]
-    fitted_ci95: dict[str, tuple[float, float] | None]
+    fitted_ci95: dict[str, tuple[float, float] | None]  # None: at a bound, or not identified
     kpis: dict[str, dict]  # target, achieved, ci95, residual, relative_residual, met
     converged: bool
     message: str
@@ -212,7 +215,7 @@ class KpiFit:
             ci = self.fitted_ci95[p.path]
             at = "  (at a bound)" if _at_bound(p, self.fitted[p.path]) else ""
             rows.append(f"{p.path:<40} {p.start:>10.4g} {self.fitted[p.path]:>10.4g}  "
-                        f"{f'[{ci[0]:.4g}, {ci[1]:.4g}]' if ci else 'n/a (not identified)'}{at}")
+                        f"{f'[{ci[0]:.4g}, {ci[1]:.4g}]' if ci else 'n/a'}{at}")
         rows.append(f"{'KPI':<26} {'target':>10} {'achieved':>10}  {'95 % CI':<22} {'residual':>10}")
         for name, k in self.kpis.items():
             ci = f"[{k['ci95'][0]:.4g}, {k['ci95'][1]:.4g}]"
@@ -253,7 +256,8 @@ def _pair(ci):
 
 
 def _at_bound(p: FreeParameter, value: float) -> bool:
-    return value <= p.low * (1 + 1e-6) or value >= p.high * (1 - 1e-6)
+    """Within 0.1 % of an end of the search range (the optimiser stays strictly inside it)."""
+    return value <= p.low * (1 + 1e-3) or value >= p.high * (1 - 1e-3)
 
 
 class _Budget(Exception):
@@ -368,11 +372,15 @@ def calibrate_kpis(scenario: Scenario | str | Path, targets: dict[str, float],
         x = sim.best[1]
     kpis, ci = _achieved(sim, x), _monte_carlo_ci(sim, x)
     fitted = dict(zip(paths, np.exp(x).tolist()))
+    ci = {p.path: None if _at_bound(p, fitted[p.path]) else ci[p.path] for p in params}
     missed = [n for n, k in kpis.items() if not k["met"]]
     if converged and missed:
         bounds = [p.path for p in params if _at_bound(p, fitted[p.path])]
-        message = (f"converged, but {', '.join(missed)} not reached within its Monte Carlo 95 % CI"
-                   + (f"; at a bound of its search range: {', '.join(bounds)}" if bounds else ""))
+        gaps = "; ".join(f"{n} {kpis[n]['achieved']:.4g} (95 % CI {kpis[n]['ci95'][0]:.4g}–"
+                         f"{kpis[n]['ci95'][1]:.4g}) vs target {kpis[n]['target']:.4g}" for n in missed)
+        message = (f"converged, but a target is not reached within the Monte Carlo 95 % CI: {gaps}"
+                   + (f"; at an end of its search range (--bounds-factor): {', '.join(bounds)}"
+                      if bounds else ""))
     final = with_values(data, params, np.exp(x)).model_dump(mode="json")
     blocks = {p.keys[0]: final[p.keys[0]] for p in params}
     return KpiFit(source, strategy, opts.seed, opts.replications, final["simulation"]["encounters_per_day"],
