@@ -19,7 +19,7 @@ from simlib.calibration.fit import FitError, fit
 from simlib.calibration.fitted_file import FittedFileError, load_fitted
 from simlib.calibration.history import History, HistoryError, load_mapping, read_history
 from simlib.calibration.kpis import (BOUNDS_FACTOR_DEFAULT, DEFAULT_PARAMETERS, MAX_EVALUATIONS_DEFAULT,
-                                     KpiCalibrationError, calibrate_kpis, parse_target)
+                                     KpiCalibrationError, KpiFit, at_bound, calibrate_kpis, parse_target)
 from simlib.calibration.parameters import DEFAULT_FREE, SPECS
 from simlib.params import ScenarioError
 
@@ -105,7 +105,7 @@ def fit_main(argv: list[str] | None = None) -> int:
         result = fit(history, free=tuple(dict.fromkeys(DEFAULT_FREE + tuple(args.free))), fixed=dict(args.fix))
         elapsed = time.perf_counter() - started
         result.write_yaml(out)
-        print(result.summary())
+        print(format_kpi_fit(result))
         print(f"fitted in {elapsed:.1f} s; wrote {out}")
         return 0
 
@@ -212,7 +212,7 @@ def kpis_main(argv: list[str] | None = None) -> int:
             print(f"{prog}: error: {err}", file=sys.stderr)
             return REPLICATION_FAILED
         result.write_yaml(out)
-        print(result.summary())
+        print(format_kpi_fit(result))
         print(f"wrote {out}")
         if not result.ok:
             print(f"{prog}: {result.message}", file=sys.stderr)
@@ -220,6 +220,25 @@ def kpis_main(argv: list[str] | None = None) -> int:
         return 0
 
     return _run(prog, p, argv, body)
+
+
+def format_kpi_fit(fit: KpiFit) -> str:
+    """Fitted parameters and targets vs achieved KPIs as a short text table."""
+    rows = [f"{'parameter':<40} {'start':>10} {'fitted':>10}  Monte Carlo 95 % interval"]
+    for p in fit.parameters:
+        ci, value = fit.fitted_ci95[p.path], fit.fitted[p.path]
+        rows.append(f"{p.path:<40} {p.start:>10.4g} {value:>10.4g}  "
+                    f"{f'[{ci[0]:.4g}, {ci[1]:.4g}]' if ci else 'n/a'}"
+                    f"{'  (at an end of its search range)' if at_bound(p, value) else ''}")
+    rows.append(f"{'KPI':<26} {'target':>10} {'achieved':>10}  {'95 % CI':<22} {'residual':>10}")
+    for name, k in fit.kpis.items():
+        ci = f"[{k['ci95'][0]:.4g}, {k['ci95'][1]:.4g}]"
+        rows.append(f"{name:<26} {k['target']:>10.4g} {k['achieved']:>10.4g}  {ci:<22} "
+                    f"{k['residual']:>+10.3g}{'' if k['met'] else '  not met'}")
+    rows.append(f"strategy {fit.strategy}, {fit.replications} replications, seed {fit.seed}, "
+                f"{fit.encounters_per_day:g} encounters a day; {fit.evaluations} simulations "
+                f"in {fit.elapsed_seconds:.0f} s; {fit.message}")
+    return "\n".join(rows)
 
 
 def format_report(report: dict) -> str:

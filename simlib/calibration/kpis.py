@@ -30,7 +30,6 @@ import yaml
 from pydantic import BaseModel
 from scipy import optimize, stats
 
-from simlib.analysis import summarize
 from simlib.catalogue import METRICS
 from simlib.params import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
@@ -91,10 +90,6 @@ class FreeParameter:
     low: float
     high: float
 
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(self.path.split("."))
-
 
 def _declared_range(keys: tuple[str, ...]) -> tuple[float, float]:
     """Bounds the scenario model declares for a field (gt/ge/lt/le), else (0, inf)."""
@@ -109,12 +104,10 @@ def _declared_range(keys: tuple[str, ...]) -> tuple[float, float]:
             ann, meta = typing.get_args(ann)[1], []
         else:
             return 0.0, math.inf
-    lo, hi = 0.0, math.inf
-    for m in meta:
-        lo = max(lo, getattr(m, "gt", None) or getattr(m, "ge", None) or 0.0)
-        upper = getattr(m, "lt", None)
-        hi = min(hi, upper * (1 - 1e-9) if upper is not None else getattr(m, "le", None) or math.inf)
-    return lo, hi
+    lows = [getattr(m, "gt", None) or getattr(m, "ge", None) or 0.0 for m in meta]
+    highs = [m.lt * (1 - 1e-9) if getattr(m, "lt", None) is not None else getattr(m, "le", None) or math.inf
+             for m in meta]
+    return max(lows, default=0.0), min(highs, default=math.inf)
 
 
 def free_parameter(data: dict, text: str, bounds_factor: float = BOUNDS_FACTOR_DEFAULT) -> FreeParameter:
@@ -175,10 +168,11 @@ def with_values(data: dict, params: list[FreeParameter], values) -> Scenario:
     """``data`` with each parameter set to its value, validated like a scenario file."""
     out = copy.deepcopy(data)
     for p, v in zip(params, values):
+        *parents, last = p.path.split(".")
         node = out
-        for key in p.keys[:-1]:
+        for key in parents:
             node = node[key]
-        node[p.keys[-1]] = float(v)
+        node[last] = float(v)
     return scenario_from_dict(out, "calibrate kpis")
 
 
@@ -209,23 +203,6 @@ class KpiFit:
     def ok(self) -> bool:
         return self.converged and self.targets_met
 
-    def summary(self) -> str:
-        rows = [f"{'parameter':<40} {'start':>10} {'fitted':>10}  Monte Carlo 95 % interval"]
-        for p in self.parameters:
-            ci = self.fitted_ci95[p.path]
-            at = "  (at a bound)" if _at_bound(p, self.fitted[p.path]) else ""
-            rows.append(f"{p.path:<40} {p.start:>10.4g} {self.fitted[p.path]:>10.4g}  "
-                        f"{f'[{ci[0]:.4g}, {ci[1]:.4g}]' if ci else 'n/a'}{at}")
-        rows.append(f"{'KPI':<26} {'target':>10} {'achieved':>10}  {'95 % CI':<22} {'residual':>10}")
-        for name, k in self.kpis.items():
-            ci = f"[{k['ci95'][0]:.4g}, {k['ci95'][1]:.4g}]"
-            rows.append(f"{name:<26} {k['target']:>10.4g} {k['achieved']:>10.4g}  {ci:<22} "
-                        f"{k['residual']:>+10.3g}{'' if k['met'] else '  not met'}")
-        rows.append(f"strategy {self.strategy}, {self.replications} replications, seed {self.seed}, "
-                    f"{self.encounters_per_day:g} encounters a day; {self.evaluations} simulations "
-                    f"in {self.elapsed_seconds:.0f} s; {self.message}")
-        return "\n".join(rows)
-
     def write_yaml(self, path: str | Path) -> None:
         """The fitted blocks (paste them into the scenario) and a ``calibration`` record."""
         import simlib
@@ -237,9 +214,9 @@ class KpiFit:
                 "converged": self.converged, "targets_met": self.targets_met, "message": self.message,
                 "evaluations": self.evaluations,
                 "parameters": {p.path: {"start": p.start, "fitted": self.fitted[p.path],
-                                        "monte_carlo_ci95": _pair(self.fitted_ci95[p.path]),
+                                        "monte_carlo_ci95": _listed(self.fitted_ci95[p.path]),
                                         "search_range": [p.low, p.high]} for p in self.parameters},
-                "kpis": {n: {**k, "ci95": _pair(k["ci95"])} for n, k in self.kpis.items()},
+                "kpis": {n: {**k, "ci95": _listed(k["ci95"])} for n, k in self.kpis.items()},
                 "simlib_version": simlib.__version__, "fitted_on": _dt.date.today().isoformat(),
             }}
         fitted = ", ".join(f"{p.path} = {self.fitted[p.path]:.6g}" for p in self.parameters)
@@ -251,13 +228,13 @@ class KpiFit:
         Path(path).write_text(head + dump, encoding="utf-8")
 
 
-def _pair(ci):
-    return [float(ci[0]), float(ci[1])] if ci is not None else None
-
-
-def _at_bound(p: FreeParameter, value: float) -> bool:
+def at_bound(p: FreeParameter, value: float) -> bool:
     """Within 0.1 % of an end of the search range (the optimiser stays strictly inside it)."""
     return value <= p.low * (1 + 1e-3) or value >= p.high * (1 - 1e-3)
+
+
+def _listed(pair):
+    return list(pair) if pair is not None else None
 
 
 class _Budget(Exception):
@@ -372,52 +349,44 @@ def calibrate_kpis(scenario: Scenario | str | Path, targets: dict[str, float],
         x = sim.best[1]
     kpis, ci = _achieved(sim, x), _monte_carlo_ci(sim, x)
     fitted = dict(zip(paths, np.exp(x).tolist()))
-    ci = {p.path: None if _at_bound(p, fitted[p.path]) else ci[p.path] for p in params}
+    ci = {p.path: None if at_bound(p, fitted[p.path]) else ci[p.path] for p in params}
     missed = [n for n, k in kpis.items() if not k["met"]]
     if converged and missed:
-        bounds = [p.path for p in params if _at_bound(p, fitted[p.path])]
+        bounds = [p.path for p in params if at_bound(p, fitted[p.path])]
         gaps = "; ".join(f"{n} {kpis[n]['achieved']:.4g} (95 % CI {kpis[n]['ci95'][0]:.4g}–"
                          f"{kpis[n]['ci95'][1]:.4g}) vs target {kpis[n]['target']:.4g}" for n in missed)
         message = (f"converged, but a target is not reached within the Monte Carlo 95 % CI: {gaps}"
                    + (f"; at an end of its search range (--bounds-factor): {', '.join(bounds)}"
                       if bounds else ""))
     final = with_values(data, params, np.exp(x)).model_dump(mode="json")
-    blocks = {p.keys[0]: final[p.keys[0]] for p in params}
+    blocks = {p.path.split(".")[0]: final[p.path.split(".")[0]] for p in params}
     return KpiFit(source, strategy, opts.seed, opts.replications, final["simulation"]["encounters_per_day"],
                   params, fitted, ci, kpis, converged, message, len(sim.cache),
                   time.perf_counter() - started, blocks)
 
 
 def _achieved(sim: _Simulator, x) -> dict[str, dict]:
+    """Each target with its achieved mean, t-based 95 % CI across replications and residual."""
     wide = sim.per_replication(x)
-    tidy = wide.reset_index().melt(id_vars="replication", var_name="metric", value_name="value")
-    summary = summarize(tidy.assign(strategy="s")).set_index("metric")
-    out = {}
-    for name, target in sim.targets.items():
-        s = summary.loc[name]
-        lo, hi = float(s["ci_low"]), float(s["ci_high"])
-        out[name] = {"target": float(target), "achieved": float(s["mean"]), "ci95": (lo, hi),
-                     "residual": float(s["mean"]) - float(target),
-                     "relative_residual": (float(s["mean"]) - float(target)) / float(sim.scale[sim.names.index(name)]),
-                     "met": bool(lo <= target <= hi)}
-    return out
+    mean, n = wide.mean().to_numpy(), len(wide)
+    half = stats.t.ppf(0.975, n - 1) * wide.std(ddof=1).to_numpy() / math.sqrt(n)
+    return {name: {"target": float(t), "achieved": float(m), "ci95": (float(m - h), float(m + h)),
+                   "residual": float(m - t), "relative_residual": float((m - t) / s),
+                   "met": bool(m - h <= t <= m + h)}
+            for name, t, m, h, s in zip(sim.names, sim.target, mean, half, sim.scale)}
 
 
 def _monte_carlo_ci(sim: _Simulator, x) -> dict[str, tuple[float, float] | None]:
     """95 % interval of each fitted parameter over seeds: sandwich on the log scale (see module),
     with a central-difference Jacobian of step ``CI_STEP_LOG`` (wider than the optimiser's, so the
     fine-scale steps of the objective hardly move the weakly identified direction)."""
-    paths = [p.path for p in sim.params]
+    paths, x = [p.path for p in sim.params], np.asarray(x, float)
     sim.max_evaluations = len(sim.cache) + 2 * len(paths)  # the intervals' own simulations
-    x = np.asarray(x, float)
     cols = []
     for j, p in enumerate(sim.params):
-        up = min(x[j] + CI_STEP_LOG, math.log(p.high)) - x[j]
-        down = x[j] - max(x[j] - CI_STEP_LOG, math.log(p.low))
         xu, xd = x.copy(), x.copy()
-        xu[j] += up
-        xd[j] -= down
-        cols.append((sim.residuals(xu) - sim.residuals(xd)) / (up + down))
+        xu[j], xd[j] = min(x[j] + CI_STEP_LOG, math.log(p.high)), max(x[j] - CI_STEP_LOG, math.log(p.low))
+        cols.append((sim.residuals(xu) - sim.residuals(xd)) / (xu[j] - xd[j]))
     jac = np.column_stack(cols)
     values = sim.per_replication(x).to_numpy() / sim.scale
     sigma = np.atleast_2d(np.cov(values, rowvar=False)) / len(values)
