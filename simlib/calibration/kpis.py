@@ -15,8 +15,9 @@ how far the fit would move with another seed.
 from __future__ import annotations
 
 import copy
-import difflib
 import datetime as _dt
+import difflib
+import functools
 import math
 import time
 import types
@@ -38,10 +39,8 @@ CI_STEP_LOG = 0.1
 BOUNDS_FACTOR_DEFAULT = 10.0
 MAX_EVALUATIONS_DEFAULT = 60
 DEFAULT_PARAMETERS = ("behaviour.initial_per_day", "behaviour.decay_per_day")
-#: Shares that may exceed 1 (a ratio of two amounts, not a part of a whole).
-UNBOUNDED_SHARES = {"cost_to_collect", "factoring_apr"}
-#: Amounts in USD that may be negative.
-SIGNED_USD = {"npv_net_cash_usd", "cash_trough_usd"}
+UNBOUNDED_SHARES = {"cost_to_collect", "factoring_apr"}  # ratios of two amounts that may exceed 1
+SIGNED_USD = {"npv_net_cash_usd", "cash_trough_usd"}  # amounts that may be negative
 
 
 class KpiCalibrationError(ValueError):
@@ -169,10 +168,7 @@ def with_values(data: dict, params: list[FreeParameter], values) -> Scenario:
     out = copy.deepcopy(data)
     for p, v in zip(params, values):
         *parents, last = p.path.split(".")
-        node = out
-        for key in parents:
-            node = node[key]
-        node[last] = float(v)
+        functools.reduce(dict.__getitem__, parents, out)[last] = float(v)
     return scenario_from_dict(out, "calibrate kpis")
 
 
@@ -214,9 +210,9 @@ class KpiFit:
                 "converged": self.converged, "targets_met": self.targets_met, "message": self.message,
                 "evaluations": self.evaluations,
                 "parameters": {p.path: {"start": p.start, "fitted": self.fitted[p.path],
-                                        "monte_carlo_ci95": _listed(self.fitted_ci95[p.path]),
-                                        "search_range": [p.low, p.high]} for p in self.parameters},
-                "kpis": {n: {**k, "ci95": _listed(k["ci95"])} for n, k in self.kpis.items()},
+                                        "monte_carlo_ci95": self.fitted_ci95[p.path],
+                                        "search_range": (p.low, p.high)} for p in self.parameters},
+                "kpis": self.kpis,
                 "simlib_version": simlib.__version__, "fitted_on": _dt.date.today().isoformat(),
             }}
         fitted = ", ".join(f"{p.path} = {self.fitted[p.path]:.6g}" for p in self.parameters)
@@ -224,7 +220,7 @@ class KpiFit:
                 "# Each block below replaces the scenario's block of the same name; the\n"
                 "# `calibration` record says what was targeted and achieved.\n"
                 f"# Fitted: {fitted}\n")
-        dump = yaml.safe_dump({**self.blocks, **record}, sort_keys=False, width=110)
+        dump = yaml.dump({**self.blocks, **record}, Dumper=_Dumper, sort_keys=False, width=110)
         Path(path).write_text(head + dump, encoding="utf-8")
 
 
@@ -233,8 +229,11 @@ def at_bound(p: FreeParameter, value: float) -> bool:
     return value <= p.low * (1 + 1e-3) or value >= p.high * (1 - 1e-3)
 
 
-def _listed(pair):
-    return list(pair) if pair is not None else None
+class _Dumper(yaml.SafeDumper):
+    """Intervals and ranges (tuples) on one line: ``ci95: [54.2, 56.0]``."""
+
+
+_Dumper.add_representer(tuple, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 
 
 class _Budget(Exception):
@@ -336,7 +335,7 @@ def calibrate_kpis(scenario: Scenario | str | Path, targets: dict[str, float],
     x0 = np.log([p.start for p in params])
     lower, upper = np.log([p.low for p in params]), np.log([p.high for p in params])
     started = time.perf_counter()
-    try:
+    try:  # xtol 1e-3: a step under ~0.5 % of the parameters, finer than the objective resolves
         res = optimize.least_squares(sim.residuals, x0, jac=sim.jacobian, bounds=(lower, upper),
                                      method="trf", x_scale=1.0, xtol=1e-3, ftol=1e-6, gtol=1e-8)
         x, converged = res.x, res.status > 0
@@ -345,7 +344,7 @@ def calibrate_kpis(scenario: Scenario | str | Path, targets: dict[str, float],
         x, converged = sim.best[1], False
         message = (f"did not converge within --max-evaluations {max_evaluations} simulations; "
                    f"the best point found is written")
-    if sim.best is not None and sim.best[0] < float(np.sum(sim.residuals(x) ** 2)):
+    if sim.best[0] < float(np.sum(sim.residuals(x) ** 2)):  # trf returns its last point
         x = sim.best[1]
     kpis, ci = _achieved(sim, x), _monte_carlo_ci(sim, x)
     fitted = dict(zip(paths, np.exp(x).tolist()))
