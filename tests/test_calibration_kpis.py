@@ -202,3 +202,20 @@ def test_recovers_two_perturbed_baseline_parameters():
         assert lo <= true <= hi
     rel = np.array([k["relative_residual"] for k in fit.kpis.values()])
     assert np.all(np.abs(rel) < 5e-3), rel
+
+
+def test_the_readme_reproduction_command_is_accepted(tmp_path, capsys):
+    """The README's command, run tiny (2 encounters a day, 2 replications, 1 simulation allowed):
+    its targets and parameters are valid, it writes fitted.yaml and reports non-convergence."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split(".venv/bin/simlib calibrate kpis ", 1)[1].split("```", 1)[0]
+    argv = block.replace("\\\n", " ").split()
+    assert argv[0] == "parameters/baseline.yaml" and "--target" in argv and "--param" in argv
+    argv[0] = str(BASELINE)
+    argv[argv.index("--out") + 1] = str(tmp_path / "fitted_baseline.yaml")
+    code = main(["calibrate", "kpis", *argv, "--encounters-per-day", "2", "--replications", "2",
+                 "--workers", "1", "--max-evaluations", "1"])
+    assert code == 1 and "did not converge" in capsys.readouterr().err
+    record = yaml.safe_load((tmp_path / "fitted_baseline.yaml").read_text())["calibration"]
+    assert set(record["kpis"]) == {"days_in_ar", "ar_over_90_share", "patient_collection_rate"}
+    assert record["parameters"]["behaviour.initial_per_day"]["start"] == 0.02
