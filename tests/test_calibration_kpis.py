@@ -131,7 +131,7 @@ def test_an_optimiser_out_of_evaluations_is_exit_1_and_writes_the_best_point(tin
      ["payers.self_pay.share", "search range", "shares must sum to 1"]),
     (["--target", "patient_collection_rate=0.5", "--strategy", "calls"], ["unknown strategy 'calls'", "none"]),
     (["--target", "patient_collection_rate=0.5", "--replications", "1"], ["--replications", "found 1"]),
-    (["--target", "patient_collection_rate=0.5", "--bounds-factor", "1"], ["--bounds-factor", "> 1"]),
+    (["--target", "patient_collection_rate=0.5", "--bounds-factor", "1"], ["--bounds-factor", ">= 1.1", "found 1"]),
     (["--target", "patient_collection_rate=0.5", "--encounters-per-day", "-5"], ["--encounters-per-day", "> 0"]),
     ([], ["--target", "give at least one"]),
     # need a simulation to find out (cheap here): a KPI the strategy does not produce, a dead parameter

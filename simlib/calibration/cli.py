@@ -105,7 +105,7 @@ def fit_main(argv: list[str] | None = None) -> int:
         result = fit(history, free=tuple(dict.fromkeys(DEFAULT_FREE + tuple(args.free))), fixed=dict(args.fix))
         elapsed = time.perf_counter() - started
         result.write_yaml(out)
-        print(format_kpi_fit(result))
+        print(result.summary())
         print(f"fitted in {elapsed:.1f} s; wrote {out}")
         return 0
 

@@ -237,7 +237,7 @@ _Dumper.add_representer(tuple, lambda d, v: d.represent_sequence("tag:yaml.org,2
 
 
 class _Budget(Exception):
-    pass
+    """The simulations allowed are spent."""
 
 
 class _Simulator:
@@ -307,9 +307,11 @@ def calibrate_kpis(scenario: Scenario | str | Path, targets: dict[str, float],
     if not targets:
         raise KpiCalibrationError("--target: give at least one KPI target NAME=VALUE")
     for name, value in targets.items():
-        parse_target(f"{name}={value!r}")
-    if not bounds_factor > 1:
-        raise KpiCalibrationError(f"--bounds-factor: expected a number > 1; found {bounds_factor:g}")
+        parse_target(f"{name}={float(value)!r}" if isinstance(value, (int, float)) else f"{name}={value}")
+    if not bounds_factor >= 1.1:  # the search range must hold the Jacobian's 3 % steps
+        raise KpiCalibrationError(f"--bounds-factor: expected a number >= 1.1; found {bounds_factor:g}")
+    if max_evaluations < 1:
+        raise KpiCalibrationError(f"--max-evaluations: expected a whole number >= 1; found {max_evaluations}")
     data, strategy = kpi_scenario_data(sc, strategy, encounters_per_day)
     texts = list(parameters) if parameters else list(DEFAULT_PARAMETERS[:len(targets)])
     params = [free_parameter(data, t, bounds_factor) for t in texts]
