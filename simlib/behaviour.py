@@ -4,10 +4,17 @@ Between jumps the intensity relaxes toward a floor:  lambda(t) = f + (lambda_s -
 Its integral over [s, s + x] is  f x + (lambda_s - f)(1 - e^{-kappa x}) / kappa.
 A patient pays when the integral since the last payment reaches a latent Exp(1) threshold
 (time-change construction), so with f = 0 and no contacts P(pay by t) = 1 - exp(-(lambda_0/kappa)(1 - e^{-kappa t})).
+With kappa = 0 the intensity is constant (the limit of the formulas; a fitted history may say so).
+
+A *planner* (``docs/model.md``, "Planners") adds to the integral the planned-day hazard
+H(u) = ((u - s)+ / eta)^k of its active time u since the statement: alone, it pays at
+u = s + eta E^(1/k), the Weibull quantile of its threshold E.
 """
 from __future__ import annotations
 
 import math
+
+from scipy.optimize import brentq
 
 INF = math.inf
 
@@ -19,6 +26,8 @@ def intensity_after(lam: float, floor: float, kappa: float, dt: float) -> float:
 
 def integrated(lam: float, floor: float, kappa: float, dt: float) -> float:
     """Integral of the intensity over ``dt`` days starting from ``lam``."""
+    if kappa == 0.0:
+        return lam * dt
     return floor * dt + (lam - floor) * -math.expm1(-kappa * dt) / kappa
 
 
@@ -27,6 +36,8 @@ def time_to_reach(lam: float, floor: float, kappa: float, need: float) -> float:
     if need <= 0.0:
         return 0.0
     c = lam - floor
+    if kappa == 0.0:  # constant intensity lam
+        return need / lam if lam > 0 else INF
     if floor <= 0.0:
         x = kappa * need / lam if lam > 0 else INF
         return -math.log1p(-x) / kappa if x < 1.0 else INF
@@ -51,3 +62,41 @@ def time_to_reach(lam: float, floor: float, kappa: float, need: float) -> float:
         if hi - lo < 1e-12:
             break
     return x
+
+
+# --------------------------------------------------------------------------- planners
+def planned_cumulative(u: float, delay: float, scale: float, shape: float) -> float:
+    """Planned-day hazard H(u) = ((u - delay)+ / scale)^shape after ``u`` active days."""
+    x = u - delay
+    return (x / scale) ** shape if x > 0.0 else 0.0
+
+
+def planned_time(u: float, need: float, delay: float, scale: float, shape: float) -> float:
+    """Active days after ``u`` until H grows by ``need`` (the planner's hazard alone)."""
+    if need <= 0.0:
+        return 0.0
+    target = planned_cumulative(u, delay, scale, shape) + need
+    return delay + scale * target ** (1.0 / shape) - u
+
+
+def time_to_reach_planned(lam: float, floor: float, kappa: float, mult: float, u: float,
+                          delay: float, scale: float, shape: float, need: float) -> float:
+    """Days x until mult * (integral of the intensity over x) + H(u + x) - H(u) reaches ``need``.
+
+    Both terms increase with x, so the root lies below the time either term takes alone; it is
+    found by bisection refined with the secant (``brentq``) on that bracket, to 1e-12 days."""
+    hi = planned_time(u, need, delay, scale, shape)
+    if hi <= 0.0:
+        return 0.0
+    if (lam <= 0.0 and floor <= 0.0) or mult <= 0.0:
+        return hi  # no intensity: the planned day alone (closed form)
+    hi = min(hi, time_to_reach(lam, floor, kappa, need / mult))
+    h_u = planned_cumulative(u, delay, scale, shape)
+
+    def gap(x: float) -> float:
+        return (mult * integrated(lam, floor, kappa, x) + planned_cumulative(u + x, delay, scale, shape)
+                - h_u - need)
+
+    if gap(hi) <= 0.0:
+        return hi
+    return brentq(gap, 0.0, hi, xtol=1e-12, rtol=1e-15, maxiter=200)

@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from simlib.params import Scenario, Simulation
 
 GENERAL_MAX = 1e9               # any number not covered by a rule below
 BILL_MEDIAN_USD_MAX = 1e6       # allowed_median_usd, ability_monthly_median_usd, balance_ref_usd
@@ -75,10 +74,10 @@ def bound_of(field: str) -> tuple[float, str]:
 
 
 def _walk(value: Any, loc: str, field: str, out: list[str]) -> None:
-    if isinstance(value, Simulation):
-        return  # bounded by its own fields (simlib.limits)
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+    if getattr(type(value), "own_bounds", False):
+        return  # bounded by its own fields (simulation: simlib.limits)
+    if isinstance(value, BaseModel):  # fields, then extra sections (a strategy's levers)
+        for name in [*type(value).model_fields, *(value.__pydantic_extra__ or {})]:
             _walk(getattr(value, name), f"{loc}.{name}" if loc else name, name, out)
     elif isinstance(value, dict):
         _check_length(value, loc, field, out)
@@ -109,7 +108,7 @@ def _check_length(value, loc: str, field: str, out: list[str]) -> None:
         out.append(f"{loc}: expected at most {limit} entries; found {len(value)}")
 
 
-def value_problems(sc: Scenario) -> list[str]:
+def value_problems(sc: BaseModel) -> list[str]:
     """One line per value of ``sc`` above its bound (empty if none)."""
     out: list[str] = []
     _walk(sc, "", "", out)

@@ -14,15 +14,13 @@ generator the account's process runs with ``yield from`` (it may wait for a reso
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from simlib.ledger import Kind
 
-if TYPE_CHECKING:  # pragma: no cover
-    from simlib.engine import PatientAccount, World
-    from simlib.params import Channel, Step
-
 _KINDS: dict[str, type["ContactKind"]] = {}
+
+#: counters of contacts; ``<name>`` is a channel's name in the scenario
+COUNTERS = {"contacts": "contacts made (messages sent and calls placed)",
+            "contacts_<name>": "messages sent by the channel", "reached_<name>": "messages that reached"}
 
 
 def register_channel_kind(name: str):
@@ -39,17 +37,20 @@ def registered_channels() -> dict[str, type["ContactKind"]]:
 
 
 class ContactKind:
-    """Base class: a configured channel (``cfg``) at column ``index`` of the reach draws."""
+    """Base class: a configured channel (``cfg``, the scenario's :class:`~simlib.params.Channel`)
+    at column ``index`` of the reach draws. ``contact(world, acct, step)`` gets the world
+    (:class:`~simlib.engine.World`), the :class:`~simlib.account.PatientAccount` and the ladder's
+    :class:`~simlib.levers.reminders.Step`."""
 
     kind_name = "?"
 
-    def __init__(self, name: str, cfg: "Channel", index: int):
+    def __init__(self, name: str, cfg, index: int):
         self.name, self.cfg, self.index = name, cfg, index
 
-    def reaches(self, acct: "PatientAccount") -> bool:
+    def reaches(self, acct) -> bool:
         return acct.world.pop.reach_u[acct.i, self.index] < self.cfg.reach
 
-    def contact(self, world: "World", acct: "PatientAccount", step: "Step"):
+    def contact(self, world, acct, step):
         raise NotImplementedError
 
 

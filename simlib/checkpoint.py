@@ -22,6 +22,7 @@ import pandas as pd
 
 from simlib.atomic import atomic_write_text, fsync_dir, pid_alive
 from simlib.params import Scenario, ScenarioError
+from simlib.versions import versions
 
 TABLES = ("metrics", "curves", "aging")
 FORMAT_VERSION = 1
@@ -31,8 +32,6 @@ _TMP = re.compile(r"^\.rep-\d+\.tmp-(\d+)$")
 
 def identity(sc: Scenario, seed: int) -> dict:
     """What every replication's numbers depend on (not replications, workers or scheduler)."""
-    from simlib.experiment import versions
-
     data = sc.model_dump(mode="json")
     for key in ("replications", "workers", "scheduler"):
         data["simulation"].pop(key, None)

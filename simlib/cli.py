@@ -1,20 +1,7 @@
-"""Command line: ``simlib validate FILE…``, ``simlib run FILE…``, ``simlib report FILE…``.
+"""Command line: ``simlib new|validate|run|report|schema|calibrate`` (see :data:`DESCRIPTION`).
 
-Errors in input are printed as ``file: field: what was expected; found …`` with no traceback.
-Exit codes (docs/robustness.md):
-
-====  =====================================================================================
-0     success
-2     bad input: a file that cannot be read or is invalid, a bad option, an output directory
-      that cannot be written (also when writing fails later, e.g. a full disk), a run refused
-      because its estimated memory/time/disk exceeds the machine, a ``--resume`` that does
-      not match the checkpoint
-3     money was lost or created: a conservation or factoring P&L check failed (receivables named)
-4     a report notebook failed
-5     a replication failed (the finished ones are checkpointed; ``--resume`` continues)
-6     the Dask scheduler cannot be reached, is not a scheduler, or the connection was lost
-130   interrupted by SIGINT (Ctrl-C); 143: by SIGTERM — finished replications are checkpointed
-====  =====================================================================================
+Errors in input are printed as ``file: field: what was expected; found …`` with no traceback;
+exit codes are listed in :data:`DESCRIPTION` and docs/robustness.md.
 """
 from __future__ import annotations
 
@@ -185,7 +172,22 @@ def _run(args) -> int:
         print(f"{f}: {res.provenance['replications']} replications × {len(sc.strategies)} strategies "
               f"in {res.provenance['elapsed_seconds']:.1f} s"
               f"{f' ({resumed} resumed from the checkpoint)' if resumed else ''} → {out}")
+        if not args.quiet:
+            _print_headline(res)
     return EXIT_OK
+
+
+def _print_headline(res) -> None:
+    """The recommendation and the key metrics, in plain text, after a run."""
+    import pandas as pd
+
+    try:
+        headline, table = res.headline(), res.summary(intervals=False)
+    except (KeyError, ValueError):  # a scenario without the key metric: nothing to recommend
+        return
+    print(f"  {headline}")
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
+        print("\n".join("  " + line for line in table.to_string().splitlines()))
 
 
 def _kept(ck_dir: Path) -> str:
@@ -212,7 +214,7 @@ def _report(args) -> int:
                         out_dir=args.out, source=f)
     paths = build_reports(args.files, out_dir=args.out, replications=args.replications,
                           seed=args.seed, workers=args.workers, scheduler=args.scheduler,
-                          precision=args.precision)
+                          precision=args.precision, pdf=args.pdf, chromium=args.chromium)
     for p in paths:
         print(p)
     return EXIT_OK
@@ -235,19 +237,64 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+DESCRIPTION = """Simulate how a hospital's bills get paid under collection strategies, and report.
+
+  simlib new NAME                 write NAME.yaml, a scenario started from the calibrated baseline
+  simlib validate FILE...         check scenario files and explain every error
+  simlib run FILE...              run the Monte Carlo and write result tables
+  simlib report FILE...           run, then render the HTML board reports (index.html)
+  simlib schema                   JSON Schema of a scenario file (editor completion), or the key reference
+  simlib calibrate fit|check|...  fit the payment model to a payment history
+
+Exit codes: 0 success, 2 bad input, 3 money not conserved, 4 report failed, 5 replication failed,
+6 cluster unreachable, 130/143 interrupted (docs/robustness.md)."""
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Plain-text help: the description as written, each option's default shown."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("default" not in text and action.default not in (None, False, argparse.SUPPRESS)
+                and action.option_strings):
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="simlib", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    v = sub.add_parser("validate", help="check parameter files and explain every error")
-    v.add_argument("files", nargs="+")
+    from simlib.versions import versions
+
+    ap = _Parser(prog="simlib", description=DESCRIPTION, formatter_class=_Help)
+    ap.add_argument("--version", action="version", version=f"simlib {versions()['simlib']}")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    v = sub.add_parser("validate", help="check scenario files and explain every error",
+                       description="Check scenario files and explain every error (file: field: "
+                                   "expected …; found …). Exit code 2 when a file is invalid.",
+                       formatter_class=_Help)
+    v.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     v.set_defaults(func=_validate)
+    n = sub.add_parser("new", help="write a starter scenario from the calibrated baseline", formatter_class=_Help,
+                       description="Write NAME.yaml: the calibrated baseline, to edit (keys: docs/scenarios.md).")
+    n.add_argument("name", metavar="NAME", help="scenario name (letters, digits, _ - .)")
+    n.add_argument("--out", default=".", metavar="DIR", help="folder to write NAME.yaml into")
+    n.add_argument("--force", action="store_true", help="overwrite an existing file")
+    n.set_defaults(func=_new)
+    s = sub.add_parser("schema", help="write the JSON Schema of a scenario file, or the key reference",
+                       description="The JSON Schema of a scenario file for editor completion.", formatter_class=_Help)
+    s.add_argument("--out", default=None, metavar="FILE", help="write the JSON Schema here (default: stdout)")
+    s.add_argument("--markdown", default=None, metavar="FILE",
+                   help="also write the key reference (docs/scenarios.md) here")
+    s.set_defaults(func=_schema)
     for name, func, out in (("run", _run, "runs"), ("report", _report, "reports")):
-        p = sub.add_parser(name, help="run the Monte Carlo and write result tables" if name == "run"
-                           else "run, then render the HTML board reports")
-        p.add_argument("files", nargs="+")
-        p.add_argument("--replications", type=int, default=None)
-        p.add_argument("--seed", type=int, default=None)
-        p.add_argument("--workers", type=int, default=None)
+        what = ("run the Monte Carlo and write result tables" if name == "run"
+                else "run, then render the HTML board reports")
+        p = sub.add_parser(name, help=what, description=what[0].upper() + what[1:] + ". Options left "
+                           "unset take the scenario file's `simulation:` values.", formatter_class=_Help)
+        p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+        p.add_argument("--replications", type=int, default=None, help="Monte Carlo replications "
+                       "(default: the file's simulation.replications)")
+        p.add_argument("--seed", type=int, default=None, help="random seed (default: the file's)")
+        p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the file's)")
         p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
         p.add_argument("--connect-timeout", type=float, default=None, metavar="SECONDS",
                        help="give up reaching the Dask scheduler after this long (default 10)")
@@ -255,20 +302,45 @@ def build_parser() -> argparse.ArgumentParser:
                        help="add replications until the key metric's CI half-width < this × mean")
         p.add_argument("--max-hours", type=float, default=None,
                        help="refuse a run estimated to take longer (default 24)")
-        p.add_argument("--out", default=out)
+        p.add_argument("--out", default=out, metavar="DIR", help="output folder (one sub-folder per scenario)")
+        if name == "report":
+            p.add_argument("--pdf", action="store_true", help="also print each page to PDF (headless Chromium)")
+            p.add_argument("--chromium", default=None, metavar="PATH", help="Chromium for --pdf "
+                           "(default: $SIMLIB_CHROMIUM or chromium on the PATH)")
         if name == "run":
-            p.add_argument("--format", choices=["parquet", "csv"], default="csv")
-            p.add_argument("--quiet", action="store_true")
+            p.add_argument("--format", choices=["parquet", "csv"], default="csv", help="table format")
+            p.add_argument("--quiet", action="store_true", help="no progress bar")
             p.add_argument("--resume", action="store_true",
                            help="reuse the replications an interrupted run checkpointed")
         p.set_defaults(func=func)
     c = sub.add_parser("calibrate", help="fit the payment model to a payment history, check it on another",
+                       formatter_class=_Help,
                        description="simlib calibrate fit HISTORY.csv --out fitted.yaml | "
                                    "simlib calibrate check fitted.yaml OTHER.csv [--json FILE]")
     c.add_argument("action", choices=["fit", "check", "kpis"])
     c.add_argument("rest", nargs=argparse.REMAINDER)
     c.set_defaults(func=_calibrate)
     return ap
+
+
+def _new(args) -> int:
+    from simlib.authoring import write_starter
+
+    try:
+        target = write_starter(args.name, args.out, force=args.force)
+    except ValueError as err:
+        print(f"simlib new: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote {target} (the calibrated baseline; edit it, then `simlib validate {target}`)")
+    return EXIT_OK
+
+
+def _schema(args) -> int:
+    from simlib.authoring import write_schema
+
+    for path in write_schema(args.out, args.markdown, sys.stdout):
+        print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _calibrate(args) -> int:

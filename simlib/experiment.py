@@ -16,9 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-import platform
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +33,9 @@ from simlib.params import Scenario, ScenarioError, load_scenario, scenario_from_
 from simlib.pool import TaskError, run_tasks
 from simlib.population import draw_population
 from simlib.run_options import resolve
+from simlib.versions import PACKAGES, versions  # noqa: F401  (re-exported)
 
 TABLES = ("metrics", "curves", "aging")
-PACKAGES = ("simlib", "numpy", "scipy", "pandas", "simpy", "pydantic", "dask", "distributed")
 
 
 def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -73,16 +71,6 @@ def _run_one(args: tuple[dict, int, int]) -> dict[str, pd.DataFrame]:
     return run_replication(scenario_from_dict(data), replication, seed)
 
 
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in PACKAGES:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
 @dataclass
 class Results:
     """Tidy result tables of an experiment, with the resolved scenario and provenance."""
@@ -96,6 +84,50 @@ class Results:
     @property
     def baseline(self) -> str:
         return self.scenario.baseline_strategy
+
+    #: The metrics :meth:`summary` shows by default: the decision's money, cash and patients.
+    SUMMARY_METRICS = ("npv_net_cash_usd", "patient_collection_rate", "net_collection_rate",
+                       "days_in_ar", "ar_over_90_share", "bad_debt_usd", "collection_cost_usd")
+
+    def summary(self, metrics=None, confidence: float = 0.95, intervals: bool = True) -> pd.DataFrame:
+        """One row per strategy (status quo first), one column per metric label, each cell the mean
+        and (``intervals``) its ``confidence`` interval across replications in the metric's unit — a quick look
+        from JupyterLab; the full table is ``simlib.analysis.summarize(res.metrics)``."""
+        from simlib.analysis import format_ci, format_value, summarize
+        from simlib.catalogue import METRICS
+
+        present = list(pd.unique(self.metrics["metric"]))
+        wanted = [m for m in (metrics or self.SUMMARY_METRICS) if m in present]
+        table = summarize(self.metrics[self.metrics["metric"].isin(wanted)], confidence)
+        order = [self.baseline] + [s for s in pd.unique(self.metrics["strategy"]) if s != self.baseline]
+        rows = {}
+        for strategy in order:
+            cells = table[table["strategy"] == strategy].set_index("metric")
+            rows[strategy] = {
+                METRICS[m].label: (format_ci(cells.at[m, "mean"], cells.at[m, "ci_low"], cells.at[m, "ci_high"],
+                                             METRICS[m].unit) if intervals
+                                   else format_value(cells.at[m, "mean"], METRICS[m].unit))
+                for m in wanted if m in cells.index}
+        out = pd.DataFrame.from_dict(rows, orient="index")
+        out.index.name = "strategy"
+        return out
+
+    def headline(self) -> str:
+        """The recommendation in one plain sentence (the key metric, paired against the status quo)."""
+        from simlib.analysis import format_value, recommend
+        from simlib.catalogue import KEY_METRIC, METRICS
+
+        rec = recommend(self.metrics, self.baseline, KEY_METRIC)
+        info, n = METRICS[KEY_METRIC], int(self.metrics["replication"].nunique())
+        label = info.label if info.label[:2].isupper() else info.label[0].lower() + info.label[1:]
+        best = f"best in {rec['probability_best'] * 100:.0f} % of {n} runs"
+        if rec["strategy"] == rec["baseline"]:
+            return f"Keep the status quo '{rec['baseline']}' ({label}; {best})."
+        unit = info.unit
+        return (f"'{rec['strategy']}' {'raises' if rec['gain'] >= 0 else 'lowers'} the {label} "
+                f"by {format_value(abs(rec['gain']), unit)} (95 % CI {format_value(rec['ci_low'], unit)} to "
+                f"{format_value(rec['ci_high'], unit)}) against the status quo '{rec['baseline']}'; {best}"
+                + ("." if rec["significant"] else "; the interval includes zero."))
 
     def save(self, directory: str | Path, fmt: str = "parquet",
              extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:

@@ -64,7 +64,8 @@ import numpy as np
 
 from simlib.ledger import (CASH_SIGN, COLLECTED, REDUCTIONS, ConservationError, Kind, Ledger,
                            check_conservation)
-from simlib.params import DailyFee, FactoringOffer, FlatFee, Scenario, TableFee, TieredFee
+from simlib.levers.factoring import DailyFee, FactoringOffer, FlatFee, TableFee, TieredFee
+from simlib.params import Scenario
 from simlib.population import Population
 
 DAY_EPS = 1e-9  # float tolerance when counting whole days (day 30.000000001 is still day 30)

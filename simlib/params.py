@@ -1,8 +1,12 @@
-"""Scenario parameters: pydantic models that refuse unknown keys and out-of-range values.
+"""The schema of a scenario file: pydantic models that refuse unknown keys and out-of-range values.
 
 A scenario file (YAML) describes one hospital (payers, patients, behaviour, operations) and the
 strategies to compare. Units are in the field names (``_days``, ``_per_day``, ``_rate``, ``_usd``).
 Rates of the payment intensity are per day; the literature's per-year figures divide by 365.
+
+The world's sections are defined here; a strategy's sections are the registered levers'
+(:mod:`simlib.levers`: each lever module holds its own settings model), and the capacities' in
+:mod:`simlib.capacities`. Every section model is importable from this module.
 
 Errors name the file, the field path, what was expected and what was found
 (:func:`load_scenario` raises :class:`ScenarioError`, which the CLI prints without a traceback).
@@ -12,28 +16,51 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
+                      model_validator)
 
+from simlib.capacities.billing_team import BillingTeam
+from simlib.capacities.denials_team import DenialsTeam
+from simlib.channels import registered_channels
+from simlib.levers import registered_levers
+from simlib.levers.agency import Agency
+from simlib.levers.base import dump_sections, validate_sections
+from simlib.levers.contact_limits import ContactLimits
+from simlib.levers.deposit import Deposit
+from simlib.levers.disputes import PriceEstimate
+from simlib.levers.factoring import (DailyFee, FactoringOffer, FactoringTermination, FeeSchedule,
+                                     FeeTier, FlatFee, TableFee, TieredFee)
+from simlib.levers.financing import Financing
+from simlib.levers.payment_plan import PaymentPlan
+from simlib.levers.phone_team import PhoneTeam
+from simlib.levers.prompt_pay_discount import PromptPayDiscount
+from simlib.levers.reminders import Step
+from simlib.levers.write_off import WriteOff
 from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
                            SEED_MAX, WORKERS_MAX)
+from simlib.bounds import value_problems
+from simlib.payment_timing import PaymentTimingSettings, resolve_block
+from simlib.scenario_file import read_yaml
+from simlib.settings import Fraction, NonNeg, Positive, ScenarioError, Strict, Targeting
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+__all__ = [  # the world's sections, and the levers' and capacities' re-exported
+    "Agency", "Behaviour", "BillingTeam", "Channel", "ContactLimits", "DailyFee", "DenialsTeam",
+    "Deposit", "FactoringOffer", "FactoringTermination", "FeeSchedule", "FeeTier", "Finance",
+    "Financing", "FlatFee", "Operations", "Patients", "Payer", "PaymentPlan", "PhoneTeam",
+    "PriceEstimate", "PromptPayDiscount", "Scenario", "ScenarioError", "Simulation", "Step",
+    "Strategy", "Strict", "TableFee", "Targeting", "TieredFee", "WriteOff", "load_scenario",
+    "scenario_from_dict"]
 
 CHANNELS_BUILTIN = ("email", "sms", "whatsapp", "letter", "formal_demand", "call")
-
-
-class Strict(BaseModel):
-    # allow_inf_nan=False: NaN and ±inf are refused in every numeric field (YAML .nan/.inf, 1e999)
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- world
 class Simulation(Strict):
     """Time frame and sample size of a run. Upper bounds are documented in docs/robustness.md."""
+
+    own_bounds: ClassVar[bool] = True  # bounded by its own fields (simlib.limits), not simlib.bounds
 
     horizon_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 540.0
     billing_window_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 365.0
@@ -116,14 +143,16 @@ class Behaviour(Strict):
     lambda(t) decays toward ``floor_per_day`` at rate ``decay_per_day``; the statement sets it to
     ``initial_per_day`` scaled by (balance / balance_ref_usd) ** -balance_elasticity and the
     patient's latent propensity; payments add ``payment_jump_base_per_day`` +
-    ``payment_jump_fraction_per_day`` * R.
+    ``payment_jump_fraction_per_day`` * R. ``payment_timing`` (optional): planners and bill
+    covariates, the block ``simlib calibrate fit`` writes, pasted or named by path
+    (:mod:`simlib.payment_timing`).
     """
 
     initial_per_day: NonNeg = 0.03
     floor_per_day: NonNeg = 0.0
-    decay_per_day: Positive = 0.03
+    decay_per_day: NonNeg = 0.03      # 0: no fading (a fitted history may say so)
     balance_ref_usd: Positive = 500.0
-    balance_elasticity: NonNeg = 0.6
+    balance_elasticity: float = 0.6   # may be < 0 (fitted); |value| bounded by simlib.bounds
     payment_jump_base_per_day: NonNeg = 0.001
     payment_jump_fraction_per_day: NonNeg = 0.01
     partial_fraction_min: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1
@@ -132,6 +161,12 @@ class Behaviour(Strict):
     full_payment_months: Positive = 3.0
     due_date_jump_per_day: NonNeg = 0.005
     max_payments: Annotated[int, Field(ge=1, le=64)] = 12
+    payment_timing: PaymentTimingSettings | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payment_timing(cls, data: Any, info: ValidationInfo) -> Any:
+        return resolve_block(data, (info.context or {}).get("source"))
 
     @model_validator(mode="after")
     def _check(self) -> "Behaviour":
@@ -160,422 +195,39 @@ def default_channels() -> dict[str, Channel]:
     }
 
 
-class DenialsTeam(Strict):
-    """Staff who rework denied claims (a SimPy Resource)."""
-
-    staff: Annotated[int, Field(ge=0)] = 2
-    hours_per_rework: Positive = 1.5
-    hours_per_day: Annotated[float, Field(gt=0.0, le=24.0)] = 7.0
-    payer_review_days_min: NonNeg = 45.0
-    payer_review_days_max: NonNeg = 60.0
-    max_rounds: Annotated[int, Field(ge=0, le=10)] = 3
-    cost_per_rework_usd: NonNeg = 57.23
-    filing_limit_days: Positive = 180.0
-    final_denial_to_patient_share: Fraction = 0.0
-
-    @model_validator(mode="after")
-    def _check(self) -> "DenialsTeam":
-        if self.payer_review_days_max < self.payer_review_days_min:
-            raise ValueError("payer_review_days_max must be >= payer_review_days_min")
-        return self
-
-
-class BillingTeam(Strict):
-    """Staff who resolve patient disputes caused by billing errors (a SimPy Resource)."""
-
-    staff: Annotated[int, Field(ge=1)] = 1
-    hours_per_dispute: Positive = 2.0
-    hours_per_day: Annotated[float, Field(gt=0.0, le=24.0)] = 7.0
-    billing_error_rate: Fraction = 0.05
-    dispute_delay_days_mean: NonNeg = 14.0
-    patient_favour_rate: Fraction = 0.7
-    correction_fraction_mean: Fraction = 0.3
-    cost_per_dispute_usd: NonNeg = 25.0
-
-
 class Operations(Strict):
     statement_lag_days: NonNeg = 5.0
     denials_team: DenialsTeam = DenialsTeam()
     billing_team: BillingTeam = BillingTeam()
 
 
-# --------------------------------------------------------------------------- strategy
-class Targeting(Strict):
-    """Who a reminder step is for. Score bands are percentiles of the observed score (0–1)."""
-
-    score_min: Fraction = 0.0
-    score_max: Fraction = 1.0
-    balance_min_usd: NonNeg = 0.0
-    balance_max_usd: float | None = None
-    payers: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> "Targeting":
-        if self.score_min > self.score_max:
-            raise ValueError("score_min must be <= score_max")
-        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
-            raise ValueError("balance_max_usd must be >= balance_min_usd")
-        return self
-
-
-class Step(Strict):
-    """One rung of a reminder ladder: on ``day`` after the statement (or due date), use ``channel``."""
-
-    day: NonNeg
-    channel: str
-    hour: Annotated[float, Field(ge=0.0, lt=24.0)] | None = 10.0  # None: exactly `day` days later
-    relative_to: Literal["statement", "due_date"] = "statement"
-    target: Targeting = Targeting()
-
-
-class PhoneTeam(Strict):
-    """Agents who place calls: a SimPy Resource open during working hours."""
-
-    agents: Annotated[int, Field(ge=1)] = 2
-    hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (9.0, 17.0)
-    working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
-    call_minutes_mean: Positive = 8.0
-    right_party_contact_rate: Fraction = 0.35
-    cost_per_agent_hour_usd: NonNeg = 28.0
-    max_wait_days: Positive = 5.0
-
-    @model_validator(mode="after")
-    def _check(self) -> "PhoneTeam":
-        if self.hours[0] >= self.hours[1]:
-            raise ValueError("hours must be [start, end] with start < end")
-        if not self.working_days:
-            raise ValueError("working_days must list at least one day (0=Monday … 6=Sunday)")
-        return self
-
-
-class ContactLimits(Strict):
-    """Contact-frequency limits (Reg F 7-in-7; Chile 1 call + 2 messages a week) and quiet hours."""
-
-    calls_per_7_days_max: Annotated[int, Field(ge=0)] | None = None
-    messages_per_7_days_max: Annotated[int, Field(ge=0)] | None = None
-    quiet_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] | None = None
-
-
-class PromptPayDiscount(Strict):
-    rate: Annotated[float, Field(gt=0.0, lt=1.0)]
-    window_days: Positive
-    eligible_payers: list[str] | None = None
-    intensity_multiplier: Annotated[float, Field(ge=1.0)] = 1.5
-
-
-class Deposit(Strict):
-    share: Fraction
-    compliance_rate: Fraction
-
-
-class PriceEstimate(Strict):
-    dispute_rate_multiplier: Fraction = 0.5
-    resolution_hours_multiplier: Fraction = 0.7
-
-
-class WriteOff(Strict):
-    after_days: Positive = 180.0
-    below_balance_usd: NonNeg = 0.0
-
-
-# ----------------------------------------------------------- finance levers: plans, financing, agency
-class PaymentPlan(Strict):
-    """An instalment plan offered on ``offer_day`` after the statement to balances of at least
-    ``balance_min_usd``; a patient takes it when their uptake uniform is below ``uptake_rate``.
-
-    Instalment: ``sizing: even`` → balance ÷ ``max_months``; ``sizing: ability`` → the patient's
-    monthly ability to pay × ``affordability_share``, raised to balance ÷ ``max_months`` when that
-    would take longer than ``max_months`` (and never below ``instalment_min_usd``). Instalments fall
-    every ``month_days``, the first on the day the plan starts; the last takes the rounding.
-    Each instalment is missed with probability
-    ``min(1, miss_base_rate × (instalment ÷ ability) ** miss_elasticity)``, times
-    ``autopay_miss_factor`` for patients on autopay (``autopay_rate`` of takers). A missed instalment
-    is not paid and the plan runs one month longer; after ``default_after_misses`` misses in total
-    (not necessarily consecutive) the plan defaults and the account returns to normal collection.
-    """
-
-    balance_min_usd: NonNeg = 200.0
-    offer_day: NonNeg = 0.0
-    uptake_rate: Fraction = 0.3
-    sizing: Literal["ability", "even"] = "ability"
-    affordability_share: Positive = 1.0
-    instalment_min_usd: NonNeg = 0.0
-    max_months: Annotated[int, Field(ge=1, le=36)] = 12
-    month_days: Positive = 30.0
-    autopay_rate: Fraction = 0.5
-    autopay_miss_factor: Fraction = 0.5
-    miss_base_rate: Fraction = 0.02
-    miss_elasticity: NonNeg = 1.0
-    default_after_misses: Annotated[int, Field(ge=1)] = 3
-
-    @model_validator(mode="after")
-    def _check(self) -> "PaymentPlan":
-        from simlib.population import PLAN_MONTHS_MAX  # pre-drawn miss uniforms per account
-        if self.max_months + self.default_after_misses - 1 > PLAN_MONTHS_MAX:
-            raise ValueError(f"max_months + default_after_misses - 1 must be <= {PLAN_MONTHS_MAX} "
-                             f"(instalment months drawn per account); found "
-                             f"{self.max_months} + {self.default_after_misses} - 1")
-        return self
-
-
-class Financing(Strict):
-    """Third-party patient financing: offered on ``offer_day`` after the statement to balances in
-    [balance_min_usd, balance_max_usd]; a taker's lender pays the hospital the whole balance at once
-    (the receivable closes) and the hospital pays ``merchant_fee_rate`` × balance. The lender bears
-    the patient's default risk."""
-
-    balance_min_usd: NonNeg = 500.0
-    balance_max_usd: Positive | None = None
-    offer_day: NonNeg = 0.0
-    uptake_rate: Fraction = 0.15
-    merchant_fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.06
-
-    @model_validator(mode="after")
-    def _check(self) -> "Financing":
-        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
-            raise ValueError("balance_max_usd must be >= balance_min_usd")
-        return self
-
-
-class Agency(Strict):
-    """Placement with a collection agency ``placement_days`` after the statement, for balances of
-    at least ``balance_min_usd`` still open (and not on a payment plan).
-
-    From placement the hospital stops its own reminders and the patient's payment intensity is the
-    agency's: it starts at ``initial_per_day`` (scaled by the patient's responsiveness, like the
-    hospital's), decays at ``decay_per_day`` toward ``floor_per_day`` and jumps by
-    ``contact_jump_per_day`` (scaled likewise) at each of ``contact_days`` after placement, on a fresh
-    payment clock. Collections are booked gross (payment_agency) with the contingency fee
-    ``fee_rate`` × collected as a cost (fee_agency). After ``recall_days`` the agency returns what is
-    still open and the hospital writes it off as bad debt. Placement supersedes the hospital's own
-    write-off: a placed account is written off at recall, never at ``write_off.after_days``.
-
-    ``kind: bad_debt`` is an extraordinary collection action (credit reporting, suits) under
-    IRS §501(r)(6): a US nonprofit may not place before day 120 after the first statement.
-    ``kind: early_out`` is a soft, in-the-hospital's-name service (no ECA), usually at 30–60 days
-    with a lower fee.
-    """
-
-    kind: Literal["early_out", "bad_debt"] = "bad_debt"
-    placement_days: Positive = 120.0
-    balance_min_usd: NonNeg = 0.0
-    fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.30
-    initial_per_day: NonNeg = 0.01
-    floor_per_day: NonNeg = 0.0
-    decay_per_day: Positive = 0.02
-    contact_days: list[NonNeg] = []
-    contact_jump_per_day: NonNeg = 0.005
-    recall_days: Positive = 180.0
-
-
-def _lever_problems(at: str, st: "Strategy", sc: "Scenario") -> list[str]:
-    """Cross-field problems of a strategy's payment plan, financing and agency sections."""
-    out = []
-    ag = st.agency
-    if ag is not None:
-        if ag.kind == "bad_debt" and sc.finance.us_nonprofit and ag.placement_days < 120:
-            out.append(f"{at}.agency.placement_days: a bad-debt placement is an extraordinary "
-                       f"collection action, which IRS §501(r)(6) forbids a US nonprofit hospital "
-                       f"(finance.us_nonprofit: true) before 120 days after the first statement; "
-                       f"expected >= 120; found {ag.placement_days:g} (use kind: early_out for a "
-                       f"soft placement that is not an ECA)")
-        if ag.placement_days >= st.write_off.after_days:
-            out.append(f"{at}.agency.placement_days: must be before the hospital's write-off "
-                       f"(write_off.after_days = {st.write_off.after_days:g}), or no account is "
-                       f"ever placed; found {ag.placement_days:g}")
-        if any(d >= ag.recall_days for d in ag.contact_days):
-            out.append(f"{at}.agency.contact_days: every contact must fall before the recall "
-                       f"(recall_days = {ag.recall_days:g}); found {sorted(ag.contact_days)}")
-    return out
-
-
-# --------------------------------------------------------------------------- factoring
-# Medical factoring offers (DESIGN §4, domain-research §4). The contract is an overlay on the
-# simulated collection path: patients and insurers behave the same, the offer only decides who
-# gets the cash and when (see simlib/factoring.py for the exact settlement rules).
-FactoringRate = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class FlatFee(Strict):
-    """One fee, ``rate`` × base, whatever the days outstanding."""
-
-    schedule: Literal["flat"]
-    rate: FactoringRate
-
-
-class TieredFee(Strict):
-    """``first_rate`` for the first ``first_days`` days, then ``step_rate`` per started ``step_days``.
-
-    fee(n) = base × (first_rate + step_rate × ⌈max(0, n − first_days) / step_days⌉), capped at
-    ``max_rate``; n is whole days outstanding (a part day counts as a day: day 30 is in the first
-    tier, day 30.2 is day 31 and pays the first step).
-    """
-
-    schedule: Literal["tiered"]
-    first_rate: FactoringRate
-    first_days: Positive
-    step_rate: FactoringRate
-    step_days: Positive
-    max_rate: FactoringRate | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> "TieredFee":
-        if self.max_rate is not None and self.max_rate < self.first_rate:
-            raise ValueError(f"max_rate ({self.max_rate}) must be >= first_rate ({self.first_rate})")
-        return self
-
-
-class DailyFee(Strict):
-    """``rate_per_day`` × base per whole day outstanding (e.g. φ/360 for an annual rate φ)."""
-
-    schedule: Literal["daily"]
-    rate_per_day: FactoringRate
-    max_rate: FactoringRate | None = None
-
-
-class FeeTier(Strict):
-    up_to_days: Positive
-    rate: FactoringRate
-
-
-class TableFee(Strict):
-    """A fee table by days outstanding (e.g. 2 % to day 10, 3 % to day 20, …, then ``beyond_rate``)."""
-
-    schedule: Literal["table"]
-    tiers: Annotated[list[FeeTier], Field(min_length=1)]
-    beyond_rate: FactoringRate
-
-    @model_validator(mode="after")
-    def _check(self) -> "TableFee":
-        days = [t.up_to_days for t in self.tiers]
-        if any(b <= a for a, b in zip(days, days[1:])):
-            raise ValueError(f"tiers: up_to_days must be strictly increasing; found {days}")
-        rates = [t.rate for t in self.tiers] + [self.beyond_rate]
-        if any(b < a for a, b in zip(rates, rates[1:])):
-            raise ValueError(f"tiers: rates must not fall with days outstanding; found {rates}")
-        return self
-
-
-FeeSchedule = Annotated[FlatFee | TieredFee | DailyFee | TableFee, Field(discriminator="schedule")]
-
-
-class FactoringTermination(Strict):
-    """Stop submitting receivables at ``stop_day``; after ``notice_days`` either let the factored
-    book run off under the contract or buy back everything still open (source article 000)."""
-
-    stop_day: NonNeg
-    notice_days: NonNeg = 90.0
-    settle: Literal["buy_back", "run_off"] = "buy_back"
-
-
-class FactoringOffer(Strict):
-    """A factoring contract: what is sold, what is advanced, what it costs, who bears what risk.
-
-    - ``scope``/``segment``: insurer claims, patient balances or both, optionally narrowed to payer
-      classes, a balance band (face at purchase, USD) and a score band;
-    - ``mode``: ``flow`` sells each receivable ``funding_lag_days`` after it is submitted (claims)
-      or statemented (patient balances); ``cohort`` sells the book open at ``cohort_day``;
-    - advance = ``advance_rate`` × base, base = face or face × ``ecv_rate`` (expected collectable
-      value, per payer class or one rate); an upfront ``admin_fee_rate`` × base is deducted;
-    - ``recourse_days``: the hospital buys back what is still open then (advance share + fee
-      accrued); ``null`` = non-recourse (the factor bears bad debt, not denials or disputes);
-    - anti-assignment payers (Medicare/Medicaid) are factored only through a sweep of the
-      hospital's account, ``sweep_lag_days`` later, or excluded if ``allow_anti_assignment`` is false.
-    """
-
-    description: str = ""
-    scope: Literal["insurer", "patient", "all"] = "insurer"
-    segment: Targeting | None = None
-    mode: Literal["flow", "cohort"] = "flow"
-    cohort_day: NonNeg = 0.0
-    funding_lag_days: NonNeg = 2.0
-    advance_rate: Annotated[float, Field(gt=0.0, le=1.0)]
-    advance_base: Literal["face", "ecv"] = "face"
-    ecv_rate: FactoringRate | dict[str, FactoringRate] | None = None
-    admin_fee_rate: FactoringRate = 0.0
-    fee: FeeSchedule
-    fee_on: Literal["base", "advance"] = "base"
-    recourse_days: Positive | None = 90.0
-    allow_anti_assignment: bool = True
-    sweep_lag_days: NonNeg = 2.0
-    termination: FactoringTermination | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> "FactoringOffer":
-        problems = []
-        if self.advance_base == "ecv" and self.ecv_rate is None:
-            problems.append("ecv_rate: required when advance_base is 'ecv' (one rate or one per payer)")
-        if self.advance_base == "face" and self.ecv_rate is not None:
-            problems.append("ecv_rate: only used with advance_base: ecv; found advance_base 'face'")
-        first = {"tiered": getattr(self.fee, "first_days", None),
-                 "table": self.fee.tiers[0].up_to_days if isinstance(self.fee, TableFee) else None
-                 }.get(self.fee.schedule)
-        if self.recourse_days is not None and first is not None and self.recourse_days < first:
-            problems.append(f"recourse_days: must be >= the first fee tier ({first:g} days); "
-                            f"found {self.recourse_days:g}")
-        if self.admin_fee_rate > self.advance_rate:
-            problems.append(f"admin_fee_rate: is deducted from the advance, so must be <= "
-                            f"advance_rate ({self.advance_rate}); found {self.admin_fee_rate}")
-        if self.mode == "flow" and self.cohort_day:
-            problems.append("cohort_day: only used with mode: cohort")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
-
-def _factoring_problems(sc: "Scenario") -> list[str]:
-    """Cross-field checks of factoring offers against the scenario's payers."""
-    out, payers = [], sorted(sc.payers)
-    for sname, st in sc.strategies.items():
-        f = st.factoring
-        if f is None:
-            continue
-        at = f"strategies.{sname}.factoring"
-        if isinstance(f.ecv_rate, dict):
-            unknown = sorted(set(f.ecv_rate) - set(payers))
-            if unknown:
-                out.append(f"{at}.ecv_rate: expected payers among {payers}; found unknown {unknown}")
-            missing = sorted(set(payers) - set(f.ecv_rate))
-            if missing:
-                out.append(f"{at}.ecv_rate: missing a rate for payers {missing}")
-        if f.segment and f.segment.payers:
-            bad = [p for p in f.segment.payers if p not in sc.payers]
-            if bad:
-                out.append(f"{at}.segment.payers: expected payers among {payers}; found unknown {bad}")
-        if f.termination and f.termination.stop_day > sc.simulation.horizon_days:
-            out.append(f"{at}.termination.stop_day: must be <= simulation.horizon_days "
-                       f"({sc.simulation.horizon_days:g}); found {f.termination.stop_day:g}")
-        if f.mode == "cohort" and sc.simulation.open_book_accounts == 0 and f.cohort_day == 0:
-            out.append(f"{at}.mode: cohort sells the book open at cohort_day 0, but the scenario has "
-                       "no open book (set simulation.open_book_accounts > 0)")
-    return out
-# --------------------------------------------------------------------------- end factoring
-
-
 class Strategy(Strict):
-    """A named, declarative set of collection actions; everything optional."""
+    """A named, declarative set of collection actions: a description, the baseline flag, and one
+    optional section per registered lever (``deposit``, ``payment_plan``, …; see
+    :func:`simlib.levers.registered_levers`). Sections are attributes (``strategy.deposit``);
+    unknown keys are refused as for any other section."""
 
+    model_config = ConfigDict(extra="allow", frozen=True)  # the levers' sections, validated below
+
+    label: Annotated[str, Field(min_length=1, max_length=60)] | None = None  # the board's name for it
     description: str = ""
     baseline: bool = False
-    credit_terms_days: NonNeg = 30.0
-    statement_channel: str = "letter"
-    ladder: list[Step] = []
-    phone_team: PhoneTeam | None = None
-    contact_limits: ContactLimits = ContactLimits()
-    prompt_pay_discount: PromptPayDiscount | None = None
-    deposit: Deposit | None = None
-    price_estimate: PriceEstimate | None = None
-    write_off: WriteOff = WriteOff()
-    payment_plan: PaymentPlan | None = None
-    financing: Financing | None = None
-    agency: Agency | None = None
-    factoring: FactoringOffer | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _lever_sections(cls, data: Any, handler: Any) -> "Strategy":
+        return validate_sections(cls, data, handler)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any, info: Any) -> dict:
+        return dump_sections(self, handler, info)
 
 
 class Scenario(Strict):
     """One hospital and the strategies to compare on it."""
 
     name: Annotated[str, Field(min_length=1, max_length=80)]
+    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
     simulation: Simulation = Simulation()
     finance: Finance = Finance()
@@ -622,8 +274,6 @@ class Scenario(Strict):
 
 def _cross_field_problems(sc: "Scenario") -> list[str]:
     """Every problem that involves more than one field, so all are reported at once."""
-    from simlib.channels import registered_channels
-
     out = []
     total = sum(p.share for p in sc.payers.values())
     if abs(total - 1.0) > 1e-6:
@@ -637,52 +287,14 @@ def _cross_field_problems(sc: "Scenario") -> list[str]:
     for cname, ch in sc.channels.items():
         if ch.kind not in kinds:
             out.append(f"channels.{cname}.kind: expected one of {sorted(kinds)}; found {ch.kind!r}")
-    known, payers = sorted(sc.channels), sorted(sc.payers)
-
-    def unknown_payers(where, names):
-        bad = [p for p in names or [] if p not in sc.payers]
-        if bad:
-            out.append(f"{where}: expected payers among {payers}; found unknown {bad}")
-
+    levers = registered_levers()
     for sname, st in sc.strategies.items():
-        at = f"strategies.{sname}"
-        if st.statement_channel not in sc.channels:
-            out.append(f"{at}.statement_channel: expected one of {known}; found {st.statement_channel!r}")
-        for i, step in enumerate(st.ladder):
-            if step.channel not in sc.channels:
-                out.append(f"{at}.ladder.{i}.channel: expected one of {known}; found {step.channel!r}")
-            elif sc.channels[step.channel].kind == "call" and st.phone_team is None:
-                out.append(f"{at}.ladder.{i}: a call step needs a phone_team in the strategy")
-            unknown_payers(f"{at}.ladder.{i}.target.payers", step.target.payers)
-        if st.prompt_pay_discount:
-            unknown_payers(f"{at}.prompt_pay_discount.eligible_payers", st.prompt_pay_discount.eligible_payers)
-        lim = st.contact_limits
-        if st.phone_team and lim.quiet_hours and _overlaps_quiet(*st.phone_team.hours, *lim.quiet_hours):
-            out.append(f"{at}.phone_team.hours: calls would fall in the quiet hours "
-                       f"{list(lim.quiet_hours)}; found working hours {list(st.phone_team.hours)}")
-        out.extend(_lever_problems(at, st, sc))
-    out.extend(_factoring_problems(sc))
+        for key, lever in levers.items():
+            out.extend(lever.check(getattr(st, key), st, sc, f"strategies.{sname}.{key}"))
     return out
 
 
-def _overlaps_quiet(h0: float, h1: float, q0: float, q1: float) -> bool:
-    """Quiet hours [q0, q1) may wrap midnight (e.g. 21 → 8)."""
-    hours = [h0 + (h1 - h0) * k / 96 for k in range(97)][:-1]
-    if q0 > q1:
-        return any(h >= q0 or h < q1 for h in hours)
-    return any(q0 <= h < q1 for h in hours)
-
-
 # --------------------------------------------------------------------------- loading
-class ScenarioError(Exception):
-    """Invalid scenario input; ``str(err)`` lists every problem found, each on its own line."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__("\n".join(f"{source}: {p}" for p in problems))
-
-
 def _describe(err: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     typ = err["type"]
@@ -709,12 +321,11 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(source, [f"expected a mapping of fields at the top level; found {type(data).__name__}"])
     try:
-        sc = Scenario.model_validate(data)
+        sc = Scenario.model_validate(data, context={"source": source})
     except ValidationError as exc:
         lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
         raise ScenarioError(source, lines) from None
-    from simlib.bounds import value_problems  # bounds of values the models leave open
-    problems = value_problems(sc)
+    problems = value_problems(sc)  # bounds of values the models leave open
     if problems:
         raise ScenarioError(source, problems)
     return sc
@@ -725,5 +336,4 @@ def load_scenario(path: str | Path) -> Scenario:
 
     The file is read by :func:`simlib.scenario_file.read_yaml` (regular UTF-8 file, size,
     nesting depth and duplicate keys checked; each problem is one line)."""
-    from simlib.scenario_file import read_yaml
     return scenario_from_dict(read_yaml(path), str(path))

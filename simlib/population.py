@@ -6,14 +6,17 @@ the same patients (common random numbers) and per-account cost stays small.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from simlib.capacities.phone_team import CALL_ATTEMPTS
+from simlib.levers.payment_plan import PLAN_MONTHS_MAX
 from simlib.params import Scenario
-from simlib.rng import stream
+from simlib.rng import lever_stream, stream
 
-CALL_ATTEMPTS = 8  # pre-drawn right-party-contact uniforms and call durations per account
+__all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Bills", "Population", "draw_population"]
 
 
 @dataclass
@@ -60,27 +63,48 @@ class Population:
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+    seed: int = 0
+    replication: int = 0
+    lever_draws: dict = field(default_factory=dict, repr=False)
+    # payment timing (behaviour.payment_timing): the planner uniform and the bill's flags
+    planner_u: np.ndarray = None   # planner iff u < planner_share
+    paper_bill: np.ndarray = None  # bool: billed on paper
+    disputed_bill: np.ndarray = None  # bool: the bill is disputed (only a table of bills says so)
 
     def __post_init__(self):
+        if self.planner_u is None:
+            self.planner_u = np.ones(self.n)
+        for name in ("paper_bill", "disputed_bill"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(self.n, bool))
         insured = self.claim_cents > 0
         self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
                                  self.service_day)
 
-
-PLAN_MONTHS_MAX = 36
+    def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+        """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
+        stream ``name`` (:func:`simlib.rng.lever_stream`), made once per population: every strategy
+        of a replication sees the same values (common random numbers), and no built-in draw moves."""
+        if name not in self.lever_draws:
+            self.lever_draws[name] = draw(lever_stream(self.seed, self.replication, name), self.n)
+        return self.lever_draws[name]
 
 
 def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
     return rng.lognormal(-0.5 * sigma * sigma, sigma, n) if sigma > 0 else np.ones(n)
 
 
-def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> Population:
-    """Draw the encounters and every latent value of replication ``replication``."""
+def draw_population(sc: Scenario, replication: int, seed: int | None = None,
+                    bills: "Bills | None" = None) -> Population:
+    """Draw the encounters and every latent value of replication ``replication`` (with ``bills``:
+    those encounters instead of drawn ones, see :class:`Bills`)."""
     seed = sc.simulation.seed if seed is None else seed
     sim, beh = sc.simulation, sc.behaviour
     payer_names = tuple(sc.payers)
     channel_names = tuple(sc.channels)
 
+    if bills is not None:  # the bills of a table (an invoice history): nothing drawn
+        return _from_bills(sc, bills, replication, seed)
     rng = stream(seed, replication, "arrivals")
     n_stream = rng.poisson(sim.encounters_per_day * sim.billing_window_days)
     stream_days = np.sort(rng.uniform(0.0, sim.billing_window_days, n_stream))
@@ -102,6 +126,15 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
     patient_cents = np.round(allowed_cents * pshare).astype(np.int64)
     claim_cents = allowed_cents - patient_cents
     emergency = emerg_u < np.array([p.emergency_share for p in sc.payers.values()])[payer]
+    return _latent(sc, replication, seed, service_day, open_book, payer, allowed_cents, claim_cents,
+                   patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool))
+
+
+def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, payer, allowed_cents,
+            claim_cents, patient_cents, emergency, paper_bill, disputed_bill) -> Population:
+    """Every latent draw of the encounters given (the same streams whatever made the encounters)."""
+    beh, n = sc.behaviour, len(service_day)
+    payer_names, channel_names = tuple(sc.payers), tuple(sc.channels)
 
     rng = stream(seed, replication, "traits")
     pat = sc.patients
@@ -149,6 +182,11 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
     plan_miss_u = rng.random((n, PLAN_MONTHS_MAX))
     financing_u = stream(seed, replication, "financing").random(n)
     agency_threshold = stream(seed, replication, "agency").standard_exponential((n, 4))
+    planner_u = stream(seed, replication, "planners").random(n)
+    medium_u = stream(seed, replication, "bill_medium").random(n)
+    if paper_bill is None:
+        pt = beh.payment_timing
+        paper_bill = medium_u < (pt.paper_bill_share if pt is not None else 0.0)
 
     return Population(
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
@@ -160,5 +198,34 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None) -> 
         review_u=review_u, error_u=error_u, dispute_delay=dispute_delay, favour_u=favour_u,
         correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
         deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
-        agency_threshold=agency_threshold,
+        agency_threshold=agency_threshold, seed=seed, replication=replication,
+        planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill,
     )
+
+
+@dataclass(frozen=True)
+class Bills:
+    """Patient bills given by a table instead of drawn (e.g. the invoices of a payment history):
+    one self-pay encounter each, billed on ``service_day`` (days from the table's origin) for
+    ``patient_cents``, with the bill's ``disputed`` and ``paper`` flags. No insurer claim, payer
+    the scenario's first, never an emergency; every latent trait is drawn as usual."""
+
+    service_day: np.ndarray
+    patient_cents: np.ndarray
+    disputed: np.ndarray
+    paper: np.ndarray
+
+    def __post_init__(self):
+        n = len(self.service_day)
+        if any(len(a) != n for a in (self.patient_cents, self.disputed, self.paper)):
+            raise ValueError("Bills: service_day, patient_cents, disputed and paper differ in length")
+        if n and np.min(self.patient_cents) <= 0:
+            raise ValueError("Bills: every patient_cents must be > 0")
+
+
+def _from_bills(sc: Scenario, bills: Bills, replication: int, seed: int) -> Population:
+    n = len(bills.service_day)
+    cents = np.asarray(bills.patient_cents, np.int64)
+    return _latent(sc, replication, seed, np.asarray(bills.service_day, float), np.zeros(n, bool),
+                   np.zeros(n, np.int64), cents.copy(), np.zeros(n, np.int64), cents.copy(),
+                   np.zeros(n, bool), np.asarray(bills.paper, bool), np.asarray(bills.disputed, bool))

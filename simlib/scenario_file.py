@@ -30,6 +30,8 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from simlib.settings import ScenarioError
+
 #: Largest scenario file read, in bytes. The shipped files are 6–7 kB; 1 MiB leaves room for
 #: hundreds of strategies while refusing a wrong file (a data dump, a log) at once.
 MAX_FILE_BYTES = 1 << 20
@@ -224,8 +226,6 @@ def parse_yaml(text: str) -> Any:
 
 def read_yaml(path: str | Path) -> Any:
     """Data of the YAML file at ``path``; :class:`ScenarioError` naming the file if it is unusable."""
-    from simlib.params import ScenarioError
-
     path = Path(path)
     try:
         return parse_yaml(decode_text(read_bytes(path)))

@@ -13,8 +13,9 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
-payments due before its next action. Strategies with calls, deposits, discounts, price estimates
-or disputes (``billing_error_rate > 0``) are refused: they need the engine.
+payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
+or any lever but those listed in ``SIMULATED`` (deposits, discounts, plans, financing, agencies,
+plug-in levers) are refused: they need the engine.
 """
 from __future__ import annotations
 
@@ -24,10 +25,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simlib.levers import registered_levers
 from simlib.params import Scenario
 from simlib.population import Population
 
 INF = math.inf
+#: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
+#: refused below; factoring is settled on the ledger afterwards)
+SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
+             "price_estimate", "factoring"}
 _DUE, _WRITE_OFF, _STEP0 = -1, -2, 0  # action codes; steps are 0..L-1
 
 
@@ -63,12 +69,15 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
     for step in st.ladder:
         if sc.channels[step.channel].kind != "message":
             problems.append(f"a {sc.channels[step.channel].kind!r} step ({step.channel})")
-    if st.deposit is not None:
-        problems.append("a deposit")
-    if st.prompt_pay_discount is not None:
-        problems.append("a prompt-pay discount")
+    for key, lever in registered_levers().items():
+        if key not in SIMULATED and key != "phone_team" and lever.active(getattr(st, key)):
+            problems.append(f"the {key} lever")
     if sc.operations.billing_team.billing_error_rate > 0:
         problems.append("disputes (billing_error_rate > 0)")
+    if sc.behaviour.payment_timing is not None:
+        problems.append("payment timing with planners (behaviour.payment_timing)")
+    if sc.behaviour.decay_per_day == 0:
+        problems.append("a constant intensity (behaviour.decay_per_day = 0)")
     if problems:
         raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(problems)}")
 

@@ -261,20 +261,59 @@ def test_strategy_comparison_content(built):
     out, _ = built
     page = (out / "tiny" / "strategy_comparison.html").read_text(encoding="utf-8")
     for text in ("Executive summary", "95 % CI", "simulated runs", "Financial results",
-                 "Cash position over time", "Patient experience", "Operations", "Assumptions",
-                 "Strategies compared", "Reproducibility", "Master seed: 20261123", "Parameter hash",
-                 "letters_only (status quo)"):
+                 "Cash position over time", "Reading the cash curve", "Patient experience", "Operations",
+                 "Strategies compared", "Limitations and risks", "EMTALA", "anti-assignment", "Glossary",
+                 "Appendix: the assumptions in plain words", "Reproducibility", "Master seed: 20261123",
+                 "Parameter hash", "Letters only <span class=\"tag\">status quo</span>"):
         assert text in page, text
     assert re.search(r"(Adopt|Keep the status quo)", page)
     assert len(re.findall(r"<img\b", page)) >= 4
+    # the sections come in this order: the assumptions are an appendix, not in the middle
+    order = [page.index(f">{t}<") for t in ("Executive summary", "Key performance indicators",
+                                            "Limitations and risks", "Glossary",
+                                            "Appendix: the assumptions in plain words", "Reproducibility")]
+    assert order == sorted(order)
+    # the JupyterLab-only "how to explore" cell is not in the board's page
+    assert "How to explore this notebook" not in page
+
+
+def _headlines(page: str) -> list[str]:
+    found = re.findall(r"<(h[1-3])\b[^>]*>(.*?)</\1>", page, re.DOTALL)
+    found += [("p", t) for t in re.findall(r'<p class="headline">(.*?)</p>', page, re.DOTALL)]
+    return [re.sub(r"<[^>]+>", "", t) for _, t in found]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_headlines_name_strategies_by_label_never_by_id(built, name):
+    out, _ = built
+    page = (out / "tiny" / f"{name}.html").read_text(encoding="utf-8")
+    heads = _headlines(page)
+    assert heads
+    for text in heads:
+        assert not re.search(r"\b[a-z]+_[a-z0-9_]+\b", text), text
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_pages_link_the_index_their_siblings_and_their_sections(built, name):
+    out, _ = built
+    page = (out / "tiny" / f"{name}.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert "../index.html" in hrefs
+    assert {f"{n}.html" for n in NOTEBOOKS if n != name} <= set(hrefs)
+    for href in hrefs:
+        if href.startswith("#"):
+            assert f'id="{href[1:]}"' in page, href  # every contents entry has its section
+        else:
+            assert (out / "tiny" / href).resolve().exists(), href
+    assert 'class="toc"' in page
 
 
 def test_factoring_report_shows_the_baseline_offer(built):
     """The shipped baseline factors its insurer claims in one strategy: that offer is compared."""
     out, _ = built
     page = (out / "tiny" / "factoring_offers.html").read_text(encoding="utf-8")
-    assert "letters_factored" in page and "No factoring offers" not in page
-    assert "effective annual cost" in page
+    assert "Letters factored" in page and "No factoring offers" not in page
+    assert "effective annual cost" in page and "How to read the factoring offers" in page
 
 
 def test_factoring_section_without_offers(fake):
@@ -299,6 +338,8 @@ def test_index_links_every_report_and_escapes_names(built):
         assert (out / link).exists()
     assert re.search(r"(Adopt|Keep the status quo)", page)
     assert re.search(r"built \d{4}-\d\d-\d\d \d\d:\d\d", page)
+    # the parameter file by name only: no machine path on a board's page
+    assert "parameters: tiny.yaml" in page and str(out.parent) not in page
 
 
 def test_second_scenario_keeps_first_in_index(built, tmp_path):
@@ -322,6 +363,10 @@ def test_notebooks_run_standalone_as_in_jupyterlab(tmp_path, name):
     html_outputs = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
                     for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
     assert any("Reproducibility" in h for h in html_outputs)
+    # no warning printed in the notebook (e.g. tqdm's "IProgress not found" without ipywidgets)
+    streams = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert streams == [], streams
 
 
 # --------------------------------------------------------------------------- presentation helpers
@@ -355,8 +400,11 @@ def test_recommendation_sentence_from_numbers(fake):
     text = report.recommendation_sentence(fake)
     names = list(fake.scenario.strategies)
     best, gain = names[-1], 100 * (len(names) - 1)   # the fake NPV rises by $100 per strategy
-    assert text.startswith(f"Adopt “{best}”: it raises the NPV of net collections by ${gain} ")
-    assert f"(95 % CI ${gain} to ${gain})" in text and "100 % of 4 simulated runs" in text
+    label = report.humanise_id(best)
+    assert text.startswith(f"Adopt “{label}”: over the 240 simulated days it raises the NPV of net "
+                           f"collections by ${gain} compared with the status quo, “Letters only”")
+    assert "95 % CI" not in text  # the same gain in every run: a zero-width interval is not shown
+    assert "100 % of 4 simulated runs" in text
     summary = report.executive_summary(fake).data
     assert "Days in A/R" in summary and "— better" in summary
 
@@ -366,7 +414,7 @@ def test_status_quo_wins(fake):
     base = fake.baseline
     m.loc[(m["strategy"] == base) & (m["metric"] == "npv_net_cash_usd"), "value"] += 10_000
     fake.metrics = m
-    assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{base}”")
+    assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{report.humanise_id(base)}”")
     assert "What changes with" in report.executive_summary(fake).data  # the best alternative
 
 
@@ -397,11 +445,12 @@ def test_helpers_escape_strategy_names(fake):
 
 def test_assumptions_cover_every_section(fake):
     html = report.assumptions(fake).data
-    for caption in ("Simulation", "Finance", "Payers", "Payment behaviour", "Contact channels",
-                    "Denials team", "Billing team"):
+    assert "Appendix: the assumptions in plain words" in html
+    for caption in ("Payers", "Patients", "Payment behaviour", "Contact channels", "Denials team", "Billing team"):
         assert f"<caption>{caption}" in html
-    assert "Cost of capital (annual)" in html and "8.0 %" in html
-    assert "medicare" in html and "Initial denial rate" in html
+    assert "cost of capital of 8.0 % a year" in html and "starts with $2.00M in cash" in html
+    assert "<th scope=\"col\">Medicare</th>" in html and "Claims denied at first" in html
+    assert "<th scope=\"col\">Self-pay</th>" in html and "_" not in re.sub(r"<[^>]+>", "", html)
 
 
 def test_output_directory_names_are_safe():
@@ -427,8 +476,8 @@ def test_factor_settings_are_applied_and_revalidated(tmp_path):
     assert scen.finance.cost_of_capital_annual == 0.08  # the original is untouched
     with pytest.raises(sens.SensitivityError, match="no parameter 'initial_per_dya'"):
         sens.modified(scen, sens.Factor("x", "behaviour.initial_per_dya", 0.5, 2), "low")
-    with pytest.raises(sens.SensitivityError, match="decay"):
-        sens.modified(scen, sens.Factor("decay", "behaviour.decay_per_day", 0.0, 2), "low")
+    with pytest.raises(sens.SensitivityError, match="balance_ref_usd"):  # decay 0 is valid (planners branch)
+        sens.modified(scen, sens.Factor("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
     two = sens.two_strategy_scenario(scen, "digital_first", "letters_only")
     assert list(two.strategies) == ["letters_only", "digital_first"]
     assert two.baseline_strategy == "letters_only"
@@ -450,7 +499,7 @@ def test_sweep_is_reproducible_and_sorted(tmp_path):
     assert swings.is_monotonic_decreasing
     assert a.attrs["strategy"] == "digital_first" and a.attrs["baseline"] == "letters_only"
     html = report.sensitivity_section(a).data
-    assert "Gain at each setting" in html and "digital_first" in html
+    assert "Gain at each setting" in html and "Digital first" in html and "digital_first" not in html
 
 
 def test_footer_states_the_replications_a_precision_target_needed():

@@ -14,11 +14,12 @@ MAX_LINES = 400
 
 # Which layer each module belongs to. The pipeline may import anything below it; the page shell
 # and the building blocks never import the pipeline, and the building blocks not the page shell.
-PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page"}
-PAGE_SHELL = {"page"}
+PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf"}
+PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks",
                    "assumption_tables", "reproducibility", "strategy_words", "results",
-                   "metric_words", "param_words", "markup", "errors"}
+                   "explanations", "limitations", "glossary",
+                   "labels", "numbers", "metric_words", "param_words", "markup", "errors"}
 
 
 def _modules() -> dict[str, Path]:

@@ -267,13 +267,14 @@ def test_workers_exit_when_the_main_process_dies(tmp_path):
         import os, sys, time
         from simlib.pool import run_tasks
         def task(i):
-            print(f"worker {os.getpid()}", flush=True)
+            open(f"{os.getpid()}.pid", "w").close()  # one file per worker: nothing to interleave
             time.sleep(600)
         run_tasks(task, [0, 1], workers=2)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
-                            cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(ROOT)})
-    pids = {int(proc.stdout.readline().split()[1]) for _ in range(2)}
+    proc = subprocess.Popen([sys.executable, "-c", child], cwd=str(tmp_path),
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _wait_until(lambda: len(list(tmp_path.glob("*.pid"))) == 2, "both workers to start")
+    pids = {int(p.stem) for p in tmp_path.glob("*.pid")}
     workers = [w for w in _children(proc.pid) if (getattr(w, "pid", w)) in pids]
     assert len(workers) == 2
     proc.kill()

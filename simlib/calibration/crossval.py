@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simlib.calibration.check import CHECK_STREAM, check
+from simlib.calibration.check import CHECK_STREAM, SettleDaySimulator, check
 from simlib.calibration.fit import FitResult, fit
 from simlib.calibration.history import History
 from simlib.calibration.parameters import PaymentTiming
@@ -66,12 +66,16 @@ def customer_splits(history: History, holdout_share: float, splits: int,
 
 def cross_validated_check(history: History, splits: int = 10, holdout_share: float = 0.3, seed: int = 1,
                           replications: int = 20, bootstrap: int = 1000,
-                          fixed: dict[str, float] | None = None) -> dict:
+                          fixed: dict[str, float] | None = None,
+                          simulate: SettleDaySimulator | None = None) -> dict:
     """``check`` on the pooled held-out invoices of ``customer_splits``.
 
     The dict is ``check``'s, plus ``splits``: per split the held-out customers' own KS (and the
     KS that resampling noise alone reaches on them) and the fit's log-likelihood. ``fixed`` is
     passed to every ``fit`` (e.g. ``{"planner_share": 0.0}`` for the intensity alone).
+    ``simulate`` (e.g. ``engine_sim.simulate_with_engine``) simulates each split's held-out invoices
+    with that split's fit, replication r of split k as replication ``r * splits + k`` (independent
+    streams); ``None``: the model's sampler with one latent draw per pooled invoice.
     """
     fits: list[FitResult] = []
     tables, per_split = [], []
@@ -79,7 +83,8 @@ def cross_validated_check(history: History, splits: int = 10, holdout_share: flo
         result = fit(train, fixed=fixed)
         fits.append(result)
         tables.append(held.table.assign(_split=k))
-        alone = check(result.timing, held, replications, seed, bootstrap=max(10, bootstrap // 10))
+        alone = check(result.timing, held, replications, seed, bootstrap=max(10, bootstrap // 10),
+                      **({"simulate": simulate} if simulate is not None else {}))
         per_split.append({"split": k, "held_out_customers": held.n_customers,
                           "ks": alone["ks"]["value"], "ks_noise_95": alone["ks"]["noise_95"],
                           "log_likelihood": result.log_likelihood})
@@ -89,6 +94,14 @@ def cross_validated_check(history: History, splits: int = 10, holdout_share: flo
     split_of = pooled_table["_split"].to_numpy()
 
     def simulate_per_split(_timing: PaymentTiming, hist: History, replication: int, seed_: int) -> np.ndarray:
+        if simulate is not None:
+            days = np.empty(hist.n_invoices)
+            for k, result in enumerate(fits):
+                rows = split_of == k
+                sub = History(hist.table[rows].reset_index(drop=True), hist.source, hist.sha256,
+                              hist.extraction_date)
+                days[rows] = simulate(result.timing, sub, replication * splits + k, seed_)
+            return days
         threshold, uniform = draw_latent(latent_generator(seed_, replication, CHECK_STREAM), hist.n_invoices)
         invoices = Invoices.from_table(hist.table)
         days = np.empty(hist.n_invoices)

@@ -49,12 +49,9 @@ class KpiCalibrationError(ValueError):
 
 def kpi_range(name: str) -> tuple[float, float]:
     """The values a KPI can take: shares of a whole in [0, 1], counts, days and costs >= 0."""
-    unit = METRICS[name].unit
-    if unit == "share" and name not in UNBOUNDED_SHARES:
-        return 0.0, 1.0
-    if unit == "usd" and name in SIGNED_USD:
+    if name in SIGNED_USD:
         return -math.inf, math.inf
-    return 0.0, math.inf
+    return 0.0, 1.0 if METRICS[name].unit == "share" and name not in UNBOUNDED_SHARES else math.inf
 
 
 def parse_target(text: str) -> tuple[str, float]:
@@ -124,12 +121,10 @@ def free_parameter(data: dict, text: str, bounds_factor: float = BOUNDS_FACTOR_D
             raise KpiCalibrationError(f"--param {path}: unknown parameter; {where} has no field "
                                       f"{key!r} (fields: {known})")
         node = node[key]
-    if isinstance(node, bool) or not isinstance(node, (int, float)):
-        found = "a block of fields" if isinstance(node, dict) else repr(node)
-        raise KpiCalibrationError(f"--param {path}: expected a numeric field; found {found}")
-    if isinstance(node, int):
-        raise KpiCalibrationError(f"--param {path}: a whole-number field cannot be fitted; "
-                                  f"expected a real-valued field")
+    if isinstance(node, bool) or not isinstance(node, float):
+        found = ("a block of fields" if isinstance(node, dict) else "a whole number, which cannot be "
+                 f"fitted ({node})" if isinstance(node, int) else repr(node))
+        raise KpiCalibrationError(f"--param {path}: expected a real-valued field; found {found}")
     start = float(node)
     if sep:
         try:

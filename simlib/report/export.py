@@ -5,11 +5,17 @@ from __future__ import annotations
 import copy
 
 from simlib.report.errors import ReportError
+from simlib.report.navigation import with_table_of_contents
 from simlib.report.page import external_loads, html_page
+
+# A cell with this tag is for people exploring the notebook in JupyterLab (how to change the
+# parameters, run the cells); it is left out of the board's HTML.
+JUPYTERLAB_ONLY = "jupyterlab-only"
 
 
 def _strip_noise(nb) -> None:
-    """Drop stderr streams (warnings) and empty outputs: a board reads results, not logs."""
+    """Drop JupyterLab-only cells and stderr streams (warnings): a board reads results, not logs."""
+    nb.cells = [c for c in nb.cells if JUPYTERLAB_ONLY not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -17,8 +23,9 @@ def _strip_noise(nb) -> None:
                         if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
 
 
-def notebook_to_html(nb, title: str) -> str:
-    """Export an executed notebook to a self-contained page without any input (code) cell."""
+def notebook_to_html(nb, title: str, nav: str = "") -> str:
+    """Export an executed notebook to a self-contained page without any input (code) cell, with a
+    table of contents of its sections and ``nav`` (links to the index and sibling reports) on top."""
     from nbconvert import HTMLExporter
 
     nb = copy.deepcopy(nb)  # the caller keeps its outputs
@@ -28,7 +35,7 @@ def notebook_to_html(nb, title: str) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, exclude_raw=True)
     body, _ = exporter.from_notebook_node(nb)
-    page = html_page(title, body)
+    page = html_page(title, nav + with_table_of_contents(body))
     bad = external_loads(page)
     if bad:
         raise ReportError(f"report {title!r} would load external resources: {bad[:5]}")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simlib.report.figures import figure_block
+from simlib.report.explanations import factoring_explanation
+from simlib.report.figures import day_marks, figure_block, styles
+from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
-from simlib.report.metric_words import _signed, pd_notna
+from simlib.report.metric_words import pd_notna
+from simlib.report.numbers import ci_text, diff_text, value_text
 from simlib.report.results import _strategies, _Subset
 from simlib.report.strategy_words import _factoring_terms
 from simlib.report.tables import difference_table, metric_table
@@ -42,28 +45,30 @@ def factoring_section(res):
     sub = _Subset(res, shown)
     metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd")
                                         if m in set(res.metrics["metric"])]
-    terms = "".join(f"<li><strong>{esc(s)}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
+    labels = strategy_labels(res)
+    terms = "".join(f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
                     for s in offers if s in res.scenario.strategies)
     listing = f"<p>The offers:</p><ul>{terms}</ul>" if terms else ""
     listing += _factoring_findings(res, offers)
     parts = [
         "<h2>Factoring offers compared</h2>",
         f"<p>{len(offers)} factoring offer{'s' if len(offers) != 1 else ''} against the status quo "
-        f"“{esc(res.baseline)}”. Factoring brings cash forward (a higher lowest cash position) at a "
+        f"“{esc(labels.get(res.baseline, res.baseline))}”. Factoring brings cash forward (a higher lowest cash position) at a "
         "price (fees, charge-backs, buy-backs). The highest advance is not always the cheapest "
         "money: compare the effective annual cost with the liquidity it buys.</p>",
         listing,
+        factoring_explanation(res, offers).data,
         metric_table(sub, metrics, "Factoring offers: key figures").data,
         difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
                                "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
-                         "Difference from the status quo (paired, 95 % CI)").data,
+                         "Difference from the status quo (paired)").data,
     ]
     return _html("\n".join(parts))
 
 
 def _factoring_findings(res, offers: Sequence[str]) -> str:
     """Per offer, in words: the liquidity bought (cash trough) against its price (NPV, APR)."""
-    from simlib.analysis import format_value, paired_differences, summarize
+    from simlib.analysis import paired_differences, summarize
 
     wanted = {"cash_trough_usd", "npv_net_cash_usd", "factoring_apr"}
     rows = res.metrics[res.metrics["metric"].isin(wanted) & res.metrics["strategy"].isin([res.baseline, *offers])]
@@ -71,21 +76,22 @@ def _factoring_findings(res, offers: Sequence[str]) -> str:
         return ""
     diffs = paired_differences(rows[rows["metric"] != "factoring_apr"], res.baseline).set_index(["strategy", "metric"])
     means = summarize(rows).set_index(["strategy", "metric"])["mean"]
+    labels = strategy_labels(res)
     items = []
     for s in offers:
         bits = []
         for m, what in (("cash_trough_usd", "lowest cash position"), ("npv_net_cash_usd", "NPV")):
             if (s, m) in diffs.index:
                 d = diffs.loc[(s, m)]
-                bits.append(f"{what} {_signed(d['mean_diff'], 'usd')} (95 % CI "
-                            f"{format_value(d['ci_low'], 'usd')} to {format_value(d['ci_high'], 'usd')})")
+                ci = ci_text(d["ci_low"], d["ci_high"], "usd", diff=True)
+                bits.append(f"{what} {diff_text(d['mean_diff'], 'usd')}" + (f" ({ci})" if ci else ""))
         if (s, "factoring_apr") in means.index and pd_notna(means[(s, "factoring_apr")]):
-            bits.append(f"effective annual cost {format_value(means[(s, 'factoring_apr')], 'share')}")
+            bits.append(f"effective annual cost {value_text(means[(s, 'factoring_apr')], 'share')}")
         if bits:
-            items.append(f"<li><strong>{esc(s)}</strong>: {esc('; '.join(bits))}</li>")
+            items.append(f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc('; '.join(bits))}</li>")
     if not items:
         return ""
-    return (f"<p>Against the status quo “{esc(res.baseline)}” (paired differences):</p>"
+    return (f"<p>Against the status quo “{esc(labels.get(res.baseline, res.baseline))}” (paired differences):</p>"
             f"<ul>{''.join(items)}</ul>")
 
 
@@ -97,6 +103,7 @@ def factoring_charts(res):
     from simlib import plots
 
     sub = _Subset(res, [res.baseline] + offers)
-    return figure_block(plots.cash_curve(sub.curves),
+    return figure_block(plots.cash_curve(sub.curves, styles(res), res.baseline, day_marks(res)),
                         "Cash position by day per strategy: factoring lifts early cash; fees and "
-                        "buy-backs lower it later.")
+                        "buy-backs lower it later. Lower panel: each offer's mean difference from the "
+                        "status quo, run by run.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from simlib.report.markup import _format_date, esc
@@ -42,7 +42,7 @@ def index_html(manifests: Sequence[Mapping[str, Any]], title: str = "Collection 
     if not manifests:
         parts.append("<p>No reports have been built yet.</p>")
     for m in manifests:
-        name = m.get("scenario_name") or m["directory"]
+        name = m.get("scenario_label") or m.get("scenario_name") or m["directory"]
         parts.append("<section class=\"scenario\">")
         parts.append(f"<h2>{esc(name)}</h2>")
         if m.get("description"):
@@ -54,14 +54,17 @@ def index_html(manifests: Sequence[Mapping[str, Any]], title: str = "Collection 
             meta.append(f"built {esc(_format_date(m['created']))}")
         if m.get("replications"):
             meta.append(f"{esc(m['replications'])} replications")
-        if m.get("parameter_file"):
-            meta.append(f"parameters: {esc(m['parameter_file'])}")
+        if m.get("parameter_file"):  # the file name only: no machine path on a board's page
+            meta.append(f"parameters: {esc(PurePath(str(m['parameter_file'])).name)}")
         if meta:
             parts.append(f"<p class=\"note\">{' · '.join(meta)}</p>")
         parts.append("<ul>")
         for rep in m.get("reports", []):
             href = quote(f"{m['directory']}/{rep['file']}")
-            parts.append(f"<li><a href=\"{esc(href)}\">{esc(rep.get('title', rep['file']))}</a></li>")
+            pdf = ""
+            if rep.get("pdf"):
+                pdf = f" (<a href=\"{esc(quote(m['directory'] + '/' + rep['pdf']))}\">PDF</a>)"
+            parts.append(f"<li><a href=\"{esc(href)}\">{esc(rep.get('title', rep['file']))}</a>{pdf}</li>")
         parts.append("</ul></section>")
     return html_page(title, "\n".join(parts))
 

@@ -11,6 +11,10 @@ import html
 from typing import Any
 
 
+# Where a page's table of contents goes: the title block emits it, the export replaces it.
+TOC_MARKER = "<!--simlib:toc-->"
+
+
 def esc(value: Any) -> str:
     """HTML-escape any value (quotes included) for text and attribute positions."""
     return html.escape(str(value), quote=True)

@@ -31,6 +31,13 @@ def _label_of(metric: str) -> str:
     return text.replace("_", " ").strip().capitalize()
 
 
+def higher_is_better(metric: str) -> bool | None:
+    """The catalogue's direction of a metric (None: neither, or not in the catalogue)."""
+    from simlib.catalogue import METRICS
+
+    return METRICS[metric].higher_is_better if metric in METRICS else None
+
+
 def _label_lower(label: str) -> str:
     """Lower-case a label's first word for use mid-sentence, keeping acronyms (NPV, A/R)."""
     first, _, rest = label.partition(" ")
@@ -40,11 +47,10 @@ def _label_lower(label: str) -> str:
 
 
 def _signed(value: float, unit: str) -> str:
-    """``format_value`` with an explicit ``+`` on gains."""
-    from simlib.analysis import format_value
+    """A signed difference as the board reads it (``+$1.02M``, ``+2.6 pp``)."""
+    from simlib.report.numbers import diff_text
 
-    text = format_value(value, unit)
-    return f"+{text}" if value > 0 and text != "n/a" else text
+    return diff_text(value, unit)
 
 
 def pd_notna(x) -> bool:

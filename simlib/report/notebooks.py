@@ -14,6 +14,11 @@ from simlib.report.errors import ReportError
 
 
 KERNEL_NAME = "python3"
+# The kernel's own log (its "running over TCP without encryption" warning on every start, a
+# "KeyboardInterrupt caught" when papermill interrupts it at shutdown) is noise on the report
+# command's terminal: a failing cell still reaches us as a PapermillExecutionError, and a kernel
+# that cannot start as an exception from jupyter_client.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 
 
 def _load_notebook(path: Path):
@@ -87,7 +92,8 @@ def execute_notebook(notebook: str | Path, parameters: Mapping[str, Any], *, cwd
         try:
             pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters),
                                 kernel_name=KERNEL_NAME, cwd=str(cwd), progress_bar=False,
-                                log_output=False, start_timeout=start_timeout)
+                                log_output=False, start_timeout=start_timeout,
+                                extra_arguments=list(KERNEL_ARGUMENTS))
         except PapermillExecutionError as exc:
             where = ""
             if failed_copy is not None and out.exists():

@@ -10,22 +10,58 @@ from simlib.report.markup import esc
 PAGE_CSS = """
 :root { color-scheme: light; }
 body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: #1a1a1a; background: #fff;
-       max-width: 72rem; margin: 2rem auto; padding: 0 1.25rem; line-height: 1.45; }
+       max-width: 72rem; margin: 1.5rem auto; padding: 0 1.25rem; line-height: 1.45; }
 h1 { font-size: 1.7rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.3rem; margin-top: 2rem;
      border-bottom: 1px solid #ccc; padding-bottom: .2rem; } h3 { font-size: 1.1rem; }
-table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
+img { max-width: 100%; height: auto; }
+.table-scroll { max-width: 100%; overflow-x: auto; margin: .6rem 0 1rem; }
+table { border-collapse: collapse; margin: 0; font-size: .92rem; }
 th, td { border: 1px solid #bbb; padding: .25rem .55rem; vertical-align: top; }
-th { background: #f0f0f0; text-align: left; } td.num { text-align: right; white-space: nowrap; }
+th { background: #f0f0f0; text-align: left; } th .note, th .tag { font-weight: normal; } td.num { text-align: right; white-space: nowrap; }
+thead th { vertical-align: bottom; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: .3rem; }
+table.kpi th[scope="col"] { min-width: 6.5rem; max-width: 11rem; }
+table.kpi th[scope="row"] { min-width: 9rem; max-width: 16rem; }
+.ci { color: #555; font-size: .82rem; }
+.tag { display: inline-block; font-size: .72rem; font-weight: normal; border: 1px solid #777; border-radius: .6rem;
+       padding: 0 .35rem; margin-left: .15rem; color: #333; background: #fff; white-space: nowrap; }
+.tag.rec { border-color: #7a5500; background: #ffe7a3; }
+tr.recommended > th, tr.recommended > td { background: #fff6d8; }
+tr.recommended > th { border-left: 4px solid #e69f00; }
+td.best, .best-key { font-weight: bold; background: #dcebf7 !important; }
+td.better .ci:last-child { color: #005a8c; font-weight: bold; } td.worse .ci:last-child { color: #a33d00; font-weight: bold; }
 figure { margin: 1rem 0; page-break-inside: avoid; break-inside: avoid; }
-figure img { max-width: 100%; height: auto; } figcaption { font-size: .88rem; color: #444; }
+figure img { display: block; } figcaption { font-size: .88rem; color: #444; margin-top: .3rem; }
 .summary { background: #f4f8fb; border-left: 4px solid #2b6cb0; padding: .6rem 1rem; margin: 1rem 0; }
+.explain { background: #f7f7f7; border-left: 4px solid #999; padding: .4rem 1rem; margin: .8rem 0; }
+.explain h3 { margin: .3rem 0; font-size: 1rem; }
 .headline { font-size: 1.15rem; font-weight: bold; }
 .note { color: #444; font-size: .9rem; } .footer { color: #555; font-size: .82rem; margin-top: 2rem; }
+nav.pages { font-size: .9rem; border-bottom: 1px solid #ddd; padding-bottom: .4rem; margin-bottom: .8rem; }
+nav.pages a, nav.pages span { margin-right: 1rem; } nav.pages .here { font-weight: bold; }
+nav.toc { font-size: .92rem; border: 1px solid #ddd; padding: .3rem 1rem; margin: .8rem 0; display: inline-block; }
+nav.toc ol { margin: .2rem 0; padding-left: 1.3rem; } nav.toc h2 { border: 0; font-size: 1rem; margin: .3rem 0; }
+dl.glossary dt { font-weight: bold; margin-top: .4rem; } dl.glossary dd { margin-left: 1.2rem; }
 a.anchor-link { display: none; } .jp-OutputPrompt, .jp-InputPrompt, .prompt { display: none; }
 pre { white-space: pre-wrap; }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; break-after: avoid; }
-               table, figure { page-break-inside: avoid; break-inside: avoid; } a { color: inherit; } }
+@page { size: A4; margin: 14mm 12mm 14mm 12mm; }
+@media print {
+  html { font-size: 10pt; } body { margin: 0; max-width: none; padding: 0; }
+  nav.pages { display: none; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  .table-scroll { overflow: visible; }
+  table { font-size: 8.5pt; width: 100%; } th, td { padding: .15rem .3rem; } .ci { font-size: 7.5pt; }
+  table.kpi th[scope="col"] { min-width: 0; } table.kpi th[scope="row"] { min-width: 0; }
+  thead { display: table-header-group; } tr, figure, .explain, li { page-break-inside: avoid; break-inside: avoid; }
+  nav.toc { display: block; border: 0; padding: 0; } nav.toc ol { columns: 2; }
+  dl.glossary { columns: 2; column-gap: 2rem; } dl.glossary dt { break-after: avoid; } dl.glossary dd { break-before: avoid; }
+  caption { page-break-after: avoid; break-after: avoid; }
+  figure img { max-height: 100mm; width: auto; }
+  .settings { columns: 2; column-gap: 1.2rem; } .settings .table-scroll { break-inside: avoid; margin-top: 0; }
+  a { color: inherit; text-decoration: none; }
+  tr.recommended > th, tr.recommended > td, td.best, .best-key, .tag.rec, .summary, .explain, th {
+    -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 

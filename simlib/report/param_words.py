@@ -6,12 +6,14 @@ from typing import Any
 
 
 def _humanise(name: str) -> str:
+    from simlib.report.labels import humanise_id
+
     text = name
     for suffix, repl in (("_usd", " ($)"), ("_per_day", " per day"), ("_days", " (days)"),
                          ("_annual", " (annual)"), ("_hours", " (hours)")):
         if text.endswith(suffix):
             text = text[: -len(suffix)] + repl
-    return text.replace("_", " ").strip().capitalize()
+    return humanise_id(text)
 
 
 def _short_name(name: str) -> str:

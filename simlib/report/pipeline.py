@@ -40,7 +40,10 @@ from simlib.atomic import clean_dead_temporaries, pid_alive, publishing
 from simlib.report.errors import ReportError
 from simlib.report.export import notebook_to_html
 from simlib.report.index_page import write_index, write_manifest
+from simlib.report.labels import scenario_label
+from simlib.report.navigation import page_links
 from simlib.report.notebooks import check_parameters, execute_notebook
+from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.publish import atomic_write_text, slug
 from simlib.report.summary import headline
 
@@ -71,7 +74,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                   seed: int | None = None, workers: int | None = None,
                   notebooks: Sequence[str] = DEFAULT_NOTEBOOKS, *, scheduler: str | None = None,
                   precision: float | None = None, notebook_dir: str | Path | None = None,
-                  log=print) -> list[Path]:
+                  pdf: bool = False, chromium: str | None = None, log=print) -> list[Path]:
     """Build the HTML reports of every parameter file; return the pages written (index last).
 
     Each file is validated first (all of them, before anything runs); then per scenario the
@@ -80,6 +83,9 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     invalid file, unknown notebook parameter or failing cell; nothing is exported from a
     failed notebook. ``scheduler`` (a Dask address) and ``precision`` (sequential stopping on
     the key metric's relative CI half-width) pass through to :func:`simlib.experiment.run_experiment`.
+    With ``pdf=True`` each page is also printed to ``<notebook>.pdf`` beside it by headless Chromium
+    (:func:`simlib.report.pdf.print_pdf`; ``chromium`` names the executable), and the index links
+    the PDFs; a missing Chromium is reported before anything runs.
     """
     from simlib.params import ScenarioError, load_scenario
 
@@ -107,6 +113,8 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     nb_paths = [nb_dir / f"{name.removesuffix('.ipynb')}.ipynb" for name in notebooks]
     for nb in nb_paths:  # fail before any long run on a missing notebook or a bad parameter name
         check_parameters(nb, _notebook_params(nb, "x", "x"))
+    chromium = find_chromium(chromium) if pdf else None  # fail before any long run
+    siblings = [(f"{nb.stem}.html", notebook_title(nb.stem)) for nb in nb_paths]
 
     written: list[Path] = []
     clean_dead_temporaries(out_dir)  # staging directories of killed builds
@@ -127,18 +135,21 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     failed = out_dir / f"{dname}.{nb.stem}.failed.ipynb"
                     with scratch():
                         executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
-                    title = f"{NOTEBOOK_TITLES.get(nb.stem, nb.stem.replace('_', ' ').capitalize())} — {scenario.name}"
-                    page = notebook_to_html(executed, title)
-                    atomic_write_text(stage / f"{nb.stem}.html", page)
+                    title = f"{notebook_title(nb.stem)} — {scenario_label(scenario)}"
+                    page = notebook_to_html(executed, title, nav=page_links(siblings, f"{nb.stem}.html"))
+                    staged = atomic_write_text(stage / f"{nb.stem}.html", page)
                     if failed.exists():
                         failed.unlink()
                     pages.append(scen_dir / f"{nb.stem}.html")
-                    reports.append({"file": f"{nb.stem}.html", "title": NOTEBOOK_TITLES.get(nb.stem, nb.stem)})
-                    log(f"  {pages[-1]} ({time.perf_counter() - t1:.1f} s)")
+                    entry = {"file": f"{nb.stem}.html", "title": notebook_title(nb.stem)}
+                    if pdf:  # printed from the staged page: published with it, or not at all
+                        entry["pdf"] = print_pdf(staged, chromium=chromium).name
+                    reports.append(entry)
+                    log(f"  {pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
                 prov = dict(getattr(res, "provenance", {}) or {})
                 write_manifest(stage, {
-                    "scenario_name": scenario.name, "description": scenario.description,
-                    "parameter_file": str(path), "headline": headline(res),
+                    "scenario_name": scenario.name, "scenario_label": scenario_label(scenario),
+                    "description": scenario.description, "parameter_file": path.name, "headline": headline(res),
                     "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                     "replications": prov.get("replications"), "seed": prov.get("seed"),
                     "parameter_hash": prov.get("parameter_hash"), "reports": reports,
@@ -148,6 +159,11 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     written.append(write_index(out_dir))
     log(f"index: {written[-1]}")
     return written
+
+
+def notebook_title(stem: str) -> str:
+    """A report's title from its notebook's file name (known ones have a fixed title)."""
+    return NOTEBOOK_TITLES.get(stem, stem.replace("_", " ").capitalize())
 
 
 _SCRATCH = re.compile(r"^simlib-report-(\d+)-")

@@ -43,12 +43,38 @@ def _replications(res) -> int:
     return int(res.metrics["replication"].nunique())
 
 
+def recommendation(res) -> dict:
+    """:func:`simlib.analysis.recommend` on the key metric against the results' baseline (for a
+    view of a few strategies: the recommendation of the full results it was cut from)."""
+    own = getattr(res, "recommended", None)
+    if own is not None:
+        return own
+    from simlib.analysis import recommend
+    from simlib.catalogue import KEY_METRIC
+
+    return recommend(res.metrics, res.baseline, KEY_METRIC)
+
+
+def recommended_strategy(res) -> str | None:
+    """The recommended strategy, or None when the results lack the key metric (nothing to rank on)."""
+    from simlib.catalogue import KEY_METRIC
+
+    if getattr(res, "recommended", None) is None and KEY_METRIC not in set(res.metrics["metric"]):
+        return None
+    return recommendation(res)["strategy"]
+
+
+def horizon_days(res) -> float:
+    return float(res.scenario.simulation.horizon_days)
+
+
 class _Subset:
     """The same results restricted to some strategies (for tables that compare a few)."""
 
     def __init__(self, res, strategies: Sequence[str]):
         self.scenario, self.baseline = res.scenario, res.baseline
         self.provenance = getattr(res, "provenance", {})
+        self.recommended = recommendation(res)
         keep = set(strategies)
         self.metrics = res.metrics[res.metrics["strategy"].isin(keep)]
         self.curves = res.curves[res.curves["strategy"].isin(keep)] if hasattr(res, "curves") else None

@@ -3,8 +3,10 @@ verdict in words (does the gain change sign?), and the tornado chart."""
 from __future__ import annotations
 
 from simlib.report.figures import figure_block
+from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_lower
+from simlib.report.numbers import value_text
 from simlib.report.results import _strategies
 
 
@@ -24,16 +26,20 @@ def run_sensitivity(res, replications: int = 2, seed: int | None = None, factors
                              baseline=res.baseline, workers=workers or res.scenario.simulation.workers)
 
 
-def sensitivity_section(table):
-    """Text and table for a :func:`simlib.sensitivity.sweep` result (the tornado is separate)."""
+def sensitivity_section(table, res=None):
+    """Text and table for a :func:`simlib.sensitivity.sweep` result (the tornado is separate);
+    strategies named by their display labels when the results ``res`` are given."""
     if table is None:
         return _html("")
-    from simlib.analysis import format_value
     from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.report.labels import strategy_labels
 
+    labels = strategy_labels(res) if res is not None else {}
     metric = table.attrs.get("metric", KEY_METRIC)
     info = METRICS[metric]
     strategy, baseline = table.attrs.get("strategy", "?"), table.attrs.get("baseline", "?")
+    strategy = labels.get(strategy) or humanise_id(strategy)
+    baseline = labels.get(baseline) or humanise_id(baseline)
     base = float(table["base_value"].iloc[0]) if len(table) else float("nan")
     flips = []
     for r in table.itertuples():
@@ -41,7 +47,7 @@ def sensitivity_section(table):
             if (val > 0) != (base > 0):
                 flips.append(f"{r.parameter} at {lab}")
     intro = (f"<p>The gain of “{esc(strategy)}” over the status quo “{esc(baseline)}” on "
-             f"{esc(_label_lower(info.label))} is {esc(format_value(base, info.unit))} with the scenario's "
+             f"{esc(_label_lower(info.label))} is {esc(value_text(base, info.unit))} with the scenario's "
              "assumptions. Each uncertain assumption below was moved to a low and a high setting, "
              "one at a time, on the same simulated patients.</p>")
     if table.empty:
@@ -55,14 +61,14 @@ def sensitivity_section(table):
                    f"depends most on {esc(top['parameter'].lower())}.</p>")
     rows = "".join(
         f"<tr><th scope=\"row\">{esc(r.parameter)}</th><td class=\"num\">{esc(r.low_label)}: "
-        f"{esc(format_value(r.low_value, info.unit))}</td><td class=\"num\">{esc(r.high_label)}: "
-        f"{esc(format_value(r.high_value, info.unit))}</td><td class=\"num\">"
-        f"{esc(format_value(abs(r.high_value - r.low_value), info.unit))}</td></tr>"
+        f"{esc(value_text(r.low_value, info.unit))}</td><td class=\"num\">{esc(r.high_label)}: "
+        f"{esc(value_text(r.high_value, info.unit))}</td><td class=\"num\">"
+        f"{esc(value_text(abs(r.high_value - r.low_value), info.unit))}</td></tr>"
         for r in table.itertuples())
-    tbl = ("<table><caption>Gain at each setting</caption><thead><tr><th scope=\"col\">Assumption</th>"
+    tbl = ("<div class=\"table-scroll\"><table><caption>Gain at each setting</caption><thead><tr><th scope=\"col\">Assumption</th>"
            "<th scope=\"col\">Low setting</th><th scope=\"col\">High setting</th>"
            "<th scope=\"col\">Swing</th></tr></thead>"
-           f"<tbody>{rows}</tbody></table>")
+           f"<tbody>{rows}</tbody></table></div>")
     note = (f"<p class=\"note\">{esc(table.attrs.get('replications', '?'))} runs per setting (the base "
             "case too, so its gain may differ slightly from the strategy comparison's estimate), seed "
             f"{esc(table.attrs.get('seed', '?'))}; “×0.5” multiplies the scenario's value(s) by 0.5; "

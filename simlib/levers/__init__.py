@@ -1,0 +1,24 @@
+"""Collection levers, one module each, registered by the YAML key they own in a strategy.
+
+Importing this package registers the built-in levers in the order below: the order of a
+strategy's sections, of the words that describe it, and in which the levers' hooks run (credit
+terms first: the due date they set is what ladder steps may be timed from). A new built-in lever
+is one module plus one line here; a lever in another package registers itself (``@register_lever``)
+or is found through the ``simlib.levers`` entry point (``docs/extending.md``).
+
+What a lever is: :mod:`simlib.levers.base`. What it may do to an account: :mod:`simlib.account`.
+"""
+from simlib.levers import credit_terms  # noqa: F401  credit_terms_days
+from simlib.levers import reminders  # noqa: F401  statement_channel, ladder
+from simlib.levers import phone_team  # noqa: F401  phone_team
+from simlib.levers import contact_limits  # noqa: F401  contact_limits
+from simlib.levers import prompt_pay_discount  # noqa: F401  prompt_pay_discount
+from simlib.levers import deposit  # noqa: F401  deposit
+from simlib.levers import disputes  # noqa: F401  price_estimate (and every dispute)
+from simlib.levers import write_off  # noqa: F401  write_off
+from simlib.levers import payment_plan  # noqa: F401  payment_plan
+from simlib.levers import financing  # noqa: F401  financing
+from simlib.levers import agency  # noqa: F401  agency
+from simlib.levers import factoring  # noqa: F401  factoring
+from simlib.levers.base import (Lever, describe_strategy, lever_descriptions,  # noqa: F401
+                                register_lever, registered_levers)

@@ -1,0 +1,149 @@
+"""Agency placement: balances still open ``placement_days`` after the statement (at least
+``balance_min_usd``) go to a collection agency, which takes the account over: the hospital's
+reminders and write-off stop, and the patient pays at the agency's intensity (its own start,
+decay, floor and contact jumps, on a fresh payment clock and fresh Exp(1) thresholds). The agency
+books collections gross (``PAYMENT_AGENCY``) and charges its contingency fee (``FEE_AGENCY``);
+after ``recall_days`` it returns what is still open, which is written off as bad debt. A plan in
+good standing defers the placement until the plan defaults. A bad-debt placement is an
+extraordinary collection action: IRS §501(r)(6) forbids it to a US nonprofit hospital before day
+120. Counters: ``agency_placements``, ``agency_placed_cents``, ``agency_contacts``,
+``agency_payments``, ``agency_recalls``."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from simlib.ledger import Kind
+from simlib.levers.base import Lever, register_lever
+from simlib.settings import NonNeg, Positive, Strict, cents
+
+
+class Agency(Strict):
+    """Placement with a collection agency ``placement_days`` after the statement, for balances of
+    at least ``balance_min_usd`` still open (and not on a payment plan).
+
+    From placement the hospital stops its own reminders and the patient's payment intensity is the
+    agency's: it starts at ``initial_per_day`` (scaled by the patient's responsiveness, like the
+    hospital's), decays at ``decay_per_day`` toward ``floor_per_day`` and jumps by
+    ``contact_jump_per_day`` (scaled likewise) at each of ``contact_days`` after placement, on a fresh
+    payment clock. Collections are booked gross (payment_agency) with the contingency fee
+    ``fee_rate`` × collected as a cost (fee_agency). After ``recall_days`` the agency returns what is
+    still open and the hospital writes it off as bad debt. Placement supersedes the hospital's own
+    write-off: a placed account is written off at recall, never at ``write_off.after_days``.
+
+    ``kind: bad_debt`` is an extraordinary collection action (credit reporting, suits) under
+    IRS §501(r)(6): a US nonprofit may not place before day 120 after the first statement.
+    ``kind: early_out`` is a soft, in-the-hospital's-name service (no ECA), usually at 30–60 days
+    with a lower fee.
+    """
+
+    kind: Literal["early_out", "bad_debt"] = "bad_debt"
+    placement_days: Positive = 120.0
+    balance_min_usd: NonNeg = 0.0
+    fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.30
+    initial_per_day: NonNeg = 0.01
+    floor_per_day: NonNeg = 0.0
+    decay_per_day: Positive = 0.02
+    contact_days: list[NonNeg] = []
+    contact_jump_per_day: NonNeg = 0.005
+    recall_days: Positive = 180.0
+
+
+class _Placement:
+    """One placed account: what the agency collected (gross) and the fee charged so far (cents)."""
+
+    __slots__ = ("fee_rate", "gross", "fee", "world")
+
+    def __init__(self, world, fee_rate: float):
+        self.world, self.fee_rate, self.gross, self.fee = world, fee_rate, 0, 0
+
+    def collect(self, acct, amount: int, now: float) -> None:
+        """Gross collection plus the contingency fee, rounded on the running total so that the
+        fees on an account sum to round(fee_rate × collected) exactly."""
+        world = self.world
+        world.ledger.post(acct.r, now, Kind.PAYMENT_AGENCY, amount)
+        self.gross += amount
+        fee = int(round(self.fee_rate * self.gross))
+        world.ledger.post(acct.r, now, Kind.FEE_AGENCY, fee - self.fee)
+        self.fee = fee
+        world.count("agency_payments")
+
+
+@register_lever
+class AgencyLever(Lever):
+    key = "agency"
+    settings = Agency | None
+    order = 5  # placement; the agency's contacts are order 7, its recall 8
+    counters = {"agency_placements": "accounts placed", "agency_placed_cents": "balances placed (cents)",
+                "agency_contacts": "the agency's contacts", "agency_payments": "payments to the agency",
+                "agency_recalls": "accounts recalled and written off"}
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        if settings is None:
+            return ""
+        kind = "early-out" if settings.kind == "early_out" else "bad-debt"
+        floor = f" of at least ${settings.balance_min_usd:,.0f}" if settings.balance_min_usd > 0 else ""
+        return (f"{kind} agency from day {settings.placement_days:g} for balances{floor} "
+                f"({settings.fee_rate * 100:g} % contingency fee), recalled and written off after "
+                f"{settings.recall_days:g} days")
+
+    @classmethod
+    def check(cls, settings, strategy, scenario, at) -> list[str]:
+        ag, out = settings, []
+        if ag is None:
+            return out
+        if ag.kind == "bad_debt" and scenario.finance.us_nonprofit and ag.placement_days < 120:
+            out.append(f"{at}.placement_days: a bad-debt placement is an extraordinary "
+                       f"collection action, which IRS §501(r)(6) forbids a US nonprofit hospital "
+                       f"(finance.us_nonprofit: true) before 120 days after the first statement; "
+                       f"expected >= 120; found {ag.placement_days:g} (use kind: early_out for a "
+                       f"soft placement that is not an ECA)")
+        after = strategy.write_off.after_days
+        if ag.placement_days >= after:
+            out.append(f"{at}.placement_days: must be before the hospital's write-off "
+                       f"(write_off.after_days = {after:g}), or no account is "
+                       f"ever placed; found {ag.placement_days:g}")
+        if any(d >= ag.recall_days for d in ag.contact_days):
+            out.append(f"{at}.contact_days: every contact must fall before the recall "
+                       f"(recall_days = {ag.recall_days:g}); found {sorted(ag.contact_days)}")
+        return out
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        self.min_cents = cents(settings.balance_min_usd)
+        self._place, self._contact, self._recall = self.place, self.contact, self.recall
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        if acct.bal >= self.min_cents:
+            items.append((bill + self.cfg.placement_days, 5, self._place, None))
+
+    def place(self, acct, _) -> None:
+        if not acct.deadline(self._place) or acct.bal < self.min_cents:
+            return
+        world, ag, now = self.world, self.cfg, acct.now
+        acct.take_over(self)
+        acct.restart_clock(ag.initial_per_day * acct.responsiveness, ag.floor_per_day,
+                           ag.decay_per_day, world.pop.agency_threshold[acct.i])
+        acct.collector = _Placement(world, ag.fee_rate).collect
+        world.count("agency_placements")
+        world.count("agency_placed_cents", acct.bal)
+        world.trace(acct.r, f"placed ({ag.kind})", now)
+        for d in ag.contact_days:
+            acct.at(now + d, 7, self._contact)
+        acct.at(now + ag.recall_days, 8, self._recall)
+
+    def contact(self, acct, _) -> None:
+        if acct.held_by is self:
+            self.world.count("agency_contacts")
+            acct.jump(self.cfg.contact_jump_per_day * acct.responsiveness)
+
+    def recall(self, acct, _) -> None:
+        if acct.held_by is not self or acct.bal <= 0:
+            return
+        world = self.world
+        acct.close(Kind.WRITE_OFF_BAD_DEBT, acct.now)
+        world.count("agency_recalls")
+        world.count("bad_debt_write_offs")
+        world.trace(acct.r, "recalled, written off", acct.now)

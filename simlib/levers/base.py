@@ -1,0 +1,202 @@
+"""What a lever is, and the registry that maps a strategy's YAML keys to levers.
+
+A lever owns one key of a strategy in a scenario file (``deposit:``, ``payment_plan:``, …) and
+holds, side by side, everything about it (the hooks of pytest/pluggy, in miniature):
+
+- ``key``, ``settings`` (the type of its section: a pydantic model, a number, a list) and
+  ``default``; the :class:`~simlib.params.Strategy` model accepts exactly the registered keys;
+- ``check(settings, strategy, scenario, at)``: problems that involve other sections;
+- ``describe(settings)``: the lever in plain words for the board (``""``: nothing to say);
+- ``counters``: the counters its actions add, with their meaning;
+- at run time, one instance per world (``__init__(world, settings)``) whose hooks the engine
+  calls — only those the lever defines:
+
+  ``at_service(i, r, day, balance) -> balance``  when the patient's bill is created (deposits);
+  ``at_statement(account)``                      when the statement goes out;
+  ``schedule(account, bill_day, items)``         append ``(day, order, action, argument)``;
+  ``after_payment(account)``                     after each payment the patient makes;
+  ``while_holding(account, action, argument)``   another lever's deadline falls due while this
+                                                 lever holds the account (see ``take_over``).
+
+An action is called as ``action(account, argument)`` and returns ``None`` (done at once) or a
+generator of SimPy events (it waits for a capacity). ``order`` breaks ties between actions due on
+the same day (lower first). The account's interface (``jump``, ``at``, ``take_over``,
+``hand_back``, ``defer``, ``reduce``, ``close``, …) is documented in :mod:`simlib.account`.
+
+Built-in levers are registered by importing :mod:`simlib.levers` (one line each). A lever in
+another package registers itself with the ``@register_lever`` decorator when its module is
+imported, or is found through the entry-point group ``simlib.levers`` when it is installed
+(see ``docs/extending.md``). This module imports nothing from simlib but the settings base.
+"""
+from __future__ import annotations
+
+import copy
+from importlib import metadata
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
+from pydantic_core import InitErrorDetails
+
+ENTRY_POINT_GROUP = "simlib.levers"
+
+_LEVERS: dict[str, type["Lever"]] = {}
+_entry_points_loaded = False
+
+
+class Lever:
+    """Base class of a lever; subclasses set ``key`` and ``settings`` and define the hooks they need."""
+
+    key: ClassVar[str] = ""
+    settings: ClassVar[Any] = None
+    default: ClassVar[Any] = None
+    order: ClassVar[int] = 100
+    counters: ClassVar[dict[str, str]] = {}
+    _adapter: ClassVar[TypeAdapter | None] = None
+
+    # ------------------------------------------------------------------ class level: the section
+    @classmethod
+    def active(cls, settings: Any) -> bool:
+        """Whether the lever takes part in the collection run with these settings, i.e. the world
+        builds it and calls its hooks (default: the section is set). Factoring, settled after the
+        run, never does; credit terms and write-off, with defaults, always do."""
+        return settings is not None
+
+    @classmethod
+    def describe(cls, settings: Any) -> str:
+        """The lever in plain words for the board; ``""`` when there is nothing to say."""
+        if not cls.active(settings):
+            return ""
+        return f"{cls.key.replace('_', ' ')}: {settings}"
+
+    @classmethod
+    def check(cls, settings: Any, strategy: Any, scenario: Any, at: str) -> list[str]:
+        """Problems of this section that involve other sections (``at`` is its field path)."""
+        return []
+
+    @classmethod
+    def validate(cls, value: Any, config: ConfigDict | None = None) -> Any:
+        """The section's value validated against ``settings``. ``config`` (the strategy model's,
+        e.g. no NaN or infinity) applies to a section that is not itself a pydantic model, as it
+        would to a field of the strategy; a model section has its own."""
+        if cls._adapter is None:
+            try:
+                cls._adapter = TypeAdapter(cls.settings, config=config)
+            except PydanticUserError:  # a BaseModel type: its own config applies
+                cls._adapter = TypeAdapter(cls.settings)
+        return cls._adapter.validate_python(value)
+
+    # ------------------------------------------------------------------ run time
+    def __init__(self, world: Any, settings: Any):
+        self.world, self.cfg = world, settings
+
+    def while_holding(self, account: Any, action: Any, argument: Any) -> None:
+        """Another lever's deadline (a write-off, a placement) fell due while this lever holds the
+        account. Default: it lapses (the holder supersedes it)."""
+
+
+def register_lever(cls: type[Lever]) -> type[Lever]:
+    """Class decorator: make ``cls.key`` a section of every strategy, handled by ``cls``."""
+    if not (isinstance(cls.key, str) and cls.key.isidentifier()):
+        raise TypeError(f"{cls.__name__}.key must be an identifier (the YAML key); found {cls.key!r}")
+    if cls.key in ("description", "baseline"):
+        raise TypeError(f"{cls.__name__}.key {cls.key!r} is a strategy field, not a lever")
+    old = _LEVERS.get(cls.key)
+    if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise TypeError(f"strategy key {cls.key!r} is already the lever {old.__module__}.{old.__qualname__}")
+    cls._adapter = None
+    _LEVERS[cls.key] = cls
+    return cls
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            ep.load()  # importing the module registers its levers
+        except Exception as exc:
+            raise ImportError(f"lever plug-in {ep.name!r} (entry point {ep.value!r} in group "
+                              f"{ENTRY_POINT_GROUP!r}) failed to load: {exc}") from exc
+
+
+def registered_levers() -> dict[str, type[Lever]]:
+    """YAML key -> lever class, in registration order (the order hooks run and sections print)."""
+    _load_entry_points()
+    return dict(_LEVERS)
+
+
+def describe_strategy(strategy: Any) -> str:
+    """A strategy's levers in one line of plain words (plain text: escape before use in HTML)."""
+    return "; ".join(lever_descriptions(strategy).values())
+
+
+def lever_descriptions(strategy: Any) -> dict[str, str]:
+    """YAML key -> plain words, for every lever the strategy uses that has something to say."""
+    out = {}
+    for key, lever in registered_levers().items():
+        words = lever.describe(getattr(strategy, key))
+        if words:
+            out[key] = words
+    return out
+
+
+def unknown_payers(where: str, names: list[str] | None, scenario: Any) -> list[str]:
+    """The problem line for payer names a scenario does not define (empty when all are known)."""
+    bad = [p for p in names or [] if p not in scenario.payers]
+    return [f"{where}: expected payers among {sorted(scenario.payers)}; found unknown {bad}"] if bad else []
+
+
+# ---------------------------------------------------------------------- the strategy's sections
+def _details(err: dict, prefix: tuple) -> InitErrorDetails:
+    out = InitErrorDetails(type=err["type"], loc=(*prefix, *err["loc"]), input=err["input"])
+    if "ctx" in err:
+        out["ctx"] = err["ctx"]
+    return out
+
+
+def validate_sections(model: Any, data: Any, handler: Any) -> Any:
+    """Validate a strategy: its own fields through ``handler``, each registered lever's section
+    through that lever, unknown keys refused. Every problem is reported at once, with its path.
+    The sections become attributes of the (frozen) strategy, in registry order."""
+    if not isinstance(data, dict):
+        return handler(data)
+    levers = registered_levers()
+    config = ConfigDict(**{k: v for k, v in model.model_config.items() if k not in ("extra", "frozen")})
+    errors: list[InitErrorDetails] = []
+    own = {k: v for k, v in data.items() if k in model.model_fields}
+    unknown = [InitErrorDetails(type="extra_forbidden", loc=(k,), input=v)
+               for k, v in data.items() if k not in levers and k not in model.model_fields]
+    sections = {}
+    for key, lever in levers.items():
+        if key not in data:
+            sections[key] = copy.deepcopy(lever.default)
+            continue
+        try:
+            sections[key] = lever.validate(data[key], config)
+        except ValidationError as exc:
+            errors.extend(_details(e, (key,)) for e in exc.errors())
+    try:
+        strategy = handler(own)
+    except ValidationError as exc:
+        errors[:0] = [_details(e, ()) for e in exc.errors()]
+        strategy = None
+    errors.extend(unknown)
+    if errors:
+        raise ValidationError.from_exception_data(model.__name__, errors)
+    strategy.__pydantic_extra__.update(sections)
+    strategy.__pydantic_fields_set__.update(k for k in data if k in levers)
+    return strategy
+
+
+def dump_sections(strategy: Any, handler: Any, info: Any) -> dict:
+    """Serialise a strategy like a model whose sections are fields: with ``exclude_defaults`` a
+    section equal to its lever's default is left out, with ``exclude_unset`` one not given."""
+    data = handler(strategy)
+    if isinstance(data, dict) and (info.exclude_defaults or info.exclude_unset):
+        for key, lever in registered_levers().items():
+            if key in data and ((info.exclude_defaults and getattr(strategy, key) == lever.default)
+                                or (info.exclude_unset and key not in strategy.model_fields_set)):
+                del data[key]
+    return data

@@ -1,0 +1,76 @@
+"""Third-party patient financing: offered ``offer_day`` after the statement to balances in
+[``balance_min_usd``, ``balance_max_usd``]; a patient whose pre-drawn uniform is below
+``uptake_rate`` takes it. The lender pays the hospital the whole balance at once (the receivable
+closes, ``PAYMENT_LENDER``) and the hospital pays ``merchant_fee_rate`` × balance
+(``FEE_FINANCING``); the lender bears the patient's default risk. Not offered to an account a plan
+or an agency holds. Counter ``financed``."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from simlib.ledger import Kind
+from simlib.levers.base import Lever, register_lever
+from simlib.settings import Fraction, NonNeg, Positive, Strict, cents
+
+
+class Financing(Strict):
+    """Third-party patient financing: offered on ``offer_day`` after the statement to balances in
+    [balance_min_usd, balance_max_usd]; a taker's lender pays the hospital the whole balance at once
+    (the receivable closes) and the hospital pays ``merchant_fee_rate`` × balance. The lender bears
+    the patient's default risk."""
+
+    balance_min_usd: NonNeg = 500.0
+    balance_max_usd: Positive | None = None
+    offer_day: NonNeg = 0.0
+    uptake_rate: Fraction = 0.15
+    merchant_fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.06
+
+    @model_validator(mode="after")
+    def _check(self) -> "Financing":
+        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
+            raise ValueError("balance_max_usd must be >= balance_min_usd")
+        return self
+
+
+@register_lever
+class FinancingLever(Lever):
+    key = "financing"
+    settings = Financing | None
+    order = 3
+    counters = {"financed": "balances paid off by the lender"}
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        if settings is None:
+            return ""
+        band = f"≥ ${settings.balance_min_usd:,.0f}" if settings.balance_max_usd is None else \
+            f"${settings.balance_min_usd:,.0f}–${settings.balance_max_usd:,.0f}"
+        when = "on the statement" if settings.offer_day == 0 else f"{settings.offer_day:g} days after the statement"
+        return (f"patient financing offered {when} for balances {band} "
+                f"({settings.uptake_rate * 100:g} % take it; the lender pays at once less a "
+                f"{settings.merchant_fee_rate * 100:g} % fee)")
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        self.min_cents = cents(settings.balance_min_usd)
+        self.max_cents = None if settings.balance_max_usd is None else cents(settings.balance_max_usd)
+        self._offer = self.offer
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        if self.world.pop.financing_u[acct.i] < self.cfg.uptake_rate and acct.bal >= self.min_cents:
+            items.append((bill + self.cfg.offer_day, 3, self._offer, None))
+
+    def offer(self, acct, _) -> None:
+        """The lender pays the whole balance now; the hospital pays the merchant fee."""
+        bal = acct.bal
+        if acct.held_by is not None or bal < self.min_cents or (
+                self.max_cents is not None and bal > self.max_cents):
+            return
+        world, now = self.world, acct.now
+        fee = int(round(self.cfg.merchant_fee_rate * bal))
+        acct.close(Kind.PAYMENT_LENDER, now)
+        world.ledger.post(acct.r, now, Kind.FEE_FINANCING, fee)
+        world.count("financed")
+        world.trace(acct.r, "financed", now)

@@ -1,0 +1,145 @@
+"""Payment plan: instalments instead of the patient's own payments.
+
+Offered ``offer_day`` after the statement to balances of at least ``balance_min_usd``; a patient
+takes it when their pre-drawn uptake uniform is below ``uptake_rate``. While the plan is in good
+standing it holds the account: the patient's own payment clock is paused, reminders stand down,
+and a write-off or agency placement that falls due waits for the plan to end. Each missed
+instalment lengthens the plan by a month; after ``default_after_misses`` misses the plan defaults
+and the account returns to normal collection (the deferred write-off or placement happens then).
+Counters: ``plans``, ``plans_autopay``, ``plan_instalments``, ``plan_misses``,
+``plans_completed``, ``plan_defaults``.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from simlib.ledger import Kind
+from simlib.levers.base import Lever, register_lever
+from simlib.settings import Fraction, NonNeg, Positive, Strict, cents
+
+PLAN_MONTHS_MAX = 36  # instalment months drawn per account (miss uniforms)
+
+
+class PaymentPlan(Strict):
+    """An instalment plan offered on ``offer_day`` after the statement to balances of at least
+    ``balance_min_usd``; a patient takes it when their uptake uniform is below ``uptake_rate``.
+
+    Instalment: ``sizing: even`` → balance ÷ ``max_months``; ``sizing: ability`` → the patient's
+    monthly ability to pay × ``affordability_share``, raised to balance ÷ ``max_months`` when that
+    would take longer than ``max_months`` (and never below ``instalment_min_usd``). Instalments fall
+    every ``month_days``, the first on the day the plan starts; the last takes the rounding.
+    Each instalment is missed with probability
+    ``min(1, miss_base_rate × (instalment ÷ ability) ** miss_elasticity)``, times
+    ``autopay_miss_factor`` for patients on autopay (``autopay_rate`` of takers). A missed instalment
+    is not paid and the plan runs one month longer; after ``default_after_misses`` misses in total
+    (not necessarily consecutive) the plan defaults and the account returns to normal collection.
+    """
+
+    balance_min_usd: NonNeg = 200.0
+    offer_day: NonNeg = 0.0
+    uptake_rate: Fraction = 0.3
+    sizing: Literal["ability", "even"] = "ability"
+    affordability_share: Positive = 1.0
+    instalment_min_usd: NonNeg = 0.0
+    max_months: Annotated[int, Field(ge=1, le=36)] = 12
+    month_days: Positive = 30.0
+    autopay_rate: Fraction = 0.5
+    autopay_miss_factor: Fraction = 0.5
+    miss_base_rate: Fraction = 0.02
+    miss_elasticity: NonNeg = 1.0
+    default_after_misses: Annotated[int, Field(ge=1)] = 3
+
+    @model_validator(mode="after")
+    def _check(self) -> "PaymentPlan":
+        if self.max_months + self.default_after_misses - 1 > PLAN_MONTHS_MAX:
+            raise ValueError(f"max_months + default_after_misses - 1 must be <= {PLAN_MONTHS_MAX} "
+                             f"(instalment months drawn per account); found "
+                             f"{self.max_months} + {self.default_after_misses} - 1")
+        return self
+
+
+class _Plan:
+    """One account's plan: instalment (cents), miss probability, months run, misses so far."""
+
+    __slots__ = ("inst", "p_miss", "month", "misses")
+
+    def __init__(self, inst: int, p_miss: float):
+        self.inst, self.p_miss, self.month, self.misses = inst, p_miss, 0, 0
+
+
+@register_lever
+class PaymentPlanLever(Lever):
+    key = "payment_plan"
+    settings = PaymentPlan | None
+    order = 4  # the offer; instalments are order 6
+    counters = {"plans": "plans started", "plans_autopay": "plans started on autopay",
+                "plan_instalments": "instalments paid", "plan_misses": "instalments missed",
+                "plans_completed": "plans paid off", "plan_defaults": "plans defaulted"}
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        if settings is None:
+            return ""
+        when = "on the statement" if settings.offer_day == 0 else f"{settings.offer_day:g} days after the statement"
+        size = ("sized to the patient's ability to pay" if settings.sizing == "ability"
+                else "of equal size")
+        return (f"payment plan offered {when} for balances ≥ ${settings.balance_min_usd:,.0f} "
+                f"({settings.uptake_rate * 100:g} % take it): instalments {size} over up to "
+                f"{settings.max_months} months, default after {settings.default_after_misses} missed")
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        self.min_cents = cents(settings.balance_min_usd)
+        self._offer, self._instalment = self.offer, self.instalment
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        if self.world.pop.plan_u[acct.i, 0] < self.cfg.uptake_rate and acct.bal >= self.min_cents:
+            items.append((bill + self.cfg.offer_day, 4, self._offer, None))
+
+    def offer(self, acct, _) -> None:
+        """Enrol in a plan (uptake was decided when scheduling); first instalment today."""
+        world, pop, i, bal, pp = self.world, self.world.pop, acct.i, acct.bal, self.cfg
+        if acct.held_by is not None or bal < self.min_cents:
+            return
+        ability = float(pop.ability_monthly[i])
+        inst = -(-bal // pp.max_months)                      # ceil(balance / max months)
+        if pp.sizing == "ability":
+            inst = max(inst, cents(ability * pp.affordability_share))
+        inst = min(bal, max(inst, cents(pp.instalment_min_usd), 1))
+        p_miss = min(1.0, pp.miss_base_rate * (inst / 100.0 / ability) ** pp.miss_elasticity) \
+            if ability > 0 else 1.0
+        if pop.plan_u[i, 1] < pp.autopay_rate:
+            p_miss *= pp.autopay_miss_factor
+            world.count("plans_autopay")
+        acct.take_over(self, pause_clock=True)
+        world.count("plans")
+        world.trace(acct.r, "plan", acct.now)
+        acct.at(acct.now, 6, self._instalment, _Plan(inst, p_miss))
+
+    def instalment(self, acct, plan: _Plan) -> None:
+        world, pop, now, m = self.world, self.world.pop, acct.now, plan.month
+        plan.month = m + 1
+        if pop.plan_miss_u[acct.i, m] < plan.p_miss:
+            plan.misses += 1
+            world.count("plan_misses")
+            world.trace(acct.r, "instalment missed", now)
+            if plan.misses >= self.cfg.default_after_misses:
+                world.count("plan_defaults")
+                world.trace(acct.r, "plan defaulted", now)
+                acct.hand_back()
+                return
+        else:
+            amount = min(plan.inst, acct.bal)            # the last instalment takes the rounding
+            acct.reduce(Kind.PAYMENT_PATIENT, amount, now)
+            world.count("plan_instalments")
+            world.trace(acct.r, "instalment", now)
+            if acct.bal == 0:
+                world.count("plans_completed")
+                return
+        acct.at(now + self.cfg.month_days, 6, self._instalment, plan)
+
+    def while_holding(self, acct, action, argument) -> None:
+        """A write-off or placement waits for the plan: it happens if the plan defaults."""
+        acct.defer(action, argument)

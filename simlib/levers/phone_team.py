@@ -1,0 +1,56 @@
+"""The phone team: agents who place the calls of a strategy's reminder ladder (the ``phone_team``
+section). Its settings and words are here; the team itself — a SimPy resource with shifts, a
+queue and costs — is the capacity :mod:`simlib.capacities.phone_team`, which channels of kind
+``call`` use through ``world.phone``. Counters: ``calls``, ``calls_right_party``,
+``calls_abandoned``."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from simlib.capacities.phone_team import PhoneTeamCapacity
+from simlib.levers.base import Lever, register_lever
+from simlib.settings import Fraction, NonNeg, Positive, Strict
+
+Hour = Annotated[float, Field(ge=0, le=24)]
+
+
+class PhoneTeam(Strict):
+    """Agents who place calls: a SimPy Resource open during working hours."""
+
+    agents: Annotated[int, Field(ge=1)] = 2
+    hours: tuple[Hour, Hour] = (9.0, 17.0)
+    working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    call_minutes_mean: Positive = 8.0
+    right_party_contact_rate: Fraction = 0.35
+    cost_per_agent_hour_usd: NonNeg = 28.0
+    max_wait_days: Positive = 5.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "PhoneTeam":
+        if self.hours[0] >= self.hours[1]:
+            raise ValueError("hours must be [start, end] with start < end")
+        if not self.working_days:
+            raise ValueError("working_days must list at least one day (0=Monday … 6=Sunday)")
+        return self
+
+
+
+@register_lever
+class PhoneTeamLever(Lever):
+    key = "phone_team"
+    settings = PhoneTeam | None
+    counters = {"calls": "calls placed", "calls_right_party": "calls that reached the patient",
+                "calls_abandoned": "calls dropped after waiting max_wait_days for an agent"}
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        if settings is None:
+            return ""
+        return (f"phone team of {settings.agents} agent{'s' if settings.agents != 1 else ''} "
+                f"{settings.hours[0]:g}–{settings.hours[1]:g} h")
+
+    def __init__(self, world, settings: PhoneTeam):
+        super().__init__(world, settings)
+        world.phone = PhoneTeamCapacity(world, settings)

@@ -1,0 +1,136 @@
+"""Reminders: the statement's channel and the reminder ladder.
+
+The statement goes out by ``statement_channel`` (its cost is booked). Each rung of the ``ladder``
+contacts the patient by a channel on a day after the statement (or after the due date) at a given
+hour; a step is for the patients its targeting selects (score band, balance band, payers). How a
+contact is made is the channel kind's business (:mod:`simlib.channels`: a message reaches with the
+channel's probability and raises the intensity by its jump; a call waits for the phone team),
+subject to the strategy's contact limits. Steps stand down while a plan or an agency holds the
+account. Counters: ``contacts``, ``contacts_<channel>``, ``reached_<channel>`` (channels) and
+``suppressed_contacts`` (limits).
+"""
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from simlib.ledger import Kind
+from simlib.levers.base import Lever, register_lever, unknown_payers
+from simlib.settings import NonNeg, Strict, Targeting, cents
+
+
+class Step(Strict):
+    """One rung of a reminder ladder: on ``day`` after the statement (or due date), use ``channel``."""
+
+    day: NonNeg
+    channel: str
+    hour: Annotated[float, Field(ge=0.0, lt=24.0)] | None = 10.0  # None: exactly `day` days later
+    relative_to: Literal["statement", "due_date"] = "statement"
+    target: Targeting = Targeting()
+
+
+@register_lever
+class Statement(Lever):
+    key = "statement_channel"
+    settings = str
+    default = "letter"
+
+    @classmethod
+    def active(cls, settings) -> bool:
+        return True
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        return f"statement by {settings}"
+
+    @classmethod
+    def check(cls, settings, strategy, scenario, at) -> list[str]:
+        if settings not in scenario.channels:
+            return [f"{at}: expected one of {sorted(scenario.channels)}; found {settings!r}"]
+        return []
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        self.cost_cents = cents(world.sc.channels[settings].cost_usd)
+
+    def at_statement(self, acct) -> None:
+        self.world.ledger.post(acct.r, acct.now, Kind.COST_STATEMENT, self.cost_cents)
+
+
+@register_lever
+class Ladder(Lever):
+    key = "ladder"
+    settings = list[Step]
+    default = []
+    order = 10  # step n has order 10 + n
+
+    @classmethod
+    def active(cls, settings) -> bool:
+        return bool(settings)
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        steps = []
+        for step in settings:
+            t = step.target
+            extra = []
+            if t.score_min > 0 or t.score_max < 1:
+                extra.append(f"score {t.score_min:g}–{t.score_max:g}")
+            if t.balance_max_usd is not None:
+                extra.append(f"balance ${t.balance_min_usd:,.0f}–${t.balance_max_usd:,.0f}")
+            elif t.balance_min_usd > 0:
+                extra.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
+            if t.payers:
+                extra.append("payers " + ", ".join(t.payers))
+            rel = "" if step.relative_to == "statement" else " after due date"
+            steps.append(f"day {step.day:g}{rel} {step.channel}" + (f" ({'; '.join(extra)})" if extra else ""))
+        return "reminders: " + ", ".join(steps) if steps else ""
+
+    @classmethod
+    def check(cls, settings, strategy, scenario, at) -> list[str]:
+        out = []
+        for i, step in enumerate(settings):
+            if step.channel not in scenario.channels:
+                out.append(f"{at}.{i}.channel: expected one of {sorted(scenario.channels)}; "
+                           f"found {step.channel!r}")
+            elif scenario.channels[step.channel].kind == "call" and strategy.phone_team is None:
+                out.append(f"{at}.{i}: a call step needs a phone_team in the strategy")
+            out.extend(unknown_payers(f"{at}.{i}.target.payers", step.target.payers, scenario))
+        return out
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        #: the ladder with its static targeting unpacked: (order, step, from due date, day, hour,
+        #: score min, score max, balance min USD, payers or None)
+        self.steps = [(10 + n, s, s.relative_to == "due_date", s.day, s.hour, s.target.score_min,
+                       s.target.score_max, s.target.balance_min_usd,
+                       None if s.target.payers is None else frozenset(s.target.payers))
+                      for n, s in enumerate(settings)]
+        self._step = self.step
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        """Steps whose static targeting (score band, payer, balance floor — balances only fall)
+        excludes the account are left out."""
+        world, i = self.world, acct.i
+        score, payer, usd, due = world.score[i], world.payer_of[i], acct.bal / 100.0, acct.due_day
+        action = self._step
+        for order, step, from_due, day, hour, score_min, score_max, usd_min, payers in self.steps:
+            if not (score_min <= score <= score_max) or usd < usd_min or (
+                    payers is not None and payer not in payers):
+                continue
+            base = due if from_due else bill
+            at = base + day if hour is None else math.floor(base + day) + hour / 24.0
+            items.append((at, order, action, step))
+
+    def step(self, acct, step: Step):
+        if acct.held_by is not None:  # suspended on a plan, stopped at the agency
+            return None
+        t = step.target                 # score band and payer were checked when scheduling
+        usd = acct.bal / 100.0
+        if usd < t.balance_min_usd or (t.balance_max_usd is not None and usd > t.balance_max_usd):
+            return None
+        world = self.world
+        world.trace(acct.r, step.channel, acct.now)
+        return world.channels[step.channel].contact(world, acct, step)

@@ -1,0 +1,53 @@
+"""Write-off: what is still open ``after_days`` after the statement is written off as bad debt
+(counter ``bad_debt_write_offs``), and a balance a payment leaves below ``below_balance_usd`` is
+adjusted off at once (``WRITE_OFF_SMALL``). A plan in good standing defers the write-off until it
+defaults; an agency placement supersedes it (the agency's recall writes off instead)."""
+from __future__ import annotations
+
+from simlib.ledger import Kind
+from simlib.levers.base import Lever, register_lever
+from simlib.settings import NonNeg, Positive, Strict
+
+
+class WriteOff(Strict):
+    after_days: Positive = 180.0
+    below_balance_usd: NonNeg = 0.0
+
+
+@register_lever
+class WriteOffLever(Lever):
+    key = "write_off"
+    settings = WriteOff
+    default = WriteOff()
+    order = 1000  # last of the actions due on the same day
+    counters = {"bad_debt_write_offs": "balances written off as bad debt (agency recalls included)"}
+
+    @classmethod
+    def active(cls, settings) -> bool:
+        return True
+
+    @classmethod
+    def describe(cls, settings) -> str:
+        return (f"write-off after {settings.after_days:g} days" +
+                (f" or below ${settings.below_balance_usd:,.2f}" if settings.below_balance_usd > 0 else ""))
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        self.small_usd = settings.below_balance_usd
+        self._write_off = self.write_off
+
+    def schedule(self, acct, bill: float, items: list) -> None:
+        items.append((bill + self.cfg.after_days, 1000, self._write_off, None))
+
+    def write_off(self, acct, _) -> None:
+        if not acct.deadline(self._write_off):
+            return
+        acct.close(Kind.WRITE_OFF_BAD_DEBT, acct.now)
+        self.world.count("bad_debt_write_offs")
+        self.world.trace(acct.r, "written off", acct.now)
+
+    def after_payment(self, acct) -> None:
+        bal = acct.bal
+        if 0 < bal < self.small_usd * 100.0:
+            self.world.ledger.post(acct.r, acct.now, Kind.WRITE_OFF_SMALL, bal)
+            acct.bal = 0

@@ -1,0 +1,140 @@
+""""How to read it": short explanations next to the charts and tables they explain, with the
+scenario's own numbers — what the cash curve shows (why it dips, why it turns at the end of the
+billing window), how to weigh factoring offers (``docs/factoring.md``) and how to read payment
+plans, financing and agencies (``docs/finance_levers.md``)."""
+from __future__ import annotations
+
+from simlib.report.labels import strategy_labels
+from simlib.report.markup import _html, esc
+from simlib.report.numbers import value_text
+from simlib.report.strategy_words import lever, strategies_using
+
+
+def _pct(rate: float) -> str:
+    """A rate as the reports write it: ``0.085`` → "8.5 %", ``0.44`` → "44 %"."""
+    return f"{rate * 100:.3g} %"
+
+
+def _box(title: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs if p)
+    return f"<div class=\"explain\"><h3>{esc(title)}</h3>{body}</div>"
+
+
+def cash_curve_explanation(res):
+    """Why the status quo's cash curve falls, where its low point is, and what the turn at the end
+    of the billing window is — from the curve itself and the scenario's settings."""
+    curves = getattr(res, "curves", None)
+    if curves is None or curves.empty or res.baseline not in set(curves["strategy"]):
+        return _html("")
+    scen = res.scenario
+    sim, fin = scen.simulation, scen.finance
+    base = strategy_labels(res).get(res.baseline, res.baseline)
+    mean = curves[curves["strategy"] == res.baseline].groupby("day")["cash_usd"].mean()
+    start, low_day, low = float(mean.iloc[0]), float(mean.idxmin()), float(mean.min())
+    end_day, end = float(mean.index[-1]), float(mean.iloc[-1])
+    window = float(sim.billing_window_days)
+    care = float(getattr(fin, "cost_of_care_ratio", 0.0) or 0.0)
+    paras = []
+    if care > 0 and low < start:
+        paras.append(
+            f"Why it falls: the hospital pays for care when it is given — {_pct(care)} of the allowed amount in "
+            "this scenario — while insurers pay weeks later and patients later still. Each day adds costs "
+            "before their collections arrive, so cash falls from the starting "
+            f"{value_text(start, 'usd')} to a low of {value_text(low, 'usd')} around day {low_day:g} under the "
+            f"status quo (“{base}”). That low point is the working capital the collection cycle ties up; "
+            "from then on the collections of earlier patients roughly keep pace with the cost of new ones.")
+    elif care == 0:
+        paras.append("The cost of care is not part of this scenario (cost of care ratio 0), so the cash "
+                     "position is the starting cash plus net collections.")
+    if sim.encounters_per_day > 0 and window < end_day:
+        paras.append(
+            f"The turn at day {window:g}: the billing window ends — the simulation adds no new patients "
+            "after it — so no more cost of care goes out while the bills of the last months are still "
+            f"being paid; cash climbs to {value_text(end, 'usd')} by day {end_day:g}. A real hospital keeps "
+            "treating patients: read the turn as the end of the simulated year of patients, not a forecast.")
+    paras.append("The simulation starts with no unpaid bills on the books, so the dip is deeper than in a "
+                 "running hospital that is already collecting last year's bills: compare the strategies' "
+                 "curves and low points with each other rather than read them as the bank balance.")
+    return _html(_box("Reading the cash curve", paras))
+
+
+def factoring_explanation(res, offers: list[str]):
+    """How to weigh factoring offers (docs/factoring.md "How to read it"), with this scenario's
+    numbers: liquidity bought (lowest cash position) against its price (NPV, effective annual cost)."""
+    import pandas as pd
+
+    from simlib.analysis import paired_differences, summarize
+
+    if not offers:
+        return _html("")
+    labels = strategy_labels(res)
+    rows = res.metrics[res.metrics["strategy"].isin([res.baseline, *offers])]
+    pair = rows[rows["metric"].isin(["cash_trough_usd", "npv_net_cash_usd"])]
+    diffs = (paired_differences(pair, res.baseline).set_index(["strategy", "metric"])["mean_diff"]
+             if not pair.empty else pd.Series(dtype=float))
+    apr_rows = rows[rows["metric"] == "factoring_apr"]
+    apr = summarize(apr_rows).set_index("strategy")["mean"] if not apr_rows.empty else pd.Series(dtype=float)
+    coc = float(res.scenario.finance.cost_of_capital_annual)
+    paras = ["Factoring sells receivables for cash now: the factor advances part of their value and keeps a "
+             "fee, so cash arrives earlier but less of it. Weigh two numbers for each offer: how much it "
+             "lifts the lowest cash position (the liquidity it buys) and how much net present value it "
+             "costs (its price). The highest advance buys the most liquidity; it is not always the "
+             "cheapest money."]
+    lift = {s: diffs.get((s, "cash_trough_usd")) for s in offers if (s, "cash_trough_usd") in diffs.index}
+    price = {s: diffs.get((s, "npv_net_cash_usd")) for s in offers if (s, "npv_net_cash_usd") in diffs.index}
+    if lift and price:
+        most = max(lift, key=lift.get)
+        cheapest = max(price, key=price.get)
+        text = (f"Here “{labels.get(most, most)}” buys the most liquidity (lowest cash position "
+                f"{value_text(lift[most], 'usd')} higher) at an NPV cost of {value_text(-price[most], 'usd')}")
+        if cheapest != most:
+            text += (f"; “{labels.get(cheapest, cheapest)}” costs least ({value_text(-price[cheapest], 'usd')}) "
+                     f"but lifts the low point by {value_text(lift[cheapest], 'usd')}")
+        paras.append(text + ".")
+    finite = apr.dropna()
+    if not finite.empty:
+        lo, hi = float(finite.min()), float(finite.max())
+        span = _pct(lo) if round(lo, 2) == round(hi, 2) else f"{_pct(lo).removesuffix(' %')} to {_pct(hi)}"
+        above = lo > coc
+        paras.append(f"The offers' effective annual cost is {span}, {'above' if above else 'against'} the "
+                     f"hospital's {_pct(coc)} cost of capital" + (
+                         ": factoring pays only if the low cash point itself is binding — if the hospital "
+                         "cannot otherwise borrow or wait." if above else "."))
+    strategies = res.scenario.strategies
+    if any(getattr(lever(strategies[s], "factoring"), "recourse_days", 1) is None for s in offers if s in strategies):
+        paras.append("Non-recourse costs more: insurer claims carry almost no credit loss, so the factor's "
+                     "protection is worth little on them, while fees keep accruing during denial rework.")
+    if any(getattr(lever(strategies[s], "factoring"), "termination", None) is not None
+           for s in offers if s in strategies):
+        paras.append("An offer that stops early saves fees but gives the liquidity back: bought-back "
+                     "receivables return to the books when the low point may still be ahead.")
+    return _html(_box("How to read the factoring offers", paras))
+
+
+def finance_levers_explanation(res):
+    """How to read payment plans, patient financing and agencies (docs/finance_levers.md), shown
+    when a strategy uses one of them."""
+    scen = res.scenario
+    plans, financing = strategies_using(scen, "payment_plan"), strategies_using(scen, "financing")
+    agency = strategies_using(scen, "agency")
+    if not (plans or financing or agency):
+        return _html("")
+    paras = []
+    if agency:
+        fees = sorted({float(getattr(lever(scen.strategies[s], "agency"), "fee_rate", 0.0)) for s in agency})
+        fee_text = " to ".join(dict.fromkeys(_pct(f) for f in (fees[0], fees[-1]) if f)) if fees else ""
+        paras.append("Gross and net: an agency brings in cash the hospital would not collect, but keeps its "
+                     f"contingency fee{f' ({fee_text} of what it collects)' if fee_text else ''}. Judge it on "
+                     "the NPV of net collections, not on cash collected.")
+        paras.append("Accounts placed with an agency stay on the hospital's A/R until they are paid or "
+                     "recalled, so an agency strategy can show more days in A/R than writing off at the same "
+                     "age. Late agency collections and recall write-offs may fall after the last simulated "
+                     "day, which understates its bad debt slightly.")
+    if plans or financing:
+        paras.append("Plans and financing spread or transfer the balance: plans collect in instalments over "
+                     "months, a lender pays at once less its merchant fee. Their uptake (and the plans' "
+                     "default) rates are assumptions without a peer-reviewed source: check them on the "
+                     "sensitivity report before relying on the ranking.")
+    paras.append("The levers are complements, not rivals: one strategy may combine a plan, financing and "
+                 "an agency.")
+    return _html(_box("How to read plans, financing and agencies", paras))

@@ -1,0 +1,68 @@
+"""The glossary: the terms a board meets in the reports, in a sentence each. Terms are shown only
+when the page can use them (factoring terms when the scenario has a factoring offer, …)."""
+from __future__ import annotations
+
+from simlib.report.markup import _html, esc
+from simlib.report.strategy_words import strategies_using
+
+# (term, explanation, lever the term belongs to or None for every report)
+TERMS: tuple[tuple[str, str, str | None], ...] = (
+    ("A/R (accounts receivable)", "Money billed to insurers and patients and not yet collected, adjusted "
+     "or written off.", None),
+    ("Days in A/R", "Open A/R on the measurement day divided by the average amount billed per day over "
+     "the preceding window: how many days of billing are still unpaid. Lower is better.", None),
+    ("A/R over 90 days", "The share of open A/R (in dollars) older than 90 days from the date of service; "
+     "old balances are less likely to be paid.", None),
+    ("Net collection rate", "Money collected divided by what could be collected (billed less contractual "
+     "allowances and corrections), for bills old enough to have run their course.", None),
+    ("Bad debt", "Patient balances written off as uncollectable, as a share of everything billed.", None),
+    ("Cost to collect", "Collection costs (statements, reminders, staff time, agency and other fees) "
+     "divided by cash collected.", None),
+    ("NPV (net present value)", "Collections minus collection costs and fees, each discounted to day 0 at "
+     "the hospital's cost of capital: a dollar collected sooner is worth more. The strategies are ranked "
+     "on it.", None),
+    ("Cost of capital", "The yearly return the hospital could earn on cash, or pays to borrow; the "
+     "discount rate of the NPV.", None),
+    ("Cash position", "Starting cash, less the cost of care paid when patients are treated, plus net "
+     "collections, day by day.", None),
+    ("Lowest cash position (cash low point)", "The minimum of the cash position over the simulated days: "
+     "the working capital a strategy needs. Higher (less negative) is better.", None),
+    ("Status quo", "The strategy the hospital follows today; every other strategy is compared with it.", None),
+    ("Paired difference", "A strategy minus the status quo, computed run by run on the same simulated "
+     "patients (common random numbers), which removes most of the chance variation between runs.", None),
+    ("CI (95 % confidence interval)", "The range that would contain the true mean in 95 % of repeated "
+     "studies of this size; an interval of a difference that excludes zero is a difference beyond chance. "
+     "Tables show ± half its width.", None),
+    ("pp (percentage points)", "The difference between two percentages: from 45.0 % to 47.5 % is "
+     "+2.5 pp (not +2.5 %).", None),
+    ("Run (replication)", "One simulation of every patient and bill; the reports average over several runs "
+     "with different random patients.", None),
+    ("Factoring", "Selling receivables to a factor, who pays an advance now and the rest (less its fee) "
+     "when the bill is paid.", "factoring"),
+    ("Advance rate", "The share of a receivable's value the factor pays at once.", "factoring"),
+    ("Recourse", "The hospital must buy back receivables still unpaid after the recourse period; "
+     "non-recourse offers leave the patients' non-payment with the factor.", "factoring"),
+    ("Effective annual cost (APR)", "The factoring fees as a yearly interest rate on the money advanced, "
+     "to compare with the cost of capital.", "factoring"),
+    ("Anti-assignment", "Medicare and Medicaid pay only the provider, never a factor: their payments "
+     "reach the hospital's account and are swept to the factor.", "factoring"),
+    ("ECA (extraordinary collection action)", "Credit reporting, selling the debt or suing: limited for "
+     "nonprofit hospitals by IRS §501(r).", "agency"),
+    ("EMTALA", "The federal law that requires emergency screening and stabilisation regardless of "
+     "ability to pay.", "deposit"),
+    ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
+     "emergencies).", "deposit"),
+    ("Payment plan", "Instalments over several months, offered above a minimum balance.", "payment_plan"),
+)
+
+
+def glossary(res=None):
+    """The glossary as a definition list: every general term, and a lever's terms when one of the
+    scenario's strategies uses that lever (all terms when ``res`` is None)."""
+    scen = getattr(res, "scenario", None)
+    rows = []
+    for term, text, need in TERMS:
+        if need is not None and scen is not None and not strategies_using(scen, need):
+            continue
+        rows.append(f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>")
+    return _html(f"<h2>Glossary</h2><dl class=\"glossary\">{''.join(rows)}</dl>")

@@ -1,0 +1,17 @@
+"""The versions a result depends on: Python, simlib and the packages of a run (provenance)."""
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+PACKAGES = ("simlib", "numpy", "scipy", "pandas", "simpy", "pydantic", "dask", "distributed")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out

@@ -1,0 +1,123 @@
+"""docs/extending.md, executed: a new lever in one file, used from a scenario file.
+
+The test writes the doc's blocks marked ``<!-- file: NAME -->`` into an empty folder and runs the
+doc's script there in a fresh interpreter (so the new lever does not stay registered in this
+one). It checks the lever's effect on the ledger and the metrics, its words through the registry,
+a typo's error, the doc's printed output, and that the lever took exactly one file while no file
+of the simlib package changed. A second test installs the same file as an entry point.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "extending.md"
+BLOCK = re.compile(r"<!-- file: (?P<name>[\w.]+) -->\s*```\w*\n(?P<code>.*?)```", re.S)
+OUTPUT = re.compile(r"```text\n(?P<text>.*?)```", re.S)
+
+CHECKS = r"""
+import json, runpy
+from simlib.engine import World
+from simlib.ledger import Kind
+from simlib.params import ScenarioError, load_scenario, scenario_from_dict
+from simlib.population import draw_population
+
+ns = runpy.run_path("compare.py")          # the doc's script: registers the lever, runs, prints
+res = ns["res"]
+rates = res.metrics[res.metrics.metric == "patient_collection_rate"].pivot(
+    index="replication", columns="strategy", values="value")
+
+sc = load_scenario("text_to_pay.yaml")
+pop = draw_population(sc, 0)
+base, link = World(sc, "letters_only", pop).run(), World(sc, "text_to_pay", pop).run()
+paid = lambda r, d: int(r.ledger.total([Kind.PAYMENT_PATIENT], until_day=d))
+data = sc.model_dump(mode="json")
+data["strategies"]["text_to_pay"]["text_to_pay"] = {"dya": 3}
+try:
+    scenario_from_dict(data, "typo.yaml")
+    typo = ""
+except ScenarioError as exc:
+    typo = str(exc)
+print("CHECKS " + json.dumps({
+    "rates_base": rates["letters_only"].tolist(), "rates_link": rates["text_to_pay"].tolist(),
+    "paid_30_base": paid(base, 30), "paid_30_link": paid(link, 30),
+    "paid_90_base": paid(base, 90), "paid_90_link": paid(link, 90),
+    "sent": link.counters["text_to_pay_sent"], "read": link.counters["text_to_pay_read"],
+    "contact_cost": int(link.ledger.total([Kind.COST_CONTACT])), "letters": link.counters["contacts_letter"],
+    "letter_cents": round(sc.channels["letter"].cost_usd * 100),
+    "sms_cents": round(sc.channels["sms"].cost_usd * 100), "typo": typo}))
+"""
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def _write_doc_files(folder: Path) -> list[Path]:
+    written = []
+    for m in BLOCK.finditer(DOC.read_text(encoding="utf-8")):
+        path = folder / m["name"]
+        path.write_text(m["code"], encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _run(code_or_file: list[str], cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(pythonpath), MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, *code_or_file], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_a_new_lever_is_one_file_used_from_yaml_and_described_by_the_registry(tmp_path):
+    package_before = _snapshot(ROOT / "simlib")
+    written = _write_doc_files(tmp_path)
+    assert {p.name for p in written} == {"text_to_pay.py", "text_to_pay.yaml", "compare.py"}
+    lever_files = [p for p in written if p.suffix == ".py" and p.name != "compare.py"]
+    assert [p.name for p in lever_files] == ["text_to_pay.py"]      # the lever: one file
+
+    (tmp_path / "checks.py").write_text(CHECKS, encoding="utf-8")
+    out = _run(["checks.py"], tmp_path, tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    checks = json.loads(out.stdout.split("CHECKS ", 1)[1])
+
+    # the doc's printed lines are what the script prints
+    expected = OUTPUT.search(DOC.read_text(encoding="utf-8"))["text"].strip().splitlines()
+    for line in expected:
+        assert line in out.stdout.splitlines(), f"docs/extending.md shows {line!r}; the script printed:\n{out.stdout}"
+
+    # the lever does what it says: a message per account, at the channel's price, read by some
+    assert checks["sent"] > 0 and 0 < checks["read"] < checks["sent"]
+    assert checks["contact_cost"] == checks["letters"] * checks["letter_cents"] + checks["sent"] * checks["sms_cents"]
+    # ... and patients who read it pay sooner: more cash by day 30 and 90, a higher collection rate
+    assert checks["paid_30_link"] > checks["paid_30_base"]
+    assert checks["paid_90_link"] > checks["paid_90_base"]
+    assert all(b < a for a, b in zip(checks["rates_link"], checks["rates_base"]))
+    # a typo in the new section is refused with its path
+    assert "typo.yaml: strategies.text_to_pay.text_to_pay.dya: unknown field (typo?)" in checks["typo"]
+
+    # no file of simlib changed
+    assert _snapshot(ROOT / "simlib") == package_before
+
+
+def test_an_installed_lever_is_found_through_its_entry_point(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    [lever] = [p for p in _write_doc_files(tmp_path) if p.name == "text_to_pay.py"]
+    (site / "text_to_pay.py").write_text(lever.read_text(encoding="utf-8"), encoding="utf-8")
+    dist = site / "text_to_pay-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: text-to-pay\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[simlib.levers]\ntext_to_pay = text_to_pay\n", encoding="utf-8")
+    code = ("from simlib.levers import registered_levers\n"
+            "levers = registered_levers()\n"
+            "print(list(levers)[-1], levers['text_to_pay'].describe(levers['text_to_pay'].validate({'day': 5})))")
+    out = _run(["-c", code], tmp_path, site)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "text_to_pay text-to-pay link by sms on day 5"

@@ -1,0 +1,100 @@
+"""The lever registry: strategy keys, words for the report, registration rules, plug-in draws."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simlib.levers import Lever, describe_strategy, lever_descriptions, register_lever, registered_levers
+from simlib.params import ScenarioError, load_scenario, scenario_from_dict
+from simlib.population import draw_population
+from tests.conftest import tiny
+
+
+def test_every_lever_key_is_a_strategy_attribute_with_its_default():
+    sc = scenario_from_dict(tiny())
+    st = sc.strategies["none"]
+    for key, lever in registered_levers().items():
+        assert hasattr(st, key)
+    assert st.credit_terms_days == 30.0 and st.ladder == [] and st.deposit is None
+    assert st.write_off.after_days == 10000  # given in the file
+
+
+def test_the_strategy_table_words_of_the_shipped_baseline():
+    sc = load_scenario("parameters/baseline.yaml")
+    words = lever_descriptions(sc.strategies["call_heavy"])
+    assert list(words) == ["credit_terms_days", "statement_channel", "ladder", "phone_team",
+                           "contact_limits", "write_off"]
+    assert describe_strategy(sc.strategies["call_heavy"]) == (
+        "due in 30 days; statement by letter; reminders: day 20 call (balance ≥ $200), day 30 letter, "
+        "day 45 call (balance ≥ $200), day 60 letter, day 75 call (balance ≥ $200), day 90 formal_demand; "
+        "phone team of 2 agents 9–17 h; at most 7 calls per 7 days; no contact 21–8 h; "
+        "write-off after 180 days or below $5.00")
+    assert "factoring: insurer receivables, 80 % advance on expected collectable value, tiered fee " \
+           "(first rate 2.0 %, first (days) 30, step rate 2.0 %, step (days) 30), recourse at 90 days" \
+           in describe_strategy(sc.strategies["letters_factored"])
+
+
+def test_finance_levers_are_described_in_plain_words():
+    sc = load_scenario("parameters/finance_levers.yaml")
+    st = sc.strategies
+    assert "payment plan offered on the statement for balances ≥ $300 (35 % take it): instalments " \
+           "sized to the patient's ability to pay over up to 24 months, default after 2 missed" \
+           in describe_strategy(st["payment_plans"])
+    assert "patient financing offered on the statement for balances ≥ $1,000 (15 % take it; the " \
+           "lender pays at once less a 7 % fee)" in describe_strategy(st["financing_partner"])
+    assert "early-out agency from day 45 for balances of at least $25 (12 % contingency fee), " \
+           "recalled and written off after 135 days" in describe_strategy(st["early_out_agency"])
+
+
+def test_a_key_cannot_be_taken_twice_or_be_a_strategy_field():
+    class Again(Lever):
+        key = "deposit"
+    with pytest.raises(TypeError, match="already the lever"):
+        register_lever(Again)
+
+    class Clash(Lever):
+        key = "baseline"
+    with pytest.raises(TypeError, match="strategy field"):
+        register_lever(Clash)
+    assert registered_levers()["deposit"].__name__ == "DepositLever"
+
+
+def test_section_errors_keep_their_paths_and_are_all_reported():
+    data = tiny({"s": {"deposit": {"share": 2.0}, "payment_plan": {"max_months": 0},
+                       "ladder": [{"day": -1, "channel": "sms"}], "colour": "red", "baseline": "maybe"}})
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(data, "f.yaml")
+    text = str(exc.value)
+    for expected in ("f.yaml: strategies.s.deposit.share: expected less than or equal to 1",
+                     "f.yaml: strategies.s.deposit.compliance_rate: required field is missing",
+                     "f.yaml: strategies.s.payment_plan.max_months: expected greater than or equal to 1",
+                     "f.yaml: strategies.s.ladder.0.day: expected greater than or equal to 0",
+                     "f.yaml: strategies.s.colour: unknown field (typo?)",
+                     "f.yaml: strategies.s.baseline: expected a valid boolean"):
+        assert expected in text, text
+
+
+def test_a_plug_in_lever_draws_its_own_stream_once_per_population():
+    sc = scenario_from_dict(tiny())
+    pop0, pop1 = draw_population(sc, 0), draw_population(sc, 1)
+    before = pop0.threshold.copy()
+    a = pop0.draws("my_lever", lambda rng, n: rng.random(n))
+    again = pop0.draws("my_lever", lambda rng, n: rng.random(n) + 1)  # cached: same values
+    assert a is again and a.shape == (pop0.n,)
+    assert not np.array_equal(a, pop1.draws("my_lever", lambda rng, n: rng.random(n)))
+    assert np.array_equal(draw_population(sc, 0).draws("my_lever", lambda rng, n: rng.random(n)), a)
+    assert np.array_equal(pop0.threshold, before)
+    with pytest.raises(ValueError, match="built-in"):
+        pop0.draws("deposits", lambda rng, n: rng.random(n))
+
+
+def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
+    from simlib import vectorized
+    data = tiny({"plan": {"payment_plan": {}}, "agency": {"agency": {"kind": "early_out", "placement_days": 30},
+                                                           "write_off": {"after_days": 100}},
+                 "plain": {"ladder": [{"day": 5, "channel": "sms"}]}})
+    sc = scenario_from_dict(data)
+    vectorized.check_capacity_free(sc, "plain")
+    for name, key in (("plan", "payment_plan"), ("agency", "agency")):
+        with pytest.raises(ValueError, match=f"the {key} lever"):
+            vectorized.check_capacity_free(sc, name)
