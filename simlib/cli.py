@@ -317,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=_Help,
                        description="simlib calibrate fit HISTORY.csv --out fitted.yaml | "
                                    "simlib calibrate check fitted.yaml OTHER.csv [--json FILE]")
-    c.add_argument("action", choices=["fit", "check"])
+    c.add_argument("action", choices=["fit", "check", "kpis"])
     c.add_argument("rest", nargs=argparse.REMAINDER)
     c.set_defaults(func=_calibrate)
     return ap
@@ -345,8 +345,8 @@ def _schema(args) -> int:
 
 def _calibrate(args) -> int:
     """Hand over to the calibration package's own parsers (they name the file, row and column)."""
-    from simlib.calibration.cli import check_main, fit_main
-    return (fit_main if args.action == "fit" else check_main)(args.rest)
+    from simlib.calibration.cli import check_main, fit_main, kpis_main
+    return {"fit": fit_main, "check": check_main, "kpis": kpis_main}[args.action](args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,15 @@
-"""``simlib calibrate fit`` and ``simlib calibrate check``: entry points ``fit_main`` / ``check_main``.
+"""``simlib calibrate fit|check|kpis``: entry points ``fit_main`` / ``check_main`` / ``kpis_main``.
 
-Bad input (a malformed history or mapping, a broken fitted.yaml, a wrong option) prints one
-line ``simlib calibrate <cmd>: error: ...`` on stderr and returns 2; no traceback.
+Bad input (a malformed history or mapping, a broken fitted.yaml or scenario, a wrong option)
+prints one line ``simlib calibrate <cmd>: error: ...`` on stderr and returns 2; no traceback.
+``kpis`` returns 1 when the optimiser does not converge or a target is not reached (the fitted
+file is still written), 5 when a replication fails and 3 when money is lost or created.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -16,9 +19,12 @@ from simlib.calibration.engine_sim import EngineCheckError, simulate_with_engine
 from simlib.calibration.fit import FitError, fit
 from simlib.calibration.fitted_file import FittedFileError, load_fitted
 from simlib.calibration.history import History, HistoryError, load_mapping, read_history
+from simlib.calibration.kpis import (BOUNDS_FACTOR_DEFAULT, DEFAULT_PARAMETERS, MAX_EVALUATIONS_DEFAULT,
+                                     KpiCalibrationError, KpiFit, at_bound, calibrate_kpis, parse_target)
 from simlib.calibration.parameters import DEFAULT_FREE, SPECS
+from simlib.params import ScenarioError
 
-BAD_INPUT = 2
+NOT_CONVERGED, BAD_INPUT, MONEY, REPLICATION_FAILED = 1, 2, 3, 5
 
 
 class _UsageError(Exception):
@@ -68,8 +74,10 @@ def _run(prog: str, parser: argparse.ArgumentParser, argv, body) -> int:
         return body(args)
     except _UsageError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
-    except (HistoryError, FitError, FittedFileError, EngineCheckError) as exc:
+    except (HistoryError, FitError, FittedFileError, EngineCheckError, KpiCalibrationError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
+    except ScenarioError as exc:
+        print(f"{prog}: error: {exc.source}: {'; '.join(exc.problems)}", file=sys.stderr)
     except OSError as exc:
         print(f"{prog}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
     return BAD_INPUT
@@ -142,6 +150,105 @@ def check_main(argv: list[str] | None = None) -> int:
 
 #: ``--simulator``: how ``check`` simulates the other history's invoices.
 SIMULATORS = {"engine": simulate_with_engine, "model": simulate_with_model}
+
+
+# --------------------------------------------------------------------------- kpis
+def _target(text: str) -> tuple[str, float]:
+    try:
+        return parse_target(text)
+    except KpiCalibrationError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--target ").removeprefix("--target: ")) from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0; found {text!r}")
+    return value
+
+
+def kpis_main(argv: list[str] | None = None) -> int:
+    """``simlib calibrate kpis SCENARIO.yaml --target NAME=VALUE ... [--param PATH[=START] ...] --out F``"""
+    from simlib.experiment import ExperimentError
+    from simlib.ledger import ConservationError
+    from simlib.run_options import CLI_LABELS
+
+    prog = "simlib calibrate kpis"
+    p = _Parser(prog=prog, description="Adjust behaviour parameters by simulation until the status-quo "
+                                      "strategy's KPIs meet targets (common random numbers, least squares "
+                                      "on log-parameters); write the fitted blocks with the KPIs achieved.")
+    p.add_argument("scenario", metavar="SCENARIO.yaml")
+    p.add_argument("--target", action="append", type=_target, default=[], metavar="KPI=VALUE",
+                   help="a KPI of simlib.catalogue and its target, e.g. days_in_ar=52 (repeatable)")
+    p.add_argument("--param", action="append", default=[], metavar="PATH[=START]",
+                   help="a numeric scenario field to fit, optionally with a starting value (repeatable; "
+                        f"default {' '.join(DEFAULT_PARAMETERS)}, as many as there are targets)")
+    p.add_argument("--out", required=True, metavar="fitted.yaml")
+    p.add_argument("--strategy", help="strategy to simulate (default: the scenario's baseline)")
+    p.add_argument("--replications", type=int, default=10,
+                   help="replications per evaluation, the same ones every time (default 10)")
+    p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+    p.add_argument("--encounters-per-day", type=_positive_float, metavar="N",
+                   help="scale the scenario's encounter stream down (or up) for a quicker fit")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--bounds-factor", type=_positive_float, default=BOUNDS_FACTOR_DEFAULT, metavar="F",
+                   help=f"search each parameter within [start/F, start*F] (default {BOUNDS_FACTOR_DEFAULT:g})")
+    p.add_argument("--max-evaluations", type=_positive_int, default=MAX_EVALUATIONS_DEFAULT, metavar="N",
+                   help=f"simulations allowed, each of all replications (default {MAX_EVALUATIONS_DEFAULT})")
+
+    def body(args) -> int:
+        out = Path(args.out)
+        if not out.parent.is_dir():
+            raise _UsageError(f"--out: folder {out.parent} does not exist")
+        if not args.target:
+            raise _UsageError("--target: give at least one KPI target, e.g. --target days_in_ar=52")
+        targets = dict(args.target)
+        if len(targets) < len(args.target):
+            raise _UsageError("--target: a KPI is given twice")
+        try:
+            result = calibrate_kpis(args.scenario, targets, args.param, strategy=args.strategy,
+                                    replications=args.replications, seed=args.seed,
+                                    encounters_per_day=args.encounters_per_day, workers=args.workers,
+                                    bounds_factor=args.bounds_factor, max_evaluations=args.max_evaluations,
+                                    labels=CLI_LABELS)
+        except ExperimentError as err:
+            if isinstance(err.cause, ConservationError):
+                print(f"{prog}: error: money was lost or created in replication {err.replication}: "
+                      f"{err.cause}", file=sys.stderr)
+                return MONEY
+            print(f"{prog}: error: {err}", file=sys.stderr)
+            return REPLICATION_FAILED
+        result.write_yaml(out)
+        print(format_kpi_fit(result))
+        print(f"wrote {out}")
+        if not result.ok:
+            print(f"{prog}: {result.message}", file=sys.stderr)
+            return NOT_CONVERGED
+        return 0
+
+    return _run(prog, p, argv, body)
+
+
+def format_kpi_fit(fit: KpiFit) -> str:
+    """Fitted parameters and targets vs achieved KPIs as a short text table."""
+    rows = [f"{'parameter':<40} {'start':>10} {'fitted':>10}  Monte Carlo 95 % interval"]
+    for p in fit.parameters:
+        ci, value = fit.fitted_ci95[p.path], fit.fitted[p.path]
+        rows.append(f"{p.path:<40} {p.start:>10.4g} {value:>10.4g}  "
+                    f"{f'[{ci[0]:.4g}, {ci[1]:.4g}]' if ci else 'n/a'}"
+                    f"{'  (at an end of its search range)' if at_bound(p, value) else ''}")
+    rows.append(f"{'KPI':<26} {'target':>10} {'achieved':>10}  {'95 % CI':<22} {'residual':>10}")
+    for name, k in fit.kpis.items():
+        ci = f"[{k['ci95'][0]:.4g}, {k['ci95'][1]:.4g}]"
+        rows.append(f"{name:<26} {k['target']:>10.4g} {k['achieved']:>10.4g}  {ci:<22} "
+                    f"{k['residual']:>+10.3g}{'' if k['met'] else '  not met'}")
+    rows.append(f"strategy {fit.strategy}, {fit.replications} replications, seed {fit.seed}, "
+                f"{fit.encounters_per_day:g} encounters a day; {fit.evaluations} simulations "
+                f"in {fit.elapsed_seconds:.0f} s; {fit.message}")
+    return "\n".join(rows)
 
 
 def format_report(report: dict) -> str:
