@@ -121,3 +121,17 @@ def test_an_installed_lever_is_found_through_its_entry_point(tmp_path):
     out = _run(["-c", code], tmp_path, site)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "text_to_pay text-to-pay link by sms on day 5"
+
+
+def test_the_new_lever_appears_in_the_reports_strategy_table(tmp_path):
+    """The board's strategy table shows the plug-in lever in its own words, with no report code."""
+    written = _write_doc_files(tmp_path)
+    assert any(p.name == "text_to_pay.yaml" for p in written)
+    code = ("import text_to_pay\n"
+            "import simlib\n"
+            "from simlib.report.tables import strategies_table\n"
+            "res = simlib.run_experiment('text_to_pay.yaml', replications=2, seed=1, workers=1)\n"
+            "print(strategies_table(res).data)\n")
+    out = _run(["-c", code], tmp_path, tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "text-to-pay link by sms on day 3" in out.stdout
