@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from simlib.params import ScenarioError, load_scenario
+from simlib.params import ScenarioError, inherited_note, load_scenario
 
 EXIT_OK, EXIT_INPUT, EXIT_MONEY, EXIT_REPORT, EXIT_REPLICATION, EXIT_CLUSTER = 0, 2, 3, 4, 5, 6
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
@@ -44,7 +44,7 @@ def _validate(args) -> int:
             status = EXIT_INPUT
         else:
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
-                  f"baseline {sc.baseline_strategy!r})")
+                  f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
     return status
 
 

@@ -356,9 +356,42 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     return sc
 
 
+#: The calibrated hospital that a scenario file's omitted sections come from (never the models'
+#: built-in defaults, which are not a calibrated hospital).
+CALIBRATED_BASELINE = Path(__file__).resolve().parent.parent / "parameters" / "baseline.yaml"
+#: The hospital's sections a file may omit (they are then the calibrated baseline's, said by validate).
+INHERITABLE_SECTIONS = ("simulation", "finance", "patients", "behaviour", "operations")
+
+
+def inherited_sections(data: Any) -> list[str]:
+    """The hospital sections a scenario file's mapping leaves out (taken from the baseline)."""
+    return [k for k in INHERITABLE_SECTIONS if isinstance(data, dict) and k not in data]
+
+
+def inherited_note(path: str | Path) -> str:
+    """``"; finance, behaviour from the calibrated baseline"`` for `simlib validate`, or ``""``."""
+    missing = inherited_sections(read_yaml(path))
+    return f"; {', '.join(missing)} from the calibrated baseline" if missing else ""
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file; raise ScenarioError naming file and fields.
 
     The file is read by :func:`simlib.scenario_file.read_yaml` (regular UTF-8 file, size,
-    nesting depth and duplicate keys checked; each problem is one line)."""
-    return scenario_from_dict(read_yaml(path), str(path))
+    nesting depth and duplicate keys checked; each problem is one line). A hospital section the
+    file omits (``finance:``, ``behaviour:`` …) is the calibrated baseline's, whole; a ``finance:``
+    section must state the hospital's ``starting_cash_usd`` (the cash curve starts there)."""
+    data = read_yaml(path)
+    missing = inherited_sections(data)
+    if missing and Path(path).resolve() != CALIBRATED_BASELINE:
+        if not CALIBRATED_BASELINE.is_file():
+            raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file (the calibrated "
+                                            f"baseline {CALIBRATED_BASELINE} is not available)" for k in missing])
+        base = read_yaml(CALIBRATED_BASELINE)
+        data = {**data, **{k: base[k] for k in missing if k in base}}
+    if isinstance(data, dict) and isinstance(data.get("finance"), dict) \
+            and "starting_cash_usd" not in data["finance"]:
+        raise ScenarioError(str(path), ["finance.starting_cash_usd: expected the hospital's cash at day 0 "
+                                        "(the cash curve and its low point start there; write 0 if that is "
+                                        "true); found nothing"])
+    return scenario_from_dict(data, str(path))

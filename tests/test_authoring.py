@@ -113,3 +113,42 @@ def test_report_pdf_option_reaches_the_pipeline(monkeypatch, tmp_path):
     assert main(["report", str(ROOT / "parameters" / "finance_levers.yaml"), "--out", str(tmp_path),
                  "--pdf", "--chromium", "/usr/bin/chromium"]) == 0
     assert seen["pdf"] is True and seen["chromium"] == "/usr/bin/chromium"
+
+
+def _write(tmp_path, data, name="s.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_an_omitted_hospital_section_is_the_calibrated_baseline_and_validate_says_so(tmp_path, capsys):
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text())
+    for section in ("finance", "behaviour"):
+        del data[section]
+    path = _write(tmp_path, data)
+    sc, base = load_scenario(path), load_scenario(ROOT / "parameters" / "baseline.yaml")
+    assert sc.finance == base.finance and sc.behaviour == base.behaviour   # not the models' defaults
+    assert sc.finance.starting_cash_usd == base.finance.starting_cash_usd != 0
+    assert main(["validate", str(path)]) == 0
+    assert "finance, behaviour from the calibrated baseline" in capsys.readouterr().out
+
+
+def test_a_finance_section_must_state_the_starting_cash(tmp_path, capsys):
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text())
+    del data["finance"]["starting_cash_usd"]
+    assert main(["validate", str(_write(tmp_path, data))]) == 2
+    err = capsys.readouterr().err
+    assert "finance.starting_cash_usd" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("quiet, ok", [([21, 8], True), ([22, 7], True), ([8, 21], False), ([0, 23], False),
+                                       ([9, 9], False), ([1, 6], True)])
+def test_swapped_quiet_hours_are_refused(tmp_path, capsys, quiet, ok):
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text())
+    first = next(iter(data["strategies"]))
+    data["strategies"][first]["contact_limits"] = {"quiet_hours": quiet}
+    code = main(["validate", str(_write(tmp_path, data))])
+    err = capsys.readouterr().err
+    assert code == (0 if ok else 2), err
+    if not ok:
+        assert "quiet_hours" in err and "Traceback" not in err

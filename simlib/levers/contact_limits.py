@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from simlib.levers.base import Lever, register_lever
 from simlib.settings import Strict
@@ -20,6 +20,20 @@ class ContactLimits(Strict):
     calls_per_7_days_max: Annotated[int, Field(ge=0)] | None = None
     messages_per_7_days_max: Annotated[int, Field(ge=0)] | None = None
     quiet_hours: tuple[Hour, Hour] | None = None
+
+    @model_validator(mode="after")
+    def _quiet_hours_not_swapped(self) -> "ContactLimits":
+        """Quiet hours run from the evening to the morning ([21, 8] wraps midnight). A window that
+        does not wrap and holds midday ([8, 21]) silences the working day: almost surely swapped."""
+        if self.quiet_hours is not None:
+            q0, q1 = self.quiet_hours
+            if q0 < q1 and q0 <= 12.0 < q1:
+                raise ValueError(f"quiet_hours [{q0:g}, {q1:g}] silence the middle of the day; quiet "
+                                 f"hours run from evening to morning, e.g. [{q1:g}, {q0:g}]")
+            if q0 == q1:
+                raise ValueError(f"quiet_hours [{q0:g}, {q1:g}] is an empty window; expected [start, end] "
+                                 "with start in the evening, e.g. [21, 8], or no quiet_hours")
+        return self
 
 
 def in_quiet_hours(hour: float, quiet: tuple[float, float] | None) -> bool:
