@@ -9,12 +9,15 @@ is the same, so a resumed run gives the numbers of an uninterrupted one.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +90,13 @@ class Checkpoint:
                 shutil.rmtree(entry, ignore_errors=True)
 
     def save(self, replication: int, tables: dict[str, pd.DataFrame]) -> None:
-        """Store one finished replication (complete or not at all)."""
+        """Store one finished replication (complete or not at all). Ctrl-C or SIGTERM arriving
+        meanwhile waits until the replication is stored (a signal raised inside a Parquet write
+        would leave a half-closed writer that complains at exit)."""
+        with _signals_deferred():
+            self._save(replication, tables)
+
+    def _save(self, replication: int, tables: dict[str, pd.DataFrame]) -> None:
         final = self.directory / f"rep-{replication:06d}"
         tmp = self.directory / f".rep-{replication:06d}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -129,3 +138,18 @@ def checkpoint_dir(result_dir: str | Path) -> Path:
     """Where the checkpoint of the run publishing ``result_dir`` lives (a hidden sibling)."""
     result_dir = Path(result_dir)
     return result_dir.with_name(f".{result_dir.name}.checkpoint")
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Block SIGINT and SIGTERM in this thread for the duration (POSIX, main thread); a signal
+    that arrived meanwhile is delivered when they are unblocked."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
