@@ -142,14 +142,23 @@ def checkpoint_dir(result_dir: str | Path) -> Path:
 
 @contextlib.contextmanager
 def _signals_deferred():
-    """Block SIGINT and SIGTERM in this thread for the duration (POSIX, main thread); a signal
-    that arrived meanwhile is delivered when they are unblocked."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None or threading.current_thread() is not threading.main_thread():
+    """Hold SIGINT and SIGTERM for the duration (main thread only: where Python runs handlers);
+    the first one that arrived is handed to the previous handler afterwards."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            sig = received[0]
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), sig)
