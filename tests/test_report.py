@@ -264,7 +264,7 @@ def test_strategy_comparison_content(built):
                  "Cash position over time", "Reading the cash curve", "Patient experience", "Operations",
                  "Strategies compared", "Limitations and risks", "EMTALA", "anti-assignment", "Glossary",
                  "Appendix: the assumptions in plain words", "Reproducibility", "Master seed: 20261123",
-                 "Parameter hash", "Letters only <span class=\"tag\">status quo</span>"):
+                 "Parameter hash", "Status quo: letters <span class=\"tag\">status quo</span>"):
         assert text in page, text
     assert re.search(r"(Adopt|Keep the status quo)", page)
     assert len(re.findall(r"<img\b", page)) >= 4
@@ -312,7 +312,7 @@ def test_factoring_report_shows_the_baseline_offer(built):
     """The shipped baseline factors its insurer claims in one strategy: that offer is compared."""
     out, _ = built
     page = (out / "tiny" / "factoring_offers.html").read_text(encoding="utf-8")
-    assert "Letters factored" in page and "No factoring offers" not in page
+    assert "Status quo with insurer claims factored" in page and "No factoring offers" not in page
     assert "effective annual cost" in page and "How to read the factoring offers" in page
 
 
@@ -402,7 +402,7 @@ def test_recommendation_sentence_from_numbers(fake):
     best, gain = names[-1], 100 * (len(names) - 1)   # the fake NPV rises by $100 per strategy
     label = report.humanise_id(best)
     assert text.startswith(f"Adopt “{label}”: over the 240 simulated days it raises the NPV of net "
-                           f"collections by ${gain} compared with the status quo, “Letters only”")
+                           f"collections by ${gain} compared with the status quo, “Status quo: letters”")
     assert "95 % CI" not in text  # the same gain in every run: a zero-width interval is not shown
     assert "100 % of 4 simulated runs" in text
     summary = report.executive_summary(fake).data
@@ -478,8 +478,8 @@ def test_factor_settings_are_applied_and_revalidated(tmp_path):
         sens.modified(scen, sens.Factor("x", "behaviour.initial_per_dya", 0.5, 2), "low")
     with pytest.raises(sens.SensitivityError, match="balance_ref_usd"):  # decay 0 is valid (planners branch)
         sens.modified(scen, sens.Factor("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
-    two = sens.two_strategy_scenario(scen, "digital_first", "letters_only")
-    assert list(two.strategies) == ["letters_only", "digital_first"]
+    two = sens.two_strategy_scenario(scen, "sms_reminders", "letters_only")
+    assert list(two.strategies) == ["letters_only", "sms_reminders"]
     assert two.baseline_strategy == "letters_only"
 
 
@@ -490,16 +490,16 @@ def test_sweep_is_reproducible_and_sorted(tmp_path):
     scen = load_scenario(tiny_yaml(tmp_path / "t.yaml", encounters_per_day=2))
     factors = (sens.Factor("Cost of capital", "finance.cost_of_capital_annual", 0.0, 0.5, mode="set"),
                sens.Factor("Reminder effect", "channels.*.jump_per_day", 0.0, 3.0))
-    kwargs = dict(replications=2, strategy="digital_first", baseline="letters_only")
+    kwargs = dict(replications=2, strategy="sms_reminders", baseline="letters_only")
     a = sens.sweep(scen, factors, **kwargs)
     b = sens.sweep(scen, factors, **kwargs)
     pd.testing.assert_frame_equal(a, b)  # same seed, same numbers (common random numbers)
     assert list(a.columns) == ["parameter", "low_label", "high_label", "low_value", "high_value", "base_value"]
     swings = (a["high_value"] - a["low_value"]).abs()
     assert swings.is_monotonic_decreasing
-    assert a.attrs["strategy"] == "digital_first" and a.attrs["baseline"] == "letters_only"
+    assert a.attrs["strategy"] == "sms_reminders" and a.attrs["baseline"] == "letters_only"
     html = report.sensitivity_section(a).data
-    assert "Gain at each setting" in html and "Digital first" in html and "digital_first" not in html
+    assert "Gain at each setting" in html and "Text-message reminders" in html and "sms_reminders" not in html
 
 
 def test_footer_states_the_replications_a_precision_target_needed():
