@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from simlib import report
+from simlib.report.labels import label_of
 from simlib.report import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def tiny_yaml(path: Path, name: str = NASTY_NAME, **simulation) -> Path:
     """A copy of the shipped baseline scenario, shrunk to run in well under a second."""
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     data["name"] = name
+    data.pop("label", None)  # the name is what these tests print (and escape)
     data["simulation"].update({"encounters_per_day": 3, "billing_window_days": 60, "horizon_days": 240,
                                "measurement_day": 120, "ar_window_days": 60, "replications": 3,
                                "workers": 1, **simulation})
@@ -400,7 +402,7 @@ def test_recommendation_sentence_from_numbers(fake):
     text = report.recommendation_sentence(fake)
     names = list(fake.scenario.strategies)
     best, gain = names[-1], 100 * (len(names) - 1)   # the fake NPV rises by $100 per strategy
-    label = report.humanise_id(best)
+    label = label_of(best, fake.scenario.strategies[best])
     assert text.startswith(f"Adopt “{label}”: over the 240 simulated days it raises the NPV of net "
                            f"collections by ${gain} compared with the status quo, “Status quo: letters”")
     assert "95 % CI" not in text  # the same gain in every run: a zero-width interval is not shown
@@ -414,7 +416,7 @@ def test_status_quo_wins(fake):
     base = fake.baseline
     m.loc[(m["strategy"] == base) & (m["metric"] == "npv_net_cash_usd"), "value"] += 10_000
     fake.metrics = m
-    assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{report.humanise_id(base)}”")
+    assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{label_of(base, fake.scenario.strategies[base])}”")
     assert "What changes with" in report.executive_summary(fake).data  # the best alternative
 
 
@@ -499,7 +501,7 @@ def test_sweep_is_reproducible_and_sorted(tmp_path):
     assert swings.is_monotonic_decreasing
     assert a.attrs["strategy"] == "sms_reminders" and a.attrs["baseline"] == "letters_only"
     html = report.sensitivity_section(a).data
-    assert "Gain at each setting" in html and "Text-message reminders" in html and "sms_reminders" not in html
+    assert "Gain at each setting" in html and "SMS reminders" in html and "sms_reminders" not in html
 
 
 def test_footer_states_the_replications_a_precision_target_needed():
