@@ -65,7 +65,7 @@ def capacity_free_data() -> dict:
     for p in data["payers"].values():
         p["initial_denial_rate"] = 0.0
     data["strategies"] = {k: v for k, v in data["strategies"].items()
-                          if k in ("letters_only", "digital_first")}
+                          if k in ("letters_only", "sms_reminders")}
     return data
 
 
@@ -409,7 +409,7 @@ def main(argv: list[str]) -> int:
     log("2. capacity-free subset: engine vs NumPy")
     res["capacity_free"] = bench_capacity_free(sizes)
     log("3. memory")
-    res["memory"] = bench_memory(sizes[-1], ["letters_only", "digital_first", "call_heavy"])
+    res["memory"] = bench_memory(sizes[-1], ["letters_only", "sms_reminders", "calls"])
     log("4. Monte Carlo")
     res["monte_carlo"] = bench_monte_carlo(reps, 3_000 if quick else None)
     log("5. profile")

@@ -73,6 +73,7 @@ def reports(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
     data["name"] = NAME
+    data.pop("label", None)  # the name is what these tests print (and escape)
     data["simulation"].update({"encounters_per_day": 3, "billing_window_days": 60, "horizon_days": 240,
                                "measurement_day": 120, "ar_window_days": 60, "replications": 3,
                                "workers": 1})

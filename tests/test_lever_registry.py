@@ -21,14 +21,14 @@ def test_every_lever_key_is_a_strategy_attribute_with_its_default():
 
 def test_the_strategy_table_words_of_the_shipped_baseline():
     sc = load_scenario("parameters/baseline.yaml")
-    words = lever_descriptions(sc.strategies["call_heavy"])
+    words = lever_descriptions(sc.strategies["calls"])
     assert list(words) == ["credit_terms_days", "statement_channel", "ladder", "phone_team",
-                           "contact_limits", "write_off"]
-    assert describe_strategy(sc.strategies["call_heavy"]) == (
+                           "write_off"]
+    assert describe_strategy(sc.strategies["calls"]) == (
         "due in 30 days; statement by letter; reminders: day 20 call (balance ≥ $200), day 30 letter, "
         "day 45 call (balance ≥ $200), day 60 letter, day 75 call (balance ≥ $200), day 90 formal demand; "
-        "phone team of 2 agents 9–17 h; at most 7 calls per 7 days; no contact 21–8 h; "
-        "write-off after 180 days or below $5.00")
+        "phone team of 2 agents 9–17 h; "
+        "write-off after 240 days or below $5.00")
     assert "factoring: insurer receivables, 80 % advance on expected collectable value, fee 2 % for the " \
            "first 30 days, then 2 % per 30 days, recourse at 90 days" \
            in describe_strategy(sc.strategies["letters_factored"])

@@ -20,7 +20,7 @@ def tiny_scenario():
     data["simulation"].update(horizon_days=300, billing_window_days=90, encounters_per_day=6,
                               measurement_day=120, ar_window_days=30, replications=4, workers=1)
     data["strategies"] = {k: v for k, v in data["strategies"].items()
-                          if k in ("letters_only", "digital_first")}
+                          if k in ("letters_only", "sms_reminders")}
     return scenario_from_dict(data, "tiny")
 
 

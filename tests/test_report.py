@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from simlib import report
+from simlib.report.labels import label_of
 from simlib.report import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def tiny_yaml(path: Path, name: str = NASTY_NAME, **simulation) -> Path:
     """A copy of the shipped baseline scenario, shrunk to run in well under a second."""
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     data["name"] = name
+    data.pop("label", None)  # the name is what these tests print (and escape)
     data["simulation"].update({"encounters_per_day": 3, "billing_window_days": 60, "horizon_days": 240,
                                "measurement_day": 120, "ar_window_days": 60, "replications": 3,
                                "workers": 1, **simulation})
@@ -264,7 +266,7 @@ def test_strategy_comparison_content(built):
                  "Cash position over time", "Reading the cash curve", "Patient experience", "Operations",
                  "Strategies compared", "Limitations and risks", "EMTALA", "anti-assignment", "Glossary",
                  "Appendix: the assumptions in plain words", "Reproducibility", "Master seed: 20261123",
-                 "Parameter hash", "Letters only <span class=\"tag\">status quo</span>"):
+                 "Parameter hash", "Status quo: letters <span class=\"tag\">status quo</span>"):
         assert text in page, text
     assert re.search(r"(Adopt|Keep the status quo)", page)
     assert len(re.findall(r"<img\b", page)) >= 4
@@ -312,7 +314,7 @@ def test_factoring_report_shows_the_baseline_offer(built):
     """The shipped baseline factors its insurer claims in one strategy: that offer is compared."""
     out, _ = built
     page = (out / "tiny" / "factoring_offers.html").read_text(encoding="utf-8")
-    assert "Letters factored" in page and "No factoring offers" not in page
+    assert "Status quo with insurer claims factored" in page and "No factoring offers" not in page
     assert "effective annual cost" in page and "How to read the factoring offers" in page
 
 
@@ -400,9 +402,9 @@ def test_recommendation_sentence_from_numbers(fake):
     text = report.recommendation_sentence(fake)
     names = list(fake.scenario.strategies)
     best, gain = names[-1], 100 * (len(names) - 1)   # the fake NPV rises by $100 per strategy
-    label = report.humanise_id(best)
+    label = label_of(best, fake.scenario.strategies[best])
     assert text.startswith(f"Adopt “{label}”: over the 240 simulated days it raises the NPV of net "
-                           f"collections by ${gain} compared with the status quo, “Letters only”")
+                           f"collections by ${gain} compared with the status quo, “Status quo: letters”")
     assert "95 % CI" not in text  # the same gain in every run: a zero-width interval is not shown
     assert "100 % of 4 simulated runs" in text
     summary = report.executive_summary(fake).data
@@ -414,7 +416,7 @@ def test_status_quo_wins(fake):
     base = fake.baseline
     m.loc[(m["strategy"] == base) & (m["metric"] == "npv_net_cash_usd"), "value"] += 10_000
     fake.metrics = m
-    assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{report.humanise_id(base)}”")
+    assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{label_of(base, fake.scenario.strategies[base])}”")
     assert "What changes with" in report.executive_summary(fake).data  # the best alternative
 
 
@@ -478,8 +480,8 @@ def test_factor_settings_are_applied_and_revalidated(tmp_path):
         sens.modified(scen, sens.Factor("x", "behaviour.initial_per_dya", 0.5, 2), "low")
     with pytest.raises(sens.SensitivityError, match="balance_ref_usd"):  # decay 0 is valid (planners branch)
         sens.modified(scen, sens.Factor("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
-    two = sens.two_strategy_scenario(scen, "digital_first", "letters_only")
-    assert list(two.strategies) == ["letters_only", "digital_first"]
+    two = sens.two_strategy_scenario(scen, "sms_reminders", "letters_only")
+    assert list(two.strategies) == ["letters_only", "sms_reminders"]
     assert two.baseline_strategy == "letters_only"
 
 
@@ -490,16 +492,16 @@ def test_sweep_is_reproducible_and_sorted(tmp_path):
     scen = load_scenario(tiny_yaml(tmp_path / "t.yaml", encounters_per_day=2))
     factors = (sens.Factor("Cost of capital", "finance.cost_of_capital_annual", 0.0, 0.5, mode="set"),
                sens.Factor("Reminder effect", "channels.*.jump_per_day", 0.0, 3.0))
-    kwargs = dict(replications=2, strategy="digital_first", baseline="letters_only")
+    kwargs = dict(replications=2, strategy="sms_reminders", baseline="letters_only")
     a = sens.sweep(scen, factors, **kwargs)
     b = sens.sweep(scen, factors, **kwargs)
     pd.testing.assert_frame_equal(a, b)  # same seed, same numbers (common random numbers)
     assert list(a.columns) == ["parameter", "low_label", "high_label", "low_value", "high_value", "base_value"]
     swings = (a["high_value"] - a["low_value"]).abs()
     assert swings.is_monotonic_decreasing
-    assert a.attrs["strategy"] == "digital_first" and a.attrs["baseline"] == "letters_only"
+    assert a.attrs["strategy"] == "sms_reminders" and a.attrs["baseline"] == "letters_only"
     html = report.sensitivity_section(a).data
-    assert "Gain at each setting" in html and "Digital first" in html and "digital_first" not in html
+    assert "Gain at each setting" in html and "SMS reminders" in html and "sms_reminders" not in html
 
 
 def test_footer_states_the_replications_a_precision_target_needed():

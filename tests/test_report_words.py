@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from simlib import report
+from simlib.report.labels import label_of
 from simlib.report import ReportError
 from simlib.report.numbers import ci_text, diff_text, plus_minus_text, value_text, verdict
 
@@ -117,7 +118,7 @@ def _rows(html: str) -> list[str]:
 
 def test_metric_table_has_one_row_per_strategy_and_few_columns(fake):
     html = report.metric_table(fake, group="finance", caption="Financial results").data
-    labels = [report.humanise_id(s) for s in fake.scenario.strategies]
+    labels = [label_of(s, st) for s, st in fake.scenario.strategies.items()]  # labels from the file
     for table in re.findall(r"<table.*?</table>", html, re.DOTALL):
         body = re.search(r"<tbody>(.*)</tbody>", table, re.DOTALL).group(1)
         heads = re.findall(r'<th scope="row">(.*?)(?:<span|</th>)', body)
@@ -131,7 +132,7 @@ def test_recommended_row_and_best_values_are_marked(fake):
     html = report.metric_table(fake, ["npv_net_cash_usd", "days_in_ar", "bad_debt_rate"], "t").data
     best = list(fake.scenario.strategies)[-1]  # the fake's NPV rises with each strategy
     rec_rows = [r for r in _rows(html) if 'class="recommended"' in r]
-    assert len(rec_rows) == 1 and report.humanise_id(best) in rec_rows[0] and ">recommended<" in rec_rows[0]
+    assert len(rec_rows) == 1 and label_of(best, fake.scenario.strategies[best]) in rec_rows[0] and ">recommended<" in rec_rows[0]
     assert all(r.count('class="num best"') == 3 for r in rec_rows)  # best on all three columns
     status_quo = next(r for r in _rows(html) if ">status quo<" in r)
     assert "best" not in status_quo
@@ -206,8 +207,8 @@ def _results_of(path: Path):
 
 def test_limitations_follow_the_levers_in_use():
     base = report.limitations_section(_results_of(ROOT / "parameters" / "baseline.yaml")).data
-    assert "EMTALA" in base and "“Deposit short terms”" in base
-    assert "anti-assignment" in base and "1395g(c)" in base and "“Letters factored”" in base
+    assert "EMTALA" in base and "“Deposit at service”" in base
+    assert "anti-assignment" in base and "1395g(c)" in base and "“Status quo with insurer claims factored”" in base
     assert "Anti-Kickback" in base  # the prompt-pay discount
     assert "501(r)" not in base  # no agency in the baseline
     levers = report.limitations_section(_results_of(ROOT / "parameters" / "finance_levers.yaml")).data
@@ -327,10 +328,10 @@ def test_labels_written_in_the_parameter_file_reach_every_block(tmp_path):
     path = tiny_yaml(tmp_path / "t.yaml", name="tiny_hospital")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["label"] = "Community hospital, 2027 plan"
-    data["strategies"]["deposit_short_terms"]["label"] = "Deposit at booking (net 15)"
+    data["strategies"]["deposit"]["label"] = "Deposit at booking (net 15)"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     scen = load_scenario(path)
-    rows = [(r, s, "npv_net_cash_usd", 1000.0 * (s == "deposit_short_terms") + r) for r in range(3)
+    rows = [(r, s, "npv_net_cash_usd", 1000.0 * (s == "deposit") + r) for r in range(3)
             for s in scen.strategies]
     fake = FakeResults(scen, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
     assert report.recommendation_sentence(fake).startswith("Adopt “Deposit at booking (net 15)”")

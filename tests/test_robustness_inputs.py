@@ -116,8 +116,8 @@ FILE_CASES = [
      ["channels.letter.cost_usd: expected less than or equal to 10,000"]),
     ("huge_elasticity", data_with(**{"behaviour/balance_elasticity": 1e12}).encode(),
      ["behaviour.balance_elasticity: expected less than or equal to 10"]),
-    ("huge_phone_team", data_with(**{"strategies/call_heavy/phone_team/agents": 10**12}).encode(),
-     ["strategies.call_heavy.phone_team.agents: expected less than or equal to 1,000"]),
+    ("huge_phone_team", data_with(**{"strategies/calls/phone_team/agents": 10**12}).encode(),
+     ["strategies.calls.phone_team.agents: expected less than or equal to 1,000"]),
     ("huge_negative_cash", data_with(**{"finance/starting_cash_usd": -1e300}).encode(),
      ["finance.starting_cash_usd: expected greater than or equal to -1,000,000,000,000"]),
     ("malformed_scheduler_in_file", data_with(**{"simulation/scheduler": "tcp://host:notaport"}).encode(),
@@ -264,7 +264,7 @@ def test_a_run_the_memory_cannot_hold_is_refused_with_the_estimate(tmp_path, cap
     f.write_text(data_with(**{"simulation/encounters_per_day": 1000.0, "simulation/billing_window_days": 365.0}))
     assert main(["run", str(f), "--workers", "4", "--out", str(tmp_path / "out")]) == 2
     assert_one_clear_line(capsys.readouterr().err, f, [
-        "the run needs an estimated", "4 workers ×", "365,000 accounts × 6 strategies",
+        "the run needs an estimated", "4 workers ×", "365,000 accounts × 8 strategies",
         "more than the 1.0 GB of memory available"])
 
 

@@ -53,11 +53,11 @@ def test_next_open_slot():
 
 def calls_of(agents: int):
     data = small_baseline()
-    data["strategies"]["call_heavy"]["phone_team"]["agents"] = agents
-    data["strategies"] = {"call_heavy": data["strategies"]["call_heavy"]}
+    data["strategies"]["calls"]["phone_team"]["agents"] = agents
+    data["strategies"] = {"calls": data["strategies"]["calls"]}
     sc = scenario_from_dict(data)
     pop = draw_population(sc, 0)
-    res = World(sc, "call_heavy", pop, trace=True).run()
+    res = World(sc, "calls", pop, trace=True).run()
     days = np.array([d for _, d, what in res.events if what == "call connected"])
     return res, days
 

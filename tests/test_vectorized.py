@@ -34,7 +34,7 @@ def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
         payer["initial_denial_rate"] = 0.0
     data["behaviour"].update({**SIMPLE_CONTACT_BEHAVIOUR, **behaviour_overrides})
     data["channels"] = SIMPLE_CHANNELS  # the oracle's contact model; contact responsiveness as default
-    strategies = {k: v for k, v in data["strategies"].items() if k in ("letters_only", "digital_first")}
+    strategies = {k: v for k, v in data["strategies"].items() if k in ("letters_only", "sms_reminders")}
     strategies["targeted"] = {
         "credit_terms_days": 21,
         "statement_channel": "email",
@@ -95,7 +95,7 @@ def assert_same_paths(sc, strategy, pop):
     return e, v
 
 
-@pytest.mark.parametrize("strategy", ["letters_only", "digital_first", "targeted"])
+@pytest.mark.parametrize("strategy", ["letters_only", "sms_reminders", "targeted"])
 def test_same_draws_give_the_same_path_per_account(strategy):
     sc = capacity_free()
     pop = draw_population(sc, 0)
@@ -120,7 +120,7 @@ def test_same_paths_under_other_behaviour(overrides):
 def test_strategies_outside_the_subset_are_refused():
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     sc = scenario_from_dict(data)
-    for name in ("call_heavy", "prompt_pay_discount", "deposit_short_terms", "letters_only"):
+    for name in ("calls", "prompt_pay_discount", "deposit", "letters_only"):
         with pytest.raises(ValueError, match="not capacity-free"):
             V.check_capacity_free(sc, name)  # baseline has disputes, so even letters_only
 
@@ -152,11 +152,11 @@ def test_engine_and_vectorized_agree_within_monte_carlo_error():
     eng, vec = [], []
     for rep in range(4):
         pop = draw_population(sc, rep)
-        e = engine_outcomes(sc, "digital_first", pop)
+        e = engine_outcomes(sc, "sms_reminders", pop)
         eng.append(_collection_and_days(pop, e["paid"], e["first"], pop.patient_cents, H))
     for rep in range(100, 140):
         pop = draw_population(sc, rep)
-        v = V.simulate(sc, "digital_first", pop)
+        v = V.simulate(sc, "sms_reminders", pop)
         vec.append(_collection_and_days(pop, v.paid_cents, v.first_payment_day, pop.patient_cents, H))
     eng, vec = np.array(eng), np.array(vec)
     for col in range(2):
