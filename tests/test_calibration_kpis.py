@@ -221,4 +221,5 @@ def test_the_readme_reproduction_command_is_accepted(tmp_path, capsys):
     assert code == 1 and "did not converge" in capsys.readouterr().err
     record = yaml.safe_load((tmp_path / "fitted_baseline.yaml").read_text())["calibration"]
     assert set(record["kpis"]) == {"days_in_ar", "ar_over_90_share", "patient_collection_rate"}
-    assert record["parameters"]["behaviour.initial_per_day"]["start"] == 0.02
+    start = next(a.split("=", 1)[1] for a in argv if a.startswith("behaviour.initial_per_day="))
+    assert record["parameters"]["behaviour.initial_per_day"]["start"] == float(start)
