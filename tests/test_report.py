@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simlib import report
+from simlib import atomic, report
 from simlib.report.labels import label_of
 from simlib.report import ReportError
 
@@ -115,7 +115,7 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise KeyboardInterrupt  # the run is interrupted just before the swap
 
-    monkeypatch.setattr(report.publish.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic.os, "replace", broken_replace)
     with pytest.raises(KeyboardInterrupt):
         report.atomic_write_text(target, "new report")
     monkeypatch.undo()
