@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -347,3 +348,21 @@ def starter_scenario(name: str, source: str | Path = BASELINE_FILE) -> str:
             out.append(line)
     return "\n".join(out).rstrip() + "\n"
 
+
+
+def new_command(args) -> int:
+    """`simlib new NAME [--out DIR] [--force]`: exit 0, or 2 with one line when NAME or the file is refused."""
+    try:
+        target = write_starter(args.name, args.out, force=args.force)
+    except ValueError as err:
+        print(f"simlib new: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {target} (the calibrated baseline; edit it, then `simlib validate {target}`)")
+    return 0
+
+
+def schema_command(args) -> int:
+    """`simlib schema [--out FILE] [--markdown FILE]`."""
+    for path in write_schema(args.out, args.markdown, sys.stdout):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0

@@ -1,4 +1,4 @@
-"""Command line: ``simlib new|validate|run|report|schema|calibrate`` (see :data:`DESCRIPTION`).
+"""Command line: ``simlib new|validate|run|report|schema|calibrate|search`` (see :data:`DESCRIPTION`).
 
 Errors in input are printed as ``file: field: what was expected; found …`` with no traceback;
 exit codes are listed in :data:`DESCRIPTION` and docs/robustness.md.
@@ -245,6 +245,7 @@ DESCRIPTION = """Simulate how a hospital's bills get paid under collection strat
   simlib report FILE...           run, then render the HTML board reports (index.html)
   simlib schema                   JSON Schema of a scenario file (editor completion), or the key reference
   simlib calibrate fit|check|...  fit the payment model to a payment history
+  simlib search FILE              search lever settings for the best strategy under the constraints
 
 Exit codes: 0 success, 2 bad input, 3 money not conserved, 4 report failed, 5 replication failed,
 6 cluster unreachable, 130/143 interrupted (docs/robustness.md)."""
@@ -278,13 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("name", metavar="NAME", help="scenario name (letters, digits, _ - .)")
     n.add_argument("--out", default=".", metavar="DIR", help="folder to write NAME.yaml into")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
-    n.set_defaults(func=_new)
+    n.set_defaults(func=lambda args: _authoring('new_command', args))
     s = sub.add_parser("schema", help="write the JSON Schema of a scenario file, or the key reference",
                        description="The JSON Schema of a scenario file for editor completion.", formatter_class=_Help)
     s.add_argument("--out", default=None, metavar="FILE", help="write the JSON Schema here (default: stdout)")
     s.add_argument("--markdown", default=None, metavar="FILE",
                    help="also write the key reference (docs/scenarios.md) here")
-    s.set_defaults(func=_schema)
+    s.set_defaults(func=lambda args: _authoring('schema_command', args))
     for name, func, out in (("run", _run, "runs"), ("report", _report, "reports")):
         what = ("run the Monte Carlo and write result tables" if name == "run"
                 else "run, then render the HTML board reports")
@@ -313,44 +314,38 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--resume", action="store_true",
                            help="reuse the replications an interrupted run checkpointed")
         p.set_defaults(func=func)
-    c = sub.add_parser("calibrate", help="fit the payment model to a payment history, check it on another",
-                       formatter_class=_Help,
-                       description="simlib calibrate fit HISTORY.csv --out fitted.yaml | "
-                                   "simlib calibrate check fitted.yaml OTHER.csv [--json FILE]")
-    c.add_argument("action", choices=["fit", "check", "kpis"])
-    c.add_argument("rest", nargs=argparse.REMAINDER)
-    c.set_defaults(func=_calibrate)
+    for name, (what, usage) in DELEGATED.items():  # each hands its arguments to its package's parser
+        sub.add_parser(name, help=what, description=usage, formatter_class=_Help)
     return ap
 
 
-def _new(args) -> int:
-    from simlib.authoring import write_starter
-
-    try:
-        target = write_starter(args.name, args.out, force=args.force)
-    except ValueError as err:
-        print(f"simlib new: {err}", file=sys.stderr)
-        return EXIT_INPUT
-    print(f"wrote {target} (the calibrated baseline; edit it, then `simlib validate {target}`)")
-    return EXIT_OK
+DELEGATED = {  # command: (help, usage); `simlib.<package>.cli.main(argv)` parses the rest
+    "calibrate": ("fit the payment model to a payment history, check it on another",
+                  "simlib calibrate fit HISTORY.csv --out fitted.yaml | simlib calibrate check fitted.yaml "
+                  "OTHER.csv [--json FILE] | simlib calibrate kpis SCENARIO --target NAME=VALUE …"),
+    "search": ("search lever settings for the best strategy under the scenario's constraints",
+               "simlib search SCENARIO [--budget N] [--workers N | --scheduler ADDRESS] [--out DIR]"),
+}
 
 
-def _schema(args) -> int:
-    from simlib.authoring import write_schema
-
-    for path in write_schema(args.out, args.markdown, sys.stdout):
-        print(f"wrote {path}", file=sys.stderr)
-    return EXIT_OK
+def _authoring(command: str, args) -> int:
+    import simlib.authoring
+    return getattr(simlib.authoring, command)(args)
 
 
-def _calibrate(args) -> int:
-    """Hand over to the calibration package's own parsers (they name the file, row and column)."""
-    from simlib.calibration.cli import check_main, fit_main, kpis_main
-    return {"fit": fit_main, "check": check_main, "kpis": kpis_main}[args.action](args.rest)
+def _delegate(args) -> int:
+    """Hand over to the command's own package (it names the file, row and column of a bad input)."""
+    import importlib
+    package = {"calibrate": "calibration"}.get(args.delegate, args.delegate)
+    return importlib.import_module(f"simlib.{package}.cli").main(args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:  # its package parses the rest, `--help` included
+        args = argparse.Namespace(command=argv[0], func=_delegate, delegate=argv[0], rest=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     previous = None
     if args.command in ("run", "report"):
         try:

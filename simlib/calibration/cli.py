@@ -272,3 +272,13 @@ def format_report(report: dict) -> str:
         lines.append(f"{label:<28} {num(r['observed']):>9} {num(r['simulated']):>10} "
                      f"{num(r['difference']):>11}  {ci(r['difference_ci95'])}")
     return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """`simlib calibrate fit|check|kpis …`."""
+    actions = {"fit": fit_main, "check": check_main, "kpis": kpis_main}
+    if not argv or argv[0] not in actions:
+        print("usage: simlib calibrate {fit,check,kpis} …  (simlib calibrate fit --help for one action's options)",
+              file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    return actions[argv[0]](argv[1:])
