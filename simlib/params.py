@@ -23,7 +23,7 @@ from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_
 
 from simlib.capacities.billing_team import BillingTeam
 from simlib.capacities.denials_team import DenialsTeam
-from simlib.channels import registered_channels
+from simlib.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
 from simlib.levers import registered_levers
 from simlib.levers.agency import Agency
 from simlib.levers.base import dump_sections, validate_sections
@@ -188,36 +188,6 @@ class Behaviour(Strict):
         if self.partial_fraction_min > self.partial_fraction_max:
             raise ValueError("partial_fraction_min must be <= partial_fraction_max")
         return self
-
-
-class Channel(Strict):
-    """A contact channel: what a contact costs, who it reaches and how much it moves intensity."""
-
-    cost_usd: NonNeg = 0.0
-    reach: Fraction = 1.0
-    jump_per_day: NonNeg = 0.0
-    kind: str = "message"
-    delivery_days: NonNeg = 0.0      # sent -> read (post); the effect starts then
-    opt_out_rate: Fraction = 0.0     # per contact that reaches: the patient opts out of the channel
-    complaint_rate: Fraction = 0.0   # per contact that reaches: the patient complains
-
-
-def default_channels() -> dict[str, Channel]:
-    return {
-        # delivery, opt-out and complaint rates: docs/model.md "Contacts" (sources and assumptions)
-        "email": Channel(cost_usd=0.05, reach=0.6, jump_per_day=0.004, opt_out_rate=0.003,
-                         complaint_rate=0.0002),
-        "sms": Channel(cost_usd=0.03, reach=0.75, jump_per_day=0.008, opt_out_rate=0.01,
-                       complaint_rate=0.0005),
-        "whatsapp": Channel(cost_usd=0.04, reach=0.45, jump_per_day=0.008, opt_out_rate=0.01,
-                            complaint_rate=0.0005),
-        "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004, delivery_days=7.0,
-                          complaint_rate=0.0002),
-        "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010, delivery_days=7.0,
-                                 complaint_rate=0.002),
-        "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call", opt_out_rate=0.02,
-                        complaint_rate=0.002),
-    }
 
 
 class Operations(Strict):
