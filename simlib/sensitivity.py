@@ -16,6 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from simlib.catalogue import KEY_METRIC
+from simlib.parameter_paths import ParameterPathError, apply
 
 
 @dataclass(frozen=True)
@@ -52,28 +53,8 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
 )
 
 
-class SensitivityError(ValueError):
+class SensitivityError(ParameterPathError):
     """A factor names a parameter that does not exist or produces an invalid scenario."""
-
-
-def _apply(node: Any, keys: Sequence[str], fn, path: str) -> int:
-    """Apply ``fn`` to the value(s) at ``keys`` inside nested dicts; return how many changed."""
-    key, rest = keys[0], keys[1:]
-    if not isinstance(node, dict):
-        raise SensitivityError(f"{path}: {key!r} is not inside a mapping")
-    targets = list(node) if key == "*" else [key]
-    count = 0
-    for k in targets:
-        if k not in node:
-            raise SensitivityError(f"{path}: no parameter {k!r} (known: {sorted(node)})")
-        if rest:
-            count += _apply(node[k], rest, fn, path)
-        else:
-            if not isinstance(node[k], (int, float)) or isinstance(node[k], bool):
-                raise SensitivityError(f"{path}: {k!r} is not a number")
-            node[k] = fn(node[k])
-            count += 1
-    return count
 
 
 def modified(scenario, factor: Factor, which: Literal["low", "high"]):
@@ -87,8 +68,10 @@ def modified(scenario, factor: Factor, which: Literal["low", "high"]):
         return min(y, factor.upper) if factor.upper is not None else y
 
     data = scenario.model_dump()
-    if _apply(data, factor.path.split("."), fn, factor.path) == 0:
-        raise SensitivityError(f"{factor.path}: matched no parameter")
+    try:
+        apply(data, factor.path, fn)
+    except ParameterPathError as exc:
+        raise SensitivityError(str(exc)) from None
     try:
         return Scenario.model_validate(data)
     except Exception as exc:  # pydantic ValidationError: out-of-range setting
