@@ -14,12 +14,13 @@ MAX_LINES = 400
 
 # Which layer each module belongs to. The pipeline may import anything below it; the page shell
 # and the building blocks never import the pipeline, and the building blocks not the page shell.
-PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf"}
+PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf", "calibration_pipeline"}
 PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks",
                    "assumption_tables", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary",
-                   "labels", "numbers", "metric_words", "param_words", "markup", "errors"}
+                   "labels", "numbers", "metric_words", "param_words", "markup", "errors",
+                   "calibration_blocks", "calibration_figures", "calibration_words"}
 
 
 def _modules() -> dict[str, Path]:

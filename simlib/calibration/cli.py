@@ -1,9 +1,11 @@
-"""``simlib calibrate fit|check|kpis``: entry points ``fit_main`` / ``check_main`` / ``kpis_main``.
+"""``simlib calibrate fit|check|kpis|report``: entry points ``fit_main`` / ``check_main`` / ``kpis_main`` /
+``report_main``.
 
 Bad input (a malformed history or mapping, a broken fitted.yaml or scenario, a wrong option)
 prints one line ``simlib calibrate <cmd>: error: ...`` on stderr and returns 2; no traceback.
 ``kpis`` returns 1 when the optimiser does not converge or a target is not reached (the fitted
-file is still written), 5 when a replication fails and 3 when money is lost or created.
+file is still written), 5 when a replication fails and 3 when money is lost or created; ``report``
+returns 4 when the notebook fails (the message names the cell; no page is written).
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from simlib.calibration.check import check, simulate_with_model
-from simlib.calibration.engine_sim import EngineCheckError, simulate_with_engine
+from simlib.calibration.check import check
+from simlib.calibration.engine_sim import SIMULATORS, EngineCheckError
 from simlib.calibration.fit import FitError, fit
 from simlib.calibration.fitted_file import FittedFileError, load_fitted
 from simlib.calibration.history import History, HistoryError, load_mapping, read_history
@@ -24,7 +26,7 @@ from simlib.calibration.kpis import (BOUNDS_FACTOR_DEFAULT, DEFAULT_PARAMETERS, 
 from simlib.calibration.parameters import DEFAULT_FREE, SPECS
 from simlib.params import ScenarioError
 
-NOT_CONVERGED, BAD_INPUT, MONEY, REPLICATION_FAILED = 1, 2, 3, 5
+NOT_CONVERGED, BAD_INPUT, MONEY, REPORT_FAILED, REPLICATION_FAILED = 1, 2, 3, 4, 5
 
 
 class _UsageError(Exception):
@@ -146,10 +148,6 @@ def check_main(argv: list[str] | None = None) -> int:
         return 0
 
     return _run(prog, p, argv, body)
-
-
-#: ``--simulator``: how ``check`` simulates the other history's invoices.
-SIMULATORS = {"engine": simulate_with_engine, "model": simulate_with_model}
 
 
 # --------------------------------------------------------------------------- kpis
@@ -274,11 +272,69 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- report
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1 (exclusive); found {text!r}")
+    return value
+
+
+def report_main(argv: list[str] | None = None) -> int:
+    """``simlib calibrate report HISTORY.csv [--fitted F] [--check OTHER.csv] [--cross-validate] --out DIR``"""
+    from simlib.calibration.report_data import ReportOptions
+    from simlib.report.calibration_pipeline import build_calibration_report
+    from simlib.report.errors import ReportError
+
+    prog = "simlib calibrate report"
+    p = _Parser(prog=prog, description="Build the calibration report (does the model look like this "
+                                      "hospital?) into DIR and list it in DIR/index.html.")
+    p.add_argument("history", metavar="HISTORY.csv")
+    p.add_argument("--out", default="reports", metavar="DIR", help="reports folder (default reports)")
+    p.add_argument("--fitted", metavar="fitted.yaml", help="show these parameters (default: fit HISTORY)")
+    p.add_argument("--check", metavar="OTHER.csv", help="also predict a second history (simlib calibrate check)")
+    p.add_argument("--cross-validate", action="store_true",
+                   help="also predict customers held out of the fit (balanced customer splits)")
+    p.add_argument("--splits", type=_positive_int, default=10, help="customer splits (default 10)")
+    p.add_argument("--holdout-share", type=_share, default=0.3, help="customers held out per split (default 0.3)")
+    _history_options(p)
+    p.add_argument("--replications", type=_positive_int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--bootstrap", type=_positive_int, default=1000,
+                   help="customer-level bootstrap resamples for the intervals (>= 10)")
+    p.add_argument("--simulator", choices=sorted(SIMULATORS), default="engine")
+
+    def body(args) -> int:
+        if args.bootstrap < 10:
+            raise _UsageError(f"--bootstrap: expected a whole number >= 10; found {args.bootstrap}")
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _UsageError(f"--out: cannot create {out}: {exc.strerror}") from None
+        options = ReportOptions(seed=args.seed, replications=args.replications, bootstrap=args.bootstrap,
+                                simulator=args.simulator, cross_validate=args.cross_validate,
+                                splits=args.splits, holdout_share=args.holdout_share)
+        try:
+            build_calibration_report(args.history, out, fitted_path=args.fitted, check_path=args.check,
+                                     mapping_path=args.mapping, extraction_date=args.extraction_date,
+                                     options=options)
+        except ReportError as exc:
+            print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return REPORT_FAILED
+        return 0
+
+    return _run(prog, p, argv, body)
+
+
 def main(argv: list[str]) -> int:
-    """`simlib calibrate fit|check|kpis …`."""
-    actions = {"fit": fit_main, "check": check_main, "kpis": kpis_main}
+    """`simlib calibrate fit|check|kpis|report …`."""
+    actions = {"fit": fit_main, "check": check_main, "kpis": kpis_main, "report": report_main}
     if not argv or argv[0] not in actions:
-        print("usage: simlib calibrate {fit,check,kpis} …  (simlib calibrate fit --help for one action's options)",
+        print("usage: simlib calibrate {fit,check,kpis,report} …  (simlib calibrate fit --help for one action's options)",
               file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return actions[argv[0]](argv[1:])

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from simlib.calibration.check import simulate_with_model
 from simlib.calibration.history import History
 from simlib.calibration.parameters import PaymentTiming
 from simlib.engine import World
@@ -110,3 +111,9 @@ def settle_days_of(result, bills: Bills) -> np.ndarray:
     np.maximum.at(last, led.receivable[rows] // 2, led.day[rows])
     closed = (result.open_cents[1::2] == 0) & np.isfinite(last)
     return np.where(closed, last - bills.service_day, np.inf)
+
+
+#: The check's simulators by name (``--simulator``): ``engine``, the invoices as simlib patient
+#: accounts (the default of ``simlib calibrate check`` and ``report``); ``model``, the fitted
+#: model's own sampler.
+SIMULATORS = {"engine": simulate_with_engine, "model": simulate_with_model}

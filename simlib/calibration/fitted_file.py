@@ -12,7 +12,7 @@ Layout (one top-level ``behaviour`` block that a scenario can include or referen
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,7 @@ class FittedTiming:
     timing: PaymentTiming
     confidence_95: dict[str, tuple[float, float]]
     provenance: dict
+    interval_method: dict[str, str] = field(default_factory=dict)
 
 
 def write_fitted(result, path: str | Path) -> None:
@@ -99,5 +100,12 @@ def load_fitted(path: str | Path) -> FittedTiming:
         result.check()
     except ValueError as exc:
         raise FittedFileError(f"{name}: behaviour.payment_timing.{exc}") from None
-    ci = {k: (float(v[0]), float(v[1])) for k, v in (block.get("confidence_95") or {}).items()}
-    return FittedTiming(result, ci, dict(block.get("provenance") or {}))
+    intervals = block.get("confidence_95") or {}
+    try:
+        ci = {str(k): (float(v[0]), float(v[1])) for k, v in intervals.items()}
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+        raise FittedFileError(f"{name}: behaviour.confidence_95: expected parameter: [low, high] pairs "
+                              f"of numbers") from None
+    methods = block.get("interval_method")
+    methods = {str(k): str(v) for k, v in methods.items()} if isinstance(methods, dict) else {}
+    return FittedTiming(result, ci, dict(block.get("provenance") or {}), methods)

@@ -28,7 +28,9 @@ def read_manifests(out_dir: str | Path) -> list[dict[str, Any]]:
             continue
         data["directory"] = path.parent.name
         found.append(data)
-    return sorted(found, key=lambda d: (str(d.get("scenario_name", "")).lower(), d["directory"]))
+    # scenarios first, then the calibration reports (``"kind": "calibration"``)
+    return sorted(found, key=lambda d: (d.get("kind") == "calibration", str(d.get("scenario_name", "")).lower(),
+                                        d["directory"]))
 
 
 def index_html(manifests: Sequence[Mapping[str, Any]], title: str = "Collection strategy reports") -> str:
@@ -39,6 +41,9 @@ def index_html(manifests: Sequence[Mapping[str, Any]], title: str = "Collection 
              "<p class=\"note\">Monte Carlo simulation of hospital bill-collection strategies. "
              "Each scenario links its reports; the headline is the recommendation of the "
              "strategy comparison.</p>"]
+    if any(m.get("kind") == "calibration" for m in manifests):
+        parts.append("<p class=\"note\">Calibration sections say how well the payment model fits a payment "
+                     "history and predicts invoices the fit did not see.</p>")
     if not manifests:
         parts.append("<p>No reports have been built yet.</p>")
     for m in manifests:
@@ -56,6 +61,8 @@ def index_html(manifests: Sequence[Mapping[str, Any]], title: str = "Collection 
             meta.append(f"{esc(m['replications'])} replications")
         if m.get("parameter_file"):  # the file name only: no machine path on a board's page
             meta.append(f"parameters: {esc(PurePath(str(m['parameter_file'])).name)}")
+        if m.get("data_file"):  # a calibration report's history, by name only
+            meta.append(f"payment history: {esc(PurePath(str(m['data_file'])).name)}")
         if meta:
             parts.append(f"<p class=\"note\">{' · '.join(meta)}</p>")
         parts.append("<ul>")
