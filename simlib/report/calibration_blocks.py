@@ -8,7 +8,7 @@ Each block takes the numbers of :func:`simlib.calibration.report_data.calibratio
 """
 from __future__ import annotations
 
-from simlib.report.calibration_figures import settle_curve_chart, weekly_chart
+from simlib.report.calibration_figures import WEEK, settle_curve_chart, weekly_chart, weekly_settled
 from simlib.report.calibration_words import (GROUP_LABELS, SHIFT_LABELS, days_text, interval_text, ks_text,
                                              method_text, number, parameter_label, parameter_meaning,
                                              parameter_value_text)
@@ -136,10 +136,16 @@ def settle_curves(data: dict):
                           "Share of invoices settled within each number of days after the invoice: observed "
                           "(solid, with its 95 % band) and fitted (dashed), for all invoices and by group.").data,
              f"<p>Largest gap between the observed and the fitted share: {esc('; '.join(gaps))}. {esc(band)}</p>",
-             figure_block(weekly_chart(curves),
-                          "Share of all invoices settled in each week after the invoice: observed (bars) and "
-                          "fitted (line). The peak just before the due date is what planners reproduce.").data]
+             figure_block(weekly_chart(curves), _weekly_caption(data)).data]
     return _html("\n".join(parts))
+
+
+def _weekly_caption(data: dict) -> str:
+    weeks = weekly_settled(data["curves"]["groups"]["all"]["observed"])
+    top = int(weeks.argmax())
+    return (f"Share of all invoices settled in each week after the invoice: observed (bars) and fitted (line). "
+            f"Most invoices settle on days {WEEK * top} to {WEEK * top + WEEK - 1} after the invoice; the usual "
+            f"credit terms are {data['history']['terms_days_median']:g} days.")
 
 
 # --------------------------------------------------------------------------- check tables
