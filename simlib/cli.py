@@ -322,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
 DELEGATED = {  # command: (help, usage); `simlib.<package>.cli.main(argv)` parses the rest
     "calibrate": ("fit the payment model to a payment history, check it on another",
                   "simlib calibrate fit HISTORY.csv --out fitted.yaml | simlib calibrate check fitted.yaml "
-                  "OTHER.csv [--json FILE] | simlib calibrate kpis SCENARIO --target NAME=VALUE …"),
+                  "OTHER.csv [--json FILE] | simlib calibrate kpis SCENARIO --target NAME=VALUE … | "
+                  "simlib calibrate report HISTORY.csv [--check OTHER.csv] --out reports"),
     "search": ("search lever settings for the best strategy under the scenario's constraints",
                "simlib search SCENARIO [--budget N] [--workers N | --scheduler ADDRESS] [--out DIR]"),
 }

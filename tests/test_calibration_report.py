@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +30,8 @@ TRUE = PaymentTiming(planner_share=0.8, planned_day_scale_of_terms=0.9, planned_
                      dispute_delay_days=8.0, paper_delay_days=4.5, initial_per_day=0.08, decay_per_day=0.05,
                      due_date_jump_per_day=0.5, dispute_intensity_factor=0.3, paper_intensity_factor=0.5,
                      balance_elasticity=0.4, balance_ref_usd=60.0)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ar_payment_history" / "invoices.csv"
+README = Path(__file__).resolve().parents[1] / "README.md"
 QUICK = ReportOptions(seed=3, replications=4, bootstrap=100, curve_bootstrap=40, cross_validate=True, splits=3)
 
 
@@ -188,3 +191,19 @@ def test_without_a_held_out_check_the_headline_says_so(report):
     data = dict(report[0], cross_validation=None, other=None)
     assert "no check on unseen invoices was run" in cal.headline(data)
     assert "Invoices the fit did not see" in cal.prediction(data).data
+
+
+@pytest.mark.slow
+def test_the_shared_invoices_report_says_what_the_readme_quotes():
+    """`python3 dev.py reports`' calibration of the shared invoices (seed 1, 10 splits through the engine):
+    unseen customers predicted within chance, and the README quotes the page's headline."""
+    if not SHARED.exists():
+        pytest.skip(f"shared invoice history not found at {SHARED}")
+    data, _ = calibration_report_data(read_history(SHARED), options=ReportOptions(seed=1, cross_validate=True))
+    cv = data["cross_validation"]
+    assert cv["ks"]["value"] <= 0.08 and cv["ks"]["value"] < cv["ks"]["noise_95"]
+    for stat in [cv["mean_days"], *cv["group_shifts"].values()]:
+        assert abs(stat["difference"]) <= 2.0
+    quoted = " ".join(README.read_text(encoding="utf-8").replace("*", "").split())
+    sentence = cal.headline(data).removeprefix("The fitted model ").removesuffix(".")
+    assert sentence in quoted, sentence

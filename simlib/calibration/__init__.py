@@ -3,7 +3,8 @@
 Layers (each imports only those before it): ``parameters`` -> ``payment_timing`` (the model:
 likelihood, CDF, common-random-number sampler) -> ``history`` (reading an export) ->
 ``fitted_file`` (fitted.yaml) -> ``fit`` (maximum likelihood, intervals) -> ``check`` (hold-out
-comparison) -> ``crossval`` (customer-level splits) -> ``cli``. ``synthetic`` draws histories
+comparison) -> ``crossval`` (customer-level splits) -> ``report_data`` (the calibration report's
+numbers: Kaplan–Meier vs fitted settle curves, the checks) -> ``cli``. ``synthetic`` draws histories
 from known parameters. ``kpis`` (calibration to aggregate KPIs by simulation through
 :func:`simlib.experiment.run_experiment`) stands beside them and uses none of them.
 Formulas: ``docs/calibration.md``.
