@@ -81,6 +81,14 @@ def is_material(difference: float, unit: str, decision: Decision | None) -> bool
     return abs(float(difference)) >= threshold(decision, unit)
 
 
+def threshold_text(decision: Decision | None, unit: str) -> str:
+    """The threshold of ``unit`` as a sentence writes it: ``"$25,000"``, ``"0.5 pp"`` ("" if none)."""
+    limit = threshold(decision, unit)
+    if limit <= 0:
+        return ""
+    return f"${limit:,.0f}" if unit == "usd" else f"{limit * 100:g} pp" if unit == "share" else f"{limit:g}"
+
+
 def threshold_words(decision: Decision | None) -> str:
     """The thresholds in words for notes: ``"$25,000 and 0.5 percentage points"``."""
     if decision is None:

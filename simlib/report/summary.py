@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simlib.materiality import decision_of, threshold, threshold_words
+from simlib.materiality import decision_of, threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
 from simlib.report.metric_words import _label_lower, higher_is_better
@@ -92,8 +92,7 @@ def _tie_sentence(res, first: str, second: str, margin: dict, unit: str) -> str:
     a, b = labels.get(first, first), labels.get(second, second)
     ci = ci_text(margin["ci_low"], margin["ci_high"], unit)
     gap = value_text(abs(margin["margin"]), unit)
-    limit = threshold(decision_of(res.scenario), unit)
-    below = f", below the {value_text(limit, unit)} materiality threshold" if limit > 0 else ""
+    below = _below(res, unit)
     grounds = other_grounds(res, first, second)
     reason = ("; ".join(grounds) if grounds else
               "neither is materially better on the lowest cash position, collection cost, bad debt or "
@@ -101,6 +100,12 @@ def _tie_sentence(res, first: str, second: str, margin: dict, unit: str) -> str:
               "of putting each in place")
     return (f"“{a}” and “{b}” are not materially different ({gap} apart{f', {ci}' if ci else ''}{below}); "
             f"choose between them on other grounds: {reason}.")
+
+
+def _below(res, unit: str) -> str:
+    """", below the $25,000 materiality threshold" ("" when the unit has none)."""
+    limit = threshold_text(decision_of(res.scenario), unit)
+    return f", below the {limit} materiality threshold" if limit else ""
 
 
 def recommendation_sentence(res, metric: str | None = None) -> str:
@@ -132,12 +137,11 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
     ci = ci_text(rec["ci_low"], rec["ci_high"], unit, diff=True)
     gain = f"{diff_text(rec['gain'], unit)} {what} over {days} days"
     if gain_word in ("no difference", "no material difference"):
-        limit = threshold(decision, unit)
-        below = f", below the {value_text(limit, unit)} materiality threshold" if limit > 0 else ""
+        grounds = other_grounds(res, rec["baseline"], rec["strategy"])
         return (f"Keep the status quo, “{base}”, unless other grounds decide: no strategy is materially "
-                f"better. The best, “{best}”, changes the {what} by {diff_text(rec['gain'], unit)} over "
-                f"{days} days{f' ({ci})' if ci else ''}{below}; it was the best of {k} strategies in {p} "
-                f"of {n} simulated runs.")
+                f"better. “{best}” ranks first, changing the {what} by {diff_text(rec['gain'], unit)} over "
+                f"{days} days{f' ({ci})' if ci else ''}{_below(res, unit)}; it was the best of {k} strategies "
+                f"in {p} of {n} simulated runs." + (f" On other grounds: {'; '.join(grounds)}." if grounds else ""))
     sentence = f"Adopt “{best}”: {gain} compared with the status quo, “{base}”{f' ({ci})' if ci else ''}"
     if second is not None and second["strategy"] != rec["baseline"]:
         clause = _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="; ")
