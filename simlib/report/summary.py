@@ -145,8 +145,10 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
     sentence = f"Adopt “{best}”: {gain} compared with the status quo, “{base}”{f' ({ci})' if ci else ''}"
     if second is not None and second["strategy"] != rec["baseline"]:
         clause = _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="; ")
-        if clause.startswith("“"):  # a tie: its own sentence
-            sentence += f". {clause}"
+        if clause.startswith("“"):  # not materially different: either, on other grounds
+            other = labels.get(second["strategy"], second["strategy"])
+            sentence = (f"Adopt “{best}” or “{other}”: “{best}” adds {gain} compared with the status quo, "
+                        f"“{base}”{f' ({ci})' if ci else ''}. {clause}")
         else:
             sentence += clause
     sentence += f". “{best}” was the best of {k} strategies in {p} of {n} simulated runs."
