@@ -49,8 +49,12 @@ class Decision(Strict):
     material difference"; ``materiality_pp``: the same for rates, in percentage points. 0 turns
     a threshold off (then only a difference that prints as zero is "no difference")."""
 
-    materiality_usd: Annotated[float, Field(ge=0.0)] = MATERIALITY_USD_DEFAULT
-    materiality_pp: Annotated[float, Field(ge=0.0, le=100.0)] = MATERIALITY_PP_DEFAULT
+    materiality_usd: Annotated[float, Field(ge=0.0, description=(
+        "Money differences (dollars over the simulated days) below this are “no material difference”; "
+        "0: none (docs/model.md, Materiality)."))] = MATERIALITY_USD_DEFAULT
+    materiality_pp: Annotated[float, Field(ge=0.0, le=100.0, description=(
+        "Differences of rates below this many percentage points are “no material difference”; 0: none."))] \
+        = MATERIALITY_PP_DEFAULT
 
 
 #: Every number is material beyond its display precision (no threshold): for callers without a scenario.
