@@ -39,6 +39,7 @@ from simlib.levers.phone_team import PhoneTeam
 from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
+from simlib.materiality import Decision
 from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
                            SEED_MAX, WORKERS_MAX)
 from simlib.bounds import value_problems
@@ -225,6 +226,7 @@ class Scenario(Strict):
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
     simulation: Simulation = Simulation()
+    decision: Decision = Decision()  # materiality of differences (simlib.materiality)
     finance: Finance = Finance()
     payers: dict[str, Payer]
     patients: Patients = Patients()

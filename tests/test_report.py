@@ -399,12 +399,16 @@ def fake(tmp_path):
 
 
 def test_recommendation_sentence_from_numbers(fake):
+    from simlib.materiality import NO_THRESHOLD
+
+    fake.scenario = fake.scenario.model_copy(update={"decision": NO_THRESHOLD})  # $100 steps are material
     text = report.recommendation_sentence(fake)
     names = list(fake.scenario.strategies)
     best, gain = names[-1], 100 * (len(names) - 1)   # the fake NPV rises by $100 per strategy
     label = label_of(best, fake.scenario.strategies[best])
-    assert text.startswith(f"Adopt “{label}”: over the 240 simulated days it raises the NPV of net "
-                           f"collections by ${gain} compared with the status quo, “Status quo: letters”")
+    second = label_of(names[-2], fake.scenario.strategies[names[-2]])
+    assert text.startswith(f"Adopt “{label}”: +${gain} NPV of net collections over 240 days compared "
+                           f"with the status quo, “Status quo: letters”; the runner-up, “{second}”, is $100 behind")
     assert "95 % CI" not in text  # the same gain in every run: a zero-width interval is not shown
     assert "100 % of 4 simulated runs" in text
     summary = report.executive_summary(fake).data

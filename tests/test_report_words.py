@@ -331,7 +331,7 @@ def test_labels_written_in_the_parameter_file_reach_every_block(tmp_path):
     data["strategies"]["deposit"]["label"] = "Deposit at booking (net 15)"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     scen = load_scenario(path)
-    rows = [(r, s, "npv_net_cash_usd", 1000.0 * (s == "deposit") + r) for r in range(3)
+    rows = [(r, s, "npv_net_cash_usd", 100_000.0 * (s == "deposit") + r) for r in range(3)  # material
             for s in scen.strategies]
     fake = FakeResults(scen, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
     assert report.recommendation_sentence(fake).startswith("Adopt “Deposit at booking (net 15)”")

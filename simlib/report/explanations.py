@@ -4,15 +4,22 @@ billing window), how to weigh factoring offers (``docs/factoring.md``) and how t
 plans, financing and agencies (``docs/finance_levers.md``)."""
 from __future__ import annotations
 
+from simlib.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
-from simlib.report.numbers import value_text
+from simlib.report.numbers import value_text, verdict
 from simlib.report.strategy_words import lever, strategies_using
 
 
 def _pct(rate: float) -> str:
     """A rate as the reports write it: ``0.085`` → "8.5 %", ``0.44`` → "44 %"."""
     return f"{rate * 100:.3g} %"
+
+
+def _apart(a: float, b: float, unit: str, decision) -> bool:
+    """Whether two values differ by a material amount as displayed (:func:`verdict`'s rule)."""
+    return verdict(a - b, float("nan"), float("nan"), unit, True, decision) not in (
+        "", "no difference", "no material difference")
 
 
 def _box(title: str, paragraphs: list[str]) -> str:
@@ -83,11 +90,20 @@ def factoring_explanation(res, offers: list[str]):
     lift = {s: diffs.get((s, "cash_trough_usd")) for s in offers if (s, "cash_trough_usd") in diffs.index}
     price = {s: diffs.get((s, "npv_net_cash_usd")) for s in offers if (s, "npv_net_cash_usd") in diffs.index}
     if lift and price:
+        decision = decision_of(res.scenario)
         most = max(lift, key=lift.get)
         cheapest = max(price, key=price.get)
-        text = (f"Here “{labels.get(most, most)}” buys the most liquidity (lowest cash position "
-                f"{value_text(lift[most], 'usd')} higher) at an NPV cost of {value_text(-price[most], 'usd')}")
-        if cheapest != most:
+        rivals = {s: v for s, v in lift.items() if s != most}
+        near = max(rivals, key=rivals.get) if rivals else None
+        name = labels.get(most, most)
+        if near is None or _apart(lift[most], lift[near], "usd", decision):
+            text = (f"Here “{name}” buys the most liquidity (lowest cash position "
+                    f"{value_text(lift[most], 'usd')} higher) at an NPV cost of {value_text(-price[most], 'usd')}")
+        else:  # the top two lift the low point by amounts the board should not tell apart
+            text = (f"Here “{name}” and “{labels.get(near, near)}” buy the most liquidity, about the same "
+                    f"(lowest cash position {value_text(lift[most], 'usd')} and {value_text(lift[near], 'usd')} "
+                    f"higher); “{name}” at an NPV cost of {value_text(-price[most], 'usd')}")
+        if cheapest != most and _apart(price[cheapest], price[most], "usd", decision):
             text += (f"; “{labels.get(cheapest, cheapest)}” costs least ({value_text(-price[cheapest], 'usd')}) "
                      f"but lifts the low point by {value_text(lift[cheapest], 'usd')}")
         paras.append(text + ".")

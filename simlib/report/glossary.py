@@ -35,6 +35,15 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
      "Tables show ± half its width.", None),
     ("pp (percentage points)", "The difference between two percentages: from 45.0 % to 47.5 % is "
      "+2.5 pp (not +2.5 %).", None),
+    ("Runner-up", "The strategy ranked second on the NPV; the summary gives the recommended strategy's "
+     "margin over it, paired run by run, with its 95 % CI.", None),
+    ("Material difference", "A difference at least as large as the scenario's materiality threshold "
+     "(decision: materiality_usd for money, materiality_pp for rates), judged on the number as shown. "
+     "Smaller ones read “no material difference” and never make one strategy better than another.", None),
+    ("Lever contribution", "The part of a combined strategy's gain over the status quo that one of its "
+     "levers brings: its Shapley value (its added gain averaged over every order in which the levers "
+     "could be added, so the parts add up to the whole) or, with many levers, its gain added alone.",
+     None),
     ("Run (replication)", "One simulation of every patient and bill; the reports average over several runs "
      "with different random patients.", None),
     ("Factoring", "Selling receivables to a factor, who pays an advance now and the rest (less its fee) "

@@ -3,8 +3,11 @@
 * money in $k / $M with three significant figures (``$1.02M``, ``$850k``, ``−$9``);
 * shares in % (one decimal, two below 1 %), differences of shares in percentage points (``+2.6 pp``);
 * days and hours with one decimal, counts with two below 100;
-* a verdict (better / worse / no clear difference / no difference) decided on the numbers *as
-  displayed*: a difference that prints as zero is "no difference", whatever its CI.
+* a verdict (better / worse / no clear difference / no material difference / no difference)
+  decided on the numbers *as displayed*: a difference that prints as zero is "no difference",
+  one that prints below the scenario's materiality threshold (:mod:`simlib.materiality`) is "no
+  material difference", whatever its CI. Every place a report turns a difference into words goes
+  through :func:`verdict`.
 
 Every function returns plain text: escape it before putting it into HTML.
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import math
 import re
+
+from simlib.materiality import Decision, is_material
 
 MINUS = "\N{MINUS SIGN}"
 NA = "n/a"
@@ -105,17 +110,40 @@ def ci_text(ci_low, ci_high, unit: str, diff: bool = False) -> str:
     return f"95 % CI {lo} to {hi}"
 
 
-def verdict(mean_diff, ci_low, ci_high, unit: str, higher_is_better: bool | None) -> str:
+_SHOWN = re.compile(r"([+\-\N{MINUS SIGN}]?)\$?([0-9][0-9,]*(?:\.[0-9]+)?)([kMB]?)(?: (pp|%|days|h))?")
+_SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}
+
+
+def shown_number(text: str) -> float:
+    """The value a formatted number shows, in its unit's own scale (``"+$25.0k"`` → 25000.0,
+    ``"−0.4 pp"`` → −0.004, ``"54.6 days"`` → 54.6); NaN for ``n/a``."""
+    m = _SHOWN.fullmatch(text.strip())
+    if m is None:
+        if text.strip() == NA:
+            return math.nan
+        raise ValueError(f"not a number as the reports write one: {text!r}")
+    sign, digits, scale, unit = m.groups()
+    value = float(digits.replace(",", "")) * _SCALE[scale] / (100.0 if unit in ("pp", "%") else 1.0)
+    return -value if sign in ("-", MINUS) else value
+
+
+def verdict(mean_diff, ci_low, ci_high, unit: str, higher_is_better: bool | None,
+            decision: Decision | None = None) -> str:
     """The word for a paired difference, judged on what the reader sees.
 
-    "no difference" when the difference prints as zero; otherwise, when the CI excludes zero,
+    "no difference" when the difference prints as zero; "no material difference" when it prints
+    below the ``decision``'s materiality threshold for its unit (None: no threshold; pass the
+    scenario's, :func:`simlib.materiality.decision_of`); otherwise, when the CI excludes zero,
     "better"/"worse" (or "higher"/"lower" for a metric without a better direction); otherwise
     "no clear difference". "" when there is no difference to judge (n/a).
     """
     if not finite(mean_diff):
         return ""
-    if is_zero_text(diff_text(mean_diff, unit)):
+    shown = diff_text(mean_diff, unit)
+    if is_zero_text(shown):
         return "no difference"
+    if not is_material(shown_number(shown), unit, decision):
+        return "no material difference"
     if not (finite(ci_low) and finite(ci_high)) or ci_low <= 0 <= ci_high:
         return "no clear difference"
     up = mean_diff > 0

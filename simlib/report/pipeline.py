@@ -125,9 +125,10 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             log(f"{path}: running {scenario.name!r} "
                 f"({replications or scenario.simulation.replications} replications)…")
             res = _run(scenario, replications, seed, workers, scheduler, precision)
+            extra = _extra_tables(res, [nb.stem for nb in nb_paths], workers, scheduler, log)
             pages, reports = [], []
             with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
-                results_dir = _save_results(res, stage)
+                results_dir = _save_results(res, stage, extra)
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s; rendering notebooks…")
                 for nb in nb_paths:
                     t1 = time.perf_counter()
@@ -227,8 +228,28 @@ def _run(scenario, replications, seed, workers, scheduler=None, precision=None):
                           f"{type(exc).__name__}: {exc}") from exc
 
 
-def _save_results(res, stage: Path) -> Path:
-    """Save results into ``<stage>/results`` (the stage is published whole by the caller)."""
+def _extra_tables(res, notebooks: Sequence[str], workers, scheduler, log) -> dict:
+    """Tables a notebook needs beyond the main run, computed once here and saved with the results:
+    the lever contributions of the strategy comparison (:mod:`simlib.report.contribution_blocks`)."""
+    if "strategy_comparison" not in notebooks:
+        return {}
+    from simlib.report.contribution_blocks import contribution_data
+
+    t0 = time.perf_counter()
+    try:
+        table = contribution_data(res, workers=workers or res.scenario.simulation.workers, scheduler=scheduler)
+    except Exception as exc:
+        raise ReportError(f"scenario {res.scenario.name!r}: the lever contributions failed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    if table is None:
+        return {}
+    log(f"  lever contributions of {table['strategy'].iloc[0]!r} in {time.perf_counter() - t0:.1f} s")
+    return {"contributions": table}
+
+
+def _save_results(res, stage: Path, extra_tables: dict | None = None) -> Path:
+    """Save results (and ``extra_tables``) into ``<stage>/results`` (the stage is published whole
+    by the caller)."""
     target = stage / "results"
-    res.save(target)
+    res.save(target, extra_tables=extra_tables)
     return target

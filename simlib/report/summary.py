@@ -1,7 +1,12 @@
-"""The recommendation in words: the headline sentence (also the index page's headline), the title
-block and the executive summary box of what changes against the status quo."""
+"""The recommendation in words: the headline sentence (also the index page's headline) with the
+runner-up and its paired margin, the title block and the executive summary box of what changes
+against the status quo. Every difference turned into words goes through
+:func:`simlib.report.numbers.verdict` with the scenario's materiality (:mod:`simlib.materiality`)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from simlib.materiality import decision_of, threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
 from simlib.report.metric_words import _label_lower, higher_is_better
@@ -10,36 +15,167 @@ from simlib.report.results import _replications, _strategies, horizon_days
 from simlib.report.results import recommendation as recommendation
 
 
-def recommendation_sentence(res) -> str:
-    """One plain sentence: what to adopt, by how much it beats the status quo, how sure we are."""
+def _recommend(res, metric: str | None) -> dict:
+    """The recommendation on ``metric`` (None: the key metric, as the rest of the report)."""
+    from simlib.catalogue import KEY_METRIC
+
+    if metric is None or metric == KEY_METRIC:
+        return recommendation(res)
+    from simlib.analysis import recommend
+
+    return recommend(res.metrics, res.baseline, metric)
+
+
+def runner_up(res, metric: str | None = None) -> dict | None:
+    """The strategy ranked second on ``metric`` (by mean; the status quo may be it) and the
+    recommended strategy's paired margin over it, run by run: ``strategy``, ``margin`` (> 0: the
+    recommended one is ahead, in the metric's better direction), ``ci_low``, ``ci_high`` (95 %),
+    ``probability_best`` of the recommended strategy. None with a single strategy."""
+    from simlib.analysis import paired_differences, summarize
     from simlib.catalogue import KEY_METRIC, METRICS
 
-    rec = recommendation(res)
+    metric = metric or KEY_METRIC
+    rec = _recommend(res, metric)
+    rows = res.metrics[res.metrics["metric"] == metric]
+    rows = rows[rows["strategy"].isin(_strategies(res))]
+    means = summarize(rows).set_index("strategy")["mean"].drop(rec["strategy"], errors="ignore").dropna()
+    if means.empty:
+        return None
+    up = METRICS[metric].higher_is_better is not False
+    second = str(means.idxmax() if up else means.idxmin())
+    pair = paired_differences(rows[rows["strategy"].isin([rec["strategy"], second])], second)
+    d = pair.set_index("strategy").loc[rec["strategy"]]
+    sign = 1.0 if up else -1.0
+    lo, hi = sorted((sign * float(d["ci_low"]), sign * float(d["ci_high"])))
+    return {"strategy": second, "margin": sign * float(d["mean_diff"]), "ci_low": lo, "ci_high": hi,
+            "probability_best": rec["probability_best"]}
+
+
+#: Metrics on which two strategies the key metric cannot separate may still differ (in this order).
+OTHER_GROUNDS = ("cash_trough_usd", "collection_cost_usd", "bad_debt_rate", "days_in_ar",
+                 "patient_collection_rate")
+
+
+def other_grounds(res, first: str, second: str, limit: int = 2) -> list[str]:
+    """Phrases naming where one of two strategies is materially and clearly better than the other
+    on the metrics of :data:`OTHER_GROUNDS` (``"“Y” has the higher lowest cash position
+    (−$1.05M against −$1.10M)"``), at most ``limit``; judged by :func:`verdict` like every table."""
+    from simlib.analysis import paired_differences, summarize
+    from simlib.catalogue import METRICS
+
     labels = strategy_labels(res)
-    info = METRICS[KEY_METRIC]
-    n = _replications(res)
-    k = len(_strategies(res))
+    decision = decision_of(res.scenario)
+    present = [m for m in OTHER_GROUNDS if m in set(res.metrics["metric"])]
+    rows = res.metrics[res.metrics["metric"].isin(present) & res.metrics["strategy"].isin([first, second])]
+    if rows.empty or rows["strategy"].nunique() < 2:
+        return []
+    diffs = paired_differences(rows, first).set_index(["strategy", "metric"])
+    means = summarize(rows).set_index(["strategy", "metric"])["mean"]
+    out = []
+    for m in present:
+        if (second, m) not in diffs.index:
+            continue
+        d, info = diffs.loc[(second, m)], METRICS[m]
+        word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], info.unit, info.higher_is_better, decision)
+        if word not in ("better", "worse"):
+            continue
+        win, lose = (second, first) if word == "better" else (first, second)
+        adjective = "higher" if (info.higher_is_better is not False) else "lower"
+        out.append(f"“{labels.get(win, win)}” has the {adjective} {_label_lower(info.label)} "
+                   f"({value_text(means[(win, m)], info.unit)} against {value_text(means[(lose, m)], info.unit)})")
+    return out[:limit]
+
+
+def _tie_sentence(res, first: str, second: str, margin: dict, unit: str) -> str:
+    """“X” and “Y” are not materially different …; choose on other grounds: …"""
+    labels = strategy_labels(res)
+    a, b = labels.get(first, first), labels.get(second, second)
+    ci = ci_text(margin["ci_low"], margin["ci_high"], unit)
+    gap = value_text(abs(margin["margin"]), unit)
+    below = _below(res, unit)
+    grounds = other_grounds(res, first, second)
+    reason = ("; ".join(grounds) if grounds else
+              "neither is materially better on the lowest cash position, collection cost, bad debt or "
+              "days in A/R, so weigh what the model leaves out: the patients' experience and the effort "
+              "of putting each in place")
+    return (f"“{a}” and “{b}” are not materially different ({gap} apart{f', {ci}' if ci else ''}{below}); "
+            f"choose between them on other grounds: {reason}.")
+
+
+def _below(res, unit: str) -> str:
+    """", below the $25,000 materiality threshold" ("" when the unit has none)."""
+    limit = threshold_text(decision_of(res.scenario), unit)
+    return f", below the {limit} materiality threshold" if limit else ""
+
+
+def recommendation_sentence(res, metric: str | None = None) -> str:
+    """The recommendation in plain words: what to adopt, its paired gain over the status quo with
+    its CI, the runner-up and the paired margin over it, and how often it was best. Every claim
+    goes through :func:`verdict`: a gain or margin below the scenario's materiality threshold is
+    never called a gain ("not materially different"; choose on other grounds)."""
+    from simlib.catalogue import KEY_METRIC, METRICS
+
+    metric = metric or KEY_METRIC
+    rec = _recommend(res, metric)
+    labels = strategy_labels(res)
+    info, unit = METRICS[metric], METRICS[metric].unit
+    decision = decision_of(res.scenario)
+    n, k = _replications(res), len(_strategies(res))
     p = f"{rec['probability_best'] * 100:.0f} %"
     base = labels.get(rec["baseline"], rec["baseline"])
+    best = labels.get(rec["strategy"], rec["strategy"])
+    what, days = _label_lower(info.label), f"{horizon_days(res):g}"
+    second = runner_up(res, metric)
     if rec["strategy"] == rec["baseline"]:
-        return (f"Keep the status quo, “{base}”: none of the {k - 1} alternative "
-                f"strateg{'y' if k == 2 else 'ies'} raised the {_label_lower(info.label)} on average; it "
-                f"was the best strategy in {p} of {n} simulated runs.")
-    unit = info.unit
-    verb = "raises" if rec["gain"] >= 0 else "lowers"
-    ci = ci_text(rec["ci_low"], rec["ci_high"], unit)
-    sentence = (f"Adopt “{labels.get(rec['strategy'], rec['strategy'])}”: over the {horizon_days(res):g} "
-                f"simulated days it {verb} the {_label_lower(info.label)} by "
-                f"{value_text(abs(rec['gain']), unit)}{f' ({ci})' if ci else ''} compared with the status quo, "
-                f"“{base}”, and was the best of {k} strategies in {p} of {n} simulated runs.")
-    if not rec["significant"]:
-        sentence += (" The interval includes zero, so this gain is not yet distinguishable "
+        sentence = (f"Keep the status quo, “{base}”: none of the {k - 1} alternative "
+                    f"strateg{'y' if k == 2 else 'ies'} raised the {what} on average; it was the best "
+                    f"strategy in {p} of {n} simulated runs.")
+        if second is not None:
+            sentence += " " + _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="")
+        return sentence
+    gain_word = verdict(rec["gain"], rec["ci_low"], rec["ci_high"], unit, info.higher_is_better, decision)
+    ci = ci_text(rec["ci_low"], rec["ci_high"], unit, diff=True)
+    gain = f"{diff_text(rec['gain'], unit)} {what} over {days} days"
+    if gain_word in ("no difference", "no material difference"):
+        grounds = other_grounds(res, rec["baseline"], rec["strategy"])
+        return (f"Keep the status quo, “{base}”, unless other grounds decide: no strategy is materially "
+                f"better. “{best}” ranks first, changing the {what} by {diff_text(rec['gain'], unit)} over "
+                f"{days} days{f' ({ci})' if ci else ''}{_below(res, unit)}; it was the best of {k} strategies "
+                f"in {p} of {n} simulated runs." + (f" On other grounds: {'; '.join(grounds)}." if grounds else ""))
+    sentence = f"Adopt “{best}”: {gain} compared with the status quo, “{base}”{f' ({ci})' if ci else ''}"
+    if second is not None and second["strategy"] != rec["baseline"]:
+        clause = _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="; ")
+        if clause.startswith("“"):  # not materially different: either, on other grounds
+            other = labels.get(second["strategy"], second["strategy"])
+            sentence = (f"Adopt “{best}” or “{other}”: “{best}” adds {gain} compared with the status quo, "
+                        f"“{base}”{f' ({ci})' if ci else ''}. {clause}")
+        else:
+            sentence += clause
+    sentence += f". “{best}” was the best of {k} strategies in {p} of {n} simulated runs."
+    if gain_word == "no clear difference":
+        sentence += (" The interval of its gain includes zero, so the gain is not yet distinguishable "
                      "from chance at this number of runs.")
-    return sentence
+    return sentence.replace(".. ", ". ")
+
+
+def _runner_up_clause(res, first: str, second: dict, unit: str, decision, lead: str) -> str:
+    """"; the runner-up, “Y”, is $120k behind (95 % CI $100k to $140k)", or the tie sentence."""
+    labels = strategy_labels(res)
+    word = verdict(second["margin"], second["ci_low"], second["ci_high"], unit, True, decision)
+    if word in ("no difference", "no material difference"):
+        return _tie_sentence(res, first, second["strategy"], second, unit)
+    ci = ci_text(second["ci_low"], second["ci_high"], unit)
+    name = labels.get(second["strategy"], second["strategy"])
+    status = " (the status quo)" if second["strategy"] == res.baseline else ""
+    text = (f"{lead}the runner-up, “{name}”{status}, is {value_text(abs(second['margin']), unit)} "
+            f"{'behind' if second['margin'] > 0 else 'ahead on average'}{f' ({ci})' if ci else ''}")
+    if word == "no clear difference":
+        text += ", a margin not yet distinguishable from chance"
+    return text if lead else text[:1].upper() + text[1:] + "."
 
 
 def headline(res) -> str:
-    """The one-sentence recommendation used as the index headline and the summary's first line."""
+    """The recommendation used as the index headline and the summary's first line."""
     return recommendation_sentence(res)
 
 
@@ -72,13 +208,13 @@ _SUMMARY_METRICS = ("net_collection_rate", "cash_collected_usd", "days_in_ar", "
                     "calls_per_account", "disputes_per_account", "agency_share")
 
 
-def _change_line(label: str, base: float, new: float, d, unit: str, hib) -> str | None:
+def _change_line(label: str, base: float, new: float, d, unit: str, hib, decision=None) -> str | None:
     """"Label: 90.2 % → 92.8 % (+2.6 pp, 95 % CI +2.4 to +2.7 pp) — better", or None when the
     metric reads zero or n/a for both strategies (nothing to say)."""
     before, after = value_text(base, unit), value_text(new, unit)
     if all(is_zero_text(t) or t == "n/a" for t in (before, after)):
         return None
-    word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], unit, hib)
+    word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], unit, hib, decision)
     change = diff_text(d["mean_diff"], unit)
     ci = ci_text(d["ci_low"], d["ci_high"], unit, diff=True) if word != "no difference" else ""
     detail = ", ".join(t for t in (change if not is_zero_text(change) else "", ci) if t)
@@ -86,10 +222,12 @@ def _change_line(label: str, base: float, new: float, d, unit: str, hib) -> str 
             f"{f' ({esc(detail)})' if detail else ''}{f' — {esc(word)}' if word else ''}</li>")
 
 
-def executive_summary(res):
-    """The summary box: the recommendation sentence, then what changes for the recommended
-    strategy (or the best alternative) against the status quo, in words with CIs; each verdict
-    agrees with the numbers as shown (a change that prints as zero is "no difference")."""
+def executive_summary(res, extra_sentences: Sequence[str] = ()):
+    """The summary box: the recommendation sentence (with the runner-up and its margin), then
+    ``extra_sentences`` (plain text, e.g. where the ranking flips; each its own paragraph), then
+    what changes for the recommended strategy (or the best alternative) against the status quo,
+    in words with CIs; each verdict agrees with the numbers as shown (a change that prints as zero
+    is "no difference", one below the scenario's materiality threshold "no material difference")."""
     from simlib.analysis import paired_differences, summarize
     from simlib.catalogue import METRICS
 
@@ -102,6 +240,8 @@ def executive_summary(res):
         chosen = choose_strategy(res.metrics, rec["baseline"])  # the best alternative
     parts = ["<div class=\"summary\">", "<h2 id=\"executive-summary\">Executive summary</h2>",
              f"<p class=\"headline\">{esc(recommendation_sentence(res))}</p>"]
+    parts += [f"<p>{esc(text)}</p>" for text in extra_sentences if text and text.strip()]
+    decision = decision_of(res.scenario)
     present = [m for m in _SUMMARY_METRICS if m in set(res.metrics["metric"])]
     if chosen != rec["baseline"] and present:
         rows = res.metrics[res.metrics["metric"].isin(present)]
@@ -112,7 +252,7 @@ def executive_summary(res):
             if (chosen, m) not in diffs.index:
                 continue
             line = _change_line(METRICS[m].label, means[(rec["baseline"], m)], means[(chosen, m)],
-                                diffs.loc[(chosen, m)], METRICS[m].unit, higher_is_better(m))
+                                diffs.loc[(chosen, m)], METRICS[m].unit, higher_is_better(m), decision)
             if line:
                 items.append(line)
         if items:
@@ -126,6 +266,9 @@ def executive_summary(res):
                  "run on the same simulated patients (common random numbers), so differences are "
                  "paired run by run. CI: 95 % confidence interval over the Monte Carlo runs; pp: "
                  "percentage points. “No clear difference”: the interval includes zero; “no "
-                 "difference”: the change is zero at the precision shown.</p>")
+                 "material difference”: the change as shown is smaller than this scenario's materiality "
+                 f"threshold ({esc(threshold_words(decision))}); “no difference”: the change is zero "
+                 "at the precision shown. The runner-up is the strategy ranked second; its margin is "
+                 "the paired difference from the recommended strategy, run by run.</p>")
     parts.append("</div>")
     return _html("\n".join(parts))

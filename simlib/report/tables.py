@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.materiality import decision_of, threshold_words
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_of, _unit_of, higher_is_better
@@ -176,6 +177,7 @@ def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns
     recommended = recommended_strategy(res)
     diffs = paired_differences(res.metrics[res.metrics["metric"].isin(metrics)], res.baseline)
     diffs = diffs.set_index(["strategy", "metric"])
+    decision = decision_of(res.scenario)
     shown = [m for m in metrics
              if any((s, m) in diffs.index and not is_zero_text(diff_text(diffs.loc[(s, m), "mean_diff"], _unit_of(m)))
                     and diff_text(diffs.loc[(s, m), "mean_diff"], _unit_of(m)) != "n/a" for s in others)]
@@ -196,7 +198,7 @@ def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns
                     cells.append("<td class=\"num\">n/a</td>")
                     continue
                 d = diffs.loc[(s, m)]
-                word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], unit, higher_is_better(m))
+                word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], unit, higher_is_better(m), decision)
                 pm = plus_minus_text(d["ci_low"], d["ci_high"], unit)
                 extra = "".join(f"<br><span class=\"ci\">{esc(t)}</span>" for t in (pm, word) if t)
                 mark = {"better": " better", "worse": " worse"}.get(word, "")
@@ -207,8 +209,10 @@ def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns
     if shown:
         parts.append("<p class=\"note\">Each strategy minus the status quo, run by run on the same patients "
                      "(mean of the paired differences); underneath, ± half its 95 % confidence interval and "
-                     "the verdict: better or worse when the interval excludes zero, otherwise no clear "
-                     "difference. Differences of rates are in percentage points (pp).</p>")
+                     "the verdict: no material difference when the difference shown is below this "
+                     f"scenario's materiality threshold ({esc(threshold_words(decision))}), otherwise "
+                     "better or worse when the interval excludes zero and no clear difference when it "
+                     "does not. Differences of rates are in percentage points (pp).</p>")
     parts.append(_hidden_note(hidden, "no difference from the status quo (or n/a) for any strategy"))
     return _html("".join(parts))
 

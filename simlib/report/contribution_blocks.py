@@ -1,0 +1,217 @@
+"""What each lever contributes: the strategy comparison's table and bar chart of a combined
+strategy's gain over the status quo, split by lever (:mod:`simlib.contributions`).
+
+The strategy split is the recommended one when it combines two or more levers, otherwise the
+best-ranked strategy that does (one strategy per report, to keep the build short). The pipeline
+computes the split once, after the main run, with at most :data:`CONTRIBUTION_REPLICATIONS` runs
+of every sub-strategy on the main run's seed (so they are the main run's first runs), and saves it
+with the results as the table ``contributions``; the notebook cell only presents it.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from simlib.materiality import decision_of
+from simlib.report.labels import strategy_labels
+from simlib.report.markup import _html, esc
+from simlib.report.numbers import MINUS, ci_text, diff_text, plus_minus_text, verdict
+from simlib.report.results import _replications, horizon_days, recommended_strategy
+
+#: Runs of every sub-strategy in the report (the main run may have more; the block says so).
+#: The baseline's 5 levers make 32 sub-strategies: about 10 s a run on 2 workers.
+CONTRIBUTION_REPLICATIONS = 6
+TABLE = "contributions"
+
+#: The verdict on a lever's contribution, in the words of a lever (decided by :func:`verdict`).
+EFFECT_WORDS = {"better": "adds to the gain", "worse": "takes from the gain", "higher": "raises it",
+                "lower": "lowers it", "no clear difference": "no clear effect",
+                "no material difference": "no material effect", "no difference": "no effect", "": ""}
+
+
+def decomposed_strategy(res, metric: str | None = None) -> str | None:
+    """The strategy whose gain the report splits: the recommended one if it combines two or more
+    levers of the status quo, else the best-ranked (mean ``metric``) strategy that does; None
+    when no strategy combines levers."""
+    from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.contributions import ContributionError, lever_groups
+
+    metric = metric or KEY_METRIC
+    scen, base = res.scenario, res.baseline
+    bundled = []
+    for name in scen.strategies:
+        try:
+            if name != base and len(lever_groups(scen, name, base)) >= 2:
+                bundled.append(name)
+        except (ContributionError, KeyError):  # a channel the scenario lacks: nothing to split
+            continue
+    if not bundled:
+        return None
+    if metric == KEY_METRIC and recommended_strategy(res) in bundled:
+        return recommended_strategy(res)
+    rows = res.metrics[(res.metrics["metric"] == metric) & res.metrics["strategy"].isin(bundled)]
+    if rows.empty:
+        return bundled[0]
+    means = rows.groupby("strategy")["value"].mean()
+    return str(means.idxmin() if METRICS[metric].higher_is_better is False else means.idxmax())
+
+
+def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, workers: int | None = None,
+                      scheduler: str | None = None, metric: str | None = None) -> pd.DataFrame | None:
+    """The lever contributions of :func:`decomposed_strategy` (None when no strategy combines
+    levers), from ``replications`` runs (at most the main run's) on the main run's seed. A split
+    that cannot be run (a part that is not a valid strategy) is a one-row table whose ``error``
+    says why, so the report explains it instead of failing."""
+    from simlib.catalogue import KEY_METRIC
+    from simlib.contributions import ContributionError, run_contributions
+
+    metric = metric or KEY_METRIC
+    strategy = decomposed_strategy(res, metric)
+    if strategy is None:
+        return None
+    n = max(2, min(int(replications), _replications(res)))
+    seed = (getattr(res, "provenance", {}) or {}).get("seed", res.scenario.simulation.seed)
+    try:
+        return run_contributions(res.scenario, strategy, n, seed=seed, workers=workers,
+                                 scheduler=scheduler, metric=metric)
+    except ContributionError as exc:
+        return pd.DataFrame([{"strategy": strategy, "metric": metric, "error": str(exc)}])
+
+
+def load_contributions(results_dir: str | Path) -> pd.DataFrame | None:
+    """The ``contributions`` table saved with the results (None when the results have none)."""
+    d = Path(results_dir)
+    try:
+        fmt = json.loads((d / "provenance.json").read_text(encoding="utf-8")).get("format", "parquet")
+    except (OSError, ValueError):
+        return None
+    path = d / f"{TABLE}.{fmt}"
+    if not path.is_file():
+        return None
+    return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+
+
+def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
+    """Horizontal bars: each lever's contribution with its 95 % CI, then the total."""
+    import numpy as np
+
+    from simlib.plots import OKABE_ITO, _figure, _format_axis, _styled, _unit_label, _wrapped
+    from simlib.analysis import format_ci
+
+    @_styled
+    def draw():
+        rows = table.reset_index(drop=True)
+        fig, ax = _figure(title, (8, 1.7 + 0.55 * len(rows)))
+        y = np.arange(len(rows))[::-1]
+        mean = rows["contribution"].to_numpy(dtype=float)
+        lo = np.nan_to_num(mean - rows["contribution_ci_low"].to_numpy(dtype=float))
+        hi = np.nan_to_num(rows["contribution_ci_high"].to_numpy(dtype=float) - mean)
+        colours = ["#000000" if k == "total" else (OKABE_ITO[0] if m >= 0 else OKABE_ITO[1])
+                   for k, m in zip(rows["lever"], mean)]
+        ax.barh(y, mean, xerr=np.vstack([lo, hi]), capsize=4, height=0.6, color=colours)
+        ax.axvline(0, color="0.3", lw=1)
+        ax.set_yticks(y, [_wrapped(t) for t in rows["label"]])
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_xlabel(_unit_label(f"Contribution to the gain in {what}", unit))
+        _format_axis(ax.xaxis, unit)
+        listing = "; ".join(f"{r.label} {format_ci(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit)}"
+                            for r in rows.itertuples())
+        fig.simlib_alt = (f"Bar chart of each lever's contribution to the gain in {what} over the status "
+                          f"quo, with 95 % confidence intervals, and the total: {listing}.")
+        return fig
+
+    return draw()
+
+
+def contribution_section(res, results_dir: str = "", replications: int = CONTRIBUTION_REPLICATIONS):
+    """The block: a heading, what is split and how, the table (lever, what it changes, its
+    contribution with its CI and verdict, its share of the gain, the gain it brings alone) and the
+    bar chart. Empty when no strategy combines levers. Reads the table the pipeline saved in
+    ``results_dir``; without one (JupyterLab) it computes it here with ``replications`` runs."""
+    from simlib.catalogue import METRICS
+    from simlib.report.figures import figure_block
+    from simlib.report.metric_words import _label_lower
+
+    table = load_contributions(results_dir) if results_dir else None
+    if table is None:
+        table = contribution_data(res, replications)
+    if table is None or table.empty:
+        return _html("")
+    strategy, metric = str(table["strategy"].iloc[0]), str(table["metric"].iloc[0])
+    labels = strategy_labels(res)
+    name, base = labels.get(strategy, strategy), labels.get(res.baseline, res.baseline)
+    head = "<h2 id=\"lever-contributions\">What each lever contributes</h2>"
+    if "error" in table and table["error"].notna().any():
+        return _html(f"{head}<p class=\"note\">“{esc(name)}” combines several levers, but its gain cannot be "
+                     f"split between them: {esc(str(table['error'].dropna().iloc[0]))}.</p>")
+    info = METRICS[metric]
+    unit, what = info.unit, _label_lower(info.label)
+    decision = decision_of(res.scenario)
+    levers = table[~table["lever"].isin(["total", "interaction"])]
+    total = table[table["lever"] == "total"].iloc[0]
+    runs, method = int(table["replications"].iloc[0]), str(table["method"].iloc[0])
+    ci = ci_text(total["contribution_ci_low"], total["contribution_ci_high"], unit, diff=True)
+    parts = [head, f"<p>“{esc(name)}” changes {len(levers)} levers of the status quo, “{esc(base)}”. Over "
+                   f"{horizon_days(res):g} days its gain in {esc(what)} is {esc(diff_text(total['contribution'], unit))}"
+                   f"{f' ({esc(ci)})' if ci else ''} in these {runs} runs; the table splits it by lever.</p>"]
+    if method == "shapley":
+        parts.append("<p>A lever's contribution is its Shapley value: the gain it adds, averaged over every "
+                     "order in which the levers could be added to the status quo, so the contributions add "
+                     "up to the whole gain and levers that only work together share what they make. "
+                     "“Alone” is its gain added by itself to the status quo.</p>")
+    else:
+        parts.append("<p>With this many levers, a lever's contribution is its gain added alone to the status "
+                     "quo; “last” is what removing it from the whole strategy loses. Levers that work together "
+                     "make these differ, so they do not add up to the gain: the interaction row is the rest.</p>")
+    parts.append(_table(table, unit, decision, method))
+    title = f"What each lever adds to the gain in {what}"
+    parts.append(figure_block(_chart(table[table["lever"] != "interaction"], unit, what, title),
+                              f"Each lever's contribution to the gain of “{name}” over the status quo, with its "
+                              "95 % confidence interval across runs; the black bar is the whole gain.").data)
+    main = _replications(res)
+    fewer = (f" — fewer than the {main} runs of the rest of this report, to keep it quick; the total can "
+             "therefore differ a little from the gain in the tables above" if runs < main else "")
+    parts.append(f"<p class=\"note\">Every part is the status quo with some of the levers switched on, run "
+                 f"on the same simulated patients (common random numbers): {runs} runs of each{fewer}. "
+                 "Reminder steps count as levers by kind of contact (messages, calls); the phone team counts "
+                 "with the calls and contact limits with the messages they restrain. The verdict under each "
+                 "number follows the rules of the tables above, with this scenario's materiality threshold.</p>")
+    return _html("\n".join(parts))
+
+
+def _pct(share: float) -> str:
+    """A share of the gain: ``41 %``, ``−13 %`` (no sign on a share that prints as zero)."""
+    if not math.isfinite(share):
+        return "n/a"
+    text = f"{abs(share) * 100:.0f} %"
+    return f"{MINUS}{text}" if share < 0 and text != "0 %" else text
+
+
+def _cell(mean, lo, hi, unit: str, decision, word: bool = True) -> str:
+    pm = plus_minus_text(lo, hi, unit)
+    extra = [pm] + ([EFFECT_WORDS.get(verdict(mean, lo, hi, unit, True, decision), "")] if word else [])
+    under = "".join(f"<br><span class=\"ci\">{esc(t)}</span>" for t in extra if t)
+    return f"<td class=\"num\">{esc(diff_text(mean, unit))}{under}</td>"
+
+
+def _table(table: pd.DataFrame, unit: str, decision, method: str) -> str:
+    second = ("alone", "Alone on the status quo") if method == "shapley" else ("last", "Last (leave-one-out)")
+    head = ("<th scope=\"col\">Lever</th><th scope=\"col\">What it changes</th>"
+            "<th scope=\"col\">Contribution</th><th scope=\"col\">Share of the gain</th>"
+            f"<th scope=\"col\">{esc(second[1])}</th>")
+    rows = []
+    for r in table.itertuples():
+        total = r.lever == "total"
+        cls = " class=\"recommended\"" if total else ""
+        other = (_cell(getattr(r, second[0]), getattr(r, f"{second[0]}_ci_low"), getattr(r, f"{second[0]}_ci_high"),
+                       unit, decision, word=False) if r.lever not in ("total", "interaction")
+                 else "<td class=\"num\"></td>")
+        rows.append(f"<tr{cls}><th scope=\"row\">{esc(r.label)}</th><td>{esc(r.changes)}</td>"
+                    f"{_cell(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit, decision, not total)}"
+                    f"<td class=\"num\">{esc(_pct(r.share))}</td>{other}</tr>")
+    return (f"<div class=\"table-scroll\"><table class=\"kpi contributions\"><caption>Contribution of each "
+            f"lever to the gain over the status quo</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
