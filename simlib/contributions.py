@@ -38,7 +38,7 @@ Every contribution is computed run by run and given with its t-based 95 % CI acr
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from simlib.attribution import add_one, leave_one_out, shapley_values
 from simlib.catalogue import KEY_METRIC
 
 #: Shapley values up to this many levers (2^5 = 32 sub-strategies); add-one and leave-one-out above.
@@ -226,10 +227,19 @@ def _subsets(n: int, method: str) -> list[tuple[int, ...]]:
     return list(dict.fromkeys(out))
 
 
-def design(scenario, strategy: str, *, baseline: str | None = None,
-           shapley_max: int = SHAPLEY_MAX_LEVERS) -> Design:
+def _sections(strategy) -> dict:
+    """A strategy's lever sections as data (what it does; not its name, words or baseline flag)."""
+    return {k: v for k, v in strategy.model_dump(mode="json").items() if k not in ("label", "description", "baseline")}
+
+
+def design(scenario, strategy: str, *, baseline: str | None = None, shapley_max: int = SHAPLEY_MAX_LEVERS,
+           reuse: bool = False) -> Design:
     """The levers of ``strategy``, the method (Shapley up to ``shapley_max`` levers) and a
-    validated scenario holding the status quo and every sub-strategy the method needs."""
+    validated scenario holding every sub-strategy the method needs. With ``reuse``, a part that is
+    one of the scenario's own strategies (the status quo, the strategy itself, a hand-written
+    one-lever strategy) is named by that strategy and left out of the scenario to run: its runs
+    are the main run's (the same patients, by common random numbers); ``scenario`` is None when
+    every part is one of them."""
     from simlib.params import ScenarioError, scenario_from_dict
 
     baseline = baseline or scenario.baseline_strategy
@@ -250,50 +260,32 @@ def design(scenario, strategy: str, *, baseline: str | None = None,
             strategies[name] = scenario.strategies[baseline].model_dump(mode="json")
         else:
             name = f"{strategy}[{'+'.join(g.key for g in groups if g.key in on)}]"
+            while name in scenario.strategies:  # never a name of the scenario's own strategies
+                name += "'"
             strategies[name] = sub_strategy(scenario, strategy, groups, on, baseline)
         subsets[on] = name
     data = scenario.model_dump(mode="json")
-    data["strategies"] = strategies
-    try:
-        sc = scenario_from_dict(data, f"the levers of strategy {strategy!r}")
-    except ScenarioError as exc:
-        raise ContributionError(f"the levers of {strategy!r} cannot be run apart: "
-                                f"{'; '.join(exc.problems)}") from None
+
+    def validated(parts: dict[str, dict]):
+        try:
+            return scenario_from_dict({**data, "strategies": parts}, f"the levers of strategy {strategy!r}")
+        except ScenarioError as exc:
+            raise ContributionError(f"the levers of {strategy!r} cannot be run apart: "
+                                    f"{'; '.join(exc.problems)}") from None
+
+    sc = validated(strategies)  # every part, so that each is checked as a strategy
+    if reuse:
+        own = {name: _sections(st) for name, st in scenario.strategies.items()}
+        for on, name in list(subsets.items()):
+            match = next((k for k, sec in own.items() if sec == _sections(sc.strategies[name])), None)
+            if match is not None:
+                strategies.pop(name)
+                subsets[on] = match
+        sc = validated(strategies) if strategies else None
     return Design(strategy, baseline, method, groups, subsets, sc)
 
 
 # ------------------------------------------------------------------------------- the split
-def shapley_values(values: Mapping[frozenset, Any], players: Sequence[str]) -> dict[str, Fraction]:
-    """Exact Shapley values of the game ``values`` (every subset of ``players`` -> its worth, each
-    converted exactly to a fraction): Σ_S |S|!(n−|S|−1)!/n! (v(S ∪ {i}) − v(S))."""
-    n = len(players)
-    v = {frozenset(k): Fraction(x) for k, x in values.items()}
-    out = {}
-    for p in players:
-        others = [q for q in players if q != p]
-        total = Fraction(0)
-        for size in range(n):
-            weight = Fraction(math.factorial(size) * math.factorial(n - size - 1), math.factorial(n))
-            for combo in combinations(others, size):
-                s = frozenset(combo)
-                total += weight * (v[s | {p}] - v[s])
-        out[p] = total
-    return out
-
-
-def add_one(values: Mapping[frozenset, Any], players: Sequence[str]) -> dict[str, Fraction]:
-    """Each player alone: v({i}) − v(∅)."""
-    v = {frozenset(k): Fraction(x) for k, x in values.items()}
-    return {p: v[frozenset({p})] - v[frozenset()] for p in players}
-
-
-def leave_one_out(values: Mapping[frozenset, Any], players: Sequence[str]) -> dict[str, Fraction]:
-    """What each player adds last: v(all) − v(all without i)."""
-    v = {frozenset(k): Fraction(x) for k, x in values.items()}
-    every = frozenset(players)
-    return {p: v[every] - v[every - {p}] for p in players}
-
-
 def per_replication(metrics: pd.DataFrame, plan: Design, metric: str = KEY_METRIC) -> pd.DataFrame:
     """Run by run: each lever's ``contribution`` (Shapley value, or add-one), ``alone`` (add-one)
     and ``last`` (leave-one-out), and the ``total`` gain; one row per replication and lever
@@ -356,12 +348,27 @@ def contribution_table(metrics: pd.DataFrame, plan: Design, metric: str = KEY_ME
 
 def run_contributions(scenario, strategy: str, replications: int, seed: int | None = None,
                       workers: int | None = None, scheduler: str | None = None,
-                      metric: str = KEY_METRIC, shapley_max: int = SHAPLEY_MAX_LEVERS) -> pd.DataFrame:
-    """Run every sub-strategy of ``strategy`` in one experiment (``seed``: the main run's, so the
-    runs are the main run's first ``replications`` runs) and return :func:`contribution_table`."""
+                      metric: str = KEY_METRIC, shapley_max: int = SHAPLEY_MAX_LEVERS,
+                      known_metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Run every sub-strategy of ``strategy`` in one experiment and return
+    :func:`contribution_table`. ``seed`` should be the main run's: the runs are then the main
+    run's first ``replications`` runs, and with ``known_metrics`` (the main run's metrics table)
+    the parts that are strategies of the scenario are taken from it instead of run again."""
     from simlib.experiment import run_experiment
 
-    plan = design(scenario, strategy, shapley_max=shapley_max)
-    res = run_experiment(plan.scenario, replications=replications, seed=seed, workers=workers,
-                         scheduler=scheduler, progress=False)
-    return contribution_table(res.metrics, plan, metric)
+    plan = design(scenario, strategy, shapley_max=shapley_max, reuse=known_metrics is not None)
+    parts = []
+    if plan.scenario is not None:
+        parts.append(run_experiment(plan.scenario, replications=replications, seed=seed, workers=workers,
+                                    scheduler=scheduler, progress=False).metrics)
+    reused = set(plan.subsets.values()) & set(scenario.strategies) - (
+        set(plan.scenario.strategies) if plan.scenario is not None else set())
+    if reused:
+        known = known_metrics[known_metrics["strategy"].isin(reused) & (known_metrics["metric"] == metric)
+                              & (known_metrics["replication"] < replications)]
+        have = known.groupby("strategy")["replication"].nunique().reindex(sorted(reused)).fillna(0)
+        if (have < replications).any():
+            raise ContributionError(f"the main run lacks runs 0–{replications - 1} of "
+                                    f"{sorted(have[have < replications].index)}")
+        parts.append(known)
+    return contribution_table(pd.concat(parts, ignore_index=True), plan, metric)

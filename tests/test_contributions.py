@@ -8,6 +8,7 @@ from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import tiny
@@ -197,3 +198,19 @@ def test_add_one_reports_the_interaction(two_levers):
     assert table.loc["message", "last"] == pytest.approx((m["both"] - m["discount"]).mean(), rel=1e-12)
     parts = table.loc[["message", "prompt_pay_discount", "interaction"], "contribution"].sum()
     assert parts == pytest.approx(table.loc["total", "contribution"], rel=1e-12)
+
+
+def test_parts_that_are_strategies_of_the_scenario_come_from_the_main_run(two_levers, baseline):
+    """Every part of the two-lever strategy is hand-written in the scenario: nothing is run again,
+    and the table is the one of the parts run anew, to the last digit."""
+    sc, main, plan, parts = two_levers
+    reusing = design(sc, "both", reuse=True)
+    assert reusing.scenario is None
+    assert set(reusing.subsets.values()) == {"sq", "sms", "discount", "both"}
+    again = run_contributions(sc, "both", replications=3, seed=5, workers=1, known_metrics=main.metrics)
+    pd.testing.assert_frame_equal(again, contribution_table(parts.metrics, plan, KEY))
+    # the baseline's combined strategy: six of its 32 parts are strategies of the file
+    reused = design(baseline, "combined", reuse=True)
+    assert sorted(set(reused.subsets.values()) & set(baseline.strategies)) == sorted(
+        ["letters_only", "calls", "prompt_pay_discount", "deposit", "short_terms", "combined"])
+    assert len(reused.scenario.strategies) == 26

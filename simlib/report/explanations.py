@@ -104,8 +104,9 @@ def factoring_explanation(res, offers: list[str]):
                     f"(lowest cash position {value_text(lift[most], 'usd')} and {value_text(lift[near], 'usd')} "
                     f"higher); “{name}” at an NPV cost of {value_text(-price[most], 'usd')}")
         if cheapest != most and _apart(price[cheapest], price[most], "usd", decision):
+            moves = ("lifts the low point by" if lift[cheapest] >= 0 else "lowers the low point by")
             text += (f"; “{labels.get(cheapest, cheapest)}” costs least ({value_text(-price[cheapest], 'usd')}) "
-                     f"but lifts the low point by {value_text(lift[cheapest], 'usd')}")
+                     f"but {moves} {value_text(abs(lift[cheapest]), 'usd')}")
         paras.append(text + ".")
     finite = apr.dropna()
     if not finite.empty:
