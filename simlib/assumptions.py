@@ -61,8 +61,9 @@ PARAMETERS = ("a", "b", "low", "high", "mode", "median", "sigma", "mean", "sd")
 TRUNCATED = ("lognormal", "normal")
 #: stream of the draws (simlib.rng.STREAMS)
 STREAM = "assumptions"
-#: most uncertain assumptions per scenario (each is a regressor of the spread decomposition)
-ASSUMPTIONS_MAX = 20
+#: most uncertain assumptions per scenario (each is a regressor of the exact spread decomposition,
+#: simlib.spread, which fits all 2^k subsets)
+ASSUMPTIONS_MAX = 12
 
 
 class UncertainAssumption(Strict):

@@ -8,6 +8,7 @@ from simlib.report.metric_words import _label_lower, higher_is_better
 from simlib.report.numbers import ci_text, diff_text, is_zero_text, value_text, verdict
 from simlib.report.results import _replications, _strategies, horizon_days
 from simlib.report.results import recommendation as recommendation
+from simlib.report.uncertainty_blocks import runs_phrase
 
 
 def recommendation_sentence(res) -> str:
@@ -24,14 +25,14 @@ def recommendation_sentence(res) -> str:
     if rec["strategy"] == rec["baseline"]:
         return (f"Keep the status quo, “{base}”: none of the {k - 1} alternative "
                 f"strateg{'y' if k == 2 else 'ies'} raised the {_label_lower(info.label)} on average; it "
-                f"was the best strategy in {p} of {n} simulated runs.")
+                f"was the best strategy in {p} of {runs_phrase(res, n)}.")
     unit = info.unit
     verb = "raises" if rec["gain"] >= 0 else "lowers"
     ci = ci_text(rec["ci_low"], rec["ci_high"], unit)
     sentence = (f"Adopt “{labels.get(rec['strategy'], rec['strategy'])}”: over the {horizon_days(res):g} "
                 f"simulated days it {verb} the {_label_lower(info.label)} by "
                 f"{value_text(abs(rec['gain']), unit)}{f' ({ci})' if ci else ''} compared with the status quo, "
-                f"“{base}”, and was the best of {k} strategies in {p} of {n} simulated runs.")
+                f"“{base}”, and was the best of {k} strategies in {p} of {runs_phrase(res, n)}.")
     if not rec["significant"]:
         sentence += (" The interval includes zero, so this gain is not yet distinguishable "
                      "from chance at this number of runs.")
