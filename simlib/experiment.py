@@ -45,8 +45,8 @@ def assumptions_table(rows=()) -> pd.DataFrame:
     rows = list(rows)
     return pd.DataFrame({
         "replication": pd.Series([r[0] for r in rows], dtype="int64"),
-        "path": pd.Series([r[1] for r in rows], dtype=object),
-        "label": pd.Series([r[2] for r in rows], dtype=object),
+        "path": pd.Series([r[1] for r in rows], dtype=str),
+        "label": pd.Series([r[2] for r in rows], dtype=str),
         "value": pd.Series([r[3] for r in rows], dtype="float64"),
     })
 
@@ -140,7 +140,8 @@ class Results:
         rec = recommend(self.metrics, self.baseline, KEY_METRIC)
         info, n = METRICS[KEY_METRIC], int(self.metrics["replication"].nunique())
         label = info.label if info.label[:2].isupper() else info.label[0].lower() + info.label[1:]
-        varied = " that vary both the patients and the uncertain assumptions" if len(self.assumptions) else ""
+        varied = (" that vary both the patients and the uncertain assumptions"
+                  if (self.assumptions.groupby("path")["value"].nunique() > 1).any() else "")
         best = f"best in {rec['probability_best'] * 100:.0f} % of {n} runs{varied}"
         if rec["strategy"] == rec["baseline"]:
             return f"Keep the status quo '{rec['baseline']}' ({label}; {best})."
