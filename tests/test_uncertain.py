@@ -302,3 +302,10 @@ def test_dask_draws_the_same_assumptions_as_local_processes():
         remote = run_experiment(sc, replications=3, seed=21, scheduler=cluster.scheduler_address)
     for name in experiment.TABLES:
         pd.testing.assert_frame_equal(getattr(remote, name), getattr(local, name), check_exact=True)
+
+
+def test_the_example_of_docs_uncertainty_md_is_a_valid_section():
+    text = (ROOT / "docs" / "uncertainty.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    sc = scenario_from_dict(small_baseline(yaml.safe_load(block)["uncertain"]), "docs/uncertainty.md")
+    assert [e.path for e in sc.uncertain] == ["strategies.*.deposit.compliance_rate", "channels.sms.jump_per_day"]
