@@ -185,13 +185,18 @@ def central_value(entry: UncertainAssumption) -> float:
 
 # --------------------------------------------------------------------------- setting and drawing
 def set_parameter(scenario, path: str, value: float):
-    """A re-validated copy of ``scenario`` with every number at ``path`` set to ``value``
-    (:class:`~simlib.settings.ScenarioError`, one line, when the value is refused)."""
+    """A re-validated copy of ``scenario`` with every number at ``path`` fixed at ``value``
+    (:class:`~simlib.settings.ScenarioError`, one line, when the value is refused). An uncertain
+    assumption that draws any of those numbers is dropped, so the runs use ``value`` (a flip-point
+    search or a sweep moves an uncertain assumption this way); its other numbers keep the file's."""
     data = scenario.model_dump()
     try:
+        concrete = {p for p, _ in matches(data, path)[0]}
         apply(data, path, lambda _old: value)
     except ParameterPathError as exc:
         raise ScenarioError(f"scenario {scenario.name}", [str(exc)]) from None
+    data["uncertain"] = [e for e, entry in zip(data.get("uncertain", []), getattr(scenario, "uncertain", []))
+                         if not concrete & {p for p, _ in matches(data, entry.path)[0]}]
     return _revalidated(scenario, data, f"{path} = {value:g}")
 
 

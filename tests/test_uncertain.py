@@ -309,3 +309,13 @@ def test_the_example_of_docs_uncertainty_md_is_a_valid_section():
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     sc = scenario_from_dict(small_baseline(yaml.safe_load(block)["uncertain"]), "docs/uncertainty.md")
     assert [e.path for e in sc.uncertain] == ["strategies.*.deposit.compliance_rate", "channels.sms.jump_per_day"]
+
+
+def test_set_parameter_fixes_an_uncertain_assumption_so_the_runs_use_the_value():
+    sc = scenario_from_dict(two_sms_strategies([SMS, DEPOSIT]), "test")
+    fixed = set_parameter(sc, "channels.sms.jump_per_day", 0.02)
+    assert [e.path for e in fixed.uncertain] == [DEPOSIT["path"]]
+    drawn, values = draw_assumptions(fixed, 0, 1)
+    assert drawn.channels["sms"].jump_per_day == 0.02 and set(values) == {DEPOSIT["path"]}
+    one = set_parameter(sc, "strategies.combined.deposit.compliance_rate", 0.3)  # part of an entry: dropped
+    assert [e.path for e in one.uncertain] == [SMS["path"]]
