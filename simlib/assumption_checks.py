@@ -24,6 +24,9 @@ from simlib.parameter_paths import ParameterPathError
 
 #: quantiles that stand for the ends of an unbounded distribution's drawn range
 TAIL_Q = 1e-6
+#: the scenario's sections a path may start with (``uncertain`` is declared after all of them); one
+#: missing from the validated data failed validation and reports its own errors
+SECTIONS = ("simulation", "finance", "payers", "patients", "behaviour", "channels", "operations", "strategies")
 
 
 def matches(data: dict, path: str) -> tuple[list[tuple[str, float]], bool]:
@@ -174,15 +177,14 @@ def check_against_scenario(entries: list, info: ValidationInfo) -> list:
     """The scenario-level checks of every entry (the sections are validated before ``uncertain``)."""
     if not entries:
         return entries
-    needed = ("payers", "strategies")
-    if any(k not in info.data for k in needed):
-        return entries  # an earlier section failed: its own errors are reported
     models = dict(info.data)
     data = {k: _dumped(v) for k, v in models.items()}
     errors: list[InitErrorDetails] = []
     taken: dict[str, int] = {}
     paths: dict[str, int] = {}
     for i, entry in enumerate(entries):
+        if entry.path.split(".")[0] in SECTIONS and entry.path.split(".")[0] not in models:
+            continue  # its section failed validation: its own errors are reported
         if entry.path in paths:
             problems = [("path", f"expected each path once; {entry.path} is also entry {paths[entry.path]}")]
         else:

@@ -319,3 +319,11 @@ def test_set_parameter_fixes_an_uncertain_assumption_so_the_runs_use_the_value()
     assert drawn.channels["sms"].jump_per_day == 0.02 and set(values) == {DEPOSIT["path"]}
     one = set_parameter(sc, "strategies.combined.deposit.compliance_rate", 0.3)  # part of an entry: dropped
     assert [e.path for e in one.uncertain] == [SMS["path"]]
+
+
+def test_a_failed_section_is_reported_once_not_again_through_its_uncertain_entry():
+    data = small_baseline([SMS, DEPOSIT])
+    data["channels"] = {"sms": {"reach": 2.0}}
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(data, "x.yaml")
+    assert str(err.value) == "x.yaml: channels.sms.reach: expected less than or equal to 1; found 2.0"
