@@ -135,7 +135,7 @@ def test_the_section_states_the_table_and_the_split_in_words():
     assert "$1.20 to $4.80" in html  # the 90 % range: 5 % and 95 % of U(1, 5)
     sentence = spread_sentence(res)
     assert re.fullmatch(r"Of the spread in the gain of “[^”]+” over the runner-up “[^”]+”, 100 % comes from the "
-                        r"uncertain assumptions \(mostly cost of the notice\) and 0 % from chance in which "
+                        r"uncertain assumptions \(mostly “Cost of the notice”, 100 %\) and 0 % from chance in which "
                         r"patients arrive and how they pay\.", sentence), sentence
     assert not re.search(r"\d\.\d{4,}", html)  # no raw floats
 

@@ -137,9 +137,11 @@ def spread_sentence(res) -> str:
     explained, chance = _percent(split.explained_share), _percent(split.chance_share)
     if explained == "0 %":
         return (f"None of the spread in {over} comes from the uncertain assumptions: it is all {CHANCE_WORDS}.")
-    top = split.table().iloc[0]["label"]
+    table = split.table()
+    leading = table[table["share"] >= table["share"].iloc[0] / 2].head(2)  # the first, and a close second
+    mostly = " and ".join(f"“{r.label}”, {_percent(r.share)}" for r in leading.itertuples())
     return (f"Of the spread in {over}, {explained} comes from the uncertain assumptions (mostly "
-            f"{top[0].lower() + top[1:]}) and {chance} from {CHANCE_WORDS}.")
+            f"{mostly}) and {chance} from {CHANCE_WORDS}.")
 
 
 def uncertain_assumptions_section(res):
