@@ -42,6 +42,8 @@ SECTION_PURPOSE = {
                 "a file may override any field or add channels.",
     "operations": "Teams with limited capacity: denials, billing; statement lag.",
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
+    "uncertain": "Assumptions given as distributions, drawn once per run for every strategy "
+                 "([uncertainty.md](uncertainty.md)).",
 }
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).

@@ -27,8 +27,8 @@ from simlib.atomic import atomic_write_text, fsync_dir, pid_alive
 from simlib.params import Scenario, ScenarioError
 from simlib.versions import versions
 
-TABLES = ("metrics", "curves", "aging")
-FORMAT_VERSION = 1
+TABLES = ("metrics", "curves", "aging", "assumptions")
+FORMAT_VERSION = 2  # 2: the drawn uncertain assumptions are a table of their own
 _REP = re.compile(r"^rep-(\d{6,})$")
 _TMP = re.compile(r"^\.rep-\d+\.tmp-(\d+)$")
 

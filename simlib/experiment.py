@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from simlib import factoring as _factoring
+from simlib.assumptions import draw_assumptions
 from simlib import metrics as _metrics
 from simlib import resources
 from simlib.atomic import publishing
@@ -35,11 +36,28 @@ from simlib.population import draw_population
 from simlib.run_options import resolve
 from simlib.versions import PACKAGES, versions  # noqa: F401  (re-exported)
 
-TABLES = ("metrics", "curves", "aging")
+TABLES = ("metrics", "curves", "aging", "assumptions")
+ASSUMPTION_COLUMNS = ("replication", "path", "label", "value")
+
+
+def assumptions_table(rows=()) -> pd.DataFrame:
+    """The ``assumptions`` table: the value each uncertain assumption was drawn at, per replication."""
+    rows = list(rows)
+    return pd.DataFrame({
+        "replication": pd.Series([r[0] for r in rows], dtype="int64"),
+        "path": pd.Series([r[1] for r in rows], dtype=str),
+        "label": pd.Series([r[2] for r in rows], dtype=str),
+        "value": pd.Series([r[3] for r in rows], dtype="float64"),
+    })
 
 
 def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.DataFrame]:
-    """Simulate every strategy on replication ``replication``'s population; tidy tables."""
+    """Simulate every strategy on replication ``replication``'s population; tidy tables.
+
+    The scenario's uncertain assumptions are drawn first, once (:func:`simlib.assumptions.draw_assumptions`):
+    every strategy of the replication runs in the same drawn world."""
+    labels = {e.path: e.label for e in sc.uncertain}
+    sc, drawn = draw_assumptions(sc, replication, seed)
     pop = draw_population(sc, replication, seed)
     rows, curve_parts, aging_rows = [], [], []
     any_factoring = any(s.factoring is not None for s in sc.strategies.values())
@@ -63,6 +81,7 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
         "metrics": pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]),
         "curves": pd.concat(curve_parts, ignore_index=True),
         "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount_usd"]),
+        "assumptions": assumptions_table((replication, p, labels[p], v) for p, v in drawn.items()),
     }
 
 
@@ -79,6 +98,7 @@ class Results:
     metrics: pd.DataFrame
     curves: pd.DataFrame
     aging: pd.DataFrame
+    assumptions: pd.DataFrame = field(default_factory=assumptions_table)  # drawn uncertain values
     provenance: dict = field(default_factory=dict)
 
     @property
@@ -120,7 +140,9 @@ class Results:
         rec = recommend(self.metrics, self.baseline, KEY_METRIC)
         info, n = METRICS[KEY_METRIC], int(self.metrics["replication"].nunique())
         label = info.label if info.label[:2].isupper() else info.label[0].lower() + info.label[1:]
-        best = f"best in {rec['probability_best'] * 100:.0f} % of {n} runs"
+        varied = (" that vary both the patients and the uncertain assumptions"
+                  if (self.assumptions.groupby("path")["value"].nunique() > 1).any() else "")
+        best = f"best in {rec['probability_best'] * 100:.0f} % of {n} runs{varied}"
         if rec["strategy"] == rec["baseline"]:
             return f"Keep the status quo '{rec['baseline']}' ({label}; {best})."
         unit = info.unit
@@ -171,6 +193,9 @@ class Results:
         tables = {}
         for name in TABLES:
             f = d / f"{name}.{fmt}"
+            if name == "assumptions" and not f.exists():  # saved before assumptions were drawn
+                tables[name] = assumptions_table()
+                continue
             tables[name] = pd.read_parquet(f) if fmt == "parquet" else pd.read_csv(f)
         return cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
                       model_validator)
 
+from simlib.assumptions import Uncertain
 from simlib.capacities.billing_team import BillingTeam
 from simlib.capacities.denials_team import DenialsTeam
 from simlib.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
@@ -234,6 +235,7 @@ class Scenario(Strict):
     channels: dict[str, Channel] = Field(default_factory=default_channels)
     operations: Operations = Operations()
     strategies: dict[str, Strategy]
+    uncertain: Uncertain = []  # after every section it names: simlib.assumptions
 
     @field_validator("channels", mode="before")
     @classmethod

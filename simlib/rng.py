@@ -34,12 +34,23 @@ STREAMS: dict[str, int] = {
     "contact_traits": 11,
     "contact_response": 12,
     "dispute_resolution": 13,
+    # issue 11, uncertain assumptions (ids 40-49): one uniform per replication and assumption,
+    # keyed by its path (simlib.assumptions.draw_assumptions, via keyed_stream)
+    "assumptions": 40,
 }
 
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     """The generator of activity ``name`` in replication ``replication``."""
     ss = np.random.SeedSequence(seed, spawn_key=(replication, STREAMS[name]))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def keyed_stream(seed: int, replication: int, name: str, key: str) -> np.random.Generator:
+    """The generator of activity ``name``'s draws for ``key`` (e.g. one uncertain assumption's
+    path) in replication ``replication``: a stable hash of ``key`` is the third part of the spawn
+    key, so adding or removing another key never shifts this one's draws."""
+    ss = np.random.SeedSequence(seed, spawn_key=(replication, STREAMS[name], zlib.crc32(key.encode())))
     return np.random.Generator(np.random.PCG64(ss))
 
 

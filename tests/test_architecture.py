@@ -26,7 +26,8 @@ LAYERS = [
      ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
-      "simlib.parameter_paths", "simlib.materiality", "simlib.attribution"]),
+      "simlib.parameter_paths", "simlib.materiality", "simlib.attribution", "simlib.assumption_checks",
+      "simlib.assumptions"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
       "simlib.capacities.*"]),
@@ -37,7 +38,7 @@ LAYERS = [
       "simlib.vectorized"]),
     ("runs: experiments, analysis, reports, command line",
      ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
-      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.contributions",
+      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.contributions", "simlib.spread",
       "simlib.plots", "simlib.report", "simlib.report.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 

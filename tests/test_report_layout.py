@@ -17,7 +17,7 @@ MAX_LINES = 400
 PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf", "calibration_pipeline"}
 PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks",
-                   "assumption_tables", "reproducibility", "strategy_words", "results",
+                   "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary", "contribution_blocks",
                    "labels", "numbers", "metric_words", "param_words", "markup", "errors",
                    "calibration_blocks", "calibration_figures", "calibration_words"}

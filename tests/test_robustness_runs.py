@@ -27,7 +27,7 @@ from simlib.cli import main
 from simlib.experiment import Results
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ("metrics", "curves", "aging", "summary", "paired_differences", "probability_best")
+TABLES = ("metrics", "curves", "aging", "assumptions", "summary", "paired_differences", "probability_best")
 
 
 def scenario_file(tmp_path: Path, encounters_per_day: float = 2, name: str = "small.yaml") -> Path:

@@ -14,6 +14,7 @@ that no module imports another in a loop):
   executive summary), :mod:`~simlib.report.tables`, :mod:`~simlib.report.figures`,
   :mod:`~simlib.report.factoring_blocks`, :mod:`~simlib.report.sensitivity_blocks`,
   :mod:`~simlib.report.assumption_tables` (the appendix in plain words),
+  :mod:`~simlib.report.uncertainty_blocks` (the uncertain assumptions and where the spread comes from),
   :mod:`~simlib.report.reproducibility`, :mod:`~simlib.report.explanations` ("how to read it"),
   :mod:`~simlib.report.limitations` (limitations and risks of the levers in use),
   :mod:`~simlib.report.glossary`, :mod:`~simlib.report.strategy_words` (every lever in words), on
@@ -63,6 +64,7 @@ from simlib.report.summary import (
     title_block,
 )
 from simlib.report.tables import DIFFERENCE_METRICS, difference_table, kpi_tables, metric_table, strategies_table
+from simlib.report.uncertainty_blocks import uncertain_assumptions_section
 
 __all__ = [
     "CSP", "DEFAULT_NOTEBOOKS", "DIFFERENCE_METRICS", "FACTORING_PREFIX", "JUPYTERLAB_ONLY", "KERNEL_NAME",
@@ -76,5 +78,5 @@ __all__ = [
     "print_pdf", "read_manifests", "recommendation", "recommendation_sentence", "reproducibility_footer",
     "run_sensitivity", "scenario_label", "sensitivity_section", "slug", "strategies_table",
     "strategy_labels", "strategy_summary", "styles", "title_block", "tornado_block",
-    "with_table_of_contents", "write_index", "write_manifest",
+    "uncertain_assumptions_section", "with_table_of_contents", "write_index", "write_manifest",
 ]

@@ -46,6 +46,11 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
      None),
     ("Run (replication)", "One simulation of every patient and bill; the reports average over several runs "
      "with different random patients.", None),
+    ("Uncertain assumption", "A number of the model that is not known well (how many patients pay a deposit, "
+     "how much a text message helps): each run draws it afresh from a stated range, the same value for "
+     "every strategy in that run, so the results include that uncertainty too.", None),
+    ("90 % range", "The values an uncertain assumption takes in 90 % of the runs: 5 % of the runs draw a "
+     "lower value and 5 % a higher one.", None),
     ("Factoring", "Selling receivables to a factor, who pays an advance now and the rest (less its fee) "
      "when the bill is paid.", "factoring"),
     ("Advance rate", "The share of a receivable's value the factor pays at once.", "factoring"),

@@ -13,6 +13,7 @@ from simlib.report.metric_words import _label_lower, higher_is_better
 from simlib.report.numbers import ci_text, diff_text, is_zero_text, value_text, verdict
 from simlib.report.results import _replications, _strategies, horizon_days
 from simlib.report.results import recommendation as recommendation
+from simlib.report.uncertainty_blocks import runs_phrase
 
 
 def _recommend(res, metric: str | None) -> dict:
@@ -129,7 +130,7 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
     if rec["strategy"] == rec["baseline"]:
         sentence = (f"Keep the status quo, “{base}”: none of the {k - 1} alternative "
                     f"strateg{'y' if k == 2 else 'ies'} raised the {what} on average; it was the best "
-                    f"strategy in {p} of {n} simulated runs.")
+                    f"strategy in {p} of {runs_phrase(res, n)}.")
         if second is not None:
             sentence += " " + _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="")
         return sentence
@@ -141,7 +142,7 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
         return (f"Keep the status quo, “{base}”, unless other grounds decide: no strategy is materially "
                 f"better. “{best}” ranks first, changing the {what} by {diff_text(rec['gain'], unit)} over "
                 f"{days} days{f' ({ci})' if ci else ''}{_below(res, unit)}; it was the best of {k} strategies "
-                f"in {p} of {n} simulated runs." + (f" On other grounds: {'; '.join(grounds)}." if grounds else ""))
+                f"in {p} of {runs_phrase(res, n)}." + (f" On other grounds: {'; '.join(grounds)}." if grounds else ""))
     sentence = f"Adopt “{best}”: {gain} compared with the status quo, “{base}”{f' ({ci})' if ci else ''}"
     if second is not None and second["strategy"] != rec["baseline"]:
         clause = _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="; ")
@@ -151,7 +152,7 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
                         f"“{base}”{f' ({ci})' if ci else ''}. {clause}")
         else:
             sentence += clause
-    sentence += f". “{best}” was the best of {k} strategies in {p} of {n} simulated runs."
+    sentence += f". “{best}” was the best of {k} strategies in {p} of {runs_phrase(res, n)}."
     if gain_word == "no clear difference":
         sentence += (" The interval of its gain includes zero, so the gain is not yet distinguishable "
                      "from chance at this number of runs.")

@@ -1,0 +1,167 @@
+"""The uncertain assumptions in the board's words: the table of what the runs drew (distribution,
+90 % range, source), where the spread of the gain over the runner-up comes from
+(:func:`simlib.spread.spread_sources`), and the phrase that says what the runs varied."""
+from __future__ import annotations
+
+import math
+
+from simlib.report.labels import strategy_labels
+from simlib.report.markup import _html, esc
+from simlib.report.numbers import value_text
+from simlib.report.results import _replications, recommendation
+
+SECTION_TITLE = "Assumptions we are unsure of"
+CHANCE_WORDS = "chance in which patients arrive and how they pay"
+
+
+def _drawn(res):
+    import pandas as pd
+
+    table = getattr(res, "assumptions", None)
+    return table if table is not None else pd.DataFrame(columns=["replication", "path", "label", "value"])
+
+
+def assumptions_varied(res) -> bool:
+    """Whether the runs drew uncertain assumptions that took more than one value."""
+    drawn = _drawn(res)
+    return bool(len(drawn)) and bool((drawn.groupby("path")["value"].nunique() > 1).any())
+
+
+def runs_phrase(res, n: int | None = None) -> str:
+    """``"20 simulated runs"``, or ``"20 simulated runs that vary both the patients and the uncertain
+    assumptions"`` when the runs drew uncertain assumptions."""
+    n = _replications(res) if n is None else n
+    varied = " that vary both the patients and the uncertain assumptions" if assumptions_varied(res) else ""
+    return f"{n} simulated run{'s' if n != 1 else ''}{varied}"
+
+
+def _field(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+def value_words(path: str, value: float) -> str:
+    """A drawn value as the board reads it, by what the field's name says it is (two significant
+    figures for rates per day and multipliers, which have no everyday unit)."""
+    field = _field(path)
+    if field.endswith(("_rate", "_share", "_annual")) or field in ("share", "reach"):
+        pct = value * 100
+        return f"{pct:.1f} %" if 0 < abs(pct) < 10 else f"{pct:.0f} %"
+    if field.endswith("_usd"):
+        return value_text(value, "usd")
+    if field.endswith("_days"):
+        return f"{value:.1f} days" if abs(value) < 10 else f"{value:.0f} days"
+    if field.endswith("_months"):
+        return f"{value:.2g} month{'' if f'{value:.2g}' == '1' else 's'}"
+    if field.endswith("_per_day"):
+        return f"{value:.2g} a day"
+    return f"{value:.2g}"
+
+
+def distribution_words(entry) -> str:
+    """``"Beta between 20 % and 100 %, centred on 60 %"``, ``"Log-normal, centred on 0.008 a day"``."""
+    from simlib.assumptions import central_value
+
+    lo, hi = entry.support()
+    w = lambda v: value_words(entry.path, v)  # noqa: E731
+    if lo == hi:
+        return f"Fixed at {w(lo)}"
+    centre = w(central_value(entry))
+    d = entry.distribution
+    if d == "beta":
+        return f"Beta between {w(lo)} and {w(hi)}, centred on {centre}"
+    if d == "uniform":
+        return f"Uniform: any value from {w(lo)} to {w(hi)} equally likely"
+    if d == "triangular":
+        return f"Triangular from {w(lo)} to {w(hi)}, most likely {w(entry.mode)}"
+    if d == "lognormal":
+        return f"Log-normal, centred on {centre} (skewed towards higher values)"
+    return f"Normal, centred on {centre}"
+
+
+def range_words(entry, coverage: float = 0.90) -> str:
+    """The central ``coverage`` range of ``entry``'s distribution: ``"35 % to 85 %"``,
+    ``"0.44 to 2.3 months"``; a rate per day, which has no everyday unit, as multiples of its
+    centre: ``"0.52× to 1.9× the centre"``."""
+    from simlib.assumptions import central_value
+
+    tail = (1.0 - coverage) / 2
+    lo, hi = entry.quantile(tail), entry.quantile(1.0 - tail)
+    if lo == hi:
+        return value_words(entry.path, lo)
+    centre = central_value(entry)
+    if _field(entry.path).endswith("_per_day") and centre > 0:
+        return f"{lo / centre:.2g}× to {hi / centre:.2g}× the centre"
+    low, high = value_words(entry.path, lo), value_words(entry.path, hi)
+    for unit in (" %", " months", " days", " a day"):
+        if low.endswith(unit) and high.endswith(unit):
+            low = low[: -len(unit)]
+            break
+    return f"{low} to {high}"
+
+
+def assumptions_table(res) -> str:
+    """The table of the scenario's uncertain assumptions (label, distribution, 90 % range, source)."""
+    rows = "".join(
+        f"<tr><th scope=\"row\">{esc(e.label)}</th><td>{esc(distribution_words(e))}</td>"
+        f"<td class=\"num\">{esc(range_words(e))}</td><td>{esc(e.source)}</td></tr>"
+        for e in res.scenario.uncertain)
+    return ("<div class=\"table-scroll\"><table><caption>Uncertain assumptions, drawn afresh in every run"
+            "</caption><thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">Distribution</th>"
+            "<th scope=\"col\">90 % range</th><th scope=\"col\">Source</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def _percent(x: float) -> str:
+    return f"{x * 100:.0f} %"
+
+
+def spread_sentence(res) -> str:
+    """"Of the spread in the gain over <runner-up>, x % comes from the uncertain assumptions (mostly
+    <label>) and y % from chance in which patients arrive and how they pay." (plain text)."""
+    from simlib.spread import decision_metric, runner_up, spread_sources
+
+    strategies = list(dict.fromkeys(res.metrics["strategy"]))
+    if len(strategies) < 2:
+        return ""
+    metric = decision_metric(res.metrics)
+    best = recommendation(res)["strategy"]
+    other = runner_up(res.metrics, best, metric)
+    split = spread_sources(res, best, other, metric)
+    labels = strategy_labels(res)
+    over = f"the gain of “{labels.get(best, best)}” over the runner-up “{labels.get(other, other)}”"
+    if not math.isfinite(split.explained_share):
+        if not math.isfinite(split.gain_sd) or split.gain_sd == 0:
+            return f"{over[0].upper()}{over[1:]} is the same in every run: there is no spread to split."
+        return (f"With {split.runs} runs the spread in {over} cannot be split among {len(split.shares)} "
+                f"uncertain assumptions (at least {len(split.shares) + 2} runs are needed).")
+    explained, chance = _percent(split.explained_share), _percent(split.chance_share)
+    if explained == "0 %":
+        return (f"None of the spread in {over} comes from the uncertain assumptions: it is all {CHANCE_WORDS}.")
+    table = split.table()
+    leading = table[table["share"] >= table["share"].iloc[0] / 2].head(2)  # the first, and a close second
+    mostly = " and ".join(f"“{r.label}”, {_percent(r.share)}" for r in leading.itertuples())
+    return (f"Of the spread in {over}, {explained} comes from the uncertain assumptions (mostly "
+            f"{mostly}) and {chance} from {CHANCE_WORDS}.")
+
+
+def uncertain_assumptions_section(res):
+    """The section "Assumptions we are unsure of": the table and where the spread comes from."""
+    parts = [f"<h2 id=\"uncertain-assumptions\">{SECTION_TITLE}</h2>"]
+    if not res.scenario.uncertain:
+        parts.append("<p>This scenario declares no uncertain assumptions: every run uses the values of the "
+                     f"parameter file, so the spread between runs comes only from {CHANCE_WORDS}.</p>")
+        return _html("\n".join(parts))
+    parts.append("<p>Some of the scenario's numbers are not known well. Each run draws them afresh from the "
+                  "ranges below, the same values for every strategy in that run, so the intervals and the "
+                  "chance of being best in this report include this uncertainty as well as chance in the "
+                  "patients.</p>")
+    parts.append(assumptions_table(res))
+    sentence = spread_sentence(res)
+    if sentence:
+        parts.append(f"<p class=\"headline\">{esc(sentence)}</p>")
+        parts.append("<p class=\"note\">How the spread is split: the run-by-run gain is regressed on the values "
+                     "drawn in each run. The share explained (adjusted R², which discounts what chance alone "
+                     "would explain with this many runs) is the assumptions' part, divided among them by "
+                     "their average contribution over every order of adding them (Shapley, or LMG, shares); "
+                     "the rest is chance. Details: docs/uncertainty.md.</p>")
+    return _html("\n".join(parts))
