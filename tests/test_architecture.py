@@ -26,7 +26,7 @@ LAYERS = [
      ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
-      "simlib.parameter_paths"]),
+      "simlib.parameter_paths", "simlib.liquidity"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
       "simlib.capacities.*"]),
