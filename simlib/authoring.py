@@ -33,7 +33,7 @@ SECTION_PURPOSE = {
     "label": "The scenario's name as the board reads it (falls back to a humanised `name`).",
     "description": "One paragraph shown under the report's title.",
     "simulation": "How much to simulate: horizon, billing window, volume, replications, seed, workers.",
-    "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status.",
+    "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status, minimum cash and credit line.",
     "payers": "The payer mix: one entry per payer class (share, allowed amounts, denials, lags).",
     "patients": "Latent patient traits: ability to pay, propensity to pay, price sensitivity.",
     "behaviour": "The payment intensity model (docs/model.md): decay, jumps, partial payments.",
