@@ -58,8 +58,8 @@ class CreditLine(Strict):
 def finance_problems(minimum_cash_usd: float | None, credit_line: CreditLine | None) -> list[str]:
     """The cross-field problems of the liquidity settings (one line each)."""
     if credit_line is not None and minimum_cash_usd is None:
-        return ["credit_line: a credit line funds cash below a floor; expected finance.minimum_cash_usd "
-                "as well (0: cash may not go below zero); found no minimum_cash_usd"]
+        return ["credit_line funds cash below a floor: expected minimum_cash_usd as well (0: cash may "
+                "not go below zero); found a credit_line and no minimum_cash_usd"]
     return []
 
 

@@ -85,8 +85,8 @@ def borrowing_answer(res, offers: list[str]) -> str:
     sq, n, line = cmp.status_quo, _replications(res), fin.credit_line
     paras = [_floor_and_line(fin)]
     day = _trough_day(res, res.baseline)
-    sq_text = (f"Without factoring (“{base}”), cash falls to {value_text(sq['cash_trough_usd'], 'usd')}"
-               + (f" around day {day:.0f}" if day is not None else "") + " (mean of the runs' low points)")
+    sq_text = (f"Without factoring (“{base}”), cash falls to {value_text(sq['cash_trough_usd'], 'usd')} (the "
+               "runs' low points, averaged)" + (f", lowest around day {day:.0f}" if day is not None else ""))
     need = sq["credit_needed_usd"]
     costs = cmp.offers["npv_cost_usd"]
     cheapest = costs.idxmin() if not costs.empty else None
@@ -169,8 +169,9 @@ def _offer_words(row, sq: dict, fin, n: int) -> str:
         else:
             when.append(f"the credit line is between {value_text(need_offer, 'usd')} and "
                         f"{value_text(need_sq, 'usd')}")
-        if line is not None and sq.get("floor_break_even_usd") is not None:
-            when.append(f"the hospital must keep more than {value_text(sq['floor_break_even_usd'], 'usd')} "
+        floor_be = sq.get("floor_break_even_usd")
+        if line is not None and floor_be is not None and floor_be > fin.minimum_cash_usd:
+            when.append(f"the hospital must keep more than {value_text(floor_be, 'usd')} "
                         "in cash")
     ok_now = line is not None and row["advantage_usd"] > 0
     lead = "; worth taking now (it beats the status quo after interest): " if ok_now else \
