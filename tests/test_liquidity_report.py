@@ -65,7 +65,7 @@ def _synthetic(tmp_path, short_status_quo: float, line: bool):
                      (rep, s, "credit_interest_usd", cpp * rate * 100),
                      (rep, s, "npv_after_liquidity_usd", npv - cpp * rate * 100),
                      (rep, s, "liquidity_infeasible", infeasible), (rep, s, "factoring_fees_usd", fees),
-                     (rep, s, "cash_collected_usd", npv)]
+                     (rep, s, "cash_collected_usd", npv), (rep, s, "factoring_advanced_usd", 0.0 if fees == 0 else 5e6)]
     return FakeResults(sc, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
 
 
@@ -88,6 +88,8 @@ def test_with_a_line_the_answer_names_the_rate_the_line_and_the_floor_that_tip_i
     assert ("worth taking only if borrowing costs more than 50 % a year, or the credit line is below $1.20M "
             "or no credit is available, or the hospital must keep more than $800k in cash") in text
     assert report.recommendation(res)["strategy"] == "status_quo"
+    assert ("The offers advance $5.00M over the simulated days against a shortfall of at most $1.20M: most of "
+            "their fees pay for cash the hospital does not need") in text
 
 
 def test_the_kpi_tables_show_the_liquidity_columns_only_with_a_floor(tmp_path, factored_run):

@@ -108,6 +108,14 @@ def borrowing_answer(res, offers: list[str]) -> str:
             text += (f" — less than any offer costs in NPV ({value_text(costs[cheapest], 'usd')} or more, "
                      f"“{labels.get(cheapest, cheapest)}” the cheapest)")
         paras.append(text + ".")
+    advanced = _mean_of(res, offers, "factoring_advanced_usd")
+    if need > 0 and advanced and min(advanced.values()) > need:
+        lo, hi = min(advanced.values()), max(advanced.values())
+        span = value_text(lo, "usd") if value_text(lo, "usd") == value_text(hi, "usd") else \
+            f"{value_text(lo, 'usd')} to {value_text(hi, 'usd')}"
+        paras.append(f"The offers advance {span} over the simulated days against a shortfall of at most "
+                     f"{value_text(need, 'usd')}: most of their fees pay for cash the hospital does not need, so "
+                     "borrowing only the shortfall costs far less than the offers' effective annual cost suggests.")
     items = [f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_offer_words(row, sq, fin, n))}</li>"
              for s, row in cmp.offers.iterrows()]
     rec = recommendation(res)
@@ -121,6 +129,11 @@ def borrowing_answer(res, offers: list[str]) -> str:
     return ("<h3>Factoring or borrowing</h3>" + "".join(f"<p>{esc(p)}</p>" for p in paras)
             + f"<p>Each offer against funding the status quo's shortfall from the line (means of the paired "
             f"runs):</p><ul>{''.join(items)}</ul><p>{esc(tail)}</p>")
+
+
+def _mean_of(res, strategies: list[str], metric: str) -> dict[str, float]:
+    rows = res.metrics[(res.metrics["metric"] == metric) & res.metrics["strategy"].isin(strategies)]
+    return {s: float(v) for s, v in rows.groupby("strategy")["value"].mean().items()}
 
 
 def _need_basis(n: int) -> str:
