@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simlib.catalogue import KEY_METRIC, METRICS
+from simlib.catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS
+from simlib.liquidity import is_infeasible
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -102,19 +103,44 @@ def probability_best(metrics: pd.DataFrame, metric: str,
     return share.reindex([s for s in pd.unique(metrics["strategy"]) if s in share.index])
 
 
-def recommend(metrics: pd.DataFrame, baseline: str, metric: str = KEY_METRIC,
+def decision_metric(metrics: pd.DataFrame) -> str:
+    """The metric to rank on: the NPV after the credit line's interest when the results carry it (the
+    scenario set a cash floor), otherwise the NPV of net collections (:data:`KEY_METRIC`)."""
+    return LIQUIDITY_KEY_METRIC if LIQUIDITY_KEY_METRIC in set(metrics["metric"]) else KEY_METRIC
+
+
+def infeasible_strategies(metrics: pd.DataFrame) -> list[str]:
+    """Strategies short of cash beyond the credit line in more than
+    :data:`simlib.liquidity.INFEASIBLE_SHARE_MAX` of their runs (none without a cash floor)."""
+    rows = metrics[metrics["metric"] == "liquidity_infeasible"]
+    if rows.empty:
+        return []
+    share = rows.groupby("strategy", sort=False)["value"].mean()
+    return [s for s in pd.unique(metrics["strategy"]) if s in share.index and is_infeasible(float(share[s]))]
+
+
+def recommend(metrics: pd.DataFrame, baseline: str, metric: str | None = None,
               confidence: float = 0.95) -> dict:
     """The best strategy by mean ``metric`` (catalogue direction) and its paired gain vs baseline.
 
-    ``gain`` is the mean difference best − baseline, in the metric's own units and sign;
-    ``significant`` says whether its CI excludes 0.
+    ``metric`` defaults to :func:`decision_metric`. Strategies short of cash beyond the credit line
+    in more than :data:`~simlib.liquidity.INFEASIBLE_SHARE_MAX` (5 %) of runs (``infeasible``) cannot be recommended: the best of the others
+    is, even when it is worse than an infeasible status quo (``gain`` < 0); only when every
+    strategy is infeasible is the best of all named, with ``feasible`` False. ``probability_best``
+    is among the strategies that can be recommended. ``gain`` is the mean difference best −
+    baseline, in the metric's own units and sign; ``significant`` says whether its CI excludes 0.
     """
+    metric = metric or decision_metric(metrics)
     higher_is_better = METRICS[metric].higher_is_better
     if higher_is_better is None:
         raise ValueError(f"metric {metric!r} has no better direction")
-    means = summarize(metrics[metrics["metric"] == metric], confidence).set_index("strategy")["mean"]
+    infeasible = infeasible_strategies(metrics)
+    candidates = [s for s in pd.unique(metrics["strategy"]) if s not in infeasible]
+    feasible = bool(candidates)
+    ranked = metrics[metrics["strategy"].isin(candidates)] if feasible else metrics
+    means = summarize(ranked[ranked["metric"] == metric], confidence).set_index("strategy")["mean"]
     strategy = means.idxmax() if higher_is_better else means.idxmin()
-    p_best = float(probability_best(metrics, metric, higher_is_better)[strategy])
+    p_best = float(probability_best(ranked, metric, higher_is_better)[strategy])
     if strategy == baseline:
         gain = ci_low = ci_high = 0.0
     else:
@@ -123,7 +149,7 @@ def recommend(metrics: pd.DataFrame, baseline: str, metric: str = KEY_METRIC,
         gain, ci_low, ci_high = (float(row[c]) for c in ("mean_diff", "ci_low", "ci_high"))
     return {"strategy": strategy, "gain": gain, "ci_low": ci_low, "ci_high": ci_high,
             "probability_best": p_best, "significant": bool(ci_low > 0 or ci_high < 0),
-            "baseline": baseline}
+            "baseline": baseline, "metric": metric, "infeasible": infeasible, "feasible": feasible}
 
 
 def format_value(value: float, unit: str) -> str:

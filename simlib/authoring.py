@@ -34,7 +34,7 @@ SECTION_PURPOSE = {
     "description": "One paragraph shown under the report's title.",
     "simulation": "How much to simulate: horizon, billing window, volume, replications, seed, workers.",
     "decision": "How large a difference must be to matter: materiality in dollars and percentage points.",
-    "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status.",
+    "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status, minimum cash and credit line.",
     "payers": "The payer mix: one entry per payer class (share, allowed amounts, denials, lags).",
     "patients": "Latent patient traits: ability to pay, propensity to pay, price sensitivity.",
     "behaviour": "The payment intensity model (docs/model.md): decay, jumps, partial payments.",

@@ -66,6 +66,26 @@ METRICS: dict[str, MetricInfo] = {
     "cash_trough_usd": MetricInfo(
         "Lowest cash position", "usd", True,
         "Minimum of starting cash − cost of care + net collections over the horizon."),
+    # liquidity (simlib.liquidity): only when the scenario sets finance.minimum_cash_usd
+    "npv_after_liquidity_usd": MetricInfo(
+        "NPV after credit-line interest", "usd", True,
+        "NPV of net collections minus the present value of the interest on the credit line that keeps "
+        "cash at the minimum (the ranking metric when a cash floor is set)."),
+    "credit_drawn_peak_usd": MetricInfo(
+        "Peak drawn on the credit line", "usd", False,
+        "Largest end-of-day shortfall below the minimum cash, funded by the credit line (above the "
+        "line's limit: the shortfall the line could not fund)."),
+    "credit_interest_usd": MetricInfo(
+        "Credit-line interest", "usd", False,
+        "Simple daily interest at the line's annual rate ÷ 365 on each day's drawn balance, to the horizon."),
+    "credit_cost_per_rate_point_usd": MetricInfo(
+        "Credit cost per point of interest rate", "usd", False,
+        "Present value of the interest the same drawn balances would cost at 1 % a year: the cost of "
+        "the line is this × the rate in points."),
+    "liquidity_infeasible": MetricInfo(
+        "Runs short beyond the credit line", "share", False,
+        "Share of runs in which cash falls below the minimum by more than the credit line's limit "
+        "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended."),
     "mean_days_to_cash": MetricInfo(
         "Mean days to cash", "days", False,
         "Dollar-weighted mean days from service to each collection or write-off."),
@@ -144,5 +164,14 @@ METRICS: dict[str, MetricInfo] = {
 }
 
 KEY_METRIC = "npv_net_cash_usd"
+#: The key metric when the scenario sets a cash floor (finance.minimum_cash_usd).
+LIQUIDITY_KEY_METRIC = "npv_after_liquidity_usd"
+
+
+def key_metric(scenario=None) -> str:
+    """The metric strategies are ranked on: the NPV after the credit line's interest when the
+    scenario sets a cash floor, otherwise the NPV of net collections."""
+    finance = getattr(scenario, "finance", None)
+    return LIQUIDITY_KEY_METRIC if getattr(finance, "minimum_cash_usd", None) is not None else KEY_METRIC
 
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", ">120")

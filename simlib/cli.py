@@ -119,8 +119,8 @@ def _plan(args) -> list[tuple[str, object, object, Path]]:
 
 
 def _run(args) -> int:
-    from simlib.analysis import paired_differences, probability_best, summarize
-    from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.analysis import decision_metric, paired_differences, probability_best, summarize
+    from simlib.catalogue import METRICS
     from simlib.checkpoint import Checkpoint, checkpoint_dir
     from simlib.distributed import ClusterError
     from simlib.experiment import ExperimentError, run_experiment
@@ -157,8 +157,9 @@ def _run(args) -> int:
             return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
         summary = summarize(res.metrics)
         diffs = paired_differences(res.metrics, res.baseline)
-        best = probability_best(res.metrics, KEY_METRIC, METRICS[KEY_METRIC].higher_is_better)
-        best = best.rename("probability_best").rename_axis("strategy").reset_index().assign(metric=KEY_METRIC)
+        key = decision_metric(res.metrics)  # the NPV after credit-line interest when a cash floor is set
+        best = probability_best(res.metrics, key, METRICS[key].higher_is_better)
+        best = best.rename("probability_best").rename_axis("strategy").reset_index().assign(metric=key)
         try:
             res.save(out, fmt=args.format, extra_tables={"summary": summary, "paired_differences": diffs,
                                                          "probability_best": best})

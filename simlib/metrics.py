@@ -9,12 +9,15 @@ All metrics are vectorised over ledger rows; names, units and directions are in
   then is reported (``open_at_horizon_share``) and its patient part is projected unrecovered:
   counted in bad debt and not collected, so a strategy that delays write-off past the horizon is
   not flattered;
-- aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120.
+- aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
+- with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
+  after that interest (:mod:`simlib.liquidity`); without one these metrics are absent.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from simlib import liquidity
 from simlib.catalogue import AGING_BUCKETS
 from simlib.engine import WorldResult
 from simlib.ledger import COLLECTED, COSTS, REFUNDS, Kind
@@ -100,6 +103,13 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     order = np.argsort(all_day, kind="stable")
     running = fin.starting_cash_usd * 100.0 + np.cumsum(all_amt[order])
     m["cash_trough_usd"] = float(min(fin.starting_cash_usd * 100.0, running.min(initial=np.inf)) / 100.0)
+    if fin.minimum_cash_usd is not None:
+        cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
+        days, cash = liquidity.end_of_day_cash_cents(all_day[order], cum, fin.starting_cash_usd * 100.0,
+                                                     horizon)
+        ledger = liquidity.credit_ledger(days, cash, fin.minimum_cash_usd, fin.credit_line,
+                                         fin.cost_of_capital_annual)
+        m.update(liquidity.liquidity_metrics(ledger, m["npv_net_cash_usd"]))
 
     r_rec, r_day, r_amt = led.signed_reductions()
     m["mean_days_to_cash"] = _safe((r_amt * (r_day - svc[r_rec])).sum(), r_amt.sum())

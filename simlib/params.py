@@ -40,6 +40,7 @@ from simlib.levers.phone_team import PhoneTeam
 from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
+from simlib.liquidity import CreditLine, finance_problems
 from simlib.materiality import Decision
 from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
                            SEED_MAX, WORKERS_MAX)
@@ -49,7 +50,7 @@ from simlib.scenario_file import read_yaml
 from simlib.settings import Fraction, NonNeg, Positive, ScenarioError, Strict, Targeting
 
 __all__ = [  # the world's sections, and the levers' and capacities' re-exported
-    "Agency", "Behaviour", "BillingTeam", "Channel", "ContactLimits", "DailyFee", "DenialsTeam",
+    "Agency", "Behaviour", "BillingTeam", "Channel", "ContactLimits", "CreditLine", "DailyFee", "DenialsTeam",
     "Deposit", "FactoringOffer", "FinancialAssistance", "FactoringTermination", "FeeSchedule", "FeeTier", "Finance",
     "Financing", "FlatFee", "Operations", "Patients", "Payer", "PaymentPlan", "PhoneTeam",
     "PriceEstimate", "PromptPayDiscount", "Scenario", "ScenarioError", "Simulation", "Step",
@@ -101,13 +102,23 @@ class Simulation(Strict):
 
 class Finance(Strict):
     """The hospital's money context, and its financial assistance policy (501(r) FAP; ``null``:
-    none; :mod:`simlib.levers.financial_assistance`)."""
+    none; :mod:`simlib.levers.financial_assistance`). ``minimum_cash_usd`` (optional) is the cash
+    floor and ``credit_line`` the line that funds cash below it (:mod:`simlib.liquidity`)."""
 
     cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
     starting_cash_usd: float = 0.0
     cost_of_care_ratio: Fraction = 0.0
     us_nonprofit: bool = True
     financial_assistance: FinancialAssistance | None = FinancialAssistance()
+    minimum_cash_usd: NonNeg | None = None
+    credit_line: CreditLine | None = None
+
+    @model_validator(mode="after")
+    def _liquidity(self) -> "Finance":
+        problems = finance_problems(self.minimum_cash_usd, self.credit_line)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
 
 class Payer(Strict):

@@ -27,7 +27,7 @@ LAYERS = [
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
       "simlib.parameter_paths", "simlib.materiality", "simlib.attribution", "simlib.assumption_checks",
-      "simlib.assumptions"]),
+      "simlib.assumptions", "simlib.liquidity"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
       "simlib.capacities.*"]),

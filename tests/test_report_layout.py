@@ -16,7 +16,7 @@ MAX_LINES = 400
 # and the building blocks never import the pipeline, and the building blocks not the page shell.
 PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf", "calibration_pipeline"}
 PAGE_SHELL = {"page", "navigation"}
-BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks",
+BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks", "liquidity_blocks",
                    "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary", "contribution_blocks",
                    "labels", "numbers", "metric_words", "param_words", "markup", "errors",

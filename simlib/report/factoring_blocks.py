@@ -1,5 +1,6 @@
 """The factoring section: offers against the status quo (terms in words, findings on liquidity
-against price, key figures, paired differences) and the cash-position chart."""
+against price, factoring or borrowing from the credit line, key figures, paired differences) and
+the cash-position chart."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from simlib.report.explanations import factoring_explanation
 from simlib.report.figures import day_marks, figure_block, styles
 from simlib.report.labels import strategy_labels
+from simlib.report.liquidity_blocks import borrowing_answer
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import pd_notna
 from simlib.report.numbers import ci_text, diff_text, value_text
@@ -16,6 +18,9 @@ from simlib.report.tables import difference_table, metric_table
 
 
 FACTORING_PREFIX = "factoring_"
+#: Shown with the offers when the scenario sets a cash floor (simlib.liquidity).
+LIQUIDITY_METRICS = ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
+                     "liquidity_infeasible")
 
 
 def factoring_metrics(res) -> list[str]:
@@ -43,13 +48,14 @@ def factoring_section(res):
                      "cost (APR), the lowest cash position, NPV and buy-back exposure.</p>")
     shown = [s for s in _strategies(res) if s == res.baseline or s in offers]
     sub = _Subset(res, shown)
-    metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd")
-                                        if m in set(res.metrics["metric"])]
+    metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
+                                                    *LIQUIDITY_METRICS) if m in set(res.metrics["metric"])]
     labels = strategy_labels(res)
     terms = "".join(f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
                     for s in offers if s in res.scenario.strategies)
     listing = f"<p>The offers:</p><ul>{terms}</ul>" if terms else ""
     listing += _factoring_findings(res, offers)
+    listing += borrowing_answer(res, offers)
     parts = [
         "<h2>Factoring offers compared</h2>",
         f"<p>{len(offers)} factoring offer{'s' if len(offers) != 1 else ''} against the status quo "
@@ -59,7 +65,7 @@ def factoring_section(res):
         listing,
         factoring_explanation(res, offers).data,
         metric_table(sub, metrics, "Factoring offers: key figures").data,
-        difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
+        difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd",
                                "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
                          "Difference from the status quo (paired)").data,
     ]

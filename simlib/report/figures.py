@@ -65,10 +65,9 @@ def cash_and_ar_charts(res):
 def difference_chart(res, metric: str | None = None):
     """Dot-and-interval chart of each strategy's paired gain over the status quo on ``metric``."""
     from simlib import plots
-    from simlib.analysis import paired_differences
-    from simlib.catalogue import KEY_METRIC
+    from simlib.analysis import decision_metric, paired_differences
 
-    metric = metric or KEY_METRIC
+    metric = metric or decision_metric(res.metrics)
     rows = res.metrics[res.metrics["metric"] == metric]
     if rows["strategy"].nunique() < 2:
         return _html("<p class=\"note\">Only one strategy: nothing to compare.</p>")

@@ -5,7 +5,10 @@ from __future__ import annotations
 from simlib.report.markup import _html, esc
 from simlib.report.strategy_words import strategies_using
 
-# (term, explanation, lever the term belongs to or None for every report)
+#: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash_usd; simlib.liquidity).
+CASH_FLOOR = "finance.minimum_cash_usd"
+
+# (term, explanation, lever the term belongs to (or CASH_FLOOR) or None for every report)
 TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("A/R (accounts receivable)", "Money billed to insurers and patients and not yet collected, adjusted "
      "or written off.", None),
@@ -67,6 +70,16 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
      "emergencies).", "deposit"),
     ("Payment plan", "Instalments over several months, offered above a minimum balance.", "payment_plan"),
+    ("Minimum cash and credit line", "The cash the hospital must keep at the end of every day, and the "
+     "revolving loan that tops cash up to that minimum: drawn when cash ends a day below it, repaid as soon "
+     "as cash is back above it, with simple interest each day on the balance drawn.", CASH_FLOOR),
+    ("NPV after credit-line interest", "The NPV less the present value of the interest on the credit line: "
+     "the strategies are ranked on it when the scenario sets a minimum cash level.", CASH_FLOOR),
+    ("Short beyond the credit line (not feasible)", "Cash falls below the minimum by more than the line can "
+     "lend (or at all, with no line); a strategy for which this happens in more than 5 % of the runs "
+     "cannot be recommended.", CASH_FLOOR),
+    ("Break-even borrowing rate", "The yearly interest rate at which borrowing the status quo's shortfall "
+     "costs as much as a factoring offer; below it, borrowing is cheaper.", CASH_FLOOR),
 )
 
 
@@ -76,7 +89,10 @@ def glossary(res=None):
     scen = getattr(res, "scenario", None)
     rows = []
     for term, text, need in TERMS:
-        if need is not None and scen is not None and not strategies_using(scen, need):
+        if need == CASH_FLOOR and scen is not None:
+            if getattr(getattr(scen, "finance", None), "minimum_cash_usd", None) is None:
+                continue
+        elif need is not None and scen is not None and not strategies_using(scen, need):
             continue
         rows.append(f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>")
     return _html(f"<h2>Glossary</h2><dl class=\"glossary\">{''.join(rows)}</dl>")

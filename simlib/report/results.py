@@ -44,15 +44,15 @@ def _replications(res) -> int:
 
 
 def recommendation(res) -> dict:
-    """:func:`simlib.analysis.recommend` on the key metric against the results' baseline (for a
-    view of a few strategies: the recommendation of the full results it was cut from)."""
+    """:func:`simlib.analysis.recommend` on the key metric (the NPV after credit-line interest when
+    a cash floor is set) against the results' baseline (for a view of a few strategies: the
+    recommendation of the full results it was cut from)."""
     own = getattr(res, "recommended", None)
     if own is not None:
         return own
     from simlib.analysis import recommend
-    from simlib.catalogue import KEY_METRIC
 
-    return recommend(res.metrics, res.baseline, KEY_METRIC)
+    return recommend(res.metrics, res.baseline)
 
 
 def recommended_strategy(res) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from simlib.materiality import decision_of, threshold_words
 from simlib.report.labels import strategy_labels
+from simlib.report.liquidity_blocks import liquidity_note
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_of, _unit_of, higher_is_better
 from simlib.report.numbers import diff_text, is_zero_text, plus_minus_text, value_text, verdict
@@ -19,9 +20,10 @@ from simlib.report.results import _replications, _strategies, horizon_days, reco
 from simlib.report.strategy_words import strategy_summary
 
 
-DIFFERENCE_METRICS = ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "cash_trough_usd",
+DIFFERENCE_METRICS = ("npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd", "collection_cost_usd", "cash_trough_usd",
                       "net_collection_rate", "days_in_ar", "bad_debt_rate")
 MAX_COLUMNS = 5
+LIQUIDITY_THEME = "Cash floor and credit line"
 
 # the financial results, in tables a reader can take in at once
 KPI_THEMES = (
@@ -29,6 +31,9 @@ KPI_THEMES = (
     ("How much is collected", ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
                                "denial_write_off_rate", "agency_recovery_rate")),
     ("How fast, and at what cost", ("days_in_ar", "ar_over_90_share", "mean_days_to_cash", "cost_to_collect")),
+    # only when the scenario sets a cash floor (simlib.liquidity); the note names the floor and line
+    (LIQUIDITY_THEME, ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
+                       "credit_cost_per_rate_point_usd", "liquidity_infeasible")),
 )
 
 
@@ -160,6 +165,8 @@ def kpi_tables(res):
         if title == "Money":
             title = f"Money (US dollars, totals over the {horizon} simulated days)"
         parts.append(metric_table(res, ms, title, note=i == len(groups) - 1).data)
+        if title == LIQUIDITY_THEME:
+            parts.append(liquidity_note(res))
     return _html("\n".join(parts))
 
 

@@ -1,0 +1,192 @@
+"""Liquidity in words: the cash floor and credit line a scenario states, which strategies cannot be
+recommended because their cash falls below the floor beyond the line, and — for factoring offers —
+the answer to "factor or borrow?" with the borrowing rate, credit line and cash floor at which an
+offer becomes worth taking (:func:`simlib.liquidity.compare_with_borrowing`)."""
+from __future__ import annotations
+
+import math
+
+from simlib.report.labels import strategy_labels
+from simlib.report.markup import esc
+from simlib.report.numbers import value_text
+from simlib.report.results import _replications, recommendation
+
+
+def rate_text(rate: float) -> str:
+    """An annual rate: ``0.07`` → "7 %", ``0.927`` → "92.7 %", ``12.3`` → "1,230 %"."""
+    pct = rate * 100
+    return f"{pct:,.0f} %" if pct >= 100 else f"{pct:.3g} %"
+
+
+def _floor_and_line(fin) -> str:
+    """"The hospital keeps at least $0 in cash; a credit line of $2.00M at 7 % a year funds …"."""
+    floor = value_text(fin.minimum_cash_usd, "usd")
+    line = fin.credit_line
+    if line is None:
+        return (f"The hospital must keep at least {floor} in cash and has no credit line: a strategy whose "
+                "cash ends a day below that minimum is not feasible.")
+    return (f"The hospital keeps at least {floor} in cash; a credit line of {value_text(line.limit_usd, 'usd')} "
+            f"at {rate_text(line.annual_rate)} a year funds any shortfall (simple interest each day on the "
+            "balance drawn at the day's end, repaid as soon as cash is back above the minimum).")
+
+
+def _runs(share: float, n: int) -> str:
+    k = int(round(share * n))
+    return f"{k} of {n} run{'s' if n != 1 else ''}"
+
+
+def infeasible_words(res) -> str:
+    """The sentence naming the strategies that cannot be recommended (plain text; "" if none)."""
+    from simlib.analysis import infeasible_strategies
+    from simlib.liquidity import INFEASIBLE_SHARE_MAX
+
+    bad = infeasible_strategies(res.metrics)
+    if not bad:
+        return ""
+    labels = strategy_labels(res)
+    names = ", ".join(f"“{labels.get(s, s)}”" for s in bad)
+    what = "falls" if len(bad) == 1 else "fall"
+    return (f"{names} cannot be recommended: {'its' if len(bad) == 1 else 'their'} cash {what} below the minimum "
+            f"by more than the credit line can fund in more than {INFEASIBLE_SHARE_MAX * 100:.0f} % of the runs.")
+
+
+def liquidity_note(res) -> str:
+    """A note (HTML) under the liquidity columns of the strategy tables: the floor, the line, the
+    ranking metric and the strategies that cannot be recommended; "" without a floor."""
+    fin = res.scenario.finance
+    if getattr(fin, "minimum_cash_usd", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
+        return ""
+    text = (_floor_and_line(fin) + " Strategies are ranked on the NPV after that interest. "
+            + infeasible_words(res))
+    return f"<p class=\"note\">{esc(text.strip())}</p>"
+
+
+def _trough_day(res, strategy: str) -> float | None:
+    curves = getattr(res, "curves", None)
+    if curves is None or curves.empty or strategy not in set(curves["strategy"]):
+        return None
+    mean = curves[curves["strategy"] == strategy].groupby("day")["cash_usd"].mean()
+    return float(mean.idxmin())
+
+
+def borrowing_answer(res, offers: list[str]) -> str:
+    """Factoring or borrowing, in words (HTML paragraphs and a list, one item per offer)."""
+    from simlib.liquidity import compare_with_borrowing
+
+    fin = res.scenario.finance
+    labels = strategy_labels(res)
+    base = labels.get(res.baseline, res.baseline)
+    if getattr(fin, "minimum_cash_usd", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
+        return ("<h3>Factoring or borrowing</h3><p>This scenario states no minimum cash level or credit line, "
+                "so the offers are compared on NPV alone: cash falling below zero costs nothing here. State "
+                "the hospital's minimum cash and credit line (finance: minimum_cash_usd, credit_line) to "
+                "weigh each offer against borrowing.</p>")
+    cmp = compare_with_borrowing(res.metrics, res.baseline, list(offers), fin.minimum_cash_usd, fin.credit_line)
+    sq, n, line = cmp.status_quo, _replications(res), fin.credit_line
+    paras = [_floor_and_line(fin)]
+    day = _trough_day(res, res.baseline)
+    sq_text = (f"Without factoring (“{base}”), cash falls to {value_text(sq['cash_trough_usd'], 'usd')} (the "
+               "runs' low points, averaged)" + (f", lowest around day {day:.0f}" if day is not None else ""))
+    need = sq["credit_needed_usd"]
+    costs = cmp.offers["npv_cost_usd"]
+    cheapest = costs.idxmin() if not costs.empty else None
+    if need <= 0:
+        paras.append(sq_text + ", and stays above the minimum in at least 95 % of the runs: it needs no "
+                     "borrowing, so an offer can only win on NPV.")
+    elif sq["infeasible_share"] > 0 and _is_infeasible(sq["infeasible_share"]):
+        short = "no credit line is available" if line is None else \
+            f"the credit line of {value_text(line.limit_usd, 'usd')} is not enough"
+        paras.append(sq_text + f"; it needs {value_text(need, 'usd')} to stay at the minimum and {short}. "
+                     f"The status quo is therefore not feasible (short of cash in {_runs(sq['infeasible_share'], n)}) "
+                     "and cannot be recommended: an offer that keeps cash above the minimum is needed.")
+    else:
+        text = (sq_text + f"; keeping it at the minimum needs up to {value_text(need, 'usd')} from the line "
+                f"({_need_basis(n)}). At {rate_text(line.annual_rate)} that costs "
+                f"{value_text(sq['credit_interest_usd'], 'usd')} of interest "
+                f"({value_text(sq['interest_present_value_usd'], 'usd')} in present value)")
+        if cheapest is not None and costs[cheapest] > sq["interest_present_value_usd"]:
+            text += (f" — less than any offer costs in NPV ({value_text(costs[cheapest], 'usd')} or more, "
+                     f"“{labels.get(cheapest, cheapest)}” the cheapest)")
+        paras.append(text + ".")
+    advanced = _mean_of(res, offers, "factoring_advanced_usd")
+    if need > 0 and advanced and min(advanced.values()) > need:
+        lo, hi = min(advanced.values()), max(advanced.values())
+        span = value_text(lo, "usd") if value_text(lo, "usd") == value_text(hi, "usd") else \
+            f"{value_text(lo, 'usd')} to {value_text(hi, 'usd')}"
+        paras.append(f"The offers advance {span} over the simulated days against a shortfall of at most "
+                     f"{value_text(need, 'usd')}: most of their fees pay for cash the hospital does not need, so "
+                     "borrowing only the shortfall costs far less than the offers' effective annual cost suggests.")
+    items = [f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_offer_words(row, sq, fin, n))}</li>"
+             for s, row in cmp.offers.iterrows()]
+    rec = recommendation(res)
+    verdict = (f"Decision: “{labels.get(rec['strategy'], rec['strategy'])}”, the highest NPV after "
+               "credit-line interest among the feasible strategies.")
+    if not rec.get("feasible", True):
+        verdict = ("Decision: no strategy keeps cash above the minimum within the credit line; "
+                   f"“{labels.get(rec['strategy'], rec['strategy'])}” has the highest NPV after interest, but "
+                   "the hospital needs more credit or a lower minimum.")
+    tail = " ".join(t for t in (verdict, infeasible_words(res)) if t)
+    return ("<h3>Factoring or borrowing</h3>" + "".join(f"<p>{esc(p)}</p>" for p in paras)
+            + f"<p>Each offer against funding the status quo's shortfall from the line (means of the paired "
+            f"runs):</p><ul>{''.join(items)}</ul><p>{esc(tail)}</p>")
+
+
+def _mean_of(res, strategies: list[str], metric: str) -> dict[str, float]:
+    rows = res.metrics[(res.metrics["metric"] == metric) & res.metrics["strategy"].isin(strategies)]
+    return {s: float(v) for s, v in rows.groupby("strategy")["value"].mean().items()}
+
+
+def _need_basis(n: int) -> str:
+    """What the credit needed is: the largest need of the runs, or its 95 % quantile when runs are many."""
+    from simlib.liquidity import INFEASIBLE_SHARE_MAX
+
+    allowed = int(math.floor(INFEASIBLE_SHARE_MAX * n + 1e-9))
+    if allowed == 0:
+        return f"the most any of the {n} runs needed"
+    return f"enough in {n - allowed} of the {n} runs"
+
+
+def _is_infeasible(share: float) -> bool:
+    from simlib.liquidity import is_infeasible
+
+    return is_infeasible(share)
+
+
+def _offer_words(row, sq: dict, fin, n: int) -> str:
+    """One offer against borrowing: its NPV cost, the interest it saves, and when it is worth taking."""
+    line = fin.credit_line
+    cost, saved, be = row["npv_cost_usd"], row["interest_saved_usd"], row["break_even_rate"]
+    if _is_infeasible(row["infeasible_share"]):
+        return (f"its own cash falls below the minimum beyond the line in {_runs(row['infeasible_share'], n)}, "
+                "so it cannot be recommended.")
+    bits = [f"costs {value_text(cost, 'usd')} of NPV against the status quo" if cost > 0 else
+            f"adds {value_text(-cost, 'usd')} of NPV against the status quo"]
+    if line is not None and saved > 0:
+        bits.append(f"saves {value_text(saved, 'usd')} of interest (present value)")
+    words = ", ".join(bits)
+    sq_short = _is_infeasible(sq["infeasible_share"]) and sq["credit_needed_usd"] > 0
+    if sq_short:
+        hypothetical = (f" (were credit enough, borrowing would be cheaper up to {rate_text(be)} a year)"
+                        if cost > 0 and math.isfinite(be) else "")
+        return words + "; it keeps cash above the minimum where the status quo cannot" + hypothetical + "."
+    if cost <= 0:
+        return words + "; worth taking at any borrowing rate."
+    if not math.isfinite(be):
+        return words + "; it saves no borrowing, so it is never worth taking on price."
+    when = [f"borrowing costs more than {rate_text(be)} a year"]
+    need_sq, need_offer = sq["credit_needed_usd"], row["credit_needed_usd"]
+    if need_sq > 0 and need_offer < need_sq:
+        if need_offer <= 0:
+            when.append("no credit is available" if line is None else
+                        f"the credit line is below {value_text(need_sq, 'usd')} or no credit is available")
+        else:
+            when.append(f"the credit line is between {value_text(need_offer, 'usd')} and "
+                        f"{value_text(need_sq, 'usd')}")
+        floor_be = sq.get("floor_break_even_usd")
+        if line is not None and floor_be is not None and floor_be > fin.minimum_cash_usd:
+            when.append(f"the hospital must keep more than {value_text(floor_be, 'usd')} "
+                        "in cash")
+    ok_now = line is not None and row["advantage_usd"] > 0
+    lead = "; worth taking now (it beats the status quo after interest): " if ok_now else \
+        "; worth taking only if "
+    return words + lead + (", or ".join(when) if not ok_now else "break-even at " + rate_text(be)) + "."
