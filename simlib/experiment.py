@@ -133,12 +133,12 @@ class Results:
         return out
 
     def headline(self) -> str:
-        """The recommendation in one plain sentence (the key metric, paired against the status quo)."""
-        from simlib.analysis import format_value, recommend
-        from simlib.catalogue import KEY_METRIC, METRICS
+        """The recommendation in one plain sentence (the decision metric, paired against the status quo)."""
+        from simlib.analysis import decision_metric, format_value, recommend
+        from simlib.catalogue import METRICS
 
-        rec = recommend(self.metrics, self.baseline, KEY_METRIC)
-        info, n = METRICS[KEY_METRIC], int(self.metrics["replication"].nunique())
+        rec = recommend(self.metrics, self.baseline)
+        info, n = METRICS[decision_metric(self.metrics)], int(self.metrics["replication"].nunique())
         label = info.label if info.label[:2].isupper() else info.label[0].lower() + info.label[1:]
         varied = (" that vary both the patients and the uncertain assumptions"
                   if (self.assumptions.groupby("path")["value"].nunique() > 1).any() else "")

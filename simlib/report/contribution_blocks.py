@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simlib.analysis import decision_metric
 from simlib.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
@@ -36,10 +37,10 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
     """The strategy whose gain the report splits: the recommended one if it combines two or more
     levers of the status quo, else the best-ranked (mean ``metric``) strategy that does; None
     when no strategy combines levers."""
-    from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.catalogue import METRICS
     from simlib.contributions import ContributionError, lever_groups
 
-    metric = metric or KEY_METRIC
+    metric = metric or decision_metric(res.metrics)
     scen, base = res.scenario, res.baseline
     bundled = []
     for name in scen.strategies:
@@ -50,7 +51,7 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
             continue
     if not bundled:
         return None
-    if metric == KEY_METRIC and recommended_strategy(res) in bundled:
+    if metric == decision_metric(res.metrics) and recommended_strategy(res) in bundled:
         return recommended_strategy(res)
     rows = res.metrics[(res.metrics["metric"] == metric) & res.metrics["strategy"].isin(bundled)]
     if rows.empty:
@@ -66,10 +67,9 @@ def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, worker
     that are strategies of the scenario come from the main run, not run again. A split
     that cannot be run (a part that is not a valid strategy) is a one-row table whose ``error``
     says why, so the report explains it instead of failing."""
-    from simlib.catalogue import KEY_METRIC
     from simlib.contributions import ContributionError, run_contributions
 
-    metric = metric or KEY_METRIC
+    metric = metric or decision_metric(res.metrics)
     strategy = decomposed_strategy(res, metric)
     if strategy is None:
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.analysis import decision_metric
 from simlib.materiality import decision_of, threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
@@ -17,10 +18,8 @@ from simlib.report.uncertainty_blocks import runs_phrase
 
 
 def _recommend(res, metric: str | None) -> dict:
-    """The recommendation on ``metric`` (None: the key metric, as the rest of the report)."""
-    from simlib.catalogue import KEY_METRIC
-
-    if metric is None or metric == KEY_METRIC:
+    """The recommendation on ``metric`` (None: the decision metric, as the rest of the report)."""
+    if metric is None or metric == decision_metric(res.metrics):
         return recommendation(res)
     from simlib.analysis import recommend
 
@@ -33,9 +32,9 @@ def runner_up(res, metric: str | None = None) -> dict | None:
     recommended one is ahead, in the metric's better direction), ``ci_low``, ``ci_high`` (95 %),
     ``probability_best`` of the recommended strategy. None with a single strategy."""
     from simlib.analysis import paired_differences, summarize
-    from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.catalogue import METRICS
 
-    metric = metric or KEY_METRIC
+    metric = metric or decision_metric(res.metrics)
     rec = _recommend(res, metric)
     rows = res.metrics[res.metrics["metric"] == metric]
     rows = rows[rows["strategy"].isin(_strategies(res))]
@@ -114,9 +113,9 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
     its CI, the runner-up and the paired margin over it, and how often it was best. Every claim
     goes through :func:`verdict`: a gain or margin below the scenario's materiality threshold is
     never called a gain ("not materially different"; choose on other grounds)."""
-    from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.catalogue import METRICS
 
-    metric = metric or KEY_METRIC
+    metric = metric or decision_metric(res.metrics)
     rec = _recommend(res, metric)
     labels = strategy_labels(res)
     info, unit = METRICS[metric], METRICS[metric].unit
