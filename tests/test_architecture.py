@@ -26,7 +26,7 @@ LAYERS = [
      ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
-      "simlib.parameter_paths"]),
+      "simlib.parameter_paths", "simlib.sensitivity_settings"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
       "simlib.capacities.*"]),
@@ -37,7 +37,7 @@ LAYERS = [
       "simlib.vectorized"]),
     ("runs: experiments, analysis, reports, command line",
      ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
-      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity",
+      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.flip_points",
       "simlib.plots", "simlib.report", "simlib.report.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 
