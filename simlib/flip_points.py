@@ -176,31 +176,39 @@ def unit_of(path: str) -> str:
     return "number"
 
 
-def setting_text(setting: float, row: dict) -> str:
+def setting_text(setting: float, row: dict, exact: bool = False) -> str:
     """A setting in board units: the value itself (``22 %``, ``$1.20k``, ``45 days``) when the
-    assumption is one number, else the share of the scenario's values (``42 % of the scenario's values``)."""
+    assumption is one number, else the share of the scenario's values (``42 % of the scenario's
+    values``). A found flip point shows the digits its tolerance supports; ``exact`` (a range's
+    end, a scenario's value) up to four significant ones."""
     unit, tol = row["unit"], float(row["tolerance"])
+    single = row.get("scenario_value")
+    single = float(single) if _finite(single) else None
+
+    def number(x: float, resolution: float) -> str:
+        return f"{x:.4g}" if exact else f"{x:.{_digits(resolution)}f}"
+
     if row["mode"] == "scale":
-        base = row.get("scenario_value")
-        if base is None or not _finite(base) or unit == "number":
-            return f"{setting * 100:.{_digits(tol * 100)}f} % of the scenario's value{'s' if base is None or not _finite(base) else ''}"
-        value, tol = setting * float(base), tol * abs(float(base))
+        if single is None or unit == "number":
+            return f"{number(setting * 100, tol * 100)} % of the scenario's value{'' if single is not None else 's'}"
+        value, tol = setting * single, tol * abs(single)
     else:
         value = setting
     if unit == "share":
-        return f"{value * 100:.{_digits(tol * 100)}f} %"
+        return f"{number(value * 100, tol * 100)} %"
     if unit == "usd":
         return value_text(value, "usd")
     if unit == "days":
-        return f"{value:.{_digits(tol)}f} days"
+        return f"{number(value, tol)} days"
     return f"{value:.3g}"
 
 
 def _digits(resolution: float) -> int:
-    """Decimals that show a number to about its resolution (0 from 0.5 up, at most 3)."""
+    """Decimals that show a number to about its resolution: the decimal place nearest to it on a
+    log scale (0 from about 0.3 up, 1 from 0.03, …, at most 3)."""
     if resolution <= 0 or not math.isfinite(resolution):
         return 1
-    return int(min(3, max(0, math.ceil(-math.log10(resolution * 2)))))
+    return int(min(3, max(0, round(-math.log10(resolution)))))
 
 
 def _finite(x) -> bool:
@@ -227,7 +235,7 @@ def flip_words(row: dict) -> str:
         parts.append(f"above {setting_text(float(above), row)}")
     if parts:
         return f"stays best unless {label} is {' or '.join(parts)}"
-    low, high = setting_text(float(row["low"]), row), setting_text(float(row["high"]), row)
+    low, high = setting_text(float(row["low"]), row, True), setting_text(float(row["high"]), row, True)
     if _finite(row.get("gain_base")) and float(row["gain_base"]) <= 0:
         return "is not ahead of the runner-up with the scenario's value"
     if not _finite(row.get("gain_base")) and max(float(row["gain_low"]), float(row["gain_high"])) < 0:

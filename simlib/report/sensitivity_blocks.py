@@ -205,7 +205,7 @@ def tornado_block(table):
 def _range_text(row: dict) -> str:
     from simlib.flip_points import setting_text
 
-    return f"{setting_text(float(row['low']), row)} to {setting_text(float(row['high']), row)}"
+    return f"{setting_text(float(row['low']), row, True)} to {setting_text(float(row['high']), row, True)}"
 
 
 def _row(r) -> dict:
@@ -226,8 +226,8 @@ def flip_points_section(flips, res=None):
     rows = []
     for r in flips.itertuples(index=False):
         row = _row(r)
-        value = setting_text(1.0, row) if row["mode"] == "scale" else \
-            setting_text(float(row["base_setting"]), row) if row["base_setting"] is not None else "several values"
+        value = setting_text(1.0, row, True) if row["mode"] == "scale" else \
+            setting_text(float(row["base_setting"]), row, True) if row["base_setting"] is not None else "several values"
         rows.append(f"<tr><th scope=\"row\">{esc(row['label'])}</th><td class=\"num\">{esc(value)}</td>"
                     f"<td class=\"num\">{esc(_range_text(row))}</td><td>{esc(row['words'])}</td></tr>")
     reps, evals = flips.attrs.get("replications", "?"), flips.attrs.get("evaluations")
