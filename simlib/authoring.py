@@ -41,6 +41,8 @@ SECTION_PURPOSE = {
                 "a file may override any field or add channels.",
     "operations": "Teams with limited capacity: denials, billing; statement lag.",
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
+    "sensitivity": "What the sensitivity report moves (factors: path, low, high), its runs per setting and "
+                   "flip points (docs/sensitivity.md).",
 }
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).

@@ -176,17 +176,17 @@ def unit_of(path: str) -> str:
     return "number"
 
 
-def setting_text(setting: float, row: dict, exact: bool = False) -> str:
+def setting_text(setting: float, row: dict, exact: bool = False, extra_digits: int = 0) -> str:
     """A setting in board units: the value itself (``22 %``, ``$1.20k``, ``45 days``) when the
     assumption is one number, else the share of the scenario's values (``42 % of the scenario's
-    values``). A found flip point shows the digits its tolerance supports; ``exact`` (a range's
-    end, a scenario's value) up to four significant ones."""
+    values``). A found flip point shows the digits its tolerance supports (plus ``extra_digits``);
+    ``exact`` (a range's end, a scenario's value) up to four significant ones."""
     unit, tol = row["unit"], float(row["tolerance"])
     single = row.get("scenario_value")
     single = float(single) if _finite(single) else None
 
     def number(x: float, resolution: float) -> str:
-        return f"{x:.4g}" if exact else f"{x:.{_digits(resolution)}f}"
+        return f"{x:.4g}" if exact else f"{x:.{_digits(resolution) + extra_digits}f}"
 
     if row["mode"] == "scale":
         if single is None or unit == "number":
@@ -229,22 +229,33 @@ def flip_words(row: dict) -> str:
     label = _lower(str(row["label"]))
     below, above = row.get("flip_below"), row.get("flip_above")
     parts = []
-    if _finite(below):
-        parts.append(f"below {setting_text(float(below), row)}")
-    if _finite(above):
-        parts.append(f"above {setting_text(float(above), row)}")
+    for word, value in (("below", below), ("above", above)):
+        if _finite(value):
+            parts.append(f"{word} {_distinct(float(value), row)}")
     if parts:
         return f"stays best unless {label} is {' or '.join(parts)}"
-    low, high = setting_text(float(row["low"]), row, True), setting_text(float(row["high"]), row, True)
     if _finite(row.get("gain_base")) and float(row["gain_base"]) <= 0:
         return "is not ahead of the runner-up with the scenario's value"
     if not _finite(row.get("gain_base")) and max(float(row["gain_low"]), float(row["gain_high"])) < 0:
-        return f"is behind the runner-up within {_range(low, high)}"
-    return f"does not change within {_range(low, high)}"
+        return f"is behind the runner-up within {range_text(row)}"
+    return f"does not change within {range_text(row)}"
 
 
-def _range(low: str, high: str) -> str:
-    """``30 %–90 %`` → ``30–90 %`` when both carry the same unit suffix."""
+def _distinct(setting: float, row: dict) -> str:
+    """A flip point's text, with as many more digits (up to two) as it takes not to read as the
+    scenario's own value (a flip just beside it)."""
+    base = row.get("base_setting")
+    base = float(base) if _finite(base) else 1.0 if row["mode"] == "scale" else None
+    for extra in (0, 1, 2):
+        text = setting_text(setting, row, extra_digits=extra)
+        if base is None or text != setting_text(base, row, extra_digits=extra):
+            return text
+    return text
+
+
+def range_text(row: dict) -> str:
+    """The range searched: ``30–90 %``, ``$68 to $126``, ``50–150 % of the scenario's values``."""
+    low, high = setting_text(float(row["low"]), row, True), setting_text(float(row["high"]), row, True)
     for suffix in (" % of the scenario's values", " % of the scenario's value", " %", " days"):
         if low.endswith(suffix) and high.endswith(suffix):
             return f"{low.removesuffix(suffix)}–{high}"

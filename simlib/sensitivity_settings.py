@@ -37,12 +37,14 @@ _PATH = re.compile(r"([A-Za-z0-9_]+|\*)(\.([A-Za-z0-9_]+|\*))*")
 class FactorSettings(Strict):
     """One assumption to move: where it is, its name for the board, and its low / high setting."""
 
-    path: Annotated[str, Field(min_length=1, max_length=200)]
-    label: Annotated[str, Field(min_length=1, max_length=80)]
-    low: float
-    high: float
-    mode: Literal["scale", "set"] = "scale"
-    upper: float | None = None
+    path: Annotated[str, Field(min_length=1, max_length=200, description=(
+        "Dotted parameter path; * = every entry of a mapping (channels.*.jump_per_day)."))]
+    label: Annotated[str, Field(min_length=1, max_length=80, description="The assumption's name on the board's page.")]
+    low: Annotated[float, Field(description="Low setting: a multiplier (scale) or a value (set).")]
+    high: Annotated[float, Field(description="High setting, above low.")]
+    mode: Annotated[Literal["scale", "set"], Field(description=(
+        "scale multiplies the scenario's value(s), set replaces them."))] = "scale"
+    upper: Annotated[float | None, Field(description="Cap on the result (1 for a rate).")] = None
 
     @field_validator("path")
     @classmethod
@@ -65,10 +67,15 @@ class FactorSettings(Strict):
 class SensitivitySettings(Strict):
     """The sensitivity report's factors and effort (see the module doc)."""
 
-    factors: Annotated[list[FactorSettings], Field(max_length=FACTORS_MAX)] | None = None
-    replications: Annotated[int, Field(ge=1, le=REPLICATIONS_MAX)] = 2
-    lever_assumptions: bool = True
-    flip_points: Annotated[int, Field(ge=0, le=FACTORS_MAX)] = 3
+    factors: Annotated[list[FactorSettings] | None, Field(max_length=FACTORS_MAX, description=(
+        "The assumptions to move; none: the built-in five (reminder effect, propensity to pay, denial "
+        "rates, ability to pay, cost of capital)."))] = None
+    replications: Annotated[int, Field(ge=1, le=REPLICATIONS_MAX, description=(
+        "Runs per setting and per search step (the main run's first runs, re-run at the setting)."))] = 2
+    lever_assumptions: Annotated[bool, Field(description=(
+        "Add the assumptions of the levers the recommended strategy and the runner-up use."))] = True
+    flip_points: Annotated[int, Field(ge=0, le=FACTORS_MAX, description=(
+        "Search the flip points of this many factors, largest swing first."))] = 3
 
 
 def _plain(value: Any) -> Any:

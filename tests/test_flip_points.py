@@ -118,6 +118,9 @@ def test_scale_mode_words_in_board_units():
     money = {**row, "label": "Median ability to pay", "unit": "usd", "scenario_value": 97.0}
     assert fp.flip_words(money) == "stays best unless median ability to pay is below $61"
     assert fp.unit_of("finance.cost_of_capital_annual") == "share" and fp.unit_of("a.after_days") == "days"
+    # a flip just beside the scenario's value gets the digits that tell them apart
+    close = {**row, "label": "Plan take-up", "base_setting": 1.0, "flip_below": None, "flip_above": 1.0085}
+    assert fp.flip_words(close) == "stays best unless plan take-up is above 35.3 %"
 
 
 def test_flip_points_are_saved_shown_and_said(tmp_path):

@@ -242,7 +242,7 @@ def _sensitivity(res, results_dir: Path, workers, log) -> None:
         raise ReportError(f"scenario {res.scenario.name!r}: the sensitivity analysis failed: "
                           f"{type(exc).__name__}: {exc}") from exc
     if table is not None:
-        log(f"  sensitivity and flip points: {table.attrs.get('evaluations')} two-strategy runs of "
+        log(f"  sensitivity and flip points: {table.attrs.get('runs_total')} two-strategy runs of "
             f"{table.attrs.get('replications')} replications in {time.perf_counter() - t0:.1f} s")
 
 

@@ -26,7 +26,7 @@ from simlib.report.results import _replications, _strategies
 SENSITIVITY_FILE = "sensitivity.csv"
 FLIPS_FILE = "flip_points.csv"
 _ATTRS = ("strategy", "baseline", "metric", "replications", "seed", "strategy_label", "baseline_label",
-          "main_replications")
+          "main_replications", "runs_total")
 DEFAULT_FLIP_POINTS = 3
 
 
@@ -67,7 +67,7 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
     labels = strategy_labels(res)
     extra = {"strategy_label": labels.get(strategy, humanise_id(strategy)),
              "baseline_label": labels.get(against, humanise_id(against)),
-             "main_replications": _replications(res), "evaluations": curve.evaluations}
+             "main_replications": _replications(res), "runs_total": curve.evaluations}
     for t in (table, flips):
         t.attrs.update(extra)
     return table, flips
@@ -202,10 +202,13 @@ def tornado_block(table):
                         "values; a bar that crosses the dashed zero line (marked “flips”) reverses the ranking.")
 
 
-def _range_text(row: dict) -> str:
+def _scenario_text(row: dict) -> str:
+    """The assumption's value in the scenario, in board units."""
     from simlib.flip_points import setting_text
 
-    return f"{setting_text(float(row['low']), row, True)} to {setting_text(float(row['high']), row, True)}"
+    if row["mode"] == "scale":
+        return setting_text(1.0, row, True) if row["scenario_value"] is not None else "the file's values"
+    return setting_text(float(row["base_setting"]), row, True) if row["base_setting"] is not None else "several values"
 
 
 def _row(r) -> dict:
@@ -221,23 +224,21 @@ def flip_points_section(flips, res=None):
     strategy, against = _names(flips, res)
     if flips.empty:
         return _html("<p>No assumption was searched for a flip point.</p>")
-    from simlib.flip_points import setting_text
+    from simlib.flip_points import range_text
 
     rows = []
     for r in flips.itertuples(index=False):
         row = _row(r)
-        value = setting_text(1.0, row, True) if row["mode"] == "scale" else \
-            setting_text(float(row["base_setting"]), row, True) if row["base_setting"] is not None else "several values"
-        rows.append(f"<tr><th scope=\"row\">{esc(row['label'])}</th><td class=\"num\">{esc(value)}</td>"
-                    f"<td class=\"num\">{esc(_range_text(row))}</td><td>{esc(row['words'])}</td></tr>")
-    reps, evals = flips.attrs.get("replications", "?"), flips.attrs.get("evaluations")
+        rows.append(f"<tr><th scope=\"row\">{esc(row['label'])}</th><td class=\"num\">{esc(_scenario_text(row))}</td>"
+                    f"<td class=\"num\">{esc(range_text(row))}</td><td>{esc(row['words'])}</td></tr>")
+    reps, evals = flips.attrs.get("replications", "?"), flips.attrs.get("runs_total")
     return _html(
         f"<h3 id=\"flip-points\">When the ranking flips</h3><p>For the assumptions that move the gain "
         f"most, the value at which the runner-up “{esc(against)}” would overtake “{esc(strategy)}”, "
         "searched between the low and the high setting.</p>"
         "<div class=\"table-scroll\"><table><caption>Flip points of the deciding assumptions</caption>"
         "<thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">In the scenario</th>"
-        f"<th scope=\"col\">Range searched</th><th scope=\"col\">“{esc(strategy)}”…</th></tr></thead>"
+        "<th scope=\"col\">Range searched</th><th scope=\"col\">The recommendation…</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
         f"<p class=\"note\">Method: the gain over the runner-up as a function of one assumption, the "
         f"others at the scenario's values, on the first {esc(reps)} runs of the main run (the same "
