@@ -140,21 +140,28 @@ def modified(scenario, factor: Factor, which: Literal["low", "high"] | float):
         raise SensitivityError(f"{factor.label} at {factor.setting_label(v)}: {exc.problems[0]}") from None
 
 
+def _overlap(a: str, b: str) -> bool:
+    """Whether two dotted paths can name the same number (``*`` matches any one name)."""
+    x, y = a.split("."), b.split(".")
+    return len(x) == len(y) and all(p == q or "*" in (p, q) for p, q in zip(x, y))
+
+
 def _pin_uncertain(scenario, data: dict, factor: Factor, setting: float) -> None:
-    """An assumption the scenario declares uncertain (section ``uncertain:``) is drawn in each run;
-    at a fixed setting it is pinned: the factor applies to its central value, and its entry becomes a
-    zero-width uniform there (which draws that value and leaves every other draw as it was)."""
+    """An assumption the scenario declares uncertain (section ``uncertain:``) is drawn in each run,
+    over the file's value; at a fixed setting it is held: its entry is dropped (draws are keyed by
+    path, so no other draw moves — as :func:`simlib.assumptions.set_parameter` does) and, for the
+    entry at the factor's own path, the setting applies to its central value."""
     entries = data.get("uncertain") or []
-    hits = [i for i, e in enumerate(entries) if isinstance(e, dict) and e.get("path") == factor.path]
+    hits = [i for i, e in enumerate(entries) if isinstance(e, dict) and _overlap(str(e.get("path")), factor.path)]
     if not hits:
         return
-    from simlib.assumptions import central_value
+    same = [i for i in hits if entries[i]["path"] == factor.path]
+    if same:
+        from simlib.assumptions import central_value
 
-    value = factor.value_at(central_value(scenario.uncertain[hits[0]]), setting)
-    apply(data, factor.path, lambda _: value)
-    for i in hits:
-        keep = {k: entries[i][k] for k in ("path", "label", "source") if k in entries[i]}
-        entries[i] = {**keep, "distribution": "uniform", "low": value, "high": value}
+        value = factor.value_at(float(central_value(scenario.uncertain[same[0]])), setting)
+        apply(data, factor.path, lambda _: value)
+    data["uncertain"] = [e for i, e in enumerate(entries) if i not in hits]
 
 
 def check_factors(scenario, factors: Sequence[Factor], where: str = "sensitivity.factors") -> list[str]:
@@ -175,7 +182,8 @@ def two_strategy_scenario(scenario, strategy: str, baseline: str):
     """The scenario restricted to ``baseline`` and ``strategy`` (half the work of a full run).
 
     Seeds never depend on the strategy (CRN), so dropping the others changes no number. The
-    ``sensitivity`` section is dropped (its paths may name the other strategies)."""
+    ``sensitivity`` section is dropped (its paths may name the other strategies), and so is an
+    uncertain assumption of a dropped strategy."""
     from simlib.params import Scenario
 
     if strategy == baseline:
@@ -184,6 +192,9 @@ def two_strategy_scenario(scenario, strategy: str, baseline: str):
     data["strategies"] = {name: dict(data["strategies"][name], baseline=(name == baseline))
                           for name in (baseline, strategy)}
     data["sensitivity"] = None
+    if data.get("uncertain"):  # an assumption of a dropped strategy (its draws are keyed by path)
+        data["uncertain"] = [e for e in data["uncertain"] if not (
+            e["path"].startswith("strategies.") and e["path"].split(".")[1] not in ("*", baseline, strategy))]
     return Scenario.model_validate(data)
 
 
@@ -195,13 +206,19 @@ def gain(metrics: pd.DataFrame, strategy: str, baseline: str, metric: str = KEY_
 
 
 def top_two(metrics: pd.DataFrame, metric: str | None = None) -> tuple[str, str]:
-    """(recommended, runner-up): the best and second-best strategies by mean ``metric``."""
+    """(recommended, runner-up) on ``metric`` (default :func:`decision_metric`): the strategy
+    :func:`simlib.analysis.recommend` picks, and the best of the others by mean — the pair the
+    summary's "runner-up" names."""
+    from simlib.analysis import recommend
+    from simlib.catalogue import METRICS
+
     metric = metric or decision_metric(metrics)
     means = metrics[metrics["metric"] == metric].groupby("strategy", sort=False)["value"].mean()
     if len(means) < 2:
         raise SensitivityError("the scenario has a single strategy: nothing to compare")
     order = means.sort_values(ascending=not _higher_is_better(metric), kind="stable").index
-    return str(order[0]), str(order[1])
+    best = str(recommend(metrics, str(order[0]), metric)["strategy"]) if metric in METRICS else str(order[0])
+    return best, str(next(s for s in order if s != best))
 
 
 def choose_strategy(metrics: pd.DataFrame, baseline: str, metric: str = KEY_METRIC) -> str:

@@ -155,26 +155,28 @@ def test_flip_points_are_saved_shown_and_said(tmp_path):
     pd.testing.assert_frame_equal(again, loaded)  # the page shows what the pipeline saved
 
 
-def test_uncertain_assumptions_are_pinned_at_a_setting(monkeypatch):
+def test_uncertain_assumptions_are_held_at_a_setting(monkeypatch):
     """An assumption drawn in each run (section ``uncertain:``) is held at the searched value: its
-    entry becomes a zero-width uniform there, the others are untouched; its range is its 1 %–99 %
-    quantiles around its central value."""
+    entry is dropped (draws are keyed by path: the others do not move) and a scale setting applies
+    to its central value; its range is its 1 %–99 % quantiles around its central value."""
     fake = types.ModuleType("simlib.assumptions")
     fake.central_value = lambda e: e.centre
     fake.quantile = lambda e, q: e.centre + (q - 0.5)
     monkeypatch.setitem(sys.modules, "simlib.assumptions", fake)
     entry = SimpleNamespace(path="behaviour.initial_per_day", label="Propensity", centre=0.05)
-    scen = SimpleNamespace(uncertain=[entry, SimpleNamespace(path="other", label="o", centre=1.0)])
+    scen = SimpleNamespace(uncertain=[entry, SimpleNamespace(path="other.x", label="o", centre=1.0)])
     data = {"behaviour": {"initial_per_day": 0.04},
             "uncertain": [{"path": "behaviour.initial_per_day", "label": "Propensity", "source": "guess",
                            "distribution": "beta", "a": 2, "b": 3},
-                          {"path": "other", "distribution": "normal", "mean": 1, "sd": 0.1}]}
+                          {"path": "other.x", "distribution": "normal", "mean": 1, "sd": 0.1}]}
     sens._pin_uncertain(scen, data, sens.Factor("Propensity", "behaviour.initial_per_day", 0.5, 1.5), 2.0)
     assert data["behaviour"]["initial_per_day"] == pytest.approx(0.1)  # ×2 of the central value
-    assert data["uncertain"][0] == {"path": "behaviour.initial_per_day", "label": "Propensity", "source": "guess",
-                                    "distribution": "uniform", "low": pytest.approx(0.1), "high": pytest.approx(0.1)}
-    assert data["uncertain"][1]["distribution"] == "normal"
+    assert [e["path"] for e in data["uncertain"]] == ["other.x"]
+    wide = {"channels": {"sms": {"jump_per_day": 0.01}},
+            "uncertain": [{"path": "channels.sms.jump_per_day"}, {"path": "strategies.*.deposit.compliance_rate"}]}
+    sens._pin_uncertain(scen, wide, sens.Factor("Reminders", "channels.*.jump_per_day", 0.5, 1.5), 2.0)
+    assert wide["uncertain"] == [{"path": "strategies.*.deposit.compliance_rate"}]  # * overlaps sms
     ranges = fp.uncertain_ranges(scen)
     assert [(r.path, r.source, r.mode) for r in ranges] == [("behaviour.initial_per_day", "uncertain", "set"),
-                                                            ("other", "uncertain", "set")]
+                                                            ("other.x", "uncertain", "set")]
     assert (ranges[0].low, ranges[0].base, ranges[0].high) == pytest.approx((0.05 - 0.49, 0.05, 0.05 + 0.49))

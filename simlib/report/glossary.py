@@ -35,6 +35,10 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
      "Tables show ± half its width.", None),
     ("pp (percentage points)", "The difference between two percentages: from 45.0 % to 47.5 % is "
      "+2.5 pp (not +2.5 %).", None),
+    ("Runner-up", "The strategy second to the recommended one on the NPV: the one that would be chosen "
+     "if the recommended one lost its lead.", None),
+    ("Flip point", "The value of an assumption at which the runner-up would overtake the recommended "
+     "strategy (the ranking flips), all other assumptions as in the scenario.", None),
     ("Run (replication)", "One simulation of every patient and bill; the reports average over several runs "
      "with different random patients.", None),
     ("Factoring", "Selling receivables to a factor, who pays an advance now and the rest (less its fee) "
