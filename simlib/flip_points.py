@@ -11,6 +11,9 @@ only with the assumption — common random numbers). The search, per side of the
 3. otherwise :func:`scipy.optimize.brentq` brackets the crossing to ``tolerance`` (by default 1 % of
    the range searched), running only the two strategies.
 
+An uncertain assumption is drawn in the main run, so no run has it at its central value: its range
+is searched as one bracket (the ends' signs decide), its centre run only when both ends are behind.
+
 A range is a sensitivity factor's low / high (:meth:`FlipRange.of_factor`) or an uncertain
 assumption's 1 %–99 % quantiles (:func:`uncertain_ranges`, from the scenario's ``uncertain:``
 section). :func:`flip_points` returns one row per range; :func:`flip_words` says it for a board
@@ -28,7 +31,7 @@ from scipy.optimize import brentq
 
 from simlib.parameter_paths import values
 from simlib.report.numbers import value_text
-from simlib.sensitivity import Factor, PairedGain
+from simlib.sensitivity import Factor, PairedGain, uncertain_factors
 
 #: Tolerance of the search, as a share of the range searched.
 TOLERANCE_SHARE = 0.01
@@ -68,14 +71,15 @@ class FlipRange:
 
 def uncertain_ranges(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[FlipRange]:
     """One range per entry of the scenario's ``uncertain:`` section: its ``low_q``–``high_q``
-    quantiles, searched in set mode around its central value (none without the section)."""
-    entries = getattr(scenario, "uncertain", None) or []
-    if not entries:
+    quantiles (:func:`simlib.sensitivity.uncertain_factors`, the tornado's too), searched in set
+    mode, its central value as the base (none without the section)."""
+    factors = uncertain_factors(scenario, low_q, high_q)
+    if not factors:
         return []
-    from simlib.assumptions import central_value, quantile
+    from simlib.assumptions import central_value
 
-    return [FlipRange(e.path, e.label, float(quantile(e, low_q)), float(quantile(e, high_q)), "set",
-                      None, "uncertain", float(central_value(e))) for e in entries]
+    centre = {e.path: float(central_value(e)) for e in scenario.uncertain}
+    return [FlipRange(f.path, f.label, f.low, f.high, "set", None, "uncertain", centre[f.path]) for f in factors]
 
 
 @dataclass(frozen=True)
@@ -123,14 +127,13 @@ def flip_point(curve: PairedGain, rng: FlipRange, tolerance_share: float = TOLER
 
     base = rng.base if rng.base is not None and rng.low <= rng.base <= rng.high else None
     g_low, g_high = g(rng.low), g(rng.high)
-    if base is None:
-        g_base = math.nan
-    elif rng.source == "factor":
+    g_base = math.nan
+    if base is not None and rng.source == "factor":
         g_base = curve.base  # the base setting is the scenario itself: the main run's gain
-    else:
-        g_base = g(base)
+    elif base is not None and max(g_low, g_high) < 0:
+        g_base = g(base)  # an uncertain assumption behind at both ends: ahead at its centre?
     below = above = None
-    if base is None:  # one bracket over the whole range
+    if not math.isfinite(g_base):  # one bracket over the whole range
         if _opposite(g_low, g_high):
             x = crossing(g, rng.low, rng.high, tolerance)
             below, above = (x, None) if g_low < g_high else (None, x)

@@ -63,8 +63,10 @@ class Factor:
         if self.mode == "scale":
             return f"×{v:g}"
         if self.upper == 1.0 or self.path.endswith(("_rate", "_annual", "_share")):
-            return f"{v * 100:g} %"
-        return f"{v:g}"
+            return f"{v * 100:.3g} %"
+        if self.path.endswith("_usd"):
+            return f"${v:,.2f}" if abs(v) < 10 else f"${v:,.0f}"
+        return f"{v:.3g}"
 
 
 DEFAULT_FACTORS: tuple[Factor, ...] = (
@@ -106,13 +108,28 @@ def lever_factors(scenario, strategies: Sequence[str]) -> list[Factor]:
     return list(out.values())
 
 
+def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[Factor]:
+    """One factor per assumption of the scenario's ``uncertain:`` section, set from its ``low_q``
+    to its ``high_q`` quantile (none without the section; a fixed one has no range)."""
+    entries = getattr(scenario, "uncertain", None) or []
+    if not entries:
+        return []
+    from simlib.assumptions import quantile
+
+    out = [Factor(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "set") for e in entries]
+    return [f for f in out if f.low < f.high]
+
+
 def scenario_factors(scenario, strategies: Sequence[str] = ()) -> list[Factor]:
-    """The factors to sweep: the file's ``sensitivity.factors`` (or :data:`DEFAULT_FACTORS`), then
-    the assumptions of the levers ``strategies`` use (unless ``lever_assumptions: false``), one
-    factor per path."""
+    """The factors to sweep, one per path: the file's ``sensitivity.factors``; the uncertain
+    assumptions (their 1 %–99 % range); the built-in :data:`DEFAULT_FACTORS` when the file lists
+    none; the assumptions of the levers ``strategies`` use (unless ``lever_assumptions: false``).
+    The first factor of a path wins: an uncertain assumption's range replaces a default's."""
     section = scenario.sensitivity
-    listed = [Factor.of(f) for f in section.factors] if section is not None and section.factors else \
-        list(DEFAULT_FACTORS)
+    listed = [Factor.of(f) for f in section.factors] if section is not None and section.factors else []
+    listed += uncertain_factors(scenario)
+    if not listed or section is None or not section.factors:
+        listed += list(DEFAULT_FACTORS)
     if section is None or section.lever_assumptions:
         listed += lever_factors(scenario, strategies)
     out: dict[str, Factor] = {}

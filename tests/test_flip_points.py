@@ -3,6 +3,7 @@ the search's tolerance; "does not flip in the range" is an answer; the words; sa
 summary sentence."""
 from __future__ import annotations
 
+import math
 import sys
 import types
 from types import SimpleNamespace
@@ -138,7 +139,9 @@ def test_flip_points_are_saved_shown_and_said(tmp_path):
     assert (tmp_path / blocks.SENSITIVITY_FILE).is_file() and (tmp_path / blocks.FLIPS_FILE).is_file()
     strategy, against = sens.top_two(res.metrics)
     assert table.attrs["strategy"] == strategy and table.attrs["baseline"] == against
-    assert list(flips["path"]) == list(table["path"][:2])  # the two largest swings
+    uncertain = len(getattr(scen, "uncertain", None) or [])  # each uncertain assumption gets one too
+    assert list(flips["path"][:2]) == list(table["path"][:2]) and len(flips) == 2 + uncertain  # largest swings
+    assert list(flips["source"]) == ["factor"] * 2 + ["uncertain"] * uncertain
     assert (table["base_value"] == sens.gain(res.metrics, strategy, against)).all()
     loaded, loaded_flips = blocks.load_sensitivity(tmp_path)
     pd.testing.assert_frame_equal(loaded, table, check_dtype=False)
@@ -180,3 +183,25 @@ def test_uncertain_assumptions_are_held_at_a_setting(monkeypatch):
     assert [(r.path, r.source, r.mode) for r in ranges] == [("behaviour.initial_per_day", "uncertain", "set"),
                                                             ("other.x", "uncertain", "set")]
     assert (ranges[0].low, ranges[0].base, ranges[0].high) == pytest.approx((0.05 - 0.49, 0.05, 0.05 + 0.49))
+    # in the tornado, an uncertain assumption's range replaces the default factor of its path
+    scen.sensitivity, scen.strategies = None, {}
+    factors = {f.path: f for f in sens.scenario_factors(scen)}
+    assert factors["behaviour.initial_per_day"] == sens.Factor("Propensity", "behaviour.initial_per_day",
+                                                               pytest.approx(-0.44), pytest.approx(0.54), "set")
+    assert "channels.*.jump_per_day" in factors and "other.x" in factors
+
+
+def test_an_uncertain_range_is_one_bracket_unless_behind_at_both_ends():
+    """No run has an uncertain assumption at its centre (the main run draws it): the ends decide,
+    and the centre is run only when both ends are behind."""
+    drawn = fp.FlipRange("strategies.*.deposit.compliance_rate", "Deposit compliance", 0.2, 1.0, "set",
+                         None, "uncertain", 0.6)
+    rising = _Curve(lambda x: 1e5 * (x - 0.3), 3e4)
+    point = fp.flip_point(rising, drawn)
+    assert point.flip_below == pytest.approx(0.3, abs=point.tolerance) and point.flip_above is None
+    assert rising.evaluations < 12 and math.isnan(point.gain_base)
+    hump = _Curve(lambda x: 1e5 * (x - 0.3) * (0.9 - x), 3e4)
+    both = fp.flip_point(hump, drawn)
+    assert both.gain_base == pytest.approx(1e5 * 0.3 * 0.3)  # the centre was run
+    assert both.flip_below == pytest.approx(0.3, abs=both.tolerance)
+    assert both.flip_above == pytest.approx(0.9, abs=both.tolerance)

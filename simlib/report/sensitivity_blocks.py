@@ -61,8 +61,10 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
     table = sensitivity.sweep(res.scenario, factors, reps, seed, strategy=strategy, baseline=against,
                               metric=metric, curve=curve)
     by_path = {f.path: f for f in factors}
-    deciding = [by_path[p] for p in table["path"][:settings.flip_points]]
-    ranges = [fp.FlipRange.of_factor(f, res.scenario) for f in deciding] + fp.uncertain_ranges(res.scenario)
+    uncertain = fp.uncertain_ranges(res.scenario)  # every one; the tornado already ran their ends
+    drawn = {r.path for r in uncertain}
+    deciding = [by_path[p] for p in table["path"] if p not in drawn][:settings.flip_points]
+    ranges = [fp.FlipRange.of_factor(f, res.scenario) for f in deciding] + uncertain
     flips = fp.flip_points(curve, ranges)
     labels = strategy_labels(res)
     extra = {"strategy_label": labels.get(strategy, humanise_id(strategy)),
