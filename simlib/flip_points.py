@@ -183,13 +183,13 @@ def setting_text(setting: float, row: dict, exact: bool = False, extra_digits: i
     """A setting in board units: the value itself (``22 %``, ``$1.20k``, ``45 days``) when the
     assumption is one number, else the share of the scenario's values (``42 % of the scenario's
     values``). A found flip point shows the digits its tolerance supports (plus ``extra_digits``);
-    ``exact`` (a range's end, a scenario's value) up to four significant ones."""
+    ``exact`` (a range's end, a scenario's value) up to three significant ones."""
     unit, tol = row["unit"], float(row["tolerance"])
     single = row.get("scenario_value")
     single = float(single) if _finite(single) else None
 
     def number(x: float, resolution: float) -> str:
-        return f"{x:.4g}" if exact else f"{x:.{_digits(resolution) + extra_digits}f}"
+        return f"{x:.3g}" if exact else f"{x:.{_digits(resolution) + extra_digits}f}"
 
     if row["mode"] == "scale":
         if single is None or unit == "number":
