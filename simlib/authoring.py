@@ -44,6 +44,8 @@ SECTION_PURPOSE = {
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
     "uncertain": "Assumptions given as distributions, drawn once per run for every strategy "
                  "([uncertainty.md](uncertainty.md)).",
+    "sensitivity": "What the sensitivity report moves (factors: path, low, high), its runs per setting and "
+                   "flip points (docs/sensitivity.md).",
 }
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).

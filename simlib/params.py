@@ -47,6 +47,7 @@ from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MA
 from simlib.bounds import value_problems
 from simlib.payment_timing import PaymentTimingSettings, resolve_block
 from simlib.scenario_file import read_yaml
+from simlib.sensitivity_settings import SensitivitySection
 from simlib.settings import Fraction, NonNeg, Positive, ScenarioError, Strict, Targeting
 
 __all__ = [  # the world's sections, and the levers' and capacities' re-exported
@@ -247,6 +248,7 @@ class Scenario(Strict):
     operations: Operations = Operations()
     strategies: dict[str, Strategy]
     uncertain: Uncertain = []  # after every section it names: simlib.assumptions
+    sensitivity: SensitivitySection = None  # after strategies: its paths are checked against them
 
     @field_validator("channels", mode="before")
     @classmethod

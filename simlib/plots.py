@@ -324,25 +324,23 @@ def kpi_bars(summary: pd.DataFrame, metric: str, styles=None) -> Figure:
 
 
 @_styled
-def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC) -> Figure:
-    """Tornado chart of the ``metric`` gain as each parameter moves from its low to its high value.
+def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC, against: str = "the status quo") -> Figure:
+    """Tornado chart of the ``metric`` gain over ``against`` as each parameter moves from its low to its high value.
 
     ``sens`` has ``[parameter, low_label, high_label, low_value, high_value, base_value]``, the
-    values being the gain at the low, high and base-case settings; the widest swing is on top.
+    values being the gain at the low, high and base-case settings; the widest swing is on top. A bar
+    that crosses zero (the ranking flips) is marked "flips" on its label, with a dashed zero line.
     The setting labels sit beyond the bar ends with room kept for them; the legend is below the axes.
     """
-    info = METRICS[metric]
+    info = METRICS[metric] if metric in METRICS else METRICS[KEY_METRIC]
     sens = sens.assign(swing=(sens["high_value"] - sens["low_value"]).abs())
     sens = sens.sort_values("swing", ascending=False, kind="stable")
+    flips = (np.sign(sens[["low_value", "high_value"]].to_numpy()) != np.sign(sens[["base_value"]].to_numpy())).any(axis=1)
     fig, ax = _figure(f"What moves the gain in {info.label}", (8, 2.0 + 0.6 * len(sens)))
-    y = np.arange(len(sens))[::-1]
-    base = sens["base_value"].to_numpy()
-    low_colour, high_colour = OKABE_ITO[0], OKABE_ITO[1]
-    handles = []
-    for column, colour, name in (("low_value", low_colour, "Low setting"),
-                                 ("high_value", high_colour, "High setting")):
-        ends = sens[column].to_numpy()
-        handles.append(ax.barh(y, ends - base, left=base, color=colour, height=0.6, label=name))
+    y, base = np.arange(len(sens))[::-1], sens["base_value"].to_numpy()
+    handles = [ax.barh(y, sens[column].to_numpy() - base, left=base, color=colour, height=0.6, label=name)
+               for column, colour, name in (("low_value", OKABE_ITO[0], "Low setting"),
+                                            ("high_value", OKABE_ITO[1], "High setting"))]
     # setting labels outside the bars: the lower end's on the left, the higher end's on the right
     for yi, lo, hi, b, lo_text, hi_text in zip(y, sens["low_value"], sens["high_value"], base,
                                                sens["low_label"], sens["high_label"]):
@@ -353,19 +351,21 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC) -> Figure:
                     ha="left", va="center", fontsize=9)
     for value in np.unique(base):
         ax.axvline(value, color="0.3", lw=1)
-    ax.set_yticks(y, [_wrapped(p) for p in sens["parameter"]])
+    if flips.any():
+        ax.axvline(0.0, color="0.3", lw=1, ls="--")
+    ax.set_yticks(y, [_wrapped(p + (" — flips" if f else "")) for p, f in zip(sens["parameter"], flips)])
     ax.set_ylim(-0.6, len(sens) - 0.4)
-    ax.set_xlabel(_unit_label("Gain over the status quo", info.unit))
+    ax.set_xlabel(_unit_label(f"Gain over {against}", info.unit))
     _format_axis(ax.xaxis, info.unit)
     ax.xaxis.set_major_locator(MaxNLocator(5))
     _room_for_labels(fig, ax)
     _legend(fig, handles, ["Low setting", "High setting"], title="")
     listing = "; ".join(
-        f"{r.parameter}: {r.low_label} {format_value(r.low_value, info.unit)}, "
-        f"{r.high_label} {format_value(r.high_value, info.unit)}" for r in sens.itertuples())
+        f"{r.parameter}{' (flips the ranking)' if f else ''}: {r.low_label} {format_value(r.low_value, info.unit)}, "
+        f"{r.high_label} {format_value(r.high_value, info.unit)}" for r, f in zip(sens.itertuples(), flips))
     fig.simlib_alt = (
-        f"Tornado chart of the {info.label} gain when each parameter moves from its low to its "
-        f"high setting, widest swing on top; base case "
+        f"Tornado chart of the {info.label} gain over {against} when each parameter moves from its low "
+        f"to its high setting, widest swing on top; base case "
         f"{format_value(float(np.median(base)), info.unit) if len(base) else 'n/a'}. {listing}.")
     return fig
 

@@ -27,7 +27,8 @@ LAYERS = [
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
       "simlib.parameter_paths", "simlib.materiality", "simlib.attribution", "simlib.assumption_checks",
-      "simlib.assumptions", "simlib.liquidity"]),
+      "simlib.assumptions", "simlib.liquidity",
+      "simlib.sensitivity_settings"]),
     ("mechanisms: contact kinds, the account core, the capacities",
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
       "simlib.capacities.*"]),
@@ -38,7 +39,7 @@ LAYERS = [
       "simlib.vectorized"]),
     ("runs: experiments, analysis, reports, command line",
      ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
-      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.contributions", "simlib.spread",
+      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.contributions", "simlib.spread", "simlib.flip_points",
       "simlib.plots", "simlib.report", "simlib.report.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 

@@ -465,49 +465,6 @@ def test_output_directory_names_are_safe():
     assert report.slug("") == "scenario"
 
 
-# --------------------------------------------------------------------------- sensitivity
-def test_factor_settings_are_applied_and_revalidated(tmp_path):
-    from simlib import sensitivity as sens
-    from simlib.params import load_scenario
-
-    scen = load_scenario(tiny_yaml(tmp_path / "t.yaml"))
-    denial = sens.Factor("denials", "payers.*.initial_denial_rate", 0.5, 20.0, upper=1.0)
-    high = sens.modified(scen, denial, "high")
-    assert all(p.initial_denial_rate == 1.0 for p in high.payers.values())  # capped
-    low = sens.modified(scen, denial, "low")
-    assert low.payers["commercial"].initial_denial_rate == pytest.approx(0.075)
-    coc = sens.Factor("coc", "finance.cost_of_capital_annual", 0.04, 0.12, mode="set")
-    assert sens.modified(scen, coc, "high").finance.cost_of_capital_annual == 0.12
-    assert (coc.setting_label("low"), denial.setting_label("high")) == ("4 %", "×20")
-    assert scen.finance.cost_of_capital_annual == 0.08  # the original is untouched
-    with pytest.raises(sens.SensitivityError, match="no parameter 'initial_per_dya'"):
-        sens.modified(scen, sens.Factor("x", "behaviour.initial_per_dya", 0.5, 2), "low")
-    with pytest.raises(sens.SensitivityError, match="balance_ref_usd"):  # decay 0 is valid (planners branch)
-        sens.modified(scen, sens.Factor("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
-    two = sens.two_strategy_scenario(scen, "sms_reminders", "letters_only")
-    assert list(two.strategies) == ["letters_only", "sms_reminders"]
-    assert two.baseline_strategy == "letters_only"
-
-
-def test_sweep_is_reproducible_and_sorted(tmp_path):
-    from simlib import sensitivity as sens
-    from simlib.params import load_scenario
-
-    scen = load_scenario(tiny_yaml(tmp_path / "t.yaml", encounters_per_day=2))
-    factors = (sens.Factor("Cost of capital", "finance.cost_of_capital_annual", 0.0, 0.5, mode="set"),
-               sens.Factor("Reminder effect", "channels.*.jump_per_day", 0.0, 3.0))
-    kwargs = dict(replications=2, strategy="sms_reminders", baseline="letters_only")
-    a = sens.sweep(scen, factors, **kwargs)
-    b = sens.sweep(scen, factors, **kwargs)
-    pd.testing.assert_frame_equal(a, b)  # same seed, same numbers (common random numbers)
-    assert list(a.columns) == ["parameter", "low_label", "high_label", "low_value", "high_value", "base_value"]
-    swings = (a["high_value"] - a["low_value"]).abs()
-    assert swings.is_monotonic_decreasing
-    assert a.attrs["strategy"] == "sms_reminders" and a.attrs["baseline"] == "letters_only"
-    html = report.sensitivity_section(a).data
-    assert "Gain at each setting" in html and "SMS reminders" in html and "sms_reminders" not in html
-
-
 def test_footer_states_the_replications_a_precision_target_needed():
     from types import SimpleNamespace
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.settings import NonNeg, Positive, Strict, cents
 
 
@@ -73,6 +73,7 @@ class _Placement:
 @register_lever
 class AgencyLever(Lever):
     key = "agency"
+    assumptions = (Assumption("initial_per_day", "Agency's recovery (payment intensity at placement)", 0.5, 1.5),)
     settings = Agency | None
     order = 5  # placement; the agency's contacts are order 7, its recall 8
     counters = {"agency_placements": "accounts placed", "agency_placed_cents": "balances placed (cents)",

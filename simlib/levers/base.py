@@ -8,6 +8,8 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
 - ``check(settings, strategy, scenario, at)``: problems that involve other sections;
 - ``describe(settings)``: the lever in plain words for the board (``""``: nothing to say);
 - ``counters``: the counters its actions add, with their meaning;
+- ``assumptions``: the settings that are assumptions about patients rather than decisions
+  (:class:`Assumption`); the sensitivity report moves them when a top strategy uses the lever;
 - at run time, one instance per world (``__init__(world, settings)``) whose hooks the engine
   calls — only those the lever defines:
 
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import copy
 from importlib import metadata
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import ConfigDict, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails
@@ -43,6 +45,24 @@ _LEVERS: dict[str, type["Lever"]] = {}
 _entry_points_loaded = False
 
 
+class Assumption(NamedTuple):
+    """A lever setting that is an assumption about patients (not a decision), and the range the
+    sensitivity report moves it over: ``mode="scale"`` multiplies the scenario's value by ``low``
+    / ``high``, ``"set"`` replaces it; ``upper`` caps it (a rate). ``setting`` is a field of the
+    lever's section (path ``strategies.*.<key>.<setting>``) or, with a dot, a path from the
+    scenario's top (a behaviour or channel setting the lever relies on)."""
+
+    setting: str
+    label: str
+    low: float
+    high: float
+    mode: Literal["scale", "set"] = "scale"
+    upper: float | None = None
+
+    def path(self, key: str) -> str:
+        return self.setting if "." in self.setting else f"strategies.*.{key}.{self.setting}"
+
+
 class Lever:
     """Base class of a lever; subclasses set ``key`` and ``settings`` and define the hooks they need."""
 
@@ -51,6 +71,7 @@ class Lever:
     default: ClassVar[Any] = None
     order: ClassVar[int] = 100
     counters: ClassVar[dict[str, str]] = {}
+    assumptions: ClassVar[tuple[Assumption, ...]] = ()
     _adapter: ClassVar[TypeAdapter | None] = None
 
     # ------------------------------------------------------------------ class level: the section

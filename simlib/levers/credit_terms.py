@@ -4,13 +4,14 @@ net 30). The due date pulls payments forward: it raises the payment intensity by
 agency holds the account. Reminder steps may be timed from the due date."""
 from __future__ import annotations
 
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.settings import NonNeg
 
 
 @register_lever
 class CreditTerms(Lever):
     key = "credit_terms_days"
+    assumptions = (Assumption("behaviour.due_date_jump_per_day", "Pull of the due date (payment intensity jump on it)", 0.5, 1.5),)
     settings = NonNeg
     default = 30.0
     order = 0

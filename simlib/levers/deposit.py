@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.settings import Fraction, NonNeg, Positive, Strict, cents
 
 
@@ -47,6 +47,7 @@ def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd
 @register_lever
 class DepositLever(Lever):
     key = "deposit"
+    assumptions = (Assumption("compliance_rate", "Deposit compliance (share who pay a small deposit)", 0.5, 1.5, upper=1.0),)
     settings = Deposit | None
     counters = {"deposits": "deposits collected at service",
                 "deposits_declined": "deposits asked for and not paid",

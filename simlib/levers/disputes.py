@@ -21,7 +21,7 @@ import numpy as np
 from simlib import contact_response
 from simlib.behaviour import intensity_after
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.settings import Fraction, Strict, cents
 
 
@@ -33,6 +33,7 @@ class PriceEstimate(Strict):
 @register_lever
 class Disputes(Lever):
     key = "price_estimate"
+    assumptions = (Assumption("dispute_rate_multiplier", "Disputes left with a price estimate (share of usual)", 0.5, 1.5, upper=1.0),)
     settings = PriceEstimate | None
     order = 2
     counters = {"disputes": "disputes raised (each resolved by the billing team)"}

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.levers.takeup import Uptake, approval_probability, describe_takers, uptake_probability
 from simlib.settings import Fraction, NonNeg, Positive, cents
 
@@ -43,6 +43,7 @@ class Financing(Uptake):
 @register_lever
 class FinancingLever(Lever):
     key = "financing"
+    assumptions = (Assumption("uptake_rate", "Financing take-up rate", 0.5, 1.5, upper=1.0),)
     settings = Financing | None
     order = 3
     counters = {"financed": "balances paid off by the lender",

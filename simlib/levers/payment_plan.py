@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.levers.takeup import Uptake, describe_takers, uptake_probability
 from simlib.settings import Fraction, NonNeg, Positive, cents
 
@@ -75,6 +75,8 @@ class _Plan:
 @register_lever
 class PaymentPlanLever(Lever):
     key = "payment_plan"
+    assumptions = (Assumption("uptake_rate", "Payment-plan take-up rate", 0.5, 1.5, upper=1.0),
+                   Assumption("miss_base_rate", "Missed plan instalments (base miss rate)", 0.5, 1.5, upper=1.0),)
     settings = PaymentPlan | None
     order = 4  # the offer; instalments are order 6
     counters = {"plans": "plans started", "plans_autopay": "plans started on autopay",

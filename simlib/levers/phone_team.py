@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from simlib.capacities.phone_team import PhoneTeamCapacity, next_open_slot
-from simlib.levers.base import Lever, register_lever
+from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.settings import Fraction, NonNeg, Positive, Strict
 
 Hour = Annotated[float, Field(ge=0, le=24)]
@@ -45,6 +45,7 @@ class PhoneTeam(Strict):
 @register_lever
 class PhoneTeamLever(Lever):
     key = "phone_team"
+    assumptions = (Assumption("right_party_contact_rate", "Calls that reach the patient (right-party contact rate)", 0.5, 1.5, upper=1.0),)
     settings = PhoneTeam | None
     counters = {"calls": "calls placed", "calls_right_party": "calls that reached the patient",
                 "calls_abandoned": "calls dropped after waiting max_wait_days for an agent",

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever, unknown_payers
+from simlib.levers.base import Assumption, Lever, register_lever, unknown_payers
 from simlib.settings import Positive, Strict
 
 
@@ -39,6 +39,7 @@ def discount_response(rate: float, half_rate: float) -> float:
 @register_lever
 class PromptPayDiscountLever(Lever):
     key = "prompt_pay_discount"
+    assumptions = (Assumption("behaviour.discount_uplift_max", "Response to a prompt-pay discount (largest uplift)", 0.5, 1.5),)
     settings = PromptPayDiscount | None
     order = 1
     counters = {"discounts": "payments in full inside the discount window"}

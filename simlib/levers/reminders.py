@@ -19,7 +19,7 @@ from pydantic import Field
 from simlib import contact_response
 from simlib.capacities.phone_team import next_open_slot
 from simlib.ledger import Kind
-from simlib.levers.base import Lever, register_lever, unknown_payers
+from simlib.levers.base import Assumption, Lever, register_lever, unknown_payers
 from simlib.settings import NonNeg, Strict, Targeting, cents
 from simlib.words import id_words
 
@@ -83,6 +83,7 @@ class Statement(Lever):
 @register_lever
 class Ladder(Lever):
     key = "ladder"
+    assumptions = (Assumption("channels.*.jump_per_day", "Reminder effect (intensity jump per contact, all channels)", 0.5, 1.5),)
     settings = list[Step]
     default = []
     order = 10  # step n has order 10 + n

@@ -47,6 +47,8 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
      "levers brings: its Shapley value (its added gain averaged over every order in which the levers "
      "could be added, so the parts add up to the whole) or, with many levers, its gain added alone.",
      None),
+    ("Flip point", "The value of an assumption at which the runner-up would overtake the recommended "
+     "strategy (the ranking flips), all other assumptions as in the scenario.", None),
     ("Run (replication)", "One simulation of every patient and bill; the reports average over several runs "
      "with different random patients.", None),
     ("Uncertain assumption", "A number of the model that is not known well (how many patients pay a deposit, "

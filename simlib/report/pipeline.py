@@ -45,6 +45,7 @@ from simlib.report.navigation import page_links
 from simlib.report.notebooks import check_parameters, execute_notebook
 from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.publish import atomic_write_text, slug
+from simlib.report.sensitivity_blocks import save_sensitivity, sensitivity_problems
 from simlib.report.summary import headline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +107,8 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             scenarios.append(load_scenario(p))
         except ScenarioError as exc:
             problems.append(str(exc))
+    for p, scenario in zip(paths, scenarios):  # the file's sensitivity factors, before any run
+        problems.extend(f"{p}: {line}" for line in sensitivity_problems(scenario))
     if problems:
         raise ReportError("invalid parameter file(s); no report was built:\n" + "\n".join(problems))
     dirs = _scenario_dirs(paths)
@@ -129,7 +132,10 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             pages, reports = [], []
             with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
                 results_dir = _save_results(res, stage, extra)
-                log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s; rendering notebooks…")
+                log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
+                if {"sensitivity", "strategy_comparison"} & {nb.stem for nb in nb_paths}:
+                    _sensitivity(res, results_dir, workers, log)  # once, for every page that shows it
+                log(f"{path}: rendering notebooks…")
                 for nb in nb_paths:
                     t1 = time.perf_counter()
                     params = _notebook_params(nb, str(path.resolve()), str(results_dir))
@@ -226,6 +232,19 @@ def _run(scenario, replications, seed, workers, scheduler=None, precision=None):
     except Exception as exc:
         raise ReportError(f"scenario {scenario.name!r}: the simulation failed: "
                           f"{type(exc).__name__}: {exc}") from exc
+
+
+def _sensitivity(res, results_dir: Path, workers, log) -> None:
+    """The sweep and flip points against the runner-up, saved beside the results."""
+    t0 = time.perf_counter()
+    try:
+        table, _ = save_sensitivity(res, results_dir, workers=workers)
+    except Exception as exc:
+        raise ReportError(f"scenario {res.scenario.name!r}: the sensitivity analysis failed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    if table is not None:
+        log(f"  sensitivity and flip points: {table.attrs.get('runs_total')} two-strategy runs of "
+            f"{table.attrs.get('replications')} replications in {time.perf_counter() - t0:.1f} s")
 
 
 def _extra_tables(res, notebooks: Sequence[str], workers, scheduler, log) -> dict:

@@ -1,87 +1,272 @@
-"""The sensitivity section: the one-at-a-time sweep for the recommended strategy, its table and
-verdict in words (does the gain change sign?), and the tornado chart."""
+"""The sensitivity section: what the ranking hinges on, and when it flips.
+
+:func:`compute_sensitivity` takes the main run's results and compares the recommended strategy
+with the runner-up: the one-at-a-time sweep (:func:`simlib.sensitivity.sweep`; the tornado chart)
+and the flip points of the deciding assumptions — the largest swings and every uncertain
+assumption (:mod:`simlib.flip_points`). The report pipeline computes them once per build and
+saves them beside the results (:func:`save_sensitivity`: ``sensitivity.csv``,
+``flip_points.csv``); the sensitivity page shows them (:func:`sensitivity_data` reads them, or
+computes them in JupyterLab) and the strategy comparison's summary says them in one sentence
+(:func:`flip_sentence`).
+"""
 from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
 
 from simlib.report.figures import figure_block
 from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_lower
 from simlib.report.numbers import value_text
-from simlib.report.results import _strategies
+from simlib.report.results import _replications, _strategies
+
+SENSITIVITY_FILE = "sensitivity.csv"
+FLIPS_FILE = "flip_points.csv"
+_ATTRS = ("strategy", "baseline", "metric", "replications", "seed", "strategy_label", "baseline_label",
+          "main_replications", "runs_total")
+DEFAULT_FLIP_POINTS = 3
 
 
-def run_sensitivity(res, replications: int = 2, seed: int | None = None, factors=None,
-                    workers: int | None = None):
-    """:func:`simlib.sensitivity.sweep` for the strategy the results recommend (or the best
-    alternative to the status quo), with the results' seed unless ``seed`` is given."""
+def _settings(res):
+    from simlib.sensitivity_settings import SensitivitySettings
+
+    return getattr(res.scenario, "sensitivity", None) or SensitivitySettings()
+
+
+def compute_sensitivity(res, replications: int | None = None, workers: int | None = None,
+                        factors=None):
+    """(tornado table, flip-point table) of the recommended strategy against the runner-up, on the
+    main run ``res`` (its gain is the base case; its seed and first runs are reused), or
+    ``(None, None)`` with a single strategy. ``replications`` (default: the scenario's
+    ``sensitivity.replications``) runs per setting and per search step."""
+    from simlib import flip_points as fp
     from simlib import sensitivity
+    from simlib.report.labels import strategy_labels
 
     if len(_strategies(res)) < 2:
-        return None
-    strategy = sensitivity.choose_strategy(res.metrics, res.baseline)
-    prov = getattr(res, "provenance", {}) or {}
-    seed = seed if seed is not None else prov.get("seed")
-    return sensitivity.sweep(res.scenario, factors or sensitivity.DEFAULT_FACTORS,
-                             replications=replications, seed=seed, strategy=strategy,
-                             baseline=res.baseline, workers=workers or res.scenario.simulation.workers)
+        return None, None
+    settings = _settings(res)
+    reps = replications or settings.replications
+    metric = sensitivity.decision_metric(res.metrics)
+    strategy, against = sensitivity.top_two(res.metrics, metric)
+    seed = (getattr(res, "provenance", {}) or {}).get("seed", res.scenario.simulation.seed)
+    curve = sensitivity.PairedGain(res.scenario, strategy, against, metric=metric, replications=reps,
+                                   seed=seed, workers=workers or res.scenario.simulation.workers,
+                                   main=res.metrics)
+    if factors is None:
+        factors = sensitivity.scenario_factors(res.scenario, [strategy, against])
+    table = sensitivity.sweep(res.scenario, factors, reps, seed, strategy=strategy, baseline=against,
+                              metric=metric, curve=curve)
+    by_path = {f.path: f for f in factors}
+    uncertain = fp.uncertain_ranges(res.scenario)  # every one; the tornado already ran their ends
+    drawn = {r.path for r in uncertain}
+    deciding = [by_path[p] for p in table["path"] if p not in drawn][:settings.flip_points]
+    ranges = [fp.FlipRange.of_factor(f, res.scenario) for f in deciding] + uncertain
+    flips = fp.flip_points(curve, ranges)
+    labels = strategy_labels(res)
+    extra = {"strategy_label": labels.get(strategy, humanise_id(strategy)),
+             "baseline_label": labels.get(against, humanise_id(against)),
+             "main_replications": _replications(res), "runs_total": curve.evaluations}
+    for t in (table, flips):
+        t.attrs.update(extra)
+    return table, flips
+
+
+def sensitivity_problems(scenario) -> list[str]:
+    """One line per factor of the file's ``sensitivity`` section whose low or high setting is
+    invalid (the pipeline reports them before any run)."""
+    from simlib import sensitivity
+
+    section = getattr(scenario, "sensitivity", None)
+    if section is None or not section.factors:
+        return []
+    return sensitivity.check_factors(scenario, [sensitivity.Factor.of(f) for f in section.factors])
+
+
+def save_sensitivity(res, results_dir: str | Path, **kwargs) -> tuple:
+    """:func:`compute_sensitivity`, saved in ``results_dir`` (the pipeline calls it once per build)."""
+    table, flips = compute_sensitivity(res, **kwargs)
+    if table is not None:
+        for t, name in ((table, SENSITIVITY_FILE), (flips, FLIPS_FILE)):
+            t.assign(**{k: t.attrs.get(k) for k in _ATTRS}).to_csv(Path(results_dir) / name, index=False)
+    return table, flips
+
+
+def load_sensitivity(results_dir: str | Path) -> tuple:
+    """The saved (tornado table, flip-point table), or ``(None, None)`` when not computed."""
+    d = Path(results_dir) if results_dir else None
+    if d is None or not (d / SENSITIVITY_FILE).is_file() or not (d / FLIPS_FILE).is_file():
+        return None, None
+    out = []
+    for name in (SENSITIVITY_FILE, FLIPS_FILE):
+        t = pd.read_csv(d / name, keep_default_na=False, na_values=[""])
+        attrs = {k: t[k].iloc[0] for k in _ATTRS if k in t and len(t)}
+        t = t.drop(columns=[k for k in _ATTRS if k in t])
+        t.attrs.update({k: (v.item() if hasattr(v, "item") else v) for k, v in attrs.items()})
+        out.append(t)
+    return tuple(out)
+
+
+def sensitivity_data(res, results_dir: str = "", replications: int | None = None) -> tuple:
+    """The notebook's data step: the tables saved with the results, else computed here."""
+    table, flips = load_sensitivity(results_dir)
+    return (table, flips) if table is not None else compute_sensitivity(res, replications)
+
+
+def run_sensitivity(res, replications: int | None = None, seed: int | None = None, factors=None,
+                    workers: int | None = None):
+    """The tornado table alone (see :func:`compute_sensitivity`; ``seed`` is the main run's)."""
+    return compute_sensitivity(res, replications, workers, factors)[0]
+
+
+# --------------------------------------------------------------------------- words
+def _names(table, res=None) -> tuple[str, str]:
+    from simlib.report.labels import strategy_labels
+
+    labels = strategy_labels(res) if res is not None else {}
+    out = []
+    for key in ("strategy", "baseline"):
+        sid = str(table.attrs.get(key, "?"))
+        out.append(labels.get(sid) or str(table.attrs.get(f"{key}_label") or humanise_id(sid)))
+    return out[0], out[1]
+
+
+def _metric_info(table):
+    from simlib.catalogue import KEY_METRIC, METRICS
+
+    return METRICS.get(table.attrs.get("metric", KEY_METRIC), METRICS[KEY_METRIC])
 
 
 def sensitivity_section(table, res=None):
     """Text and table for a :func:`simlib.sensitivity.sweep` result (the tornado is separate);
-    strategies named by their display labels when the results ``res`` are given."""
+    strategies named by their display labels."""
     if table is None:
         return _html("")
-    from simlib.catalogue import KEY_METRIC, METRICS
-    from simlib.report.labels import strategy_labels
-
-    labels = strategy_labels(res) if res is not None else {}
-    metric = table.attrs.get("metric", KEY_METRIC)
-    info = METRICS[metric]
-    strategy, baseline = table.attrs.get("strategy", "?"), table.attrs.get("baseline", "?")
-    strategy = labels.get(strategy) or humanise_id(strategy)
-    baseline = labels.get(baseline) or humanise_id(baseline)
+    info = _metric_info(table)
+    strategy, against = _names(table, res)
     base = float(table["base_value"].iloc[0]) if len(table) else float("nan")
     flips = []
     for r in table.itertuples():
         for lab, val in ((r.low_label, r.low_value), (r.high_label, r.high_value)):
             if (val > 0) != (base > 0):
                 flips.append(f"{r.parameter} at {lab}")
-    intro = (f"<p>The gain of “{esc(strategy)}” over the status quo “{esc(baseline)}” on "
-             f"{esc(_label_lower(info.label))} is {esc(value_text(base, info.unit))} with the scenario's "
-             "assumptions. Each uncertain assumption below was moved to a low and a high setting, "
-             "one at a time, on the same simulated patients.</p>")
+    main = table.attrs.get("main_replications")
+    runs = f" ({main} runs)" if main else ""
+    intro = (f"<p>The recommended strategy “{esc(strategy)}” is ahead of the runner-up “{esc(against)}” "
+             f"by {esc(value_text(base, info.unit))} of {esc(_label_lower(info.label))} in the main "
+             f"run{esc(runs)}. Each assumption below was moved to a low and a high setting, one at a "
+             "time, on the same simulated patients; the gain over the runner-up at each setting is "
+             "shown. Below zero, the runner-up would be better: the ranking flips.</p>")
     if table.empty:
         verdict = ""
     elif flips:
-        verdict = ("<p class=\"headline\">The sign of the gain flips when: "
+        verdict = ("<p class=\"headline\">The ranking flips when: "
                    f"{esc('; '.join(flips))}. The recommendation hinges on these assumptions.</p>")
     else:
         top = table.iloc[0]
-        verdict = (f"<p class=\"headline\">The gain keeps its sign at every setting tested; it "
-                   f"depends most on {esc(top['parameter'].lower())}.</p>")
+        verdict = (f"<p class=\"headline\">The ranking holds at every setting tested; the gain "
+                   f"depends most on {esc(_label_lower(top['parameter']))}.</p>")
     rows = "".join(
         f"<tr><th scope=\"row\">{esc(r.parameter)}</th><td class=\"num\">{esc(r.low_label)}: "
         f"{esc(value_text(r.low_value, info.unit))}</td><td class=\"num\">{esc(r.high_label)}: "
         f"{esc(value_text(r.high_value, info.unit))}</td><td class=\"num\">"
-        f"{esc(value_text(abs(r.high_value - r.low_value), info.unit))}</td></tr>"
+        f"{esc(value_text(abs(r.high_value - r.low_value), info.unit))}</td>"
+        f"<td>{'flips' if bool(getattr(r, 'flips', False)) else 'holds'}</td></tr>"
         for r in table.itertuples())
-    tbl = ("<div class=\"table-scroll\"><table><caption>Gain at each setting</caption><thead><tr><th scope=\"col\">Assumption</th>"
-           "<th scope=\"col\">Low setting</th><th scope=\"col\">High setting</th>"
-           "<th scope=\"col\">Swing</th></tr></thead>"
-           f"<tbody>{rows}</tbody></table></div>")
-    note = (f"<p class=\"note\">{esc(table.attrs.get('replications', '?'))} runs per setting (the base "
-            "case too, so its gain may differ slightly from the strategy comparison's estimate), seed "
-            f"{esc(table.attrs.get('seed', '?'))}; “×0.5” multiplies the scenario's value(s) by 0.5; "
-            "“all channels” and “all payers” move every channel's or payer's value together.</p>")
+    tbl = ("<div class=\"table-scroll\"><table><caption>Gain at each setting, over the runner-up</caption>"
+           "<thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">Low setting</th>"
+           "<th scope=\"col\">High setting</th><th scope=\"col\">Swing</th><th scope=\"col\">Ranking</th>"
+           f"</tr></thead><tbody>{rows}</tbody></table></div>")
+    reps = table.attrs.get("replications", "?")
+    note = (f"<p class=\"note\">The gain with the scenario's values is the main run's{esc(runs)}. The "
+            f"change at each setting was measured on the first {esc(reps)} of those runs (seed "
+            f"{esc(table.attrs.get('seed', '?'))}, only these two strategies), re-run with the setting, "
+            "and added to it. “×0.5” multiplies the scenario's value(s) by 0.5; “all channels” and "
+            "“all payers” move every channel's or payer's value together; a lever's assumption moves "
+            "in every strategy that uses the lever.</p>")
     return _html(intro + verdict + tbl + note)
 
 
 def tornado_block(table):
     """The tornado chart of a sensitivity table (or a note when there is nothing to sweep)."""
     if table is None or len(table) == 0:
-        return _html("<p>This scenario has a single strategy: there is no gain to test.</p>")
+        return _html("<p>This scenario has a single strategy: there is no ranking to test.</p>")
     from simlib import plots
 
-    return figure_block(plots.tornado(table, table.attrs.get("metric") or "npv_net_cash_usd"),
-                        "Gain over the status quo with each assumption at its low and high "
-                        "setting; the vertical line is the gain with the scenario's values.")
+    strategy, against = _names(table)
+    return figure_block(plots.tornado(table, table.attrs.get("metric") or "npv_net_cash_usd",
+                                      against=f"“{against}”"),
+                        f"Gain of “{strategy}” over the runner-up “{against}” with each assumption at "
+                        "its low and high setting; the solid line is the gain with the scenario's "
+                        "values; a bar that crosses the dashed zero line (marked “flips”) reverses the ranking.")
+
+
+def _scenario_text(row: dict) -> str:
+    """The assumption's value in the scenario, in board units."""
+    from simlib.flip_points import setting_text
+
+    if row["mode"] == "scale":
+        return setting_text(1.0, row, True) if row["scenario_value"] is not None else "the file's values"
+    return setting_text(float(row["base_setting"]), row, True) if row["base_setting"] is not None else "several values"
+
+
+def _row(r) -> dict:
+    row = r._asdict() if hasattr(r, "_asdict") else dict(r)
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+
+
+def flip_points_section(flips, res=None):
+    """The flip points in words: for each deciding assumption, the value at which the runner-up
+    would overtake the recommended strategy, or that it does not within the range searched."""
+    if flips is None:
+        return _html("")
+    strategy, against = _names(flips, res)
+    if flips.empty:
+        return _html("<p>No assumption was searched for a flip point.</p>")
+    from simlib.flip_points import range_text
+
+    rows = []
+    for r in flips.itertuples(index=False):
+        row = _row(r)
+        rows.append(f"<tr><th scope=\"row\">{esc(row['label'])}</th><td class=\"num\">{esc(_scenario_text(row))}</td>"
+                    f"<td class=\"num\">{esc(range_text(row))}</td><td>{esc(row['words'])}</td></tr>")
+    reps, evals = flips.attrs.get("replications", "?"), flips.attrs.get("runs_total")
+    return _html(
+        f"<h3 id=\"flip-points\">When the ranking flips</h3><p>For the assumptions that move the gain "
+        f"most, the value at which the runner-up “{esc(against)}” would overtake “{esc(strategy)}”, "
+        "searched between the low and the high setting.</p>"
+        "<div class=\"table-scroll\"><table><caption>Flip points of the deciding assumptions</caption>"
+        "<thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">In the scenario</th>"
+        "<th scope=\"col\">Range searched</th><th scope=\"col\">The recommendation…</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"<p class=\"note\">Method: the gain over the runner-up as a function of one assumption, the "
+        f"others at the scenario's values, on the first {esc(reps)} runs of the main run (the same "
+        "patients at every value: common random numbers), offset to the main run's gain; where it "
+        "changes sign, Brent's method narrows the crossing to 1 % of the range searched"
+        f"{esc(f' ({evals} two-strategy runs in all, the sweep included)' if evals else '')}. Only "
+        "these two strategies are compared: at extreme values a third one could overtake both.</p>")
+
+
+def flip_sentence(results_dir: str | Path) -> str:
+    """One sentence for the summary, from the saved flip points: when the recommendation would
+    change (plain text: escape it), or ``""`` when none were computed."""
+    _, flips = load_sensitivity(results_dir)
+    if flips is None or flips.empty:
+        return ""
+    strategy, against = _names(flips)
+    rows = [_row(r) for r in flips.itertuples(index=False)]
+    flipping = [r["words"].removeprefix("stays best unless ") for r in rows
+                if r["flip_below"] is not None or r["flip_above"] is not None]
+    holding = [_label_lower(str(r["label"])) for r in rows if r["words"].startswith("does not change")]
+    if flipping:
+        text = f"“{strategy}” stays ahead of the runner-up “{against}” unless {' or '.join(flipping)}"
+        return text + (f"; the ranking does not change within the ranges tested for {_and(holding)}." if holding else ".")
+    return (f"The ranking of “{strategy}” over the runner-up “{against}” does not change within the "
+            f"ranges tested for {_and(holding)}.")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
