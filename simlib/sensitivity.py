@@ -24,11 +24,10 @@ from typing import Literal
 
 import pandas as pd
 
+from simlib.analysis import decision_metric  # noqa: F401 (re-exported)
 from simlib.catalogue import KEY_METRIC
 from simlib.parameter_paths import ParameterPathError, apply
 
-#: The decision metric when the run has it (liquidity: NPV net of the credit line's interest).
-LIQUIDITY_METRIC = "npv_after_liquidity_usd"
 
 
 @dataclass(frozen=True)
@@ -81,10 +80,6 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
 class SensitivityError(ParameterPathError):
     """A factor names a parameter that does not exist or produces an invalid scenario."""
 
-
-def decision_metric(metrics: pd.DataFrame) -> str:
-    """The metric strategies are ranked on: NPV after liquidity when the run has it, else NPV."""
-    return LIQUIDITY_METRIC if LIQUIDITY_METRIC in set(metrics["metric"]) else KEY_METRIC
 
 
 def _higher_is_better(metric: str) -> bool:

@@ -26,17 +26,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simlib.analysis import decision_metric
 from simlib.catalogue import KEY_METRIC, METRICS
 
-#: the decision metric when the results hold it (liquidity: NPV net of the credit line's interest)
-LIQUIDITY_METRIC = "npv_after_liquidity_usd"
 METHOD = ("linear regression of the paired gain on the drawn values; explained part = adjusted R²; "
           "each assumption's share = its Shapley (LMG) share of R², scaled to the explained part")
 
-
-def decision_metric(metrics: pd.DataFrame) -> str:
-    """``npv_after_liquidity_usd`` when the metrics table has it, else the key metric."""
-    return LIQUIDITY_METRIC if LIQUIDITY_METRIC in set(metrics["metric"]) else KEY_METRIC
 
 
 def paired_gain(metrics: pd.DataFrame, strategy: str, other: str, metric: str) -> pd.Series:

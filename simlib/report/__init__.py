@@ -54,7 +54,7 @@ from simlib.report.pipeline import DEFAULT_NOTEBOOKS, NOTEBOOK_DIR, NOTEBOOK_TIT
 from simlib.report.publish import atomic_write_text, slug
 from simlib.report.reproducibility import reproducibility_footer
 from simlib.report.results import load_results
-from simlib.report.sensitivity_blocks import run_sensitivity, sensitivity_section, tornado_block
+from simlib.report.sensitivity_blocks import flip_sentence, run_sensitivity, sensitivity_section, tornado_block
 from simlib.report.strategy_words import strategy_summary
 from simlib.report.summary import (
     executive_summary,
@@ -70,7 +70,7 @@ __all__ = [
     "CSP", "DEFAULT_NOTEBOOKS", "DIFFERENCE_METRICS", "FACTORING_PREFIX", "JUPYTERLAB_ONLY", "KERNEL_NAME",
     "MANIFEST", "NOTEBOOK_DIR", "NOTEBOOK_TITLES", "PAGE_CSS", "REPO_ROOT", "ReportError", "assumptions",
     "atomic_write_text", "build_reports", "cash_and_ar_charts", "cash_curve_explanation", "check_parameters",
-    "difference_chart", "difference_table", "esc", "executive_summary", "execute_notebook", "external_loads",
+    "difference_chart", "difference_table", "esc", "executive_summary", "flip_sentence", "execute_notebook", "external_loads",
     "factoring_charts", "factoring_explanation", "factoring_metrics", "factoring_section",
     "factoring_strategies", "figure_block", "finance_levers_explanation", "find_chromium", "glossary",
     "headline", "html_page", "humanise_id", "index_html", "kpi_tables", "limitations_section",
