@@ -115,14 +115,22 @@ def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> li
     return [f for f in out if f.low < f.high]
 
 
+def _concerns(scenario, path: str, strategies: Sequence[str]) -> bool:
+    """False for a lever setting (``strategies.*.<lever>.…``) that none of ``strategies`` uses."""
+    parts = path.split(".")
+    if not strategies or parts[:2] != ["strategies", "*"] or len(parts) < 4:
+        return True
+    return any(getattr(scenario.strategies[s], parts[2], None) is not None for s in strategies)
+
+
 def scenario_factors(scenario, strategies: Sequence[str] = ()) -> list[Factor]:
     """The factors to sweep, one per path: the file's ``sensitivity.factors``; the uncertain
-    assumptions (their 1 %–99 % range); the built-in :data:`DEFAULT_FACTORS` when the file lists
+    assumptions (their 1 %–99 % range; a lever's setting only when one of ``strategies`` uses it); the built-in :data:`DEFAULT_FACTORS` when the file lists
     none; the assumptions of the levers ``strategies`` use (unless ``lever_assumptions: false``).
     The first factor of a path wins: an uncertain assumption's range replaces a default's."""
     section = scenario.sensitivity
     listed = [Factor.of(f) for f in section.factors] if section is not None and section.factors else []
-    listed += uncertain_factors(scenario)
+    listed += [f for f in uncertain_factors(scenario) if _concerns(scenario, f.path, strategies)]
     if not listed or section is None or not section.factors:
         listed += list(DEFAULT_FACTORS)
     if section is None or section.lever_assumptions:

@@ -139,9 +139,11 @@ def test_flip_points_are_saved_shown_and_said(tmp_path):
     assert (tmp_path / blocks.SENSITIVITY_FILE).is_file() and (tmp_path / blocks.FLIPS_FILE).is_file()
     strategy, against = sens.top_two(res.metrics)
     assert table.attrs["strategy"] == strategy and table.attrs["baseline"] == against
-    uncertain = len(getattr(scen, "uncertain", None) or [])  # each uncertain assumption gets one too
-    assert list(flips["path"][:2]) == list(table["path"][:2]) and len(flips) == 2 + uncertain  # largest swings
-    assert list(flips["source"]) == ["factor"] * 2 + ["uncertain"] * uncertain
+    uncertain = [u.path for u in getattr(scen, "uncertain", None) or []]  # each gets a flip point too
+    others = [p for p in table["path"] if p not in uncertain]  # swept factors not already uncertain
+    assert list(flips["path"][:2]) == others[:2] and len(flips) == 2 + len(uncertain)  # largest swings
+    assert list(flips["source"]) == ["factor"] * 2 + ["uncertain"] * len(uncertain)
+    assert list(flips["path"][2:]) == uncertain
     assert (table["base_value"] == sens.gain(res.metrics, strategy, against)).all()
     loaded, loaded_flips = blocks.load_sensitivity(tmp_path)
     pd.testing.assert_frame_equal(loaded, table, check_dtype=False)

@@ -108,7 +108,9 @@ def test_top_two_ranks_on_the_decision_metric():
 def test_defaults_include_the_top_two_strategies_lever_assumptions():
     scen = load_scenario(BASELINE)
     paths = [f.path for f in sens.scenario_factors(scen, ["combined", "deposit"])]
-    assert paths[:5] == [f.path for f in sens.DEFAULT_FACTORS]
+    uncertain = [u.path for u in scen.uncertain]  # the baseline's uncertain assumptions come first
+    assert paths[:len(uncertain)] == uncertain  # combined uses every lever they name
+    assert {f.path for f in sens.DEFAULT_FACTORS} <= set(paths)
     for path in ("strategies.*.deposit.compliance_rate", "strategies.*.phone_team.right_party_contact_rate",
                  "behaviour.discount_uplift_max", "behaviour.due_date_jump_per_day"):
         assert path in paths
@@ -117,8 +119,10 @@ def test_defaults_include_the_top_two_strategies_lever_assumptions():
     assert "strategies.*.deposit.compliance_rate" not in plain and "behaviour.due_date_jump_per_day" not in plain
     deposit = next(f for f in sens.scenario_factors(scen, ["deposit", "letters_only"])
                    if f.path.endswith("compliance_rate"))
-    assert sens.modified(scen, deposit, "high").strategies["deposit"].deposit.compliance_rate == pytest.approx(0.9)
-    assert sens.modified(scen, deposit, "high").strategies["combined"].deposit.compliance_rate == pytest.approx(0.9)
+    high = deposit.value_at(0.6, deposit.high)  # the uncertain range's 99 % quantile (set mode)
+    assert deposit.mode == "set" and 0.6 < high <= 1.0
+    assert sens.modified(scen, deposit, "high").strategies["deposit"].deposit.compliance_rate == pytest.approx(high)
+    assert sens.modified(scen, deposit, "high").strategies["combined"].deposit.compliance_rate == pytest.approx(high)
     # every declared assumption names a real setting of its lever's section
     from simlib.levers import registered_levers
 
@@ -134,7 +138,9 @@ def test_factors_listed_in_the_file(tmp_path):
          "high": 0.9, "mode": "set"}]}
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", sensitivity=section))
     factors = sens.scenario_factors(scen, ["combined", "deposit"])
-    assert factors == [sens.Factor("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.2, 0.9, "set")]
+    # the file's factor first (it wins over the uncertain range of the same path), then the uncertain ones
+    assert factors[0] == sens.Factor("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.2, 0.9, "set")
+    assert [f.path for f in factors[1:]] == [u.path for u in scen.uncertain if u.path != factors[0].path]
     section["lever_assumptions"] = True
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", sensitivity=section))
     assert len(sens.scenario_factors(scen, ["combined", "deposit"])) > 1
