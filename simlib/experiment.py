@@ -23,9 +23,9 @@ import pandas as pd
 import yaml
 
 from simlib import factoring as _factoring
-from simlib.assumptions import draw_assumptions
 from simlib import metrics as _metrics
 from simlib import resources
+from simlib.assumptions import draw_assumptions
 from simlib.atomic import publishing
 from simlib.checkpoint import Checkpoint, identity
 from simlib.distributed import CONNECT_TIMEOUT_S
@@ -37,11 +37,11 @@ from simlib.run_options import resolve
 from simlib.versions import PACKAGES, versions  # noqa: F401  (re-exported)
 
 TABLES = ("metrics", "curves", "aging", "assumptions")
-ASSUMPTION_COLUMNS = ("replication", "path", "label", "value")
 
 
 def assumptions_table(rows=()) -> pd.DataFrame:
-    """The ``assumptions`` table: the value each uncertain assumption was drawn at, per replication."""
+    """The ``assumptions`` table from (replication, path, label, value) rows: the value each
+    uncertain assumption was drawn at, per replication (simlib.assumptions)."""
     rows = list(rows)
     return pd.DataFrame({
         "replication": pd.Series([r[0] for r in rows], dtype="int64"),

@@ -169,7 +169,8 @@ def _checkpointed(out: Path) -> list[int]:
     ck = out / ".baseline.checkpoint"
     reps = []
     for d in sorted(ck.glob("rep-*")):
-        assert sorted(p.name for p in d.iterdir()) == ["aging.parquet", "curves.parquet", "metrics.parquet"]
+        assert sorted(p.name for p in d.iterdir()) == ["aging.parquet", "assumptions.parquet", "curves.parquet",
+                                                       "metrics.parquet"]
         reps.append(int(d.name.split("-")[1]))
     return reps
 
