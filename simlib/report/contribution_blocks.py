@@ -206,13 +206,13 @@ def _table(table: pd.DataFrame, unit: str, decision, method: str) -> str:
     rows = []
     for r in table.itertuples():
         total = r.lever == "total"
-        cls = " class=\"recommended\"" if total else ""
+        label = f"<strong>{esc(r.label)}</strong>" if total else esc(r.label)
         other = (_cell(getattr(r, second[0]), getattr(r, f"{second[0]}_ci_low"), getattr(r, f"{second[0]}_ci_high"),
                        unit, decision, word=False) if r.lever not in ("total", "interaction")
                  else "<td class=\"num\"></td>")
-        rows.append(f"<tr{cls}><th scope=\"row\">{esc(r.label)}</th><td>{esc(r.changes)}</td>"
+        rows.append(f"<tr><th scope=\"row\">{label}</th><td>{esc(r.changes)}</td>"
                     f"{_cell(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit, decision, not total)}"
                     f"<td class=\"num\">{esc(_pct(r.share))}</td>{other}</tr>")
-    return (f"<div class=\"table-scroll\"><table class=\"kpi contributions\"><caption>Contribution of each "
+    return (f"<div class=\"table-scroll\"><table class=\"contributions\"><caption>Contribution of each "
             f"lever to the gain over the status quo</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
