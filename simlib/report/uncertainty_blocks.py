@@ -139,7 +139,7 @@ def spread_sentence(res) -> str:
         return (f"None of the spread in {over} comes from the uncertain assumptions: it is all {CHANCE_WORDS}.")
     table = split.table()
     leading = table[table["share"] >= table["share"].iloc[0] / 2].head(2)  # the first, and a close second
-    mostly = " and ".join(f"“{r.label}”, {_percent(r.share)}" for r in leading.itertuples())
+    mostly = ", and ".join(f"“{r.label}”, {_percent(r.share)}" for r in leading.itertuples())
     return (f"Of the spread in {over}, {explained} comes from the uncertain assumptions (mostly "
             f"{mostly}) and {chance} from {CHANCE_WORDS}.")
 
