@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from simlib.analysis import decision_metric
+from simlib.catalogue import KEY_METRIC
 from simlib.materiality import decision_of, threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
@@ -261,8 +262,10 @@ def executive_summary(res, extra_sentences: Sequence[str] = ()):
                          f"“{esc(base)}” (status quo → {esc(new)}; the change is the mean of the "
                          "paired differences run by run):</p>")
             parts.append("<ul>" + "".join(items) + "</ul>")
+    interest = (", less the interest on the credit line that keeps cash above the scenario's minimum"
+                if decision_metric(res.metrics) != KEY_METRIC else "")
     parts.append("<p class=\"note\">“Best” means the highest net present value of collections "
-                 "net of collection costs, at the hospital's cost of capital. Every strategy is "
+                 f"net of collection costs{interest}, at the hospital's cost of capital. Every strategy is "
                  "run on the same simulated patients (common random numbers), so differences are "
                  "paired run by run. CI: 95 % confidence interval over the Monte Carlo runs; pp: "
                  "percentage points. “No clear difference”: the interval includes zero; “no "
