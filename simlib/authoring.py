@@ -41,6 +41,7 @@ SECTION_PURPOSE = {
                 "a file may override any field or add channels.",
     "operations": "Teams with limited capacity: denials, billing; statement lag.",
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
+    "search": "What `simlib search` may change to find the best strategy, and its constraints (docs/search.md).",
 }
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).
