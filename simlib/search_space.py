@@ -335,9 +335,6 @@ def scenario_problems(settings: SearchSettings, scenario: Any) -> list[str]:
     strategies = scenario.strategies
     if settings.start_from not in strategies:
         return [f"start_from: expected one of the strategies {list(strategies)}; found {settings.start_from!r}"]
-    if settings.name in strategies:
-        return [f"name: {settings.name!r} is already a strategy of the file; choose another name for "
-                "the strategy the search writes"]
     unknown = [k for k in settings.add if k not in registered_levers()]
     if unknown:
         return [f"add: expected lever sections among {sorted(registered_levers())}; found {unknown}"]

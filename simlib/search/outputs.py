@@ -79,12 +79,19 @@ def _json_safe(value):
     return value
 
 
+def result_name(run) -> str:
+    """The found strategy's name in ``results/``: ``search.name``, or ``<name>_new`` when the file
+    already has a strategy of that name (a block pasted from an earlier search)."""
+    name = run.settings.name
+    return name if name not in run.scenario.strategies else f"{name}_new"
+
+
 def comparison_results(run):
     """The final runs restricted to the hand-written strategies and the one found (named
-    ``search.name``, labelled ``search.label``), with a scenario that holds exactly those."""
+    :func:`result_name`, labelled ``search.label``), with a scenario that holds exactly those."""
     from simlib.params import scenario_from_dict
 
-    final, name = run.final, run.settings.name
+    final, name = run.final, result_name(run)
     data = run.scenario.model_dump(mode="json")
     data["search"] = None
     block = strategy_block(run, run.found.data, run.settings.label, found_description(run, run.found.data))
@@ -122,7 +129,7 @@ def summary(run) -> dict:
         "trials": len(run.trials), "trials_failed": sum(1 for t in run.trials if t["state"] != "complete"),
         "distinct_candidates": len({t.get("candidate") for t in run.trials if t["state"] == "complete"}),
         "rungs": run.history, "finalists": finalists, "best_hand_written": run.best_hand_written,
-        "found": {"name": s.name, "finalist": run.found_name, "key": run.found.key, "values": run.found.values},
+        "found": {"name": result_name(run), "finalist": run.found_name, "key": run.found.key, "values": run.found.values},
         "selection": run.selection.to_dict(), "simulations": run.simulations,
         "elapsed_seconds": run.elapsed_seconds, "workers": run.workers, "scheduler": run.scheduler,
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
@@ -159,7 +166,7 @@ def write_outputs(run, page: bool = True, log=None) -> None:
     d, s = run.directory, run.settings
     res = comparison_results(run)
     res.save(d / RESULTS_DIR)
-    block = res.scenario.strategies[s.name].model_dump(mode="json", exclude_defaults=True)
+    block = res.scenario.strategies[result_name(run)].model_dump(mode="json", exclude_defaults=True)
     sel = run.selection
     verdict = ("selected over the best hand-written strategy" if sel.selected == run.found_name
                else f"NOT selected: the hand-written '{sel.selected}' is at least as good")
