@@ -18,7 +18,7 @@ PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf"}
 PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks",
                    "assumption_tables", "reproducibility", "strategy_words", "results",
-                   "explanations", "limitations", "glossary",
+                   "explanations", "limitations", "glossary", "search_blocks",
                    "labels", "numbers", "metric_words", "param_words", "markup", "errors"}
 
 

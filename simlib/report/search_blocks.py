@@ -173,16 +173,21 @@ def _how_sure_sentence(view: SearchView) -> str:
             "does not hold: treat the top contenders as equally good.")
 
 
-def _row(cells: list[str], head: bool = False) -> str:
-    tag = "th" if head else "td"
+def _row(cells: list[str], head: bool = False, text: frozenset = frozenset()) -> str:
+    """A table row; cells after the first are numbers (right-aligned) unless their column is in ``text``."""
     first = f"<th scope=\"{'col' if head else 'row'}\">{esc(cells[0])}</th>"
-    cls = "" if head else " class=\"num\""
-    return "<tr>" + first + "".join(f"<{tag}{cls}>{esc(c)}</{tag}>" for c in cells[1:]) + "</tr>"
+    if head:
+        return "<tr>" + first + "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in cells[1:]) + "</tr>"
+    num = " class=\"num\""
+    return "<tr>" + first + "".join(f"<td{'' if i in text else num}>{esc(c)}</td>"
+                                    for i, c in enumerate(cells[1:], start=1)) + "</tr>"
 
 
-def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
+def _table(caption: str, head: list[str], rows: list[list[str]], text: tuple[int, ...] = ()) -> str:
+    """A captioned table in a scroll box; ``text``: the columns of words (the others are numbers)."""
+    cols = frozenset(text)
     return (f"<div class=\"table-scroll\"><table><caption>{esc(caption)}</caption><thead>{_row(head, True)}"
-            f"</thead><tbody>{''.join(_row(r) for r in rows)}</tbody></table></div>")
+            f"</thead><tbody>{''.join(_row(r, text=cols) for r in rows)}</tbody></table></div>")
 
 
 def what_it_does(view: SearchView):
@@ -195,7 +200,8 @@ def what_it_does(view: SearchView):
             for k in keys]
     return _html("<h2>What it does</h2><p>Each lever of the strategy found, beside the same lever in the "
                  "strategies it is compared with (— : not used).</p>"
-                 + _table("The strategies lever by lever", ["Lever"] + [view.label(c) for c in cols], rows))
+                 + _table("The strategies lever by lever", ["Lever"] + [view.label(c) for c in cols], rows,
+                          text=tuple(range(1, len(cols) + 1))))
 
 
 def _metric_rows(view: SearchView, metrics) -> list[list[str]]:
@@ -268,7 +274,7 @@ def how_sure(view: SearchView):
              "added to those still in contention until one was left (the Kim–Nelson procedure, "
              f"indifference zone {esc(value_text(sel['indifference'], 'usd'))}).</p>")
     return _html("<h2>How sure</h2>" + intro + f"<p>{esc(_how_sure_sentence(view))}</p>"
-                 + _table("The final selection", ["Contender", "Runs", obj.label, "Outcome"], rows))
+                 + _table("The final selection", ["Contender", "Runs", obj.label, "Outcome"], rows, text=(3,)))
 
 
 def search_glossary(view: SearchView):

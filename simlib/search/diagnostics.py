@@ -86,14 +86,14 @@ def pareto_section(view: SearchView, search_dir: str):
     ax.grid(alpha=0.3)
     fig.simlib_alt = (f"{len(front)} strategies on the Pareto front of {obj.label} against {b.label.lower()}, "
                       f"and {len(off)} others below it.")
-    rows = [["search finalist" if r.search_finalist else "hand-written", value_text(getattr(r, view.objective), "usd"),
+    rows = [[r.label + ("" if r.search_finalist else " (hand-written)"), value_text(getattr(r, view.objective), "usd"),
              value_text(getattr(r, burden), b.unit), r.what_it_does] for r in front.itertuples()]
     chart = figure_block(fig, f"{obj.label} against {b.label.lower()}, full fidelity: no strategy on the front "
                               "is beaten on both.")
     return _html("<h2>Gain against patient burden</h2><p>Strategies on the front trade money for burden: "
                  "moving along it gains NPV only by asking more of patients. The strategies are in "
                  "front_strategies.yaml.</p>" + chart.data
-                 + _table("The Pareto front", ["Strategy", obj.label, b.label, "What it does"], rows))
+                 + _table("The Pareto front", ["Strategy", obj.label, b.label, "What it does"], rows, text=(3,)))
 
 
 def search_footer(view: SearchView):

@@ -151,10 +151,14 @@ def front_table(run) -> pd.DataFrame:
         if s.feasible:
             scores[strategy] = s
     ranks = front_ranks(scores)
+    from simlib.report.labels import label_of
     for strategy, s in scores.items():
         cand = names.get(strategy)
         data = cand.data if cand else run.scenario.strategies[strategy].model_dump(mode="json")
-        rows.append({"strategy": strategy, "search_finalist": cand is not None, "on_front": ranks[strategy] == 0,
+        label = (run.settings.label if strategy == run.found_name else strategy.replace("search_finalist_", "Search finalist ")
+                 if cand else label_of(strategy, run.scenario.strategies[strategy]))
+        rows.append({"strategy": strategy, "label": label, "search_finalist": cand is not None,
+                     "on_front": ranks[strategy] == 0,
                      run.goal.objective: s.objective, run.goal.burden: s.burden,
                      "what_it_does": found_description(run, data).split(": ", 1)[1].rstrip(".")})
     table = pd.DataFrame(rows)
