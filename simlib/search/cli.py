@@ -145,5 +145,6 @@ def _search(args) -> int:
               + ("" if sel.guaranteed else "; NOT guaranteed: stopped at selection_replications_max"))
     else:
         print(f"not better than the hand-written strategy {sel.selected!r}")
-    print(f"done in {time.perf_counter() - started:.0f} s ({run.simulations} strategy-runs simulated by the search)")
+    print(f"done in {time.perf_counter() - started:.0f} s ({run.simulations} strategy-runs simulated by the search "
+          "before the final runs)")
     return EXIT_OK

@@ -57,8 +57,9 @@ def method_section(view: SearchView):
             f"interrupted), every one simulated on the same patients (common random numbers). "
             f"Successive halving then kept the best 1/{st['halving_factor']} at each rung with "
             f"{st['halving_factor']} times the runs; the final selection used the scenario's own runs. "
-            f"{s['simulations']:,} strategy-runs were simulated in {s['elapsed_seconds'] / 60:.1f} minutes "
-            f"on {esc(s['scheduler'] or str(s['workers']) + ' local worker(s)')}{esc(load_text)}.</p>")
+            f"The search simulated {s['simulations']:,} strategy-runs, then every strategy on the scenario's "
+            f"runs, in {s['elapsed_seconds'] / 60:.1f} minutes on "
+            f"{esc(s['scheduler'] or str(s['workers']) + ' local worker(s)')}{esc(load_text)}.</p>")
     return _html("<h2>How the search worked</h2>" + text
                  + _table("Successive halving", ["Rung", "Candidates", "Runs each", "Accounts simulated",
                                                  "Meeting the caps", "Best NPV"], rows))

@@ -132,6 +132,7 @@ def summary(run) -> dict:
         "found": {"name": result_name(run), "finalist": run.found_name, "key": run.found.key, "values": run.found.values},
         "selection": run.selection.to_dict(), "simulations": run.simulations,
         "elapsed_seconds": run.elapsed_seconds, "workers": run.workers, "scheduler": run.scheduler,
+        "timings": run.timings,
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     })
 

@@ -48,10 +48,11 @@ class SearchRun:
     found_name: str
     history: list[dict]
     trials: list[dict]
-    simulations: int
-    elapsed_seconds: float
+    simulations: int  # strategy-runs the search simulated (all sessions; the final runs aside)
+    elapsed_seconds: float  # all sessions of a resumed search
     workers: int
     scheduler: str | None
+    timings: dict = dataclasses.field(default_factory=dict)  # seconds per stage, and simulations
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -103,17 +104,30 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
         valid = {n: c for n, c in cands.items() if _valid(sc, c)}
         state["invalid"] += len(cands) - len(valid)
         evaluator.run(valid.values(), screening_reps, share, bar=bar)
+        study.set_user_attr("elapsed_seconds", before + time.perf_counter() - started)
         out_values = {}
         for n, c in valid.items():
             s = score(goal(), evaluator.metrics(c, screening_reps, share))
             out_values[n] = (s.values(), constraint_values(goal(), s))
         return out_values
 
+    timings: dict = {}
+    mark = [time.perf_counter(), 0]
+    before = float(study.user_attrs.get("elapsed_seconds", 0.0))  # earlier sessions of a resumed search
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[f"{stage}_seconds"] = now - mark[0]
+        timings[f"{stage}_simulations"] = evaluator.simulations - mark[1]
+        mark[:] = [now, evaluator.simulations]
+        study.set_user_attr("elapsed_seconds", before + now - started)
+
     log(f"{source}: screening {settings.budget} candidates ({settings.screening_replications} run(s) each)…")
     try:
         screen(study, space, evaluate, settings.budget, settings.batch, opts.seed, settings.burden is not None)
     finally:
         bar.close()
+    lap("screening")
     screened = _screened(study, space)
     if not screened:
         raise SearchError(f"{source}: no valid candidate among {settings.budget} trials; check search.variables")
@@ -122,8 +136,11 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
         finalists, history = successive_halving(screened, evaluator, goal(), settings, full, bar=bar)
     finally:
         bar.close()
+    lap("halving")
     log(f"{source}: {len(finalists)} finalists; running every strategy on the scenario's {full} replications…")
     final, names = _final_runs(sc, finalists, opts, directory, resume, progress)
+    lap("final_runs")
+    timings["final_runs_simulations"] = len(final.scenario.strategies) * full
     wide = final.metrics[final.metrics["metric"] == goal().objective].pivot(
         index="replication", columns="strategy", values="value")
     per_run = {s: [dict(zip(g["metric"], g["value"])) for _, g in df.groupby("replication", sort=True)]
@@ -147,13 +164,16 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
     log(f"{source}: selecting among {len(contenders)} (Kim–Nelson, δ = ${settings.indifference_usd:,.0f})…")
     selection = kim_nelson({n: wide[n].to_numpy() for n in contenders}, more, settings.indifference_usd,
                            settings.confidence, KN_BATCH, max(settings.selection_replications_max, full))
+    lap("selection")
     search_names = [n for n in contenders if n in by_name]
     found_name = max(search_names, key=lambda n: (selection.means[n], -search_names.index(n)))
     run = SearchRun(sc, settings, source, directory, opts.seed, goal(), finalists, final, names, best_hand,
                     selection, by_name[found_name], found_name, history, _trial_rows(study, space),
-                    evaluator.simulations, time.perf_counter() - started, opts.workers, opts.scheduler)
+                    len(evaluator.cache), before + time.perf_counter() - started, opts.workers, opts.scheduler,
+                    timings)
     from simlib.search.outputs import write_outputs
     write_outputs(run, page=page, log=log)
+    lap("outputs")
     import shutil
     shutil.rmtree(directory / FINAL_CHECKPOINT, ignore_errors=True)  # published in results/
     return run
