@@ -136,3 +136,22 @@ def test_keep_and_add_switch_an_added_lever_on_and_off():
     assert on["agency"]["placement_days"] == 180.0
     off = space.candidate({"agency": "none", "agency.placement_days": 180.0}).data
     assert off["agency"] is None
+
+
+def test_the_returned_strategy_is_checked_for_the_hard_constraints():
+    from simlib.search.run import _check_hard_constraints
+    from simlib.search.study import SearchError
+
+    sc = scenario_from_dict(data(contact_limits={"messages_per_7_days_max": 1}), "file.yaml")
+    space = Space(sc)
+    model = type(sc.strategies["rich"])
+    values = {"prompt_pay_discount.rate": 0.07, "phone_team.agents": 2, "factoring": "none",
+              "credit_terms_days": 15, "ladder.0.channel": "call", "ladder.0.day": 12.0}
+    good = model.model_validate(space.candidate(values).data)
+    _check_hard_constraints(space, good, "file.yaml")
+    lost = model.model_validate(dict(space.candidate(values).data, contact_limits={}))
+    with pytest.raises(SearchError, match="lost the contact limits"):
+        _check_hard_constraints(space, lost, "file.yaml")
+    big = model.model_validate(dict(space.candidate(values).data, phone_team={"agents": 9}))
+    with pytest.raises(SearchError, match="outside"):
+        _check_hard_constraints(space, big, "file.yaml")

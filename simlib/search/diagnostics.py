@@ -60,9 +60,12 @@ def method_section(view: SearchView):
             f"The search simulated {s['simulations']:,} strategy-runs, then every strategy on the scenario's "
             f"runs, in {s['elapsed_seconds'] / 60:.1f} minutes on "
             f"{esc(s['scheduler'] or str(s['workers']) + ' local worker(s)')}{esc(load_text)}.</p>")
+    note = ("<p class=\"note\">Rungs run on the search's own simulated patients, not those of the final "
+            "comparison: their NPVs differ from the final ones by the luck of those patients, the same for "
+            "every candidate.</p>")
     return _html("<h2>How the search worked</h2>" + text
                  + _table("Successive halving", ["Rung", "Candidates", "Runs each", "Accounts simulated",
-                                                 "Meeting the caps", "Best NPV"], rows))
+                                                 "Meeting the caps", "Best NPV"], rows) + note)
 
 
 def pareto_section(view: SearchView, search_dir: str):

@@ -80,6 +80,9 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
         raise SearchError(f"--budget: expected a whole number >= 1; found {settings.budget}")
     opts = resolve(sc, seed=seed, workers=workers, scheduler=scheduler, source=source,
                    labels={"seed": "--seed", "workers": "--workers", "scheduler": "--scheduler"})
+    from simlib import resources
+    resources.check(sc, sc.simulation.replications, opts.workers, local=not opts.scheduler,
+                    source=source)  # the final runs' memory, before any time is spent
     name = Path(source).stem if isinstance(scenario, (str, Path)) else sc.name
     directory = Path(out) / slug(name) / "search"
     space = Space(sc, settings)
@@ -88,7 +91,7 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
                        resume)
     evaluator = Evaluator(sc, opts.seed, opts.workers, opts.scheduler, store=study.set_user_attr)
     evaluator.load(study.user_attrs)
-    state: dict = {"goal": None, "invalid": 0}
+    state: dict = {"goal": None}
     screening_reps = search_replications(settings.screening_replications)
     share = settings.screening_accounts_share
 
@@ -102,7 +105,6 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
     def evaluate(todo):
         cands = {n: space.candidate(v) for n, v in todo}
         valid = {n: c for n, c in cands.items() if _valid(sc, c)}
-        state["invalid"] += len(cands) - len(valid)
         evaluator.run(valid.values(), screening_reps, share, bar=bar)
         study.set_user_attr("elapsed_seconds", before + time.perf_counter() - started)
         out_values = {}
@@ -167,6 +169,7 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
     lap("selection")
     search_names = [n for n in contenders if n in by_name]
     found_name = max(search_names, key=lambda n: (selection.means[n], -search_names.index(n)))
+    _check_hard_constraints(space, final.scenario.strategies[found_name], source)
     run = SearchRun(sc, settings, source, directory, opts.seed, goal(), finalists, final, names, best_hand,
                     selection, by_name[found_name], found_name, history, _trial_rows(study, space),
                     len(evaluator.cache), before + time.perf_counter() - started, opts.workers, opts.scheduler,
@@ -177,6 +180,18 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
     import shutil
     shutil.rmtree(directory / FINAL_CHECKPOINT, ignore_errors=True)  # published in results/
     return run
+
+
+def _check_hard_constraints(space: Space, strategy, source: str) -> None:
+    """The returned strategy carries the regulator's contact limits (the engine enforces them on
+    every contact) and its phone team is within the search's bounds: a guard, never expected to fire."""
+    limits = space.settings.contact_limits or space.scenario.strategies[space.settings.start_from].contact_limits
+    if strategy.contact_limits != limits:
+        raise SearchError(f"{source}: internal error: the strategy found lost the contact limits {limits}")
+    agents = next((v for v in space.settings.variables if v.path.endswith("phone_team.agents")), None)
+    if agents is not None and strategy.phone_team is not None and not agents.low <= strategy.phone_team.agents <= agents.high:
+        raise SearchError(f"{source}: internal error: the phone team of the strategy found is outside "
+                          f"[{agents.low:g}, {agents.high:g}]")
 
 
 def _valid(sc, cand: Candidate) -> bool:

@@ -28,8 +28,11 @@ class SearchError(ValueError):
 
 
 def identity(scenario, seed: int) -> str:
-    """What a saved study must match to be resumed: the scenario (its search budget aside) and seed."""
+    """What a saved study must match to be resumed: the scenario and seed (not the search budget,
+    nor where the simulations run)."""
     data = scenario.model_dump(mode="json")
+    for key in ("workers", "scheduler"):
+        data["simulation"].pop(key, None)
     data["search"] = {k: v for k, v in (data.get("search") or {}).items() if k != "budget"}
     blob = json.dumps({"scenario": data, "seed": seed}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
