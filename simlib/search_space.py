@@ -1,27 +1,19 @@
 """The ``search:`` section of a scenario file: which lever settings ``simlib search`` may change,
 within which bounds, under which constraints (docs/search.md).
 
-The search starts from a **template strategy** of the file (``start_from``), optionally with lever
-sections added (``add``), and changes only what the section names:
+The search starts from a **template strategy** (``start_from``), with lever sections added by
+``add``, and changes only what the section names: ``variables`` (``{path, low, high, step?}`` a
+number of the template, whole numbers staying whole; ``{path, choices}`` a setting from a list,
+and on a whole lever section ``none``, ``keep`` or another strategy whose section is copied, e.g.
+a listed factoring offer); ``ladder`` slots (a channel or ``none`` on a whole day in a range; they
+replace the template's ladder, and a candidate without a call step has no phone team, whose agents
+are paid by the hour); the regulator's ``contact_limits``, set on every candidate; ``constraints``
+and a ``burden`` (second objective).
 
-- ``variables``: ``{path, low, high, step?}`` a number of the template (``deposit.share``,
-  ``phone_team.agents``; whole numbers stay whole), or ``{path, choices}`` a setting chosen from a
-  list (``credit_terms_days: [15, 30]``); on a whole lever section (``factoring``, ``agency``) a
-  choice is ``none`` (the lever off), ``keep`` (the template's section) or the name of another
-  strategy whose section is copied (a listed factoring offer);
-- ``ladder``: reminder slots, each a channel chosen among ``channels`` (``none``: no step) on a
-  whole day in ``[day_low, day_high]``; they replace the template's ladder. A candidate without a
-  call step has no phone team (agents are paid by the hour whether they call or not);
-- ``contact_limits``: the regulator's caps, set on every candidate (default: the template's); the
-  engine never makes a contact they forbid;
-- ``constraints``: caps on what the strategy asks of patients (contacts, calls, complaints per
-  account), and on the share of runs in which the cash floor cannot be held (when the scenario
-  reports liquidity); ``burden``: a second objective (a Pareto front instead of one best).
-
-Everything is checked when the file is loaded, against the template and the scenario's channels
-and strategies, with one line per problem naming the field (``search: variables.2.path: …``).
-The functions that turn chosen values into a strategy's data (:func:`candidate_data`) live here
-too, so the check and the search build candidates the same way.
+Checked when the file is loaded, against the template, the channels and the other strategies, one
+line per problem naming the field (``search: variables.2.path: …``). :func:`candidate_data`, which
+turns chosen values into a strategy's data, lives here so that the check and the search build
+candidates the same way.
 """
 from __future__ import annotations
 
@@ -258,7 +250,7 @@ def _strategy_problems(strategy_model: type, data: dict, scenario: Any, at: str)
 
 
 def _variable_problems(settings: SearchSettings, i: int, v: Variable, template: dict, strategies: dict,
-                       check) -> list[str]:
+                       check, strict: bool) -> list[str]:
     at = f"variables.{i}"
     path = short_path(settings, v.path)
     if path.startswith("strategies."):
@@ -281,6 +273,8 @@ def _variable_problems(settings: SearchSettings, i: int, v: Variable, template: 
                     out.append(f"{at}.choices: keep: the template {settings.start_from!r} has no {path} "
                                "(add one under search.add)")
                 continue
+            if c not in strategies and not strict:
+                continue  # a scenario derived from the file without that strategy: checked by the search
             if c not in strategies or strategies[c].model_dump(mode="json").get(path) is None:
                 having = [n for n, s in strategies.items() if s.model_dump(mode="json").get(path) is not None]
                 out.append(f"{at}.choices: expected none, keep or a strategy with a {path} section "
@@ -329,10 +323,17 @@ def _ladder_problems(settings: SearchSettings, template: dict, channels: dict, c
     return out
 
 
-def scenario_problems(settings: SearchSettings, scenario: Any) -> list[str]:
+def scenario_problems(settings: SearchSettings, scenario: Any, strict: bool = True) -> list[str]:
     """Every problem of the section against the scenario (``scenario`` needs ``strategies``,
-    ``channels``, ``payers``, ``finance``, ``simulation``): one line each, field path first."""
+    ``channels``, ``payers``, ``finance``, ``simulation``): one line each, field path first.
+
+    Not ``strict`` (when a scenario is loaded): references to strategies the scenario lacks are
+    not checked, so that a scenario derived from the file with fewer strategies (a sensitivity
+    run on two of them, a test's own strategies) stays valid; ``simlib search`` and ``simlib
+    validate`` check strictly (:func:`search_problems`)."""
     strategies = scenario.strategies
+    if settings.start_from not in strategies and not strict:
+        return []
     if settings.start_from not in strategies:
         return [f"start_from: expected one of the strategies {list(strategies)}; found {settings.start_from!r}"]
     unknown = [k for k in settings.add if k not in registered_levers()]
@@ -358,7 +359,7 @@ def scenario_problems(settings: SearchSettings, scenario: Any) -> list[str]:
             out.append(f"variables.{i}.path: {path} is already variable {seen[path]}")
             continue
         seen[path] = i
-        out.extend(_variable_problems(settings, i, v, template, strategies, check))
+        out.extend(_variable_problems(settings, i, v, template, strategies, check, strict))
     out.extend(_ladder_problems(settings, template, scenario.channels, check))
     if not out:
         out.extend(check({}, "the template with the search's contact limits and ladder"))
@@ -366,15 +367,23 @@ def scenario_problems(settings: SearchSettings, scenario: Any) -> list[str]:
 
 
 def _check_search(value: SearchSettings, info: ValidationInfo) -> SearchSettings:
-    """The section checked against the file's strategies and channels (skipped when those are
-    themselves invalid: their own errors are reported)."""
+    """The section checked against the file's strategies and channels, leniently (skipped when
+    those are themselves invalid: their own errors are reported)."""
     needed = ("strategies", "channels", "payers", "finance", "simulation")
     if value is None or any(k not in info.data for k in needed):
         return value
-    problems = scenario_problems(value, SimpleNamespace(**info.data))
+    problems = scenario_problems(value, SimpleNamespace(**info.data), strict=False)
     if problems:
         raise ValueError("\n".join(problems))
     return value
+
+
+def search_problems(scenario: Any) -> list[str]:
+    """The strict check of a loaded scenario's ``search:`` section (``search: …`` lines; empty
+    without a section): what ``simlib search`` and ``simlib validate`` refuse."""
+    if getattr(scenario, "search", None) is None:
+        return []
+    return [f"search: {p}" for p in scenario_problems(scenario.search, scenario, strict=True)]
 
 
 #: The field type of ``Scenario.search``: the settings, checked against the rest of the file.

@@ -38,9 +38,17 @@ def data(search=None, **replace) -> dict:
 
 
 def problems(search=None, **replace) -> list[str]:
-    with pytest.raises(ScenarioError) as err:
-        scenario_from_dict(data(search, **replace), "file.yaml")
-    return [str(err.value)]
+    """The problems `simlib validate` and `simlib search` report: those found when the file is
+    loaded, then the strict check of references to other strategies."""
+    from simlib.search_space import search_problems
+
+    try:
+        sc = scenario_from_dict(data(search, **replace), "file.yaml")
+    except ScenarioError as err:
+        return [str(err)]
+    found = search_problems(sc)
+    assert found, "expected a problem"
+    return [str(ScenarioError("file.yaml", found))]
 
 
 def test_a_good_section_validates():
@@ -76,6 +84,29 @@ def test_bad_search_input_is_one_line_naming_file_and_field(change, expected):
     assert len(lines) == 1, lines
     assert lines[0].startswith("file.yaml: search"), lines[0]
     assert expected in lines[0], lines[0]
+
+
+def test_a_scenario_derived_without_the_template_still_loads():
+    """A sensitivity run or a test keeps some strategies only: the section is then unchecked at
+    load time (the search and `simlib validate` check it strictly)."""
+    from simlib.search_space import search_problems
+
+    d = data()
+    d["strategies"] = {"plain": d["strategies"]["plain"]}
+    sc = scenario_from_dict(d, "derived")
+    assert search_problems(sc)[0].startswith("search: start_from: expected one of the strategies ['plain']")
+    d = data(variables=[{"path": "factoring", "choices": ["none", "factored"]}])
+    del d["strategies"]["factored"]
+    sc = scenario_from_dict(d, "derived")  # the template is there; the offer's strategy is not
+    assert "found 'factored'" in search_problems(sc)[0]
+
+
+def test_validate_checks_the_search_section_strictly(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data(start_from="ritch")), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "simlib", "validate", str(bad)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2 and "search: start_from: expected one of the strategies" in out.stderr
 
 
 def test_a_call_slot_needs_a_phone_team():

@@ -75,6 +75,10 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
     sc = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
     if sc.search is None:
         raise SearchError(f"{source}: the scenario has no search: section; add one (docs/search.md)")
+    from simlib.params import ScenarioError
+    from simlib.search_space import search_problems
+    if search_problems(sc):
+        raise ScenarioError(source, search_problems(sc))
     settings = sc.search if budget is None else sc.search.model_copy(update={"budget": int(budget)})
     if settings.budget < 1:
         raise SearchError(f"--budget: expected a whole number >= 1; found {settings.budget}")
