@@ -42,6 +42,7 @@ SECTION_PURPOSE = {
                 "a file may override any field or add channels.",
     "operations": "Teams with limited capacity: denials, billing; statement lag.",
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
+    "search": "What `simlib search` may change to find the best strategy, and its constraints (docs/search.md).",
     "uncertain": "Assumptions given as distributions, drawn once per run for every strategy "
                  "([uncertainty.md](uncertainty.md)).",
     "sensitivity": "What the sensitivity report moves (factors: path, low, high), its runs per setting and "

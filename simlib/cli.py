@@ -34,6 +34,9 @@ def _validate(args) -> int:
     for f in args.files:
         try:
             sc = load_scenario(f)
+            from simlib.search_space import search_problems
+            if search_problems(sc):  # its references to other strategies, checked strictly here
+                raise ScenarioError(str(f), search_problems(sc))
         except ScenarioError as err:
             if len(err.problems) == 1:
                 print(f"{f}: {err.problems[0]}", file=sys.stderr)

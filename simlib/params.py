@@ -47,6 +47,7 @@ from simlib.limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MA
 from simlib.bounds import value_problems
 from simlib.payment_timing import PaymentTimingSettings, resolve_block
 from simlib.scenario_file import read_yaml
+from simlib.search_space import SearchSection
 from simlib.sensitivity_settings import SensitivitySection
 from simlib.settings import Fraction, NonNeg, Positive, ScenarioError, Strict, Targeting
 
@@ -247,6 +248,7 @@ class Scenario(Strict):
     channels: dict[str, Channel] = Field(default_factory=default_channels)
     operations: Operations = Operations()
     strategies: dict[str, Strategy]
+    search: SearchSection | None = None  # what `simlib search` may change (simlib.search_space)
     uncertain: Uncertain = []  # after every section it names: simlib.assumptions
     sensitivity: SensitivitySection = None  # after strategies: its paths are checked against them
 

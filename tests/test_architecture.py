@@ -33,14 +33,14 @@ LAYERS = [
      ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
       "simlib.capacities.*"]),
     ("levers: one module per lever, and the registry", ["simlib.levers", "simlib.levers.*"]),
-    ("scenario: the schema of a scenario file", ["simlib.params"]),
+    ("scenario: the schema of a scenario file", ["simlib.params", "simlib.search_space"]),
     ("model: population, claims, the world, factoring settlement, metrics",
      ["simlib.population", "simlib.claims", "simlib.engine", "simlib.factoring", "simlib.metrics",
       "simlib.vectorized"]),
     ("runs: experiments, analysis, reports, command line",
      ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
       "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.contributions", "simlib.spread", "simlib.flip_points",
-      "simlib.plots", "simlib.report", "simlib.report.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
+      "simlib.plots", "simlib.report", "simlib.report.*", "simlib.search", "simlib.search.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
 ]
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import json
 import os
 import re
 import shutil
@@ -39,7 +40,7 @@ from typing import Any
 from simlib.atomic import clean_dead_temporaries, pid_alive, publishing
 from simlib.report.errors import ReportError
 from simlib.report.export import notebook_to_html
-from simlib.report.index_page import write_index, write_manifest
+from simlib.report.index_page import MANIFEST, write_index, write_manifest
 from simlib.report.labels import scenario_label
 from simlib.report.navigation import page_links
 from simlib.report.notebooks import check_parameters, execute_notebook
@@ -132,6 +133,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             pages, reports = [], []
             with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
                 results_dir = _save_results(res, stage, extra)
+                kept = _keep_search_pages(scen_dir, stage)  # `simlib search`'s page survives a rebuild
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
                 if {"sensitivity", "strategy_comparison"} & {nb.stem for nb in nb_paths}:
                     _sensitivity(res, results_dir, workers, log)  # once, for every page that shows it
@@ -153,6 +155,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                         entry["pdf"] = print_pdf(staged, chromium=chromium).name
                     reports.append(entry)
                     log(f"  {pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
+                reports.extend(kept)
                 prov = dict(getattr(res, "provenance", {}) or {})
                 write_manifest(stage, {
                     "scenario_name": scenario.name, "scenario_label": scenario_label(scenario),
@@ -211,6 +214,19 @@ def _kernel_files() -> Iterator:
         else:
             os.environ["JUPYTER_RUNTIME_DIR"] = previous
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _keep_search_pages(scen_dir: Path, stage: Path) -> list[dict]:
+    """The ``search/`` folder ``simlib search`` wrote (simlib.search.page), copied into the new build
+    of the scenario, and its entries of the old manifest (the index keeps linking its page)."""
+    if not (scen_dir / "search").is_dir():
+        return []
+    shutil.copytree(scen_dir / "search", stage / "search")
+    try:
+        entries = json.loads((scen_dir / MANIFEST).read_text(encoding="utf-8")).get("reports", [])
+    except (OSError, ValueError, AttributeError):
+        entries = []
+    return [e for e in entries if isinstance(e, dict) and str(e.get("file", "")).startswith("search/")]
 
 
 def _notebook_params(nb: Path, scenario_file: str, results_dir: str) -> dict[str, Any]:
