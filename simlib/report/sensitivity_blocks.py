@@ -27,7 +27,6 @@ SENSITIVITY_FILE = "sensitivity.csv"
 FLIPS_FILE = "flip_points.csv"
 _ATTRS = ("strategy", "baseline", "metric", "replications", "seed", "strategy_label", "baseline_label",
           "main_replications", "runs_total")
-DEFAULT_FLIP_POINTS = 3
 
 
 def _settings(res):
