@@ -207,3 +207,21 @@ def test_an_uncertain_range_is_one_bracket_unless_behind_at_both_ends():
     assert both.gain_base == pytest.approx(1e5 * 0.3 * 0.3)  # the centre was run
     assert both.flip_below == pytest.approx(0.3, abs=both.tolerance)
     assert both.flip_above == pytest.approx(0.9, abs=both.tolerance)
+
+
+def test_summary_sentence_names_the_flips_and_what_holds(tmp_path):
+    attrs = {"strategy": "fin", "baseline": "plans", "strategy_label": "Financing partner",
+             "baseline_label": "Payment plans", "metric": "npv_net_cash_usd", "replications": 2, "seed": 1}
+    base = {"source": "factor", "mode": "scale", "low": 0.5, "high": 1.5, "base_setting": 1.0, "unit": "share",
+            "gain_low": -1.0, "gain_base": 1.0, "gain_high": 2.0, "tolerance": 0.01, "evaluations": 3}
+    rows = [{**base, "path": "strategies.*.financing.uptake_rate", "label": "Financing take-up",
+             "scenario_value": 0.15, "flip_below": 0.9928, "flip_above": None},
+            {**base, "path": "behaviour.initial_per_day", "label": "Propensity to pay", "unit": "number",
+             "scenario_value": 0.04, "flip_below": None, "flip_above": None, "gain_low": 0.5}]
+    flips = pd.DataFrame([{**r, "words": fp.flip_words(r)} for r in rows], columns=fp.COLUMNS)
+    for name, t in ((blocks.FLIPS_FILE, flips), (blocks.SENSITIVITY_FILE, pd.DataFrame({"parameter": ["x"]}))):
+        t.assign(**attrs).to_csv(tmp_path / name, index=False)
+    assert blocks.flip_sentence(tmp_path) == (
+        "“Financing partner” stays ahead of the runner-up “Payment plans” unless financing take-up is below "
+        "14.9 % (each on its own, the other assumptions as in the scenario); the ranking does not change "
+        "within the ranges tested for propensity to pay.")

@@ -261,11 +261,12 @@ def flip_sentence(results_dir: str | Path) -> str:
                 if r["flip_below"] is not None or r["flip_above"] is not None]
     holding = [_label_lower(str(r["label"])) for r in rows if r["words"].startswith("does not change")]
     if flipping:
-        text = f"“{strategy}” stays ahead of the runner-up “{against}” unless {' or '.join(flipping)}"
+        text = (f"“{strategy}” stays ahead of the runner-up “{against}” unless {_and(flipping, 'or')} "
+                "(each on its own, the other assumptions as in the scenario)")
         return text + (f"; the ranking does not change within the ranges tested for {_and(holding)}." if holding else ".")
     return (f"The ranking of “{strategy}” over the runner-up “{against}” does not change within the "
             f"ranges tested for {_and(holding)}.")
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _and(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
