@@ -63,7 +63,9 @@ class Space:
         return out
 
     def candidate(self, values: dict[str, Any]) -> Candidate:
-        """The candidate strategy of a set of values (they may come from a stored trial)."""
+        """The candidate strategy of a set of values (they may come from a stored trial); a float
+        on a step grid is rounded to 10 decimals (0.85, not 0.8500000000000001, in best_strategy.yaml)."""
+        values = {k: (round(v, 10) if isinstance(v, float) else v) for k, v in values.items()}
         data = candidate_data(self.settings, self.template, self.scenario.strategies, self.call_channels,
                               values)
         blob = json.dumps(data, sort_keys=True).encode()
