@@ -13,16 +13,10 @@ from pathlib import Path
 
 from simlib.params import ScenarioError, inherited_note, load_scenario
 
-EXIT_OK, EXIT_INPUT, EXIT_MONEY, EXIT_REPORT, EXIT_REPLICATION, EXIT_CLUSTER = 0, 2, 3, 4, 5, 6
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so the run stops the way Ctrl-C stops it."""
-
-
-def _on_sigterm(signum, frame):
-    raise Terminated()
+from simlib.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
+                          EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
+from simlib.exits import causes as _causes
+from simlib.exits import on_sigterm as _on_sigterm
 
 
 def _plural(n: int, word: str) -> str:
@@ -222,16 +216,6 @@ def _report(args) -> int:
     for p in paths:
         print(p)
     return EXIT_OK
-
-
-def _causes(err: BaseException) -> list[BaseException]:
-    """``err`` and what caused it (``raise … from``, ExperimentError.cause), outermost first."""
-    out, seen = [], set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        out.append(err)
-        err = getattr(err, "cause", None) or err.__cause__
-    return out
 
 
 class _Parser(argparse.ArgumentParser):

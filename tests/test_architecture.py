@@ -26,7 +26,7 @@ LAYERS = [
      ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
       "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
       "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
-      "simlib.parameter_paths", "simlib.materiality", "simlib.attribution", "simlib.assumption_checks",
+      "simlib.parameter_paths", "simlib.exits", "simlib.materiality", "simlib.attribution", "simlib.assumption_checks",
       "simlib.assumptions", "simlib.liquidity",
       "simlib.sensitivity_settings"]),
     ("mechanisms: contact kinds, the account core, the capacities",

@@ -12,21 +12,18 @@ import signal
 import sys
 import time
 
-EXIT_OK, EXIT_NOTHING, EXIT_INPUT, EXIT_MONEY, EXIT_REPORT, EXIT_SIMULATION, EXIT_CLUSTER = 0, 1, 2, 3, 4, 5, 6
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+from simlib.exits import EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM  # noqa: F401
+from simlib.exits import EXIT_REPLICATION as EXIT_SIMULATION
+from simlib.exits import Terminated as _Terminated
+from simlib.exits import causes as _causes
+from simlib.exits import on_sigterm as _on_sigterm
+
+EXIT_NOTHING = 1  # no candidate met the constraints
 PROG = "simlib search"
 
 
 class _UsageError(Exception):
     pass
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so the search stops the way Ctrl-C stops it."""
-
-
-def _on_sigterm(signum, frame):
-    raise _Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,13 +57,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-page", action="store_true", help="write the results but not the report page")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
-
-
-def _causes(err: BaseException) -> list[BaseException]:
-    out = [err]
-    while out[-1].__cause__ is not None and len(out) < 20:
-        out.append(out[-1].__cause__)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
