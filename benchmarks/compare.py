@@ -31,9 +31,9 @@ CHILD = r"""
 import gc, json, sys, time
 sys.path.insert(0, {tree!r})
 import yaml
-from simlib.engine import World
-from simlib.params import scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.scenario.schema import scenario_from_dict
+from simlib.model.population import draw_population
 data = yaml.safe_load(open({tree!r} + "/parameters/baseline.yaml", encoding="utf-8"))
 data["simulation"]["encounters_per_day"] = {accounts} / data["simulation"].get("billing_window_days", 365.0)
 sc = scenario_from_dict(data, "baseline")

@@ -33,11 +33,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simlib.engine import World  # noqa: E402
-from simlib.experiment import run_replication, run_replications  # noqa: E402
-from simlib.params import scenario_from_dict  # noqa: E402
-from simlib.population import draw_population  # noqa: E402
-from simlib import vectorized  # noqa: E402
+from simlib.model.engine import World  # noqa: E402
+from simlib.run.experiment import run_replication, run_replications  # noqa: E402
+from simlib.scenario.schema import scenario_from_dict  # noqa: E402
+from simlib.model.population import draw_population  # noqa: E402
+from simlib.model import vectorized  # noqa: E402
 
 BASELINE = ROOT / "parameters" / "baseline.yaml"
 README = Path(__file__).resolve().parent / "README.md"

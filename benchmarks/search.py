@@ -48,9 +48,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "search_results.json"))
     args = ap.parse_args(argv)
 
-    from simlib.catalogue import KEY_METRIC
+    from simlib.core.metric_catalogue import KEY_METRIC
     from simlib.levers.base import describe_strategy
-    from simlib.params import load_scenario
+    from simlib.scenario.schema import load_scenario
     from simlib.search import run_search
     from simlib.search.selection import paired_interval
 

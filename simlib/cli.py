@@ -11,12 +11,12 @@ import signal
 import sys
 from pathlib import Path
 
-from simlib.params import ScenarioError, inherited_note, load_scenario
+from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
 
-from simlib.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
+from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
-from simlib.exits import causes as _causes
-from simlib.exits import on_sigterm as _on_sigterm
+from simlib.run.exits import causes as _causes
+from simlib.run.exits import on_sigterm as _on_sigterm
 
 
 def _plural(n: int, word: str) -> str:
@@ -28,7 +28,7 @@ def _validate(args) -> int:
     for f in args.files:
         try:
             sc = load_scenario(f)
-            from simlib.search_space import search_problems
+            from simlib.scenario.search_section import search_problems
             if search_problems(sc):  # its references to other strategies, checked strictly here
                 raise ScenarioError(str(f), search_problems(sc))
         except ScenarioError as err:
@@ -71,7 +71,7 @@ def _writable_dir(out: Path) -> None:
 
 
 def _options(args, sc, source):
-    from simlib.run_options import CLI_LABELS, resolve
+    from simlib.run.options import CLI_LABELS, resolve
 
     return resolve(sc, replications=args.replications, seed=args.seed, workers=args.workers,
                    scheduler=args.scheduler, precision=args.precision,
@@ -82,8 +82,8 @@ def _options(args, sc, source):
 def _plan(args) -> list[tuple[str, object, object, Path]]:
     """Every file loaded, every option checked, every output path and estimate settled — all
     before the first replication runs. Returns (file, scenario, options, result directory)."""
-    from simlib import resources
-    from simlib.paths import child_dir
+    from simlib.run import budget as resources
+    from simlib.core.paths import child_dir
 
     scenarios = _load_all(args.files)
     out_root = Path(args.out)
@@ -116,12 +116,12 @@ def _plan(args) -> list[tuple[str, object, object, Path]]:
 
 
 def _run(args) -> int:
-    from simlib.analysis import decision_metric, paired_differences, probability_best, summarize
-    from simlib.catalogue import METRICS
-    from simlib.checkpoint import Checkpoint, checkpoint_dir
-    from simlib.distributed import ClusterError
-    from simlib.experiment import ExperimentError, run_experiment
-    from simlib.ledger import ConservationError
+    from simlib.analysis.summaries import decision_metric, paired_differences, probability_best, summarize
+    from simlib.core.metric_catalogue import METRICS
+    from simlib.run.checkpoint import Checkpoint, checkpoint_dir
+    from simlib.run.dask_cluster import ClusterError
+    from simlib.run.experiment import ExperimentError, run_experiment
+    from simlib.core.ledger import ConservationError
 
     for f, sc, opts, out in _plan(args):
         ck_dir = checkpoint_dir(out)
@@ -190,7 +190,7 @@ def _print_headline(res) -> None:
 
 def _kept(ck_dir: Path) -> str:
     """What the checkpoint holds, in words; an empty checkpoint is removed."""
-    from simlib.checkpoint import Checkpoint
+    from simlib.run.checkpoint import Checkpoint
 
     ck = Checkpoint(ck_dir, {})
     n = len(ck.replications()) if ck_dir.is_dir() else 0
@@ -203,7 +203,7 @@ def _kept(ck_dir: Path) -> str:
 def _report(args) -> int:
     from simlib.report import build_reports
 
-    from simlib import resources
+    from simlib.run import budget as resources
 
     for f, sc in _load_all(args.files):  # every file and option is checked before any work starts
         opts = _options(args, sc, f)
@@ -251,7 +251,7 @@ class _Help(argparse.RawDescriptionHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from simlib.versions import versions
+    from simlib.core.versions import versions
 
     ap = _Parser(prog="simlib", description=DESCRIPTION, formatter_class=_Help)
     ap.add_argument("--version", action="version", version=f"simlib {versions()['simlib']}")
@@ -318,15 +318,15 @@ DELEGATED = {  # command: (help, usage); `simlib.<package>.cli.main(argv)` parse
 
 
 def _authoring(command: str, args) -> int:
-    import simlib.authoring
-    return getattr(simlib.authoring, command)(args)
+    import simlib.scenario.authoring
+    return getattr(simlib.scenario.authoring, command)(args)
 
 
 def _delegate(args) -> int:
     """Hand over to the command's own package (it names the file, row and column of a bad input)."""
     import importlib
     package = {"calibrate": "calibration"}.get(args.delegate, args.delegate)
-    return importlib.import_module(f"simlib.{package}.cli").main(args.rest)
+    return importlib.import_module(f"simlib.{package}.command").main(args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_INPUT
     except Exception as err:  # noqa: BLE001 - report-level failures get one clear line
-        from simlib.distributed import ClusterError
-        from simlib.ledger import ConservationError
+        from simlib.run.dask_cluster import ClusterError
+        from simlib.core.ledger import ConservationError
         causes = _causes(err)
         bad_input = next((c for c in causes[1:] if isinstance(c, ScenarioError)), None)
         if bad_input is not None:

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from simlib.params import scenario_from_dict
+from simlib.scenario.schema import scenario_from_dict
 
 #: The simple contact model of the closed forms (before issue 9): every statement reaches at once,
 #: contacts never tire nor age, nobody opts out, contact effects scale with the propensity to pay.

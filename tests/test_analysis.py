@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simlib import analysis
-from simlib.catalogue import KEY_METRIC
+from simlib.analysis import summaries as analysis
+from simlib.core.metric_catalogue import KEY_METRIC
 
 
 def tidy(values: dict[str, list[float]], metric: str = KEY_METRIC) -> pd.DataFrame:

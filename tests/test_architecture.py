@@ -8,7 +8,6 @@ implicit import of a parent package (``simlib.levers`` before ``simlib.levers.ag
 from __future__ import annotations
 
 import ast
-import fnmatch
 import subprocess
 import sys
 from pathlib import Path
@@ -20,28 +19,24 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "simlib"
 MAX_LINES = 400
 
-#: Layers, lowest first. A module may import modules of its own layer or of a lower one.
+#: Layers, lowest first: the folders of ``simlib/``. A module may import modules of its own layer or
+#: of a lower one. The wings (report, calibration, search) share a layer and may import each other;
+#: the command line and the package's front door sit on top. A new module joins the layer of the
+#: folder it is put in: nothing here names a module.
 LAYERS = [
-    ("base: settings, maths, money, streams, metric names, safe input and output",
-     ["simlib.settings", "simlib.behaviour", "simlib.ledger", "simlib.rng", "simlib.catalogue",
-      "simlib.limits", "simlib.bounds", "simlib.scenario_file", "simlib.scheduler_address", "simlib.words",
-      "simlib.atomic", "simlib.paths", "simlib.versions", "simlib.payment_timing",
-      "simlib.parameter_paths", "simlib.exits", "simlib.materiality", "simlib.attribution", "simlib.assumption_checks",
-      "simlib.assumptions", "simlib.liquidity",
-      "simlib.sensitivity_settings"]),
-    ("mechanisms: contact kinds, the account core, the capacities",
-     ["simlib.channels", "simlib.contact_response", "simlib.account", "simlib.capacities",
-      "simlib.capacities.*"]),
-    ("levers: one module per lever, and the registry", ["simlib.levers", "simlib.levers.*"]),
-    ("scenario: the schema of a scenario file", ["simlib.params", "simlib.search_space"]),
-    ("model: population, claims, the world, factoring settlement, metrics",
-     ["simlib.population", "simlib.claims", "simlib.engine", "simlib.factoring", "simlib.metrics",
-      "simlib.vectorized"]),
-    ("runs: experiments, analysis, reports, command line",
-     ["simlib.experiment", "simlib.distributed", "simlib.run_options", "simlib.resources",
-      "simlib.checkpoint", "simlib.pool", "simlib.calibration", "simlib.calibration.*", "simlib.analysis", "simlib.sensitivity", "simlib.contributions", "simlib.spread", "simlib.flip_points",
-      "simlib.plots", "simlib.report", "simlib.report.*", "simlib.search", "simlib.search.*", "simlib.authoring", "simlib.cli", "simlib", "simlib.__main__"]),
+    ("core", "settings base, money, streams, payment-intensity maths, metric names, safe files"),
+    ("world", "the account and its contact verb, channels, contact response, capacities"),
+    ("levers", "one module per lever, and the registry"),
+    ("scenario", "the schema of a scenario file and its sections"),
+    ("model", "population, claims, the world, factoring settlement, metrics"),
+    ("analysis", "summaries, the decision, spread, number formatting"),
+    ("run", "experiments, executors, checkpoints, options, budget, exit codes"),
+    ("studies", "contributions, sensitivity, flip points: re-running a scenario"),
+    ("report|calibration|search", "the wings: board reports, calibration, the strategy search"),
+    ("simlib|cli|__main__", "the command line and the package's front door"),
 ]
+#: At most about a dozen entries at the top of the package (folders and modules).
+TOP_LEVEL = {"__init__.py", "__main__.py", "cli.py"} | {f for names, _ in LAYERS[:-1] for f in names.split("|")}
 
 
 def module_name(path: Path) -> str:
@@ -104,11 +99,28 @@ def find_cycle(g: dict[str, set[str]]) -> list[str] | None:
 
 
 def layer_of(name: str) -> int:
-    for rank, (_, patterns) in enumerate(LAYERS):
-        if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+    """The rank of the folder ``name`` lives in (``simlib.model.engine`` → model)."""
+    parts = name.split(".")
+    folder = parts[1] if len(parts) > 1 else "simlib"
+    for rank, (folders, _) in enumerate(LAYERS):
+        if folder in folders.split("|"):
             return rank
-    raise AssertionError(f"module {name} is in no layer of tests/test_architecture.py: add it to the "
-                         "layer it belongs to (it may import only its own layer and those below)")
+    raise AssertionError(f"module {name} is in no layer: simlib/{folder} is not a folder of "
+                         "tests/test_architecture.py's LAYERS (put the module in one of them)")
+
+
+def test_the_top_of_the_package_is_a_table_of_contents():
+    entries = {p.name for p in PACKAGE.iterdir() if p.name != "__pycache__"}
+    assert entries <= TOP_LEVEL, f"unexpected entries at the top of simlib/: {sorted(entries - TOP_LEVEL)}"
+    assert len(entries) <= 14
+
+
+def test_every_layer_is_a_folder_with_a_docstring():
+    for folders, _ in LAYERS[:-1]:
+        for folder in folders.split("|"):
+            init = PACKAGE / folder / "__init__.py"
+            assert init.exists(), f"simlib/{folder}/ is a layer but has no __init__.py"
+            assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"simlib/{folder}: no docstring"
 
 
 def test_the_package_has_no_import_cycle():
@@ -122,16 +134,16 @@ def test_the_cycle_finder_finds_cycles():
 
 
 def test_every_module_imports_only_its_own_layer_or_lower():
-    bad = [f"{a} ({LAYERS[layer_of(a)][0].split(':')[0]}) imports {b} ({LAYERS[layer_of(b)][0].split(':')[0]})"
+    bad = [f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})"
            for a, targets in graph().items() for b in sorted(targets) if layer_of(b) > layer_of(a)]
     assert not bad, "upward imports:\n" + "\n".join(bad)
 
 
 def test_the_import_reader_sees_imports_inside_functions():
     g = graph()
-    assert "simlib.experiment" in g["simlib.cli"]          # imported inside a function
+    assert "simlib.run.experiment" in g["simlib.cli"]          # imported inside a function
     assert "simlib.levers.agency" in g["simlib.levers"]    # `from simlib.levers import agency`
-    assert "simlib.factoring" in g["simlib.experiment"]    # `from simlib import factoring as _f`
+    assert "simlib.model.factoring_settlement" in g["simlib.run.experiment"]    # `from simlib.model import factoring_settlement`
 
 
 def test_no_module_is_longer_than_about_400_lines():
@@ -146,8 +158,8 @@ BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_tea
                   "financing", "agency", "factoring"]
 
 
-@pytest.mark.parametrize("first", ["simlib", "simlib.capacities.phone_team", "simlib.levers.agency",
-                                   "simlib.levers.base", "simlib.population", "simlib.engine"])
+@pytest.mark.parametrize("first", ["simlib", "simlib.world.capacities.phone_team", "simlib.levers.agency",
+                                   "simlib.levers.base", "simlib.model.population", "simlib.model.engine"])
 def test_built_in_levers_register_in_the_same_order_whatever_is_imported_first(first):
     code = (f"import {first}\nfrom simlib.levers import registered_levers\n"
             "print(','.join(registered_levers()))")
@@ -156,11 +168,13 @@ def test_built_in_levers_register_in_the_same_order_whatever_is_imported_first(f
 
 
 def test_every_counter_a_run_adds_is_declared_by_a_lever_or_the_core():
-    from simlib import account, channels, claims
-    from simlib.engine import World
+    from simlib.world import account
+    from simlib.world import channels
+    from simlib.model import claims
+    from simlib.model.engine import World
     from simlib.levers import registered_levers
-    from simlib.params import scenario_from_dict
-    from simlib.population import draw_population
+    from simlib.scenario.schema import scenario_from_dict
+    from simlib.model.population import draw_population
 
     declared = set(account.COUNTERS) | set(claims.COUNTERS) | {
         k for k in channels.COUNTERS if "<" not in k}

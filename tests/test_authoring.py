@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
-from simlib import authoring
+from simlib.scenario import authoring
 from simlib.cli import main
-from simlib.params import load_scenario
+from simlib.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ def test_help_is_plain_text_with_defaults_and_version(capsys):
 
 
 def test_results_summary_and_headline(make_scenario):
-    from simlib.experiment import run_experiment
+    from simlib.run.experiment import run_experiment
     sc = make_scenario({"letters": {"baseline": True, "statement_channel": "letter",
                                     "write_off": {"after_days": 10000}},
                         "sms": {"statement_channel": "letter", "ladder": [{"day": 10, "channel": "sms"}],

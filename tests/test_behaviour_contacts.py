@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import yaml
 
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.params import scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.scenario.schema import scenario_from_dict
+from simlib.model.population import draw_population
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "parameters" / "baseline.yaml"
@@ -192,7 +192,7 @@ def test_more_billing_errors_never_raise_collection_and_disputed_bills_settle_la
 
 # ----------------------------------------------------------------------------- 4. fatigue, age
 def _jump_of_contact(sc, now: float, earlier: list[float]) -> float:
-    from simlib.account import PatientAccount
+    from simlib.world.account import PatientAccount
     pop = draw_population(sc, 0)
     world = World(sc, next(iter(sc.strategies)), pop)
     acct = PatientAccount(world, 0, 50000)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.metrics import compute
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.model.metrics import compute
 from simlib.levers.deposit import Deposit, compliance_probability
 from simlib.levers.takeup import Uptake, approval_probability, uptake_probability
-from simlib.params import scenario_from_dict
-from simlib.population import draw_population
+from simlib.scenario.schema import scenario_from_dict
+from simlib.model.population import draw_population
 
 
 def world(strategy: dict, balance_usd: float = 400.0, ability_usd: float = 97.0, n_per_day: float = 20.0,

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import simlib
-from simlib.params import load_scenario
+from simlib.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED, REPLICATIONS = 20261123, 20

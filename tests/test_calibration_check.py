@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simlib.calibration.check import check, simulate_with_model
-from simlib.calibration.cli import check_main, fit_main
+from simlib.calibration.command import check_main, fit_main
 from simlib.calibration.crossval import cross_validated_check, customer_split, customer_splits
 from simlib.calibration.fit import fit
 from simlib.calibration.history import read_history

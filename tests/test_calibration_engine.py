@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simlib.calibration.check import check
-from simlib.calibration.cli import check_main, fit_main
+from simlib.calibration.command import check_main, fit_main
 from simlib.calibration.crossval import cross_validated_check, customer_split
 from simlib.calibration.engine_sim import simulate_with_engine
 from simlib.calibration.fit import fit

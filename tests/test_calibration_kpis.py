@@ -15,11 +15,11 @@ import pytest
 import yaml
 
 from conftest import tiny
-from simlib.analysis import summarize
+from simlib.analysis.summaries import summarize
 from simlib.calibration.kpis import (KpiCalibrationError, calibrate_kpis, kpi_scenario_data, parse_target,
                                      with_values)
 from simlib.cli import main
-from simlib.params import load_scenario, scenario_from_dict
+from simlib.scenario.schema import load_scenario, scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 HORIZON, KAPPA = 200.0, 0.04  # conftest.tiny: horizon_days, decay_per_day
@@ -192,7 +192,7 @@ def test_recovers_two_perturbed_baseline_parameters():
              "behaviour.decay_per_day": sc.behaviour.decay_per_day}
     assert all(abs(math.log(v / s)) > math.log(1.4)       # the start is far from the truth
                for v, s in zip(truth.values(), (0.02, 0.06)))
-    from simlib.experiment import run_experiment
+    from simlib.run.experiment import run_experiment
     res = run_experiment(with_values(data, [], []), replications=4, seed=5, workers=1)
     names = ["days_in_ar", "ar_over_90_share", "patient_collection_rate"]
     targets = summarize(res.metrics).set_index("metric").loc[names, "mean"].to_dict()

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from simlib.checkpoint import _signals_deferred
+from simlib.run.checkpoint import _signals_deferred
 
 
 def test_ctrl_c_during_a_checkpoint_write_is_raised_after_it():

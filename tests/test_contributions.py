@@ -1,4 +1,4 @@
-"""What each lever contributes (simlib.contributions): the Shapley maths against hand-computed games,
+"""What each lever contributes (simlib.studies.contributions): the Shapley maths against hand-computed games,
 the rules that split a strategy into levers, sub-strategies that reproduce hand-written strategies
 exactly on common random numbers, efficiency, a lever that never triggers, and add-one with its
 interaction."""
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from conftest import tiny
-from simlib.contributions import (ContributionError, add_one, contribution_table, design, lever_groups,
+from simlib.studies.contributions import (ContributionError, add_one, contribution_table, design, lever_groups,
                                   leave_one_out, per_replication, run_contributions, shapley_values)
-from simlib.experiment import run_experiment
-from simlib.params import load_scenario, scenario_from_dict
+from simlib.run.experiment import run_experiment
+from simlib.scenario.schema import load_scenario, scenario_from_dict
 
 KEY = "npv_net_cash_usd"
 

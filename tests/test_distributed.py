@@ -10,9 +10,9 @@ import yaml
 
 distributed = pytest.importorskip("distributed")
 
-from simlib.distributed import run_on_dask, task_keys  # noqa: E402
-from simlib.experiment import _combine, _run_one, run_experiment  # noqa: E402
-from simlib.params import scenario_from_dict  # noqa: E402
+from simlib.run.dask_cluster import run_on_dask, task_keys  # noqa: E402
+from simlib.run.experiment import _combine, _run_one, run_experiment  # noqa: E402
+from simlib.scenario.schema import scenario_from_dict  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 
@@ -82,7 +82,7 @@ def test_a_killed_worker_neither_loses_nor_duplicates_replications(cluster, tmp_
 
     def fragile(task):  # nested, so cloudpickle ships it by value to the workers
         import os as _os
-        from simlib.experiment import _run_one as run
+        from simlib.run.experiment import _run_one as run
         with open(log, "a") as f:
             f.write(f"{task[1]}\n")
         if task[1] == 1:

@@ -23,10 +23,10 @@ OUTPUT = re.compile(r"```text\n(?P<text>.*?)```", re.S)
 
 CHECKS = r"""
 import json, runpy
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.params import ScenarioError, load_scenario, scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
+from simlib.model.population import draw_population
 
 ns = runpy.run_path("compare.py")          # the doc's script: registers the lever, runs, prints
 res = ns["res"]

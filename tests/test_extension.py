@@ -1,8 +1,8 @@
 """A researcher adds a new contact channel as one small registered class, and uses it from YAML."""
-from simlib.channels import ContactKind, register_channel_kind, registered_channels
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.population import draw_population
+from simlib.world.channels import ContactKind, register_channel_kind, registered_channels
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.model.population import draw_population
 
 
 @register_channel_kind("home_visit")

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from simlib import factoring
-from simlib.engine import World
-from simlib.experiment import run_replication
-from simlib.ledger import CASH_SIGN, Kind, Ledger
-from simlib.params import FactoringOffer, ScenarioError, load_scenario, scenario_from_dict
-from simlib.population import CALL_ATTEMPTS, PLAN_MONTHS_MAX, Population
+from simlib.model import factoring_settlement as factoring
+from simlib.model.engine import World
+from simlib.run.experiment import run_replication
+from simlib.core.ledger import CASH_SIGN, Kind, Ledger
+from simlib.scenario.schema import FactoringOffer, ScenarioError, load_scenario, scenario_from_dict
+from simlib.model.population import CALL_ATTEMPTS, PLAN_MONTHS_MAX, Population
 
 K = Kind
 HORIZON = 540.0
@@ -354,7 +354,7 @@ def small_world_scenario():
                                    {"scope": "all", "termination": {"stop_day": 30, "notice_days": 20}}])
 def test_hospital_cash_is_the_sum_of_its_cash_rows_on_a_simulated_ledger(terms):
     sc = small_world_scenario()
-    from simlib.population import draw_population
+    from simlib.model.population import draw_population
     pop = draw_population(sc, 0, 11)
     res = World(sc, "s", pop).run()
     s = run(pop, res.ledger, offer(**terms, sweep_lag_days=2), sc, sc.simulation.horizon_days)
@@ -366,7 +366,7 @@ def test_hospital_cash_is_the_sum_of_its_cash_rows_on_a_simulated_ledger(terms):
     # hospital cash with factoring = without − fees + credit loss borne by the factor + open advance
     assert cash(full) - cash(res.ledger) == s.open_advance.sum() + s.credit_loss.sum() - s.fees.sum()
     # factoring rows leave the receivable invariant untouched
-    from simlib.ledger import check_conservation
+    from simlib.core.ledger import check_conservation
     check_conservation(full, res.open_cents, "with factoring")
 
 

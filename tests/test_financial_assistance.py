@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simlib.engine import World
-from simlib.ledger import Kind
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
 from simlib.levers.financial_assistance import FinancialAssistance, charity_rate
-from simlib.metrics import compute
-from simlib.params import ScenarioError, scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.metrics import compute
+from simlib.scenario.schema import ScenarioError, scenario_from_dict
+from simlib.model.population import draw_population
 
 
 def scenario(strategies: dict, finance: dict | None = None, ability_sigma: float = 0.8, seed: int = 5) -> dict:

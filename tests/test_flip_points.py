@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from simlib import flip_points as fp
-from simlib import sensitivity as sens
-from simlib.experiment import run_experiment
-from simlib.params import scenario_from_dict
+from simlib.studies import flip_points as fp
+from simlib.studies import sensitivity as sens
+from simlib.run.experiment import run_experiment
+from simlib.scenario.schema import scenario_from_dict
 from simlib.report import sensitivity_blocks as blocks
 
 from conftest import tiny
@@ -131,7 +131,7 @@ def test_flip_points_are_saved_shown_and_said(tmp_path):
 
     from test_sensitivity import small_baseline
 
-    from simlib.params import load_scenario
+    from simlib.scenario.schema import load_scenario
 
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", sensitivity={"replications": 2, "flip_points": 2}))
     res = run_experiment(scen, replications=3, progress=False)
@@ -164,10 +164,10 @@ def test_uncertain_assumptions_are_held_at_a_setting(monkeypatch):
     """An assumption drawn in each run (section ``uncertain:``) is held at the searched value: its
     entry is dropped (draws are keyed by path: the others do not move) and a scale setting applies
     to its central value; its range is its 1 %–99 % quantiles around its central value."""
-    fake = types.ModuleType("simlib.assumptions")
+    fake = types.ModuleType("simlib.scenario.uncertain")
     fake.central_value = lambda e: e.centre
     fake.quantile = lambda e, q: e.centre + (q - 0.5)
-    monkeypatch.setitem(sys.modules, "simlib.assumptions", fake)
+    monkeypatch.setitem(sys.modules, "simlib.scenario.uncertain", fake)
     entry = SimpleNamespace(path="behaviour.initial_per_day", label="Propensity", centre=0.05)
     scen = SimpleNamespace(uncertain=[entry, SimpleNamespace(path="other.x", label="o", centre=1.0)])
     data = {"behaviour": {"initial_per_day": 0.04},

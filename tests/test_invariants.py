@@ -5,11 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simlib.engine import World
-from simlib.experiment import run_experiment
-from simlib.ledger import ConservationError, Kind, check_conservation
-from simlib.params import load_scenario, scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.run.experiment import run_experiment
+from simlib.core.ledger import ConservationError, Kind, check_conservation
+from simlib.scenario.schema import load_scenario, scenario_from_dict
+from simlib.model.population import draw_population
 from tests.conftest import tiny
 
 CHANNELS = ["email", "sms", "whatsapp", "letter", "formal_demand", "call"]
@@ -108,7 +108,7 @@ def test_parallel_equals_sequential(small_baseline):
 
 def test_replication_does_not_depend_on_which_others_ran(small_baseline):
     """Replication 2 alone equals replication 2 within a run of three (streams keyed by replication)."""
-    from simlib.experiment import run_replication
+    from simlib.run.experiment import run_replication
     alone = run_replication(small_baseline, 2, 9)["metrics"]
     full = run_experiment(small_baseline, replications=3, seed=9).metrics
     pd.testing.assert_frame_equal(alone.reset_index(drop=True),

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from simlib.levers import Lever, describe_strategy, lever_descriptions, register_lever, registered_levers
-from simlib.params import ScenarioError, load_scenario, scenario_from_dict
-from simlib.population import draw_population
+from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
+from simlib.model.population import draw_population
 from tests.conftest import tiny
 
 
@@ -91,7 +91,7 @@ def test_a_plug_in_lever_draws_its_own_stream_once_per_population():
 
 
 def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
-    from simlib import vectorized
+    from simlib.model import vectorized
     data = tiny({"plan": {"payment_plan": {}}, "agency": {"agency": {"kind": "early_out", "placement_days": 30},
                                                            "write_off": {"after_days": 100}},
                  "plain": {"ladder": [{"day": 5, "channel": "sms"}]}})

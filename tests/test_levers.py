@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.params import ScenarioError, scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.scenario.schema import ScenarioError, scenario_from_dict
+from simlib.model.population import draw_population
 
 
 #: the take-up of issue 9 (balance- and ability-dependent uptake, lender approval) switched off:
@@ -335,7 +335,7 @@ def test_conservation_with_plans_financing_and_agency(seed, uptake, miss, fee, p
 
 
 def test_lever_metrics():
-    from simlib import metrics
+    from simlib.model import metrics
     plan = {"uptake_rate": 1.0, "sizing": "even", "max_months": 10, "miss_base_rate": 1.0,
             "miss_elasticity": 0.0, "autopay_rate": 0.0, "default_after_misses": 3}
     data = tiny({"payment_plan": plan, "agency": AGENCY, "write_off": {"after_days": 200}})

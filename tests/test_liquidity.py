@@ -1,5 +1,5 @@
 """Liquidity: a cash floor, the credit line that defends it, its interest, and what the decision does
-with it (simlib.liquidity; docs/model.md "Liquidity").
+with it (simlib.scenario.liquidity; docs/model.md "Liquidity").
 
 The ledger is checked against a cash series computed by hand (drawn balances, interest to the cent,
 discounted interest), and the metrics of a simulated tiny scenario against a plain day-by-day loop
@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 from conftest import tiny
-from simlib import liquidity
-from simlib.analysis import decision_metric, infeasible_strategies, recommend
-from simlib.catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS, key_metric
-from simlib.experiment import run_experiment, run_replication
-from simlib.liquidity import CreditLine
-from simlib.params import ScenarioError, scenario_from_dict
+from simlib.scenario import liquidity
+from simlib.analysis.summaries import decision_metric, infeasible_strategies, recommend
+from simlib.core.metric_catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS, key_metric
+from simlib.run.experiment import run_experiment, run_replication
+from simlib.scenario.liquidity import CreditLine
+from simlib.scenario.schema import ScenarioError, scenario_from_dict
 
 R_DAY = math.log(1.08) / 365.0  # the NPV's daily rate at an 8 % cost of capital
 
@@ -79,8 +79,8 @@ def test_the_limit_is_the_most_the_line_lends():
 
 
 def test_the_metrics_of_a_run_follow_a_day_by_day_loop_over_its_cash_flows():
-    from simlib.engine import World
-    from simlib.population import draw_population
+    from simlib.model.engine import World
+    from simlib.model.population import draw_population
 
     sc = scenario_from_dict(_tiny_factoring(minimum_cash_usd=10_000.0,
                                             credit_line={"limit_usd": 1e6, "annual_rate": 0.09}))

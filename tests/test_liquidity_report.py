@@ -9,10 +9,12 @@ import re
 import pandas as pd
 import pytest
 
-from simlib import liquidity, report
-from simlib.catalogue import METRICS
-from simlib.experiment import run_experiment
-from simlib.params import scenario_from_dict
+from simlib import report
+
+from simlib.scenario import liquidity
+from simlib.core.metric_catalogue import METRICS
+from simlib.run.experiment import run_experiment
+from simlib.scenario.schema import scenario_from_dict
 from simlib.report.liquidity_blocks import rate_text
 
 from test_liquidity import _tiny_factoring

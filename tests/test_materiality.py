@@ -1,4 +1,4 @@
-"""Materiality (simlib.materiality) and the words that depend on it: the ``decision:`` section and
+"""Materiality (simlib.scenario.materiality) and the words that depend on it: the ``decision:`` section and
 its one-line errors, verdicts at and around the threshold judged on the number as displayed (a
 difference that prints as $0 or below the threshold never reads "better"), and the summary's
 runner-up and its paired margin."""
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from conftest import tiny
-from simlib.materiality import NO_THRESHOLD, Decision, decision_of, is_material, threshold
-from simlib.params import ScenarioError, load_scenario, scenario_from_dict
-from simlib.report.numbers import MINUS, diff_text, is_zero_text, shown_number, verdict
+from simlib.scenario.materiality import NO_THRESHOLD, Decision, decision_of, is_material, threshold
+from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
+from simlib.analysis.numbers import MINUS, diff_text, is_zero_text, shown_number, verdict
 from simlib.report.summary import executive_summary, headline, recommendation_sentence, runner_up
 
 DEFAULT = Decision()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from simlib.cli import main
-from simlib.params import ScenarioError, load_scenario
+from simlib.scenario.schema import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = """\
@@ -112,7 +112,7 @@ def test_a_failed_run_keeps_the_replications_already_computed(tmp_path, monkeypa
 
     import yaml
 
-    from simlib import experiment
+    from simlib.run import experiment
 
     sc = load_scenario(ROOT / "parameters" / "baseline.yaml").model_dump(mode="json")
     sc["simulation"].update(encounters_per_day=1, billing_window_days=100, horizon_days=300,

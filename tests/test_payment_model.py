@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simlib.behaviour import integrated, time_to_reach
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.population import draw_population
+from simlib.core.behaviour import integrated, time_to_reach
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.model.population import draw_population
 
 N = 4000
 # Each check compares an empirical proportion with its closed form; the tolerance is the

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simlib import vectorized
+from simlib.model import vectorized
 from simlib.calibration.engine_sim import bills_of, engine_scenario, simulate_with_engine, settle_days_of
 from simlib.calibration.history import read_history
 from simlib.calibration.parameters import PaymentTiming
 from simlib.calibration.payment_timing import Invoices, settle_days
 from simlib.calibration.synthetic import synthetic_history
-from simlib.engine import World
-from simlib.params import ScenarioError, load_scenario, scenario_from_dict
-from simlib.population import Bills, draw_population
+from simlib.model.engine import World
+from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
+from simlib.model.population import Bills, draw_population
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUE = PaymentTiming(planner_share=0.8, planned_day_scale_of_terms=0.9, planned_day_shape=2.6,
@@ -149,7 +149,7 @@ def test_a_plan_taking_the_account_ends_the_planned_day():
 
 # --------------------------------------------------------------------------- the scenario block
 def _baseline_dict():
-    from simlib.scenario_file import read_yaml
+    from simlib.core.yaml_reading import read_yaml
     return read_yaml(ROOT / "parameters" / "baseline.yaml")
 
 

@@ -9,8 +9,10 @@ import pytest
 
 matplotlib.use("Agg")
 
-from simlib import analysis, plots  # noqa: E402
-from simlib.catalogue import AGING_BUCKETS, KEY_METRIC  # noqa: E402
+from simlib.analysis import summaries as analysis  # noqa: E402
+
+from simlib.report import plots
+from simlib.core.metric_catalogue import AGING_BUCKETS, KEY_METRIC  # noqa: E402
 
 STRATEGIES = ["status quo", "text first", "<script>alert('x')</script>", r"$\frac{ discount$"]
 

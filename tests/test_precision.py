@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from simlib import experiment
-from simlib.analysis import relative_half_width
-from simlib.catalogue import KEY_METRIC
-from simlib.params import scenario_from_dict
+from simlib.run import experiment
+from simlib.analysis.summaries import relative_half_width
+from simlib.core.metric_catalogue import KEY_METRIC
+from simlib.scenario.schema import scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 

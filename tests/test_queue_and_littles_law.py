@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simlib.engine import World
-from simlib.experiment import run_experiment
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.run.experiment import run_experiment
+from simlib.model.population import draw_population
 
 CONFIDENCE = 0.999
 

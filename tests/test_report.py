@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from simlib import atomic, report
+from simlib import report
+
+from simlib.core import atomic
 from simlib.report.labels import label_of
 from simlib.report import ReportError
 
@@ -206,7 +208,7 @@ def test_notebook_without_declared_parameter_fails_before_running(tmp_path):
 def test_failing_notebook_writes_no_html_and_keeps_old_report(tmp_path):
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()
-    write_notebook(nbdir / "fragile.ipynb", "from simlib.experiment import Results",
+    write_notebook(nbdir / "fragile.ipynb", "from simlib.run.experiment import Results",
                    "res = Results.load(results_dir)", "raise ValueError('chart data missing')")
     out = tmp_path / "out"
     old = report.atomic_write_text(out / "t" / "fragile.html", "previous good report")
@@ -386,7 +388,7 @@ class FakeResults:
 
 @pytest.fixture
 def fake(tmp_path):
-    from simlib.params import load_scenario
+    from simlib.scenario.schema import load_scenario
 
     scen = load_scenario(tiny_yaml(tmp_path / "t.yaml"))
     rows = []
@@ -399,7 +401,7 @@ def fake(tmp_path):
 
 
 def test_recommendation_sentence_from_numbers(fake):
-    from simlib.materiality import NO_THRESHOLD
+    from simlib.scenario.materiality import NO_THRESHOLD
 
     fake.scenario = fake.scenario.model_copy(update={"decision": NO_THRESHOLD})  # $100 steps are material
     text = report.recommendation_sentence(fake)
@@ -434,7 +436,7 @@ def test_factoring_section_with_offers(fake):
 
 
 def test_helpers_escape_strategy_names(fake):
-    from simlib.params import Scenario
+    from simlib.scenario.schema import Scenario
 
     data = fake.scenario.model_dump()
     data["strategies"] = {"<script>x</script>" if k == list(data["strategies"])[1] else k: v

@@ -19,7 +19,7 @@ PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks", "liquidity_blocks",
                    "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary", "contribution_blocks", "search_blocks",
-                   "labels", "numbers", "metric_words", "param_words", "markup", "errors",
+                   "labels", "plots", "metric_words", "param_words", "markup", "errors",
                    "calibration_blocks", "calibration_figures", "calibration_words"}
 
 

@@ -16,7 +16,7 @@ import pytest
 from simlib import report
 from simlib.report.labels import label_of
 from simlib.report import ReportError
-from simlib.report.numbers import ci_text, diff_text, plus_minus_text, value_text, verdict
+from simlib.analysis.numbers import ci_text, diff_text, plus_minus_text, value_text, verdict
 
 from test_report import FakeResults, tiny_yaml, write_notebook
 
@@ -92,7 +92,7 @@ def test_verdicts_agree_with_the_numbers_shown():
 # --------------------------------------------------------------------------- tables
 @pytest.fixture
 def fake(tmp_path):
-    from simlib.params import load_scenario
+    from simlib.scenario.schema import load_scenario
 
     scen = load_scenario(tiny_yaml(tmp_path / "t.yaml"))
     rows = []
@@ -196,7 +196,7 @@ def test_page_links_name_the_current_page_without_linking_it():
 
 # --------------------------------------------------------------------------- words for the board
 def _results_of(path: Path):
-    from simlib.params import load_scenario
+    from simlib.scenario.schema import load_scenario
 
     scen = load_scenario(path)
     metrics = pd.DataFrame([(r, s, "npv_net_cash_usd", 1.0 * i) for r in range(2)
@@ -323,7 +323,7 @@ def test_print_pdf_passes_the_page_and_moves_the_pdf_into_place(tmp_path):
 def test_labels_written_in_the_parameter_file_reach_every_block(tmp_path):
     import yaml
 
-    from simlib.params import load_scenario
+    from simlib.scenario.schema import load_scenario
 
     path = tiny_yaml(tmp_path / "t.yaml", name="tiny_hospital")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

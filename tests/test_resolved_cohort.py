@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from simlib.engine import World
-from simlib.metrics import compute
-from simlib.params import scenario_from_dict
-from simlib.population import draw_population
+from simlib.model.engine import World
+from simlib.model.metrics import compute
+from simlib.scenario.schema import scenario_from_dict
+from simlib.model.population import draw_population
 
 
 def test_a_later_write_off_does_not_lower_bad_debt():

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simlib import resources
+from simlib.run import budget as resources
 from simlib.cli import main
-from simlib.limits import ACCOUNTS_MAX, REPLICATIONS_MAX, WORKERS_MAX
-from simlib.params import ScenarioError, load_scenario
-from simlib.scenario_file import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+from simlib.scenario.size_limits import ACCOUNTS_MAX, REPLICATIONS_MAX, WORKERS_MAX
+from simlib.scenario.schema import ScenarioError, load_scenario
+from simlib.core.yaml_reading import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_TEXT = (ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8")
@@ -166,7 +166,7 @@ def test_a_directory_a_fifo_and_an_unreadable_file_are_refused(tmp_path, capsys,
     f.write_text(small_text())
     f.chmod(0)
     if os.geteuid() == 0:  # root reads anything: make the open fail the way it does for a user
-        import simlib.scenario_file as sf
+        import simlib.core.yaml_reading as sf
         real = sf.os.open
 
         def denied(path, *a, **k):
@@ -407,7 +407,11 @@ def test_the_real_command_on_an_unreachable_scheduler(tmp_path):
 
 def test_the_documented_bounds_and_exit_codes_are_those_of_the_code():
     """docs/robustness.md cannot drift from the numbers the code enforces."""
-    from simlib import bounds, cli, limits, resources, run_options
+    from simlib import cli
+    from simlib.scenario import value_bounds as bounds
+    from simlib.scenario import size_limits as limits
+    from simlib.run import budget as resources
+    from simlib.run import options as run_options
 
     doc = (ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
     for code in (cli.EXIT_INPUT, cli.EXIT_MONEY, cli.EXIT_REPORT, cli.EXIT_REPLICATION,

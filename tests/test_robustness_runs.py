@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from simlib import experiment
+from simlib.run import experiment
 from simlib.cli import main
-from simlib.experiment import Results
+from simlib.run.experiment import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("metrics", "curves", "aging", "assumptions", "summary", "paired_differences", "probability_best")
@@ -92,7 +92,7 @@ def test_loading_refuses_to_guess_between_two_formats(tmp_path):
     for ext in ("csv", "parquet"):
         (d / f"metrics.{ext}").write_text("x")
     (d / "provenance.json").write_text("{}")
-    from simlib.params import ScenarioError
+    from simlib.scenario.schema import ScenarioError
     with pytest.raises(ScenarioError, match="both metrics.csv and metrics.parquet exist"):
         Results.load(d)
 
@@ -266,7 +266,7 @@ def test_workers_exit_when_the_main_process_dies(tmp_path):
     """The pool initializer alone (no CLI): a process that starts a pool and is SIGKILLed."""
     child = textwrap.dedent("""
         import os, sys, time
-        from simlib.pool import run_tasks
+        from simlib.run.pool import run_tasks
         def task(i):
             open(f"{os.getpid()}.pid", "w").close()  # one file per worker: nothing to interleave
             time.sleep(600)
@@ -286,7 +286,7 @@ def test_workers_exit_when_the_main_process_dies(tmp_path):
 # --------------------------------------------------------------------------- Dask
 def test_a_lost_scheduler_is_said_as_such_and_finished_replications_are_kept(tmp_path, monkeypatch, capsys):
     distributed = pytest.importorskip("distributed")
-    from simlib import checkpoint
+    from simlib.run import checkpoint
 
     f = scenario_file(tmp_path)
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
@@ -315,7 +315,7 @@ def test_a_lost_scheduler_is_said_as_such_and_finished_replications_are_kept(tmp
 
 # --------------------------------------------------------------------------- money checks
 def test_a_factoring_pnl_failure_stops_the_run_with_exit_3_naming_receivables(tmp_path, monkeypatch, capsys):
-    from simlib import factoring
+    from simlib.model import factoring_settlement as factoring
 
     real = factoring.settle
 
@@ -340,8 +340,8 @@ def test_a_factoring_pnl_failure_stops_the_run_with_exit_3_naming_receivables(tm
 
 
 def test_a_lost_cent_in_the_collection_path_stops_the_run_with_exit_3(tmp_path, monkeypatch, capsys):
-    from simlib import ledger
-    from simlib.ledger import Kind
+    from simlib.core import ledger
+    from simlib.core.ledger import Kind
 
     real, lost = ledger.LedgerWriter.post, []
 

@@ -23,7 +23,7 @@ import yaml
 from scipy import optimize
 
 from conftest import tiny
-from simlib.params import ScenarioError, load_scenario, scenario_from_dict
+from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
 from simlib.search import SearchError, run_search
 
 N = 4000
@@ -103,7 +103,7 @@ def test_best_strategy_yaml_is_a_valid_strategy_block(toy_run, tmp_path):
 def test_outputs_hold_the_comparison_and_the_summary(toy_run):
     import json
 
-    from simlib.experiment import Results
+    from simlib.run.experiment import Results
     d = toy_run.directory
     res = Results.load(d / "results")
     assert set(res.metrics["strategy"]) == {"no_discount", "discount_5", "searched"}
@@ -196,8 +196,8 @@ def ladder_toy(**search) -> dict:
 def test_constraints_are_never_violated_by_the_returned_strategy(tmp_path, monkeypatch):
     """Three texts would pay most; the cap of 1.5 contacts per account and the regulator's one
     message a week must hold for the strategy returned, account by account."""
-    from simlib import engine
-    from simlib.population import draw_population
+    from simlib.model import engine
+    from simlib.model.population import draw_population
 
     import optuna
 

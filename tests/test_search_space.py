@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import tiny
-from simlib.params import ScenarioError, scenario_from_dict
+from simlib.scenario.schema import ScenarioError, scenario_from_dict
 from simlib.search.space import Space
 
 EMAIL = {"statement_channel": "email", "write_off": {"after_days": 10000}}
@@ -40,7 +40,7 @@ def data(search=None, **replace) -> dict:
 def problems(search=None, **replace) -> list[str]:
     """The problems `simlib validate` and `simlib search` report: those found when the file is
     loaded, then the strict check of references to other strategies."""
-    from simlib.search_space import search_problems
+    from simlib.scenario.search_section import search_problems
 
     try:
         sc = scenario_from_dict(data(search, **replace), "file.yaml")
@@ -89,7 +89,7 @@ def test_bad_search_input_is_one_line_naming_file_and_field(change, expected):
 def test_a_scenario_derived_without_the_template_still_loads():
     """A sensitivity run or a test keeps some strategies only: the section is then unchecked at
     load time (the search and `simlib validate` check it strictly)."""
-    from simlib.search_space import search_problems
+    from simlib.scenario.search_section import search_problems
 
     d = data()
     d["strategies"] = {"plain": d["strategies"]["plain"]}

@@ -12,11 +12,13 @@ import yaml
 
 matplotlib.use("Agg")
 
-from simlib import plots, report  # noqa: E402
-from simlib import sensitivity as sens  # noqa: E402
-from simlib.experiment import run_experiment  # noqa: E402
-from simlib.params import load_scenario, scenario_from_dict  # noqa: E402
-from simlib.settings import ScenarioError  # noqa: E402
+from simlib import report  # noqa: E402
+
+from simlib.report import plots
+from simlib.studies import sensitivity as sens  # noqa: E402
+from simlib.run.experiment import run_experiment  # noqa: E402
+from simlib.scenario.schema import load_scenario, scenario_from_dict  # noqa: E402
+from simlib.core.settings import ScenarioError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "parameters" / "baseline.yaml"

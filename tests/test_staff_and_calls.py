@@ -7,12 +7,12 @@ import pytest
 import yaml
 from pathlib import Path
 
-from simlib.capacities.phone_team import next_open_slot
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.metrics import compute
-from simlib.params import scenario_from_dict
-from simlib.population import draw_population
+from simlib.world.capacities.phone_team import next_open_slot
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.model.metrics import compute
+from simlib.scenario.schema import scenario_from_dict
+from simlib.model.population import draw_population
 
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 

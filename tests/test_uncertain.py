@@ -13,12 +13,12 @@ import pytest
 import yaml
 from scipy import stats
 
-from simlib import experiment
-from simlib.assumptions import central_value, draw_assumptions, quantile, set_parameter
+from simlib.run import experiment
+from simlib.scenario.uncertain import central_value, draw_assumptions, quantile, set_parameter
 from simlib.cli import main
-from simlib.experiment import Results, run_experiment, run_replication
-from simlib.params import ScenarioError, load_scenario, scenario_from_dict
-from simlib.rng import keyed_stream
+from simlib.run.experiment import Results, run_experiment, run_replication
+from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
+from simlib.core.rng import keyed_stream
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "parameters" / "baseline.yaml"
@@ -118,7 +118,7 @@ def test_zero_width_uncertainty_reproduces_the_files_numbers_exactly():
 
 
 def _values(sc, path):
-    from simlib.parameter_paths import values
+    from simlib.core.parameter_paths import values
     return values(sc.model_dump(), path)
 
 

@@ -1,5 +1,5 @@
 """Where the spread of the gain comes from (issue 11, item 1: "the report states how much of the
-spread comes from each"): :func:`simlib.spread.spread_sources` on tables whose answer is known,
+spread comes from each"): :func:`simlib.analysis.spread.spread_sources` on tables whose answer is known,
 on scenarios whose gain depends only on an assumption or not on it at all, and the report's
 section "Assumptions we are unsure of"."""
 from __future__ import annotations
@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from conftest import tiny
-from simlib.experiment import assumptions_table, run_experiment
-from simlib.params import scenario_from_dict
+from simlib.run.experiment import assumptions_table, run_experiment
+from simlib.scenario.schema import scenario_from_dict
 from simlib.report.summary import recommendation_sentence
 from simlib.report.uncertainty_blocks import (range_words, runs_phrase, spread_sentence,
                                               uncertain_assumptions_section)
-from simlib.spread import decision_metric, runner_up, shapley_r_squared, spread_sources
+from simlib.analysis.spread import decision_metric, runner_up, shapley_r_squared, spread_sources
 
 
 def synthetic(gain: np.ndarray, drawn: dict[str, np.ndarray]):

@@ -10,12 +10,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from simlib import behaviour
-from simlib import vectorized as V
-from simlib.engine import World
-from simlib.ledger import Kind
-from simlib.params import scenario_from_dict
-from simlib.population import draw_population
+from simlib.core import behaviour
+from simlib.model import vectorized as V
+from simlib.model.engine import World
+from simlib.core.ledger import Kind
+from simlib.scenario.schema import scenario_from_dict
+from simlib.model.population import draw_population
 
 from tests.conftest import SIMPLE_CHANNELS, SIMPLE_CONTACT_BEHAVIOUR
 

@@ -6,7 +6,7 @@ likelihood, CDF, common-random-number sampler) -> ``history`` (reading an export
 comparison) -> ``crossval`` (customer-level splits) -> ``report_data`` (the calibration report's
 numbers: Kaplan–Meier vs fitted settle curves, the checks) -> ``cli``. ``synthetic`` draws histories
 from known parameters. ``kpis`` (calibration to aggregate KPIs by simulation through
-:func:`simlib.experiment.run_experiment`) stands beside them and uses none of them.
+:func:`simlib.run.experiment.run_experiment`) stands beside them and uses none of them.
 Formulas: ``docs/calibration.md``.
 """
 from simlib.calibration.check import SettleDaySimulator, check, simulate_with_model

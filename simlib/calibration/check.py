@@ -34,7 +34,7 @@ from simlib.calibration.history import History
 from simlib.calibration.parameters import PaymentTiming
 from simlib.calibration.payment_timing import Invoices, draw_latent, latent_generator, settle_days
 
-#: Spawn-key stream ids of the check's random numbers (outside simlib.rng.STREAMS' range).
+#: Spawn-key stream ids of the check's random numbers (outside simlib.core.rng.STREAMS' range).
 CHECK_STREAM, BOOTSTRAP_STREAM = 101, 102
 
 #: (timing, history, replication, seed) -> settle time of each invoice in days (``inf``: never).

@@ -8,13 +8,13 @@ the history's own collection: the statement at the invoice date (no statement la
 insurer), the credit terms of the invoice, no reminders, no billing errors (the history's dispute
 flags say which bills are disputed), no write-off or agency within the horizon, every payment in
 full (an invoice settles once), no latent propensity (``propensity_sigma: 0``: the fitted model
-has no frailty). The accounts are the history's invoices (:class:`simlib.population.Bills`: day,
+has no frailty). The accounts are the history's invoices (:class:`simlib.model.population.Bills`: day,
 amount, dispute and paper flags); every latent draw comes from the engine's own streams of
 ``seed`` and ``replication``. Invoices with other credit terms run in one world per terms value
 (a strategy has one ``credit_terms_days``); each world sees the same population.
 
 Returns each invoice's settle day after the invoice (``inf``: not settled within the horizon,
-``simlib.limits.HORIZON_DAYS_MAX`` days after the first invoice).
+``simlib.scenario.size_limits.HORIZON_DAYS_MAX`` days after the first invoice).
 """
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ import numpy as np
 from simlib.calibration.check import simulate_with_model
 from simlib.calibration.history import History
 from simlib.calibration.parameters import PaymentTiming
-from simlib.engine import World
-from simlib.ledger import REDUCTIONS
-from simlib.bounds import DAYS_MAX
-from simlib.limits import HORIZON_DAYS_MAX
-from simlib.params import Scenario, scenario_from_dict
-from simlib.payment_timing import INTENSITY_KEYS
-from simlib.population import Bills, draw_population
+from simlib.model.engine import World
+from simlib.core.ledger import REDUCTIONS
+from simlib.scenario.value_bounds import DAYS_MAX
+from simlib.scenario.size_limits import HORIZON_DAYS_MAX
+from simlib.scenario.schema import Scenario, scenario_from_dict
+from simlib.core.payment_timing import INTENSITY_KEYS
+from simlib.model.population import Bills, draw_population
 
 PLANNER_KEYS = ("planner_share", "planned_day_scale_of_terms", "planned_day_shape", "dispute_delay_days",
                 "paper_delay_days", "dispute_intensity_factor", "paper_intensity_factor")

@@ -41,7 +41,7 @@ class FittedTiming:
 
 def write_fitted(result, path: str | Path) -> None:
     """Write a ``fit.FitResult`` as ``fitted.yaml``."""
-    import simlib
+    from simlib.core.versions import SIMLIB_VERSION
 
     t = result.timing
     width = max(len(n) for n in SPECS) + 2
@@ -61,7 +61,7 @@ def write_fitted(result, path: str | Path) -> None:
         "interval_method": dict(result.ci_method),
         "fit": {"log_likelihood": round(float(result.log_likelihood), 6), "free": list(result.free),
                 **result.optimiser},
-        "provenance": {**result.provenance, "simlib_version": simlib.__version__,
+        "provenance": {**result.provenance, "simlib_version": SIMLIB_VERSION,
                        "fitted_on": _dt.date.today().isoformat()},
     }
     body = yaml.safe_dump(rest, sort_keys=False, default_flow_style=False, width=120)

@@ -31,8 +31,8 @@ import yaml
 from pydantic import BaseModel
 from scipy import optimize, stats
 
-from simlib.catalogue import METRICS
-from simlib.params import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from simlib.core.metric_catalogue import METRICS
+from simlib.scenario.schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 FD_STEP_LOG = 0.03
 CI_STEP_LOG = 0.1
@@ -55,7 +55,7 @@ def kpi_range(name: str) -> tuple[float, float]:
 
 
 def parse_target(text: str) -> tuple[str, float]:
-    """``NAME=VALUE`` with NAME a metric of :data:`simlib.catalogue.METRICS` and VALUE in its range."""
+    """``NAME=VALUE`` with NAME a metric of :data:`simlib.core.metric_catalogue.METRICS` and VALUE in its range."""
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep:
@@ -196,7 +196,7 @@ class KpiFit:
 
     def write_yaml(self, path: str | Path) -> None:
         """The fitted blocks (paste them into the scenario) and a ``calibration`` record."""
-        import simlib
+        from simlib.core.versions import SIMLIB_VERSION
         record = {
             "calibration": {
                 "method": "simlib calibrate kpis (least squares on log-parameters, common random numbers)",
@@ -208,7 +208,7 @@ class KpiFit:
                                         "monte_carlo_ci95": self.fitted_ci95[p.path],
                                         "search_range": (p.low, p.high)} for p in self.parameters},
                 "kpis": self.kpis,
-                "simlib_version": simlib.__version__, "fitted_on": _dt.date.today().isoformat(),
+                "simlib_version": SIMLIB_VERSION, "fitted_on": _dt.date.today().isoformat(),
             }}
         fitted = ", ".join(f"{p.path} = {self.fitted[p.path]:.6g}" for p in self.parameters)
         head = ("# Fitted by `simlib calibrate kpis` (docs/calibration.md, \"Calibrating to KPIs\").\n"
@@ -251,7 +251,7 @@ class _Simulator:
         if key not in self.cache:
             if len(self.cache) >= self.max_evaluations:
                 raise _Budget
-            from simlib.experiment import run_experiment
+            from simlib.run.experiment import run_experiment
             sc = with_values(self.data, self.params, np.exp(key))
             res = run_experiment(sc, replications=self.replications, seed=self.seed,
                                  workers=self.workers, labels=self.labels)
@@ -316,7 +316,7 @@ def calibrate_kpis(scenario: Scenario | str | Path, targets: dict[str, float],
     if len(params) > len(targets):
         raise KpiCalibrationError(f"--param: {len(params)} parameters but {len(targets)} targets; "
                                   f"targets cannot pin down more parameters than there are targets")
-    from simlib.run_options import resolve
+    from simlib.run.options import resolve
     opts = resolve(with_values(data, params, [p.start for p in params]), replications=replications,
                    seed=seed, workers=workers, labels=labels, source=source)
     for p in params:  # the search range must stay valid for the scenario (cross-field rules too)

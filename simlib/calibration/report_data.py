@@ -243,9 +243,9 @@ def calibration_report_data(history: History, model: FittedModel | None = None, 
 
 
 def _simlib_version() -> str:
-    import simlib
+    from simlib.core.versions import SIMLIB_VERSION
 
-    return simlib.__version__
+    return SIMLIB_VERSION
 
 
 def save_report_data(data: dict, folder: str | Path, model: FittedModel | None = None) -> Path:

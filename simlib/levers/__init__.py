@@ -6,7 +6,7 @@ terms first: the due date they set is what ladder steps may be timed from). A ne
 is one module plus one line here; a lever in another package registers itself (``@register_lever``)
 or is found through the ``simlib.levers`` entry point (``docs/extending.md``).
 
-What a lever is: :mod:`simlib.levers.base`. What it may do to an account: :mod:`simlib.account`.
+What a lever is: :mod:`simlib.levers.base`. What it may do to an account: :mod:`simlib.world.account`.
 """
 from simlib.levers import credit_terms  # noqa: F401  credit_terms_days
 from simlib.levers import reminders  # noqa: F401  statement_channel, ladder

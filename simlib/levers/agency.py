@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.settings import NonNeg, Positive, Strict, cents
+from simlib.core.settings import NonNeg, Positive, Strict, cents
 
 
 class Agency(Strict):

@@ -4,7 +4,7 @@ A lever owns one key of a strategy in a scenario file (``deposit:``, ``payment_p
 holds, side by side, everything about it (the hooks of pytest/pluggy, in miniature):
 
 - ``key``, ``settings`` (the type of its section: a pydantic model, a number, a list) and
-  ``default``; the :class:`~simlib.params.Strategy` model accepts exactly the registered keys;
+  ``default``; the :class:`~simlib.scenario.schema.Strategy` model accepts exactly the registered keys;
 - ``check(settings, strategy, scenario, at)``: problems that involve other sections;
 - ``describe(settings)``: the lever in plain words for the board (``""``: nothing to say);
 - ``counters``: the counters its actions add, with their meaning;
@@ -23,7 +23,7 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
 An action is called as ``action(account, argument)`` and returns ``None`` (done at once) or a
 generator of SimPy events (it waits for a capacity). ``order`` breaks ties between actions due on
 the same day (lower first). The account's interface (``jump``, ``at``, ``take_over``,
-``hand_back``, ``defer``, ``reduce``, ``close``, …) is documented in :mod:`simlib.account`.
+``hand_back``, ``defer``, ``reduce``, ``close``, …) is documented in :mod:`simlib.world.account`.
 
 Built-in levers are registered by importing :mod:`simlib.levers` (one line each). A lever in
 another package registers itself with the ``@register_lever`` decorator when its module is

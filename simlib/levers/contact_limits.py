@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from simlib.levers.base import Lever, register_lever
-from simlib.settings import Strict
+from simlib.core.settings import Strict
 
 Hour = Annotated[float, Field(ge=0, le=24)]
 

@@ -5,7 +5,7 @@ agency holds the account. Reminder steps may be timed from the due date."""
 from __future__ import annotations
 
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.settings import NonNeg
+from simlib.core.settings import NonNeg
 
 
 @register_lever

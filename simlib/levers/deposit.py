@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.settings import Fraction, NonNeg, Positive, Strict, cents
+from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 
 
 class Deposit(Strict):

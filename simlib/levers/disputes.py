@@ -5,24 +5,24 @@ dispute the bill a pre-drawn delay after the statement. When the patient is righ
 ``patient_favour_rate``) the error is an overcharge: the bill is the true balance ÷ (1 − the
 correction fraction), billed at service (a second ``BILLED`` row), and the resolution corrects
 it back. The patient pays nothing between the statement and the resolution. The dispute waits for the billing team (a
-capacity, :mod:`simlib.capacities.billing_team`), then for the resolution (an exponential wait
+capacity, :mod:`simlib.world.capacities.billing_team`), then for the resolution (an exponential wait
 of mean ``resolution_wait_days_mean``: the payer, the coders); meanwhile the patient's collection
 clock stands still (every pending action moves later) while their attention fades (the intensity
 decays as it would without payments). Resolved in the patient's favour with
 ``patient_favour_rate``, it corrects the balance down (``CORRECTION`` row); the corrected
 statement is a contact (``behaviour.corrected_statement_jump_per_day``, scaled like any contact
-by :mod:`simlib.contact_response`), not a fresh statement. A strategy's ``price_estimate``
+by :mod:`simlib.world.contact_response`), not a fresh statement. A strategy's ``price_estimate``
 (an estimate or portal before care) multiplies the dispute rate and the resolution hours.
 Disputes happen in every strategy; counter ``disputes``."""
 from __future__ import annotations
 
 import numpy as np
 
-from simlib import contact_response
-from simlib.behaviour import intensity_after
-from simlib.ledger import Kind
+from simlib.world import contact_response
+from simlib.core.behaviour import intensity_after
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.settings import Fraction, Strict, cents
+from simlib.core.settings import Fraction, Strict, cents
 
 
 class PriceEstimate(Strict):

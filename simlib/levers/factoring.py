@@ -4,7 +4,7 @@ The offer is an overlay on the simulated collection path: patients and insurers 
 as without factoring; the contract only decides who gets the cash and when. This module holds the
 contract's terms (what is sold, what is advanced, the fee schedule, recourse, termination), their
 checks against the scenario and their words; the settlement rules that turn terms and the
-collection ledger into cash rows are in :mod:`simlib.factoring`.
+collection ledger into cash rows are in :mod:`simlib.model.factoring_settlement`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from simlib.levers.base import Lever, register_lever
-from simlib.settings import NonNeg, Positive, Strict, Targeting
+from simlib.core.settings import NonNeg, Positive, Strict, Targeting
 
 FactoringRate = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -184,7 +184,7 @@ def terms_in_words(offer: FactoringOffer | None) -> str:
 
 @register_lever
 class FactoringLever(Lever):
-    """Settled after the collection run by :func:`simlib.factoring.overlay` (no account hooks)."""
+    """Settled after the collection run by :func:`simlib.model.factoring_settlement.overlay` (no account hooks)."""
 
     key = "factoring"
     settings = FactoringOffer | None

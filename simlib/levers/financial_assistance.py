@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Lever, register_lever, unknown_payers
-from simlib.settings import Fraction, NonNeg, Strict
+from simlib.core.settings import Fraction, NonNeg, Strict
 
 Screening = Literal["presumptive", "at_write_off"]
 

@@ -11,10 +11,10 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.levers.takeup import Uptake, approval_probability, describe_takers, uptake_probability
-from simlib.settings import Fraction, NonNeg, Positive, cents
+from simlib.core.settings import Fraction, NonNeg, Positive, cents
 
 
 class Financing(Uptake):

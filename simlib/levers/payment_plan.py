@@ -16,10 +16,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.levers.takeup import Uptake, describe_takers, uptake_probability
-from simlib.settings import Fraction, NonNeg, Positive, cents
+from simlib.core.settings import Fraction, NonNeg, Positive, cents
 
 PLAN_MONTHS_MAX = 36  # instalment months drawn per account (miss uniforms)
 

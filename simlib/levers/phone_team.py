@@ -1,6 +1,6 @@
 """The phone team: agents who place the calls of a strategy's reminder ladder (the ``phone_team``
 section). Its settings and words are here; the team itself — a SimPy resource with shifts, a
-queue and costs — is the capacity :mod:`simlib.capacities.phone_team`, which channels of kind
+queue and costs — is the capacity :mod:`simlib.world.capacities.phone_team`, which channels of kind
 ``call`` use through ``world.phone``.
 
 A call step is placed when the team works: when an account's schedule is built, a call due on a
@@ -14,9 +14,9 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from simlib.capacities.phone_team import PhoneTeamCapacity, next_open_slot
+from simlib.world.capacities.phone_team import PhoneTeamCapacity, next_open_slot
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.settings import Fraction, NonNeg, Positive, Strict
+from simlib.core.settings import Fraction, NonNeg, Positive, Strict
 
 Hour = Annotated[float, Field(ge=0, le=24)]
 

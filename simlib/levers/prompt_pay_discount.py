@@ -11,9 +11,9 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever, unknown_payers
-from simlib.settings import Positive, Strict
+from simlib.core.settings import Positive, Strict
 
 
 class PromptPayDiscount(Strict):

@@ -3,7 +3,7 @@
 The statement goes out by ``statement_channel`` (its cost is booked). Each rung of the ``ladder``
 contacts the patient by a channel on a day after the statement (or after the due date) at a given
 hour; a step is for the patients its targeting selects (score band, balance band, payers). How a
-contact is made is the channel kind's business (:mod:`simlib.channels`: a message reaches with the
+contact is made is the channel kind's business (:mod:`simlib.world.channels`: a message reaches with the
 channel's probability and raises the intensity by its jump; a call waits for the phone team),
 subject to the strategy's contact limits. Steps stand down while a plan or an agency holds the
 account. Counters: ``contacts``, ``contacts_<channel>``, ``reached_<channel>`` (channels) and
@@ -16,12 +16,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from simlib import contact_response
-from simlib.capacities.phone_team import next_open_slot
-from simlib.ledger import Kind
+from simlib.world import contact_response
+from simlib.world.capacities.phone_team import next_open_slot
+from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever, unknown_payers
-from simlib.settings import NonNeg, Strict, Targeting, cents
-from simlib.words import id_words
+from simlib.core.settings import NonNeg, Strict, Targeting, cents
+from simlib.core.words import id_words
 
 
 class Step(Strict):
@@ -66,7 +66,7 @@ class Statement(Lever):
     def at_statement(self, acct) -> None:
         """The statement is sent. Until it arrives (``delivery_days``), or if it never reaches the
         patient, they pay at ``unreached_statement_share`` of the statement's intensity; a later
-        contact that reaches them tells them of the bill (:mod:`simlib.contact_response`)."""
+        contact that reaches them tells them of the bill (:mod:`simlib.world.contact_response`)."""
         self.world.ledger.post(acct.r, acct.now, Kind.COST_STATEMENT, self.cost_cents)
         if self.unread_share < 1.0 and (self.delivery_days > 0.0 or not self.channel.reaches(acct)):
             acct.unaware = True

@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from simlib.settings import Fraction, Positive, Strict
+from simlib.core.settings import Fraction, Positive, Strict
 
 
 class Uptake(Strict):

@@ -4,9 +4,9 @@ adjusted off at once (``WRITE_OFF_SMALL``). A plan in good standing defers the w
 defaults; an agency placement supersedes it (the agency's recall writes off instead)."""
 from __future__ import annotations
 
-from simlib.ledger import Kind
+from simlib.core.ledger import Kind
 from simlib.levers.base import Lever, register_lever
-from simlib.settings import NonNeg, Positive, Strict
+from simlib.core.settings import NonNeg, Positive, Strict
 
 
 class WriteOff(Strict):

@@ -19,7 +19,7 @@ that no module imports another in a loop):
   :mod:`~simlib.report.limitations` (limitations and risks of the levers in use),
   :mod:`~simlib.report.glossary`, :mod:`~simlib.report.strategy_words` (every lever in words), on
   top of :mod:`~simlib.report.results` (loading results, strategy order, the recommendation);
-* **words and markup** — :mod:`~simlib.report.labels` (display labels), :mod:`~simlib.report.numbers`
+* **words and markup** — :mod:`~simlib.report.labels` (display labels), :mod:`~simlib.analysis.numbers`
   (numbers and verdicts as displayed), :mod:`~simlib.report.metric_words`,
   :mod:`~simlib.report.param_words`, :mod:`~simlib.report.markup`, :mod:`~simlib.report.errors`.
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from simlib.report.labels import label_of
 from simlib.report.markup import _html, esc
-from simlib.report.numbers import value_text
+from simlib.analysis.numbers import value_text
 from simlib.report.param_words import _fmt_param, _humanise
 
 # what each setting means, in the board's words (unit carried by the formatted value)

@@ -15,7 +15,7 @@ from simlib.report.calibration_words import (GROUP_LABELS, SHIFT_LABELS, days_te
 from simlib.report.figures import figure_block
 from simlib.report.glossary import TERMS
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
-from simlib.report.numbers import ci_text, diff_text, finite, value_text
+from simlib.analysis.numbers import ci_text, diff_text, finite, value_text
 
 REPORT_TITLE = "Does the payment model look like this hospital?"
 #: A fitted curve this close to the observed band (a share) is not called outside it: where every

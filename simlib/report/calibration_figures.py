@@ -1,7 +1,7 @@
 """The calibration report's charts: observed (Kaplan–Meier, with its 95 % band) against fitted settle
 curves, overall and per group, and the share of invoices settled in each week after the invoice.
 
-Built like every report figure (:mod:`simlib.plots`: headless Agg, the Okabe–Ito colours, legends
+Built like every report figure (:mod:`simlib.report.plots`: headless Agg, the Okabe–Ito colours, legends
 below the plots, alt text in words) from the numbers of
 :func:`simlib.calibration.report_data.settle_curves`.
 """
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from simlib.plots import OKABE_ITO, STATUS_QUO_COLOUR, _legend, _styled
+from simlib.report.plots import OKABE_ITO, STATUS_QUO_COLOUR, _legend, _styled
 from simlib.report.calibration_words import GROUP_LABELS
 
 GROUP_COLOURS = {"all": STATUS_QUO_COLOUR, "undisputed": OKABE_ITO[0], "disputed": OKABE_ITO[1],

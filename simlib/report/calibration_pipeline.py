@@ -6,7 +6,7 @@
         ─▶ manifest.json (kind "calibration", with its headline) ─▶ <out>/index.html
 
 Everything the scenario pipeline guarantees holds here, through the same pieces
-(:mod:`~simlib.report.notebooks`, :mod:`~simlib.report.export`, :func:`simlib.atomic.publishing`,
+(:mod:`~simlib.report.notebooks`, :mod:`~simlib.report.export`, :func:`simlib.core.atomic.publishing`,
 :mod:`~simlib.report.index_page`, the pipeline's per-build kernel directory): bad input stops the
 build before anything is computed, a failing cell writes no page, and the directory's results,
 page and manifest are published together or not at all.
@@ -17,10 +17,10 @@ import datetime as _dt
 import time
 from pathlib import Path
 
-from simlib.atomic import clean_dead_temporaries, publishing
+from simlib.core.atomic import clean_dead_temporaries, publishing
 from simlib.calibration.history import load_mapping, read_history
 from simlib.calibration.report_data import FittedModel, ReportOptions, calibration_report_data, save_report_data
-from simlib.paths import child_dir
+from simlib.core.paths import child_dir
 from simlib.report.calibration_blocks import headline
 from simlib.report.export import notebook_to_html
 from simlib.report.index_page import write_index, write_manifest

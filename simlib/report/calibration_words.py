@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from simlib.report.numbers import MINUS, NA, finite, value_text
+from simlib.analysis.numbers import MINUS, NA, finite, value_text
 
 GROUP_LABELS = {"all": "All invoices", "disputed": "Disputed invoices", "undisputed": "Undisputed invoices",
                 "paper": "Paper bills", "electronic": "Electronic bills"}

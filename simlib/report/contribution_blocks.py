@@ -1,5 +1,5 @@
 """What each lever contributes: the strategy comparison's table and bar chart of a combined
-strategy's gain over the status quo, split by lever (:mod:`simlib.contributions`).
+strategy's gain over the status quo, split by lever (:mod:`simlib.studies.contributions`).
 
 The strategy split is the recommended one when it combines two or more levers, otherwise the
 best-ranked strategy that does (one strategy per report, to keep the build short). The pipeline
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from simlib.analysis import decision_metric
-from simlib.materiality import decision_of
+from simlib.analysis.summaries import decision_metric
+from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
-from simlib.report.numbers import MINUS, ci_text, diff_text, plus_minus_text, verdict
+from simlib.analysis.numbers import MINUS, ci_text, diff_text, plus_minus_text, verdict
 from simlib.report.results import _replications, horizon_days, recommended_strategy
 
 #: Runs of every sub-strategy in the report (the main run may have more; the block says so).
@@ -37,8 +37,8 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
     """The strategy whose gain the report splits: the recommended one if it combines two or more
     levers of the status quo, else the best-ranked (mean ``metric``) strategy that does; None
     when no strategy combines levers."""
-    from simlib.catalogue import METRICS
-    from simlib.contributions import ContributionError, lever_groups
+    from simlib.core.metric_catalogue import METRICS
+    from simlib.studies.contributions import ContributionError, lever_groups
 
     metric = metric or decision_metric(res.metrics)
     scen, base = res.scenario, res.baseline
@@ -67,7 +67,7 @@ def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, worker
     that are strategies of the scenario come from the main run, not run again. A split
     that cannot be run (a part that is not a valid strategy) is a one-row table whose ``error``
     says why, so the report explains it instead of failing."""
-    from simlib.contributions import ContributionError, run_contributions
+    from simlib.studies.contributions import ContributionError, run_contributions
 
     metric = metric or decision_metric(res.metrics)
     strategy = decomposed_strategy(res, metric)
@@ -99,8 +99,8 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
     """Horizontal bars: each lever's contribution with its 95 % CI, then the total."""
     import numpy as np
 
-    from simlib.plots import OKABE_ITO, _figure, _format_axis, _styled, _unit_label, _wrapped
-    from simlib.analysis import format_ci
+    from simlib.report.plots import OKABE_ITO, _figure, _format_axis, _styled, _unit_label, _wrapped
+    from simlib.analysis.summaries import format_ci
 
     @_styled
     def draw():
@@ -132,7 +132,7 @@ def contribution_section(res, results_dir: str = "", replications: int = CONTRIB
     contribution with its CI and verdict, its share of the gain, the gain it brings alone) and the
     bar chart. Empty when no strategy combines levers. Reads the table the pipeline saved in
     ``results_dir``; without one (JupyterLab) it computes it here with ``replications`` runs."""
-    from simlib.catalogue import METRICS
+    from simlib.core.metric_catalogue import METRICS
     from simlib.report.figures import figure_block
     from simlib.report.metric_words import _label_lower
 

@@ -4,10 +4,10 @@ billing window), how to weigh factoring offers (``docs/factoring.md``) and how t
 plans, financing and agencies (``docs/finance_levers.md``)."""
 from __future__ import annotations
 
-from simlib.materiality import decision_of
+from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
-from simlib.report.numbers import value_text, verdict
+from simlib.analysis.numbers import value_text, verdict
 from simlib.report.strategy_words import lever, strategies_using
 
 
@@ -70,7 +70,7 @@ def factoring_explanation(res, offers: list[str]):
     numbers: liquidity bought (lowest cash position) against its price (NPV, effective annual cost)."""
     import pandas as pd
 
-    from simlib.analysis import paired_differences, summarize
+    from simlib.analysis.summaries import paired_differences, summarize
 
     if not offers:
         return _html("")

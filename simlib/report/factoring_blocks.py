@@ -11,14 +11,14 @@ from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import borrowing_answer
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import pd_notna
-from simlib.report.numbers import ci_text, diff_text, value_text
+from simlib.analysis.numbers import ci_text, diff_text, value_text
 from simlib.report.results import _strategies, _Subset
 from simlib.report.strategy_words import _factoring_terms
 from simlib.report.tables import difference_table, metric_table
 
 
 FACTORING_PREFIX = "factoring_"
-#: Shown with the offers when the scenario sets a cash floor (simlib.liquidity).
+#: Shown with the offers when the scenario sets a cash floor (simlib.scenario.liquidity).
 LIQUIDITY_METRICS = ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
                      "liquidity_infeasible")
 
@@ -74,7 +74,7 @@ def factoring_section(res):
 
 def _factoring_findings(res, offers: Sequence[str]) -> str:
     """Per offer, in words: the liquidity bought (cash trough) against its price (NPV, APR)."""
-    from simlib.analysis import paired_differences, summarize
+    from simlib.analysis.summaries import paired_differences, summarize
 
     wanted = {"cash_trough_usd", "npv_net_cash_usd", "factoring_apr"}
     rows = res.metrics[res.metrics["metric"].isin(wanted) & res.metrics["strategy"].isin([res.baseline, *offers])]
@@ -106,7 +106,7 @@ def factoring_charts(res):
     offers = factoring_strategies(res)
     if not offers:
         return _html("")
-    from simlib import plots
+    from simlib.report import plots
 
     sub = _Subset(res, [res.baseline] + offers)
     return figure_block(plots.cash_curve(sub.curves, styles(res), res.baseline, day_marks(res)),

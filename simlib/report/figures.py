@@ -10,7 +10,7 @@ from simlib.report.results import recommended_strategy
 
 def figure_block(fig, caption: str = ""):
     """A figure as an embedded PNG (alt text from the plot) with a caption; the figure is closed."""
-    from simlib.plots import figure_to_html
+    from simlib.report.plots import figure_to_html
 
     img = figure_to_html(fig)
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -20,7 +20,7 @@ def figure_block(fig, caption: str = ""):
 def styles(res) -> dict:
     """Each strategy's chart style, fixed by its place in the scenario (the same colour on every
     page, also on pages that show only a few strategies); status quo and recommended emphasised."""
-    from simlib.plots import strategy_styles
+    from simlib.report.plots import strategy_styles
 
     order = list(getattr(res.scenario, "strategies", {}) or {})
     order += [s for s in dict.fromkeys(res.metrics["strategy"]) if s not in order]
@@ -40,7 +40,7 @@ def day_marks(res) -> dict[float, str]:
 def cash_and_ar_charts(res):
     """Cash position and open A/R over time (each with a panel of the difference from the status
     quo), what the cash curve shows in words, and the A/R aging mix."""
-    from simlib import plots
+    from simlib.report import plots
     from simlib.report.explanations import cash_curve_explanation
 
     st = styles(res)
@@ -64,8 +64,8 @@ def cash_and_ar_charts(res):
 
 def difference_chart(res, metric: str | None = None):
     """Dot-and-interval chart of each strategy's paired gain over the status quo on ``metric``."""
-    from simlib import plots
-    from simlib.analysis import decision_metric, paired_differences
+    from simlib.report import plots
+    from simlib.analysis.summaries import decision_metric, paired_differences
 
     metric = metric or decision_metric(res.metrics)
     rows = res.metrics[res.metrics["metric"] == metric]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from simlib.report.markup import _html, esc
 from simlib.report.strategy_words import strategies_using
 
-#: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash_usd; simlib.liquidity).
+#: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash_usd; simlib.scenario.liquidity).
 CASH_FLOOR = "finance.minimum_cash_usd"
 
 # (term, explanation, lever the term belongs to (or CASH_FLOOR) or None for every report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from simlib.words import _WORDS, humanise_id  # noqa: F401  (re-exported)
+from simlib.core.words import _WORDS, humanise_id  # noqa: F401  (re-exported)
 
 _ID_LIKE = re.compile(r"^[A-Za-z0-9]+(?:[_\-][A-Za-z0-9]+)*$")
 

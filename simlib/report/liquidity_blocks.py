@@ -1,14 +1,14 @@
 """Liquidity in words: the cash floor and credit line a scenario states, which strategies cannot be
 recommended because their cash falls below the floor beyond the line, and — for factoring offers —
 the answer to "factor or borrow?" with the borrowing rate, credit line and cash floor at which an
-offer becomes worth taking (:func:`simlib.liquidity.compare_with_borrowing`)."""
+offer becomes worth taking (:func:`simlib.scenario.liquidity.compare_with_borrowing`)."""
 from __future__ import annotations
 
 import math
 
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import esc
-from simlib.report.numbers import value_text
+from simlib.analysis.numbers import value_text
 from simlib.report.results import _replications, recommendation
 
 
@@ -37,8 +37,8 @@ def _runs(share: float, n: int) -> str:
 
 def infeasible_words(res) -> str:
     """The sentence naming the strategies that cannot be recommended (plain text; "" if none)."""
-    from simlib.analysis import infeasible_strategies
-    from simlib.liquidity import INFEASIBLE_SHARE_MAX
+    from simlib.analysis.summaries import infeasible_strategies
+    from simlib.scenario.liquidity import INFEASIBLE_SHARE_MAX
 
     bad = infeasible_strategies(res.metrics)
     if not bad:
@@ -71,7 +71,7 @@ def _trough_day(res, strategy: str) -> float | None:
 
 def borrowing_answer(res, offers: list[str]) -> str:
     """Factoring or borrowing, in words (HTML paragraphs and a list, one item per offer)."""
-    from simlib.liquidity import compare_with_borrowing
+    from simlib.scenario.liquidity import compare_with_borrowing
 
     fin = res.scenario.finance
     labels = strategy_labels(res)
@@ -138,7 +138,7 @@ def _mean_of(res, strategies: list[str], metric: str) -> dict[str, float]:
 
 def _need_basis(n: int) -> str:
     """What the credit needed is: the largest need of the runs, or its 95 % quantile when runs are many."""
-    from simlib.liquidity import INFEASIBLE_SHARE_MAX
+    from simlib.scenario.liquidity import INFEASIBLE_SHARE_MAX
 
     allowed = int(math.floor(INFEASIBLE_SHARE_MAX * n + 1e-9))
     if allowed == 0:
@@ -147,7 +147,7 @@ def _need_basis(n: int) -> str:
 
 
 def _is_infeasible(share: float) -> bool:
-    from simlib.liquidity import is_infeasible
+    from simlib.scenario.liquidity import is_infeasible
 
     return is_infeasible(share)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def _unit_of(metric: str) -> str:
-    from simlib.catalogue import METRICS
+    from simlib.core.metric_catalogue import METRICS
 
     if metric in METRICS:
         return METRICS[metric].unit
@@ -20,7 +20,7 @@ def _unit_of(metric: str) -> str:
 
 
 def _label_of(metric: str) -> str:
-    from simlib.catalogue import METRICS
+    from simlib.core.metric_catalogue import METRICS
 
     if metric in METRICS:
         return METRICS[metric].label
@@ -33,7 +33,7 @@ def _label_of(metric: str) -> str:
 
 def higher_is_better(metric: str) -> bool | None:
     """The catalogue's direction of a metric (None: neither, or not in the catalogue)."""
-    from simlib.catalogue import METRICS
+    from simlib.core.metric_catalogue import METRICS
 
     return METRICS[metric].higher_is_better if metric in METRICS else None
 
@@ -48,7 +48,7 @@ def _label_lower(label: str) -> str:
 
 def _signed(value: float, unit: str) -> str:
     """A signed difference as the board reads it (``+$1.02M``, ``+2.6 pp``)."""
-    from simlib.report.numbers import diff_text
+    from simlib.analysis.numbers import diff_text
 
     return diff_text(value, unit)
 

@@ -27,7 +27,7 @@ def _short_name(name: str) -> str:
 
 
 def _fmt_param(name: str, value: Any) -> str:
-    from simlib.analysis import format_value
+    from simlib.analysis.summaries import format_value
 
     if isinstance(value, bool):
         return "yes" if value else "no"

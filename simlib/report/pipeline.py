@@ -16,7 +16,7 @@ Guarantees, each one tested:
   :func:`external_loads` re-checks the text before it is written);
 * a scenario's reports are published together or not at all: its results, pages and manifest
   are built in a hidden staging directory that replaces ``<out>/<scenario>/`` in one rename
-  (:func:`simlib.atomic.publishing`), so a failed or interrupted build (Ctrl-C, SIGTERM, a
+  (:func:`simlib.core.atomic.publishing`), so a failed or interrupted build (Ctrl-C, SIGTERM, a
   failing cell) leaves the previous complete report and never pages of two runs side by side;
   ``index.html`` is rewritten after each scenario is published;
 * temporary kernel files (connection files in ``JUPYTER_RUNTIME_DIR`` and executed notebooks)
@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from simlib.atomic import clean_dead_temporaries, pid_alive, publishing
+from simlib.core.atomic import clean_dead_temporaries, pid_alive, publishing
 from simlib.report.errors import ReportError
 from simlib.report.export import notebook_to_html
 from simlib.report.index_page import MANIFEST, write_index, write_manifest
@@ -84,12 +84,12 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     notebook reads them from there. Raises :class:`ReportError` with a clear message on any
     invalid file, unknown notebook parameter or failing cell; nothing is exported from a
     failed notebook. ``scheduler`` (a Dask address) and ``precision`` (sequential stopping on
-    the key metric's relative CI half-width) pass through to :func:`simlib.experiment.run_experiment`.
+    the key metric's relative CI half-width) pass through to :func:`simlib.run.experiment.run_experiment`.
     With ``pdf=True`` each page is also printed to ``<notebook>.pdf`` beside it by headless Chromium
     (:func:`simlib.report.pdf.print_pdf`; ``chromium`` names the executable), and the index links
     the PDFs; a missing Chromium is reported before anything runs.
     """
-    from simlib.params import ScenarioError, load_scenario
+    from simlib.scenario.schema import ScenarioError, load_scenario
 
     paths = [Path(p) for p in paths]
     if not paths:
@@ -235,7 +235,7 @@ def _notebook_params(nb: Path, scenario_file: str, results_dir: str) -> dict[str
 
 
 def _run(scenario, replications, seed, workers, scheduler=None, precision=None):
-    from simlib.experiment import run_experiment
+    from simlib.run.experiment import run_experiment
 
     kwargs: dict[str, Any] = {"replications": replications or scenario.simulation.replications,
                               "seed": seed, "workers": workers or scenario.simulation.workers}

@@ -15,7 +15,7 @@ def load_results(scenario_file: str = "", results_dir: str = "", replications: i
     computes them once per scenario), otherwise a small fresh experiment on ``scenario_file``
     (JupyterLab defaults)."""
     if results_dir:
-        from simlib.experiment import Results
+        from simlib.run.experiment import Results
 
         path = Path(results_dir)
         if not path.is_dir():
@@ -23,8 +23,8 @@ def load_results(scenario_file: str = "", results_dir: str = "", replications: i
         return Results.load(path)
     if not scenario_file:
         raise ReportError("set scenario_file (a parameter file) or results_dir (saved results)")
-    from simlib.experiment import run_experiment
-    from simlib.params import load_scenario
+    from simlib.run.experiment import run_experiment
+    from simlib.scenario.schema import load_scenario
 
     return run_experiment(load_scenario(scenario_file), replications=replications, seed=seed,
                           workers=workers, progress=False)
@@ -44,20 +44,20 @@ def _replications(res) -> int:
 
 
 def recommendation(res) -> dict:
-    """:func:`simlib.analysis.recommend` on the key metric (the NPV after credit-line interest when
+    """:func:`simlib.analysis.summaries.recommend` on the key metric (the NPV after credit-line interest when
     a cash floor is set) against the results' baseline (for a view of a few strategies: the
     recommendation of the full results it was cut from)."""
     own = getattr(res, "recommended", None)
     if own is not None:
         return own
-    from simlib.analysis import recommend
+    from simlib.analysis.summaries import recommend
 
     return recommend(res.metrics, res.baseline)
 
 
 def recommended_strategy(res) -> str | None:
     """The recommended strategy, or None when the results lack the key metric (nothing to rank on)."""
-    from simlib.catalogue import KEY_METRIC
+    from simlib.core.metric_catalogue import KEY_METRIC
 
     if getattr(res, "recommended", None) is None and KEY_METRIC not in set(res.metrics["metric"]):
         return None

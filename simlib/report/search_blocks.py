@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from simlib.catalogue import METRICS, MetricInfo
+from simlib.core.metric_catalogue import METRICS, MetricInfo
 from simlib.levers.base import lever_descriptions
 from simlib.report.errors import ReportError
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import TOC_MARKER, _html, esc
 from simlib.report.metric_words import _label_lower
-from simlib.report.numbers import ci_text, diff_text, value_text, verdict
+from simlib.analysis.numbers import ci_text, diff_text, value_text, verdict
 
 GAIN_METRICS = ("patient_collection_rate", "bad_debt_rate", "days_in_ar", "collection_cost_usd", "cash_trough_usd")
 ASK_METRICS = ("contacts_per_account", "calls_per_account", "complaints_per_1000_accounts", "suppressed_contacts",
@@ -82,7 +82,7 @@ class SearchView:
 
 def load_search(search_dir: str) -> SearchView:
     """The notebook's entry point: the outputs of ``simlib search`` in ``search_dir``."""
-    from simlib.experiment import Results
+    from simlib.run.experiment import Results
 
     d = Path(search_dir)
     if not (d / "search.json").is_file():

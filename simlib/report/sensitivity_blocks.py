@@ -1,9 +1,9 @@
 """The sensitivity section: what the ranking hinges on, and when it flips.
 
 :func:`compute_sensitivity` takes the main run's results and compares the recommended strategy
-with the runner-up: the one-at-a-time sweep (:func:`simlib.sensitivity.sweep`; the tornado chart)
+with the runner-up: the one-at-a-time sweep (:func:`simlib.studies.sensitivity.sweep`; the tornado chart)
 and the flip points of the deciding assumptions — the largest swings and every uncertain
-assumption (:mod:`simlib.flip_points`). The report pipeline computes them once per build and
+assumption (:mod:`simlib.studies.flip_points`). The report pipeline computes them once per build and
 saves them beside the results (:func:`save_sensitivity`: ``sensitivity.csv``,
 ``flip_points.csv``); the sensitivity page shows them (:func:`sensitivity_data` reads them, or
 computes them in JupyterLab) and the strategy comparison's summary says them in one sentence
@@ -20,7 +20,7 @@ from simlib.report.figures import figure_block
 from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_lower
-from simlib.report.numbers import value_text
+from simlib.analysis.numbers import value_text
 from simlib.report.results import _replications, _strategies
 
 SENSITIVITY_FILE = "sensitivity.csv"
@@ -30,7 +30,7 @@ _ATTRS = ("strategy", "baseline", "metric", "replications", "seed", "strategy_la
 
 
 def _settings(res):
-    from simlib.sensitivity_settings import SensitivitySettings
+    from simlib.scenario.sensitivity_section import SensitivitySettings
 
     return getattr(res.scenario, "sensitivity", None) or SensitivitySettings()
 
@@ -41,8 +41,8 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
     main run ``res`` (its gain is the base case; its seed and first runs are reused), or
     ``(None, None)`` with a single strategy. ``replications`` (default: the scenario's
     ``sensitivity.replications``) runs per setting and per search step."""
-    from simlib import flip_points as fp
-    from simlib import sensitivity
+    from simlib.studies import flip_points as fp
+    from simlib.studies import sensitivity
     from simlib.report.labels import strategy_labels
 
     if len(_strategies(res)) < 2:
@@ -77,7 +77,7 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
 def sensitivity_problems(scenario) -> list[str]:
     """One line per factor of the file's ``sensitivity`` section whose low or high setting is
     invalid (the pipeline reports them before any run)."""
-    from simlib import sensitivity
+    from simlib.studies import sensitivity
 
     section = getattr(scenario, "sensitivity", None)
     if section is None or not section.factors:
@@ -134,13 +134,13 @@ def _names(table, res=None) -> tuple[str, str]:
 
 
 def _metric_info(table):
-    from simlib.catalogue import KEY_METRIC, METRICS
+    from simlib.core.metric_catalogue import KEY_METRIC, METRICS
 
     return METRICS.get(table.attrs.get("metric", KEY_METRIC), METRICS[KEY_METRIC])
 
 
 def sensitivity_section(table, res=None):
-    """Text and table for a :func:`simlib.sensitivity.sweep` result (the tornado is separate);
+    """Text and table for a :func:`simlib.studies.sensitivity.sweep` result (the tornado is separate);
     strategies named by their display labels."""
     if table is None:
         return _html("")
@@ -193,7 +193,7 @@ def tornado_block(table):
     """The tornado chart of a sensitivity table (or a note when there is nothing to sweep)."""
     if table is None or len(table) == 0:
         return _html("<p>This scenario has a single strategy: there is no ranking to test.</p>")
-    from simlib import plots
+    from simlib.report import plots
 
     strategy, against = _names(table)
     return figure_block(plots.tornado(table, table.attrs.get("metric") or "npv_net_cash_usd",
@@ -205,7 +205,7 @@ def tornado_block(table):
 
 def _scenario_text(row: dict) -> str:
     """The assumption's value in the scenario, in board units."""
-    from simlib.flip_points import setting_text
+    from simlib.studies.flip_points import setting_text
 
     if row["mode"] == "scale":
         return setting_text(1.0, row, True) if row["scenario_value"] is not None else "the file's values"
@@ -225,7 +225,7 @@ def flip_points_section(flips, res=None):
     strategy, against = _names(flips, res)
     if flips.empty:
         return _html("<p>No assumption was searched for a flip point.</p>")
-    from simlib.flip_points import range_text
+    from simlib.studies.flip_points import range_text
 
     rows = []
     for r in flips.itertuples(index=False):

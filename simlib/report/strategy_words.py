@@ -35,7 +35,7 @@ def strategies_using(scenario, name: str) -> list[str]:
 
 def words(key: str) -> str:
     """An id as words mid-sentence: ``formal_demand`` → "formal demand", ``sms`` → "SMS"."""
-    from simlib.words import id_words
+    from simlib.core.words import id_words
 
     return id_words(key)
 

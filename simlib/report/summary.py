@@ -1,18 +1,18 @@
 """The recommendation in words: the headline sentence (also the index page's headline) with the
 runner-up and its paired margin, the title block and the executive summary box of what changes
 against the status quo. Every difference turned into words goes through
-:func:`simlib.report.numbers.verdict` with the scenario's materiality (:mod:`simlib.materiality`)."""
+:func:`simlib.analysis.numbers.verdict` with the scenario's materiality (:mod:`simlib.scenario.materiality`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simlib.analysis import decision_metric
-from simlib.catalogue import KEY_METRIC
-from simlib.materiality import decision_of, threshold_text, threshold_words
+from simlib.analysis.summaries import decision_metric
+from simlib.core.metric_catalogue import KEY_METRIC
+from simlib.scenario.materiality import decision_of, threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
 from simlib.report.metric_words import _label_lower, higher_is_better
-from simlib.report.numbers import ci_text, diff_text, is_zero_text, value_text, verdict
+from simlib.analysis.numbers import ci_text, diff_text, is_zero_text, value_text, verdict
 from simlib.report.results import _replications, _strategies, horizon_days
 from simlib.report.results import recommendation as recommendation
 from simlib.report.uncertainty_blocks import runs_phrase
@@ -22,7 +22,7 @@ def _recommend(res, metric: str | None) -> dict:
     """The recommendation on ``metric`` (None: the decision metric, as the rest of the report)."""
     if metric is None or metric == decision_metric(res.metrics):
         return recommendation(res)
-    from simlib.analysis import recommend
+    from simlib.analysis.summaries import recommend
 
     return recommend(res.metrics, res.baseline, metric)
 
@@ -32,8 +32,8 @@ def runner_up(res, metric: str | None = None) -> dict | None:
     recommended strategy's paired margin over it, run by run: ``strategy``, ``margin`` (> 0: the
     recommended one is ahead, in the metric's better direction), ``ci_low``, ``ci_high`` (95 %),
     ``probability_best`` of the recommended strategy. None with a single strategy."""
-    from simlib.analysis import paired_differences, summarize
-    from simlib.catalogue import METRICS
+    from simlib.analysis.summaries import paired_differences, summarize
+    from simlib.core.metric_catalogue import METRICS
 
     metric = metric or decision_metric(res.metrics)
     rec = _recommend(res, metric)
@@ -61,8 +61,8 @@ def other_grounds(res, first: str, second: str, limit: int = 2) -> list[str]:
     """Phrases naming where one of two strategies is materially and clearly better than the other
     on the metrics of :data:`OTHER_GROUNDS` (``"“Y” has the higher lowest cash position
     (−$1.05M against −$1.10M)"``), at most ``limit``; judged by :func:`verdict` like every table."""
-    from simlib.analysis import paired_differences, summarize
-    from simlib.catalogue import METRICS
+    from simlib.analysis.summaries import paired_differences, summarize
+    from simlib.core.metric_catalogue import METRICS
 
     labels = strategy_labels(res)
     decision = decision_of(res.scenario)
@@ -114,7 +114,7 @@ def recommendation_sentence(res, metric: str | None = None) -> str:
     its CI, the runner-up and the paired margin over it, and how often it was best. Every claim
     goes through :func:`verdict`: a gain or margin below the scenario's materiality threshold is
     never called a gain ("not materially different"; choose on other grounds)."""
-    from simlib.catalogue import METRICS
+    from simlib.core.metric_catalogue import METRICS
 
     metric = metric or decision_metric(res.metrics)
     rec = _recommend(res, metric)
@@ -229,14 +229,14 @@ def executive_summary(res, extra_sentences: Sequence[str] = ()):
     what changes for the recommended strategy (or the best alternative) against the status quo,
     in words with CIs; each verdict agrees with the numbers as shown (a change that prints as zero
     is "no difference", one below the scenario's materiality threshold "no material difference")."""
-    from simlib.analysis import paired_differences, summarize
-    from simlib.catalogue import METRICS
+    from simlib.analysis.summaries import paired_differences, summarize
+    from simlib.core.metric_catalogue import METRICS
 
     rec = recommendation(res)
     labels = strategy_labels(res)
     chosen = rec["strategy"]
     if chosen == rec["baseline"] and len(_strategies(res)) > 1:
-        from simlib.sensitivity import choose_strategy
+        from simlib.studies.sensitivity import choose_strategy
 
         chosen = choose_strategy(res.metrics, rec["baseline"])  # the best alternative
     parts = ["<div class=\"summary\">", "<h2 id=\"executive-summary\">Executive summary</h2>",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simlib.materiality import decision_of, threshold_words
+from simlib.scenario.materiality import decision_of, threshold_words
 from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import liquidity_note
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_of, _unit_of, higher_is_better
-from simlib.report.numbers import diff_text, is_zero_text, plus_minus_text, value_text, verdict
+from simlib.analysis.numbers import diff_text, is_zero_text, plus_minus_text, value_text, verdict
 from simlib.report.results import _replications, _strategies, horizon_days, recommended_strategy
 from simlib.report.strategy_words import strategy_summary
 
@@ -31,7 +31,7 @@ KPI_THEMES = (
     ("How much is collected", ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
                                "denial_write_off_rate", "agency_recovery_rate")),
     ("How fast, and at what cost", ("days_in_ar", "ar_over_90_share", "mean_days_to_cash", "cost_to_collect")),
-    # only when the scenario sets a cash floor (simlib.liquidity); the note names the floor and line
+    # only when the scenario sets a cash floor (simlib.scenario.liquidity); the note names the floor and line
     (LIQUIDITY_THEME, ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
                        "credit_cost_per_rate_point_usd", "liquidity_infeasible")),
 )
@@ -95,8 +95,8 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
     More than ``max_columns`` metrics are split over several tables. Metrics that read zero or
     n/a for every strategy are left out and named in a note.
     """
-    from simlib.analysis import summarize
-    from simlib.catalogue import METRICS
+    from simlib.analysis.summaries import summarize
+    from simlib.core.metric_catalogue import METRICS
 
     present = list(dict.fromkeys(res.metrics["metric"]))
     if metrics is None:
@@ -152,7 +152,7 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
 def kpi_tables(res):
     """The financial results in three short tables (money; how much is collected; how fast and at
     what cost), every money figure over the simulated horizon."""
-    from simlib.catalogue import METRICS
+    from simlib.core.metric_catalogue import METRICS
 
     present = set(res.metrics["metric"])
     horizon = f"{horizon_days(res):g}"
@@ -173,7 +173,7 @@ def kpi_tables(res):
 def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns: int = 4):
     """Paired differences of each alternative minus the status quo: strategies as rows, the
     difference with ± half its 95 % CI and a verdict word that agrees with the number shown."""
-    from simlib.analysis import paired_differences
+    from simlib.analysis.summaries import paired_differences
 
     present = set(res.metrics["metric"])
     metrics = [m for m in metrics if m in present]

@@ -1,13 +1,13 @@
 """The uncertain assumptions in the board's words: the table of what the runs drew (distribution,
 90 % range, source), where the spread of the gain over the runner-up comes from
-(:func:`simlib.spread.spread_sources`), and the phrase that says what the runs varied."""
+(:func:`simlib.analysis.spread.spread_sources`), and the phrase that says what the runs varied."""
 from __future__ import annotations
 
 import math
 
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
-from simlib.report.numbers import value_text
+from simlib.analysis.numbers import value_text
 from simlib.report.results import _replications, recommendation
 
 SECTION_TITLE = "Assumptions we are unsure of"
@@ -59,7 +59,7 @@ def value_words(path: str, value: float) -> str:
 
 def distribution_words(entry) -> str:
     """``"Beta between 20 % and 100 %, centred on 60 %"``, ``"Log-normal, centred on 0.008 a day"``."""
-    from simlib.assumptions import central_value
+    from simlib.scenario.uncertain import central_value
 
     lo, hi = entry.support()
     w = lambda v: value_words(entry.path, v)  # noqa: E731
@@ -82,7 +82,7 @@ def range_words(entry, coverage: float = 0.90) -> str:
     """The central ``coverage`` range of ``entry``'s distribution: ``"35 % to 85 %"``,
     ``"0.44 to 2.3 months"``; a rate per day, which has no everyday unit, as multiples of its
     centre: ``"0.52× to 1.9× the centre"``."""
-    from simlib.assumptions import central_value
+    from simlib.scenario.uncertain import central_value
 
     tail = (1.0 - coverage) / 2
     lo, hi = entry.quantile(tail), entry.quantile(1.0 - tail)
@@ -118,7 +118,7 @@ def _percent(x: float) -> str:
 def spread_sentence(res) -> str:
     """"Of the spread in the gain over <runner-up>, x % comes from the uncertain assumptions (mostly
     <label>) and y % from chance in which patients arrive and how they pay." (plain text)."""
-    from simlib.spread import decision_metric, runner_up, spread_sources
+    from simlib.analysis.spread import decision_metric, runner_up, spread_sources
 
     strategies = list(dict.fromkeys(res.metrics["strategy"]))
     if len(strategies) < 2:

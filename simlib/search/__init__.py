@@ -1,7 +1,7 @@
 """Strategy search (issue 12; docs/search.md): find the best strategy under the hospital's
 constraints instead of comparing a few hand-written ones.
 
-A scenario's ``search:`` section (:mod:`simlib.search_space`) names the lever settings to vary.
+A scenario's ``search:`` section (:mod:`simlib.scenario.search_section`) names the lever settings to vary.
 :func:`run_search` screens candidates with optuna (TPE, or NSGA-II with a second objective) on
 common random numbers (:mod:`~simlib.search.study`, :mod:`~simlib.search.evaluate`), cuts them
 down by successive halving (:mod:`~simlib.search.halving`), selects among the finalists and the

@@ -8,7 +8,7 @@ import pandas as pd
 
 from simlib.report.figures import figure_block
 from simlib.report.markup import _html, esc
-from simlib.report.numbers import value_text
+from simlib.analysis.numbers import value_text
 from simlib.report.search_blocks import SearchView, _table, info
 
 
@@ -19,7 +19,7 @@ def _trials(search_dir: str) -> pd.DataFrame:
 
 def convergence_chart(view: SearchView, search_dir: str):
     """Each screened candidate's NPV and the best so far, by trial (screening runs)."""
-    from simlib.plots import _figure, _format_axis
+    from simlib.report.plots import _figure, _format_axis
 
     t = _trials(search_dir)
     t = t[t["state"] == "complete"]
@@ -70,7 +70,7 @@ def method_section(view: SearchView):
 
 def pareto_section(view: SearchView, search_dir: str):
     """With a second objective: the front (chart and table) — what each gain asks of patients."""
-    from simlib.plots import _figure, _format_axis
+    from simlib.report.plots import _figure, _format_axis
 
     burden = view.summary["goal"]["burden"]
     path = Path(search_dir) / "pareto_front.csv"

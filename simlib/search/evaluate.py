@@ -2,7 +2,7 @@
 pool or a Dask cluster, with every result kept so that nothing is simulated twice.
 
 A task is a scenario holding the one candidate strategy and a replication number; it runs
-:func:`simlib.experiment.run_replication`, whose random streams depend on (seed, replication)
+:func:`simlib.run.experiment.run_replication`, whose random streams depend on (seed, replication)
 only, never on the strategy (common random numbers). So a candidate's numbers are the same
 whichever other candidates are simulated with it, in whatever order, on however many workers.
 
@@ -28,8 +28,8 @@ class EvaluationError(RuntimeError):
 
 def _simulate(task: tuple[dict, int, int]) -> dict[str, float]:
     """One candidate, one replication: its metrics (the worker's function; module level so it pickles)."""
-    from simlib.experiment import run_replication
-    from simlib.params import scenario_from_dict
+    from simlib.run.experiment import run_replication
+    from simlib.scenario.schema import scenario_from_dict
 
     data, replication, seed = task
     metrics = run_replication(scenario_from_dict(data, "search candidate"), replication, seed)["metrics"]
@@ -107,16 +107,16 @@ class Evaluator:
             if bar is not None:
                 bar.update(1)
 
-        from simlib.pool import TaskError
+        from simlib.run.pool import TaskError
         try:
             if self.scheduler:
-                from simlib.distributed import run_on_dask
+                from simlib.run.dask_cluster import run_on_dask
                 run_on_dask(tasks, self.scheduler, _simulate, on_result=arrived)
             elif self.workers <= 1 or len(tasks) == 1:
                 for i, task in enumerate(tasks):
                     arrived(i, _simulate(task))
             else:
-                from simlib.pool import run_tasks
+                from simlib.run.pool import run_tasks
                 run_tasks(_simulate, tasks, self.workers, on_result=arrived)
         except TaskError as err:
             cand, r = todo[err.index]

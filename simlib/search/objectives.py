@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simlib.catalogue import KEY_METRIC
+from simlib.core.metric_catalogue import KEY_METRIC
 
 LIQUIDITY_NPV, LIQUIDITY_INFEASIBLE = "npv_after_liquidity_usd", "liquidity_infeasible"
 CAPS = (("contacts_per_account", "contacts_per_account_max"), ("calls_per_account", "calls_per_account_max"),

@@ -22,7 +22,7 @@ import os
 import pandas as pd
 import yaml
 
-from simlib.atomic import atomic_write_text
+from simlib.core.atomic import atomic_write_text
 from simlib.levers.base import describe_strategy
 from simlib.search.objectives import front_ranks, score
 
@@ -89,7 +89,7 @@ def result_name(run) -> str:
 def comparison_results(run):
     """The final runs restricted to the hand-written strategies and the one found (named
     :func:`result_name`, labelled ``search.label``), with a scenario that holds exactly those."""
-    from simlib.params import scenario_from_dict
+    from simlib.scenario.schema import scenario_from_dict
 
     final, name = run.final, result_name(run)
     data = run.scenario.model_dump(mode="json")

@@ -65,9 +65,9 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
                progress: bool = False, page: bool = True, log=None) -> SearchRun:
     """Search the strategy space of ``scenario``'s ``search:`` section; write its outputs under
     ``<out>/<scenario>/search/`` (and the report page with ``page``)."""
-    from simlib.params import load_scenario
-    from simlib.paths import slug
-    from simlib.run_options import resolve
+    from simlib.scenario.schema import load_scenario
+    from simlib.core.paths import slug
+    from simlib.run.options import resolve
 
     started = time.perf_counter()
     log = log or (lambda *_: None)
@@ -75,8 +75,8 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
     sc = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
     if sc.search is None:
         raise SearchError(f"{source}: the scenario has no search: section; add one (docs/search.md)")
-    from simlib.params import ScenarioError
-    from simlib.search_space import search_problems
+    from simlib.scenario.schema import ScenarioError
+    from simlib.scenario.search_section import search_problems
     if search_problems(sc):
         raise ScenarioError(source, search_problems(sc))
     settings = sc.search if budget is None else sc.search.model_copy(update={"budget": int(budget)})
@@ -84,7 +84,7 @@ def run_search(scenario, *, budget: int | None = None, seed: int | None = None, 
         raise SearchError(f"--budget: expected a whole number >= 1; found {settings.budget}")
     opts = resolve(sc, seed=seed, workers=workers, scheduler=scheduler, source=source,
                    labels={"seed": "--seed", "workers": "--workers", "scheduler": "--scheduler"})
-    from simlib import resources
+    from simlib.run import budget as resources
     resources.check(sc, sc.simulation.replications, opts.workers, local=not opts.scheduler,
                     source=source)  # the final runs' memory, before any time is spent
     name = Path(source).stem if isinstance(scenario, (str, Path)) else sc.name
@@ -200,7 +200,7 @@ def _check_hard_constraints(space: Space, strategy, source: str) -> None:
 
 def _valid(sc, cand: Candidate) -> bool:
     """Whether the candidate is a valid strategy of the scenario (cross-lever rules included)."""
-    from simlib.params import ScenarioError, scenario_from_dict
+    from simlib.scenario.schema import ScenarioError, scenario_from_dict
 
     data = sc.model_dump(mode="json")
     data.update(search=None, strategies={cand.name: dict(cand.data, baseline=True)})
@@ -240,8 +240,8 @@ def _trial_rows(study, space: Space) -> list[dict]:
 
 def _final_runs(sc, finalists: list[Candidate], opts, directory: Path, resume: bool, progress: bool):
     """Every hand-written strategy and every finalist on the scenario's replications (checkpointed)."""
-    from simlib.experiment import run_experiment
-    from simlib.params import scenario_from_dict
+    from simlib.run.experiment import run_experiment
+    from simlib.scenario.schema import scenario_from_dict
 
     data = sc.model_dump(mode="json")
     data["search"] = None

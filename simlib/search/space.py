@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from simlib.search_space import SearchSettings, candidate_data, is_whole, short_path, template_data
+from simlib.scenario.search_section import SearchSettings, candidate_data, is_whole, short_path, template_data
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ run with the scenario's own seed. Per strategy this records
 - ``ledger_sha256``: SHA-256 of every ledger row of both replications (factoring rows included),
   canonical and sorted: ``replication,receivable,day,kind,amount_cents``;
 - ``metrics_sha256``: SHA-256 of the metric, curve and aging tables of
-  :func:`simlib.experiment.run_replication`, sorted, one value per line;
+  :func:`simlib.run.experiment.run_replication`, sorted, one value per line;
 - ``counters_sha256`` and ``events_sha256``: the engine's counters and its traced event log
   (receivable, day, what), in the engine's order;
 - the row count and a few sample rows and metrics, so that a failure shows what moved.
@@ -88,11 +88,11 @@ def _ledger_rows(replication: int, led) -> list[str]:
 
 def compute(path: Path) -> dict:
     """Golden entry of one scenario file: per strategy, hashes, counts and samples."""
-    from simlib import factoring
-    from simlib.engine import World
-    from simlib.experiment import run_replication
-    from simlib.params import scenario_from_dict
-    from simlib.population import draw_population
+    from simlib.model import factoring_settlement as factoring
+    from simlib.model.engine import World
+    from simlib.run.experiment import run_replication
+    from simlib.scenario.schema import scenario_from_dict
+    from simlib.model.population import draw_population
 
     sc = scenario_from_dict(shrink(yaml.safe_load(path.read_text(encoding="utf-8"))), str(path))
     seed = sc.simulation.seed

@@ -1,0 +1,152 @@
+"""Numbers as a board reads them, and verdict words that agree with the numbers shown.
+
+* money in $k / $M with three significant figures (``$1.02M``, ``$850k``, ``−$9``);
+* shares in % (one decimal, two below 1 %), differences of shares in percentage points (``+2.6 pp``);
+* days and hours with one decimal, counts with two below 100;
+* a verdict (better / worse / no clear difference / no material difference / no difference)
+  decided on the numbers *as displayed*: a difference that prints as zero is "no difference",
+  one that prints below the scenario's materiality threshold (:mod:`simlib.scenario.materiality`) is "no
+  material difference", whatever its CI. Every place a report turns a difference into words goes
+  through :func:`verdict`.
+
+Every function returns plain text: escape it before putting it into HTML.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from simlib.scenario.materiality import Decision, is_material
+
+MINUS = "\N{MINUS SIGN}"
+NA = "n/a"
+
+
+def finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _money(size: float) -> str:
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= scale * 0.9995:  # 999,600 reads $1.00M, not $1000k
+            v = size / scale
+            digits = 2 if v < 9.995 else 1 if v < 99.95 else 0
+            return f"${v:.{digits}f}{suffix}"
+    return f"${size:.0f}" if size >= 9.995 else f"${size:.2f}" if size >= 0.005 else "$0"
+
+
+def _magnitude(value: float, unit: str, diff: bool) -> str:
+    size = abs(float(value))
+    if unit == "usd":
+        return _money(size)
+    if unit == "share":
+        pct = size * 100
+        digits = 2 if round(pct, 2) < (0.1 if diff else 1.0) else 1
+        return f"{pct:.{digits}f} pp" if diff else f"{pct:.{digits}f} %"
+    if unit == "days":
+        return f"{size:,.1f} days"
+    if unit == "hours":
+        return f"{size:,.1f} h"
+    if unit == "count":
+        return f"{size:,.0f}" if size >= 100 else f"{size:.2f}"
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def is_zero_text(text: str) -> bool:
+    """Whether a formatted number reads as zero (``$0``, ``0.0 %``, ``0.00 pp``, ``0.0 days``)."""
+    digits = re.sub(r"[^0-9]", "", text)
+    return bool(digits) and set(digits) == {"0"}
+
+
+def value_text(value, unit: str) -> str:
+    """A level (a mean, a bound): ``$34.2M``, ``−$1.27M``, ``90.2 %``, ``54.6 days``, ``1.27``."""
+    if not finite(value):
+        return NA
+    text = _magnitude(value, unit, diff=False)
+    return f"{MINUS}{text}" if value < 0 and not is_zero_text(text) else text
+
+
+def diff_text(value, unit: str) -> str:
+    """A signed difference: ``+$1.02M``, ``−6.3 days``, ``+2.6 pp`` (shares in percentage points)."""
+    if not finite(value):
+        return NA
+    text = _magnitude(value, unit, diff=True)
+    if is_zero_text(text):
+        return text
+    return f"+{text}" if value > 0 else f"{MINUS}{text}"
+
+
+def bound_text(value, unit: str, diff: bool) -> str:
+    return diff_text(value, unit) if diff else value_text(value, unit)
+
+
+def half_width(ci_low, ci_high) -> float:
+    return (float(ci_high) - float(ci_low)) / 2 if finite(ci_low) and finite(ci_high) else math.nan
+
+
+def plus_minus_text(ci_low, ci_high, unit: str) -> str:
+    """``± $39.7k`` / ``± 0.3 pp``: half the 95 % CI, or "" when it is undefined or prints as zero."""
+    hw = half_width(ci_low, ci_high)
+    if not finite(hw):
+        return ""
+    text = _magnitude(hw, unit, diff=True)
+    return "" if is_zero_text(text) else f"± {text}"
+
+
+def ci_text(ci_low, ci_high, unit: str, diff: bool = False) -> str:
+    """``95 % CI $982k to $1.06M``, or "" when undefined or when both bounds print the same."""
+    if not (finite(ci_low) and finite(ci_high)):
+        return ""
+    lo, hi = bound_text(ci_low, unit, diff), bound_text(ci_high, unit, diff)
+    if lo == hi:
+        return ""
+    for suffix in (" pp", " %", " days", " h"):  # the unit once, after the upper bound
+        if lo.endswith(suffix) and hi.endswith(suffix):
+            lo = lo.removesuffix(suffix)
+            break
+    return f"95 % CI {lo} to {hi}"
+
+
+_SHOWN = re.compile(r"([+\-\N{MINUS SIGN}]?)\$?([0-9][0-9,]*(?:\.[0-9]+)?)([kMB]?)(?: (pp|%|days|h))?")
+_SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}
+
+
+def shown_number(text: str) -> float:
+    """The value a formatted number shows, in its unit's own scale (``"+$25.0k"`` → 25000.0,
+    ``"−0.4 pp"`` → −0.004, ``"54.6 days"`` → 54.6); NaN for ``n/a``."""
+    m = _SHOWN.fullmatch(text.strip())
+    if m is None:
+        if text.strip() == NA:
+            return math.nan
+        raise ValueError(f"not a number as the reports write one: {text!r}")
+    sign, digits, scale, unit = m.groups()
+    value = float(digits.replace(",", "")) * _SCALE[scale] / (100.0 if unit in ("pp", "%") else 1.0)
+    return -value if sign in ("-", MINUS) else value
+
+
+def verdict(mean_diff, ci_low, ci_high, unit: str, higher_is_better: bool | None,
+            decision: Decision | None = None) -> str:
+    """The word for a paired difference, judged on what the reader sees.
+
+    "no difference" when the difference prints as zero; "no material difference" when it prints
+    below the ``decision``'s materiality threshold for its unit (None: no threshold; pass the
+    scenario's, :func:`simlib.scenario.materiality.decision_of`); otherwise, when the CI excludes zero,
+    "better"/"worse" (or "higher"/"lower" for a metric without a better direction); otherwise
+    "no clear difference". "" when there is no difference to judge (n/a).
+    """
+    if not finite(mean_diff):
+        return ""
+    shown = diff_text(mean_diff, unit)
+    if is_zero_text(shown):
+        return "no difference"
+    if not is_material(shown_number(shown), unit, decision):
+        return "no material difference"
+    if not (finite(ci_low) and finite(ci_high)) or ci_low <= 0 <= ci_high:
+        return "no clear difference"
+    up = mean_diff > 0
+    if higher_is_better is None:
+        return "higher" if up else "lower"
+    return "better" if up == higher_is_better else "worse"

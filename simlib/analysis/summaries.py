@@ -1,0 +1,210 @@
+"""Monte Carlo summaries over a tidy metrics table: t-based CIs, paired differences, P(best).
+
+Every function takes ``metrics`` with columns ``[replication, strategy, metric, value]``, one row
+per replication × strategy × metric. Replications are paired across strategies (common random
+numbers), so differences against a baseline are taken replication by replication.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simlib.core.metric_catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS
+from simlib.scenario.liquidity import is_infeasible
+
+MINUS = "\N{MINUS SIGN}"
+
+
+def _t_interval(values: pd.Series, confidence: float) -> pd.Series:
+    """n, mean, sd and the two-sided t confidence interval of one sample (NaN CI when n < 2)."""
+    n = int(values.count())
+    mean = values.mean()
+    sd = values.std(ddof=1)
+    if n < 2:
+        half_width = math.nan
+    else:
+        half_width = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n)
+    return pd.Series({"n": n, "mean": mean, "sd": sd, "ci_low": mean - half_width,
+                      "ci_high": mean + half_width, "half_width": half_width})
+
+
+def _by_group(frame: pd.DataFrame, value: str, confidence: float) -> pd.DataFrame:
+    out = (frame.groupby(["strategy", "metric"], sort=False)[value]
+           .apply(_t_interval, confidence=confidence).unstack().reset_index())
+    out["n"] = out["n"].astype(int)
+    return out
+
+
+def summarize(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, sd and t-based CI of each metric for each strategy, across replications."""
+    return _by_group(metrics, "value", confidence)[
+        ["strategy", "metric", "n", "mean", "sd", "ci_low", "ci_high", "half_width"]]
+
+
+def _wide(metrics: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
+    """Values with one column per strategy, indexed by (metric, replication) or by replication."""
+    if metric is not None:
+        metrics = metrics[metrics["metric"] == metric]
+        if metrics.empty:
+            raise ValueError(f"no rows for metric {metric!r}")
+        return metrics.pivot(index="replication", columns="strategy", values="value")
+    return metrics.pivot(index=["metric", "replication"], columns="strategy", values="value")
+
+
+def paired_differences(metrics: pd.DataFrame, baseline: str,
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """CI of the per-replication difference strategy − baseline, for every other strategy.
+
+    ``relative_diff`` is the mean difference over |baseline mean| on the same replications
+    (NaN when that mean is 0).
+    """
+    wide = _wide(metrics)
+    if baseline not in wide.columns:
+        raise ValueError(f"baseline {baseline!r} is not among the strategies")
+    others = [s for s in pd.unique(metrics["strategy"]) if s != baseline]
+    frames = []
+    for strategy in others:
+        pair = wide[[strategy, baseline]].dropna()
+        frames.append(pd.DataFrame({
+            "strategy": strategy,
+            "metric": pair.index.get_level_values("metric"),
+            "diff": pair[strategy] - pair[baseline],
+            "base": pair[baseline],
+        }))
+    columns = ["strategy", "metric", "n", "mean_diff", "sd_diff", "ci_low", "ci_high",
+               "relative_diff"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    diffs = pd.concat(frames, ignore_index=True)
+    out = _by_group(diffs, "diff", confidence).rename(columns={"mean": "mean_diff",
+                                                               "sd": "sd_diff"})
+    base_mean = diffs.groupby(["strategy", "metric"], sort=False)["base"].mean().abs()
+    base_mean = base_mean.reindex(pd.MultiIndex.from_frame(out[["strategy", "metric"]]))
+    out["relative_diff"] = out["mean_diff"].to_numpy() / base_mean.replace(0, np.nan).to_numpy()
+    return out[columns]
+
+
+def probability_best(metrics: pd.DataFrame, metric: str,
+                     higher_is_better: bool = True) -> pd.Series:
+    """Share of replications in which each strategy is best on ``metric``; ties split equally.
+
+    Only replications where every strategy has a value count.
+    """
+    wide = _wide(metrics, metric).dropna()
+    if wide.empty:
+        raise ValueError(f"no replication has {metric!r} for every strategy")
+    best = wide.max(axis=1) if higher_is_better else wide.min(axis=1)
+    winners = wide.eq(best, axis=0).astype(float)
+    share = winners.div(winners.sum(axis=1), axis=0).mean()
+    share.name = "probability_best"
+    return share.reindex([s for s in pd.unique(metrics["strategy"]) if s in share.index])
+
+
+def decision_metric(metrics: pd.DataFrame) -> str:
+    """The metric to rank on: the NPV after the credit line's interest when the results carry it (the
+    scenario set a cash floor), otherwise the NPV of net collections (:data:`KEY_METRIC`)."""
+    return LIQUIDITY_KEY_METRIC if LIQUIDITY_KEY_METRIC in set(metrics["metric"]) else KEY_METRIC
+
+
+def infeasible_strategies(metrics: pd.DataFrame) -> list[str]:
+    """Strategies short of cash beyond the credit line in more than
+    :data:`simlib.scenario.liquidity.INFEASIBLE_SHARE_MAX` of their runs (none without a cash floor)."""
+    rows = metrics[metrics["metric"] == "liquidity_infeasible"]
+    if rows.empty:
+        return []
+    share = rows.groupby("strategy", sort=False)["value"].mean()
+    return [s for s in pd.unique(metrics["strategy"]) if s in share.index and is_infeasible(float(share[s]))]
+
+
+def recommend(metrics: pd.DataFrame, baseline: str, metric: str | None = None,
+              confidence: float = 0.95) -> dict:
+    """The best strategy by mean ``metric`` (catalogue direction) and its paired gain vs baseline.
+
+    ``metric`` defaults to :func:`decision_metric`. Strategies short of cash beyond the credit line
+    in more than :data:`~simlib.scenario.liquidity.INFEASIBLE_SHARE_MAX` (5 %) of runs (``infeasible``) cannot be recommended: the best of the others
+    is, even when it is worse than an infeasible status quo (``gain`` < 0); only when every
+    strategy is infeasible is the best of all named, with ``feasible`` False. ``probability_best``
+    is among the strategies that can be recommended. ``gain`` is the mean difference best −
+    baseline, in the metric's own units and sign; ``significant`` says whether its CI excludes 0.
+    """
+    metric = metric or decision_metric(metrics)
+    higher_is_better = METRICS[metric].higher_is_better
+    if higher_is_better is None:
+        raise ValueError(f"metric {metric!r} has no better direction")
+    infeasible = infeasible_strategies(metrics)
+    candidates = [s for s in pd.unique(metrics["strategy"]) if s not in infeasible]
+    feasible = bool(candidates)
+    ranked = metrics[metrics["strategy"].isin(candidates)] if feasible else metrics
+    means = summarize(ranked[ranked["metric"] == metric], confidence).set_index("strategy")["mean"]
+    strategy = means.idxmax() if higher_is_better else means.idxmin()
+    p_best = float(probability_best(ranked, metric, higher_is_better)[strategy])
+    if strategy == baseline:
+        gain = ci_low = ci_high = 0.0
+    else:
+        diffs = paired_differences(metrics[metrics["metric"] == metric], baseline, confidence)
+        row = diffs.set_index("strategy").loc[strategy]
+        gain, ci_low, ci_high = (float(row[c]) for c in ("mean_diff", "ci_low", "ci_high"))
+    return {"strategy": strategy, "gain": gain, "ci_low": ci_low, "ci_high": ci_high,
+            "probability_best": p_best, "significant": bool(ci_low > 0 or ci_high < 0),
+            "baseline": baseline, "metric": metric, "infeasible": infeasible, "feasible": feasible}
+
+
+def format_value(value: float, unit: str) -> str:
+    """A number for a report: ``$1,234,567``, ``−$1,234``, ``47.2 days``, ``12.3 %``, ``1.23``, ``3.4 h``."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = MINUS if value < 0 and not _rounds_to_zero(value, unit) else ""
+    size = abs(value)
+    if unit == "usd":
+        return f"{sign}${size:,.0f}"
+    if unit == "days":
+        return f"{sign}{size:,.1f} days"
+    if unit == "share":
+        return f"{sign}{size * 100:.1f} %"
+    if unit == "hours":
+        return f"{sign}{size:,.1f} h"
+    if unit == "count":
+        return f"{sign}{size:,.0f}" if size >= 100 else f"{sign}{size:.2f}"
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def _rounds_to_zero(value: float, unit: str) -> bool:
+    """Whether ``value`` prints as zero, so that no minus sign is shown ("−$0")."""
+    scale = {"usd": 1.0, "days": 0.1, "share": 0.001, "hours": 0.1}.get(unit, 0.01)
+    return abs(value) < scale / 2
+
+
+def format_ci(mean: float, lo: float, hi: float, unit: str) -> str:
+    """``mean (CI lo to hi)``, or the mean alone when the interval is undefined."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return format_value(mean, unit)
+    return f"{format_value(mean, unit)} (CI {format_value(lo, unit)} to {format_value(hi, unit)})"
+
+
+def relative_half_width(metrics: pd.DataFrame, metric: str, strategy: str | None = None,
+                        confidence: float = 0.95) -> float:
+    """CI half-width ÷ |mean| of ``metric``, the worst over strategies (or for one strategy).
+
+    Infinite when a CI is undefined (n < 2) or the mean is 0 with a non-zero half-width.
+    """
+    rows = metrics[metrics["metric"] == metric]
+    if strategy is not None:
+        rows = rows[rows["strategy"] == strategy]
+    if rows.empty:
+        raise ValueError(f"no rows for metric {metric!r}" + (f", strategy {strategy!r}" if strategy else ""))
+    worst = 0.0
+    for row in summarize(rows, confidence).itertuples():
+        if not math.isfinite(row.half_width):
+            return math.inf
+        if row.half_width > 0:
+            worst = max(worst, row.half_width / abs(row.mean) if row.mean != 0 else math.inf)
+    return worst
+
+
+def precision_reached(metrics: pd.DataFrame, metric: str, strategy: str | None = None,
+                      relative: float = 0.02, confidence: float = 0.95) -> bool:
+    """Whether the relative CI half-width of ``metric`` is at most ``relative`` (sequential stopping)."""
+    return relative_half_width(metrics, metric, strategy, confidence) <= relative

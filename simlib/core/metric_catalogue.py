@@ -1,0 +1,177 @@
+"""The metric catalogue: one entry per metric the engine reports, with its unit and direction.
+
+Reports and summaries look metrics up here for labels and formatting, so a new metric needs one
+line here and one computation in :mod:`simlib.model.metrics`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["usd", "days", "share", "count", "hours"]
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    label: str
+    unit: Unit
+    higher_is_better: bool | None
+    description: str
+    group: Literal["finance", "patients", "operations", "factoring"] = "finance"
+
+
+METRICS: dict[str, MetricInfo] = {
+    "npv_net_cash_usd": MetricInfo(
+        "NPV of net collections", "usd", True,
+        "Present value, at the cost of capital, of collections minus collection costs and fees."),
+    "net_collection_rate": MetricInfo(
+        "Net collection rate", "share", True,
+        "Collected ÷ (billed − allowances − corrections − charity care), all receivables, at the horizon."),
+    "patient_collection_rate": MetricInfo(
+        "Patient collection rate", "share", True,
+        "Patient-responsibility dollars collected ÷ patient dollars billed net of corrections and "
+        "charity care (what the hospital seeks to collect)."),
+    "days_in_ar": MetricInfo(
+        "Days in A/R", "days", False,
+        "Open A/R at the measurement day ÷ average daily billed over the A/R window."),
+    "ar_over_90_share": MetricInfo(
+        "A/R over 90 days", "share", False,
+        "Share of open A/R (by dollars) older than 90 days from service, at the measurement day."),
+    "cash_collected_usd": MetricInfo(
+        "Cash collected", "usd", True, "All collections to the horizon (patients, insurers, agency, lender)."),
+    "collection_cost_usd": MetricInfo(
+        "Collection cost", "usd", False,
+        "Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees."),
+    "cost_to_collect": MetricInfo(
+        "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
+    "bad_debt_rate": MetricInfo(
+        "Bad debt", "share", False,
+        "(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "
+        "÷ net patient revenue (billed − discounts and small-balance adjustments − corrections − "
+        "charity care), billing-window cohort."),
+    "open_at_horizon_share": MetricInfo(
+        "Still open at the horizon", "share", None,
+        "Billing-window cohort dollars (patients and insurers) not yet resolved at the horizon ÷ "
+        "billed; the patient part is counted in bad debt."),
+    "charity_care_usd": MetricInfo(
+        "Charity care", "usd", None,
+        "Balances adjusted as financial assistance (501(r) FAP): an adjustment, not bad debt."),
+    "charity_care_share": MetricInfo(
+        "Charity care share", "share", None, "Charity care ÷ net patient revenue (as for bad debt)."),
+    "denial_write_off_rate": MetricInfo(
+        "Final denials written off", "share", False, "Final-denial write-offs ÷ insurer dollars billed."),
+    "initial_denial_rate": MetricInfo(
+        "Initial claim denials", "share", False, "Claims denied on first adjudication ÷ claims adjudicated.",
+        "operations"),
+    "cash_trough_usd": MetricInfo(
+        "Lowest cash position", "usd", True,
+        "Minimum of starting cash − cost of care + net collections over the horizon."),
+    # liquidity (simlib.scenario.liquidity): only when the scenario sets finance.minimum_cash_usd
+    "npv_after_liquidity_usd": MetricInfo(
+        "NPV after credit-line interest", "usd", True,
+        "NPV of net collections minus the present value of the interest on the credit line that keeps "
+        "cash at the minimum (the ranking metric when a cash floor is set)."),
+    "credit_drawn_peak_usd": MetricInfo(
+        "Peak drawn on the credit line", "usd", False,
+        "Largest end-of-day shortfall below the minimum cash, funded by the credit line (above the "
+        "line's limit: the shortfall the line could not fund)."),
+    "credit_interest_usd": MetricInfo(
+        "Credit-line interest", "usd", False,
+        "Simple daily interest at the line's annual rate ÷ 365 on each day's drawn balance, to the horizon."),
+    "credit_cost_per_rate_point_usd": MetricInfo(
+        "Credit cost per point of interest rate", "usd", False,
+        "Present value of the interest the same drawn balances would cost at 1 % a year: the cost of "
+        "the line is this × the rate in points."),
+    "liquidity_infeasible": MetricInfo(
+        "Runs short beyond the credit line", "share", False,
+        "Share of runs in which cash falls below the minimum by more than the credit line's limit "
+        "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended."),
+    "mean_days_to_cash": MetricInfo(
+        "Mean days to cash", "days", False,
+        "Dollar-weighted mean days from service to each collection or write-off."),
+    "contacts_per_account": MetricInfo(
+        "Contacts per patient account", "count", None,
+        "Reminders sent (all channels, calls placed included) ÷ patient balances billed.", "patients"),
+    "calls_per_account": MetricInfo(
+        "Calls per patient account", "count", None, "Calls placed ÷ patient balances billed.", "patients"),
+    "disputes_per_account": MetricInfo(
+        "Disputes per patient account", "count", False, "Disputes raised ÷ patient balances billed.",
+        "patients"),
+    "agency_share": MetricInfo(
+        "Accounts sent to an agency", "share", False, "Patient balances placed with an agency ÷ billed.",
+        "patients"),
+    "plan_share": MetricInfo(
+        "Accounts on a payment plan", "share", None, "Patient balances that took a payment plan ÷ billed.",
+        "patients"),
+    "plan_default_rate": MetricInfo(
+        "Payment plans defaulted", "share", False,
+        "Plans that defaulted (too many missed instalments) ÷ plans started.", "patients"),
+    "financed_share": MetricInfo(
+        "Accounts financed by a lender", "share", None,
+        "Patient balances paid off by a financing partner ÷ patient balances billed.", "patients"),
+    "agency_recovery_rate": MetricInfo(
+        "Agency recovery rate", "share", True,
+        "Agency collections (gross of its fee) ÷ balances placed with the agency.", "finance"),
+    "suppressed_contacts": MetricInfo(
+        "Contacts suppressed by limits", "count", None,
+        "Planned contacts not made because of frequency limits or quiet hours.", "operations"),
+    "complaints_per_1000_accounts": MetricInfo(
+        "Complaints per 1,000 accounts", "count", False,
+        "Patients' complaints about contacts (at most one per patient and channel) × 1,000 ÷ "
+        "patient balances billed.", "patients"),
+    "opted_out_contacts": MetricInfo(
+        "Contacts stopped by opt-outs", "count", None,
+        "Planned contacts not made because the patient opted out of the channel.", "operations"),
+    "agent_utilisation": MetricInfo(
+        "Agent utilisation", "share", None, "Agent busy time ÷ agent open time.", "operations"),
+    "call_wait_mean_hours": MetricInfo(
+        "Mean call queue wait", "hours", False,
+        "Mean time a call waited for an agent (open and closed hours), calls placed.", "operations"),
+    "calls_abandoned": MetricInfo(
+        "Calls dropped from the queue", "count", False,
+        "Call attempts that waited longer than the team's max wait and were dropped.", "operations"),
+    # factoring (simlib/model/factoring_settlement.py); 0 (APR: NaN) for strategies that factor nothing
+    "factoring_factored_share": MetricInfo(
+        "Share of billed dollars factored", "share", None,
+        "Face value sold to the factor (open balance at purchase) ÷ all dollars billed.", "factoring"),
+    "factoring_advanced_usd": MetricInfo(
+        "Cash advanced by the factor", "usd", None,
+        "Advances paid at purchase (advance rate × face or ECV, net of any upfront admin fee).",
+        "factoring"),
+    "factoring_fees_usd": MetricInfo(
+        "Factoring fees", "usd", False,
+        "Admin fees + fees kept at settlement + fees in buy-backs; deducted from rebates, "
+        "never a separate cash row.", "factoring"),
+    "factoring_rebates_usd": MetricInfo(
+        "Reserve released", "usd", None,
+        "Rebates: collected − advance share − fee share, when positive.", "factoring"),
+    "factoring_chargebacks_usd": MetricInfo(
+        "Charge-backs", "usd", False,
+        "Shortfalls the hospital repays: denials, corrections, discounts (and bad debt under "
+        "recourse) — advance share + fee share − any cash collected.", "factoring"),
+    "factoring_buybacks_usd": MetricInfo(
+        "Buy-backs", "usd", False,
+        "Receivables repurchased at the end of the recourse period or on termination: "
+        "remaining advance share + fee accrued.", "factoring"),
+    "factoring_credit_loss_usd": MetricInfo(
+        "Credit loss borne by the factor", "usd", None,
+        "Advance shares on bad-debt write-offs the factor absorbs (non-recourse only).", "factoring"),
+    "factoring_apr": MetricInfo(
+        "Factoring effective annual cost", "share", False,
+        "All fees ÷ advance dollar-days × 365 (each advance share from purchase to settlement). "
+        "For one invoice: fee ÷ advance × 365 ÷ days (MedBanker: $2 on $75 for 30 days ≈ 32 %).",
+        "factoring"),
+}
+
+KEY_METRIC = "npv_net_cash_usd"
+#: The key metric when the scenario sets a cash floor (finance.minimum_cash_usd).
+LIQUIDITY_KEY_METRIC = "npv_after_liquidity_usd"
+
+
+def key_metric(scenario=None) -> str:
+    """The metric strategies are ranked on: the NPV after the credit line's interest when the
+    scenario sets a cash floor, otherwise the NPV of net collections."""
+    finance = getattr(scenario, "finance", None)
+    return LIQUIDITY_KEY_METRIC if getattr(finance, "minimum_cash_usd", None) is not None else KEY_METRIC
+
+AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", ">120")

@@ -1,0 +1,20 @@
+"""The versions a result depends on: Python, simlib and the packages of a run (provenance)."""
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+#: The version of this package (``simlib.__version__`` is this value).
+SIMLIB_VERSION = "0.1.0"
+
+PACKAGES = ("simlib", "numpy", "scipy", "pandas", "simpy", "pydantic", "dask", "distributed")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out

@@ -1,0 +1,168 @@
+"""The SimPy world: one simulated hospital running one strategy over one replication.
+
+The world is the core the levers plug into; it never names a lever. It builds the strategy's
+levers from the registry (:mod:`simlib.levers`), gathers the hooks they define, books every
+encounter's bills, runs the insurer claims (:mod:`simlib.model.claims`) and the patient accounts
+(:mod:`simlib.world.account`), and checks the ledger balances to the cent at the end.
+
+Design for speed without losing SimPy as the scheduler and extension point:
+- every random value is pre-drawn in :mod:`simlib.model.population`; the engine only reads arrays;
+- a patient account computes its next payment exactly from the intensity (no polling) and
+  runs ahead on its own clock through everything that touches only itself; it synchronises with
+  the SimPy clock only before an action that shares a capacity (a call waiting for an agent, a
+  dispute waiting for the billing team), so capacities see requests in true time order. An
+  account that never needs a capacity is never a SimPy process;
+- a claim that is paid on first adjudication is booked at creation; only denied claims, which
+  wait for the denials team, are processes;
+- races (``AnyOf``) are used only where a capacity makes the wait unknown;
+- money goes to a :class:`~simlib.core.ledger.LedgerWriter` as integer cents.
+"""
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from simlib.model import claims
+from simlib.world.account import PatientAccount
+from simlib.world.capacities import billing_team, denials_team, staffing
+from simlib.world.channels import registered_channels
+from simlib.core.ledger import Kind, Ledger, LedgerWriter, check_conservation
+from simlib.levers import registered_levers
+from simlib.scenario.schema import Scenario
+from simlib.model.population import Population
+from simlib.core.settings import cents
+
+#: lever hooks the world calls, by the name of the list that holds them
+HOOKS = {"service_hooks": "at_service", "statement_hooks": "at_statement",
+         "schedule_hooks": "schedule", "payment_hooks": "after_payment"}
+
+
+@dataclass
+class WorldResult:
+    """Everything a replication of one strategy produced, before metrics."""
+
+    strategy: str
+    ledger: Ledger
+    open_cents: np.ndarray
+    counters: Counter
+    call_waits_days: np.ndarray
+    agent_busy_days: float
+    agent_open_days: float
+    events: list = field(default_factory=list)  # (receivable, day, what) when tracing is on
+
+
+class World:
+    """One hospital, one strategy, one replication."""
+
+    def __init__(self, sc: Scenario, strategy: str, pop: Population, trace: bool = False):
+        self.sc, self.strategy_name, self.st, self.pop = sc, strategy, sc.strategies[strategy], pop
+        self.env = simpy.Environment()
+        self.horizon = sc.simulation.horizon_days
+        self.ledger = LedgerWriter()
+        self.counters: Counter = Counter()
+        self.open_cents: list[int] = [0] * (2 * pop.n)  # the engine's own balances (a list: fast to set)
+        # per-encounter scalars read once per account, as Python lists (NumPy scalar access is slow)
+        self.service_day = pop.service_day.tolist()
+        self.claim_cents = pop.claim_cents.tolist()
+        self.patient_cents = pop.patient_cents.tolist()
+        self.adjudication_day = np.maximum(0.0, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
+        denial_rate = np.array([p.initial_denial_rate for p in sc.payers.values()])[pop.payer]
+        self.denied = (pop.denial_u < denial_rate).tolist()
+        self.statement_day = (pop.bill_day + sc.operations.statement_lag_days).tolist()
+        self.propensity = pop.propensity.tolist()
+        self.score = pop.score_pct.tolist()
+        self.payer_of = [pop.payer_names[k] for k in pop.payer.tolist()]
+        self.events: list | None = [] if trace else None
+        kinds = registered_channels()
+        self.channels = {name: kinds[cfg.kind](name, cfg, k)
+                         for k, (name, cfg) in enumerate(sc.channels.items())}
+        self.phone = None   # a phone-team lever sets it
+        self.limits = None  # the contact-limits lever sets it
+        ops = sc.operations
+        self.denials = denials_team.resource(self.env, ops.denials_team)
+        self.billing = billing_team.resource(self.env, ops.billing_team)
+        staffing.book_team_costs(self)
+        #: the strategy's levers that take part in the run, by YAML key, in registry order
+        self.levers = {}
+        for key, lever in registered_levers().items():
+            settings = getattr(self.st, key)
+            if lever.active(settings):
+                self.levers[key] = lever(self, settings)
+        for name, hook in HOOKS.items():
+            setattr(self, name, [getattr(lv, hook) for lv in self.levers.values() if hasattr(lv, hook)])
+
+    cents = staticmethod(cents)
+
+    def count(self, key: str, k: int = 1) -> None:
+        self.counters[key] += k
+
+    def trace(self, receivable: int, what: str, day: float | None = None) -> None:
+        if self.events is not None:
+            self.events.append((receivable, round(self.env.now if day is None else day, 6), what))
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> WorldResult:
+        # The engine creates no reference cycles worth collecting mid-run; the cyclic collector's
+        # scans of millions of young objects cost 20–35 % of the run time (benchmarks/README.md).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for i in range(self.pop.n):
+                self._start_encounter(i)
+            self.env.run(until=self.horizon)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        ledger = self.ledger.freeze()
+        open_cents = np.asarray(self.open_cents, dtype=np.int64)
+        check_conservation(ledger, open_cents, f"strategy {self.strategy_name!r}")
+        phone = self.phone
+        return WorldResult(
+            strategy=self.strategy_name, ledger=ledger, open_cents=open_cents,
+            counters=self.counters,
+            call_waits_days=np.asarray(phone.waits if phone else [], dtype=float),
+            agent_busy_days=phone.busy_days if phone else 0.0,
+            agent_open_days=phone.open_days if phone else 0.0,
+            events=sorted(self.events or [], key=lambda e: e[1]),
+        )
+
+    def _start_encounter(self, i: int) -> None:
+        """Book encounter ``i`` (at day 0, for all encounters): its bills, its claim if paid on
+        first adjudication, what levers take at service, and its patient account up to its first
+        shared action."""
+        day, claim, bal = self.service_day[i], self.claim_cents[i], self.patient_cents[i]
+        if claim:
+            self.ledger.post(2 * i, day, Kind.BILLED, claim)
+            self.open_cents[2 * i] = claim
+            claims.adjudicate(self, i)
+        if bal:
+            r = 2 * i + 1
+            self.ledger.post(r, day, Kind.BILLED, bal)
+            for hook in self.service_hooks:
+                bal = hook(i, r, day, bal)
+            self.open_cents[r] = bal
+            if bal:
+                self._start(PatientAccount(self, i, bal).run())
+
+    def _start(self, gen) -> None:
+        """Run ``gen`` now until it first waits on a SimPy event; only then make it a process."""
+        try:
+            first = next(gen)
+        except StopIteration:
+            return
+        self.env.process(_continue(gen, first))
+
+
+def _continue(gen, first):
+    """A SimPy process that resumes a generator already started (see ``World._start``)."""
+    value = yield first
+    while True:
+        try:
+            event = gen.send(value)
+        except StopIteration:
+            return
+        value = yield event

@@ -1,0 +1,151 @@
+"""Metrics of one replication × strategy, computed from the ledger (HFMA MAP-key definitions).
+
+All metrics are vectorised over ledger rows; names, units and directions are in
+:mod:`simlib.core.metric_catalogue`. Definitions:
+- days in A/R = open A/R at the measurement day T ÷ (dollars billed in (T − W, T] ÷ W);
+- rates (net collection, patient collection, bad debt, charity, denial write-off) use the
+  *billing-window cohort* — every receivable of an encounter served on or before
+  ``billing_window_days`` (the open book included) — followed to the horizon; what is still open
+  then is reported (``open_at_horizon_share``) and its patient part is projected unrecovered:
+  counted in bad debt and not collected, so a strategy that delays write-off past the horizon is
+  not flattered;
+- aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
+- with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
+  after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.scenario import liquidity
+from simlib.core.metric_catalogue import AGING_BUCKETS
+from simlib.model.engine import WorldResult
+from simlib.core.ledger import COLLECTED, COSTS, REFUNDS, Kind
+from simlib.scenario.schema import Scenario
+from simlib.model.population import Population
+
+CURVE_STEP_DAYS = 7
+
+
+def _safe(num: float, den: float) -> float:
+    return float(num) / float(den) if den else float("nan")
+
+
+def receivable_service_day(pop: Population) -> np.ndarray:
+    return np.repeat(pop.service_day, 2)
+
+
+def open_at(res: WorldResult, n_recv: int, day: float) -> np.ndarray:
+    """Open balance (cents) of each receivable at the end of ``day``."""
+    led = res.ledger
+    billed = led.per_receivable([Kind.BILLED], n_recv, until_day=day)
+    return billed - led.net_reduced(n_recv, until_day=day)
+
+
+def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict, dict]:
+    """Return (metrics, curves, aging) for one replication of one strategy."""
+    led, sim, fin = res.ledger, sc.simulation, sc.finance
+    n_recv = 2 * pop.n
+    horizon, T, W = sim.horizon_days, sim.measurement_day, sim.ar_window_days
+    svc = receivable_service_day(pop)
+    is_patient = np.zeros(n_recv, bool)
+    is_patient[1::2] = True
+
+    per = {name: led.per_receivable(kinds, n_recv) for name, kinds in {
+        "billed": [Kind.BILLED], "collected": COLLECTED, "refunded": REFUNDS,
+        "allowances": [Kind.DISCOUNT, Kind.WRITE_OFF_SMALL], "corrections": [Kind.CORRECTION],
+        "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL],
+        "charity": [Kind.CHARITY_CARE]}.items()}
+    per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
+    mature = svc <= sim.billing_window_days          # the billing-window cohort
+    mp = mature & is_patient
+    still_open = res.open_cents                      # each receivable's balance at the horizon
+    m = {}
+    m["net_collection_rate"] = _safe(per["collected"][mature].sum(),
+                                     (per["billed"] - per["allowances"] - per["corrections"]
+                                      - per["charity"])[mature].sum())
+    m["patient_collection_rate"] = _safe(per["collected"][mp].sum(),
+                                         (per["billed"] - per["corrections"] - per["charity"])[mp].sum())
+    npr = (per["billed"] - per["allowances"] - per["corrections"] - per["charity"])[mature].sum()
+    m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum() + still_open[mp].sum(), npr)
+    m["open_at_horizon_share"] = _safe(still_open[mature].sum(), per["billed"][mature].sum())
+    m["charity_care_usd"] = per["charity"][mature].sum() / 100.0
+    m["charity_care_share"] = _safe(per["charity"][mature].sum(), npr)
+    mc = mature & ~is_patient
+    m["denial_write_off_rate"] = _safe(per["denied"][mc].sum(), per["billed"][mc].sum())
+
+    # A/R at the measurement day and aging
+    open_T = open_at(res, n_recv, T)
+    billed_rows = led.kind == Kind.BILLED
+    window = billed_rows & (led.day > T - W) & (led.day <= T)
+    daily_billed = led.amount[window].sum() / W
+    ar_T = open_T.sum()
+    m["days_in_ar"] = _safe(ar_T, daily_billed)
+    age = T - svc
+    edges = [30, 60, 90, 120]
+    bucket = np.searchsorted(edges, age, side="left")
+    aging = {b: open_T[bucket == k].sum() / 100.0 for k, b in enumerate(AGING_BUCKETS)}
+    m["ar_over_90_share"] = _safe(open_T[age > 90].sum(), ar_T)
+
+    # cash
+    cash_day, cash_amt = led.cash_flows()
+    collected_total = led.total(COLLECTED) - led.total(REFUNDS)
+    cost_total = led.total(COSTS) + led.total([Kind.FACTORING_FEE])
+    m["cash_collected_usd"] = collected_total / 100.0
+    m["collection_cost_usd"] = cost_total / 100.0
+    m["cost_to_collect"] = _safe(cost_total, collected_total)
+    r = np.log1p(fin.cost_of_capital_annual) / 365.0
+    m["npv_net_cash_usd"] = float((cash_amt * np.exp(-r * np.maximum(cash_day, 0.0))).sum() / 100.0)
+    care_day = pop.service_day
+    care_amt = -np.round(pop.allowed_cents * fin.cost_of_care_ratio)
+    all_day = np.concatenate([cash_day, care_day])
+    all_amt = np.concatenate([cash_amt, care_amt])
+    order = np.argsort(all_day, kind="stable")
+    running = fin.starting_cash_usd * 100.0 + np.cumsum(all_amt[order])
+    m["cash_trough_usd"] = float(min(fin.starting_cash_usd * 100.0, running.min(initial=np.inf)) / 100.0)
+    if fin.minimum_cash_usd is not None:
+        cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
+        days, cash = liquidity.end_of_day_cash_cents(all_day[order], cum, fin.starting_cash_usd * 100.0,
+                                                     horizon)
+        ledger = liquidity.credit_ledger(days, cash, fin.minimum_cash_usd, fin.credit_line,
+                                         fin.cost_of_capital_annual)
+        m.update(liquidity.liquidity_metrics(ledger, m["npv_net_cash_usd"]))
+
+    r_rec, r_day, r_amt = led.signed_reductions()
+    m["mean_days_to_cash"] = _safe((r_amt * (r_day - svc[r_rec])).sum(), r_amt.sum())
+
+    # patients and operations
+    c = res.counters
+    n_patient = max(int(np.count_nonzero(pop.patient_cents)), 1)
+    m["contacts_per_account"] = c["contacts"] / n_patient
+    m["calls_per_account"] = c["calls"] / n_patient
+    m["disputes_per_account"] = c["disputes"] / n_patient
+    m["agency_share"] = c["agency_placements"] / n_patient
+    m["plan_share"] = c["plans"] / n_patient
+    m["plan_default_rate"] = _safe(c["plan_defaults"], c["plans"])
+    m["financed_share"] = c["financed"] / n_patient
+    m["agency_recovery_rate"] = _safe(led.total([Kind.PAYMENT_AGENCY]), c["agency_placed_cents"])
+    m["suppressed_contacts"] = float(c["suppressed_contacts"])
+    m["complaints_per_1000_accounts"] = 1000.0 * c["complaints"] / n_patient
+    m["opted_out_contacts"] = float(c["opted_out_contacts"])
+    m["calls_abandoned"] = float(c["calls_abandoned"])
+    m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)
+    m["call_wait_mean_hours"] = float(res.call_waits_days.mean() * 24.0) if len(res.call_waits_days) else float("nan")
+    m["initial_denial_rate"] = _safe(c["claims_denied"], c["claims_adjudicated"])
+
+    # curves: cash position and open A/R at weekly points
+    days = np.arange(0, int(horizon) + 1, CURVE_STEP_DAYS, dtype=float)
+    sorted_day = all_day[order]
+    cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
+    cash_curve = (fin.starting_cash_usd * 100.0 + cum[np.searchsorted(sorted_day, days, side="right")]) / 100.0
+    b_day, b_amt = led.day[billed_rows], led.amount[billed_rows]
+    ar_curve = (_cum_at(b_day, b_amt, days) - _cum_at(r_day, r_amt, days)) / 100.0
+    curves = {"day": days, "cash_usd": cash_curve, "ar_usd": ar_curve}
+    return m, curves, aging
+
+
+def _cum_at(day: np.ndarray, amount: np.ndarray, at: np.ndarray) -> np.ndarray:
+    order = np.argsort(day, kind="stable")
+    cum = np.concatenate([[0], np.cumsum(amount[order])])
+    return cum[np.searchsorted(day[order], at, side="right")]
+

@@ -1,0 +1,284 @@
+"""Encounters, receivables and latent patient traits, drawn in bulk once per replication.
+
+Every random quantity a patient or claim will ever need is drawn here, as arrays, from streams
+that do not depend on the strategy. The engine only reads them, so each strategy faces exactly
+the same patients (common random numbers) and per-account cost stays small.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simlib.world.capacities.phone_team import CALL_ATTEMPTS
+from simlib.levers.payment_plan import PLAN_MONTHS_MAX
+from simlib.scenario.schema import Scenario
+from simlib.core.rng import lever_stream, stream
+
+__all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Bills", "Population", "draw_population"]
+
+
+@dataclass
+class Population:
+    """Struct-of-arrays, one entry per encounter (index ``i``); receivables are 2i (claim), 2i+1."""
+
+    n: int
+    payer_names: tuple[str, ...]
+    channel_names: tuple[str, ...]
+    service_day: np.ndarray        # float, may be negative for the open book
+    open_book: np.ndarray          # bool
+    payer: np.ndarray              # int index into payer_names
+    allowed_cents: np.ndarray      # int64
+    claim_cents: np.ndarray        # int64 insurer part (0 for self-pay)
+    patient_cents: np.ndarray      # int64 patient responsibility
+    emergency: np.ndarray          # bool
+    # patient traits
+    ability_monthly: np.ndarray    # USD per month
+    propensity: np.ndarray         # latent multiplier, mean 1
+    price_sensitivity: np.ndarray
+    score_pct: np.ndarray          # observed score as a percentile in [0, 1)
+    reach_u: np.ndarray            # (n, n_channels) uniforms: reached iff u < channel reach
+    threshold: np.ndarray          # (n, max_payments) Exp(1) thresholds of the time change
+    fraction_u: np.ndarray         # (n, max_payments) uniforms for the paid fraction R
+    full_u: np.ndarray             # (n, max_payments) uniforms for the pay-in-full atom
+    # claim path
+    submit_lag: np.ndarray
+    adjudication_lag: np.ndarray
+    denial_u: np.ndarray
+    overturn_u: np.ndarray         # (n, max_rounds)
+    review_u: np.ndarray           # (n, max_rounds)
+    # disputes
+    error_u: np.ndarray
+    dispute_delay: np.ndarray
+    favour_u: np.ndarray
+    correction_fraction: np.ndarray
+    # calls and deposits
+    rpc_u: np.ndarray              # (n, CALL_ATTEMPTS)
+    call_minutes_exp: np.ndarray   # (n, CALL_ATTEMPTS) Exp(1) draws, scaled by the team's mean
+    deposit_u: np.ndarray
+    # finance levers (plans, financing, agency)
+    plan_u: np.ndarray             # (n, 2): uptake, autopay
+    plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX)
+    financing_u: np.ndarray
+    agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
+    bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
+    # take-up and financial assistance (None: a neutral value, for hand-built populations)
+    deposit_estimate_z: np.ndarray = None   # N(0, 1): error of the deposit's price estimate
+    financing_approval_u: np.ndarray = None  # uniforms: the lender approves iff u < P(approval)
+    charity_u: np.ndarray = None            # uniforms: FAP screening identifies iff u < rate
+    # contact response (simlib.world.contact_response); None (a hand-built population): neutral values
+    contact_responsiveness: np.ndarray = None  # latent multiplier of contact effects, mean 1
+    opt_out_u: np.ndarray = None   # (n, n_channels) uniforms: contacts until the patient opts out
+    complaint_u: np.ndarray = None  # (n, n_channels) uniforms: contacts until the patient complains
+    dispute_wait_exp: np.ndarray = None  # Exp(1): a dispute's wait for resolution, × its mean
+    seed: int = 0
+    replication: int = 0
+    lever_draws: dict = field(default_factory=dict, repr=False)
+    # payment timing (behaviour.payment_timing): the planner uniform and the bill's flags
+    planner_u: np.ndarray = None   # planner iff u < planner_share
+    paper_bill: np.ndarray = None  # bool: billed on paper
+    disputed_bill: np.ndarray = None  # bool: the bill is disputed (only a table of bills says so)
+
+    def __post_init__(self):
+        if self.planner_u is None:
+            self.planner_u = np.ones(self.n)
+        for name in ("paper_bill", "disputed_bill"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(self.n, bool))
+        insured = self.claim_cents > 0
+        self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
+                                 self.service_day)
+        n = len(self.service_day)
+        if self.deposit_estimate_z is None:
+            self.deposit_estimate_z = np.zeros(n)
+        if self.financing_approval_u is None:
+            self.financing_approval_u = np.zeros(n)
+        if self.charity_u is None:
+            self.charity_u = np.ones(n)
+        shape = (self.n, len(self.channel_names))
+        if self.contact_responsiveness is None:
+            self.contact_responsiveness = self.propensity.copy()
+        if self.opt_out_u is None:
+            self.opt_out_u = np.ones(shape)    # nobody opts out
+        if self.complaint_u is None:
+            self.complaint_u = np.ones(shape)  # nobody complains
+        if self.dispute_wait_exp is None:
+            self.dispute_wait_exp = np.zeros(self.n)
+
+    def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+        """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
+        stream ``name`` (:func:`simlib.core.rng.lever_stream`), made once per population: every strategy
+        of a replication sees the same values (common random numbers), and no built-in draw moves."""
+        if name not in self.lever_draws:
+            self.lever_draws[name] = draw(lever_stream(self.seed, self.replication, name), self.n)
+        return self.lever_draws[name]
+
+
+def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
+    return rng.lognormal(-0.5 * sigma * sigma, sigma, n) if sigma > 0 else np.ones(n)
+
+
+def _contact_responsiveness(rng: np.random.Generator, pat, propensity: np.ndarray) -> np.ndarray:
+    """Contact responsiveness: lognormal with mean 1 and spread ``contact_responsiveness_sigma``
+    (default the propensity's), whose normal score has correlation ``contact_propensity_correlation``
+    with the propensity's (a Gaussian copula). Correlation 1 with the same spread is the propensity
+    itself (contacts scale with the propensity to pay, as before issue 9)."""
+    n = len(propensity)
+    rho, s_p = pat.contact_propensity_correlation, pat.propensity_sigma
+    s_c = s_p if pat.contact_responsiveness_sigma is None else pat.contact_responsiveness_sigma
+    z_own = rng.standard_normal(n)  # drawn whatever the correlation: the stream never shifts
+    if rho == 1.0 and s_c == s_p:
+        return propensity.copy()
+    z_p = (np.log(propensity) + 0.5 * s_p * s_p) / s_p if s_p > 0 else np.zeros(n)
+    z = rho * z_p + np.sqrt(1.0 - rho * rho) * z_own if s_p > 0 else z_own
+    return np.exp(s_c * z - 0.5 * s_c * s_c) if s_c > 0 else np.ones(n)
+
+
+def draw_population(sc: Scenario, replication: int, seed: int | None = None,
+                    bills: "Bills | None" = None) -> Population:
+    """Draw the encounters and every latent value of replication ``replication`` (with ``bills``:
+    those encounters instead of drawn ones, see :class:`Bills`)."""
+    seed = sc.simulation.seed if seed is None else seed
+    sim, beh = sc.simulation, sc.behaviour
+    payer_names = tuple(sc.payers)
+    channel_names = tuple(sc.channels)
+
+    if bills is not None:  # the bills of a table (an invoice history): nothing drawn
+        return _from_bills(sc, bills, replication, seed)
+    rng = stream(seed, replication, "arrivals")
+    n_stream = rng.poisson(sim.encounters_per_day * sim.billing_window_days)
+    stream_days = np.sort(rng.uniform(0.0, sim.billing_window_days, n_stream))
+    book_days = -np.sort(rng.uniform(0.0, sim.open_book_age_days_max, sim.open_book_accounts))[::-1]
+    service_day = np.concatenate([book_days, stream_days])
+    open_book = np.zeros(len(service_day), bool)
+    open_book[: sim.open_book_accounts] = True
+    n = len(service_day)
+
+    rng = stream(seed, replication, "amounts")
+    shares = np.array([p.share for p in sc.payers.values()])
+    payer = rng.choice(len(payer_names), size=n, p=shares / shares.sum())
+    z = rng.standard_normal(n)
+    emerg_u = rng.random(n)
+    median = np.array([p.allowed_median_usd for p in sc.payers.values()])[payer]
+    sigma = np.array([p.allowed_sigma for p in sc.payers.values()])[payer]
+    allowed_cents = np.maximum(100, np.round(median * np.exp(sigma * z) * 100)).astype(np.int64)
+    pshare = np.array([p.patient_share for p in sc.payers.values()])[payer]
+    patient_cents = np.round(allowed_cents * pshare).astype(np.int64)
+    claim_cents = allowed_cents - patient_cents
+    emergency = emerg_u < np.array([p.emergency_share for p in sc.payers.values()])[payer]
+    return _latent(sc, replication, seed, service_day, open_book, payer, allowed_cents, claim_cents,
+                   patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool))
+
+
+def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, payer, allowed_cents,
+            claim_cents, patient_cents, emergency, paper_bill, disputed_bill) -> Population:
+    """Every latent draw of the encounters given (the same streams whatever made the encounters)."""
+    beh, n = sc.behaviour, len(service_day)
+    payer_names, channel_names = tuple(sc.payers), tuple(sc.channels)
+
+    rng = stream(seed, replication, "traits")
+    pat = sc.patients
+    ability = pat.ability_monthly_median_usd * np.exp(pat.ability_sigma * rng.standard_normal(n))
+    propensity = _lognormal_mean_one(rng, pat.propensity_sigma, n)
+    price_sens = rng.gamma(2.0, pat.price_sensitivity_mean / 2.0, n) if pat.price_sensitivity_mean > 0 \
+        else np.zeros(n)
+    observed = np.log(propensity) + pat.score_noise_sd * rng.standard_normal(n)
+    score_pct = np.empty(n)
+    score_pct[np.argsort(observed, kind="stable")] = np.arange(n) / max(n, 1)
+    reach_u = rng.random((n, len(channel_names)))
+
+    rng = stream(seed, replication, "thresholds")
+    k = beh.max_payments
+    threshold = rng.standard_exponential((n, k))
+    fraction_u = rng.random((n, k))
+    full_u = rng.random((n, k))
+
+    rng = stream(seed, replication, "claims")
+    lag_sub = np.array([p.submission_lag_days for p in sc.payers.values()])[payer]
+    adj_min = np.array([p.adjudication_days_min for p in sc.payers.values()])[payer]
+    adj_mean = np.array([p.adjudication_days_mean for p in sc.payers.values()])[payer]
+    submit_lag = lag_sub * rng.standard_exponential(n)
+    adjudication_lag = adj_min + (adj_mean - adj_min) * rng.standard_exponential(n)
+    denial_u = rng.random(n)
+    rounds = max(sc.operations.denials_team.max_rounds, 1)
+    overturn_u = rng.random((n, rounds))
+    review_u = rng.random((n, rounds))
+
+    rng = stream(seed, replication, "disputes")
+    bt = sc.operations.billing_team
+    error_u = rng.random(n)
+    dispute_delay = bt.dispute_delay_days_mean * rng.standard_exponential(n)
+    favour_u = rng.random(n)
+    m = bt.correction_fraction_mean
+    correction_fraction = rng.beta(2.0 * m / (1 - m), 2.0, n) if 0 < m < 1 else np.full(n, m)
+
+    rng = stream(seed, replication, "calls")
+    rpc_u = rng.random((n, CALL_ATTEMPTS))
+    call_minutes_exp = rng.standard_exponential((n, CALL_ATTEMPTS))
+
+    deposit_u = stream(seed, replication, "deposits").random(n)
+    rng = stream(seed, replication, "plans")
+    plan_u = rng.random((n, 2))
+    plan_miss_u = rng.random((n, PLAN_MONTHS_MAX))
+    financing_u = stream(seed, replication, "financing").random(n)
+    agency_threshold = stream(seed, replication, "agency").standard_exponential((n, 4))
+    planner_u = stream(seed, replication, "planners").random(n)
+    medium_u = stream(seed, replication, "bill_medium").random(n)
+    if paper_bill is None:
+        pt = beh.payment_timing
+        paper_bill = medium_u < (pt.paper_bill_share if pt is not None else 0.0)
+    deposit_estimate_z = stream(seed, replication, "deposit_estimate").standard_normal(n)
+    financing_approval_u = stream(seed, replication, "financing_approval").random(n)
+    charity_u = stream(seed, replication, "charity").random(n)
+
+    contact_resp = _contact_responsiveness(stream(seed, replication, "contact_traits"), pat, propensity)
+    rng = stream(seed, replication, "contact_response")
+    opt_out_u = rng.random((n, len(channel_names)))
+    complaint_u = rng.random((n, len(channel_names)))
+    dispute_wait_exp = stream(seed, replication, "dispute_resolution").standard_exponential(n)
+
+    return Population(
+        n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
+        open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
+        patient_cents=patient_cents, emergency=emergency, ability_monthly=ability,
+        propensity=propensity, price_sensitivity=price_sens, score_pct=score_pct, reach_u=reach_u,
+        threshold=threshold, fraction_u=fraction_u, full_u=full_u, submit_lag=submit_lag,
+        adjudication_lag=adjudication_lag, denial_u=denial_u, overturn_u=overturn_u,
+        review_u=review_u, error_u=error_u, dispute_delay=dispute_delay, favour_u=favour_u,
+        correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
+        deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
+        agency_threshold=agency_threshold, seed=seed, replication=replication,
+        planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill,
+        deposit_estimate_z=deposit_estimate_z, financing_approval_u=financing_approval_u,
+        charity_u=charity_u, contact_responsiveness=contact_resp,
+        opt_out_u=opt_out_u, complaint_u=complaint_u, dispute_wait_exp=dispute_wait_exp,
+    )
+
+
+@dataclass(frozen=True)
+class Bills:
+    """Patient bills given by a table instead of drawn (e.g. the invoices of a payment history):
+    one self-pay encounter each, billed on ``service_day`` (days from the table's origin) for
+    ``patient_cents``, with the bill's ``disputed`` and ``paper`` flags. No insurer claim, payer
+    the scenario's first, never an emergency; every latent trait is drawn as usual."""
+
+    service_day: np.ndarray
+    patient_cents: np.ndarray
+    disputed: np.ndarray
+    paper: np.ndarray
+
+    def __post_init__(self):
+        n = len(self.service_day)
+        if any(len(a) != n for a in (self.patient_cents, self.disputed, self.paper)):
+            raise ValueError("Bills: service_day, patient_cents, disputed and paper differ in length")
+        if n and np.min(self.patient_cents) <= 0:
+            raise ValueError("Bills: every patient_cents must be > 0")
+
+
+def _from_bills(sc: Scenario, bills: Bills, replication: int, seed: int) -> Population:
+    n = len(bills.service_day)
+    cents = np.asarray(bills.patient_cents, np.int64)
+    return _latent(sc, replication, seed, np.asarray(bills.service_day, float), np.zeros(n, bool),
+                   np.zeros(n, np.int64), cents.copy(), np.zeros(n, np.int64), cents.copy(),
+                   np.zeros(n, bool), np.asarray(bills.paper, bool), np.asarray(bills.disputed, bool))

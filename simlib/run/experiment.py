@@ -1,0 +1,356 @@
+"""Monte Carlo replications: a pure ``run_replication`` and runners that parallelise it.
+
+One replication draws one population and simulates every strategy on it (common random
+numbers). Replications are independent tasks keyed only by (seed, replication), so results
+do not depend on the worker count or on the executor (local processes or a Dask cluster).
+
+Robustness (docs/robustness.md): options are checked like the file's fields and the run's memory
+and time are estimated before it starts (:mod:`simlib.run.options`, :mod:`simlib.run.budget`);
+with ``checkpoint=`` every finished replication is stored as it arrives and ``resume=True``
+continues from them with the numbers of an uninterrupted run (:mod:`simlib.run.checkpoint`); worker
+processes never outlive the run (:mod:`simlib.run.pool`); :meth:`Results.save` publishes a result
+directory at once, ``provenance.json`` written last (:mod:`simlib.core.atomic`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from simlib.model import factoring_settlement as _factoring
+from simlib.model import metrics as _metrics
+from simlib.run import budget as resources
+from simlib.scenario.uncertain import draw_assumptions
+from simlib.core.atomic import publishing
+from simlib.run.checkpoint import Checkpoint, identity
+from simlib.run.dask_cluster import CONNECT_TIMEOUT_S
+from simlib.model.engine import World
+from simlib.scenario.schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from simlib.run.pool import TaskError, run_tasks
+from simlib.model.population import draw_population
+from simlib.run.options import resolve
+from simlib.core.versions import PACKAGES, versions  # noqa: F401  (re-exported)
+
+TABLES = ("metrics", "curves", "aging", "assumptions")
+
+
+def assumptions_table(rows=()) -> pd.DataFrame:
+    """The ``assumptions`` table from (replication, path, label, value) rows: the value each
+    uncertain assumption was drawn at, per replication (simlib.scenario.uncertain)."""
+    rows = list(rows)
+    return pd.DataFrame({
+        "replication": pd.Series([r[0] for r in rows], dtype="int64"),
+        "path": pd.Series([r[1] for r in rows], dtype=str),
+        "label": pd.Series([r[2] for r in rows], dtype=str),
+        "value": pd.Series([r[3] for r in rows], dtype="float64"),
+    })
+
+
+def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Simulate every strategy on replication ``replication``'s population; tidy tables.
+
+    The scenario's uncertain assumptions are drawn first, once (:func:`simlib.scenario.uncertain.draw_assumptions`):
+    every strategy of the replication runs in the same drawn world."""
+    labels = {e.path: e.label for e in sc.uncertain}
+    sc, drawn = draw_assumptions(sc, replication, seed)
+    pop = draw_population(sc, replication, seed)
+    rows, curve_parts, aging_rows = [], [], []
+    any_factoring = any(s.factoring is not None for s in sc.strategies.values())
+    worlds: dict[str, object] = {}  # strategies that differ only by a factoring offer share one world
+    for name in sc.strategies:
+        st = sc.strategies[name]
+        key = json.dumps(st.model_dump(mode="json", exclude={"factoring", "description", "baseline"}),
+                         sort_keys=True)
+        if key not in worlds:
+            worlds[key] = World(sc, name, pop).run()
+        res = dataclasses.replace(worlds[key], strategy=name)
+        extra = _factoring.no_factoring_metrics() if any_factoring else {}
+        if st.factoring is not None:
+            res, extra = _factoring.overlay(res, pop, sc, st.factoring)
+        m, curves, aging = _metrics.compute(res, pop, sc)
+        m.update(extra)
+        rows.extend((replication, name, k, float(v)) for k, v in m.items())
+        curve_parts.append(pd.DataFrame({"replication": replication, "strategy": name, **curves}))
+        aging_rows.extend((replication, name, b, float(v)) for b, v in aging.items())
+    return {
+        "metrics": pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]),
+        "curves": pd.concat(curve_parts, ignore_index=True),
+        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount_usd"]),
+        "assumptions": assumptions_table((replication, p, labels[p], v) for p, v in drawn.items()),
+    }
+
+
+def _run_one(args: tuple[dict, int, int]) -> dict[str, pd.DataFrame]:
+    data, replication, seed = args
+    return run_replication(scenario_from_dict(data), replication, seed)
+
+
+@dataclass
+class Results:
+    """Tidy result tables of an experiment, with the resolved scenario and provenance."""
+
+    scenario: Scenario
+    metrics: pd.DataFrame
+    curves: pd.DataFrame
+    aging: pd.DataFrame
+    assumptions: pd.DataFrame = field(default_factory=assumptions_table)  # drawn uncertain values
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> str:
+        return self.scenario.baseline_strategy
+
+    #: The metrics :meth:`summary` shows by default: the decision's money, cash and patients.
+    SUMMARY_METRICS = ("npv_net_cash_usd", "patient_collection_rate", "net_collection_rate",
+                       "days_in_ar", "ar_over_90_share", "bad_debt_usd", "collection_cost_usd")
+
+    def summary(self, metrics=None, confidence: float = 0.95, intervals: bool = True) -> pd.DataFrame:
+        """One row per strategy (status quo first), one column per metric label, each cell the mean
+        and (``intervals``) its ``confidence`` interval across replications in the metric's unit — a quick look
+        from JupyterLab; the full table is ``simlib.analysis.summaries.summarize(res.metrics)``."""
+        from simlib.analysis.summaries import format_ci, format_value, summarize
+        from simlib.core.metric_catalogue import METRICS
+
+        present = list(pd.unique(self.metrics["metric"]))
+        wanted = [m for m in (metrics or self.SUMMARY_METRICS) if m in present]
+        table = summarize(self.metrics[self.metrics["metric"].isin(wanted)], confidence)
+        order = [self.baseline] + [s for s in pd.unique(self.metrics["strategy"]) if s != self.baseline]
+        rows = {}
+        for strategy in order:
+            cells = table[table["strategy"] == strategy].set_index("metric")
+            rows[strategy] = {
+                METRICS[m].label: (format_ci(cells.at[m, "mean"], cells.at[m, "ci_low"], cells.at[m, "ci_high"],
+                                             METRICS[m].unit) if intervals
+                                   else format_value(cells.at[m, "mean"], METRICS[m].unit))
+                for m in wanted if m in cells.index}
+        out = pd.DataFrame.from_dict(rows, orient="index")
+        out.index.name = "strategy"
+        return out
+
+    def headline(self) -> str:
+        """The recommendation in one plain sentence (the decision metric, paired against the status quo)."""
+        from simlib.analysis.summaries import decision_metric, format_value, recommend
+        from simlib.core.metric_catalogue import METRICS
+
+        rec = recommend(self.metrics, self.baseline)
+        info, n = METRICS[decision_metric(self.metrics)], int(self.metrics["replication"].nunique())
+        label = info.label if info.label[:2].isupper() else info.label[0].lower() + info.label[1:]
+        varied = (" that vary both the patients and the uncertain assumptions"
+                  if (self.assumptions.groupby("path")["value"].nunique() > 1).any() else "")
+        best = f"best in {rec['probability_best'] * 100:.0f} % of {n} runs{varied}"
+        if rec["strategy"] == rec["baseline"]:
+            return f"Keep the status quo '{rec['baseline']}' ({label}; {best})."
+        unit = info.unit
+        return (f"'{rec['strategy']}' {'raises' if rec['gain'] >= 0 else 'lowers'} the {label} "
+                f"by {format_value(abs(rec['gain']), unit)} (95 % CI {format_value(rec['ci_low'], unit)} to "
+                f"{format_value(rec['ci_high'], unit)}) against the status quo '{rec['baseline']}'; {best}"
+                + ("." if rec["significant"] else "; the interval includes zero."))
+
+    def save(self, directory: str | Path, fmt: str = "parquet",
+             extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:
+        """Publish tables (parquet or csv), ``extra_tables``, the resolved scenario and provenance
+        as the directory ``directory``, at once: a reader sees the previous complete directory or
+        this one, never a mix (tables of another format left by an earlier run are gone too)."""
+        if fmt not in ("parquet", "csv"):
+            raise ValueError(f"unknown format {fmt!r}; expected 'parquet' or 'csv'")
+        d = Path(directory)
+        tables = {name: getattr(self, name) for name in TABLES}
+        tables.update(extra_tables or {})
+        with publishing(d) as tmp:
+            for name, table in tables.items():
+                if fmt == "parquet":
+                    table.to_parquet(tmp / f"{name}.parquet", index=False)
+                else:
+                    table.to_csv(tmp / f"{name}.csv", index=False)
+            (tmp / "scenario.yaml").write_text(
+                yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+            prov = {**self.provenance, "format": fmt, "tables": sorted(tables)}
+            (tmp / "provenance.json").write_text(json.dumps(prov, indent=2), encoding="utf-8")  # last
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Results":
+        """Read a result directory in the format its provenance names (never a stale other one)."""
+        d = Path(directory)
+        try:
+            prov = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ScenarioError(str(d), ["no provenance.json: not a complete result directory"]) from None
+        except ValueError as exc:
+            raise ScenarioError(str(d), [f"provenance.json is not valid JSON ({exc})"]) from None
+        fmt = prov.get("format")
+        if fmt is None:  # written before the format was recorded: refuse to guess between two
+            both = [n for n in TABLES if (d / f"{n}.parquet").exists() and (d / f"{n}.csv").exists()]
+            if both:
+                raise ScenarioError(str(d), [f"both {both[0]}.csv and {both[0]}.parquet exist and "
+                                             "provenance.json does not say which is current; run again"])
+            fmt = "parquet" if (d / "metrics.parquet").exists() else "csv"
+        tables = {}
+        for name in TABLES:
+            f = d / f"{name}.{fmt}"
+            if name == "assumptions" and not f.exists():  # saved before assumptions were drawn
+                tables[name] = assumptions_table()
+                continue
+            tables[name] = pd.read_parquet(f) if fmt == "parquet" else pd.read_csv(f)
+        return cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
+
+
+def _combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in TABLES:
+        df = pd.concat([p[name] for p in parts], ignore_index=True)
+        out[name] = df.sort_values("replication", kind="stable").reset_index(drop=True)
+    return out
+
+
+class ExperimentError(RuntimeError):
+    """A replication failed. ``partial`` holds the replications finished before it (in order),
+    so callers can save what was computed; ``replication`` is the one that failed."""
+
+    def __init__(self, replication: int, cause: BaseException, partial: list[dict]):
+        self.replication, self.cause, self.partial = replication, cause, partial
+        self.results: Results | None = None
+        self.checkpoint: Path | None = None
+        super().__init__(f"replication {replication} failed: {type(cause).__name__}: {cause}")
+
+
+def run_replications(sc: Scenario, reps: list[int], seed: int, workers: int = 1,
+                     scheduler: str | None = None, progress: bool = False, on_result=None,
+                     connect_timeout: float = CONNECT_TIMEOUT_S) -> list[dict]:
+    """Run the given replication indices; order of the returned list follows ``reps``.
+
+    ``on_result(replication, tables)`` is called in the main process as each one finishes (in
+    finishing order), e.g. to checkpoint it. A replication that raises stops the run with
+    :class:`ExperimentError`; worker processes are stopped on every exit path.
+    """
+    reps = list(reps)
+    data = sc.model_dump(mode="json")
+    tasks = [(data, r, seed) for r in reps]
+    bar = _progress(len(tasks), progress, sc.name)
+    got: dict[int, dict] = {}
+
+    def handed(i: int, part: dict) -> None:
+        got[i] = part
+        if on_result is not None:
+            on_result(reps[i], part)
+        bar.update(1)
+
+    try:
+        if scheduler:
+            from simlib.run.dask_cluster import run_on_dask
+            return run_on_dask(tasks, scheduler, _run_one, on_result=handed, connect_timeout=connect_timeout)
+        if workers <= 1 or len(tasks) <= 1:
+            for i, task in enumerate(tasks):
+                try:
+                    part = _run_one(task)
+                except Exception as exc:
+                    raise TaskError(i, exc) from exc
+                handed(i, part)
+            return [got[i] for i in range(len(tasks))]
+        return run_tasks(_run_one, tasks, workers, on_result=handed)
+    except TaskError as err:  # keep what was computed: the caller decides how to save it
+        raise ExperimentError(reps[err.index], err.cause, [got[i] for i in sorted(got)]) from err.cause
+    finally:
+        bar.close()
+
+
+def _progress(total: int, enabled: bool, name: str):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, disable=not enabled, desc=f"{name}: replications", unit="rep")
+
+
+def run_experiment(scenario: Scenario | str | Path, replications: int | None = None,
+                   seed: int | None = None, workers: int | None = None,
+                   scheduler: str | None = None, progress: bool = False,
+                   precision: float | None = None, max_replications: int | None = None, *,
+                   checkpoint: str | Path | None = None, resume: bool = False,
+                   connect_timeout: float | None = None, max_hours: float | None = None,
+                   check_resources: bool = True, labels: dict | None = None) -> Results:
+    """Run the Monte Carlo experiment of ``scenario``.
+
+    ``precision`` (e.g. 0.02) keeps adding batches of ``replications`` until the CI half-width of
+    the key metric is under that fraction of its mean for every strategy, or ``max_replications``
+    (1000). Options given override the file's and are checked like it (ScenarioError); the run's
+    memory and time are estimated first and a run the machine cannot hold is refused
+    (:mod:`simlib.run.budget`; ``max_hours`` defaults to 24).
+
+    ``checkpoint`` (a directory) stores each finished replication as it arrives; with ``resume``
+    the replications already stored there are reused (same scenario and seed required), so an
+    interrupted run continues to the numbers an uninterrupted one gives.
+    """
+    sc = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+    opts = resolve(sc, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                   precision=precision, max_replications=max_replications,
+                   connect_timeout=connect_timeout, max_hours=max_hours, labels=labels)
+    if check_resources:
+        resources.check(sc, opts.max_replications if opts.precision else opts.replications,
+                        opts.workers, local=not opts.scheduler, max_hours=opts.max_hours)
+    seed, workers, scheduler, precision = opts.seed, opts.workers, opts.scheduler, opts.precision
+    n, batch, cap = opts.replications, opts.replications, max(opts.max_replications, opts.replications)
+    started = _dt.datetime.now(_dt.timezone.utc)
+    ck = Checkpoint.open(checkpoint, identity(sc, seed), resume, sc.name) if checkpoint else None
+    parts: dict[int, dict] = ck.load() if ck is not None and resume else {}
+    resumed = len(parts)
+
+    def store(r: int, part: dict) -> None:
+        parts[r] = part
+        if ck is not None:
+            ck.save(r, part)
+
+    def run(reps) -> dict[str, pd.DataFrame]:
+        todo = [r for r in reps if r not in parts]
+        if todo:
+            run_replications(sc, todo, seed, workers, scheduler, progress, on_result=store,
+                             connect_timeout=opts.connect_timeout)
+        return _combine([parts[r] for r in range(n)])
+
+    def provenance(done: int, **extra) -> dict:
+        return {**_provenance(sc, seed, done, workers, scheduler, precision, started), **extra}
+
+    try:
+        tables = run(range(n))
+        if precision is not None:
+            from simlib.analysis.summaries import relative_half_width
+            from simlib.core.metric_catalogue import KEY_METRIC
+            while relative_half_width(tables["metrics"], KEY_METRIC) > precision and n < cap:
+                more = range(n, min(n + batch, cap))
+                n += len(more)
+                tables = run(more)
+    except ExperimentError as err:
+        if ck is not None:
+            ck.mark("failed", error=str(err), replications_done=len(parts))
+            err.checkpoint = ck.directory
+        if parts:
+            done = sorted(parts)
+            err.results = Results(scenario=sc, provenance=provenance(
+                len(done), status="failed", error=str(err), replications_done=done),
+                **_combine([parts[r] for r in done]))
+        raise
+    except BaseException as exc:  # Ctrl-C, SIGTERM, a lost cluster: the checkpoint keeps what finished
+        if ck is not None:
+            ck.mark("interrupted", error=f"{type(exc).__name__}: {exc}", replications_done=len(parts))
+        raise
+    extra = {"resumed_replications": resumed} if resumed else {}
+    return Results(scenario=sc, provenance=provenance(n, status="complete", **extra), **tables)
+
+
+def _provenance(sc: Scenario, seed: int, n: int, workers: int, scheduler, precision, started) -> dict:
+    return {
+        "scenario_name": sc.name,
+        "seed": seed,
+        "replications": n,
+        "workers": workers,
+        "scheduler": scheduler,
+        "precision_target": precision,
+        "parameter_hash": sc.parameter_hash(),
+        "simlib_version": versions().get("simlib"),
+        "versions": versions(),
+        "created": started.isoformat(timespec="seconds"),
+        "elapsed_seconds": round((_dt.datetime.now(_dt.timezone.utc) - started).total_seconds(), 3),
+    }
+

@@ -1,0 +1,149 @@
+"""Contact channels, registered by kind.
+
+A scenario's ``channels:`` section names channels (email, sms, letter, ...) and gives each a
+``kind``; the kind's class decides how a contact is made. A new way of reaching patients is one
+small class::
+
+    @register_channel_kind("visit")
+    class HomeVisit(ContactKind):
+        def contact(self, world, acct, step):
+            ...            # return None, or a generator that yields SimPy events
+
+``contact`` returns ``None`` when the contact completes at once (no SimPy event is spent), or a
+generator the account's process runs with ``yield from`` (it may wait for a resource).
+"""
+from __future__ import annotations
+
+from simlib.world import contact_response
+from simlib.core.ledger import Kind
+from simlib.core.settings import Fraction, NonNeg, Strict
+
+_KINDS: dict[str, type["ContactKind"]] = {}
+
+#: counters of contacts; ``<name>`` is a channel's name in the scenario
+COUNTERS = {"contacts": "contacts made (messages sent and calls placed)",
+            "contacts_<name>": "messages sent by the channel", "reached_<name>": "messages that reached",
+            **contact_response.COUNTERS}
+
+
+def register_channel_kind(name: str):
+    """Class decorator: make ``name`` usable as ``kind:`` in a scenario's channels."""
+    def deco(cls):
+        cls.kind_name = name
+        _KINDS[name] = cls
+        return cls
+    return deco
+
+
+def registered_channels() -> dict[str, type["ContactKind"]]:
+    return dict(_KINDS)
+
+
+class ContactKind:
+    """Base class: a configured channel (``cfg``, the scenario's :class:`~simlib.scenario.schema.Channel`)
+    at column ``index`` of the reach draws. ``contact(world, acct, step)`` gets the world
+    (:class:`~simlib.model.engine.World`), the :class:`~simlib.world.account.PatientAccount` and the ladder's
+    :class:`~simlib.levers.reminders.Step`."""
+
+    kind_name = "?"
+
+    def __init__(self, name: str, cfg, index: int):
+        self.name, self.cfg, self.index = name, cfg, index
+
+    def reaches(self, acct) -> bool:
+        return acct.world.pop.reach_u[acct.i, self.index] < self.cfg.reach
+
+    def opted_out(self, world, acct) -> bool:
+        """Whether the patient opted out of this channel (the contact is then not made, and counted)."""
+        if acct.opted_out_of and contact_response.opted_out(acct, self.index):
+            world.count("opted_out_contacts")
+            return True
+        return False
+
+    def respond(self, acct, now: float) -> None:
+        """The contact reached the patient at ``now``: the intensity jumps by the channel's jump
+        (scaled by :func:`simlib.world.contact_response.respond`); they may opt out or complain."""
+        contact_response.respond(acct, self.cfg.jump_per_day, now)
+        contact_response.after_reach(acct, self.index, self.cfg)
+
+    def contact(self, world, acct, step):
+        raise NotImplementedError
+
+
+@register_channel_kind("message")
+class Message(ContactKind):
+    """Email, SMS, WhatsApp, letter, formal demand: sent at once, reaches with probability ``reach``."""
+
+    def __init__(self, name, cfg, index):
+        super().__init__(name, cfg, index)
+        self.sent_key, self.reached_key = f"contacts_{name}", f"reached_{name}"
+        self.cost_cents = int(round(cfg.cost_usd * 100))
+        self._delivered = self.delivered
+
+    def contact(self, world, acct, step):
+        now = acct.now
+        hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
+        counters = world.counters
+        if self.opted_out(world, acct):
+            return None
+        if not world.limits.message_allowed(acct, now, hour):
+            counters["suppressed_contacts"] += 1
+            return None
+        acct.message_times.append(now)
+        counters["contacts"] += 1
+        counters[self.sent_key] += 1
+        world.ledger.post(acct.r, now, Kind.COST_CONTACT, self.cost_cents)
+        if self.cfg.delivery_days > 0.0:
+            acct.at(now + self.cfg.delivery_days, 9, self._delivered)
+        else:
+            self.delivered(acct)
+        return None
+
+    def delivered(self, acct, _=None) -> None:
+        """The message arrives (``delivery_days`` after it was sent): it reaches the patient or not.
+        A letter arriving while a plan or an agency holds the account moves nothing."""
+        if acct.held_by is None and self.reaches(acct):
+            acct.world.counters[self.reached_key] += 1
+            self.respond(acct, acct.now)
+
+
+@register_channel_kind("call")
+class Call(ContactKind):
+    """A call placed by an agent of the phone team (a SimPy resource open in working hours)."""
+
+    def contact(self, world, acct, step):
+        if world.phone is None:
+            raise RuntimeError("call step without a phone team")  # validation prevents this
+        if self.opted_out(world, acct):
+            return None
+        return world.phone.call(acct, self)
+
+
+class Channel(Strict):
+    """A contact channel: what a contact costs, who it reaches and how much it moves intensity."""
+
+    cost_usd: NonNeg = 0.0
+    reach: Fraction = 1.0
+    jump_per_day: NonNeg = 0.0
+    kind: str = "message"
+    delivery_days: NonNeg = 0.0      # sent -> read (post); the effect starts then
+    opt_out_rate: Fraction = 0.0     # per contact that reaches: the patient opts out of the channel
+    complaint_rate: Fraction = 0.0   # per contact that reaches: the patient complains
+
+
+def default_channels() -> dict[str, Channel]:
+    return {
+        # delivery, opt-out and complaint rates: docs/model.md "Contacts" (sources and assumptions)
+        "email": Channel(cost_usd=0.05, reach=0.6, jump_per_day=0.004, opt_out_rate=0.003,
+                         complaint_rate=0.0002),
+        "sms": Channel(cost_usd=0.03, reach=0.75, jump_per_day=0.008, opt_out_rate=0.01,
+                       complaint_rate=0.0005),
+        "whatsapp": Channel(cost_usd=0.04, reach=0.45, jump_per_day=0.008, opt_out_rate=0.01,
+                            complaint_rate=0.0005),
+        "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004, delivery_days=7.0,
+                          complaint_rate=0.0002),
+        "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010, delivery_days=7.0,
+                                 complaint_rate=0.002),
+        "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call", opt_out_rate=0.02,
+                        complaint_rate=0.002),
+    }
