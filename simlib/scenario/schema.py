@@ -24,6 +24,7 @@ from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_
 from simlib.scenario.uncertain import Uncertain
 from simlib.world.capacities.billing_team import BillingTeam
 from simlib.world.capacities.denials_team import DenialsTeam
+from simlib.world.contact_response import Harm
 from simlib.world.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
 from simlib.levers import registered_levers
 from simlib.levers.agency import Agency
@@ -105,15 +106,24 @@ class Simulation(Strict):
 class Finance(Strict):
     """The hospital's money context, and its financial assistance policy (501(r) FAP; ``null``:
     none; :mod:`simlib.levers.financial_assistance`). ``minimum_cash_usd`` (optional) is the cash
-    floor and ``credit_line`` the line that funds cash below it (:mod:`simlib.scenario.liquidity`)."""
+    floor and ``credit_line`` the line that funds cash below it (:mod:`simlib.scenario.liquidity`).
+    Without a ``financial_assistance`` key a US nonprofit (IRS §501(r)(4)) gets the default policy,
+    any other hospital none (``fap_origin`` in that module says which applied)."""
 
     cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
     starting_cash_usd: float = 0.0
     cost_of_care_ratio: Fraction = 0.0
     us_nonprofit: bool = True
-    financial_assistance: FinancialAssistance | None = FinancialAssistance()
+    financial_assistance: FinancialAssistance | None = None
     minimum_cash_usd: NonNeg | None = None
     credit_line: CreditLine | None = None
+
+    @model_validator(mode="after")
+    def _default_policy(self) -> "Finance":
+        """A US nonprofit's default FAP when none is declared (``null`` stays); the field stays unset."""
+        if "financial_assistance" not in self.model_fields_set and self.us_nonprofit:
+            object.__setattr__(self, "financial_assistance", FinancialAssistance())
+        return self
 
     @model_validator(mode="after")
     def _liquidity(self) -> "Finance":
@@ -247,6 +257,7 @@ class Scenario(Strict):
     behaviour: Behaviour = Behaviour()
     channels: dict[str, Channel] = Field(default_factory=default_channels)
     operations: Operations = Operations()
+    harm: Harm = Harm()  # what harm to patients costs (simlib.world.contact_response)
     strategies: dict[str, Strategy]
     search: SearchSection | None = None  # what `simlib search` may change (simlib.scenario.search_section)
     uncertain: Uncertain = []  # after every section it names: simlib.scenario.uncertain
