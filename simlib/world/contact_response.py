@@ -124,6 +124,11 @@ def respond(acct, jump_per_day: float, now: float) -> None:
     acct.jump(jump_per_day * acct.contact_weight * fatigue_and_age_factor(acct, now))
 
 
+def _chance_by(k: int, rate: float) -> float:
+    """P(the event by the k-th contact) = 1 − (1 − rate)^k (1 for a rate of 1)."""
+    return 1.0 if rate >= 1.0 else -math.expm1(k * math.log1p(-rate))
+
+
 def opted_out(acct, channel_index: int) -> bool:
     return bool(acct.opted_out_of >> channel_index & 1)
 
@@ -143,12 +148,12 @@ def after_reach(acct, channel_index: int, cfg) -> None:
     # the k-th contact is the first with u < 1 − (1 − p)^k: a geometric count of contacts
     harmed = complained = False
     if cfg.opt_out_rate > 0.0 and not opted_out(acct, channel_index) \
-            and pop.opt_out_u[i, channel_index] < -math.expm1(k * math.log1p(-cfg.opt_out_rate)):
+            and pop.opt_out_u[i, channel_index] < _chance_by(k, cfg.opt_out_rate):
         acct.opted_out_of |= 1 << channel_index
         world.count("opt_outs")
         harmed = True
     if cfg.complaint_rate > 0.0 and not acct.complained_of >> channel_index & 1 \
-            and pop.complaint_u[i, channel_index] < -math.expm1(k * math.log1p(-cfg.complaint_rate)):
+            and pop.complaint_u[i, channel_index] < _chance_by(k, cfg.complaint_rate):
         acct.complained_of |= 1 << channel_index
         world.count("complaints")
         harmed = complained = True
