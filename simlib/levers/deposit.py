@@ -37,6 +37,9 @@ from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever, unknown_payers
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 
+#: payers never asked for a deposit unless the strategy says otherwise (names absent from a scenario
+#: are ignored in this default only)
+DEFAULT_EXCLUDED = ["medicaid"]
 #: draws of the deposit's own stream (a lever stream: no built-in draw moves)
 DEFERRAL_STREAM = "deposit_deferral"
 
@@ -55,9 +58,9 @@ class Deposit(Strict):
     compliance_steepness: Positive = 1.0
     estimate_error_sigma: NonNeg = 0.25
     propensity_correlation: Fraction = 0.5
-    declined_care_deferral_rate: Fraction = 0.2
+    declined_care_deferral_rate: Fraction = 0.1
     ask_cost_usd: NonNeg = 2.6
-    excluded_payers: list[str] = ["medicaid"]
+    excluded_payers: list[str] = DEFAULT_EXCLUDED
 
 
 def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd: float) -> float:
@@ -88,7 +91,7 @@ class DepositLever(Lever):
                    Assumption("propensity_correlation", "How much deposit payers are the patients who pay anyway",
                               0.0, 0.9, mode="set"),
                    Assumption("declined_care_deferral_rate", "Patients who defer care when they decline a deposit",
-                              0.05, 0.4, mode="set"))
+                              0.02, 0.3, mode="set"))
     settings = Deposit | None
     counters = {"deposits_asked": "deposits asked at service",
                 "deposits": "deposits collected at service",
@@ -110,7 +113,7 @@ class DepositLever(Lever):
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:
-        if settings is None or "excluded_payers" not in settings.model_fields_set:
+        if settings is None or settings.excluded_payers == DEFAULT_EXCLUDED:
             return []  # the default names Medicaid, which a scenario need not have
         return unknown_payers(f"{at}.excluded_payers", settings.excluded_payers, scenario)
 
