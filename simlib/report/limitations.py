@@ -37,8 +37,10 @@ def lever_risks(res) -> list[tuple[str, str, str]]:
                     "EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
                     "payment, so a deposit may be asked only for non-emergency care. The model exempts "
                     "emergencies (each payer's emergency share), but registration staff must apply the rule "
-                    "every time. The compliance rate is an assumption, and deposits can deter patients "
-                    "from needed care."))
+                    "every time. No deposit is asked of Medicaid patients unless the strategy says so. The "
+                    "compliance rate, how far deposit payers are the patients who would pay anyway, and the "
+                    "share who defer care when they decline (whose lost margin the NPV counts) are "
+                    "assumptions."))
     discount = strategies_using(scen, "prompt_pay_discount")
     if discount:
         out.append(("Prompt-pay discounts", _who(res, discount),
