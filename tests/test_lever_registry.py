@@ -148,3 +148,25 @@ def test_the_world_calls_only_the_hooks_a_lever_overrides():
             assert (key in keys) == overrides, (name, key)
     assert "credit_terms_days" in owners["schedule"] and "credit_terms_days" not in owners["at_statement"]
     assert lever_hooks([Lever(world, None)], "schedule") == []
+
+
+def test_every_built_in_lever_owns_one_title_and_its_risk_words():
+    """One title per lever, in its module: the search page and the contributions read the same one."""
+    from simlib.report.limitations import lever_risks
+    from simlib.studies.contributions import lever_title
+
+    levers = registered_levers()
+    titles = {key: lever.board_title() for key, lever in levers.items()}
+    assert all(lever.title for lever in levers.values()), titles
+    assert len(set(titles.values())) == len(titles)
+    assert lever_title("credit_terms_days") == titles["credit_terms_days"] == "Payment terms"
+    assert lever_title("no_such_lever") == "No such lever"
+
+    # the statement's and the ladder's texts-and-calls notes merge into one, strategies in file order
+    data = tiny({"sms_statement": {"statement_channel": "sms"},
+                 "sms_ladder": {"ladder": [{"day": 5, "channel": "sms"}]},
+                 "letters": {"ladder": [{"day": 5, "channel": "letter"}]}})
+    sc = scenario_from_dict(data)
+    res = type("Res", (), {"scenario": sc, "metrics": None})()
+    notes = [(topic, who) for topic, who, _ in lever_risks(res)]
+    assert notes == [("Texts and calls", "“SMS statement”, “SMS ladder”")], notes

@@ -47,6 +47,17 @@ def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd
 @register_lever
 class DepositLever(Lever):
     key = "deposit"
+    title = "Deposit at service"
+    risk = ("Deposits at service",
+            "EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
+            "payment, so a deposit may be asked only for non-emergency care. The model exempts "
+            "emergencies (each payer's emergency share), but registration staff must apply the rule "
+            "every time. The compliance rate is an assumption, and deposits can deter patients "
+            "from needed care.")
+    glossary = (("EMTALA", "The federal law that requires emergency screening and stabilisation regardless of "
+                 "ability to pay."),
+                ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
+                 "emergencies)."))
     assumptions = (Assumption("compliance_rate", "Deposit compliance (share who pay a small deposit)", 0.5, 1.5, upper=1.0),)
     settings = Deposit | None
     counters = {"deposits": "deposits collected at service",

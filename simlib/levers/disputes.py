@@ -31,6 +31,7 @@ class PriceEstimate(Strict):
 @register_lever
 class Disputes(Lever):
     key = "price_estimate"
+    title = "Price estimate"
     assumptions = (Assumption("dispute_rate_multiplier", "Disputes left with a price estimate (share of usual)", 0.5, 1.5, upper=1.0),)
     settings = PriceEstimate | None
     order = 2

@@ -62,6 +62,7 @@ def charity_rate(fap: FinancialAssistance, ability_monthly_usd: float) -> float:
 @register_lever
 class FapScreening(Lever):
     key = "fap_screening"
+    title = "Financial assistance screening"
     settings = Screening | None
     order = 999  # the pre-write-off screening runs just before the write-off (order 1000)
     counters = {"charity_adjustments": "balances adjusted as charity care (financial assistance)",

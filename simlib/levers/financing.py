@@ -43,6 +43,11 @@ class Financing(Uptake):
 @register_lever
 class FinancingLever(Lever):
     key = "financing"
+    title = "Patient financing"
+    risk = ("Patient financing",
+            "Patients who take the loan owe a lender instead of the hospital: screen for financial "
+            "assistance first, and make the offer optional and clear about interest. The uptake "
+            "rate is an assumption (no peer-reviewed figure).")
     assumptions = (Assumption("uptake_rate", "Financing take-up rate", 0.5, 1.5, upper=1.0),)
     settings = Financing | None
     order = 3

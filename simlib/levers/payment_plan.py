@@ -75,6 +75,11 @@ class _Plan:
 @register_lever
 class PaymentPlanLever(Lever):
     key = "payment_plan"
+    title = "Payment plans"
+    risk = ("Payment plans",
+            "Uptake and default rates of plans are assumptions (vendor figures, no peer-reviewed "
+            "default rate); plans tie up staff and keep balances open longer.")
+    glossary = (("Payment plan", "Instalments over several months, offered above a minimum balance."),)
     assumptions = (Assumption("uptake_rate", "Payment-plan take-up rate", 0.5, 1.5, upper=1.0),
                    Assumption("miss_base_rate", "Missed plan instalments (base miss rate)", 0.5, 1.5, upper=1.0),)
     settings = PaymentPlan | None

@@ -45,6 +45,7 @@ class PhoneTeam(Strict):
 @register_lever
 class PhoneTeamLever(Lever):
     key = "phone_team"
+    title = "Phone team"
     assumptions = (Assumption("right_party_contact_rate", "Calls that reach the patient (right-party contact rate)", 0.5, 1.5, upper=1.0),)
     settings = PhoneTeam | None
     counters = {"calls": "calls placed", "calls_right_party": "calls that reached the patient",
