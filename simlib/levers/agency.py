@@ -70,10 +70,16 @@ class _Placement:
         world.count("agency_payments")
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    """Per account: Exp(1) thresholds of the agency's payment clock."""
+    return {"agency_threshold": rng.standard_exponential((n, 4))}
+
+
 @register_lever
 class AgencyLever(Lever):
     key = "agency"
     title = "Collection agency"
+    random_draws = {"agency": _draw}
     glossary = (("ECA (extraordinary collection action)", "Credit reporting, selling the debt or suing: "
                  "limited for nonprofit hospitals by IRS §501(r)."),)
     assumptions = (Assumption("initial_per_day", "Agency's recovery (payment intensity at placement)", 0.5, 1.5),)

@@ -7,6 +7,8 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
   ``default``; the :class:`~simlib.scenario.schema.Strategy` model accepts exactly the registered keys;
 - ``check(settings, strategy, scenario, at)``: problems that involve other sections;
 - ``describe(settings)``: the lever in plain words for the board (``""``: nothing to say);
+- ``random_draws``: the per-encounter draws it needs, each from its own stream, made by the
+  population once per replication;
 - its other words for the board, each read by :mod:`simlib.report` and nowhere else written:
   ``title`` (its short name: search page, lever contributions), ``glossary`` (the terms a board
   meets when a strategy uses it) and ``risk`` or ``risk_notes`` (the rules and risks the
@@ -116,6 +118,11 @@ class Lever:
     glossary: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: (topic, the rule or risk in words) for the strategies that use the lever (see risk_notes)
     risk: ClassVar[tuple[str, str] | None] = None
+    #: the per-encounter random draws the lever needs, made once per replication by the population
+    #: from the lever's own streams (the same for every strategy: common random numbers):
+    #: stream name -> ``draw(generator, n, scenario)`` returning {name: array of n rows}; a name
+    #: that is a field of ``Population`` fills it, any other is ``population.lever_draws[name]``
+    random_draws: ClassVar[dict[str, Any]] = {}
     _adapter: ClassVar[TypeAdapter | None] = None
 
     # ------------------------------------------------------------------ class level: the section

@@ -34,6 +34,14 @@ class Deposit(Strict):
     estimate_error_sigma: NonNeg = 0.25
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    return {"deposit_u": rng.random(n)}
+
+
+def _draw_estimate_error(rng, n: int, scenario) -> dict:
+    return {"deposit_estimate_z": rng.standard_normal(n)}
+
+
 def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd: float) -> float:
     """P(the patient pays a deposit of ``deposit_usd``) given their monthly ability to pay."""
     if dep.compliance_half_months is None:
@@ -48,6 +56,7 @@ def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd
 class DepositLever(Lever):
     key = "deposit"
     title = "Deposit at service"
+    random_draws = {"deposits": _draw, "deposit_estimate": _draw_estimate_error}
     risk = ("Deposits at service",
             "EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
             "payment, so a deposit may be asked only for non-emergency care. The model exempts "
