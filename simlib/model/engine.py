@@ -57,7 +57,10 @@ class World:
 
     def __init__(self, sc: Scenario, strategy: str, pop: Population, trace: bool = False):
         self.sc, self.strategy_name, self.st, self.pop = sc, strategy, sc.strategies[strategy], pop
-        self.env = simpy.Environment()
+        #: the first day simulated: day 0 (the measurement starts) less the warm-up, whose events are
+        #: simulated and left out of every metric (:mod:`simlib.model.measurement_window`)
+        self.start_day = -float(sc.simulation.warm_up_days)
+        self.env = simpy.Environment(initial_time=self.start_day)
         self.horizon = sc.simulation.horizon_days
         self.ledger = LedgerWriter()
         self.counters: Counter = Counter()
@@ -66,7 +69,7 @@ class World:
         self.service_day = pop.service_day.tolist()
         self.claim_cents = pop.claim_cents.tolist()
         self.patient_cents = pop.patient_cents.tolist()
-        self.adjudication_day = np.maximum(0.0, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
+        self.adjudication_day = np.maximum(self.start_day, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
         denial_rate = np.array([p.initial_denial_rate for p in sc.payers.values()])[pop.payer]
         self.denied = (pop.denial_u < denial_rate).tolist()
         self.statement_day = (pop.bill_day + sc.operations.statement_lag_days).tolist()
@@ -82,7 +85,6 @@ class World:
         ops = sc.operations
         self.denials = denials_team.resource(self.env, ops.denials_team)
         self.billing = billing_team.resource(self.env, ops.billing_team)
-        staffing.book_team_costs(self)
         #: the strategy's levers that take part in the run, by YAML key, in registry order
         self.levers = {}
         for key, lever in registered_levers().items():
@@ -113,6 +115,7 @@ class World:
             for i in range(self.pop.n):
                 self._start_encounter(i)
             self.env.run(until=self.horizon)
+            staffing.book_team_costs(self)  # for the days each team worked, known only now
         finally:
             if gc_was_enabled:
                 gc.enable()
