@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from simlib.analysis import summaries as analysis
+from simlib.analysis.decision import decide
 from simlib.core.metric_catalogue import KEY_METRIC
 
 
@@ -116,22 +117,25 @@ def test_probability_best_sums_to_one(rows):
     assert analysis.probability_best(metrics, KEY_METRIC).sum() == pytest.approx(1.0)
 
 
-def test_recommend_picks_best_by_catalogue_direction():
-    result = analysis.recommend(correlated(), "status quo")
-    assert result["strategy"] == "text first" and result["baseline"] == "status quo"
-    assert result["significant"] and result["ci_low"] < result["gain"] < result["ci_high"]
-    assert result["probability_best"] == pytest.approx(1.0)
-    # days in A/R: lower is better
+def test_decide_picks_best_by_catalogue_direction():
+    result = decide(correlated(), "status quo")
+    assert result.strategy == "text first" and result.baseline == "status quo"
+    assert result.significant and result.ci_low < result.gain < result.ci_high
+    assert result.probability_best == pytest.approx(1.0)
+    assert result.runner_up == "status quo" and result.margin == pytest.approx(result.gain)  # the next best
+    # days in A/R: lower is better; the runner-up's margin is positive in the better direction
     days = tidy({"base": [40, 42, 41], "fast": [35, 36, 36], "slow": [50, 51, 49]}, "days_in_ar")
-    result = analysis.recommend(days, "base", "days_in_ar")
-    assert result["strategy"] == "fast" and result["gain"] == pytest.approx(-16 / 3)
+    result = decide(days, "base", metric="days_in_ar")
+    assert result.strategy == "fast" and result.gain == pytest.approx(-16 / 3)
+    assert result.runner_up == "base" and result.margin == pytest.approx(16 / 3)
 
 
-def test_recommend_baseline_best_and_no_direction():
-    result = analysis.recommend(tidy({"base": [5, 6], "alt": [1, 2]}), "base")
-    assert result["strategy"] == "base" and result["gain"] == 0 and not result["significant"]
+def test_decide_baseline_best_and_no_direction():
+    result = decide(tidy({"base": [5, 6], "alt": [1, 2]}), "base")
+    assert result.strategy == "base" and result.gain == 0 and not result.significant
+    assert result.runner_up == "alt" and result.margin == pytest.approx(4.0)
     with pytest.raises(ValueError):
-        analysis.recommend(tidy({"base": [1, 2]}, "plan_share"), "base", "plan_share")
+        decide(tidy({"base": [1, 2]}, "plan_share"), "base", metric="plan_share")
 
 
 @pytest.mark.parametrize("value, unit, text", [

@@ -137,7 +137,7 @@ def test_flip_points_are_saved_shown_and_said(tmp_path):
     res = run_experiment(scen, replications=3, progress=False)
     table, flips = blocks.save_sensitivity(res, tmp_path)
     assert (tmp_path / blocks.SENSITIVITY_FILE).is_file() and (tmp_path / blocks.FLIPS_FILE).is_file()
-    strategy, against = sens.top_two(res.metrics)
+    strategy, against = res.decision.strategy, res.decision.runner_up
     assert table.attrs["strategy"] == strategy and table.attrs["baseline"] == against
     uncertain = [u.path for u in getattr(scen, "uncertain", None) or []]  # each gets a flip point too
     others = [p for p in table["path"] if p not in uncertain]  # swept factors not already uncertain

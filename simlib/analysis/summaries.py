@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simlib.core.metric_catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS
-from simlib.scenario.liquidity import is_infeasible
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -101,55 +99,6 @@ def probability_best(metrics: pd.DataFrame, metric: str,
     share = winners.div(winners.sum(axis=1), axis=0).mean()
     share.name = "probability_best"
     return share.reindex([s for s in pd.unique(metrics["strategy"]) if s in share.index])
-
-
-def decision_metric(metrics: pd.DataFrame) -> str:
-    """The metric to rank on: the NPV after the credit line's interest when the results carry it (the
-    scenario set a cash floor), otherwise the NPV of net collections (:data:`KEY_METRIC`)."""
-    return LIQUIDITY_KEY_METRIC if LIQUIDITY_KEY_METRIC in set(metrics["metric"]) else KEY_METRIC
-
-
-def infeasible_strategies(metrics: pd.DataFrame) -> list[str]:
-    """Strategies short of cash beyond the credit line in more than
-    :data:`simlib.scenario.liquidity.INFEASIBLE_SHARE_MAX` of their runs (none without a cash floor)."""
-    rows = metrics[metrics["metric"] == "liquidity_infeasible"]
-    if rows.empty:
-        return []
-    share = rows.groupby("strategy", sort=False)["value"].mean()
-    return [s for s in pd.unique(metrics["strategy"]) if s in share.index and is_infeasible(float(share[s]))]
-
-
-def recommend(metrics: pd.DataFrame, baseline: str, metric: str | None = None,
-              confidence: float = 0.95) -> dict:
-    """The best strategy by mean ``metric`` (catalogue direction) and its paired gain vs baseline.
-
-    ``metric`` defaults to :func:`decision_metric`. Strategies short of cash beyond the credit line
-    in more than :data:`~simlib.scenario.liquidity.INFEASIBLE_SHARE_MAX` (5 %) of runs (``infeasible``) cannot be recommended: the best of the others
-    is, even when it is worse than an infeasible status quo (``gain`` < 0); only when every
-    strategy is infeasible is the best of all named, with ``feasible`` False. ``probability_best``
-    is among the strategies that can be recommended. ``gain`` is the mean difference best −
-    baseline, in the metric's own units and sign; ``significant`` says whether its CI excludes 0.
-    """
-    metric = metric or decision_metric(metrics)
-    higher_is_better = METRICS[metric].higher_is_better
-    if higher_is_better is None:
-        raise ValueError(f"metric {metric!r} has no better direction")
-    infeasible = infeasible_strategies(metrics)
-    candidates = [s for s in pd.unique(metrics["strategy"]) if s not in infeasible]
-    feasible = bool(candidates)
-    ranked = metrics[metrics["strategy"].isin(candidates)] if feasible else metrics
-    means = summarize(ranked[ranked["metric"] == metric], confidence).set_index("strategy")["mean"]
-    strategy = means.idxmax() if higher_is_better else means.idxmin()
-    p_best = float(probability_best(ranked, metric, higher_is_better)[strategy])
-    if strategy == baseline:
-        gain = ci_low = ci_high = 0.0
-    else:
-        diffs = paired_differences(metrics[metrics["metric"] == metric], baseline, confidence)
-        row = diffs.set_index("strategy").loc[strategy]
-        gain, ci_low, ci_high = (float(row[c]) for c in ("mean_diff", "ci_low", "ci_high"))
-    return {"strategy": strategy, "gain": gain, "ci_low": ci_low, "ci_high": ci_high,
-            "probability_best": p_best, "significant": bool(ci_low > 0 or ci_high < 0),
-            "baseline": baseline, "metric": metric, "infeasible": infeasible, "feasible": feasible}
 
 
 def format_value(value: float, unit: str) -> str:

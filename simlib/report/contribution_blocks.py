@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from simlib.analysis.summaries import decision_metric
 from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 from simlib.analysis.numbers import MINUS, ci_text, diff_text, plus_minus_text, verdict
-from simlib.report.results import _replications, horizon_days, recommended_strategy
+from simlib.report.results import _replications, horizon_days, recommendation
 
 #: Runs of every sub-strategy in the report (the main run may have more; the block says so).
 #: The baseline's 5 levers make 32 sub-strategies, 26 of them new: about 8 s a run on 2 workers.
@@ -40,7 +39,8 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
     from simlib.core.metric_catalogue import METRICS
     from simlib.studies.contributions import ContributionError, lever_groups
 
-    metric = metric or decision_metric(res.metrics)
+    rec = recommendation(res)
+    metric = metric or rec.metric
     scen, base = res.scenario, res.baseline
     bundled = []
     for name in scen.strategies:
@@ -51,8 +51,8 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
             continue
     if not bundled:
         return None
-    if metric == decision_metric(res.metrics) and recommended_strategy(res) in bundled:
-        return recommended_strategy(res)
+    if metric == rec.metric and rec.strategy in bundled:
+        return rec.strategy
     rows = res.metrics[(res.metrics["metric"] == metric) & res.metrics["strategy"].isin(bundled)]
     if rows.empty:
         return bundled[0]
@@ -69,7 +69,7 @@ def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, worker
     says why, so the report explains it instead of failing."""
     from simlib.studies.contributions import ContributionError, run_contributions
 
-    metric = metric or decision_metric(res.metrics)
+    metric = metric or recommendation(res).metric
     strategy = decomposed_strategy(res, metric)
     if strategy is None:
         return None

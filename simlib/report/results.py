@@ -43,25 +43,28 @@ def _replications(res) -> int:
     return int(res.metrics["replication"].nunique())
 
 
-def recommendation(res) -> dict:
-    """:func:`simlib.analysis.summaries.recommend` on the key metric (the NPV after credit-line interest when
-    a cash floor is set) against the results' baseline (for a view of a few strategies: the
-    recommendation of the full results it was cut from)."""
-    own = getattr(res, "recommended", None)
-    if own is not None:
-        return own
-    from simlib.analysis.summaries import recommend
+def recommendation(res):
+    """The run's decision (:class:`simlib.analysis.decision.Recommendation`: recommended strategy,
+    runner-up, verdicts, feasibility), computed once with the results and saved beside them (for a
+    view of a few strategies: the decision of the full results it was cut from). Results-like
+    objects without one (a test's table) get it from :func:`simlib.analysis.decision.decide`, the
+    one place it is computed. ValueError when there is nothing to rank on."""
+    if hasattr(res, "decision"):
+        if res.decision is None:
+            raise ValueError("the results have no decision metric: nothing to recommend")
+        return res.decision
+    from simlib.analysis.decision import decide
+    from simlib.scenario.materiality import decision_of
 
-    return recommend(res.metrics, res.baseline)
+    return decide(res.metrics, res.baseline, decision_of(res.scenario))
 
 
 def recommended_strategy(res) -> str | None:
-    """The recommended strategy, or None when the results lack the key metric (nothing to rank on)."""
-    from simlib.core.metric_catalogue import KEY_METRIC
-
-    if getattr(res, "recommended", None) is None and KEY_METRIC not in set(res.metrics["metric"]):
+    """The recommended strategy, or None when the results lack the decision metric (nothing to rank on)."""
+    try:
+        return recommendation(res).strategy
+    except ValueError:
         return None
-    return recommendation(res)["strategy"]
 
 
 def horizon_days(res) -> float:
@@ -74,7 +77,7 @@ class _Subset:
     def __init__(self, res, strategies: Sequence[str]):
         self.scenario, self.baseline = res.scenario, res.baseline
         self.provenance = getattr(res, "provenance", {})
-        self.recommended = recommendation(res)
+        self.decision = recommendation(res)
         keep = set(strategies)
         self.metrics = res.metrics[res.metrics["strategy"].isin(keep)]
         self.curves = res.curves[res.curves["strategy"].isin(keep)] if hasattr(res, "curves") else None

@@ -21,7 +21,7 @@ from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_lower
 from simlib.analysis.numbers import value_text
-from simlib.report.results import _replications, _strategies
+from simlib.report.results import _replications, recommendation
 
 SENSITIVITY_FILE = "sensitivity.csv"
 FLIPS_FILE = "flip_points.csv"
@@ -45,12 +45,12 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
     from simlib.studies import sensitivity
     from simlib.report.labels import strategy_labels
 
-    if len(_strategies(res)) < 2:
+    rec = recommendation(res)
+    if rec.runner_up is None:
         return None, None
     settings = _settings(res)
     reps = replications or settings.replications
-    metric = sensitivity.decision_metric(res.metrics)
-    strategy, against = sensitivity.top_two(res.metrics, metric)
+    metric, strategy, against = rec.metric, rec.strategy, rec.runner_up
     seed = (getattr(res, "provenance", {}) or {}).get("seed", res.scenario.simulation.seed)
     curve = sensitivity.PairedGain(res.scenario, strategy, against, metric=metric, replications=reps,
                                    seed=seed, workers=workers or res.scenario.simulation.workers,
