@@ -80,7 +80,7 @@ def test_a_csv_run_after_a_parquet_run_leaves_no_stale_parquet(tmp_path, capsys)
     assert main(["run", str(f), "--replications", "3", "--seed", "2", "--format", "csv",
                  "--out", str(out), "--quiet"]) == 0
     names = sorted(p.name for p in (out / "baseline").iterdir())
-    assert names == sorted([f"{t}.csv" for t in TABLES] + ["provenance.json", "scenario.yaml"])
+    assert names == sorted([f"{t}.csv" for t in TABLES] + ["decision.json", "provenance.json", "scenario.yaml"])
     res = Results.load(out / "baseline")
     assert res.provenance["format"] == "csv" and sorted(res.metrics.replication.unique()) == [0, 1, 2]
     assert hidden_leftovers(out) == []

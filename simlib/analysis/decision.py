@@ -213,8 +213,10 @@ def plain_sentence(d: Recommendation, horizon_days: float, varied: str = "") -> 
             f"simulated run{'s' if d.replications != 1 else ''}{varied}")
     over = f"{diff_text(d.gain, unit)} {what} over {horizon_days:g} days"
     tie = d.runner_up is not None and d.margin_verdict in NOT_MATERIAL
+    margin_ci = ci_text(d.margin_ci_low, d.margin_ci_high, unit)
+    margin_ci = f", {margin_ci}" if margin_ci else ""
     apart = (f"'{d.strategy}' and '{d.runner_up}' are not materially different "
-             f"({value_text(abs(d.margin), unit)} apart{ci(d.margin_ci_low, d.margin_ci_high)}{below})")
+             f"({value_text(abs(d.margin), unit)} apart{margin_ci}{below})")
     behind = (f"the runner-up '{d.runner_up}'{' (the status quo)' if d.runner_up == d.baseline else ''} is "
               f"{value_text(abs(d.margin), unit)} {'behind' if d.margin > 0 else 'ahead on average'}"
               f"{ci(d.margin_ci_low, d.margin_ci_high)}"
