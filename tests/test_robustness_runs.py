@@ -385,7 +385,7 @@ def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_tempo
         nbformat.write(nb, str(nbdir / f"{name}.ipynb"))
     f = scenario_file(tmp_path, name="t.yaml")
     out = tmp_path / "out"
-    report.build_reports([f], out_dir=out, replications=2, notebooks=["quick", "slow"],
+    report.build_reports([f], out_dir=out, replications=2, pages=["quick", "slow"],
                          notebook_dir=nbdir, log=lambda *a: None)
     old = snapshot(out / "t")
     assert {"quick.html", "slow.html", "manifest.json", "results/provenance.json"} <= set(old)
@@ -407,7 +407,7 @@ def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_tempo
         signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             build_reports([{str(f)!r}], out_dir={str(out)!r}, replications=2, seed=99,
-                          notebooks=["quick", "slow"], notebook_dir={str(nbdir)!r}, log=lambda *a: None)
+                          pages=["quick", "slow"], notebook_dir={str(nbdir)!r}, log=lambda *a: None)
         except KeyboardInterrupt:
             sys.exit(143)
     """)

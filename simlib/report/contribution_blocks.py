@@ -127,18 +127,17 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
     return draw()
 
 
-def contribution_section(res, results_dir: str = "", replications: int = CONTRIBUTION_REPLICATIONS):
+def contribution_section(res):
     """The block: a heading, what is split and how, the table (lever, what it changes, its
     contribution with its CI and verdict, its share of the gain, the gain it brings alone) and the
-    bar chart. Empty when no strategy combines levers. Reads the table the pipeline saved in
-    ``results_dir``; without one (JupyterLab) it computes it here with ``replications`` runs."""
+    bar chart. Empty when no strategy combines levers. Reads the table saved beside the results
+    (:mod:`simlib.report.derived` computes it before the notebooks run)."""
     from simlib.core.metric_catalogue import METRICS
     from simlib.report.figures import figure_block
     from simlib.report.metric_words import _label_lower
 
-    table = load_contributions(results_dir) if results_dir else None
-    if table is None:
-        table = contribution_data(res, replications)
+    folder = getattr(res, "directory", None)
+    table = load_contributions(folder) if folder is not None else None
     if table is None or table.empty:
         return _html("")
     strategy, metric = str(table["strategy"].iloc[0]), str(table["metric"].iloc[0])

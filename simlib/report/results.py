@@ -1,33 +1,11 @@
-"""The results as the building blocks see them: loaded from the pipeline's saved results (or a
-small fresh run in JupyterLab), strategies in the scenario's order with the status quo first,
-the number of runs, and a view restricted to a few strategies."""
+"""The results as the building blocks see them: loaded from a result folder (the pipeline's, or one
+prepared by the same step for a notebook opened in JupyterLab), strategies in the scenario's order
+with the status quo first, the number of runs, the decision, and a view restricted to a few
+strategies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from simlib.report.errors import ReportError
-
-
-def load_results(scenario_file: str = "", results_dir: str = "", replications: int = 4,
-                 seed: int | None = None, workers: int | None = None):
-    """The notebooks' entry point: saved results when ``results_dir`` is set (the pipeline
-    computes them once per scenario), otherwise a small fresh experiment on ``scenario_file``
-    (JupyterLab defaults)."""
-    if results_dir:
-        from simlib.run.experiment import Results
-
-        path = Path(results_dir)
-        if not path.is_dir():
-            raise ReportError(f"results directory {path} not found")
-        return Results.load(path)
-    if not scenario_file:
-        raise ReportError("set scenario_file (a parameter file) or results_dir (saved results)")
-    from simlib.run.experiment import run_experiment
-    from simlib.scenario.schema import load_scenario
-
-    return run_experiment(load_scenario(scenario_file), replications=replications, seed=seed,
-                          workers=workers, progress=False)
 
 
 def _strategies(res) -> list[str]:
@@ -77,6 +55,7 @@ class _Subset:
     def __init__(self, res, strategies: Sequence[str]):
         self.scenario, self.baseline = res.scenario, res.baseline
         self.provenance = getattr(res, "provenance", {})
+        self.directory = getattr(res, "directory", None)
         self.decision = recommendation(res)
         keep = set(strategies)
         self.metrics = res.metrics[res.metrics["strategy"].isin(keep)]

@@ -5,9 +5,9 @@ with the runner-up: the one-at-a-time sweep (:func:`simlib.studies.sensitivity.s
 and the flip points of the deciding assumptions — the largest swings and every uncertain
 assumption (:mod:`simlib.studies.flip_points`). The report pipeline computes them once per build and
 saves them beside the results (:func:`save_sensitivity`: ``sensitivity.csv``,
-``flip_points.csv``); the sensitivity page shows them (:func:`sensitivity_data` reads them, or
-computes them in JupyterLab) and the strategy comparison's summary says them in one sentence
-(:func:`flip_sentence`).
+``flip_points.csv``, called by :mod:`simlib.report.derived`); the sensitivity page shows them
+(:func:`load_sensitivity` reads them) and the strategy comparison's summary says them in one
+sentence (:func:`flip_sentence`).
 """
 from __future__ import annotations
 
@@ -107,18 +107,6 @@ def load_sensitivity(results_dir: str | Path) -> tuple:
         t.attrs.update({k: (v.item() if hasattr(v, "item") else v) for k, v in attrs.items()})
         out.append(t)
     return tuple(out)
-
-
-def sensitivity_data(res, results_dir: str = "", replications: int | None = None) -> tuple:
-    """The notebook's data step: the tables saved with the results, else computed here."""
-    table, flips = load_sensitivity(results_dir)
-    return (table, flips) if table is not None else compute_sensitivity(res, replications)
-
-
-def run_sensitivity(res, replications: int | None = None, seed: int | None = None, factors=None,
-                    workers: int | None = None):
-    """The tornado table alone (see :func:`compute_sensitivity`; ``seed`` is the main run's)."""
-    return compute_sensitivity(res, replications, workers, factors)[0]
 
 
 # --------------------------------------------------------------------------- words

@@ -101,6 +101,8 @@ class Results:
     assumptions: pd.DataFrame = field(default_factory=assumptions_table)  # drawn uncertain values
     provenance: dict = field(default_factory=dict)
     _decision: object = field(default=None, init=False, repr=False, compare=False)
+    #: The folder the results were loaded from (None for a fresh run): derived tables live beside them.
+    directory: Path | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def baseline(self) -> str:
@@ -213,6 +215,7 @@ class Results:
 
         out = cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
         out._decision = load_decision(d)  # None for a directory saved before decision.json: computed
+        out.directory = d
         return out
 
 
