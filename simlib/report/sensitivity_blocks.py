@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-
 from simlib.core.csv_cells import read_csv, write_csv
 from simlib.report.figures import figure_block
 from simlib.report.labels import humanise_id
