@@ -9,6 +9,7 @@ from scipy import stats
 
 from simlib.analysis import summaries as analysis
 from simlib.analysis.decision import decide
+from simlib.analysis.numbers import mean_ci_text, value_text
 from simlib.core.metric_catalogue import KEY_METRIC
 
 
@@ -150,15 +151,18 @@ def test_decide_baseline_best_and_no_direction():
     (3.44, "hours", "3.4 h"),
     (float("nan"), "usd", "n/a"),
 ])
-def test_format_value(value, unit, text):
-    assert analysis.format_value(value, unit) == text
+def test_exact_value_text(value, unit, text):
+    assert value_text(value, unit, exact=True) == text
 
 
-def test_format_value_unknown_unit_and_format_ci():
+def test_one_formatter_two_modes_unknown_unit_and_mean_ci_text():
+    assert value_text(1_234_567.4, "usd") == "$1.23M" and value_text(1_234_567.4, "usd", exact=True) == "$1,234,567"
+    assert value_text(-0.005, "share") == "\N{MINUS SIGN}0.50 %"  # the board: two decimals below 1 %
     with pytest.raises(ValueError):
-        analysis.format_value(1.0, "furlongs")
-    assert analysis.format_ci(1500, -200, 3200, "usd") == "$1,500 (CI \N{MINUS SIGN}$200 to $3,200)"
-    assert analysis.format_ci(0.5, math.nan, math.nan, "share") == "50.0 %"
+        value_text(1.0, "furlongs", exact=True)
+    assert mean_ci_text(1500, -200, 3200, "usd", exact=True) == "$1,500 (CI \N{MINUS SIGN}$200 to $3,200)"
+    assert mean_ci_text(1500, -200, 3200, "usd") == "$1.50k (CI \N{MINUS SIGN}$200 to $3.20k)"
+    assert mean_ci_text(0.5, math.nan, math.nan, "share", exact=True) == "50.0 %"
 
 
 def test_relative_half_width_and_precision_reached():

@@ -13,9 +13,6 @@ import pandas as pd
 from scipy import stats
 
 
-MINUS = "\N{MINUS SIGN}"
-
-
 def _t_interval(values: pd.Series, confidence: float) -> pd.Series:
     """n, mean, sd and the two-sided t confidence interval of one sample (NaN CI when n < 2)."""
     n = int(values.count())
@@ -99,38 +96,6 @@ def probability_best(metrics: pd.DataFrame, metric: str,
     share = winners.div(winners.sum(axis=1), axis=0).mean()
     share.name = "probability_best"
     return share.reindex([s for s in pd.unique(metrics["strategy"]) if s in share.index])
-
-
-def format_value(value: float, unit: str) -> str:
-    """A number for a report: ``$1,234,567``, ``−$1,234``, ``47.2 days``, ``12.3 %``, ``1.23``, ``3.4 h``."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    sign = MINUS if value < 0 and not _rounds_to_zero(value, unit) else ""
-    size = abs(value)
-    if unit == "usd":
-        return f"{sign}${size:,.0f}"
-    if unit == "days":
-        return f"{sign}{size:,.1f} days"
-    if unit == "share":
-        return f"{sign}{size * 100:.1f} %"
-    if unit == "hours":
-        return f"{sign}{size:,.1f} h"
-    if unit == "count":
-        return f"{sign}{size:,.0f}" if size >= 100 else f"{sign}{size:.2f}"
-    raise ValueError(f"unknown unit {unit!r}")
-
-
-def _rounds_to_zero(value: float, unit: str) -> bool:
-    """Whether ``value`` prints as zero, so that no minus sign is shown ("−$0")."""
-    scale = {"usd": 1.0, "days": 0.1, "share": 0.001, "hours": 0.1}.get(unit, 0.01)
-    return abs(value) < scale / 2
-
-
-def format_ci(mean: float, lo: float, hi: float, unit: str) -> str:
-    """``mean (CI lo to hi)``, or the mean alone when the interval is undefined."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return format_value(mean, unit)
-    return f"{format_value(mean, unit)} (CI {format_value(lo, unit)} to {format_value(hi, unit)})"
 
 
 def relative_half_width(metrics: pd.DataFrame, metric: str, strategy: str | None = None,

@@ -101,7 +101,7 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
     import numpy as np
 
     from simlib.report.plots import OKABE_ITO, _figure, _format_axis, _styled, _unit_label, _wrapped
-    from simlib.analysis.summaries import format_ci
+    from simlib.analysis.numbers import mean_ci_text
 
     @_styled
     def draw():
@@ -119,7 +119,7 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(_unit_label(f"Contribution to the gain in {what}", unit))
         _format_axis(ax.xaxis, unit)
-        listing = "; ".join(f"{r.label} {format_ci(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit)}"
+        listing = "; ".join(f"{r.label} {mean_ci_text(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit, exact=True)}"
                             for r in rows.itertuples())
         fig.simlib_alt = (f"Bar chart of each lever's contribution to the gain in {what} over the status "
                           f"quo, with 95 % confidence intervals, and the total: {listing}.")

@@ -117,7 +117,8 @@ class Results:
         """One row per strategy (status quo first), one column per metric label, each cell the mean
         and (``intervals``) its ``confidence`` interval across replications in the metric's unit — a quick look
         from JupyterLab; the full table is ``simlib.analysis.summaries.summarize(res.metrics)``."""
-        from simlib.analysis.summaries import format_ci, format_value, summarize
+        from simlib.analysis.numbers import mean_ci_text, value_text
+        from simlib.analysis.summaries import summarize
         from simlib.core.metric_catalogue import METRICS
 
         present = list(pd.unique(self.metrics["metric"]))
@@ -128,9 +129,9 @@ class Results:
         for strategy in order:
             cells = table[table["strategy"] == strategy].set_index("metric")
             rows[strategy] = {
-                METRICS[m].label: (format_ci(cells.at[m, "mean"], cells.at[m, "ci_low"], cells.at[m, "ci_high"],
-                                             METRICS[m].unit) if intervals
-                                   else format_value(cells.at[m, "mean"], METRICS[m].unit))
+                METRICS[m].label: (mean_ci_text(cells.at[m, "mean"], cells.at[m, "ci_low"], cells.at[m, "ci_high"],
+                                                METRICS[m].unit, exact=True) if intervals
+                                   else value_text(cells.at[m, "mean"], METRICS[m].unit, exact=True))
                 for m in wanted if m in cells.index}
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "strategy"
