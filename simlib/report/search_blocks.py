@@ -201,7 +201,11 @@ def what_it_does(view: SearchView):
 
 
 def _metric_rows(view: SearchView, metrics) -> list[list[str]]:
+    """The found strategy against the others, each difference judged by :func:`verdict` against the
+    materiality thresholds of the decision saved with the search's results (as the board judges)."""
     rows, others = [], _others(view)
+    decision = view.res.decision
+    materiality = decision.materiality if decision is not None else None
     for m in metrics:
         found = view.values(view.found, m)
         if not len(found) or not any(np.isfinite(view.values(s, m)).any() for s in [view.found] + others):
@@ -211,7 +215,7 @@ def _metric_rows(view: SearchView, metrics) -> list[list[str]]:
         for o in others:
             c = comparison(view, m, o, len(others))
             interval = ci_text(c.low, c.high, i.unit, diff=True).removeprefix("95 % CI ")
-            word = verdict(c.mean, c.low, c.high, i.unit, i.higher_is_better)
+            word = verdict(c.mean, c.low, c.high, i.unit, i.higher_is_better, materiality)
             cells.append(" ".join(p for p in (diff_text(c.mean, i.unit), f"({interval})" if interval else "", word) if p))
         rows.append(cells)
     return rows

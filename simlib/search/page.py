@@ -13,8 +13,10 @@ import datetime as _dt
 import json
 from pathlib import Path
 
+from simlib.report.pages import page as registered_page
+
 NOTEBOOK = "strategy_search"
-TITLE = "Strategy search"
+TITLE = registered_page(NOTEBOOK).title
 PAGE_FILE = f"{NOTEBOOK}.html"
 ENTRY_FILE = f"search/{PAGE_FILE}"
 
@@ -31,7 +33,7 @@ def publish_page(run) -> Path:
     from simlib.report.labels import scenario_label
     from simlib.report.navigation import page_links
     from simlib.report.notebooks import execute_notebook
-    from simlib.report.pipeline import NOTEBOOK_DIR, _kernel_files
+    from simlib.report.pipeline import _kernel_files
     from simlib.report.publish import atomic_write_text
 
     d = run.directory.resolve()
@@ -41,7 +43,7 @@ def publish_page(run) -> Path:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = {}
-    nb = NOTEBOOK_DIR / f"{NOTEBOOK}.ipynb"
+    nb = registered_page(NOTEBOOK).path()
     source = Path(run.source)
     params = {"scenario_file": str(source.resolve()) if source.is_file() else "", "search_dir": str(d)}
     with _kernel_files() as scratch, scratch():
