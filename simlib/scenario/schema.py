@@ -75,6 +75,8 @@ class Simulation(Strict):
     encounters_per_day: Annotated[float, Field(ge=0.0, le=ENCOUNTERS_PER_DAY_MAX)] = 40.0
     open_book_accounts: Annotated[int, Field(ge=0, le=ACCOUNTS_MAX)] = 0
     open_book_age_days_max: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 120.0
+    # simulated before day 0 and left out of every metric (simlib.model.measurement_window)
+    warm_up_days: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 0.0
     measurement_day: Positive = 365.0
     ar_window_days: Positive = 90.0
     replications: Annotated[int, Field(ge=2, le=REPLICATIONS_MAX)] = 20
