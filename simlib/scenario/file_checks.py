@@ -9,9 +9,10 @@ naming the field, what was expected and what was found:
 
 * ``simulation.billing_window_days`` beyond ``horizon_days``: encounters after the horizon are
   never billed (net collection 0.87 → 0.66 in the pass);
-* no strategy marked ``baseline: true``: refused (the first one used to be taken). The status
-  quo is what every gain, CI and recommendation is measured against; a reordered file would
-  silently change the board's answer, so the file must say which one it is;
+* two or more strategies and none marked ``baseline: true``: refused (the first one used to be
+  taken). The status quo is what every gain, CI and recommendation is measured against; a
+  reordered file would silently change the board's answer, so the file must say which one it is
+  (a file of one strategy needs no mark);
 * two strategies with the same label: the board could not tell them apart;
 * a ladder step on a day after the horizon: it is never reached;
 * a weekly call cap of 0 with call steps and a phone team: the team is paid and places no call;
@@ -36,7 +37,7 @@ def file_problems(sc) -> list[str]:
         out.append(f"simulation.billing_window_days: {sim.billing_window_days:g} is beyond horizon_days "
                    f"{sim.horizon_days:g} (encounters after the horizon are never billed); expected at most "
                    f"{sim.horizon_days:g}")
-    if sc.strategies and not any(s.baseline for s in sc.strategies.values()):
+    if len(sc.strategies) > 1 and not any(s.baseline for s in sc.strategies.values()):  # one: it is the status quo
         first = next(iter(sc.strategies))
         out.append(f"strategies: no strategy has baseline: true; expected exactly one (the status quo every "
                    f"other is compared with; mark {first!r} if it is the status quo)")
