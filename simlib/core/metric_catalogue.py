@@ -163,6 +163,21 @@ METRICS: dict[str, MetricInfo] = {
         "factoring"),
 }
 
+#: the built-in channels (simlib.world.channels.default_channels), with their words for labels
+CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "letter": "letter",
+                 "formal_demand": "formal demand", "call": "call"}
+METRICS["notices_moved"] = MetricInfo(
+    "Notices moved by limits", "count", None,
+    "Legally required notices (formal demand, final notice) the contact limits moved to the next "
+    "allowed slot instead of dropping them.", "operations")
+for _name, _words in CHANNEL_WORDS.items():
+    METRICS[f"suppressed_{_name}"] = MetricInfo(
+        f"Suppressed by limits: {_words}", "count", None,
+        f"Planned {_words} contacts not made because of frequency limits or quiet hours.", "operations")
+    METRICS[f"moved_{_name}"] = MetricInfo(
+        f"Notices moved by limits: {_words}", "count", None,
+        f"Legally required notices by {_words} moved to the next slot the limits allow.", "operations")
+
 KEY_METRIC = "npv_net_cash_usd"
 #: The key metric when the scenario sets a cash floor (finance.minimum_cash_usd).
 LIQUIDITY_KEY_METRIC = "npv_after_liquidity_usd"

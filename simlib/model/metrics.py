@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.scenario import liquidity
-from simlib.core.metric_catalogue import AGING_BUCKETS
+from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS
 from simlib.model.engine import WorldResult
 from simlib.core.ledger import COLLECTED, COSTS, REFUNDS, Kind
 from simlib.scenario.schema import Scenario
@@ -126,6 +126,11 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["financed_share"] = c["financed"] / n_patient
     m["agency_recovery_rate"] = _safe(led.total([Kind.PAYMENT_AGENCY]), c["agency_placed_cents"])
     m["suppressed_contacts"] = float(c["suppressed_contacts"])
+    m["notices_moved"] = float(c["notices_moved"])
+    for name in sc.channels:  # per channel, for the channels the catalogue names (the built-in ones)
+        for key in (f"suppressed_{name}", f"moved_{name}"):
+            if key in METRICS:
+                m[key] = float(c[key])
     m["complaints_per_1000_accounts"] = 1000.0 * c["complaints"] / n_patient
     m["opted_out_contacts"] = float(c["opted_out_contacts"])
     m["calls_abandoned"] = float(c["calls_abandoned"])
