@@ -86,9 +86,11 @@ METRICS: dict[str, MetricInfo] = {
         "Runs short beyond the credit line", "share", False,
         "Share of runs in which cash falls below the minimum by more than the credit line's limit "
         "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended."),
-    "mean_days_to_cash": MetricInfo(
-        "Mean days to cash", "days", False,
-        "Dollar-weighted mean days from service to each collection or write-off."),
+    "days_to_resolution": MetricInfo(
+        "Days to resolution", "days", False,
+        "Dollar-weighted mean days from service to the resolution of each billed dollar (billing-window "
+        "cohort): collected, adjusted or written off at its day; still open at the horizon counted at "
+        "the horizon, so dollars kept open or written off later never look faster."),
     "contacts_per_account": MetricInfo(
         "Contacts per patient account", "count", None,
         "Reminders sent (all channels, calls placed included) ÷ patient balances billed.", "patients"),
