@@ -29,9 +29,6 @@ class Step(Strict):
     hour: Annotated[float, Field(ge=0.0, lt=24.0)] | None = 10.0  # None: exactly `day` days later
     relative_to: Literal["statement", "due_date"] = "statement"
     target: Targeting = Targeting()
-    #: a legally required notice (the final notice): moved by the contact limits, never dropped
-    #: (a channel marked ``notice``, such as formal_demand, makes every step on it one)
-    notice: bool = False
 
 
 @register_lever

@@ -93,7 +93,7 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         problems.append("contact fatigue or decay with the debt's age (behaviour.contact_*)")
     lim = st.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if any((step.notice or sc.channels[step.channel].notice)
+    if any(sc.channels[step.channel].notice
            and ((lim.messages_per_7_days_max and step.channel in counted) or _quiet(lim.quiet_hours, step.hour))
            for step in st.ladder):
         problems.append("a legally required notice the contact limits may move")

@@ -75,15 +75,6 @@ class ContactKind:
         raise NotImplementedError
 
 
-class _AtOnce:
-    """A moved notice's step: sent at the time it is run (no hour of its own), a notice."""
-
-    hour, notice = None, True
-
-
-_AT_ONCE = _AtOnce()
-
-
 @register_channel_kind("message")
 class Message(ContactKind):
     """Email, SMS, WhatsApp, letter, formal demand: sent at once, reaches with probability ``reach``."""
@@ -95,30 +86,22 @@ class Message(ContactKind):
 
     def contact(self, world, acct, request):
         now = acct.now
-<<<<<<< HEAD
-        hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
-        counters, limits, name = world.counters, world.limits, self.name
-        notice = self.cfg.notice or getattr(step, "notice", False)
-        if not notice and self.opted_out(world, acct):  # an opt-out does not stop a legal notice
-=======
         hour = (now % 1.0) * 24.0 if request.hour is None else request.hour
-        counters = world.counters
-        if self.opted_out(world, acct):
->>>>>>> main
+        counters, limits, name, notice = world.counters, world.limits, self.name, self.cfg.notice
+        if not notice and self.opted_out(world, acct):  # an opt-out does not stop a legal notice
             return None
         if not limits.message_allowed(acct, name, now, hour):
-            if notice:
-                slot = limits.next_message_slot(acct, name, now)
-                if slot > now:
-                    counters["notices_moved"] += 1
-                    counters[f"moved_{name}"] += 1
-                    world.trace(acct.r, f"{name} moved to day {round(slot, 6):g}", now)
-                    acct.at(slot, 9, self._send_moved, step)
-                    return None
-            else:
+            if not notice:
                 counters["suppressed_contacts"] += 1
                 counters[f"suppressed_{name}"] += 1
                 world.trace(acct.r, f"{name} suppressed", now)
+                return None
+            slot = limits.next_message_slot(acct, name, now)
+            if slot > now:  # a legally required notice: to the next allowed slot, never dropped
+                counters["notices_moved"] += 1
+                counters[f"moved_{name}"] += 1
+                world.trace(acct.r, f"{name} moved to day {round(slot, 6):g}", now)
+                acct.at(slot, 9, self._send_moved, request._replace(hour=None))
                 return None
         if notice:
             limits.notice_day[acct.r] = now
@@ -135,18 +118,14 @@ class Message(ContactKind):
             self.delivered(acct, request)
         return None
 
-<<<<<<< HEAD
-    def _send_moved(self, acct, step) -> None:
+    def _send_moved(self, acct, request) -> None:
         """A notice the limits moved: sent at its new slot unless the balance is paid or a plan or
-        an agency now holds the account (the ladder's own rule for every step)."""
+        an agency now holds the account (the rule of every reminder)."""
         if acct.held_by is None and acct.bal > 0:
             acct.world.trace(acct.r, self.name, acct.now)
-            self.contact(acct.world, acct, _AT_ONCE)
+            self.contact(acct.world, acct, request)
 
-    def delivered(self, acct, _=None) -> None:
-=======
     def delivered(self, acct, request) -> None:
->>>>>>> main
         """The message arrives (``delivery_days`` after it was sent): it reaches the patient or not.
         A letter arriving while a plan or an agency holds the account moves nothing."""
         if acct.held_by is None and self.reaches(acct):
