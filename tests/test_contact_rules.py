@@ -87,3 +87,36 @@ def test_a_cap_counts_only_message_channels_of_the_scenario():
                                                "message_cap_channels": ["sms", "fax"]})
     with pytest.raises(ScenarioError, match="message_cap_channels: expected message channels"):
         scenario_from_dict(data)
+
+
+AGENCY = {"kind": "bad_debt", "placement_days": 120, "initial_per_day": 0.0, "recall_days": 180}
+
+
+@pytest.mark.parametrize("demand_day, placed_day", [(None, 150.0), (100, 130.0), (90, 120.0)])
+def test_a_bad_debt_placement_waits_30_days_after_the_final_notice(demand_day, placed_day):
+    """IRS §1.501(r)-6(c)(4): written notice at least 30 days before an extraordinary collection
+    action, in calendar days. No demand: the hospital sends it at day 120 and places at 150; a
+    demand on day 100 defers the placement to day 130; one on day 90 leaves day 120 as it was."""
+    ladder = [{"day": 30, "channel": "letter"}]
+    if demand_day is not None:
+        ladder.append({"day": demand_day, "channel": "formal_demand"})
+    res, _ = run(_with_agency(one_patient(ladder, {})), trace=True)
+    placed = [d for d, w in events(res) if w.startswith("placed")]
+    assert placed == [pytest.approx(placed_day)]
+    demands = [(d, a) for d, a in contact_costs(res) if a == 800]
+    assert len(demands) == 1
+    c = res.counters
+    assert c["eca_notices_sent"] == (1 if demand_day is None else 0)
+    assert c["placements_deferred_for_notice"] == (0 if demand_day == 90 else 1)
+
+
+def _with_agency(data: dict) -> dict:
+    data["strategies"]["s"]["agency"] = dict(AGENCY)
+    return data
+
+
+def test_a_bad_debt_agency_needs_a_notice_channel():
+    data = _with_agency(one_patient([], {}))
+    data["strategies"]["s"]["agency"]["notice_channel"] = "letter"
+    with pytest.raises(ScenarioError, match="notice_channel: expected a message channel marked notice"):
+        scenario_from_dict(data)
