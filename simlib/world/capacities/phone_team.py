@@ -140,6 +140,8 @@ class PhoneTeamCapacity:
         if not world.limits.call_allowed(acct, now):
             self.res.release(req)
             world.count("suppressed_contacts")
+            world.count(f"suppressed_{channel.name}")
+            world.trace(acct.r, f"{channel.name} suppressed", now)
             return
         self.waits.append(now - t_req)
         duration = cfg.call_minutes_mean / 1440.0 * pop.call_minutes_exp[i, attempt]
