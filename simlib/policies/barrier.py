@@ -39,7 +39,9 @@ _PHI_INV = NormalDist().inv_cdf
 
 
 class BarrierPolicy(PolicySettings):
-    """Contact on ``channel`` when the estimated intensity falls below the barrier (module doc)."""
+    """Contact on ``channel`` when the repayment intensity estimated from what the hospital
+    observes falls below ``barrier_per_day`` × (balance ÷ ``balance_ref_usd``) ^
+    ``balance_exponent``, at most once every ``min_gap_days`` (``docs/policies.md``)."""
 
     channel: str
     barrier_per_day: NonNeg

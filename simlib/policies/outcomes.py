@@ -56,8 +56,11 @@ OUTCOMES = {"no_answer": "a call placed that did not reach the patient",
 
 
 class ContactOutcomes(Strict):
-    """The outcome model of contacts (see the module doc). Rates are shares of right-party calls;
-    their sum is at most 1 (the rest: reached, no commitment)."""
+    """What contacts end in (``docs/policies.md``). The five rates are shares of right-party calls,
+    summing to at most 1 (the rest: reached, no commitment); a promise falls ``promise_days`` later
+    and is kept with ``min(1, promise_keep_rate × propensity ** promise_keep_elasticity)``; of the
+    messages that do not reach, ``bounce_share`` (no delivery days) bounce at once and
+    ``return_share`` (letters) come back ``return_days`` after they were due."""
 
     promise_rate: Fraction = 0.30
     plan_request_rate: Fraction = 0.08

@@ -45,7 +45,9 @@ LAST_OUTCOMES = tuple(OUTCOMES)
 
 
 class Rule(Strict):
-    """``when`` (and for ``no_payment``: ``days`` after ``after``), conditions, ``do``."""
+    """A rule: a trigger ``when`` (for ``no_payment``: no payment ``days`` after ``after``, the
+    statement, a channel or an event), conditions (``target``, ``channel``, ``opted_out``,
+    ``last_outcome``) and the action ``do``, ``delay_days`` later (``docs/policies.md``)."""
 
     when: str
     days: Positive | None = None
@@ -103,7 +105,8 @@ class Rule(Strict):
 
 
 class RulesPolicy(PolicySettings):
-    """A list of rules (see the module doc); at most ``max_actions_per_account`` actions per account."""
+    """If/then rules on each account's events (``docs/policies.md``): on an event the first rule
+    that matches acts; at most ``max_actions_per_account`` actions per account."""
 
     rules: Annotated[list[Rule], Field(min_length=1, max_length=100)]
 
