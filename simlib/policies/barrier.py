@@ -22,12 +22,17 @@ hospital could compute, not the patient's true intensity.) The policy contacts t
 ``channel`` when λ̂ falls below the barrier b(w) = ``barrier_per_day`` × (w ÷ ``balance_ref_usd``)
 ^ ``balance_exponent``, at most once every ``min_gap_days``: the crossing time is computed exactly
 from the decay (no polling). Its parameters are searchable (``search.variables`` paths
-``barrier_policy.barrier_per_day``, ``barrier_policy.balance_exponent``, ...).
+``barrier_policy.barrier_per_day``, ``barrier_policy.balance_exponent``, ...). A ``frontier`` of
+(balance, barrier) points replaces the power law (e.g. an optimal frontier computed elsewhere).
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from statistics import NormalDist
+from typing import Annotated
+
+from pydantic import Field, model_validator
 
 from simlib.core.settings import NonNeg, Positive
 from simlib.core.words import id_words
@@ -48,6 +53,15 @@ class BarrierPolicy(PolicySettings):
     balance_exponent: NonNeg = 0.0
     balance_ref_usd: Positive = 1000.0
     min_gap_days: Positive = 7.0
+    #: a frontier instead of the power law: (balance USD, barrier per day) points, interpolated
+    #: linearly in the balance and flat beyond the first and last (e.g. a computed optimal frontier)
+    frontier: Annotated[list[tuple[NonNeg, NonNeg]], Field(min_length=1, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _sorted(self) -> "BarrierPolicy":
+        if self.frontier is not None and any(a[0] >= b[0] for a, b in zip(self.frontier, self.frontier[1:])):
+            raise ValueError("frontier: expected points in increasing order of balance")
+        return self
 
 
 class _Estimate:
@@ -81,6 +95,10 @@ class BarrierPolicyLever(PolicyLever):
             return ""
         shape = (f" × (balance ÷ ${settings.balance_ref_usd:,.0f}) ^ {settings.balance_exponent:g}"
                  if settings.balance_exponent else "")
+        if settings.frontier is not None:
+            return (f"barrier policy: {id_words(settings.channel)} when the estimated repayment intensity falls "
+                    f"below a frontier of {len(settings.frontier)} points by balance, at most every "
+                    f"{settings.min_gap_days:g} days")
         return (f"barrier policy: {id_words(settings.channel)} when the estimated repayment intensity falls "
                 f"below {settings.barrier_per_day:g}/day{shape}, at most every {settings.min_gap_days:g} days")
 
@@ -112,7 +130,16 @@ class BarrierPolicyLever(PolicyLever):
 
     def barrier(self, bal_cents: int) -> float:
         cfg = self.cfg
-        return cfg.barrier_per_day * (bal_cents / self.ref_cents) ** cfg.balance_exponent
+        if cfg.frontier is None:
+            return cfg.barrier_per_day * (bal_cents / self.ref_cents) ** cfg.balance_exponent
+        pts, usd = cfg.frontier, bal_cents / 100.0
+        k = bisect_right(pts, usd, key=lambda p: p[0])
+        if k == 0:
+            return pts[0][1]
+        if k == len(pts):
+            return pts[-1][1]
+        (w0, b0), (w1, b1) = pts[k - 1], pts[k]
+        return b0 + (b1 - b0) * (usd - w0) / (w1 - w0)
 
     def update(self, acct, jump: float) -> None:
         """λ̂ decays to now and jumps by ``jump``; the next crossing is scheduled."""
