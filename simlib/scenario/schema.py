@@ -42,7 +42,8 @@ from simlib.levers.phone_team import PhoneTeam
 from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
-from simlib.scenario.liquidity import CreditLine, finance_problems
+from simlib.scenario.finance_section import Finance
+from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.size_limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
                            SEED_MAX, WORKERS_MAX)
@@ -105,36 +106,6 @@ class Simulation(Strict):
             raise ValueError(f"expected at most {ACCOUNTS_MAX:,} accounts per replication "
                              f"(encounters_per_day × billing_window_days + open_book_accounts); "
                              f"found {accounts:,.0f}")
-        return self
-
-
-class Finance(Strict):
-    """The hospital's money context, and its financial assistance policy (501(r) FAP; ``null``:
-    none; :mod:`simlib.levers.financial_assistance`). ``minimum_cash_usd`` (optional) is the cash
-    floor and ``credit_line`` the line that funds cash below it (:mod:`simlib.scenario.liquidity`).
-    Without a ``financial_assistance`` key a US nonprofit (IRS §501(r)(4)) gets the default policy,
-    any other hospital none (``fap_origin`` in that module says which applied)."""
-
-    cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
-    starting_cash_usd: float = 0.0
-    cost_of_care_ratio: Fraction = 0.0
-    us_nonprofit: bool = True
-    financial_assistance: FinancialAssistance | None = None
-    minimum_cash_usd: NonNeg | None = None
-    credit_line: CreditLine | None = None
-
-    @model_validator(mode="after")
-    def _default_policy(self) -> "Finance":
-        """A US nonprofit's default FAP when none is declared (``null`` stays); the field stays unset."""
-        if "financial_assistance" not in self.model_fields_set and self.us_nonprofit:
-            object.__setattr__(self, "financial_assistance", FinancialAssistance())
-        return self
-
-    @model_validator(mode="after")
-    def _liquidity(self) -> "Finance":
-        problems = finance_problems(self.minimum_cash_usd, self.credit_line)
-        if problems:
-            raise ValueError("\n".join(problems))
         return self
 
 
