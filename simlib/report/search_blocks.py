@@ -9,7 +9,6 @@ Every block reads a :class:`SearchView`: the ``search.json`` a search writes and
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
