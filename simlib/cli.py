@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
+from simlib.studies.command_checks import command_problems
 
 from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
@@ -28,9 +29,8 @@ def _validate(args) -> int:
     for f in args.files:
         try:
             sc = load_scenario(f)
-            from simlib.scenario.search_section import search_problems
-            if search_problems(sc):  # its references to other strategies, checked strictly here
-                raise ScenarioError(str(f), search_problems(sc))
+            if command_problems(sc):  # what `search` and `report` check beyond the file itself
+                raise ScenarioError(str(f), command_problems(sc))
         except ScenarioError as err:
             if len(err.problems) == 1:
                 print(f"{f}: {err.problems[0]}", file=sys.stderr)
@@ -229,6 +229,8 @@ def _report(args) -> int:
     from simlib.run import budget as resources
 
     for f, sc in _load_all(args.files):  # every file and option is checked before any work starts
+        if command_problems(sc):  # an invalid sensitivity factor is bad input (exit 2), as in validate
+            raise ScenarioError(str(f), command_problems(sc))
         opts = _options(args, sc, f)
         resources.check(sc, opts.max_replications if opts.precision else opts.replications,
                         opts.workers, local=not opts.scheduler, max_hours=opts.max_hours,

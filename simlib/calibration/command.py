@@ -24,7 +24,7 @@ from simlib.calibration.history import History, HistoryError, load_mapping, read
 from simlib.calibration.kpis import (BOUNDS_FACTOR_DEFAULT, DEFAULT_PARAMETERS, MAX_EVALUATIONS_DEFAULT,
                                      KpiCalibrationError, KpiFit, at_bound, calibrate_kpis, parse_target)
 from simlib.calibration.parameters import DEFAULT_FREE, SPECS
-from simlib.run.exits import EXIT_INPUT, EXIT_MONEY, EXIT_REPLICATION, EXIT_REPORT
+from simlib.run.exits import EXIT_INPUT, EXIT_MONEY, EXIT_REPLICATION, EXIT_REPORT, EXIT_SIGTERM, exit_code
 from simlib.scenario.schema import ScenarioError
 
 NOT_CONVERGED = 1  # the KPI calibration did not converge (its own code; the others are simlib.run.exits')
@@ -83,6 +83,11 @@ def _run(prog: str, parser: argparse.ArgumentParser, argv, body) -> int:
         print(f"{prog}: error: {exc.source}: {'; '.join(exc.problems)}", file=sys.stderr)
     except OSError as exc:
         print(f"{prog}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, as `simlib run`: one line, 130 / 143
+        code, _ = exit_code(exc)
+        what = "SIGTERM" if code == EXIT_SIGTERM else "Ctrl-C (SIGINT)"
+        print(f"{prog}: interrupted by {what}; no output file was written or changed", file=sys.stderr)
+        return code
     return EXIT_INPUT
 
 
@@ -270,6 +275,8 @@ def format_report(report: dict) -> str:
     for label, r in rows.items():
         lines.append(f"{label:<28} {num(r['observed']):>9} {num(r['simulated']):>10} "
                      f"{num(r['difference']):>11}  {ci(r['difference_ci95'])}")
+    if report.get("interval_note"):
+        lines.append(report["interval_note"])
     return "\n".join(lines)
 
 
@@ -338,4 +345,15 @@ def main(argv: list[str]) -> int:
         print("usage: simlib calibrate {fit,check,kpis,report} …  (simlib calibrate fit --help for one action's options)",
               file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    return actions[argv[0]](argv[1:])
+    import signal
+
+    from simlib.run.exits import on_sigterm
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)  # SIGTERM stops it as Ctrl-C does
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        previous = None
+    try:
+        return actions[argv[0]](argv[1:])
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
