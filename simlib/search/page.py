@@ -13,8 +13,10 @@ import datetime as _dt
 import json
 from pathlib import Path
 
+from simlib.report.pages import page as registered_page
+
 NOTEBOOK = "strategy_search"
-TITLE = "Strategy search"
+TITLE = registered_page(NOTEBOOK).title
 PAGE_FILE = f"{NOTEBOOK}.html"
 ENTRY_FILE = f"search/{PAGE_FILE}"
 
@@ -39,12 +41,12 @@ def build_page(run, directory: Path) -> Path:
     from simlib.report.labels import scenario_label
     from simlib.report.navigation import page_links
     from simlib.report.notebooks import execute_notebook
-    from simlib.report.pipeline import NOTEBOOK_DIR, _kernel_files
+    from simlib.report.pipeline import _kernel_files
     from simlib.report.publish import atomic_write_text
 
     d, live = Path(directory).resolve(), run.directory.resolve()
     manifest = _manifest(live.parent / MANIFEST)
-    nb = NOTEBOOK_DIR / f"{NOTEBOOK}.ipynb"
+    nb = registered_page(NOTEBOOK).path()
     source = Path(run.source)
     params = {"scenario_file": str(source.resolve()) if source.is_file() else "", "search_dir": str(d)}
     failed = live / f"{NOTEBOOK}.failed.ipynb"
