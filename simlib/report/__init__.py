@@ -17,6 +17,7 @@ that no module imports another in a loop):
   :mod:`~simlib.report.uncertainty_blocks` (the uncertain assumptions and where the spread comes from),
   :mod:`~simlib.report.reproducibility`, :mod:`~simlib.report.explanations` ("how to read it"),
   :mod:`~simlib.report.limitations` (limitations and risks of the levers in use),
+  :mod:`~simlib.report.plausibility_blocks` (results beyond what hospitals have reported),
   :mod:`~simlib.report.glossary`, :mod:`~simlib.report.strategy_words` (every lever in words), on
   top of :mod:`~simlib.report.results` (loading results, strategy order, the recommendation);
 * **words and markup** — :mod:`~simlib.report.labels` (display labels), :mod:`~simlib.analysis.numbers`
@@ -52,6 +53,7 @@ from simlib.report.page import CSP, PAGE_CSS, external_loads, html_page
 from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.pipeline import DEFAULT_NOTEBOOKS, NOTEBOOK_DIR, NOTEBOOK_TITLES, REPO_ROOT, build_reports
 from simlib.report.publish import atomic_write_text, slug
+from simlib.report.plausibility_blocks import plausibility_section
 from simlib.report.reproducibility import reproducibility_footer
 from simlib.report.results import load_results
 from simlib.report.sensitivity_blocks import flip_sentence, run_sensitivity, sensitivity_section, tornado_block
@@ -75,7 +77,7 @@ __all__ = [
     "factoring_strategies", "figure_block", "finance_levers_explanation", "find_chromium", "glossary",
     "headline", "html_page", "humanise_id", "index_html", "kpi_tables", "limitations_section",
     "load_results", "metric_table", "notebook_parameters", "notebook_to_html", "page_links", "pd_notna",
-    "print_pdf", "read_manifests", "recommendation", "recommendation_sentence", "reproducibility_footer",
+    "plausibility_section", "print_pdf", "read_manifests", "recommendation", "recommendation_sentence", "reproducibility_footer",
     "run_sensitivity", "scenario_label", "sensitivity_section", "slug", "strategies_table",
     "strategy_labels", "strategy_summary", "styles", "title_block", "tornado_block",
     "uncertain_assumptions_section", "with_table_of_contents", "write_index", "write_manifest",
