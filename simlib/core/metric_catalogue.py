@@ -11,6 +11,14 @@ from typing import Literal
 Unit = Literal["usd", "days", "share", "count", "hours"]
 
 
+def mid_sentence(label: str) -> str:
+    """A label with its first word lower-cased for use mid-sentence, acronyms kept (NPV, A/R)."""
+    first, _, rest = label.partition(" ")
+    if len(first) > 1 and first[1:2].isupper():
+        return label
+    return first.lower() + (" " + rest if rest else "")
+
+
 @dataclass(frozen=True)
 class MetricInfo:
     label: str

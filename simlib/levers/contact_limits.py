@@ -75,6 +75,7 @@ def _overlaps_quiet(h0: float, h1: float, quiet: tuple[float, float]) -> bool:
 @register_lever
 class ContactLimitsLever(Lever):
     key = "contact_limits"
+    title = "Contact limits"
     settings = ContactLimits
     default = ContactLimits()
     counters = {"suppressed_contacts": "planned contacts not made because of a limit or quiet hours",

@@ -18,6 +18,7 @@ generator the account's process runs with ``yield from`` (it may wait for a reso
 from __future__ import annotations
 
 from simlib.world import contact_response
+from simlib.world.contacts import emit
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Strict, cents
 
@@ -89,12 +90,16 @@ class Message(ContactKind):
         hour = (now % 1.0) * 24.0 if request.hour is None else request.hour
         counters, limits, name, notice = world.counters, world.limits, self.name, self.cfg.notice
         if not notice and self.opted_out(world, acct):  # an opt-out does not stop a legal notice
+            if world.event_hooks:
+                emit(acct, "opted_out", name)
             return None
         if not limits.message_allowed(acct, name, now, hour):
             if not notice:
                 counters["suppressed_contacts"] += 1
                 counters[f"suppressed_{name}"] += 1
                 world.trace(acct.r, f"{name} suppressed", now)
+                if world.event_hooks:
+                    emit(acct, "suppressed", name)
                 return None
             slot = limits.next_message_slot(acct, name, now)
             if slot > now:  # a legally required notice: to the next allowed slot, never dropped
@@ -112,6 +117,8 @@ class Message(ContactKind):
         if request.sent is not None:
             counters[request.sent] += 1
         acct.book(Kind.COST_CONTACT, self.cost_cents, now)
+        if world.event_hooks:
+            emit(acct, "sent", self.name)
         if self.cfg.delivery_days > 0.0:
             acct.at(now + self.cfg.delivery_days, 9, self._delivered, request)
         else:
@@ -128,12 +135,18 @@ class Message(ContactKind):
     def delivered(self, acct, request) -> None:
         """The message arrives (``delivery_days`` after it was sent): it reaches the patient or not.
         A letter arriving while a plan or an agency holds the account moves nothing."""
-        if acct.held_by is None and self.reaches(acct):
+        if acct.held_by is not None:
+            return
+        if self.reaches(acct):
             counters = acct.world.counters
             counters[self.reached_key] += 1
             if request.reached is not None:
                 counters[request.reached] += 1
             self.respond(acct, acct.now, request.jump_per_day)
+            if acct.world.event_hooks:
+                emit(acct, "delivered", self.name)
+        elif acct.world.event_hooks:
+            emit(acct, "not_delivered", self.name)
 
 
 @register_channel_kind("call")
@@ -144,6 +157,8 @@ class Call(ContactKind):
         if world.phone is None:
             raise RuntimeError("call step without a phone team")  # validation prevents this
         if self.opted_out(world, acct):
+            if world.event_hooks:
+                emit(acct, "opted_out", self.name)
             return None
         return world.phone.call(acct, self, request)
 
