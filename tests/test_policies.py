@@ -222,3 +222,19 @@ def test_bad_rules_get_one_line_naming_the_field(rule, strategy, message):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(data, "policy.yaml")
     assert message in str(err.value)
+
+
+def test_the_json_schema_accepts_bare_word_actions_and_refuses_a_misspelt_one():
+    import jsonschema
+    import yaml
+    from pathlib import Path
+
+    from simlib.scenario import authoring
+    schema = authoring.scenario_json_schema()
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "parameters" / "policies.yaml").read_text())
+    rules = data["strategies"]["workflow"]["policy"]["rules"]
+    rules[-1]["do"] = "agency"
+    jsonschema.validate(data, schema)
+    rules[-1]["do"] = "agenc"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
