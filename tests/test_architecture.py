@@ -188,7 +188,10 @@ def test_every_counter_a_run_adds_is_declared_by_a_lever_or_the_core():
     seen = set()
     for name in sc.strategies:
         seen |= set(World(sc, name, pop).run().counters)
-    per_channel = {f"{prefix}_{ch}" for ch in sc.channels for prefix in ("contacts", "reached")}
+    patterns = {k for k in channels.COUNTERS if "<name>" in k}
+    for lever in registered_levers().values():
+        patterns |= {k for k in lever.counters if "<name>" in k}
+    per_channel = {p.replace("<name>", ch) for ch in sc.channels for p in patterns}
     assert seen - declared - per_channel == set()
     assert {"plans", "agency_placements", "financed", "deposits", "discounts", "calls"} <= seen
 

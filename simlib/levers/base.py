@@ -7,6 +7,12 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
   ``default``; the :class:`~simlib.scenario.schema.Strategy` model accepts exactly the registered keys;
 - ``check(settings, strategy, scenario, at)``: problems that involve other sections;
 - ``describe(settings)``: the lever in plain words for the board (``""``: nothing to say);
+- ``random_draws``: the per-encounter draws it needs, each from its own stream, made by the
+  population once per replication;
+- its other words for the board, each read by :mod:`simlib.report` and nowhere else written:
+  ``title`` (its short name: search page, lever contributions), ``glossary`` (the terms a board
+  meets when a strategy uses it) and ``risk`` or ``risk_notes`` (the rules and risks the
+  "Limitations and risks" section lists for the strategies that use it);
 - ``counters``: the counters its actions add, with their meaning;
 - ``assumptions``: the settings that are assumptions about patients rather than decisions
   (:class:`Assumption`); the sensitivity report moves them when a top strategy uses the lever;
@@ -111,6 +117,17 @@ class Lever:
     order: ClassVar[int] = 100
     counters: ClassVar[dict[str, str]] = {}
     assumptions: ClassVar[tuple[Assumption, ...]] = ()
+    #: the board's short name of the lever (default: the key in words)
+    title: ClassVar[str] = ""
+    #: (term, explanation) for the glossary of a report where a strategy uses the lever
+    glossary: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: (topic, the rule or risk in words) for the strategies that use the lever (see risk_notes)
+    risk: ClassVar[tuple[str, str] | None] = None
+    #: the per-encounter random draws the lever needs, made once per replication by the population
+    #: from the lever's own streams (the same for every strategy: common random numbers):
+    #: stream name -> ``draw(generator, n, scenario)`` returning {name: array of n rows}; a name
+    #: that is a field of ``Population`` fills it, any other is ``population.lever_draws[name]``
+    random_draws: ClassVar[dict[str, Any]] = {}
     _adapter: ClassVar[TypeAdapter | None] = None
 
     # ------------------------------------------------------------------ class level: the section
@@ -127,6 +144,19 @@ class Lever:
         if not cls.active(settings):
             return ""
         return f"{cls.key.replace('_', ' ')}: {settings}"
+
+    @classmethod
+    def board_title(cls) -> str:
+        """The lever's short name on the board: ``title``, or its key in words."""
+        return cls.title or cls.key.replace("_", " ").capitalize()
+
+    @classmethod
+    def risk_notes(cls, strategies: dict[str, Any], scenario: Any) -> list[tuple[str, list[str], str]]:
+        """(topic, the strategies concerned, the rule or risk) for the report's limitations: by
+        default ``risk`` for every strategy that uses the lever. A lever whose risks depend on
+        its settings (the agency's kind) or the scenario (a nonprofit hospital) overrides this."""
+        users = strategies_using(strategies, cls.key)
+        return [(cls.risk[0], users, cls.risk[1])] if cls.risk is not None and users else []
 
     @classmethod
     def check(cls, settings: Any, strategy: Any, scenario: Any, at: str) -> list[str]:
@@ -267,6 +297,17 @@ def lever_descriptions(strategy: Any) -> dict[str, str]:
         if words:
             out[key] = words
     return out
+
+
+def uses(strategy: Any, key: str) -> bool:
+    """Whether ``strategy`` uses the lever of ``key``: its section is set and not empty."""
+    value = getattr(strategy, key, None)
+    return not (value is None or value == [] or value == {})
+
+
+def strategies_using(strategies: dict[str, Any], key: str) -> list[str]:
+    """The names of ``strategies`` that use the lever of ``key``, in their order."""
+    return [name for name, st in strategies.items() if uses(st, key)]
 
 
 def unknown_payers(where: str, names: list[str] | None, scenario: Any) -> list[str]:

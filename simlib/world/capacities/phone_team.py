@@ -144,6 +144,8 @@ class PhoneTeamCapacity:
         if not world.limits.call_allowed(acct, now):
             self.res.release(req)
             world.count("suppressed_contacts")
+            world.count(f"suppressed_{channel.name}")
+            world.trace(acct.r, f"{channel.name} suppressed", now)
             if world.event_hooks:
                 emit(acct, "suppressed", channel.name)
             return
