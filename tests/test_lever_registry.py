@@ -137,7 +137,7 @@ def test_the_world_calls_only_the_hooks_a_lever_overrides():
     from simlib.levers.base import HOOKS, lever_hooks
     from simlib.model.engine import World
 
-    assert list(HOOKS) == ["at_service", "at_statement", "schedule", "after_payment", "while_holding"]
+    assert list(HOOKS) == ["at_service", "at_statement", "schedule", "after_payment", "while_holding", "on_event"]
     sc = scenario_from_dict(tiny({"s": {"ladder": [{"day": 5, "channel": "sms"}]}}))
     world = World(sc, "s", draw_population(sc, 0))
     owners = {name: [h.__self__.key for h in getattr(world, hook.world_list)]

@@ -26,7 +26,9 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
   ``schedule(account, bill_day, items)``         append ``(day, order, action, argument)``;
   ``after_payment(account)``                     after each payment the patient makes;
   ``while_holding(account, action, argument)``   another lever's deadline falls due while this
-                                                 lever holds the account (see ``take_over``).
+                                                 lever holds the account (see ``take_over``);
+  ``on_event(account, event, channel)``          a contact's result or a reported outcome (the
+                                                 policies of :mod:`simlib.policies` react to them).
 
 An action is called as ``action(account, argument)`` and returns ``None`` (done at once) or a
 generator of SimPy events (it waits for a capacity). ``order`` breaks ties between actions due on
@@ -96,6 +98,9 @@ HOOKS: dict[str, Hook] = {h.name: h for h in (
     Hook("after_payment", ("account",), "after each payment the patient makes", "payment_hooks"),
     Hook("while_holding", ("account", "action", "argument"), "another lever's deadline falls due while "
          "this lever holds the account", None),
+    Hook("on_event", ("account", "event", "channel"), "something a collection policy may react to "
+         "happened to the account: a contact's result (simlib.world.contacts.EVENTS) or an outcome a "
+         "policy reports (simlib.policies)", "event_hooks"),
 )}
 
 #: how alike (difflib's ratio, case ignored) a method name must be to a hook's to be taken for a misspelling
@@ -193,6 +198,12 @@ class Lever:
     def while_holding(self, account: Any, action: Any, argument: Any) -> None:
         """Another lever's deadline (a write-off, a placement) fell due while this lever holds the
         account. Default: it lapses (the holder supersedes it)."""
+
+    def on_event(self, account: Any, event: str, channel: Any) -> None:
+        """``event`` happened to the account at ``account.now`` on ``channel`` (a channel's name or
+        ``None``): a contact's result (:data:`simlib.world.contacts.EVENTS`) or an outcome a policy
+        reports. Not called unless overridden; the world asks nothing of a contact unless a lever
+        listens."""
 
 
 def lever_hooks(levers: Any, name: str) -> list:

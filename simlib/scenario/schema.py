@@ -26,6 +26,7 @@ from simlib.world.capacities.billing_team import BillingTeam
 from simlib.world.capacities.denials_team import DenialsTeam
 from simlib.world.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
 from simlib.levers import registered_levers
+import simlib.policies  # noqa: F401  registers the policy sections (contact_outcomes, policy, barrier_policy)
 from simlib.levers.agency import Agency
 from simlib.levers.base import dump_sections, validate_sections
 from simlib.levers.contact_limits import ContactLimits
