@@ -35,8 +35,9 @@ from simlib.core.settings import Fraction, NonNeg, Positive, Strict
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.world.contacts import emit
 
-#: pre-drawn uniforms per account for each kind of draw (conversations, promises, undelivered messages)
-DRAWS_PER_ACCOUNT = 16
+#: pre-drawn uniforms per account for each kind of draw (conversations, promises, undelivered messages;
+#: reused cyclically after that many, like the phone team's call draws)
+DRAWS_PER_ACCOUNT = 8
 #: the order of a promise's date, or a returned letter, among the actions due the same day
 OUTCOME_ORDER = 59
 
