@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from simlib.levers.financial_assistance import fap_origin
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
 from simlib.studies.command_checks import command_problems
 
@@ -42,6 +43,7 @@ def _validate(args) -> int:
         else:
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
+            print(f"{f}: {fap_origin(sc.finance)}")
     return status
 
 
