@@ -49,7 +49,7 @@ pre { white-space: pre-wrap; }
   html { font-size: 10pt; } body { margin: 0; max-width: none; padding: 0; }
   nav.pages { display: none; }
   h2 { page-break-after: avoid; break-after: avoid; }
-  .table-scroll { overflow: visible; }
+  .table-scroll { overflow: visible !important; }
   table { font-size: 8.5pt; width: 100%; } th, td { padding: .15rem .3rem; } .ci { font-size: 7.5pt; }
   table.kpi th[scope="col"] { min-width: 0; } table.kpi th[scope="row"] { min-width: 0; }
   thead { display: table-header-group; } tr, figure, .explain, li { page-break-inside: avoid; break-inside: avoid; }

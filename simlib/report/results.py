@@ -13,7 +13,7 @@ def load_results(scenario_file: str = "", results_dir: str = "", replications: i
                  seed: int | None = None, workers: int | None = None):
     """The notebooks' entry point: saved results when ``results_dir`` is set (the pipeline
     computes them once per scenario), otherwise a small fresh experiment on ``scenario_file``
-    (JupyterLab defaults)."""
+    (JupyterLab defaults, with a progress bar: it takes a while)."""
     if results_dir:
         from simlib.run.experiment import Results
 
@@ -27,7 +27,7 @@ def load_results(scenario_file: str = "", results_dir: str = "", replications: i
     from simlib.scenario.schema import load_scenario
 
     return run_experiment(load_scenario(scenario_file), replications=replications, seed=seed,
-                          workers=workers, progress=False)
+                          workers=workers, progress=True)
 
 
 def _strategies(res) -> list[str]:
