@@ -180,7 +180,7 @@ def _print_headline(res) -> None:
     import pandas as pd
 
     try:
-        headline, table = res.headline(), res.summary(intervals=False)
+        headline, table = res.headline(), res.summary(intervals=False, formatted=True)
     except (KeyError, ValueError):  # a scenario without the key metric: nothing to recommend
         return
     print(f"  {headline}")

@@ -22,6 +22,7 @@ from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_
                       model_validator)
 
 from simlib.scenario.uncertain import Uncertain
+from simlib.scenario.variants import ScenarioVariants
 from simlib.world.capacities.billing_team import BillingTeam
 from simlib.world.capacities.denials_team import DenialsTeam
 from simlib.world.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
@@ -233,8 +234,8 @@ class Strategy(Strict):
         return dump_sections(self, handler, info)
 
 
-class Scenario(Strict):
-    """One hospital and the strategies to compare on it."""
+class Scenario(ScenarioVariants, Strict):
+    """One hospital and the strategies to compare on it (changed copies: ``variant``, ``with_values``)."""
 
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
@@ -279,6 +280,11 @@ class Scenario(Strict):
             if s.baseline:
                 return name
         return next(iter(self.strategies))
+
+    @classmethod
+    def from_data(cls, data: Any, source: str = "<dict>") -> "Scenario":
+        """:func:`scenario_from_dict`: validated like a file (one line per problem in ScenarioError)."""
+        return scenario_from_dict(data, source)
 
     def parameter_hash(self) -> str:
         """A stable hash of the resolved parameters (provenance)."""
