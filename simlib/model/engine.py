@@ -1,7 +1,8 @@
 """The SimPy world: one simulated hospital running one strategy over one replication.
 
 The world is the core the levers plug into; it never names a lever. It builds the strategy's
-levers from the registry (:mod:`simlib.levers`), gathers the hooks they define, books every
+levers from the registry (:mod:`simlib.levers`), gathers the hooks they override (the
+declared list :data:`simlib.levers.base.HOOKS`), books every
 encounter's bills, runs the insurer claims (:mod:`simlib.model.claims`) and the patient accounts
 (:mod:`simlib.world.account`), and checks the ledger balances to the cent at the end.
 
@@ -32,14 +33,10 @@ from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
 from simlib.core.ledger import Kind, Ledger, LedgerWriter, check_conservation
 from simlib.levers import registered_levers
+from simlib.levers.base import HOOKS, lever_hooks
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
 from simlib.core.settings import cents
-
-#: lever hooks the world calls, by the name of the list that holds them
-HOOKS = {"service_hooks": "at_service", "statement_hooks": "at_statement",
-         "schedule_hooks": "schedule", "payment_hooks": "after_payment"}
-
 
 @dataclass
 class WorldResult:
@@ -60,7 +57,10 @@ class World:
 
     def __init__(self, sc: Scenario, strategy: str, pop: Population, trace: bool = False):
         self.sc, self.strategy_name, self.st, self.pop = sc, strategy, sc.strategies[strategy], pop
-        self.env = simpy.Environment()
+        #: the first day simulated: day 0 (the measurement starts) less the warm-up, whose events are
+        #: simulated and left out of every metric (:mod:`simlib.model.measurement_window`)
+        self.start_day = -float(sc.simulation.warm_up_days)
+        self.env = simpy.Environment(initial_time=self.start_day)
         self.horizon = sc.simulation.horizon_days
         self.ledger = LedgerWriter()
         self.counters: Counter = Counter()
@@ -69,7 +69,7 @@ class World:
         self.service_day = pop.service_day.tolist()
         self.claim_cents = pop.claim_cents.tolist()
         self.patient_cents = pop.patient_cents.tolist()
-        self.adjudication_day = np.maximum(0.0, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
+        self.adjudication_day = np.maximum(self.start_day, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
         denial_rate = np.array([p.initial_denial_rate for p in sc.payers.values()])[pop.payer]
         self.denied = (pop.denial_u < denial_rate).tolist()
         self.statement_day = (pop.bill_day + sc.operations.statement_lag_days).tolist()
@@ -85,15 +85,16 @@ class World:
         ops = sc.operations
         self.denials = denials_team.resource(self.env, ops.denials_team)
         self.billing = billing_team.resource(self.env, ops.billing_team)
-        staffing.book_team_costs(self)
         #: the strategy's levers that take part in the run, by YAML key, in registry order
         self.levers = {}
         for key, lever in registered_levers().items():
             settings = getattr(self.st, key)
             if lever.active(settings):
                 self.levers[key] = lever(self, settings)
-        for name, hook in HOOKS.items():
-            setattr(self, name, [getattr(lv, hook) for lv in self.levers.values() if hasattr(lv, hook)])
+        # the hooks declared in simlib.levers.base.HOOKS that each lever overrides, in registry order
+        for hook in HOOKS.values():
+            if hook.world_list is not None:
+                setattr(self, hook.world_list, lever_hooks(self.levers.values(), hook.name))
 
     cents = staticmethod(cents)
 
@@ -114,6 +115,7 @@ class World:
             for i in range(self.pop.n):
                 self._start_encounter(i)
             self.env.run(until=self.horizon)
+            staffing.book_team_costs(self)  # for the days each team worked, known only now
         finally:
             if gc_was_enabled:
                 gc.enable()

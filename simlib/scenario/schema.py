@@ -46,6 +46,7 @@ from simlib.scenario.materiality import Decision
 from simlib.scenario.size_limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
                            SEED_MAX, WORKERS_MAX)
 from simlib.scenario.value_bounds import value_problems
+from simlib.scenario.text_safety import text_problems
 from simlib.core.payment_timing import PaymentTimingSettings, resolve_block
 from simlib.core.yaml_reading import read_yaml
 from simlib.scenario.search_section import SearchSection
@@ -74,6 +75,8 @@ class Simulation(Strict):
     encounters_per_day: Annotated[float, Field(ge=0.0, le=ENCOUNTERS_PER_DAY_MAX)] = 40.0
     open_book_accounts: Annotated[int, Field(ge=0, le=ACCOUNTS_MAX)] = 0
     open_book_age_days_max: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 120.0
+    # simulated before day 0 and left out of every metric (simlib.model.measurement_window)
+    warm_up_days: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 0.0
     measurement_day: Positive = 365.0
     ar_window_days: Positive = 90.0
     replications: Annotated[int, Field(ge=2, le=REPLICATIONS_MAX)] = 20
@@ -345,7 +348,7 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     except ValidationError as exc:
         lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
         raise ScenarioError(source, lines) from None
-    problems = value_problems(sc)  # bounds of values the models leave open
+    problems = value_problems(sc) + text_problems(sc.model_dump(mode="json"))  # bounds; visible text
     if problems:
         raise ScenarioError(source, problems)
     return sc

@@ -8,6 +8,7 @@ import simpy
 from pydantic import Field
 
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict
+from simlib.world.capacities.staffing import WorkedResource
 
 
 class BillingTeam(Strict):
@@ -25,5 +26,5 @@ class BillingTeam(Strict):
     cost_per_hour_usd: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.world.capacities.staffing)
 
 
-def resource(env: simpy.Environment, team: BillingTeam) -> simpy.Resource:
-    return simpy.Resource(env, team.staff)
+def resource(env: simpy.Environment, team: BillingTeam) -> WorkedResource:
+    return WorkedResource(env, team.staff)

@@ -8,6 +8,7 @@ import simpy
 from pydantic import Field, model_validator
 
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict
+from simlib.world.capacities.staffing import WorkedResource
 
 
 class DenialsTeam(Strict):
@@ -31,6 +32,6 @@ class DenialsTeam(Strict):
         return self
 
 
-def resource(env: simpy.Environment, team: DenialsTeam) -> simpy.Resource | None:
+def resource(env: simpy.Environment, team: DenialsTeam) -> WorkedResource | None:
     """The team as a resource; ``None`` without staff (denied claims are not reworked)."""
-    return simpy.Resource(env, team.staff) if team.staff else None
+    return WorkedResource(env, team.staff) if team.staff else None

@@ -1,7 +1,8 @@
 """The phone team as a capacity: agents who place the calls of a strategy's reminder ladder.
 
 The agents form a SimPy ``PriorityResource``, open during working hours (outside them a shift
-process holds every agent) and paid per open hour (``COST_AGENTS``). A call waits for an agent
+process holds every agent) and paid per open hour (``COST_AGENTS``) for the days it works the book
+(:mod:`simlib.world.capacities.staffing`). A call waits for an agent
 until the patient pays or ``max_wait_days`` pass (then it is dropped, ``calls_abandoned``); the
 contact limits may still forbid it when an agent is free; a placed call reaches the right party
 with ``right_party_contact_rate`` and then raises the intensity by the call channel's jump.
@@ -16,6 +17,7 @@ import simpy
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
+from simlib.world.capacities import staffing
 
 CALL_ATTEMPTS = 8  # pre-drawn right-party-contact uniforms and call durations per account
 
@@ -77,14 +79,26 @@ class PhoneTeamCapacity:
         self.always_open = h0 <= 0.0 and h1 >= 24.0 and len(set(cfg.working_days)) == 7
         horizon = world.horizon
         self.open_intervals = [(d + h0 / 24.0, min(d + h1 / 24.0, horizon))
-                               for d in range(int(math.ceil(horizon)))
+                               for d in range(int(math.floor(world.start_day)), int(math.ceil(horizon)))
                                if d % 7 in cfg.working_days and d + h0 / 24.0 < horizon]
-        self.open_days = cfg.agents * sum(b - a for a, b in self.open_intervals)
-        day_cost = cfg.agents * (h1 - h0) * cfg.cost_per_agent_hour_usd
-        for a, b in self.open_intervals:
-            world.ledger.post(-1, b, Kind.COST_AGENTS, cents(day_cost * (b - a) * 24.0 / (h1 - h0)))
+        self.open_days = 0.0  # agent-days open while the team works the book (book_costs)
+        self.last_work_day = -math.inf  # the end of its last call, or of a call's last wait
         if not self.always_open:
             env.process(self._shifts())
+
+    def book_costs(self) -> None:
+        """Post the agents' cost, one row per open interval, for the days the team works the book
+        (:mod:`simlib.world.capacities.staffing`: up to the end of the day of its last call or of a
+        call's last wait; nothing if it never had a call), and count those open agent-days."""
+        cfg, world = self.cfg, self.world
+        until = staffing.worked_until(self.last_work_day, world.horizon)
+        h0, h1 = cfg.hours
+        day_cost = cfg.agents * (h1 - h0) * cfg.cost_per_agent_hour_usd
+        for a, b in self.open_intervals:
+            if a >= until:
+                break
+            self.open_days += cfg.agents * (b - a)
+            world.ledger.post(-1, b, Kind.COST_AGENTS, cents(day_cost * (b - a) * 24.0 / (h1 - h0)))
 
     def _shifts(self):
         env, c = self.world.env, self.cfg.agents
@@ -99,8 +113,13 @@ class PhoneTeamCapacity:
                 yield env.timeout(end - env.now)
         held = [self.res.request(priority=0) for _ in range(c)]  # closed after the last shift
 
-    def call(self, acct, channel):
-        """A call by the ``channel`` (a call-kind channel): wait for an agent, then talk."""
+    def next_open_slot(self, day: float) -> float:
+        """The first moment at or after ``day`` when the team is open (:func:`next_open_slot`)."""
+        return next_open_slot(day, tuple(self.cfg.hours), tuple(self.cfg.working_days))
+
+    def call(self, acct, channel, request):
+        """A call by the ``channel`` (a call-kind channel; ``request``: the
+        :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk."""
         world, env, cfg = self.world, self.world.env, self.cfg
         pop, i = world.pop, acct.i
         attempt = acct.calls_attempted % CALL_ATTEMPTS
@@ -113,6 +132,7 @@ class PhoneTeamCapacity:
             yield req | env.timeout(deadline - t_req)
         if not req.triggered:
             req.cancel()
+            self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
             if deadline >= give_up:
                 world.count("calls_abandoned")
             return
@@ -124,12 +144,17 @@ class PhoneTeamCapacity:
         self.waits.append(now - t_req)
         duration = cfg.call_minutes_mean / 1440.0 * pop.call_minutes_exp[i, attempt]
         self.busy_days += max(0.0, min(duration, world.horizon - now))
+        self.last_work_day = max(self.last_work_day, now + duration)
         env.timeout(duration).callbacks.append(lambda _ev, r=req: self.res.release(r))
         acct.call_times.append(now)
         world.count("contacts")
         world.count("calls")
-        world.ledger.post(acct.r, now, Kind.COST_CONTACT, cents(channel.cfg.cost_usd))
+        if request.sent is not None:
+            world.count(request.sent)
+        acct.book(Kind.COST_CONTACT, channel.cost_cents, now)
         if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
             world.count("calls_right_party")
-            channel.respond(acct, now)
+            if request.reached is not None:
+                world.count(request.reached)
+            channel.respond(acct, now, request.jump_per_day)
         world.trace(acct.r, "call connected")
