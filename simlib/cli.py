@@ -11,16 +11,14 @@ import signal
 import sys
 from pathlib import Path
 
+from simlib.core import json_output
+from simlib.run.json_records import run_record, validate_record
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
 
 from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
 from simlib.run.exits import causes as _causes
 from simlib.run.exits import on_sigterm as _on_sigterm
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _validate(args) -> int:
@@ -32,6 +30,7 @@ def _validate(args) -> int:
             if search_problems(sc):  # its references to other strategies, checked strictly here
                 raise ScenarioError(str(f), search_problems(sc))
         except ScenarioError as err:
+            json_output.record("files", lambda: validate_record(f, None, err.problems))
             if len(err.problems) == 1:
                 print(f"{f}: {err.problems[0]}", file=sys.stderr)
             else:
@@ -40,6 +39,7 @@ def _validate(args) -> int:
                     print(f"  - {p}", file=sys.stderr)
             status = EXIT_INPUT
         else:
+            json_output.record("files", lambda: validate_record(f, sc, []))
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
     return status
@@ -136,7 +136,7 @@ def _run_plan(args, plan) -> int:
         try:
             res = run_experiment(sc, replications=opts.replications, seed=opts.seed,
                                  workers=opts.workers, scheduler=opts.scheduler,
-                                 progress=not args.quiet, precision=opts.precision,
+                                 progress=not (args.quiet or json_output.active()), precision=opts.precision,
                                  connect_timeout=opts.connect_timeout, max_hours=opts.max_hours,
                                  checkpoint=ck_dir, resume=args.resume, check_resources=False)
         except ExperimentError as err:
@@ -180,6 +180,7 @@ def _run_plan(args, plan) -> int:
               f"{f' ({resumed} resumed from the checkpoint)' if resumed else ''} → {out}")
         if not args.quiet:
             _print_headline(res)
+        json_output.record("scenarios", lambda: run_record(f, res, out, args.format))
     return EXIT_OK
 
 
@@ -205,7 +206,7 @@ def _kept(ck_dir: Path) -> str:
     if n == 0:
         ck.remove()
         return "no replication had finished"
-    return f"{_plural(n, 'finished replication')} checkpointed in {ck_dir}"
+    return f"{n} finished replication{'' if n == 1 else 's'} checkpointed in {ck_dir}"
 
 
 def _report(args) -> int:
@@ -342,6 +343,9 @@ def _delegate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    as_json, argv = json_output.split_flag(argv)
+    if as_json:  # one JSON document on stdout, whatever happens (simlib.core.json_output)
+        return json_output.run_as_json(argv, main)
     if argv and argv[0] in DELEGATED:  # its package parses the rest, `--help` included
         args = argparse.Namespace(command=argv[0], func=_delegate, delegate=argv[0], rest=argv[1:])
     else:

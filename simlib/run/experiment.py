@@ -28,6 +28,7 @@ from simlib.run import budget as resources
 from simlib.scenario.uncertain import draw_assumptions
 from simlib.core.atomic import publishing
 from simlib.core.csv_cells import read_csv, write_csv
+from simlib.core.data_dictionary import data_dictionary
 from simlib.run.checkpoint import Checkpoint, identity
 from simlib.run.dask_cluster import CONNECT_TIMEOUT_S
 from simlib.model.engine import World
@@ -180,6 +181,7 @@ class Results:
         d = Path(directory)
         tables = {name: getattr(self, name) for name in TABLES}
         tables.update(extra_tables or {})
+        tables.setdefault("data_dictionary", data_dictionary())  # every metric: label, unit, direction, definition
         with publishing(d) as tmp:
             for name, table in tables.items():
                 if fmt == "parquet":
