@@ -7,13 +7,12 @@ from pathlib import Path
 
 
 def run_record(source, res, out: Path, fmt: str) -> dict:
-    from simlib.analysis.summaries import recommend
-
     return {"file": str(source), "scenario": res.scenario.name, "out": str(out), "format": fmt,
             "tables": sorted(p.name for p in Path(out).iterdir() if p.is_file()),
             "replications": res.provenance.get("replications"), "seed": res.provenance.get("seed"),
             "strategies": res.strategies(), "baseline": res.baseline,
-            "recommendation": recommend(res.metrics, res.baseline), "headline": res.headline(),
+            "recommendation": res.decision.to_dict() if res.decision is not None else None,
+            "headline": res.headline() if res.decision is not None else None,
             "summary": res.summary(metrics=sorted(set(res.metrics["metric"]))).to_dict("records")}
 
 
