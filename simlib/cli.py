@@ -346,9 +346,8 @@ def _delegate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    as_json, argv = json_output.split_flag(argv)
-    if as_json:  # one JSON document on stdout, whatever happens (simlib.core.json_output)
-        return json_output.run_as_json(argv, main)
+    if json_output.split_flag(argv)[0]:  # one JSON document on stdout, whatever happens (core.json_output)
+        return json_output.run_as_json(json_output.split_flag(argv)[1], main)
     if argv and argv[0] in DELEGATED:  # its package parses the rest, `--help` included
         args = argparse.Namespace(command=argv[0], func=_delegate, delegate=argv[0], rest=argv[1:])
     else:

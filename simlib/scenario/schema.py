@@ -286,11 +286,6 @@ class Scenario(ScenarioVariants, Strict):
                 return name
         return next(iter(self.strategies))
 
-    @classmethod
-    def from_data(cls, data: Any, source: str = "<dict>") -> "Scenario":
-        """:func:`scenario_from_dict`: validated like a file (one line per problem in ScenarioError)."""
-        return scenario_from_dict(data, source)
-
     def parameter_hash(self) -> str:
         """A stable hash of the resolved parameters (provenance)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
@@ -355,6 +350,9 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     if problems:
         raise ScenarioError(source, problems)
     return sc
+
+
+ScenarioVariants.variant_validator = staticmethod(scenario_from_dict)  # variants are validated as files are
 
 
 #: The calibrated hospital that a scenario file's omitted sections come from (never the models'

@@ -65,8 +65,11 @@ def _set(data: dict, path: str, value: Any) -> None:
 class ScenarioVariants:
     """Methods of :class:`~simlib.scenario.schema.Scenario` that make validated changed copies."""
 
+    #: ``scenario_from_dict`` (set by :mod:`simlib.scenario.schema`, which imports this module).
+    variant_validator = None
+
     def _revalidated(self, data: dict):
-        return self.from_data(data, SOURCE)  # Scenario's: the file's validation, whole
+        return type(self).variant_validator(data, SOURCE)  # the file's validation, whole
 
     def variant(self, name: str, from_: str | None = None, **changes: Any):
         """A copy of this scenario with one more strategy, ``name``: strategy ``from_`` (default: the
