@@ -278,10 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     v.set_defaults(func=_validate)
     n = sub.add_parser("new", help="write a starter scenario from the calibrated baseline", formatter_class=_Help,
-                       description="Write NAME.yaml: the calibrated baseline, to edit (keys: docs/scenarios.md).")
+                       description="Write NAME.yaml: the calibrated baseline, or (--minimal) what a hospital changes first.")
     n.add_argument("name", metavar="NAME", help="scenario name (letters, digits, _ - .)")
     n.add_argument("--out", default=".", metavar="DIR", help="folder to write NAME.yaml into")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
+    n.add_argument("--minimal", action="store_true", help="only the numbers a hospital changes first (17)")
     n.set_defaults(func=lambda args: _authoring('new_command', args))
     s = sub.add_parser("schema", help="write the JSON Schema of a scenario file, or the key reference",
                        description="The JSON Schema of a scenario file for editor completion.", formatter_class=_Help)
@@ -344,10 +345,9 @@ def _delegate(args) -> int:
     return importlib.import_module(f"simlib.{package}.command").main(args.rest)
 
 
+@json_output.json_capable  # --json: one JSON document on stdout, whatever happens
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if json_output.split_flag(argv)[0]:  # one JSON document on stdout, whatever happens (core.json_output)
-        return json_output.run_as_json(json_output.split_flag(argv)[1], main)
     if argv and argv[0] in DELEGATED:  # its package parses the rest, `--help` included
         args = argparse.Namespace(command=argv[0], func=_delegate, delegate=argv[0], rest=argv[1:])
     else:

@@ -16,6 +16,7 @@ numbers to ``result`` with :func:`record`, which does nothing without ``--json``
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import math
@@ -116,6 +117,17 @@ def _captured_fds(out: io.StringIO, err: io.StringIO):
             for src, dst in ((fd_out, out), (fd_err, err)):
                 src.seek(0)
                 dst.write(src.read().decode("utf-8", errors="replace"))
+
+
+def json_capable(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+    """Decorate a command line's ``main(argv)`` so that the ``--json`` flag (:func:`split_flag`)
+    runs it through :func:`run_as_json`."""
+    @functools.wraps(main)
+    def wrapper(argv: list[str] | None = None) -> int:
+        argv = sys.argv[1:] if argv is None else list(argv)
+        as_json, rest = split_flag(argv)
+        return run_as_json(rest, wrapper) if as_json else main(rest)
+    return wrapper
 
 
 def run_as_json(argv: list[str], main: Callable[[list[str]], int]) -> int:
