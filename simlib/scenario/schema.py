@@ -22,6 +22,7 @@ from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_
                       model_validator)
 
 from simlib.scenario.uncertain import Uncertain
+from simlib.scenario.variants import ScenarioVariants
 from simlib.world.capacities.billing_team import BillingTeam
 from simlib.world.capacities.denials_team import DenialsTeam
 from simlib.world.contact_response import Harm
@@ -219,8 +220,8 @@ class Strategy(Strict):
         return dump_sections(self, handler, info)
 
 
-class Scenario(Strict):
-    """One hospital and the strategies to compare on it."""
+class Scenario(ScenarioVariants, Strict):
+    """One hospital and the strategies to compare on it (changed copies: ``variant``, ``with_values``)."""
 
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
@@ -331,6 +332,9 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     if problems:
         raise ScenarioError(source, problems)
     return sc
+
+
+ScenarioVariants.variant_validator = staticmethod(scenario_from_dict)  # variants are validated as files are
 
 
 #: The calibrated hospital that a scenario file's omitted sections come from (never the models'
