@@ -87,6 +87,7 @@ def crossing_days(lam: float, floor: float, kappa: float, barrier: float) -> flo
 @register_lever
 class BarrierPolicyLever(PolicyLever):
     key = "barrier_policy"
+    title = "Barrier policy"
     settings = BarrierPolicy | None
 
     @classmethod

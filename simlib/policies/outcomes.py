@@ -111,6 +111,7 @@ class _Counts:
 @register_lever
 class ContactOutcomesLever(Lever):
     key = "contact_outcomes"
+    title = "Contact outcomes"
     settings = ContactOutcomes | None
     assumptions = (Assumption("promise_rate", "Promises to pay per right-party call", 0.5, 1.5, upper=1.0),
                    Assumption("promise_keep_rate", "Promises kept", 0.5, 1.5, upper=1.0))
