@@ -11,17 +11,16 @@ import signal
 import sys
 from pathlib import Path
 
+from simlib.core import json_output
+from simlib.levers.financial_assistance import fap_origin
+from simlib.run.json_records import run_record, validate_record
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
 from simlib.studies.command_checks import command_problems
 
 from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
-from simlib.run.exits import causes as _causes
+from simlib.run.exits import exit_code
 from simlib.run.exits import on_sigterm as _on_sigterm
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _validate(args) -> int:
@@ -32,6 +31,7 @@ def _validate(args) -> int:
             if command_problems(sc):  # what `search` and `report` check beyond the file itself
                 raise ScenarioError(str(f), command_problems(sc))
         except ScenarioError as err:
+            json_output.record("files", lambda: validate_record(f, None, err.problems))
             if len(err.problems) == 1:
                 print(f"{f}: {err.problems[0]}", file=sys.stderr)
             else:
@@ -40,8 +40,10 @@ def _validate(args) -> int:
                     print(f"  - {p}", file=sys.stderr)
             status = EXIT_INPUT
         else:
+            json_output.record("files", lambda: validate_record(f, sc, []))
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
+            print(f"{f}: {fap_origin(sc.finance)}")
     return status
 
 
@@ -136,7 +138,7 @@ def _run_plan(args, plan) -> int:
         try:
             res = run_experiment(sc, replications=opts.replications, seed=opts.seed,
                                  workers=opts.workers, scheduler=opts.scheduler,
-                                 progress=not args.quiet, precision=opts.precision,
+                                 progress=not (args.quiet or json_output.active()), precision=opts.precision,
                                  connect_timeout=opts.connect_timeout, max_hours=opts.max_hours,
                                  checkpoint=ck_dir, resume=args.resume, check_resources=False)
         except ExperimentError as err:
@@ -182,6 +184,7 @@ def _run_plan(args, plan) -> int:
               f"{f' ({resumed} resumed from the checkpoint)' if resumed else ''} → {out}")
         if not args.quiet:
             _print_headline(res)
+        json_output.record("scenarios", lambda: run_record(f, res, out, args.format))
     return EXIT_OK
 
 
@@ -191,10 +194,24 @@ def _print_headline(res) -> None:
 
     if res.decision is None:  # a scenario without the decision metric: nothing to recommend
         return
-    headline, table = res.headline(), res.summary(intervals=False)
+    headline, table = res.headline(), res.summary(intervals=False, formatted=True)
     print(f"  {headline}")
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
         print("\n".join("  " + line for line in table.to_string().splitlines()))
+
+
+def _failure_line(err: BaseException, code: int, cause: BaseException) -> str:
+    """The one line a failure prints (its exit code decided by :func:`simlib.run.exits.exit_code`)."""
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        return "interrupted; result directories are unchanged"
+    if isinstance(cause, ScenarioError):
+        return str(cause).removeprefix("input: ") if cause is err else str(cause)
+    if isinstance(cause, OSError):  # the disk filled up, a directory vanished, …: the old result is kept
+        where = f" {cause.filename}" if cause.filename else ""
+        return f"error: cannot write{where}: {cause.strerror or cause}; result directories are unchanged"
+    if code == EXIT_MONEY:
+        return f"error: money was lost or created: {cause}"
+    return f"error: {cause}"
 
 
 def _kept(ck_dir: Path) -> str:
@@ -206,7 +223,7 @@ def _kept(ck_dir: Path) -> str:
     if n == 0:
         ck.remove()
         return "no replication had finished"
-    return f"{_plural(n, 'finished replication')} checkpointed in {ck_dir}"
+    return f"{n} finished replication{'' if n == 1 else 's'} checkpointed in {ck_dir}"
 
 
 def _report(args) -> int:
@@ -277,10 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     v.set_defaults(func=_validate)
     n = sub.add_parser("new", help="write a starter scenario from the calibrated baseline", formatter_class=_Help,
-                       description="Write NAME.yaml: the calibrated baseline, to edit (keys: docs/scenarios.md).")
+                       description="Write NAME.yaml: the calibrated baseline, or (--minimal) what a hospital changes first.")
     n.add_argument("name", metavar="NAME", help="scenario name (letters, digits, _ - .)")
     n.add_argument("--out", default=".", metavar="DIR", help="folder to write NAME.yaml into")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
+    n.add_argument("--minimal", action="store_true", help="only the numbers a hospital changes first (17)")
     n.set_defaults(func=lambda args: _authoring('new_command', args))
     s = sub.add_parser("schema", help="write the JSON Schema of a scenario file, or the key reference",
                        description="The JSON Schema of a scenario file for editor completion.", formatter_class=_Help)
@@ -343,6 +361,7 @@ def _delegate(args) -> int:
     return importlib.import_module(f"simlib.{package}.command").main(args.rest)
 
 
+@json_output.json_capable  # --json: one JSON document on stdout, whatever happens
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in DELEGATED:  # its package parses the rest, `--help` included
@@ -357,37 +376,13 @@ def main(argv: list[str] | None = None) -> int:
             previous = None
     try:
         return args.func(args)
-    except ScenarioError as err:
-        print(str(err).removeprefix("input: "), file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt as exc:
-        print("interrupted; result directories are unchanged", file=sys.stderr)
-        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
-    except OSError as exc:  # the disk filled up, a directory vanished, …: the old result is kept
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write{where}: {exc.strerror or exc}; result directories are unchanged",
-              file=sys.stderr)
-        return EXIT_INPUT
-    except Exception as err:  # noqa: BLE001 - report-level failures get one clear line
-        from simlib.run.dask_cluster import ClusterError
-        from simlib.core.ledger import ConservationError
-        causes = _causes(err)
-        bad_input = next((c for c in causes[1:] if isinstance(c, ScenarioError)), None)
-        if bad_input is not None:
-            print(str(bad_input), file=sys.stderr)
-            return EXIT_INPUT
-        money = next((c for c in causes if isinstance(c, ConservationError)), None)
-        if money is not None:
-            print(f"error: money was lost or created: {money}", file=sys.stderr)
-            return EXIT_MONEY
-        cluster = next((c for c in causes if isinstance(c, ClusterError)), None)
-        if cluster is not None:
-            print(f"error: {cluster}", file=sys.stderr)
-            return EXIT_CLUSTER
-        if type(err).__name__ == "ReportError":
-            print(f"error: {err}", file=sys.stderr)
-            return EXIT_REPORT
-        raise
+    except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - known failures get one clear line
+        mapped = exit_code(err)  # the code, from the cause chain (simlib.run.exits)
+        if mapped is None:
+            raise
+        code, cause = mapped
+        print(_failure_line(err, code, cause), file=sys.stderr)
+        return code
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -88,6 +88,8 @@ def crossing_days(lam: float, floor: float, kappa: float, barrier: float) -> flo
 class BarrierPolicyLever(PolicyLever):
     key = "barrier_policy"
     title = "Barrier policy"
+    glossary = (("Repayment intensity", "How likely a patient is to pay in the next days, estimated from "
+                 "what the hospital sees: time since the statement, payments and contacts, the score."),)
     settings = BarrierPolicy | None
 
     @classmethod
@@ -166,6 +168,8 @@ class BarrierPolicyLever(PolicyLever):
     # ------------------------------------------------------------------ hooks
     def at_statement(self, acct) -> None:
         beh, world, i = self.beh, self.world, acct.i
+        if acct.bal <= 0:  # financial assistance forgave it all
+            return
         r = (acct.bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
         if self.shrink_sigma > 0.0:
             q = min(max(world.score[i], 1e-6), 1 - 1e-6)

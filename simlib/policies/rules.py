@@ -114,7 +114,7 @@ class RulesPolicy(PolicySettings):
 @register_lever
 class RulesPolicyLever(PolicyLever):
     key = "policy"
-    title = "Collection policy rules"
+    title = "Collection rules"
     settings = RulesPolicy | None
 
     @classmethod
