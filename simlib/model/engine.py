@@ -77,6 +77,8 @@ class World:
         self.score = pop.score_pct.tolist()
         self.payer_of = [pop.payer_names[k] for k in pop.payer.tolist()]
         self.events: list | None = [] if trace else None
+        #: the contact requests made so far (simlib.world.contacts.Contact), one per distinct contact
+        self.contact_requests: dict = {}
         kinds = registered_channels()
         self.channels = {name: kinds[cfg.kind](name, cfg, k)
                          for k, (name, cfg) in enumerate(sc.channels.items())}

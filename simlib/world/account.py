@@ -42,7 +42,7 @@ from simlib.core.behaviour import (INF, integrated, intensity_after, planned_cum
                                time_to_reach_planned)
 from simlib.core.ledger import Kind
 from simlib.core.payment_timing import covariate_factor, planned_delay_days, planned_scale_days
-from simlib.world.contacts import KINDS as CONTACT_KINDS
+from simlib.world.contacts import KINDS as CONTACT_KINDS, Contact
 
 
 COUNTERS = {"patient_payments": "payments the patient made to the hospital (instalments, deposits "
@@ -118,6 +118,15 @@ class PatientAccount:
         its jump when it reaches (``None``: the channel's), ``sent``/``reached`` the caller's
         counters. Returns ``None``, or a generator of SimPy events when it waits for a capacity
         (a call): the action returns it."""
+        if kind == "reminder":  # the common kind, inline: contacts are the engine's hot path
+            if self.held_by is not None:  # suspended on a plan, stopped at the agency
+                return None
+            world = self.world
+            key = (channel, hour, jump_per_day, sent, reached)
+            request = world.contact_requests.get(key)
+            if request is None:  # one immutable request per distinct contact of the world
+                request = world.contact_requests[key] = Contact(*key)
+            return world.channels[channel].contact(world, self, request)
         return CONTACT_KINDS[kind](self, channel, hour, jump_per_day, sent, reached)
 
     def payment_time(self) -> float:

@@ -116,7 +116,7 @@ class Message(ContactKind):
         counters[self.sent_key] += 1
         if request.sent is not None:
             counters[request.sent] += 1
-        acct.book(Kind.COST_CONTACT, self.cost_cents, now)
+        world.ledger.post(acct.r, now, Kind.COST_CONTACT, self.cost_cents)
         if world.event_hooks:
             emit(acct, "sent", self.name)
         if self.cfg.delivery_days > 0.0:

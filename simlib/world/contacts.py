@@ -56,10 +56,8 @@ class Contact(NamedTuple):
 
 
 def reminder(acct, channel: str, hour, jump_per_day, sent, reached):
-    if acct.held_by is not None:  # suspended on a plan, stopped at the agency
-        return None
-    world = acct.world
-    return world.channels[channel].contact(world, acct, Contact(channel, hour, jump_per_day, sent, reached))
+    """A reminder (``PatientAccount.contact`` makes it inline, the same way: this is its table entry)."""
+    return acct.contact(channel, "reminder", hour=hour, jump_per_day=jump_per_day, sent=sent, reached=reached)
 
 
 def statement(acct, channel: str, hour, jump_per_day, sent, reached):

@@ -159,7 +159,7 @@ class PhoneTeamCapacity:
         world.count("calls")
         if request.sent is not None:
             world.count(request.sent)
-        acct.book(Kind.COST_CONTACT, channel.cost_cents, now)
+        world.ledger.post(acct.r, now, Kind.COST_CONTACT, channel.cost_cents)
         if world.event_hooks:
             emit(acct, "sent", channel.name)
         if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
