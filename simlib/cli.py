@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from simlib.core import json_output
+from simlib.levers.financial_assistance import fap_origin
 from simlib.run.json_records import run_record, validate_record
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
 from simlib.studies.command_checks import command_problems
@@ -42,6 +43,7 @@ def _validate(args) -> int:
             json_output.record("files", lambda: validate_record(f, sc, []))
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
+            print(f"{f}: {fap_origin(sc.finance)}")
     return status
 
 

@@ -41,6 +41,8 @@ SECTION_PURPOSE = {
     "channels": "Contact channels (built-in email, sms, whatsapp, letter, formal_demand, call); "
                 "a file may override any field or add channels.",
     "operations": "Teams with limited capacity: denials, billing; statement lag.",
+    "harm": "What harm to patients costs: complaint handling, patients who do not come back, the margin "
+            "of care deferred (docs/model.md \"Harm has a price\").",
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
     "search": "What `simlib search` may change to find the best strategy, and its constraints (docs/search.md).",
     "uncertain": "Assumptions given as distributions, drawn once per run for every strategy "
