@@ -13,7 +13,11 @@ All metrics are vectorised over ledger rows; names, units and directions are in
   adjusted or written off), still open counted at the horizon;
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
 - with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
-  after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent.
+  after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent;
+- harm has a price: the NPV (the decision metric) is the present value of net cash minus the
+  present value of the margin lost to harm (:data:`~simlib.core.ledger.LOST_MARGIN` rows: care
+  deferred after a declined deposit, patients who do not come back after complaints and
+  opt-outs), so no strategy gains by driving patients away (docs/model.md "Harm has a price").
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ import numpy as np
 from simlib.scenario import liquidity
 from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS
 from simlib.model.engine import WorldResult
-from simlib.core.ledger import COLLECTED, COSTS, REFUNDS, Kind
+from simlib.core.ledger import COLLECTED, COSTS, LOST_MARGIN, REFUNDS, Kind
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
 
@@ -97,7 +101,10 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["collection_cost_usd"] = cost_total / 100.0
     m["cost_to_collect"] = _safe(cost_total, collected_total)
     r = np.log1p(fin.cost_of_capital_annual) / 365.0
-    m["npv_net_cash_usd"] = float((cash_amt * np.exp(-r * np.maximum(cash_day, 0.0))).sum() / 100.0)
+    lost = led.mask(LOST_MARGIN)
+    lost_pv = float((led.amount[lost] * np.exp(-r * np.maximum(led.day[lost], 0.0))).sum() / 100.0)
+    m["npv_net_cash_usd"] = float((cash_amt * np.exp(-r * np.maximum(cash_day, 0.0))).sum() / 100.0) - lost_pv
+    m["lost_margin_usd"] = led.total(LOST_MARGIN) / 100.0
     care_day = pop.service_day
     care_amt = -np.round(pop.allowed_cents * fin.cost_of_care_ratio)
     all_day = np.concatenate([cash_day, care_day])
@@ -139,6 +146,12 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)
     m["call_wait_mean_hours"] = float(res.call_waits_days.mean() * 24.0) if len(res.call_waits_days) else float("nan")
     m["initial_denial_rate"] = _safe(c["claims_denied"], c["claims_adjudicated"])
+    m["patients_lost"] = c["patients_lost_micro"] / 1e6
+    m["deposits_asked"] = float(c["deposits_asked"])
+    m["deposits_paid"] = float(c["deposits"])
+    m["deposits_declined"] = float(c["deposits_declined"])
+    m["care_deferred"] = float(c["care_deferred"])
+    m["deposits_refunded"] = float(c["deposit_refunds"] + c["deposit_fap_refunds"])
 
     # curves: cash position and open A/R at weekly points
     days = np.arange(0, int(horizon) + 1, CURVE_STEP_DAYS, dtype=float)
