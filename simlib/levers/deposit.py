@@ -79,7 +79,7 @@ class DepositLever(Lever):
         if not pop.deposit_u[i] < compliance_probability(dep, asked / 100.0, float(pop.ability_monthly[i])):
             world.count("deposits_declined")
             return bal
-        day = max(day, 0.0)
+        day = max(day, world.start_day)  # an open book's bills were served before the run
         world.ledger.post(r, day, Kind.PAYMENT_PATIENT, asked)
         world.count("deposits")
         world.trace(r, "deposit", day)

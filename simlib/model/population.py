@@ -150,7 +150,8 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
     n_stream = rng.poisson(sim.encounters_per_day * sim.billing_window_days)
     stream_days = np.sort(rng.uniform(0.0, sim.billing_window_days, n_stream))
     book_days = -np.sort(rng.uniform(0.0, sim.open_book_age_days_max, sim.open_book_accounts))[::-1]
-    service_day = np.concatenate([book_days, stream_days])
+    warm_up_days = _warm_up_days(sim, seed, replication)
+    service_day = np.concatenate([book_days, warm_up_days, stream_days])
     open_book = np.zeros(len(service_day), bool)
     open_book[: sim.open_book_accounts] = True
     n = len(service_day)
@@ -169,6 +170,17 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
     emergency = emerg_u < np.array([p.emergency_share for p in sc.payers.values()])[payer]
     return _latent(sc, replication, seed, service_day, open_book, payer, allowed_cents, claim_cents,
                    patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool))
+
+
+def _warm_up_days(sim, seed: int, replication: int) -> np.ndarray:
+    """Service days of the warm-up's encounters, in ``[-warm_up_days, 0)`` at the scenario's rate
+    (:mod:`simlib.model.measurement_window`), from their own stream: the encounters of the
+    measurement window are the same with or without a warm-up."""
+    w = sim.warm_up_days
+    if w <= 0:
+        return np.zeros(0)
+    rng = stream(seed, replication, "warm_up_arrivals")
+    return np.sort(rng.uniform(-w, 0.0, rng.poisson(sim.encounters_per_day * w)))
 
 
 def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, payer, allowed_cents,

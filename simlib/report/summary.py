@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.model.measurement_window import window_sentence
 from simlib.analysis.summaries import decision_metric
 from simlib.core.metric_catalogue import KEY_METRIC
 from simlib.scenario.materiality import decision_of, threshold_text, threshold_words
@@ -199,7 +200,7 @@ def title_block(res, report_title: str):
         f"<p class=\"note\">Simulated: {esc(' and '.join(what))}, followed to day "
         f"{sim.horizon_days:g}; {_replications(res)} Monte Carlo runs per strategy"
         f"{', computed ' + esc(when) if when else ''}. Money is in US dollars, totalled over the "
-        f"{sim.horizon_days:g} simulated days unless stated.</p>")
+        f"{sim.horizon_days:g} simulated days unless stated. {esc(window_sentence(sim))}</p>")
     parts.append(TOC_MARKER)
     return _html("\n".join(parts))
 

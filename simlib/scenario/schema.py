@@ -96,12 +96,20 @@ class Simulation(Strict):
             raise ValueError("ar_window_days must be <= measurement_day")
         if self.encounters_per_day == 0 and self.open_book_accounts == 0:
             raise ValueError("no accounts: set encounters_per_day > 0 or open_book_accounts > 0")
-        accounts = self.encounters_per_day * self.billing_window_days + self.open_book_accounts
+        if self.warm_up_days > 0 and self.open_book_accounts > 0:
+            raise ValueError("warm_up_days and open_book_accounts: the book on day 0 is either the model's "
+                             "steady state (a warm-up) or a given open book, not both; set one to 0")
+        accounts = self.simulated_accounts
         if accounts > ACCOUNTS_MAX:
             raise ValueError(f"expected at most {ACCOUNTS_MAX:,} accounts per replication "
-                             f"(encounters_per_day × billing_window_days + open_book_accounts); "
-                             f"found {accounts:,.0f}")
+                             f"(encounters_per_day × (warm_up_days + billing_window_days) + "
+                             f"open_book_accounts); found {accounts:,.0f}")
         return self
+
+    @property
+    def simulated_accounts(self) -> float:
+        """Expected encounters simulated per replication: the warm-up's, the window's and the book."""
+        return self.encounters_per_day * (self.warm_up_days + self.billing_window_days) + self.open_book_accounts
 
 
 class Finance(Strict):
