@@ -30,6 +30,8 @@ does not).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from simlib.scenario.schema import Simulation
@@ -60,6 +62,11 @@ def warm_up_encounter(service_day: np.ndarray, open_book: np.ndarray) -> np.ndar
     return (service_day < 0.0) & ~open_book
 
 
+def cold_start(sim: Simulation) -> bool:
+    """No warm-up and no open book: a hospital that opens on day 0 with no unpaid bills."""
+    return sim.warm_up_days <= 0 and sim.open_book_accounts == 0 and sim.open_book is None
+
+
 def window_sentence(sim: Simulation) -> str:
     """One sentence for every report page: what the numbers measure."""
     horizon, window, w = sim.horizon_days, sim.billing_window_days, sim.warm_up_days
@@ -68,6 +75,11 @@ def window_sentence(sim: Simulation) -> str:
                 f"{w:,.0f} days before day 0, simulated under each strategy and left out of every number, "
                 f"leaves on day 0 the unpaid bills that strategy keeps in its steady state, their care "
                 f"already paid; rates follow the patients served from day 0 to day {window:,.0f}.")
+    if sim.open_book is not None:
+        return (f"Measured from day 0 to day {horizon:,.0f}, starting from an open book of the unpaid bills "
+                f"of the hospital's A/R aging report ({Path(sim.open_book.file).name}) whose care was paid "
+                f"before day 0, and its actual cash; rates follow them and the patients served from day 0 "
+                f"to day {window:,.0f}.")
     if sim.open_book_accounts > 0:
         return (f"Measured from day 0 to day {horizon:,.0f}, starting from an open book of "
                 f"{sim.open_book_accounts:,} unpaid bills whose care was paid before day 0; rates follow "

@@ -7,6 +7,7 @@ The wording is a checklist for the hospital's compliance team, not legal advice.
 """
 from __future__ import annotations
 
+from simlib.model.measurement_window import cold_start
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 from simlib.report.strategy_words import lever, strategies_using
@@ -125,7 +126,7 @@ def limitations_section(res):
     parts.append("<p>What the model leaves out:</p>")
     limits = list(_MODEL_LIMITS)
     sim = res.scenario.simulation
-    if sim.warm_up_days <= 0 and sim.open_book_accounts == 0:
+    if cold_start(sim):
         limits.insert(1, _COLD_START)
     parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in limits) + "</ul>")
     return _html("\n".join(parts))

@@ -195,6 +195,8 @@ def title_block(res, report_title: str):
                     f"{sim.billing_window_days:g} days")
     if sim.open_book_accounts > 0:
         what.append(f"an open book of {sim.open_book_accounts:,} receivables")
+    if sim.open_book is not None:
+        what.append("the open book of the hospital's A/R aging report")
     when = _format_date(prov["created"]) if prov.get("created") else ""
     parts.append(
         f"<p class=\"note\">Simulated: {esc(' and '.join(what))}, followed to day "
