@@ -119,6 +119,14 @@ def _plan(args) -> list[tuple[str, object, object, Path]]:
 
 
 def _run(args) -> int:
+    from simlib.run.folder_lock import writer_lock
+
+    plan = _plan(args)
+    with writer_lock(args.out, "simlib run"):  # one writer per --out (a second one is refused)
+        return _run_plan(args, plan)
+
+
+def _run_plan(args, plan) -> int:
     from simlib.analysis.summaries import decision_metric, paired_differences, probability_best, summarize
     from simlib.core.metric_catalogue import METRICS
     from simlib.run.checkpoint import Checkpoint, checkpoint_dir
@@ -126,7 +134,7 @@ def _run(args) -> int:
     from simlib.run.experiment import ExperimentError, run_experiment
     from simlib.core.ledger import ConservationError
 
-    for f, sc, opts, out in _plan(args):
+    for f, sc, opts, out in plan:
         ck_dir = checkpoint_dir(out)
         try:
             res = run_experiment(sc, replications=opts.replications, seed=opts.seed,
@@ -213,9 +221,12 @@ def _report(args) -> int:
         resources.check(sc, opts.max_replications if opts.precision else opts.replications,
                         opts.workers, local=not opts.scheduler, max_hours=opts.max_hours,
                         out_dir=args.out, source=f)
-    paths = build_reports(args.files, out_dir=args.out, replications=args.replications,
-                          seed=args.seed, workers=args.workers, scheduler=args.scheduler,
-                          precision=args.precision, pdf=args.pdf, chromium=args.chromium)
+    from simlib.run.folder_lock import writer_lock
+
+    with writer_lock(args.out, "simlib report"):  # one writer per --out
+        paths = build_reports(args.files, out_dir=args.out, replications=args.replications,
+                              seed=args.seed, workers=args.workers, scheduler=args.scheduler,
+                              precision=args.precision, pdf=args.pdf, chromium=args.chromium)
     for p in paths:
         print(p)
     return EXIT_OK

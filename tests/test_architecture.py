@@ -190,3 +190,12 @@ def test_every_counter_a_run_adds_is_declared_by_a_lever_or_the_core():
     per_channel = {f"{prefix}_{ch}" for ch in sc.channels for prefix in ("contacts", "reached")}
     assert seen - declared - per_channel == set()
     assert {"plans", "agency_placements", "financed", "deposits", "discounts", "calls"} <= seen
+
+
+def test_every_folder_of_the_package_is_a_regular_package():
+    """A folder without ``__init__.py`` would import as a namespace package and hide a misplaced move."""
+    missing = [str(d.relative_to(ROOT)) for d in PACKAGE.rglob("*") if d.is_dir() and d.name != "__pycache__"
+               and any(d.glob("*.py")) and not (d / "__init__.py").exists()]
+    assert not missing, f"folders without __init__.py: {missing}"
+    nested = [str(d.relative_to(ROOT)) for d in PACKAGE.rglob("*") if d.is_dir() and d.name == d.parent.name]
+    assert not nested, f"a folder inside a folder of the same name (a move gone wrong): {nested}"

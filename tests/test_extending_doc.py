@@ -44,7 +44,28 @@ try:
     typo = ""
 except ScenarioError as exc:
     typo = str(exc)
-print("CHECKS " + json.dumps({
+# the link to one patient, opted out of SMS or not, on the day it is due (a world of its own)
+from simlib.world.account import PatientAccount
+opt = World(sc, "text_to_pay", pop)
+lever, sms = opt.levers["text_to_pay"], opt.channels["sms"]
+i = next(k for k in range(pop.n) if opt.patient_cents[k] > 0
+         and pop.reach_u[k, sms.index] < sc.channels["sms"].reach)      # a patient the SMS reaches
+
+
+def send_link(opted_out):
+    acct = PatientAccount(opt, i, opt.patient_cents[i])
+    acct.now = acct.t0 = opt.statement_day[i] + 3.0
+    acct.lam = acct.initial_lam
+    if opted_out:
+        acct.opted_out_of |= 1 << sms.index
+    counters, rows, lam = dict(opt.counters), len(opt.ledger.amount), acct.lam
+    lever.send(acct, None)
+    return {"counters": {k: v - counters.get(k, 0) for k, v in opt.counters.items() if v != counters.get(k, 0)},
+            "rows": len(opt.ledger.amount) - rows, "jump": acct.lam - lam}
+
+
+opted_out, reachable = send_link(True), send_link(False)
+print("CHECKS " + json.dumps({"opted_out": opted_out, "reachable": reachable,
     "rates_base": rates["letters_only"].tolist(), "rates_link": rates["text_to_pay"].tolist(),
     "paid_30_base": paid(base, 30), "paid_30_link": paid(link, 30),
     "paid_90_base": paid(base, 90), "paid_90_link": paid(link, 90),
@@ -99,6 +120,12 @@ def test_a_new_lever_is_one_file_used_from_yaml_and_described_by_the_registry(tm
     assert checks["paid_30_link"] > checks["paid_30_base"]
     assert checks["paid_90_link"] > checks["paid_90_base"]
     assert all(b < a for a, b in zip(checks["rates_link"], checks["rates_base"]))
+    # a patient who opted out of SMS gets no link: nothing sent, no cost, no payment effect; the
+    # same patient not opted out is sent one, pays its cost and reads it
+    assert checks["opted_out"] == {"counters": {"opted_out_contacts": 1}, "rows": 0, "jump": 0.0}
+    assert checks["reachable"]["counters"] == {"contacts": 1, "contacts_sms": 1, "text_to_pay_sent": 1,
+                                               "reached_sms": 1, "text_to_pay_read": 1}
+    assert checks["reachable"]["rows"] == 1 and checks["reachable"]["jump"] > 0
     # a typo in the new section is refused with its path
     assert "typo.yaml: strategies.text_to_pay.text_to_pay.dya: unknown field (typo?)" in checks["typo"]
 

@@ -9,9 +9,9 @@ from simlib.model.population import draw_population
 class HomeVisit(ContactKind):
     """A visit always reaches the patient and costs the channel's price."""
 
-    def contact(self, world, acct, step):
+    def contact(self, world, acct, request):
         world.count("contacts")
-        world.ledger.post(acct.r, acct.now, Kind.COST_CONTACT, world.cents(self.cfg.cost_usd))
+        acct.book(Kind.COST_CONTACT, self.cost_cents, acct.now)
         acct.jump(self.cfg.jump_per_day * acct.responsiveness)
         return None
 

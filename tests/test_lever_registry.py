@@ -104,3 +104,47 @@ def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
     data["finance"] = {}
     with pytest.raises(ValueError, match="financial assistance"):
         vectorized.check_capacity_free(scenario_from_dict(data), "plain")
+
+
+@pytest.mark.parametrize("name, hook", [("at_statment", "at_statement"), ("after_payments", "after_payment"),
+                                        ("schedual", "schedule"), ("At_Service", "at_service"),
+                                        ("while_holdin", "while_holding")])
+def test_a_misspelt_hook_is_refused_with_the_hook_it_resembles(name, hook):
+    def method(self, acct):
+        acct.jump(1.0)
+    Misspelt = type("Misspelt", (Lever,), {"key": "misspelt", name: method})
+    with pytest.raises(TypeError) as exc:
+        register_lever(Misspelt)
+    text = str(exc.value)
+    assert "Misspelt" in text and repr(name) in text and f"did you mean {hook!r}" in text, text
+    assert "misspelt" not in registered_levers()
+
+
+def test_a_hook_with_the_wrong_parameters_is_refused():
+    class Short(Lever):
+        key = "short_schedule"
+
+        def schedule(self, acct, bill_day):  # forgot items
+            pass
+    with pytest.raises(TypeError, match=r"Short .*'schedule' takes \(account, bill_day, items\); found \(acct, bill_day\)"):
+        register_lever(Short)
+    assert "short_schedule" not in registered_levers()
+
+
+def test_the_world_calls_only_the_hooks_a_lever_overrides():
+    """Hooks come from the declared table; a lever that overrides none adds no call, and one that
+    picks its hook in ``__init__`` (the FAP's screening) is found too."""
+    from simlib.levers.base import HOOKS, lever_hooks
+    from simlib.model.engine import World
+
+    assert list(HOOKS) == ["at_service", "at_statement", "schedule", "after_payment", "while_holding"]
+    sc = scenario_from_dict(tiny({"s": {"ladder": [{"day": 5, "channel": "sms"}]}}))
+    world = World(sc, "s", draw_population(sc, 0))
+    owners = {name: [h.__self__.key for h in getattr(world, hook.world_list)]
+              for name, hook in HOOKS.items() if hook.world_list}
+    for name, keys in owners.items():
+        for key, lv in world.levers.items():
+            overrides = getattr(type(lv), name) is not getattr(Lever, name) or name in vars(lv)
+            assert (key in keys) == overrides, (name, key)
+    assert "credit_terms_days" in owners["schedule"] and "credit_terms_days" not in owners["at_statement"]
+    assert lever_hooks([Lever(world, None)], "schedule") == []

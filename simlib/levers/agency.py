@@ -62,10 +62,10 @@ class _Placement:
         """Gross collection plus the contingency fee, rounded on the running total so that the
         fees on an account sum to round(fee_rate × collected) exactly."""
         world = self.world
-        world.ledger.post(acct.r, now, Kind.PAYMENT_AGENCY, amount)
+        acct.book(Kind.PAYMENT_AGENCY, amount, now)
         self.gross += amount
         fee = int(round(self.fee_rate * self.gross))
-        world.ledger.post(acct.r, now, Kind.FEE_AGENCY, fee - self.fee)
+        acct.book(Kind.FEE_AGENCY, fee - self.fee, now)
         self.fee = fee
         world.count("agency_payments")
 
@@ -137,8 +137,7 @@ class AgencyLever(Lever):
 
     def contact(self, acct, _) -> None:
         if acct.held_by is self:
-            self.world.count("agency_contacts")
-            acct.jump(self.cfg.contact_jump_per_day * acct.responsiveness)
+            acct.contact(None, "agency", jump_per_day=self.cfg.contact_jump_per_day, sent="agency_contacts")
 
     def recall(self, acct, _) -> None:
         if acct.held_by is not self or acct.bal <= 0:

@@ -11,7 +11,9 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
 - ``assumptions``: the settings that are assumptions about patients rather than decisions
   (:class:`Assumption`); the sensitivity report moves them when a top strategy uses the lever;
 - at run time, one instance per world (``__init__(world, settings)``) whose hooks the engine
-  calls — only those the lever defines:
+  calls — only those the lever overrides. The hooks are declared once, in :data:`HOOKS` (and as
+  the documented no-op methods of :class:`Lever`); registration refuses a method whose name looks
+  like a hook but is not one (``at_statment``, ``schedual``), or a hook with the wrong parameters:
 
   ``at_service(i, r, day, balance) -> balance``  when the patient's bill is created (deposits);
   ``at_statement(account)``                      when the statement goes out;
@@ -33,6 +35,8 @@ imported, or is found through the entry-point group ``simlib.levers`` when it is
 from __future__ import annotations
 
 import copy
+import difflib
+import inspect
 from importlib import metadata
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -63,8 +67,38 @@ class Assumption(NamedTuple):
         return self.setting if "." in self.setting else f"strategies.*.{key}.{self.setting}"
 
 
+class Hook(NamedTuple):
+    """A hook the world calls on a lever: its name, its parameters (after ``self``), when it is
+    called and the name of the world's list that holds the levers' hooks (``None``: the account
+    calls it on the lever that holds it)."""
+
+    name: str
+    params: tuple[str, ...]
+    when: str
+    world_list: str | None
+
+
+#: Every hook of the lever contract, in the order a patient's bill meets them. The one list: the
+#: engine gathers the hooks it names (only those a lever overrides), and registration refuses a
+#: lever method that looks like one of them but is not (:func:`register_lever`).
+HOOKS: dict[str, Hook] = {h.name: h for h in (
+    Hook("at_service", ("i", "r", "day", "balance"), "the patient's bill is created; returns the balance "
+         "left to collect (a deposit takes part of it)", "service_hooks"),
+    Hook("at_statement", ("account",), "the statement goes out", "statement_hooks"),
+    Hook("schedule", ("account", "bill_day", "items"), "once per account, after the statement: append "
+         "(day, order, action, argument) to items", "schedule_hooks"),
+    Hook("after_payment", ("account",), "after each payment the patient makes", "payment_hooks"),
+    Hook("while_holding", ("account", "action", "argument"), "another lever's deadline falls due while "
+         "this lever holds the account", None),
+)}
+
+#: how alike (difflib's ratio, case ignored) a method name must be to a hook's to be taken for a misspelling
+HOOK_LIKENESS = 0.8
+
+
 class Lever:
-    """Base class of a lever; subclasses set ``key`` and ``settings`` and define the hooks they need."""
+    """Base class of a lever; subclasses set ``key`` and ``settings`` and override the hooks they
+    need (each declared in :data:`HOOKS`; the no-op methods below document them)."""
 
     key: ClassVar[str] = ""
     settings: ClassVar[Any] = None
@@ -110,17 +144,78 @@ class Lever:
     def __init__(self, world: Any, settings: Any):
         self.world, self.cfg = world, settings
 
+    # ------------------------------------------------------------------ the hooks (see HOOKS)
+    def at_service(self, i: int, r: int, day: float, balance: int) -> int:
+        """Encounter ``i``'s patient bill (receivable ``r``) is created on ``day`` for ``balance``
+        cents: return what is left to collect (a deposit takes part). Not called unless overridden."""
+        return balance
+
+    def at_statement(self, account: Any) -> None:
+        """The statement goes out (``account.now``). Not called unless overridden."""
+
+    def schedule(self, account: Any, bill_day: float, items: list) -> None:
+        """Once per account, after the statement of ``bill_day``: append ``(day, order, action,
+        argument)`` to ``items``. Not called unless overridden."""
+
+    def after_payment(self, account: Any) -> None:
+        """After each payment the patient makes. Not called unless overridden."""
+
     def while_holding(self, account: Any, action: Any, argument: Any) -> None:
         """Another lever's deadline (a write-off, a placement) fell due while this lever holds the
         account. Default: it lapses (the holder supersedes it)."""
 
 
+def lever_hooks(levers: Any, name: str) -> list:
+    """The bound hook ``name`` of each lever in ``levers`` that overrides it (in the class, or on
+    the instance when ``__init__`` picks the hook), in order: the engine calls only these."""
+    base = getattr(Lever, HOOKS[name].name)
+    return [hook for lv in levers
+            if getattr(hook := getattr(lv, name), "__func__", hook) is not base]
+
+
+def _check_hooks(cls: type[Lever]) -> None:
+    """Refuse a method that looks like a misspelt hook, and a hook with the wrong parameters."""
+    own = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object or klass is Lever or not issubclass(klass, Lever):
+            continue
+        own.update(klass.__dict__)
+    base_names = set(dir(Lever))
+    for name, value in own.items():
+        func = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+        if not inspect.isfunction(func) or name.startswith("_"):
+            continue
+        hook = HOOKS.get(name)
+        if hook is None:
+            if name in base_names:
+                continue
+            like = difflib.get_close_matches(name.lower(), HOOKS, n=1, cutoff=HOOK_LIKENESS)
+            if like:
+                raise TypeError(f"lever {cls.__qualname__} ({cls.__module__}) defines {name!r}, which is not a "
+                                f"hook; did you mean {like[0]!r}? The hooks are {', '.join(HOOKS)} "
+                                f"(simlib.levers.base.HOOKS); rename the method if it is not meant as one")
+            continue
+        params = list(inspect.signature(func).parameters.values())[1:]
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            continue
+        if len(params) != len(hook.params):
+            found = ", ".join(p.name for p in params)
+            raise TypeError(f"lever {cls.__qualname__} ({cls.__module__}): hook {name!r} takes "
+                            f"({', '.join(hook.params)}); found ({found})")
+
+
 def register_lever(cls: type[Lever]) -> type[Lever]:
-    """Class decorator: make ``cls.key`` a section of every strategy, handled by ``cls``."""
+    """Class decorator: make ``cls.key`` a section of every strategy, handled by ``cls``.
+
+    Refused with a ``TypeError`` naming the class: a key that is not an identifier, is a strategy
+    field or is another lever's; a method whose name looks like a hook of :data:`HOOKS` but is not
+    one (``at_statment``: it would never be called), with the hook it resembles; a hook whose
+    parameters are not the declared ones."""
     if not (isinstance(cls.key, str) and cls.key.isidentifier()):
         raise TypeError(f"{cls.__name__}.key must be an identifier (the YAML key); found {cls.key!r}")
     if cls.key in ("description", "baseline"):
         raise TypeError(f"{cls.__name__}.key {cls.key!r} is a strategy field, not a lever")
+    _check_hooks(cls)
     old = _LEVERS.get(cls.key)
     if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
         raise TypeError(f"strategy key {cls.key!r} is already the lever {old.__module__}.{old.__qualname__}")

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from simlib.world import contact_response
-from simlib.core.behaviour import intensity_after
 from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.core.settings import Fraction, Strict, cents
@@ -93,16 +91,16 @@ class Disputes(Lever):
         wait = bt.resolution_wait_days_mean * pop.dispute_wait_exp[i]
         if wait > 0.0:
             yield env.timeout(wait)
-        world.ledger.post(acct.r, env.now, Kind.COST_DISPUTE, cents(bt.cost_per_dispute_usd))
+        acct.book(Kind.COST_DISPUTE, cents(bt.cost_per_dispute_usd), env.now)
         if pop.favour_u[i] < bt.patient_favour_rate:
             corr = min(acct.bal - 1, int(round(acct.bal * pop.correction_fraction[i])))
             if corr > 0:
                 acct.reduce(Kind.CORRECTION, corr, env.now)
         # the patient's collection clock was paused; their attention faded meanwhile
-        acct.lam = intensity_after(acct.lam, acct.floor, acct.kappa, env.now - start)
+        acct.fade(env.now - start)
         acct.postpone(env.now - start, env.now)
         if acct.held_by is None:
             acct.clock_paused = False
         acct.now = env.now
-        contact_response.respond(acct, self.corrected_jump, env.now)  # the corrected statement
+        acct.contact(None, "corrected_statement", jump_per_day=self.corrected_jump)
         world.trace(acct.r, "dispute resolved")

@@ -89,6 +89,6 @@ class FinancingLever(Lever):
             return
         fee = int(round(self.cfg.merchant_fee_rate * bal))
         acct.close(Kind.PAYMENT_LENDER, now)
-        world.ledger.post(acct.r, now, Kind.FEE_FINANCING, fee)
+        acct.book(Kind.FEE_FINANCING, fee, now)
         world.count("financed")
         world.trace(acct.r, "financed", now)

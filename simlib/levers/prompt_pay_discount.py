@@ -76,7 +76,7 @@ class PromptPayDiscountLever(Lever):
 
     def allowance(self, acct, bal: int) -> int:
         discount = int(round(bal * self.cfg.rate))
-        self.world.ledger.post(acct.r, acct.now, Kind.DISCOUNT, discount)
+        acct.book(Kind.DISCOUNT, discount, acct.now)
         self.world.count("discounts")
         return discount
 

@@ -2,9 +2,9 @@
 
 The statement goes out by ``statement_channel`` (its cost is booked). Each rung of the ``ladder``
 contacts the patient by a channel on a day after the statement (or after the due date) at a given
-hour; a step is for the patients its targeting selects (score band, balance band, payers). How a
-contact is made is the channel kind's business (:mod:`simlib.world.channels`: a message reaches with the
-channel's probability and raises the intensity by its jump; a call waits for the phone team),
+hour; a step is for the patients its targeting selects (score band, balance band, payers). Both are
+contacts through the account's contact verb (:mod:`simlib.world.contacts`: a message reaches with
+the channel's probability and raises the intensity by its jump; a call waits for the phone team),
 subject to the strategy's contact limits. Steps stand down while a plan or an agency holds the
 account. Counters: ``contacts``, ``contacts_<channel>``, ``reached_<channel>`` (channels) and
 ``suppressed_contacts`` (limits).
@@ -16,11 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from simlib.world import contact_response
-from simlib.world.capacities.phone_team import next_open_slot
-from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever, unknown_payers
-from simlib.core.settings import NonNeg, Strict, Targeting, cents
+from simlib.core.settings import NonNeg, Strict, Targeting
 from simlib.core.words import id_words
 
 
@@ -54,30 +51,12 @@ class Statement(Lever):
             return [f"{at}: expected one of {sorted(scenario.channels)}; found {settings!r}"]
         return []
 
-    def __init__(self, world, settings):
-        super().__init__(world, settings)
-        cfg = world.sc.channels[settings]
-        self.cost_cents = cents(cfg.cost_usd)
-        self.channel, self.delivery_days = world.channels[settings], cfg.delivery_days
-        #: a statement not (yet) read starts this share of the statement's intensity
-        self.unread_share = world.sc.behaviour.unreached_statement_share
-        self._arrives = self.arrives
-
     def at_statement(self, acct) -> None:
-        """The statement is sent. Until it arrives (``delivery_days``), or if it never reaches the
-        patient, they pay at ``unreached_statement_share`` of the statement's intensity; a later
-        contact that reaches them tells them of the bill (:mod:`simlib.world.contact_response`)."""
-        self.world.ledger.post(acct.r, acct.now, Kind.COST_STATEMENT, self.cost_cents)
-        if self.unread_share < 1.0 and (self.delivery_days > 0.0 or not self.channel.reaches(acct)):
-            acct.unaware = True
-            acct.lam = self.unread_share * acct.initial_lam
-
-    def schedule(self, acct, bill: float, items: list) -> None:
-        if acct.unaware and self.delivery_days > 0.0 and self.channel.reaches(acct):
-            items.append((bill + self.delivery_days, 3, self._arrives, None))
-
-    def arrives(self, acct, _) -> None:
-        contact_response.learn_of_bill(acct)
+        """The statement is sent, a contact of kind ``statement`` (:mod:`simlib.world.contacts`):
+        until it arrives (``delivery_days``), or if it never reaches the patient, they pay at
+        ``unreached_statement_share`` of the statement's intensity; a later contact that reaches
+        them tells them of the bill."""
+        acct.contact(self.cfg, "statement")
 
 
 @register_lever
@@ -130,6 +109,7 @@ class Ladder(Lever):
                        s.target.score_max, s.target.balance_min_usd,
                        None if s.target.payers is None else frozenset(s.target.payers))
                       for n, s in enumerate(settings)]
+        self.call_channels = {name for name, ch in world.sc.channels.items() if ch.kind == "call"}
         self._step = self.step
 
     def schedule(self, acct, bill: float, items: list) -> None:
@@ -154,13 +134,13 @@ class Ladder(Lever):
         if usd < t.balance_min_usd or (t.balance_max_usd is not None and usd > t.balance_max_usd):
             return None
         world = self.world
-        channel, phone = world.channels[step.channel], world.phone
-        if phone is not None and channel.cfg.kind == "call":
+        phone = world.phone
+        if phone is not None and step.channel in self.call_channels:
             # a pause (a dispute) may have moved the step out of the team's hours: to its next slot
-            slot = next_open_slot(acct.now, tuple(phone.cfg.hours), tuple(phone.cfg.working_days))
+            slot = phone.next_open_slot(acct.now)
             if slot > acct.now:
                 world.count("calls_moved_to_working_hours")
                 acct.at(slot, 10, self._step, step)
                 return None
         world.trace(acct.r, step.channel, acct.now)
-        return channel.contact(world, acct, step)
+        return acct.contact(step.channel, hour=step.hour)

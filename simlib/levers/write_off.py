@@ -49,5 +49,4 @@ class WriteOffLever(Lever):
     def after_payment(self, acct) -> None:
         bal = acct.bal
         if 0 < bal < self.small_usd * 100.0:
-            self.world.ledger.post(acct.r, acct.now, Kind.WRITE_OFF_SMALL, bal)
-            acct.bal = 0
+            acct.reduce(Kind.WRITE_OFF_SMALL, bal, acct.now)

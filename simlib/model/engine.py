@@ -1,7 +1,8 @@
 """The SimPy world: one simulated hospital running one strategy over one replication.
 
 The world is the core the levers plug into; it never names a lever. It builds the strategy's
-levers from the registry (:mod:`simlib.levers`), gathers the hooks they define, books every
+levers from the registry (:mod:`simlib.levers`), gathers the hooks they override (the
+declared list :data:`simlib.levers.base.HOOKS`), books every
 encounter's bills, runs the insurer claims (:mod:`simlib.model.claims`) and the patient accounts
 (:mod:`simlib.world.account`), and checks the ledger balances to the cent at the end.
 
@@ -32,14 +33,10 @@ from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
 from simlib.core.ledger import Kind, Ledger, LedgerWriter, check_conservation
 from simlib.levers import registered_levers
+from simlib.levers.base import HOOKS, lever_hooks
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
 from simlib.core.settings import cents
-
-#: lever hooks the world calls, by the name of the list that holds them
-HOOKS = {"service_hooks": "at_service", "statement_hooks": "at_statement",
-         "schedule_hooks": "schedule", "payment_hooks": "after_payment"}
-
 
 @dataclass
 class WorldResult:
@@ -94,8 +91,10 @@ class World:
             settings = getattr(self.st, key)
             if lever.active(settings):
                 self.levers[key] = lever(self, settings)
-        for name, hook in HOOKS.items():
-            setattr(self, name, [getattr(lv, hook) for lv in self.levers.values() if hasattr(lv, hook)])
+        # the hooks declared in simlib.levers.base.HOOKS that each lever overrides, in registry order
+        for hook in HOOKS.values():
+            if hook.world_list is not None:
+                setattr(self, hook.world_list, lever_hooks(self.levers.values(), hook.name))
 
     cents = staticmethod(cents)
 

@@ -92,7 +92,8 @@ def load_contributions(results_dir: str | Path) -> pd.DataFrame | None:
     path = d / f"{TABLE}.{fmt}"
     if not path.is_file():
         return None
-    return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+    from simlib.core.csv_cells import read_csv
+    return pd.read_parquet(path) if fmt == "parquet" else read_csv(path)
 
 
 def _chart(table: pd.DataFrame, unit: str, what: str, title: str):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simlib.core.csv_cells import read_csv, write_csv
 from simlib.report.figures import figure_block
 from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
@@ -90,7 +91,7 @@ def save_sensitivity(res, results_dir: str | Path, **kwargs) -> tuple:
     table, flips = compute_sensitivity(res, **kwargs)
     if table is not None:
         for t, name in ((table, SENSITIVITY_FILE), (flips, FLIPS_FILE)):
-            t.assign(**{k: t.attrs.get(k) for k in _ATTRS}).to_csv(Path(results_dir) / name, index=False)
+            write_csv(t.assign(**{k: t.attrs.get(k) for k in _ATTRS}), Path(results_dir) / name)
     return table, flips
 
 
@@ -101,7 +102,7 @@ def load_sensitivity(results_dir: str | Path) -> tuple:
         return None, None
     out = []
     for name in (SENSITIVITY_FILE, FLIPS_FILE):
-        t = pd.read_csv(d / name, keep_default_na=False, na_values=[""])
+        t = read_csv(d / name, keep_default_na=False, na_values=[""])
         attrs = {k: t[k].iloc[0] for k in _ATTRS if k in t and len(t)}
         t = t.drop(columns=[k for k in _ATTRS if k in t])
         t.attrs.update({k: (v.item() if hasattr(v, "item") else v) for k, v in attrs.items()})

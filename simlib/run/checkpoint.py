@@ -3,9 +3,11 @@
 A replication's tables are written, as soon as it finishes, to ``<dir>/rep-<r>/`` (Parquet, which
 round-trips float64 and integer columns exactly), each through a temporary directory renamed into
 place: a replication is in the checkpoint completely or not at all. ``run.json`` records what the
-replications depend on (the scenario without its run-size fields, the seed, the simlib version);
-:meth:`Checkpoint.open` with ``resume=True`` reuses the stored replications only if that identity
-is the same, so a resumed run gives the numbers of an uninterrupted one.
+replications depend on (the scenario without its run-size fields, the seed, the simlib version),
+and so does every replication's own ``replication.json`` (issue 21: a run.json rewritten by another
+writer must not make its replications pass for this run's); :meth:`Checkpoint.open` with
+``resume=True`` reuses the stored replications only if both identities are the same, so a resumed
+run gives the numbers of an uninterrupted one.
 """
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ from simlib.scenario.schema import Scenario, ScenarioError
 from simlib.core.versions import versions
 
 TABLES = ("metrics", "curves", "aging", "assumptions")
-FORMAT_VERSION = 2  # 2: the drawn uncertain assumptions are a table of their own
+FORMAT_VERSION = 3  # 2: the drawn uncertain assumptions are a table of their own; 3: replication.json
 _REP = re.compile(r"^rep-(\d{6,})$")
+REP_IDENTITY = "replication.json"  # each replication's seed and parameter hash
 _TMP = re.compile(r"^\.rep-\d+\.tmp-(\d+)$")
 
 
@@ -106,6 +109,7 @@ class Checkpoint:
                 tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
                 with open(tmp / f"{name}.parquet", "rb") as fh:
                     os.fsync(fh.fileno())
+            atomic_write_text(tmp / REP_IDENTITY, json.dumps({**self.ident, "replication": replication}))
             if final.exists():
                 shutil.rmtree(final)
             os.replace(tmp, final)
@@ -123,12 +127,27 @@ class Checkpoint:
         out = {}
         for r in self.replications():
             d = self.directory / f"rep-{r:06d}"
+            self._check_identity(r, d)
             tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
             if any(set(t["replication"].unique()) - {r} for t in tables.values()):
                 raise ScenarioError(str(d), ["--resume: the checkpoint holds rows of another replication; "
                                              "remove the checkpoint and run again"])
             out[r] = tables
         return out
+
+    def _check_identity(self, replication: int, d: Path) -> None:
+        """Refuse a stored replication whose own record names another seed or parameter set."""
+        try:
+            stored = json.loads((d / REP_IDENTITY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        diff = [k for k in self.ident if stored.get(k) != self.ident[k]]
+        if diff or stored.get("replication") != replication:
+            what = (", ".join(f"{k} {stored.get(k)!r} ≠ {self.ident[k]!r}" for k in diff)
+                    or f"replication {stored.get('replication')!r} ≠ {replication}")
+            raise ScenarioError(str(d), [
+                f"--resume: stored replication {replication} is of a different run ({what}); resume with "
+                f"the same parameters and seed, or run without --resume to start again"])
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -27,6 +27,7 @@ from simlib.model import metrics as _metrics
 from simlib.run import budget as resources
 from simlib.scenario.uncertain import draw_assumptions
 from simlib.core.atomic import publishing
+from simlib.core.csv_cells import read_csv, write_csv
 from simlib.run.checkpoint import Checkpoint, identity
 from simlib.run.dask_cluster import CONNECT_TIMEOUT_S
 from simlib.model.engine import World
@@ -166,7 +167,7 @@ class Results:
                 if fmt == "parquet":
                     table.to_parquet(tmp / f"{name}.parquet", index=False)
                 else:
-                    table.to_csv(tmp / f"{name}.csv", index=False)
+                    write_csv(table, tmp / f"{name}.csv")  # formula-safe cells (csv_cells)
             (tmp / "scenario.yaml").write_text(
                 yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
             prov = {**self.provenance, "format": fmt, "tables": sorted(tables)}
@@ -196,7 +197,7 @@ class Results:
             if name == "assumptions" and not f.exists():  # saved before assumptions were drawn
                 tables[name] = assumptions_table()
                 continue
-            tables[name] = pd.read_parquet(f) if fmt == "parquet" else pd.read_csv(f)
+            tables[name] = pd.read_parquet(f) if fmt == "parquet" else read_csv(f)
         return cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
 
 

@@ -45,6 +45,7 @@ from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
 from simlib.scenario.simulation_section import Simulation
 from simlib.scenario.value_bounds import value_problems
+from simlib.scenario.text_safety import text_problems
 from simlib.core.payment_timing import PaymentTimingSettings, resolve_block
 from simlib.core.yaml_reading import read_yaml
 from simlib.scenario.search_section import SearchSection
@@ -306,7 +307,7 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     except ValidationError as exc:
         lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
         raise ScenarioError(source, lines) from None
-    problems = value_problems(sc)  # bounds of values the models leave open
+    problems = value_problems(sc) + text_problems(sc.model_dump(mode="json"))  # bounds; visible text
     if problems:
         raise ScenarioError(source, problems)
     return sc

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from simlib.report.figures import figure_block
+from simlib.core.csv_cells import read_csv
 from simlib.report.markup import _html, esc
 from simlib.analysis.numbers import value_text
 from simlib.report.search_blocks import SearchView, _table, info
@@ -14,7 +15,7 @@ from simlib.report.search_blocks import SearchView, _table, info
 
 def _trials(search_dir: str) -> pd.DataFrame:
     path = Path(search_dir) / "trials.csv"
-    return pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=["trial", "state", "objective"])
+    return read_csv(path) if path.is_file() else pd.DataFrame(columns=["trial", "state", "objective"])
 
 
 def convergence_chart(view: SearchView, search_dir: str):
@@ -76,7 +77,7 @@ def pareto_section(view: SearchView, search_dir: str):
     path = Path(search_dir) / "pareto_front.csv"
     if burden is None or not path.is_file():
         return _html("")
-    t = pd.read_csv(path)
+    t = read_csv(path)
     obj, b = info(view.objective), info(burden)
     fig, ax = _figure(f"{obj.label} against {b.label.lower()}", size=(7.5, 3.8))
     off = t[~t["on_front"]]

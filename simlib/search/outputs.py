@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from simlib.core.atomic import atomic_write_text
+from simlib.core.csv_cells import write_csv
 from simlib.levers.base import describe_strategy
 from simlib.search.objectives import front_ranks, score
 
@@ -180,10 +181,10 @@ def write_outputs(run, page: bool = True, log=None) -> None:
               f"Final selection (Kim-Nelson, {sel.confidence:.0%}, indifference ${s.indifference_usd:,.0f}): {verdict}.",
               "Paste this block under `strategies:` in the scenario file."]
     atomic_write_text(d / BEST_FILE, _yaml_text({s.name: block}, header))
-    pd.DataFrame(run.trials).to_csv(d / TRIALS_FILE, index=False)
+    write_csv(pd.DataFrame(run.trials), d / TRIALS_FILE)
     if run.goal.burden:
         table = front_table(run)
-        table.to_csv(d / FRONT_FILE, index=False)
+        write_csv(table, d / FRONT_FILE)
         names = {run.finalist_names[c.key]: c for c in run.finalists}
         front = {}
         for i, strategy in enumerate(table.loc[table["on_front"] & table["search_finalist"], "strategy"], start=1):

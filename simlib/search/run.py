@@ -60,11 +60,19 @@ def _progress(total: int, enabled: bool, desc: str):
     return tqdm(total=total, disable=not enabled, desc=desc, unit="sim")
 
 
-def run_search(scenario, *, budget: int | None = None, seed: int | None = None, workers: int | None = None,
-               scheduler: str | None = None, out: str | Path = "reports", resume: bool = False,
-               progress: bool = False, page: bool = True, log=None) -> SearchRun:
+def run_search(scenario, *, out: str | Path = "reports", **options) -> SearchRun:
     """Search the strategy space of ``scenario``'s ``search:`` section; write its outputs under
-    ``<out>/<scenario>/search/`` (and the report page with ``page``)."""
+    ``<out>/<scenario>/search/`` (and the report page with ``page``). ``out`` is held by one writer
+    at a time (:mod:`simlib.run.folder_lock`): a second search, run or report into it is refused."""
+    from simlib.run.folder_lock import writer_lock
+
+    with writer_lock(out, "simlib search"):
+        return _run_search(scenario, out=out, **options)
+
+
+def _run_search(scenario, *, budget: int | None = None, seed: int | None = None, workers: int | None = None,
+                scheduler: str | None = None, out: str | Path = "reports", resume: bool = False,
+                progress: bool = False, page: bool = True, log=None) -> SearchRun:
     from simlib.scenario.schema import load_scenario
     from simlib.core.paths import slug
     from simlib.run.options import resolve

@@ -21,8 +21,15 @@ What a lever may do to an account (the whole interface):
 - ``restart_clock(lam, floor, kappa, thresholds)``: a fresh payment clock with other intensity
   parameters (the agency's);
 - ``postpone(days, now)``: the collection clock stood still (a dispute);
+- ``contact(channel, kind, hour=, jump_per_day=, sent=, reached=)``: the one way to contact the
+  patient (a reminder, the statement, a corrected statement, an agency's notice); what applies to
+  each kind — reach, opt-out, contact limits, fatigue, age of the debt, delivery, counters,
+  complaints — is the table of :mod:`simlib.world.contacts`;
+- ``fade(days)``: the patient's attention faded for ``days`` with no payment clock (a dispute);
 - ``reduce(kind, cents, day)`` and ``close(kind, day)``: move money off the balance through the
-  ledger (the only ways the balance changes besides a payment);
+  ledger (the only ways the balance changes besides a payment); ``book(kind, cents, day)``: a
+  ledger row of this account that leaves the balance as it is (a cost, a fee, a discount granted
+  on a payment, an agency's gross collection);
 - ``allowance``: called on a payment in full, returns the cents allowed off (a discount);
   ``collector``: who books the patient's payments (``None``: the hospital; an agency books gross
   and charges its fee).
@@ -35,6 +42,7 @@ from simlib.core.behaviour import (INF, integrated, intensity_after, planned_cum
                                time_to_reach_planned)
 from simlib.core.ledger import Kind
 from simlib.core.payment_timing import covariate_factor, planned_delay_days, planned_scale_days
+from simlib.world.contacts import KINDS as CONTACT_KINDS
 
 
 COUNTERS = {"patient_payments": "payments the patient made to the hospital (instalments, deposits "
@@ -96,6 +104,21 @@ class PatientAccount:
     def jump(self, delta: float) -> None:
         self.advance(self.now)
         self.lam += delta
+
+    def fade(self, days: float) -> None:
+        """The intensity decays over ``days`` as it would without payments (the clock stood still)."""
+        self.lam = intensity_after(self.lam, self.floor, self.kappa, days)
+
+    # -------------------------------------------------------------- contacts
+    def contact(self, channel: str | None, kind: str = "reminder", *, hour: float | None = None,
+                jump_per_day: float | None = None, sent: str | None = None, reached: str | None = None):
+        """Contact the patient now: the one way a lever does (the kinds and what applies to each:
+        :mod:`simlib.world.contacts`). ``channel`` is a channel of the scenario (``None`` for a
+        contact no channel carries), ``hour`` the hour it is made (``None``: now), ``jump_per_day``
+        its jump when it reaches (``None``: the channel's), ``sent``/``reached`` the caller's
+        counters. Returns ``None``, or a generator of SimPy events when it waits for a capacity
+        (a call): the action returns it."""
+        return CONTACT_KINDS[kind](self, channel, hour, jump_per_day, sent, reached)
 
     def payment_time(self) -> float:
         """Absolute day of the next payment if nothing else happens (``inf`` if never)."""
@@ -192,6 +215,10 @@ class PatientAccount:
         self.bal -= amount
         world.open_cents[self.r] = self.bal
 
+    def book(self, kind: Kind, amount: int, day: float) -> None:
+        """A ledger row of ``amount`` cents of ``kind`` for this account; the balance is unchanged."""
+        self.world.ledger.post(self.r, day, kind, amount)
+
     def close(self, kind: Kind, day: float) -> None:
         """Book the whole open balance as ``kind`` (a write-off, a lender's payment)."""
         world = self.world
@@ -244,8 +271,9 @@ class PatientAccount:
         self.world.trace(self.r, "statement", self.now)
 
     def _build_schedule(self, bill: float) -> list:
-        """Sorted (day, order, action, argument) of everything the levers plan for this account."""
-        items: list = []
+        """Sorted (day, order, action, argument) of everything the levers plan for this account
+        (after what the statement itself scheduled: its arrival)."""
+        items: list = self.schedule
         for hook in self.world.schedule_hooks:
             hook(self, bill, items)
         items.sort(key=_sched_key)

@@ -6,17 +6,20 @@ small class::
 
     @register_channel_kind("visit")
     class HomeVisit(ContactKind):
-        def contact(self, world, acct, step):
+        def contact(self, world, acct, request):
             ...            # return None, or a generator that yields SimPy events
 
-``contact`` returns ``None`` when the contact completes at once (no SimPy event is spent), or a
+``request`` is a :class:`~simlib.world.contacts.Contact` (the channel's name, the hour, the jump
+when it reaches — ``None``: the channel's —, the caller's counters). Levers never call a kind:
+they call the account's contact verb (:mod:`simlib.world.contacts`), which stands down while the
+account is held and then asks the kind. ``contact`` returns ``None`` when the contact completes at once (no SimPy event is spent), or a
 generator the account's process runs with ``yield from`` (it may wait for a resource).
 """
 from __future__ import annotations
 
 from simlib.world import contact_response
 from simlib.core.ledger import Kind
-from simlib.core.settings import Fraction, NonNeg, Strict
+from simlib.core.settings import Fraction, NonNeg, Strict, cents
 
 _KINDS: dict[str, type["ContactKind"]] = {}
 
@@ -41,14 +44,15 @@ def registered_channels() -> dict[str, type["ContactKind"]]:
 
 class ContactKind:
     """Base class: a configured channel (``cfg``, the scenario's :class:`~simlib.scenario.schema.Channel`)
-    at column ``index`` of the reach draws. ``contact(world, acct, step)`` gets the world
-    (:class:`~simlib.model.engine.World`), the :class:`~simlib.world.account.PatientAccount` and the ladder's
-    :class:`~simlib.levers.reminders.Step`."""
+    at column ``index`` of the reach draws. ``contact(world, acct, request)`` gets the world
+    (:class:`~simlib.model.engine.World`), the :class:`~simlib.world.account.PatientAccount` and the
+    :class:`~simlib.world.contacts.Contact` request; ``cost_cents`` is one contact's cost."""
 
     kind_name = "?"
 
     def __init__(self, name: str, cfg, index: int):
         self.name, self.cfg, self.index = name, cfg, index
+        self.cost_cents = cents(cfg.cost_usd)
 
     def reaches(self, acct) -> bool:
         return acct.world.pop.reach_u[acct.i, self.index] < self.cfg.reach
@@ -60,10 +64,11 @@ class ContactKind:
             return True
         return False
 
-    def respond(self, acct, now: float) -> None:
-        """The contact reached the patient at ``now``: the intensity jumps by the channel's jump
-        (scaled by :func:`simlib.world.contact_response.respond`); they may opt out or complain."""
-        contact_response.respond(acct, self.cfg.jump_per_day, now)
+    def respond(self, acct, now: float, jump_per_day: float | None = None) -> None:
+        """The contact reached the patient at ``now``: the intensity jumps by ``jump_per_day`` (the
+        channel's when ``None``; scaled by :func:`simlib.world.contact_response.respond`); they may
+        opt out or complain."""
+        contact_response.respond(acct, self.cfg.jump_per_day if jump_per_day is None else jump_per_day, now)
         contact_response.after_reach(acct, self.index, self.cfg)
 
     def contact(self, world, acct, step):
@@ -77,12 +82,11 @@ class Message(ContactKind):
     def __init__(self, name, cfg, index):
         super().__init__(name, cfg, index)
         self.sent_key, self.reached_key = f"contacts_{name}", f"reached_{name}"
-        self.cost_cents = int(round(cfg.cost_usd * 100))
         self._delivered = self.delivered
 
-    def contact(self, world, acct, step):
+    def contact(self, world, acct, request):
         now = acct.now
-        hour = (now % 1.0) * 24.0 if step.hour is None else step.hour
+        hour = (now % 1.0) * 24.0 if request.hour is None else request.hour
         counters = world.counters
         if self.opted_out(world, acct):
             return None
@@ -92,31 +96,36 @@ class Message(ContactKind):
         acct.message_times.append(now)
         counters["contacts"] += 1
         counters[self.sent_key] += 1
-        world.ledger.post(acct.r, now, Kind.COST_CONTACT, self.cost_cents)
+        if request.sent is not None:
+            counters[request.sent] += 1
+        acct.book(Kind.COST_CONTACT, self.cost_cents, now)
         if self.cfg.delivery_days > 0.0:
-            acct.at(now + self.cfg.delivery_days, 9, self._delivered)
+            acct.at(now + self.cfg.delivery_days, 9, self._delivered, request)
         else:
-            self.delivered(acct)
+            self.delivered(acct, request)
         return None
 
-    def delivered(self, acct, _=None) -> None:
+    def delivered(self, acct, request) -> None:
         """The message arrives (``delivery_days`` after it was sent): it reaches the patient or not.
         A letter arriving while a plan or an agency holds the account moves nothing."""
         if acct.held_by is None and self.reaches(acct):
-            acct.world.counters[self.reached_key] += 1
-            self.respond(acct, acct.now)
+            counters = acct.world.counters
+            counters[self.reached_key] += 1
+            if request.reached is not None:
+                counters[request.reached] += 1
+            self.respond(acct, acct.now, request.jump_per_day)
 
 
 @register_channel_kind("call")
 class Call(ContactKind):
     """A call placed by an agent of the phone team (a SimPy resource open in working hours)."""
 
-    def contact(self, world, acct, step):
+    def contact(self, world, acct, request):
         if world.phone is None:
             raise RuntimeError("call step without a phone team")  # validation prevents this
         if self.opted_out(world, acct):
             return None
-        return world.phone.call(acct, self)
+        return world.phone.call(acct, self, request)
 
 
 class Channel(Strict):

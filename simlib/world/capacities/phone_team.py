@@ -113,8 +113,13 @@ class PhoneTeamCapacity:
                 yield env.timeout(end - env.now)
         held = [self.res.request(priority=0) for _ in range(c)]  # closed after the last shift
 
-    def call(self, acct, channel):
-        """A call by the ``channel`` (a call-kind channel): wait for an agent, then talk."""
+    def next_open_slot(self, day: float) -> float:
+        """The first moment at or after ``day`` when the team is open (:func:`next_open_slot`)."""
+        return next_open_slot(day, tuple(self.cfg.hours), tuple(self.cfg.working_days))
+
+    def call(self, acct, channel, request):
+        """A call by the ``channel`` (a call-kind channel; ``request``: the
+        :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk."""
         world, env, cfg = self.world, self.world.env, self.cfg
         pop, i = world.pop, acct.i
         attempt = acct.calls_attempted % CALL_ATTEMPTS
@@ -144,8 +149,12 @@ class PhoneTeamCapacity:
         acct.call_times.append(now)
         world.count("contacts")
         world.count("calls")
-        world.ledger.post(acct.r, now, Kind.COST_CONTACT, cents(channel.cfg.cost_usd))
+        if request.sent is not None:
+            world.count(request.sent)
+        acct.book(Kind.COST_CONTACT, channel.cost_cents, now)
         if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
             world.count("calls_right_party")
-            channel.respond(acct, now)
+            if request.reached is not None:
+                world.count(request.reached)
+            channel.respond(acct, now, request.jump_per_day)
         world.trace(acct.r, "call connected")
