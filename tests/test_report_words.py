@@ -214,7 +214,8 @@ def test_limitations_follow_the_levers_in_use():
     levers = report.limitations_section(_results_of(ROOT / "parameters" / "finance_levers.yaml")).data
     assert "501(r)" in levers and "120 days" in levers and "Regulation F" in levers
     assert "EMTALA" not in levers and "anti-assignment" not in levers
-    assert "What the model leaves out" in base and "no unpaid bills on the books" in base
+    assert "What the model leaves out" in base
+    assert "no unpaid bills on the books" not in base  # the baseline warms up: a running hospital (issue 20)
 
 
 def test_glossary_explains_the_terms_the_reports_use():
