@@ -87,7 +87,8 @@ def test_the_steady_state_cash_series_has_no_trend():
 
 def test_nothing_before_day_0_is_measured():
     """With a warm-up the cash curve starts at the starting cash, the measured cohort has no
-    warm-up encounter, and the cash collected is the ledger's collections after day 0."""
+    warm-up encounter, and the cash collected is the cohort's collections after day 0 (the book of
+    day 0 pays into the cash curve, not into the decision's money)."""
     from simlib.core.ledger import COLLECTED, REFUNDS
     sc, pop, res = next(_runs(mw.STATIONARY_WARM_UP_DAYS, reps=1))
     m, curves, _ = compute(res, pop, sc)
@@ -96,7 +97,12 @@ def test_nothing_before_day_0_is_measured():
     assert warm.sum() > 0.9 * 12 * mw.STATIONARY_WARM_UP_DAYS
     assert not (mw.cohort(pop.service_day, pop.open_book, sc.simulation) & warm).any()
     led = res.ledger
-    after = led.day > 0
-    collected = (led.amount[led.mask(COLLECTED) & after].sum() - led.amount[led.mask(REFUNDS) & after].sum())
-    assert m["cash_collected_usd"] == pytest.approx(collected / 100.0)
+    cohort = np.repeat(mw.cohort(pop.service_day, pop.open_book, sc.simulation), 2)
+    own = (led.day > 0) & (led.receivable >= 0)
+    own[own] = cohort[led.receivable[own]]
+    collected = (led.amount[led.mask(COLLECTED) & own].sum() - led.amount[led.mask(REFUNDS) & own].sum())
+    assert m["cash_collected_usd"] == pytest.approx(collected / 100.0)  # the cohort's, after day 0
     assert (led.day < 0).any()  # the warm-up was simulated
+    book = led.mask(COLLECTED) & (led.day > 0) & (led.receivable >= 0) & ~own
+    assert led.amount[book].sum() > 0  # the book of day 0 pays in the window: cash, not the decision's money
+

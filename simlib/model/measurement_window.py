@@ -6,13 +6,16 @@ day 0 the hospital holds the book that strategy keeps in its steady state — un
 age, the care they cost already paid, collections already flowing. Everything before day 0 is
 simulated and left out of every metric; the measurement window is ``[0, horizon]``:
 
-- **cash** (collections, costs, the cost of care, the credit line, NPV): only flows after day 0
-  (:func:`measured`); the cash curve starts at ``finance.starting_cash_usd`` on day 0, the hospital's cash then;
+- **cash** (the cash curve, its low point, the credit line): every flow after day 0
+  (:func:`measured`) — the book's collections too: the running hospital's cash; the cash curve starts at ``finance.starting_cash_usd`` on day 0, the hospital's cash then;
 - **rates** (net and patient collection, bad debt, charity, denials): the *measured cohort*, every
   receivable of an encounter served in ``[0, billing_window_days]`` (and an open book given at day 0,
   :mod:`simlib.model.open_book`), followed to the horizon; the warm-up's encounters are not in it;
 - **A/R** (days in A/R, aging, the A/R curve): the receivables open on the day measured, whatever
   their service day — the warm-up's among them, as in a running hospital;
+- **money of the decision** (NPV, cash collected, collection cost and cost to collect): the measured
+  cohort's flows and the teams' staffed hours in the window (:func:`counted`), so a strategy is
+  judged on the patients it serves from day 0, not on the size of the book its own past left;
 - **counts** (contacts, calls, disputes …): per account over every account simulated (the warm-up's
   were worked by the same strategy, so the per-account rate is the steady state's); the absolute
   counts (suppressed and opted-out contacts, abandoned calls) are scaled to the measured cohort's
@@ -49,6 +52,19 @@ def measured(day: np.ndarray, sim: Simulation) -> np.ndarray:
     happened before day 0; a flow at time 0 is day 1's)."""
     day = np.asarray(day)
     return day > 0.0 if sim.warm_up_days > 0 else day >= 0.0
+
+
+def counted(receivable: np.ndarray, day: np.ndarray, cohort_receivable: np.ndarray, sim: Simulation) -> np.ndarray:
+    """Rows of the money metrics (NPV, cash collected, collection cost): in the window, and of a
+    receivable of the measured cohort or of none (the teams' staffed hours). The book of day 0 is
+    each strategy's own, smaller where it collects faster; its collections (and a factored book's
+    repayments to the factor, whose advance came before day 0) would credit a slow strategy with
+    the cash a fast one banked before day 0, so they stay out of the decision."""
+    rec = np.asarray(receivable)
+    own = np.ones(len(rec), bool)
+    attributed = rec >= 0
+    own[attributed] = cohort_receivable[rec[attributed]]
+    return measured(day, sim) & own
 
 
 def cohort(service_day: np.ndarray, open_book: np.ndarray, sim: Simulation) -> np.ndarray:

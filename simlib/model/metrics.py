@@ -90,14 +90,12 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     aging = {b: open_T[bucket == k].sum() / 100.0 for k, b in enumerate(AGING_BUCKETS)}
     m["ar_over_90_share"] = _safe(open_T[age > 90].sum(), ar_T)
 
-    # cash: the flows of the measurement window (after day 0; mw.measured)
-    cash_day, cash_amt = led.cash_flows()
-    in_window = mw.measured(cash_day, sim)
-    cash_day, cash_amt = cash_day[in_window], cash_amt[in_window]
-    rows_in_window = mw.measured(led.day, sim)
+    # money: the measured cohort's flows and the teams' (no receivable) in the window (mw.counted);
+    # the cash curve below: every flow of the window, the running hospital's cash
+    counted = mw.counted(led.receivable, led.day, mature, sim)
 
     def total(kinds) -> int:
-        return int(led.amount[led.mask(kinds) & rows_in_window].sum())
+        return int(led.amount[led.mask(kinds) & counted].sum())
 
     collected_total = total(COLLECTED) - total(REFUNDS)
     cost_total = total(COSTS) + total([Kind.FACTORING_FEE])
@@ -105,7 +103,12 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["collection_cost_usd"] = cost_total / 100.0
     m["cost_to_collect"] = _safe(cost_total, collected_total)
     r = np.log1p(fin.cost_of_capital_annual) / 365.0
-    m["npv_net_cash_usd"] = float((cash_amt * np.exp(-r * np.maximum(cash_day, 0.0))).sum() / 100.0)
+    cash_day, cash_amt = led.cash_flows()
+    cash_rec = led.receivable[led.cash_rows()]
+    own = mw.counted(cash_rec, cash_day, mature, sim)
+    m["npv_net_cash_usd"] = float((cash_amt[own] * np.exp(-r * np.maximum(cash_day[own], 0.0))).sum() / 100.0)
+    in_window = mw.measured(cash_day, sim)
+    cash_day, cash_amt = cash_day[in_window], cash_amt[in_window]
     cared = mw.measured(pop.service_day, sim)  # care given before day 0 (a book's) was paid then
     care_day = pop.service_day[cared]
     care_amt = -np.round(pop.allowed_cents[cared] * fin.cost_of_care_ratio)
