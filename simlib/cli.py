@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
+from simlib.studies.command_checks import command_problems
 
 from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
@@ -28,9 +29,8 @@ def _validate(args) -> int:
     for f in args.files:
         try:
             sc = load_scenario(f)
-            from simlib.scenario.search_section import search_problems
-            if search_problems(sc):  # its references to other strategies, checked strictly here
-                raise ScenarioError(str(f), search_problems(sc))
+            if command_problems(sc):  # what `search` and `report` check beyond the file itself
+                raise ScenarioError(str(f), command_problems(sc))
         except ScenarioError as err:
             if len(err.problems) == 1:
                 print(f"{f}: {err.problems[0]}", file=sys.stderr)
@@ -127,7 +127,7 @@ def _run(args) -> int:
 
 
 def _run_plan(args, plan) -> int:
-    from simlib.analysis.summaries import decision_metric, paired_differences, probability_best, summarize
+    from simlib.analysis.summaries import paired_differences, probability_best, summarize
     from simlib.core.metric_catalogue import METRICS
     from simlib.run.checkpoint import Checkpoint, checkpoint_dir
     from simlib.run.dask_cluster import ClusterError
@@ -165,12 +165,14 @@ def _run_plan(args, plan) -> int:
             return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
         summary = summarize(res.metrics)
         diffs = paired_differences(res.metrics, res.baseline)
-        key = decision_metric(res.metrics)  # the NPV after credit-line interest when a cash floor is set
-        best = probability_best(res.metrics, key, METRICS[key].higher_is_better)
-        best = best.rename("probability_best").rename_axis("strategy").reset_index().assign(metric=key)
+        extra = {"summary": summary, "paired_differences": diffs}
+        if res.decision is not None:  # ranked on the decision's metric (after credit-line interest with a floor)
+            key = res.decision.metric
+            best = probability_best(res.metrics, key, METRICS[key].higher_is_better)
+            extra["probability_best"] = best.rename("probability_best").rename_axis("strategy").reset_index() \
+                .assign(metric=key)
         try:
-            res.save(out, fmt=args.format, extra_tables={"summary": summary, "paired_differences": diffs,
-                                                         "probability_best": best})
+            res.save(out, fmt=args.format, extra_tables=extra)
         except OSError as exc:  # a full disk, a vanished directory: the previous result stays
             print(f"{f}: cannot write {out}: {exc.strerror or exc}; {out} is unchanged; "
                   f"{_kept(ck_dir)} (`simlib run {f} --resume` publishes them without running again)",
@@ -190,10 +192,9 @@ def _print_headline(res) -> None:
     """The recommendation and the key metrics, in plain text, after a run."""
     import pandas as pd
 
-    try:
-        headline, table = res.headline(), res.summary(intervals=False)
-    except (KeyError, ValueError):  # a scenario without the key metric: nothing to recommend
+    if res.decision is None:  # a scenario without the decision metric: nothing to recommend
         return
+    headline, table = res.headline(), res.summary(intervals=False)
     print(f"  {headline}")
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
         print("\n".join("  " + line for line in table.to_string().splitlines()))
@@ -217,6 +218,8 @@ def _report(args) -> int:
     from simlib.run import budget as resources
 
     for f, sc in _load_all(args.files):  # every file and option is checked before any work starts
+        if command_problems(sc):  # an invalid sensitivity factor is bad input (exit 2), as in validate
+            raise ScenarioError(str(f), command_problems(sc))
         opts = _options(args, sc, f)
         resources.check(sc, opts.max_replications if opts.precision else opts.replications,
                         opts.workers, local=not opts.scheduler, max_hours=opts.max_hours,

@@ -35,6 +35,7 @@ def test_run_csvs_have_no_formula_cell_and_load_back_the_keys(tmp_path, capsys):
     d["strategies"] = {names[0]: d["strategies"][names[0]],
                        EVIL_KEY: dict(d["strategies"][names[1]], label="@SUM(A1:A9)"),
                        "-2+3": dict(d["strategies"][names[2]], label="+cmd")}
+    d.update(uncertain=[], search=None, sensitivity=None)  # they name strategies left out here
     f = tmp_path / "evil.yaml"
     f.write_text(yaml.safe_dump(d, sort_keys=False))
     out = tmp_path / "out"

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from simlib.analysis import summaries as analysis
+from simlib.analysis.decision import decide
+from simlib.analysis.numbers import mean_ci_text, value_text
 from simlib.core.metric_catalogue import KEY_METRIC
 
 
@@ -116,22 +118,25 @@ def test_probability_best_sums_to_one(rows):
     assert analysis.probability_best(metrics, KEY_METRIC).sum() == pytest.approx(1.0)
 
 
-def test_recommend_picks_best_by_catalogue_direction():
-    result = analysis.recommend(correlated(), "status quo")
-    assert result["strategy"] == "text first" and result["baseline"] == "status quo"
-    assert result["significant"] and result["ci_low"] < result["gain"] < result["ci_high"]
-    assert result["probability_best"] == pytest.approx(1.0)
-    # days in A/R: lower is better
+def test_decide_picks_best_by_catalogue_direction():
+    result = decide(correlated(), "status quo")
+    assert result.strategy == "text first" and result.baseline == "status quo"
+    assert result.significant and result.ci_low < result.gain < result.ci_high
+    assert result.probability_best == pytest.approx(1.0)
+    assert result.runner_up == "status quo" and result.margin == pytest.approx(result.gain)  # the next best
+    # days in A/R: lower is better; the runner-up's margin is positive in the better direction
     days = tidy({"base": [40, 42, 41], "fast": [35, 36, 36], "slow": [50, 51, 49]}, "days_in_ar")
-    result = analysis.recommend(days, "base", "days_in_ar")
-    assert result["strategy"] == "fast" and result["gain"] == pytest.approx(-16 / 3)
+    result = decide(days, "base", metric="days_in_ar")
+    assert result.strategy == "fast" and result.gain == pytest.approx(-16 / 3)
+    assert result.runner_up == "base" and result.margin == pytest.approx(16 / 3)
 
 
-def test_recommend_baseline_best_and_no_direction():
-    result = analysis.recommend(tidy({"base": [5, 6], "alt": [1, 2]}), "base")
-    assert result["strategy"] == "base" and result["gain"] == 0 and not result["significant"]
+def test_decide_baseline_best_and_no_direction():
+    result = decide(tidy({"base": [5, 6], "alt": [1, 2]}), "base")
+    assert result.strategy == "base" and result.gain == 0 and not result.significant
+    assert result.runner_up == "alt" and result.margin == pytest.approx(4.0)
     with pytest.raises(ValueError):
-        analysis.recommend(tidy({"base": [1, 2]}, "plan_share"), "base", "plan_share")
+        decide(tidy({"base": [1, 2]}, "plan_share"), "base", metric="plan_share")
 
 
 @pytest.mark.parametrize("value, unit, text", [
@@ -146,15 +151,18 @@ def test_recommend_baseline_best_and_no_direction():
     (3.44, "hours", "3.4 h"),
     (float("nan"), "usd", "n/a"),
 ])
-def test_format_value(value, unit, text):
-    assert analysis.format_value(value, unit) == text
+def test_exact_value_text(value, unit, text):
+    assert value_text(value, unit, exact=True) == text
 
 
-def test_format_value_unknown_unit_and_format_ci():
+def test_one_formatter_two_modes_unknown_unit_and_mean_ci_text():
+    assert value_text(1_234_567.4, "usd") == "$1.23M" and value_text(1_234_567.4, "usd", exact=True) == "$1,234,567"
+    assert value_text(-0.005, "share") == "\N{MINUS SIGN}0.50 %"  # the board: two decimals below 1 %
     with pytest.raises(ValueError):
-        analysis.format_value(1.0, "furlongs")
-    assert analysis.format_ci(1500, -200, 3200, "usd") == "$1,500 (CI \N{MINUS SIGN}$200 to $3,200)"
-    assert analysis.format_ci(0.5, math.nan, math.nan, "share") == "50.0 %"
+        value_text(1.0, "furlongs", exact=True)
+    assert mean_ci_text(1500, -200, 3200, "usd", exact=True) == "$1,500 (CI \N{MINUS SIGN}$200 to $3,200)"
+    assert mean_ci_text(1500, -200, 3200, "usd") == "$1.50k (CI \N{MINUS SIGN}$200 to $3.20k)"
+    assert mean_ci_text(0.5, math.nan, math.nan, "share", exact=True) == "50.0 %"
 
 
 def test_relative_half_width_and_precision_reached():

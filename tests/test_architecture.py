@@ -27,6 +27,7 @@ LAYERS = [
     ("core", "settings base, money, streams, payment-intensity maths, metric names, safe files"),
     ("world", "the account and its contact verb, channels, contact response, capacities"),
     ("levers", "one module per lever, and the registry"),
+    ("policies", "collection policies that react to the patient: outcomes, rules, barrier"),
     ("scenario", "the schema of a scenario file and its sections"),
     ("model", "population, claims, the world, factoring settlement, metrics"),
     ("analysis", "summaries, the decision, spread, number formatting"),
@@ -112,7 +113,7 @@ def layer_of(name: str) -> int:
 def test_the_top_of_the_package_is_a_table_of_contents():
     entries = {p.name for p in PACKAGE.iterdir() if p.name != "__pycache__"}
     assert entries <= TOP_LEVEL, f"unexpected entries at the top of simlib/: {sorted(entries - TOP_LEVEL)}"
-    assert len(entries) <= 14
+    assert len(entries) <= 15
 
 
 def test_every_layer_is_a_folder_with_a_docstring():
@@ -155,13 +156,13 @@ def test_no_module_is_longer_than_about_400_lines():
 BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_team", "contact_limits",
                   "prompt_pay_discount", "deposit", "price_estimate", "write_off", "fap_screening",
                   "payment_plan",
-                  "financing", "agency", "factoring"]
+                  "financing", "agency", "factoring", "contact_outcomes", "policy", "barrier_policy"]
 
 
 @pytest.mark.parametrize("first", ["simlib", "simlib.world.capacities.phone_team", "simlib.levers.agency",
                                    "simlib.levers.base", "simlib.model.population", "simlib.model.engine"])
 def test_built_in_levers_register_in_the_same_order_whatever_is_imported_first(first):
-    code = (f"import {first}\nfrom simlib.levers import registered_levers\n"
+    code = (f"import {first}\nimport simlib.scenario.schema\nfrom simlib.levers import registered_levers\n"
             "print(','.join(registered_levers()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip().split(",") == BUILT_IN_ORDER
@@ -187,7 +188,10 @@ def test_every_counter_a_run_adds_is_declared_by_a_lever_or_the_core():
     seen = set()
     for name in sc.strategies:
         seen |= set(World(sc, name, pop).run().counters)
-    per_channel = {f"{prefix}_{ch}" for ch in sc.channels for prefix in ("contacts", "reached")}
+    patterns = {k for k in channels.COUNTERS if "<name>" in k}
+    for lever in registered_levers().values():
+        patterns |= {k for k in lever.counters if "<name>" in k}
+    per_channel = {p.replace("<name>", ch) for ch in sc.channels for p in patterns}
     assert seen - declared - per_channel == set()
     assert {"plans", "agency_placements", "financed", "deposits", "discounts", "calls"} <= seen
 

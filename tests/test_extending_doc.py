@@ -2,9 +2,12 @@
 
 The test writes the doc's blocks marked ``<!-- file: NAME -->`` into an empty folder and runs the
 doc's script there in a fresh interpreter (so the new lever does not stay registered in this
-one). It checks the lever's effect on the ledger and the metrics, its words through the registry,
-a typo's error, the doc's printed output, and that the lever took exactly one file while no file
-of the simlib package changed. A second test installs the same file as an entry point.
+one). It checks the lever's effect on the ledger and the metrics, that it reaches no patient who
+opted out of its channel, its words through the registry, a typo's error, the doc's printed
+output, and that the lever took exactly one file while no file of the simlib package changed.
+Other tests install the same file as an entry point, show its words on the board (strategy table,
+contributions title, glossary, limitations) and build it into a copy of simlib as a built-in lever
+— one file plus the doc's one registry line — that the board shows in the same words.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,15 +154,81 @@ def test_an_installed_lever_is_found_through_its_entry_point(tmp_path):
     assert out.stdout.strip() == "text_to_pay text-to-pay link by sms on day 5"
 
 
-def test_the_new_lever_appears_in_the_reports_strategy_table(tmp_path):
-    """The board's strategy table shows the plug-in lever in its own words, with no report code."""
+BOARD = r"""
+import json
+import simlib
+from simlib.levers import registered_levers
+from simlib.model.engine import World
+from simlib.model.population import draw_population
+from simlib.report.glossary import glossary
+from simlib.report.limitations import limitations_section
+from simlib.report.tables import strategies_table
+from simlib.studies.contributions import lever_groups
+
+res = simlib.run_experiment("text_to_pay.yaml", replications=2, seed=1, workers=1)
+lever = registered_levers()["text_to_pay"]
+counters = World(res.scenario, "text_to_pay", draw_population(res.scenario, 0)).run().counters
+print("BOARD " + json.dumps({
+    "order": list(registered_levers()), "module": lever.__module__,
+    "table": str(strategies_table(res).data), "glossary": glossary(res).data,
+    "limitations": limitations_section(res).data,
+    "groups": [[g.key, g.label, g.changes] for g in lever_groups(res.scenario, "text_to_pay", "letters_only")],
+    "counters": {k: counters[k] for k in lever.counters}}))
+"""
+
+
+def _board_words(out: subprocess.CompletedProcess) -> dict:
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.split("BOARD ", 1)[1])
+
+
+def _check_board(board: dict) -> None:
+    """The lever's own words are on the board: strategy table, contributions title, glossary,
+    limitations; its counters are counted."""
+    assert "text-to-pay link by sms on day 3" in board["table"]
+    assert board["groups"] == [["text_to_pay", "Text-to-pay link", "text-to-pay link by sms on day 3"]]
+    assert "<dt>Text-to-pay link</dt><dd>A text message with a link" in board["glossary"]
+    assert "<strong>Text-to-pay links</strong> (“Text to pay”): A link in a text needs" in board["limitations"]
+    assert board["counters"]["text_to_pay_sent"] > board["counters"]["text_to_pay_read"] > 0
+
+
+def test_the_new_lever_appears_on_the_board_in_its_own_words(tmp_path):
+    """The board shows the plug-in lever in its own words (describe, title, glossary, risk), with no
+    report code."""
     written = _write_doc_files(tmp_path)
     assert any(p.name == "text_to_pay.yaml" for p in written)
-    code = ("import text_to_pay\n"
-            "import simlib\n"
-            "from simlib.report.tables import strategies_table\n"
-            "res = simlib.run_experiment('text_to_pay.yaml', replications=2, seed=1, workers=1)\n"
-            "print(strategies_table(res).data)\n")
-    out = _run(["-c", code], tmp_path, tmp_path)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "text-to-pay link by sms on day 3" in out.stdout
+    (tmp_path / "board.py").write_text("import text_to_pay  # noqa: F401\n" + BOARD, encoding="utf-8")
+    board = _board_words(_run(["board.py"], tmp_path, tmp_path))
+    _check_board(board)
+    assert board["module"] == "text_to_pay" and board["order"][-1] == "text_to_pay"
+
+
+BUILTIN_LINE = re.compile(r"<!-- built-in line: (?P<name>[\w./]+) -->\s*```\w*\n(?P<code>.*?)```", re.S)
+
+
+def test_the_same_lever_built_in_is_one_file_plus_one_registry_line(tmp_path):
+    """docs/extending.md's "Inside simlib", executed: a copy of simlib with the plug-in's file saved
+    as simlib/levers/text_to_pay.py and the doc's one import line in simlib/levers/__init__.py — two
+    files touched, nothing else — runs the scenario and shows the lever on the board exactly as the
+    plug-in does, registered among the built-in levers."""
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "simlib", tree / "simlib", ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / "parameters").symlink_to(ROOT / "parameters")
+    before = _snapshot(tree / "simlib")
+    [lever] = [p for p in _write_doc_files(tmp_path) if p.name == "text_to_pay.py"]
+    shutil.copy(lever, tree / "simlib" / "levers" / "text_to_pay.py")
+    [m] = BUILTIN_LINE.finditer(DOC.read_text(encoding="utf-8"))
+    line = m["code"].strip()
+    registry = tree / m["name"]
+    lines = registry.read_text(encoding="utf-8").splitlines(keepends=True)
+    last = max(k for k, text in enumerate(lines) if text.startswith("from simlib.levers import "))
+    registry.write_text("".join(lines[:last + 1] + [line + "\n"] + lines[last + 1:]), encoding="utf-8")
+    after = _snapshot(tree / "simlib")
+    assert set(after) - set(before) == {"levers/text_to_pay.py"}
+    assert {k for k in before if after[k] != before[k]} == {"levers/__init__.py"}
+
+    (tmp_path / "board.py").write_text(BOARD, encoding="utf-8")   # no import of the lever: it is built in
+    board = _board_words(_run(["board.py"], tmp_path, tree))
+    _check_board(board)
+    assert board["module"] == "simlib.levers.text_to_pay"
+    assert board["order"][-2:] == ["factoring", "text_to_pay"]

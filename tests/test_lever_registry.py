@@ -137,7 +137,7 @@ def test_the_world_calls_only_the_hooks_a_lever_overrides():
     from simlib.levers.base import HOOKS, lever_hooks
     from simlib.model.engine import World
 
-    assert list(HOOKS) == ["at_service", "at_statement", "schedule", "after_payment", "while_holding"]
+    assert list(HOOKS) == ["at_service", "at_statement", "schedule", "after_payment", "while_holding", "on_event"]
     sc = scenario_from_dict(tiny({"s": {"ladder": [{"day": 5, "channel": "sms"}]}}))
     world = World(sc, "s", draw_population(sc, 0))
     owners = {name: [h.__self__.key for h in getattr(world, hook.world_list)]
@@ -148,3 +148,61 @@ def test_the_world_calls_only_the_hooks_a_lever_overrides():
             assert (key in keys) == overrides, (name, key)
     assert "credit_terms_days" in owners["schedule"] and "credit_terms_days" not in owners["at_statement"]
     assert lever_hooks([Lever(world, None)], "schedule") == []
+
+
+def test_every_built_in_lever_owns_one_title_and_its_risk_words():
+    """One title per lever, in its module: the search page and the contributions read the same one."""
+    from simlib.report.limitations import lever_risks
+    from simlib.studies.contributions import lever_title
+
+    levers = registered_levers()
+    titles = {key: lever.board_title() for key, lever in levers.items()}
+    assert all(lever.title for lever in levers.values()), titles
+    assert len(set(titles.values())) == len(titles)
+    assert lever_title("credit_terms_days") == titles["credit_terms_days"] == "Payment terms"
+    assert lever_title("no_such_lever") == "No such lever"
+
+    # the statement's and the ladder's texts-and-calls notes merge into one, strategies in file order
+    data = tiny({"sms_statement": {"statement_channel": "sms"},
+                 "sms_ladder": {"ladder": [{"day": 5, "channel": "sms"}]},
+                 "letters": {"ladder": [{"day": 5, "channel": "letter"}]}})
+    sc = scenario_from_dict(data)
+    res = type("Res", (), {"scenario": sc, "metrics": None})()
+    notes = [(topic, who) for topic, who, _ in lever_risks(res)]
+    assert notes == [("Texts and calls", "“SMS statement”, “SMS ladder”")], notes
+
+
+def test_a_lever_declares_its_draws_and_the_population_makes_them_from_its_stream():
+    """Built-in levers' draws are declared in their modules and fill the population's fields from
+    their own streams; a plug-in's declared draws come from its hashed stream; two levers cannot
+    declare the same draw."""
+    from simlib.core.rng import lever_stream, stream
+    from simlib.levers import base
+
+    sc = scenario_from_dict(tiny())
+    assert set(registered_levers()["deposit"].random_draws) == {"deposits", "deposit_estimate"}
+    pop = draw_population(sc, 3)
+    assert np.array_equal(pop.deposit_u, stream(sc.simulation.seed, 3, "deposits").random(pop.n))
+    plans = stream(sc.simulation.seed, 3, "plans")
+    assert np.array_equal(pop.plan_u, plans.random((pop.n, 2)))
+    assert np.array_equal(pop.plan_miss_u, plans.random((pop.n, 36)))
+
+    class Drawing(Lever):
+        key = "drawing_lever"
+        random_draws = {"drawing_lever": lambda rng, n, scenario: {"drawing_u": rng.random(n)}}
+    register_lever(Drawing)
+    try:
+        pop = draw_population(sc, 3)
+        assert np.array_equal(pop.lever_draws["drawing_u"],
+                              lever_stream(sc.simulation.seed, 3, "drawing_lever").random(pop.n))
+        assert np.array_equal(pop.deposit_u, draw_population(sc, 3).deposit_u)
+
+        class Twice(Lever):
+            key = "twice_lever"
+            random_draws = {"twice_lever": lambda rng, n, scenario: {"deposit_u": rng.random(n)}}
+        register_lever(Twice)
+        with pytest.raises(ValueError, match="Twice: draw 'deposit_u' is already another lever's"):
+            draw_population(sc, 3)
+    finally:
+        base._LEVERS.pop("drawing_lever", None)
+        base._LEVERS.pop("twice_lever", None)

@@ -55,6 +55,8 @@ def tiny(strategy: dict, accounts: int = 1, balance_usd: float = 1000.0, ability
 
 
 def run(data: dict, strategy: str = "s", trace: bool = False):
+    if (data["strategies"][strategy].get("agency") or {}).get("notice_days_before", 30) is None:
+        data.setdefault("finance", {"us_nonprofit": False})  # no notice wait: not a US nonprofit
     sc = scenario_from_dict(flat_takeup(data))
     pop = draw_population(sc, 0)
     return World(sc, strategy, pop, trace=trace).run(), pop
@@ -172,8 +174,10 @@ def test_financing_respects_balance_band_and_uptake():
 
 
 # --------------------------------------------------------------------------- agency
+#: the agency's own mechanics: no final notice to wait for (allowed outside a US nonprofit; the
+#: notice rule is tested in test_contact_rules.py)
 AGENCY = {"kind": "bad_debt", "placement_days": 120, "fee_rate": 0.3, "initial_per_day": 1.0,
-          "decay_per_day": 0.01, "recall_days": 180, "contact_days": []}
+          "decay_per_day": 0.01, "recall_days": 180, "contact_days": [], "notice_days_before": None}
 
 
 def test_agency_collects_gross_and_fee_at_its_own_clock():
@@ -283,7 +287,7 @@ def test_unused_levers_leave_the_ledger_unchanged():
     with_levers["strategies"]["t"] = {**data["strategies"]["s"],
                                       "payment_plan": {"uptake_rate": 0.0},
                                       "financing": {"uptake_rate": 0.0},
-                                      "agency": {**AGENCY, "balance_min_usd": 1e6}}
+                                      "agency": {**AGENCY, "balance_min_usd": 1e6, "notice_days_before": 30}}
     sc = scenario_from_dict(with_levers)
     pop = draw_population(sc, 0)
     a, b = World(sc, "s", pop).run().ledger, World(sc, "t", pop).run().ledger
@@ -339,6 +343,7 @@ def test_lever_metrics():
     plan = {"uptake_rate": 1.0, "sizing": "even", "max_months": 10, "miss_base_rate": 1.0,
             "miss_elasticity": 0.0, "autopay_rate": 0.0, "default_after_misses": 3}
     data = tiny({"payment_plan": plan, "agency": AGENCY, "write_off": {"after_days": 200}})
+    data["finance"] = {"us_nonprofit": False}  # AGENCY waits for no notice
     data["strategies"]["f"] = {"statement_channel": "letter",
                                "financing": {"balance_min_usd": 0, "uptake_rate": 1.0}}
     sc = scenario_from_dict(flat_takeup(data))

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import tiny
 from simlib.scenario import liquidity
-from simlib.analysis.summaries import decision_metric, infeasible_strategies, recommend
+from simlib.analysis.decision import decide, decision_metric, infeasible_strategies
 from simlib.core.metric_catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS, key_metric
 from simlib.run.experiment import run_experiment, run_replication
 from simlib.scenario.liquidity import CreditLine
@@ -165,20 +165,22 @@ def test_a_strategy_short_beyond_its_line_is_never_recommended():
                       "richest": [(200 + e, s) for e, s in zip(noise, short_twice)],
                       "second": [(150 + e, s) for e, s in zip(noise, short_once)]})
     assert infeasible_strategies(metrics) == ["richest"]
-    rec = recommend(metrics, "base")
-    assert rec["strategy"] == "second" and rec["metric"] == LIQUIDITY_KEY_METRIC
-    assert rec["infeasible"] == ["richest"] and rec["feasible"] and rec["probability_best"] == 1.0
-    assert rec["gain"] == pytest.approx(50.0)
+    rec = decide(metrics, "base")
+    assert rec.strategy == "second" and rec.metric == LIQUIDITY_KEY_METRIC
+    assert rec.infeasible == ("richest",) and rec.feasible and rec.probability_best == 1.0
+    assert rec.gain == pytest.approx(50.0)
+    assert rec.runner_up == "base"  # the best of the other feasible strategies, not the richer infeasible one
 
 
 def test_an_infeasible_status_quo_gives_way_even_to_a_poorer_strategy():
     noise = np.random.default_rng(12).normal(0, 1.0, 10)
     metrics = _table({"base": [(100 + e, 1.0) for e in noise], "costly": [(90 + e, 0.0) for e in noise]})
-    rec = recommend(metrics, "base")
-    assert rec["strategy"] == "costly" and rec["gain"] == pytest.approx(-10.0) and rec["feasible"]
+    rec = decide(metrics, "base")
+    assert rec.strategy == "costly" and rec.gain == pytest.approx(-10.0) and rec.feasible
+    assert rec.runner_up == "base"  # no other feasible strategy: the best of the rest
     everyone = _table({"base": [(100 + e, 1.0) for e in noise], "costly": [(90 + e, 1.0) for e in noise]})
-    rec = recommend(everyone, "base")
-    assert rec["strategy"] == "base" and not rec["feasible"]
+    rec = decide(everyone, "base")
+    assert rec.strategy == "base" and not rec.feasible and rec.runner_up == "costly"
 
 
 def test_the_break_even_rate_closed_form():

@@ -42,8 +42,8 @@ def test_the_factoring_page_gives_the_break_even_borrowing_rate(factored_run):
     assert "a credit line of $1.00M at 10 % a year funds any shortfall" in text
     assert f"worth taking only if borrowing costs more than {rate_text(be)} a year" in text
     rec = report.recommendation(res)
-    assert rec["metric"] == "npv_after_liquidity_usd"
-    assert f"Decision: “{report.strategy_labels(res)[rec['strategy']]}”, the highest NPV after credit-line interest" \
+    assert rec.metric == "npv_after_liquidity_usd"
+    assert f"Decision: “{report.strategy_labels(res)[rec.strategy]}”, the highest NPV after credit-line interest" \
         in text
     for m in ("npv_after_liquidity_usd", "credit_interest_usd"):
         assert METRICS[m].label in text
@@ -78,7 +78,7 @@ def test_a_status_quo_below_the_floor_with_no_credit_line_is_said_to_be_infeasib
     assert "no credit line is available. The status quo is therefore not feasible (short of cash in 4 of 4 runs)" \
         in text
     assert "“Status quo” cannot be recommended" in text
-    assert report.recommendation(res)["strategy"] == "factored"
+    assert report.recommendation(res).strategy == "factored"
     assert "Decision: “Factored”" in text
 
 
@@ -89,7 +89,7 @@ def test_with_a_line_the_answer_names_the_rate_the_line_and_the_floor_that_tip_i
     assert "costs $100k of NPV against the status quo, saves $18.0k of interest" in text
     assert ("worth taking only if borrowing costs more than 50 % a year, or the credit line is below $1.20M "
             "or no credit is available, or the hospital must keep more than $800k in cash") in text
-    assert report.recommendation(res)["strategy"] == "status_quo"
+    assert report.recommendation(res).strategy == "status_quo"
     assert ("The offers advance $5.00M over the simulated days against a shortfall of at most $1.20M: most of "
             "their fees pay for cash the hospital does not need") in text
 

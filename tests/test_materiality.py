@@ -14,7 +14,8 @@ from conftest import tiny
 from simlib.scenario.materiality import NO_THRESHOLD, Decision, decision_of, is_material, threshold
 from simlib.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
 from simlib.analysis.numbers import MINUS, diff_text, is_zero_text, shown_number, verdict
-from simlib.report.summary import executive_summary, headline, recommendation_sentence, runner_up
+from simlib.report.results import recommendation
+from simlib.report.summary import executive_summary, headline, recommendation_sentence
 
 DEFAULT = Decision()
 
@@ -143,9 +144,9 @@ def test_headline_names_the_runner_up_and_its_paired_margin():
     m = re.search(r"the runner-up, “Plan B”, is \$120k behind \(95 % CI \$(\d+)k to \$(\d+)k\)", text)
     assert m and int(m[1]) < 120 < int(m[2]), text
     assert text.endswith("“Plan A” was the best of 3 strategies in 100 % of 4 simulated runs.")
-    second = runner_up(res)
-    assert second["strategy"] == "b" and second["margin"] == pytest.approx(120_000)
-    assert second["ci_low"] < 120_000 < second["ci_high"]
+    rec = recommendation(res)
+    assert rec.runner_up == "b" and rec.margin == pytest.approx(120_000)
+    assert rec.margin_ci_low < 120_000 < rec.margin_ci_high
 
 
 def test_two_strategies_within_materiality_are_not_ranked():

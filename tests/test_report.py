@@ -201,7 +201,7 @@ def test_notebook_without_declared_parameter_fails_before_running(tmp_path):
     write_notebook(nbdir / "old.ipynb", "x = 1", params="scenario_file = ''\n")
     with pytest.raises(ReportError, match=r"old\.ipynb: unknown parameter\(s\) 'results_dir'"):
         report.build_reports([tiny_yaml(tmp_path / "t.yaml")], out_dir=tmp_path / "out",
-                             notebooks=["old"], notebook_dir=nbdir)
+                             pages=["old"], notebook_dir=nbdir)
     assert not (tmp_path / "out").exists()
 
 
@@ -213,7 +213,7 @@ def test_failing_notebook_writes_no_html_and_keeps_old_report(tmp_path):
     out = tmp_path / "out"
     old = report.atomic_write_text(out / "t" / "fragile.html", "previous good report")
     with pytest.raises(ReportError) as err:
-        report.build_reports([tiny_yaml(tmp_path / "t.yaml")], out_dir=out, notebooks=["fragile"],
+        report.build_reports([tiny_yaml(tmp_path / "t.yaml")], out_dir=out, pages=["fragile"],
                              notebook_dir=nbdir, log=lambda *a: None)
     msg = str(err.value)
     assert "fragile.ipynb failed in cell 4" in msg and "ValueError: chart data missing" in msg
@@ -349,7 +349,7 @@ def test_index_links_every_report_and_escapes_names(built):
 def test_second_scenario_keeps_first_in_index(built, tmp_path):
     out, _ = built
     param = tiny_yaml(tmp_path / "second.yaml", name="Second hospital", replications=2)
-    report.build_reports([param], out_dir=out, notebooks=["factoring_offers"], log=lambda *a: None)
+    report.build_reports([param], out_dir=out, pages=["factoring_offers"], log=lambda *a: None)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Second hospital" in page and "Tiny &lt;b&gt;" in page
     assert 'href="second/factoring_offers.html"' in page
@@ -358,11 +358,11 @@ def test_second_scenario_keeps_first_in_index(built, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebooks_run_standalone_as_in_jupyterlab(tmp_path, name):
-    """With results_dir empty the notebook runs its own small experiment (JupyterLab defaults)."""
+    """With results_dir empty the notebook prepares its result folder by the pipeline's own step (a
+    small experiment and the page's tables; JupyterLab defaults), then loads it."""
     param = tiny_yaml(tmp_path / "t.yaml")
-    extra = {"sweep_replications": 2} if name == "sensitivity" else {}
     nb = report.execute_notebook(ROOT / "notebooks" / f"{name}.ipynb",
-                                 {"scenario_file": str(param), "replications": 2, **extra},
+                                 {"scenario_file": str(param), "replications": 2},
                                  cwd=ROOT / "notebooks")
     html_outputs = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
                     for o in c.get("outputs", []) if "text/html" in o.get("data", {})]

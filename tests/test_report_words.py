@@ -105,7 +105,7 @@ def fake(tmp_path):
                      (rep, s, "bad_debt_rate", 0.08 - 0.002 * i),
                      (rep, s, "cost_to_collect", 0.006 + 0.0001 * i),
                      (rep, s, "ar_over_90_share", 0.25),
-                     (rep, s, "mean_days_to_cash", 50.0),
+                     (rep, s, "days_to_resolution", 50.0),
                      (rep, s, "agency_share", 0.0),
                      (rep, s, "disputes_per_account", 0.04 + 0.00001 * i),
                      (rep, s, "plan_default_rate", float("nan"))]
@@ -150,11 +150,11 @@ def test_metrics_zero_or_na_for_every_strategy_are_hidden_and_named(fake):
 
 
 def test_difference_table_uses_pp_and_verdicts_that_match(fake):
-    html = report.difference_table(fake, ["net_collection_rate", "bad_debt_rate", "mean_days_to_cash",
+    html = report.difference_table(fake, ["net_collection_rate", "bad_debt_rate", "days_to_resolution",
                                           "disputes_per_account"], "d").data
     assert " pp" in html and "%" not in re.sub(r"<p class=\"note\">.*?</p>", "", html)
-    assert "Mean days to cash" not in re.search(r"<thead>.*?</thead>", html, re.DOTALL).group(0)
-    assert "Not shown, no difference from the status quo (or n/a) for any strategy: Mean days to cash" in html
+    assert "Days to resolution" not in re.search(r"<thead>.*?</thead>", html, re.DOTALL).group(0)
+    assert "Not shown, no difference from the status quo (or n/a) for any strategy: Days to resolution" in html
     for cell in re.findall(r"<td[^>]*>.*?</td>", html, re.DOTALL):
         text = re.sub(r"<[^>]+>", " ", cell).split()
         if text and re.fullmatch(r"0\.0+", text[0].lstrip("+")):

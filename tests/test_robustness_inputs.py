@@ -263,7 +263,7 @@ def test_a_run_the_memory_cannot_hold_is_refused_with_the_estimate(tmp_path, cap
     monkeypatch.setattr(resources, "available_memory_bytes", lambda: 1e9)  # a 1 GB machine
     f = tmp_path / "big.yaml"
     f.write_text(data_with(**{"simulation/encounters_per_day": 1000.0, "simulation/billing_window_days": 365.0,
-                              "simulation/warm_up_days": 0.0}))
+                              "simulation/horizon_days": 400.0, "simulation/warm_up_days": 0.0}))
     assert main(["run", str(f), "--workers", "4", "--out", str(tmp_path / "out")]) == 2
     assert_one_clear_line(capsys.readouterr().err, f, [
         "the run needs an estimated", "4 workers ×", "365,000 accounts × 8 strategies",
@@ -273,7 +273,7 @@ def test_a_run_the_memory_cannot_hold_is_refused_with_the_estimate(tmp_path, cap
 def test_a_run_longer_than_max_hours_is_refused_with_the_estimate(tmp_path, capsys):
     f = tmp_path / "long.yaml"
     f.write_text(data_with(**{"simulation/encounters_per_day": 200.0, "simulation/billing_window_days": 365.0,
-                              "simulation/warm_up_days": 0.0}))
+                              "simulation/horizon_days": 400.0, "simulation/warm_up_days": 0.0}))
     assert main(["run", str(f), "--replications", "2000", "--workers", "1", "--max-hours", "1",
                  "--out", str(tmp_path / "out")]) == 2
     assert_one_clear_line(capsys.readouterr().err, f, [

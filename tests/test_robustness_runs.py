@@ -80,7 +80,7 @@ def test_a_csv_run_after_a_parquet_run_leaves_no_stale_parquet(tmp_path, capsys)
     assert main(["run", str(f), "--replications", "3", "--seed", "2", "--format", "csv",
                  "--out", str(out), "--quiet"]) == 0
     names = sorted(p.name for p in (out / "baseline").iterdir())
-    assert names == sorted([f"{t}.csv" for t in TABLES] + ["provenance.json", "scenario.yaml"])
+    assert names == sorted([f"{t}.csv" for t in TABLES] + ["decision.json", "provenance.json", "scenario.yaml"])
     res = Results.load(out / "baseline")
     assert res.provenance["format"] == "csv" and sorted(res.metrics.replication.unique()) == [0, 1, 2]
     assert hidden_leftovers(out) == []
@@ -385,7 +385,7 @@ def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_tempo
         nbformat.write(nb, str(nbdir / f"{name}.ipynb"))
     f = scenario_file(tmp_path, name="t.yaml")
     out = tmp_path / "out"
-    report.build_reports([f], out_dir=out, replications=2, notebooks=["quick", "slow"],
+    report.build_reports([f], out_dir=out, replications=2, pages=["quick", "slow"],
                          notebook_dir=nbdir, log=lambda *a: None)
     old = snapshot(out / "t")
     assert {"quick.html", "slow.html", "manifest.json", "results/provenance.json"} <= set(old)
@@ -407,7 +407,7 @@ def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_tempo
         signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             build_reports([{str(f)!r}], out_dir={str(out)!r}, replications=2, seed=99,
-                          notebooks=["quick", "slow"], notebook_dir={str(nbdir)!r}, log=lambda *a: None)
+                          pages=["quick", "slow"], notebook_dir={str(nbdir)!r}, log=lambda *a: None)
         except KeyboardInterrupt:
             sys.exit(143)
     """)

@@ -16,6 +16,7 @@ from simlib import report  # noqa: E402
 
 from simlib.report import plots
 from simlib.studies import sensitivity as sens  # noqa: E402
+from simlib.analysis.decision import decide, decision_metric  # noqa: E402
 from simlib.run.experiment import run_experiment  # noqa: E402
 from simlib.scenario.schema import load_scenario, scenario_from_dict  # noqa: E402
 from simlib.core.settings import ScenarioError  # noqa: E402
@@ -80,8 +81,8 @@ def test_base_case_is_the_main_run(tmp_path):
     """The gain with the scenario's values is the main run's; a setting adds the change measured on
     the main run's own first runs (a fresh two-strategy run of them gives the same numbers)."""
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", encounters_per_day=4))
-    main = run_experiment(scen, replications=4, progress=False).metrics
-    strategy, against = sens.top_two(main)
+    run = run_experiment(scen, replications=4, progress=False)
+    main, strategy, against = run.metrics, run.decision.strategy, run.decision.runner_up
     full = sens.gain(main, strategy, against)
     first = sens.gain(main[main["replication"] < 2], strategy, against)
     curve = sens.PairedGain(scen, strategy, against, replications=2, main=main)
@@ -95,16 +96,16 @@ def test_base_case_is_the_main_run(tmp_path):
     assert alone.at(coc, 0.2) - alone.base == pytest.approx(table["high_value"].iloc[0] - full, abs=1e-6)
 
 
-def test_top_two_ranks_on_the_decision_metric():
+def test_the_decision_ranks_on_the_decision_metric():
     rows = [(r, s, m, v) for r in range(3) for s, v in (("a", 1.0), ("b", 3.0), ("c", 2.0))
             for m, v in (("npv_net_cash_usd", v), ("npv_after_liquidity_usd", -v))]
     metrics = pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"])
-    assert sens.decision_metric(metrics) == "npv_after_liquidity_usd"
-    assert sens.top_two(metrics) == ("a", "c")  # after liquidity, a is best
-    assert sens.top_two(metrics, "npv_net_cash_usd") == ("b", "c")
+    assert decision_metric(metrics) == "npv_after_liquidity_usd"
+    pair = lambda d: (d.strategy, d.runner_up)  # noqa: E731
+    assert pair(decide(metrics, "a")) == ("a", "c")  # after liquidity, a is best
+    assert pair(decide(metrics, "a", metric="npv_net_cash_usd")) == ("b", "c")
     plain = metrics[metrics["metric"] == "npv_net_cash_usd"]
-    assert sens.decision_metric(plain) == "npv_net_cash_usd" and sens.top_two(plain) == ("b", "c")
-    assert sens.choose_strategy(plain, "b") == "c" and sens.choose_strategy(plain, "a") == "b"
+    assert decision_metric(plain) == "npv_net_cash_usd" and pair(decide(plain, "b")) == ("b", "c")
 
 
 def test_defaults_include_the_top_two_strategies_lever_assumptions():

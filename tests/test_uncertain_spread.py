@@ -18,7 +18,8 @@ from simlib.scenario.schema import scenario_from_dict
 from simlib.report.summary import recommendation_sentence
 from simlib.report.uncertainty_blocks import (range_words, runs_phrase, spread_sentence,
                                               uncertain_assumptions_section)
-from simlib.analysis.spread import decision_metric, runner_up, shapley_r_squared, spread_sources
+from simlib.analysis.decision import decision_metric
+from simlib.analysis.spread import shapley_r_squared, spread_sources
 
 
 def synthetic(gain: np.ndarray, drawn: dict[str, np.ndarray]):
@@ -161,9 +162,8 @@ def test_range_words_for_a_rate_per_day_are_multiples_of_the_centre():
     assert range_words(sc.uncertain[0]) == "0.52× to 1.9× the centre"
 
 
-def test_runner_up_and_decision_metric():
+def test_decision_metric():
     table = synthetic(np.array([1.0, 2.0]), {})
     assert decision_metric(table.metrics) == "npv_net_cash_usd"
     liquid = pd.concat([table.metrics, table.metrics.assign(metric="npv_after_liquidity_usd")])
     assert decision_metric(liquid) == "npv_after_liquidity_usd"
-    assert runner_up(table.metrics, "a", "m") == "b"

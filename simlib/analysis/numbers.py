@@ -1,6 +1,9 @@
-"""Numbers as a board reads them, and verdict words that agree with the numbers shown.
+"""Numbers as a board reads them, and verdict words that agree with the numbers shown: the one
+number formatter of the package.
 
-* money in $k / $M with three significant figures (``$1.02M``, ``$850k``, ``−$9``);
+* money in $k / $M with three significant figures (``$1.02M``, ``$850k``, ``−$9``) — or, in
+  *exact* mode (``exact=True``, for tables of record, the JupyterLab summary and chart
+  descriptions), in whole dollars (``$1,234,567``), shares then always with one decimal;
 * shares in % (one decimal, two below 1 %), differences of shares in percentage points (``+2.6 pp``);
 * days and hours with one decimal, counts with two below 100;
 * a verdict (better / worse / no clear difference / no material difference / no difference)
@@ -38,13 +41,13 @@ def _money(size: float) -> str:
     return f"${size:.0f}" if size >= 9.995 else f"${size:.2f}" if size >= 0.005 else "$0"
 
 
-def _magnitude(value: float, unit: str, diff: bool) -> str:
+def _magnitude(value: float, unit: str, diff: bool, exact: bool = False) -> str:
     size = abs(float(value))
     if unit == "usd":
-        return _money(size)
+        return f"${size:,.0f}" if exact else _money(size)
     if unit == "share":
         pct = size * 100
-        digits = 2 if round(pct, 2) < (0.1 if diff else 1.0) else 1
+        digits = 1 if exact else 2 if round(pct, 2) < (0.1 if diff else 1.0) else 1
         return f"{pct:.{digits}f} pp" if diff else f"{pct:.{digits}f} %"
     if unit == "days":
         return f"{size:,.1f} days"
@@ -61,12 +64,21 @@ def is_zero_text(text: str) -> bool:
     return bool(digits) and set(digits) == {"0"}
 
 
-def value_text(value, unit: str) -> str:
-    """A level (a mean, a bound): ``$34.2M``, ``−$1.27M``, ``90.2 %``, ``54.6 days``, ``1.27``."""
+def value_text(value, unit: str, exact: bool = False) -> str:
+    """A level (a mean, a bound): ``$34.2M``, ``−$1.27M``, ``90.2 %``, ``54.6 days``, ``1.27``;
+    ``exact``: ``$34,215,118``, ``0.5 %``. ValueError for an unknown unit."""
     if not finite(value):
         return NA
-    text = _magnitude(value, unit, diff=False)
+    text = _magnitude(value, unit, diff=False, exact=exact)
     return f"{MINUS}{text}" if value < 0 and not is_zero_text(text) else text
+
+
+def mean_ci_text(mean, ci_low, ci_high, unit: str, exact: bool = False) -> str:
+    """``mean (CI low to high)``, or the mean alone when the interval is undefined."""
+    if not (finite(ci_low) and finite(ci_high)):
+        return value_text(mean, unit, exact)
+    return (f"{value_text(mean, unit, exact)} (CI {value_text(ci_low, unit, exact)} to "
+            f"{value_text(ci_high, unit, exact)})")
 
 
 def diff_text(value, unit: str) -> str:

@@ -26,13 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simlib.analysis.summaries import decision_metric
-from simlib.core.metric_catalogue import KEY_METRIC, METRICS
+from simlib.analysis.decision import decision_metric
 
 METHOD = ("linear regression of the paired gain on the drawn values; explained part = adjusted R²; "
           "each assumption's share = its Shapley (LMG) share of R², scaled to the explained part")
-
-
 
 def paired_gain(metrics: pd.DataFrame, strategy: str, other: str, metric: str) -> pd.Series:
     """``strategy − other`` on ``metric``, replication by replication (index: replication)."""
@@ -41,17 +38,6 @@ def paired_gain(metrics: pd.DataFrame, strategy: str, other: str, metric: str) -
         if s not in wide.columns:
             raise ValueError(f"strategy {s!r} has no {metric!r} values")
     return (wide[strategy] - wide[other]).dropna()
-
-
-def runner_up(metrics: pd.DataFrame, strategy: str, metric: str | None = None) -> str:
-    """The best strategy other than ``strategy`` by mean ``metric`` (the metric's direction)."""
-    metric = metric or decision_metric(metrics)
-    means = metrics[(metrics["metric"] == metric) & (metrics["strategy"] != strategy)] \
-        .groupby("strategy", sort=False)["value"].mean()
-    if means.empty:
-        raise ValueError(f"no strategy other than {strategy!r} to compare with")
-    info = METRICS.get(metric)
-    return str(means.idxmin() if info is not None and info.higher_is_better is False else means.idxmax())
 
 
 @dataclass

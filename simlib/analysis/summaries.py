@@ -12,11 +12,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simlib.core.metric_catalogue import KEY_METRIC, LIQUIDITY_KEY_METRIC, METRICS
-from simlib.scenario.liquidity import is_infeasible
-
-MINUS = "\N{MINUS SIGN}"
-
 
 def _t_interval(values: pd.Series, confidence: float) -> pd.Series:
     """n, mean, sd and the two-sided t confidence interval of one sample (NaN CI when n < 2)."""
@@ -101,87 +96,6 @@ def probability_best(metrics: pd.DataFrame, metric: str,
     share = winners.div(winners.sum(axis=1), axis=0).mean()
     share.name = "probability_best"
     return share.reindex([s for s in pd.unique(metrics["strategy"]) if s in share.index])
-
-
-def decision_metric(metrics: pd.DataFrame) -> str:
-    """The metric to rank on: the NPV after the credit line's interest when the results carry it (the
-    scenario set a cash floor), otherwise the NPV of net collections (:data:`KEY_METRIC`)."""
-    return LIQUIDITY_KEY_METRIC if LIQUIDITY_KEY_METRIC in set(metrics["metric"]) else KEY_METRIC
-
-
-def infeasible_strategies(metrics: pd.DataFrame) -> list[str]:
-    """Strategies short of cash beyond the credit line in more than
-    :data:`simlib.scenario.liquidity.INFEASIBLE_SHARE_MAX` of their runs (none without a cash floor)."""
-    rows = metrics[metrics["metric"] == "liquidity_infeasible"]
-    if rows.empty:
-        return []
-    share = rows.groupby("strategy", sort=False)["value"].mean()
-    return [s for s in pd.unique(metrics["strategy"]) if s in share.index and is_infeasible(float(share[s]))]
-
-
-def recommend(metrics: pd.DataFrame, baseline: str, metric: str | None = None,
-              confidence: float = 0.95) -> dict:
-    """The best strategy by mean ``metric`` (catalogue direction) and its paired gain vs baseline.
-
-    ``metric`` defaults to :func:`decision_metric`. Strategies short of cash beyond the credit line
-    in more than :data:`~simlib.scenario.liquidity.INFEASIBLE_SHARE_MAX` (5 %) of runs (``infeasible``) cannot be recommended: the best of the others
-    is, even when it is worse than an infeasible status quo (``gain`` < 0); only when every
-    strategy is infeasible is the best of all named, with ``feasible`` False. ``probability_best``
-    is among the strategies that can be recommended. ``gain`` is the mean difference best −
-    baseline, in the metric's own units and sign; ``significant`` says whether its CI excludes 0.
-    """
-    metric = metric or decision_metric(metrics)
-    higher_is_better = METRICS[metric].higher_is_better
-    if higher_is_better is None:
-        raise ValueError(f"metric {metric!r} has no better direction")
-    infeasible = infeasible_strategies(metrics)
-    candidates = [s for s in pd.unique(metrics["strategy"]) if s not in infeasible]
-    feasible = bool(candidates)
-    ranked = metrics[metrics["strategy"].isin(candidates)] if feasible else metrics
-    means = summarize(ranked[ranked["metric"] == metric], confidence).set_index("strategy")["mean"]
-    strategy = means.idxmax() if higher_is_better else means.idxmin()
-    p_best = float(probability_best(ranked, metric, higher_is_better)[strategy])
-    if strategy == baseline:
-        gain = ci_low = ci_high = 0.0
-    else:
-        diffs = paired_differences(metrics[metrics["metric"] == metric], baseline, confidence)
-        row = diffs.set_index("strategy").loc[strategy]
-        gain, ci_low, ci_high = (float(row[c]) for c in ("mean_diff", "ci_low", "ci_high"))
-    return {"strategy": strategy, "gain": gain, "ci_low": ci_low, "ci_high": ci_high,
-            "probability_best": p_best, "significant": bool(ci_low > 0 or ci_high < 0),
-            "baseline": baseline, "metric": metric, "infeasible": infeasible, "feasible": feasible}
-
-
-def format_value(value: float, unit: str) -> str:
-    """A number for a report: ``$1,234,567``, ``−$1,234``, ``47.2 days``, ``12.3 %``, ``1.23``, ``3.4 h``."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    sign = MINUS if value < 0 and not _rounds_to_zero(value, unit) else ""
-    size = abs(value)
-    if unit == "usd":
-        return f"{sign}${size:,.0f}"
-    if unit == "days":
-        return f"{sign}{size:,.1f} days"
-    if unit == "share":
-        return f"{sign}{size * 100:.1f} %"
-    if unit == "hours":
-        return f"{sign}{size:,.1f} h"
-    if unit == "count":
-        return f"{sign}{size:,.0f}" if size >= 100 else f"{sign}{size:.2f}"
-    raise ValueError(f"unknown unit {unit!r}")
-
-
-def _rounds_to_zero(value: float, unit: str) -> bool:
-    """Whether ``value`` prints as zero, so that no minus sign is shown ("−$0")."""
-    scale = {"usd": 1.0, "days": 0.1, "share": 0.001, "hours": 0.1}.get(unit, 0.01)
-    return abs(value) < scale / 2
-
-
-def format_ci(mean: float, lo: float, hi: float, unit: str) -> str:
-    """``mean (CI lo to hi)``, or the mean alone when the interval is undefined."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return format_value(mean, unit)
-    return f"{format_value(mean, unit)} (CI {format_value(lo, unit)} to {format_value(hi, unit)})"
 
 
 def relative_half_width(metrics: pd.DataFrame, metric: str, strategy: str | None = None,

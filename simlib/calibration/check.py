@@ -81,7 +81,7 @@ def check(timing: PaymentTiming, history: History, replications: int = 20, seed:
     means = {g: _means(obs_day, obs_settled, sim_day, sim_settled, mask, censored, customer, m, weights)
              for g, mask in masks.items()}
     shifts = {name: _shift(means[a], means[b]) for name, (a, b) in SHIFTS.items()}
-    return {
+    out = {
         "invoices": n, "customers": int(m), "replications": replications, "seed": seed,
         "bootstrap": bootstrap, "censored_at_extraction": bool(censored),
         "simulated_never_settled_share": float(np.mean(np.isinf(sims))),
@@ -90,6 +90,22 @@ def check(timing: PaymentTiming, history: History, replications: int = 20, seed:
         "mean_days_by_group": {g: _public(means[g]) for g in GROUPS},
         "group_shifts": {k: _public(v) for k, v in shifts.items()},
     }
+    if m < BOOTSTRAP_MIN_CUSTOMERS:  # a resample of 1 customer is that customer: a zero-width "interval"
+        out = _without_intervals(out)
+        out["interval_note"] = (f"no 95 % intervals: the bootstrap resamples customers and needs at least "
+                                f"{BOOTSTRAP_MIN_CUSTOMERS}; the history has {m}")
+    return out
+
+
+#: Fewest customers for the customer-level bootstrap's intervals (with fewer the resamples repeat a
+#: handful of customers and the percentile interval is far too narrow; with one it has zero width).
+BOOTSTRAP_MIN_CUSTOMERS = 20
+
+
+def _without_intervals(node):
+    if isinstance(node, dict):
+        return {k: (None if k.endswith("ci95") else _without_intervals(v)) for k, v in node.items()}
+    return node
 
 
 # --------------------------------------------------------------------------- statistics

@@ -82,6 +82,11 @@ def _run(prog: str, parser: argparse.ArgumentParser, argv, body) -> int:
         print(f"{prog}: error: {exc.source}: {'; '.join(exc.problems)}", file=sys.stderr)
     except OSError as exc:
         print(f"{prog}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, as `simlib run`: one line, 130 / 143
+        from simlib.run.exits import EXIT_SIGINT, EXIT_SIGTERM, Terminated
+        what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+        print(f"{prog}: interrupted by {what}; no output file was written or changed", file=sys.stderr)
+        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
     return BAD_INPUT
 
 
@@ -269,6 +274,8 @@ def format_report(report: dict) -> str:
     for label, r in rows.items():
         lines.append(f"{label:<28} {num(r['observed']):>9} {num(r['simulated']):>10} "
                      f"{num(r['difference']):>11}  {ci(r['difference_ci95'])}")
+    if report.get("interval_note"):
+        lines.append(report["interval_note"])
     return "\n".join(lines)
 
 
@@ -337,4 +344,15 @@ def main(argv: list[str]) -> int:
         print("usage: simlib calibrate {fit,check,kpis,report} …  (simlib calibrate fit --help for one action's options)",
               file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    return actions[argv[0]](argv[1:])
+    import signal
+
+    from simlib.run.exits import on_sigterm
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)  # SIGTERM stops it as Ctrl-C does
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        previous = None
+    try:
+        return actions[argv[0]](argv[1:])
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -66,16 +66,18 @@ def write_fitted(result, path: str | Path) -> None:
     }
     body = yaml.safe_dump(rest, sort_keys=False, default_flow_style=False, width=120)
     lines += ["  " + line for line in body.rstrip("\n").splitlines()]
-    Path(path).write_text("\n".join(lines) + "\n")
+    from simlib.core.atomic import atomic_write_text
+    atomic_write_text(path, "\n".join(lines) + "\n")  # the old file or the new one, never half of it
 
 
 def load_fitted(path: str | Path) -> FittedTiming:
     """Read a fitted.yaml back; every problem is a one-line ``FittedFileError``."""
     name = str(path)
+    from simlib.calibration.input_files import read_input_text
+
+    text = read_input_text(path, "fitted file", "a fitted YAML file (written by `simlib calibrate fit`)", FittedFileError)
     try:
-        data = yaml.safe_load(Path(path).read_text())
-    except OSError as exc:
-        raise FittedFileError(f"{name}: cannot read the fitted file ({exc.strerror})") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise FittedFileError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from None
     block = (data or {}).get("behaviour") if isinstance(data, dict) else None

@@ -9,6 +9,7 @@ file, the row (the CSV line number, header = line 1) and the column.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,11 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+#: Dates a history may hold (issue 21: a year-1 invoice or a settle date in 9999 is a typo, not data).
+DATE_MIN, DATE_MAX = pd.Timestamp("1950-01-01"), pd.Timestamp("2100-12-31")
+#: Largest invoice amount: the scenario's bound on dollar amounts (sums stay in int64 cents).
+AMOUNT_MAX_USD = 1e9
 
 #: Columns of the tidy table returned by ``read_history``.
 TIDY_COLUMNS = ("customer_id", "invoice_date", "due_date", "settle_date", "amount_usd",
@@ -38,6 +44,9 @@ class HistoryMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str | None = "customerID"
+    invoice_id: str | None = Field("invoiceNumber", description=(
+        "column of the invoice number: an invoice listed twice is refused, naming both rows (the "
+        "default column is checked when the export has it)"))
     invoice_date: str = "InvoiceDate"
     due_date: str = "DueDate"
     settle_date: str = "SettledDate"
@@ -72,10 +81,11 @@ def load_mapping(path: str | Path) -> HistoryMapping:
 
     Flag spellings are read as written: ``disputed_values: [Yes, 1]`` means the cells "Yes" and "1".
     """
+    from simlib.calibration.input_files import read_input_text
+
+    text = read_input_text(path, "mapping file", "a column-mapping YAML file", HistoryError)
     try:
-        data = yaml.load(Path(path).read_text(), Loader=_LiteralLoader) or {}
-    except OSError as exc:
-        raise HistoryError(f"{path}: cannot read the mapping file ({exc.strerror})") from None
+        data = yaml.load(text, Loader=_LiteralLoader) or {}
     except yaml.YAMLError as exc:
         raise HistoryError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):
@@ -129,12 +139,11 @@ def read_history(path: str | Path, mapping: HistoryMapping | None = None,
     """Read and check a payment-history CSV; see the module docstring for the rules."""
     mapping = mapping or HistoryMapping()
     name = str(path)
+    from simlib.calibration.input_files import HISTORY_MAX_BYTES, read_input
+
+    raw_bytes = read_input(path, "history file", "a payment-history CSV file", HistoryError, HISTORY_MAX_BYTES)  # read once
     try:
-        raw_bytes = Path(path).read_bytes()
-    except OSError as exc:
-        raise HistoryError(f"{name}: cannot read the history file ({exc.strerror})") from None
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(io.BytesIO(raw_bytes), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise HistoryError(f"{name}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
     _require_columns(name, raw, mapping)
@@ -157,6 +166,7 @@ def read_history(path: str | Path, mapping: HistoryMapping | None = None,
         _first_bad(name, customer.eq("").to_numpy(), line, mapping.customer_id,
                    lambda i: "expected a customer id; found an empty cell")
 
+    _unique_invoices(name, raw, mapping, line)
     _order(name, invoice, due, line, mapping.due_date, "due date", mapping.invoice_date)
     _order(name, invoice, settle, line, mapping.settle_date, "settle date", mapping.invoice_date)
 
@@ -190,7 +200,8 @@ def read_history(path: str | Path, mapping: HistoryMapping | None = None,
 
 # --------------------------------------------------------------------------- checks
 def _require_columns(name: str, raw: pd.DataFrame, m: HistoryMapping) -> None:
-    wanted = {"invoice_date": m.invoice_date, "due_date": m.due_date, "settle_date": m.settle_date,
+    explicit_id = m.invoice_id if "invoice_id" in m.model_fields_set else None
+    wanted = {"invoice_id": explicit_id, "invoice_date": m.invoice_date, "due_date": m.due_date, "settle_date": m.settle_date,
               "amount": m.amount, "customer_id": m.customer_id, "disputed": m.disputed, "paper": m.paper}
     missing = [f"'{col}' (mapping field {field})" for field, col in wanted.items()
                if col is not None and col not in raw.columns]
@@ -216,6 +227,9 @@ def _dates(name, raw, column, fmt, line, required: bool) -> pd.Series:
     _first_bad(name, bad, line, column,
                lambda i: (f"expected a date in format {fmt}; found an empty cell" if empty[i]
                           else f"expected a date in format {fmt}; found '{text.iloc[i]}'"))
+    outside = (parsed.notna() & ((parsed < DATE_MIN) | (parsed > DATE_MAX))).to_numpy()
+    _first_bad(name, outside, line, column,
+               lambda i: f"expected a date from {DATE_MIN.date()} to {DATE_MAX.date()}; found '{text.iloc[i]}'")
     return parsed
 
 
@@ -225,7 +239,24 @@ def _amounts(name, raw, column, line) -> np.ndarray:
     bad = ~np.isfinite(value) | (value <= 0)
     _first_bad(name, bad, line, column,
                lambda i: f"expected an amount > 0; found '{text.iloc[i]}'")
+    _first_bad(name, value > AMOUNT_MAX_USD, line, column,  # beyond it, sums overflow int64 cents
+               lambda i: f"expected an amount of at most ${AMOUNT_MAX_USD:,.0f}; found '{text.iloc[i]}'")
     return value
+
+
+def _unique_invoices(name, raw, m: HistoryMapping, line) -> None:
+    """An invoice listed twice would be counted twice: refused, naming both rows."""
+    column = m.invoice_id
+    if column is None or column not in raw.columns:
+        return
+    ids = raw[column]
+    dup = ids.duplicated(keep="first").to_numpy() & ids.ne("").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
+        raise HistoryError(f"{name}: rows {line[first]} and {line[i]}, column '{column}': invoice "
+                           f"'{ids.iloc[i]}' is listed twice; expected each invoice once "
+                           f"({int(dup.sum())} repeated row{'s' if dup.sum() > 1 else ''} in all)")
 
 
 def _flag(name, raw, column, yes, no, line) -> np.ndarray:

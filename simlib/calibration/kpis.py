@@ -216,7 +216,8 @@ class KpiFit:
                 "# `calibration` record says what was targeted and achieved.\n"
                 f"# Fitted: {fitted}\n")
         dump = yaml.dump({**self.blocks, **record}, Dumper=_Dumper, sort_keys=False, width=110)
-        Path(path).write_text(head + dump, encoding="utf-8")
+        from simlib.core.atomic import atomic_write_text
+        atomic_write_text(path, head + dump)  # the old file or the new one, never half of it
 
 
 def at_bound(p: FreeParameter, value: float) -> bool:

@@ -11,6 +11,14 @@ from typing import Literal
 Unit = Literal["usd", "days", "share", "count", "hours"]
 
 
+def mid_sentence(label: str) -> str:
+    """A label with its first word lower-cased for use mid-sentence, acronyms kept (NPV, A/R)."""
+    first, _, rest = label.partition(" ")
+    if len(first) > 1 and first[1:2].isupper():
+        return label
+    return first.lower() + (" " + rest if rest else "")
+
+
 @dataclass(frozen=True)
 class MetricInfo:
     label: str
@@ -86,9 +94,11 @@ METRICS: dict[str, MetricInfo] = {
         "Runs short beyond the credit line", "share", False,
         "Share of runs in which cash falls below the minimum by more than the credit line's limit "
         "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended."),
-    "mean_days_to_cash": MetricInfo(
-        "Mean days to cash", "days", False,
-        "Dollar-weighted mean days from service to each collection or write-off."),
+    "days_to_resolution": MetricInfo(
+        "Days to resolution", "days", False,
+        "Dollar-weighted mean days from service to the resolution of each billed dollar (billing-window "
+        "cohort): collected, adjusted or written off at its day; still open at the horizon counted at "
+        "the horizon, so dollars kept open or written off later never look faster."),
     "contacts_per_account": MetricInfo(
         "Contacts per patient account", "count", None,
         "Reminders sent (all channels, calls placed included) ÷ patient balances billed.", "patients"),
@@ -162,6 +172,21 @@ METRICS: dict[str, MetricInfo] = {
         "For one invoice: fee ÷ advance × 365 ÷ days (MedBanker: $2 on $75 for 30 days ≈ 32 %).",
         "factoring"),
 }
+
+#: the built-in channels (simlib.world.channels.default_channels), with their words for labels
+CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "letter": "letter",
+                 "formal_demand": "formal demand", "call": "call"}
+METRICS["notices_moved"] = MetricInfo(
+    "Notices moved by limits", "count", None,
+    "Legally required notices (formal demand, final notice) the contact limits moved to the next "
+    "allowed slot instead of dropping them.", "operations")
+for _name, _words in CHANNEL_WORDS.items():
+    METRICS[f"suppressed_{_name}"] = MetricInfo(
+        f"Suppressed by limits: {_words}", "count", None,
+        f"Planned {_words} contacts not made because of frequency limits or quiet hours.", "operations")
+    METRICS[f"moved_{_name}"] = MetricInfo(
+        f"Notices moved by limits: {_words}", "count", None,
+        f"Legally required notices by {_words} moved to the next slot the limits allow.", "operations")
 
 KEY_METRIC = "npv_net_cash_usd"
 #: The key metric when the scenario sets a cash floor (finance.minimum_cash_usd).

@@ -161,28 +161,28 @@ def decode_text(raw: bytes) -> str:
                          f"(a Latin-1 or Windows-1252 file? save it as UTF-8)") from None
 
 
-def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; ValueError with the reason."""
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES, expected: str = "a YAML scenario file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, read once; ValueError with the
+    reason (``expected`` names the kind of file in it)."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise ValueError("file not found; expected the path of a YAML scenario file") from None
+        raise ValueError(f"file not found; expected the path of {expected}") from None
     except IsADirectoryError:
-        raise ValueError("is a directory; expected a YAML scenario file") from None
+        raise ValueError(f"is a directory; expected {expected}") from None
     except PermissionError:
         raise ValueError("cannot be read: permission denied; expected a file you can read") from None
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
-            raise ValueError("the path is too long; expected the path of a YAML scenario file") from None
+            raise ValueError(f"the path is too long; expected the path of {expected}") from None
         raise ValueError(f"cannot be opened: {exc.strerror or exc}; expected a readable file") from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise ValueError("is a directory; expected a YAML scenario file")
+            raise ValueError(f"is a directory; expected {expected}")
         if not stat.S_ISREG(st.st_mode):
-            raise ValueError("is not a regular file (a pipe, socket or device); "
-                             "expected a YAML scenario file")
+            raise ValueError(f"is not a regular file (a pipe, socket or device); expected {expected}")
         if st.st_size > limit:
             raise ValueError(f"is too large ({st.st_size:,} bytes); expected at most {limit:,} bytes")
         chunks, size = [], 0

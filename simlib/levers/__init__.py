@@ -8,6 +8,9 @@ or is found through the ``simlib.levers`` entry point (``docs/extending.md``).
 
 What a lever is: :mod:`simlib.levers.base`. What it may do to an account: :mod:`simlib.world.account`.
 """
+# the registry first: a lever module (built in or not) may import it from this package
+from simlib.levers.base import (Lever, describe_strategy, lever_descriptions,  # noqa: F401
+                                register_lever, registered_levers)
 from simlib.levers import credit_terms  # noqa: F401  credit_terms_days
 from simlib.levers import reminders  # noqa: F401  statement_channel, ladder
 from simlib.levers import phone_team  # noqa: F401  phone_team
@@ -21,5 +24,3 @@ from simlib.levers import payment_plan  # noqa: F401  payment_plan
 from simlib.levers import financing  # noqa: F401  financing
 from simlib.levers import agency  # noqa: F401  agency
 from simlib.levers import factoring  # noqa: F401  factoring
-from simlib.levers.base import (Lever, describe_strategy, lever_descriptions,  # noqa: F401
-                                register_lever, registered_levers)

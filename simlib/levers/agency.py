@@ -6,10 +6,12 @@ books collections gross (``PAYMENT_AGENCY``) and charges its contingency fee (``
 after ``recall_days`` it returns what is still open, which is written off as bad debt. A plan in
 good standing defers the placement until the plan defaults. A bad-debt placement is an
 extraordinary collection action: IRS §501(r)(6) forbids it to a US nonprofit hospital before day
-120. Counters: ``agency_placements``, ``agency_placed_cents``, ``agency_contacts``,
+120, and it waits until a final notice is ``notice_days_before`` (30) days old (the hospital
+sends one first if none went out). Counters: ``agency_placements``, ``agency_placed_cents``, ``agency_contacts``,
 ``agency_payments``, ``agency_recalls``."""
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -48,6 +50,12 @@ class Agency(Strict):
     contact_days: list[NonNeg] = []
     contact_jump_per_day: NonNeg = 0.005
     recall_days: Positive = 180.0
+    #: a bad-debt placement waits until a final notice (a channel marked ``notice``) is at least
+    #: this old; without one the hospital sends ``notice_channel`` first (IRS §1.501(r)-6(c)(4):
+    #: written notice at least 30 days before an extraordinary collection action)
+    #: (``null``: no wait, where no rule requires the notice; refused for a US nonprofit)
+    notice_days_before: NonNeg | None = 30.0
+    notice_channel: str = "formal_demand"
 
 
 class _Placement:
@@ -70,15 +78,26 @@ class _Placement:
         world.count("agency_payments")
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    """Per account: Exp(1) thresholds of the agency's payment clock."""
+    return {"agency_threshold": rng.standard_exponential((n, 4))}
+
+
 @register_lever
 class AgencyLever(Lever):
     key = "agency"
+    title = "Collection agency"
+    random_draws = {"agency": _draw}
+    glossary = (("ECA (extraordinary collection action)", "Credit reporting, selling the debt or suing: "
+                 "limited for nonprofit hospitals by IRS §501(r)."),)
     assumptions = (Assumption("initial_per_day", "Agency's recovery (payment intensity at placement)", 0.5, 1.5),)
     settings = Agency | None
     order = 5  # placement; the agency's contacts are order 7, its recall 8
     counters = {"agency_placements": "accounts placed", "agency_placed_cents": "balances placed (cents)",
                 "agency_contacts": "the agency's contacts", "agency_payments": "payments to the agency",
-                "agency_recalls": "accounts recalled and written off"}
+                "agency_recalls": "accounts recalled and written off",
+                "eca_notices_sent": "final notices the hospital sent because a bad-debt placement was due without one",
+                "placements_deferred_for_notice": "bad-debt placements deferred until the final notice was old enough"}
 
     @classmethod
     def describe(cls, settings) -> str:
@@ -89,6 +108,34 @@ class AgencyLever(Lever):
         return (f"{kind} agency from day {settings.placement_days:g} for balances{floor} "
                 f"({settings.fee_rate * 100:g} % contingency fee), recalled and written off after "
                 f"{settings.recall_days:g} days")
+
+    @classmethod
+    def risk_notes(cls, strategies, scenario) -> list:
+        """A bad-debt placement is an ECA (IRS §501(r)(6) for a nonprofit; Regulation F); an
+        early-out service is not."""
+        used = {k: getattr(s, cls.key) for k, s in strategies.items() if getattr(s, cls.key, None) is not None}
+        bad_debt = [k for k, ag in used.items() if ag.kind == "bad_debt"]
+        early = [k for k in used if k not in bad_debt]
+        nonprofit = bool(getattr(getattr(scenario, "finance", None), "us_nonprofit", False))
+        out = []
+        if bad_debt:
+            out.append(("Collection agency (bad debt)", bad_debt,
+                        ("IRS §501(r)(6): a nonprofit hospital may take no extraordinary collection action "
+                         "(reporting to credit bureaus, selling the debt, suing) until 120 days after the first "
+                         "statement, must give 30 days' written notice of its financial-assistance policy "
+                         "first, and must suspend collection while an assistance application made within "
+                         "240 days is processed; the hospital answers for its agency's actions. "
+                         if nonprofit else "") +
+                        "The agency must follow Regulation F (12 CFR 1006): at most 7 calls in 7 days per debt, "
+                        "no contact before 8 am or after 9 pm. The credit bureaus no longer report paid medical "
+                        "debt, debt under $500 or debt less than a year old, so a credit-report threat moves few "
+                        "accounts."))
+        if early:
+            out.append(("Early-out agency", early,
+                        "An early-out service works in the hospital's name and is not an extraordinary "
+                        "collection action, but it must follow the hospital's financial-assistance policy; "
+                        "its recovery rate and fee are assumptions."))
+        return out
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:
@@ -106,6 +153,16 @@ class AgencyLever(Lever):
             out.append(f"{at}.placement_days: must be before the hospital's write-off "
                        f"(write_off.after_days = {after:g}), or no account is "
                        f"ever placed; found {ag.placement_days:g}")
+        if ag.kind == "bad_debt" and scenario.finance.us_nonprofit and (
+                ag.notice_days_before is None or ag.notice_days_before < 30):
+            out.append(f"{at}.notice_days_before: a US nonprofit hospital must give written notice at "
+                       f"least 30 days before an extraordinary collection action (IRS §1.501(r)-6(c)(4)); "
+                       f"expected >= 30; found {ag.notice_days_before}")
+        notice = scenario.channels.get(ag.notice_channel)
+        if ag.kind == "bad_debt" and (notice is None or notice.kind != "message" or not notice.notice):
+            having = sorted(n for n, c in scenario.channels.items() if c.kind == "message" and c.notice)
+            out.append(f"{at}.notice_channel: expected a message channel marked notice: true "
+                       f"({', '.join(having) or 'none in this scenario'}); found {ag.notice_channel!r}")
         if any(d >= ag.recall_days for d in ag.contact_days):
             out.append(f"{at}.contact_days: every contact must fall before the recall "
                        f"(recall_days = {ag.recall_days:g}); found {sorted(ag.contact_days)}")
@@ -124,6 +181,8 @@ class AgencyLever(Lever):
         if not acct.deadline(self._place) or acct.bal < self.min_cents:
             return
         world, ag, now = self.world, self.cfg, acct.now
+        if ag.kind == "bad_debt" and ag.notice_days_before is not None and not self._noticed(acct, now):
+            return
         acct.take_over(self)
         acct.restart_clock(ag.initial_per_day * acct.responsiveness, ag.floor_per_day,
                            ag.decay_per_day, world.pop.agency_threshold[acct.i])
@@ -134,6 +193,22 @@ class AgencyLever(Lever):
         for d in ag.contact_days:
             acct.at(now + d, 7, self._contact)
         acct.at(now + ag.recall_days, 8, self._recall)
+
+    def _noticed(self, acct, now: float) -> bool:
+        """Whether the final notice went out at least ``notice_days_before`` calendar days ago. If not, the
+        placement waits until it has (sending the notice now if none went out) and is counted."""
+        world, ag = self.world, self.cfg
+        sent = world.limits.notice_day.get(acct.r)
+        if sent is not None and math.floor(now) - math.floor(sent) >= ag.notice_days_before:
+            return True  # calendar days: a notice on day 90 allows a placement on day 120
+        if sent is None:
+            world.count("eca_notices_sent")
+            world.trace(acct.r, "final notice before placement", now)
+            acct.contact(ag.notice_channel)
+            sent = world.limits.notice_day.get(acct.r, now)  # a moved notice: its day is still to come
+        world.count("placements_deferred_for_notice")
+        acct.at(math.floor(sent) + ag.notice_days_before, 5, self._place)
+        return False
 
     def contact(self, acct, _) -> None:
         if acct.held_by is self:

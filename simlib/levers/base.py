@@ -7,6 +7,12 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
   ``default``; the :class:`~simlib.scenario.schema.Strategy` model accepts exactly the registered keys;
 - ``check(settings, strategy, scenario, at)``: problems that involve other sections;
 - ``describe(settings)``: the lever in plain words for the board (``""``: nothing to say);
+- ``random_draws``: the per-encounter draws it needs, each from its own stream, made by the
+  population once per replication;
+- its other words for the board, each read by :mod:`simlib.report` and nowhere else written:
+  ``title`` (its short name: search page, lever contributions), ``glossary`` (the terms a board
+  meets when a strategy uses it) and ``risk`` or ``risk_notes`` (the rules and risks the
+  "Limitations and risks" section lists for the strategies that use it);
 - ``counters``: the counters its actions add, with their meaning;
 - ``assumptions``: the settings that are assumptions about patients rather than decisions
   (:class:`Assumption`); the sensitivity report moves them when a top strategy uses the lever;
@@ -20,7 +26,9 @@ holds, side by side, everything about it (the hooks of pytest/pluggy, in miniatu
   ``schedule(account, bill_day, items)``         append ``(day, order, action, argument)``;
   ``after_payment(account)``                     after each payment the patient makes;
   ``while_holding(account, action, argument)``   another lever's deadline falls due while this
-                                                 lever holds the account (see ``take_over``).
+                                                 lever holds the account (see ``take_over``);
+  ``on_event(account, event, channel)``          a contact's result or a reported outcome (the
+                                                 policies of :mod:`simlib.policies` react to them).
 
 An action is called as ``action(account, argument)`` and returns ``None`` (done at once) or a
 generator of SimPy events (it waits for a capacity). ``order`` breaks ties between actions due on
@@ -90,6 +98,9 @@ HOOKS: dict[str, Hook] = {h.name: h for h in (
     Hook("after_payment", ("account",), "after each payment the patient makes", "payment_hooks"),
     Hook("while_holding", ("account", "action", "argument"), "another lever's deadline falls due while "
          "this lever holds the account", None),
+    Hook("on_event", ("account", "event", "channel"), "something a collection policy may react to "
+         "happened to the account: a contact's result (simlib.world.contacts.EVENTS) or an outcome a "
+         "policy reports (simlib.policies)", "event_hooks"),
 )}
 
 #: how alike (difflib's ratio, case ignored) a method name must be to a hook's to be taken for a misspelling
@@ -106,6 +117,17 @@ class Lever:
     order: ClassVar[int] = 100
     counters: ClassVar[dict[str, str]] = {}
     assumptions: ClassVar[tuple[Assumption, ...]] = ()
+    #: the board's short name of the lever (default: the key in words)
+    title: ClassVar[str] = ""
+    #: (term, explanation) for the glossary of a report where a strategy uses the lever
+    glossary: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: (topic, the rule or risk in words) for the strategies that use the lever (see risk_notes)
+    risk: ClassVar[tuple[str, str] | None] = None
+    #: the per-encounter random draws the lever needs, made once per replication by the population
+    #: from the lever's own streams (the same for every strategy: common random numbers):
+    #: stream name -> ``draw(generator, n, scenario)`` returning {name: array of n rows}; a name
+    #: that is a field of ``Population`` fills it, any other is ``population.lever_draws[name]``
+    random_draws: ClassVar[dict[str, Any]] = {}
     _adapter: ClassVar[TypeAdapter | None] = None
 
     # ------------------------------------------------------------------ class level: the section
@@ -122,6 +144,19 @@ class Lever:
         if not cls.active(settings):
             return ""
         return f"{cls.key.replace('_', ' ')}: {settings}"
+
+    @classmethod
+    def board_title(cls) -> str:
+        """The lever's short name on the board: ``title``, or its key in words."""
+        return cls.title or cls.key.replace("_", " ").capitalize()
+
+    @classmethod
+    def risk_notes(cls, strategies: dict[str, Any], scenario: Any) -> list[tuple[str, list[str], str]]:
+        """(topic, the strategies concerned, the rule or risk) for the report's limitations: by
+        default ``risk`` for every strategy that uses the lever. A lever whose risks depend on
+        its settings (the agency's kind) or the scenario (a nonprofit hospital) overrides this."""
+        users = strategies_using(strategies, cls.key)
+        return [(cls.risk[0], users, cls.risk[1])] if cls.risk is not None and users else []
 
     @classmethod
     def check(cls, settings: Any, strategy: Any, scenario: Any, at: str) -> list[str]:
@@ -163,6 +198,12 @@ class Lever:
     def while_holding(self, account: Any, action: Any, argument: Any) -> None:
         """Another lever's deadline (a write-off, a placement) fell due while this lever holds the
         account. Default: it lapses (the holder supersedes it)."""
+
+    def on_event(self, account: Any, event: str, channel: Any) -> None:
+        """``event`` happened to the account at ``account.now`` on ``channel`` (a channel's name or
+        ``None``): a contact's result (:data:`simlib.world.contacts.EVENTS`) or an outcome a policy
+        reports. Not called unless overridden; the world asks nothing of a contact unless a lever
+        listens."""
 
 
 def lever_hooks(levers: Any, name: str) -> list:
@@ -256,6 +297,17 @@ def lever_descriptions(strategy: Any) -> dict[str, str]:
         if words:
             out[key] = words
     return out
+
+
+def uses(strategy: Any, key: str) -> bool:
+    """Whether ``strategy`` uses the lever of ``key``: its section is set and not empty."""
+    value = getattr(strategy, key, None)
+    return not (value is None or value == [] or value == {})
+
+
+def strategies_using(strategies: dict[str, Any], key: str) -> list[str]:
+    """The names of ``strategies`` that use the lever of ``key``, in their order."""
+    return [name for name, st in strategies.items() if uses(st, key)]
 
 
 def unknown_payers(where: str, names: list[str] | None, scenario: Any) -> list[str]:

@@ -11,6 +11,7 @@ from simlib.core.settings import NonNeg
 @register_lever
 class CreditTerms(Lever):
     key = "credit_terms_days"
+    title = "Payment terms"
     assumptions = (Assumption("behaviour.due_date_jump_per_day", "Pull of the due date (payment intensity jump on it)", 0.5, 1.5),)
     settings = NonNeg
     default = 30.0

@@ -34,6 +34,14 @@ class Deposit(Strict):
     estimate_error_sigma: NonNeg = 0.25
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    return {"deposit_u": rng.random(n)}
+
+
+def _draw_estimate_error(rng, n: int, scenario) -> dict:
+    return {"deposit_estimate_z": rng.standard_normal(n)}
+
+
 def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd: float) -> float:
     """P(the patient pays a deposit of ``deposit_usd``) given their monthly ability to pay."""
     if dep.compliance_half_months is None:
@@ -47,6 +55,18 @@ def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd
 @register_lever
 class DepositLever(Lever):
     key = "deposit"
+    title = "Deposit at service"
+    random_draws = {"deposits": _draw, "deposit_estimate": _draw_estimate_error}
+    risk = ("Deposits at service",
+            "EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
+            "payment, so a deposit may be asked only for non-emergency care. The model exempts "
+            "emergencies (each payer's emergency share), but registration staff must apply the rule "
+            "every time. The compliance rate is an assumption, and deposits can deter patients "
+            "from needed care.")
+    glossary = (("EMTALA", "The federal law that requires emergency screening and stabilisation regardless of "
+                 "ability to pay."),
+                ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
+                 "emergencies)."))
     assumptions = (Assumption("compliance_rate", "Deposit compliance (share who pay a small deposit)", 0.5, 1.5, upper=1.0),)
     settings = Deposit | None
     counters = {"deposits": "deposits collected at service",

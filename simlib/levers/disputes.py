@@ -28,9 +28,28 @@ class PriceEstimate(Strict):
     resolution_hours_multiplier: Fraction = 0.7
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    """Per account: whether the bill has an error, the days to the dispute, whether the patient is
+    right and the correction's fraction (mean ``correction_fraction_mean``, a beta)."""
+    bt = scenario.operations.billing_team
+    error_u = rng.random(n)
+    dispute_delay = bt.dispute_delay_days_mean * rng.standard_exponential(n)
+    favour_u = rng.random(n)
+    m = bt.correction_fraction_mean
+    correction_fraction = rng.beta(2.0 * m / (1 - m), 2.0, n) if 0 < m < 1 else np.full(n, m)
+    return {"error_u": error_u, "dispute_delay": dispute_delay, "favour_u": favour_u,
+            "correction_fraction": correction_fraction}
+
+
+def _draw_wait(rng, n: int, scenario) -> dict:
+    return {"dispute_wait_exp": rng.standard_exponential(n)}
+
+
 @register_lever
 class Disputes(Lever):
     key = "price_estimate"
+    title = "Price estimate"
+    random_draws = {"disputes": _draw, "dispute_resolution": _draw_wait}
     assumptions = (Assumption("dispute_rate_multiplier", "Disputes left with a price estimate (share of usual)", 0.5, 1.5, upper=1.0),)
     settings = PriceEstimate | None
     order = 2

@@ -59,9 +59,15 @@ def charity_rate(fap: FinancialAssistance, ability_monthly_usd: float) -> float:
     return 1.0 - (1.0 - fap.discount_min_rate) * (ability_monthly_usd - lo) / (hi - lo)
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    return {"charity_u": rng.random(n)}
+
+
 @register_lever
 class FapScreening(Lever):
     key = "fap_screening"
+    title = "Financial assistance screening"
+    random_draws = {"charity": _draw}
     settings = Screening | None
     order = 999  # the pre-write-off screening runs just before the write-off (order 1000)
     counters = {"charity_adjustments": "balances adjusted as charity care (financial assistance)",

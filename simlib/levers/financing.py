@@ -40,9 +40,23 @@ class Financing(Uptake):
         return self
 
 
+def _draw_uptake(rng, n: int, scenario) -> dict:
+    return {"financing_u": rng.random(n)}
+
+
+def _draw_approval(rng, n: int, scenario) -> dict:
+    return {"financing_approval_u": rng.random(n)}
+
+
 @register_lever
 class FinancingLever(Lever):
     key = "financing"
+    title = "Patient financing"
+    random_draws = {"financing": _draw_uptake, "financing_approval": _draw_approval}
+    risk = ("Patient financing",
+            "Patients who take the loan owe a lender instead of the hospital: screen for financial "
+            "assistance first, and make the offer optional and clear about interest. The uptake "
+            "rate is an assumption (no peer-reviewed figure).")
     assumptions = (Assumption("uptake_rate", "Financing take-up rate", 0.5, 1.5, upper=1.0),)
     settings = Financing | None
     order = 3

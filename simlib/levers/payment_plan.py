@@ -63,6 +63,11 @@ class PaymentPlan(Uptake):
         return self
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    """Per account: the uptake and autopay uniforms, and one miss uniform per instalment month."""
+    return {"plan_u": rng.random((n, 2)), "plan_miss_u": rng.random((n, PLAN_MONTHS_MAX))}
+
+
 class _Plan:
     """One account's plan: instalment (cents), miss probability, months run, misses so far."""
 
@@ -75,6 +80,12 @@ class _Plan:
 @register_lever
 class PaymentPlanLever(Lever):
     key = "payment_plan"
+    title = "Payment plans"
+    random_draws = {"plans": _draw}
+    risk = ("Payment plans",
+            "Uptake and default rates of plans are assumptions (vendor figures, no peer-reviewed "
+            "default rate); plans tie up staff and keep balances open longer.")
+    glossary = (("Payment plan", "Instalments over several months, offered above a minimum balance."),)
     assumptions = (Assumption("uptake_rate", "Payment-plan take-up rate", 0.5, 1.5, upper=1.0),
                    Assumption("miss_base_rate", "Missed plan instalments (base miss rate)", 0.5, 1.5, upper=1.0),)
     settings = PaymentPlan | None

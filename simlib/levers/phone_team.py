@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from simlib.world.capacities.phone_team import PhoneTeamCapacity, next_open_slot
+from simlib.world.capacities.phone_team import CALL_ATTEMPTS, PhoneTeamCapacity, next_open_slot
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict
 
@@ -42,9 +42,16 @@ class PhoneTeam(Strict):
 
 
 
+def _draw(rng, n: int, scenario) -> dict:
+    """Per account and call attempt: the right-party uniform and the call's Exp(1) duration."""
+    return {"rpc_u": rng.random((n, CALL_ATTEMPTS)), "call_minutes_exp": rng.standard_exponential((n, CALL_ATTEMPTS))}
+
+
 @register_lever
 class PhoneTeamLever(Lever):
     key = "phone_team"
+    title = "Phone team"
+    random_draws = {"calls": _draw}
     assumptions = (Assumption("right_party_contact_rate", "Calls that reach the patient (right-party contact rate)", 0.5, 1.5, upper=1.0),)
     settings = PhoneTeam | None
     counters = {"calls": "calls placed", "calls_right_party": "calls that reached the patient",

@@ -21,6 +21,19 @@ from simlib.core.settings import NonNeg, Strict, Targeting
 from simlib.core.words import id_words
 
 
+#: channels whose use needs the patient's consent and an opt-out (named as in the shipped channels)
+TEXT_AND_CALL_CHANNELS = frozenset({"sms", "whatsapp", "call"})
+#: the risk note of a strategy that texts or calls patients, by its statement or its reminders
+TEXTS_AND_CALLS = ("Texts and calls",
+                   "Automated calls and texts to mobile phones need the patient's prior consent (Telephone "
+                   "Consumer Protection Act), every text or e-mail needs a simple opt-out, and the contact "
+                   "limits and quiet hours set in the scenario must hold in the real system.")
+
+
+def _texts_and_calls(users: list[str]) -> list[tuple[str, list[str], str]]:
+    return [(TEXTS_AND_CALLS[0], users, TEXTS_AND_CALLS[1])] if users else []
+
+
 class Step(Strict):
     """One rung of a reminder ladder: on ``day`` after the statement (or due date), use ``channel``."""
 
@@ -34,6 +47,7 @@ class Step(Strict):
 @register_lever
 class Statement(Lever):
     key = "statement_channel"
+    title = "Statement channel"
     settings = str
     default = "letter"
 
@@ -44,6 +58,11 @@ class Statement(Lever):
     @classmethod
     def describe(cls, settings) -> str:
         return f"statement by {id_words(settings)}"
+
+    @classmethod
+    def risk_notes(cls, strategies, scenario) -> list:
+        return _texts_and_calls([k for k, s in strategies.items()
+                                 if getattr(s, cls.key, None) in TEXT_AND_CALL_CHANNELS])
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:
@@ -62,6 +81,7 @@ class Statement(Lever):
 @register_lever
 class Ladder(Lever):
     key = "ladder"
+    title = "Reminders"
     assumptions = (Assumption("channels.*.jump_per_day", "Reminder effect (intensity jump per contact, all channels)", 0.5, 1.5),)
     settings = list[Step]
     default = []
@@ -88,6 +108,12 @@ class Ladder(Lever):
             rel = "" if step.relative_to == "statement" else " after due date"
             steps.append(f"day {step.day:g}{rel} {id_words(step.channel)}" + (f" ({'; '.join(extra)})" if extra else ""))
         return "reminders: " + ", ".join(steps) if steps else ""
+
+    @classmethod
+    def risk_notes(cls, strategies, scenario) -> list:
+        return _texts_and_calls([k for k, s in strategies.items()
+                                 if {str(step.channel) for step in getattr(s, cls.key, None) or []}
+                                 & TEXT_AND_CALL_CHANNELS])
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:

@@ -17,6 +17,7 @@ class WriteOff(Strict):
 @register_lever
 class WriteOffLever(Lever):
     key = "write_off"
+    title = "Write-off"
     settings = WriteOff
     default = WriteOff()
     order = 1000  # last of the actions due on the same day

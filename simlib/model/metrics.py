@@ -11,6 +11,8 @@ All metrics are vectorised over ledger rows; names, units and directions are in
   then is reported (``open_at_horizon_share``) and its patient part is projected unrecovered:
   counted in bad debt and not collected, so a strategy that delays write-off past the horizon is
   not flattered;
+- days to resolution weights every billed dollar of the cohort: resolved at its day (collected,
+  adjusted or written off), still open counted at the horizon;
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
 - with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
   after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent.
@@ -21,7 +23,7 @@ import numpy as np
 
 from simlib.model import measurement_window as mw
 from simlib.scenario import liquidity
-from simlib.core.metric_catalogue import AGING_BUCKETS
+from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS
 from simlib.model.engine import WorldResult
 from simlib.core.ledger import COLLECTED, COSTS, REFUNDS, Kind
 from simlib.scenario.schema import Scenario
@@ -126,8 +128,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
         m.update(liquidity.liquidity_metrics(ledger, m["npv_net_cash_usd"]))
 
     r_rec, r_day, r_amt = led.signed_reductions()
-    w = mw.measured(r_day, sim)  # the balance movements of the measurement window
-    m["mean_days_to_cash"] = _safe((r_amt[w] * (r_day[w] - svc[r_rec[w]])).sum(), r_amt[w].sum())
+    m["days_to_resolution"] = days_to_resolution(r_rec, r_day, r_amt, svc, mature, still_open, horizon)
 
     # patients and operations
     c = res.counters
@@ -143,6 +144,11 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["financed_share"] = c["financed"] / n_patient
     m["agency_recovery_rate"] = _safe(led.total([Kind.PAYMENT_AGENCY]), c["agency_placed_cents"])
     m["suppressed_contacts"] = float(c["suppressed_contacts"]) * to_cohort
+    m["notices_moved"] = float(c["notices_moved"]) * to_cohort
+    for name in sc.channels:  # per channel, for the channels the catalogue names (the built-in ones)
+        for key in (f"suppressed_{name}", f"moved_{name}"):
+            if key in METRICS:
+                m[key] = float(c[key]) * to_cohort
     m["complaints_per_1000_accounts"] = 1000.0 * c["complaints"] / n_patient
     m["opted_out_contacts"] = float(c["opted_out_contacts"]) * to_cohort
     m["calls_abandoned"] = float(c["calls_abandoned"]) * to_cohort
@@ -159,6 +165,19 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     ar_curve = (_cum_at(b_day, b_amt, days) - _cum_at(r_day, r_amt, days)) / 100.0
     curves = {"day": days, "cash_usd": cash_curve, "ar_usd": ar_curve}
     return m, curves, aging
+
+
+def days_to_resolution(r_rec, r_day, r_amt, svc, cohort, still_open, horizon: float) -> float:
+    """Dollar-weighted mean days from service to the resolution of each billed dollar of the
+    billing-window cohort: a dollar collected, adjusted or written off counts at its day; a dollar
+    still open at the horizon counts at the horizon (a lower bound of when it will be resolved).
+    Every billed dollar is weighted, so keeping dollars open or writing them off later never makes
+    a strategy look faster (issue 19: the old ``mean_days_to_cash`` weighted only the dollars
+    resolved before the horizon, and a write-off at 480 days looked 4.6 days "faster" than at 365)."""
+    keep = cohort[r_rec]
+    resolved = (r_amt[keep] * (r_day[keep] - svc[r_rec[keep]])).sum()
+    open_part = (still_open[cohort] * (horizon - svc[cohort])).sum()
+    return _safe(resolved + open_part, r_amt[keep].sum() + still_open[cohort].sum())
 
 
 def _cum_at(day: np.ndarray, amount: np.ndarray, at: np.ndarray) -> np.ndarray:

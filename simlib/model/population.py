@@ -6,6 +6,7 @@ the same patients (common random numbers) and per-account cost stays small.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,7 +15,8 @@ import numpy as np
 from simlib.world.capacities.phone_team import CALL_ATTEMPTS
 from simlib.levers.payment_plan import PLAN_MONTHS_MAX
 from simlib.scenario.schema import Scenario
-from simlib.core.rng import lever_stream, stream
+from simlib.core.rng import STREAMS, lever_stream, stream
+from simlib.levers import registered_levers
 from simlib.model.open_book import book_encounters, claims_pending_from_day_0
 
 __all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Bills", "Population", "draw_population"]
@@ -229,55 +231,46 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
     overturn_u = rng.random((n, rounds))
     review_u = rng.random((n, rounds))
 
-    rng = stream(seed, replication, "disputes")
-    bt = sc.operations.billing_team
-    error_u = rng.random(n)
-    dispute_delay = bt.dispute_delay_days_mean * rng.standard_exponential(n)
-    favour_u = rng.random(n)
-    m = bt.correction_fraction_mean
-    correction_fraction = rng.beta(2.0 * m / (1 - m), 2.0, n) if 0 < m < 1 else np.full(n, m)
-
-    rng = stream(seed, replication, "calls")
-    rpc_u = rng.random((n, CALL_ATTEMPTS))
-    call_minutes_exp = rng.standard_exponential((n, CALL_ATTEMPTS))
-
-    deposit_u = stream(seed, replication, "deposits").random(n)
-    rng = stream(seed, replication, "plans")
-    plan_u = rng.random((n, 2))
-    plan_miss_u = rng.random((n, PLAN_MONTHS_MAX))
-    financing_u = stream(seed, replication, "financing").random(n)
-    agency_threshold = stream(seed, replication, "agency").standard_exponential((n, 4))
     planner_u = stream(seed, replication, "planners").random(n)
     medium_u = stream(seed, replication, "bill_medium").random(n)
     if paper_bill is None:
         pt = beh.payment_timing
         paper_bill = medium_u < (pt.paper_bill_share if pt is not None else 0.0)
-    deposit_estimate_z = stream(seed, replication, "deposit_estimate").standard_normal(n)
-    financing_approval_u = stream(seed, replication, "financing_approval").random(n)
-    charity_u = stream(seed, replication, "charity").random(n)
 
     contact_resp = _contact_responsiveness(stream(seed, replication, "contact_traits"), pat, propensity)
     rng = stream(seed, replication, "contact_response")
     opt_out_u = rng.random((n, len(channel_names)))
     complaint_u = rng.random((n, len(channel_names)))
-    dispute_wait_exp = stream(seed, replication, "dispute_resolution").standard_exponential(n)
 
+    fields, others = _lever_draws(sc, seed, replication, n)
     return Population(
+        **fields, lever_draws=others,
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
         open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
         patient_cents=patient_cents, emergency=emergency, ability_monthly=ability,
         propensity=propensity, price_sensitivity=price_sens, score_pct=score_pct, reach_u=reach_u,
         threshold=threshold, fraction_u=fraction_u, full_u=full_u, submit_lag=submit_lag,
         adjudication_lag=adjudication_lag, denial_u=denial_u, overturn_u=overturn_u,
-        review_u=review_u, error_u=error_u, dispute_delay=dispute_delay, favour_u=favour_u,
-        correction_fraction=correction_fraction, rpc_u=rpc_u, call_minutes_exp=call_minutes_exp,
-        deposit_u=deposit_u, plan_u=plan_u, plan_miss_u=plan_miss_u, financing_u=financing_u,
-        agency_threshold=agency_threshold, seed=seed, replication=replication,
+        review_u=review_u, seed=seed, replication=replication,
         planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill,
-        deposit_estimate_z=deposit_estimate_z, financing_approval_u=financing_approval_u,
-        charity_u=charity_u, contact_responsiveness=contact_resp,
-        opt_out_u=opt_out_u, complaint_u=complaint_u, dispute_wait_exp=dispute_wait_exp,
+        contact_responsiveness=contact_resp, opt_out_u=opt_out_u, complaint_u=complaint_u,
     )
+
+
+def _lever_draws(sc: Scenario, seed: int, replication: int, n: int) -> tuple[dict, dict]:
+    """Every registered lever's declared draws (``Lever.random_draws``), each from its own stream
+    (a built-in activity of :data:`simlib.core.rng.STREAMS`, else the lever's hashed stream):
+    (the ``Population`` fields they fill, the other draws by name)."""
+    fields, others = {}, {}
+    names = {f.name for f in dataclasses.fields(Population)}
+    for lever in registered_levers().values():
+        for name, draw in lever.random_draws.items():
+            rng = stream(seed, replication, name) if name in STREAMS else lever_stream(seed, replication, name)
+            for key, values in draw(rng, n, sc).items():
+                if key in fields or key in others:
+                    raise ValueError(f"lever {lever.__qualname__}: draw {key!r} is already another lever's")
+                (fields if key in names else others)[key] = values
+    return fields, others
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simlib.levers import registered_levers
+from simlib.levers.contact_limits import default_counted
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
 
@@ -90,6 +91,12 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         problems.append("statements that may not reach (behaviour.unreached_statement_share < 1)")
     if beh.contact_fatigue_per_contact < 1.0 or beh.contact_age_decay_days is not None:
         problems.append("contact fatigue or decay with the debt's age (behaviour.contact_*)")
+    lim = st.contact_limits
+    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
+    if any(sc.channels[step.channel].notice
+           and ((lim.messages_per_7_days_max and step.channel in counted) or _quiet(lim.quiet_hours, step.hour))
+           for step in st.ladder):
+        problems.append("a legally required notice the contact limits may move")
     for name in {st.statement_channel, *(step.channel for step in st.ladder)}:
         ch = sc.channels[name]
         if ch.delivery_days > 0 or ch.opt_out_rate > 0 or ch.complaint_rate > 0:
@@ -326,14 +333,18 @@ def _message_step(sc, step, s, ii, at, pop, bal, lam, resp, sent, cost, counters
         return
     if _quiet(lim.quiet_hours, step.hour):
         counters["suppressed_contacts"] += ii.size
+        counters[f"suppressed_{step.channel}"] += ii.size
         return
-    if lim.messages_per_7_days_max is not None:
+    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
+    if lim.messages_per_7_days_max is not None and step.channel in counted:
         recent = (at[:, None] - sent[ii] < 7.0).sum(axis=1)
         allow = recent < lim.messages_per_7_days_max
         counters["suppressed_contacts"] += int((~allow).sum())
+        counters[f"suppressed_{step.channel}"] += int((~allow).sum())
         ii, at = ii[allow], at[allow]
     cfg = sc.channels[step.channel]
-    sent[ii, s] = at
+    if step.channel in counted:
+        sent[ii, s] = at  # only what the cap counts holds later messages back
     counters["contacts"] += ii.size
     counters[f"contacts_{step.channel}"] += ii.size
     cost[ii] += _cents(cfg.cost_usd)

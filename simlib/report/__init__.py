@@ -50,11 +50,12 @@ from simlib.report.navigation import page_links, with_table_of_contents
 from simlib.report.notebooks import KERNEL_NAME, check_parameters, execute_notebook, notebook_parameters
 from simlib.report.page import CSP, PAGE_CSS, external_loads, html_page
 from simlib.report.pdf import find_chromium, print_pdf
-from simlib.report.pipeline import DEFAULT_NOTEBOOKS, NOTEBOOK_DIR, NOTEBOOK_TITLES, REPO_ROOT, build_reports
+from simlib.report.pages import DEFAULT_PAGES, NOTEBOOK_DIR, PAGES, REPO_ROOT
+from simlib.report.pipeline import build_reports
 from simlib.report.publish import atomic_write_text, slug
 from simlib.report.reproducibility import reproducibility_footer
-from simlib.report.results import load_results
-from simlib.report.sensitivity_blocks import flip_sentence, run_sensitivity, sensitivity_section, tornado_block
+from simlib.report.derived import load_results
+from simlib.report.sensitivity_blocks import flip_sentence, sensitivity_section, tornado_block
 from simlib.report.strategy_words import strategy_summary
 from simlib.report.summary import (
     executive_summary,
@@ -67,8 +68,8 @@ from simlib.report.tables import DIFFERENCE_METRICS, difference_table, kpi_table
 from simlib.report.uncertainty_blocks import uncertain_assumptions_section
 
 __all__ = [
-    "CSP", "DEFAULT_NOTEBOOKS", "DIFFERENCE_METRICS", "FACTORING_PREFIX", "JUPYTERLAB_ONLY", "KERNEL_NAME",
-    "MANIFEST", "NOTEBOOK_DIR", "NOTEBOOK_TITLES", "PAGE_CSS", "REPO_ROOT", "ReportError", "assumptions",
+    "CSP", "DEFAULT_PAGES", "DIFFERENCE_METRICS", "FACTORING_PREFIX", "JUPYTERLAB_ONLY", "KERNEL_NAME",
+    "MANIFEST", "NOTEBOOK_DIR", "PAGES", "PAGE_CSS", "REPO_ROOT", "ReportError", "assumptions",
     "atomic_write_text", "build_reports", "cash_and_ar_charts", "cash_curve_explanation", "check_parameters",
     "difference_chart", "difference_table", "esc", "executive_summary", "flip_sentence", "execute_notebook", "external_loads",
     "factoring_charts", "factoring_explanation", "factoring_metrics", "factoring_section",
@@ -76,7 +77,7 @@ __all__ = [
     "headline", "html_page", "humanise_id", "index_html", "kpi_tables", "limitations_section",
     "load_results", "metric_table", "notebook_parameters", "notebook_to_html", "page_links", "pd_notna",
     "print_pdf", "read_manifests", "recommendation", "recommendation_sentence", "reproducibility_footer",
-    "run_sensitivity", "scenario_label", "sensitivity_section", "slug", "strategies_table",
+    "scenario_label", "sensitivity_section", "slug", "strategies_table",
     "strategy_labels", "strategy_summary", "styles", "title_block", "tornado_block",
     "uncertain_assumptions_section", "with_table_of_contents", "write_index", "write_manifest",
 ]

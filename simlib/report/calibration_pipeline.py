@@ -26,12 +26,13 @@ from simlib.report.export import notebook_to_html
 from simlib.report.index_page import write_index, write_manifest
 from simlib.report.navigation import page_links
 from simlib.report.notebooks import check_parameters, execute_notebook
-from simlib.report.pipeline import NOTEBOOK_DIR, _kernel_files
+from simlib.report.pages import page as registered_page
+from simlib.report.pipeline import _kernel_files
 from simlib.report.publish import atomic_write_text
 
 NOTEBOOK = "calibration"
 PAGE = f"{NOTEBOOK}.html"
-PAGE_TITLE = "Calibration report"
+PAGE_TITLE = registered_page(NOTEBOOK).title
 KIND = "calibration"
 
 
@@ -58,7 +59,7 @@ def build_calibration_report(history_path: str | Path, out_dir: str | Path = "re
     :class:`~simlib.report.errors.ReportError`.
     """
     out_dir = Path(out_dir).resolve()
-    nb = (Path(notebook_dir).resolve() if notebook_dir is not None else NOTEBOOK_DIR) / f"{NOTEBOOK}.ipynb"
+    nb = registered_page(NOTEBOOK).path(notebook_dir)
     check_parameters(nb, _notebook_params("x", "x"))
     mapping = load_mapping(mapping_path) if mapping_path else None
     history = read_history(history_path, mapping, extraction_date)

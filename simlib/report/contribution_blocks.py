@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from simlib.analysis.summaries import decision_metric
 from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 from simlib.analysis.numbers import MINUS, ci_text, diff_text, plus_minus_text, verdict
-from simlib.report.results import _replications, horizon_days, recommended_strategy
+from simlib.report.results import _replications, horizon_days, recommendation
 
 #: Runs of every sub-strategy in the report (the main run may have more; the block says so).
 #: The baseline's 5 levers make 32 sub-strategies, 26 of them new: about 8 s a run on 2 workers.
@@ -40,7 +39,8 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
     from simlib.core.metric_catalogue import METRICS
     from simlib.studies.contributions import ContributionError, lever_groups
 
-    metric = metric or decision_metric(res.metrics)
+    rec = recommendation(res)
+    metric = metric or rec.metric
     scen, base = res.scenario, res.baseline
     bundled = []
     for name in scen.strategies:
@@ -51,8 +51,8 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
             continue
     if not bundled:
         return None
-    if metric == decision_metric(res.metrics) and recommended_strategy(res) in bundled:
-        return recommended_strategy(res)
+    if metric == rec.metric and rec.strategy in bundled:
+        return rec.strategy
     rows = res.metrics[(res.metrics["metric"] == metric) & res.metrics["strategy"].isin(bundled)]
     if rows.empty:
         return bundled[0]
@@ -69,7 +69,7 @@ def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, worker
     says why, so the report explains it instead of failing."""
     from simlib.studies.contributions import ContributionError, run_contributions
 
-    metric = metric or decision_metric(res.metrics)
+    metric = metric or recommendation(res).metric
     strategy = decomposed_strategy(res, metric)
     if strategy is None:
         return None
@@ -101,7 +101,7 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
     import numpy as np
 
     from simlib.report.plots import OKABE_ITO, _figure, _format_axis, _styled, _unit_label, _wrapped
-    from simlib.analysis.summaries import format_ci
+    from simlib.analysis.numbers import mean_ci_text
 
     @_styled
     def draw():
@@ -119,7 +119,7 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(_unit_label(f"Contribution to the gain in {what}", unit))
         _format_axis(ax.xaxis, unit)
-        listing = "; ".join(f"{r.label} {format_ci(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit)}"
+        listing = "; ".join(f"{r.label} {mean_ci_text(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit, exact=True)}"
                             for r in rows.itertuples())
         fig.simlib_alt = (f"Bar chart of each lever's contribution to the gain in {what} over the status "
                           f"quo, with 95 % confidence intervals, and the total: {listing}.")
@@ -128,18 +128,17 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
     return draw()
 
 
-def contribution_section(res, results_dir: str = "", replications: int = CONTRIBUTION_REPLICATIONS):
+def contribution_section(res):
     """The block: a heading, what is split and how, the table (lever, what it changes, its
     contribution with its CI and verdict, its share of the gain, the gain it brings alone) and the
-    bar chart. Empty when no strategy combines levers. Reads the table the pipeline saved in
-    ``results_dir``; without one (JupyterLab) it computes it here with ``replications`` runs."""
+    bar chart. Empty when no strategy combines levers. Reads the table saved beside the results
+    (:mod:`simlib.report.derived` computes it before the notebooks run)."""
     from simlib.core.metric_catalogue import METRICS
     from simlib.report.figures import figure_block
     from simlib.report.metric_words import _label_lower
 
-    table = load_contributions(results_dir) if results_dir else None
-    if table is None:
-        table = contribution_data(res, replications)
+    folder = getattr(res, "directory", None)
+    table = load_contributions(folder) if folder is not None else None
     if table is None or table.empty:
         return _html("")
     strategy, metric = str(table["strategy"].iloc[0]), str(table["metric"].iloc[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
-from simlib.report.results import recommended_strategy
+from simlib.report.results import recommendation, recommended_strategy
 
 
 def figure_block(fig, caption: str = ""):
@@ -65,9 +65,9 @@ def cash_and_ar_charts(res):
 def difference_chart(res, metric: str | None = None):
     """Dot-and-interval chart of each strategy's paired gain over the status quo on ``metric``."""
     from simlib.report import plots
-    from simlib.analysis.summaries import decision_metric, paired_differences
+    from simlib.analysis.summaries import paired_differences
 
-    metric = metric or decision_metric(res.metrics)
+    metric = metric or recommendation(res).metric
     rows = res.metrics[res.metrics["metric"] == metric]
     if rows["strategy"].nunique() < 2:
         return _html("<p class=\"note\">Only one strategy: nothing to compare.</p>")

@@ -1,5 +1,7 @@
 """The glossary: the terms a board meets in the reports, in a sentence each. Terms are shown only
-when the page can use them (factoring terms when the scenario has a factoring offer, …)."""
+when the page can use them: a lever's own terms (``Lever.glossary``, in the lever's module: the
+factoring terms, EMTALA with deposits, …) when one of the scenario's strategies uses it, the cash
+floor's when the scenario sets one."""
 from __future__ import annotations
 
 from simlib.report.markup import _html, esc
@@ -8,7 +10,7 @@ from simlib.report.strategy_words import strategies_using
 #: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash_usd; simlib.scenario.liquidity).
 CASH_FLOOR = "finance.minimum_cash_usd"
 
-# (term, explanation, lever the term belongs to (or CASH_FLOOR) or None for every report)
+# (term, explanation, CASH_FLOOR or None for every report); a lever's terms are the lever's (lever_terms)
 TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("A/R (accounts receivable)", "Money billed to insurers and patients and not yet collected, adjusted "
      "or written off.", None),
@@ -56,22 +58,6 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
      "every strategy in that run, so the results include that uncertainty too.", None),
     ("90 % range", "The values an uncertain assumption takes in 90 % of the runs: 5 % of the runs draw a "
      "lower value and 5 % a higher one.", None),
-    ("Factoring", "Selling receivables to a factor, who pays an advance now and the rest (less its fee) "
-     "when the bill is paid.", "factoring"),
-    ("Advance rate", "The share of a receivable's value the factor pays at once.", "factoring"),
-    ("Recourse", "The hospital must buy back receivables still unpaid after the recourse period; "
-     "non-recourse offers leave the patients' non-payment with the factor.", "factoring"),
-    ("Effective annual cost (APR)", "The factoring fees as a yearly interest rate on the money advanced, "
-     "to compare with the cost of capital.", "factoring"),
-    ("Anti-assignment", "Medicare and Medicaid pay only the provider, never a factor: their payments "
-     "reach the hospital's account and are swept to the factor.", "factoring"),
-    ("ECA (extraordinary collection action)", "Credit reporting, selling the debt or suing: limited for "
-     "nonprofit hospitals by IRS §501(r).", "agency"),
-    ("EMTALA", "The federal law that requires emergency screening and stabilisation regardless of "
-     "ability to pay.", "deposit"),
-    ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
-     "emergencies).", "deposit"),
-    ("Payment plan", "Instalments over several months, offered above a minimum balance.", "payment_plan"),
     ("Minimum cash and credit line", "The cash the hospital must keep at the end of every day, and the "
      "revolving loan that tops cash up to that minimum: drawn when cash ends a day below it, repaid as soon "
      "as cash is back above it, with simple interest each day on the balance drawn.", CASH_FLOOR),
@@ -85,12 +71,20 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
+def lever_terms() -> tuple[tuple[str, str, str], ...]:
+    """(term, explanation, lever key) of every registered lever's glossary, in registry order."""
+    from simlib.levers import registered_levers
+
+    return tuple((term, text, key) for key, lever in registered_levers().items() for term, text in lever.glossary)
+
+
 def glossary(res=None):
     """The glossary as a definition list: every general term, and a lever's terms when one of the
     scenario's strategies uses that lever (all terms when ``res`` is None)."""
     scen = getattr(res, "scenario", None)
     rows = []
-    for term, text, need in TERMS:
+    general = [t for t in TERMS if t[2] != CASH_FLOOR]
+    for term, text, need in (*general, *lever_terms(), *(t for t in TERMS if t[2] == CASH_FLOOR)):
         if need == CASH_FLOOR and scen is not None:
             if getattr(getattr(scen, "finance", None), "minimum_cash_usd", None) is None:
                 continue

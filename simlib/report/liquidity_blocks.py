@@ -37,10 +37,9 @@ def _runs(share: float, n: int) -> str:
 
 def infeasible_words(res) -> str:
     """The sentence naming the strategies that cannot be recommended (plain text; "" if none)."""
-    from simlib.analysis.summaries import infeasible_strategies
     from simlib.scenario.liquidity import INFEASIBLE_SHARE_MAX
 
-    bad = infeasible_strategies(res.metrics)
+    bad = recommendation(res).infeasible
     if not bad:
         return ""
     labels = strategy_labels(res)
@@ -119,11 +118,11 @@ def borrowing_answer(res, offers: list[str]) -> str:
     items = [f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_offer_words(row, sq, fin, n))}</li>"
              for s, row in cmp.offers.iterrows()]
     rec = recommendation(res)
-    verdict = (f"Decision: “{labels.get(rec['strategy'], rec['strategy'])}”, the highest NPV after "
+    verdict = (f"Decision: “{labels.get(rec.strategy, rec.strategy)}”, the highest NPV after "
                "credit-line interest among the feasible strategies.")
-    if not rec.get("feasible", True):
+    if not rec.feasible:
         verdict = ("Decision: no strategy keeps cash above the minimum within the credit line; "
-                   f"“{labels.get(rec['strategy'], rec['strategy'])}” has the highest NPV after interest, but "
+                   f"“{labels.get(rec.strategy, rec.strategy)}” has the highest NPV after interest, but "
                    "the hospital needs more credit or a lower minimum.")
     tail = " ".join(t for t in (verdict, infeasible_words(res)) if t)
     return ("<h3>Factoring or borrowing</h3>" + "".join(f"<p>{esc(p)}</p>" for p in paras)

@@ -2,6 +2,8 @@
 labels mid-sentence, signed differences, and a finite-number check for table cells."""
 from __future__ import annotations
 
+from simlib.core.metric_catalogue import mid_sentence
+
 
 def _unit_of(metric: str) -> str:
     from simlib.core.metric_catalogue import METRICS
@@ -38,12 +40,7 @@ def higher_is_better(metric: str) -> bool | None:
     return METRICS[metric].higher_is_better if metric in METRICS else None
 
 
-def _label_lower(label: str) -> str:
-    """Lower-case a label's first word for use mid-sentence, keeping acronyms (NPV, A/R)."""
-    first, _, rest = label.partition(" ")
-    if len(first) > 1 and first[1:2].isupper():
-        return label
-    return first.lower() + (" " + rest if rest else "")
+_label_lower = mid_sentence  # a label mid-sentence: "days in A/R", "NPV of net collections"
 
 
 def _signed(value: float, unit: str) -> str:

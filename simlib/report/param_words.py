@@ -27,7 +27,7 @@ def _short_name(name: str) -> str:
 
 
 def _fmt_param(name: str, value: Any) -> str:
-    from simlib.analysis.summaries import format_value
+    from simlib.analysis.numbers import value_text
 
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -36,9 +36,9 @@ def _fmt_param(name: str, value: Any) -> str:
     if isinstance(value, (int, float)):
         if name.endswith(("_rate", "_share", "_annual")) or name in {"share", "rate", "patient_share", "reach",
                                                                      "compliance_rate"}:
-            return format_value(float(value), "share")
+            return value_text(float(value), "share", exact=True)
         if name.endswith("_usd"):
-            return f"${value:,.2f}" if abs(value) < 100 and value != int(value) else format_value(float(value), "usd")
+            return f"${value:,.2f}" if abs(value) < 100 and value != int(value) else value_text(float(value), "usd", exact=True)
         return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt_param(name, v) for v in value) or "—"

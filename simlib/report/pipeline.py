@@ -1,8 +1,10 @@
 """The report pipeline (:func:`build_reports`, called by ``simlib report FILE…``)::
 
-    parameter file ─load_scenario─▶ Scenario ─run_experiment (once)─▶ <out>/<scenario>/results/
-        ─papermill (each notebook, results_dir=…)─▶ executed notebook (temp file)
-        ─nbconvert (basic template, no inputs)─▶ <out>/<scenario>/<notebook>.html
+    parameter file ─load_scenario─▶ Scenario ─run_experiment (once)─▶ Results
+        ─derived.save_results─▶ <out>/<scenario>/results/ (tables, decision.json, and every derived
+                                table the pages need: contributions, sensitivity, flip points)
+        ─papermill (each page's notebook, results_dir=…: it only loads)─▶ executed notebook (temp file)
+        ─nbconvert (basic template, no inputs)─▶ <out>/<scenario>/<page>.html
         ─▶ <out>/<scenario>/manifest.json ─▶ <out>/index.html
 
 Guarantees, each one tested:
@@ -46,21 +48,10 @@ from simlib.report.navigation import page_links
 from simlib.report.notebooks import check_parameters, execute_notebook
 from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.publish import atomic_write_text, slug
-from simlib.report.sensitivity_blocks import save_sensitivity, sensitivity_problems
+from simlib.report.derived import save_results
+from simlib.report.pages import DEFAULT_PAGES, page, tables_needed
+from simlib.report.sensitivity_blocks import sensitivity_problems
 from simlib.report.summary import headline
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
-
-
-DEFAULT_NOTEBOOKS: tuple[str, ...] = ("strategy_comparison", "factoring_offers", "sensitivity")
-
-
-NOTEBOOK_TITLES = {
-    "strategy_comparison": "Collection strategy comparison",
-    "factoring_offers": "Factoring offers",
-    "sensitivity": "Sensitivity of the recommendation",
-}
 
 
 def _scenario_dirs(paths: Sequence[Path]) -> list[str]:
@@ -74,18 +65,19 @@ def _scenario_dirs(paths: Sequence[Path]) -> list[str]:
 
 def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", replications: int | None = None,
                   seed: int | None = None, workers: int | None = None,
-                  notebooks: Sequence[str] = DEFAULT_NOTEBOOKS, *, scheduler: str | None = None,
+                  pages: Sequence[str] = DEFAULT_PAGES, *, scheduler: str | None = None,
                   precision: float | None = None, notebook_dir: str | Path | None = None,
                   pdf: bool = False, chromium: str | None = None, log=print) -> list[Path]:
     """Build the HTML reports of every parameter file; return the pages written (index last).
 
     Each file is validated first (all of them, before anything runs); then per scenario the
-    experiment runs once, its results are saved to ``<out>/<scenario>/results/`` and every
-    notebook reads them from there. Raises :class:`ReportError` with a clear message on any
-    invalid file, unknown notebook parameter or failing cell; nothing is exported from a
-    failed notebook. ``scheduler`` (a Dask address) and ``precision`` (sequential stopping on
+    experiment runs once, its results, its decision and every derived table the ``pages`` need
+    (:mod:`simlib.report.pages`, :mod:`simlib.report.derived`) are saved to
+    ``<out>/<scenario>/results/``, and every page's notebook only reads them from there. Raises
+    :class:`ReportError` with a clear message on any invalid file, unknown notebook parameter or
+    failing cell; nothing is exported from a failed notebook. ``scheduler`` (a Dask address) and ``precision`` (sequential stopping on
     the key metric's relative CI half-width) pass through to :func:`simlib.run.experiment.run_experiment`.
-    With ``pdf=True`` each page is also printed to ``<notebook>.pdf`` beside it by headless Chromium
+    With ``pdf=True`` each page is also printed to ``<page>.pdf`` beside it by headless Chromium
     (:func:`simlib.report.pdf.print_pdf`; ``chromium`` names the executable), and the index links
     the PDFs; a missing Chromium is reported before anything runs.
     """
@@ -95,7 +87,6 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     if not paths:
         raise ReportError("no parameter files given")
     out_dir = Path(out_dir).resolve()
-    nb_dir = Path(notebook_dir).resolve() if notebook_dir is not None else NOTEBOOK_DIR
     if replications is not None and replications < 2:
         raise ReportError(f"replications must be at least 2 (confidence intervals need two); got {replications}")
     if workers is not None and workers < 1:
@@ -114,11 +105,12 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
         raise ReportError("invalid parameter file(s); no report was built:\n" + "\n".join(problems))
     dirs = _scenario_dirs(paths)
 
-    nb_paths = [nb_dir / f"{name.removesuffix('.ipynb')}.ipynb" for name in notebooks]
-    for nb in nb_paths:  # fail before any long run on a missing notebook or a bad parameter name
-        check_parameters(nb, _notebook_params(nb, "x", "x"))
+    built = [page(key) for key in pages]
+    for p in built:  # fail before any long run on a missing notebook or a bad parameter name
+        check_parameters(p.path(notebook_dir), _notebook_params("x", "x"))
     chromium = find_chromium(chromium) if pdf else None  # fail before any long run
-    siblings = [(f"{nb.stem}.html", notebook_title(nb.stem)) for nb in nb_paths]
+    siblings = [(p.html, p.title) for p in built]
+    tables = tables_needed(p.key for p in built)
 
     written: list[Path] = []
     clean_dead_temporaries(out_dir)  # staging directories of killed builds
@@ -129,32 +121,31 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             log(f"{path}: running {scenario.name!r} "
                 f"({replications or scenario.simulation.replications} replications)…")
             res = _run(scenario, replications, seed, workers, scheduler, precision)
-            extra = _extra_tables(res, [nb.stem for nb in nb_paths], workers, scheduler, log)
-            pages, reports = [], []
+            written_pages, reports = [], []
             with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
-                results_dir = _save_results(res, stage, extra)
-                kept = _keep_search_pages(scen_dir, stage)  # `simlib search`'s page survives a rebuild
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
-                if {"sensitivity", "strategy_comparison"} & {nb.stem for nb in nb_paths}:
-                    _sensitivity(res, results_dir, workers, log)  # once, for every page that shows it
+                results_dir = save_results(res, stage / "results", tables, workers=workers,
+                                           scheduler=scheduler, log=log)  # compute, then render
+                kept = _keep_search_pages(scen_dir, stage)  # `simlib search`'s page survives a rebuild
                 log(f"{path}: rendering notebooks…")
-                for nb in nb_paths:
+                for p in built:
                     t1 = time.perf_counter()
-                    params = _notebook_params(nb, str(path.resolve()), str(results_dir))
-                    failed = out_dir / f"{dname}.{nb.stem}.failed.ipynb"
+                    nb = p.path(notebook_dir)
+                    params = _notebook_params(str(path.resolve()), str(results_dir))
+                    failed = out_dir / f"{dname}.{p.key}.failed.ipynb"
                     with scratch():
                         executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
-                    title = f"{notebook_title(nb.stem)} — {scenario_label(scenario)}"
-                    page = notebook_to_html(executed, title, nav=page_links(siblings, f"{nb.stem}.html"))
-                    staged = atomic_write_text(stage / f"{nb.stem}.html", page)
+                    title = f"{p.title} — {scenario_label(scenario)}"
+                    html = notebook_to_html(executed, title, nav=page_links(siblings, p.html))
+                    staged = atomic_write_text(stage / p.html, html)
                     if failed.exists():
                         failed.unlink()
-                    pages.append(scen_dir / f"{nb.stem}.html")
-                    entry = {"file": f"{nb.stem}.html", "title": notebook_title(nb.stem)}
+                    written_pages.append(scen_dir / p.html)
+                    entry = {"file": p.html, "title": p.title}
                     if pdf:  # printed from the staged page: published with it, or not at all
                         entry["pdf"] = print_pdf(staged, chromium=chromium).name
                     reports.append(entry)
-                    log(f"  {pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
+                    log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
                 reports.extend(kept)
                 prov = dict(getattr(res, "provenance", {}) or {})
                 write_manifest(stage, {
@@ -164,16 +155,11 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     "replications": prov.get("replications"), "seed": prov.get("seed"),
                     "parameter_hash": prov.get("parameter_hash"), "reports": reports,
                 })
-            written.extend(pages)
+            written.extend(written_pages)
             write_index(out_dir)  # the index never lists a scenario's old pages beside new ones
     written.append(write_index(out_dir))
     log(f"index: {written[-1]}")
     return written
-
-
-def notebook_title(stem: str) -> str:
-    """A report's title from its notebook's file name (known ones have a fixed title)."""
-    return NOTEBOOK_TITLES.get(stem, stem.replace("_", " ").capitalize())
 
 
 _SCRATCH = re.compile(r"^simlib-report-(\d+)-")
@@ -229,7 +215,7 @@ def _keep_search_pages(scen_dir: Path, stage: Path) -> list[dict]:
     return [e for e in entries if isinstance(e, dict) and str(e.get("file", "")).startswith("search/")]
 
 
-def _notebook_params(nb: Path, scenario_file: str, results_dir: str) -> dict[str, Any]:
+def _notebook_params(scenario_file: str, results_dir: str) -> dict[str, Any]:
     """What the pipeline passes to every notebook: the parameter file and the shared results."""
     return {"scenario_file": scenario_file, "results_dir": results_dir}
 
@@ -248,43 +234,3 @@ def _run(scenario, replications, seed, workers, scheduler=None, precision=None):
     except Exception as exc:
         raise ReportError(f"scenario {scenario.name!r}: the simulation failed: "
                           f"{type(exc).__name__}: {exc}") from exc
-
-
-def _sensitivity(res, results_dir: Path, workers, log) -> None:
-    """The sweep and flip points against the runner-up, saved beside the results."""
-    t0 = time.perf_counter()
-    try:
-        table, _ = save_sensitivity(res, results_dir, workers=workers)
-    except Exception as exc:
-        raise ReportError(f"scenario {res.scenario.name!r}: the sensitivity analysis failed: "
-                          f"{type(exc).__name__}: {exc}") from exc
-    if table is not None:
-        log(f"  sensitivity and flip points: {table.attrs.get('runs_total')} two-strategy runs of "
-            f"{table.attrs.get('replications')} replications in {time.perf_counter() - t0:.1f} s")
-
-
-def _extra_tables(res, notebooks: Sequence[str], workers, scheduler, log) -> dict:
-    """Tables a notebook needs beyond the main run, computed once here and saved with the results:
-    the lever contributions of the strategy comparison (:mod:`simlib.report.contribution_blocks`)."""
-    if "strategy_comparison" not in notebooks:
-        return {}
-    from simlib.report.contribution_blocks import contribution_data
-
-    t0 = time.perf_counter()
-    try:
-        table = contribution_data(res, workers=workers or res.scenario.simulation.workers, scheduler=scheduler)
-    except Exception as exc:
-        raise ReportError(f"scenario {res.scenario.name!r}: the lever contributions failed: "
-                          f"{type(exc).__name__}: {exc}") from exc
-    if table is None:
-        return {}
-    log(f"  lever contributions of {table['strategy'].iloc[0]!r} in {time.perf_counter() - t0:.1f} s")
-    return {"contributions": table}
-
-
-def _save_results(res, stage: Path, extra_tables: dict | None = None) -> Path:
-    """Save results (and ``extra_tables``) into ``<stage>/results`` (the stage is published whole
-    by the caller)."""
-    target = stage / "results"
-    res.save(target, extra_tables=extra_tables)
-    return target

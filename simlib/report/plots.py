@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from simlib.analysis.summaries import MINUS, format_ci, format_value
+from simlib.analysis.numbers import MINUS, mean_ci_text, value_text
 from simlib.core.metric_catalogue import AGING_BUCKETS, KEY_METRIC, METRICS
 
 _STYLE = {**sns.axes_style("whitegrid"), "font.size": 11, "axes.titlesize": 12,
@@ -212,7 +212,7 @@ def _band_chart(curves: pd.DataFrame, column: str, title: str, what: str, styles
     order = list(styles)
     _legend(fig, [handles[s] for s in order], [_text(styles[s].legend) for s in order])
     last = curves["day"].max()
-    at_last = "; ".join(f"{styles[s].legend} {format_value(mean[s].get(last, np.nan), 'usd')}" for s in order)
+    at_last = "; ".join(f"{styles[s].legend} {value_text(mean[s].get(last, np.nan), 'usd', exact=True)}" for s in order)
     fig.simlib_alt = (
         f"Line chart of mean {what} by day for {len(styles)} strategies ({_names(styles)}), with shaded "
         f"bands from the 5th to the 95th percentile across {curves['replication'].nunique()} replications"
@@ -259,7 +259,7 @@ def aging_bars(aging: pd.DataFrame, styles=None) -> Figure:
     _format_axis(ax.yaxis, "share")
     _legend(fig, handles, [_text(st.legend) for st in styles.values()])
     over_90 = "; ".join(
-        f"{st.legend} {format_value(share[s].reindex(AGING_BUCKETS[3:]).fillna(0).sum(), 'share')}"
+        f"{st.legend} {value_text(share[s].reindex(AGING_BUCKETS[3:]).fillna(0).sum(), 'share', exact=True)}"
         for s, st in styles.items())
     fig.simlib_alt = (
         f"Grouped bar chart of the mean share of open A/R in each aging bucket "
@@ -292,7 +292,7 @@ def paired_difference_chart(diffs: pd.DataFrame, metric: str, baseline: str | No
     ax.set_xlabel(_text(_unit_label(f"Difference{vs}", info.unit)))
     _format_axis(ax.xaxis, info.unit)
     ax.xaxis.set_major_locator(MaxNLocator(6))
-    listing = "; ".join(f"{styles[r.strategy].legend} {format_ci(r.mean_diff, r.ci_low, r.ci_high, info.unit)}"
+    listing = "; ".join(f"{styles[r.strategy].legend} {mean_ci_text(r.mean_diff, r.ci_low, r.ci_high, info.unit, exact=True)}"
                         for r in rows.itertuples())
     fig.simlib_alt = (
         f"Dot plot of the paired difference in {info.label} between each strategy and the "
@@ -316,7 +316,7 @@ def kpi_bars(summary: pd.DataFrame, metric: str, styles=None) -> Figure:
     ax.set_yticks(y, [_wrapped(styles[s].legend) for s in rows["strategy"]])
     ax.set_xlabel(_unit_label(info.label, info.unit))
     _format_axis(ax.xaxis, info.unit)
-    listing = "; ".join(f"{styles[r.strategy].legend} {format_ci(r.mean, r.ci_low, r.ci_high, info.unit)}"
+    listing = "; ".join(f"{styles[r.strategy].legend} {mean_ci_text(r.mean, r.ci_low, r.ci_high, info.unit, exact=True)}"
                         for r in rows.itertuples())
     fig.simlib_alt = (f"Bar chart of {info.label} per strategy, the mean with its confidence "
                       f"interval: {listing}.")
@@ -361,12 +361,12 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC, against: str = "the st
     _room_for_labels(fig, ax)
     _legend(fig, handles, ["Low setting", "High setting"], title="")
     listing = "; ".join(
-        f"{r.parameter}{' (flips the ranking)' if f else ''}: {r.low_label} {format_value(r.low_value, info.unit)}, "
-        f"{r.high_label} {format_value(r.high_value, info.unit)}" for r, f in zip(sens.itertuples(), flips))
+        f"{r.parameter}{' (flips the ranking)' if f else ''}: {r.low_label} {value_text(r.low_value, info.unit, exact=True)}, "
+        f"{r.high_label} {value_text(r.high_value, info.unit, exact=True)}" for r, f in zip(sens.itertuples(), flips))
     fig.simlib_alt = (
         f"Tornado chart of the {info.label} gain over {against} when each parameter moves from its low "
         f"to its high setting, widest swing on top; base case "
-        f"{format_value(float(np.median(base)), info.unit) if len(base) else 'n/a'}. {listing}.")
+        f"{value_text(float(np.median(base)), info.unit, exact=True) if len(base) else 'n/a'}. {listing}.")
     return fig
 
 

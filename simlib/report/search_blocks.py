@@ -17,7 +17,7 @@ import numpy as np
 
 from simlib.model.measurement_window import window_sentence
 from simlib.core.metric_catalogue import METRICS, MetricInfo
-from simlib.levers.base import lever_descriptions
+from simlib.levers.base import lever_descriptions, registered_levers
 from simlib.report.errors import ReportError
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import TOC_MARKER, _html, esc
@@ -27,11 +27,6 @@ from simlib.analysis.numbers import ci_text, diff_text, value_text, verdict
 GAIN_METRICS = ("patient_collection_rate", "bad_debt_rate", "days_in_ar", "collection_cost_usd", "cash_trough_usd")
 ASK_METRICS = ("contacts_per_account", "calls_per_account", "complaints_per_1000_accounts", "suppressed_contacts",
                "agent_utilisation", "call_wait_mean_hours", "plan_share", "agency_share")
-LEVER_TITLES = {"credit_terms_days": "Credit terms", "statement_channel": "Statement", "ladder": "Reminders",
-                "phone_team": "Phone team", "contact_limits": "Contact limits", "prompt_pay_discount": "Discount",
-                "deposit": "Deposit", "price_estimate": "Price estimate", "write_off": "Write-off",
-                "fap_screening": "Financial assistance", "payment_plan": "Payment plan", "financing": "Financing",
-                "agency": "Agency", "factoring": "Factoring"}
 SEARCH_TERMS = (
     ("Strategy search", "A computer search over the settings of the collection levers (reminder days and "
      "channels, discount, deposit, plans, agency, phone team, factoring) for the combination with the "
@@ -197,7 +192,8 @@ def what_it_does(view: SearchView):
     cols = [view.found] + _others(view)
     words = {c: lever_descriptions(st[c]) for c in cols}
     keys = list(dict.fromkeys(k for c in cols for k in words[c]))
-    rows = [[LEVER_TITLES.get(k, k.replace("_", " ").capitalize())] + [words[c].get(k, "—") for c in cols]
+    levers = registered_levers()
+    rows = [[levers[k].board_title()] + [words[c].get(k, "—") for c in cols]
             for k in keys]
     return _html("<h2>What it does</h2><p>Each lever of the strategy found, beside the same lever in the "
                  "strategies it is compared with (— : not used).</p>"
@@ -206,7 +202,11 @@ def what_it_does(view: SearchView):
 
 
 def _metric_rows(view: SearchView, metrics) -> list[list[str]]:
+    """The found strategy against the others, each difference judged by :func:`verdict` against the
+    materiality thresholds of the decision saved with the search's results (as the board judges)."""
     rows, others = [], _others(view)
+    decision = view.res.decision
+    materiality = decision.materiality if decision is not None else None
     for m in metrics:
         found = view.values(view.found, m)
         if not len(found) or not any(np.isfinite(view.values(s, m)).any() for s in [view.found] + others):
@@ -216,7 +216,7 @@ def _metric_rows(view: SearchView, metrics) -> list[list[str]]:
         for o in others:
             c = comparison(view, m, o, len(others))
             interval = ci_text(c.low, c.high, i.unit, diff=True).removeprefix("95 % CI ")
-            word = verdict(c.mean, c.low, c.high, i.unit, i.higher_is_better)
+            word = verdict(c.mean, c.low, c.high, i.unit, i.higher_is_better, materiality)
             cells.append(" ".join(p for p in (diff_text(c.mean, i.unit), f"({interval})" if interval else "", word) if p))
         rows.append(cells)
     return rows

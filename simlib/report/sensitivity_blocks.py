@@ -5,16 +5,14 @@ with the runner-up: the one-at-a-time sweep (:func:`simlib.studies.sensitivity.s
 and the flip points of the deciding assumptions — the largest swings and every uncertain
 assumption (:mod:`simlib.studies.flip_points`). The report pipeline computes them once per build and
 saves them beside the results (:func:`save_sensitivity`: ``sensitivity.csv``,
-``flip_points.csv``); the sensitivity page shows them (:func:`sensitivity_data` reads them, or
-computes them in JupyterLab) and the strategy comparison's summary says them in one sentence
-(:func:`flip_sentence`).
+``flip_points.csv``, called by :mod:`simlib.report.derived`); the sensitivity page shows them
+(:func:`load_sensitivity` reads them) and the strategy comparison's summary says them in one
+sentence (:func:`flip_sentence`).
 """
 from __future__ import annotations
 
 import math
 from pathlib import Path
-
-import pandas as pd
 
 from simlib.core.csv_cells import read_csv, write_csv
 from simlib.report.figures import figure_block
@@ -22,7 +20,7 @@ from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_lower
 from simlib.analysis.numbers import value_text
-from simlib.report.results import _replications, _strategies
+from simlib.report.results import _replications, recommendation
 
 SENSITIVITY_FILE = "sensitivity.csv"
 FLIPS_FILE = "flip_points.csv"
@@ -46,12 +44,12 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
     from simlib.studies import sensitivity
     from simlib.report.labels import strategy_labels
 
-    if len(_strategies(res)) < 2:
+    rec = recommendation(res)
+    if rec.runner_up is None:
         return None, None
     settings = _settings(res)
     reps = replications or settings.replications
-    metric = sensitivity.decision_metric(res.metrics)
-    strategy, against = sensitivity.top_two(res.metrics, metric)
+    metric, strategy, against = rec.metric, rec.strategy, rec.runner_up
     seed = (getattr(res, "provenance", {}) or {}).get("seed", res.scenario.simulation.seed)
     curve = sensitivity.PairedGain(res.scenario, strategy, against, metric=metric, replications=reps,
                                    seed=seed, workers=workers or res.scenario.simulation.workers,
@@ -108,18 +106,6 @@ def load_sensitivity(results_dir: str | Path) -> tuple:
         t.attrs.update({k: (v.item() if hasattr(v, "item") else v) for k, v in attrs.items()})
         out.append(t)
     return tuple(out)
-
-
-def sensitivity_data(res, results_dir: str = "", replications: int | None = None) -> tuple:
-    """The notebook's data step: the tables saved with the results, else computed here."""
-    table, flips = load_sensitivity(results_dir)
-    return (table, flips) if table is not None else compute_sensitivity(res, replications)
-
-
-def run_sensitivity(res, replications: int | None = None, seed: int | None = None, factors=None,
-                    workers: int | None = None):
-    """The tornado table alone (see :func:`compute_sensitivity`; ``seed`` is the main run's)."""
-    return compute_sensitivity(res, replications, workers, factors)[0]
 
 
 # --------------------------------------------------------------------------- words

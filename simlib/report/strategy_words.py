@@ -9,11 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-# the levers the report has words for (limitations, how-to-read notes); a strategy may use others
-KNOWN_LEVERS = ("ladder", "phone_team", "contact_limits", "prompt_pay_discount", "deposit", "price_estimate",
-                "write_off", "payment_plan", "financing", "agency", "factoring")
-
-
 def lever(strategy, name: str):
     """The settings of lever ``name`` in ``strategy``, or None when the strategy does not use it.
 

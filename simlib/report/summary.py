@@ -7,50 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from simlib.model.measurement_window import window_sentence
-from simlib.analysis.summaries import decision_metric
+from simlib.analysis.decision import NOT_MATERIAL
 from simlib.core.metric_catalogue import KEY_METRIC
-from simlib.scenario.materiality import decision_of, threshold_text, threshold_words
+from simlib.scenario.materiality import threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
 from simlib.report.metric_words import _label_lower, higher_is_better
 from simlib.analysis.numbers import ci_text, diff_text, is_zero_text, value_text, verdict
-from simlib.report.results import _replications, _strategies, horizon_days
-from simlib.report.results import recommendation as recommendation
+from simlib.report.results import _replications, horizon_days, recommendation
 from simlib.report.uncertainty_blocks import runs_phrase
-
-
-def _recommend(res, metric: str | None) -> dict:
-    """The recommendation on ``metric`` (None: the decision metric, as the rest of the report)."""
-    if metric is None or metric == decision_metric(res.metrics):
-        return recommendation(res)
-    from simlib.analysis.summaries import recommend
-
-    return recommend(res.metrics, res.baseline, metric)
-
-
-def runner_up(res, metric: str | None = None) -> dict | None:
-    """The strategy ranked second on ``metric`` (by mean; the status quo may be it) and the
-    recommended strategy's paired margin over it, run by run: ``strategy``, ``margin`` (> 0: the
-    recommended one is ahead, in the metric's better direction), ``ci_low``, ``ci_high`` (95 %),
-    ``probability_best`` of the recommended strategy. None with a single strategy."""
-    from simlib.analysis.summaries import paired_differences, summarize
-    from simlib.core.metric_catalogue import METRICS
-
-    metric = metric or decision_metric(res.metrics)
-    rec = _recommend(res, metric)
-    rows = res.metrics[res.metrics["metric"] == metric]
-    rows = rows[rows["strategy"].isin(_strategies(res))]
-    means = summarize(rows).set_index("strategy")["mean"].drop(rec["strategy"], errors="ignore").dropna()
-    if means.empty:
-        return None
-    up = METRICS[metric].higher_is_better is not False
-    second = str(means.idxmax() if up else means.idxmin())
-    pair = paired_differences(rows[rows["strategy"].isin([rec["strategy"], second])], second)
-    d = pair.set_index("strategy").loc[rec["strategy"]]
-    sign = 1.0 if up else -1.0
-    lo, hi = sorted((sign * float(d["ci_low"]), sign * float(d["ci_high"])))
-    return {"strategy": second, "margin": sign * float(d["mean_diff"]), "ci_low": lo, "ci_high": hi,
-            "probability_best": rec["probability_best"]}
 
 
 #: Metrics on which two strategies the key metric cannot separate may still differ (in this order).
@@ -66,7 +31,7 @@ def other_grounds(res, first: str, second: str, limit: int = 2) -> list[str]:
     from simlib.core.metric_catalogue import METRICS
 
     labels = strategy_labels(res)
-    decision = decision_of(res.scenario)
+    decision = recommendation(res).materiality
     present = [m for m in OTHER_GROUNDS if m in set(res.metrics["metric"])]
     rows = res.metrics[res.metrics["metric"].isin(present) & res.metrics["strategy"].isin([first, second])]
     if rows.empty or rows["strategy"].nunique() < 2:
@@ -106,72 +71,70 @@ def _tie_sentence(res, first: str, second: str, margin: dict, unit: str) -> str:
 
 def _below(res, unit: str) -> str:
     """", below the $25,000 materiality threshold" ("" when the unit has none)."""
-    limit = threshold_text(decision_of(res.scenario), unit)
+    limit = threshold_text(recommendation(res).materiality, unit)
     return f", below the {limit} materiality threshold" if limit else ""
 
 
-def recommendation_sentence(res, metric: str | None = None) -> str:
-    """The recommendation in plain words: what to adopt, its paired gain over the status quo with
-    its CI, the runner-up and the paired margin over it, and how often it was best. Every claim
-    goes through :func:`verdict`: a gain or margin below the scenario's materiality threshold is
-    never called a gain ("not materially different"; choose on other grounds)."""
+def recommendation_sentence(res) -> str:
+    """The decision (:func:`simlib.report.results.recommendation`, computed once with the results)
+    in plain words: what to adopt, its paired gain over the status quo with its CI, the runner-up
+    and the paired margin over it, and how often it was best. The verdicts are the decision's: a
+    gain or margin below the scenario's materiality threshold is never called a gain ("not
+    materially different"; choose on other grounds)."""
     from simlib.core.metric_catalogue import METRICS
 
-    metric = metric or decision_metric(res.metrics)
-    rec = _recommend(res, metric)
+    rec = recommendation(res)
     labels = strategy_labels(res)
-    info, unit = METRICS[metric], METRICS[metric].unit
-    decision = decision_of(res.scenario)
-    n, k = _replications(res), len(_strategies(res))
-    p = f"{rec['probability_best'] * 100:.0f} %"
-    base = labels.get(rec["baseline"], rec["baseline"])
-    best = labels.get(rec["strategy"], rec["strategy"])
-    what, days = _label_lower(info.label), f"{horizon_days(res):g}"
-    second = runner_up(res, metric)
-    if rec["strategy"] == rec["baseline"]:
+    unit = rec.unit
+    n, k = rec.replications, rec.strategies
+    p = f"{rec.probability_best * 100:.0f} %"
+    base = labels.get(rec.baseline, rec.baseline)
+    best = labels.get(rec.strategy, rec.strategy)
+    what, days = _label_lower(METRICS[rec.metric].label), f"{horizon_days(res):g}"
+    if rec.keeps_status_quo:
         sentence = (f"Keep the status quo, “{base}”: none of the {k - 1} alternative "
                     f"strateg{'y' if k == 2 else 'ies'} raised the {what} on average; it was the best "
                     f"strategy in {p} of {runs_phrase(res, n)}.")
-        if second is not None:
-            sentence += " " + _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="")
+        if rec.runner_up is not None:
+            sentence += " " + _runner_up_clause(res, rec, lead="")
         return sentence
-    gain_word = verdict(rec["gain"], rec["ci_low"], rec["ci_high"], unit, info.higher_is_better, decision)
-    ci = ci_text(rec["ci_low"], rec["ci_high"], unit, diff=True)
-    gain = f"{diff_text(rec['gain'], unit)} {what} over {days} days"
-    if gain_word in ("no difference", "no material difference"):
-        grounds = other_grounds(res, rec["baseline"], rec["strategy"])
+    ci = ci_text(rec.ci_low, rec.ci_high, unit, diff=True)
+    gain = f"{diff_text(rec.gain, unit)} {what} over {days} days"
+    if rec.gain_verdict in NOT_MATERIAL:
+        grounds = other_grounds(res, rec.baseline, rec.strategy)
         return (f"Keep the status quo, “{base}”, unless other grounds decide: no strategy is materially "
-                f"better. “{best}” ranks first, changing the {what} by {diff_text(rec['gain'], unit)} over "
+                f"better. “{best}” ranks first, changing the {what} by {diff_text(rec.gain, unit)} over "
                 f"{days} days{f' ({ci})' if ci else ''}{_below(res, unit)}; it was the best of {k} strategies "
                 f"in {p} of {runs_phrase(res, n)}." + (f" On other grounds: {'; '.join(grounds)}." if grounds else ""))
     sentence = f"Adopt “{best}”: {gain} compared with the status quo, “{base}”{f' ({ci})' if ci else ''}"
-    if second is not None and second["strategy"] != rec["baseline"]:
-        clause = _runner_up_clause(res, rec["strategy"], second, unit, decision, lead="; ")
-        if clause.startswith("“"):  # not materially different: either, on other grounds
-            other = labels.get(second["strategy"], second["strategy"])
+    if rec.runner_up is not None and rec.runner_up != rec.baseline:
+        clause = _runner_up_clause(res, rec, lead="; ")
+        if rec.margin_verdict in NOT_MATERIAL:  # not materially different: either, on other grounds
+            other = labels.get(rec.runner_up, rec.runner_up)
             sentence = (f"Adopt “{best}” or “{other}”: “{best}” adds {gain} compared with the status quo, "
                         f"“{base}”{f' ({ci})' if ci else ''}. {clause}")
         else:
             sentence += clause
     sentence += f". “{best}” was the best of {k} strategies in {p} of {runs_phrase(res, n)}."
-    if gain_word == "no clear difference":
+    if rec.gain_verdict == "no clear difference":
         sentence += (" The interval of its gain includes zero, so the gain is not yet distinguishable "
                      "from chance at this number of runs.")
     return sentence.replace(".. ", ". ")
 
 
-def _runner_up_clause(res, first: str, second: dict, unit: str, decision, lead: str) -> str:
+def _runner_up_clause(res, rec, lead: str) -> str:
     """"; the runner-up, “Y”, is $120k behind (95 % CI $100k to $140k)", or the tie sentence."""
     labels = strategy_labels(res)
-    word = verdict(second["margin"], second["ci_low"], second["ci_high"], unit, True, decision)
-    if word in ("no difference", "no material difference"):
-        return _tie_sentence(res, first, second["strategy"], second, unit)
-    ci = ci_text(second["ci_low"], second["ci_high"], unit)
-    name = labels.get(second["strategy"], second["strategy"])
-    status = " (the status quo)" if second["strategy"] == res.baseline else ""
-    text = (f"{lead}the runner-up, “{name}”{status}, is {value_text(abs(second['margin']), unit)} "
-            f"{'behind' if second['margin'] > 0 else 'ahead on average'}{f' ({ci})' if ci else ''}")
-    if word == "no clear difference":
+    unit, second = rec.unit, rec.runner_up
+    margin = {"margin": rec.margin, "ci_low": rec.margin_ci_low, "ci_high": rec.margin_ci_high}
+    if rec.margin_verdict in NOT_MATERIAL:
+        return _tie_sentence(res, rec.strategy, second, margin, unit)
+    ci = ci_text(rec.margin_ci_low, rec.margin_ci_high, unit)
+    name = labels.get(second, second)
+    status = " (the status quo)" if second == rec.baseline else ""
+    text = (f"{lead}the runner-up, “{name}”{status}, is {value_text(abs(rec.margin), unit)} "
+            f"{'behind' if rec.margin > 0 else 'ahead on average'}{f' ({ci})' if ci else ''}")
+    if rec.margin_verdict == "no clear difference":
         text += ", a margin not yet distinguishable from chance"
     return text if lead else text[:1].upper() + text[1:] + "."
 
@@ -237,36 +200,33 @@ def executive_summary(res, extra_sentences: Sequence[str] = ()):
 
     rec = recommendation(res)
     labels = strategy_labels(res)
-    chosen = rec["strategy"]
-    if chosen == rec["baseline"] and len(_strategies(res)) > 1:
-        from simlib.studies.sensitivity import choose_strategy
-
-        chosen = choose_strategy(res.metrics, rec["baseline"])  # the best alternative
+    baseline = rec.baseline
+    chosen = rec.runner_up if rec.keeps_status_quo and rec.runner_up is not None else rec.strategy  # the best alternative
     parts = ["<div class=\"summary\">", "<h2 id=\"executive-summary\">Executive summary</h2>",
              f"<p class=\"headline\">{esc(recommendation_sentence(res))}</p>"]
     parts += [f"<p>{esc(text)}</p>" for text in extra_sentences if text and text.strip()]
-    decision = decision_of(res.scenario)
+    decision = recommendation(res).materiality
     present = [m for m in _SUMMARY_METRICS if m in set(res.metrics["metric"])]
-    if chosen != rec["baseline"] and present:
+    if chosen != baseline and present:
         rows = res.metrics[res.metrics["metric"].isin(present)]
         means = summarize(rows).set_index(["strategy", "metric"])["mean"]
-        diffs = paired_differences(rows, rec["baseline"]).set_index(["strategy", "metric"])
+        diffs = paired_differences(rows, baseline).set_index(["strategy", "metric"])
         items = []
         for m in present:
             if (chosen, m) not in diffs.index:
                 continue
-            line = _change_line(METRICS[m].label, means[(rec["baseline"], m)], means[(chosen, m)],
+            line = _change_line(METRICS[m].label, means[(baseline, m)], means[(chosen, m)],
                                 diffs.loc[(chosen, m)], METRICS[m].unit, higher_is_better(m), decision)
             if line:
                 items.append(line)
         if items:
-            base, new = labels.get(rec["baseline"], rec["baseline"]), labels.get(chosen, chosen)
+            base, new = labels.get(baseline, baseline), labels.get(chosen, chosen)
             parts.append(f"<p>What changes with “{esc(new)}” compared with the status quo "
                          f"“{esc(base)}” (status quo → {esc(new)}; the change is the mean of the "
                          "paired differences run by run):</p>")
             parts.append("<ul>" + "".join(items) + "</ul>")
     interest = (", less the interest on the credit line that keeps cash above the scenario's minimum"
-                if decision_metric(res.metrics) != KEY_METRIC else "")
+                if rec.metric != KEY_METRIC else "")
     parts.append("<p class=\"note\">“Best” means the highest net present value of collections "
                  f"net of collection costs{interest}, at the hospital's cost of capital. Every strategy is "
                  "run on the same simulated patients (common random numbers), so differences are "

@@ -30,7 +30,7 @@ KPI_THEMES = (
     ("Money", ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "cash_trough_usd")),
     ("How much is collected", ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
                                "denial_write_off_rate", "agency_recovery_rate")),
-    ("How fast, and at what cost", ("days_in_ar", "ar_over_90_share", "mean_days_to_cash", "cost_to_collect")),
+    ("How fast, and at what cost", ("days_in_ar", "ar_over_90_share", "days_to_resolution", "cost_to_collect")),
     # only when the scenario sets a cash floor (simlib.scenario.liquidity); the note names the floor and line
     (LIQUIDITY_THEME, ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
                        "credit_cost_per_rate_point_usd", "liquidity_infeasible")),

@@ -118,15 +118,13 @@ def _percent(x: float) -> str:
 def spread_sentence(res) -> str:
     """"Of the spread in the gain over <runner-up>, x % comes from the uncertain assumptions (mostly
     <label>) and y % from chance in which patients arrive and how they pay." (plain text)."""
-    from simlib.analysis.spread import decision_metric, runner_up, spread_sources
+    from simlib.analysis.spread import spread_sources
 
-    strategies = list(dict.fromkeys(res.metrics["strategy"]))
-    if len(strategies) < 2:
+    rec = recommendation(res)
+    best, other = rec.strategy, rec.runner_up
+    if other is None:
         return ""
-    metric = decision_metric(res.metrics)
-    best = recommendation(res)["strategy"]
-    other = runner_up(res.metrics, best, metric)
-    split = spread_sources(res, best, other, metric)
+    split = spread_sources(res, best, other, rec.metric)
     labels = strategy_labels(res)
     over = f"the gain of “{labels.get(best, best)}” over the runner-up “{labels.get(other, other)}”"
     if not math.isfinite(split.explained_share):

@@ -19,6 +19,7 @@ before it have been handed to ``on_result``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -121,11 +122,52 @@ def run_on_dask(tasks: Sequence[Any], scheduler, fn: Callable[[Any], Any], bar=N
     and ``on_result(i, result)`` receives each result as it arrives. A task that raised raises
     here as :class:`~simlib.run.pool.TaskError` (after its retries); a lost scheduler connection raises :class:`ClusterError`.
     """
-    from distributed import as_completed
-
     tasks = list(tasks)
     if not tasks:
         return []
+    with captured_dask_logs() as log:
+        try:
+            return _run(tasks, scheduler, fn, bar, on_result, connect_timeout)
+        except ClusterError as err:
+            err.dask_log = list(log)  # what Dask said meanwhile (kept, not printed: the one line is err)
+            raise
+
+
+#: Loggers whose records Dask's client writes while a scheduler goes away (26 lines with two
+#: tracebacks after a killed scheduler, before the one line that says so).
+DASK_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
+@contextlib.contextmanager
+def captured_dask_logs():
+    """Capture Dask's own log records for the duration instead of printing them; yields the list of
+    formatted records. The command's one clear line (ClusterError, exit 6) says what happened."""
+    records: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                records.append(f"{record.name} {record.levelname}: {record.getMessage()}")
+            except Exception:  # noqa: BLE001 - a record that cannot be formatted is dropped
+                pass
+
+    keep, saved = _Keep(), []
+    for name in DASK_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.handlers[:], logger.propagate))
+        logger.handlers[:] = [keep]
+        logger.propagate = False
+    try:
+        yield records
+    finally:
+        for logger, handlers, propagate in saved:
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+
+
+def _run(tasks, scheduler, fn, bar, on_result, connect_timeout) -> list:
+    from distributed import as_completed
+
     client, owned = _client(scheduler, connect_timeout)
     futures = []
     try:

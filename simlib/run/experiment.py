@@ -101,6 +101,9 @@ class Results:
     aging: pd.DataFrame
     assumptions: pd.DataFrame = field(default_factory=assumptions_table)  # drawn uncertain values
     provenance: dict = field(default_factory=dict)
+    _decision: object = field(default=None, init=False, repr=False, compare=False)
+    #: The folder the results were loaded from (None for a fresh run): derived tables live beside them.
+    directory: Path | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def baseline(self) -> str:
@@ -114,7 +117,8 @@ class Results:
         """One row per strategy (status quo first), one column per metric label, each cell the mean
         and (``intervals``) its ``confidence`` interval across replications in the metric's unit — a quick look
         from JupyterLab; the full table is ``simlib.analysis.summaries.summarize(res.metrics)``."""
-        from simlib.analysis.summaries import format_ci, format_value, summarize
+        from simlib.analysis.numbers import mean_ci_text, value_text
+        from simlib.analysis.summaries import summarize
         from simlib.core.metric_catalogue import METRICS
 
         present = list(pd.unique(self.metrics["metric"]))
@@ -125,32 +129,41 @@ class Results:
         for strategy in order:
             cells = table[table["strategy"] == strategy].set_index("metric")
             rows[strategy] = {
-                METRICS[m].label: (format_ci(cells.at[m, "mean"], cells.at[m, "ci_low"], cells.at[m, "ci_high"],
-                                             METRICS[m].unit) if intervals
-                                   else format_value(cells.at[m, "mean"], METRICS[m].unit))
+                METRICS[m].label: (mean_ci_text(cells.at[m, "mean"], cells.at[m, "ci_low"], cells.at[m, "ci_high"],
+                                                METRICS[m].unit, exact=True) if intervals
+                                   else value_text(cells.at[m, "mean"], METRICS[m].unit, exact=True))
                 for m in wanted if m in cells.index}
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "strategy"
         return out
 
-    def headline(self) -> str:
-        """The recommendation in one plain sentence (the decision metric, paired against the status quo)."""
-        from simlib.analysis.summaries import decision_metric, format_value, recommend
-        from simlib.core.metric_catalogue import METRICS
+    @property
+    def decision(self):
+        """The run's :class:`~simlib.analysis.decision.Recommendation` (recommended strategy,
+        runner-up, verdicts against the scenario's materiality, feasibility): read from
+        ``decision.json`` for saved results, computed once otherwise; None when the results lack
+        the decision metric (nothing to rank on)."""
+        if self._decision is None:
+            from simlib.analysis.decision import decide
+            from simlib.scenario.materiality import decision_of
 
-        rec = recommend(self.metrics, self.baseline)
-        info, n = METRICS[decision_metric(self.metrics)], int(self.metrics["replication"].nunique())
-        label = info.label if info.label[:2].isupper() else info.label[0].lower() + info.label[1:]
+            try:
+                self._decision = decide(self.metrics, self.baseline, decision_of(self.scenario))
+            except (KeyError, ValueError):
+                return None
+        return self._decision
+
+    def headline(self) -> str:
+        """The decision in one plain sentence for the terminal: the same recommendation, runner-up
+        and verdicts as the board's summary (:mod:`simlib.analysis.decision`), numbers formatted
+        as the board formats them (:mod:`simlib.analysis.numbers`). ValueError without a decision."""
+        from simlib.analysis.decision import plain_sentence
+
+        if self.decision is None:
+            raise ValueError("the results have no decision metric: nothing to recommend")
         varied = (" that vary both the patients and the uncertain assumptions"
                   if (self.assumptions.groupby("path")["value"].nunique() > 1).any() else "")
-        best = f"best in {rec['probability_best'] * 100:.0f} % of {n} runs{varied}"
-        if rec["strategy"] == rec["baseline"]:
-            return f"Keep the status quo '{rec['baseline']}' ({label}; {best})."
-        unit = info.unit
-        return (f"'{rec['strategy']}' {'raises' if rec['gain'] >= 0 else 'lowers'} the {label} "
-                f"by {format_value(abs(rec['gain']), unit)} (95 % CI {format_value(rec['ci_low'], unit)} to "
-                f"{format_value(rec['ci_high'], unit)}) against the status quo '{rec['baseline']}'; {best}"
-                + ("." if rec["significant"] else "; the interval includes zero."))
+        return plain_sentence(self.decision, self.scenario.simulation.horizon_days, varied)
 
     def save(self, directory: str | Path, fmt: str = "parquet",
              extra_tables: dict[str, pd.DataFrame] | None = None) -> Path:
@@ -170,6 +183,8 @@ class Results:
                     write_csv(table, tmp / f"{name}.csv")  # formula-safe cells (csv_cells)
             (tmp / "scenario.yaml").write_text(
                 yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+            if self.decision is not None:
+                self.decision.save(tmp)
             prov = {**self.provenance, "format": fmt, "tables": sorted(tables)}
             (tmp / "provenance.json").write_text(json.dumps(prov, indent=2), encoding="utf-8")  # last
         return d
@@ -198,7 +213,12 @@ class Results:
                 tables[name] = assumptions_table()
                 continue
             tables[name] = pd.read_parquet(f) if fmt == "parquet" else read_csv(f)
-        return cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
+        from simlib.analysis.decision import load_decision
+
+        out = cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)
+        out._decision = load_decision(d)  # None for a directory saved before decision.json: computed
+        out.directory = d
+        return out
 
 
 def _combine(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

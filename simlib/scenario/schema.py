@@ -26,6 +26,7 @@ from simlib.world.capacities.billing_team import BillingTeam
 from simlib.world.capacities.denials_team import DenialsTeam
 from simlib.world.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
 from simlib.levers import registered_levers
+import simlib.policies  # noqa: F401  registers the policy sections (contact_outcomes, policy, barrier_policy)
 from simlib.levers.agency import Agency
 from simlib.levers.base import dump_sections, validate_sections
 from simlib.levers.contact_limits import ContactLimits
@@ -46,6 +47,7 @@ from simlib.scenario.open_book import read_open_book
 from simlib.scenario.simulation_section import Simulation
 from simlib.scenario.value_bounds import value_problems
 from simlib.scenario.text_safety import text_problems
+from simlib.scenario.file_checks import boolean_number_problems, file_problems
 from simlib.core.payment_timing import PaymentTimingSettings, resolve_block
 from simlib.core.yaml_reading import read_yaml
 from simlib.scenario.search_section import SearchSection
@@ -307,7 +309,8 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     except ValidationError as exc:
         lines = [line for e in exc.errors() for line in _describe(e).splitlines()]
         raise ScenarioError(source, lines) from None
-    problems = value_problems(sc) + text_problems(sc.model_dump(mode="json"))  # bounds; visible text
+    dumped = sc.model_dump(mode="json")  # bounds; visible text; no yes/no read as a number
+    problems = value_problems(sc) + text_problems(dumped) + boolean_number_problems(data, dumped)
     if problems:
         raise ScenarioError(source, problems)
     return sc
@@ -351,4 +354,8 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(str(path), ["finance.starting_cash_usd: expected the hospital's cash at day 0 "
                                         "(the cash curve and its low point start there; write 0 if that is "
                                         "true); found nothing"])
-    return scenario_from_dict(data, str(path))
+    sc = scenario_from_dict(data, str(path))
+    problems = file_problems(sc)  # what the models accept but would silently change the answer
+    if problems:
+        raise ScenarioError(str(path), problems)
+    return sc

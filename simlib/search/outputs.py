@@ -168,9 +168,46 @@ def front_table(run) -> pd.DataFrame:
 
 
 def write_outputs(run, page: bool = True, log=None) -> None:
-    """Write every output of ``run`` into its directory (each file atomically; the page last)."""
+    """Publish every output of ``run`` as its directory, whole (issue 21): the outputs, the page
+    and a copy of the saved study are written into a hidden staging directory that replaces the
+    search folder in one rename (:func:`simlib.core.atomic.publishing`); the scenario's manifest
+    and ``index.html`` follow, last. An interruption at any point leaves the previous complete
+    search folder (and its page and index entry) or the new one, and the study to ``--resume``."""
+    from simlib.core.atomic import publishing
+
     d, s = run.directory, run.settings
     res = comparison_results(run)
+    with publishing(d) as stage:
+        _copy_study(d, stage)
+        _write_files(run, res, stage)
+        if page:
+            from simlib.search.page import build_page
+            build_page(run, stage)
+    if log:
+        log(f"  {d / BEST_FILE}")
+    if page:
+        from simlib.search.page import PAGE_FILE, list_page
+        list_page(run)
+        if log:
+            log(f"  {d / PAGE_FILE}")
+
+
+def _copy_study(directory, stage) -> None:
+    """The saved study, copied consistently (SQLite's backup, committed pages of the write-ahead
+    log included) into the folder that will replace ``directory``: ``--resume`` keeps working."""
+    import contextlib
+    import sqlite3
+
+    from simlib.search.study import STUDY_FILE
+
+    src = directory / STUDY_FILE
+    if src.is_file():
+        with contextlib.closing(sqlite3.connect(src)) as a, contextlib.closing(sqlite3.connect(stage / STUDY_FILE)) as b:
+            a.backup(b)
+
+
+def _write_files(run, res, d) -> None:
+    s = run.settings
     res.save(d / RESULTS_DIR)
     block = res.scenario.strategies[result_name(run)].model_dump(mode="json", exclude_defaults=True)
     sel = run.selection
@@ -193,10 +230,3 @@ def write_outputs(run, page: bool = True, log=None) -> None:
         atomic_write_text(d / FRONT_YAML, _yaml_text(front, ["The search's strategies on the Pareto front "
                                                              f"(NPV against {run.goal.burden})."]))
     atomic_write_text(d / SUMMARY_FILE, json.dumps(summary(run), indent=2))
-    if log:
-        log(f"  {d / BEST_FILE}")
-    if page:
-        from simlib.search.page import publish_page
-        path = publish_page(run)
-        if log:
-            log(f"  {path}")

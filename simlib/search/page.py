@@ -13,8 +13,10 @@ import datetime as _dt
 import json
 from pathlib import Path
 
+from simlib.report.pages import page as registered_page
+
 NOTEBOOK = "strategy_search"
-TITLE = "Strategy search"
+TITLE = registered_page(NOTEBOOK).title
 PAGE_FILE = f"{NOTEBOOK}.html"
 ENTRY_FILE = f"search/{PAGE_FILE}"
 
@@ -26,32 +28,57 @@ def _scenario_pages(manifest: dict) -> list[tuple[str, str]]:
 
 def publish_page(run) -> Path:
     """Execute the notebook on the search's outputs, write the page, update manifest and index."""
+    path = build_page(run, run.directory.resolve())
+    list_page(run)
+    return path
+
+
+def build_page(run, directory: Path) -> Path:
+    """Execute the notebook on the outputs in ``directory`` (the search folder being published)
+    and write the page there; a failed notebook is kept in the published search folder."""
     from simlib.report.export import notebook_to_html
-    from simlib.report.index_page import MANIFEST, write_index, write_manifest
+    from simlib.report.index_page import MANIFEST
     from simlib.report.labels import scenario_label
     from simlib.report.navigation import page_links
     from simlib.report.notebooks import execute_notebook
-    from simlib.report.pipeline import NOTEBOOK_DIR, _kernel_files
+    from simlib.report.pipeline import _kernel_files
     from simlib.report.publish import atomic_write_text
+
+    d, live = Path(directory).resolve(), run.directory.resolve()
+    manifest = _manifest(live.parent / MANIFEST)
+    nb = registered_page(NOTEBOOK).path()
+    source = Path(run.source)
+    params = {"scenario_file": str(source.resolve()) if source.is_file() else "", "search_dir": str(d)}
+    failed = live / f"{NOTEBOOK}.failed.ipynb"
+    live.mkdir(parents=True, exist_ok=True)
+    with _kernel_files() as scratch, scratch():
+        executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
+    nav = page_links(_scenario_pages(manifest) + [(PAGE_FILE, TITLE)], PAGE_FILE, index_href="../../index.html")
+    page = notebook_to_html(executed, f"{TITLE} — {scenario_label(run.scenario)}", nav=nav)
+    atomic_write_text(d / PAGE_FILE, page)
+    failed.unlink(missing_ok=True)
+    return live / PAGE_FILE
+
+
+def _manifest(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def list_page(run) -> None:
+    """List the published page in the scenario's manifest and rewrite ``index.html`` (last)."""
+    from simlib.report.index_page import MANIFEST, write_index, write_manifest
+    from simlib.report.labels import scenario_label
 
     d = run.directory.resolve()
     scen_dir, out_dir = d.parent, d.parent.parent
-    manifest_path = scen_dir / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    nb = NOTEBOOK_DIR / f"{NOTEBOOK}.ipynb"
+    manifest = _manifest(scen_dir / MANIFEST)
     source = Path(run.source)
-    params = {"scenario_file": str(source.resolve()) if source.is_file() else "", "search_dir": str(d)}
-    with _kernel_files() as scratch, scratch():
-        executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=d / f"{NOTEBOOK}.failed.ipynb")
-    nav = page_links(_scenario_pages(manifest) + [(PAGE_FILE, TITLE)], PAGE_FILE, index_href="../../index.html")
-    page = notebook_to_html(executed, f"{TITLE} — {scenario_label(run.scenario)}", nav=nav)
-    path = atomic_write_text(d / PAGE_FILE, page)
-    (d / f"{NOTEBOOK}.failed.ipynb").unlink(missing_ok=True)
     entry = {"file": ENTRY_FILE, "title": TITLE}
-    if not manifest:
+    if not manifest or all(r.get("file") == ENTRY_FILE for r in manifest.get("reports", [])):
+        # the search's own entry: its headline is this search's (a report's manifest keeps its own)
         from simlib.report.search_blocks import headline_text
         manifest = {"scenario_name": run.scenario.name, "scenario_label": scenario_label(run.scenario),
                     "description": run.scenario.description, "parameter_file": source.name,
@@ -61,4 +88,3 @@ def publish_page(run) -> Path:
     manifest["reports"] = [r for r in manifest.get("reports", []) if r.get("file") != ENTRY_FILE] + [entry]
     write_manifest(scen_dir, manifest)
     write_index(out_dir)
-    return path

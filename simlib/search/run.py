@@ -97,6 +97,8 @@ def _run_search(scenario, *, budget: int | None = None, seed: int | None = None,
                     source=source)  # the final runs' memory, before any time is spent
     name = Path(source).stem if isinstance(scenario, (str, Path)) else sc.name
     directory = Path(out) / slug(name) / "search"
+    from simlib.core.atomic import clean_leftovers
+    clean_leftovers(directory)  # a publication a crash cut short: its staging folder, or the old folder put back
     space = Space(sc, settings)
     full = sc.simulation.replications
     study = open_study(directory, identity(sc, opts.seed), ["maximize"] + (["minimize"] if settings.burden else []),
@@ -187,8 +189,8 @@ def _run_search(scenario, *, budget: int | None = None, seed: int | None = None,
                     len(evaluator.cache), before + time.perf_counter() - started, opts.workers, opts.scheduler,
                     timings)
     from simlib.search.outputs import write_outputs
-    write_outputs(run, page=page, log=log)
-    lap("outputs")
+    write_outputs(run, page=page, log=log)  # the folder is replaced: the study is not written after this
+    timings["outputs_seconds"] = time.perf_counter() - mark[0]
     import shutil
     shutil.rmtree(directory / FINAL_CHECKPOINT, ignore_errors=True)  # published in results/
     return run
@@ -233,9 +235,11 @@ def _screened(study, space: Space) -> list[Candidate]:
 
 
 def _trial_rows(study, space: Space) -> list[dict]:
+    from simlib.search.study import live_trials
+
     rows = []
-    for t in study.get_trials(deepcopy=False):
-        row = {"trial": t.number, "state": t.state.name.lower()}
+    for number, t in enumerate(live_trials(study)):  # logical numbers: as an uninterrupted search
+        row = {"trial": number, "state": t.state.name.lower()}
         values = t.values or []
         row["objective"] = values[0] if values else math.nan
         row["burden"] = values[1] if len(values) > 1 else math.nan

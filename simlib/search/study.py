@@ -7,7 +7,11 @@ in trial order once the batch is simulated. A study therefore depends on the see
 and the search settings only, and a resumed study continues the sequence an uninterrupted one
 follows: the samplers keep no state outside the storage but their seed. A batch interrupted after
 it was proposed is simulated on resume with the values it had; a trial interrupted while its
-values were being chosen (a few milliseconds) is marked failed and the search goes on.
+values were being chosen (a few milliseconds) is set aside (failed, with the user attribute
+``interrupted``: no sampler reads failed trials) and proposed again under the same logical number,
+with the same seed and the same trials before it, so it gets the values an uninterrupted search
+gives it and the batch is completed as that search completes it (issue 21). Trial numbers in the
+outputs are these logical numbers (:func:`live_trials`).
 """
 from __future__ import annotations
 
@@ -116,29 +120,30 @@ def screen(study, space, evaluate: Callable[[list[tuple[int, dict]]], dict[int, 
         return make_sampler(two_objectives, seed, number, budget, population)
 
     while True:
-        trials = study.get_trials(deepcopy=False)
-        running = [t for t in trials if t.state == TrialState.RUNNING]
-        if not running and len(trials) >= budget:
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if len(t.params) != n_params:  # interrupted while its values were chosen: propose it again
+                optuna.trial.Trial(study, t._trial_id).set_user_attr(INTERRUPTED, True)
+                study.tell(t.number, state=TrialState.FAIL)
+        live = live_trials(study)
+        logical = {t.number: i for i, t in enumerate(live)}
+        running = [t for t in live if t.state == TrialState.RUNNING]
+        if not running and len(live) >= budget:
             return
         todo: list[tuple[int, dict]] = []
         handles = {}
-        if running:  # proposed before an interruption: simulate them with the values they had
-            for t in running:
-                if len(t.params) == n_params:
-                    todo.append((t.number, dict(t.params)))
-                    handles[t.number] = optuna.trial.Trial(study, t._trial_id)
-                else:
-                    study.sampler = sampler_for(t.number)
-                    study.tell(t.number, state=TrialState.FAIL)
-        else:
-            for number in range(len(trials), min(len(trials) + batch, budget)):
-                study.sampler = sampler_for(number)
-                trial = study.ask()
-                handles[trial.number] = trial
-                todo.append((trial.number, space.suggest(trial)))
+        for t in running:  # proposed before an interruption: simulate them with the values they had
+            todo.append((t.number, dict(t.params)))
+            handles[t.number] = optuna.trial.Trial(study, t._trial_id)
+        start = (logical[running[0].number] // batch) * batch if running else len(live)
+        for number in range(len(live), min(start + batch, budget)):  # the rest of the batch
+            study.sampler = sampler_for(number)
+            trial = study.ask()
+            handles[trial.number] = trial
+            logical[trial.number] = number
+            todo.append((trial.number, space.suggest(trial)))
         results = evaluate(todo) if todo else {}
         for number, _ in todo:
-            study.sampler = sampler_for(number)
+            study.sampler = sampler_for(logical[number])
             if number not in results:
                 study.tell(number, state=TrialState.FAIL)
                 continue
@@ -148,3 +153,12 @@ def screen(study, space, evaluate: Callable[[list[tuple[int, dict]]], dict[int, 
             study.tell(number, values)
         if bar is not None:
             bar.update(len(todo))
+
+
+INTERRUPTED = "interrupted"
+
+
+def live_trials(study) -> list:
+    """The study's trials in order, without those set aside because an interruption cut their
+    proposal (they were proposed again); a trial's position here is its logical number."""
+    return [t for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(INTERRUPTED)]

@@ -52,14 +52,13 @@ from simlib.core.metric_catalogue import KEY_METRIC
 #: Shapley values up to this many levers (2^5 = 32 sub-strategies); add-one and leave-one-out above.
 SHAPLEY_MAX_LEVERS = 5
 
-#: The board's short name of a lever, by strategy key (a plug-in lever: its key in words).
-LEVER_TITLES = {
-    "credit_terms_days": "Payment terms", "statement_channel": "Statement channel", "phone_team": "Phone team",
-    "contact_limits": "Contact limits", "prompt_pay_discount": "Prompt-pay discount",
-    "deposit": "Deposit at service", "price_estimate": "Price estimate", "write_off": "Write-off",
-    "fap_screening": "Financial assistance screening", "payment_plan": "Payment plans",
-    "financing": "Patient financing", "agency": "Collection agency", "factoring": "Factoring",
-}
+def lever_title(key: str) -> str:
+    """The board's short name of a lever (its ``title``, in its module; unknown: its key in words)."""
+    from simlib.levers import registered_levers
+
+    lever = registered_levers().get(key)
+    return lever.board_title() if lever is not None else key.replace("_", " ").capitalize()
+
 
 MESSAGE_KIND, CALL_KIND = "message", "call"
 
@@ -171,14 +170,14 @@ def lever_groups(scenario, strategy: str, baseline: str | None = None) -> list[L
                 words += [_words(k, getattr(full, k)) for k in joined[kind]]
                 label = _kind_label(scenario, base, full, kind)
                 if joined[kind]:
-                    label += " with " + " and ".join(LEVER_TITLES.get(k, k).lower() for k in joined[kind]
+                    label += " with " + " and ".join(lever_title(k).lower() for k in joined[kind]
                                                      if k != "phone_team")
                 groups.append(LeverGroup(kind, label.removesuffix(" with "),
                                          "; ".join(w for w in words if w), tuple(joined[kind]), (kind,)))
         elif key not in taken:
             now, before = _words(key, getattr(full, key)), _words(key, getattr(base, key))
             changes = (now or "none") + (f" (status quo: {before})" if before else "")
-            groups.append(LeverGroup(key, LEVER_TITLES.get(key, key.replace("_", " ").capitalize()),
+            groups.append(LeverGroup(key, lever_title(key),
                                      changes, (key,)))
     return groups
 

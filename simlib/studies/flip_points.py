@@ -100,6 +100,7 @@ class FlipPoint:
     flip_above: float | None
     tolerance: float
     evaluations: int
+    note: str = ""  # why a side has no flip point although its ends differ in sign (issue 21)
 
     def row(self) -> dict:
         r = self.range
@@ -108,7 +109,7 @@ class FlipPoint:
                "unit": unit_of(r.path), "gain_low": self.gain_low, "gain_base": self.gain_base,
                "gain_high": self.gain_high, "flip_below": self.flip_below, "flip_above": self.flip_above,
                "tolerance": self.tolerance, "evaluations": self.evaluations}
-        return {**out, "words": flip_words(out)}
+        return {**out, "words": self.note or flip_words(out)}
 
 
 def crossing(gain, a: float, b: float, tolerance: float) -> float | None:
@@ -137,15 +138,36 @@ def flip_point(curve: PairedGain, rng: FlipRange, tolerance_share: float = TOLER
     elif base is not None and max(g_low, g_high) < 0:
         g_base = g(base)  # an uncertain assumption behind at both ends: ahead at its centre?
     below = above = None
+    notes: list[str] = []
+
+    def bracketed(a: float, b: float) -> float | None:
+        """The crossing in [a, b], or None (with the reason) when the re-evaluated gains at the ends
+        do not differ in sign: at the scenario's value the main run's gain is ahead while the
+        sensitivity's runs there are not (their uncertain draws differ), so no crossing is bracketed."""
+        ga, gb = g(a), g(b)
+        if not _opposite(ga, gb):
+            notes.append(f"no flip found in range {range_text(_range_row(rng, tolerance, curve.scenario, base))}: "
+                         f"the gain re-run at "
+                         f"{a:g} and {b:g} is {ga:+,.4g} and {gb:+,.4g} (no change of sign) while the main run's "
+                         f"gain at the scenario's value is {g_base:+,.4g}; the runs disagree there")
+            return None
+        return crossing(g, a, b, tolerance)
+
     if not math.isfinite(g_base):  # one bracket over the whole range
         if _opposite(g_low, g_high):
             x = crossing(g, rng.low, rng.high, tolerance)
             below, above = (x, None) if g_low < g_high else (None, x)
     elif g_base > 0:
-        below = crossing(g, rng.low, base, tolerance) if g_low < 0 else None
-        above = crossing(g, base, rng.high, tolerance) if g_high < 0 else None
+        below = bracketed(rng.low, base) if g_low < 0 else None
+        above = bracketed(base, rng.high) if g_high < 0 else None
     return FlipPoint(rng, base, _scenario_value(curve.scenario, rng, base), g_low, g_base, g_high,
-                     below, above, tolerance, curve.evaluations - runs)
+                     below, above, tolerance, curve.evaluations - runs,
+                     "" if below is not None or above is not None else "; ".join(notes))
+
+
+def _range_row(rng: FlipRange, tolerance: float, scenario, base) -> dict:
+    return {"path": rng.path, "mode": rng.mode, "low": rng.low, "high": rng.high, "label": rng.label,
+            "unit": unit_of(rng.path), "tolerance": tolerance, "scenario_value": _scenario_value(scenario, rng, base)}
 
 
 def _opposite(a: float, b: float) -> bool:

@@ -5,7 +5,8 @@ the scenario's values, and the recommended strategy and the runner-up are re-run
 seed** (common random numbers: the same patients and latent payment thresholds in every run), so
 the differences between runs come from the assumption, not from noise. The outcome is the
 recommended strategy's paired gain over the runner-up on the decision metric
-(:func:`decision_metric`): below zero, the ranking flips.
+(:func:`simlib.analysis.decision.decision_metric`): below zero, the ranking flips. The two
+strategies are the run's decision's (:func:`simlib.analysis.decision.decide`).
 
 **The base case is the main run** (:class:`PairedGain`): the gain at the scenario's values is the
 main run's; a setting's gain is that plus the *change* measured on the first ``replications``
@@ -24,7 +25,7 @@ from typing import Literal
 
 import pandas as pd
 
-from simlib.analysis.summaries import decision_metric  # noqa: F401 (re-exported)
+from simlib.analysis.decision import decide, decision_metric
 from simlib.core.metric_catalogue import KEY_METRIC
 from simlib.core.parameter_paths import ParameterPathError, apply
 
@@ -80,13 +81,6 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
 class SensitivityError(ParameterPathError):
     """A factor names a parameter that does not exist or produces an invalid scenario."""
 
-
-
-def _higher_is_better(metric: str) -> bool:
-    from simlib.core.metric_catalogue import METRICS
-
-    info = METRICS.get(metric)
-    return info is None or info.higher_is_better is not False
 
 
 def lever_factors(scenario, strategies: Sequence[str]) -> list[Factor]:
@@ -225,31 +219,6 @@ def gain(metrics: pd.DataFrame, strategy: str, baseline: str, metric: str = KEY_
     return float((wide[strategy] - wide[baseline]).mean())
 
 
-def top_two(metrics: pd.DataFrame, metric: str | None = None) -> tuple[str, str]:
-    """(recommended, runner-up) on ``metric`` (default :func:`decision_metric`): the strategy
-    :func:`simlib.analysis.summaries.recommend` picks, and the best of the others by mean — the pair the
-    summary's "runner-up" names."""
-    from simlib.analysis.summaries import recommend
-    from simlib.core.metric_catalogue import METRICS
-
-    metric = metric or decision_metric(metrics)
-    means = metrics[metrics["metric"] == metric].groupby("strategy", sort=False)["value"].mean()
-    if len(means) < 2:
-        raise SensitivityError("the scenario has a single strategy: nothing to compare")
-    order = means.sort_values(ascending=not _higher_is_better(metric), kind="stable").index
-    best = str(recommend(metrics, str(order[0]), metric)["strategy"]) if metric in METRICS else str(order[0])
-    return best, str(next(s for s in order if s != best))
-
-
-def choose_strategy(metrics: pd.DataFrame, baseline: str, metric: str = KEY_METRIC) -> str:
-    """The recommended strategy, or the best alternative when the baseline itself is best."""
-    means = metrics[(metrics["metric"] == metric) & (metrics["strategy"] != baseline)]
-    if means.empty:
-        raise SensitivityError("the scenario has a single strategy: nothing to compare")
-    best, second = top_two(metrics, metric)
-    return second if best == baseline else best
-
-
 class PairedGain:
     """The gain of ``strategy`` over ``against`` on ``metric`` at any factor setting.
 
@@ -334,8 +303,8 @@ def sweep(scenario, factors: Sequence[Factor] | None = None, replications: int =
     Columns ``[parameter, path, low_label, high_label, low_value, high_value, base_value, flips]``,
     one row per factor, sorted by swing ``|high − low|`` (largest first); ``flips`` marks a factor
     at whose low or high setting the gain changes sign. Without ``strategy`` the two are the
-    recommended strategy and the runner-up of ``main`` (the main run's metrics) or of a run of
-    ``scenario``; ``factors`` default to :func:`scenario_factors` for them. ``df.attrs`` records
+    recommended strategy and the runner-up of the decision (:func:`simlib.analysis.decision.decide`)
+    of ``main`` (the main run's metrics) or of a run of ``scenario``; ``factors`` default to :func:`scenario_factors` for them. ``df.attrs`` records
     strategy, baseline, metric, replications and seed.
     """
     from simlib.run.experiment import run_experiment
@@ -345,7 +314,10 @@ def sweep(scenario, factors: Sequence[Factor] | None = None, replications: int =
         if main is None:
             main = run_experiment(scenario, replications=replications, seed=seed, workers=workers,
                                   progress=False).metrics
-        strategy, baseline = top_two(main, metric)
+        decision = decide(main, scenario.baseline_strategy, metric=metric)
+        if decision.runner_up is None:
+            raise SensitivityError("the scenario has a single strategy: nothing to compare")
+        strategy, baseline = decision.strategy, decision.runner_up
     baseline = baseline or scenario.baseline_strategy
     metric = metric or (decision_metric(main) if main is not None else KEY_METRIC)
     factors = list(factors) if factors is not None else scenario_factors(scenario, [strategy, baseline])
@@ -375,6 +347,5 @@ def _sign(x: float) -> int:
     return 0 if not math.isfinite(x) or x == 0 else 1 if x > 0 else -1
 
 
-__all__ = ["DEFAULT_FACTORS", "Factor", "PairedGain", "SensitivityError", "check_factors", "choose_strategy",
-           "decision_metric", "gain", "lever_factors", "modified", "scenario_factors", "sweep",
-           "top_two", "two_strategy_scenario"]
+__all__ = ["DEFAULT_FACTORS", "Factor", "PairedGain", "SensitivityError", "check_factors", "gain",
+           "lever_factors", "modified", "scenario_factors", "sweep", "two_strategy_scenario"]

@@ -18,6 +18,7 @@ generator the account's process runs with ``yield from`` (it may wait for a reso
 from __future__ import annotations
 
 from simlib.world import contact_response
+from simlib.world.contacts import emit
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Strict, cents
 
@@ -87,33 +88,65 @@ class Message(ContactKind):
     def contact(self, world, acct, request):
         now = acct.now
         hour = (now % 1.0) * 24.0 if request.hour is None else request.hour
-        counters = world.counters
-        if self.opted_out(world, acct):
+        counters, limits, name, notice = world.counters, world.limits, self.name, self.cfg.notice
+        if not notice and self.opted_out(world, acct):  # an opt-out does not stop a legal notice
+            if world.event_hooks:
+                emit(acct, "opted_out", name)
             return None
-        if not world.limits.message_allowed(acct, now, hour):
-            counters["suppressed_contacts"] += 1
-            return None
-        acct.message_times.append(now)
+        if not limits.message_allowed(acct, name, now, hour):
+            if not notice:
+                counters["suppressed_contacts"] += 1
+                counters[f"suppressed_{name}"] += 1
+                world.trace(acct.r, f"{name} suppressed", now)
+                if world.event_hooks:
+                    emit(acct, "suppressed", name)
+                return None
+            slot = limits.next_message_slot(acct, name, now)
+            if slot > now:  # a legally required notice: to the next allowed slot, never dropped
+                counters["notices_moved"] += 1
+                counters[f"moved_{name}"] += 1
+                world.trace(acct.r, f"{name} moved to day {round(slot, 6):g}", now)
+                acct.at(slot, 9, self._send_moved, request._replace(hour=None))
+                return None
+        if notice:
+            limits.notice_day[acct.r] = now
+        if limits.counts(name):
+            acct.message_times.append(now)
         counters["contacts"] += 1
         counters[self.sent_key] += 1
         if request.sent is not None:
             counters[request.sent] += 1
         acct.book(Kind.COST_CONTACT, self.cost_cents, now)
+        if world.event_hooks:
+            emit(acct, "sent", self.name)
         if self.cfg.delivery_days > 0.0:
             acct.at(now + self.cfg.delivery_days, 9, self._delivered, request)
         else:
             self.delivered(acct, request)
         return None
 
+    def _send_moved(self, acct, request) -> None:
+        """A notice the limits moved: sent at its new slot unless the balance is paid or a plan or
+        an agency now holds the account (the rule of every reminder)."""
+        if acct.held_by is None and acct.bal > 0:
+            acct.world.trace(acct.r, self.name, acct.now)
+            self.contact(acct.world, acct, request)
+
     def delivered(self, acct, request) -> None:
         """The message arrives (``delivery_days`` after it was sent): it reaches the patient or not.
         A letter arriving while a plan or an agency holds the account moves nothing."""
-        if acct.held_by is None and self.reaches(acct):
+        if acct.held_by is not None:
+            return
+        if self.reaches(acct):
             counters = acct.world.counters
             counters[self.reached_key] += 1
             if request.reached is not None:
                 counters[request.reached] += 1
             self.respond(acct, acct.now, request.jump_per_day)
+            if acct.world.event_hooks:
+                emit(acct, "delivered", self.name)
+        elif acct.world.event_hooks:
+            emit(acct, "not_delivered", self.name)
 
 
 @register_channel_kind("call")
@@ -124,6 +157,8 @@ class Call(ContactKind):
         if world.phone is None:
             raise RuntimeError("call step without a phone team")  # validation prevents this
         if self.opted_out(world, acct):
+            if world.event_hooks:
+                emit(acct, "opted_out", self.name)
             return None
         return world.phone.call(acct, self, request)
 
@@ -138,6 +173,9 @@ class Channel(Strict):
     delivery_days: NonNeg = 0.0      # sent -> read (post); the effect starts then
     opt_out_rate: Fraction = 0.0     # per contact that reaches: the patient opts out of the channel
     complaint_rate: Fraction = 0.0   # per contact that reaches: the patient complains
+    #: a legally required notice (final notice / formal demand): contact limits move it to the
+    #: next allowed slot instead of dropping it, and an opt-out does not stop it
+    notice: bool = False
 
 
 def default_channels() -> dict[str, Channel]:
@@ -152,7 +190,7 @@ def default_channels() -> dict[str, Channel]:
         "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004, delivery_days=7.0,
                           complaint_rate=0.0002),
         "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010, delivery_days=7.0,
-                                 complaint_rate=0.002),
+                                 complaint_rate=0.002, notice=True),
         "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call", opt_out_rate=0.02,
                         complaint_rate=0.002),
     }

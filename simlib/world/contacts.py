@@ -8,6 +8,10 @@ table says what applies to each kind of contact (``docs/model.md``, "Contacts").
 | ``corrected_statement`` | none (the billing office) | always reaches; the response of a reminder with the caller's jump (learn of the bill, contact weight, fatigue, age). No cost, no counters. |
 | ``agency`` | none (the agency, in its own name) | the caller's counter; an intensity jump × the patient's responsiveness on the agency's own clock (the agency's model: no fatigue; its cost is in its fee). |
 
+A contact's result is an event the levers that listen (hook ``on_event``; the policies of
+:mod:`simlib.policies`) are told of, with the channel's name: :data:`EVENTS`. Nothing is reported,
+counted or drawn when no lever listens, so a strategy without a policy runs as before.
+
 How a channel kind makes a reminder is the kind's business (:mod:`simlib.world.channels`); it gets
 a :class:`Contact` with the details.
 """
@@ -20,6 +24,23 @@ from simlib.world import contact_response
 
 #: the order of a statement's arrival among the actions due the same day
 STATEMENT_ARRIVES_ORDER = 3
+
+
+#: what the world reports of a contact (``emit``), by event name
+EVENTS = {"sent": "a message was sent or a call placed",
+          "opted_out": "a contact was not made: the patient opted out of the channel",
+          "suppressed": "a contact was not made: the contact limits or quiet hours forbade it",
+          "delivered": "a message reached the patient",
+          "not_delivered": "a message did not reach the patient (the sender does not know yet)",
+          "answered": "a call reached the patient (right-party contact; contact_outcomes says what came of it)",
+          "no_answer": "a call was placed but did not reach the patient",
+          "abandoned": "a call waited for an agent longer than the team's max_wait_days"}
+
+
+def emit(acct, event: str, channel: str | None = None) -> None:
+    """Tell every lever that listens (``on_event``) that ``event`` happened to ``acct`` now."""
+    for hook in acct.world.event_hooks:
+        hook(acct, event, channel)
 
 
 class Contact(NamedTuple):

@@ -18,6 +18,7 @@ import simpy
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.world.capacities import staffing
+from simlib.world.contacts import emit
 
 CALL_ATTEMPTS = 8  # pre-drawn right-party-contact uniforms and call durations per account
 
@@ -135,11 +136,18 @@ class PhoneTeamCapacity:
             self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
             if deadline >= give_up:
                 world.count("calls_abandoned")
+                if world.event_hooks:
+                    acct.now = env.now
+                    emit(acct, "abandoned", channel.name)
             return
         now = acct.now = env.now
         if not world.limits.call_allowed(acct, now):
             self.res.release(req)
             world.count("suppressed_contacts")
+            world.count(f"suppressed_{channel.name}")
+            world.trace(acct.r, f"{channel.name} suppressed", now)
+            if world.event_hooks:
+                emit(acct, "suppressed", channel.name)
             return
         self.waits.append(now - t_req)
         duration = cfg.call_minutes_mean / 1440.0 * pop.call_minutes_exp[i, attempt]
@@ -152,9 +160,15 @@ class PhoneTeamCapacity:
         if request.sent is not None:
             world.count(request.sent)
         acct.book(Kind.COST_CONTACT, channel.cost_cents, now)
+        if world.event_hooks:
+            emit(acct, "sent", channel.name)
         if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
             world.count("calls_right_party")
             if request.reached is not None:
                 world.count(request.reached)
             channel.respond(acct, now, request.jump_per_day)
+            if world.event_hooks:
+                emit(acct, "answered", channel.name)
+        elif world.event_hooks:
+            emit(acct, "no_answer", channel.name)
         world.trace(acct.r, "call connected")

@@ -1,0 +1,251 @@
+"""What a collection policy is: a lever that reacts to what happens to each account.
+
+A policy is a lever (:mod:`simlib.levers.base`) that listens to the account's events (hook
+``on_event``: a contact's result, :data:`simlib.world.contacts.EVENTS`, and the outcomes of
+:mod:`simlib.policies.outcomes`), its payments (``after_payment``) and its statement, and answers
+with **actions** (:class:`Action`): a contact on a channel, a final notice, a payment-plan offer, a
+settlement discount, a placement with the agency, a pause, a stop. Every action is an action of
+the account's own schedule (``account.at``), so a contact goes through the account's contact verb
+(reach, opt-out, contact limits, fatigue, costs, counters) and a call waits for the phone team like
+any ladder step; a plan or a placement is the strategy's own ``payment_plan`` or ``agency`` lever.
+
+:class:`PolicyLever` holds what every policy needs: the per-account state (:class:`AccountState`),
+:meth:`PolicyLever.act` and a cap on actions per account (an if/then policy can loop: a refused
+contact that triggers the same contact). A new policy is one file: a subclass with a ``key`` and
+``settings``, registered with ``@register_lever`` (``docs/policies.md``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, model_validator
+
+from simlib.core.ledger import Kind
+from simlib.core.settings import Positive, Strict
+from simlib.core.words import id_words
+from simlib.levers.base import Lever
+from simlib.levers.prompt_pay_discount import discount_response
+from simlib.levers.takeup import uptake_probability
+from simlib.world.contacts import emit
+
+#: the order of a policy's actions among the actions due the same day (after the ladder's steps)
+ACTION_ORDER = 60
+
+#: the policy's own events, reported to every listening lever (``emit``)
+EVENTS = {"final_notice": "a final notice was sent",
+          "partial_payment": "the patient paid part of the balance",
+          "barrier_crossed": "the estimated repayment intensity fell below the barrier"}
+
+COUNTERS = {"policy_actions": "actions a policy took (all kinds)",
+            "policy_contacts": "contacts a policy made (final notices included)",
+            "final_notices": "final notices sent",
+            "policy_plan_offers": "payment plans a policy offered",
+            "policy_plans_taken": "payment plans a policy's offer started",
+            "settlement_offers": "settlement discounts offered",
+            "settlements": "balances settled in full at the offered discount",
+            "policy_placements": "accounts a policy placed with the agency",
+            "policy_pauses": "pauses a policy started", "policy_stops": "accounts a policy stopped acting on",
+            "policy_actions_capped": "actions not taken: the account reached the policy's cap"}
+
+ACTION_NAMES = ("contact", "final_notice", "offer_plan", "settlement_discount", "agency", "pause_days", "stop")
+
+
+class Action(Strict):
+    """One action, exactly one field set: ``contact: <channel>``, ``final_notice: <channel>``,
+    ``offer_plan: true``, ``settlement_discount: <share off>`` (open ``settlement_days``),
+    ``agency: true``, ``pause_days: <days>``, ``stop: true``. A bare word is the action with no
+    argument (``do: agency``, ``do: offer_plan``, ``do: stop``)."""
+
+    contact: str | None = None
+    final_notice: str | None = None
+    offer_plan: bool = False
+    settlement_discount: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+    settlement_days: Positive = 30.0
+    agency: bool = False
+    pause_days: Positive | None = None
+    stop: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _word(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            if data not in ("offer_plan", "agency", "stop"):
+                raise ValueError(f"expected an action (offer_plan, agency, stop, or a mapping such as "
+                                 f"{{contact: call}}); found {data!r}")
+            return {data: True}
+        return data
+
+    @model_validator(mode="after")
+    def _one(self) -> "Action":
+        chosen = [n for n in ACTION_NAMES if getattr(self, n) not in (None, False)]
+        if len(chosen) != 1:
+            raise ValueError(f"expected exactly one action among {', '.join(ACTION_NAMES)}; found "
+                             f"{chosen or 'none'}")
+        return self
+
+    @property
+    def name(self) -> str:
+        return next(n for n in ACTION_NAMES if getattr(self, n) not in (None, False))
+
+    def words(self) -> str:
+        name = self.name
+        if name == "contact":
+            return id_words(self.contact)
+        if name == "final_notice":
+            return f"final notice by {id_words(self.final_notice)}"
+        if name == "settlement_discount":
+            return f"offer to settle at {self.settlement_discount * 100:g} % off for {self.settlement_days:g} days"
+        if name == "pause_days":
+            return f"pause {self.pause_days:g} days"
+        return {"offer_plan": "offer a payment plan", "agency": "place with the agency", "stop": "stop"}[name]
+
+    def problems(self, strategy: Any, scenario: Any, at: str) -> list[str]:
+        """What this action needs from the rest of the strategy and the scenario."""
+        out = []
+        for field in ("contact", "final_notice"):
+            channel = getattr(self, field)
+            if channel is None:
+                continue
+            if channel not in scenario.channels:
+                out.append(f"{at}.{field}: expected one of {sorted(scenario.channels)}; found {channel!r}")
+            elif scenario.channels[channel].kind == "call" and strategy.phone_team is None:
+                out.append(f"{at}.{field}: a call needs a phone_team in the strategy")
+        if self.offer_plan and strategy.payment_plan is None:
+            out.append(f"{at}.offer_plan: expected a payment_plan section in the strategy (the plan's "
+                       f"terms); found none")
+        if self.agency and strategy.agency is None:
+            out.append(f"{at}.agency: expected an agency section in the strategy (its fee and "
+                       f"recall); found none")
+        return out
+
+
+class PolicySettings(Strict):
+    """What every policy has: the most actions it takes on one account."""
+
+    max_actions_per_account: Annotated[int, Field(ge=1, le=1000)] = 20
+
+
+class AccountState:
+    """A policy's memory of one account: actions taken, pause, stop, the last contact's outcome."""
+
+    __slots__ = ("actions", "paused_until", "stopped", "last_outcome", "requested_plan", "extra")
+
+    def __init__(self):
+        self.actions, self.paused_until, self.stopped = 0, -math.inf, False
+        self.last_outcome: str | None = None
+        self.requested_plan = False
+        self.extra: Any = None  # a policy's own per-account value
+
+
+class PolicyLever(Lever):
+    """Base class of a policy: per-account state and the actions (see the module doc)."""
+
+    settings: ClassVar[Any] = None
+    counters = COUNTERS
+
+    def __init__(self, world, settings):
+        super().__init__(world, settings)
+        self.states: dict[int, AccountState] = {}
+        self.call_channels = {name for name, ch in world.sc.channels.items() if ch.kind == "call"}
+        self._run, self._settlement_ends = self.run_action, self.settlement_ends
+
+    def state(self, acct) -> AccountState:
+        st = self.states.get(acct.i)
+        if st is None:
+            st = self.states[acct.i] = AccountState()
+        return st
+
+    def idle(self, acct) -> bool:
+        """Whether the policy stands down on this account now: paid, held by a plan or an agency,
+        stopped or paused."""
+        st = self.state(acct)
+        return acct.bal <= 0 or acct.held_by is not None or st.stopped or acct.now < st.paused_until
+
+    def act(self, acct, action: Action, delay_days: float = 0.0, why: str = "") -> None:
+        """Schedule ``action`` on the account ``delay_days`` from now (the cap counts it now)."""
+        st = self.state(acct)
+        if st.actions >= self.cfg.max_actions_per_account:
+            self.world.count("policy_actions_capped")
+            return
+        st.actions += 1
+        acct.at(acct.now + delay_days, ACTION_ORDER, self._run, (action, why))
+
+    def run_action(self, acct, argument):
+        """An action falls due: it does nothing if the policy stands down on the account then."""
+        action, why = argument
+        if self.idle(acct):
+            return None
+        world, name, now = self.world, action.name, acct.now
+        if name in ("contact", "final_notice"):
+            channel = action.contact or action.final_notice
+            phone = world.phone
+            if phone is not None and channel in self.call_channels:
+                slot = phone.next_open_slot(now)
+                if slot > now:  # to the team's next working hour
+                    acct.at(slot, ACTION_ORDER, self._run, argument)
+                    return None
+            world.count("policy_actions")
+            world.count("policy_contacts")
+            world.trace(acct.r, f"policy {name.replace('_', ' ')} {channel} ({why})", now)
+            if name == "final_notice":
+                world.count("final_notices")
+            gen = acct.contact(channel, hour=None)
+            if name == "final_notice" and world.event_hooks:
+                emit(acct, "final_notice", channel)
+            return gen
+        world.count("policy_actions")
+        world.trace(acct.r, f"policy {action.words()} ({why})", now)
+        if name == "offer_plan":
+            self._offer_plan(acct)
+        elif name == "settlement_discount":
+            self._offer_settlement(acct, action)
+        elif name == "agency":
+            world.count("policy_placements")
+            world.levers["agency"].place(acct, None)
+        elif name == "pause_days":
+            world.count("policy_pauses")
+            self.state(acct).paused_until = now + action.pause_days
+        else:
+            world.count("policy_stops")
+            self.state(acct).stopped = True
+        return None
+
+    # ------------------------------------------------------------------ actions that are offers
+    def _offer_plan(self, acct) -> None:
+        """The strategy's payment plan, offered now: a patient who asked for one takes it; any
+        other takes it with the plan's take-up probability (its own pre-drawn uniform)."""
+        world, pop, i = self.world, self.world.pop, acct.i
+        lever = world.levers["payment_plan"]
+        world.count("policy_plan_offers")
+        if self.state(acct).requested_plan or pop.plan_u[i, 0] < uptake_probability(
+                lever.cfg, acct.bal / 100.0, float(pop.ability_monthly[i])):
+            lever.offer(acct, None)
+            if acct.held_by is lever:
+                world.count("policy_plans_taken")
+
+    def _offer_settlement(self, acct, action: Action) -> None:
+        """Settle in full at ``settlement_discount`` off within ``settlement_days``: while open, the
+        intensity is multiplied as by a prompt-pay discount of that rate (the dose–response of
+        ``behaviour.discount_uplift_max`` and ``discount_half_rate``), and a payment in full books
+        the discount (``DISCOUNT``)."""
+        world, beh = self.world, self.world.sc.behaviour
+        rate = action.settlement_discount
+        world.count("settlement_offers")
+
+        def allowance(account, bal: int) -> int:
+            discount = int(round(bal * rate))
+            account.book(Kind.DISCOUNT, discount, account.now)
+            world.count("settlements")
+            return discount
+
+        acct.advance(acct.now)
+        acct.allowance = allowance
+        acct.mult = 1.0 + beh.discount_uplift_max * discount_response(rate, beh.discount_half_rate) \
+            * float(world.pop.price_sensitivity[acct.i])
+        acct.at(acct.now + action.settlement_days, ACTION_ORDER, self._settlement_ends, allowance)
+
+    def settlement_ends(self, acct, allowance) -> None:
+        if acct.allowance is allowance:
+            acct.advance(acct.now)
+            acct.allowance, acct.mult = None, 1.0
