@@ -16,7 +16,7 @@ from simlib.studies.command_checks import command_problems
 
 from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION,  # noqa: F401
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
-from simlib.run.exits import causes as _causes
+from simlib.run.exits import exit_code
 from simlib.run.exits import on_sigterm as _on_sigterm
 
 
@@ -200,6 +200,20 @@ def _print_headline(res) -> None:
         print("\n".join("  " + line for line in table.to_string().splitlines()))
 
 
+def _failure_line(err: BaseException, code: int, cause: BaseException) -> str:
+    """The one line a failure prints (its exit code decided by :func:`simlib.run.exits.exit_code`)."""
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        return "interrupted; result directories are unchanged"
+    if isinstance(cause, ScenarioError):
+        return str(cause).removeprefix("input: ") if cause is err else str(cause)
+    if isinstance(cause, OSError):  # the disk filled up, a directory vanished, …: the old result is kept
+        where = f" {cause.filename}" if cause.filename else ""
+        return f"error: cannot write{where}: {cause.strerror or cause}; result directories are unchanged"
+    if code == EXIT_MONEY:
+        return f"error: money was lost or created: {cause}"
+    return f"error: {cause}"
+
+
 def _kept(ck_dir: Path) -> str:
     """What the checkpoint holds, in words; an empty checkpoint is removed."""
     from simlib.run.checkpoint import Checkpoint
@@ -360,37 +374,13 @@ def main(argv: list[str] | None = None) -> int:
             previous = None
     try:
         return args.func(args)
-    except ScenarioError as err:
-        print(str(err).removeprefix("input: "), file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt as exc:
-        print("interrupted; result directories are unchanged", file=sys.stderr)
-        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
-    except OSError as exc:  # the disk filled up, a directory vanished, …: the old result is kept
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write{where}: {exc.strerror or exc}; result directories are unchanged",
-              file=sys.stderr)
-        return EXIT_INPUT
-    except Exception as err:  # noqa: BLE001 - report-level failures get one clear line
-        from simlib.run.dask_cluster import ClusterError
-        from simlib.core.ledger import ConservationError
-        causes = _causes(err)
-        bad_input = next((c for c in causes[1:] if isinstance(c, ScenarioError)), None)
-        if bad_input is not None:
-            print(str(bad_input), file=sys.stderr)
-            return EXIT_INPUT
-        money = next((c for c in causes if isinstance(c, ConservationError)), None)
-        if money is not None:
-            print(f"error: money was lost or created: {money}", file=sys.stderr)
-            return EXIT_MONEY
-        cluster = next((c for c in causes if isinstance(c, ClusterError)), None)
-        if cluster is not None:
-            print(f"error: {cluster}", file=sys.stderr)
-            return EXIT_CLUSTER
-        if type(err).__name__ == "ReportError":
-            print(f"error: {err}", file=sys.stderr)
-            return EXIT_REPORT
-        raise
+    except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - known failures get one clear line
+        mapped = exit_code(err)  # the code, from the cause chain (simlib.run.exits)
+        if mapped is None:
+            raise
+        code, cause = mapped
+        print(_failure_line(err, code, cause), file=sys.stderr)
+        return code
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from simlib.core.ranges import Range
 from simlib.studies import flip_points as fp
 from test_flip_points import _Curve
 
 
 @pytest.mark.parametrize("side", ["below", "above"])
 def test_a_bracket_that_does_not_hold_is_no_flip_with_the_reason(side):
-    compliance = fp.FlipRange("strategies.*.deposit.compliance_rate", "Deposit compliance", 0.1, 0.99,
+    compliance = Range("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.1, 0.99,
                               "set", upper=1.0, base=0.6)
     # the main run says +500 at the scenario's value; re-run there the gain is -200, as at the end
     curve = _Curve((lambda x: -200.0 if x <= 0.6 else 300.0) if side == "below" else

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from simlib.core.ranges import Range
 from simlib.studies import flip_points as fp
 from simlib.studies import sensitivity as sens
 from simlib.run.experiment import run_experiment
@@ -54,7 +55,7 @@ def test_known_flip_point_is_found_within_tolerance(sms_run):
     assert 5.0 < expected < 95.0  # inside the range searched
     curve = sens.PairedGain(scen, "with_sms", "email_only", metric="npv_net_cash_usd", replications=3,
                             main=res.metrics)
-    cost = fp.FlipRange(SMS, "SMS cost per message", 0.0, 100.0, "set", base=scen.channels["sms"].cost_usd)
+    cost = Range("SMS cost per message", SMS, 0.0, 100.0, "set", base=scen.channels["sms"].cost_usd)
     point = fp.flip_point(curve, cost, tolerance_share=0.001)
     assert point.flip_below is None and point.gain_high < 0 < point.gain_low
     # the tolerance of the search (0.1 % of $100), plus half a cent: a contact's cost is booked in cents
@@ -72,7 +73,7 @@ def test_does_not_flip_in_the_range(sms_run):
     expected = _expected_flip(scen, res.metrics)
     curve = sens.PairedGain(scen, "with_sms", "email_only", metric="npv_net_cash_usd", replications=2,
                             main=res.metrics)
-    cheap = fp.FlipRange(SMS, "SMS cost per message", 0.0, expected / 2, "set", base=scen.channels["sms"].cost_usd)
+    cheap = Range("SMS cost per message", SMS, 0.0, expected / 2, "set", base=scen.channels["sms"].cost_usd)
     point = fp.flip_point(curve, cheap)
     assert point.flip_below is None and point.flip_above is None
     assert point.gain_low > 0 and point.gain_high > 0
@@ -94,7 +95,7 @@ class _Curve:
 
 
 def test_search_on_a_known_curve_both_sides_and_words():
-    compliance = fp.FlipRange("strategies.*.deposit.compliance_rate", "Deposit compliance", 0.1, 0.99,
+    compliance = Range("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.1, 0.99,
                               "set", upper=1.0, base=0.6)
     curve = _Curve(lambda x: 1e5 * (x - 0.22) * (0.95 - x), 1e5 * 0.38 * 0.35)
     point = fp.flip_point(curve, compliance)
@@ -102,7 +103,7 @@ def test_search_on_a_known_curve_both_sides_and_words():
     assert point.flip_above == pytest.approx(0.95, abs=point.tolerance)
     assert point.row()["words"] == "stays best unless deposit compliance is below 22 % or above 95 %"
     # without a known base setting the whole range is one bracket
-    unknown = fp.FlipRange("x.y_rate", "A rate", 0.1, 0.5, "set")
+    unknown = Range("A rate", "x.y_rate", 0.1, 0.5, "set")
     one = fp.flip_point(_Curve(lambda x: 1e4 * (0.3 - x), 1.0), unknown)
     assert one.flip_above == pytest.approx(0.3, abs=one.tolerance) and one.flip_below is None
     behind = fp.flip_point(_Curve(lambda x: -1.0, 1.0), unknown)
@@ -173,12 +174,12 @@ def test_uncertain_assumptions_are_held_at_a_setting(monkeypatch):
             "uncertain": [{"path": "behaviour.initial_per_day", "label": "Propensity", "source": "guess",
                            "distribution": "beta", "a": 2, "b": 3},
                           {"path": "other.x", "distribution": "normal", "mean": 1, "sd": 0.1}]}
-    sens._pin_uncertain(scen, data, sens.Factor("Propensity", "behaviour.initial_per_day", 0.5, 1.5), 2.0)
+    sens._pin_uncertain(scen, data, Range("Propensity", "behaviour.initial_per_day", 0.5, 1.5), 2.0)
     assert data["behaviour"]["initial_per_day"] == pytest.approx(0.1)  # ×2 of the central value
     assert [e["path"] for e in data["uncertain"]] == ["other.x"]
     wide = {"channels": {"sms": {"jump_per_day": 0.01}},
             "uncertain": [{"path": "channels.sms.jump_per_day"}, {"path": "strategies.*.deposit.compliance_rate"}]}
-    sens._pin_uncertain(scen, wide, sens.Factor("Reminders", "channels.*.jump_per_day", 0.5, 1.5), 2.0)
+    sens._pin_uncertain(scen, wide, Range("Reminders", "channels.*.jump_per_day", 0.5, 1.5), 2.0)
     assert wide["uncertain"] == [{"path": "strategies.*.deposit.compliance_rate"}]  # * overlaps sms
     ranges = fp.uncertain_ranges(scen)
     assert [(r.path, r.source, r.mode) for r in ranges] == [("behaviour.initial_per_day", "uncertain", "set"),
@@ -187,7 +188,7 @@ def test_uncertain_assumptions_are_held_at_a_setting(monkeypatch):
     # in the tornado, an uncertain assumption's range replaces the default factor of its path
     scen.sensitivity, scen.strategies = None, {}
     factors = {f.path: f for f in sens.scenario_factors(scen)}
-    assert factors["behaviour.initial_per_day"] == sens.Factor("Propensity", "behaviour.initial_per_day",
+    assert factors["behaviour.initial_per_day"] == Range("Propensity", "behaviour.initial_per_day",
                                                                pytest.approx(-0.44), pytest.approx(0.54), "set")
     assert "channels.*.jump_per_day" in factors and "other.x" in factors
 
@@ -195,7 +196,7 @@ def test_uncertain_assumptions_are_held_at_a_setting(monkeypatch):
 def test_an_uncertain_range_is_one_bracket_unless_behind_at_both_ends():
     """No run has an uncertain assumption at its centre (the main run draws it): the ends decide,
     and the centre is run only when both ends are behind."""
-    drawn = fp.FlipRange("strategies.*.deposit.compliance_rate", "Deposit compliance", 0.2, 1.0, "set",
+    drawn = Range("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.2, 1.0, "set",
                          None, "uncertain", 0.6)
     rising = _Curve(lambda x: 1e5 * (x - 0.3), 3e4)
     point = fp.flip_point(rising, drawn)

@@ -132,7 +132,7 @@ def test_a_workflow_letter_call_plan_final_notice_agency():
              {"when": "no_payment", "days": 30, "after": "final_notice", "do": "agency"}]
     base = {"payment_plan": {"balance_min_usd": 100, "uptake_rate": 0.0, "sizing": "even", "max_months": 4,
                              "miss_base_rate": 0.0},
-            "agency": {"placement_days": 5000, "recall_days": 100, "initial_per_day": 0.0}}
+            "agency": {"kind": "early_out", "placement_days": 5000, "recall_days": 100, "initial_per_day": 0.0}}
     res = run(one_account({**outcome_strategy(rules, plan_request_rate=1.0), **base}))
     assert only_policy(events(res)) == [
         (0.0, "statement"), (14.0, "policy contact call (no payment 14 days after statement)"),
@@ -144,7 +144,7 @@ def test_a_workflow_letter_call_plan_final_notice_agency():
     assert only_policy(events(res)) == [
         (0.0, "statement"), (14.0, "policy contact call (no payment 14 days after statement)"), (14.0, "refusal"),
         (14.0, "policy final notice letter (refusal)"), (44.0, "policy place with the agency (no payment 30 days after final_notice)"),
-        (44.0, "placed (bad_debt)"), (144.0, "recalled, written off")]
+        (44.0, "placed (early_out)"), (144.0, "recalled, written off")]
     assert res.counters["final_notices"] == 1 and res.counters["policy_placements"] == 1
 
 
@@ -222,3 +222,19 @@ def test_bad_rules_get_one_line_naming_the_field(rule, strategy, message):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(data, "policy.yaml")
     assert message in str(err.value)
+
+
+def test_the_json_schema_accepts_bare_word_actions_and_refuses_a_misspelt_one():
+    import jsonschema
+    import yaml
+    from pathlib import Path
+
+    from simlib.scenario import authoring
+    schema = authoring.scenario_json_schema()
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "parameters" / "policies.yaml").read_text())
+    rules = data["strategies"]["workflow"]["policy"]["rules"]
+    rules[-1]["do"] = "agency"
+    jsonschema.validate(data, schema)
+    rules[-1]["do"] = "agenc"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)

@@ -133,7 +133,7 @@ def test_recommended_row_and_best_values_are_marked(fake):
     best = list(fake.scenario.strategies)[-1]  # the fake's NPV rises with each strategy
     rec_rows = [r for r in _rows(html) if 'class="recommended"' in r]
     assert len(rec_rows) == 1 and label_of(best, fake.scenario.strategies[best]) in rec_rows[0] and ">recommended<" in rec_rows[0]
-    assert all(r.count('class="num best"') == 3 for r in rec_rows)  # best on all three columns
+    assert all(r.count('class="num best') == 3 for r in rec_rows)  # best on all three columns
     status_quo = next(r for r in _rows(html) if ">status quo<" in r)
     assert "best" not in status_quo
 

@@ -49,10 +49,13 @@ def toy(n: int = N, budget: int = 20, strategies: dict | None = None, **search) 
         "discount_5": dict(EMAIL, prompt_pay_discount={"rate": 0.05, "window_days": WINDOW})}
     d = tiny(strategies, simulation={"open_book_accounts": n, "replications": 4, "horizon_days": HORIZON},
              finance={"cost_of_capital_annual": 0.0, "financial_assistance": None, "starting_cash_usd": 0})
+    # a toy hospital (self-pay only, $500 bills): its KPIs are not a real hospital's, so the
+    # plausibility envelope is off (simlib.analysis.plausibility; tested in test_plausibility.py)
+    constraints = {"within_reported_ranges": False, **search.pop("constraints", {})}
     d["search"] = {"start_from": "discount_5", "budget": budget, "batch": 4, "finalists": 3,
                    "indifference_usd": 0.002 * 500 * n, "selection_replications_max": 8,
                    "variables": [{"path": "prompt_pay_discount.rate", "low": 0.0, "high": 0.3, "step": 0.005}],
-                   **search}
+                   "constraints": constraints, **search}
     return d
 
 
@@ -183,8 +186,9 @@ LADDER_STRATEGIES = {
 def ladder_toy(**search) -> dict:
     d = toy(n=1500, budget=16, strategies=copy.deepcopy(LADDER_STRATEGIES))
     d["channels"]["sms"].update(reach=1.0, jump_per_day=0.02, cost_usd=0.01)
+    constraints = {"within_reported_ranges": False, **search.pop("constraints", {})}  # a toy: as in toy()
     d["search"] = {"start_from": "texts", "budget": 16, "batch": 4, "finalists": 3,
-                   "indifference_usd": 500, "selection_replications_max": 8,
+                   "indifference_usd": 500, "selection_replications_max": 8, "constraints": constraints,
                    "contact_limits": {"messages_per_7_days_max": 1},
                    "ladder": [{"channels": ["none", "sms"], "day_low": 1, "day_high": 10},
                               {"channels": ["none", "sms"], "day_low": 1, "day_high": 10},

@@ -86,7 +86,7 @@ def test_paired_interval_is_bonferroni_corrected():
 # ---------------------------------------------------------------------------- objectives
 def settings(**constraints):
     c = dict(contacts_per_account_max=None, calls_per_account_max=None, complaints_per_1000_accounts_max=None,
-             liquidity_infeasible_share_max=0.0)
+             liquidity_infeasible_share_max=0.0, within_reported_ranges=True)
     c.update(constraints)
     return SimpleNamespace(constraints=SimpleNamespace(**c), burden=None)
 

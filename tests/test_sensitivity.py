@@ -12,6 +12,7 @@ import yaml
 
 matplotlib.use("Agg")
 
+from simlib.core.ranges import Range
 from simlib import report  # noqa: E402
 
 from simlib.report import plots
@@ -39,20 +40,20 @@ def small_baseline(path: Path, sensitivity: dict | None = None, **simulation) ->
 
 def test_factor_settings_are_applied_and_revalidated(tmp_path):
     scen = load_scenario(small_baseline(tmp_path / "t.yaml"))
-    denial = sens.Factor("denials", "payers.*.initial_denial_rate", 0.5, 20.0, upper=1.0)
+    denial = Range("denials", "payers.*.initial_denial_rate", 0.5, 20.0, upper=1.0)
     high = sens.modified(scen, denial, "high")
     assert all(p.initial_denial_rate == 1.0 for p in high.payers.values())  # capped
     low = sens.modified(scen, denial, "low")
     assert low.payers["commercial"].initial_denial_rate == pytest.approx(0.075)
-    coc = sens.Factor("coc", "finance.cost_of_capital_annual", 0.04, 0.12, mode="set")
+    coc = Range("coc", "finance.cost_of_capital_annual", 0.04, 0.12, mode="set")
     assert sens.modified(scen, coc, "high").finance.cost_of_capital_annual == 0.12
     assert sens.modified(scen, coc, 0.05).finance.cost_of_capital_annual == 0.05  # any setting
     assert (coc.setting_label("low"), denial.setting_label("high")) == ("4 %", "×20")
     assert scen.finance.cost_of_capital_annual == 0.08  # the original is untouched
     with pytest.raises(sens.SensitivityError, match="no parameter 'initial_per_dya'"):
-        sens.modified(scen, sens.Factor("x", "behaviour.initial_per_dya", 0.5, 2), "low")
+        sens.modified(scen, Range("x", "behaviour.initial_per_dya", 0.5, 2), "low")
     with pytest.raises(sens.SensitivityError, match="ref at ×0: behaviour.balance_ref_usd: expected"):
-        sens.modified(scen, sens.Factor("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
+        sens.modified(scen, Range("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
     two = sens.two_strategy_scenario(scen, "sms_reminders", "letters_only")
     assert list(two.strategies) == ["letters_only", "sms_reminders"]
     assert two.baseline_strategy == "letters_only"
@@ -60,8 +61,8 @@ def test_factor_settings_are_applied_and_revalidated(tmp_path):
 
 def test_sweep_is_reproducible_and_sorted(tmp_path):
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", encounters_per_day=2))
-    factors = (sens.Factor("Cost of capital", "finance.cost_of_capital_annual", 0.0, 0.5, mode="set"),
-               sens.Factor("Reminder effect", "channels.*.jump_per_day", 0.0, 3.0))
+    factors = (Range("Cost of capital", "finance.cost_of_capital_annual", 0.0, 0.5, mode="set"),
+               Range("Reminder effect", "channels.*.jump_per_day", 0.0, 3.0))
     kwargs = dict(replications=2, strategy="sms_reminders", baseline="letters_only")
     a = sens.sweep(scen, factors, **kwargs)
     b = sens.sweep(scen, factors, **kwargs)
@@ -89,7 +90,7 @@ def test_base_case_is_the_main_run(tmp_path):
     assert curve.base == full and curve.offset == pytest.approx(full - first)
     assert curve.evaluations == 0  # the base case is not run again
     assert curve._gains([scen])[0] == pytest.approx(first, abs=1e-6)  # CRN: the main run's first runs
-    coc = sens.Factor("Cost of capital", "finance.cost_of_capital_annual", 0.02, 0.2, mode="set")
+    coc = Range("Cost of capital", "finance.cost_of_capital_annual", 0.02, 0.2, mode="set")
     table = sens.sweep(scen, [coc], 2, strategy=strategy, baseline=against, main=main)
     assert table["base_value"].iloc[0] == full  # one figure for the base gain: the main run's
     alone = sens.PairedGain(scen, strategy, against, replications=2)
@@ -142,7 +143,7 @@ def test_factors_listed_in_the_file(tmp_path):
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", sensitivity=section))
     factors = sens.scenario_factors(scen, ["combined", "deposit"])
     # the file's factor first (it wins over the uncertain range of the same path), then the uncertain ones
-    assert factors[0] == sens.Factor("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.2, 0.9, "set")
+    assert factors[0] == Range("Deposit compliance", "strategies.*.deposit.compliance_rate", 0.2, 0.9, "set")
     assert [f.path for f in factors[1:]] == [u.path for u in scen.uncertain if u.path != factors[0].path]
     section["lever_assumptions"] = True
     scen = load_scenario(small_baseline(tmp_path / "t.yaml", sensitivity=section))

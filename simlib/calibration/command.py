@@ -24,9 +24,10 @@ from simlib.calibration.history import History, HistoryError, load_mapping, read
 from simlib.calibration.kpis import (BOUNDS_FACTOR_DEFAULT, DEFAULT_PARAMETERS, MAX_EVALUATIONS_DEFAULT,
                                      KpiCalibrationError, KpiFit, at_bound, calibrate_kpis, parse_target)
 from simlib.calibration.parameters import DEFAULT_FREE, SPECS
+from simlib.run.exits import EXIT_INPUT, EXIT_MONEY, EXIT_REPLICATION, EXIT_REPORT, EXIT_SIGTERM, exit_code
 from simlib.scenario.schema import ScenarioError
 
-NOT_CONVERGED, BAD_INPUT, MONEY, REPORT_FAILED, REPLICATION_FAILED = 1, 2, 3, 4, 5
+NOT_CONVERGED = 1  # the KPI calibration did not converge (its own code; the others are simlib.run.exits')
 
 
 class _UsageError(Exception):
@@ -83,11 +84,11 @@ def _run(prog: str, parser: argparse.ArgumentParser, argv, body) -> int:
     except OSError as exc:
         print(f"{prog}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM, as `simlib run`: one line, 130 / 143
-        from simlib.run.exits import EXIT_SIGINT, EXIT_SIGTERM, Terminated
-        what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+        code, _ = exit_code(exc)
+        what = "SIGTERM" if code == EXIT_SIGTERM else "Ctrl-C (SIGINT)"
         print(f"{prog}: interrupted by {what}; no output file was written or changed", file=sys.stderr)
-        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
-    return BAD_INPUT
+        return code
+    return EXIT_INPUT
 
 
 # --------------------------------------------------------------------------- fit
@@ -221,9 +222,9 @@ def kpis_main(argv: list[str] | None = None) -> int:
             if isinstance(err.cause, ConservationError):
                 print(f"{prog}: error: money was lost or created in replication {err.replication}: "
                       f"{err.cause}", file=sys.stderr)
-                return MONEY
+                return EXIT_MONEY
             print(f"{prog}: error: {err}", file=sys.stderr)
-            return REPLICATION_FAILED
+            return EXIT_REPLICATION
         result.write_yaml(out)
         print(format_kpi_fit(result))
         print(f"wrote {out}")
@@ -331,7 +332,7 @@ def report_main(argv: list[str] | None = None) -> int:
                                      options=options)
         except ReportError as exc:
             print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
-            return REPORT_FAILED
+            return EXIT_REPORT
         return 0
 
     return _run(prog, p, argv, body)

@@ -143,11 +143,6 @@ class Ledger:
         return (self.per_receivable(REDUCTIONS, n_receivables, until_day)
                 - self.per_receivable(REFUNDS, n_receivables, until_day))
 
-    def net_collected(self, n_receivables: int, until_day: float | None = None) -> np.ndarray:
-        """Per receivable: collections minus refunds, in cents."""
-        return (self.per_receivable(COLLECTED, n_receivables, until_day)
-                - self.per_receivable(REFUNDS, n_receivables, until_day))
-
     def signed_reductions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(receivable, day, signed cents) of every balance movement: reductions +, refunds −."""
         red = self.mask(REDUCTIONS) & (self.receivable >= 0)

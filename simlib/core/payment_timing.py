@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from simlib.core.settings import Fraction, NonNeg, Positive, ScenarioError, Strict
+from simlib.core.settings import Fraction, NonNeg, ScenarioError, Strict
 
 #: The prompted payer's intensity parameters of fitted.yaml: ``behaviour`` fields of the same name.
 INTENSITY_KEYS = ("initial_per_day", "decay_per_day", "floor_per_day", "due_date_jump_per_day",

@@ -87,6 +87,7 @@ def crossing_days(lam: float, floor: float, kappa: float, barrier: float) -> flo
 @register_lever
 class BarrierPolicyLever(PolicyLever):
     key = "barrier_policy"
+    title = "Barrier policy"
     settings = BarrierPolicy | None
 
     @classmethod
@@ -165,6 +166,8 @@ class BarrierPolicyLever(PolicyLever):
     # ------------------------------------------------------------------ hooks
     def at_statement(self, acct) -> None:
         beh, world, i = self.beh, self.world, acct.i
+        if acct.bal <= 0:  # financial assistance forgave it all
+            return
         r = (acct.bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
         if self.shrink_sigma > 0.0:
             q = min(max(world.score[i], 1e-6), 1 - 1e-6)

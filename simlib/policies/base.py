@@ -76,6 +76,12 @@ class Action(Strict):
             return {data: True}
         return data
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        """The JSON Schema (editor completion) accepts the bare words too."""
+        schema = handler(core_schema)
+        return {"anyOf": [{"type": "string", "enum": ["offer_plan", "agency", "stop"]}, schema]}
+
     @model_validator(mode="after")
     def _one(self) -> "Action":
         chosen = [n for n in ACTION_NAMES if getattr(self, n) not in (None, False)]

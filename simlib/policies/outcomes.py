@@ -35,8 +35,9 @@ from simlib.core.settings import Fraction, NonNeg, Positive, Strict
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.world.contacts import emit
 
-#: pre-drawn uniforms per account for each kind of draw (conversations, promises, undelivered messages)
-DRAWS_PER_ACCOUNT = 16
+#: pre-drawn uniforms per account for each kind of draw (conversations, promises, undelivered messages;
+#: reused cyclically after that many, like the phone team's call draws)
+DRAWS_PER_ACCOUNT = 8
 #: the order of a promise's date, or a returned letter, among the actions due the same day
 OUTCOME_ORDER = 59
 
@@ -111,6 +112,7 @@ class _Counts:
 @register_lever
 class ContactOutcomesLever(Lever):
     key = "contact_outcomes"
+    title = "Contact outcomes"
     settings = ContactOutcomes | None
     assumptions = (Assumption("promise_rate", "Promises to pay per right-party call", 0.5, 1.5, upper=1.0),
                    Assumption("promise_keep_rate", "Promises kept", 0.5, 1.5, upper=1.0))

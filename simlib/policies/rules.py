@@ -114,6 +114,7 @@ class RulesPolicy(PolicySettings):
 @register_lever
 class RulesPolicyLever(PolicyLever):
     key = "policy"
+    title = "Collection rules"
     settings = RulesPolicy | None
 
     @classmethod

@@ -17,6 +17,7 @@ that no module imports another in a loop):
   :mod:`~simlib.report.uncertainty_blocks` (the uncertain assumptions and where the spread comes from),
   :mod:`~simlib.report.reproducibility`, :mod:`~simlib.report.explanations` ("how to read it"),
   :mod:`~simlib.report.limitations` (limitations and risks of the levers in use),
+  :mod:`~simlib.report.plausibility_blocks` (results beyond what hospitals have reported),
   :mod:`~simlib.report.glossary`, :mod:`~simlib.report.strategy_words` (every lever in words), on
   top of :mod:`~simlib.report.results` (loading results, strategy order, the recommendation);
 * **words and markup** — :mod:`~simlib.report.labels` (display labels), :mod:`~simlib.analysis.numbers`
@@ -53,6 +54,7 @@ from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.pages import DEFAULT_PAGES, NOTEBOOK_DIR, PAGES, REPO_ROOT
 from simlib.report.pipeline import build_reports
 from simlib.report.publish import atomic_write_text, slug
+from simlib.report.plausibility_blocks import plausibility_section
 from simlib.report.reproducibility import reproducibility_footer
 from simlib.report.derived import load_results
 from simlib.report.sensitivity_blocks import flip_sentence, sensitivity_section, tornado_block
@@ -76,8 +78,8 @@ __all__ = [
     "factoring_strategies", "figure_block", "finance_levers_explanation", "find_chromium", "glossary",
     "headline", "html_page", "humanise_id", "index_html", "kpi_tables", "limitations_section",
     "load_results", "metric_table", "notebook_parameters", "notebook_to_html", "page_links", "pd_notna",
-    "print_pdf", "read_manifests", "recommendation", "recommendation_sentence", "reproducibility_footer",
-    "scenario_label", "sensitivity_section", "slug", "strategies_table",
+    "plausibility_section", "print_pdf", "read_manifests", "recommendation", "recommendation_sentence",
+    "reproducibility_footer", "scenario_label", "sensitivity_section", "slug", "strategies_table",
     "strategy_labels", "strategy_summary", "styles", "title_block", "tornado_block",
     "uncertain_assumptions_section", "with_table_of_contents", "write_index", "write_manifest",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from simlib.core.words import _WORDS, humanise_id  # noqa: F401  (re-exported)
+from simlib.core.words import humanise_id
 
 _ID_LIKE = re.compile(r"^[A-Za-z0-9]+(?:[_\-][A-Za-z0-9]+)*$")
 
@@ -53,5 +53,3 @@ def strategy_labels(res) -> dict[str, str]:
     return unique_labels(keys, strategies)
 
 
-def strategy_label(res, key: str) -> str:
-    return strategy_labels(res).get(key, humanise_id(key))

@@ -43,13 +43,6 @@ def higher_is_better(metric: str) -> bool | None:
 _label_lower = mid_sentence  # a label mid-sentence: "days in A/R", "NPV of net collections"
 
 
-def _signed(value: float, unit: str) -> str:
-    """A signed difference as the board reads it (``+$1.02M``, ``+2.6 pp``)."""
-    from simlib.analysis.numbers import diff_text
-
-    return diff_text(value, unit)
-
-
 def pd_notna(x) -> bool:
     import math
 

@@ -9,7 +9,6 @@ Every block reads a :class:`SearchView`: the ``search.json`` a search writes and
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from simlib.report.labels import strategy_labels
 from simlib.report.markup import TOC_MARKER, _html, esc
 from simlib.report.metric_words import _label_lower
 from simlib.analysis.numbers import ci_text, diff_text, value_text, verdict
+from simlib.analysis.plausibility import check_results, flag_words
 
 GAIN_METRICS = ("patient_collection_rate", "bad_debt_rate", "days_in_ar", "collection_cost_usd", "cash_trough_usd")
 ASK_METRICS = ("contacts_per_account", "calls_per_account", "complaints_per_1000_accounts", "suppressed_contacts",
@@ -249,6 +249,13 @@ def what_it_asks(view: SearchView):
                      "never made.")
     if cap_text:
         parts.append(f" Caps the search had to respect: {esc(cap_text)}.")
+    if view.summary["goal"].get("within_reported_ranges"):
+        parts.append(" Its answer had to stay within what hospitals have reported (patient collection rate, "
+                     "days in A/R, A/R over 90 days, bad debt, denials, agency recovery: "
+                     "simlib/analysis/plausibility.yaml).")
+    flags = check_results(view.res.metrics).get(view.found, [])
+    for flag in flags:
+        parts.append(" " + esc(flag_words(flag, view.label(view.found))))
     return _html("<h2>What it asks of patients and staff</h2>" + "".join(parts) + "</p>"
                  + _table("Patients and staff", head, rows))
 

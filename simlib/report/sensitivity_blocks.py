@@ -62,7 +62,7 @@ def compute_sensitivity(res, replications: int | None = None, workers: int | Non
     uncertain = fp.uncertain_ranges(res.scenario)  # every one; the tornado already ran their ends
     drawn = {r.path for r in uncertain}
     deciding = [by_path[p] for p in table["path"] if p not in drawn][:settings.flip_points]
-    ranges = [fp.FlipRange.of_factor(f, res.scenario) for f in deciding] + uncertain
+    ranges = [f.with_base(res.scenario) for f in deciding] + uncertain
     flips = fp.flip_points(curve, ranges)
     labels = strategy_labels(res)
     extra = {"strategy_label": labels.get(strategy, humanise_id(strategy)),
@@ -81,7 +81,9 @@ def sensitivity_problems(scenario) -> list[str]:
     section = getattr(scenario, "sensitivity", None)
     if section is None or not section.factors:
         return []
-    return sensitivity.check_factors(scenario, [sensitivity.Factor.of(f) for f in section.factors])
+    from simlib.core.ranges import Range
+
+    return sensitivity.check_factors(scenario, [Range.of(f) for f in section.factors])
 
 
 def save_sensitivity(res, results_dir: str | Path, **kwargs) -> tuple:

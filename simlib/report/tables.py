@@ -15,6 +15,7 @@ from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import liquidity_note
 from simlib.report.markup import _html, esc
 from simlib.report.metric_words import _label_of, _unit_of, higher_is_better
+from simlib.report.plausibility_blocks import MARK, outside_cells
 from simlib.analysis.numbers import diff_text, is_zero_text, plus_minus_text, value_text, verdict
 from simlib.report.results import _replications, _strategies, horizon_days, recommended_strategy
 from simlib.report.strategy_words import strategy_summary
@@ -108,6 +109,7 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
     labels = strategy_labels(res)
     recommended = recommended_strategy(res) if len(strategies) > 1 else None
     summ = summarize(res.metrics[res.metrics["metric"].isin(metrics)]).set_index(["strategy", "metric"])
+    outside = outside_cells(res)
 
     def mean(s, m):
         return float(summ.loc[(s, m), "mean"]) if (s, m) in summ.index else float("nan")
@@ -135,6 +137,11 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
                 pm = plus_minus_text(r["ci_low"], r["ci_high"], unit) if r["n"] >= 2 else ""
                 ci = f"<br><span class=\"ci\">{esc(pm)}</span>" if pm else ""
                 mark = " best" if s in best[m] else ""
+                flag = outside.get((s, m))
+                if flag:
+                    cells.append(f"<td class=\"num{mark} outside\" title=\"{esc(flag)}\">"
+                                 f"{esc(value_text(r['mean'], unit))} {MARK}{ci}</td>")
+                    continue
                 cells.append(f"<td class=\"num{mark}\">{esc(value_text(r['mean'], unit))}{ci}</td>")
             rows.append(f"<tr{cls}>{th}{''.join(cells)}</tr>")
         cap = caption + (f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 and caption else "")
@@ -145,6 +152,10 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
         parts.append(f"<p class=\"note\">Mean over {_replications(res)} simulated runs; underneath, ± half "
                      "its 95 % confidence interval. <span class=\"best-key\">Bold on blue</span>: the best "
                      "value of the column. Shaded row: the recommended strategy.</p>")
+    flagged = [words for (s, m), words in outside.items() if m in shown]
+    if flagged:
+        parts.append(f"<p class=\"note outside-note\">{MARK} Outside what hospitals have reported: "
+                     + " ".join(esc(w) for w in flagged) + "</p>")
     parts.append(_hidden_note(hidden, "zero or n/a for every strategy"))
     return _html("".join(parts))
 

@@ -3,9 +3,12 @@
 The figures are rough, deliberately on the high side, and come from ``benchmarks/README.md``
 (measured on the 2-core development machine):
 
-- a worker process holds ≈ 120 MB (Python, NumPy, pandas, SimPy) plus, per account of one
-  replication, ≈ 1.5 kB of population arrays and ≈ 1 kB per strategy (ledger, records): the
-  baseline (14.6k accounts, 6 strategies) peaks at ≈ 7.4 kB per account;
+- a worker process holds ≈ 200 MB once simlib is imported (Python, NumPy, pandas, SimPy) plus,
+  per account of one replication, ≈ 2.1 kB of population and ≈ 0.9 kB per strategy (ledger,
+  records), measured by ``benchmarks/memory.py`` and taken with a 25 % margin (issue 21: the
+  figures assumed before were 6–18 % *below* the peaks measured at 18–54k accounts); the memory
+  available is the host's, or a container's cgroup limit when it leaves less
+  (:mod:`simlib.run.cgroup_memory`);
 - the engine runs ≈ 20,000 account-strategies per CPU-second (15,000–45,000 measured), and a phone
   team's shifts cost ≈ 3 SimPy events per agent per working day;
 - the main process keeps every replication's tables: ≈ 30 kB per strategy and replication in
@@ -25,10 +28,15 @@ from pathlib import Path
 
 from simlib.scenario.schema import Scenario, ScenarioError
 
-WORKER_BASE_BYTES = 150e6
+#: Memory figures: measured by benchmarks/memory.py (benchmarks/memory_results.json: 14,600 and
+#: 43,800 accounts of the baseline, 1 and 8 strategies; a process holds ≈ 200 MB once simlib is
+#: imported, the population ≈ 2.07 kB per account and each strategy ≈ 0.86 kB per account) times
+#: MEMORY_MARGIN, rounded up. tests/test_adversarial_memory.py fails if they fall below that.
+MEMORY_MARGIN = 1.25
+WORKER_BASE_BYTES = 250e6
 MAIN_BASE_BYTES = 250e6
-POPULATION_BYTES_PER_ACCOUNT = 1_500
-STRATEGY_BYTES_PER_ACCOUNT = 1_000
+POPULATION_BYTES_PER_ACCOUNT = 2_600
+STRATEGY_BYTES_PER_ACCOUNT = 1_100
 TABLE_BYTES_PER_STRATEGY_REPLICATION = 30_000
 DISK_BYTES_PER_STRATEGY_REPLICATION = 3 * 12_000
 ACCOUNT_STRATEGIES_PER_CPU_S = 20_000.0
@@ -72,7 +80,17 @@ def _gb(b: float) -> str:
 
 
 def available_memory_bytes() -> float | None:
-    """Memory available to a new process now (None if unknown)."""
+    """Memory available to a new process now: the host's, or less when a container's cgroup limit
+    leaves less (:mod:`simlib.run.cgroup_memory`); None if unknown."""
+    from simlib.run.cgroup_memory import cgroup_available_bytes
+
+    host, room = host_available_bytes(), cgroup_available_bytes()
+    known = [b for b in (host, room) if b is not None]
+    return min(known) if known else None
+
+
+def host_available_bytes() -> float | None:
+    """The host's memory available to a new process now (None if unknown)."""
     try:
         import psutil  # installed with dask.distributed
         return float(psutil.virtual_memory().available)

@@ -35,7 +35,7 @@ from simlib.scenario.schema import Scenario, ScenarioError, load_scenario, scena
 from simlib.run.pool import TaskError, run_tasks
 from simlib.model.population import draw_population
 from simlib.run.options import resolve
-from simlib.core.versions import PACKAGES, versions  # noqa: F401  (re-exported)
+from simlib.core.versions import versions
 
 TABLES = ("metrics", "curves", "aging", "assumptions")
 

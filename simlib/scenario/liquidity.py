@@ -137,11 +137,6 @@ def liquidity_metrics(ledger: CreditLedger, npv_net_cash_usd: float) -> dict[str
     }
 
 
-def floor_of(scenario: Any) -> float | None:
-    """The scenario's cash floor in dollars, or None (no liquidity accounting)."""
-    return getattr(getattr(scenario, "finance", None), "minimum_cash_usd", None)
-
-
 # --------------------------------------------------------------------------- closed forms
 def break_even_rate(npv_gap_usd: float, cost_per_rate_point_saved_usd: float) -> float | None:
     """The annual borrowing rate at which an alternative (a factoring offer) and the status quo

@@ -98,6 +98,9 @@ class SearchConstraints(Strict):
     #: share of runs whose cash shortfall exceeds the credit line (used when the scenario reports
     #: the metric ``liquidity_infeasible``: a cash floor is set)
     liquidity_infeasible_share_max: Fraction = 0.0
+    #: keep the answer within what hospitals have reported (simlib/analysis/plausibility.yaml): a
+    #: candidate whose mean KPIs leave the envelope is infeasible, like one over a cap
+    within_reported_ranges: bool = True
 
 
 class SearchSettings(Strict):

@@ -12,10 +12,7 @@ import signal
 import sys
 import time
 
-from simlib.run.exits import EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM  # noqa: F401
-from simlib.run.exits import EXIT_REPLICATION as EXIT_SIMULATION
-from simlib.run.exits import Terminated as _Terminated
-from simlib.run.exits import causes as _causes
+from simlib.run.exits import EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION, EXIT_REPORT, exit_code
 from simlib.run.exits import on_sigterm as _on_sigterm
 
 EXIT_NOTHING = 1  # no candidate met the constraints
@@ -60,10 +57,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from simlib.run.dask_cluster import ClusterError
-    from simlib.core.ledger import ConservationError
     from simlib.scenario.schema import ScenarioError
-    from simlib.report.errors import ReportError
     from simlib.search.evaluate import EvaluationError
     from simlib.search.study import SearchError
 
@@ -78,42 +72,34 @@ def main(argv: list[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except ScenarioError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_INPUT
     except SearchError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_NOTHING if "no finalist meets" in str(exc) else EXIT_INPUT
-    except KeyboardInterrupt as exc:
-        print(f"{PROG}: interrupted; what was simulated is saved: run again with --resume to continue",
-              file=sys.stderr)
-        return EXIT_SIGTERM if isinstance(exc, _Terminated) else EXIT_SIGINT
-    except ReportError as exc:
-        print(f"{PROG}: error: the search finished but its page failed: {exc}", file=sys.stderr)
-        return EXIT_REPORT
-    except OSError as exc:
-        print(f"{PROG}: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except Exception as err:  # noqa: BLE001 - one clear line for the failures we know
-        causes = _causes(err)
-        if any(isinstance(c, ConservationError) for c in causes):
-            print(f"{PROG}: error: money was lost or created: {err}", file=sys.stderr)
-            return EXIT_MONEY
-        cluster = next((c for c in causes if isinstance(c, ClusterError)), None)
-        if cluster is not None:
-            print(f"{PROG}: error: {cluster}", file=sys.stderr)
-            return EXIT_CLUSTER
-        bad = next((c for c in causes if isinstance(c, ScenarioError)), None)
-        if bad is not None:
-            print(str(bad), file=sys.stderr)
-            return EXIT_INPUT
-        if any(isinstance(c, EvaluationError) for c in causes) or type(err).__name__ == "ExperimentError":
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return EXIT_SIMULATION
-        raise
+    except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - one clear line for the failures we know
+        mapped = exit_code(err, extra=((EvaluationError, EXIT_REPLICATION),))  # simlib.run.exits
+        if mapped is None:
+            raise
+        code, cause = mapped
+        print(_failure_line(err, code, cause, ScenarioError), file=sys.stderr)
+        return code
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _failure_line(err: BaseException, code: int, cause: BaseException, scenario_error: type) -> str:
+    """The one line a failure prints (its exit code decided by :func:`simlib.run.exits.exit_code`)."""
+    if isinstance(err, KeyboardInterrupt):
+        return f"{PROG}: interrupted; what was simulated is saved: run again with --resume to continue"
+    if isinstance(cause, scenario_error):
+        return str(cause)
+    if isinstance(cause, OSError):
+        return f"{PROG}: error: cannot write {cause.filename or ''}: {cause.strerror or cause}"
+    if code == EXIT_REPORT:
+        return f"{PROG}: error: the search finished but its page failed: {cause}"
+    if code == EXIT_MONEY:
+        return f"{PROG}: error: money was lost or created: {err}"
+    return f"{PROG}: error: {err if code == EXIT_REPLICATION else cause}"
 
 
 def _search(args) -> int:

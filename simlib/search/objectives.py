@@ -7,6 +7,9 @@
 * Soft constraints (means over the runs): the caps of ``search.constraints`` on contacts, calls and
   complaints per account, and, when the scenario reports ``liquidity_infeasible`` (a cash floor),
   the share of runs in which the floor cannot be held even with the credit line.
+* The plausibility envelope (``search.constraints.within_reported_ranges``, on by default): a
+  candidate whose mean KPIs leave what hospitals have reported
+  (:mod:`simlib.analysis.plausibility`) is infeasible, by its relative distance outside.
 * Hard constraints are not scored here: the regulator's contact limits are part of every
   candidate and the engine never makes a contact they forbid; staff other than the phone team
   are the scenario's; the phone team stays within the variable's bounds.
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simlib.analysis import plausibility
 from simlib.core.metric_catalogue import KEY_METRIC
 
 LIQUIDITY_NPV, LIQUIDITY_INFEASIBLE = "npv_after_liquidity_usd", "liquidity_infeasible"
@@ -33,6 +37,7 @@ class Goal:
     objective: str
     burden: str | None
     caps: tuple[tuple[str, float], ...]
+    envelope: bool = False  # keep within the plausibility envelope
 
     @property
     def directions(self) -> list[str]:
@@ -47,14 +52,15 @@ class Score:
     burden: float | None
     excess: tuple[float, ...]
     replications: int
+    outside: float = 0.0  # relative distance outside the plausibility envelope (0: inside)
 
     @property
     def feasible(self) -> bool:
-        return all(e <= TOLERANCE for e in self.excess)
+        return all(e <= TOLERANCE for e in self.excess) and self.outside <= TOLERANCE
 
     @property
     def violation(self) -> float:
-        return float(sum(max(0.0, e) for e in self.excess))
+        return float(sum(max(0.0, e) for e in self.excess)) + self.outside
 
     def values(self) -> list[float]:
         return [self.objective] + ([self.burden] if self.burden is not None else [])
@@ -68,7 +74,7 @@ def goal_for(settings, metric_names) -> Goal:
     caps = [(metric, getattr(c, field)) for metric, field in CAPS if getattr(c, field) is not None]
     if LIQUIDITY_INFEASIBLE in names:
         caps.append((LIQUIDITY_INFEASIBLE, c.liquidity_infeasible_share_max))
-    return Goal(objective, settings.burden, tuple(caps))
+    return Goal(objective, settings.burden, tuple(caps), bool(c.within_reported_ranges))
 
 
 def score(goal: Goal, runs: list[dict[str, float]]) -> Score:
@@ -78,12 +84,19 @@ def score(goal: Goal, runs: list[dict[str, float]]) -> Score:
         return float(np.mean(vals)) if vals else math.nan
 
     excess = tuple(mean(m) - cap for m, cap in goal.caps)
-    return Score(mean(goal.objective), mean(goal.burden) if goal.burden else None, excess, len(runs))
+    outside = 0.0
+    if goal.envelope:
+        present = {m for r in runs for m in r}
+        means = {m: mean(m) for m in plausibility.envelope() if m in present}
+        outside = plausibility.excess(plausibility.check("candidate", means))
+    return Score(mean(goal.objective), mean(goal.burden) if goal.burden else None, excess, len(runs), outside)
 
 
 def constraint_values(goal: Goal, s: Score) -> list[float]:
-    """Optuna's constraint values (<= 0 feasible): each cap's excess relative to the cap."""
-    return [e / max(abs(cap), 1.0) for e, (_, cap) in zip(s.excess, goal.caps)]
+    """Optuna's constraint values (<= 0 feasible): each cap's excess relative to the cap, then the
+    distance outside the plausibility envelope when the goal keeps to it."""
+    values = [e / max(abs(cap), 1.0) for e, (_, cap) in zip(s.excess, goal.caps)]
+    return values + ([s.outside] if goal.envelope else [])
 
 
 def dominates(a: Score, b: Score) -> bool:

@@ -120,13 +120,13 @@ def summary(run) -> dict:
         finalists.append({"name": name, "rank": i, "key": cand.key, "values": cand.values,
                           "words": found_description(run, cand.data).split(": ", 1)[1].rstrip("."),
                           "objective": sc.objective, "burden": sc.burden, "feasible": sc.feasible,
-                          "excess": list(sc.excess)})
+                          "excess": list(sc.excess), "outside_envelope": sc.outside})
     return _json_safe({
         "scenario": run.scenario.name, "source": os.path.basename(run.source), "seed": run.seed,
         "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "settings": s.model_dump(mode="json"),
         "goal": {"objective": run.goal.objective, "burden": run.goal.burden,
-                 "caps": [[m, c] for m, c in run.goal.caps]},
+                 "caps": [[m, c] for m, c in run.goal.caps], "within_reported_ranges": run.goal.envelope},
         "trials": len(run.trials), "trials_failed": sum(1 for t in run.trials if t["state"] != "complete"),
         "distinct_candidates": len({t.get("candidate") for t in run.trials if t["state"] == "complete"}),
         "rungs": run.history, "finalists": finalists, "best_hand_written": run.best_hand_written,

@@ -270,7 +270,10 @@ def _final_runs(sc, finalists: list[Candidate], opts, directory: Path, resume: b
 
 
 def _caps_words(goal: Goal) -> str:
-    return ", ".join(f"{m} ≤ {cap:g}" for m, cap in goal.caps) or "no caps"
+    words = [f"{m} ≤ {cap:g}" for m, cap in goal.caps]
+    if goal.envelope:
+        words.append("within the ranges hospitals have reported (search.constraints.within_reported_ranges)")
+    return ", ".join(words) or "no caps"
 
 
 def per_replication(final, strategy: str, metric: str) -> np.ndarray:

@@ -14,7 +14,7 @@ only with the assumption — common random numbers). The search, per side of the
 An uncertain assumption is drawn in the main run, so no run has it at its central value: its range
 is searched as one bracket (the ends' signs decide), its centre run only when both ends are behind.
 
-A range is a sensitivity factor's low / high (:meth:`FlipRange.of_factor`) or an uncertain
+A range is a sensitivity factor's low / high (:meth:`simlib.core.ranges.Range.with_base`) or an uncertain
 assumption's 1 %–99 % quantiles (:func:`uncertain_ranges`, from the scenario's ``uncertain:``
 section). :func:`flip_points` returns one row per range; :func:`flip_words` says it for a board
 ("stays best unless deposit compliance is below 22 %").
@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import pandas as pd
 from scipy.optimize import brentq
 
 from simlib.core.parameter_paths import values
 from simlib.analysis.numbers import value_text
-from simlib.studies.sensitivity import Factor, PairedGain, uncertain_factors
+from simlib.core.ranges import Range
+from simlib.studies.sensitivity import PairedGain, uncertain_factors
 
 #: Tolerance of the search, as a share of the range searched.
 TOLERANCE_SHARE = 0.01
@@ -41,35 +41,7 @@ COLUMNS = ["path", "label", "source", "mode", "low", "high", "base_setting", "sc
            "evaluations", "words"]
 
 
-@dataclass(frozen=True)
-class FlipRange:
-    """An assumption and the range of settings searched (multipliers in scale mode, values in set
-    mode). ``base`` is the setting that reproduces the scenario (1 in scale mode) or, for an
-    uncertain assumption, its central value; ``None`` when unknown (several different values)."""
-
-    path: str
-    label: str
-    low: float
-    high: float
-    mode: Literal["scale", "set"] = "set"
-    upper: float | None = None
-    source: Literal["factor", "uncertain"] = "factor"
-    base: float | None = None
-
-    @classmethod
-    def of_factor(cls, factor: Factor, scenario=None) -> "FlipRange":
-        base = 1.0 if factor.mode == "scale" else None
-        if base is None and scenario is not None:  # set mode: the scenario's value, when single
-            found = set(values(scenario.model_dump(), factor.path))
-            base = found.pop() if len(found) == 1 else None
-        return cls(factor.path, factor.label, factor.low, factor.high, factor.mode, factor.upper, "factor", base)
-
-    @property
-    def factor(self) -> Factor:
-        return Factor(self.label, self.path, self.low, self.high, self.mode, self.upper)
-
-
-def uncertain_ranges(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[FlipRange]:
+def uncertain_ranges(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[Range]:
     """One range per entry of the scenario's ``uncertain:`` section: its ``low_q``–``high_q``
     quantiles (:func:`simlib.studies.sensitivity.uncertain_factors`, the tornado's too), searched in set
     mode, its central value as the base (none without the section)."""
@@ -79,7 +51,7 @@ def uncertain_ranges(scenario, low_q: float = 0.01, high_q: float = 0.99) -> lis
     from simlib.scenario.uncertain import central_value
 
     centre = {e.path: float(central_value(e)) for e in scenario.uncertain}
-    return [FlipRange(f.path, f.label, f.low, f.high, "set", None, "uncertain", centre[f.path]) for f in factors]
+    return [Range(f.label, f.path, f.low, f.high, "set", None, "uncertain", centre[f.path]) for f in factors]
 
 
 @dataclass(frozen=True)
@@ -90,7 +62,7 @@ class FlipPoint:
     (``None``: it does not flip on that side of the range); ``tolerance``: the search's, in settings;
     ``evaluations``: the two-strategy runs made for it (settings already run are reused)."""
 
-    range: FlipRange
+    range: Range
     base_setting: float | None
     scenario_value: float | None
     gain_low: float
@@ -122,9 +94,9 @@ def crossing(gain, a: float, b: float, tolerance: float) -> float | None:
     return float(brentq(gain, a, b, xtol=tolerance, maxiter=60))
 
 
-def flip_point(curve: PairedGain, rng: FlipRange, tolerance_share: float = TOLERANCE_SHARE) -> FlipPoint:
+def flip_point(curve: PairedGain, rng: Range, tolerance_share: float = TOLERANCE_SHARE) -> FlipPoint:
     """Search ``rng`` for the setting at which ``curve``'s gain changes sign (see the module doc)."""
-    factor, runs = rng.factor, curve.evaluations
+    factor, runs = rng, curve.evaluations
     tolerance = tolerance_share * (rng.high - rng.low)
 
     def g(x: float) -> float:
@@ -165,7 +137,7 @@ def flip_point(curve: PairedGain, rng: FlipRange, tolerance_share: float = TOLER
                      "" if below is not None or above is not None else "; ".join(notes))
 
 
-def _range_row(rng: FlipRange, tolerance: float, scenario, base) -> dict:
+def _range_row(rng: Range, tolerance: float, scenario, base) -> dict:
     return {"path": rng.path, "mode": rng.mode, "low": rng.low, "high": rng.high, "label": rng.label,
             "unit": unit_of(rng.path), "tolerance": tolerance, "scenario_value": _scenario_value(scenario, rng, base)}
 
@@ -174,7 +146,7 @@ def _opposite(a: float, b: float) -> bool:
     return (a < 0 < b) or (b < 0 < a)
 
 
-def _scenario_value(scenario, rng: FlipRange, base: float | None) -> float | None:
+def _scenario_value(scenario, rng: Range, base: float | None) -> float | None:
     """The assumption's value in the scenario (in set mode: the base setting), when it is one number."""
     if rng.mode == "set" or rng.source == "uncertain":
         return base
@@ -182,7 +154,7 @@ def _scenario_value(scenario, rng: FlipRange, base: float | None) -> float | Non
     return found.pop() if len(found) == 1 else None
 
 
-def flip_points(curve: PairedGain, ranges: Sequence[FlipRange],
+def flip_points(curve: PairedGain, ranges: Sequence[Range],
                 tolerance_share: float = TOLERANCE_SHARE) -> pd.DataFrame:
     """One row per range (columns :data:`COLUMNS`); ``df.attrs`` names the two strategies, the
     metric, the runs and the seed."""

@@ -1,6 +1,6 @@
 """One-at-a-time sensitivity of the recommendation: what does the ranking hinge on?
 
-Each assumption (a :class:`Factor`) is set to a low and a high value in turn, all others held at
+Each assumption (a :class:`Range`) is set to a low and a high value in turn, all others held at
 the scenario's values, and the recommended strategy and the runner-up are re-run with the **same
 seed** (common random numbers: the same patients and latent payment thresholds in every run), so
 the differences between runs come from the assumption, not from noise. The outcome is the
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -28,53 +27,16 @@ import pandas as pd
 from simlib.analysis.decision import decide, decision_metric
 from simlib.core.metric_catalogue import KEY_METRIC
 from simlib.core.parameter_paths import ParameterPathError, apply
+from simlib.core.ranges import Range
 
 
 
-@dataclass(frozen=True)
-class Factor:
-    """An uncertain assumption: a dotted parameter path and its low / high setting.
-
-    ``path`` may contain ``*`` to address every entry of a mapping (every channel, every payer,
-    every strategy with a deposit). ``mode="scale"`` multiplies the scenario's value(s) by the
-    setting; ``mode="set"`` replaces them. ``upper`` caps the result (a rate cannot exceed 1).
-    """
-
-    label: str
-    path: str
-    low: float
-    high: float
-    mode: Literal["scale", "set"] = "scale"
-    upper: float | None = None
-
-    @classmethod
-    def of(cls, item) -> "Factor":
-        """A factor from a ``sensitivity.factors`` entry or a lever's :class:`~simlib.levers.base.Assumption`
-        (given with its path)."""
-        return cls(item.label, item.path, item.low, item.high, item.mode, item.upper)
-
-    def value_at(self, value: float, setting: float) -> float:
-        """A scenario value under the setting (multiplier or replacement), capped at ``upper``."""
-        y = value * setting if self.mode == "scale" else setting
-        return min(y, self.upper) if self.upper is not None else y
-
-    def setting_label(self, which: Literal["low", "high"] | float) -> str:
-        v = which if isinstance(which, float) else self.low if which == "low" else self.high
-        if self.mode == "scale":
-            return f"×{v:g}"
-        if self.upper == 1.0 or self.path.endswith(("_rate", "_annual", "_share")):
-            return f"{v * 100:.3g} %"
-        if self.path.endswith("_usd"):
-            return f"${v:,.2f}" if abs(v) < 10 else f"${v:,.0f}"
-        return f"{v:.3g}"
-
-
-DEFAULT_FACTORS: tuple[Factor, ...] = (
-    Factor("Reminder effect (intensity jump per contact, all channels)", "channels.*.jump_per_day", 0.5, 1.5),
-    Factor("Propensity to pay (initial payment intensity)", "behaviour.initial_per_day", 0.7, 1.3),
-    Factor("Initial claim denial rate (all payers)", "payers.*.initial_denial_rate", 0.7, 1.3, upper=1.0),
-    Factor("Patients' ability to pay (monthly median)", "patients.ability_monthly_median_usd", 0.7, 1.3),
-    Factor("Cost of capital (annual)", "finance.cost_of_capital_annual", 0.04, 0.12, mode="set", upper=1.0),
+DEFAULT_FACTORS: tuple[Range, ...] = (
+    Range("Reminder effect (intensity jump per contact, all channels)", "channels.*.jump_per_day", 0.5, 1.5),
+    Range("Propensity to pay (initial payment intensity)", "behaviour.initial_per_day", 0.7, 1.3),
+    Range("Initial claim denial rate (all payers)", "payers.*.initial_denial_rate", 0.7, 1.3, upper=1.0),
+    Range("Patients' ability to pay (monthly median)", "patients.ability_monthly_median_usd", 0.7, 1.3),
+    Range("Cost of capital (annual)", "finance.cost_of_capital_annual", 0.04, 0.12, mode="set", upper=1.0),
 )
 
 
@@ -83,21 +45,21 @@ class SensitivityError(ParameterPathError):
 
 
 
-def lever_factors(scenario, strategies: Sequence[str]) -> list[Factor]:
+def lever_factors(scenario, strategies: Sequence[str]) -> list[Range]:
     """The ``assumptions`` of every lever that one of ``strategies`` uses (its section is set and
     differs from the lever's default), in registry order, each once."""
     from simlib.levers import registered_levers
 
-    out: dict[str, Factor] = {}
+    out: dict[str, Range] = {}
     for key, lever in registered_levers().items():
         used = any(getattr(scenario.strategies[s], key, None) not in (None, lever.default) for s in strategies)
         if used:
             for a in lever.assumptions:
-                out.setdefault(a.path(key), Factor(a.label, a.path(key), a.low, a.high, a.mode, a.upper))
+                out.setdefault(a.path(key), Range(a.label, a.path(key), a.low, a.high, a.mode, a.upper))
     return list(out.values())
 
 
-def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[Factor]:
+def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[Range]:
     """One factor per assumption of the scenario's ``uncertain:`` section, set from its ``low_q``
     to its ``high_q`` quantile (none without the section; a fixed one has no range)."""
     entries = getattr(scenario, "uncertain", None) or []
@@ -105,7 +67,7 @@ def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> li
         return []
     from simlib.scenario.uncertain import quantile
 
-    out = [Factor(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "set") for e in entries]
+    out = [Range(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "set") for e in entries]
     return [f for f in out if f.low < f.high]
 
 
@@ -117,25 +79,25 @@ def _concerns(scenario, path: str, strategies: Sequence[str]) -> bool:
     return any(getattr(scenario.strategies[s], parts[2], None) is not None for s in strategies)
 
 
-def scenario_factors(scenario, strategies: Sequence[str] = ()) -> list[Factor]:
+def scenario_factors(scenario, strategies: Sequence[str] = ()) -> list[Range]:
     """The factors to sweep, one per path: the file's ``sensitivity.factors``; the uncertain
     assumptions (their 1 %–99 % range; a lever's setting only when one of ``strategies`` uses it); the built-in :data:`DEFAULT_FACTORS` when the file lists
     none; the assumptions of the levers ``strategies`` use (unless ``lever_assumptions: false``).
     The first factor of a path wins: an uncertain assumption's range replaces a default's."""
     section = scenario.sensitivity
-    listed = [Factor.of(f) for f in section.factors] if section is not None and section.factors else []
+    listed = [Range.of(f) for f in section.factors] if section is not None and section.factors else []
     listed += [f for f in uncertain_factors(scenario) if _concerns(scenario, f.path, strategies)]
     if not listed or section is None or not section.factors:
         listed += list(DEFAULT_FACTORS)
     if section is None or section.lever_assumptions:
         listed += lever_factors(scenario, strategies)
-    out: dict[str, Factor] = {}
+    out: dict[str, Range] = {}
     for f in listed:
         out.setdefault(f.path, f)
     return list(out.values())
 
 
-def modified(scenario, factor: Factor, which: Literal["low", "high"] | float):
+def modified(scenario, factor: Range, which: Literal["low", "high"] | float):
     """A re-validated copy of ``scenario`` with ``factor`` at its low or high setting (or at the
     setting ``which``: a multiplier in scale mode, a value in set mode)."""
     from simlib.scenario.schema import scenario_from_dict
@@ -160,7 +122,7 @@ def _overlap(a: str, b: str) -> bool:
     return len(x) == len(y) and all(p == q or "*" in (p, q) for p, q in zip(x, y))
 
 
-def _pin_uncertain(scenario, data: dict, factor: Factor, setting: float) -> None:
+def _pin_uncertain(scenario, data: dict, factor: Range, setting: float) -> None:
     """An assumption the scenario declares uncertain (section ``uncertain:``) is drawn in each run,
     over the file's value; at a fixed setting it is held: its entry is dropped (draws are keyed by
     path, so no other draw moves — as :func:`simlib.scenario.uncertain.set_parameter` does) and, for the
@@ -178,7 +140,7 @@ def _pin_uncertain(scenario, data: dict, factor: Factor, setting: float) -> None
     data["uncertain"] = [e for i, e in enumerate(entries) if i not in hits]
 
 
-def check_factors(scenario, factors: Sequence[Factor], where: str = "sensitivity.factors") -> list[str]:
+def check_factors(scenario, factors: Sequence[Range], where: str = "sensitivity.factors") -> list[str]:
     """One line per factor whose low or high setting makes the scenario invalid (before any run),
     named ``<where>.<index>``."""
     out = []
@@ -265,7 +227,7 @@ class PairedGain:
         self.evaluations += len(scenarios)
         return [float(pd.Series(diffs[i * r:(i + 1) * r], dtype=float).mean()) for i in range(len(scenarios))]
 
-    def prefetch(self, settings: Sequence[tuple[Factor, float]]) -> None:
+    def prefetch(self, settings: Sequence[tuple[Range, float]]) -> None:
         """Run every (factor, setting) not yet known, all on one pool."""
         todo = list(dict.fromkeys((f, float(x)) for f, x in settings if self._key(f, x) not in self._cache))
         gains = self._gains([modified(self.scenario, f, x) for f, x in todo])
@@ -273,10 +235,10 @@ class PairedGain:
             self._cache[self._key(f, x)] = g + self.offset
 
     @staticmethod
-    def _key(factor: Factor, setting: float) -> tuple:
+    def _key(factor: Range, setting: float) -> tuple:
         return factor.path, factor.mode, factor.upper, float(setting)
 
-    def at(self, factor: Factor, setting: float) -> float:
+    def at(self, factor: Range, setting: float) -> float:
         """The gain with ``factor`` at ``setting`` (a multiplier in scale mode, a value in set mode)."""
         self.prefetch([(factor, setting)])
         return self._cache[self._key(factor, setting)]
@@ -293,7 +255,7 @@ def _paired_difference(task: tuple) -> float:
     return float(m[strategy] - m[against])
 
 
-def sweep(scenario, factors: Sequence[Factor] | None = None, replications: int = 2,
+def sweep(scenario, factors: Sequence[Range] | None = None, replications: int = 2,
           seed: int | None = None, *, strategy: str | None = None, baseline: str | None = None,
           metric: str | None = None, workers: int = 1, main: pd.DataFrame | None = None,
           curve: PairedGain | None = None) -> pd.DataFrame:
@@ -347,5 +309,5 @@ def _sign(x: float) -> int:
     return 0 if not math.isfinite(x) or x == 0 else 1 if x > 0 else -1
 
 
-__all__ = ["DEFAULT_FACTORS", "Factor", "PairedGain", "SensitivityError", "check_factors", "gain",
+__all__ = ["DEFAULT_FACTORS", "PairedGain", "SensitivityError", "check_factors", "gain",
            "lever_factors", "modified", "scenario_factors", "sweep", "two_strategy_scenario"]
