@@ -101,7 +101,7 @@ def test_the_shipped_example_builds_a_report(tmp_path):
     from simlib import report
     path = _copy(tmp_path, encounters_per_day=3, billing_window_days=60, horizon_days=240,
                  measurement_day=120, ar_window_days=60, replications=2, workers=1)
-    pages = report.build_reports([path], out_dir=tmp_path / "out", notebooks=["strategy_comparison"],
+    pages = report.build_reports([path], out_dir=tmp_path / "out", pages=["strategy_comparison"],
                                  log=lambda *a: None)
     page = next(p for p in pages if p.name == "strategy_comparison.html").read_text(encoding="utf-8")
     assert "starting from an open book of" in page and "whose care was paid before day 0" in page
