@@ -11,6 +11,9 @@ import signal
 import sys
 from pathlib import Path
 
+from simlib.core import json_output
+from simlib.levers.financial_assistance import fap_origin
+from simlib.run.json_records import run_record, validate_record
 from simlib.scenario.schema import ScenarioError, inherited_note, load_scenario
 from simlib.studies.command_checks import command_problems
 
@@ -18,10 +21,6 @@ from simlib.run.exits import (EXIT_CLUSTER, EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXI
                           EXIT_REPORT, EXIT_SIGINT, EXIT_SIGTERM, Terminated)
 from simlib.run.exits import exit_code
 from simlib.run.exits import on_sigterm as _on_sigterm
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _validate(args) -> int:
@@ -32,6 +31,7 @@ def _validate(args) -> int:
             if command_problems(sc):  # what `search` and `report` check beyond the file itself
                 raise ScenarioError(str(f), command_problems(sc))
         except ScenarioError as err:
+            json_output.record("files", lambda: validate_record(f, None, err.problems))
             if len(err.problems) == 1:
                 print(f"{f}: {err.problems[0]}", file=sys.stderr)
             else:
@@ -40,8 +40,10 @@ def _validate(args) -> int:
                     print(f"  - {p}", file=sys.stderr)
             status = EXIT_INPUT
         else:
+            json_output.record("files", lambda: validate_record(f, sc, []))
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
+            print(f"{f}: {fap_origin(sc.finance)}")
             from simlib.scenario.team_sizing import sizing_warnings
             for line in sizing_warnings(sc):  # teams far from the volume's needs (issue 20)
                 print(f"{f}: warning: {line}")
@@ -139,7 +141,7 @@ def _run_plan(args, plan) -> int:
         try:
             res = run_experiment(sc, replications=opts.replications, seed=opts.seed,
                                  workers=opts.workers, scheduler=opts.scheduler,
-                                 progress=not args.quiet, precision=opts.precision,
+                                 progress=not (args.quiet or json_output.active()), precision=opts.precision,
                                  connect_timeout=opts.connect_timeout, max_hours=opts.max_hours,
                                  checkpoint=ck_dir, resume=args.resume, check_resources=False)
         except ExperimentError as err:
@@ -185,6 +187,7 @@ def _run_plan(args, plan) -> int:
               f"{f' ({resumed} resumed from the checkpoint)' if resumed else ''} → {out}")
         if not args.quiet:
             _print_headline(res)
+        json_output.record("scenarios", lambda: run_record(f, res, out, args.format))
     return EXIT_OK
 
 
@@ -194,7 +197,7 @@ def _print_headline(res) -> None:
 
     if res.decision is None:  # a scenario without the decision metric: nothing to recommend
         return
-    headline, table = res.headline(), res.summary(intervals=False)
+    headline, table = res.headline(), res.summary(intervals=False, formatted=True)
     print(f"  {headline}")
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
         print("\n".join("  " + line for line in table.to_string().splitlines()))
@@ -223,7 +226,7 @@ def _kept(ck_dir: Path) -> str:
     if n == 0:
         ck.remove()
         return "no replication had finished"
-    return f"{_plural(n, 'finished replication')} checkpointed in {ck_dir}"
+    return f"{n} finished replication{'' if n == 1 else 's'} checkpointed in {ck_dir}"
 
 
 def _report(args) -> int:
@@ -294,10 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     v.set_defaults(func=_validate)
     n = sub.add_parser("new", help="write a starter scenario from the calibrated baseline", formatter_class=_Help,
-                       description="Write NAME.yaml: the calibrated baseline, to edit (keys: docs/scenarios.md).")
+                       description="Write NAME.yaml: the calibrated baseline, or (--minimal) what a hospital changes first.")
     n.add_argument("name", metavar="NAME", help="scenario name (letters, digits, _ - .)")
     n.add_argument("--out", default=".", metavar="DIR", help="folder to write NAME.yaml into")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
+    n.add_argument("--minimal", action="store_true", help="only the numbers a hospital changes first (17)")
     n.set_defaults(func=lambda args: _authoring('new_command', args))
     s = sub.add_parser("schema", help="write the JSON Schema of a scenario file, or the key reference",
                        description="The JSON Schema of a scenario file for editor completion.", formatter_class=_Help)
@@ -360,6 +364,7 @@ def _delegate(args) -> int:
     return importlib.import_module(f"simlib.{package}.command").main(args.rest)
 
 
+@json_output.json_capable  # --json: one JSON document on stdout, whatever happens
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in DELEGATED:  # its package parses the rest, `--help` included

@@ -14,7 +14,7 @@ import pytest
 
 from simlib.calibration import input_files
 from simlib.calibration.check import BOOTSTRAP_MIN_CUSTOMERS, check
-from simlib.calibration.command import check_main, fit_main
+from simlib.calibration.command import fit_main
 from simlib.calibration.fitted_file import FittedFileError, load_fitted
 from simlib.calibration.history import HistoryError, load_mapping, read_history
 from simlib.calibration.parameters import PaymentTiming

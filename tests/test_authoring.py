@@ -92,11 +92,11 @@ def test_results_summary_and_headline(make_scenario):
                         "sms": {"statement_channel": "letter", "ladder": [{"day": 10, "channel": "sms"}],
                                 "write_off": {"after_days": 10000}}})
     res = run_experiment(sc, replications=3, seed=5, workers=1)
-    table = res.summary()
+    table = res.summary(formatted=True)
     assert list(table.index) == ["letters", "sms"]            # status quo first
     assert "Patient collection rate" in table.columns
     assert all("CI" in cell for cell in table["Patient collection rate"])
-    assert "CI" not in res.summary(intervals=False).iloc[0, 0]
+    assert "CI" not in res.summary(intervals=False, formatted=True).iloc[0, 0]
     sentence = res.headline()
     assert "'letters'" in sentence and ("'sms'" in sentence or "Keep the status quo" in sentence)
 

@@ -25,3 +25,15 @@ def test_conda_and_pip_dependencies_agree():
 def test_environment_pins_python_311():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.11" in env["dependencies"]
+
+
+def test_the_distribution_name_is_ours_and_reported():
+    """pyproject's name is the one the versions in provenance look up (not the index's unrelated
+    "simlib"), and the installed distribution is this package."""
+    from importlib import metadata
+
+    from simlib.core.versions import DISTRIBUTION, SIMLIB_VERSION, versions
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION != "simlib"
+    assert project["version"] == SIMLIB_VERSION == versions()["simlib"]
+    assert metadata.distribution(DISTRIBUTION).metadata["Name"] == DISTRIBUTION

@@ -17,8 +17,10 @@ from simlib.model.population import draw_population
 
 
 #: the take-up of issue 9 (balance- and ability-dependent uptake, lender approval) switched off:
-#: these tests check plan and financing ledgers exactly for a patient who takes the offer
-FLAT_TAKEUP = {"payment_plan": {"uptake_elasticity": 0.0, "uptake_max": 1.0},
+#: these tests check plan and financing ledgers exactly for a patient who takes the offer (the plan's
+#: administration costs off, except where a test sets them)
+FLAT_TAKEUP = {"payment_plan": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "setup_cost_usd": 0.0,
+                                "cost_per_instalment_usd": 0.0},
                "financing": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "approval_ability_half_usd": 0.0}}
 
 
@@ -72,11 +74,14 @@ def rows(res, receivable: int = 1) -> list[tuple[float, str, int]]:
 # --------------------------------------------------------------------------- payment plans
 def test_plan_even_instalments_sum_to_the_balance_to_the_cent():
     plan = {"balance_min_usd": 100, "uptake_rate": 1.0, "sizing": "even", "max_months": 7,
-            "miss_base_rate": 0.0}
+            "miss_base_rate": 0.0, "setup_cost_usd": 15.5, "cost_per_instalment_usd": 1.0}
     res, _ = run(tiny({"payment_plan": plan, "write_off": {"after_days": 60}}))
-    # ceil(100000 / 7) = 14286 cents; six of those and a last instalment of 14284
-    expected = [(0.0, "BILLED", 100000)] + [(30.0 * m, "PAYMENT_PATIENT", 14286) for m in range(6)] \
-        + [(180.0, "PAYMENT_PATIENT", 14284)]
+    # ceil(100000 / 7) = 14286 cents; six of those and a last instalment of 14284; the plan's
+    # administration (issue 19): $15.50 to set it up, $1 for each instalment due
+    expected = [(0.0, "BILLED", 100000), (0.0, "COST_PLAN_ADMIN", 1550)] \
+        + [row for m in range(6) for row in ((30.0 * m, "COST_PLAN_ADMIN", 100),
+                                              (30.0 * m, "PAYMENT_PATIENT", 14286))] \
+        + [(180.0, "COST_PLAN_ADMIN", 100), (180.0, "PAYMENT_PATIENT", 14284)]
     assert rows(res) == expected
     assert res.counters["plans"] == 1 and res.counters["plans_completed"] == 1
     assert res.counters["bad_debt_write_offs"] == 0   # no write-off while the plan is in good standing

@@ -12,7 +12,6 @@ horizon 3,000 days. Tolerance: 3 Monte Carlo standard errors plus $1 of grid err
 0.1 and 0.05 days agree within $0.03: $817.98 and $817.96). Run time ≈ 20–30 s."""
 from __future__ import annotations
 
-import copy
 import math
 import sys
 from dataclasses import replace

@@ -20,7 +20,8 @@ BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitiv
                    "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary", "contribution_blocks", "search_blocks",
                    "labels", "plots", "metric_words", "param_words", "markup", "errors",
-                   "calibration_blocks", "calibration_figures", "calibration_words", "pages", "derived"}
+                   "calibration_blocks", "calibration_figures", "calibration_words", "pages", "derived", "explore",
+                   "plausibility_blocks"}
 
 
 def _modules() -> dict[str, Path]:

@@ -354,3 +354,29 @@ def test_labels_written_in_the_parameter_file_reach_every_block(tmp_path):
                   report.difference_table(fake, ["npv_net_cash_usd"]), report.executive_summary(fake)):
         assert "Deposit at booking (net 15)" in block.data
     assert report.scenario_label(scen) == "Community hospital, 2027 plan"
+
+
+@pytest.mark.browser
+def test_printed_pages_carry_page_numbers_and_the_footer(tmp_path):
+    """Every printed page: 'Page n of N' and 'title — date — simulation, not a forecast' (CSS
+    margin boxes, printed by Chromium); a title with markup stays text in the CSS string."""
+    import shutil
+
+    from pypdf import PdfReader
+
+    from simlib.report.page import html_page
+    from simlib.report.pdf import print_pdf
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Chromium not installed")
+    body = "".join(f"<h2>Section {i}</h2><p>{'Words of a long report. ' * 60}</p>" for i in range(12))
+    page = tmp_path / "long.html"
+    page.write_text(html_page('Comparison — "St <b>Mary</b>"', body), encoding="utf-8")
+    reader = PdfReader(str(print_pdf(page, chromium=chromium)))
+    n = len(reader.pages)
+    assert n >= 2
+    for i, p in enumerate(reader.pages, start=1):
+        text = " ".join(p.extract_text().split())
+        assert f"Page {i} of {n}" in text, text[-300:]
+        assert "simulation, not a forecast" in text and 'St <b>Mary</b>' in text

@@ -27,7 +27,8 @@ from simlib.cli import main
 from simlib.run.experiment import Results
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ("metrics", "curves", "aging", "assumptions", "summary", "paired_differences", "probability_best")
+TABLES = ("metrics", "curves", "aging", "assumptions", "summary", "paired_differences", "probability_best",
+          "data_dictionary")
 
 
 def scenario_file(tmp_path: Path, encounters_per_day: float = 2, name: str = "small.yaml") -> Path:

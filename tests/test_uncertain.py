@@ -235,7 +235,9 @@ def test_a_path_below_star_that_no_strategy_uses_is_inactive():
     data["strategies"] = {"letters_only": data["strategies"]["letters_only"]}
     sc = scenario_from_dict(data, "test")
     _, drawn = draw_assumptions(sc, 0, 1)
-    assert set(drawn) == {"behaviour.discount_uplift_max", "channels.sms.jump_per_day", "channels.call.jump_per_day"}
+    # the attrition after a complaint (issue 19) is the hospital's, drawn whatever the strategies
+    assert set(drawn) == {"behaviour.discount_uplift_max", "channels.sms.jump_per_day", "channels.call.jump_per_day",
+                          "harm.attrition_per_complaint"}
 
 
 def test_set_parameter_returns_a_revalidated_copy():

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from simlib.calibration.check import check
+from simlib.core import json_output
 from simlib.calibration.engine_sim import SIMULATORS, EngineCheckError
 from simlib.calibration.fit import FitError, fit
 from simlib.calibration.fitted_file import FittedFileError, load_fitted
@@ -116,6 +117,9 @@ def fit_main(argv: list[str] | None = None) -> int:
         result.write_yaml(out)
         print(result.summary())
         print(f"fitted in {elapsed:.1f} s; wrote {out}")
+        json_output.record("fit", {"out": str(out), "elapsed_seconds": elapsed, "parameters": {
+            name: {"estimate": getattr(result.timing, name), "ci95": result.confidence_95.get(name),
+                   "free": name in result.free} for name in SPECS}}, append=False)
         return 0
 
     return _run(prog, p, argv, body)
@@ -148,6 +152,7 @@ def check_main(argv: list[str] | None = None) -> int:
                        simulate=SIMULATORS[args.simulator])
         report["simulator"] = args.simulator
         print(format_report(report))
+        json_output.record("check", report, append=False)
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
             print(f"wrote {args.json}")
@@ -228,6 +233,9 @@ def kpis_main(argv: list[str] | None = None) -> int:
         result.write_yaml(out)
         print(format_kpi_fit(result))
         print(f"wrote {out}")
+        json_output.record("kpis", {"out": str(out), "ok": result.ok, "message": result.message,
+                                    "fitted": result.fitted, "fitted_ci95": result.fitted_ci95,
+                                    "kpis": result.kpis, "evaluations": result.evaluations}, append=False)
         if not result.ok:
             print(f"{prog}: {result.message}", file=sys.stderr)
             return NOT_CONVERGED
@@ -333,6 +341,8 @@ def report_main(argv: list[str] | None = None) -> int:
         except ReportError as exc:
             print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
             return EXIT_REPORT
+        json_output.record("report", {"out": str(out), "pages": sorted(str(p) for p in out.rglob("*.html"))},
+                           append=False)
         return 0
 
     return _run(prog, p, argv, body)

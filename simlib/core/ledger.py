@@ -5,7 +5,9 @@ Rows are appended to plain Python lists during a run and frozen into NumPy array
 cents so the books balance exactly.
 
 Receivables are numbered ``2 * encounter + side`` with side 0 = insurer claim, 1 = patient balance;
-pooled costs that belong to no receivable (agent salaries) use receivable -1.
+pooled costs that belong to no receivable (agent salaries) use receivable -1. Lost-margin rows
+(:data:`LOST_MARGIN`) record an economic loss on the patient's receivable without moving its
+balance or the hospital's cash.
 
 Invariant, per receivable, to the cent (:func:`check_conservation`):
     billed = collected − refunded + allowances + corrections + charity + written off + still open
@@ -47,12 +49,19 @@ class Kind(IntEnum):
     FEE_FINANCING = 26
     COST_STAFF_DENIALS = 27  # denials team's staffed hours
     COST_STAFF_BILLING = 28  # billing team's staffed hours
+    COST_REGISTRATION = 29   # registration staff's time asking for a deposit at service
     FACTORING_ADVANCE = 30
     FACTORING_FEE = 31
     FACTORING_REBATE = 32
     FACTORING_BUYBACK = 33
     FACTORING_CHARGEBACK = 34
     FACTORING_COLLECTION = 35  # collections the factor keeps (outflow from the hospital's view)
+    COST_PRICE_ESTIMATE = 36   # a price estimate / portal given before care
+    COST_PLAN_ADMIN = 37       # administering a payment plan (set-up and monthly servicing)
+    COST_COMPLAINT = 38        # handling a patient's complaint about a contact
+    # economic losses: not cash and not a receivable movement, subtracted from the NPV
+    LOST_MARGIN_DEFERRED_CARE = 40  # contribution margin of elective care deferred after a declined deposit
+    LOST_MARGIN_ATTRITION = 41      # expected future margin of patients driven away by harm
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -65,7 +74,11 @@ REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + CHARITY + WRITTEN_OFF
 REFUNDS = (Kind.REFUND_PATIENT,)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
-         Kind.COST_STAFF_BILLING)
+         Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
+         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT)
+#: margin lost to harm (deferred care, patients who do not come back): no cash moves, but the
+#: decision metric (the NPV) subtracts its present value (docs/model.md "Harm has a price")
+LOST_MARGIN = (Kind.LOST_MARGIN_DEFERRED_CARE, Kind.LOST_MARGIN_ATTRITION)
 
 #: Sign of each kind in the hospital's cash (collections in, costs out); 0 = not cash.
 CASH_SIGN = {k: 0 for k in Kind}

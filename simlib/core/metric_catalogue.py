@@ -31,7 +31,9 @@ class MetricInfo:
 METRICS: dict[str, MetricInfo] = {
     "npv_net_cash_usd": MetricInfo(
         "NPV of net collections", "usd", True,
-        "Present value, at the cost of capital, of collections minus collection costs and fees."),
+        "Present value, at the cost of capital, of collections minus collection costs and fees, minus "
+        "the present value of the margin lost to harm (care deferred after a declined deposit, "
+        "patients who do not come back after complaints and opt-outs)."),
     "net_collection_rate": MetricInfo(
         "Net collection rate", "share", True,
         "Collected ÷ (billed − allowances − corrections − charity care), all receivables, at the horizon."),
@@ -71,6 +73,11 @@ METRICS: dict[str, MetricInfo] = {
     "initial_denial_rate": MetricInfo(
         "Initial claim denials", "share", False, "Claims denied on first adjudication ÷ claims adjudicated.",
         "operations"),
+    "lost_margin_usd": MetricInfo(
+        "Margin lost to harm", "usd", False,
+        "Contribution margin of elective care deferred or cancelled after a declined deposit, plus the "
+        "expected future margin of patients who do not come back after complaints and opt-outs "
+        "(not cash: subtracted from the NPV)."),
     "cash_trough_usd": MetricInfo(
         "Lowest cash position", "usd", True,
         "Minimum of starting cash − cost of care + net collections over the horizon."),
@@ -140,6 +147,25 @@ METRICS: dict[str, MetricInfo] = {
     "calls_abandoned": MetricInfo(
         "Calls dropped from the queue", "count", False,
         "Call attempts that waited longer than the team's max wait and were dropped.", "operations"),
+    "patients_lost": MetricInfo(
+        "Patients lost", "count", False,
+        "Expected patients who do not come back for future care because of complaints and "
+        "opt-outs (sum over patients of the chance they leave).", "patients"),
+    "deposits_asked": MetricInfo(
+        "Deposits asked", "count", None,
+        "Deposits asked at service (non-emergency encounters of the payers a deposit may be asked of).",
+        "patients"),
+    "deposits_paid": MetricInfo(
+        "Deposits paid", "count", None, "Deposits asked and paid at service.", "patients"),
+    "deposits_declined": MetricInfo(
+        "Deposits declined", "count", None, "Deposits asked and not paid.", "patients"),
+    "care_deferred": MetricInfo(
+        "Care deferred after a declined deposit", "count", False,
+        "Patients who declined a deposit and deferred or cancelled their elective care.", "patients"),
+    "deposits_refunded": MetricInfo(
+        "Deposits refunded", "count", None,
+        "Deposits paid back in part or in full: above the final responsibility, or beyond what a "
+        "patient found eligible for financial assistance owes (501(r)).", "patients"),
     # factoring (simlib/model/factoring_settlement.py); 0 (APR: NaN) for strategies that factor nothing
     "factoring_factored_share": MetricInfo(
         "Share of billed dollars factored", "share", None,

@@ -12,20 +12,27 @@ decays as it would without payments). Resolved in the patient's favour with
 ``patient_favour_rate``, it corrects the balance down (``CORRECTION`` row); the corrected
 statement is a contact (``behaviour.corrected_statement_jump_per_day``, scaled like any contact
 by :mod:`simlib.world.contact_response`), not a fresh statement. A strategy's ``price_estimate``
-(an estimate or portal before care) multiplies the dispute rate and the resolution hours.
-Disputes happen in every strategy; counter ``disputes``."""
+(an estimate or portal before care) multiplies the dispute rate and the resolution hours, and
+costs ``cost_per_estimate_usd`` for every encounter it is given to (care that is scheduled: not
+emergencies nor the open book; a ``COST_PRICE_ESTIMATE`` row at service, counter
+``price_estimates``): ten minutes of a financial counsellor at the model's $31 an hour by default
+(an assumption, docs/model.md "Price estimate"). Disputes happen in every strategy; counter
+``disputes``."""
 from __future__ import annotations
 
 import numpy as np
 
 from simlib.core.ledger import Kind
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.core.settings import Fraction, Strict, cents
+from simlib.core.settings import Fraction, NonNeg, Strict, cents
 
 
 class PriceEstimate(Strict):
+    """An estimate or portal before care: fewer disputes, quicker to resolve, at a cost per estimate."""
+
     dispute_rate_multiplier: Fraction = 0.5
     resolution_hours_multiplier: Fraction = 0.7
+    cost_per_estimate_usd: NonNeg = 5.2
 
 
 def _draw(rng, n: int, scenario) -> dict:
@@ -53,7 +60,8 @@ class Disputes(Lever):
     assumptions = (Assumption("dispute_rate_multiplier", "Disputes left with a price estimate (share of usual)", 0.5, 1.5, upper=1.0),)
     settings = PriceEstimate | None
     order = 2
-    counters = {"disputes": "disputes raised (each resolved by the billing team)"}
+    counters = {"disputes": "disputes raised (each resolved by the billing team)",
+                "price_estimates": "price estimates given before care"}
 
     @classmethod
     def active(cls, settings) -> bool:
@@ -78,8 +86,13 @@ class Disputes(Lever):
         c = np.minimum(pop.correction_fraction, 0.99)
         self.overcharge = np.where(error & (pop.favour_u < bt.patient_favour_rate), c / (1.0 - c), 0.0).tolist()
         self._dispute = self.dispute
+        self.estimate_cents = cents(settings.cost_per_estimate_usd) if settings else 0
+        self.estimated = (~pop.emergency & ~pop.open_book).tolist() if self.estimate_cents else None
 
     def at_service(self, i: int, r: int, day: float, balance: int) -> int:
+        if self.estimated is not None and self.estimated[i]:
+            self.world.ledger.post(r, max(day, 0.0), Kind.COST_PRICE_ESTIMATE, self.estimate_cents)
+            self.world.count("price_estimates")
         extra = int(round(balance * self.overcharge[i]))
         if extra > 0:
             self.world.ledger.post(r, day, Kind.BILLED, extra)

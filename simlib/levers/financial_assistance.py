@@ -18,6 +18,14 @@ below ``free_care_ability_max_usd`` the whole balance is charity; up to
 ``identification_rate`` (a latent uniform of the ``charity`` stream). The discount of the open
 balance is booked as ``CHARITY_CARE`` — an adjustment, never bad debt. Counters:
 ``charity_adjustments``, ``charity_free_care``.
+
+A deposit the patient paid at service (:mod:`simlib.levers.deposit`) counts towards what they owe:
+the policy's share applies to the whole responsibility (open balance + deposit kept), and what the
+deposit paid beyond the patient's share is refunded (IRS §1.501(r)-6: an eligible patient gets back
+what they paid beyond what they owe) — a ``REFUND_PATIENT`` row before the ``CHARITY_CARE`` one,
+counter ``deposit_fap_refunds``. A deposit that paid the whole balance leaves no account to
+screen; presumptive screening, from data the hospital has, still finds the patient on the
+statement day (at the latest the horizon).
 """
 from __future__ import annotations
 
@@ -49,6 +57,19 @@ class FinancialAssistance(Strict):
         return self
 
 
+def fap_origin(finance) -> str:
+    """One line: which financial assistance policy applies to a scenario's ``finance`` section and
+    why (``simlib validate`` prints it). Charity care only where a policy is declared: a US
+    nonprofit without a ``financial_assistance`` key gets the default policy, any other hospital none."""
+    declared = "financial_assistance" in finance.model_fields_set
+    if finance.financial_assistance is None:
+        why = "set to null" if declared else "not a US nonprofit (finance.us_nonprofit: false) and none declared"
+        return f"charity care: off ({why})"
+    if declared:
+        return "charity care: on (finance.financial_assistance as declared)"
+    return "charity care: on (the default policy of a US nonprofit, finance.us_nonprofit: true; IRS §501(r)(4))"
+
+
 def charity_rate(fap: FinancialAssistance, ability_monthly_usd: float) -> float:
     """The share of the balance the policy forgives a patient of this monthly ability to pay."""
     lo, hi = fap.free_care_ability_max_usd, fap.discount_ability_max_usd
@@ -71,7 +92,9 @@ class FapScreening(Lever):
     settings = Screening | None
     order = 999  # the pre-write-off screening runs just before the write-off (order 1000)
     counters = {"charity_adjustments": "balances adjusted as charity care (financial assistance)",
-                "charity_free_care": "balances forgiven in full as charity care"}
+                "charity_free_care": "balances forgiven in full as charity care",
+                "deposit_fap_refunds": "deposits refunded (in part) to patients found eligible for "
+                                       "financial assistance (501(r))"}
 
     @classmethod
     def active(cls, settings) -> bool:
@@ -106,8 +129,12 @@ class FapScreening(Lever):
         self.rate = [charity_rate(fap, a) if e else 0.0
                      for a, e in zip(pop.ability_monthly.tolist(), eligible.tolist())]
         self._screen = self.screen
+        deposit = world.levers.get("deposit")
+        self.kept = deposit.kept if deposit is not None else {}
         if (settings or fap.screening) == "presumptive":
             self.at_statement = self.screen_now
+            if deposit is not None:
+                self.at_service = self.screen_paid_in_full
         else:
             self.after_days = world.st.write_off.after_days
             self.schedule = self.schedule_screening
@@ -119,17 +146,50 @@ class FapScreening(Lever):
         if self.rate[acct.i] > 0:
             items.append((bill + self.after_days, 999, self._screen, None))
 
+    def screen_paid_in_full(self, i: int, r: int, day: float, bal: int) -> int:
+        """A deposit paid the whole balance at service (no account follows): the presumptive
+        screening on the statement day still refunds the eligible share of it."""
+        kept = self.kept.get(i, 0)
+        if bal == 0 and kept > 0 and self.rate[i] > 0:
+            world = self.world
+            when = min(max(world.statement_day[i], day, 0.0), world.horizon)
+            amount = kept if self.rate[i] >= 1.0 else int(round(self.rate[i] * kept))
+            if amount > 0:
+                self._refund_and_forgive(r, when, amount, 0)
+                world.count("charity_adjustments")
+                world.count("charity_free_care")
+        return bal
+
     def screen(self, acct, _) -> None:
-        """Adjust the eligible share of the open balance as charity care."""
+        """Adjust the eligible share of what the patient owes (open balance + deposit kept) as
+        charity care; a deposit beyond the patient's remaining share is refunded."""
         rate = self.rate[acct.i]
         if rate <= 0 or acct.bal <= 0 or not acct.deadline(self._screen):
             return
-        amount = acct.bal if rate >= 1.0 else int(round(rate * acct.bal))
+        kept = self.kept.get(acct.i, 0)
+        owed = acct.bal + kept
+        amount = owed if rate >= 1.0 else int(round(rate * owed))   # charity on the whole responsibility
         if amount <= 0:
             return
-        acct.reduce(Kind.CHARITY_CARE, amount, acct.now)
         world = self.world
+        refund = max(0, amount - acct.bal)
+        if refund:
+            self._refund_and_forgive(acct.r, acct.now, refund, acct.bal)
+            self.kept[acct.i] = kept - refund
+            acct.bal = 0
+            world.open_cents[acct.r] = 0
+        else:
+            acct.reduce(Kind.CHARITY_CARE, amount, acct.now)
         world.count("charity_adjustments")
         if acct.bal == 0:
             world.count("charity_free_care")
         world.trace(acct.r, "charity care", acct.now)
+
+    def _refund_and_forgive(self, r: int, day: float, refund: int, open_bal: int) -> None:
+        """Pay back ``refund`` cents of the deposit and forgive the open balance and the refund
+        (the refund raises the balance, the charity row takes it and the open balance off)."""
+        world = self.world
+        world.ledger.post(r, day, Kind.REFUND_PATIENT, refund)
+        world.ledger.post(r, day, Kind.CHARITY_CARE, open_bal + refund)
+        world.count("deposit_fap_refunds")
+        world.trace(r, "deposit refunded (financial assistance)", day)

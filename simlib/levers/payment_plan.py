@@ -7,6 +7,10 @@ standing it holds the account: the patient's own payment clock is paused, remind
 and a write-off or agency placement that falls due waits for the plan to end. Each missed
 instalment lengthens the plan by a month; after ``default_after_misses`` misses the plan defaults
 and the account returns to normal collection (the deferred write-off or placement happens then).
+Administering a plan costs ``setup_cost_usd`` when it starts (enrolment, autopay set-up: half an
+hour of staff at the model's $31 an hour) and ``cost_per_instalment_usd`` for each instalment due
+(the monthly notice and payment processing, about a letter's $1.10): ``COST_PLAN_ADMIN`` rows,
+assumptions (docs/model.md "Payment plans").
 Counters: ``plans``, ``plans_autopay``, ``plan_instalments``, ``plan_misses``,
 ``plans_completed``, ``plan_defaults``.
 """
@@ -53,6 +57,8 @@ class PaymentPlan(Uptake):
     miss_base_rate: Fraction = 0.02
     miss_elasticity: NonNeg = 1.0
     default_after_misses: Annotated[int, Field(ge=1)] = 3
+    setup_cost_usd: NonNeg = 15.5
+    cost_per_instalment_usd: NonNeg = 1.0
 
     @model_validator(mode="after")
     def _check(self) -> "PaymentPlan":
@@ -108,6 +114,8 @@ class PaymentPlanLever(Lever):
     def __init__(self, world, settings):
         super().__init__(world, settings)
         self.min_cents = cents(settings.balance_min_usd)
+        self.setup_cents = cents(settings.setup_cost_usd)
+        self.instalment_cents = cents(settings.cost_per_instalment_usd)
         self._offer, self._instalment = self.offer, self.instalment
 
     def schedule(self, acct, bill: float, items: list) -> None:
@@ -132,6 +140,7 @@ class PaymentPlanLever(Lever):
             p_miss *= pp.autopay_miss_factor
             world.count("plans_autopay")
         acct.take_over(self, pause_clock=True)
+        world.ledger.post(acct.r, acct.now, Kind.COST_PLAN_ADMIN, self.setup_cents)
         world.count("plans")
         world.trace(acct.r, "plan", acct.now)
         acct.at(acct.now, 6, self._instalment, _Plan(inst, p_miss))
@@ -139,6 +148,7 @@ class PaymentPlanLever(Lever):
     def instalment(self, acct, plan: _Plan) -> None:
         world, pop, now, m = self.world, self.world.pop, acct.now, plan.month
         plan.month = m + 1
+        world.ledger.post(acct.r, now, Kind.COST_PLAN_ADMIN, self.instalment_cents)
         if pop.plan_miss_u[acct.i, m] < plan.p_miss:
             plan.misses += 1
             world.count("plan_misses")

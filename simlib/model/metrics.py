@@ -15,7 +15,11 @@ All metrics are vectorised over ledger rows; names, units and directions are in
   adjusted or written off), still open counted at the horizon;
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
 - with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
-  after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent.
+  after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent;
+- harm has a price: the NPV (the decision metric) is the present value of net cash minus the
+  present value of the margin lost to harm (:data:`~simlib.core.ledger.LOST_MARGIN` rows: care
+  deferred after a declined deposit, patients who do not come back after complaints and
+  opt-outs), so no strategy gains by driving patients away (docs/model.md "Harm has a price").
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from simlib.model import measurement_window as mw
 from simlib.scenario import liquidity
 from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS
 from simlib.model.engine import WorldResult
-from simlib.core.ledger import COLLECTED, COSTS, REFUNDS, Kind
+from simlib.core.ledger import COLLECTED, COSTS, LOST_MARGIN, REFUNDS, Kind
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
 
@@ -108,7 +112,11 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     cash_day, cash_amt = led.cash_flows()
     cash_rec = led.receivable[led.cash_rows()]
     own = mw.counted(cash_rec, cash_day, mature, sim)
-    m["npv_net_cash_usd"] = float((cash_amt[own] * np.exp(-r * np.maximum(cash_day[own], 0.0))).sum() / 100.0)
+    lost = led.mask(LOST_MARGIN) & mw.counted(led.receivable, led.day, mature, sim)
+    lost_pv = float((led.amount[lost] * np.exp(-r * np.maximum(led.day[lost], 0.0))).sum() / 100.0)
+    m["npv_net_cash_usd"] = float((cash_amt[own] * np.exp(-r * np.maximum(cash_day[own], 0.0))).sum() / 100.0) \
+        - lost_pv
+    m["lost_margin_usd"] = float(led.amount[lost].sum()) / 100.0
     in_window = mw.measured(cash_day, sim)
     cash_day, cash_amt = cash_day[in_window], cash_amt[in_window]
     cared = mw.measured(pop.service_day, sim)  # care given before day 0 (a book's) was paid then
@@ -155,6 +163,12 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)
     m["call_wait_mean_hours"] = float(res.call_waits_days.mean() * 24.0) if len(res.call_waits_days) else float("nan")
     m["initial_denial_rate"] = _safe(c["claims_denied"], c["claims_adjudicated"])
+    m["patients_lost"] = c["patients_lost_micro"] / 1e6
+    m["deposits_asked"] = float(c["deposits_asked"])
+    m["deposits_paid"] = float(c["deposits"])
+    m["deposits_declined"] = float(c["deposits_declined"])
+    m["care_deferred"] = float(c["care_deferred"])
+    m["deposits_refunded"] = float(c["deposit_refunds"] + c["deposit_fap_refunds"])
 
     # curves: cash position and open A/R at weekly points
     days = np.arange(0, int(horizon) + 1, CURVE_STEP_DAYS, dtype=float)

@@ -143,9 +143,8 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
     """Draw the encounters and every latent value of replication ``replication`` (with ``bills``:
     those encounters instead of drawn ones, see :class:`Bills`)."""
     seed = sc.simulation.seed if seed is None else seed
-    sim, beh = sc.simulation, sc.behaviour
+    sim = sc.simulation
     payer_names = tuple(sc.payers)
-    channel_names = tuple(sc.channels)
 
     if bills is not None:  # the bills of a table (an invoice history): nothing drawn
         return _from_bills(sc, bills, replication, seed)

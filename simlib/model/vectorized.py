@@ -77,6 +77,8 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
+    if st.price_estimate is not None and st.price_estimate.cost_per_estimate_usd > 0:
+        problems.append("a price estimate's cost (price_estimate.cost_per_estimate_usd > 0)")
     fap = sc.finance.financial_assistance
     if fap is not None and fap.identification_rate > 0:
         problems.append("financial assistance (finance.financial_assistance)")

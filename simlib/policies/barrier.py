@@ -88,6 +88,8 @@ def crossing_days(lam: float, floor: float, kappa: float, barrier: float) -> flo
 class BarrierPolicyLever(PolicyLever):
     key = "barrier_policy"
     title = "Barrier policy"
+    glossary = (("Repayment intensity", "How likely a patient is to pay in the next days, estimated from "
+                 "what the hospital sees: time since the statement, payments and contacts, the score."),)
     settings = BarrierPolicy | None
 
     @classmethod

@@ -113,6 +113,8 @@ class _Counts:
 class ContactOutcomesLever(Lever):
     key = "contact_outcomes"
     title = "Contact outcomes"
+    glossary = (("Promise to pay", "A patient reached by a call promises to pay the balance on a date; "
+                 "the promise is kept or broken, and a broken promise is followed up."),)
     settings = ContactOutcomes | None
     assumptions = (Assumption("promise_rate", "Promises to pay per right-party call", 0.5, 1.5, upper=1.0),
                    Assumption("promise_keep_rate", "Promises kept", 0.5, 1.5, upper=1.0))

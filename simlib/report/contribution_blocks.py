@@ -61,7 +61,8 @@ def decomposed_strategy(res, metric: str | None = None) -> str | None:
 
 
 def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, workers: int | None = None,
-                      scheduler: str | None = None, metric: str | None = None) -> pd.DataFrame | None:
+                      scheduler: str | None = None, metric: str | None = None,
+                      progress: bool = False) -> pd.DataFrame | None:
     """The lever contributions of :func:`decomposed_strategy` (None when no strategy combines
     levers), from ``replications`` runs (at most the main run's) on the main run's seed; parts
     that are strategies of the scenario come from the main run, not run again. A split
@@ -77,7 +78,7 @@ def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, worker
     seed = (getattr(res, "provenance", {}) or {}).get("seed", res.scenario.simulation.seed)
     try:
         return run_contributions(res.scenario, strategy, n, seed=seed, workers=workers, scheduler=scheduler,
-                                 metric=metric, known_metrics=res.metrics)
+                                 metric=metric, known_metrics=res.metrics, progress=progress)
     except ContributionError as exc:
         return pd.DataFrame([{"strategy": strategy, "metric": metric, "error": str(exc)}])
 

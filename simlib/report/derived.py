@@ -25,12 +25,13 @@ from simlib.report.errors import ReportError
 from simlib.report.pages import CONTRIBUTIONS, SENSITIVITY
 
 
-def _contributions(res, workers, scheduler, log) -> dict:
+def _contributions(res, workers, scheduler, log, progress: bool = False) -> dict:
     from simlib.report.contribution_blocks import TABLE, contribution_data
 
     t0 = time.perf_counter()
     try:
-        table = contribution_data(res, workers=workers or res.scenario.simulation.workers, scheduler=scheduler)
+        table = contribution_data(res, workers=workers or res.scenario.simulation.workers, scheduler=scheduler,
+                                  progress=progress)
     except Exception as exc:
         raise ReportError(f"scenario {res.scenario.name!r}: the lever contributions failed: "
                           f"{type(exc).__name__}: {exc}") from exc
@@ -55,12 +56,13 @@ def _sensitivity(res, results_dir: Path, workers, log) -> None:
 
 
 def save_results(res, results_dir: str | Path, tables: Sequence[str] = (), *, workers=None,
-                 scheduler=None, log=print) -> Path:
-    """Save ``res`` (its tables and decision) and the derived ``tables`` into ``results_dir``."""
+                 scheduler=None, log=print, progress: bool = False) -> Path:
+    """Save ``res`` (its tables and decision) and the derived ``tables`` into ``results_dir``
+    (``progress``: a progress bar while the lever contributions run)."""
     unknown = sorted(set(tables) - {CONTRIBUTIONS, SENSITIVITY})
     if unknown:
         raise ReportError(f"unknown derived table(s) {unknown}; expected {CONTRIBUTIONS!r} or {SENSITIVITY!r}")
-    extra = _contributions(res, workers, scheduler, log) if CONTRIBUTIONS in tables else {}
+    extra = _contributions(res, workers, scheduler, log, progress) if CONTRIBUTIONS in tables else {}
     target = Path(results_dir)
     res.save(target, extra_tables=extra)
     if SENSITIVITY in tables:
@@ -71,15 +73,16 @@ def save_results(res, results_dir: str | Path, tables: Sequence[str] = (), *, wo
 def prepare_results(scenario_file: str, page_key: str, replications: int = 4, seed: int | None = None,
                     workers: int | None = None) -> Path:
     """For a notebook opened without saved results (JupyterLab): a small run of ``scenario_file``
-    and the tables page ``page_key`` needs, saved into a new temporary folder (returned)."""
+    and the tables page ``page_key`` needs, saved into a new temporary folder (returned). Progress
+    bars (tqdm: widgets in JupyterLab) show while it runs, which takes tens of seconds."""
     from simlib.report.pages import page
     from simlib.run.experiment import run_experiment
     from simlib.scenario.schema import load_scenario
 
     res = run_experiment(load_scenario(scenario_file), replications=replications, seed=seed,
-                         workers=workers, progress=False)
+                         workers=workers, progress=True)
     folder = Path(tempfile.mkdtemp(prefix="simlib-notebook-")) / "results"
-    return save_results(res, folder, page(page_key).tables, workers=workers, log=lambda *a: None)
+    return save_results(res, folder, page(page_key).tables, workers=workers, log=lambda *a: None, progress=True)
 
 
 def load_results(scenario_file: str = "", results_dir: str = "", replications: int = 4,

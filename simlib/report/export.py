@@ -13,14 +13,19 @@ from simlib.report.page import external_loads, html_page
 JUPYTERLAB_ONLY = "jupyterlab-only"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def _strip_noise(nb) -> None:
-    """Drop JupyterLab-only cells and stderr streams (warnings): a board reads results, not logs."""
+    """Drop JupyterLab-only cells, stderr streams (warnings) and widgets (progress bars): a board
+    reads results, not logs."""
     nb.cells = [c for c in nb.cells if JUPYTERLAB_ONLY not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.outputs = [o for o in cell.get("outputs", [])
-                        if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+                        if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                        and WIDGET_VIEW not in o.get("data", {})]
 
 
 def notebook_to_html(nb, title: str, nav: str = "") -> str:

@@ -20,10 +20,24 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+# JupyterLab typesets HTML output with MathJax, which reads any two "$" as the ends of a formula
+# ("gains $53.8k ... costs $12k" became italic math); MathJax skips elements of this class.
+NO_MATH_CLASS = "mathjax_ignore tex2jax_ignore"
+# The page's stylesheet scrolls wide tables in their box; JupyterLab has no such stylesheet, so the
+# box carries the rule itself (the print stylesheet lets it overflow again, ``!important``).
+SCROLL_BOX = '<div class="table-scroll">'
+SCROLL_BOX_INLINE = '<div class="table-scroll" style="overflow-x: auto">'
+
+
 def _html(markup: str):
+    """A block's markup as ``IPython.display.HTML``, wrapped in an element MathJax leaves alone
+    and with its wide tables in boxes that scroll in JupyterLab as in the board page."""
     from IPython.display import HTML
 
-    return HTML(markup)
+    if not markup.strip():
+        return HTML(markup)
+    markup = markup.replace(SCROLL_BOX, SCROLL_BOX_INLINE)
+    return HTML(f'<div class="simlib-block {NO_MATH_CLASS}">{markup}</div>')
 
 
 def _format_date(iso: str) -> str:

@@ -49,7 +49,7 @@ pre { white-space: pre-wrap; }
   html { font-size: 10pt; } body { margin: 0; max-width: none; padding: 0; }
   nav.pages { display: none; }
   h2 { page-break-after: avoid; break-after: avoid; }
-  .table-scroll { overflow: visible; }
+  .table-scroll { overflow: visible !important; }
   table { font-size: 8.5pt; width: 100%; } th, td { padding: .15rem .3rem; } .ci { font-size: 7.5pt; }
   table.kpi th[scope="col"] { min-width: 0; } table.kpi th[scope="row"] { min-width: 0; }
   thead { display: table-header-group; } tr, figure, .explain, li { page-break-inside: avoid; break-inside: avoid; }
@@ -69,14 +69,36 @@ pre { white-space: pre-wrap; }
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
+#: The printed footer's disclaimer (every page of the PDF, beside the title, the date and the page number).
+NOT_A_FORECAST = "simulation, not a forecast"
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal that cannot end the string or the <style> element."""
+    out = str(text).replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace(">", "\\3E ")
+    return '"' + " ".join(out.split()) + '"'
+
+
+def print_footer_css(title: str, date: str | None = None) -> str:
+    """Page margin boxes for print and PDF: ``title — date — simulation, not a forecast`` at the
+    bottom left, ``Page n of N`` at the bottom right (Chromium 131+ prints CSS margin boxes)."""
+    import datetime as _dt
+
+    date = date or _dt.date.today().isoformat()
+    box = "font: 7.5pt system-ui, sans-serif; color: #555;"
+    return (f"@page {{ @bottom-left {{ content: {_css_string(f'{title} — {date} — {NOT_A_FORECAST}')}; {box} }}"
+            f" @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); {box} }} }}")
+
+
 def html_page(title: str, body: str, *, extra_head: str = "") -> str:
-    """A complete, self-contained HTML page around ``body`` (``title`` is escaped here)."""
+    """A complete, self-contained HTML page around ``body`` (``title`` is escaped here), whose
+    printed pages carry a footer (:func:`print_footer_css`)."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"generator\" content=\"simlib.report\">\n"
-        f"<title>{esc(title)}</title>\n<style>{PAGE_CSS}</style>\n{extra_head}</head>\n"
+        f"<title>{esc(title)}</title>\n<style>{PAGE_CSS}{print_footer_css(title)}</style>\n{extra_head}</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n")
 
 

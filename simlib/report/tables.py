@@ -21,14 +21,16 @@ from simlib.report.results import _replications, _strategies, horizon_days, reco
 from simlib.report.strategy_words import strategy_summary
 
 
-DIFFERENCE_METRICS = ("npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd", "collection_cost_usd", "cash_trough_usd",
+DIFFERENCE_METRICS = ("npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd", "collection_cost_usd",
+                      "lost_margin_usd", "cash_trough_usd",
                       "net_collection_rate", "days_in_ar", "bad_debt_rate")
 MAX_COLUMNS = 5
 LIQUIDITY_THEME = "Cash floor and credit line"
 
 # the financial results, in tables a reader can take in at once
 KPI_THEMES = (
-    ("Money", ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "cash_trough_usd")),
+    ("Money", ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "lost_margin_usd",
+               "cash_trough_usd")),
     ("How much is collected", ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
                                "denial_write_off_rate", "agency_recovery_rate")),
     ("How fast, and at what cost", ("days_in_ar", "ar_over_90_share", "days_to_resolution", "cost_to_collect")),

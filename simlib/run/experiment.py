@@ -28,6 +28,7 @@ from simlib.run import budget as resources
 from simlib.scenario.uncertain import draw_assumptions
 from simlib.core.atomic import publishing
 from simlib.core.csv_cells import read_csv, write_csv
+from simlib.core.data_dictionary import data_dictionary
 from simlib.run.checkpoint import Checkpoint, identity
 from simlib.run.dask_cluster import CONNECT_TIMEOUT_S
 from simlib.model.engine import World
@@ -113,18 +114,28 @@ class Results:
     SUMMARY_METRICS = ("npv_net_cash_usd", "patient_collection_rate", "net_collection_rate",
                        "days_in_ar", "ar_over_90_share", "bad_debt_usd", "collection_cost_usd")
 
-    def summary(self, metrics=None, confidence: float = 0.95, intervals: bool = True) -> pd.DataFrame:
-        """One row per strategy (status quo first), one column per metric label, each cell the mean
-        and (``intervals``) its ``confidence`` interval across replications in the metric's unit — a quick look
-        from JupyterLab; the full table is ``simlib.analysis.summaries.summarize(res.metrics)``."""
+    def strategies(self) -> list[str]:
+        """The strategies of these results, status quo first, then in the scenario's order."""
+        return [self.baseline] + [s for s in pd.unique(self.metrics["strategy"]) if s != self.baseline]
+
+    def summary(self, metrics=None, confidence: float = 0.95, intervals: bool = True,
+                formatted: bool = False) -> pd.DataFrame:
+        """Numbers: one row per strategy × metric (status quo first) with the metric's label, unit and
+        better direction, ``n``, ``mean`` and its ``confidence`` interval across replications
+        (:func:`simlib.analysis.comparisons.summary_frame`). ``metrics`` defaults to
+        :attr:`SUMMARY_METRICS`. ``formatted=True``: text for reading instead — one row per strategy,
+        one column per metric label, each cell the mean and (``intervals``) its interval."""
+        from simlib.analysis.comparisons import summary_frame
         from simlib.analysis.numbers import mean_ci_text, value_text
         from simlib.analysis.summaries import summarize
         from simlib.core.metric_catalogue import METRICS
 
         present = list(pd.unique(self.metrics["metric"]))
-        wanted = [m for m in (metrics or self.SUMMARY_METRICS) if m in present]
+        wanted = [m for m in (metrics or self.SUMMARY_METRICS) if m in present or metrics]
+        if not formatted:
+            return summary_frame(self.metrics, self.strategies(), wanted, confidence)
         table = summarize(self.metrics[self.metrics["metric"].isin(wanted)], confidence)
-        order = [self.baseline] + [s for s in pd.unique(self.metrics["strategy"]) if s != self.baseline]
+        order = self.strategies()
         rows = {}
         for strategy in order:
             cells = table[table["strategy"] == strategy].set_index("metric")
@@ -136,6 +147,14 @@ class Results:
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "strategy"
         return out
+
+    def compare(self, a: str, b: str | None = None, metrics=None, confidence: float = 0.95) -> pd.DataFrame:
+        """Strategy ``a`` against ``b`` (default: the status quo), one row per metric (default: all):
+        both means and the paired difference ``a − b`` with its ``confidence`` interval and a verdict
+        (:func:`simlib.analysis.comparisons.compare_frame`)."""
+        from simlib.analysis.comparisons import compare_frame
+
+        return compare_frame(self.metrics, a, self.baseline if b is None else b, metrics, confidence)
 
     @property
     def decision(self):
@@ -175,6 +194,7 @@ class Results:
         d = Path(directory)
         tables = {name: getattr(self, name) for name in TABLES}
         tables.update(extra_tables or {})
+        tables.setdefault("data_dictionary", data_dictionary())  # every metric: label, unit, direction, definition
         with publishing(d) as tmp:
             for name, table in tables.items():
                 if fmt == "parquet":

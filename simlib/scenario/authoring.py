@@ -41,6 +41,8 @@ SECTION_PURPOSE = {
     "channels": "Contact channels (built-in email, sms, whatsapp, letter, formal_demand, call); "
                 "a file may override any field or add channels.",
     "operations": "Teams with limited capacity: denials, billing; statement lag.",
+    "harm": "What harm to patients costs: complaint handling, patients who do not come back, the margin "
+            "of care deferred (docs/model.md \"Harm has a price\").",
     "strategies": "The strategies to compare: one entry per strategy, exactly one `baseline: true`.",
     "search": "What `simlib search` may change to find the best strategy, and its constraints (docs/search.md).",
     "uncertain": "Assumptions given as distributions, drawn once per run for every strategy "
@@ -306,12 +308,16 @@ def scenario_reference() -> str:
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
-def write_starter(name: str, out_dir: str | Path = ".", *, force: bool = False) -> Path:
-    """``simlib new NAME``: write ``out_dir/NAME.yaml`` from the calibrated baseline and check that it
+def write_starter(name: str, out_dir: str | Path = ".", *, force: bool = False, minimal: bool = False) -> Path:
+    """``simlib new NAME``: write ``out_dir/NAME.yaml`` from the calibrated baseline (``minimal``: only
+    the numbers a hospital changes first, :mod:`simlib.scenario.minimal`) and check that it
     validates. ValueError (one line) for a bad name, a missing folder or an existing file."""
+    from simlib.scenario.minimal import minimal_scenario
     from simlib.scenario.schema import load_scenario
 
     text = starter_scenario(name)
+    if minimal:
+        text = minimal_scenario(name, BASELINE_FILE)
     out = Path(out_dir)
     if not out.is_dir():
         raise ValueError(f"{out}: not a folder; expected an existing folder for --out")
@@ -357,13 +363,17 @@ def starter_scenario(name: str, source: str | Path = BASELINE_FILE) -> str:
 
 
 def new_command(args) -> int:
-    """`simlib new NAME [--out DIR] [--force]`: exit 0, or 2 with one line when NAME or the file is refused."""
+    """`simlib new NAME [--out DIR] [--force] [--minimal]`: exit 0, or 2 with one line when NAME or the
+    file is refused."""
+    minimal = getattr(args, "minimal", False)
     try:
-        target = write_starter(args.name, args.out, force=args.force)
+        target = write_starter(args.name, args.out, force=args.force, minimal=minimal)
     except ValueError as err:
         print(f"simlib new: {err}", file=sys.stderr)
         return 2
-    print(f"wrote {target} (the calibrated baseline; edit it, then `simlib validate {target}`)")
+    what = ("the numbers marked '<- yours' to change; the rest is the calibrated baseline" if minimal
+            else "the calibrated baseline")
+    print(f"wrote {target} ({what}; edit it, then `simlib validate {target}`)")
     return 0
 
 

@@ -22,8 +22,10 @@ from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_
                       model_validator)
 
 from simlib.scenario.uncertain import Uncertain
+from simlib.scenario.variants import ScenarioVariants
 from simlib.world.capacities.billing_team import BillingTeam
 from simlib.world.capacities.denials_team import DenialsTeam
+from simlib.world.contact_response import Harm
 from simlib.world.channels import Channel, default_channels, registered_channels  # noqa: F401 (re-exported)
 from simlib.levers import registered_levers
 import simlib.policies  # noqa: F401  registers the policy sections (contact_outcomes, policy, barrier_policy)
@@ -41,7 +43,8 @@ from simlib.levers.phone_team import PhoneTeam
 from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
-from simlib.scenario.liquidity import CreditLine, finance_problems
+from simlib.scenario.finance_section import Finance
+from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
 from simlib.scenario.simulation_section import Simulation
@@ -66,27 +69,6 @@ CHANNELS_BUILTIN = ("email", "sms", "whatsapp", "letter", "formal_demand", "call
 
 
 # --------------------------------------------------------------------------- world
-class Finance(Strict):
-    """The hospital's money context, and its financial assistance policy (501(r) FAP; ``null``:
-    none; :mod:`simlib.levers.financial_assistance`). ``minimum_cash_usd`` (optional) is the cash
-    floor and ``credit_line`` the line that funds cash below it (:mod:`simlib.scenario.liquidity`)."""
-
-    cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
-    starting_cash_usd: float = 0.0
-    cost_of_care_ratio: Fraction = 0.0
-    us_nonprofit: bool = True
-    financial_assistance: FinancialAssistance | None = FinancialAssistance()
-    minimum_cash_usd: NonNeg | None = None
-    credit_line: CreditLine | None = None
-
-    @model_validator(mode="after")
-    def _liquidity(self) -> "Finance":
-        problems = finance_problems(self.minimum_cash_usd, self.credit_line)
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
-
 class Payer(Strict):
     """A payer class: the claim it pays and the patient share it leaves."""
 
@@ -197,8 +179,8 @@ class Strategy(Strict):
         return dump_sections(self, handler, info)
 
 
-class Scenario(Strict):
-    """One hospital and the strategies to compare on it."""
+class Scenario(ScenarioVariants, Strict):
+    """One hospital and the strategies to compare on it (changed copies: ``variant``, ``with_values``)."""
 
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
@@ -211,6 +193,7 @@ class Scenario(Strict):
     behaviour: Behaviour = Behaviour()
     channels: dict[str, Channel] = Field(default_factory=default_channels)
     operations: Operations = Operations()
+    harm: Harm = Harm()  # what harm to patients costs (simlib.world.contact_response)
     strategies: dict[str, Strategy]
     search: SearchSection | None = None  # what `simlib search` may change (simlib.scenario.search_section)
     uncertain: Uncertain = []  # after every section it names: simlib.scenario.uncertain
@@ -314,6 +297,9 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     if problems:
         raise ScenarioError(source, problems)
     return sc
+
+
+ScenarioVariants.variant_validator = staticmethod(scenario_from_dict)  # variants are validated as files are
 
 
 #: The calibrated hospital that a scenario file's omitted sections come from (never the models'

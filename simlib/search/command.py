@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 
+from simlib.core import json_output
 from simlib.run.exits import EXIT_INPUT, EXIT_MONEY, EXIT_OK, EXIT_REPLICATION, EXIT_REPORT, exit_code
 from simlib.run.exits import on_sigterm as _on_sigterm
 
@@ -111,7 +112,8 @@ def _search(args) -> int:
         raise _UsageError(f"SCENARIO: no such file {args.scenario!r}")
     started = time.perf_counter()
     run = run_search(args.scenario, budget=args.budget, seed=args.seed, workers=args.workers,
-                     scheduler=args.scheduler, out=args.out, resume=args.resume, progress=not args.quiet,
+                     scheduler=args.scheduler, out=args.out, resume=args.resume,
+                     progress=not (args.quiet or json_output.active()),
                      page=not args.no_page, log=print)
     sel = run.selection
     print(f"found: {run.settings.name} — {run.directory / 'best_strategy.yaml'}")
@@ -121,6 +123,12 @@ def _search(args) -> int:
               + ("" if sel.guaranteed else "; NOT guaranteed: stopped at selection_replications_max"))
     else:
         print(f"not better than the hand-written strategy {sel.selected!r}")
+    json_output.record("search", {
+        "scenario": args.scenario, "out": str(run.directory), "found": run.settings.name,
+        "best_strategy_file": str(run.directory / "best_strategy.yaml"), "selected": sel.selected,
+        "selected_found": sel.selected == run.found_name, "best_hand_written": run.best_hand_written,
+        "confidence": sel.confidence, "indifference_usd": sel.indifference, "guaranteed": sel.guaranteed,
+        "simulations": run.simulations}, append=False)
     print(f"done in {time.perf_counter() - started:.0f} s ({run.simulations} strategy-runs simulated by the search "
           "before the final runs)")
     return EXIT_OK

@@ -175,7 +175,7 @@ def write_outputs(run, page: bool = True, log=None) -> None:
     search folder (and its page and index entry) or the new one, and the study to ``--resume``."""
     from simlib.core.atomic import publishing
 
-    d, s = run.directory, run.settings
+    d = run.directory
     res = comparison_results(run)
     with publishing(d) as stage:
         _copy_study(d, stage)

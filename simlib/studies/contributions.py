@@ -348,18 +348,19 @@ def contribution_table(metrics: pd.DataFrame, plan: Design, metric: str = KEY_ME
 def run_contributions(scenario, strategy: str, replications: int, seed: int | None = None,
                       workers: int | None = None, scheduler: str | None = None,
                       metric: str = KEY_METRIC, shapley_max: int = SHAPLEY_MAX_LEVERS,
-                      known_metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+                      known_metrics: pd.DataFrame | None = None, progress: bool = False) -> pd.DataFrame:
     """Run every sub-strategy of ``strategy`` in one experiment and return
     :func:`contribution_table`. ``seed`` should be the main run's: the runs are then the main
     run's first ``replications`` runs, and with ``known_metrics`` (the main run's metrics table)
-    the parts that are strategies of the scenario are taken from it instead of run again."""
+    the parts that are strategies of the scenario are taken from it instead of run again.
+    ``progress`` shows a progress bar (tqdm: a widget in JupyterLab)."""
     from simlib.run.experiment import run_experiment
 
     plan = design(scenario, strategy, shapley_max=shapley_max, reuse=known_metrics is not None)
     parts = []
     if plan.scenario is not None:
         parts.append(run_experiment(plan.scenario, replications=replications, seed=seed, workers=workers,
-                                    scheduler=scheduler, progress=False).metrics)
+                                    scheduler=scheduler, progress=progress).metrics)
     reused = set(plan.subsets.values()) & set(scenario.strategies) - (
         set(plan.scenario.strategies) if plan.scenario is not None else set())
     if reused:

@@ -1,0 +1,130 @@
+"""The exploration notebook's machinery (``notebooks/explore.ipynb``): the key levers of one strategy
+as controls, a small fast run on every change, and what the change does against the status quo —
+the gain in the decision metric, the patient collection rate and the burden on patients (contacts
+and complaints per account) — each a paired difference with its 95 % confidence interval.
+
+Every setting goes through :meth:`simlib.scenario.schema.Scenario.variant`, so a combination the
+scenario file would refuse is refused here too, shown as its one-line error instead of numbers.
+The run is small on purpose (``encounters_per_day`` and ``replications`` set low, one worker):
+seconds, not minutes; the confidence intervals say how much that costs in certainty.
+"""
+from __future__ import annotations
+
+from simlib.analysis.numbers import ci_text, diff_text
+from simlib.core.metric_catalogue import METRICS
+from simlib.report.markup import _html, esc
+
+#: What the explorer shows, against the status quo (the decision metric is added first).
+SHOWN = ("patient_collection_rate", "contacts_per_account", "complaints_per_1000_accounts")
+EXPLORED = "explored"
+
+
+def lever_changes(base, *, discount_rate: float, deposit_share: float, sms_reminders: bool,
+                  agents: int, plan_offer: bool, plan_months: int) -> dict:
+    """The changes of :meth:`~simlib.scenario.schema.Scenario.variant` for these control values,
+    over the strategy ``base`` (a :class:`~simlib.scenario.schema.Strategy`): 0 removes the discount
+    and the deposit, unticking removes the text reminders or the plan offer, 0 agents the calls."""
+    changes: dict = {}
+    changes["prompt_pay_discount"] = ({"rate": discount_rate, "window_days": 30} if discount_rate > 0 else None)
+    changes["deposit"] = ({"share": deposit_share, "compliance_rate": 0.6} if deposit_share > 0 else None)
+    ladder = [s.model_dump(mode="json") for s in base.ladder]
+    ladder = [s for s in ladder if s["channel"] != "sms"] + (
+        [{"day": d, "channel": "sms"} for d in (7, 21, 45)] if sms_reminders else [])
+    if agents > 0:
+        phone = base.phone_team.model_dump(mode="json") if base.phone_team is not None else {}
+        changes["phone_team"] = {**phone, "agents": int(agents)}
+        if not any(s["channel"] == "call" for s in ladder):
+            ladder += [{"day": d, "channel": "call", "target": {"balance_min_usd": 200}} for d in (20, 45)]
+    else:
+        changes["phone_team"] = None
+        ladder = [s for s in ladder if s["channel"] != "call"]
+    changes["ladder"] = sorted(ladder, key=lambda s: s["day"])
+    changes["payment_plan"] = {"max_months": int(plan_months), "offer_day": 30} if plan_offer else None
+    return changes
+
+
+def explore_table(scenario, strategy: str, changes: dict, replications: int = 4, seed: int | None = None):
+    """Run the status quo and ``strategy`` changed by ``changes`` on the same patients and return
+    :meth:`simlib.run.experiment.Results.compare` of the change against the status quo, for the
+    decision metric and :data:`SHOWN`."""
+    from simlib.analysis.decision import decision_metric
+    from simlib.run.experiment import run_experiment
+
+    changed = scenario.variant(EXPLORED, from_=strategy, **changes)
+    base = scenario.baseline_strategy
+    pair = changed.model_copy(update={"strategies": {base: changed.strategies[base],
+                                                     EXPLORED: changed.strategies[EXPLORED]}})
+    res = run_experiment(pair, replications=replications, seed=seed, workers=1, check_resources=False)
+    present = set(res.metrics["metric"])
+    wanted = [decision_metric(res.metrics)] + [m for m in SHOWN if m in present]
+    return res.compare(EXPLORED, base, metrics=wanted)
+
+
+def table_html(frame, runs: int):
+    """The comparison as a small HTML table (the block's markup, typeset-safe in JupyterLab)."""
+    rows = []
+    for r in frame.itertuples():
+        unit = METRICS[r.metric].unit
+        ci = ci_text(r.diff_ci_low, r.diff_ci_high, unit, diff=True)
+        rows.append(f"<tr><th scope=\"row\">{esc(r.label)}</th><td>{esc(diff_text(r.diff, unit))}</td>"
+                    f"<td>{esc(ci)}</td><td>{esc(r.verdict)}</td></tr>")
+    return _html("<div class=\"table-scroll\"><table><caption>Change against the status quo, paired over "
+                 f"{runs} runs</caption><thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">Change</th>"
+                 "<th scope=\"col\">95 % CI</th><th scope=\"col\">Verdict</th></tr></thead><tbody>"
+                 + "".join(rows) + "</tbody></table></div>")
+
+
+def explorer(scenario_file: str, strategy: str | None = None, replications: int = 4,
+             encounters_per_day: float = 8, seed: int | None = None):
+    """The widget: controls for the levers of ``strategy`` (default: the scenario's last strategy
+    combining levers, else its first alternative), a results area updated in place on every change.
+    Returns the box; ``box.controls`` (name → widget), ``box.update()`` and ``box.state`` (the last
+    comparison frame, or the error) are there for scripts and tests."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    from simlib.core.settings import ScenarioError
+    from simlib.scenario.schema import load_scenario
+
+    sc = load_scenario(scenario_file).with_values({"simulation.encounters_per_day": encounters_per_day})
+    names = [s for s in sc.strategies if s != sc.baseline_strategy]
+    strategy = strategy or (names[-1] if names else sc.baseline_strategy)
+    base = sc.strategies[strategy]
+    style = {"description_width": "12rem"}
+    controls = {
+        "discount_rate": w.FloatSlider(value=base.prompt_pay_discount.rate if base.prompt_pay_discount else 0.0,
+                                       min=0, max=0.3, step=0.01, description="Prompt-pay discount", style=style),
+        "deposit_share": w.FloatSlider(value=base.deposit.share if base.deposit else 0.0, min=0, max=1, step=0.05,
+                                       description="Deposit (share of estimate)", style=style),
+        "sms_reminders": w.Checkbox(value=any(s.channel == "sms" for s in base.ladder), description="Text reminders"),
+        "agents": w.IntSlider(value=base.phone_team.agents if base.phone_team else 0, min=0, max=8,
+                              description="Phone agents", style=style),
+        "plan_offer": w.Checkbox(value=base.payment_plan is not None, description="Offer a payment plan"),
+        "plan_months": w.IntSlider(value=base.payment_plan.max_months if base.payment_plan else 12, min=1, max=36,
+                                   description="Plan: months at most", style=style),
+    }
+    out = w.Output()
+    state: dict = {}
+
+    def update(_change=None):
+        values = {k: c.value for k, c in controls.items()}
+        with out:
+            out.clear_output(wait=True)
+            try:
+                frame = explore_table(sc, strategy, lever_changes(base, **values), replications, seed)
+            except ScenarioError as err:
+                state.update(frame=None, error=str(err))
+                display(_html(f"<p class=\"note\">{esc(err)}</p>"))
+                return None
+            state.update(frame=frame, error=None)
+            display(table_html(frame, replications))
+            return frame
+
+    for c in controls.values():
+        c.observe(update, names="value")
+    head = w.HTML(f"<b>{esc(base.label or strategy)}</b> against the status quo, {replications} runs of "
+                  f"{encounters_per_day:g} encounters a day each time a control changes")
+    box = w.VBox([head, *controls.values(), out])
+    box.controls, box.update, box.state = controls, update, state
+    update()
+    return box
