@@ -115,3 +115,14 @@ def test_without_a_floor_the_page_says_offers_are_compared_on_npv_alone(factored
     plain = FakeResults(scenario_from_dict(_tiny_factoring()),
                         factored_run.metrics[~factored_run.metrics["metric"].isin(liquidity.METRIC_NAMES)])
     assert "states no minimum cash level or credit line" in _text(report.factoring_section(plain))
+
+
+def test_the_borrowing_answer_says_what_its_figures_stand_on():
+    """Issue 20: a running hospital (warm-up), a given book, or a cold start, said in one sentence."""
+    from simlib.report.liquidity_blocks import _basis
+    sim = scenario_from_dict(_tiny_factoring()).simulation
+    assert "open book given on day 0" in _basis(sim)  # tiny: an open book (of age 0)
+    cold = sim.model_copy(update={"open_book_accounts": 0, "encounters_per_day": 2.0})
+    assert "cold start" in _basis(cold) and "warm_up_days" in _basis(cold)
+    warm = cold.model_copy(update={"warm_up_days": 364.0})
+    assert "running hospital" in _basis(warm) and "364 days before day 0" in _basis(warm)

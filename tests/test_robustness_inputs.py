@@ -102,7 +102,8 @@ FILE_CASES = [
      ["simulation.encounters_per_day: expected less than or equal to 10000"]),
     ("too_many_accounts", data_with(**{"simulation/encounters_per_day": 9000.0,
                                        "simulation/billing_window_days": 3000.0,
-                                       "simulation/horizon_days": 3000.0}).encode(),
+                                       "simulation/horizon_days": 3000.0,
+                                       "simulation/warm_up_days": 0.0}).encode(),
      [f"at most {ACCOUNTS_MAX:,} accounts per replication", "found 27,000,000"]),
     ("horizon_beyond_bound", data_with(**{"simulation/horizon_days": 1e6}).encode(),
      ["simulation.horizon_days: expected less than or equal to 3650"]),
@@ -262,7 +263,7 @@ def test_a_run_the_memory_cannot_hold_is_refused_with_the_estimate(tmp_path, cap
     monkeypatch.setattr(resources, "available_memory_bytes", lambda: 1e9)  # a 1 GB machine
     f = tmp_path / "big.yaml"
     f.write_text(data_with(**{"simulation/encounters_per_day": 1000.0, "simulation/billing_window_days": 365.0,
-                                "simulation/horizon_days": 400.0}))
+                              "simulation/horizon_days": 400.0, "simulation/warm_up_days": 0.0}))
     assert main(["run", str(f), "--workers", "4", "--out", str(tmp_path / "out")]) == 2
     assert_one_clear_line(capsys.readouterr().err, f, [
         "the run needs an estimated", "4 workers ×", "365,000 accounts × 8 strategies",
@@ -272,7 +273,7 @@ def test_a_run_the_memory_cannot_hold_is_refused_with_the_estimate(tmp_path, cap
 def test_a_run_longer_than_max_hours_is_refused_with_the_estimate(tmp_path, capsys):
     f = tmp_path / "long.yaml"
     f.write_text(data_with(**{"simulation/encounters_per_day": 200.0, "simulation/billing_window_days": 365.0,
-                                "simulation/horizon_days": 400.0}))
+                              "simulation/horizon_days": 400.0, "simulation/warm_up_days": 0.0}))
     assert main(["run", str(f), "--replications", "2000", "--workers", "1", "--max-hours", "1",
                  "--out", str(tmp_path / "out")]) == 2
     assert_one_clear_line(capsys.readouterr().err, f, [
@@ -290,10 +291,15 @@ def test_a_run_the_disk_cannot_hold_is_refused(tmp_path, capsys, monkeypatch):
 
 
 def test_estimates_follow_the_benchmarks():
-    sc = load_scenario(ROOT / "parameters" / "baseline.yaml")
+    warm = load_scenario(ROOT / "parameters" / "baseline.yaml")
+    # the benchmarks measured the baseline without its warm-up (a cold start, issue 20)
+    sc = warm.model_copy(update={"simulation": warm.simulation.model_copy(update={"warm_up_days": 0.0})})
     est = resources.estimate(sc, replications=20, workers=2)
     # benchmarks/README.md: one baseline replication ≈ 4 s on one core, ≈ 7.4 kB per account
     assert 2.0 < est.cpu_seconds / 20 < 8.0
+    # a warm-up of 364 days doubles the accounts simulated, and the estimate with them
+    assert resources.estimate(warm, replications=20, workers=2).accounts == pytest.approx(
+        est.accounts * (364 + 365) / 365)
     assert 5_000 < (est.worker_bytes - resources.WORKER_BASE_BYTES) / est.accounts < 12_000
     assert est.workers == 2 and est.memory_bytes == est.main_bytes + 2 * est.worker_bytes
 

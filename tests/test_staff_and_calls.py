@@ -20,7 +20,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 def small_baseline(**operations) -> dict:
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     data["simulation"].update(billing_window_days=60, horizon_days=200, measurement_day=120,
-                              ar_window_days=60, encounters_per_day=10)
+                              ar_window_days=60, encounters_per_day=10, warm_up_days=0)
     for team, fields in operations.items():
         data["operations"][team].update(fields)
     return data

@@ -27,7 +27,7 @@ def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     data["simulation"].update(horizon_days=400, billing_window_days=180, measurement_day=200,
                               ar_window_days=60, encounters_per_day=encounters_per_day,
-                              open_book_accounts=60, replications=2, workers=1)
+                              open_book_accounts=60, warm_up_days=0, replications=2, workers=1)
     data["operations"]["billing_team"]["billing_error_rate"] = 0.0
     data["finance"]["financial_assistance"] = None  # charity care (issue 9) needs the engine
     for payer in data["payers"].values():

@@ -163,12 +163,19 @@ class Ledger:
         m = red | ref
         return self.receivable[m], self.day[m], np.where(red[m], self.amount[m], -self.amount[m])
 
-    def cash_flows(self) -> tuple[np.ndarray, np.ndarray]:
-        """(day, signed cents) of every row that moves the hospital's cash."""
+    def _cash_sign(self) -> np.ndarray:
         sign = np.zeros(256, dtype=np.int64)
         for k, s in CASH_SIGN.items():
             sign[int(k)] = s
-        s = sign[self.kind.astype(np.int64)]
+        return sign[self.kind.astype(np.int64)]
+
+    def cash_rows(self) -> np.ndarray:
+        """Mask of the rows that move the hospital's cash (in the order of :meth:`cash_flows`)."""
+        return self._cash_sign() != 0
+
+    def cash_flows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(day, signed cents) of every row that moves the hospital's cash."""
+        s = self._cash_sign()
         m = s != 0
         return self.day[m], self.amount[m] * s[m]
 

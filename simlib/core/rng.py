@@ -37,6 +37,9 @@ STREAMS: dict[str, int] = {
     # issue 11, uncertain assumptions (ids 40-49): one uniform per replication and assumption,
     # keyed by its path (simlib.scenario.uncertain.draw_assumptions, via keyed_stream)
     "assumptions": 40,
+    # issue 20, steady state and the hospital's own open book (ids 50-59)
+    "warm_up_arrivals": 50,  # service days of the warm-up's encounters (simlib.model.measurement_window)
+    "open_book": 51,         # ages and balances of a given A/R aging report's accounts (simlib.model.open_book)
 }
 
 

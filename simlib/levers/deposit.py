@@ -161,7 +161,7 @@ class DepositLever(Lever):
         asked = cents(dep.share * estimate / 100.0)
         if asked <= 0:
             return bal
-        day = max(day, 0.0)
+        day = max(day, world.start_day)  # an open book's bills were served before the run
         world.count("deposits_asked")
         world.ledger.post(r, day, Kind.COST_REGISTRATION, self.ask_cents)
         if not self.u[i] < compliance_probability(dep, asked / 100.0, float(pop.ability_monthly[i])):

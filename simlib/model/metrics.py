@@ -3,9 +3,11 @@
 All metrics are vectorised over ledger rows; names, units and directions are in
 :mod:`simlib.core.metric_catalogue`. Definitions:
 - days in A/R = open A/R at the measurement day T ÷ (dollars billed in (T − W, T] ÷ W);
+- the measurement window is ``[0, horizon]``: a warm-up before day 0 is simulated and left out
+  of every metric (:mod:`simlib.model.measurement_window` says how, metric by metric);
 - rates (net collection, patient collection, bad debt, charity, denial write-off) use the
-  *billing-window cohort* — every receivable of an encounter served on or before
-  ``billing_window_days`` (the open book included) — followed to the horizon; what is still open
+  *measured cohort* — every receivable of an encounter served in ``[0, billing_window_days]``
+  (the open book given at day 0 included) — followed to the horizon; what is still open
   then is reported (``open_at_horizon_share``) and its patient part is projected unrecovered:
   counted in bad debt and not collected, so a strategy that delays write-off past the horizon is
   not flattered;
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.model import measurement_window as mw
 from simlib.scenario import liquidity
 from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS
 from simlib.model.engine import WorldResult
@@ -63,7 +66,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
         "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL],
         "charity": [Kind.CHARITY_CARE]}.items()}
     per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
-    mature = svc <= sim.billing_window_days          # the billing-window cohort
+    mature = np.repeat(mw.cohort(pop.service_day, pop.open_book, sim), 2)  # the measured cohort
     mp = mature & is_patient
     still_open = res.open_cents                      # each receivable's balance at the horizon
     m = {}
@@ -93,20 +96,32 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     aging = {b: open_T[bucket == k].sum() / 100.0 for k, b in enumerate(AGING_BUCKETS)}
     m["ar_over_90_share"] = _safe(open_T[age > 90].sum(), ar_T)
 
-    # cash
-    cash_day, cash_amt = led.cash_flows()
-    collected_total = led.total(COLLECTED) - led.total(REFUNDS)
-    cost_total = led.total(COSTS) + led.total([Kind.FACTORING_FEE])
+    # money: the measured cohort's flows and the teams' (no receivable) in the window (mw.counted);
+    # the cash curve below: every flow of the window, the running hospital's cash
+    counted = mw.counted(led.receivable, led.day, mature, sim)
+
+    def total(kinds) -> int:
+        return int(led.amount[led.mask(kinds) & counted].sum())
+
+    collected_total = total(COLLECTED) - total(REFUNDS)
+    cost_total = total(COSTS) + total([Kind.FACTORING_FEE])
     m["cash_collected_usd"] = collected_total / 100.0
     m["collection_cost_usd"] = cost_total / 100.0
     m["cost_to_collect"] = _safe(cost_total, collected_total)
     r = np.log1p(fin.cost_of_capital_annual) / 365.0
-    lost = led.mask(LOST_MARGIN)
+    cash_day, cash_amt = led.cash_flows()
+    cash_rec = led.receivable[led.cash_rows()]
+    own = mw.counted(cash_rec, cash_day, mature, sim)
+    lost = led.mask(LOST_MARGIN) & mw.counted(led.receivable, led.day, mature, sim)
     lost_pv = float((led.amount[lost] * np.exp(-r * np.maximum(led.day[lost], 0.0))).sum() / 100.0)
-    m["npv_net_cash_usd"] = float((cash_amt * np.exp(-r * np.maximum(cash_day, 0.0))).sum() / 100.0) - lost_pv
-    m["lost_margin_usd"] = led.total(LOST_MARGIN) / 100.0
-    care_day = pop.service_day
-    care_amt = -np.round(pop.allowed_cents * fin.cost_of_care_ratio)
+    m["npv_net_cash_usd"] = float((cash_amt[own] * np.exp(-r * np.maximum(cash_day[own], 0.0))).sum() / 100.0) \
+        - lost_pv
+    m["lost_margin_usd"] = float(led.amount[lost].sum()) / 100.0
+    in_window = mw.measured(cash_day, sim)
+    cash_day, cash_amt = cash_day[in_window], cash_amt[in_window]
+    cared = mw.measured(pop.service_day, sim)  # care given before day 0 (a book's) was paid then
+    care_day = pop.service_day[cared]
+    care_amt = -np.round(pop.allowed_cents[cared] * fin.cost_of_care_ratio)
     all_day = np.concatenate([cash_day, care_day])
     all_amt = np.concatenate([cash_amt, care_amt])
     order = np.argsort(all_day, kind="stable")
@@ -125,7 +140,9 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
 
     # patients and operations
     c = res.counters
-    n_patient = max(int(np.count_nonzero(pop.patient_cents)), 1)
+    n_patient = max(int(np.count_nonzero(pop.patient_cents)), 1)  # every account simulated
+    # absolute counts scaled to the measured cohort's accounts (1 without a warm-up)
+    to_cohort = np.count_nonzero(pop.patient_cents[mature[1::2]]) / n_patient
     m["contacts_per_account"] = c["contacts"] / n_patient
     m["calls_per_account"] = c["calls"] / n_patient
     m["disputes_per_account"] = c["disputes"] / n_patient
@@ -134,15 +151,15 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["plan_default_rate"] = _safe(c["plan_defaults"], c["plans"])
     m["financed_share"] = c["financed"] / n_patient
     m["agency_recovery_rate"] = _safe(led.total([Kind.PAYMENT_AGENCY]), c["agency_placed_cents"])
-    m["suppressed_contacts"] = float(c["suppressed_contacts"])
-    m["notices_moved"] = float(c["notices_moved"])
+    m["suppressed_contacts"] = float(c["suppressed_contacts"]) * to_cohort
+    m["notices_moved"] = float(c["notices_moved"]) * to_cohort
     for name in sc.channels:  # per channel, for the channels the catalogue names (the built-in ones)
         for key in (f"suppressed_{name}", f"moved_{name}"):
             if key in METRICS:
-                m[key] = float(c[key])
+                m[key] = float(c[key]) * to_cohort
     m["complaints_per_1000_accounts"] = 1000.0 * c["complaints"] / n_patient
-    m["opted_out_contacts"] = float(c["opted_out_contacts"])
-    m["calls_abandoned"] = float(c["calls_abandoned"])
+    m["opted_out_contacts"] = float(c["opted_out_contacts"]) * to_cohort
+    m["calls_abandoned"] = float(c["calls_abandoned"]) * to_cohort
     m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)
     m["call_wait_mean_hours"] = float(res.call_waits_days.mean() * 24.0) if len(res.call_waits_days) else float("nan")
     m["initial_denial_rate"] = _safe(c["claims_denied"], c["claims_adjudicated"])

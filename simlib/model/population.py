@@ -17,6 +17,7 @@ from simlib.levers.payment_plan import PLAN_MONTHS_MAX
 from simlib.scenario.schema import Scenario
 from simlib.core.rng import STREAMS, lever_stream, stream
 from simlib.levers import registered_levers
+from simlib.model.open_book import book_encounters, claims_pending_from_day_0
 
 __all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Bills", "Population", "draw_population"]
 
@@ -151,9 +152,13 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
     n_stream = rng.poisson(sim.encounters_per_day * sim.billing_window_days)
     stream_days = np.sort(rng.uniform(0.0, sim.billing_window_days, n_stream))
     book_days = -np.sort(rng.uniform(0.0, sim.open_book_age_days_max, sim.open_book_accounts))[::-1]
-    service_day = np.concatenate([book_days, stream_days])
+    given = book_encounters(sc, seed, replication)  # the hospital's own A/R aging report
+    given_days = given["service_day"] if given is not None else np.zeros(0)
+    warm_up_days = _warm_up_days(sim, seed, replication)
+    service_day = np.concatenate([book_days, given_days, warm_up_days, stream_days])
+    n_book = sim.open_book_accounts + len(given_days)
     open_book = np.zeros(len(service_day), bool)
-    open_book[: sim.open_book_accounts] = True
+    open_book[:n_book] = True
     n = len(service_day)
 
     rng = stream(seed, replication, "amounts")
@@ -168,8 +173,27 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
     patient_cents = np.round(allowed_cents * pshare).astype(np.int64)
     claim_cents = allowed_cents - patient_cents
     emergency = emerg_u < np.array([p.emergency_share for p in sc.payers.values()])[payer]
-    return _latent(sc, replication, seed, service_day, open_book, payer, allowed_cents, claim_cents,
-                   patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool))
+    if given is not None:  # the report's accounts, with the amounts it gives (their care paid before day 0)
+        at = slice(sim.open_book_accounts, n_book)
+        payer[at], claim_cents[at], patient_cents[at] = given["payer"], given["claim_cents"], given["patient_cents"]
+        allowed_cents[at] = claim_cents[at] + patient_cents[at]
+        emergency[at] = False
+    pop = _latent(sc, replication, seed, service_day, open_book, payer, allowed_cents, claim_cents,
+                  patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool))
+    if given is not None:
+        claims_pending_from_day_0(pop, n_book, sc)
+    return pop
+
+
+def _warm_up_days(sim, seed: int, replication: int) -> np.ndarray:
+    """Service days of the warm-up's encounters, in ``[-warm_up_days, 0)`` at the scenario's rate
+    (:mod:`simlib.model.measurement_window`), from their own stream: the encounters of the
+    measurement window are the same with or without a warm-up."""
+    w = sim.warm_up_days
+    if w <= 0:
+        return np.zeros(0)
+    rng = stream(seed, replication, "warm_up_arrivals")
+    return np.sort(rng.uniform(-w, 0.0, rng.poisson(sim.encounters_per_day * w)))
 
 
 def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, payer, allowed_cents,

@@ -109,7 +109,11 @@ def _time_frame(sim) -> str:
     if sim.open_book_accounts > 0:
         parts.append(f"an open book of {sim.open_book_accounts:,} unpaid receivables up to "
                      f"{sim.open_book_age_days_max:g} days old on day 0")
-    return (f"The simulation follows {' and '.join(parts)}, to day {sim.horizon_days:g} (the horizon). Days "
+    if sim.open_book is not None:
+        parts.append("the unpaid bills of the hospital's A/R aging report on day 0")
+    warm = (f" A warm-up of {sim.warm_up_days:g} days before day 0 is simulated under each strategy and left "
+            "out of every number, so day 0 finds the strategy's steady-state book." if sim.warm_up_days > 0 else "")
+    return (f"The simulation follows {' and '.join(parts)}, to day {sim.horizon_days:g} (the horizon).{warm} Days "
             f"in A/R and the A/R aging are measured on day {sim.measurement_day:g}, against the average "
             f"billed over the {sim.ar_window_days:g} days before it. The parameter file asks for "
             f"{sim.replications} runs per strategy from seed {sim.seed} (the runs and seed of this report "

@@ -4,6 +4,7 @@ billing window), how to weigh factoring offers (``docs/factoring.md``) and how t
 plans, financing and agencies (``docs/finance_levers.md``)."""
 from __future__ import annotations
 
+from simlib.model.measurement_window import cold_start, window_sentence
 from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
@@ -42,7 +43,15 @@ def cash_curve_explanation(res):
     window = float(sim.billing_window_days)
     care = float(getattr(fin, "cost_of_care_ratio", 0.0) or 0.0)
     paras = []
-    if care > 0 and low < start:
+    running = not cold_start(sim)
+    if care > 0 and running:
+        paras.append(
+            f"The hospital pays for care when it is given — {_pct(care)} of the allowed amount in this "
+            "scenario — and, running before day 0, it is already collecting the bills of earlier patients, "
+            "which keep pace with the cost of new ones: under the status quo (“{base}”) cash goes from "
+            f"{value_text(start, 'usd')} on day 0 to {value_text(low, 'usd')} at its lowest, around day "
+            f"{low_day:g}; what the collection cycle ties up was already paid before day 0.".replace("{base}", base))
+    elif care > 0 and low < start:
         paras.append(
             f"Why it falls: the hospital pays for care when it is given — {_pct(care)} of the allowed amount in "
             "this scenario — while insurers pay weeks later and patients later still. Each day adds costs "
@@ -59,9 +68,12 @@ def cash_curve_explanation(res):
             "after it — so no more cost of care goes out while the bills of the last months are still "
             f"being paid; cash climbs to {value_text(end, 'usd')} by day {end_day:g}. A real hospital keeps "
             "treating patients: read the turn as the end of the simulated year of patients, not a forecast.")
-    paras.append("The simulation starts with no unpaid bills on the books, so the dip is deeper than in a "
-                 "running hospital that is already collecting last year's bills: compare the strategies' "
-                 "curves and low points with each other rather than read them as the bank balance.")
+    if cold_start(sim):
+        paras.append("The simulation starts with no unpaid bills on the books, so the dip is deeper than in a "
+                     "running hospital that is already collecting last year's bills: compare the strategies' "
+                     "curves and low points with each other rather than read them as the bank balance.")
+    else:
+        paras.append(window_sentence(sim))
     return _html(_box("Reading the cash curve", paras))
 
 

@@ -7,6 +7,7 @@ The wording is a checklist for the hospital's compliance team, not legal advice.
 """
 from __future__ import annotations
 
+from simlib.model.measurement_window import cold_start
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 
@@ -32,13 +33,16 @@ def lever_risks(res) -> list[tuple[str, str, str]]:
     return [(topic, _who(res, sorted(keys, key=order.index)), text) for (topic, text), keys in merged.items()]
 
 
+#: said only of a run without a warm-up or an open book (simlib.model.measurement_window)
+_COLD_START = ("The simulation starts with no unpaid bills on the books (no warm-up): the early cash dip is "
+               "deeper than in a running hospital, which is already collecting last year's bills. Compare "
+               "strategies on it rather than read it as a forecast of the bank balance; a warm-up "
+               "(simulation.warm_up_days) measures a running hospital.")
+
 _MODEL_LIMITS = (
     "Patients' payment behaviour (how they respond to statements, reminders, discounts) comes from "
     "published studies and assumptions, not from this hospital's own accounts; the sensitivity report "
     "shows which assumptions the recommendation depends on.",
-    "The simulation starts with no unpaid bills on the books: the early cash dip is deeper than in a "
-    "running hospital, which is already collecting last year's bills. Compare strategies on it rather "
-    "than read it as a forecast of the bank balance.",
     "Figures are means over a finite number of simulated runs; the 95 % confidence intervals say how "
     "far they could move with more runs.",
     "Financial-assistance (charity care) screening, payer contract changes and the patients' "
@@ -57,5 +61,9 @@ def limitations_section(res):
                      "(a checklist for the compliance team, not legal advice):</p>")
         parts.append(f"<ul>{items}</ul>")
     parts.append("<p>What the model leaves out:</p>")
-    parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in _MODEL_LIMITS) + "</ul>")
+    limits = list(_MODEL_LIMITS)
+    sim = res.scenario.simulation
+    if cold_start(sim):
+        limits.insert(1, _COLD_START)
+    parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in limits) + "</ul>")
     return _html("\n".join(parts))

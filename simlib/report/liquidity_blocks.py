@@ -82,7 +82,7 @@ def borrowing_answer(res, offers: list[str]) -> str:
                 "weigh each offer against borrowing.</p>")
     cmp = compare_with_borrowing(res.metrics, res.baseline, list(offers), fin.minimum_cash_usd, fin.credit_line)
     sq, n, line = cmp.status_quo, _replications(res), fin.credit_line
-    paras = [_floor_and_line(fin)]
+    paras = [_floor_and_line(fin) + " " + _basis(res.scenario.simulation)]
     day = _trough_day(res, res.baseline)
     sq_text = (f"Without factoring (“{base}”), cash falls to {value_text(sq['cash_trough_usd'], 'usd')} (the "
                "runs' low points, averaged)" + (f", lowest around day {day:.0f}" if day is not None else ""))
@@ -128,6 +128,22 @@ def borrowing_answer(res, offers: list[str]) -> str:
     return ("<h3>Factoring or borrowing</h3>" + "".join(f"<p>{esc(p)}</p>" for p in paras)
             + f"<p>Each offer against funding the status quo's shortfall from the line (means of the paired "
             f"runs):</p><ul>{''.join(items)}</ul><p>{esc(tail)}</p>")
+
+
+def _basis(sim) -> str:
+    """What the liquidity figures below stand on: a running hospital, its own book, or a cold start."""
+    from simlib.model.measurement_window import cold_start
+
+    if sim.warm_up_days > 0:
+        return (f"The cash, credit and break-even figures below are those of a running hospital: each strategy "
+                f"was simulated for {sim.warm_up_days:g} days before day 0 (left out of every number), so day 0 "
+                "finds its steady-state unpaid bills, their care already paid.")
+    if not cold_start(sim):
+        return ("The cash, credit and break-even figures below start from the open book given on day 0, its "
+                "care already paid.")
+    return ("The cash, credit and break-even figures below are those of a cold start (no unpaid bills on day 0, "
+            "the cost of care paid from day 1): a running hospital borrows less; set simulation.warm_up_days "
+            "to measure one.")
 
 
 def _mean_of(res, strategies: list[str], metric: str) -> dict[str, float]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simlib.model.measurement_window import window_sentence
 from simlib.core.metric_catalogue import METRICS, MetricInfo
 from simlib.levers.base import lever_descriptions, registered_levers
 from simlib.report.errors import ReportError
@@ -131,8 +132,8 @@ def search_title(view: SearchView, title: str = "Strategy search"):
     return _html(f"<h1>{esc(title)}: {esc(scenario_label(view.res.scenario))}</h1>"
                  f"<p>The search tried {s['trials']:,} combinations of lever settings, starting from "
                  f"“{esc(view.label(s['settings']['start_from']))}”, and compared the best of them with the "
-                 "status quo and with every hand-written strategy on the same simulated patients.</p>"
-                 + TOC_MARKER)
+                 "status quo and with every hand-written strategy on the same simulated patients. "
+                 f"{esc(window_sentence(view.res.scenario.simulation))}</p>" + TOC_MARKER)
 
 
 def answer_section(view: SearchView):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.model.measurement_window import window_sentence
 from simlib.analysis.decision import NOT_MATERIAL
 from simlib.core.metric_catalogue import KEY_METRIC
 from simlib.scenario.materiality import threshold_text, threshold_words
@@ -157,12 +158,14 @@ def title_block(res, report_title: str):
                     f"{sim.billing_window_days:g} days")
     if sim.open_book_accounts > 0:
         what.append(f"an open book of {sim.open_book_accounts:,} receivables")
+    if sim.open_book is not None:
+        what.append("the open book of the hospital's A/R aging report")
     when = _format_date(prov["created"]) if prov.get("created") else ""
     parts.append(
         f"<p class=\"note\">Simulated: {esc(' and '.join(what))}, followed to day "
         f"{sim.horizon_days:g}; {_replications(res)} Monte Carlo runs per strategy"
         f"{', computed ' + esc(when) if when else ''}. Money is in US dollars, totalled over the "
-        f"{sim.horizon_days:g} simulated days unless stated.</p>")
+        f"{sim.horizon_days:g} simulated days unless stated. {esc(window_sentence(sim))}</p>")
     parts.append(TOC_MARKER)
     return _html("\n".join(parts))
 

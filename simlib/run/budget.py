@@ -119,12 +119,12 @@ def cpu_count() -> int:
 def estimate(sc: Scenario, replications: int, workers: int, local: bool = True) -> Estimate:
     """Estimate of a run of ``replications`` on ``workers`` local processes (or a cluster)."""
     sim = sc.simulation
-    accounts = sim.encounters_per_day * sim.billing_window_days + sim.open_book_accounts
+    accounts = sim.simulated_accounts
     # strategies that differ only by a factoring offer share one simulated world
     strategies = len(sc.strategies)
     worlds = len({s.model_dump_json(exclude={"factoring", "description", "baseline"})
                   for s in sc.strategies.values()})
-    shift_events = sum(3.0 * s.phone_team.agents * sim.horizon_days * len(set(s.phone_team.working_days)) / 7
+    shift_events = sum(3.0 * s.phone_team.agents * (sim.horizon_days + sim.warm_up_days) * len(set(s.phone_team.working_days)) / 7
                        for s in sc.strategies.values() if s.phone_team is not None)
     cpu_per_rep = (accounts * worlds / ACCOUNT_STRATEGIES_PER_CPU_S + shift_events / SHIFT_EVENTS_PER_CPU_S
                    + REPLICATION_OVERHEAD_CPU_S)

@@ -8,7 +8,8 @@ whole day, and the line is drawn to keep it at the floor. The convention (docs/m
 "Liquidity"):
 
 - day ``k`` = 1, 2, …, ⌈horizon⌉ ends at time ``k``; its cash ``c_k`` counts every flow at a time
-  ≤ ``k`` (flows before day 0, such as the open book's care, fall in day 1);
+  ≤ ``k`` (the metrics pass only the flows of the measurement window,
+  :mod:`simlib.model.measurement_window`: a warm-up's, and an open book's care, are not in it);
 - drawn balance ``b_k = max(0, floor − c_k)``: drawn as soon as cash ends a day below the floor,
   repaid as soon as it ends a day above it (intra-day dips are not funded);
 - interest ``i_k = b_k × annual_rate ÷ 365``: simple daily interest on the day's end balance,

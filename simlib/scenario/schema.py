@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
                       model_validator)
@@ -46,8 +46,8 @@ from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
-from simlib.scenario.size_limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
-                           SEED_MAX, WORKERS_MAX)
+from simlib.scenario.open_book import read_open_book
+from simlib.scenario.simulation_section import Simulation
 from simlib.scenario.value_bounds import value_problems
 from simlib.scenario.text_safety import text_problems
 from simlib.scenario.file_checks import boolean_number_problems, file_problems
@@ -69,47 +69,6 @@ CHANNELS_BUILTIN = ("email", "sms", "whatsapp", "letter", "formal_demand", "call
 
 
 # --------------------------------------------------------------------------- world
-class Simulation(Strict):
-    """Time frame and sample size of a run. Upper bounds are documented in docs/robustness.md."""
-
-    own_bounds: ClassVar[bool] = True  # bounded by its own fields (simlib.scenario.size_limits), not simlib.scenario.value_bounds
-
-    horizon_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 540.0
-    billing_window_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 365.0
-    encounters_per_day: Annotated[float, Field(ge=0.0, le=ENCOUNTERS_PER_DAY_MAX)] = 40.0
-    open_book_accounts: Annotated[int, Field(ge=0, le=ACCOUNTS_MAX)] = 0
-    open_book_age_days_max: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 120.0
-    # simulated before day 0 and left out of every metric (simlib.model.measurement_window)
-    warm_up_days: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 0.0
-    measurement_day: Positive = 365.0
-    ar_window_days: Positive = 90.0
-    replications: Annotated[int, Field(ge=2, le=REPLICATIONS_MAX)] = 20
-    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 20261123
-    workers: Annotated[int, Field(ge=1, le=WORKERS_MAX)] = 1
-    scheduler: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
-
-    @field_validator("scheduler")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        from simlib.scenario.scheduler_address import parse_scheduler_address
-        return None if value is None else parse_scheduler_address(value)
-
-    @model_validator(mode="after")
-    def _check(self) -> "Simulation":
-        if self.measurement_day > self.horizon_days:
-            raise ValueError("measurement_day must be <= horizon_days")
-        if self.ar_window_days > self.measurement_day:
-            raise ValueError("ar_window_days must be <= measurement_day")
-        if self.encounters_per_day == 0 and self.open_book_accounts == 0:
-            raise ValueError("no accounts: set encounters_per_day > 0 or open_book_accounts > 0")
-        accounts = self.encounters_per_day * self.billing_window_days + self.open_book_accounts
-        if accounts > ACCOUNTS_MAX:
-            raise ValueError(f"expected at most {ACCOUNTS_MAX:,} accounts per replication "
-                             f"(encounters_per_day × billing_window_days + open_book_accounts); "
-                             f"found {accounts:,.0f}")
-        return self
-
-
 class Payer(Strict):
     """A payer class: the claim it pays and the patient share it leaves."""
 
@@ -289,6 +248,12 @@ def _cross_field_problems(sc: "Scenario") -> list[str]:
     for cname, ch in sc.channels.items():
         if ch.kind not in kinds:
             out.append(f"channels.{cname}.kind: expected one of {sorted(kinds)}; found {ch.kind!r}")
+    book = sc.simulation.open_book
+    if book is not None:  # every bad row of the A/R aging report, one line each
+        try:
+            read_open_book(Path(book.file), book.columns, tuple(sc.payers))
+        except ValueError as err:
+            out.extend(f"simulation.open_book: {line}" for line in str(err).splitlines())
     levers = registered_levers()
     for sname, st in sc.strategies.items():
         for key, lever in levers.items():

@@ -84,9 +84,13 @@ class FlipPoint:
         return {**out, "words": self.note or flip_words(out)}
 
 
-def crossing(gain, a: float, b: float, tolerance: float) -> float:
+def crossing(gain, a: float, b: float, tolerance: float) -> float | None:
     """The setting between ``a`` and ``b`` (gains of opposite signs) where ``gain`` crosses zero,
-    to within ``tolerance`` (Brent's method)."""
+    to within ``tolerance`` (Brent's method); ``None`` when the gains measured at the ends are not
+    of opposite signs (the main run's gain at the base setting can differ from the sweep's there:
+    an uncertain assumption set to its centre is no longer drawn run by run)."""
+    if not _opposite(gain(a), gain(b)):
+        return None
     return float(brentq(gain, a, b, xtol=tolerance, maxiter=60))
 
 
