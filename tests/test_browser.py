@@ -289,7 +289,9 @@ def test_printed_comparison_shows_every_strategy_on_its_kpi_pages(reports):
         assert caption in kpi
     for header in ("NPV of net collections", "Lowest cash position", "Net collection rate", "Cost to collect"):
         assert header in kpi.replace("\n", " "), header
-    assert len(reader.pages) <= 16
+    # 16 pages before this session's additions (the plausibility section, the measurement window,
+    # the lost-margin and notice rows); a bound on growth, not a tolerance on a number
+    assert len(reader.pages) <= 18
 
 
 @pytest.mark.parametrize("name", ["factoring_offers", "sensitivity"])

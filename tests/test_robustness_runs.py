@@ -171,7 +171,7 @@ def _checkpointed(out: Path) -> list[int]:
     reps = []
     for d in sorted(ck.glob("rep-*")):
         assert sorted(p.name for p in d.iterdir()) == ["aging.parquet", "assumptions.parquet", "curves.parquet",
-                                                       "metrics.parquet"]
+                                                       "metrics.parquet", "replication.json"]
         reps.append(int(d.name.split("-")[1]))
     return reps
 
