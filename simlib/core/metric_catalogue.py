@@ -5,6 +5,8 @@ line here and one computation in :mod:`simlib.model.metrics`.
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,175 +29,186 @@ class MetricInfo:
     description: str
     group: Literal["finance", "patients", "operations", "factoring"] = "finance"
 
+    def __getattribute__(self, name: str):
+        """``label`` and ``description`` read in the language in force (the catalogue's entries
+        are English, marked for it with ``N_``): every table, chart and sentence that names a
+        metric names it in the page's language, and in English everything reads as written."""
+        value = object.__getattribute__(self, name)
+        if name in ("label", "description"):
+            from simlib.core.language import _
+
+            return _(value)
+        return value
+
 
 METRICS: dict[str, MetricInfo] = {
     "npv_net_cash_usd": MetricInfo(
-        "NPV of net collections", "usd", True,
-        "Present value, at the cost of capital, of collections minus collection costs and fees, minus "
+        N_("NPV of net collections"), "usd", True,
+        N_("Present value, at the cost of capital, of collections minus collection costs and fees, minus "
         "the present value of the margin lost to harm (care deferred after a declined deposit, "
-        "patients who do not come back after complaints and opt-outs)."),
+        "patients who do not come back after complaints and opt-outs).")),
     "net_collection_rate": MetricInfo(
-        "Net collection rate", "share", True,
-        "Collected ÷ (billed − allowances − corrections − charity care), all receivables, at the horizon."),
+        N_("Net collection rate"), "share", True,
+        N_("Collected ÷ (billed − allowances − corrections − charity care), all receivables, at the horizon.")),
     "patient_collection_rate": MetricInfo(
-        "Patient collection rate", "share", True,
-        "Patient-responsibility dollars collected ÷ patient dollars billed net of corrections and "
-        "charity care (what the hospital seeks to collect)."),
+        N_("Patient collection rate"), "share", True,
+        N_("Patient-responsibility dollars collected ÷ patient dollars billed net of corrections and "
+        "charity care (what the hospital seeks to collect).")),
     "days_in_ar": MetricInfo(
-        "Days in A/R", "days", False,
-        "Open A/R at the measurement day ÷ average daily billed over the A/R window."),
+        N_("Days in A/R"), "days", False,
+        N_("Open A/R at the measurement day ÷ average daily billed over the A/R window.")),
     "ar_over_90_share": MetricInfo(
-        "A/R over 90 days", "share", False,
-        "Share of open A/R (by dollars) older than 90 days from service, at the measurement day."),
+        N_("A/R over 90 days"), "share", False,
+        N_("Share of open A/R (by dollars) older than 90 days from service, at the measurement day.")),
     "cash_collected_usd": MetricInfo(
-        "Cash collected", "usd", True, "All collections to the horizon (patients, insurers, agency, lender)."),
+        N_("Cash collected"), "usd", True, N_("All collections to the horizon (patients, insurers, agency, lender).")),
     "collection_cost_usd": MetricInfo(
-        "Collection cost", "usd", False,
-        "Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees."),
+        N_("Collection cost"), "usd", False,
+        N_("Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees.")),
     "cost_to_collect": MetricInfo(
-        "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
+        N_("Cost to collect"), "share", False, N_("Collection cost ÷ cash collected.")),
     "bad_debt_rate": MetricInfo(
-        "Bad debt", "share", False,
-        "(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "
+        N_("Bad debt"), "share", False,
+        N_("(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "
         "÷ net patient revenue (billed − discounts and small-balance adjustments − corrections − "
-        "charity care), billing-window cohort."),
+        "charity care), billing-window cohort.")),
     "open_at_horizon_share": MetricInfo(
-        "Still open at the horizon", "share", None,
-        "Billing-window cohort dollars (patients and insurers) not yet resolved at the horizon ÷ "
-        "billed; the patient part is counted in bad debt."),
+        N_("Still open at the horizon"), "share", None,
+        N_("Billing-window cohort dollars (patients and insurers) not yet resolved at the horizon ÷ "
+        "billed; the patient part is counted in bad debt.")),
     "charity_care_usd": MetricInfo(
-        "Charity care", "usd", None,
-        "Balances adjusted as financial assistance (501(r) FAP): an adjustment, not bad debt."),
+        N_("Charity care"), "usd", None,
+        N_("Balances adjusted as financial assistance (501(r) FAP): an adjustment, not bad debt.")),
     "charity_care_share": MetricInfo(
-        "Charity care share", "share", None, "Charity care ÷ net patient revenue (as for bad debt)."),
+        N_("Charity care share"), "share", None, N_("Charity care ÷ net patient revenue (as for bad debt).")),
     "denial_write_off_rate": MetricInfo(
-        "Final denials written off", "share", False, "Final-denial write-offs ÷ insurer dollars billed."),
+        N_("Final denials written off"), "share", False, N_("Final-denial write-offs ÷ insurer dollars billed.")),
     "initial_denial_rate": MetricInfo(
-        "Initial claim denials", "share", False, "Claims denied on first adjudication ÷ claims adjudicated.",
+        N_("Initial claim denials"), "share", False, N_("Claims denied on first adjudication ÷ claims adjudicated."),
         "operations"),
     "lost_margin_usd": MetricInfo(
-        "Margin lost to harm", "usd", False,
-        "Contribution margin of elective care deferred or cancelled after a declined deposit, plus the "
+        N_("Margin lost to harm"), "usd", False,
+        N_("Contribution margin of elective care deferred or cancelled after a declined deposit, plus the "
         "expected future margin of patients who do not come back after complaints and opt-outs "
-        "(not cash: subtracted from the NPV)."),
+        "(not cash: subtracted from the NPV).")),
     "cash_trough_usd": MetricInfo(
-        "Lowest cash position", "usd", True,
-        "Minimum of starting cash − cost of care + net collections over the horizon."),
+        N_("Lowest cash position"), "usd", True,
+        N_("Minimum of starting cash − cost of care + net collections over the horizon.")),
     # liquidity (simlib.scenario.liquidity): only when the scenario sets finance.minimum_cash_usd
     "npv_after_liquidity_usd": MetricInfo(
-        "NPV after credit-line interest", "usd", True,
-        "NPV of net collections minus the present value of the interest on the credit line that keeps "
-        "cash at the minimum (the ranking metric when a cash floor is set)."),
+        N_("NPV after credit-line interest"), "usd", True,
+        N_("NPV of net collections minus the present value of the interest on the credit line that keeps "
+        "cash at the minimum (the ranking metric when a cash floor is set).")),
     "credit_drawn_peak_usd": MetricInfo(
-        "Peak drawn on the credit line", "usd", False,
-        "Largest end-of-day shortfall below the minimum cash, funded by the credit line (above the "
-        "line's limit: the shortfall the line could not fund)."),
+        N_("Peak drawn on the credit line"), "usd", False,
+        N_("Largest end-of-day shortfall below the minimum cash, funded by the credit line (above the "
+        "line's limit: the shortfall the line could not fund).")),
     "credit_interest_usd": MetricInfo(
-        "Credit-line interest", "usd", False,
-        "Simple daily interest at the line's annual rate ÷ 365 on each day's drawn balance, to the horizon."),
+        N_("Credit-line interest"), "usd", False,
+        N_("Simple daily interest at the line's annual rate ÷ 365 on each day's drawn balance, to the horizon.")),
     "credit_cost_per_rate_point_usd": MetricInfo(
-        "Credit cost per point of interest rate", "usd", False,
-        "Present value of the interest the same drawn balances would cost at 1 % a year: the cost of "
-        "the line is this × the rate in points."),
+        N_("Credit cost per point of interest rate"), "usd", False,
+        N_("Present value of the interest the same drawn balances would cost at 1 % a year: the cost of "
+        "the line is this × the rate in points.")),
     "liquidity_infeasible": MetricInfo(
-        "Runs short beyond the credit line", "share", False,
-        "Share of runs in which cash falls below the minimum by more than the credit line's limit "
-        "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended."),
+        N_("Runs short beyond the credit line"), "share", False,
+        N_("Share of runs in which cash falls below the minimum by more than the credit line's limit "
+        "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended.")),
     "days_to_resolution": MetricInfo(
-        "Days to resolution", "days", False,
-        "Dollar-weighted mean days from service to the resolution of each billed dollar (billing-window "
+        N_("Days to resolution"), "days", False,
+        N_("Dollar-weighted mean days from service to the resolution of each billed dollar (billing-window "
         "cohort): collected, adjusted or written off at its day; still open at the horizon counted at "
-        "the horizon, so dollars kept open or written off later never look faster."),
+        "the horizon, so dollars kept open or written off later never look faster.")),
     "contacts_per_account": MetricInfo(
-        "Contacts per patient account", "count", None,
-        "Reminders sent (all channels, calls placed included) ÷ patient balances billed.", "patients"),
+        N_("Contacts per patient account"), "count", None,
+        N_("Reminders sent (all channels, calls placed included) ÷ patient balances billed."), "patients"),
     "calls_per_account": MetricInfo(
-        "Calls per patient account", "count", None, "Calls placed ÷ patient balances billed.", "patients"),
+        N_("Calls per patient account"), "count", None, N_("Calls placed ÷ patient balances billed."), "patients"),
     "disputes_per_account": MetricInfo(
-        "Disputes per patient account", "count", False, "Disputes raised ÷ patient balances billed.",
+        N_("Disputes per patient account"), "count", False, N_("Disputes raised ÷ patient balances billed."),
         "patients"),
     "agency_share": MetricInfo(
-        "Accounts sent to an agency", "share", False, "Patient balances placed with an agency ÷ billed.",
+        N_("Accounts sent to an agency"), "share", False, N_("Patient balances placed with an agency ÷ billed."),
         "patients"),
     "plan_share": MetricInfo(
-        "Accounts on a payment plan", "share", None, "Patient balances that took a payment plan ÷ billed.",
+        N_("Accounts on a payment plan"), "share", None, N_("Patient balances that took a payment plan ÷ billed."),
         "patients"),
     "plan_default_rate": MetricInfo(
-        "Payment plans defaulted", "share", False,
-        "Plans that defaulted (too many missed instalments) ÷ plans started.", "patients"),
+        N_("Payment plans defaulted"), "share", False,
+        N_("Plans that defaulted (too many missed instalments) ÷ plans started."), "patients"),
     "financed_share": MetricInfo(
-        "Accounts financed by a lender", "share", None,
-        "Patient balances paid off by a financing partner ÷ patient balances billed.", "patients"),
+        N_("Accounts financed by a lender"), "share", None,
+        N_("Patient balances paid off by a financing partner ÷ patient balances billed."), "patients"),
     "agency_recovery_rate": MetricInfo(
-        "Agency recovery rate", "share", True,
-        "Agency collections (gross of its fee) ÷ balances placed with the agency.", "finance"),
+        N_("Agency recovery rate"), "share", True,
+        N_("Agency collections (gross of its fee) ÷ balances placed with the agency."), "finance"),
     "suppressed_contacts": MetricInfo(
-        "Contacts suppressed by limits", "count", None,
-        "Planned contacts not made because of frequency limits or quiet hours.", "operations"),
+        N_("Contacts suppressed by limits"), "count", None,
+        N_("Planned contacts not made because of frequency limits or quiet hours."), "operations"),
     "complaints_per_1000_accounts": MetricInfo(
-        "Complaints per 1,000 accounts", "count", False,
-        "Patients' complaints about contacts (at most one per patient and channel) × 1,000 ÷ "
-        "patient balances billed.", "patients"),
+        N_("Complaints per 1,000 accounts"), "count", False,
+        N_("Patients' complaints about contacts (at most one per patient and channel) × 1,000 ÷ "
+        "patient balances billed."), "patients"),
     "opted_out_contacts": MetricInfo(
-        "Contacts stopped by opt-outs", "count", None,
-        "Planned contacts not made because the patient opted out of the channel.", "operations"),
+        N_("Contacts stopped by opt-outs"), "count", None,
+        N_("Planned contacts not made because the patient opted out of the channel."), "operations"),
     "agent_utilisation": MetricInfo(
-        "Agent utilisation", "share", None, "Agent busy time ÷ agent open time.", "operations"),
+        N_("Agent utilisation"), "share", None, N_("Agent busy time ÷ agent open time."), "operations"),
     "call_wait_mean_hours": MetricInfo(
-        "Mean call queue wait", "hours", False,
-        "Mean time a call waited for an agent (open and closed hours), calls placed.", "operations"),
+        N_("Mean call queue wait"), "hours", False,
+        N_("Mean time a call waited for an agent (open and closed hours), calls placed."), "operations"),
     "calls_abandoned": MetricInfo(
-        "Calls dropped from the queue", "count", False,
-        "Call attempts that waited longer than the team's max wait and were dropped.", "operations"),
+        N_("Calls dropped from the queue"), "count", False,
+        N_("Call attempts that waited longer than the team's max wait and were dropped."), "operations"),
     "patients_lost": MetricInfo(
-        "Patients lost", "count", False,
-        "Expected patients who do not come back for future care because of complaints and "
-        "opt-outs (sum over patients of the chance they leave).", "patients"),
+        N_("Patients lost"), "count", False,
+        N_("Expected patients who do not come back for future care because of complaints and "
+        "opt-outs (sum over patients of the chance they leave)."), "patients"),
     "deposits_asked": MetricInfo(
-        "Deposits asked", "count", None,
-        "Deposits asked at service (non-emergency encounters of the payers a deposit may be asked of).",
+        N_("Deposits asked"), "count", None,
+        N_("Deposits asked at service (non-emergency encounters of the payers a deposit may be asked of)."),
         "patients"),
     "deposits_paid": MetricInfo(
-        "Deposits paid", "count", None, "Deposits asked and paid at service.", "patients"),
+        N_("Deposits paid"), "count", None, N_("Deposits asked and paid at service."), "patients"),
     "deposits_declined": MetricInfo(
-        "Deposits declined", "count", None, "Deposits asked and not paid.", "patients"),
+        N_("Deposits declined"), "count", None, N_("Deposits asked and not paid."), "patients"),
     "care_deferred": MetricInfo(
-        "Care deferred after a declined deposit", "count", False,
-        "Patients who declined a deposit and deferred or cancelled their elective care.", "patients"),
+        N_("Care deferred after a declined deposit"), "count", False,
+        N_("Patients who declined a deposit and deferred or cancelled their elective care."), "patients"),
     "deposits_refunded": MetricInfo(
-        "Deposits refunded", "count", None,
-        "Deposits paid back in part or in full: above the final responsibility, or beyond what a "
-        "patient found eligible for financial assistance owes (501(r)).", "patients"),
+        N_("Deposits refunded"), "count", None,
+        N_("Deposits paid back in part or in full: above the final responsibility, or beyond what a "
+        "patient found eligible for financial assistance owes (501(r))."), "patients"),
     # factoring (simlib/model/factoring_settlement.py); 0 (APR: NaN) for strategies that factor nothing
     "factoring_factored_share": MetricInfo(
-        "Share of billed dollars factored", "share", None,
-        "Face value sold to the factor (open balance at purchase) ÷ all dollars billed.", "factoring"),
+        N_("Share of billed dollars factored"), "share", None,
+        N_("Face value sold to the factor (open balance at purchase) ÷ all dollars billed."), "factoring"),
     "factoring_advanced_usd": MetricInfo(
-        "Cash advanced by the factor", "usd", None,
-        "Advances paid at purchase (advance rate × face or ECV, net of any upfront admin fee).",
+        N_("Cash advanced by the factor"), "usd", None,
+        N_("Advances paid at purchase (advance rate × face or ECV, net of any upfront admin fee)."),
         "factoring"),
     "factoring_fees_usd": MetricInfo(
-        "Factoring fees", "usd", False,
-        "Admin fees + fees kept at settlement + fees in buy-backs; deducted from rebates, "
-        "never a separate cash row.", "factoring"),
+        N_("Factoring fees"), "usd", False,
+        N_("Admin fees + fees kept at settlement + fees in buy-backs; deducted from rebates, "
+        "never a separate cash row."), "factoring"),
     "factoring_rebates_usd": MetricInfo(
-        "Reserve released", "usd", None,
-        "Rebates: collected − advance share − fee share, when positive.", "factoring"),
+        N_("Reserve released"), "usd", None,
+        N_("Rebates: collected − advance share − fee share, when positive."), "factoring"),
     "factoring_chargebacks_usd": MetricInfo(
-        "Charge-backs", "usd", False,
-        "Shortfalls the hospital repays: denials, corrections, discounts (and bad debt under "
-        "recourse) — advance share + fee share − any cash collected.", "factoring"),
+        N_("Charge-backs"), "usd", False,
+        N_("Shortfalls the hospital repays: denials, corrections, discounts (and bad debt under "
+        "recourse) — advance share + fee share − any cash collected."), "factoring"),
     "factoring_buybacks_usd": MetricInfo(
-        "Buy-backs", "usd", False,
-        "Receivables repurchased at the end of the recourse period or on termination: "
-        "remaining advance share + fee accrued.", "factoring"),
+        N_("Buy-backs"), "usd", False,
+        N_("Receivables repurchased at the end of the recourse period or on termination: "
+        "remaining advance share + fee accrued."), "factoring"),
     "factoring_credit_loss_usd": MetricInfo(
-        "Credit loss borne by the factor", "usd", None,
-        "Advance shares on bad-debt write-offs the factor absorbs (non-recourse only).", "factoring"),
+        N_("Credit loss borne by the factor"), "usd", None,
+        N_("Advance shares on bad-debt write-offs the factor absorbs (non-recourse only)."), "factoring"),
     "factoring_apr": MetricInfo(
-        "Factoring effective annual cost", "share", False,
-        "All fees ÷ advance dollar-days × 365 (each advance share from purchase to settlement). "
-        "For one invoice: fee ÷ advance × 365 ÷ days (MedBanker: $2 on $75 for 30 days ≈ 32 %).",
+        N_("Factoring effective annual cost"), "share", False,
+        N_("All fees ÷ advance dollar-days × 365 (each advance share from purchase to settlement). "
+        "For one invoice: fee ÷ advance × 365 ÷ days (MedBanker: $2 on $75 for 30 days ≈ 32 %)."),
         "factoring"),
 }
 
@@ -203,9 +216,9 @@ METRICS: dict[str, MetricInfo] = {
 CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "letter": "letter",
                  "formal_demand": "formal demand", "call": "call"}
 METRICS["notices_moved"] = MetricInfo(
-    "Notices moved by limits", "count", None,
-    "Legally required notices (formal demand, final notice) the contact limits moved to the next "
-    "allowed slot instead of dropping them.", "operations")
+    N_("Notices moved by limits"), "count", None,
+    N_("Legally required notices (formal demand, final notice) the contact limits moved to the next "
+    "allowed slot instead of dropping them."), "operations")
 for _name, _words in CHANNEL_WORDS.items():
     METRICS[f"suppressed_{_name}"] = MetricInfo(
         f"Suppressed by limits: {_words}", "count", None,

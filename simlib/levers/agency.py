@@ -11,6 +11,8 @@ sends one first if none went out). Counters: ``agency_placements``, ``agency_pla
 ``agency_payments``, ``agency_recalls``."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import math
 from typing import Annotated, Literal
 
@@ -86,10 +88,10 @@ def _draw(rng, n: int, scenario) -> dict:
 @register_lever
 class AgencyLever(Lever):
     key = "agency"
-    title = "Collection agency"
+    title = N_("Collection agency")
     random_draws = {"agency": _draw}
-    glossary = (("ECA (extraordinary collection action)", "Credit reporting, selling the debt or suing: "
-                 "limited for nonprofit hospitals by IRS §501(r)."),)
+    glossary = ((N_("ECA (extraordinary collection action)"), N_("Credit reporting, selling the debt or suing: "
+                 "limited for nonprofit hospitals by IRS §501(r).")),)
     assumptions = (Assumption("initial_per_day", "Agency's recovery (payment intensity at placement)", 0.5, 1.5),)
     settings = Agency | None
     order = 5  # placement; the agency's contacts are order 7, its recall 8

@@ -16,6 +16,8 @@ allowed slot (counted ``notices_moved`` and ``moved_<channel>``). Any other cont
 forbid is not made (``suppressed_contacts`` and ``suppressed_<channel>``)."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import math
 from typing import Annotated
 
@@ -75,7 +77,7 @@ def _overlaps_quiet(h0: float, h1: float, quiet: tuple[float, float]) -> bool:
 @register_lever
 class ContactLimitsLever(Lever):
     key = "contact_limits"
-    title = "Contact limits"
+    title = N_("Contact limits")
     settings = ContactLimits
     default = ContactLimits()
     counters = {"suppressed_contacts": "planned contacts not made because of a limit or quiet hours",

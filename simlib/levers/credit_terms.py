@@ -4,6 +4,8 @@ net 30). The due date pulls payments forward: it raises the payment intensity by
 agency holds the account. Reminder steps may be timed from the due date."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.core.settings import NonNeg
 
@@ -11,7 +13,7 @@ from simlib.core.settings import NonNeg
 @register_lever
 class CreditTerms(Lever):
     key = "credit_terms_days"
-    title = "Payment terms"
+    title = N_("Payment terms")
     assumptions = (Assumption("behaviour.due_date_jump_per_day", "Pull of the due date (payment intensity jump on it)", 0.5, 1.5),)
     settings = NonNeg
     default = 30.0

@@ -28,6 +28,8 @@ The encounter itself stays in the books (every strategy meets the same encounter
 margin is counted as lost."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import math
 
 import numpy as np
@@ -95,20 +97,20 @@ def propensity_uniform(deposit_u: np.ndarray, propensity: np.ndarray, sigma: flo
 @register_lever
 class DepositLever(Lever):
     key = "deposit"
-    title = "Deposit at service"
+    title = N_("Deposit at service")
     random_draws = {"deposits": _draw, "deposit_estimate": _draw_estimate_error}
-    risk = ("Deposits at service",
-            "EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
+    risk = (N_("Deposits at service"),
+            N_("EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
             "payment, so a deposit may be asked only for non-emergency care. The model exempts "
             "emergencies (each payer's emergency share), but registration staff must apply the rule "
             "every time. No deposit is asked of Medicaid patients unless the strategy says so. The "
             "compliance rate, how far deposit payers are the patients who would pay anyway, and the "
             "share who defer care when they decline (whose lost margin the NPV counts) are "
-            "assumptions.")
-    glossary = (("EMTALA", "The federal law that requires emergency screening and stabilisation regardless of "
-                 "ability to pay."),
-                ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
-                 "emergencies)."))
+            "assumptions."))
+    glossary = ((N_("EMTALA"), N_("The federal law that requires emergency screening and stabilisation regardless of "
+                 "ability to pay.")),
+                (N_("Deposit"), N_("Part of the patient's estimated share collected when care is given (not in "
+                 "emergencies).")))
     assumptions = (Assumption("compliance_rate", "Deposit compliance (share who pay a small deposit)", 0.5, 1.5, upper=1.0),
                    Assumption("propensity_correlation", "How much deposit payers are the patients who pay anyway",
                               0.0, 0.9, mode="set"),

@@ -20,6 +20,8 @@ emergencies nor the open book; a ``COST_PRICE_ESTIMATE`` row at service, counter
 ``disputes``."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import numpy as np
 
 from simlib.core.ledger import Kind
@@ -55,7 +57,7 @@ def _draw_wait(rng, n: int, scenario) -> dict:
 @register_lever
 class Disputes(Lever):
     key = "price_estimate"
-    title = "Price estimate"
+    title = N_("Price estimate")
     random_draws = {"disputes": _draw, "dispute_resolution": _draw_wait}
     assumptions = (Assumption("dispute_rate_multiplier", "Disputes left with a price estimate (share of usual)", 0.5, 1.5, upper=1.0),)
     settings = PriceEstimate | None

@@ -8,6 +8,8 @@ collection ledger into cash rows are in :mod:`simlib.model.factoring_settlement`
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -187,25 +189,25 @@ class FactoringLever(Lever):
     """Settled after the collection run by :func:`simlib.model.factoring_settlement.overlay` (no account hooks)."""
 
     key = "factoring"
-    title = "Factoring"
+    title = N_("Factoring")
     settings = FactoringOffer | None
-    risk = ("Factoring",
-            "Medicare and Medicaid do not pay an assignee (anti-assignment: 42 U.S.C. 1395g(c), "
+    risk = (N_("Factoring"),
+            N_("Medicare and Medicaid do not pay an assignee (anti-assignment: 42 U.S.C. 1395g(c), "
             "1396a(a)(32), 42 CFR 424.73): their payments must reach an account the hospital "
             "controls and be swept to the factor, which adds days and commingling risk. Recourse "
             "offers make the hospital buy back what is unpaid at the end of the recourse period; "
             "termination needs notice and a buy-back or a run-off. The factor may also demand "
-            "audits and exclusivity not modelled here.")
+            "audits and exclusivity not modelled here."))
     glossary = (
-        ("Factoring", "Selling receivables to a factor, who pays an advance now and the rest (less its fee) "
-         "when the bill is paid."),
-        ("Advance rate", "The share of a receivable's value the factor pays at once."),
-        ("Recourse", "The hospital must buy back receivables still unpaid after the recourse period; "
-         "non-recourse offers leave the patients' non-payment with the factor."),
-        ("Effective annual cost (APR)", "The factoring fees as a yearly interest rate on the money advanced, "
-         "to compare with the cost of capital."),
-        ("Anti-assignment", "Medicare and Medicaid pay only the provider, never a factor: their payments "
-         "reach the hospital's account and are swept to the factor."),
+        (N_("Factoring"), N_("Selling receivables to a factor, who pays an advance now and the rest (less its fee) "
+         "when the bill is paid.")),
+        (N_("Advance rate"), N_("The share of a receivable's value the factor pays at once.")),
+        (N_("Recourse"), N_("The hospital must buy back receivables still unpaid after the recourse period; "
+         "non-recourse offers leave the patients' non-payment with the factor.")),
+        (N_("Effective annual cost (APR)"), N_("The factoring fees as a yearly interest rate on the money advanced, "
+         "to compare with the cost of capital.")),
+        (N_("Anti-assignment"), N_("Medicare and Medicaid pay only the provider, never a factor: their payments "
+         "reach the hospital's account and are swept to the factor.")),
     )
 
     @classmethod

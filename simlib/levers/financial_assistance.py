@@ -29,6 +29,8 @@ statement day (at the latest the horizon).
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Literal
 
 from pydantic import model_validator
@@ -87,7 +89,7 @@ def _draw(rng, n: int, scenario) -> dict:
 @register_lever
 class FapScreening(Lever):
     key = "fap_screening"
-    title = "Financial assistance screening"
+    title = N_("Financial assistance screening")
     random_draws = {"charity": _draw}
     settings = Screening | None
     order = 999  # the pre-write-off screening runs just before the write-off (order 1000)

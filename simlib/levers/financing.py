@@ -7,6 +7,8 @@ closes, ``PAYMENT_LENDER``) and the hospital pays ``merchant_fee_rate`` × balan
 or an agency holds. Counter ``financed``."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -51,12 +53,12 @@ def _draw_approval(rng, n: int, scenario) -> dict:
 @register_lever
 class FinancingLever(Lever):
     key = "financing"
-    title = "Patient financing"
+    title = N_("Patient financing")
     random_draws = {"financing": _draw_uptake, "financing_approval": _draw_approval}
-    risk = ("Patient financing",
-            "Patients who take the loan owe a lender instead of the hospital: screen for financial "
+    risk = (N_("Patient financing"),
+            N_("Patients who take the loan owe a lender instead of the hospital: screen for financial "
             "assistance first, and make the offer optional and clear about interest. The uptake "
-            "rate is an assumption (no peer-reviewed figure).")
+            "rate is an assumption (no peer-reviewed figure)."))
     assumptions = (Assumption("uptake_rate", "Financing take-up rate", 0.5, 1.5, upper=1.0),)
     settings = Financing | None
     order = 3

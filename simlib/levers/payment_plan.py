@@ -16,6 +16,8 @@ Counters: ``plans``, ``plans_autopay``, ``plan_instalments``, ``plan_misses``,
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -86,12 +88,12 @@ class _Plan:
 @register_lever
 class PaymentPlanLever(Lever):
     key = "payment_plan"
-    title = "Payment plans"
+    title = N_("Payment plans")
     random_draws = {"plans": _draw}
-    risk = ("Payment plans",
-            "Uptake and default rates of plans are assumptions (vendor figures, no peer-reviewed "
-            "default rate); plans tie up staff and keep balances open longer.")
-    glossary = (("Payment plan", "Instalments over several months, offered above a minimum balance."),)
+    risk = (N_("Payment plans"),
+            N_("Uptake and default rates of plans are assumptions (vendor figures, no peer-reviewed "
+            "default rate); plans tie up staff and keep balances open longer."))
+    glossary = ((N_("Payment plan"), N_("Instalments over several months, offered above a minimum balance.")),)
     assumptions = (Assumption("uptake_rate", "Payment-plan take-up rate", 0.5, 1.5, upper=1.0),
                    Assumption("miss_base_rate", "Missed plan instalments (base miss rate)", 0.5, 1.5, upper=1.0),)
     settings = PaymentPlan | None

@@ -10,6 +10,8 @@ weekend (counter ``calls_moved_to_working_hours``). Counters: ``calls``, ``calls
 ``calls_abandoned``."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -50,7 +52,7 @@ def _draw(rng, n: int, scenario) -> dict:
 @register_lever
 class PhoneTeamLever(Lever):
     key = "phone_team"
-    title = "Phone team"
+    title = N_("Phone team")
     random_draws = {"calls": _draw}
     assumptions = (Assumption("right_party_contact_rate", "Calls that reach the patient (right-party contact rate)", 0.5, 1.5, upper=1.0),)
     settings = PhoneTeam | None

@@ -7,6 +7,8 @@ books the discount as an allowance (``DISCOUNT`` row, counter ``discounts``). Th
 window's end, or when a plan or an agency takes the account over."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -39,12 +41,12 @@ def discount_response(rate: float, half_rate: float) -> float:
 @register_lever
 class PromptPayDiscountLever(Lever):
     key = "prompt_pay_discount"
-    title = "Prompt-pay discount"
-    risk = ("Prompt-pay discounts",
-            "Routine waivers or discounts of Medicare or Medicaid co-payments and deductibles are "
+    title = N_("Prompt-pay discount")
+    risk = (N_("Prompt-pay discounts"),
+            N_("Routine waivers or discounts of Medicare or Medicaid co-payments and deductibles are "
             "risky under the federal Anti-Kickback Statute and the Civil Monetary Penalties Law "
             "(beneficiary inducement), and payer contracts may forbid discounting the patient's "
-            "share: check the eligible payers with compliance.")
+            "share: check the eligible payers with compliance."))
     assumptions = (Assumption("behaviour.discount_uplift_max", "Response to a prompt-pay discount (largest uplift)", 0.5, 1.5),)
     settings = PromptPayDiscount | None
     order = 1

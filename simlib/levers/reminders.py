@@ -11,6 +11,8 @@ account. Counters: ``contacts``, ``contacts_<channel>``, ``reached_<channel>`` (
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import math
 from typing import Annotated, Literal
 
@@ -47,7 +49,7 @@ class Step(Strict):
 @register_lever
 class Statement(Lever):
     key = "statement_channel"
-    title = "Statement channel"
+    title = N_("Statement channel")
     settings = str
     default = "letter"
 
@@ -81,7 +83,7 @@ class Statement(Lever):
 @register_lever
 class Ladder(Lever):
     key = "ladder"
-    title = "Reminders"
+    title = N_("Reminders")
     assumptions = (Assumption("channels.*.jump_per_day", "Reminder effect (intensity jump per contact, all channels)", 0.5, 1.5),)
     settings = list[Step]
     default = []

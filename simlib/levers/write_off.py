@@ -4,6 +4,8 @@ adjusted off at once (``WRITE_OFF_SMALL``). A plan in good standing defers the w
 defaults; an agency placement supersedes it (the agency's recall writes off instead)."""
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from simlib.core.ledger import Kind
 from simlib.levers.base import Lever, register_lever
 from simlib.core.settings import NonNeg, Positive, Strict
@@ -17,7 +19,7 @@ class WriteOff(Strict):
 @register_lever
 class WriteOffLever(Lever):
     key = "write_off"
-    title = "Write-off"
+    title = N_("Write-off")
     settings = WriteOff
     default = WriteOff()
     order = 1000  # last of the actions due on the same day

@@ -33,6 +33,8 @@ does not).
 """
 from __future__ import annotations
 
+from simlib.core.language import _, number_text
+
 from pathlib import Path
 
 import numpy as np
@@ -85,21 +87,25 @@ def cold_start(sim: Simulation) -> bool:
 
 def window_sentence(sim: Simulation) -> str:
     """One sentence for every report page: what the numbers measure."""
-    horizon, window, w = sim.horizon_days, sim.billing_window_days, sim.warm_up_days
+    horizon, window = number_text(sim.horizon_days), number_text(sim.billing_window_days)
+    w = sim.warm_up_days
     if w > 0:
-        return (f"Measured from day 0 to day {horizon:,.0f} on a hospital already running: a warm-up of "
-                f"{w:,.0f} days before day 0, simulated under each strategy and left out of every number, "
-                f"leaves on day 0 the unpaid bills that strategy keeps in its steady state, their care "
-                f"already paid; rates follow the patients served from day 0 to day {window:,.0f}.")
+        return _("Measured from day 0 to day {horizon} on a hospital already running: a warm-up of "
+                 "{warm_up} days before day 0, simulated under each strategy and left out of every number, "
+                 "leaves on day 0 the unpaid bills that strategy keeps in its steady state, their care "
+                 "already paid; rates follow the patients served from day 0 to day {window}.").format(
+                     horizon=horizon, warm_up=number_text(w), window=window)
     if sim.open_book is not None:
-        return (f"Measured from day 0 to day {horizon:,.0f}, starting from an open book of the unpaid bills "
-                f"of the hospital's A/R aging report ({Path(sim.open_book.file).name}) whose care was paid "
-                f"before day 0, and its actual cash; rates follow them and the patients served from day 0 "
-                f"to day {window:,.0f}.")
+        return _("Measured from day 0 to day {horizon}, starting from an open book of the unpaid bills "
+                 "of the hospital's A/R aging report ({file}) whose care was paid "
+                 "before day 0, and its actual cash; rates follow them and the patients served from day 0 "
+                 "to day {window}.").format(horizon=horizon, file=Path(sim.open_book.file).name, window=window)
     if sim.open_book_accounts > 0:
-        return (f"Measured from day 0 to day {horizon:,.0f}, starting from an open book of "
-                f"{sim.open_book_accounts:,} unpaid bills whose care was paid before day 0; rates follow "
-                f"them and the patients served from day 0 to day {window:,.0f}.")
-    return (f"Measured from day 0 to day {horizon:,.0f} on a hospital that opens on day 0 with no unpaid "
-            f"bills (a cold start, no warm-up): its cash dips deeper in the first months than a running "
-            f"hospital's; rates follow the patients served from day 0 to day {window:,.0f}.")
+        return _("Measured from day 0 to day {horizon}, starting from an open book of "
+                 "{accounts} unpaid bills whose care was paid before day 0; rates follow "
+                 "them and the patients served from day 0 to day {window}.").format(
+                     horizon=horizon, accounts=number_text(sim.open_book_accounts), window=window)
+    return _("Measured from day 0 to day {horizon} on a hospital that opens on day 0 with no unpaid "
+             "bills (a cold start, no warm-up): its cash dips deeper in the first months than a running "
+             "hospital's; rates follow the patients served from day 0 to day {window}.").format(
+                 horizon=horizon, window=window)

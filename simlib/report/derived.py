@@ -86,11 +86,13 @@ def prepare_results(scenario_file: str, page_key: str, replications: int = 4, se
 
 
 def load_results(scenario_file: str = "", results_dir: str = "", replications: int = 4,
-                 seed: int | None = None, workers: int | None = None, page: str = ""):
+                 seed: int | None = None, workers: int | None = None, page: str = "", language: str = ""):
     """The notebooks' entry point: the result folder ``results_dir`` (the pipeline computes it once
     per scenario, every table the pages need included). Without one (JupyterLab), the same step
     first prepares a folder from a small run of ``scenario_file`` with the tables the page ``page``
-    needs (:func:`prepare_results`): a notebook only ever loads."""
+    needs (:func:`prepare_results`): a notebook only ever loads. The notebook's kernel then speaks
+    ``language`` (empty: the scenario's ``language``) with the scenario's currency
+    (:func:`simlib.core.language.set_language`)."""
     from simlib.run.experiment import Results
 
     if not results_dir:
@@ -100,4 +102,12 @@ def load_results(scenario_file: str = "", results_dir: str = "", replications: i
     path = Path(results_dir)
     if not path.is_dir():
         raise ReportError(f"results directory {path} not found")
-    return Results.load(path)
+    res = Results.load(path)
+    from simlib.core.language import scenario_speech, set_language
+
+    try:
+        speech = scenario_speech(res.scenario, language)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    set_language(speech.language, speech.currency)
+    return res

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from simlib.core.language import _, currency_name, speech
 from simlib.report.errors import ReportError
 from simlib.report.navigation import with_table_of_contents
 from simlib.report.page import external_loads, html_page
@@ -28,6 +29,17 @@ def _strip_noise(nb) -> None:
                         and WIDGET_VIEW not in o.get("data", {})]
 
 
+def _translate_markdown(nb) -> None:
+    """Every markdown cell in the language in force, from the catalogue (a cell is one message,
+    :func:`simlib.report.catalogue.extract_markdown`); ``{currency}`` in a translation is the
+    scenario's currency in words. US English is left as written."""
+    if speech().language == "en":
+        return
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.strip():
+            cell.source = _(cell.source.strip()).replace("{currency}", currency_name())
+
+
 def notebook_to_html(nb, title: str, nav: str = "") -> str:
     """Export an executed notebook to a self-contained page without any input (code) cell, with a
     table of contents of its sections and ``nav`` (links to the index and sibling reports) on top."""
@@ -35,6 +47,7 @@ def notebook_to_html(nb, title: str, nav: str = "") -> str:
 
     nb = copy.deepcopy(nb)  # the caller keeps its outputs
     _strip_noise(nb)
+    _translate_markdown(nb)
     # 'basic' renders cells only: no require.js, MathJax or mermaid <script> from a CDN as the
     # 'lab' and 'classic' templates emit; html_page adds the document shell and print CSS.
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,

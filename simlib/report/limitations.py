@@ -7,6 +7,8 @@ The wording is a checklist for the hospital's compliance team, not legal advice.
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from simlib.model.measurement_window import cold_start
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
@@ -34,19 +36,19 @@ def lever_risks(res) -> list[tuple[str, str, str]]:
 
 
 #: said only of a run without a warm-up or an open book (simlib.model.measurement_window)
-_COLD_START = ("The simulation starts with no unpaid bills on the books (no warm-up): the early cash dip is "
+_COLD_START = (N_("The simulation starts with no unpaid bills on the books (no warm-up): the early cash dip is "
                "deeper than in a running hospital, which is already collecting last year's bills. Compare "
                "strategies on it rather than read it as a forecast of the bank balance; a warm-up "
-               "(simulation.warm_up_days) measures a running hospital.")
+               "(simulation.warm_up_days) measures a running hospital."))
 
 _MODEL_LIMITS = (
-    "Patients' payment behaviour (how they respond to statements, reminders, discounts) comes from "
+    N_("Patients' payment behaviour (how they respond to statements, reminders, discounts) comes from "
     "published studies and assumptions, not from this hospital's own accounts; the sensitivity report "
-    "shows which assumptions the recommendation depends on.",
-    "Figures are means over a finite number of simulated runs; the 95 % confidence intervals say how "
-    "far they could move with more runs.",
-    "Financial-assistance (charity care) screening, payer contract changes and the patients' "
-    "satisfaction or loyalty are not modelled.",
+    "shows which assumptions the recommendation depends on."),
+    N_("Figures are means over a finite number of simulated runs; the 95 % confidence intervals say how "
+    "far they could move with more runs."),
+    N_("Financial-assistance (charity care) screening, payer contract changes and the patients' "
+    "satisfaction or loyalty are not modelled."),
 )
 
 

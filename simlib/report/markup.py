@@ -20,6 +20,19 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def html_words(template: str, **values: Any) -> str:
+    """A sentence of the catalogue as HTML text: the (translated) template with ``&``, ``<`` and
+    ``>`` escaped, each ``{name}`` filled with its value escaped by :func:`esc`. Apostrophes of the
+    sentence stay as written, so an English page reads byte for byte as before it had a catalogue.
+    A value that is itself a sentence of the catalogue (:class:`Sentence`) is escaped like the template."""
+    return html.escape(template, quote=False).format(
+        **{k: html.escape(v, quote=False) if isinstance(v, Sentence) else esc(v) for k, v in values.items()})
+
+
+class Sentence(str):
+    """A piece of sentence from the catalogue put inside another (:func:`html_words`)."""
+
+
 # JupyterLab typesets HTML output with MathJax, which reads any two "$" as the ends of a formula
 # ("gains $53.8k ... costs $12k" became italic math); MathJax skips elements of this class.
 NO_MATH_CLASS = "mathjax_ignore tex2jax_ignore"

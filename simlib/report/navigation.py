@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from simlib.core.language import _
 from simlib.report.markup import TOC_MARKER, esc
 _H2 = re.compile(r"<h2(\s[^>]*)?>(.*?)</h2>", re.IGNORECASE | re.DOTALL)
 _ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
@@ -55,7 +56,8 @@ def table_of_contents(headings: Sequence[tuple[str, str]]) -> str:
     if len(headings) < 3:
         return ""
     items = "".join(f"<li><a href=\"#{esc(i)}\">{esc(t)}</a></li>" for i, t in headings)
-    return f"<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong><ol>{items}</ol></nav>"
+    contents = esc(_("Contents"))
+    return f"<nav class=\"toc\" aria-label=\"{contents}\"><strong>{contents}</strong><ol>{items}</ol></nav>"
 
 
 def with_table_of_contents(body: str) -> str:
@@ -74,7 +76,7 @@ def page_links(pages: Sequence[tuple[str, str]], current: str, index_href: str |
 
     links = []
     if index_href:
-        links.append(f"<a href=\"{esc(quote(index_href))}\">← All reports</a>")
+        links.append(f"<a href=\"{esc(quote(index_href))}\">{esc(_('← All reports'))}</a>")
     for file, title in pages:
         if file == current:
             links.append(f"<span class=\"here\" aria-current=\"page\">{esc(title)}</span>")
@@ -82,4 +84,4 @@ def page_links(pages: Sequence[tuple[str, str]], current: str, index_href: str |
             links.append(f"<a href=\"{esc(quote(file))}\">{esc(title)}</a>")
     if not links:
         return ""
-    return f"<nav class=\"pages\" aria-label=\"Reports\">{''.join(links)}</nav>"
+    return f"<nav class=\"pages\" aria-label=\"{esc(_('Reports'))}\">{''.join(links)}</nav>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from simlib.core.language import N_, _, speech
 from simlib.report.markup import esc
 
 
@@ -70,13 +71,19 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'n
 
 
 #: The printed footer's disclaimer (every page of the PDF, beside the title, the date and the page number).
-NOT_A_FORECAST = "simulation, not a forecast"
+NOT_A_FORECAST = N_("simulation, not a forecast")
 
 
 def _css_string(text: str) -> str:
     """``text`` as a CSS string literal that cannot end the string or the <style> element."""
     out = str(text).replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace(">", "\\3E ")
     return '"' + " ".join(out.split()) + '"'
+
+
+def _css_words(text: str) -> str:
+    """``text`` as a CSS string literal, its spaces kept (words around a counter)."""
+    out = str(text).replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace(">", "\\3E ")
+    return '"' + out.replace("\n", " ") + '"'
 
 
 def print_footer_css(title: str, date: str | None = None) -> str:
@@ -86,15 +93,17 @@ def print_footer_css(title: str, date: str | None = None) -> str:
 
     date = date or _dt.date.today().isoformat()
     box = "font: 7.5pt system-ui, sans-serif; color: #555;"
-    return (f"@page {{ @bottom-left {{ content: {_css_string(f'{title} — {date} — {NOT_A_FORECAST}')}; {box} }}"
-            f" @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); {box} }} }}")
+    page, of = _("Page {number} of {total}").split("{number}")
+    of = of.split("{total}")[0]
+    return (f"@page {{ @bottom-left {{ content: {_css_string(f'{title} — {date} — {_(NOT_A_FORECAST)}')}; {box} }}"
+            f" @bottom-right {{ content: {_css_words(page)} counter(page) {_css_words(of)} counter(pages); {box} }} }}")
 
 
 def html_page(title: str, body: str, *, extra_head: str = "") -> str:
     """A complete, self-contained HTML page around ``body`` (``title`` is escaped here), whose
-    printed pages carry a footer (:func:`print_footer_css`)."""
+    printed pages carry a footer (:func:`print_footer_css`), in the language in force (``lang``)."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{speech().language}\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"generator\" content=\"simlib.report\">\n"

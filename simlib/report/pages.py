@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from simlib.core.language import N_
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
@@ -23,7 +25,8 @@ CONTRIBUTIONS, SENSITIVITY = "contributions", "sensitivity"
 @dataclass(frozen=True)
 class Page:
     """One report page: ``key`` (also its HTML file's stem), ``notebook`` (file name in the
-    notebook folder), ``title`` and the derived ``tables`` it reads."""
+    notebook folder), ``title`` (in English, a message of the catalogue: ``_(page.title)`` in the
+    page's language) and the derived ``tables`` it reads."""
 
     key: str
     notebook: str
@@ -40,12 +43,12 @@ class Page:
 
 
 PAGES: dict[str, Page] = {p.key: p for p in (
-    Page("strategy_comparison", "strategy_comparison.ipynb", "Collection strategy comparison",
+    Page("strategy_comparison", "strategy_comparison.ipynb", N_("Collection strategy comparison"),
          (CONTRIBUTIONS, SENSITIVITY)),
-    Page("factoring_offers", "factoring_offers.ipynb", "Factoring offers"),
-    Page("sensitivity", "sensitivity.ipynb", "Sensitivity of the recommendation", (SENSITIVITY,)),
-    Page("strategy_search", "strategy_search.ipynb", "Strategy search"),
-    Page("calibration", "calibration.ipynb", "Calibration report"),
+    Page("factoring_offers", "factoring_offers.ipynb", N_("Factoring offers")),
+    Page("sensitivity", "sensitivity.ipynb", N_("Sensitivity of the recommendation"), (SENSITIVITY,)),
+    Page("strategy_search", "strategy_search.ipynb", N_("Strategy search")),
+    Page("calibration", "calibration.ipynb", N_("Calibration report")),
 )}
 
 #: The pages ``simlib report`` builds for every scenario, in the order of the navigation bar.

@@ -40,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from simlib.core.atomic import clean_dead_temporaries, pid_alive, publishing
+from simlib.core.language import _, scenario_speech, speaking
 from simlib.report.errors import ReportError
 from simlib.report.export import notebook_to_html
 from simlib.report.index_page import MANIFEST, write_index, write_manifest
 from simlib.report.labels import scenario_label
 from simlib.report.navigation import page_links
-from simlib.report.notebooks import check_parameters, execute_notebook
+from simlib.report.notebooks import check_parameters, execute_notebook, notebook_parameters
 from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.publish import atomic_write_text, slug
 from simlib.report.derived import save_results
@@ -109,7 +110,6 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     for p in built:  # fail before any long run on a missing notebook or a bad parameter name
         check_parameters(p.path(notebook_dir), _notebook_params("x", "x"))
     chromium = find_chromium(chromium) if pdf else None  # fail before any long run
-    siblings = [(p.html, p.title) for p in built]
     tables = tables_needed(p.key for p in built)
 
     written: list[Path] = []
@@ -122,26 +122,28 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                 f"({replications or scenario.simulation.replications} replications)…")
             res = _run(scenario, replications, seed, workers, scheduler, precision)
             written_pages, reports = [], []
-            with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
+            speech = scenario_speech(scenario)
+            with publishing(scen_dir) as stage, speaking(speech.language, speech.currency):  # results, pages and manifest: together or not at all
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
                 results_dir = save_results(res, stage / "results", tables, workers=workers,
                                            scheduler=scheduler, log=log)  # compute, then render
                 kept = _keep_search_pages(scen_dir, stage)  # `simlib search`'s page survives a rebuild
                 log(f"{path}: rendering notebooks…")
+                siblings = [(p.html, _(p.title)) for p in built]
                 for p in built:
                     t1 = time.perf_counter()
                     nb = p.path(notebook_dir)
-                    params = _notebook_params(str(path.resolve()), str(results_dir))
+                    params = _notebook_params(str(path.resolve()), str(results_dir), speech.language, nb)
                     failed = out_dir / f"{dname}.{p.key}.failed.ipynb"
                     with scratch():
                         executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
-                    title = f"{p.title} — {scenario_label(scenario)}"
+                    title = f"{_(p.title)} — {scenario_label(scenario)}"
                     html = notebook_to_html(executed, title, nav=page_links(siblings, p.html))
                     staged = atomic_write_text(stage / p.html, html)
                     if failed.exists():
                         failed.unlink()
                     written_pages.append(scen_dir / p.html)
-                    entry = {"file": p.html, "title": p.title}
+                    entry = {"file": p.html, "title": _(p.title)}
                     if pdf:  # printed from the staged page: published with it, or not at all
                         entry["pdf"] = print_pdf(staged, chromium=chromium).name
                     reports.append(entry)
@@ -215,9 +217,15 @@ def _keep_search_pages(scen_dir: Path, stage: Path) -> list[dict]:
     return [e for e in entries if isinstance(e, dict) and str(e.get("file", "")).startswith("search/")]
 
 
-def _notebook_params(scenario_file: str, results_dir: str) -> dict[str, Any]:
-    """What the pipeline passes to every notebook: the parameter file and the shared results."""
-    return {"scenario_file": scenario_file, "results_dir": results_dir}
+def _notebook_params(scenario_file: str, results_dir: str, language: str | None = None,
+                     notebook: Path | None = None) -> dict[str, Any]:
+    """What the pipeline passes to every notebook: the parameter file, the shared results and the
+    language of the page (the scenario's), to a notebook that declares ``language`` (the package's
+    pages all do; a notebook of one's own may not)."""
+    params: dict[str, Any] = {"scenario_file": scenario_file, "results_dir": results_dir}
+    if language is not None and (notebook is None or "language" in notebook_parameters(notebook)):
+        params["language"] = language
+    return params
 
 
 def _run(scenario, replications, seed, workers, scheduler=None, precision=None):

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.core.language import _, currency_name, ngettext, number_text, short_number_text
 from simlib.model.measurement_window import window_sentence
 from simlib.analysis.decision import NOT_MATERIAL
 from simlib.core.metric_catalogue import KEY_METRIC
 from simlib.scenario.materiality import threshold_text, threshold_words
 from simlib.report.labels import scenario_label, strategy_labels
-from simlib.report.markup import TOC_MARKER, _format_date, _html, esc
+from simlib.report.markup import TOC_MARKER, Sentence, _format_date, _html, esc, html_words
 from simlib.report.metric_words import _label_lower, higher_is_better
-from simlib.analysis.numbers import ci_text, diff_text, is_zero_text, value_text, verdict
+from simlib.analysis.numbers import NA, ci_text, diff_text, is_zero_text, value_text, verdict, verdict_words
 from simlib.report.results import _replications, horizon_days, recommendation
 from simlib.report.uncertainty_blocks import runs_phrase
 
@@ -47,9 +48,12 @@ def other_grounds(res, first: str, second: str, limit: int = 2) -> list[str]:
         if word not in ("better", "worse"):
             continue
         win, lose = (second, first) if word == "better" else (first, second)
-        adjective = "higher" if (info.higher_is_better is not False) else "lower"
-        out.append(f"“{labels.get(win, win)}” has the {adjective} {_label_lower(info.label)} "
-                   f"({value_text(means[(win, m)], info.unit)} against {value_text(means[(lose, m)], info.unit)})")
+        message = (_("“{strategy}” has the higher {metric} ({value} against {other})")
+                   if info.higher_is_better is not False else
+                   _("“{strategy}” has the lower {metric} ({value} against {other})"))
+        out.append(message.format(strategy=labels.get(win, win), metric=_label_lower(info.label),
+                                  value=value_text(means[(win, m)], info.unit),
+                                  other=value_text(means[(lose, m)], info.unit)))
     return out[:limit]
 
 
@@ -62,17 +66,18 @@ def _tie_sentence(res, first: str, second: str, margin: dict, unit: str) -> str:
     below = _below(res, unit)
     grounds = other_grounds(res, first, second)
     reason = ("; ".join(grounds) if grounds else
-              "neither is materially better on the lowest cash position, collection cost, bad debt or "
-              "days in A/R, so weigh what the model leaves out: the patients' experience and the effort "
-              "of putting each in place")
-    return (f"“{a}” and “{b}” are not materially different ({gap} apart{f', {ci}' if ci else ''}{below}); "
-            f"choose between them on other grounds: {reason}.")
+              _("neither is materially better on the lowest cash position, collection cost, bad debt or "
+                "days in A/R, so weigh what the model leaves out: the patients' experience and the effort "
+                "of putting each in place"))
+    return _("“{first}” and “{second}” are not materially different ({gap} apart{ci}{below}); "
+             "choose between them on other grounds: {reason}.").format(
+                 first=a, second=b, gap=gap, ci=f", {ci}" if ci else "", below=below, reason=reason)
 
 
 def _below(res, unit: str) -> str:
     """", below the $25,000 materiality threshold" ("" when the unit has none)."""
     limit = threshold_text(recommendation(res).materiality, unit)
-    return f", below the {limit} materiality threshold" if limit else ""
+    return _(", below the {threshold} materiality threshold").format(threshold=limit) if limit else ""
 
 
 def recommendation_sentence(res) -> str:
@@ -87,38 +92,49 @@ def recommendation_sentence(res) -> str:
     labels = strategy_labels(res)
     unit = rec.unit
     n, k = rec.replications, rec.strategies
-    p = f"{rec.probability_best * 100:.0f} %"
+    p = _("{percent} %").format(percent=number_text(rec.probability_best * 100))
     base = labels.get(rec.baseline, rec.baseline)
     best = labels.get(rec.strategy, rec.strategy)
-    what, days = _label_lower(METRICS[rec.metric].label), f"{horizon_days(res):g}"
+    what, days = _label_lower(METRICS[rec.metric].label), short_number_text(horizon_days(res))
+    runs = runs_phrase(res, n)
     if rec.keeps_status_quo:
-        sentence = (f"Keep the status quo, “{base}”: none of the {k - 1} alternative "
-                    f"strateg{'y' if k == 2 else 'ies'} raised the {what} on average; it was the best "
-                    f"strategy in {p} of {runs_phrase(res, n)}.")
+        sentence = ngettext(
+            "Keep the status quo, “{base}”: none of the {alternatives} alternative strategy raised the "
+            "{metric} on average; it was the best strategy in {share} of {runs}.",
+            "Keep the status quo, “{base}”: none of the {alternatives} alternative strategies raised the "
+            "{metric} on average; it was the best strategy in {share} of {runs}.", k - 1).format(
+                base=base, alternatives=k - 1, metric=what, share=p, runs=runs)
         if rec.runner_up is not None:
             sentence += " " + _runner_up_clause(res, rec, lead="")
         return sentence
     ci = ci_text(rec.ci_low, rec.ci_high, unit, diff=True)
-    gain = f"{diff_text(rec.gain, unit)} {what} over {days} days"
+    in_brackets = f" ({ci})" if ci else ""
+    gain = _("{change} {metric} over {days} days").format(change=diff_text(rec.gain, unit), metric=what, days=days)
     if rec.gain_verdict in NOT_MATERIAL:
         grounds = other_grounds(res, rec.baseline, rec.strategy)
-        return (f"Keep the status quo, “{base}”, unless other grounds decide: no strategy is materially "
-                f"better. “{best}” ranks first, changing the {what} by {diff_text(rec.gain, unit)} over "
-                f"{days} days{f' ({ci})' if ci else ''}{_below(res, unit)}; it was the best of {k} strategies "
-                f"in {p} of {runs_phrase(res, n)}." + (f" On other grounds: {'; '.join(grounds)}." if grounds else ""))
-    sentence = f"Adopt “{best}”: {gain} compared with the status quo, “{base}”{f' ({ci})' if ci else ''}"
+        return (_("Keep the status quo, “{base}”, unless other grounds decide: no strategy is materially "
+                  "better. “{best}” ranks first, changing the {metric} by {change} over "
+                  "{days} days{ci}{below}; it was the best of {strategies} strategies "
+                  "in {share} of {runs}.").format(
+                      base=base, best=best, metric=what, change=diff_text(rec.gain, unit), days=days,
+                      ci=in_brackets, below=_below(res, unit), strategies=k, share=p, runs=runs)
+                + (" " + _("On other grounds: {grounds}.").format(grounds="; ".join(grounds)) if grounds else ""))
+    sentence = _("Adopt “{best}”: {gain} compared with the status quo, “{base}”{ci}").format(
+        best=best, gain=gain, base=base, ci=in_brackets)
     if rec.runner_up is not None and rec.runner_up != rec.baseline:
         clause = _runner_up_clause(res, rec, lead="; ")
         if rec.margin_verdict in NOT_MATERIAL:  # not materially different: either, on other grounds
             other = labels.get(rec.runner_up, rec.runner_up)
-            sentence = (f"Adopt “{best}” or “{other}”: “{best}” adds {gain} compared with the status quo, "
-                        f"“{base}”{f' ({ci})' if ci else ''}. {clause}")
+            sentence = _("Adopt “{best}” or “{other}”: “{best}” adds {gain} compared with the status quo, "
+                         "“{base}”{ci}. {clause}").format(best=best, other=other, gain=gain, base=base,
+                                                          ci=in_brackets, clause=clause)
         else:
             sentence += clause
-    sentence += f". “{best}” was the best of {k} strategies in {p} of {runs_phrase(res, n)}."
+    sentence += ". " + _("“{best}” was the best of {strategies} strategies in {share} of {runs}.").format(
+        best=best, strategies=k, share=p, runs=runs)
     if rec.gain_verdict == "no clear difference":
-        sentence += (" The interval of its gain includes zero, so the gain is not yet distinguishable "
-                     "from chance at this number of runs.")
+        sentence += " " + _("The interval of its gain includes zero, so the gain is not yet distinguishable "
+                            "from chance at this number of runs.")
     return sentence.replace(".. ", ". ")
 
 
@@ -131,11 +147,13 @@ def _runner_up_clause(res, rec, lead: str) -> str:
         return _tie_sentence(res, rec.strategy, second, margin, unit)
     ci = ci_text(rec.margin_ci_low, rec.margin_ci_high, unit)
     name = labels.get(second, second)
-    status = " (the status quo)" if second == rec.baseline else ""
-    text = (f"{lead}the runner-up, “{name}”{status}, is {value_text(abs(rec.margin), unit)} "
-            f"{'behind' if rec.margin > 0 else 'ahead on average'}{f' ({ci})' if ci else ''}")
+    status = _(" (the status quo)") if second == rec.baseline else ""
+    message = (_("the runner-up, “{name}”{status}, is {margin} behind{ci}") if rec.margin > 0 else
+               _("the runner-up, “{name}”{status}, is {margin} ahead on average{ci}"))
+    text = lead + message.format(name=name, status=status, margin=value_text(abs(rec.margin), unit),
+                                 ci=f" ({ci})" if ci else "")
     if rec.margin_verdict == "no clear difference":
-        text += ", a margin not yet distinguishable from chance"
+        text += _(", a margin not yet distinguishable from chance")
     return text if lead else text[:1].upper() + text[1:] + "."
 
 
@@ -148,24 +166,26 @@ def title_block(res, report_title: str):
     """``<h1>`` with the report and scenario names, and the scenario description."""
     scen = res.scenario
     prov = getattr(res, "provenance", {}) or {}
-    parts = [f"<h1>{esc(report_title)}: {esc(scenario_label(scen))}</h1>"]
+    parts = [f"<h1>{esc(_(report_title))}: {esc(scenario_label(scen))}</h1>"]
     if scen.description:
         parts.append(f"<p>{esc(scen.description)}</p>")
     sim = scen.simulation
     what = []
     if sim.encounters_per_day > 0:
-        what.append(f"{sim.encounters_per_day:g} new patient encounters a day for "
-                    f"{sim.billing_window_days:g} days")
+        what.append(_("{per_day} new patient encounters a day for {days} days").format(
+            per_day=short_number_text(sim.encounters_per_day), days=short_number_text(sim.billing_window_days)))
     if sim.open_book_accounts > 0:
-        what.append(f"an open book of {sim.open_book_accounts:,} receivables")
+        what.append(_("an open book of {accounts} receivables").format(accounts=number_text(sim.open_book_accounts)))
     if sim.open_book is not None:
-        what.append("the open book of the hospital's A/R aging report")
+        what.append(_("the open book of the hospital's A/R aging report"))
     when = _format_date(prov["created"]) if prov.get("created") else ""
-    parts.append(
-        f"<p class=\"note\">Simulated: {esc(' and '.join(what))}, followed to day "
-        f"{sim.horizon_days:g}; {_replications(res)} Monte Carlo runs per strategy"
-        f"{', computed ' + esc(when) if when else ''}. Money is in US dollars, totalled over the "
-        f"{sim.horizon_days:g} simulated days unless stated. {esc(window_sentence(sim))}</p>")
+    horizon = short_number_text(sim.horizon_days)
+    parts.append("<p class=\"note\">" + html_words(_(
+        "Simulated: {what}, followed to day {horizon}; {runs} Monte Carlo runs per strategy{computed}. "
+        "Money is in {currency}, totalled over the {horizon} simulated days unless stated."),
+            what=_(" and ").join(what), horizon=horizon, runs=_replications(res),
+            computed=_(", computed {when}").format(when=when) if when else "", currency=currency_name())
+        + f" {esc(window_sentence(sim))}</p>")
     parts.append(TOC_MARKER)
     return _html("\n".join(parts))
 
@@ -179,14 +199,14 @@ def _change_line(label: str, base: float, new: float, d, unit: str, hib, decisio
     """"Label: 90.2 % → 92.8 % (+2.6 pp, 95 % CI +2.4 to +2.7 pp) — better", or None when the
     metric reads zero or n/a for both strategies (nothing to say)."""
     before, after = value_text(base, unit), value_text(new, unit)
-    if all(is_zero_text(t) or t == "n/a" for t in (before, after)):
+    if all(is_zero_text(t) or t == _(NA) for t in (before, after)):
         return None
     word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], unit, hib, decision)
     change = diff_text(d["mean_diff"], unit)
     ci = ci_text(d["ci_low"], d["ci_high"], unit, diff=True) if word != "no difference" else ""
     detail = ", ".join(t for t in (change if not is_zero_text(change) else "", ci) if t)
     return (f"<li><strong>{esc(label)}</strong>: {esc(before)} → {esc(after)}"
-            f"{f' ({esc(detail)})' if detail else ''}{f' — {esc(word)}' if word else ''}</li>")
+            f"{f' ({esc(detail)})' if detail else ''}{f' — {esc(verdict_words(word))}' if word else ''}</li>")
 
 
 def executive_summary(res, extra_sentences: Sequence[str] = ()):
@@ -202,7 +222,7 @@ def executive_summary(res, extra_sentences: Sequence[str] = ()):
     labels = strategy_labels(res)
     baseline = rec.baseline
     chosen = rec.runner_up if rec.keeps_status_quo and rec.runner_up is not None else rec.strategy  # the best alternative
-    parts = ["<div class=\"summary\">", "<h2 id=\"executive-summary\">Executive summary</h2>",
+    parts = ["<div class=\"summary\">", f"<h2 id=\"executive-summary\">{esc(_('Executive summary'))}</h2>",
              f"<p class=\"headline\">{esc(recommendation_sentence(res))}</p>"]
     parts += [f"<p>{esc(text)}</p>" for text in extra_sentences if text and text.strip()]
     decision = recommendation(res).materiality
@@ -221,20 +241,22 @@ def executive_summary(res, extra_sentences: Sequence[str] = ()):
                 items.append(line)
         if items:
             base, new = labels.get(baseline, baseline), labels.get(chosen, chosen)
-            parts.append(f"<p>What changes with “{esc(new)}” compared with the status quo "
-                         f"“{esc(base)}” (status quo → {esc(new)}; the change is the mean of the "
-                         "paired differences run by run):</p>")
+            parts.append("<p>" + html_words(_("What changes with “{new}” compared with the status quo "
+                                              "“{base}” (status quo → {new}; the change is the mean of the "
+                                              "paired differences run by run):"), new=new, base=base) + "</p>")
             parts.append("<ul>" + "".join(items) + "</ul>")
-    interest = (", less the interest on the credit line that keeps cash above the scenario's minimum"
+    interest = (_(", less the interest on the credit line that keeps cash above the scenario's minimum")
                 if rec.metric != KEY_METRIC else "")
-    parts.append("<p class=\"note\">“Best” means the highest net present value of collections "
-                 f"net of collection costs{interest}, at the hospital's cost of capital. Every strategy is "
-                 "run on the same simulated patients (common random numbers), so differences are "
-                 "paired run by run. CI: 95 % confidence interval over the Monte Carlo runs; pp: "
-                 "percentage points. “No clear difference”: the interval includes zero; “no "
-                 "material difference”: the change as shown is smaller than this scenario's materiality "
-                 f"threshold ({esc(threshold_words(decision))}); “no difference”: the change is zero "
-                 "at the precision shown. The runner-up is the strategy ranked second; its margin is "
-                 "the paired difference from the recommended strategy, run by run.</p>")
+    parts.append("<p class=\"note\">" + html_words(_(
+        "“Best” means the highest net present value of collections "
+        "net of collection costs{interest}, at the hospital's cost of capital. Every strategy is "
+        "run on the same simulated patients (common random numbers), so differences are "
+        "paired run by run. CI: 95 % confidence interval over the Monte Carlo runs; pp: "
+        "percentage points. “No clear difference”: the interval includes zero; “no "
+        "material difference”: the change as shown is smaller than this scenario's materiality "
+        "threshold ({thresholds}); “no difference”: the change is zero "
+        "at the precision shown. The runner-up is the strategy ranked second; its margin is "
+        "the paired difference from the recommended strategy, run by run."),
+            interest=Sentence(interest), thresholds=threshold_words(decision)) + "</p>")
     parts.append("</div>")
     return _html("\n".join(parts))

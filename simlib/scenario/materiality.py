@@ -32,6 +32,8 @@ is in the base layer: the scenario schema (:mod:`simlib.scenario.schema`) holds 
 """
 from __future__ import annotations
 
+from simlib.core.language import _, money_text, short_number_text
+
 from typing import Annotated
 
 from pydantic import Field
@@ -90,12 +92,16 @@ def threshold_text(decision: Decision | None, unit: str) -> str:
     limit = threshold(decision, unit)
     if limit <= 0:
         return ""
-    return f"${limit:,.0f}" if unit == "usd" else f"{limit * 100:g} pp" if unit == "share" else f"{limit:g}"
+    if unit == "usd":
+        return money_text(limit)
+    if unit == "share":
+        return _("{points} pp").format(points=short_number_text(limit * 100))
+    return short_number_text(limit)
 
 
 def threshold_words(decision: Decision | None) -> str:
     """The thresholds in words for notes: ``"$25,000 and 0.5 percentage points"``."""
     if decision is None:
-        return "none"
-    return (f"${decision.materiality_usd:,.0f} for money and {decision.materiality_pp:g} "
-            "percentage points for rates")
+        return _("none")
+    return _("{money} for money and {points} percentage points for rates").format(
+        money=money_text(decision.materiality_usd), points=short_number_text(decision.materiality_pp))

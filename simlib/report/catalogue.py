@@ -1,0 +1,131 @@
+"""Keeping the message catalogue with Babel: extract every board-facing message of the package
+(``_()``, ``N_()``, ``ngettext()`` in the code, and the markdown cells of the report notebooks that
+reach the board), merge them into each language's ``.po`` file, and check that every message has
+a reviewed translation.
+
+``python -m simlib.report.catalogue update`` after changing a message (then translate the new or
+changed entries, marked fuzzy or empty, in ``simlib/report/locales/*/LC_MESSAGES/simlib.po``);
+``python -m simlib.report.catalogue check`` (and the test suite) lists what is untranslated.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from simlib.core.language import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, po_file
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
+#: The notebooks of the board's pages (their markdown cells are messages; a cell tagged
+#: ``jupyterlab-only`` never reaches the board and is not).
+PAGE_NOTEBOOKS = ("strategy_comparison.ipynb", "factoring_offers.ipynb", "sensitivity.ipynb")
+JUPYTERLAB_ONLY = "jupyterlab-only"
+
+
+def markdown_message(source: str) -> str:
+    """The message of a markdown cell: its text without surrounding blank space."""
+    return source.strip()
+
+
+def extract_markdown(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method for notebooks: each board-facing markdown cell is one message."""
+    nb = json.loads(fileobj.read().decode("utf-8"))
+    line = 0
+    for cell in nb.get("cells", []):
+        line += 1
+        if cell.get("cell_type") != "markdown" or JUPYTERLAB_ONLY in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = cell.get("source", "")
+        text = markdown_message("".join(source) if isinstance(source, list) else source)
+        if text:
+            yield line, None, text, []
+
+
+def extract():
+    """Every message of the package and of the page notebooks, as a Babel catalogue."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+
+    catalog = Catalog(domain=DOMAIN, project="simlib", charset="utf-8")
+    keywords = dict(DEFAULT_KEYWORDS)
+    files = [(p, "python") for p in sorted(PACKAGE_DIR.rglob("*.py"))]
+    files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS]
+    for path, method in files:
+        for lineno, message, comments, context in extract_from_file(method, str(path), keywords=keywords):
+            where = path.relative_to(PACKAGE_DIR.parent).as_posix()
+            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def _read(language: str):
+    from babel.messages.pofile import read_po
+
+    path = po_file(language)
+    if not path.exists():
+        from babel.messages.catalog import Catalog
+
+        return Catalog(locale=language, domain=DOMAIN, project="simlib")
+    with open(path, "rb") as handle:
+        return read_po(handle, locale=language, domain=DOMAIN)
+
+
+def update() -> None:
+    """Merge the extracted messages into every language's ``.po`` (new ones empty, changed ones
+    fuzzy, gone ones dropped)."""
+    from babel.messages.pofile import write_po
+
+    template = extract()
+    for language in LANGUAGES:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        catalog = _read(language)
+        catalog.update(template, no_fuzzy_matching=False)
+        catalog.obsolete.clear()
+        path = po_file(language)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as handle:
+            write_po(handle, catalog, width=100, omit_header=False, sort_output=False, include_previous=False)
+
+
+def untranslated() -> dict[str, list[str]]:
+    """Per language, the extracted messages without a reviewed (non-empty, not fuzzy) translation,
+    and the translations of messages the code no longer has."""
+    template = extract()
+    wanted = {m.id for m in template if m.id}
+    out: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        catalog = _read(language)
+        done = {m.id for m in catalog if m.id and m.string and not m.fuzzy and
+                (all(m.string) if isinstance(m.string, (list, tuple)) else True)}
+        have = {m.id for m in catalog if m.id}
+        missing = [f"untranslated: {_first(i)}" for i in sorted(wanted - done, key=_first)]
+        stale = [f"no longer in the code: {_first(i)}" for i in sorted(have - wanted, key=_first)]
+        if missing or stale:
+            out[language] = missing + stale
+    return out
+
+
+def _first(message) -> str:
+    return message[0] if isinstance(message, (list, tuple)) else message
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["update"]:
+        update()
+        return 0
+    if args == ["check"]:
+        problems = untranslated()
+        for language, lines in problems.items():
+            for line in lines:
+                print(f"{po_file(language)}: {line}")
+        return 1 if problems else 0
+    print("usage: python -m simlib.report.catalogue update|check", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
