@@ -29,7 +29,7 @@ from simlib.core.language import N_, _, speaking, speech
 from simlib.scenario.materiality import Decision, is_material
 
 MINUS = "\N{MINUS SIGN}"
-NA = "n/a"
+NA = N_("n/a")
 
 
 def finite(x) -> bool:

@@ -11,7 +11,7 @@ sends one first if none went out). Counters: ``agency_placements``, ``agency_pla
 ``agency_payments``, ``agency_recalls``."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _
 
 import math
 from typing import Annotated, Literal
@@ -121,22 +121,23 @@ class AgencyLever(Lever):
         nonprofit = bool(getattr(getattr(scenario, "finance", None), "us_nonprofit", False))
         out = []
         if bad_debt:
-            out.append(("Collection agency (bad debt)", bad_debt,
-                        ("IRS §501(r)(6): a nonprofit hospital may take no extraordinary collection action "
-                         "(reporting to credit bureaus, selling the debt, suing) until 120 days after the first "
-                         "statement, must give 30 days' written notice of its financial-assistance policy "
-                         "first, and must suspend collection while an assistance application made within "
-                         "240 days is processed; the hospital answers for its agency's actions. "
+            # said in the language of the page being written (the report calls this as it renders)
+            out.append((_("Collection agency (bad debt)"), bad_debt,
+                        (_("IRS §501(r)(6): a nonprofit hospital may take no extraordinary collection action "
+                           "(reporting to credit bureaus, selling the debt, suing) until 120 days after the first "
+                           "statement, must give 30 days' written notice of its financial-assistance policy "
+                           "first, and must suspend collection while an assistance application made within "
+                           "240 days is processed; the hospital answers for its agency's actions.") + " "
                          if nonprofit else "") +
-                        "The agency must follow Regulation F (12 CFR 1006): at most 7 calls in 7 days per debt, "
-                        "no contact before 8 am or after 9 pm. The credit bureaus no longer report paid medical "
-                        "debt, debt under $500 or debt less than a year old, so a credit-report threat moves few "
-                        "accounts."))
+                        _("The agency must follow Regulation F (12 CFR 1006): at most 7 calls in 7 days per debt, "
+                          "no contact before 8 am or after 9 pm. The credit bureaus no longer report paid medical "
+                          "debt, debt under $500 or debt less than a year old, so a credit-report threat moves few "
+                          "accounts.")))
         if early:
-            out.append(("Early-out agency", early,
-                        "An early-out service works in the hospital's name and is not an extraordinary "
-                        "collection action, but it must follow the hospital's financial-assistance policy; "
-                        "its recovery rate and fee are assumptions."))
+            out.append((_("Early-out agency"), early,
+                        _("An early-out service works in the hospital's name and is not an extraordinary "
+                          "collection action, but it must follow the hospital's financial-assistance policy; "
+                          "its recovery rate and fee are assumptions.")))
         return out
 
     @classmethod

@@ -42,6 +42,28 @@ def extract_markdown(fileobj, keywords, comment_tags, options):
             yield line, None, text, []
 
 
+def extract_python(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method for Python that reads the syntax tree, so a message inside an
+    f-string's expression (``f"<h2>{esc(_('Glossary'))}</h2>"``) is found too: every call of a
+    keyword function whose arguments are string literals."""
+    import ast
+
+    tree = ast.parse(fileobj.read().decode("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in keywords:
+            continue
+        strings = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in node.args]
+        if not strings or strings[0] is None:
+            continue
+        found.append((node.lineno, node.col_offset, name, strings[0] if len(strings) == 1 else tuple(strings)))
+    for lineno, _column, name, messages in sorted(found, key=lambda f: f[:2]):
+        yield lineno, name, messages, []
+
+
 def extract():
     """Every message of the package and of the page notebooks, as a Babel catalogue."""
     from babel.messages.catalog import Catalog
@@ -49,7 +71,8 @@ def extract():
 
     catalog = Catalog(domain=DOMAIN, project="simlib", charset="utf-8")
     keywords = dict(DEFAULT_KEYWORDS)
-    files = [(p, "python") for p in sorted(PACKAGE_DIR.rglob("*.py"))]
+    keywords = {k: v for k, v in keywords.items() if k in ("_", "N_", "ngettext")}
+    files = [(p, extract_python) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
     files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS]
     for path, method in files:
         for lineno, message, comments, context in extract_from_file(method, str(path), keywords=keywords):
@@ -93,6 +116,9 @@ def untranslated() -> dict[str, list[str]]:
     and the translations of messages the code no longer has."""
     template = extract()
     wanted = {m.id for m in template if m.id}
+    # a notebook's markdown may name the scenario's currency ({currency}: simlib.report.export)
+    extra = {m.id: {"currency"} if any(f.endswith(".ipynb") for f, _ in m.locations) else set()
+             for m in template if m.id}
     out: dict[str, list[str]] = {}
     for language in LANGUAGES:
         if language == DEFAULT_LANGUAGE:
@@ -102,10 +128,21 @@ def untranslated() -> dict[str, list[str]]:
                 (all(m.string) if isinstance(m.string, (list, tuple)) else True)}
         have = {m.id for m in catalog if m.id}
         missing = [f"untranslated: {_first(i)}" for i in sorted(wanted - done, key=_first)]
+        missing += [f"placeholders {sorted(_names(s))} differ from the message's {sorted(_names(_first(m.id)))}: "
+                    f"{_first(m.id)}" for m in catalog if m.id in wanted and m.id in done
+                    for s in (m.string if isinstance(m.string, (list, tuple)) else [m.string])
+                    if _names(s) - extra[m.id] != _names(_first(m.id))]
         stale = [f"no longer in the code: {_first(i)}" for i in sorted(have - wanted, key=_first)]
         if missing or stale:
             out[language] = missing + stale
     return out
+
+
+def _names(text: str) -> set[str]:
+    """The ``{names}`` a message fills in (its translation must fill the same)."""
+    import string
+
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
 
 
 def _first(message) -> str:

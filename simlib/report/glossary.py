@@ -4,7 +4,7 @@ factoring terms, EMTALA with deposits, …) when one of the scenario's strategie
 floor's when the scenario sets one."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _
 
 from simlib.report.markup import _html, esc
 from simlib.report.strategy_words import strategies_using
@@ -92,5 +92,5 @@ def glossary(res=None):
                 continue
         elif need is not None and scen is not None and not strategies_using(scen, need):
             continue
-        rows.append(f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>")
-    return _html(f"<h2>Glossary</h2><dl class=\"glossary\">{''.join(rows)}</dl>")
+        rows.append(f"<dt>{esc(_(term))}</dt><dd>{esc(_(text))}</dd>")
+    return _html(f"<h2>{esc(_('Glossary'))}</h2><dl class=\"glossary\">{''.join(rows)}</dl>")

@@ -7,11 +7,11 @@ The wording is a checklist for the hospital's compliance team, not legal advice.
 """
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _
 
 from simlib.model.measurement_window import cold_start
 from simlib.report.labels import strategy_labels
-from simlib.report.markup import _html, esc
+from simlib.report.markup import _html, esc, html_words
 
 
 def _who(res, keys: list[str]) -> str:
@@ -55,17 +55,17 @@ _MODEL_LIMITS = (
 def limitations_section(res):
     """The "Limitations and risks" section: rules and risks of each lever in use, then what the
     model leaves out."""
-    items = "".join(f"<li><strong>{esc(topic)}</strong> ({esc(who)}): {esc(text)}</li>"
+    items = "".join(f"<li><strong>{esc(_(topic))}</strong> ({esc(who)}): {esc(_(text))}</li>"
                     for topic, who, text in lever_risks(res))
-    parts = ["<h2>Limitations and risks</h2>"]
+    parts = [f"<h2>{esc(_('Limitations and risks'))}</h2>"]
     if items:
-        parts.append("<p>Rules and risks to check before adopting the levers these strategies use "
-                     "(a checklist for the compliance team, not legal advice):</p>")
+        parts.append("<p>" + html_words(_("Rules and risks to check before adopting the levers these strategies use "
+                                          "(a checklist for the compliance team, not legal advice):")) + "</p>")
         parts.append(f"<ul>{items}</ul>")
-    parts.append("<p>What the model leaves out:</p>")
+    parts.append(f"<p>{html_words(_('What the model leaves out:'))}</p>")
     limits = list(_MODEL_LIMITS)
     sim = res.scenario.simulation
     if cold_start(sim):
         limits.insert(1, _COLD_START)
-    parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in limits) + "</ul>")
+    parts.append("<ul>" + "".join(f"<li>{esc(_(t))}</li>" for t in limits) + "</ul>")
     return _html("\n".join(parts))

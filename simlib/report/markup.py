@@ -24,9 +24,18 @@ def html_words(template: str, **values: Any) -> str:
     """A sentence of the catalogue as HTML text: the (translated) template with ``&``, ``<`` and
     ``>`` escaped, each ``{name}`` filled with its value escaped by :func:`esc`. Apostrophes of the
     sentence stay as written, so an English page reads byte for byte as before it had a catalogue.
-    A value that is itself a sentence of the catalogue (:class:`Sentence`) is escaped like the template."""
-    return html.escape(template, quote=False).format(
-        **{k: html.escape(v, quote=False) if isinstance(v, Sentence) else esc(v) for k, v in values.items()})
+    A value that is itself a sentence of the catalogue (:class:`Sentence`) is escaped like the
+    template; one that is markup already (:class:`Markup`, a tag around some words) goes in as it is."""
+    def filled(value: Any) -> str:
+        if isinstance(value, Markup):
+            return str(value)
+        return html.escape(value, quote=False) if isinstance(value, Sentence) else esc(value)
+
+    return html.escape(template, quote=False).format(**{k: filled(v) for k, v in values.items()})
+
+
+class Markup(str):
+    """Markup built by the package (a tag's start or end) put inside a sentence (:func:`html_words`)."""
 
 
 class Sentence(str):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.core.language import N_, _, currency_name, short_number_text
 from simlib.scenario.materiality import decision_of, threshold_words
 from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import liquidity_note
-from simlib.report.markup import _html, esc
+from simlib.report.markup import Markup, Sentence, _html, esc, html_words
 from simlib.report.metric_words import _label_of, _unit_of, higher_is_better
 from simlib.report.plausibility_blocks import MARK, outside_cells
-from simlib.analysis.numbers import diff_text, is_zero_text, plus_minus_text, value_text, verdict
+from simlib.analysis.numbers import NA, diff_text, is_zero_text, plus_minus_text, value_text, verdict, verdict_words
 from simlib.report.results import _replications, _strategies, horizon_days, recommended_strategy
 from simlib.report.strategy_words import strategy_summary
 
@@ -25,19 +26,30 @@ DIFFERENCE_METRICS = ("npv_net_cash_usd", "npv_after_liquidity_usd", "cash_colle
                       "lost_margin_usd", "cash_trough_usd",
                       "net_collection_rate", "days_in_ar", "bad_debt_rate")
 MAX_COLUMNS = 5
-LIQUIDITY_THEME = "Cash floor and credit line"
+LIQUIDITY_THEME = N_("Cash floor and credit line")
 
 # the financial results, in tables a reader can take in at once
 KPI_THEMES = (
-    ("Money", ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "lost_margin_usd",
+    (N_("Money"), ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "lost_margin_usd",
                "cash_trough_usd")),
-    ("How much is collected", ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
+    (N_("How much is collected"), ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
                                "denial_write_off_rate", "agency_recovery_rate")),
-    ("How fast, and at what cost", ("days_in_ar", "ar_over_90_share", "days_to_resolution", "cost_to_collect")),
+    (N_("How fast, and at what cost"), ("days_in_ar", "ar_over_90_share", "days_to_resolution", "cost_to_collect")),
     # only when the scenario sets a cash floor (simlib.scenario.liquidity); the note names the floor and line
     (LIQUIDITY_THEME, ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
                        "credit_cost_per_rate_point_usd", "liquidity_infeasible")),
 )
+#: The captions the page notebooks give the tables (translated when shown, like every caption).
+NOTEBOOK_CAPTIONS = (N_("Difference from the status quo (paired)"), N_("Patient experience"), N_("Operations"))
+
+
+class _Filled(str):
+    """A caption of the catalogue with values to fill in once translated (:func:`_part`)."""
+
+    def __new__(cls, message: str, values: dict):
+        self = super().__new__(cls, message)
+        self.values = values
+        return self
 
 
 def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
@@ -52,16 +64,16 @@ def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
 
 def _direction_note(metric: str) -> str:
     hib = higher_is_better(metric)
-    return "" if hib is None else ("↑ higher is better" if hib else "↓ lower is better")
+    return "" if hib is None else (_("↑ higher is better") if hib else _("↓ lower is better"))
 
 
 def _row_head(res, strategy: str, labels: dict[str, str], recommended: str | None) -> tuple[str, str]:
     """The ``<th>`` naming a strategy (with its status-quo / recommended tags) and the row's class."""
     tags = []
     if strategy == res.baseline:
-        tags.append("<span class=\"tag\">status quo</span>")
+        tags.append(f"<span class=\"tag\">{esc(_('status quo'))}</span>")
     if strategy == recommended:
-        tags.append("<span class=\"tag rec\">recommended</span>")
+        tags.append(f"<span class=\"tag rec\">{esc(_('recommended'))}</span>")
     cls = " class=\"recommended\"" if strategy == recommended else ""
     return f"<th scope=\"row\">{esc(labels.get(strategy, strategy))}{' '.join([''] + tags)}</th>", cls
 
@@ -69,7 +81,7 @@ def _row_head(res, strategy: str, labels: dict[str, str], recommended: str | Non
 def _best(values: dict[str, float], metric: str) -> set[str]:
     """Strategies whose displayed value is the best of the column (none if all read the same)."""
     hib = higher_is_better(metric)
-    shown = {s: v for s, v in values.items() if value_text(v, _unit_of(metric)) != "n/a"}
+    shown = {s: v for s, v in values.items() if value_text(v, _unit_of(metric)) != _(NA)}
     if hib is None or len(shown) < 2:
         return set()
     texts = {s: value_text(v, _unit_of(metric)) for s, v in shown.items()}
@@ -85,19 +97,35 @@ def _table(caption: str, head: str, rows: list[str], cls: str) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
+def _part(caption: str, index: int, count: int) -> str:
+    """A table's caption in the language in force, "(2 of 3)" after it when it is one of several."""
+    if not caption:
+        return ""
+    text = _(caption)
+    if isinstance(caption, _Filled):
+        text = text.format(**caption.values)
+    if count <= 1:
+        return text
+    return text + " " + _("({number} of {count})").format(number=index + 1, count=count)
+
+
 def _hidden_note(hidden: list[str], why: str) -> str:
     if not hidden:
         return ""
-    return f"<p class=\"note\">Not shown, {esc(why)}: {esc(', '.join(_label_of(m) for m in hidden))}.</p>"
+    return "<p class=\"note\">" + html_words(_("Not shown, {why}: {metrics}."), why=why,
+                                              metrics=", ".join(_label_of(m) for m in hidden)) + "</p>"
 
 
 def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", group: str | None = None,
-                 max_columns: int = MAX_COLUMNS, note: bool = True):
+                 max_columns: int = MAX_COLUMNS, note: bool = True, caption_values: dict | None = None):
     """Strategies as rows, metrics as columns: the mean over the runs with ± half its 95 % CI.
 
     More than ``max_columns`` metrics are split over several tables. Metrics that read zero or
-    n/a for every strategy are left out and named in a note.
+    n/a for every strategy are left out and named in a note. ``caption`` is English, shown in the
+    language in force (a message of the catalogue), its ``{names}`` filled from ``caption_values``.
     """
+    if caption_values:
+        caption = _Filled(caption, caption_values)
     from simlib.analysis.summaries import summarize
     from simlib.core.metric_catalogue import METRICS
 
@@ -106,7 +134,8 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
         metrics = [m for m in METRICS if m in present and (group is None or METRICS[m].group == group)]
     metrics = [m for m in metrics if m in present]
     if not metrics:
-        return _html(f"<p class=\"note\">No {esc(caption.lower() or 'metrics')} in these results.</p>")
+        what = _part(caption, 0, 1).lower() or _("metrics")
+        return _html("<p class=\"note\">" + html_words(_("No {what} in these results."), what=what) + "</p>")
     strategies = _strategies(res)
     labels = strategy_labels(res)
     recommended = recommended_strategy(res) if len(strategies) > 1 else None
@@ -117,12 +146,12 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
         return float(summ.loc[(s, m), "mean"]) if (s, m) in summ.index else float("nan")
 
     shown = [m for m in metrics
-             if not all(is_zero_text(t) or t == "n/a" for t in (value_text(mean(s, m), _unit_of(m)) for s in strategies))]
+             if not all(is_zero_text(t) or t == _(NA) for t in (value_text(mean(s, m), _unit_of(m)) for s in strategies))]
     hidden = [m for m in metrics if m not in shown]
     parts = []
     chunks = _chunks(shown, max_columns)
     for i, chunk in enumerate(chunks):
-        head = "<th scope=\"col\">Strategy</th>" + "".join(
+        head = f"<th scope=\"col\">{esc(_('Strategy'))}</th>" + "".join(
             f"<th scope=\"col\" title=\"{esc(METRICS[m].description if m in METRICS else '')}\">"
             f"{esc(_label_of(m))}<br><span class=\"note\">{esc(_direction_note(m))}</span></th>" for m in chunk)
         best = {m: _best({s: mean(s, m) for s in strategies}, m) for m in chunk}
@@ -133,7 +162,7 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
             for m in chunk:
                 unit = _unit_of(m)
                 if (s, m) not in summ.index:
-                    cells.append("<td class=\"num\">n/a</td>")
+                    cells.append(f"<td class=\"num\">{esc(_(NA))}</td>")
                     continue
                 r = summ.loc[(s, m)]
                 pm = plus_minus_text(r["ci_low"], r["ci_high"], unit) if r["n"] >= 2 else ""
@@ -146,19 +175,23 @@ def metric_table(res, metrics: Sequence[str] | None = None, caption: str = "", g
                     continue
                 cells.append(f"<td class=\"num{mark}\">{esc(value_text(r['mean'], unit))}{ci}</td>")
             rows.append(f"<tr{cls}>{th}{''.join(cells)}</tr>")
-        cap = caption + (f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 and caption else "")
+        cap = _part(caption, i, len(chunks))
         parts.append(_table(cap, head, rows, "kpi"))
     if not shown:
-        parts.append(f"<p class=\"note\">No {esc(caption.lower() or 'metric')} differs from zero for any strategy.</p>")
+        what = _part(caption, 0, 1).lower() or _("metric")
+        parts.append("<p class=\"note\">" + html_words(_("No {what} differs from zero for any strategy."), what=what)
+                     + "</p>")
     elif note:
-        parts.append(f"<p class=\"note\">Mean over {_replications(res)} simulated runs; underneath, ± half "
-                     "its 95 % confidence interval. <span class=\"best-key\">Bold on blue</span>: the best "
-                     "value of the column. Shaded row: the recommended strategy.</p>")
+        parts.append("<p class=\"note\">" + html_words(_(
+            "Mean over {runs} simulated runs; underneath, ± half its 95 % confidence interval. {key_start}Bold "
+            "on blue{key_end}: the best value of the column. Shaded row: the recommended strategy."),
+            runs=_replications(res), key_start=Markup("<span class=\"best-key\">"), key_end=Markup("</span>"))
+            + "</p>")
     flagged = [words for (s, m), words in outside.items() if m in shown]
     if flagged:
-        parts.append(f"<p class=\"note outside-note\">{MARK} Outside what hospitals have reported: "
+        parts.append(f"<p class=\"note outside-note\">{MARK} {esc(_('Outside what hospitals have reported:'))} "
                      + " ".join(esc(w) for w in flagged) + "</p>")
-    parts.append(_hidden_note(hidden, "zero or n/a for every strategy"))
+    parts.append(_hidden_note(hidden, _("zero or n/a for every strategy")))
     return _html("".join(parts))
 
 
@@ -168,16 +201,18 @@ def kpi_tables(res):
     from simlib.core.metric_catalogue import METRICS
 
     present = set(res.metrics["metric"])
-    horizon = f"{horizon_days(res):g}"
+    horizon = short_number_text(horizon_days(res))
     themed = [m for _, ms in KPI_THEMES for m in ms]
     rest = [m for m, info in METRICS.items() if info.group == "finance" and m in present and m not in themed]
-    groups = [(t, [m for m in ms if m in present]) for t, ms in (*KPI_THEMES, ("Other financial results", rest))]
+    groups = [(t, [m for m in ms if m in present]) for t, ms in (*KPI_THEMES, (N_("Other financial results"), rest))]
     groups = [(t, ms) for t, ms in groups if ms]
     parts = []
     for i, (title, ms) in enumerate(groups):
+        shown_title = title
         if title == "Money":
-            title = f"Money (US dollars, totals over the {horizon} simulated days)"
-        parts.append(metric_table(res, ms, title, note=i == len(groups) - 1).data)
+            shown_title = N_("Money ({currency}, totals over the {horizon} simulated days)")
+        parts.append(metric_table(res, ms, shown_title, note=i == len(groups) - 1,
+                                  caption_values={"currency": currency_name(), "horizon": horizon}).data)
         if title == LIQUIDITY_THEME:
             parts.append(liquidity_note(res))
     return _html("\n".join(parts))
@@ -192,7 +227,7 @@ def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns
     metrics = [m for m in metrics if m in present]
     others = [s for s in _strategies(res) if s != res.baseline]
     if not metrics or not others:
-        return _html("<p class=\"note\">No alternative strategy to compare.</p>")
+        return _html(f"<p class=\"note\">{esc(_('No alternative strategy to compare.'))}</p>")
     labels = strategy_labels(res)
     recommended = recommended_strategy(res)
     diffs = paired_differences(res.metrics[res.metrics["metric"].isin(metrics)], res.baseline)
@@ -200,12 +235,12 @@ def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns
     decision = decision_of(res.scenario)
     shown = [m for m in metrics
              if any((s, m) in diffs.index and not is_zero_text(diff_text(diffs.loc[(s, m), "mean_diff"], _unit_of(m)))
-                    and diff_text(diffs.loc[(s, m), "mean_diff"], _unit_of(m)) != "n/a" for s in others)]
+                    and diff_text(diffs.loc[(s, m), "mean_diff"], _unit_of(m)) != _(NA) for s in others)]
     hidden = [m for m in metrics if m not in shown]
     parts = []
     chunks = _chunks(shown, max_columns)
     for i, chunk in enumerate(chunks):
-        head = "<th scope=\"col\">Strategy</th>" + "".join(
+        head = f"<th scope=\"col\">{esc(_('Strategy'))}</th>" + "".join(
             f"<th scope=\"col\">{esc(_label_of(m))}<br><span class=\"note\">{esc(_direction_note(m))}</span></th>"
             for m in chunk)
         rows = []
@@ -215,25 +250,27 @@ def difference_table(res, metrics: Sequence[str], caption: str = "", max_columns
             for m in chunk:
                 unit = _unit_of(m)
                 if (s, m) not in diffs.index:
-                    cells.append("<td class=\"num\">n/a</td>")
+                    cells.append(f"<td class=\"num\">{esc(_(NA))}</td>")
                     continue
                 d = diffs.loc[(s, m)]
                 word = verdict(d["mean_diff"], d["ci_low"], d["ci_high"], unit, higher_is_better(m), decision)
                 pm = plus_minus_text(d["ci_low"], d["ci_high"], unit)
-                extra = "".join(f"<br><span class=\"ci\">{esc(t)}</span>" for t in (pm, word) if t)
+                extra = "".join(f"<br><span class=\"ci\">{esc(t)}</span>" for t in (pm, verdict_words(word)) if t)
                 mark = {"better": " better", "worse": " worse"}.get(word, "")
                 cells.append(f"<td class=\"num{mark}\">{esc(diff_text(d['mean_diff'], unit))}{extra}</td>")
             rows.append(f"<tr{cls}>{th}{''.join(cells)}</tr>")
-        cap = caption + (f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 and caption else "")
+        cap = _part(caption, i, len(chunks))
         parts.append(_table(cap, head, rows, "kpi diff"))
     if shown:
-        parts.append("<p class=\"note\">Each strategy minus the status quo, run by run on the same patients "
-                     "(mean of the paired differences); underneath, ± half its 95 % confidence interval and "
-                     "the verdict: no material difference when the difference shown is below this "
-                     f"scenario's materiality threshold ({esc(threshold_words(decision))}), otherwise "
-                     "better or worse when the interval excludes zero and no clear difference when it "
-                     "does not. Differences of rates are in percentage points (pp).</p>")
-    parts.append(_hidden_note(hidden, "no difference from the status quo (or n/a) for any strategy"))
+        parts.append("<p class=\"note\">" + html_words(_(
+            "Each strategy minus the status quo, run by run on the same patients "
+            "(mean of the paired differences); underneath, ± half its 95 % confidence interval and "
+            "the verdict: no material difference when the difference shown is below this "
+            "scenario's materiality threshold ({thresholds}), otherwise "
+            "better or worse when the interval excludes zero and no clear difference when it "
+            "does not. Differences of rates are in percentage points (pp)."), thresholds=threshold_words(decision))
+            + "</p>")
+    parts.append(_hidden_note(hidden, _("no difference from the status quo (or n/a) for any strategy")))
     return _html("".join(parts))
 
 
@@ -244,8 +281,8 @@ def strategies_table(res):
     rows = []
     for name, strat in res.scenario.strategies.items():
         th, cls = _row_head(res, name, labels, recommended)
-        th = th.replace("</th>", f"<br><span class=\"note\">id: {esc(name)}</span></th>")
+        th = th.replace("</th>", f"<br><span class=\"note\">{esc(_('id:'))} {esc(name)}</span></th>")
         rows.append(f"<tr{cls}>{th}<td>{esc(strat.description)}</td><td>{esc(strategy_summary(strat))}</td></tr>")
-    head = ("<th scope=\"col\">Strategy</th><th scope=\"col\">Description</th>"
-            "<th scope=\"col\">What it does</th>")
-    return _html(_table("Strategies compared", head, rows, "strategies"))
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in
+                   (N_("Strategy"), N_("Description"), N_("What it does")))
+    return _html(_table(_("Strategies compared"), head, rows, "strategies"))
