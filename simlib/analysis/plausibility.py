@@ -92,21 +92,27 @@ def check_results(metrics) -> dict[str, list[Flag]]:
 
 
 def _value_words(metric: str, value: float) -> str:
+    from simlib.core.language import _, localised, number_text
     from simlib.core.metric_catalogue import METRICS
     unit = METRICS[metric].unit if metric in METRICS else "share"
     if unit == "share":
-        return f"{value * 100:.1f} %"
-    return f"{value:.1f} days" if unit == "days" else f"{value:,.3g}"
+        return f"{number_text(value * 100, 1)} %"
+    return _("{days} days").format(days=number_text(value, 1)) if unit == "days" else localised(f"{value:,.3g}")
 
 
 def flag_words(flag: Flag, label: str | None = None) -> str:
     """The flag in plain words: "No hospital has reported a patient collection rate above 55.0 %
     (Kodiak …); “X” reaches 68.0 %: treat this as an extrapolation of the model."."""
-    band, who = flag.band, f"“{label or flag.strategy}”"
+    from simlib.core.language import _
+
+    band, who = flag.band, label or flag.strategy
     bound, value = _value_words(band.metric, flag.bound), _value_words(band.metric, flag.value)
-    source = f" ({flag.source})" if flag.source else ""
-    return (f"No hospital has reported {band.words} {flag.side} {bound}{source}; {who} reaches "
-            f"{value}: treat this as an extrapolation of the model, not a forecast.")
+    source = f" ({_(flag.source)})" if flag.source else ""
+    message = (_("No hospital has reported {what} above {bound}{source}; “{who}” reaches "
+                 "{value}: treat this as an extrapolation of the model, not a forecast.") if flag.side == "above" else
+               _("No hospital has reported {what} below {bound}{source}; “{who}” reaches "
+                 "{value}: treat this as an extrapolation of the model, not a forecast."))
+    return message.format(what=_(band.words), bound=bound, source=source, who=who, value=value)
 
 
 def excess(flags: list[Flag]) -> float:

@@ -162,14 +162,28 @@ def short_number_text(value: float) -> str:
     return text.replace(".", get_decimal_symbol(speech().locale))
 
 
-def money_text(amount: float) -> str:
-    """Whole units of the currency in force, in the locale (``$25,000``, ``25 000 €``, ``$25.000``)."""
+def money_text(amount: float, digits: int = 0) -> str:
+    """Whole units (or ``digits`` decimals) of the currency in force, in the locale (``$25,000``,
+    ``25 000 €``, ``$25.000``)."""
     s = speech()
     if s.is_us_default:
-        return f"${amount:,.0f}"
+        return f"${amount:,.{digits}f}"
     from babel.core import Locale
     from babel.numbers import format_currency
 
     pattern = Locale.parse(s.locale).currency_formats["standard"].pattern.split(";")[0]
-    pattern = pattern.replace("0.00", "0")
-    return format_currency(round(float(amount)), s.currency, format=pattern, locale=s.locale, currency_digits=False)
+    pattern = pattern.replace("0.00", "0" + ("." + "0" * digits if digits else ""))
+    return format_currency(round(float(amount), digits), s.currency, format=pattern, locale=s.locale,
+                           currency_digits=False)
+
+
+def localised(text: str) -> str:
+    """A number Python wrote (``1,234.5``) with the decimal sign and grouping of the language in
+    force (``1 234,5``); as it is in English."""
+    s = speech()
+    if s.language == DEFAULT_LANGUAGE:
+        return text
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    decimal, group = get_decimal_symbol(s.locale), get_group_symbol(s.locale)
+    return "".join(decimal if c == "." else group if c == "," else c for c in text)

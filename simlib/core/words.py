@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from simlib.core.language import N_, _
+
 # words written differently from their lower-case id form
 _WORDS = {"npv": "NPV", "ar": "A/R", "ecv": "ECV", "sms": "SMS", "apr": "APR", "us": "US", "emtala": "EMTALA",
           "irs": "IRS", "whatsapp": "WhatsApp", "id": "ID", "kpi": "KPI", "ai": "AI", "it": "IT", "eca": "ECA",
@@ -15,6 +17,12 @@ _WORDS = {"npv": "NPV", "ar": "A/R", "ecv": "ECV", "sms": "SMS", "apr": "APR", "
 _PHRASES = {"self pay": "self-pay", "early out": "early-out", "prompt pay": "prompt-pay",
             "non recourse": "non-recourse", "write off": "write-off", "co pay": "co-pay",
             "follow up": "follow-up", "in house": "in-house", "pre service": "pre-service"}
+#: The built-in channels' and the shipped payers' ids in words, for the catalogue: an id whose words
+#: are one of these reads in the page's language ("Formal demand" → "Mise en demeure").
+BUILT_IN_WORDS = (N_("Email"), N_("SMS"), N_("WhatsApp"), N_("Letter"), N_("Formal demand"), N_("Call"),
+                  N_("Medicare"), N_("Commercial"), N_("Medicaid"), N_("Self-pay"), N_("Statement"))
+
+
 def humanise_id(key: str) -> str:
     """An id in words: underscores to spaces, first letter capitalised, acronyms kept.
 
@@ -37,7 +45,8 @@ def humanise_id(key: str) -> str:
     phrase = " ".join(out)
     for plain, hyphenated in _PHRASES.items():
         phrase = re.sub(rf"\b{plain}\b", hyphenated, phrase, flags=re.IGNORECASE)
-    return phrase[:1].upper() + phrase[1:]
+    phrase = phrase[:1].upper() + phrase[1:]
+    return _(phrase) if phrase in BUILT_IN_WORDS else phrase
 
 
 def id_words(key: str) -> str:

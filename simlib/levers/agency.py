@@ -11,7 +11,7 @@ sends one first if none went out). Counters: ``agency_placements``, ``agency_pla
 ``agency_payments``, ``agency_recalls``."""
 from __future__ import annotations
 
-from simlib.core.language import N_, _
+from simlib.core.language import N_, _, money_text, short_number_text
 
 import math
 from typing import Annotated, Literal
@@ -92,7 +92,7 @@ class AgencyLever(Lever):
     random_draws = {"agency": _draw}
     glossary = ((N_("ECA (extraordinary collection action)"), N_("Credit reporting, selling the debt or suing: "
                  "limited for nonprofit hospitals by IRS §501(r).")),)
-    assumptions = (Assumption("initial_per_day", "Agency's recovery (payment intensity at placement)", 0.5, 1.5),)
+    assumptions = (Assumption("initial_per_day", N_("Agency's recovery (payment intensity at placement)"), 0.5, 1.5),)
     settings = Agency | None
     order = 5  # placement; the agency's contacts are order 7, its recall 8
     counters = {"agency_placements": "accounts placed", "agency_placed_cents": "balances placed (cents)",
@@ -105,11 +105,15 @@ class AgencyLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        kind = "early-out" if settings.kind == "early_out" else "bad-debt"
-        floor = f" of at least ${settings.balance_min_usd:,.0f}" if settings.balance_min_usd > 0 else ""
-        return (f"{kind} agency from day {settings.placement_days:g} for balances{floor} "
-                f"({settings.fee_rate * 100:g} % contingency fee), recalled and written off after "
-                f"{settings.recall_days:g} days")
+        message = (_("early-out agency from day {day} for balances{floor} ({fee} % contingency fee), recalled "
+                     "and written off after {recall} days") if settings.kind == "early_out" else
+                   _("bad-debt agency from day {day} for balances{floor} ({fee} % contingency fee), recalled "
+                     "and written off after {recall} days"))
+        floor = (_(" of at least {amount}").format(amount=money_text(settings.balance_min_usd))
+                 if settings.balance_min_usd > 0 else "")
+        return message.format(day=short_number_text(settings.placement_days), floor=floor,
+                              fee=short_number_text(settings.fee_rate * 100),
+                              recall=short_number_text(settings.recall_days))
 
     @classmethod
     def risk_notes(cls, strategies, scenario) -> list:

@@ -16,7 +16,7 @@ allowed slot (counted ``notices_moved`` and ``moved_<channel>``). Any other cont
 forbid is not made (``suppressed_contacts`` and ``suppressed_<channel>``)."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, short_number_text
 
 import math
 from typing import Annotated
@@ -93,15 +93,17 @@ class ContactLimitsLever(Lever):
     def describe(cls, settings) -> str:
         parts, limits = [], []
         if settings.calls_per_7_days_max is not None:
-            limits.append(f"at most {settings.calls_per_7_days_max} calls")
+            limits.append(_("at most {count} calls").format(count=settings.calls_per_7_days_max))
         if settings.messages_per_7_days_max is not None:
-            counted = ("electronic messages" if settings.message_cap_channels is None
-                       else "messages (" + ", ".join(id_words(c) for c in settings.message_cap_channels) + ")")
-            limits.append(f"at most {settings.messages_per_7_days_max} {counted}")
+            counted = (_("at most {count} electronic messages") if settings.message_cap_channels is None
+                       else _("at most {count} messages ({channels})"))
+            limits.append(counted.format(count=settings.messages_per_7_days_max, channels=", ".join(
+                id_words(c) for c in settings.message_cap_channels or ())))
         if limits:
-            parts.append(" and ".join(limits) + " per 7 days")
+            parts.append(_("{limits} per 7 days").format(limits=_(" and ").join(limits)))
         if settings.quiet_hours:
-            parts.append(f"no contact {settings.quiet_hours[0]:g}–{settings.quiet_hours[1]:g} h")
+            parts.append(_("no contact {start}–{end} h").format(start=short_number_text(settings.quiet_hours[0]),
+                                                              end=short_number_text(settings.quiet_hours[1])))
         return "; ".join(parts)
 
     @classmethod

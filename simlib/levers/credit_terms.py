@@ -4,7 +4,7 @@ net 30). The due date pulls payments forward: it raises the payment intensity by
 agency holds the account. Reminder steps may be timed from the due date."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, short_number_text
 
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.core.settings import NonNeg
@@ -14,7 +14,7 @@ from simlib.core.settings import NonNeg
 class CreditTerms(Lever):
     key = "credit_terms_days"
     title = N_("Payment terms")
-    assumptions = (Assumption("behaviour.due_date_jump_per_day", "Pull of the due date (payment intensity jump on it)", 0.5, 1.5),)
+    assumptions = (Assumption("behaviour.due_date_jump_per_day", N_("Pull of the due date (payment intensity jump on it)"), 0.5, 1.5),)
     settings = NonNeg
     default = 30.0
     order = 0
@@ -25,7 +25,7 @@ class CreditTerms(Lever):
 
     @classmethod
     def describe(cls, settings) -> str:
-        return f"due in {settings:g} days"
+        return _("due in {days} days").format(days=short_number_text(settings))
 
     def __init__(self, world, settings):
         super().__init__(world, settings)

@@ -28,7 +28,7 @@ The encounter itself stays in the books (every strategy meets the same encounter
 margin is counted as lost."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, ngettext, short_number_text
 
 import math
 
@@ -111,10 +111,10 @@ class DepositLever(Lever):
                  "ability to pay.")),
                 (N_("Deposit"), N_("Part of the patient's estimated share collected when care is given (not in "
                  "emergencies).")))
-    assumptions = (Assumption("compliance_rate", "Deposit compliance (share who pay a small deposit)", 0.5, 1.5, upper=1.0),
-                   Assumption("propensity_correlation", "How much deposit payers are the patients who pay anyway",
+    assumptions = (Assumption("compliance_rate", N_("Deposit compliance (share who pay a small deposit)"), 0.5, 1.5, upper=1.0),
+                   Assumption("propensity_correlation", N_("How much deposit payers are the patients who pay anyway"),
                               0.0, 0.9, mode="set"),
-                   Assumption("declined_care_deferral_rate", "Patients who defer care when they decline a deposit",
+                   Assumption("declined_care_deferral_rate", N_("Patients who defer care when they decline a deposit"),
                               0.02, 0.3, mode="set"))
     settings = Deposit | None
     counters = {"deposits_asked": "deposits asked at service",
@@ -127,13 +127,19 @@ class DepositLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        how = (f"{settings.compliance_rate * 100:g} % compliance" if settings.compliance_half_months is None
-               else f"up to {settings.compliance_rate * 100:g} % compliance, half when the deposit is "
-                    f"{settings.compliance_half_months:g} month{'s' if settings.compliance_half_months != 1 else ''}"
-                    f" of the patient's ability to pay")
+        rate = short_number_text(settings.compliance_rate * 100)
+        if settings.compliance_half_months is None:
+            how = _("{rate} % compliance").format(rate=rate)
+        else:
+            half = settings.compliance_half_months
+            how = ngettext("up to {rate} % compliance, half when the deposit is {months} month of the patient's "
+                           "ability to pay", "up to {rate} % compliance, half when the deposit is {months} months "
+                           "of the patient's ability to pay", 1 if half == 1 else 2).format(
+                               rate=rate, months=short_number_text(half))
         never = ", ".join(settings.excluded_payers)
-        return (f"deposit of {settings.share * 100:g} % at service ({how}; excess refunded"
-                + (f"; never from {never}" if never else "") + ")")
+        text = _("deposit of {share} % at service ({how}; excess refunded").format(
+            share=short_number_text(settings.share * 100), how=how)
+        return text + (_("; never from {payers}").format(payers=never) if never else "") + ")"
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:

@@ -20,7 +20,7 @@ emergencies nor the open book; a ``COST_PRICE_ESTIMATE`` row at service, counter
 ``disputes``."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class Disputes(Lever):
     key = "price_estimate"
     title = N_("Price estimate")
     random_draws = {"disputes": _draw, "dispute_resolution": _draw_wait}
-    assumptions = (Assumption("dispute_rate_multiplier", "Disputes left with a price estimate (share of usual)", 0.5, 1.5, upper=1.0),)
+    assumptions = (Assumption("dispute_rate_multiplier", N_("Disputes left with a price estimate (share of usual)"), 0.5, 1.5, upper=1.0),)
     settings = PriceEstimate | None
     order = 2
     counters = {"disputes": "disputes raised (each resolved by the billing team)",
@@ -71,7 +71,7 @@ class Disputes(Lever):
 
     @classmethod
     def describe(cls, settings) -> str:
-        return "" if settings is None else "price estimate / portal"
+        return "" if settings is None else _("price estimate / portal")
 
     def __init__(self, world, settings):
         super().__init__(world, settings)

@@ -8,7 +8,7 @@ collection ledger into cash rows are in :mod:`simlib.model.factoring_settlement`
 """
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, short_number_text
 
 from typing import Annotated, Literal
 
@@ -148,24 +148,26 @@ class FactoringOffer(Strict):
 
 
 def _pct(rate: float) -> str:
-    return f"{rate * 100:g} %"
+    return _("{share} %").format(share=short_number_text(rate * 100))
 
 
 def _fee_words(fee) -> str:
     """A fee schedule in words: "fee 2.5 % for the first 30 days, then 2 % per 30 days"."""
     kind = getattr(fee, "schedule", "")
     cap = getattr(fee, "max_rate", None)
-    cap_text = f", at most {_pct(cap)}" if cap is not None else ""
+    cap_text = _(", at most {rate}").format(rate=_pct(cap)) if cap is not None else ""
     if kind == "flat":
-        return f"flat fee {_pct(fee.rate)}"
+        return _("flat fee {rate}").format(rate=_pct(fee.rate))
     if kind == "tiered":
-        return (f"fee {_pct(fee.first_rate)} for the first {fee.first_days:g} days, then {_pct(fee.step_rate)} "
-                f"per {fee.step_days:g} days{cap_text}")
+        return _("fee {first} for the first {first_days} days, then {step} per {step_days} days{cap}").format(
+            first=_pct(fee.first_rate), first_days=short_number_text(fee.first_days), step=_pct(fee.step_rate),
+            step_days=short_number_text(fee.step_days), cap=cap_text)
     if kind == "daily":
-        return f"fee {_pct(fee.rate_per_day)} a day{cap_text}"
+        return _("fee {rate} a day{cap}").format(rate=_pct(fee.rate_per_day), cap=cap_text)
     if kind == "table":
-        tiers = ", ".join(f"{_pct(t.rate)} to day {t.up_to_days:g}" for t in fee.tiers)
-        return f"fee {tiers}, then {_pct(fee.beyond_rate)}"
+        tiers = ", ".join(_("{rate} to day {day}").format(rate=_pct(t.rate), day=short_number_text(t.up_to_days))
+                          for t in fee.tiers)
+        return _("fee {tiers}, then {rate}").format(tiers=tiers, rate=_pct(fee.beyond_rate))
     data = {k: v for k, v in fee.model_dump().items() if k != "schedule" and v is not None}
     return f"{kind} fee (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data.items()) + ")"
 
@@ -173,14 +175,19 @@ def _fee_words(fee) -> str:
 def terms_in_words(offer: FactoringOffer | None) -> str:
     """The contract in one line: scope, advance, fee schedule, recourse, termination."""
     if offer is None:
-        return "no factoring"
-    parts = [f"{offer.scope} receivables", f"{offer.advance_rate * 100:g} % advance on "
-             + ("face" if offer.advance_base == "face" else "expected collectable value"),
-             _fee_words(offer.fee),
-             f"recourse at {offer.recourse_days:g} days" if offer.recourse_days else "non-recourse"]
+        return _("no factoring")
+    scope = {"insurer": _("insurer receivables"), "patient": _("patient receivables"),
+             "all": _("all receivables")}.get(offer.scope, f"{offer.scope} receivables")
+    advance = (_("{rate} % advance on face") if offer.advance_base == "face" else
+               _("{rate} % advance on expected collectable value")).format(rate=short_number_text(offer.advance_rate * 100))
+    parts = [scope, advance, _fee_words(offer.fee),
+             _("recourse at {days} days").format(days=short_number_text(offer.recourse_days))
+             if offer.recourse_days else _("non-recourse")]
     if offer.termination:
-        parts.append(f"stops at day {offer.termination.stop_day:g} "
-                     f"({offer.termination.settle.replace('_', '-')})")
+        settle = {"buy_back": _("buy-back"), "run_off": _("run-off")}.get(
+            offer.termination.settle, offer.termination.settle.replace("_", "-"))
+        parts.append(_("stops at day {day} ({settle})").format(day=short_number_text(offer.termination.stop_day),
+                                                              settle=settle))
     return ", ".join(parts)
 
 
@@ -216,7 +223,7 @@ class FactoringLever(Lever):
 
     @classmethod
     def describe(cls, settings) -> str:
-        return "" if settings is None else "factoring: " + terms_in_words(settings)
+        return "" if settings is None else _("factoring: {terms}").format(terms=terms_in_words(settings))
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:

@@ -29,7 +29,7 @@ statement day (at the latest the horizon).
 """
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _
 
 from typing import Literal
 
@@ -106,8 +106,8 @@ class FapScreening(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        return ("financial assistance found presumptively on the statement" if settings == "presumptive"
-                else "financial assistance screened before write-off")
+        return (_("financial assistance found presumptively on the statement") if settings == "presumptive"
+                else _("financial assistance screened before write-off"))
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:

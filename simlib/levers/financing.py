@@ -7,7 +7,7 @@ closes, ``PAYMENT_LENDER``) and the hospital pays ``merchant_fee_rate`` × balan
 or an agency holds. Counter ``financed``."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, money_text, short_number_text
 
 from typing import Annotated
 
@@ -59,7 +59,7 @@ class FinancingLever(Lever):
             N_("Patients who take the loan owe a lender instead of the hospital: screen for financial "
             "assistance first, and make the offer optional and clear about interest. The uptake "
             "rate is an assumption (no peer-reviewed figure)."))
-    assumptions = (Assumption("uptake_rate", "Financing take-up rate", 0.5, 1.5, upper=1.0),)
+    assumptions = (Assumption("uptake_rate", N_("Financing take-up rate"), 0.5, 1.5, upper=1.0),)
     settings = Financing | None
     order = 3
     counters = {"financed": "balances paid off by the lender",
@@ -69,14 +69,16 @@ class FinancingLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        band = f"≥ ${settings.balance_min_usd:,.0f}" if settings.balance_max_usd is None else \
-            f"${settings.balance_min_usd:,.0f}–${settings.balance_max_usd:,.0f}"
-        when = "on the statement" if settings.offer_day == 0 else f"{settings.offer_day:g} days after the statement"
-        return (f"patient financing offered {when} for balances {band} "
-                f"({describe_takers(settings)}; the lender approves "
-                f"{'everyone' if settings.approval_ability_half_usd == 0 else 'fewer of those less able to pay'}"
-                f" and pays at once less a "
-                f"{settings.merchant_fee_rate * 100:g} % fee)")
+        band = f"≥ {money_text(settings.balance_min_usd)}" if settings.balance_max_usd is None else \
+            f"{money_text(settings.balance_min_usd)}–{money_text(settings.balance_max_usd)}"
+        when = (_("on the statement") if settings.offer_day == 0 else
+                _("{days} days after the statement").format(days=short_number_text(settings.offer_day)))
+        message = (_("patient financing offered {when} for balances {band} ({takers}; the lender approves everyone "
+                     "and pays at once less a {fee} % fee)") if settings.approval_ability_half_usd == 0 else
+                   _("patient financing offered {when} for balances {band} ({takers}; the lender approves fewer of "
+                     "those less able to pay and pays at once less a {fee} % fee)"))
+        return message.format(when=when, band=band, takers=describe_takers(settings),
+                              fee=short_number_text(settings.merchant_fee_rate * 100))
 
     def __init__(self, world, settings):
         super().__init__(world, settings)

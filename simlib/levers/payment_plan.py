@@ -16,7 +16,7 @@ Counters: ``plans``, ``plans_autopay``, ``plan_instalments``, ``plan_misses``,
 """
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, money_text, short_number_text
 
 from typing import Annotated, Literal
 
@@ -94,8 +94,8 @@ class PaymentPlanLever(Lever):
             N_("Uptake and default rates of plans are assumptions (vendor figures, no peer-reviewed "
             "default rate); plans tie up staff and keep balances open longer."))
     glossary = ((N_("Payment plan"), N_("Instalments over several months, offered above a minimum balance.")),)
-    assumptions = (Assumption("uptake_rate", "Payment-plan take-up rate", 0.5, 1.5, upper=1.0),
-                   Assumption("miss_base_rate", "Missed plan instalments (base miss rate)", 0.5, 1.5, upper=1.0),)
+    assumptions = (Assumption("uptake_rate", N_("Payment-plan take-up rate"), 0.5, 1.5, upper=1.0),
+                   Assumption("miss_base_rate", N_("Missed plan instalments (base miss rate)"), 0.5, 1.5, upper=1.0),)
     settings = PaymentPlan | None
     order = 4  # the offer; instalments are order 6
     counters = {"plans": "plans started", "plans_autopay": "plans started on autopay",
@@ -106,12 +106,15 @@ class PaymentPlanLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        when = "on the statement" if settings.offer_day == 0 else f"{settings.offer_day:g} days after the statement"
-        size = ("sized to the patient's ability to pay" if settings.sizing == "ability"
-                else "of equal size")
-        return (f"payment plan offered {when} for balances ≥ ${settings.balance_min_usd:,.0f} "
-                f"({describe_takers(settings)}): instalments {size} over up to "
-                f"{settings.max_months} months, default after {settings.default_after_misses} missed")
+        when = (_("on the statement") if settings.offer_day == 0 else
+                _("{days} days after the statement").format(days=short_number_text(settings.offer_day)))
+        message = (_("payment plan offered {when} for balances ≥ {amount} ({takers}): instalments sized to the "
+                     "patient's ability to pay over up to {months} months, default after {misses} missed")
+                   if settings.sizing == "ability" else
+                   _("payment plan offered {when} for balances ≥ {amount} ({takers}): instalments of equal size "
+                     "over up to {months} months, default after {misses} missed"))
+        return message.format(when=when, amount=money_text(settings.balance_min_usd), takers=describe_takers(settings),
+                              months=settings.max_months, misses=settings.default_after_misses)
 
     def __init__(self, world, settings):
         super().__init__(world, settings)

@@ -10,7 +10,7 @@ weekend (counter ``calls_moved_to_working_hours``). Counters: ``calls``, ``calls
 ``calls_abandoned``."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, ngettext, short_number_text
 
 from typing import Annotated
 
@@ -54,7 +54,7 @@ class PhoneTeamLever(Lever):
     key = "phone_team"
     title = N_("Phone team")
     random_draws = {"calls": _draw}
-    assumptions = (Assumption("right_party_contact_rate", "Calls that reach the patient (right-party contact rate)", 0.5, 1.5, upper=1.0),)
+    assumptions = (Assumption("right_party_contact_rate", N_("Calls that reach the patient (right-party contact rate)"), 0.5, 1.5, upper=1.0),)
     settings = PhoneTeam | None
     counters = {"calls": "calls placed", "calls_right_party": "calls that reached the patient",
                 "calls_abandoned": "calls dropped after waiting max_wait_days for an agent",
@@ -65,8 +65,9 @@ class PhoneTeamLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        return (f"phone team of {settings.agents} agent{'s' if settings.agents != 1 else ''} "
-                f"{settings.hours[0]:g}–{settings.hours[1]:g} h")
+        return ngettext("phone team of {agents} agent {start}–{end} h", "phone team of {agents} agents {start}–{end} h",
+                        settings.agents).format(agents=settings.agents, start=short_number_text(settings.hours[0]),
+                                                end=short_number_text(settings.hours[1]))
 
     def __init__(self, world, settings: PhoneTeam):
         super().__init__(world, settings)

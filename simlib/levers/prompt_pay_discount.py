@@ -7,7 +7,7 @@ books the discount as an allowance (``DISCOUNT`` row, counter ``discounts``). Th
 window's end, or when a plan or an agency takes the account over."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, short_number_text
 
 from typing import Annotated
 
@@ -47,7 +47,7 @@ class PromptPayDiscountLever(Lever):
             "risky under the federal Anti-Kickback Statute and the Civil Monetary Penalties Law "
             "(beneficiary inducement), and payer contracts may forbid discounting the patient's "
             "share: check the eligible payers with compliance."))
-    assumptions = (Assumption("behaviour.discount_uplift_max", "Response to a prompt-pay discount (largest uplift)", 0.5, 1.5),)
+    assumptions = (Assumption("behaviour.discount_uplift_max", N_("Response to a prompt-pay discount (largest uplift)"), 0.5, 1.5),)
     settings = PromptPayDiscount | None
     order = 1
     counters = {"discounts": "payments in full inside the discount window"}
@@ -56,7 +56,8 @@ class PromptPayDiscountLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        return f"{settings.rate * 100:g} % prompt-pay discount within {settings.window_days:g} days"
+        return _("{rate} % prompt-pay discount within {days} days").format(
+            rate=short_number_text(settings.rate * 100), days=short_number_text(settings.window_days))
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:

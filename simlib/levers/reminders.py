@@ -11,7 +11,7 @@ account. Counters: ``contacts``, ``contacts_<channel>``, ``reached_<channel>`` (
 """
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, money_text, short_number_text
 
 import math
 from typing import Annotated, Literal
@@ -59,7 +59,7 @@ class Statement(Lever):
 
     @classmethod
     def describe(cls, settings) -> str:
-        return f"statement by {id_words(settings)}"
+        return _("statement by {channel}").format(channel=id_words(settings))
 
     @classmethod
     def risk_notes(cls, strategies, scenario) -> list:
@@ -84,7 +84,7 @@ class Statement(Lever):
 class Ladder(Lever):
     key = "ladder"
     title = N_("Reminders")
-    assumptions = (Assumption("channels.*.jump_per_day", "Reminder effect (intensity jump per contact, all channels)", 0.5, 1.5),)
+    assumptions = (Assumption("channels.*.jump_per_day", N_("Reminder effect (intensity jump per contact, all channels)"), 0.5, 1.5),)
     settings = list[Step]
     default = []
     order = 10  # step n has order 10 + n
@@ -100,16 +100,20 @@ class Ladder(Lever):
             t = step.target
             extra = []
             if t.score_min > 0 or t.score_max < 1:
-                extra.append(f"score {t.score_min:g}–{t.score_max:g}")
+                extra.append(_("score {low}–{high}").format(low=short_number_text(t.score_min),
+                                                          high=short_number_text(t.score_max)))
             if t.balance_max_usd is not None:
-                extra.append(f"balance ${t.balance_min_usd:,.0f}–${t.balance_max_usd:,.0f}")
+                extra.append(_("balance {low}–{high}").format(low=money_text(t.balance_min_usd),
+                                                            high=money_text(t.balance_max_usd)))
             elif t.balance_min_usd > 0:
-                extra.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
+                extra.append(_("balance ≥ {amount}").format(amount=money_text(t.balance_min_usd)))
             if t.payers:
-                extra.append("payers " + ", ".join(id_words(p) for p in t.payers))
-            rel = "" if step.relative_to == "statement" else " after due date"
-            steps.append(f"day {step.day:g}{rel} {id_words(step.channel)}" + (f" ({'; '.join(extra)})" if extra else ""))
-        return "reminders: " + ", ".join(steps) if steps else ""
+                extra.append(_("payers {payers}").format(payers=", ".join(id_words(p) for p in t.payers)))
+            when = (_("day {day} {channel}") if step.relative_to == "statement" else
+                    _("day {day} after due date {channel}")).format(day=short_number_text(step.day),
+                                                                    channel=id_words(step.channel))
+            steps.append(when + (f" ({'; '.join(extra)})" if extra else ""))
+        return _("reminders: {steps}").format(steps=", ".join(steps)) if steps else ""
 
     @classmethod
     def risk_notes(cls, strategies, scenario) -> list:

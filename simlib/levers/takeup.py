@@ -19,6 +19,8 @@ income and credit):
 """
 from __future__ import annotations
 
+from simlib.core.language import _, short_number_text
+
 from typing import Annotated
 
 from pydantic import Field
@@ -57,7 +59,8 @@ def approval_probability(half_usd: float, steepness: float, ability_monthly_usd:
 def describe_takers(settings: Uptake) -> str:
     """Who takes an offer, in words."""
     if settings.uptake_elasticity == 0:
-        return f"{min(settings.uptake_rate, settings.uptake_max) * 100:g} % take it"
-    return (f"{settings.uptake_rate * 100:g} % take it at a balance of "
-            f"{settings.uptake_ratio_ref_months:g} months of their ability to pay, more for larger "
-            f"balances, at most {settings.uptake_max * 100:g} %")
+        return _("{rate} % take it").format(rate=short_number_text(min(settings.uptake_rate, settings.uptake_max) * 100))
+    return _("{rate} % take it at a balance of {months} months of their ability to pay, more for larger "
+             "balances, at most {most} %").format(rate=short_number_text(settings.uptake_rate * 100),
+                                                  months=short_number_text(settings.uptake_ratio_ref_months),
+                                                  most=short_number_text(settings.uptake_max * 100))

@@ -4,7 +4,7 @@ adjusted off at once (``WRITE_OFF_SMALL``). A plan in good standing defers the w
 defaults; an agency placement supersedes it (the agency's recall writes off instead)."""
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, money_text, short_number_text
 
 from simlib.core.ledger import Kind
 from simlib.levers.base import Lever, register_lever
@@ -31,8 +31,9 @@ class WriteOffLever(Lever):
 
     @classmethod
     def describe(cls, settings) -> str:
-        return (f"write-off after {settings.after_days:g} days" +
-                (f" or below ${settings.below_balance_usd:,.2f}" if settings.below_balance_usd > 0 else ""))
+        return (_("write-off after {days} days").format(days=short_number_text(settings.after_days)) +
+                (_(" or below {amount}").format(amount=money_text(settings.below_balance_usd, 2))
+                 if settings.below_balance_usd > 0 else ""))
 
     def __init__(self, world, settings):
         super().__init__(world, settings)

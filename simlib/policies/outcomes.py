@@ -26,6 +26,8 @@ the same patients (common random numbers). Defaults are declared assumptions (``
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 
 
 from pydantic import model_validator
@@ -116,8 +118,8 @@ class ContactOutcomesLever(Lever):
     glossary = (("Promise to pay", "A patient reached by a call promises to pay the balance on a date; "
                  "the promise is kept or broken, and a broken promise is followed up."),)
     settings = ContactOutcomes | None
-    assumptions = (Assumption("promise_rate", "Promises to pay per right-party call", 0.5, 1.5, upper=1.0),
-                   Assumption("promise_keep_rate", "Promises kept", 0.5, 1.5, upper=1.0))
+    assumptions = (Assumption("promise_rate", N_("Promises to pay per right-party call"), 0.5, 1.5, upper=1.0),
+                   Assumption("promise_keep_rate", N_("Promises kept"), 0.5, 1.5, upper=1.0))
     counters = {f"outcome_{name}": meaning for name, meaning in OUTCOMES.items()}
 
     @classmethod

@@ -64,6 +64,19 @@ def extract_python(fileobj, keywords, comment_tags, options):
         yield lineno, name, messages, []
 
 
+def extract_yaml_words(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method for the package's data files of board words (the plausibility
+    envelope): the values of ``words`` and ``*_source`` keys."""
+    import yaml
+
+    data = yaml.safe_load(fileobj.read().decode("utf-8")) or {}
+    for entry in data.values():
+        if isinstance(entry, dict):
+            for key in ("words", "low_source", "high_source"):
+                if isinstance(entry.get(key), str):
+                    yield 1, None, entry[key], []
+
+
 def extract():
     """Every message of the package and of the page notebooks, as a Babel catalogue."""
     from babel.messages.catalog import Catalog
@@ -74,6 +87,7 @@ def extract():
     keywords = {k: v for k, v in keywords.items() if k in ("_", "N_", "ngettext")}
     files = [(p, extract_python) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
     files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS]
+    files += [(PACKAGE_DIR / "analysis" / "plausibility.yaml", extract_yaml_words)]
     for path, method in files:
         for lineno, message, comments, context in extract_from_file(method, str(path), keywords=keywords):
             where = path.relative_to(PACKAGE_DIR.parent).as_posix()

@@ -52,7 +52,7 @@ def notebook_to_html(nb, title: str, nav: str = "") -> str:
     # 'lab' and 'classic' templates emit; html_page adds the document shell and print CSS.
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, exclude_raw=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _resources = exporter.from_notebook_node(nb)
     page = html_page(title, nav + with_table_of_contents(body))
     bad = external_loads(page)
     if bad:

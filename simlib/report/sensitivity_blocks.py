@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from simlib.core.csv_cells import read_csv, write_csv
+from simlib.core.language import _, speaking
 from simlib.report.figures import figure_block
 from simlib.report.labels import humanise_id
 from simlib.report.markup import _html, esc
@@ -219,8 +220,8 @@ def flip_points_section(flips, res=None):
     rows = []
     for r in flips.itertuples(index=False):
         row = _row(r)
-        rows.append(f"<tr><th scope=\"row\">{esc(row['label'])}</th><td class=\"num\">{esc(_scenario_text(row))}</td>"
-                    f"<td class=\"num\">{esc(range_text(row))}</td><td>{esc(row['words'])}</td></tr>")
+        rows.append(f"<tr><th scope=\"row\">{esc(_(row['label']))}</th><td class=\"num\">{esc(_scenario_text(row))}</td>"
+                    f"<td class=\"num\">{esc(range_text(row))}</td><td>{esc(_words(row))}</td></tr>")
     reps, evals = flips.attrs.get("replications", "?"), flips.attrs.get("runs_total")
     return _html(
         f"<h3 id=\"flip-points\">When the ranking flips</h3><p>For the assumptions that move the gain "
@@ -238,24 +239,45 @@ def flip_points_section(flips, res=None):
         "these two strategies are compared: at extreme values a third one could overtake both.</p>")
 
 
+def _words(row: dict) -> str:
+    """A flip point's words in the language in force: the saved words are English, written when
+    the results were saved; a search's note (why no flip was found) stays as saved."""
+    from simlib.studies.flip_points import flip_words
+
+    with speaking():
+        english = flip_words(row)
+    return flip_words(row) if row.get("words") == english else str(row.get("words"))
+
+
+def _flipping(row: dict) -> str | None:
+    """"deposit compliance is below 22 %" for a flip point, in the language in force, or None."""
+    if row["flip_below"] is None and row["flip_above"] is None:
+        return None
+    words, head = _words(row), _("stays best unless {assumption} is {conditions}")
+    prefix = head.split("{assumption}")[0]
+    return words.removeprefix(prefix) if words.startswith(prefix) else words
+
+
 def flip_sentence(results_dir: str | Path) -> str:
     """One sentence for the summary, from the saved flip points: when the recommendation would
     change (plain text: escape it), or ``""`` when none were computed."""
-    _, flips = load_sensitivity(results_dir)
+    _sweep, flips = load_sensitivity(results_dir)
     if flips is None or flips.empty:
         return ""
     strategy, against = _names(flips)
     rows = [_row(r) for r in flips.itertuples(index=False)]
-    flipping = [r["words"].removeprefix("stays best unless ") for r in rows
-                if r["flip_below"] is not None or r["flip_above"] is not None]
-    holding = [_label_lower(str(r["label"])) for r in rows if r["words"].startswith("does not change")]
+    flipping = [w for w in (_flipping(r) for r in rows) if w is not None]
+    holding = [_label_lower(_(str(r["label"]))) for r in rows if r["words"].startswith("does not change")]
     if flipping:
-        text = (f"“{strategy}” stays ahead of the runner-up “{against}” unless {_and(flipping, 'or')} "
-                "(each on its own, the other assumptions as in the scenario)")
-        return text + (f"; the ranking does not change within the ranges tested for {_and(holding)}." if holding else ".")
-    return (f"The ranking of “{strategy}” over the runner-up “{against}” does not change within the "
-            f"ranges tested for {_and(holding)}.")
+        text = _("“{strategy}” stays ahead of the runner-up “{against}” unless {conditions} "
+                 "(each on its own, the other assumptions as in the scenario)").format(
+                     strategy=strategy, against=against, conditions=_and(flipping, _("or")))
+        return text + (_("; the ranking does not change within the ranges tested for {assumptions}.").format(
+            assumptions=_and(holding)) if holding else ".")
+    return _("The ranking of “{strategy}” over the runner-up “{against}” does not change within the "
+             "ranges tested for {assumptions}.").format(strategy=strategy, against=against, assumptions=_and(holding))
 
 
-def _and(items: list[str], word: str = "and") -> str:
+def _and(items: list[str], word: str | None = None) -> str:
+    word = _("and") if word is None else word
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]

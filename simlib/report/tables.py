@@ -202,7 +202,7 @@ def kpi_tables(res):
 
     present = set(res.metrics["metric"])
     horizon = short_number_text(horizon_days(res))
-    themed = [m for _, ms in KPI_THEMES for m in ms]
+    themed = [m for _theme, ms in KPI_THEMES for m in ms]
     rest = [m for m, info in METRICS.items() if info.group == "finance" and m in present and m not in themed]
     groups = [(t, [m for m in ms if m in present]) for t, ms in (*KPI_THEMES, (N_("Other financial results"), rest))]
     groups = [(t, ms) for t, ms in groups if ms]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from simlib.core.language import N_, _, ngettext
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 from simlib.analysis.numbers import value_text
@@ -31,8 +32,10 @@ def runs_phrase(res, n: int | None = None) -> str:
     """``"20 simulated runs"``, or ``"20 simulated runs that vary both the patients and the uncertain
     assumptions"`` when the runs drew uncertain assumptions."""
     n = _replications(res) if n is None else n
-    varied = " that vary both the patients and the uncertain assumptions" if assumptions_varied(res) else ""
-    return f"{n} simulated run{'s' if n != 1 else ''}{varied}"
+    if assumptions_varied(res):
+        return ngettext("{n} simulated run that varies both the patients and the uncertain assumptions",
+                        "{n} simulated runs that vary both the patients and the uncertain assumptions", n).format(n=n)
+    return ngettext("{n} simulated run", "{n} simulated runs", n).format(n=n)
 
 
 def _field(path: str) -> str:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.optimize import brentq
 
+from simlib.core.language import _, localised
 from simlib.core.parameter_paths import values
 from simlib.analysis.numbers import value_text
 from simlib.core.ranges import Range
@@ -187,21 +188,28 @@ def setting_text(setting: float, row: dict, exact: bool = False, extra_digits: i
     single = float(single) if _finite(single) else None
 
     def number(x: float, resolution: float) -> str:
-        return f"{x:.3g}" if exact else f"{x:.{_digits(resolution) + extra_digits}f}"
+        return _decimal(f"{x:.3g}" if exact else f"{x:.{_digits(resolution) + extra_digits}f}")
 
     if row["mode"] == "scale":
         if single is None or unit == "number":
-            return f"{number(setting * 100, tol * 100)} % of the scenario's value{'' if single is not None else 's'}"
+            share = number(setting * 100, tol * 100)
+            return (_("{share} % of the scenario's value") if single is not None else
+                    _("{share} % of the scenario's values")).format(share=share)
         value, tol = setting * single, tol * abs(single)
     else:
         value = setting
     if unit == "share":
-        return f"{number(value * 100, tol * 100)} %"
+        return _("{share} %").format(share=number(value * 100, tol * 100))
     if unit == "usd":
         return value_text(value, "usd")
     if unit == "days":
-        return f"{number(value, tol)} days"
-    return f"{value:.3g}"
+        return _("{days} days").format(days=number(value, tol))
+    return _decimal(f"{value:.3g}")
+
+
+def _decimal(text: str) -> str:
+    """A number Python wrote, with the decimal sign of the language in force."""
+    return localised(text)
 
 
 def _digits(resolution: float) -> int:
@@ -227,19 +235,20 @@ def flip_words(row: dict) -> str:
     """The flip point of one range in words, the recommendation being the subject: ``stays best
     unless deposit compliance is below 22 %`` or ``does not change within 30–90 %`` (plain text:
     escape it for HTML)."""
-    label = _lower(str(row["label"]))
+    label = _lower(_(str(row["label"])))
     below, above = row.get("flip_below"), row.get("flip_above")
     parts = []
-    for word, value in (("below", below), ("above", above)):
+    for word, value in ((_("below {value}"), below), (_("above {value}"), above)):
         if _finite(value):
-            parts.append(f"{word} {_distinct(float(value), row)}")
+            parts.append(word.format(value=_distinct(float(value), row)))
     if parts:
-        return f"stays best unless {label} is {' or '.join(parts)}"
+        return _("stays best unless {assumption} is {conditions}").format(assumption=label,
+                                                                           conditions=_(" or ").join(parts))
     if _finite(row.get("gain_base")) and float(row["gain_base"]) <= 0:
-        return "is not ahead of the runner-up with the scenario's value"
+        return _("is not ahead of the runner-up with the scenario's value")
     if not _finite(row.get("gain_base")) and max(float(row["gain_low"]), float(row["gain_high"])) < 0:
-        return f"is behind the runner-up within {range_text(row)}"
-    return f"does not change within {range_text(row)}"
+        return _("is behind the runner-up within {range}").format(range=range_text(row))
+    return _("does not change within {range}").format(range=range_text(row))
 
 
 def _distinct(setting: float, row: dict) -> str:
@@ -257,7 +266,9 @@ def _distinct(setting: float, row: dict) -> str:
 def range_text(row: dict) -> str:
     """The range searched: ``30–90 %``, ``$68 to $126``, ``50–150 % of the scenario's values``."""
     low, high = setting_text(float(row["low"]), row, True), setting_text(float(row["high"]), row, True)
-    for suffix in (" % of the scenario's values", " % of the scenario's value", " %", " days"):
+    suffixes = [_("{share} % of the scenario's values"), _("{share} % of the scenario's value"), _("{share} %"),
+                _("{days} days")]
+    for suffix in (s.replace("{share}", "").replace("{days}", "") for s in suffixes):
         if low.endswith(suffix) and high.endswith(suffix):
             return f"{low.removesuffix(suffix)}–{high}"
-    return f"{low} to {high}"
+    return _("{low} to {high}").format(low=low, high=high)

@@ -18,6 +18,8 @@ table; :mod:`simlib.studies.flip_points` finds where the gain crosses zero.
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -32,11 +34,11 @@ from simlib.core.ranges import Range
 
 
 DEFAULT_FACTORS: tuple[Range, ...] = (
-    Range("Reminder effect (intensity jump per contact, all channels)", "channels.*.jump_per_day", 0.5, 1.5),
-    Range("Propensity to pay (initial payment intensity)", "behaviour.initial_per_day", 0.7, 1.3),
-    Range("Initial claim denial rate (all payers)", "payers.*.initial_denial_rate", 0.7, 1.3, upper=1.0),
-    Range("Patients' ability to pay (monthly median)", "patients.ability_monthly_median_usd", 0.7, 1.3),
-    Range("Cost of capital (annual)", "finance.cost_of_capital_annual", 0.04, 0.12, mode="set", upper=1.0),
+    Range(N_("Reminder effect (intensity jump per contact, all channels)"), "channels.*.jump_per_day", 0.5, 1.5),
+    Range(N_("Propensity to pay (initial payment intensity)"), "behaviour.initial_per_day", 0.7, 1.3),
+    Range(N_("Initial claim denial rate (all payers)"), "payers.*.initial_denial_rate", 0.7, 1.3, upper=1.0),
+    Range(N_("Patients' ability to pay (monthly median)"), "patients.ability_monthly_median_usd", 0.7, 1.3),
+    Range(N_("Cost of capital (annual)"), "finance.cost_of_capital_annual", 0.04, 0.12, mode="set", upper=1.0),
 )
 
 
