@@ -187,3 +187,13 @@ def localised(text: str) -> str:
 
     decimal, group = get_decimal_symbol(s.locale), get_group_symbol(s.locale)
     return "".join(decimal if c == "." else group if c == "," else c for c in text)
+
+
+def currency_symbol() -> str:
+    """The currency's sign in the locale in force (``$``, ``€``, ``$`` for pesos in Chile)."""
+    s = speech()
+    if s.is_us_default:
+        return "$"
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(s.currency, locale=s.locale)

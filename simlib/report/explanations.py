@@ -4,6 +4,7 @@ billing window), how to weigh factoring offers (``docs/factoring.md``) and how t
 plans, financing and agencies (``docs/finance_levers.md``)."""
 from __future__ import annotations
 
+from simlib.core.language import N_, _, localised, short_number_text
 from simlib.model.measurement_window import cold_start, window_sentence
 from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
@@ -14,7 +15,7 @@ from simlib.report.strategy_words import lever, strategies_using
 
 def _pct(rate: float) -> str:
     """A rate as the reports write it: ``0.085`` → "8.5 %", ``0.44`` → "44 %"."""
-    return f"{rate * 100:.3g} %"
+    return _("{share} %").format(share=localised(f"{rate * 100:.3g}"))
 
 
 def _apart(a: float, b: float, unit: str, decision) -> bool:
@@ -25,7 +26,7 @@ def _apart(a: float, b: float, unit: str, decision) -> bool:
 
 def _box(title: str, paragraphs: list[str]) -> str:
     body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs if p)
-    return f"<div class=\"explain\"><h3>{esc(title)}</h3>{body}</div>"
+    return f"<div class=\"explain\"><h3>{esc(_(title))}</h3>{body}</div>"
 
 
 def cash_curve_explanation(res):
@@ -45,36 +46,41 @@ def cash_curve_explanation(res):
     paras = []
     running = not cold_start(sim)
     if care > 0 and running:
-        paras.append(
-            f"The hospital pays for care when it is given — {_pct(care)} of the allowed amount in this "
+        paras.append(_(
+            "The hospital pays for care when it is given — {care} of the allowed amount in this "
             "scenario — and, running before day 0, it is already collecting the bills of earlier patients, "
             "which keep pace with the cost of new ones: under the status quo (“{base}”) cash goes from "
-            f"{value_text(start, 'usd')} on day 0 to {value_text(low, 'usd')} at its lowest, around day "
-            f"{low_day:g}; what the collection cycle ties up was already paid before day 0.".replace("{base}", base))
+            "{start} on day 0 to {low} at its lowest, around day "
+            "{low_day}; what the collection cycle ties up was already paid before day 0.").format(
+                care=_pct(care), base=base, start=value_text(start, 'usd'), low=value_text(low, 'usd'),
+                low_day=short_number_text(low_day)))
     elif care > 0 and low < start:
-        paras.append(
-            f"Why it falls: the hospital pays for care when it is given — {_pct(care)} of the allowed amount in "
+        paras.append(_(
+            "Why it falls: the hospital pays for care when it is given — {care} of the allowed amount in "
             "this scenario — while insurers pay weeks later and patients later still. Each day adds costs "
             "before their collections arrive, so cash falls from the starting "
-            f"{value_text(start, 'usd')} to a low of {value_text(low, 'usd')} around day {low_day:g} under the "
-            f"status quo (“{base}”). That low point is the working capital the collection cycle ties up; "
-            "from then on the collections of earlier patients roughly keep pace with the cost of new ones.")
+            "{start} to a low of {low} around day {low_day} under the "
+            "status quo (“{base}”). That low point is the working capital the collection cycle ties up; "
+            "from then on the collections of earlier patients roughly keep pace with the cost of new ones.").format(
+                care=_pct(care), start=value_text(start, 'usd'), low=value_text(low, 'usd'),
+                low_day=short_number_text(low_day), base=base))
     elif care == 0:
-        paras.append("The cost of care is not part of this scenario (cost of care ratio 0), so the cash "
-                     "position is the starting cash plus net collections.")
+        paras.append(_("The cost of care is not part of this scenario (cost of care ratio 0), so the cash "
+                       "position is the starting cash plus net collections."))
     if sim.encounters_per_day > 0 and window < end_day:
-        paras.append(
-            f"The turn at day {window:g}: the billing window ends — the simulation adds no new patients "
+        paras.append(_(
+            "The turn at day {window}: the billing window ends — the simulation adds no new patients "
             "after it — so no more cost of care goes out while the bills of the last months are still "
-            f"being paid; cash climbs to {value_text(end, 'usd')} by day {end_day:g}. A real hospital keeps "
-            "treating patients: read the turn as the end of the simulated year of patients, not a forecast.")
+            "being paid; cash climbs to {end} by day {end_day}. A real hospital keeps "
+            "treating patients: read the turn as the end of the simulated year of patients, not a forecast.").format(
+                window=short_number_text(window), end=value_text(end, 'usd'), end_day=short_number_text(end_day)))
     if cold_start(sim):
-        paras.append("The simulation starts with no unpaid bills on the books, so the dip is deeper than in a "
-                     "running hospital that is already collecting last year's bills: compare the strategies' "
-                     "curves and low points with each other rather than read them as the bank balance.")
+        paras.append(_("The simulation starts with no unpaid bills on the books, so the dip is deeper than in a "
+                       "running hospital that is already collecting last year's bills: compare the strategies' "
+                       "curves and low points with each other rather than read them as the bank balance."))
     else:
         paras.append(window_sentence(sim))
-    return _html(_box("Reading the cash curve", paras))
+    return _html(_box(N_("Reading the cash curve"), paras))
 
 
 def factoring_explanation(res, offers: list[str]):
@@ -137,7 +143,7 @@ def factoring_explanation(res, offers: list[str]):
            for s in offers if s in strategies):
         paras.append("An offer that stops early saves fees but gives the liquidity back: bought-back "
                      "receivables return to the books when the low point may still be ahead.")
-    return _html(_box("How to read the factoring offers", paras))
+    return _html(_box(N_("How to read the factoring offers"), paras))
 
 
 def finance_levers_explanation(res):
@@ -151,19 +157,20 @@ def finance_levers_explanation(res):
     paras = []
     if agency:
         fees = sorted({float(getattr(lever(scen.strategies[s], "agency"), "fee_rate", 0.0)) for s in agency})
-        fee_text = " to ".join(dict.fromkeys(_pct(f) for f in (fees[0], fees[-1]) if f)) if fees else ""
-        paras.append("Gross and net: an agency brings in cash the hospital would not collect, but keeps its "
-                     f"contingency fee{f' ({fee_text} of what it collects)' if fee_text else ''}. Judge it on "
-                     "the NPV of net collections, not on cash collected.")
-        paras.append("Accounts placed with an agency stay on the hospital's A/R until they are paid or "
-                     "recalled, so an agency strategy can show more days in A/R than writing off at the same "
-                     "age. Late agency collections and recall write-offs may fall after the last simulated "
-                     "day, which understates its bad debt slightly.")
+        fee_text = _(" to ").join(dict.fromkeys(_pct(f) for f in (fees[0], fees[-1]) if f)) if fees else ""
+        paras.append(_("Gross and net: an agency brings in cash the hospital would not collect, but keeps its "
+                       "contingency fee{fee}. Judge it on "
+                       "the NPV of net collections, not on cash collected.").format(
+                           fee=_(" ({fee} of what it collects)").format(fee=fee_text) if fee_text else ""))
+        paras.append(_("Accounts placed with an agency stay on the hospital's A/R until they are paid or "
+                       "recalled, so an agency strategy can show more days in A/R than writing off at the same "
+                       "age. Late agency collections and recall write-offs may fall after the last simulated "
+                       "day, which understates its bad debt slightly."))
     if plans or financing:
-        paras.append("Plans and financing spread or transfer the balance: plans collect in instalments over "
-                     "months, a lender pays at once less its merchant fee. Their uptake (and the plans' "
-                     "default) rates are assumptions without a peer-reviewed source: check them on the "
-                     "sensitivity report before relying on the ranking.")
-    paras.append("The levers are complements, not rivals: one strategy may combine a plan, financing and "
-                 "an agency.")
-    return _html(_box("How to read plans, financing and agencies", paras))
+        paras.append(_("Plans and financing spread or transfer the balance: plans collect in instalments over "
+                       "months, a lender pays at once less its merchant fee. Their uptake (and the plans' "
+                       "default) rates are assumptions without a peer-reviewed source: check them on the "
+                       "sensitivity report before relying on the ranking."))
+    paras.append(_("The levers are complements, not rivals: one strategy may combine a plan, financing and "
+                   "an agency."))
+    return _html(_box(N_("How to read plans, financing and agencies"), paras))

@@ -3,6 +3,7 @@
 strategy in the same colour (:func:`styles`), the status quo and the recommended strategy strong."""
 from __future__ import annotations
 
+from simlib.core.language import _, short_number_text
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
 from simlib.report.results import recommendation, recommended_strategy
@@ -33,7 +34,7 @@ def day_marks(res) -> dict[float, str]:
     sim = res.scenario.simulation
     window = float(sim.billing_window_days)
     if sim.encounters_per_day > 0 and window < float(sim.horizon_days):
-        return {window: f"last new patients (day {window:g})"}
+        return {window: _("last new patients (day {day})").format(day=short_number_text(window))}
     return {}
 
 
@@ -47,17 +48,17 @@ def cash_and_ar_charts(res):
     marks = day_marks(res)
     blocks = [
         figure_block(plots.cash_curve(res.curves, st, res.baseline, marks),
-                     "Cash position of the hospital by day: starting cash, less the cost of care when it is "
-                     "given, plus net collections. Upper panel: mean over runs (line) and the 5th–95th "
-                     "percentile range (band) for the status quo and the recommended strategy; lower "
-                     "panel: each strategy's mean difference from the status quo, run by run.").data,
+                     _("Cash position of the hospital by day: starting cash, less the cost of care when it is "
+                       "given, plus net collections. Upper panel: mean over runs (line) and the 5th–95th "
+                       "percentile range (band) for the status quo and the recommended strategy; lower "
+                       "panel: each strategy's mean difference from the status quo, run by run.")).data,
         cash_curve_explanation(res).data,
         figure_block(plots.ar_curve(res.curves, st, res.baseline, marks),
-                     "Open accounts receivable by day: money billed but not yet collected, "
-                     "adjusted or written off. Lower panel: difference from the status quo.").data,
+                     _("Open accounts receivable by day: money billed but not yet collected, "
+                       "adjusted or written off. Lower panel: difference from the status quo.")).data,
         figure_block(plots.aging_bars(res.aging, st),
-                     "Open A/R by age from the date of service at the measurement day; older "
-                     "balances are less likely to be collected.").data,
+                     _("Open A/R by age from the date of service at the measurement day; older "
+                       "balances are less likely to be collected.")).data,
     ]
     return _html("\n".join(blocks))
 
@@ -70,11 +71,11 @@ def difference_chart(res, metric: str | None = None):
     metric = metric or recommendation(res).metric
     rows = res.metrics[res.metrics["metric"] == metric]
     if rows["strategy"].nunique() < 2:
-        return _html("<p class=\"note\">Only one strategy: nothing to compare.</p>")
+        return _html(f"<p class=\"note\">{esc(_('Only one strategy: nothing to compare.'))}</p>")
     diffs = paired_differences(rows, res.baseline)
     st = {s: v for s, v in styles(res).items() if s != res.baseline}
     return figure_block(plots.paired_difference_chart(diffs, metric, res.baseline, st,
                                                       strategy_labels(res).get(res.baseline)),
-                        "Difference from the status quo, run by run on the same patients, with "
-                        "its 95 % confidence interval; an interval clear of the vertical line is "
-                        "a difference beyond chance.")
+                        _("Difference from the status quo, run by run on the same patients, with "
+                          "its 95 % confidence interval; an interval clear of the vertical line is "
+                          "a difference beyond chance."))

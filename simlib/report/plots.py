@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simlib.analysis.numbers import MINUS, mean_ci_text, value_text
+from simlib.core.language import N_, _, currency_symbol, short_number_text, speech
 from simlib.core.metric_catalogue import AGING_BUCKETS, KEY_METRIC, METRICS
 
 _STYLE = {**sns.axes_style("whitegrid"), "font.size": 11, "axes.titlesize": 12,
@@ -73,7 +74,7 @@ def strategy_styles(strategies: Sequence[str], baseline: str | None = None, reco
         else:
             colour, dash = OKABE_ITO[k % len(OKABE_ITO)], _DASHES[(k // len(OKABE_ITO)) % len(_DASHES)]
             k += 1
-        role = " and ".join(r for r, who in (("status quo", baseline), ("recommended", recommended)) if s == who)
+        role = _(" and ").join(_(r) for r, who in ((N_("status quo"), baseline), (N_("recommended"), recommended)) if s == who)
         out[s] = StrategyStyle(str(labels.get(s, s)), colour, dash, not emphasis or s in emphasis, role)
     return out
 
@@ -110,8 +111,8 @@ def _names(styles: Mapping[str, StrategyStyle]) -> str:
 
 def _money_tick(value: float, _pos=None) -> str:
     """Compact dollars for an axis: ``$850``, ``$12k``, ``$1.5M``, ``−$2.1B``."""
-    sign = MINUS if value < 0 else ""
-    size = abs(value)
+    sign, size = (MINUS if value < 0 else ""), abs(value)
+    if not speech().is_us_default: return value_text(value, "usd")  # noqa: E701  the locale's money (Babel)
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if size >= scale:
             return f"{sign}${size / scale:.3g}{suffix}"
@@ -126,7 +127,7 @@ def _format_axis(axis, unit: str) -> None:
 
 
 def _unit_label(label: str, unit: str) -> str:
-    return {"days": f"{label} (days)", "hours": f"{label} (hours)", "usd": f"{label} ($)"}.get(unit, label)
+    return {"days": _("{label} (days)"), "hours": _("{label} (hours)"), "usd": _("{label} ({currency})")}.get(unit, "{label}").format(label=label, currency=currency_symbol())
 
 
 def _figure(title: str, size=(8, 4.5), rows: int = 1, **kw) -> tuple[Figure, object]:
@@ -136,14 +137,14 @@ def _figure(title: str, size=(8, 4.5), rows: int = 1, **kw) -> tuple[Figure, obj
     return fig, fig.subplots(rows, 1, **kw)
 
 
-def _legend(fig: Figure, handles, labels, title: str = "Strategy") -> None:
+def _legend(fig: Figure, handles, labels, title: str = N_("Strategy")) -> None:
     """The legend below the plots, outside every axes (it can cover neither data nor labels), in
     as many columns (up to three) as fit the figure's width."""
     if not handles:
         return
     renderer = fig.canvas.get_renderer()
     for ncols in range(min(3, len(handles)), 0, -1):
-        legend = fig.legend(handles, labels, title=title, loc="outside lower center", ncols=ncols, frameon=False)
+        legend = fig.legend(handles, labels, title=_(title) if title else title, loc="outside lower center", ncols=ncols, frameon=False)
         if ncols == 1 or legend.get_window_extent(renderer).width <= fig.bbox.width * 0.98:
             return
         legend.remove()
@@ -188,7 +189,7 @@ def _band_chart(curves: pd.DataFrame, column: str, title: str, what: str, styles
         handles[s] = line
         if st.emphasised:
             ax.fill_between(days_s, band.loc[s, 0.05], band.loc[s, 0.95], color=st.colour, alpha=0.15, lw=0)
-    ax.set_ylabel(what)
+    ax.set_ylabel(_(what))
     _format_axis(ax.yaxis, "usd")
     _mark_days(ax, days)
     if paired:
@@ -202,35 +203,34 @@ def _band_chart(curves: pd.DataFrame, column: str, title: str, what: str, styles
             st = styles[s]
             dx.plot(diff.index, diff[s].to_numpy(), color=st.colour, lw=st.linewidth, ls=st.linestyle,
                     alpha=st.alpha, zorder=3 if st.emphasised else 2)
-        dx.set_ylabel("Difference from\nthe status quo")
+        dx.set_ylabel(_("Difference from\nthe status quo"))
         _format_axis(dx.yaxis, "usd")
-        dx.set_xlabel("Day")
+        dx.set_xlabel(_("Day"))
         for d in days or {}:
             dx.axvline(d, color="0.35", lw=1, ls=":")
     else:
-        ax.set_xlabel("Day")
+        ax.set_xlabel(_("Day"))
     order = list(styles)
     _legend(fig, [handles[s] for s in order], [_text(styles[s].legend) for s in order])
     last = curves["day"].max()
     at_last = "; ".join(f"{styles[s].legend} {value_text(mean[s].get(last, np.nan), 'usd', exact=True)}" for s in order)
-    fig.simlib_alt = (
-        f"Line chart of mean {what} by day for {len(styles)} strategies ({_names(styles)}), with shaded "
-        f"bands from the 5th to the 95th percentile across {curves['replication'].nunique()} replications"
-        + (" and a lower panel of each strategy's mean difference from the status quo" if paired else "")
-        + f". Mean on day {last:g}: {at_last}.")
+    fig.simlib_alt = ((_(
+        "Line chart of mean {what} by day for {count} strategies ({names}), with shaded bands from the 5th to the 95th percentile across {runs} replications and a lower panel of each strategy's mean difference from the status quo. Mean on day {day}: {values}.") if paired else _(
+        "Line chart of mean {what} by day for {count} strategies ({names}), with shaded bands from the 5th to the 95th percentile across {runs} replications. Mean on day {day}: {values}.")).format(
+            what=_(what), count=len(styles), names=_names(styles), runs=curves['replication'].nunique(), day=short_number_text(last), values=at_last))
     return fig
 
 
 def cash_curve(curves: pd.DataFrame, styles=None, baseline: str | None = None,
                days: Mapping[float, str] | None = None) -> Figure:
     """The hospital's cash position by day, per strategy, from ``[replication, strategy, day, cash_usd]``."""
-    return _band_chart(curves, "cash_usd", "Cash position over time", "Cash position", styles, baseline, days)
+    return _band_chart(curves, "cash_usd", _("Cash position over time"), N_("Cash position"), styles, baseline, days)
 
 
 def ar_curve(curves: pd.DataFrame, styles=None, baseline: str | None = None,
              days: Mapping[float, str] | None = None) -> Figure:
     """Open accounts receivable by day, per strategy, from ``[replication, strategy, day, ar_usd]``."""
-    return _band_chart(curves, "ar_usd", "Open A/R over time", "Open A/R", styles, baseline, days)
+    return _band_chart(curves, "ar_usd", _("Open A/R over time"), N_("Open A/R"), styles, baseline, days)
 
 
 @_styled
@@ -243,7 +243,7 @@ def aging_bars(aging: pd.DataFrame, styles=None) -> Figure:
     totals = aging.groupby(["replication", "strategy"])["amount_usd"].transform("sum")
     share = (aging.assign(share=aging["amount_usd"] / totals.replace(0, np.nan))
              .groupby(["strategy", "bucket"])["share"].mean())
-    fig, ax = _figure("A/R aging mix")
+    fig, ax = _figure(_("A/R aging mix"))
     x = np.arange(len(AGING_BUCKETS))
     n = len(styles)
     width = 0.8 / n
@@ -253,18 +253,18 @@ def aging_bars(aging: pd.DataFrame, styles=None) -> Figure:
         bars = ax.bar(x + (i - (n - 1) / 2) * width, values, width, color=st.colour, alpha=st.alpha,
                       edgecolor="white" if st.emphasised else st.colour, lw=0.5, label=_text(st.legend))
         handles.append(bars)
-    ax.set_xticks(x, [f"{b} days" for b in AGING_BUCKETS])
-    ax.set_xlabel("Age from service")
-    ax.set_ylabel("Share of open A/R")
+    ax.set_xticks(x, [_("{days} days").format(days=b) for b in AGING_BUCKETS])
+    ax.set_xlabel(_("Age from service"))
+    ax.set_ylabel(_("Share of open A/R"))
     _format_axis(ax.yaxis, "share")
     _legend(fig, handles, [_text(st.legend) for st in styles.values()])
     over_90 = "; ".join(
         f"{st.legend} {value_text(share[s].reindex(AGING_BUCKETS[3:]).fillna(0).sum(), 'share', exact=True)}"
         for s, st in styles.items())
-    fig.simlib_alt = (
-        f"Grouped bar chart of the mean share of open A/R in each aging bucket "
-        f"({', '.join(AGING_BUCKETS)} days from service) for {n} strategies "
-        f"({_names(styles)}). Share older than 90 days: {over_90}.")
+    fig.simlib_alt = _(
+        "Grouped bar chart of the mean share of open A/R in each aging bucket "
+        "({buckets} days from service) for {count} strategies "
+        "({names}). Share older than 90 days: {values}.").format(buckets=", ".join(AGING_BUCKETS), count=n, names=_names(styles), values=over_90)
     return fig
 
 
@@ -278,7 +278,7 @@ def paired_difference_chart(diffs: pd.DataFrame, metric: str, baseline: str | No
     styles = _styles_for(rows, styles)
     rows = rows.set_index("strategy").loc[[s for s in styles]].reset_index()
     against = baseline_label or (styles[baseline].label if baseline in styles else baseline)
-    fig, ax = _figure(f"{info.label}: difference from the status quo", (8, 1.6 + 0.55 * len(rows)))
+    fig, ax = _figure(_("{metric}: difference from the status quo").format(metric=info.label), (8, 1.6 + 0.55 * len(rows)))
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows.itertuples()):
         st = styles[r.strategy]
@@ -288,16 +288,16 @@ def paired_difference_chart(diffs: pd.DataFrame, metric: str, baseline: str | No
     ax.axvline(0, color="0.3", lw=1)
     ax.set_yticks(y, [_wrapped(styles[s].legend) for s in rows["strategy"]])
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    vs = f" vs {against}" if against else " vs the status quo"
-    ax.set_xlabel(_text(_unit_label(f"Difference{vs}", info.unit)))
+    vs = _("Difference vs {against}").format(against=against) if against else _("Difference vs the status quo")
+    ax.set_xlabel(_text(_unit_label(vs, info.unit)))
     _format_axis(ax.xaxis, info.unit)
     ax.xaxis.set_major_locator(MaxNLocator(6))
     listing = "; ".join(f"{styles[r.strategy].legend} {mean_ci_text(r.mean_diff, r.ci_low, r.ci_high, info.unit, exact=True)}"
                         for r in rows.itertuples())
-    fig.simlib_alt = (
-        f"Dot plot of the paired difference in {info.label} between each strategy and the "
-        f"status quo{'' if against is None else f' ({against})'}, with confidence intervals; "
-        f"a vertical line marks no difference. {listing}.")
+    fig.simlib_alt = _(
+        "Dot plot of the paired difference in {metric} between each strategy and the "
+        "status quo{against}, with confidence intervals; "
+        "a vertical line marks no difference. {values}.").format(metric=info.label, against="" if against is None else f" ({against})", values=listing)
     return fig
 
 
