@@ -194,3 +194,22 @@ def test_shipped_page_notebooks_take_the_language():
 
     for name in catalogue.PAGE_NOTEBOOKS:
         assert notebook_parameters(ROOT / "notebooks" / name)["language"] == ""
+
+
+def test_no_function_both_binds_and_calls_the_translation_function():
+    """``_`` as a throwaway name (``body, _ = …``) in a function that also calls ``_("…")`` would
+    make the call fail at run time; the catalogue's modules keep the two apart."""
+    import ast
+
+    bad = []
+    for path in sorted((ROOT / "simlib").rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            binds = any(a.arg == "_" for a in fn.args.args + fn.args.kwonlyargs) or any(
+                isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in ast.walk(fn))
+            calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+                        for n in ast.walk(fn))
+            if binds and calls:
+                bad.append(f"{path.relative_to(ROOT)}:{fn.lineno} {fn.name}")
+    assert bad == []
