@@ -147,8 +147,10 @@ class Lever:
 
     @classmethod
     def board_title(cls) -> str:
-        """The lever's short name on the board: ``title``, or its key in words."""
-        return cls.title or cls.key.replace("_", " ").capitalize()
+        """The lever's short name on the board, in the language in force: ``title``, or its key in words."""
+        from simlib.core.language import _
+
+        return _(cls.title) if cls.title else cls.key.replace("_", " ").capitalize()
 
     @classmethod
     def risk_notes(cls, strategies: dict[str, Any], scenario: Any) -> list[tuple[str, list[str], str]]:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from simlib.core.language import N_, _, short_number_text
 from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
-from simlib.report.markup import _html, esc
-from simlib.analysis.numbers import MINUS, ci_text, diff_text, plus_minus_text, verdict
+from simlib.report.markup import Sentence, _html, esc, html_words
+from simlib.analysis.numbers import MINUS, NA, ci_text, diff_text, plus_minus_text, verdict
 from simlib.report.results import _replications, horizon_days, recommendation
 
 #: Runs of every sub-strategy in the report (the main run may have more; the block says so).
@@ -27,9 +28,9 @@ CONTRIBUTION_REPLICATIONS = 6
 TABLE = "contributions"
 
 #: The verdict on a lever's contribution, in the words of a lever (decided by :func:`verdict`).
-EFFECT_WORDS = {"better": "adds to the gain", "worse": "takes from the gain", "higher": "raises it",
-                "lower": "lowers it", "no clear difference": "no clear effect",
-                "no material difference": "no material effect", "no difference": "no effect", "": ""}
+EFFECT_WORDS = {"better": N_("adds to the gain"), "worse": N_("takes from the gain"), "higher": N_("raises it"),
+                "lower": N_("lowers it"), "no clear difference": N_("no clear effect"),
+                "no material difference": N_("no material effect"), "no difference": N_("no effect"), "": ""}
 
 
 def decomposed_strategy(res, metric: str | None = None) -> str | None:
@@ -118,12 +119,12 @@ def _chart(table: pd.DataFrame, unit: str, what: str, title: str):
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, [_wrapped(t) for t in rows["label"]])
         ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.set_xlabel(_unit_label(f"Contribution to the gain in {what}", unit))
+        ax.set_xlabel(_unit_label(_("Contribution to the gain in {metric}").format(metric=what), unit))
         _format_axis(ax.xaxis, unit)
         listing = "; ".join(f"{r.label} {mean_ci_text(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit, exact=True)}"
                             for r in rows.itertuples())
-        fig.simlib_alt = (f"Bar chart of each lever's contribution to the gain in {what} over the status "
-                          f"quo, with 95 % confidence intervals, and the total: {listing}.")
+        fig.simlib_alt = _("Bar chart of each lever's contribution to the gain in {metric} over the status "
+                           "quo, with 95 % confidence intervals, and the total: {values}.").format(metric=what, values=listing)
         return fig
 
     return draw()
@@ -145,10 +146,12 @@ def contribution_section(res):
     strategy, metric = str(table["strategy"].iloc[0]), str(table["metric"].iloc[0])
     labels = strategy_labels(res)
     name, base = labels.get(strategy, strategy), labels.get(res.baseline, res.baseline)
-    head = "<h2 id=\"lever-contributions\">What each lever contributes</h2>"
+    head = f"<h2 id=\"lever-contributions\">{esc(_('What each lever contributes'))}</h2>"
     if "error" in table and table["error"].notna().any():
-        return _html(f"{head}<p class=\"note\">“{esc(name)}” combines several levers, but its gain cannot be "
-                     f"split between them: {esc(str(table['error'].dropna().iloc[0]))}.</p>")
+        return _html(f"{head}<p class=\"note\">" + html_words(_(
+            "“{strategy}” combines several levers, but its gain cannot be split between them: {reason}."),
+            strategy=name, reason=str(table['error'].dropna().iloc[0])) + "</p>")
+    table = _in_words(table, res, strategy)
     info = METRICS[metric]
     unit, what = info.unit, _label_lower(info.label)
     decision = decision_of(res.scenario)
@@ -156,54 +159,78 @@ def contribution_section(res):
     total = table[table["lever"] == "total"].iloc[0]
     runs, method = int(table["replications"].iloc[0]), str(table["method"].iloc[0])
     ci = ci_text(total["contribution_ci_low"], total["contribution_ci_high"], unit, diff=True)
-    parts = [head, f"<p>“{esc(name)}” changes {len(levers)} levers of the status quo, “{esc(base)}”. Over "
-                   f"{horizon_days(res):g} days its gain in {esc(what)} is {esc(diff_text(total['contribution'], unit))}"
-                   f"{f' ({esc(ci)})' if ci else ''} in these {runs} runs; the table splits it by lever.</p>"]
+    parts = [head, "<p>" + html_words(_(
+        "“{strategy}” changes {levers} levers of the status quo, “{base}”. Over "
+        "{days} days its gain in {metric} is {gain}{ci} in these {runs} runs; the table splits it by lever."),
+        strategy=name, levers=len(levers), base=base, days=short_number_text(horizon_days(res)), metric=what,
+        gain=diff_text(total['contribution'], unit), ci=f" ({ci})" if ci else "", runs=runs) + "</p>"]
     if method == "shapley":
-        parts.append("<p>A lever's contribution is its Shapley value: the gain it adds, averaged over every "
-                     "order in which the levers could be added to the status quo, so the contributions add "
-                     "up to the whole gain and levers that only work together share what they make. "
-                     "“Alone” is its gain added by itself to the status quo.</p>")
+        parts.append("<p>" + html_words(_(
+            "A lever's contribution is its Shapley value: the gain it adds, averaged over every "
+            "order in which the levers could be added to the status quo, so the contributions add "
+            "up to the whole gain and levers that only work together share what they make. "
+            "“Alone” is its gain added by itself to the status quo.")) + "</p>")
     else:
-        parts.append("<p>With this many levers, a lever's contribution is its gain added alone to the status "
-                     "quo; “last” is what removing it from the whole strategy loses. Levers that work together "
-                     "make these differ, so they do not add up to the gain: the interaction row is the rest.</p>")
+        parts.append("<p>" + html_words(_(
+            "With this many levers, a lever's contribution is its gain added alone to the status "
+            "quo; “last” is what removing it from the whole strategy loses. Levers that work together "
+            "make these differ, so they do not add up to the gain: the interaction row is the rest.")) + "</p>")
     parts.append(_table(table, unit, decision, method))
-    title = f"What each lever adds to the gain in {what}"
+    title = _("What each lever adds to the gain in {metric}").format(metric=what)
     parts.append(figure_block(_chart(table[table["lever"] != "interaction"], unit, what, title),
-                              f"Each lever's contribution to the gain of “{name}” over the status quo, with its "
-                              "95 % confidence interval across runs; the black bar is the whole gain.").data)
+                              _("Each lever's contribution to the gain of “{strategy}” over the status quo, with its "
+                                "95 % confidence interval across runs; the black bar is the whole gain.").format(
+                                    strategy=name)).data)
     main = _replications(res)
-    fewer = (f" — fewer than the {main} runs of the rest of this report, to keep it quick; the total can "
-             "therefore differ a little from the gain in the tables above" if runs < main else "")
-    parts.append(f"<p class=\"note\">Every part is the status quo with some of the levers switched on, run "
-                 f"on the same simulated patients (common random numbers): {runs} runs of each{fewer}. "
-                 "Reminder steps count as levers by kind of contact (messages, calls); the phone team counts "
-                 "with the calls and contact limits with the messages they restrain. The verdict under each "
-                 "number follows the rules of the tables above, with this scenario's materiality threshold.</p>")
+    fewer = (_(" — fewer than the {main} runs of the rest of this report, to keep it quick; the total can "
+               "therefore differ a little from the gain in the tables above").format(main=main) if runs < main else "")
+    parts.append("<p class=\"note\">" + html_words(_(
+        "Every part is the status quo with some of the levers switched on, run "
+        "on the same simulated patients (common random numbers): {runs} runs of each{fewer}. "
+        "Reminder steps count as levers by kind of contact (messages, calls); the phone team counts "
+        "with the calls and contact limits with the messages they restrain. The verdict under each "
+        "number follows the rules of the tables above, with this scenario's materiality threshold."),
+        runs=runs, fewer=Sentence(fewer)) + "</p>")
     return _html("\n".join(parts))
+
+
+def _in_words(table: pd.DataFrame, res, strategy: str) -> pd.DataFrame:
+    """The table with each row's lever and what it changes in the language in force (the saved
+    words are English, written when the results were saved): the same groups, said again."""
+    from simlib.studies.contributions import ContributionError, group_words, lever_groups
+
+    try:
+        words = {g.key: (g.label, g.changes) for g in lever_groups(res.scenario, strategy, res.baseline)}
+    except (ContributionError, KeyError):
+        return table
+    words.update(group_words())
+    out = table.copy()
+    out["label"] = [words.get(k, (lab, ch))[0] for k, lab, ch in zip(out["lever"], out["label"], out["changes"])]
+    out["changes"] = [words.get(k, (lab, ch))[1] for k, lab, ch in zip(out["lever"], out["label"], out["changes"])]
+    return out
 
 
 def _pct(share: float) -> str:
     """A share of the gain: ``41 %``, ``−13 %`` (no sign on a share that prints as zero)."""
     if not math.isfinite(share):
-        return "n/a"
-    text = f"{abs(share) * 100:.0f} %"
+        return _(NA)
+    text = _("{share} %").format(share=f"{abs(share) * 100:.0f}")
     return f"{MINUS}{text}" if share < 0 and text != "0 %" else text
 
 
 def _cell(mean, lo, hi, unit: str, decision, word: bool = True) -> str:
     pm = plus_minus_text(lo, hi, unit)
-    extra = [pm] + ([EFFECT_WORDS.get(verdict(mean, lo, hi, unit, True, decision), "")] if word else [])
+    effect = EFFECT_WORDS.get(verdict(mean, lo, hi, unit, True, decision), "")
+    extra = [pm] + ([_(effect) if effect else ""] if word else [])
     under = "".join(f"<br><span class=\"ci\">{esc(t)}</span>" for t in extra if t)
     return f"<td class=\"num\">{esc(diff_text(mean, unit))}{under}</td>"
 
 
 def _table(table: pd.DataFrame, unit: str, decision, method: str) -> str:
-    second = ("alone", "Alone on the status quo") if method == "shapley" else ("last", "Last (leave-one-out)")
-    head = ("<th scope=\"col\">Lever</th><th scope=\"col\">What it changes</th>"
-            "<th scope=\"col\">Contribution</th><th scope=\"col\">Share of the gain</th>"
-            f"<th scope=\"col\">{esc(second[1])}</th>")
+    second = ("alone", _("Alone on the status quo")) if method == "shapley" else ("last", _("Last (leave-one-out)"))
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in (
+        N_("Lever"), N_("What it changes"), N_("Contribution"), N_("Share of the gain"))) + (
+        f"<th scope=\"col\">{esc(second[1])}</th>")
     rows = []
     for r in table.itertuples():
         total = r.lever == "total"
@@ -214,6 +241,6 @@ def _table(table: pd.DataFrame, unit: str, decision, method: str) -> str:
         rows.append(f"<tr><th scope=\"row\">{label}</th><td>{esc(r.changes)}</td>"
                     f"{_cell(r.contribution, r.contribution_ci_low, r.contribution_ci_high, unit, decision, not total)}"
                     f"<td class=\"num\">{esc(_pct(r.share))}</td>{other}</tr>")
-    return (f"<div class=\"table-scroll\"><table class=\"contributions\"><caption>Contribution of each "
-            f"lever to the gain over the status quo</caption><thead><tr>{head}</tr></thead>"
+    caption = esc(_("Contribution of each lever to the gain over the status quo"))
+    return (f"<div class=\"table-scroll\"><table class=\"contributions\"><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")

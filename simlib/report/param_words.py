@@ -29,8 +29,10 @@ def _short_name(name: str) -> str:
 def _fmt_param(name: str, value: Any) -> str:
     from simlib.analysis.numbers import value_text
 
+    from simlib.core.language import _, localised, money_text
+
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if value is None:
         return "—"
     if isinstance(value, (int, float)):
@@ -38,8 +40,8 @@ def _fmt_param(name: str, value: Any) -> str:
                                                                      "compliance_rate"}:
             return value_text(float(value), "share", exact=True)
         if name.endswith("_usd"):
-            return f"${value:,.2f}" if abs(value) < 100 and value != int(value) else value_text(float(value), "usd", exact=True)
-        return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
+            return money_text(value, 2) if abs(value) < 100 and value != int(value) else value_text(float(value), "usd", exact=True)
+        return localised(f"{value:,}" if isinstance(value, int) else f"{value:,.6g}")
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt_param(name, v) for v in value) or "—"
     if isinstance(value, dict):

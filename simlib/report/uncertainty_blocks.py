@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 
-from simlib.core.language import N_, _, ngettext
+from simlib.core.language import N_, _, localised, ngettext
 from simlib.report.labels import strategy_labels
-from simlib.report.markup import _html, esc
+from simlib.report.markup import Sentence, _html, esc, html_words
 from simlib.analysis.numbers import value_text
 from simlib.report.results import _replications, recommendation
 
-SECTION_TITLE = "Assumptions we are unsure of"
-CHANCE_WORDS = "chance in which patients arrive and how they pay"
+SECTION_TITLE = N_("Assumptions we are unsure of")
+CHANCE_WORDS = N_("chance in which patients arrive and how they pay")
 
 
 def _drawn(res):
@@ -48,16 +48,17 @@ def value_words(path: str, value: float) -> str:
     field = _field(path)
     if field.endswith(("_rate", "_share", "_annual")) or field in ("share", "reach"):
         pct = value * 100
-        return f"{pct:.1f} %" if 0 < abs(pct) < 10 else f"{pct:.0f} %"
+        return _("{share} %").format(share=localised(f"{pct:.1f}" if 0 < abs(pct) < 10 else f"{pct:.0f}"))
     if field.endswith("_usd"):
         return value_text(value, "usd")
     if field.endswith("_days"):
-        return f"{value:.1f} days" if abs(value) < 10 else f"{value:.0f} days"
+        return _("{days} days").format(days=localised(f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"))
     if field.endswith("_months"):
-        return f"{value:.2g} month{'' if f'{value:.2g}' == '1' else 's'}"
+        return ngettext("{months} month", "{months} months", 1 if f"{value:.2g}" == "1" else 2).format(
+            months=localised(f"{value:.2g}"))
     if field.endswith("_per_day"):
-        return f"{value:.2g} a day"
-    return f"{value:.2g}"
+        return _("{rate} a day").format(rate=localised(f"{value:.2g}"))
+    return localised(f"{value:.2g}")
 
 
 def distribution_words(entry) -> str:
@@ -67,18 +68,18 @@ def distribution_words(entry) -> str:
     lo, hi = entry.support()
     w = lambda v: value_words(entry.path, v)  # noqa: E731
     if lo == hi:
-        return f"Fixed at {w(lo)}"
+        return _("Fixed at {value}").format(value=w(lo))
     centre = w(central_value(entry))
     d = entry.distribution
     if d == "beta":
-        return f"Beta between {w(lo)} and {w(hi)}, centred on {centre}"
+        return _("Beta between {low} and {high}, centred on {centre}").format(low=w(lo), high=w(hi), centre=centre)
     if d == "uniform":
-        return f"Uniform: any value from {w(lo)} to {w(hi)} equally likely"
+        return _("Uniform: any value from {low} to {high} equally likely").format(low=w(lo), high=w(hi))
     if d == "triangular":
-        return f"Triangular from {w(lo)} to {w(hi)}, most likely {w(entry.mode)}"
+        return _("Triangular from {low} to {high}, most likely {mode}").format(low=w(lo), high=w(hi), mode=w(entry.mode))
     if d == "lognormal":
-        return f"Log-normal, centred on {centre} (skewed towards higher values)"
-    return f"Normal, centred on {centre}"
+        return _("Log-normal, centred on {centre} (skewed towards higher values)").format(centre=centre)
+    return _("Normal, centred on {centre}").format(centre=centre)
 
 
 def range_words(entry, coverage: float = 0.90) -> str:
@@ -93,13 +94,16 @@ def range_words(entry, coverage: float = 0.90) -> str:
         return value_words(entry.path, lo)
     centre = central_value(entry)
     if _field(entry.path).endswith("_per_day") and centre > 0:
-        return f"{lo / centre:.2g}× to {hi / centre:.2g}× the centre"
+        return _("{low}× to {high}× the centre").format(low=localised(f"{lo / centre:.2g}"),
+                                                         high=localised(f"{hi / centre:.2g}"))
     low, high = value_words(entry.path, lo), value_words(entry.path, hi)
-    for unit in (" %", " months", " days", " a day"):
+    units = [_("{share} %").replace("{share}", ""), ngettext("{months} month", "{months} months", 2).replace("{months}", ""),
+             _("{days} days").replace("{days}", ""), _("{rate} a day").replace("{rate}", "")]
+    for unit in units:
         if low.endswith(unit) and high.endswith(unit):
             low = low[: -len(unit)]
             break
-    return f"{low} to {high}"
+    return _("{low} to {high}").format(low=low, high=high)
 
 
 def assumptions_table(res) -> str:
@@ -108,14 +112,15 @@ def assumptions_table(res) -> str:
         f"<tr><th scope=\"row\">{esc(e.label)}</th><td>{esc(distribution_words(e))}</td>"
         f"<td class=\"num\">{esc(range_words(e))}</td><td>{esc(e.source)}</td></tr>"
         for e in res.scenario.uncertain)
-    return ("<div class=\"table-scroll\"><table><caption>Uncertain assumptions, drawn afresh in every run"
-            "</caption><thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">Distribution</th>"
-            "<th scope=\"col\">90 % range</th><th scope=\"col\">Source</th></tr></thead>"
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in
+                   (N_("Assumption"), N_("Distribution"), N_("90 % range"), N_("Source")))
+    return (f"<div class=\"table-scroll\"><table><caption>{esc(_('Uncertain assumptions, drawn afresh in every run'))}"
+            f"</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
 
 
 def _percent(x: float) -> str:
-    return f"{x * 100:.0f} %"
+    return _("{share} %").format(share=f"{x * 100:.0f}")
 
 
 def spread_sentence(res) -> str:
@@ -129,40 +134,48 @@ def spread_sentence(res) -> str:
         return ""
     split = spread_sources(res, best, other, rec.metric)
     labels = strategy_labels(res)
-    over = f"the gain of “{labels.get(best, best)}” over the runner-up “{labels.get(other, other)}”"
+    over = _("the gain of “{best}” over the runner-up “{other}”").format(best=labels.get(best, best),
+                                                                     other=labels.get(other, other))
     if not math.isfinite(split.explained_share):
         if not math.isfinite(split.gain_sd) or split.gain_sd == 0:
-            return f"{over[0].upper()}{over[1:]} is the same in every run: there is no spread to split."
-        return (f"With {split.runs} runs the spread in {over} cannot be split among {len(split.shares)} "
-                f"uncertain assumptions (at least {len(split.shares) + 2} runs are needed).")
+            text = _("{gain} is the same in every run: there is no spread to split.").format(gain=over)
+            return text[:1].upper() + text[1:]
+        return _("With {runs} runs the spread in {gain} cannot be split among {count} "
+                 "uncertain assumptions (at least {needed} runs are needed).").format(
+                     runs=split.runs, gain=over, count=len(split.shares), needed=len(split.shares) + 2)
     explained, chance = _percent(split.explained_share), _percent(split.chance_share)
-    if explained == "0 %":
-        return (f"None of the spread in {over} comes from the uncertain assumptions: it is all {CHANCE_WORDS}.")
+    if f"{split.explained_share * 100:.0f}" == "0":  # prints as 0 %
+        return _("None of the spread in {gain} comes from the uncertain assumptions: it is all {chance}.").format(
+            gain=over, chance=_(CHANCE_WORDS))
     table = split.table()
     leading = table[table["share"] >= table["share"].iloc[0] / 2].head(2)  # the first, and a close second
-    mostly = ", and ".join(f"“{r.label}”, {_percent(r.share)}" for r in leading.itertuples())
-    return (f"Of the spread in {over}, {explained} comes from the uncertain assumptions (mostly "
-            f"{mostly}) and {chance} from {CHANCE_WORDS}.")
+    mostly = _(", and ").join(f"“{r.label}”, {_percent(r.share)}" for r in leading.itertuples())
+    return _("Of the spread in {gain}, {explained} comes from the uncertain assumptions (mostly "
+             "{mostly}) and {chance} from {chance_words}.").format(gain=over, explained=explained, mostly=mostly,
+                                                                  chance=chance, chance_words=_(CHANCE_WORDS))
 
 
 def uncertain_assumptions_section(res):
     """The section "Assumptions we are unsure of": the table and where the spread comes from."""
-    parts = [f"<h2 id=\"uncertain-assumptions\">{SECTION_TITLE}</h2>"]
+    parts = [f"<h2 id=\"uncertain-assumptions\">{esc(_(SECTION_TITLE))}</h2>"]
     if not res.scenario.uncertain:
-        parts.append("<p>This scenario declares no uncertain assumptions: every run uses the values of the "
-                     f"parameter file, so the spread between runs comes only from {CHANCE_WORDS}.</p>")
+        parts.append("<p>" + html_words(_("This scenario declares no uncertain assumptions: every run uses the values of "
+                                          "the parameter file, so the spread between runs comes only from {chance}."),
+                                        chance=Sentence(_(CHANCE_WORDS))) + "</p>")
         return _html("\n".join(parts))
-    parts.append("<p>Some of the scenario's numbers are not known well. Each run draws them afresh from the "
-                  "ranges below, the same values for every strategy in that run, so the intervals and the "
-                  "chance of being best in this report include this uncertainty as well as chance in the "
-                  "patients.</p>")
+    parts.append("<p>" + html_words(_(
+        "Some of the scenario's numbers are not known well. Each run draws them afresh from the "
+        "ranges below, the same values for every strategy in that run, so the intervals and the "
+        "chance of being best in this report include this uncertainty as well as chance in the "
+        "patients.")) + "</p>")
     parts.append(assumptions_table(res))
     sentence = spread_sentence(res)
     if sentence:
         parts.append(f"<p class=\"headline\">{esc(sentence)}</p>")
-        parts.append("<p class=\"note\">How the spread is split: the run-by-run gain is regressed on the values "
-                     "drawn in each run. The share explained (adjusted R², which discounts what chance alone "
-                     "would explain with this many runs) is the assumptions' part, divided among them by "
-                     "their average contribution over every order of adding them (Shapley, or LMG, shares); "
-                     "the rest is chance. Details: docs/uncertainty.md.</p>")
+        parts.append("<p class=\"note\">" + html_words(_(
+            "How the spread is split: the run-by-run gain is regressed on the values "
+            "drawn in each run. The share explained (adjusted R², which discounts what chance alone "
+            "would explain with this many runs) is the assumptions' part, divided among them by "
+            "their average contribution over every order of adding them (Shapley, or LMG, shares); "
+            "the rest is chance. Details: docs/uncertainty.md.")) + "</p>")
     return _html("\n".join(parts))

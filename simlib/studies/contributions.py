@@ -37,6 +37,8 @@ Every contribution is computed run by run and given with its t-based 95 % CI acr
 """
 from __future__ import annotations
 
+from simlib.core.language import _
+
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -127,9 +129,10 @@ def _ladder_words(scenario, base, full, kind: str) -> str:
     before, after = _steps_of(scenario, base.ladder, kind), _steps_of(scenario, full.ladder, kind)
     added = [s for s in after if s not in before]
     removed = [s for s in before if s not in after]
-    parts = [Ladder.describe(added).replace("reminders: ", "adds ", 1)] if added else []
+    prefix = _("reminders: {steps}").split("{steps}")[0]
+    parts = [_("adds {steps}").format(steps=Ladder.describe(added).removeprefix(prefix))] if added else []
     if removed:
-        parts.append(Ladder.describe(removed).replace("reminders: ", "drops ", 1))
+        parts.append(_("drops {steps}").format(steps=Ladder.describe(removed).removeprefix(prefix)))
     return "; ".join(parts)
 
 
@@ -137,15 +140,22 @@ def _kind_label(scenario, base, full, kind: str) -> str:
     from simlib.core.words import id_words
 
     if kind == CALL_KIND:
-        return "Phone calls"
+        return _("Phone calls")
     steps = [*_steps_of(scenario, base.ladder, kind), *_steps_of(scenario, full.ladder, kind)]
     changed = [s for s in steps if (s in base.ladder) != (s in full.ladder)] or steps
     channels = list(dict.fromkeys(id_words(s.channel) for s in changed))
-    names = " and ".join([", ".join(channels[:-1]), channels[-1]] if len(channels) > 1 else channels)
+    names = _(" and ").join([", ".join(channels[:-1]), channels[-1]] if len(channels) > 1 else channels)
     if kind == MESSAGE_KIND and channels == ["SMS"]:
-        return "Text-message reminders"
-    noun = "reminders" if kind == MESSAGE_KIND else f"{id_words(kind)} contacts"
-    return f"{names[:1].upper()}{names[1:]} {noun}"
+        return _("Text-message reminders")
+    label = (_("{channels} reminders") if kind == MESSAGE_KIND else _("{channels} {kind} contacts")).format(
+        channels=names, kind=id_words(kind))
+    return label[:1].upper() + label[1:]
+
+
+def group_words() -> dict[str, tuple[str, str]]:
+    """The label and words of the interaction and total rows, in the language in force."""
+    return {"interaction": (_("Interaction"), _("the total gain less the levers' gains added one at a time")),
+            "total": (_("All levers together"), _("the whole strategy against the status quo"))}
 
 
 def lever_groups(scenario, strategy: str, baseline: str | None = None) -> list[LeverGroup]:
@@ -169,14 +179,14 @@ def lever_groups(scenario, strategy: str, baseline: str | None = None) -> list[L
                 words = [_ladder_words(scenario, base, full, kind)]
                 words += [_words(k, getattr(full, k)) for k in joined[kind]]
                 label = _kind_label(scenario, base, full, kind)
-                if joined[kind]:
-                    label += " with " + " and ".join(lever_title(k).lower() for k in joined[kind]
-                                                     if k != "phone_team")
-                groups.append(LeverGroup(kind, label.removesuffix(" with "),
+                others = [lever_title(k).lower() for k in joined[kind] if k != "phone_team"]
+                if others:
+                    label = _("{label} with {levers}").format(label=label, levers=_(" and ").join(others))
+                groups.append(LeverGroup(kind, label,
                                          "; ".join(w for w in words if w), tuple(joined[kind]), (kind,)))
         elif key not in taken:
             now, before = _words(key, getattr(full, key)), _words(key, getattr(base, key))
-            changes = (now or "none") + (f" (status quo: {before})" if before else "")
+            changes = (now or _("none")) + (_(" (status quo: {before})").format(before=before) if before else "")
             groups.append(LeverGroup(key, lever_title(key),
                                      changes, (key,)))
     return groups
@@ -324,8 +334,7 @@ def contribution_table(metrics: pd.DataFrame, plan: Design, metric: str = KEY_ME
     exact_total = sum(runs.loc[runs["lever"] == "total", "contribution"], Fraction(0))
     total = float(exact_total / max(1, int((runs["lever"] == "total").sum())))
     words = {g.key: (g.label, g.changes) for g in plan.groups}
-    words["interaction"] = ("Interaction", "the total gain less the levers' gains added one at a time")
-    words["total"] = ("All levers together", "the whole strategy against the status quo")
+    words.update(group_words())
     order = [g.key for g in plan.groups] + (["interaction"] if plan.method == "add_one" else []) + ["total"]
     out = []
     for key in order:
