@@ -1,15 +1,15 @@
-"""The strategy comparison page in French and Spanish, opened in a real browser, and checked for
-English left on it.
+"""The board's pages in French and Spanish, opened in a real browser, and checked for English left
+on them.
 
 One small scenario (the shipped baseline, shrunk as in tests/test_browser.py) is built once with
-``language: fr`` by ``simlib report``'s pipeline; the same results are rendered again by the page's
-notebook in Spanish and in English (the notebook takes the language as a papermill parameter). The
-French and Spanish pages are opened in Chromium through Playwright (``executable_path``: Debian's
-Chromium, no browser download). The leak check compares text: every text node (and alt, title and
-aria-label text) of the English page with three words or more must be absent from the French and
-the Spanish pages — except the scenario author's own words (its description, the strategies'
-labels and descriptions, the uncertain assumptions' names and sources), which are in the author's
-language whatever the page's.
+``language: fr`` by ``simlib report``'s pipeline (the three pages); the same results are rendered
+again by the pages' notebooks in English, and the strategy comparison in Spanish (a notebook takes
+the language as a papermill parameter). The French and Spanish comparison pages are opened in
+Chromium through Playwright (``executable_path``: Debian's Chromium, no browser download). The leak
+check compares text: every text node (and alt, title and aria-label text) of an English page with
+three words or more must be absent from the same page in French or Spanish — except the scenario
+author's own words (its description, the strategies' labels and descriptions, the uncertain
+assumptions' names and sources), which are in the author's language whatever the page's.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-NOTEBOOK = ROOT / "notebooks" / "strategy_comparison.ipynb"
+PAGES = ("strategy_comparison", "factoring_offers", "sensitivity")
 
 
 class _Texts(HTMLParser):
@@ -65,9 +65,14 @@ def texts(page: str) -> list[tuple[str, str]]:
     return [(section, " ".join(text.split())) for section, text in parser.out]
 
 
-def sentences(page: str, skip_sections=()) -> set[str]:
-    """The texts of three words or more (sentences, labels, captions), outside ``skip_sections``."""
-    return {t for s, t in texts(page) if s not in skip_sections and len(re.findall(r"[A-Za-z]{2,}", t)) >= 3}
+def words(text: str) -> list[str]:
+    """The words of a text (an id such as ``letters_only`` or a number is not a word)."""
+    return [w for w in (w.strip(".,:;!?()[]“”«»'\"") for w in text.split()) if len(w) >= 2 and w.isalpha()]
+
+
+def sentences(page: str) -> set[str]:
+    """The texts of three words or more: sentences, labels, captions."""
+    return {t for _s, t in texts(page) if len(words(t)) >= 3}
 
 
 def author_words(scenario: dict) -> set[str]:
@@ -90,7 +95,9 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """{language: page HTML} of one scenario's strategy comparison, and the scenario's data."""
+    """{(page, language): HTML} of one scenario's pages, and the scenario's data: every page in French
+    (the scenario's language, built by the pipeline), and from the same results every page in English
+    and the strategy comparison in Spanish (the notebooks run again with another ``language``)."""
     tmp = tmp_path_factory.mktemp("languages")
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
     data["language"] = "fr"
@@ -99,24 +106,25 @@ def built(tmp_path_factory):
     param = tmp / "clinique.yaml"
     param.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     out = tmp / "reports"
-    report.build_reports([param], out_dir=out, pages=["strategy_comparison"], log=lambda *a: None)
-    pages = {"fr": (out / "clinique" / "strategy_comparison.html").read_text(encoding="utf-8")}
-    for lang in ("es", "en"):  # the same results, the notebook in another language
-        executed = report.execute_notebook(NOTEBOOK, {"scenario_file": str(param), "language": lang,
-                                                      "results_dir": str(out / "clinique" / "results")},
-                                           cwd=NOTEBOOK.parent)
+    report.build_reports([param], out_dir=out, pages=PAGES, log=lambda *a: None)
+    folder = out / "clinique"
+    pages = {(p, "fr"): (folder / f"{p}.html").read_text(encoding="utf-8") for p in PAGES}
+    for page, lang in [(p, "en") for p in PAGES] + [("strategy_comparison", "es")]:
+        notebook = ROOT / "notebooks" / f"{page}.ipynb"
+        executed = report.execute_notebook(notebook, {"scenario_file": str(param), "language": lang,
+                                                      "results_dir": str(folder / "results")}, cwd=notebook.parent)
         with speaking(lang):
-            pages[lang] = report.notebook_to_html(executed, lang)
-        (out / "clinique" / f"strategy_comparison.{lang}.html").write_text(pages[lang], encoding="utf-8")
-    return {"pages": pages, "scenario": data, "dir": out / "clinique"}
+            pages[(page, lang)] = report.notebook_to_html(executed, lang)
+        (folder / f"{page}.{lang}.html").write_text(pages[(page, lang)], encoding="utf-8")
+    return {"pages": pages, "scenario": data, "dir": folder}
 
 
-@pytest.mark.parametrize("lang", ["fr", "es"])
-def test_no_english_sentence_leaks(built, lang):
-    english = sentences(built["pages"]["en"]) - author_words(built["scenario"])
-    assert len(english) > 50  # the English page says a lot: the check has something to find
-    leaked = sorted(english & {t for _s, t in texts(built["pages"][lang])})
-    assert leaked == [], f"{len(leaked)} English texts on the {lang} page, e.g. {leaked[:8]}"
+@pytest.mark.parametrize("page, lang", [(p, "fr") for p in PAGES] + [("strategy_comparison", "es")])
+def test_no_english_sentence_leaks(built, page, lang):
+    english = sentences(built["pages"][(page, "en")]) - author_words(built["scenario"])
+    assert len(english) > 20  # the English page says a lot: the check has something to find
+    leaked = sorted(english & {t for _s, t in texts(built["pages"][(page, lang)])})
+    assert leaked == [], f"{len(leaked)} English texts on the {lang} {page} page, e.g. {leaked[:8]}"
 
 
 @pytest.mark.parametrize("lang", ["fr", "es"])

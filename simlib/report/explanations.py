@@ -100,11 +100,11 @@ def factoring_explanation(res, offers: list[str]):
     apr_rows = rows[rows["metric"] == "factoring_apr"]
     apr = summarize(apr_rows).set_index("strategy")["mean"] if not apr_rows.empty else pd.Series(dtype=float)
     coc = float(res.scenario.finance.cost_of_capital_annual)
-    paras = ["Factoring sells receivables for cash now: the factor advances part of their value and keeps a "
-             "fee, so cash arrives earlier but less of it. Weigh two numbers for each offer: how much it "
-             "lifts the lowest cash position (the liquidity it buys) and how much net present value it "
-             "costs (its price). The highest advance buys the most liquidity; it is not always the "
-             "cheapest money."]
+    paras = [_("Factoring sells receivables for cash now: the factor advances part of their value and keeps a "
+               "fee, so cash arrives earlier but less of it. Weigh two numbers for each offer: how much it "
+               "lifts the lowest cash position (the liquidity it buys) and how much net present value it "
+               "costs (its price). The highest advance buys the most liquidity; it is not always the "
+               "cheapest money.")]
     lift = {s: diffs.get((s, "cash_trough_usd")) for s in offers if (s, "cash_trough_usd") in diffs.index}
     price = {s: diffs.get((s, "npv_net_cash_usd")) for s in offers if (s, "npv_net_cash_usd") in diffs.index}
     if lift and price:
@@ -115,34 +115,38 @@ def factoring_explanation(res, offers: list[str]):
         near = max(rivals, key=rivals.get) if rivals else None
         name = labels.get(most, most)
         if near is None or _apart(lift[most], lift[near], "usd", decision):
-            text = (f"Here “{name}” buys the most liquidity (lowest cash position "
-                    f"{value_text(lift[most], 'usd')} higher) at an NPV cost of {value_text(-price[most], 'usd')}")
+            text = _("Here “{offer}” buys the most liquidity (lowest cash position {lift} higher) at an NPV cost "
+                     "of {cost}").format(offer=name, lift=value_text(lift[most], 'usd'), cost=value_text(-price[most], 'usd'))
         else:  # the top two lift the low point by amounts the board should not tell apart
-            text = (f"Here “{name}” and “{labels.get(near, near)}” buy the most liquidity, about the same "
-                    f"(lowest cash position {value_text(lift[most], 'usd')} and {value_text(lift[near], 'usd')} "
-                    f"higher); “{name}” at an NPV cost of {value_text(-price[most], 'usd')}")
+            text = _("Here “{offer}” and “{other}” buy the most liquidity, about the same "
+                     "(lowest cash position {lift} and {other_lift} higher); “{offer}” at an NPV cost of {cost}").format(
+                         offer=name, other=labels.get(near, near), lift=value_text(lift[most], 'usd'),
+                         other_lift=value_text(lift[near], 'usd'), cost=value_text(-price[most], 'usd'))
         if cheapest != most and _apart(price[cheapest], price[most], "usd", decision):
-            moves = ("lifts the low point by" if lift[cheapest] >= 0 else "lowers the low point by")
-            text += (f"; “{labels.get(cheapest, cheapest)}” costs least ({value_text(-price[cheapest], 'usd')}) "
-                     f"but {moves} {value_text(abs(lift[cheapest]), 'usd')}")
+            moves = (_("; “{offer}” costs least ({cost}) but lifts the low point by {lift}") if lift[cheapest] >= 0 else
+                     _("; “{offer}” costs least ({cost}) but lowers the low point by {lift}"))
+            text += moves.format(offer=labels.get(cheapest, cheapest), cost=value_text(-price[cheapest], 'usd'),
+                                 lift=value_text(abs(lift[cheapest]), 'usd'))
         paras.append(text + ".")
     finite = apr.dropna()
     if not finite.empty:
         lo, hi = float(finite.min()), float(finite.max())
-        span = _pct(lo) if round(lo, 2) == round(hi, 2) else f"{_pct(lo).removesuffix(' %')} to {_pct(hi)}"
-        above = lo > coc
-        paras.append(f"The offers' effective annual cost is {span}, {'above' if above else 'against'} the "
-                     f"hospital's {_pct(coc)} cost of capital" + (
-                         ": factoring pays only if the low cash point itself is binding — if the hospital "
-                         "cannot otherwise borrow or wait." if above else "."))
+        unit = _("{share} %").replace("{share}", "")
+        span = _pct(lo) if round(lo, 2) == round(hi, 2) else _("{low} to {high}").format(
+            low=_pct(lo).removesuffix(unit), high=_pct(hi))
+        paras.append(_("The offers' effective annual cost is {span}, above the hospital's {cost} cost of capital: "
+                       "factoring pays only if the low cash point itself is binding — if the hospital cannot "
+                       "otherwise borrow or wait.") if lo > coc else
+                     _("The offers' effective annual cost is {span}, against the hospital's {cost} cost of capital."))
+        paras[-1] = paras[-1].format(span=span, cost=_pct(coc))
     strategies = res.scenario.strategies
     if any(getattr(lever(strategies[s], "factoring"), "recourse_days", 1) is None for s in offers if s in strategies):
-        paras.append("Non-recourse costs more: insurer claims carry almost no credit loss, so the factor's "
-                     "protection is worth little on them, while fees keep accruing during denial rework.")
+        paras.append(_("Non-recourse costs more: insurer claims carry almost no credit loss, so the factor's "
+                       "protection is worth little on them, while fees keep accruing during denial rework."))
     if any(getattr(lever(strategies[s], "factoring"), "termination", None) is not None
            for s in offers if s in strategies):
-        paras.append("An offer that stops early saves fees but gives the liquidity back: bought-back "
-                     "receivables return to the books when the low point may still be ahead.")
+        paras.append(_("An offer that stops early saves fees but gives the liquidity back: bought-back "
+                       "receivables return to the books when the low point may still be ahead."))
     return _html(_box(N_("How to read the factoring offers"), paras))
 
 

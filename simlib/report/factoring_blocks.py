@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.core.language import N_, _, ngettext
 from simlib.report.explanations import factoring_explanation
 from simlib.report.figures import day_marks, figure_block, styles
 from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import borrowing_answer
-from simlib.report.markup import _html, esc
+from simlib.report.markup import _html, esc, html_words
 from simlib.report.metric_words import pd_notna
 from simlib.analysis.numbers import ci_text, diff_text, value_text
 from simlib.report.results import _strategies, _Subset
@@ -41,11 +42,11 @@ def factoring_section(res):
     """Factoring offers against no factoring: their own metrics plus cash trough and NPV."""
     offers = factoring_strategies(res)
     if not offers:
-        return _html("<h2>No factoring offers in this scenario</h2>"
-                     "<p>None of the strategies in this scenario sells receivables to a factor, "
-                     "so there is nothing to compare here. Add a strategy with a factoring offer to "
-                     "the parameter file to see cash now against cash lost, the effective annual "
-                     "cost (APR), the lowest cash position, NPV and buy-back exposure.</p>")
+        return _html(f"<h2>{esc(_('No factoring offers in this scenario'))}</h2><p>" + html_words(_(
+            "None of the strategies in this scenario sells receivables to a factor, "
+            "so there is nothing to compare here. Add a strategy with a factoring offer to "
+            "the parameter file to see cash now against cash lost, the effective annual "
+            "cost (APR), the lowest cash position, NPV and buy-back exposure.")) + "</p>")
     shown = [s for s in _strategies(res) if s == res.baseline or s in offers]
     sub = _Subset(res, shown)
     metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
@@ -53,18 +54,22 @@ def factoring_section(res):
     labels = strategy_labels(res)
     terms = "".join(f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
                     for s in offers if s in res.scenario.strategies)
-    listing = f"<p>The offers:</p><ul>{terms}</ul>" if terms else ""
+    listing = f"<p>{esc(_('The offers:'))}</p><ul>{terms}</ul>" if terms else ""
     listing += _factoring_findings(res, offers)
     listing += borrowing_answer(res, offers)
     parts = [
-        "<h2>Factoring offers compared</h2>",
-        f"<p>{len(offers)} factoring offer{'s' if len(offers) != 1 else ''} against the status quo "
-        f"“{esc(labels.get(res.baseline, res.baseline))}”. Factoring brings cash forward (a higher lowest cash position) at a "
-        "price (fees, charge-backs, buy-backs). The highest advance is not always the cheapest "
-        "money: compare the effective annual cost with the liquidity it buys.</p>",
+        f"<h2>{esc(_('Factoring offers compared'))}</h2>",
+        "<p>" + html_words(ngettext(
+            "{count} factoring offer against the status quo “{base}”. Factoring brings cash forward (a higher "
+            "lowest cash position) at a price (fees, charge-backs, buy-backs). The highest advance is not always "
+            "the cheapest money: compare the effective annual cost with the liquidity it buys.",
+            "{count} factoring offers against the status quo “{base}”. Factoring brings cash forward (a higher "
+            "lowest cash position) at a price (fees, charge-backs, buy-backs). The highest advance is not always "
+            "the cheapest money: compare the effective annual cost with the liquidity it buys.", len(offers)),
+            count=len(offers), base=labels.get(res.baseline, res.baseline)) + "</p>",
         listing,
         factoring_explanation(res, offers).data,
-        metric_table(sub, metrics, "Factoring offers: key figures").data,
+        metric_table(sub, metrics, N_("Factoring offers: key figures")).data,
         difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd",
                                "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
                          "Difference from the status quo (paired)").data,
@@ -86,19 +91,19 @@ def _factoring_findings(res, offers: Sequence[str]) -> str:
     items = []
     for s in offers:
         bits = []
-        for m, what in (("cash_trough_usd", "lowest cash position"), ("npv_net_cash_usd", "NPV")):
+        for m, what in (("cash_trough_usd", _("lowest cash position {change}")), ("npv_net_cash_usd", _("NPV {change}"))):
             if (s, m) in diffs.index:
                 d = diffs.loc[(s, m)]
                 ci = ci_text(d["ci_low"], d["ci_high"], "usd", diff=True)
-                bits.append(f"{what} {diff_text(d['mean_diff'], 'usd')}" + (f" ({ci})" if ci else ""))
+                bits.append(what.format(change=diff_text(d['mean_diff'], 'usd')) + (f" ({ci})" if ci else ""))
         if (s, "factoring_apr") in means.index and pd_notna(means[(s, "factoring_apr")]):
-            bits.append(f"effective annual cost {value_text(means[(s, 'factoring_apr')], 'share')}")
+            bits.append(_("effective annual cost {rate}").format(rate=value_text(means[(s, 'factoring_apr')], 'share')))
         if bits:
             items.append(f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc('; '.join(bits))}</li>")
     if not items:
         return ""
-    return (f"<p>Against the status quo “{esc(labels.get(res.baseline, res.baseline))}” (paired differences):</p>"
-            f"<ul>{''.join(items)}</ul>")
+    return ("<p>" + html_words(_("Against the status quo “{base}” (paired differences):"),
+                               base=labels.get(res.baseline, res.baseline)) + f"</p><ul>{''.join(items)}</ul>")
 
 
 def factoring_charts(res):
@@ -110,6 +115,6 @@ def factoring_charts(res):
 
     sub = _Subset(res, [res.baseline] + offers)
     return figure_block(plots.cash_curve(sub.curves, styles(res), res.baseline, day_marks(res)),
-                        "Cash position by day per strategy: factoring lifts early cash; fees and "
-                        "buy-backs lower it later. Lower panel: each offer's mean difference from the "
-                        "status quo, run by run.")
+                        _("Cash position by day per strategy: factoring lifts early cash; fees and "
+                          "buy-backs lower it later. Lower panel: each offer's mean difference from the "
+                          "status quo, run by run."))

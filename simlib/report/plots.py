@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from simlib.analysis.numbers import MINUS, mean_ci_text, value_text
+from simlib.analysis.numbers import MINUS, NA, mean_ci_text, value_text
 from simlib.core.language import N_, _, currency_symbol, short_number_text, speech
 from simlib.core.metric_catalogue import AGING_BUCKETS, KEY_METRIC, METRICS
 
@@ -333,14 +333,14 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC, against: str = "the st
     The setting labels sit beyond the bar ends with room kept for them; the legend is below the axes.
     """
     info = METRICS[metric] if metric in METRICS else METRICS[KEY_METRIC]
-    sens = sens.assign(swing=(sens["high_value"] - sens["low_value"]).abs())
+    sens = sens.assign(swing=(sens["high_value"] - sens["low_value"]).abs(), parameter=[_(p) for p in sens["parameter"]])
     sens = sens.sort_values("swing", ascending=False, kind="stable")
     flips = (np.sign(sens[["low_value", "high_value"]].to_numpy()) != np.sign(sens[["base_value"]].to_numpy())).any(axis=1)
-    fig, ax = _figure(f"What moves the gain in {info.label}", (8, 2.0 + 0.6 * len(sens)))
+    fig, ax = _figure(_("What moves the gain in {metric}").format(metric=info.label), (8, 2.0 + 0.6 * len(sens)))
     y, base = np.arange(len(sens))[::-1], sens["base_value"].to_numpy()
     handles = [ax.barh(y, sens[column].to_numpy() - base, left=base, color=colour, height=0.6, label=name)
-               for column, colour, name in (("low_value", OKABE_ITO[0], "Low setting"),
-                                            ("high_value", OKABE_ITO[1], "High setting"))]
+               for column, colour, name in (("low_value", OKABE_ITO[0], _("Low setting")),
+                                            ("high_value", OKABE_ITO[1], _("High setting")))]
     # setting labels outside the bars: the lower end's on the left, the higher end's on the right
     for yi, lo, hi, b, lo_text, hi_text in zip(y, sens["low_value"], sens["high_value"], base,
                                                sens["low_label"], sens["high_label"]):
@@ -353,20 +353,20 @@ def tornado(sens: pd.DataFrame, metric: str = KEY_METRIC, against: str = "the st
         ax.axvline(value, color="0.3", lw=1)
     if flips.any():
         ax.axvline(0.0, color="0.3", lw=1, ls="--")
-    ax.set_yticks(y, [_wrapped(p + (" — flips" if f else "")) for p, f in zip(sens["parameter"], flips)])
+    ax.set_yticks(y, [_wrapped(p + (_(" — flips") if f else "")) for p, f in zip(sens["parameter"], flips)])
     ax.set_ylim(-0.6, len(sens) - 0.4)
-    ax.set_xlabel(_unit_label(f"Gain over {against}", info.unit))
+    ax.set_xlabel(_unit_label(_("Gain over {against}").format(against=against), info.unit))
     _format_axis(ax.xaxis, info.unit)
     ax.xaxis.set_major_locator(MaxNLocator(5))
     _room_for_labels(fig, ax)
-    _legend(fig, handles, ["Low setting", "High setting"], title="")
+    _legend(fig, handles, [_("Low setting"), _("High setting")], title="")
     listing = "; ".join(
-        f"{r.parameter}{' (flips the ranking)' if f else ''}: {r.low_label} {value_text(r.low_value, info.unit, exact=True)}, "
+        f"{r.parameter}{_(' (flips the ranking)') if f else ''}: {r.low_label} {value_text(r.low_value, info.unit, exact=True)}, "
         f"{r.high_label} {value_text(r.high_value, info.unit, exact=True)}" for r, f in zip(sens.itertuples(), flips))
-    fig.simlib_alt = (
-        f"Tornado chart of the {info.label} gain over {against} when each parameter moves from its low "
-        f"to its high setting, widest swing on top; base case "
-        f"{value_text(float(np.median(base)), info.unit, exact=True) if len(base) else 'n/a'}. {listing}.")
+    fig.simlib_alt = _(
+        "Tornado chart of the {metric} gain over {against} when each parameter moves from its low to its high setting, "
+        "widest swing on top; base case {base}. {values}.").format(metric=info.label, against=against, values=listing,
+        base=value_text(float(np.median(base)), info.unit, exact=True) if len(base) else _(NA))
     return fig
 
 

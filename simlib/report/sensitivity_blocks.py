@@ -15,10 +15,10 @@ import math
 from pathlib import Path
 
 from simlib.core.csv_cells import read_csv, write_csv
-from simlib.core.language import _, speaking
+from simlib.core.language import N_, _, speaking
 from simlib.report.figures import figure_block
 from simlib.report.labels import humanise_id
-from simlib.report.markup import _html, esc
+from simlib.report.markup import _html, esc, html_words
 from simlib.report.metric_words import _label_lower
 from simlib.analysis.numbers import value_text
 from simlib.report.results import _replications, recommendation
@@ -141,56 +141,62 @@ def sensitivity_section(table, res=None):
     for r in table.itertuples():
         for lab, val in ((r.low_label, r.low_value), (r.high_label, r.high_value)):
             if (val > 0) != (base > 0):
-                flips.append(f"{r.parameter} at {lab}")
+                flips.append(_("{assumption} at {setting}").format(assumption=_(r.parameter), setting=lab))
     main = table.attrs.get("main_replications")
-    runs = f" ({main} runs)" if main else ""
-    intro = (f"<p>The recommended strategy “{esc(strategy)}” is ahead of the runner-up “{esc(against)}” "
-             f"by {esc(value_text(base, info.unit))} of {esc(_label_lower(info.label))} in the main "
-             f"run{esc(runs)}. Each assumption below was moved to a low and a high setting, one at a "
-             "time, on the same simulated patients; the gain over the runner-up at each setting is "
-             "shown. Below zero, the runner-up would be better: the ranking flips.</p>")
+    runs = _(" ({runs} runs)").format(runs=main) if main else ""
+    intro = "<p>" + html_words(_(
+        "The recommended strategy “{strategy}” is ahead of the runner-up “{against}” "
+        "by {gain} of {metric} in the main run{runs}. Each assumption below was moved to a low and a high setting, "
+        "one at a time, on the same simulated patients; the gain over the runner-up at each setting is "
+        "shown. Below zero, the runner-up would be better: the ranking flips."), strategy=strategy, against=against,
+        gain=value_text(base, info.unit), metric=_label_lower(info.label), runs=runs) + "</p>"
     if table.empty:
         verdict = ""
     elif flips:
-        verdict = ("<p class=\"headline\">The ranking flips when: "
-                   f"{esc('; '.join(flips))}. The recommendation hinges on these assumptions.</p>")
+        verdict = ("<p class=\"headline\">" + html_words(_(
+            "The ranking flips when: {settings}. The recommendation hinges on these assumptions."),
+            settings="; ".join(flips)) + "</p>")
     else:
         top = table.iloc[0]
-        verdict = (f"<p class=\"headline\">The ranking holds at every setting tested; the gain "
-                   f"depends most on {esc(_label_lower(top['parameter']))}.</p>")
+        verdict = ("<p class=\"headline\">" + html_words(_(
+            "The ranking holds at every setting tested; the gain depends most on {assumption}."),
+            assumption=_label_lower(_(top['parameter']))) + "</p>")
     rows = "".join(
-        f"<tr><th scope=\"row\">{esc(r.parameter)}</th><td class=\"num\">{esc(r.low_label)}: "
+        f"<tr><th scope=\"row\">{esc(_(r.parameter))}</th><td class=\"num\">{esc(r.low_label)}: "
         f"{esc(value_text(r.low_value, info.unit))}</td><td class=\"num\">{esc(r.high_label)}: "
         f"{esc(value_text(r.high_value, info.unit))}</td><td class=\"num\">"
         f"{esc(value_text(abs(r.high_value - r.low_value), info.unit))}</td>"
-        f"<td>{'flips' if bool(getattr(r, 'flips', False)) else 'holds'}</td></tr>"
+        f"<td>{esc(_('flips') if bool(getattr(r, 'flips', False)) else _('holds'))}</td></tr>"
         for r in table.itertuples())
-    tbl = ("<div class=\"table-scroll\"><table><caption>Gain at each setting, over the runner-up</caption>"
-           "<thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">Low setting</th>"
-           "<th scope=\"col\">High setting</th><th scope=\"col\">Swing</th><th scope=\"col\">Ranking</th>"
-           f"</tr></thead><tbody>{rows}</tbody></table></div>")
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in
+                   (N_("Assumption"), N_("Low setting"), N_("High setting"), N_("Swing"), N_("Ranking")))
+    tbl = (f"<div class=\"table-scroll\"><table><caption>{esc(_('Gain at each setting, over the runner-up'))}</caption>"
+           f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
     reps = table.attrs.get("replications", "?")
-    note = (f"<p class=\"note\">The gain with the scenario's values is the main run's{esc(runs)}. The "
-            f"change at each setting was measured on the first {esc(reps)} of those runs (seed "
-            f"{esc(table.attrs.get('seed', '?'))}, only these two strategies), re-run with the setting, "
-            "and added to it. “×0.5” multiplies the scenario's value(s) by 0.5; “all channels” and "
-            "“all payers” move every channel's or payer's value together; a lever's assumption moves "
-            "in every strategy that uses the lever.</p>")
+    note = ("<p class=\"note\">" + html_words(_(
+        "The gain with the scenario's values is the main run's{runs}. The "
+        "change at each setting was measured on the first {replications} of those runs (seed "
+        "{seed}, only these two strategies), re-run with the setting, "
+        "and added to it. “×0.5” multiplies the scenario's value(s) by 0.5; “all channels” and "
+        "“all payers” move every channel's or payer's value together; a lever's assumption moves "
+        "in every strategy that uses the lever."), runs=runs, replications=reps, seed=table.attrs.get('seed', '?'))
+        + "</p>")
     return _html(intro + verdict + tbl + note)
 
 
 def tornado_block(table):
     """The tornado chart of a sensitivity table (or a note when there is nothing to sweep)."""
     if table is None or len(table) == 0:
-        return _html("<p>This scenario has a single strategy: there is no ranking to test.</p>")
+        return _html(f"<p>{esc(_('This scenario has a single strategy: there is no ranking to test.'))}</p>")
     from simlib.report import plots
 
     strategy, against = _names(table)
     return figure_block(plots.tornado(table, table.attrs.get("metric") or "npv_net_cash_usd",
                                       against=f"“{against}”"),
-                        f"Gain of “{strategy}” over the runner-up “{against}” with each assumption at "
-                        "its low and high setting; the solid line is the gain with the scenario's "
-                        "values; a bar that crosses the dashed zero line (marked “flips”) reverses the ranking.")
+                        _("Gain of “{strategy}” over the runner-up “{against}” with each assumption at "
+                          "its low and high setting; the solid line is the gain with the scenario's "
+                          "values; a bar that crosses the dashed zero line (marked “flips”) reverses the ranking.").format(
+                              strategy=strategy, against=against))
 
 
 def _scenario_text(row: dict) -> str:
@@ -198,8 +204,8 @@ def _scenario_text(row: dict) -> str:
     from simlib.studies.flip_points import setting_text
 
     if row["mode"] == "scale":
-        return setting_text(1.0, row, True) if row["scenario_value"] is not None else "the file's values"
-    return setting_text(float(row["base_setting"]), row, True) if row["base_setting"] is not None else "several values"
+        return setting_text(1.0, row, True) if row["scenario_value"] is not None else _("the file's values")
+    return setting_text(float(row["base_setting"]), row, True) if row["base_setting"] is not None else _("several values")
 
 
 def _row(r) -> dict:
@@ -214,7 +220,7 @@ def flip_points_section(flips, res=None):
         return _html("")
     strategy, against = _names(flips, res)
     if flips.empty:
-        return _html("<p>No assumption was searched for a flip point.</p>")
+        return _html(f"<p>{esc(_('No assumption was searched for a flip point.'))}</p>")
     from simlib.studies.flip_points import range_text
 
     rows = []
@@ -223,20 +229,22 @@ def flip_points_section(flips, res=None):
         rows.append(f"<tr><th scope=\"row\">{esc(_(row['label']))}</th><td class=\"num\">{esc(_scenario_text(row))}</td>"
                     f"<td class=\"num\">{esc(range_text(row))}</td><td>{esc(_words(row))}</td></tr>")
     reps, evals = flips.attrs.get("replications", "?"), flips.attrs.get("runs_total")
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in
+                   (N_("Assumption"), N_("In the scenario"), N_("Range searched"), N_("The recommendation…")))
     return _html(
-        f"<h3 id=\"flip-points\">When the ranking flips</h3><p>For the assumptions that move the gain "
-        f"most, the value at which the runner-up “{esc(against)}” would overtake “{esc(strategy)}”, "
-        "searched between the low and the high setting.</p>"
-        "<div class=\"table-scroll\"><table><caption>Flip points of the deciding assumptions</caption>"
-        "<thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">In the scenario</th>"
-        "<th scope=\"col\">Range searched</th><th scope=\"col\">The recommendation…</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-        f"<p class=\"note\">Method: the gain over the runner-up as a function of one assumption, the "
-        f"others at the scenario's values, on the first {esc(reps)} runs of the main run (the same "
-        "patients at every value: common random numbers), offset to the main run's gain; where it "
-        "changes sign, Brent's method narrows the crossing to 1 % of the range searched"
-        f"{esc(f' ({evals} two-strategy runs in all, the sweep included)' if evals else '')}. Only "
-        "these two strategies are compared: at extreme values a third one could overtake both.</p>")
+        f"<h3 id=\"flip-points\">{esc(_('When the ranking flips'))}</h3><p>" + html_words(_(
+            "For the assumptions that move the gain most, the value at which the runner-up “{against}” would "
+            "overtake “{strategy}”, searched between the low and the high setting."), against=against, strategy=strategy)
+        + f"</p><div class=\"table-scroll\"><table><caption>{esc(_('Flip points of the deciding assumptions'))}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        "<p class=\"note\">" + html_words(_(
+            "Method: the gain over the runner-up as a function of one assumption, the "
+            "others at the scenario's values, on the first {replications} runs of the main run (the same "
+            "patients at every value: common random numbers), offset to the main run's gain; where it "
+            "changes sign, Brent's method narrows the crossing to 1 % of the range searched{evaluations}. Only "
+            "these two strategies are compared: at extreme values a third one could overtake both."),
+            replications=reps, evaluations=_(" ({runs} two-strategy runs in all, the sweep included)").format(runs=evals)
+            if evals else "") + "</p>")
 
 
 def _words(row: dict) -> str:

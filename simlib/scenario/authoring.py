@@ -32,6 +32,7 @@ SECTION_PURPOSE = {
     "name": "Identifier of the scenario; result and report folders are named after it.",
     "label": "The scenario's name as the board reads it (falls back to a humanised `name`).",
     "description": "One paragraph shown under the report's title.",
+    "language": "The reports' language: en (US English), fr (French) or es (Spanish); numbers in its locale.",
     "simulation": "How much to simulate: horizon, billing window, volume, replications, seed, workers.",
     "decision": "How large a difference must be to matter: materiality in dollars and percentage points.",
     "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status, minimum cash and credit line.",
