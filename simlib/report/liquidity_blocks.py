@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 
 from simlib.report.labels import strategy_labels
-from simlib.report.markup import esc
+from simlib.core.language import _, localised, ngettext, short_number_text
+from simlib.report.markup import esc, html_words
 from simlib.analysis.numbers import value_text
 from simlib.report.results import _replications, recommendation
 
@@ -15,7 +16,7 @@ from simlib.report.results import _replications, recommendation
 def rate_text(rate: float) -> str:
     """An annual rate: ``0.07`` → "7 %", ``0.927`` → "92.7 %", ``12.3`` → "1,230 %"."""
     pct = rate * 100
-    return f"{pct:,.0f} %" if pct >= 100 else f"{pct:.3g} %"
+    return _("{share} %").format(share=localised(f"{pct:,.0f}" if pct >= 100 else f"{pct:.3g}"))
 
 
 def _floor_and_line(fin) -> str:
@@ -23,16 +24,17 @@ def _floor_and_line(fin) -> str:
     floor = value_text(fin.minimum_cash_usd, "usd")
     line = fin.credit_line
     if line is None:
-        return (f"The hospital must keep at least {floor} in cash and has no credit line: a strategy whose "
-                "cash ends a day below that minimum is not feasible.")
-    return (f"The hospital keeps at least {floor} in cash; a credit line of {value_text(line.limit_usd, 'usd')} "
-            f"at {rate_text(line.annual_rate)} a year funds any shortfall (simple interest each day on the "
-            "balance drawn at the day's end, repaid as soon as cash is back above the minimum).")
+        return _("The hospital must keep at least {floor} in cash and has no credit line: a strategy whose "
+                 "cash ends a day below that minimum is not feasible.").format(floor=floor)
+    return _("The hospital keeps at least {floor} in cash; a credit line of {limit} "
+             "at {rate} a year funds any shortfall (simple interest each day on the "
+             "balance drawn at the day's end, repaid as soon as cash is back above the minimum).").format(
+                 floor=floor, limit=value_text(line.limit_usd, 'usd'), rate=rate_text(line.annual_rate))
 
 
 def _runs(share: float, n: int) -> str:
     k = int(round(share * n))
-    return f"{k} of {n} run{'s' if n != 1 else ''}"
+    return ngettext("{k} of {n} run", "{k} of {n} runs", n).format(k=k, n=n)
 
 
 def infeasible_words(res) -> str:
@@ -44,9 +46,11 @@ def infeasible_words(res) -> str:
         return ""
     labels = strategy_labels(res)
     names = ", ".join(f"“{labels.get(s, s)}”" for s in bad)
-    what = "falls" if len(bad) == 1 else "fall"
-    return (f"{names} cannot be recommended: {'its' if len(bad) == 1 else 'their'} cash {what} below the minimum "
-            f"by more than the credit line can fund in more than {INFEASIBLE_SHARE_MAX * 100:.0f} % of the runs.")
+    return ngettext("{names} cannot be recommended: its cash falls below the minimum by more than the credit line "
+                    "can fund in more than {share} % of the runs.",
+                    "{names} cannot be recommended: their cash fall below the minimum by more than the credit line "
+                    "can fund in more than {share} % of the runs.", len(bad)).format(
+                        names=names, share=f"{INFEASIBLE_SHARE_MAX * 100:.0f}")
 
 
 def liquidity_note(res) -> str:
@@ -55,7 +59,7 @@ def liquidity_note(res) -> str:
     fin = res.scenario.finance
     if getattr(fin, "minimum_cash_usd", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
         return ""
-    text = (_floor_and_line(fin) + " Strategies are ranked on the NPV after that interest. "
+    text = (_floor_and_line(fin) + " " + _("Strategies are ranked on the NPV after that interest.") + " "
             + infeasible_words(res))
     return f"<p class=\"note\">{esc(text.strip())}</p>"
 
@@ -76,58 +80,63 @@ def borrowing_answer(res, offers: list[str]) -> str:
     labels = strategy_labels(res)
     base = labels.get(res.baseline, res.baseline)
     if getattr(fin, "minimum_cash_usd", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
-        return ("<h3>Factoring or borrowing</h3><p>This scenario states no minimum cash level or credit line, "
-                "so the offers are compared on NPV alone: cash falling below zero costs nothing here. State "
-                "the hospital's minimum cash and credit line (finance: minimum_cash_usd, credit_line) to "
-                "weigh each offer against borrowing.</p>")
+        return (f"<h3>{esc(_('Factoring or borrowing'))}</h3><p>" + html_words(_(
+            "This scenario states no minimum cash level or credit line, "
+            "so the offers are compared on NPV alone: cash falling below zero costs nothing here. State "
+            "the hospital's minimum cash and credit line (finance: minimum_cash_usd, credit_line) to "
+            "weigh each offer against borrowing.")) + "</p>")
     cmp = compare_with_borrowing(res.metrics, res.baseline, list(offers), fin.minimum_cash_usd, fin.credit_line)
     sq, n, line = cmp.status_quo, _replications(res), fin.credit_line
     paras = [_floor_and_line(fin) + " " + _basis(res.scenario.simulation)]
     day = _trough_day(res, res.baseline)
-    sq_text = (f"Without factoring (“{base}”), cash falls to {value_text(sq['cash_trough_usd'], 'usd')} (the "
-               "runs' low points, averaged)" + (f", lowest around day {day:.0f}" if day is not None else ""))
+    sq_text = (_("Without factoring (“{base}”), cash falls to {low} (the runs' low points, averaged)").format(
+        base=base, low=value_text(sq['cash_trough_usd'], 'usd'))
+        + (_(", lowest around day {day}").format(day=f"{day:.0f}") if day is not None else ""))
     need = sq["credit_needed_usd"]
     costs = cmp.offers["npv_cost_usd"]
     cheapest = costs.idxmin() if not costs.empty else None
     if need <= 0:
-        paras.append(sq_text + ", and stays above the minimum in at least 95 % of the runs: it needs no "
-                     "borrowing, so an offer can only win on NPV.")
+        paras.append(sq_text + _(", and stays above the minimum in at least 95 % of the runs: it needs no "
+                                 "borrowing, so an offer can only win on NPV."))
     elif sq["infeasible_share"] > 0 and _is_infeasible(sq["infeasible_share"]):
-        short = "no credit line is available" if line is None else \
-            f"the credit line of {value_text(line.limit_usd, 'usd')} is not enough"
-        paras.append(sq_text + f"; it needs {value_text(need, 'usd')} to stay at the minimum and {short}. "
-                     f"The status quo is therefore not feasible (short of cash in {_runs(sq['infeasible_share'], n)}) "
-                     "and cannot be recommended: an offer that keeps cash above the minimum is needed.")
+        short = _("no credit line is available") if line is None else \
+            _("the credit line of {limit} is not enough").format(limit=value_text(line.limit_usd, 'usd'))
+        paras.append(sq_text + _("; it needs {need} to stay at the minimum and {short}. "
+                                 "The status quo is therefore not feasible (short of cash in {runs}) "
+                                 "and cannot be recommended: an offer that keeps cash above the minimum is needed.").format(
+                                     need=value_text(need, 'usd'), short=short, runs=_runs(sq['infeasible_share'], n)))
     else:
-        text = (sq_text + f"; keeping it at the minimum needs up to {value_text(need, 'usd')} from the line "
-                f"({_need_basis(n)}). At {rate_text(line.annual_rate)} that costs "
-                f"{value_text(sq['credit_interest_usd'], 'usd')} of interest "
-                f"({value_text(sq['interest_present_value_usd'], 'usd')} in present value)")
+        text = sq_text + _("; keeping it at the minimum needs up to {need} from the line "
+                           "({basis}). At {rate} that costs {interest} of interest ({present} in present value)").format(
+                               need=value_text(need, 'usd'), basis=_need_basis(n), rate=rate_text(line.annual_rate),
+                               interest=value_text(sq['credit_interest_usd'], 'usd'),
+                               present=value_text(sq['interest_present_value_usd'], 'usd'))
         if cheapest is not None and costs[cheapest] > sq["interest_present_value_usd"]:
-            text += (f" — less than any offer costs in NPV ({value_text(costs[cheapest], 'usd')} or more, "
-                     f"“{labels.get(cheapest, cheapest)}” the cheapest)")
+            text += _(" — less than any offer costs in NPV ({cost} or more, “{offer}” the cheapest)").format(
+                cost=value_text(costs[cheapest], 'usd'), offer=labels.get(cheapest, cheapest))
         paras.append(text + ".")
     advanced = _mean_of(res, offers, "factoring_advanced_usd")
     if need > 0 and advanced and min(advanced.values()) > need:
         lo, hi = min(advanced.values()), max(advanced.values())
         span = value_text(lo, "usd") if value_text(lo, "usd") == value_text(hi, "usd") else \
-            f"{value_text(lo, 'usd')} to {value_text(hi, 'usd')}"
-        paras.append(f"The offers advance {span} over the simulated days against a shortfall of at most "
-                     f"{value_text(need, 'usd')}: most of their fees pay for cash the hospital does not need, so "
-                     "borrowing only the shortfall costs far less than the offers' effective annual cost suggests.")
+            _("{low} to {high}").format(low=value_text(lo, 'usd'), high=value_text(hi, 'usd'))
+        paras.append(_("The offers advance {span} over the simulated days against a shortfall of at most "
+                       "{need}: most of their fees pay for cash the hospital does not need, so borrowing only the "
+                       "shortfall costs far less than the offers' effective annual cost suggests.").format(
+                           span=span, need=value_text(need, 'usd')))
     items = [f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_offer_words(row, sq, fin, n))}</li>"
              for s, row in cmp.offers.iterrows()]
     rec = recommendation(res)
-    verdict = (f"Decision: “{labels.get(rec.strategy, rec.strategy)}”, the highest NPV after "
-               "credit-line interest among the feasible strategies.")
+    verdict = _("Decision: “{strategy}”, the highest NPV after credit-line interest among the feasible "
+                "strategies.").format(strategy=labels.get(rec.strategy, rec.strategy))
     if not rec.feasible:
-        verdict = ("Decision: no strategy keeps cash above the minimum within the credit line; "
-                   f"“{labels.get(rec.strategy, rec.strategy)}” has the highest NPV after interest, but "
-                   "the hospital needs more credit or a lower minimum.")
+        verdict = _("Decision: no strategy keeps cash above the minimum within the credit line; "
+                    "“{strategy}” has the highest NPV after interest, but "
+                    "the hospital needs more credit or a lower minimum.").format(strategy=labels.get(rec.strategy, rec.strategy))
     tail = " ".join(t for t in (verdict, infeasible_words(res)) if t)
-    return ("<h3>Factoring or borrowing</h3>" + "".join(f"<p>{esc(p)}</p>" for p in paras)
-            + f"<p>Each offer against funding the status quo's shortfall from the line (means of the paired "
-            f"runs):</p><ul>{''.join(items)}</ul><p>{esc(tail)}</p>")
+    return (f"<h3>{esc(_('Factoring or borrowing'))}</h3>" + "".join(f"<p>{esc(p)}</p>" for p in paras)
+            + "<p>" + html_words(_("Each offer against funding the status quo's shortfall from the line (means of the "
+                                   "paired runs):")) + f"</p><ul>{''.join(items)}</ul><p>{esc(tail)}</p>")
 
 
 def _basis(sim) -> str:
@@ -135,15 +144,15 @@ def _basis(sim) -> str:
     from simlib.model.measurement_window import cold_start
 
     if sim.warm_up_days > 0:
-        return (f"The cash, credit and break-even figures below are those of a running hospital: each strategy "
-                f"was simulated for {sim.warm_up_days:g} days before day 0 (left out of every number), so day 0 "
-                "finds its steady-state unpaid bills, their care already paid.")
+        return _("The cash, credit and break-even figures below are those of a running hospital: each strategy "
+                 "was simulated for {days} days before day 0 (left out of every number), so day 0 "
+                 "finds its steady-state unpaid bills, their care already paid.").format(days=short_number_text(sim.warm_up_days))
     if not cold_start(sim):
-        return ("The cash, credit and break-even figures below start from the open book given on day 0, its "
-                "care already paid.")
-    return ("The cash, credit and break-even figures below are those of a cold start (no unpaid bills on day 0, "
-            "the cost of care paid from day 1): a running hospital borrows less; set simulation.warm_up_days "
-            "to measure one.")
+        return _("The cash, credit and break-even figures below start from the open book given on day 0, its "
+                 "care already paid.")
+    return _("The cash, credit and break-even figures below are those of a cold start (no unpaid bills on day 0, "
+             "the cost of care paid from day 1): a running hospital borrows less; set simulation.warm_up_days "
+             "to measure one.")
 
 
 def _mean_of(res, strategies: list[str], metric: str) -> dict[str, float]:
@@ -157,8 +166,8 @@ def _need_basis(n: int) -> str:
 
     allowed = int(math.floor(INFEASIBLE_SHARE_MAX * n + 1e-9))
     if allowed == 0:
-        return f"the most any of the {n} runs needed"
-    return f"enough in {n - allowed} of the {n} runs"
+        return _("the most any of the {n} runs needed").format(n=n)
+    return _("enough in {k} of the {n} runs").format(k=n - allowed, n=n)
 
 
 def _is_infeasible(share: float) -> bool:
@@ -172,36 +181,36 @@ def _offer_words(row, sq: dict, fin, n: int) -> str:
     line = fin.credit_line
     cost, saved, be = row["npv_cost_usd"], row["interest_saved_usd"], row["break_even_rate"]
     if _is_infeasible(row["infeasible_share"]):
-        return (f"its own cash falls below the minimum beyond the line in {_runs(row['infeasible_share'], n)}, "
-                "so it cannot be recommended.")
-    bits = [f"costs {value_text(cost, 'usd')} of NPV against the status quo" if cost > 0 else
-            f"adds {value_text(-cost, 'usd')} of NPV against the status quo"]
+        return _("its own cash falls below the minimum beyond the line in {runs}, "
+                 "so it cannot be recommended.").format(runs=_runs(row['infeasible_share'], n))
+    bits = [_("costs {cost} of NPV against the status quo").format(cost=value_text(cost, 'usd')) if cost > 0 else
+            _("adds {gain} of NPV against the status quo").format(gain=value_text(-cost, 'usd'))]
     if line is not None and saved > 0:
-        bits.append(f"saves {value_text(saved, 'usd')} of interest (present value)")
+        bits.append(_("saves {interest} of interest (present value)").format(interest=value_text(saved, 'usd')))
     words = ", ".join(bits)
     sq_short = _is_infeasible(sq["infeasible_share"]) and sq["credit_needed_usd"] > 0
     if sq_short:
-        hypothetical = (f" (were credit enough, borrowing would be cheaper up to {rate_text(be)} a year)"
+        hypothetical = (_(" (were credit enough, borrowing would be cheaper up to {rate} a year)").format(rate=rate_text(be))
                         if cost > 0 and math.isfinite(be) else "")
-        return words + "; it keeps cash above the minimum where the status quo cannot" + hypothetical + "."
+        return words + _("; it keeps cash above the minimum where the status quo cannot") + hypothetical + "."
     if cost <= 0:
-        return words + "; worth taking at any borrowing rate."
+        return words + _("; worth taking at any borrowing rate.")
     if not math.isfinite(be):
-        return words + "; it saves no borrowing, so it is never worth taking on price."
-    when = [f"borrowing costs more than {rate_text(be)} a year"]
+        return words + _("; it saves no borrowing, so it is never worth taking on price.")
+    when = [_("borrowing costs more than {rate} a year").format(rate=rate_text(be))]
     need_sq, need_offer = sq["credit_needed_usd"], row["credit_needed_usd"]
     if need_sq > 0 and need_offer < need_sq:
         if need_offer <= 0:
-            when.append("no credit is available" if line is None else
-                        f"the credit line is below {value_text(need_sq, 'usd')} or no credit is available")
+            when.append(_("no credit is available") if line is None else
+                        _("the credit line is below {amount} or no credit is available").format(amount=value_text(need_sq, 'usd')))
         else:
-            when.append(f"the credit line is between {value_text(need_offer, 'usd')} and "
-                        f"{value_text(need_sq, 'usd')}")
+            when.append(_("the credit line is between {low} and {high}").format(low=value_text(need_offer, 'usd'),
+                                                                               high=value_text(need_sq, 'usd')))
         floor_be = sq.get("floor_break_even_usd")
         if line is not None and floor_be is not None and floor_be > fin.minimum_cash_usd:
-            when.append(f"the hospital must keep more than {value_text(floor_be, 'usd')} "
-                        "in cash")
+            when.append(_("the hospital must keep more than {amount} in cash").format(amount=value_text(floor_be, 'usd')))
     ok_now = line is not None and row["advantage_usd"] > 0
-    lead = "; worth taking now (it beats the status quo after interest): " if ok_now else \
-        "; worth taking only if "
-    return words + lead + (", or ".join(when) if not ok_now else "break-even at " + rate_text(be)) + "."
+    if ok_now:
+        return words + _("; worth taking now (it beats the status quo after interest): break-even at {rate}.").format(
+            rate=rate_text(be))
+    return words + _("; worth taking only if {conditions}.").format(conditions=_(", or ").join(when))
