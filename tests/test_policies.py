@@ -238,3 +238,19 @@ def test_the_json_schema_accepts_bare_word_actions_and_refuses_a_misspelt_one():
     rules[-1]["do"] = "agenc"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_an_opt_out_rate_of_one_opts_out_at_the_first_contact_and_a_rule_answers_the_opt_out():
+    """``opt_out_rate: 1.0`` (the limit, P(opt out by the k-th contact) = 1): the first email that
+    reaches opts the patient out; the second is not made, an ``opted_out`` event the rule answers."""
+    rules = [{"when": "statement", "do": {"contact": "email"}},
+             {"when": "no_payment", "days": 5, "after": "statement", "do": {"contact": "email"}},
+             {"when": "opted_out", "channel": "email", "do": {"contact": "letter"}}]
+    data = one_account({"policy": {"rules": rules}})
+    data["channels"]["email"]["opt_out_rate"] = 1.0
+    res = run(data)
+    assert [e for e in events(res) if e[1].startswith("policy")] == [
+        (0.0, "policy contact email (statement)"), (5.0, "policy contact email (no payment 5 days after statement)"),
+        (5.0, "policy contact letter (opted_out)")]
+    c = res.counters
+    assert (c["opt_outs"], c["opted_out_contacts"], c["contacts_email"], c["contacts_letter"]) == (1, 1, 1, 1)
