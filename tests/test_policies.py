@@ -254,3 +254,36 @@ def test_an_opt_out_rate_of_one_opts_out_at_the_first_contact_and_a_rule_answers
         (5.0, "policy contact letter (opted_out)")]
     c = res.counters
     assert (c["opt_outs"], c["opted_out_contacts"], c["contacts_email"], c["contacts_letter"]) == (1, 1, 1, 1)
+
+
+# --------------------------------------------------------------------------- outcome and policy metrics
+def test_every_outcome_and_policy_counter_is_a_metric():
+    from simlib.core.metric_catalogue import METRICS, POLICY_COUNTER_METRICS
+    from simlib.policies.base import COUNTERS
+    from simlib.policies.outcomes import ContactOutcomesLever
+    counters = set(COUNTERS) | set(ContactOutcomesLever.counters)
+    assert set(POLICY_COUNTER_METRICS) == counters
+    assert all(METRICS[m].group == "policies" for m, _, _ in POLICY_COUNTER_METRICS.values())
+
+
+def test_outcome_and_policy_metrics_on_one_account_and_absent_without_a_policy():
+    """One account, one call by the policy, a promise kept: 1,000 promises and 1,000 kept per
+    1,000 accounts, all promises kept, one policy contact per account; a scenario whose strategies
+    neither record outcomes nor run a policy has none of these metrics."""
+    from simlib.core.metric_catalogue import METRICS
+    from simlib.model.engine import World
+    from simlib.model.metrics import compute
+    from simlib.model.population import draw_population
+
+    def metrics(data):
+        sc = scenario_from_dict(copy.deepcopy(data), "test")
+        pop = draw_population(sc, 0)
+        return compute(World(sc, "s", pop).run(), pop, sc)[0]
+
+    st = outcome_strategy([CALL_AT_14], promise_rate=1.0, promise_keep_rate=1.0, promise_keep_elasticity=0.0)
+    m = metrics(one_account(st))
+    assert (m["outcome_promise_per_1000_accounts"], m["outcome_promise_kept_per_1000_accounts"],
+            m["outcome_promise_broken_per_1000_accounts"], m["promise_kept_share"]) == (1000.0, 1000.0, 0.0, 1.0)
+    assert (m["policy_actions_per_account"], m["policy_contacts_per_account"], m["contacts_per_account"]) == (1.0, 1.0, 1.0)
+    plain = metrics(one_account({"ladder": [{"day": 14, "channel": "email"}]}))
+    assert not [k for k in plain if k in METRICS and METRICS[k].group == "policies"]

@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 from simlib.core.ledger import Kind
 from simlib.core.settings import Positive, Strict
 from simlib.core.words import id_words
-from simlib.levers.base import Lever
+from simlib.levers.base import Lever, registered_levers, uses
 from simlib.levers.prompt_pay_discount import discount_response
 from simlib.levers.takeup import uptake_probability
 from simlib.world.contacts import emit
@@ -255,3 +255,15 @@ class PolicyLever(Lever):
         if acct.allowance is allowance:
             acct.advance(acct.now)
             acct.allowance, acct.mult = None, 1.0
+
+
+#: the lever that records contact outcomes (simlib.policies.outcomes): it reacts too, without acting
+OUTCOMES_KEY = "contact_outcomes"
+
+
+def reacts(strategy: Any) -> bool:
+    """Whether ``strategy`` records contact outcomes or runs a policy (a :class:`PolicyLever`,
+    a plug-in's included): then its results carry the policy metrics (group ``policies`` of
+    :mod:`simlib.core.metric_catalogue`)."""
+    return any(uses(strategy, key) for key, cls in registered_levers().items()
+               if key == OUTCOMES_KEY or issubclass(cls, PolicyLever))
