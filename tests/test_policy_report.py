@@ -65,6 +65,8 @@ def test_the_replay_is_the_main_run_action_for_action():
     assert day["actions"].sum() > 150  # a call for nearly everyone, emails after broken promises
     for dim in ("last_outcome", "balance"):
         assert table[table["dimension"] == dim]["actions"].sum() == day["actions"].sum()
+    from simlib.report.policy_blocks import pivot
+    assert pivot(table, "day").to_numpy().sum() == pytest.approx(1000.0 * m["value"].mean(), rel=1e-12)
 
 
 def test_the_section_shows_the_policy_strategies_and_is_empty_without_a_policy(tmp_path):

@@ -242,6 +242,8 @@ POLICY_COUNTER_METRICS: dict[str, tuple[str, str, str]] = {
                         "Emails and texts that came back undelivered"),
     "outcome_returned": ("outcome_returned_per_1000_accounts", "Letters returned",
                          "Letters that came back undelivered"),
+    "outcome_inbound": ("outcome_inbound_per_1000_accounts", "Patients who contacted the hospital",
+                        "Patients' own contacts about their bill (calls in, replies)"),
     "policy_actions": ("policy_actions_per_account", "Policy actions per account",
                        "Actions a collection policy took (contacts, notices, offers, placements, pauses, stops)"),
     "policy_contacts": ("policy_contacts_per_account", "Policy contacts per account",

@@ -35,18 +35,18 @@ def per_1000_text(value: float) -> str:
 
 def pivot(table: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Actions per 1,000 accounts of one strategy: ``dimension``'s states as rows (in their order),
-    actions as columns (most frequent first), a total column."""
+    actions as columns (most frequent first)."""
     sub = table[table["dimension"] == dimension]
     accounts = float(sub["accounts"].iloc[0])
     counts = sub.pivot_table(index=["order", "state"], columns="action", values="actions", aggfunc="sum",
                              fill_value=0)
     counts = counts[counts.sum().sort_values(ascending=False, kind="stable").index]
-    counts = counts.droplevel("order") * 1000.0 / accounts
-    counts["all actions"] = counts.sum(axis=1)
-    return counts
+    return counts.droplevel("order").rename_axis(index=None, columns=None) * 1000.0 / accounts
 
 
 def _pivot_table(frame: pd.DataFrame, caption: str, first: str) -> str:
+    """``frame`` with a total column and a total row."""
+    frame = frame.assign(all=frame.sum(axis=1))
     head = f"<th scope=\"col\">{esc(first)}</th>" + "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in frame.columns)
     rows = [f"<tr><th scope=\"row\">{esc(state)}</th>"
             + "".join(f"<td class=\"num\">{esc(per_1000_text(v))}</td>" for v in values) + "</tr>"
@@ -72,14 +72,14 @@ def strategy_block(res, name: str, table: pd.DataFrame) -> str:
     accounts, runs = float(by_day["accounts"].iloc[0]), int(by_day["replications"].iloc[0])
     actions, cost = by_day["actions"].sum(), by_day["channel_cost_usd"].sum()
     day = pivot(sub, "day")
-    busiest = day["all actions"].idxmax()
+    busiest = day.sum(axis=1).idxmax()
     parts.append(f"<p>{actions * 1000.0 / accounts:,.0f} actions per 1,000 patient accounts, most of them "
                  f"{esc(busiest.replace('days', 'in days'))}; the channels' "
                  f"cost of its contacts ${cost * 1000.0 / accounts:,.0f} per 1,000 accounts (agent time, "
                  f"discounts and agency fees are in the collection cost). {runs} run{'s' * (runs != 1)} "
                  f"replayed.</p>")
     day = day.reindex([d for d in DAY_LABELS if d in day.index])
-    parts.append(_pivot_table(day.T.rename_axis(None), f"{labels.get(name, name)}: actions per 1,000 accounts by "
+    parts.append(_pivot_table(day.T, f"{labels.get(name, name)}: actions per 1,000 accounts by "
                               f"{DIMENSIONS['day']}", "action"))
     for dim in ("last_outcome", "balance"):
         parts.append(_pivot_table(pivot(sub, dim), f"{labels.get(name, name)}: actions per 1,000 accounts by "
