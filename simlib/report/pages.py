@@ -18,8 +18,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
 #: Derived tables a page may need (computed by :mod:`simlib.report.derived`; the decision is always
-#: saved with the results): the lever contributions, and the sensitivity sweep with its flip points.
-CONTRIBUTIONS, SENSITIVITY = "contributions", "sensitivity"
+#: saved with the results): the lever contributions, the sensitivity sweep with its flip points, and
+#: the actions of the collection policies (:mod:`simlib.report.policy_data`).
+CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS = "contributions", "sensitivity", "policy_actions"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Page:
 
 PAGES: dict[str, Page] = {p.key: p for p in (
     Page("strategy_comparison", "strategy_comparison.ipynb", N_("Collection strategy comparison"),
-         (CONTRIBUTIONS, SENSITIVITY)),
+         (CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS)),
     Page("factoring_offers", "factoring_offers.ipynb", N_("Factoring offers")),
     Page("sensitivity", "sensitivity.ipynb", N_("Sensitivity of the recommendation"), (SENSITIVITY,)),
     Page("strategy_search", "strategy_search.ipynb", N_("Strategy search")),
