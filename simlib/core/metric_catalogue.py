@@ -284,9 +284,9 @@ for _counter, (_metric, _label, _what) in POLICY_COUNTER_METRICS.items():
         _label if _per_account else f"{_label} per 1,000 accounts", "count", None,
         f"{_what} {'÷' if _per_account else '× 1,000 ÷'} patient balances billed.", "policies")
 METRICS["promise_kept_share"] = MetricInfo(
-    "Promises kept", "share", None,
-    "Promised dates on which the patient paid ÷ promised dates that fell due (kept + broken; a "
-    "promise that falls due after the balance is paid, or while a plan or an agency holds it, is neither).",
+    N_("Promises kept"), "share", None,
+    N_("Promised dates on which the patient paid ÷ promised dates that fell due (kept + broken; a "
+    "promise that falls due after the balance is paid, or while a plan or an agency holds it, is neither)."),
     "policies")
 
 KEY_METRIC = "npv_net_cash_usd"

@@ -27,6 +27,8 @@ from the decay (no polling). Its parameters are searchable (``search.variables``
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 import math
 from bisect import bisect_right
 from statistics import NormalDist
@@ -88,9 +90,9 @@ def crossing_days(lam: float, floor: float, kappa: float, barrier: float) -> flo
 @register_lever
 class BarrierPolicyLever(PolicyLever):
     key = "barrier_policy"
-    title = "Barrier policy"
-    glossary = (("Repayment intensity", "How likely a patient is to pay in the next days, estimated from "
-                 "what the hospital sees: time since the statement, payments and contacts, the score."),)
+    title = N_("Barrier policy")
+    glossary = ((N_("Repayment intensity"), N_("How likely a patient is to pay in the next days, estimated from "
+                 "what the hospital sees: time since the statement, payments and contacts, the score.")),)
     settings = BarrierPolicy | None
 
     @classmethod

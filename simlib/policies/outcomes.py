@@ -129,9 +129,9 @@ class _Counts:
 @register_lever
 class ContactOutcomesLever(Lever):
     key = "contact_outcomes"
-    title = "Contact outcomes"
-    glossary = (("Promise to pay", "A patient reached by a call promises to pay the balance on a date; "
-                 "the promise is kept or broken, and a broken promise is followed up."),)
+    title = N_("Contact outcomes")
+    glossary = ((N_("Promise to pay"), N_("A patient reached by a call promises to pay the balance on a date; "
+                 "the promise is kept or broken, and a broken promise is followed up.")),)
     settings = ContactOutcomes | None
     assumptions = (Assumption("promise_rate", N_("Promises to pay per right-party call"), 0.5, 1.5, upper=1.0),
                    Assumption("promise_keep_rate", N_("Promises kept"), 0.5, 1.5, upper=1.0))

@@ -24,6 +24,8 @@ strategy's ladder and levers (the same contact verb, limits and costs). Counters
 """
 from __future__ import annotations
 
+from simlib.core.language import N_
+
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
@@ -114,7 +116,7 @@ class RulesPolicy(PolicySettings):
 @register_lever
 class RulesPolicyLever(PolicyLever):
     key = "policy"
-    title = "Collection rules"
+    title = N_("Collection rules")
     settings = RulesPolicy | None
 
     @classmethod
