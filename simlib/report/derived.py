@@ -76,18 +76,23 @@ def _sensitivity(res, results_dir: Path, workers, log) -> None:
 def save_results(res, results_dir: str | Path, tables: Sequence[str] = (), *, workers=None,
                  scheduler=None, log=print, progress: bool = False) -> Path:
     """Save ``res`` (its tables and decision) and the derived ``tables`` into ``results_dir``
-    (``progress``: a progress bar while the lever contributions run)."""
+    (``progress``: a progress bar while the lever contributions run). The words saved with the
+    derived tables (a lever group's label, a flip point's words) are English whatever the language
+    in force: a page says them again in its own language (:mod:`simlib.core.language`)."""
+    from simlib.core.language import speaking
+
     known = (CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS)
     unknown = sorted(set(tables) - set(known))
     if unknown:
         raise ReportError(f"unknown derived table(s) {unknown}; expected one of {', '.join(map(repr, known))}")
-    extra = _contributions(res, workers, scheduler, log, progress) if CONTRIBUTIONS in tables else {}
-    if POLICY_ACTIONS in tables:
-        extra.update(_policy_actions(res, log))
-    target = Path(results_dir)
-    res.save(target, extra_tables=extra)
-    if SENSITIVITY in tables:
-        _sensitivity(res, target, workers, log)
+    with speaking():
+        extra = _contributions(res, workers, scheduler, log, progress) if CONTRIBUTIONS in tables else {}
+        if POLICY_ACTIONS in tables:
+            extra.update(_policy_actions(res, log))
+        target = Path(results_dir)
+        res.save(target, extra_tables=extra)
+        if SENSITIVITY in tables:
+            _sensitivity(res, target, workers, log)
     return target
 
 

@@ -123,40 +123,42 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             res = _run(scenario, replications, seed, workers, scheduler, precision)
             written_pages, reports = [], []
             speech = scenario_speech(scenario)
-            with publishing(scen_dir) as stage, speaking(speech.language, speech.currency):  # results, pages and manifest: together or not at all
+            with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
                 results_dir = save_results(res, stage / "results", tables, workers=workers,
                                            scheduler=scheduler, log=log)  # compute, then render
                 kept = _keep_search_pages(scen_dir, stage)  # `simlib search`'s page survives a rebuild
-                log(f"{path}: rendering notebooks…")
-                siblings = [(p.html, _(p.title)) for p in built]
-                for p in built:
-                    t1 = time.perf_counter()
-                    nb = p.path(notebook_dir)
-                    params = _notebook_params(str(path.resolve()), str(results_dir), speech.language, nb)
-                    failed = out_dir / f"{dname}.{p.key}.failed.ipynb"
-                    with scratch():
-                        executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
-                    title = f"{_(p.title)} — {scenario_label(scenario)}"
-                    html = notebook_to_html(executed, title, nav=page_links(siblings, p.html))
-                    staged = atomic_write_text(stage / p.html, html)
-                    if failed.exists():
-                        failed.unlink()
-                    written_pages.append(scen_dir / p.html)
-                    entry = {"file": p.html, "title": _(p.title)}
-                    if pdf:  # printed from the staged page: published with it, or not at all
-                        entry["pdf"] = print_pdf(staged, chromium=chromium).name
-                    reports.append(entry)
-                    log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
-                reports.extend(kept)
-                prov = dict(getattr(res, "provenance", {}) or {})
-                write_manifest(stage, {
-                    "scenario_name": scenario.name, "scenario_label": scenario_label(scenario),
-                    "description": scenario.description, "parameter_file": path.name, "headline": headline(res),
-                    "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                    "replications": prov.get("replications"), "seed": prov.get("seed"),
-                    "parameter_hash": prov.get("parameter_hash"), "reports": reports,
-                })
+                # the pages in the scenario's language; the saved results stay language-neutral (English words)
+                with speaking(speech.language, speech.currency):
+                    log(f"{path}: rendering notebooks…")
+                    siblings = [(p.html, _(p.title)) for p in built]
+                    for p in built:
+                        t1 = time.perf_counter()
+                        nb = p.path(notebook_dir)
+                        params = _notebook_params(str(path.resolve()), str(results_dir), speech.language, nb)
+                        failed = out_dir / f"{dname}.{p.key}.failed.ipynb"
+                        with scratch():
+                            executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
+                        title = f"{_(p.title)} — {scenario_label(scenario)}"
+                        html = notebook_to_html(executed, title, nav=page_links(siblings, p.html))
+                        staged = atomic_write_text(stage / p.html, html)
+                        if failed.exists():
+                            failed.unlink()
+                        written_pages.append(scen_dir / p.html)
+                        entry = {"file": p.html, "title": _(p.title)}
+                        if pdf:  # printed from the staged page: published with it, or not at all
+                            entry["pdf"] = print_pdf(staged, chromium=chromium).name
+                        reports.append(entry)
+                        log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
+                    reports.extend(kept)
+                    prov = dict(getattr(res, "provenance", {}) or {})
+                    write_manifest(stage, {
+                        "scenario_name": scenario.name, "scenario_label": scenario_label(scenario),
+                        "description": scenario.description, "parameter_file": path.name, "headline": headline(res),
+                        "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "replications": prov.get("replications"), "seed": prov.get("seed"),
+                        "parameter_hash": prov.get("parameter_hash"), "reports": reports,
+                    })
             written.extend(written_pages)
             write_index(out_dir)  # the index never lists a scenario's old pages beside new ones
     written.append(write_index(out_dir))
