@@ -213,3 +213,23 @@ def test_no_function_both_binds_and_calls_the_translation_function():
             if binds and calls:
                 bad.append(f"{path.relative_to(ROOT)}:{fn.lineno} {fn.name}")
     assert bad == []
+
+
+def test_words_saved_with_the_results_are_said_again_in_the_page_language():
+    """A flip point's words are saved in English with the results (the same folder serves every
+    language); the page says them again in its own, and keeps a search's note as saved."""
+    from simlib.report.sensitivity_blocks import _words
+    from simlib.studies.flip_points import flip_words
+
+    row = {"label": "Cost of capital (annual)", "flip_below": 0.05, "flip_above": None, "unit": "share",
+           "mode": "set", "tolerance": 0.001, "scenario_value": 0.08, "base_setting": 0.08, "low": 0.02,
+           "high": 0.15, "gain_base": 1.0, "gain_low": -1.0, "gain_high": 2.0}
+    with speaking():
+        row["words"] = flip_words(row)
+    assert row["words"] == "stays best unless cost of capital (annual) is below 5.0 %"
+    with speaking("fr"):
+        assert _words(row) == "reste en tête sauf si la valeur de coût du capital (annuel) est sous 5,0 %"
+    with speaking("es"):
+        assert _words(row) == "sigue primera salvo que el valor de costo de capital (anual) esté bajo 5,0 %"
+        note = dict(row, words="no flip found in range: the runs disagree there")
+        assert _words(note) == note["words"]
