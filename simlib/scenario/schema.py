@@ -186,8 +186,8 @@ class Scenario(ScenarioVariants, Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
-    language: Literal["en", "fr", "es"] = "en"  # the reports' language (simlib.core.language)
     simulation: Simulation = Simulation()
+    language: Literal["en", "fr", "es"] = "en"  # the reports' language (simlib.core.language)
     decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     finance: Finance = Finance()
     payers: dict[str, Payer]
