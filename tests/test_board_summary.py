@@ -85,8 +85,13 @@ def test_the_answer_is_the_decision_with_its_numbers_recomputed_by_hand(res):
      "Adopt “Text-message reminders”:", ["Every strategy runs short of cash beyond the credit line in more than 5 %"]),
 ])
 def test_every_verdict_has_its_one_sentence(res, changes, start, words):
-    sentence = answer_sentence(_with_decision(res, baseline="letters_only", **changes))
+    view = _with_decision(res, baseline="letters_only", **changes)
+    sentence = answer_sentence(view)
     assert sentence.startswith(start), sentence
+    # the same conclusion as the index headline and the comparison's executive summary
+    def opening(text):
+        return text.split(":")[0].split(",")[0]
+    assert opening(report.recommendation_sentence(view)) == opening(sentence)
     for w in words:
         assert w in sentence, (w, sentence)
 
