@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
-                      model_validator)
+from pydantic import (AfterValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_serializer, model_validator)
 
 from simlib.scenario.uncertain import Uncertain
 from simlib.scenario.variants import ScenarioVariants
@@ -44,6 +44,8 @@ from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
+from simlib.core.currencies import DEFAULT_CURRENCY
+from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_currency
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
@@ -185,6 +187,9 @@ class Scenario(ScenarioVariants, Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
+    # whose laws apply and what the money is in (simlib.scenario.jurisdiction; docs/jurisdictions.md)
+    jurisdiction: Annotated[str, AfterValidator(check_jurisdiction)] = DEFAULT_JURISDICTION
+    currency: Annotated[str, AfterValidator(check_currency)] = DEFAULT_CURRENCY  # omitted: the jurisdiction's
     simulation: Simulation = Simulation()
     decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     finance: Finance = Finance()
@@ -198,6 +203,11 @@ class Scenario(ScenarioVariants, Strict):
     search: SearchSection | None = None  # what `simlib search` may change (simlib.scenario.search_section)
     uncertain: Uncertain = []  # after every section it names: simlib.scenario.uncertain
     sensitivity: SensitivitySection = None  # after strategies: its paths are checked against them
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency(cls, data: Any) -> Any:
+        return fill_currency(data)
 
     @field_validator("channels", mode="before")
     @classmethod
