@@ -45,7 +45,8 @@ from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
 from simlib.core.currencies import DEFAULT_CURRENCY
-from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_currency
+from simlib.scenario.jurisdiction_rules import jurisdiction_problems
+from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_defaults
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
@@ -206,8 +207,8 @@ class Scenario(ScenarioVariants, Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _currency(cls, data: Any) -> Any:
-        return fill_currency(data)
+    def _jurisdiction_defaults(cls, data: Any) -> Any:
+        return fill_defaults(data)
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -268,7 +269,7 @@ def _cross_field_problems(sc: "Scenario") -> list[str]:
     for sname, st in sc.strategies.items():
         for key, lever in levers.items():
             out.extend(lever.check(getattr(st, key), st, sc, f"strategies.{sname}.{key}"))
-    return out
+    return out + jurisdiction_problems(sc)
 
 
 # --------------------------------------------------------------------------- loading
