@@ -199,3 +199,46 @@ def test_us_501r_only_in_the_us():
         data["finance"] = {**data["finance"], "us_nonprofit": True}
         refused(data, "finance.us_nonprofit", f"expected false in {name}", "501(r)")
     assert scenario_from_dict(country("US")).finance.us_nonprofit is True
+
+
+# --------------------------------------------------------------------------- the board's words
+US_LAW = ("EMTALA", "Regulation F", "TCPA", "Telephone Consumer", "501(r)", "Anti-Kickback", "Medicare",
+          "IRS", "CFR", "U.S.C.")
+
+
+def _words_of(data: dict) -> str:
+    """Every risk and glossary entry the board page of ``data`` shows."""
+    import types
+    from simlib.report.glossary import glossary
+    from simlib.report.limitations import lever_risks
+
+    res = types.SimpleNamespace(scenario=scenario_from_dict(data))
+    return " ".join(" ".join(r) for r in lever_risks(res)) + glossary(res).data
+
+
+def _every_lever(code: str) -> dict:
+    """The baseline (texts, calls, prompt-pay, deposits unless forbidden, factoring) plus a bad-debt
+    agency, under ``code``'s law."""
+    levers = yaml.safe_load((ROOT / "parameters" / "finance_levers.yaml").read_text(encoding="utf-8"))
+    strategies = {**BASELINE["strategies"], **{k: v for k, v in levers["strategies"].items() if "agency" in v}}
+    if code == "CL":
+        strategies = {k: {f: v for f, v in st.items() if f not in ("deposit", "contact_limits")}
+                      for k, st in strategies.items()}
+        strategies = {k: st for k, st in strategies.items() if "phone_team" not in st}
+    return {**country(code), "strategies": strategies}
+
+
+@pytest.mark.parametrize("code,own", [("FR", ("Mise en demeure", "L111-8")),
+                                      ("CL", ("Ley 21.320", "Cobranza extrajudicial"))])
+def test_a_french_or_chilean_page_names_no_us_law(code, own):
+    words = _words_of(_every_lever(code))
+    assert not [law for law in US_LAW if law in words], words
+    for w in own:
+        assert w in words
+
+
+def test_a_us_page_names_the_us_laws():
+    words = _words_of(_every_lever("US"))
+    for law in ("EMTALA", "Regulation F", "Telephone Consumer Protection Act", "501(r)", "Anti-Kickback",
+                "anti-assignment"):
+        assert law in words, law

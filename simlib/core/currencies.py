@@ -39,6 +39,12 @@ CURRENCIES: dict[str, Currency] = {c.code: c for c in (
 DEFAULT_CURRENCY = "USD"
 
 
+def currency_name(res) -> str:
+    """The English name of the money of a run's (or a scenario's) currency: "US dollars", "euros"."""
+    scen = getattr(res, "scenario", res)
+    return CURRENCIES.get(getattr(scen, "currency", DEFAULT_CURRENCY), CURRENCIES[DEFAULT_CURRENCY]).name
+
+
 def currency(code: str) -> Currency:
     """The :class:`Currency` of ISO code ``code`` (KeyError with the known codes if unknown)."""
     try:

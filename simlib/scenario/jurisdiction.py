@@ -80,14 +80,17 @@ class LimitationPeriod(Sourced):
 
 
 class BoardRisk(Strict):
-    """A law a lever meets here, for the board's "Limitations and risks" (``kind``: only for that
-    kind of the lever's settings; ``when: us_nonprofit``: only for a US nonprofit hospital)."""
+    """A law a lever meets here, for the board's "Limitations and risks": said before the lever's
+    own note of the same topic (``replace``: instead of it, and only where the lever has one);
+    ``kind``: only for that kind of the lever's settings; ``when: us_nonprofit``: only for a US
+    nonprofit hospital."""
 
     lever: str
     topic: str
     text: str
     kind: str | None = None
     when: Literal["us_nonprofit"] | None = None
+    replace: bool = False
 
 
 class BoardTerm(Strict):
@@ -96,6 +99,7 @@ class BoardTerm(Strict):
     lever: str
     term: str
     text: str
+    first: bool = False  # before the lever's own terms (default: after them)
 
 
 class Board(Strict):
