@@ -106,8 +106,9 @@ def country(code: str, **strategy) -> dict:
     status quo and one strategy ``s`` = the status quo plus ``strategy``'s sections."""
     finance = {k: v for k, v in BASELINE["finance"].items()
                if code == "US" or k not in ("us_nonprofit", "financial_assistance")}
-    return scenario(jurisdiction=code, finance=finance,
-                    strategies={"status_quo": STATUS_QUO, "s": {**STATUS_QUO, "baseline": False, **strategy}})
+    data = scenario(jurisdiction=code, finance=finance, strategies={
+        "status_quo": STATUS_QUO, "s": {**STATUS_QUO, "baseline": False, "label": "Changed", **strategy}})
+    return {k: v for k, v in data.items() if k not in ("uncertain", "sensitivity", "search")}
 
 
 def refused(data: dict, field: str, *words: str) -> str:
@@ -242,3 +243,17 @@ def test_a_us_page_names_the_us_laws():
     for law in ("EMTALA", "Regulation F", "Telephone Consumer Protection Act", "501(r)", "Anti-Kickback",
                 "anti-assignment"):
         assert law in words, law
+
+
+def test_a_scenario_in_euros_does_not_inherit_the_baselines_dollars(tmp_path):
+    from simlib.scenario.schema import load_scenario
+    data = {k: v for k, v in country("FR").items() if k not in ("behaviour", "patients")}
+    f = tmp_path / "clinic.yaml"
+    f.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(f)
+    assert exc.value.problems == [
+        f"{k}: section missing; expected it in the file: the calibrated baseline's amounts are US dollars "
+        f"and this scenario's money is EUR" for k in ("patients", "behaviour")]
+    f.write_text(yaml.safe_dump({k: v for k, v in country("US").items() if k != "behaviour"}), encoding="utf-8")
+    assert load_scenario(f).behaviour.balance_ref_usd == BASELINE["behaviour"]["balance_ref_usd"]

@@ -340,6 +340,11 @@ def load_scenario(path: str | Path) -> Scenario:
     section must state the hospital's ``starting_cash_usd`` (the cash curve starts there)."""
     data = read_yaml(path)
     missing = inherited_sections(data)
+    money = (fill_defaults(data) if isinstance(data, dict) else {}).get("currency", DEFAULT_CURRENCY)
+    in_dollars = [k for k in missing if k != "simulation"]
+    if money != DEFAULT_CURRENCY and in_dollars:  # the baseline's amounts are US dollars
+        raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file: the calibrated baseline's "
+                                        f"amounts are US dollars and this scenario's money is {money}" for k in in_dollars])
     if missing and Path(path).resolve() != CALIBRATED_BASELINE:
         if not CALIBRATED_BASELINE.is_file():
             raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file (the calibrated "
