@@ -171,7 +171,7 @@ def fill_defaults(data: Any) -> Any:
         data = {**data, "currency": known.currency if known else DEFAULT_CURRENCY}
     if known is None:
         return data
-    finance = data.get("finance")
+    finance = data.get("finance", {})
     if not known.charity.us_501r and isinstance(finance, dict) and "us_nonprofit" not in finance:
         data = {**data, "finance": {**finance, "us_nonprofit": False}}
     strategies = data.get("strategies")

@@ -32,6 +32,7 @@ def jurisdiction_problems(sc: Any) -> list[str]:
         if charges is not None and not j.collection_charges.allowed:
             out.append(f"{at}.collection_charges: charges for collecting may not be added to a patient's "
                        f"bill in {j.name} {_cite(j.collection_charges)}; remove it")
+        out += _legal_action(st, sc, j, at)
         if j.contact.applies_to == "all":
             out += _contact_limits(st, sc, j, at)
             out += _message_spacing(st, sc, j.contact, at)
@@ -46,6 +47,33 @@ def _charity(sc: Any, j: Jurisdiction) -> list[str]:
         return [f"finance.us_nonprofit: expected false in {j.name}: the US nonprofit rules do not apply "
                 f"{_cite(j.charity)}; found true"]
     return []
+
+
+#: a year in days, for limitation periods given in years
+YEAR_DAYS = 365.25
+
+
+def _legal_action(st: Any, sc: Any, j: Jurisdiction, at: str) -> list[str]:
+    """A court case filed after the limitation period, or (US nonprofit) an early suit."""
+    la, out = getattr(st, "legal_action", None), []
+    if la is None:
+        return out
+    limit = j.limitation_period.years * YEAR_DAYS
+    filed = sc.operations.statement_lag_days + la.filing_days  # days after service
+    if filed > limit:
+        out.append(f"{at}.legal_action.filing_days: expected a filing before the limitation period of "
+                   f"{j.limitation_period.years:g} years ({limit:,.0f} days after the care) in {j.name} "
+                   f"{_cite(j.limitation_period)}; found day {filed:g} after the care")
+    if j.charity.us_501r and sc.finance.us_nonprofit:
+        if la.filing_days < 120:
+            out.append(f"{at}.legal_action.filing_days: a suit is an extraordinary collection action, not "
+                       f"before 120 days after the first statement for a US nonprofit {_cite(j.charity)}; "
+                       f"expected >= 120; found {la.filing_days:g}")
+        if la.notice_days_before < 30:
+            out.append(f"{at}.legal_action.notice_days_before: a US nonprofit must give written notice at "
+                       f"least 30 days before an extraordinary collection action {_cite(j.charity)}; "
+                       f"expected >= 30; found {la.notice_days_before:g}")
+    return out
 
 
 def _contact_limits(st: Any, sc: Any, j: Jurisdiction, at: str) -> list[str]:
