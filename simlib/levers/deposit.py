@@ -99,18 +99,13 @@ class DepositLever(Lever):
     key = "deposit"
     title = N_("Deposit at service")
     random_draws = {"deposits": _draw, "deposit_estimate": _draw_estimate_error}
+    # the law on deposits (EMTALA, Ley 20.394) is the jurisdiction's: simlib/scenario/jurisdictions
     risk = (N_("Deposits at service"),
-            N_("EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
-            "payment, so a deposit may be asked only for non-emergency care. The model exempts "
-            "emergencies (each payer's emergency share), but registration staff must apply the rule "
-            "every time. No deposit is asked of Medicaid patients unless the strategy says so. The "
-            "compliance rate, how far deposit payers are the patients who would pay anyway, and the "
+            N_("The compliance rate, how far deposit payers are the patients who would pay anyway, and the "
             "share who defer care when they decline (whose lost margin the NPV counts) are "
             "assumptions."))
-    glossary = ((N_("EMTALA"), N_("The federal law that requires emergency screening and stabilisation regardless of "
-                 "ability to pay.")),
-                (N_("Deposit"), N_("Part of the patient's estimated share collected when care is given (not in "
-                 "emergencies).")))
+    glossary = ((N_("Deposit"), N_("Part of the patient's estimated share collected when care is given (not in "
+                 "emergencies).")),)
     assumptions = (Assumption("compliance_rate", N_("Deposit compliance (share who pay a small deposit)"), 0.5, 1.5, upper=1.0),
                    Assumption("propensity_correlation", N_("How much deposit payers are the patients who pay anyway"),
                               0.0, 0.9, mode="set"),

@@ -19,7 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
 #: The notebooks of the board's pages (their markdown cells are messages; a cell tagged
 #: ``jupyterlab-only`` never reaches the board and is not).
-PAGE_NOTEBOOKS = ("strategy_comparison.ipynb", "factoring_offers.ipynb", "sensitivity.ipynb")
+PAGE_NOTEBOOKS = ("board_summary.ipynb", "strategy_comparison.ipynb", "factoring_offers.ipynb", "sensitivity.ipynb")
 JUPYTERLAB_ONLY = "jupyterlab-only"
 
 
@@ -77,6 +77,19 @@ def extract_yaml_words(fileobj, keywords, comment_tags, options):
                     yield 1, None, entry[key], []
 
 
+def extract_jurisdiction_words(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method for the jurisdictions' data files: the board's words of their
+    laws (``board.risks``: topic and text; ``board.glossary``: term and text)."""
+    import yaml
+
+    board = (yaml.safe_load(fileobj.read().decode("utf-8")) or {}).get("board") or {}
+    for section, keys in (("risks", ("topic", "text")), ("glossary", ("term", "text"))):
+        for entry in board.get(section) or []:
+            for key in keys:
+                if isinstance(entry, dict) and isinstance(entry.get(key), str) and entry[key].strip():
+                    yield 1, None, entry[key], []
+
+
 def extract():
     """Every message of the package and of the page notebooks, as a Babel catalogue."""
     from babel.messages.catalog import Catalog
@@ -88,6 +101,7 @@ def extract():
     files = [(p, extract_python) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
     files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS]
     files += [(PACKAGE_DIR / "analysis" / "plausibility.yaml", extract_yaml_words)]
+    files += [(p, extract_jurisdiction_words) for p in sorted((PACKAGE_DIR / "scenario" / "jurisdictions").glob("*.yaml"))]
     for path, method in files:
         for lineno, message, comments, context in extract_from_file(method, str(path), keywords=keywords):
             where = path.relative_to(PACKAGE_DIR.parent).as_posix()
