@@ -192,8 +192,8 @@ class Scenario(ScenarioVariants, Strict):
     # whose laws apply and what the money is in (simlib.scenario.jurisdiction; docs/jurisdictions.md)
     jurisdiction: Annotated[str, AfterValidator(check_jurisdiction)] = DEFAULT_JURISDICTION
     currency: Annotated[str, AfterValidator(check_currency)] = DEFAULT_CURRENCY  # omitted: the jurisdiction's
-    simulation: Simulation = Simulation()
     language: Literal["en", "fr", "es"] = "en"  # the reports' language (simlib.core.language)
+    simulation: Simulation = Simulation()
     decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     finance: Finance = Finance()
     payers: dict[str, Payer]
