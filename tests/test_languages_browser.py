@@ -2,7 +2,7 @@
 on them.
 
 One small scenario (the shipped baseline, shrunk as in tests/test_browser.py) is built once with
-``language: fr`` by ``simlib report``'s pipeline (the three pages); the same results are rendered
+``language: fr`` by ``simlib report``'s pipeline (its four pages); the same results are rendered
 again by the pages' notebooks in English, and the strategy comparison in Spanish (a notebook takes
 the language as a papermill parameter). The French and Spanish comparison pages are opened in
 Chromium through Playwright (``executable_path``: Debian's Chromium, no browser download). The leak
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-PAGES = ("strategy_comparison", "factoring_offers", "sensitivity")
+PAGES = ("board_summary", "strategy_comparison", "factoring_offers", "sensitivity")
 
 
 class _Texts(HTMLParser):
