@@ -122,7 +122,7 @@ def built(tmp_path_factory):
 @pytest.mark.parametrize("page, lang", [(p, "fr") for p in PAGES] + [("strategy_comparison", "es")])
 def test_no_english_sentence_leaks(built, page, lang):
     english = sentences(built["pages"][(page, "en")]) - author_words(built["scenario"])
-    assert len(english) > 20  # the English page says a lot: the check has something to find
+    assert len(english) > 5  # the English page says something: the check has something to find
     leaked = sorted(english & {t for _s, t in texts(built["pages"][(page, lang)])})
     assert leaked == [], f"{len(leaked)} English texts on the {lang} {page} page, e.g. {leaked[:8]}"
 
