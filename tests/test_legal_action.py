@@ -83,3 +83,15 @@ def test_a_suit_is_an_extraordinary_collection_action_for_a_us_nonprofit():
     assert "legal_action.notice_days_before" in text and "501(r)" in text
     data["strategies"]["s"]["legal_action"].update(filing_days=150, notice_days_before=30)
     scenario_from_dict(data)
+
+
+def test_the_metrics_net_recovered_fees_against_the_legal_costs():
+    """Collection cost = €12.25 + €45.50 + €50 − €46.20 = €61.55 (every channel is free here)."""
+    from simlib.model.metrics import compute
+    from simlib.scenario.schema import scenario_from_dict as load
+
+    data = court(1.0)
+    res, pop = run(data)
+    m = compute(res, pop, load(data))[0]
+    assert m["collection_cost_usd"] == pytest.approx(61.55, abs=1e-9)
+    assert m["cash_collected_usd"] == pytest.approx(1000.0, abs=1e-9)
