@@ -63,9 +63,7 @@ class CollectionChargesLever(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        from simlib.scenario.jurisdiction import jurisdiction
-
-        law = jurisdiction(world.sc.jurisdiction).collection_charges
+        law = world.sc.law.collection_charges  # the jurisdiction's file (simlib.scenario.jurisdiction)
         uf = settings.uf_value_clp or law.uf_value_clp or 0.0
         self.brackets, self.uf_cents = law.brackets, uf * 100.0
         self._charge = self.charge
