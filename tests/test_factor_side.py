@@ -62,3 +62,30 @@ def test_a_strategy_without_factoring_metrics_is_refused():
     m = pd.DataFrame([{"replication": 0, "strategy": "s", "metric": "npv_net_cash_usd", "value": 1.0}])
     with pytest.raises(ValueError, match="not a factoring offer"):
         factor_pnl_per_run(m, "s", 0.08)
+
+
+def test_the_issues_non_recourse_patient_offer_is_one_no_factor_would_make():
+    """factoring_offers.yaml, small and cold: a non-recourse 70 % advance on patient balances loses the
+    factor money (credit loss ≫ fees); the shipped offer A (recourse, insurer claims) does not."""
+    from pathlib import Path
+
+    import yaml
+
+    from simlib.run.experiment import run_experiment
+    from simlib.scenario.schema import scenario_from_dict
+
+    d = yaml.safe_load((Path(__file__).resolve().parents[1] / "parameters" / "factoring_offers.yaml").read_text())
+    d["simulation"].update(encounters_per_day=4, billing_window_days=120, horizon_days=420, measurement_day=120,
+                           ar_window_days=60, workers=1, warm_up_days=0)
+    base = d["strategies"]["no_factoring"]
+    plain = {k: v for k, v in base.items() if k not in ("baseline", "label", "description")}
+    d["strategies"] = {"no_factoring": base, "offer_a_90_face": d["strategies"]["offer_a_90_face"],
+                       "patient_non_recourse": {**plain, "label": "Non-recourse patient balances", "factoring": {
+                           "scope": "patient", "advance_rate": 0.7, "advance_base": "face", "recourse_days": None,
+                           "fee": {"schedule": "tiered", "first_rate": 0.03, "first_days": 30, "step_rate": 0.02,
+                                   "step_days": 30}}}}
+    res = run_experiment(scenario_from_dict(d, "test"), replications=3, seed=20261207)
+    bad = factor_side(res.metrics, "patient_non_recourse", 0.08)
+    good = factor_side(res.metrics, "offer_a_90_face", 0.08)
+    assert bad.loses_money and bad.pnl_ci[1] < 0 and bad.credit_loss_usd > 10 * bad.fees_usd
+    assert not good.loses_money and good.pnl_ci[0] > 0 and good.credit_loss_usd == 0
