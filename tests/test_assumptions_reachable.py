@@ -121,13 +121,28 @@ def test_every_row_is_in_the_machinery():
             found = {p for p, _ in matches(data, path)[0]}
             assert found and found <= drawn or path == "channels.*.jump_per_day", f"{path} is not drawn by the baseline"
         elif status == "held":
-            assert path in held, f"{path} is marked held but is not in the register"
+            assert path in held and not held[path].drawn_in_baseline, f"{path} is marked held but is not in the register"
             lo, hi = (float(x.replace("−", "-")) for x in rng.split("–"))
             assert (lo, hi) == (held[path].low, held[path].high), path
         else:
             assert status in ("sourced", "decision"), (path, status)
-    assert set(held) <= set(rows), "every register entry has its row in docs/model.md"
+    assert {p for p, h in held.items() if not h.drawn_in_baseline} <= set(rows), \
+        "every held register entry has its row in docs/model.md"
     assert {"channels.sms.jump_per_day", "channels.call.jump_per_day"} <= drawn
+    # every assumption the baseline draws is in the register, so a scenario that does not draw it says so
+    assert {e.path for e in sc.uncertain} == {p for p, h in held.items() if h.drawn_in_baseline}
+
+
+def test_a_scenario_that_draws_nothing_lists_the_baselines_assumptions_as_not_included():
+    from types import SimpleNamespace
+
+    from simlib.report.uncertainty_blocks import held_fixed_paragraph
+
+    sc = load_scenario(ROOT / "parameters" / "factoring_offers.yaml")
+    paths = {h.path for h in held_fixed(sc)}
+    assert {"behaviour.decay_per_day", "behaviour.floor_per_day", "operations.*.cost_per_hour_usd"} <= paths
+    html = held_fixed_paragraph(SimpleNamespace(scenario=sc))
+    assert "Not included in the intervals" in html and "parameters/baseline.yaml does" in html
 
 
 def test_the_baseline_holds_only_what_the_register_explains():
@@ -209,3 +224,22 @@ def test_sampled_shapley_shares_match_the_exact_ones():
     r2s, sampled = spread.sampled_shapley_r_squared(x, y, float(yc @ yc))
     assert r2s == pytest.approx(r2, abs=1e-12) and sampled.sum() == pytest.approx(r2, abs=1e-12)
     assert np.abs(sampled - exact).max() < 0.01
+
+
+def test_the_tornado_moves_a_ridge_and_a_multiplier_as_the_draws_do():
+    """A sensitivity setting of the ridge entry moves initial_per_day with decay_per_day; a scale
+    entry's setting is a multiplier of every channel's rate (not a value)."""
+    from simlib.studies.sensitivity import modified, uncertain_factors
+
+    sc = load_scenario(BASELINE)
+    factors = {f.path: f for f in uncertain_factors(sc)}
+    ridge, opt_out = factors["behaviour.decay_per_day"], factors["channels.*.opt_out_rate"]
+    assert ridge.mode == "set" and opt_out.mode == "scale"
+    low = modified(sc, ridge, "low")
+    k = ridge.low
+    assert low.behaviour.decay_per_day == pytest.approx(k)
+    assert low.behaviour.initial_per_day == pytest.approx(0.04 * (k / 0.04) ** 1.78, rel=1e-12)
+    assert all(e.path != "behaviour.decay_per_day" for e in low.uncertain)
+    high = modified(sc, opt_out, 2.0)
+    assert high.channels["sms"].opt_out_rate == pytest.approx(0.02)
+    assert high.channels["call"].opt_out_rate == pytest.approx(0.04)

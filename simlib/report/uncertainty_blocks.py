@@ -123,7 +123,7 @@ def held_fixed_paragraph(res) -> str:
     if not held:
         return ""
     items = "".join(f"<li>{esc(h.label)} (documented range {h.low:g}–{h.high:g}; <code>{esc(h.path)}</code>): "
-                    f"{esc(h.why)}.</li>" for h in held)
+                    f"{esc(h.reason)}.</li>" for h in held)
     return ("<p><strong>Not included in the intervals.</strong> These assumptions of the model are held at the "
             "file's values in every run, so the intervals above do not count them; the sensitivity study can "
             f"sweep any of them over its range:</p><ul>{items}</ul>")

@@ -4,7 +4,9 @@ docs/model.md marks every parameter no published figure pins down as an **assump
 either drawn run by run (the scenario's ``uncertain:`` section, :mod:`simlib.scenario.uncertain`),
 so that the intervals include it, or listed in ``assumption_register.yaml`` beside this module
 with its documented range and the reason it is not drawn (a strategy the shipped scenarios do not
-use, a calibrated value, a shape the drawn assumption already spans). The board page names both
+use, a calibrated value, a shape the drawn assumption already spans). The register also names the
+assumptions the baseline draws (``drawn_in_baseline``), so that a scenario which does not draw
+them (factoring_offers.yaml) says so on its page. The board page names both
 lists (:func:`held_fixed`), so no interval silently rests on an assumption it does not count;
 ``tests/test_assumptions_reachable.py`` fails when docs/model.md marks a parameter that is in
 neither.
@@ -31,13 +33,23 @@ class HeldAssumption(Strict):
     label: Annotated[str, Field(min_length=1, max_length=100)]
     low: float
     high: float
-    why: Annotated[str, Field(min_length=10, max_length=300)]
+    why: Annotated[str, Field(min_length=10, max_length=300)] | None = None
+    #: drawn by the shipped parameters/baseline.yaml: held only in a scenario that does not draw it
+    drawn_in_baseline: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> "HeldAssumption":
         if not self.low < self.high:
             raise ValueError(f"{self.path}: expected low < high; found {self.low:g}, {self.high:g}")
+        if (self.why is None) != self.drawn_in_baseline:
+            raise ValueError(f"{self.path}: expected a reason (why) exactly when it is not drawn in the baseline")
         return self
+
+    @property
+    def reason(self) -> str:
+        """Why the runs hold it: the register's reason, or that this scenario does not draw it."""
+        return self.why or ("this scenario does not draw it (parameters/baseline.yaml does: copy its "
+                            "uncertain: entry to include it)")
 
 
 @functools.lru_cache(maxsize=1)

@@ -67,7 +67,7 @@ def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> li
         return []
     from simlib.scenario.uncertain import quantile
 
-    out = [Range(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "scale" if e.scale else "set")
+    out = [Range(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "scale" if getattr(e, "scale", False) else "set")
            for e in entries]  # a ``scale`` entry draws a multiplier of the file's numbers
     return [f for f in out if f.low < f.high]
 
@@ -139,13 +139,14 @@ def _pin_uncertain(scenario, data: dict, factor: Range, setting: float) -> None:
         from simlib.scenario.uncertain import central_value
 
         entry = scenario.uncertain[same[0]]
-        if entry.scale:  # modified() has multiplied the file's numbers by the setting
+        joint = getattr(entry, "joint", None) or ()
+        if getattr(entry, "scale", False):  # modified() has multiplied the file's numbers by the setting
             ratio = setting
         else:
             value = factor.value_at(float(central_value(entry)), setting)
-            ratio = value / values(scenario.model_dump(), factor.path)[0] if entry.joint else 1.0
+            ratio = value / values(scenario.model_dump(), factor.path)[0] if joint else 1.0
             apply(data, factor.path, lambda _: value)
-        for j in entry.joint:
+        for j in joint:
             try:
                 apply(data, j.path, lambda old, p=j.power: old * ratio ** p)
             except ParameterPathError:  # a joint path no entry of this scenario uses
