@@ -48,6 +48,7 @@ from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
 from simlib.scenario.simulation_section import Simulation
+from simlib.scenario.team_sizing import apply_sizing
 from simlib.scenario.value_bounds import value_problems
 from simlib.scenario.text_safety import text_problems
 from simlib.scenario.file_checks import boolean_number_problems, file_problems
@@ -215,7 +216,7 @@ class Scenario(ScenarioVariants, Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
-        problems = _cross_field_problems(self)
+        problems = apply_sizing(self) + _cross_field_problems(self)  # teams sized for the volume first
         if problems:
             raise ValueError("\n".join(problems))
         return self
