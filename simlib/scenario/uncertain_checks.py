@@ -118,7 +118,7 @@ def _field_range(models: dict, concrete: str) -> tuple[Any, str, float, float, b
     owner, field = _owner(models, concrete)
     lo, hi, lo_open, hi_open, integer = _schema_bounds(type(owner), field) if isinstance(owner, BaseModel) \
         else (-math.inf, math.inf, False, False, False)
-    bound = bound_of(field)[0]
+    bound = bound_of(field, models.get("currency") or "USD")[0]
     return owner, field, max(lo, -bound), min(hi, bound), lo_open, hi_open, integer
 
 
