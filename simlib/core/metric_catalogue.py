@@ -66,7 +66,11 @@ METRICS: dict[str, MetricInfo] = {
         N_("Collection cost"), "usd", False,
         N_("Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees.")),
     "cost_to_collect": MetricInfo(
-        N_("Cost to collect"), "share", False, N_("Collection cost ÷ cash collected.")),
+        N_("Collection operations cost ratio"), "share", False,
+        N_("Collection cost ÷ cash collected: only the collection operations the model simulates "
+        "(statements, contacts, agents, denials and billing staff, fees). Not HFMA's cost to collect, "
+        "whose 2–4 % benchmark counts the whole revenue cycle (patient access, coding, IT): never "
+        "compare the two.")),
     "bad_debt_rate": MetricInfo(
         N_("Bad debt"), "share", False,
         N_("(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "

@@ -23,8 +23,10 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
     (N_("Net collection rate"), N_("Money collected divided by what could be collected (billed less contractual "
      "allowances and corrections), for bills old enough to have run their course."), None),
     (N_("Bad debt"), N_("Patient balances written off as uncollectable, as a share of everything billed."), None),
-    (N_("Cost to collect"), N_("Collection costs (statements, reminders, staff time, agency and other fees) "
-     "divided by cash collected."), None),
+    (N_("Collection operations cost ratio"), N_("Collection costs (statements, reminders, staff time, agency and "
+     "other fees) divided by cash collected. It is not the “cost to collect” of HFMA's benchmark "
+     "(2–4 % of collections), which also counts patient access, coding and IT across the whole "
+     "revenue cycle: the two cannot be compared."), None),
     (N_("NPV (net present value)"), N_("Collections minus collection costs and fees, each discounted to day 0 at "
      "the hospital's cost of capital: a dollar collected sooner is worth more. The strategies are ranked "
      "on it."), None),
