@@ -91,7 +91,7 @@ def range_words(entry, coverage: float = 0.90) -> str:
     tail = (1.0 - coverage) / 2
     lo, hi = entry.quantile(tail), entry.quantile(1.0 - tail)
     if entry.scale:  # a multiplier of the file's numbers
-        return f"×{lo:.2g} to ×{hi:.2g} the file's values"
+        return _("×{low} to ×{high} the file's values").format(low=localised(f"{lo:.2g}"), high=localised(f"{hi:.2g}"))
     if lo == hi:
         return value_words(entry.path, lo)
     centre = central_value(entry)
