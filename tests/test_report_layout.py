@@ -21,7 +21,7 @@ BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitiv
                    "explanations", "limitations", "glossary", "contribution_blocks", "search_blocks",
                    "labels", "plots", "metric_words", "param_words", "markup", "errors",
                    "calibration_blocks", "calibration_figures", "calibration_words", "pages", "derived", "explore",
-                   "plausibility_blocks", "board_summary", "board_words"}
+                   "plausibility_blocks", "policy_data", "policy_blocks", "board_summary", "board_words"}
 
 
 def _modules() -> dict[str, Path]:

@@ -34,6 +34,10 @@ SECTION_PURPOSE = {
     "name": "Identifier of the scenario; result and report folders are named after it.",
     "label": "The scenario's name as the board reads it (falls back to a humanised `name`).",
     "description": "One paragraph shown under the report's title.",
+    "jurisdiction": "Whose laws apply (ISO 3166-1 code: US, FR or CL; docs/jurisdictions.md): contact rules, "
+                    "legal stages, caps and forbidden levers, and the laws the board page names.",
+    "currency": "What every amount of the file is in (ISO 4217 code: USD, EUR or CLP; omitted: the "
+                "jurisdiction's). Fields ending in `_usd` hold amounts in this currency.",
     "simulation": "How much to simulate: horizon, billing window, volume, replications, seed, workers.",
     "decision": "How large a difference must be to matter: materiality in dollars and percentage points.",
     "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status, minimum cash and credit line.",
@@ -55,7 +59,7 @@ SECTION_PURPOSE = {
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).
 UNIT_SUFFIXES = (
-    ("_usd", "US dollars"), ("_per_day", "per day"), ("_days", "days"), ("_day", "day"),
+    ("_usd", "the scenario's currency"), ("_per_day", "per day"), ("_days", "days"), ("_day", "day"),
     ("_hours", "hours"), ("_hour", "hour"), ("_minutes", "minutes"), ("_rate", "share (0–1)"),
     ("_share", "share (0–1)"), ("_annual", "per year"), ("_months", "months"), ("_sigma", "log-scale σ"),
 )

@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
-                      model_validator)
+from pydantic import (AfterValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_serializer, model_validator)
 
 from simlib.scenario.uncertain import Uncertain
 from simlib.scenario.variants import ScenarioVariants
@@ -44,10 +44,14 @@ from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
+from simlib.core.currencies import DEFAULT_CURRENCY
+from simlib.scenario.jurisdiction_rules import jurisdiction_problems
+from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_defaults
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
 from simlib.scenario.simulation_section import Simulation
+from simlib.scenario.team_sizing import apply_sizing
 from simlib.scenario.value_bounds import value_problems
 from simlib.scenario.text_safety import text_problems
 from simlib.scenario.file_checks import boolean_number_problems, file_problems
@@ -185,6 +189,9 @@ class Scenario(ScenarioVariants, Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
+    # whose laws apply and what the money is in (simlib.scenario.jurisdiction; docs/jurisdictions.md)
+    jurisdiction: Annotated[str, AfterValidator(check_jurisdiction)] = DEFAULT_JURISDICTION
+    currency: Annotated[str, AfterValidator(check_currency)] = DEFAULT_CURRENCY  # omitted: the jurisdiction's
     simulation: Simulation = Simulation()
     decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     finance: Finance = Finance()
@@ -198,6 +205,11 @@ class Scenario(ScenarioVariants, Strict):
     search: SearchSection | None = None  # what `simlib search` may change (simlib.scenario.search_section)
     uncertain: Uncertain = []  # after every section it names: simlib.scenario.uncertain
     sensitivity: SensitivitySection = None  # after strategies: its paths are checked against them
+
+    @model_validator(mode="before")
+    @classmethod
+    def _jurisdiction_defaults(cls, data: Any) -> Any:
+        return fill_defaults(data)
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -215,7 +227,7 @@ class Scenario(ScenarioVariants, Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
-        problems = _cross_field_problems(self)
+        problems = apply_sizing(self) + _cross_field_problems(self)  # teams sized for the volume first
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -258,7 +270,7 @@ def _cross_field_problems(sc: "Scenario") -> list[str]:
     for sname, st in sc.strategies.items():
         for key, lever in levers.items():
             out.extend(lever.check(getattr(st, key), st, sc, f"strategies.{sname}.{key}"))
-    return out
+    return out + jurisdiction_problems(sc)
 
 
 # --------------------------------------------------------------------------- loading
@@ -331,6 +343,11 @@ def load_scenario(path: str | Path) -> Scenario:
     section must state the hospital's ``starting_cash_usd`` (the cash curve starts there)."""
     data = read_yaml(path)
     missing = inherited_sections(data)
+    money = (fill_defaults(data) if isinstance(data, dict) else {}).get("currency", DEFAULT_CURRENCY)
+    in_dollars = [k for k in missing if k != "simulation"]
+    if money != DEFAULT_CURRENCY and in_dollars:  # the baseline's amounts are US dollars
+        raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file: the calibrated baseline's "
+                                        f"amounts are US dollars and this scenario's money is {money}" for k in in_dollars])
     if missing and Path(path).resolve() != CALIBRATED_BASELINE:
         if not CALIBRATED_BASELINE.is_file():
             raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file (the calibrated "
