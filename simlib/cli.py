@@ -44,7 +44,9 @@ def _validate(args) -> int:
             print(f"{f}: OK (scenario {sc.name!r}, {len(sc.strategies)} strategies, "
                   f"baseline {sc.baseline_strategy!r}){inherited_note(f)}")
             print(f"{f}: {fap_origin(sc.finance)}")
-            from simlib.scenario.team_sizing import sizing_warnings
+            from simlib.scenario.team_sizing import sizing_notes, sizing_warnings
+            for line in sizing_notes(sc):  # teams sized from the volume (issue 20)
+                print(f"{f}: {line}")
             for line in sizing_warnings(sc):  # teams far from the volume's needs (issue 20)
                 print(f"{f}: warning: {line}")
     return status

@@ -27,7 +27,7 @@ def test_the_reference_names_every_section_and_lever_key():
     for key in ["simulation", "finance", "payers", "patients", "behaviour", "operations", "strategies",
                 *registered_levers()]:
         assert f"`{key}`" in text, key
-    assert "| `horizon_days` | number | days | `540.0` | > 0, ≤ 3650 |" in text
+    assert "| `horizon_days` | number | days | `540.0` | > 0, ≤ 36500 |" in text
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "parameters").glob("*.yaml")), ids=lambda p: p.name)

@@ -4,10 +4,12 @@ Statistical, seeded (the calibrated hospital, seed 20261123, common random numbe
 - horizons of 540 and 900 days rank the strategies the same and give paired NPV gains over the
   status quo whose 95 % confidence intervals overlap (before issue 20 the phone team was paid to
   the horizon and `calls` lost $100k of its gain at 900 days);
-- a hospital of 10 and of 40 encounters a day, every team scaled with the volume (× 4: phone
-  agents, denials and billing staff), gives collection rates and gains relative to the status
-  quo's NPV whose 95 % confidence intervals overlap (cold starts, to keep the test short). Staff come in whole people, so the sizes are
-  10 and 40 (× 4) rather than 12 and 40.
+- a hospital of 12 and of 40 encounters a day, every team sized for the work by the scenario
+  itself (``sizing: {utilisation_max: 0.85}``: phone agents, denials and billing staff, part-time
+  where the work is less than a whole member; docs/model.md "Teams sized for the work"), on the
+  warm-up (the steady state), gives collection rates, cost to collect and gains relative to the
+  status quo's NPV whose 95 % confidence intervals overlap. With the same fixed teams at both
+  sizes (two agents, three staff) cost to collect and the gains do not agree.
 """
 from __future__ import annotations
 
@@ -25,18 +27,22 @@ from simlib.scenario.schema import scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 STRATEGIES = ("letters_only", "calls", "combined")
+REPS_SIZE = 6
 
 
-def _data(encounters_per_day: float, horizon_days: float, team_scale: int = 1, **simulation) -> dict:
+def _data(encounters_per_day: float, horizon_days: float, sized: bool = False, **simulation) -> dict:
+    """The calibrated hospital (its warm-up) with three strategies; ``sized``: every team sized to
+    85 % utilisation of the volume's expected work instead of the file's fixed teams."""
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     data["simulation"].update(encounters_per_day=encounters_per_day, horizon_days=horizon_days, **simulation)
     data["strategies"] = {k: data["strategies"][k] for k in STRATEGIES}
     data["search"] = None
-    ops = data["operations"]
-    ops["denials_team"]["staff"] = team_scale
-    ops["billing_team"]["staff"] = team_scale
-    for k in ("calls", "combined"):
-        data["strategies"][k]["phone_team"]["agents"] = team_scale
+    if sized:
+        teams = [data["operations"]["denials_team"], data["operations"]["billing_team"]]
+        teams += [data["strategies"][k]["phone_team"] for k in ("calls", "combined")]
+        for team in teams:
+            team.pop("staff", None), team.pop("agents", None)
+            team["sizing"] = {"utilisation_max": 0.85}
     return data
 
 
@@ -83,14 +89,17 @@ def test_horizons_of_540_and_900_days_rank_the_same_and_agree_on_the_gains():
 
 
 @pytest.mark.slow
-def test_a_hospital_four_times_larger_with_teams_four_times_larger_gives_the_same_rates_and_relative_gains():
-    # a cold start (no warm-up) keeps the 40-a-day runs short: the test is about scale, not the start
-    small = _metrics(_data(10, 540.0, team_scale=1, warm_up_days=0), reps=4)
-    large = _metrics(_data(40, 540.0, team_scale=4, warm_up_days=0), reps=4)
+def test_hospitals_of_12_and_40_encounters_a_day_with_teams_sized_for_the_work_agree_on_rates_and_relative_gains():
+    small = _metrics(_data(12, 540.0, sized=True), reps=REPS_SIZE)
+    large = _metrics(_data(40, 540.0, sized=True), reps=REPS_SIZE)
     for s in STRATEGIES:
-        for rate in ("net_collection_rate", "patient_collection_rate", "bad_debt_rate"):
+        for rate in ("net_collection_rate", "patient_collection_rate", "bad_debt_rate", "cost_to_collect"):
             a, b = (_ci([m[rate] for m in runs[s]]) for runs in (small, large))
             assert _overlap(a, b), (s, rate, a, b)
     g_small, g_large = _gains(small, relative=True), _gains(large, relative=True)
     for s in g_small:
         assert _overlap(g_small[s], g_large[s]), (s, g_small[s], g_large[s])
+    # the file's fixed teams (two agents, three staff) at 12 a day: staff cost per encounter ≈ 3×
+    fixed = _metrics(_data(12, 540.0), reps=REPS_SIZE)
+    a, b = (_ci([m["cost_to_collect"] for m in runs["calls"]]) for runs in (fixed, large))
+    assert not _overlap(a, b), (a, b)

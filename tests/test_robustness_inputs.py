@@ -106,7 +106,7 @@ FILE_CASES = [
                                        "simulation/warm_up_days": 0.0}).encode(),
      [f"at most {ACCOUNTS_MAX:,} accounts per replication", "found 27,000,000"]),
     ("horizon_beyond_bound", data_with(**{"simulation/horizon_days": 1e6}).encode(),
-     ["simulation.horizon_days: expected less than or equal to 3650"]),
+     ["simulation.horizon_days: expected less than or equal to 36500"]),
     ("replications_10_12", data_with(**{"simulation/replications": 10**12}).encode(),
      [f"simulation.replications: expected less than or equal to {REPLICATIONS_MAX}"]),
     ("workers_1e6", data_with(**{"simulation/workers": 1_000_000}).encode(),
@@ -425,7 +425,7 @@ def test_the_documented_bounds_and_exit_codes_are_those_of_the_code():
     for code in (cli.EXIT_INPUT, cli.EXIT_MONEY, cli.EXIT_REPORT, cli.EXIT_REPLICATION,
                  cli.EXIT_CLUSTER, cli.EXIT_SIGINT, cli.EXIT_SIGTERM):
         assert f"| {code} |" in doc, code
-    for value in (limits.HORIZON_DAYS_MAX, limits.ENCOUNTERS_PER_DAY_MAX, limits.ACCOUNTS_MAX,
+    for value in (limits.HORIZON_DAYS_MAX, limits.WINDOW_DAYS_MAX, limits.ENCOUNTERS_PER_DAY_MAX, limits.ACCOUNTS_MAX,
                   limits.REPLICATIONS_MAX, limits.WORKERS_MAX, MAX_NODES,
                   *(b for _, b, _ in bounds.RULES), *bounds.COLLECTION_MAX.values(),
                   bounds.GENERAL_MAX):

@@ -14,7 +14,7 @@ amount, dispute and paper flags); every latent draw comes from the engine's own 
 (a strategy has one ``credit_terms_days``); each world sees the same population.
 
 Returns each invoice's settle day after the invoice (``inf``: not settled within the horizon,
-``simlib.scenario.size_limits.HORIZON_DAYS_MAX`` days after the first invoice).
+``CHECK_HORIZON_DAYS`` days after the first invoice).
 """
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ from simlib.calibration.parameters import PaymentTiming
 from simlib.model.engine import World
 from simlib.core.ledger import REDUCTIONS
 from simlib.scenario.value_bounds import DAYS_MAX
-from simlib.scenario.size_limits import HORIZON_DAYS_MAX
+from simlib.scenario.size_limits import WINDOW_DAYS_MAX
+
+CHECK_HORIZON_DAYS = WINDOW_DAYS_MAX  # ten years: a history's invoices, each followed to its end
 from simlib.scenario.schema import Scenario, scenario_from_dict
 from simlib.core.payment_timing import INTENSITY_KEYS
 from simlib.model.population import Bills, draw_population
@@ -48,7 +50,7 @@ def engine_scenario(timing: PaymentTiming, terms_days: float, seed: int = 1) -> 
         raise EngineCheckError("floor_per_day > 0: the engine's floor is not scaled by the bill's "
                                "covariates as the fitted model's is; check with --simulator model")
     values = timing.as_dict()
-    horizon = HORIZON_DAYS_MAX
+    horizon = CHECK_HORIZON_DAYS
     return scenario_from_dict({
         "name": "calibration check",
         "description": "a payment history's invoices under fitted payment timing",
@@ -79,9 +81,9 @@ def bills_of(history: History) -> Bills:
     """The history's invoices as bills: days from the first invoice, cents, flags."""
     table = history.table
     day = (table["invoice_date"] - table["invoice_date"].min()).dt.days.to_numpy(float)
-    if day.size and day.max() >= HORIZON_DAYS_MAX:
+    if day.size and day.max() >= CHECK_HORIZON_DAYS:
         raise EngineCheckError(f"the history spans {day.max():.0f} days of invoices; the engine simulates "
-                               f"at most {HORIZON_DAYS_MAX:.0f}: check a shorter period")
+                               f"at most {CHECK_HORIZON_DAYS:.0f}: check a shorter period")
     amount = np.round(table["amount_usd"].to_numpy(float) * 100.0).astype(np.int64)
     return Bills(day, np.maximum(amount, 1), table["disputed"].to_numpy(bool), table["paper"].to_numpy(bool))
 

@@ -10,19 +10,23 @@ weekend (counter ``calls_moved_to_working_hours``). Counters: ``calls``, ``calls
 ``calls_abandoned``."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
 from simlib.world.capacities.phone_team import CALL_ATTEMPTS, PhoneTeamCapacity, next_open_slot
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.core.settings import Fraction, NonNeg, Positive, Strict
+from simlib.core.settings import Fraction, NonNeg, Positive
+from simlib.world.capacities.sizing import SizedTeam
 
 Hour = Annotated[float, Field(ge=0, le=24)]
 
 
-class PhoneTeam(Strict):
-    """Agents who place calls: a SimPy Resource open during working hours."""
+class PhoneTeam(SizedTeam):
+    """Agents who place calls: a SimPy Resource open during working hours; ``agents``, or ``sizing``
+    from the volume (:mod:`simlib.world.capacities.sizing`)."""
+
+    members_field: ClassVar[str] = "agents"
 
     agents: Annotated[int, Field(ge=1)] = 2
     hours: tuple[Hour, Hour] = (9.0, 17.0)
@@ -39,6 +43,11 @@ class PhoneTeam(Strict):
         if not self.working_days:
             raise ValueError("working_days must list at least one day (0=Monday … 6=Sunday)")
         return self
+
+    def part_time_hours(self, share: float) -> dict:
+        """Part-time agents: the open hours shortened from their start to ``share`` of their length."""
+        h0, h1 = self.hours
+        return {"hours": (h0, h0 + (h1 - h0) * share)}
 
 
 

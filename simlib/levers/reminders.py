@@ -24,10 +24,10 @@ from simlib.core.words import id_words
 #: channels whose use needs the patient's consent and an opt-out (named as in the shipped channels)
 TEXT_AND_CALL_CHANNELS = frozenset({"sms", "whatsapp", "call"})
 #: the risk note of a strategy that texts or calls patients, by its statement or its reminders
+#: the law on texts and calls (the US TCPA, …) is the jurisdiction's (simlib/scenario/jurisdictions)
 TEXTS_AND_CALLS = ("Texts and calls",
-                   "Automated calls and texts to mobile phones need the patient's prior consent (Telephone "
-                   "Consumer Protection Act), every text or e-mail needs a simple opt-out, and the contact "
-                   "limits and quiet hours set in the scenario must hold in the real system.")
+                   "Every text or e-mail needs a simple opt-out, and the contact limits and quiet hours set "
+                   "in the scenario must hold in the real system.")
 
 
 def _texts_and_calls(users: list[str]) -> list[tuple[str, list[str], str]]:

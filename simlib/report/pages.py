@@ -41,6 +41,7 @@ class Page:
 
 
 PAGES: dict[str, Page] = {p.key: p for p in (
+    Page("board_summary", "board_summary.ipynb", "Board summary"),
     Page("strategy_comparison", "strategy_comparison.ipynb", "Collection strategy comparison",
          (CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS)),
     Page("factoring_offers", "factoring_offers.ipynb", "Factoring offers"),
@@ -49,8 +50,9 @@ PAGES: dict[str, Page] = {p.key: p for p in (
     Page("calibration", "calibration.ipynb", "Calibration report"),
 )}
 
-#: The pages ``simlib report`` builds for every scenario, in the order of the navigation bar.
-DEFAULT_PAGES: tuple[str, ...] = ("strategy_comparison", "factoring_offers", "sensitivity")
+#: The pages ``simlib report`` builds for every scenario, in the order of the navigation bar and of
+#: the board pack (:mod:`simlib.report.board_pack`): the one-page summary first, then the comparison.
+DEFAULT_PAGES: tuple[str, ...] = ("board_summary", "strategy_comparison", "factoring_offers", "sensitivity")
 
 
 def page(key: str) -> Page:

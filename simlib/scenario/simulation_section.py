@@ -11,6 +11,7 @@ from simlib.core.settings import Positive, Strict
 from simlib.scenario.open_book import OpenBook
 from simlib.scenario.open_book import resolve as resolve_open_book
 from simlib.scenario.size_limits import (ACCOUNTS_MAX, ENCOUNTERS_PER_DAY_MAX, HORIZON_DAYS_MAX, REPLICATIONS_MAX,
+                                         WINDOW_DAYS_MAX,
                                          SEED_MAX, WORKERS_MAX)
 
 
@@ -20,12 +21,12 @@ class Simulation(Strict):
     own_bounds: ClassVar[bool] = True  # bounded by its own fields (simlib.scenario.size_limits), not simlib.scenario.value_bounds
 
     horizon_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 540.0
-    billing_window_days: Annotated[float, Field(gt=0.0, le=HORIZON_DAYS_MAX)] = 365.0
+    billing_window_days: Annotated[float, Field(gt=0.0, le=WINDOW_DAYS_MAX)] = 365.0
     encounters_per_day: Annotated[float, Field(ge=0.0, le=ENCOUNTERS_PER_DAY_MAX)] = 40.0
     open_book_accounts: Annotated[int, Field(ge=0, le=ACCOUNTS_MAX)] = 0
-    open_book_age_days_max: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 120.0
+    open_book_age_days_max: Annotated[float, Field(ge=0.0, le=WINDOW_DAYS_MAX)] = 120.0
     # simulated before day 0 and left out of every metric (simlib.model.measurement_window)
-    warm_up_days: Annotated[float, Field(ge=0.0, le=HORIZON_DAYS_MAX)] = 0.0
+    warm_up_days: Annotated[float, Field(ge=0.0, le=WINDOW_DAYS_MAX)] = 0.0
     # the hospital's own A/R aging report as the book on day 0 (simlib.scenario.open_book)
     open_book: OpenBook | None = None
 

@@ -17,6 +17,14 @@ strategist who changes the volume and forgets to resize the teams got a wrong an
   balance minimum (a lognormal tail) per call step, an upper bound (paid balances are not called),
   against agents × open minutes a day ÷ ``call_minutes_mean``.
 
+A team with ``sizing:`` (:mod:`simlib.world.capacities.sizing`) gets its members from these
+workloads when the scenario is validated (:func:`apply_sizing`): in proportion to the volume, to a
+utilisation ceiling, or to a service level by Erlang C (:func:`sized_members`). The phone team's
+calls being an upper bound, a phone team sized to a utilisation or a service level is sized for
+every call step reaching every balance above its minimum (conservative); its open hours stretch
+time (a call takes ``call_minutes_mean`` ÷ the share of the week the team is open), so its wait is
+in open-time days.
+
 The queue of M/M/c is a validated approximation here (tests/test_queue_and_littles_law.py checks
 the call queue against it). A team is *short* when its utilisation is ≥ 0.95 (the queue grows) and
 *far above the need* when it has at least twice the members that keep it under 85 % busy (at the
@@ -69,6 +77,66 @@ class TeamLoad:
     def needed(self) -> int:
         """The fewest members that keep utilisation under ``UTILISATION_TARGET``."""
         return max(1, math.ceil(self.arrivals_per_day * self.service_days / UTILISATION_TARGET))
+
+
+def service_level(servers: int, arrivals_per_day: float, service_days: float, wait_days: float) -> float:
+    """Share of tasks that start within ``wait_days`` in M/M/c: 1 − C(c, a) · exp(−(c − a) t ÷ s)
+    (0 when the queue grows without end)."""
+    a = arrivals_per_day * service_days
+    if a >= servers:
+        return 0.0
+    return 1.0 - erlang_c(servers, a) * math.exp(-(servers - a) * wait_days / service_days)
+
+
+SERVERS_MAX = 100_000  # a sizing rule that needs more members than this is refused
+
+
+def sized_members(sizing, load: "TeamLoad", encounters_per_day: float) -> float:
+    """The full-time members a ``sizing`` rule gives for ``load``: fractional when ``part_time``
+    (:func:`apply_sizing` makes x into max(``members_min``, ⌈x⌉) people each working x ÷ people of
+    the hours), whole under the service-level rule; ``members_min`` when the team has no work."""
+    a = load.arrivals_per_day * load.service_days
+    if sizing.members_per_encounter_per_day is not None:
+        n = encounters_per_day * sizing.members_per_encounter_per_day
+        n = n if sizing.part_time else math.floor(n + 0.5)
+    elif sizing.utilisation_max is not None:
+        n = a / sizing.utilisation_max
+        n = n if sizing.part_time else math.ceil(n - 1e-9)
+    else:
+        n = max(1, math.floor(a) + 1)
+        while service_level(n, load.arrivals_per_day, load.service_days, sizing.wait_days_max) < sizing.service_level:
+            n += 1
+            if n > SERVERS_MAX:
+                break
+    return float(n) if n > 0 else float(sizing.members_min)  # no work: members_min full-time
+
+
+def _sized_teams(sc):
+    """(path, team settings) of every team of the scenario: the operations' and each phone team."""
+    out = [("operations.denials_team", sc.operations.denials_team),
+           ("operations.billing_team", sc.operations.billing_team)]
+    out += [(f"strategies.{name}.phone_team", st.phone_team) for name, st in sc.strategies.items()
+            if st.phone_team is not None]
+    return out
+
+
+def apply_sizing(sc) -> list[str]:
+    """Write the sized members of every team with ``sizing:`` into the team (its ``staff`` or
+    ``agents``), during the scenario's validation; one problem line per team a rule cannot size."""
+    teams = [(path, team) for path, team in _sized_teams(sc) if team.sizing is not None]
+    if not teams:
+        return []
+    loads = {load.team: load for load in team_loads(sc)}
+    problems = []
+    for path, team in teams:
+        n = sized_members(team.sizing, loads[path], sc.simulation.encounters_per_day)
+        if n > SERVERS_MAX:
+            problems.append(f"{path}.sizing: expected a rule a team of at most {SERVERS_MAX:,} members "
+                            f"meets; found {team.sizing.rule} needing more")
+            continue
+        people = max(team.sizing.members_min, math.ceil(n - 1e-9))  # whole people, each n ÷ people of the hours
+        team.set_members(people, min(1.0, n / people))
+    return problems
 
 
 def _rounds(overturn: float, max_rounds: int) -> float:
@@ -130,6 +198,35 @@ def _share_at_least(sc, usd: float) -> float:
         else:
             out += billed * (median >= usd)
     return out
+
+
+def sizing_notes(sc) -> list[str]:
+    """One line per team sized from the volume (``sizing:``): its members and what they serve."""
+    loads = {load.team: load for load in team_loads(sc)}
+    out = []
+    for path, team in _sized_teams(sc):
+        if team.sizing is None:
+            continue
+        load, rule = loads[path], team.sizing.rule
+        bound = "at most " if load.upper_bound else ""
+        share = load.servers * _hours(team) / _stated_hours(team)
+        part = f" ({share:.2f} full-time)" if share < load.servers - 1e-9 else ""
+        out.append(f"{path}: {load.servers} {team.members_field}{part} sized by {rule} "
+                   f"{getattr(team.sizing, rule):g} for {bound}{load.arrivals_per_day:.1f} tasks a day at "
+                   f"{sc.simulation.encounters_per_day:g} encounters a day ({bound}{load.utilisation * 100:.0f} % busy)")
+    return out
+
+
+def _hours(team) -> float:
+    hours = getattr(team, "hours", None)
+    return hours[1] - hours[0] if hours is not None else team.hours_per_day
+
+
+def _stated_hours(team) -> float:
+    stated = team._stated.get("hours", team._stated.get("hours_per_day"))
+    if stated is None:
+        return _hours(team)
+    return stated[1] - stated[0] if isinstance(stated, tuple) else stated
 
 
 def sizing_warnings(sc) -> list[str]:

@@ -7,12 +7,14 @@ from typing import Annotated
 import simpy
 from pydantic import Field
 
-from simlib.core.settings import Fraction, NonNeg, Positive, Strict
+from simlib.core.settings import Fraction, NonNeg, Positive
+from simlib.world.capacities.sizing import SizedTeam
 from simlib.world.capacities.staffing import WorkedResource
 
 
-class BillingTeam(Strict):
-    """Staff who resolve patient disputes caused by billing errors (a SimPy Resource)."""
+class BillingTeam(SizedTeam):
+    """Staff who resolve patient disputes caused by billing errors (a SimPy Resource): ``staff``, or
+    ``sizing`` from the volume (:mod:`simlib.world.capacities.sizing`)."""
 
     staff: Annotated[int, Field(ge=1)] = 1
     hours_per_dispute: Positive = 2.0

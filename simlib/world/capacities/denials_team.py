@@ -7,12 +7,14 @@ from typing import Annotated
 import simpy
 from pydantic import Field, model_validator
 
-from simlib.core.settings import Fraction, NonNeg, Positive, Strict
+from simlib.core.settings import Fraction, NonNeg, Positive
+from simlib.world.capacities.sizing import SizedTeam
 from simlib.world.capacities.staffing import WorkedResource
 
 
-class DenialsTeam(Strict):
-    """Staff who rework denied claims (a SimPy Resource)."""
+class DenialsTeam(SizedTeam):
+    """Staff who rework denied claims (a SimPy Resource): ``staff``, or ``sizing`` from the volume
+    (:mod:`simlib.world.capacities.sizing`)."""
 
     staff: Annotated[int, Field(ge=0)] = 2
     hours_per_rework: Positive = 1.5
