@@ -252,3 +252,12 @@ def test_held_ranges_read_in_board_units():
     assert held_range_words("channels.*.complaint_rate", 0.00002, 0.02) == "0.002–2 %"
     assert held_range_words("strategies.*.financing.approval_ability_half_usd", 0, 150) == "$0–$150"
     assert held_range_words("strategies.*.payment_plan.cost_per_instalment_usd", 0.3, 2) == "$0.30–$2"
+
+
+def test_a_section_switched_off_makes_its_assumption_inactive():
+    """The baseline without a financial-assistance policy: its thresholds' entry draws nothing."""
+    d = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    d["finance"]["financial_assistance"] = None
+    sc = scenario_from_dict(d, "test")
+    _, drawn = draw_assumptions(sc, 0, 1)
+    assert "finance.financial_assistance.free_care_ability_max_usd" not in drawn and "behaviour.decay_per_day" in drawn
