@@ -321,8 +321,10 @@ ScenarioVariants.variant_validator = staticmethod(scenario_from_dict)  # variant
 
 
 #: The calibrated hospital that a scenario file's omitted sections come from (never the models'
-#: built-in defaults, which are not a calibrated hospital).
-CALIBRATED_BASELINE = Path(__file__).resolve().parents[2] / "parameters" / "baseline.yaml"
+#: built-in defaults, which are not a calibrated hospital): the package's own copy of the repository's
+#: ``parameters/baseline.yaml`` (package data, so an installed simlib needs no checkout; kept
+#: identical by tests/test_templates.py). ``simlib new`` writes from the same file.
+CALIBRATED_BASELINE = Path(__file__).resolve().parent / "templates" / "baseline.yaml"
 #: The hospital's sections a file may omit (they are then the calibrated baseline's, said by validate).
 INHERITABLE_SECTIONS = ("simulation", "finance", "patients", "behaviour", "operations")
 
@@ -355,7 +357,8 @@ def load_scenario(path: str | Path) -> Scenario:
     if missing and Path(path).resolve() != CALIBRATED_BASELINE:
         if not CALIBRATED_BASELINE.is_file():
             raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file (the calibrated "
-                                            f"baseline {CALIBRATED_BASELINE} is not available)" for k in missing])
+                                            f"baseline {CALIBRATED_BASELINE} is missing from this installation: "
+                                            "reinstall simlib)" for k in missing])
         base = read_yaml(CALIBRATED_BASELINE)
         data = {**data, **{k: base[k] for k in missing if k in base}}
     if isinstance(data, dict) and isinstance(data.get("finance"), dict) \
