@@ -14,7 +14,7 @@ BOARD_WORDS: dict[str, str] = {
     "pack_what": "the summary page, the comparison and the other pages in one printable file",
     "heading": "Board summary: {scenario}",
     "scope": ("Simulated: {what}, followed to day {days}; {runs} per strategy{computed}. Money in "
-              "{currency}. A simulation, not a forecast."),
+              "{money}. A simulation, not a forecast."),
     "computed": "; computed {date}",
     # the answer: one sentence, its verdict the decision's (simlib.analysis.decision)
     "answer_adopt": "Adopt “{best}”: {gain} {what} over {days} days compared with the status quo, “{base}”{ci}.",

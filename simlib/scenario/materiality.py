@@ -90,12 +90,17 @@ def threshold_text(decision: Decision | None, unit: str) -> str:
     limit = threshold(decision, unit)
     if limit <= 0:
         return ""
-    return f"${limit:,.0f}" if unit == "usd" else f"{limit * 100:g} pp" if unit == "share" else f"{limit:g}"
+    return _money(limit) if unit == "usd" else f"{limit * 100:g} pp" if unit == "share" else f"{limit:g}"
+
+
+def _money(amount: float) -> str:
+    """``"$25,000"``; a million or more as the board writes it, ``"$24M"`` (a threshold in pesos)."""
+    return f"${amount:,.0f}" if amount < 1e6 else f"${amount / 1e6:,.4g}M"
 
 
 def threshold_words(decision: Decision | None) -> str:
     """The thresholds in words for notes: ``"$25,000 and 0.5 percentage points"``."""
     if decision is None:
         return "none"
-    return (f"${decision.materiality_usd:,.0f} for money and {decision.materiality_pp:g} "
+    return (f"{_money(decision.materiality_usd)} for money and {decision.materiality_pp:g} "
             "percentage points for rates")
