@@ -178,3 +178,29 @@ def test_validate_says_how_each_sized_team_was_sized(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"{path}: operations.denials_team: 1 staff (0.54 full-time) sized by utilisation_max 0.85" in out
     assert "warning" not in out  # a team sized to the work is neither short nor idle
+
+
+def test_a_call_moved_to_the_next_slot_is_placed_there_not_moved_forever():
+    """Regression: a call step moved to a part-time team's next slot (09:00–11:30) after a dispute's
+    pause fired a rounding error before the slot and was moved to the same slot again, forever
+    (replication 4 of the 12-a-day sized hospital, seed 20261123, hung). It now finishes and places
+    its calls; SIGALRM fails the test instead of hanging the suite."""
+    import signal
+
+    from simlib.levers.reminders import SLOT_TOLERANCE_DAYS
+
+    data = _sized({"utilisation_max": 0.85}, encounters_per_day=12)
+    data["strategies"] = {"calls": data["strategies"]["calls"]}
+    sc = scenario_from_dict(data)
+    pop = draw_population(sc, 4)
+
+    def _hung(*_):
+        raise TimeoutError("the run did not finish in 120 s: a moved call loops")
+    old = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(120)
+    try:
+        res = World(sc, "calls", pop).run()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert res.counters["calls"] > 1000 and SLOT_TOLERANCE_DAYS * 86400 < 1e-3
