@@ -231,8 +231,9 @@ def check_against_scenario(entries: list, info: ValidationInfo) -> list:
     taken: dict[str, int] = {}
     paths: dict[str, int] = {}
     for i, entry in enumerate(entries):
-        if entry.path.split(".")[0] in SECTIONS and entry.path.split(".")[0] not in models:
-            continue  # its section failed validation: its own errors are reported
+        heads = {p.split(".")[0] for p in [entry.path] + [j.path for j in entry.joint]}
+        if any(h in SECTIONS and h not in models for h in heads):
+            continue  # a section it names failed validation: its own errors are reported
         if entry.path in paths:
             problems = [("path", f"expected each path once; {entry.path} is also entry {paths[entry.path]}")]
         else:
