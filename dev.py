@@ -2,7 +2,8 @@
 """One-file set-up for simlib: `python3 dev.py reports` or `python3 dev.py test`.
 
 `test` runs every test, the slow statistical and browser ones included (plain `pytest` runs
-only the fast ones). `reports` builds the reports of every `parameters/*.yaml` and, when the shared
+only the fast ones). `reports` builds the reports of every `parameters/*.yaml` — with their PDFs
+and each scenario's board pack (`board_pack.pdf`) when a headless Chromium is installed — and, when the shared
 invoice history `../shared/data/ar_payment_history/invoices.csv` is beside the checkout, its
 calibration report (`simlib calibrate report … --cross-validate`).
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -55,7 +57,14 @@ def main(argv: list[str]) -> int:
     if task == "test":  # the full suite: fast, slow statistical and browser tests
         return subprocess.call([str(PY), "-m", "pytest", "-m", "", *rest], cwd=ROOT, env=env)
     files = rest or sorted(str(p) for p in (ROOT / "parameters").glob("*.yaml"))
-    status = subprocess.call([str(PY), "-m", "simlib", "report", *files, "--out", str(ROOT / "reports")],
+    # the printed pages and the board pack need a headless Chromium (simlib.report.pdf); the HTML does not
+    chromium = os.environ.get("SIMLIB_CHROMIUM") or next(
+        (n for n in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable") if shutil.which(n)), None)
+    pdf = ["--pdf"] if chromium else []
+    if not chromium:
+        print("dev.py: no headless Chromium found: HTML reports only, no PDF or board pack "
+              "(apt-get install chromium, or set SIMLIB_CHROMIUM)", flush=True)
+    status = subprocess.call([str(PY), "-m", "simlib", "report", *files, "--out", str(ROOT / "reports"), *pdf],
                              cwd=ROOT, env=env)
     if status == 0 and not rest and INVOICES.exists():
         # the calibration report of the shared invoice history: fitted to every customer, and each

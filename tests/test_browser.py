@@ -84,7 +84,7 @@ def reports(tmp_path_factory):
     return out
 
 
-REPORTS = ["browser/strategy_comparison.html", "browser/factoring_offers.html", "browser/sensitivity.html"]
+REPORTS = ["browser/board_summary.html", "browser/strategy_comparison.html", "browser/factoring_offers.html", "browser/sensitivity.html"]
 
 
 def chromium_path() -> str:
@@ -264,6 +264,7 @@ def test_links_between_pages_resolve(browser, reports, page_path):
     if page_path == "index.html":
         assert {(reports / p).resolve() for p in REPORTS} <= targets
         assert (reports / "browser" / "strategy_comparison.pdf").resolve() in targets
+        assert (reports / "browser" / "board_pack.pdf").resolve() in targets
     else:
         assert (reports / "index.html").resolve() in targets
         assert {(reports / p).resolve() for p in REPORTS} - {here} <= targets
@@ -302,3 +303,55 @@ def test_every_report_is_printed(reports, name):
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Browser <b>bold</b> hospital" in text  # the name printed as text
     assert "Reproducibility" in text
+
+
+# --------------------------------------------------------------------------- the board pack
+def _pdf_texts(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    assert path.read_bytes()[:5] == b"%PDF-"
+    return [" ".join(p.extract_text().split()) for p in PdfReader(str(path)).pages]
+
+
+def _answer(reports: Path) -> str:
+    from simlib.run.experiment import Results
+
+    return "".join(report.answer_sentence(Results.load(reports / "browser" / "results")).split())
+
+
+def _squeezed(text: str) -> str:
+    """Text without white space: a printed line may break anywhere (after a hyphen too)."""
+    return "".join(text.split())
+
+
+def test_board_summary_prints_on_one_a4_page(reports):
+    from pypdf import PdfReader
+
+    pdf = reports / "browser" / "board_summary.pdf"
+    page = PdfReader(str(pdf)).pages
+    assert len(page) == 1
+    width_mm, height_mm = (float(v) * 25.4 / 72 for v in (page[0].mediabox.width, page[0].mediabox.height))
+    assert abs(width_mm - 210) < 1 and abs(height_mm - 297) < 1  # A4
+    text = _pdf_texts(pdf)[0]
+    assert _answer(reports) in _squeezed(text)  # the answer in one sentence, printed whole
+    for lead in ("gains:", "How sure:", "What it asks of patients and staff:"):
+        assert lead in text, lead
+
+
+def test_board_pack_is_every_page_in_order_numbered_throughout(reports):
+    folder = reports / "browser"
+    texts = _pdf_texts(folder / "board_pack.pdf")
+    parts = [_pdf_texts(folder / f"{n}.pdf") for n in ("board_summary", "strategy_comparison",
+                                                      "factoring_offers", "sensitivity")]
+    assert len(texts) == sum(len(p) for p in parts)  # each part starts a new sheet, nothing lost
+    n = len(texts)
+    for i, text in enumerate(texts, 1):
+        assert f"Page {i} of {n}" in text, i
+        assert "simulation, not a forecast" in text
+    assert "Board summary: Browser <b>bold</b> hospital" in texts[0] and _answer(reports) in _squeezed(texts[0])
+    assert "Collection strategy comparison: Browser" in texts[1]  # the summary is page 1 alone
+    assert not any("Board summary:" in t for t in texts[1:])
+    first = 1 + len(parts[1])
+    assert "Factoring offers" in texts[first] and "Reproducibility" in texts[-1]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["board_pack"] == "board_pack.pdf"

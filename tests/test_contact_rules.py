@@ -120,3 +120,34 @@ def test_a_bad_debt_agency_needs_a_notice_channel():
     data["strategies"]["s"]["agency"]["notice_channel"] = "letter"
     with pytest.raises(ScenarioError, match="notice_channel: expected a message channel marked notice"):
         scenario_from_dict(data)
+
+
+def test_a_notice_moved_out_of_the_quiet_hours_is_allowed_at_its_slot_after_the_clock_round_trip():
+    """Found by the default search (seed 4242): during the warm-up an account's clock is stored
+    relative to its shift, so a slot of ``floor(day) + 8/24`` came back as 7.9999999 h, inside
+    quiet hours ending at 8, and the formal demand was moved to the same slot forever (12 GB per
+    worker). At every slot the limits hand out, the notice must be allowed after the round trip, or due
+    now (its next slot within the channel's same-instant tolerance), never moved again."""
+    import random
+    from types import SimpleNamespace
+
+    from simlib.levers.contact_limits import ContactLimitsLever
+    from simlib.world.channels import _SAME_INSTANT_DAYS
+    from simlib.world.contacts import hour_of_day
+
+    limits = object.__new__(ContactLimitsLever)
+    limits.quiet, limits.messages_max, limits.calls_max, limits.counted = (21.0, 8.0), 2, 7, frozenset({"sms"})
+    acct = SimpleNamespace(message_times=[], call_times=[])
+    rng = random.Random(4242)
+    cases = [(-126.66666666666669, -238.54531816515967)]
+    cases += [(rng.uniform(-400, 600), rng.uniform(-400, 0)) for _ in range(20_000)]
+    for now, shift in cases:
+        for channel in ("formal_demand", "sms"):
+            acct.message_times = [now - rng.uniform(0, 6.9) for _ in range(2)] if channel == "sms" else []
+            slot = limits.next_message_slot(acct, channel, now)
+            back = (slot - shift) + shift  # PatientAccount.at stores day - shift; now is that + shift
+            assert slot >= now
+            allowed = limits.message_allowed(acct, channel, back, hour_of_day(back))
+            # the channel sends a notice whose next slot is within _SAME_INSTANT_DAYS of now
+            again = limits.next_message_slot(acct, channel, back)
+            assert allowed or again <= back + _SAME_INSTANT_DAYS, (now, shift, slot, back, again)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from simlib.report import pipeline
 from simlib.report.derived import save_results
-from simlib.report.pages import CONTRIBUTIONS, DEFAULT_PAGES, NOTEBOOK_DIR, PAGES, SENSITIVITY, page, tables_needed
+from simlib.report.pages import (CONTRIBUTIONS, DEFAULT_PAGES, NOTEBOOK_DIR, PAGES, POLICY_ACTIONS, SENSITIVITY, page,
+                                 tables_needed)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Functions that compute (run simulations or studies); a notebook must not call them.
 COMPUTING = ("run_experiment", "contribution_data", "compute_sensitivity", "save_sensitivity", "sweep(",
-             "run_contributions", "decide(", "prepare_results")
+             "run_contributions", "decide(", "prepare_results", "policy_action_data", "replay(")
 
 
 def _code(nb: Path) -> str:
@@ -30,9 +31,9 @@ def test_the_pipeline_names_no_notebook():
 def test_every_registered_page_has_its_notebook_and_known_tables():
     for p in PAGES.values():
         assert p.path().is_file(), p.notebook
-        assert set(p.tables) <= {CONTRIBUTIONS, SENSITIVITY}
+        assert set(p.tables) <= {CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS}
     assert set(DEFAULT_PAGES) <= set(PAGES)
-    assert tables_needed(DEFAULT_PAGES) == (CONTRIBUTIONS, SENSITIVITY)
+    assert tables_needed(DEFAULT_PAGES) == (CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS)
     mine = page("mine.ipynb")
     assert (mine.notebook, mine.title, mine.tables) == ("mine.ipynb", "Mine", ())
 

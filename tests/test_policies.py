@@ -4,6 +4,7 @@ unless a contact moves them; an always-open phone team that always reaches the r
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 
@@ -238,3 +239,94 @@ def test_the_json_schema_accepts_bare_word_actions_and_refuses_a_misspelt_one():
     rules[-1]["do"] = "agenc"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_an_opt_out_rate_of_one_opts_out_at_the_first_contact_and_a_rule_answers_the_opt_out():
+    """``opt_out_rate: 1.0`` (the limit, P(opt out by the k-th contact) = 1): the first email that
+    reaches opts the patient out; the second is not made, an ``opted_out`` event the rule answers."""
+    rules = [{"when": "statement", "do": {"contact": "email"}},
+             {"when": "no_payment", "days": 5, "after": "statement", "do": {"contact": "email"}},
+             {"when": "opted_out", "channel": "email", "do": {"contact": "letter"}}]
+    data = one_account({"policy": {"rules": rules}})
+    data["channels"]["email"]["opt_out_rate"] = 1.0
+    res = run(data)
+    assert [e for e in events(res) if e[1].startswith("policy")] == [
+        (0.0, "policy contact email (statement)"), (5.0, "policy contact email (no payment 5 days after statement)"),
+        (5.0, "policy contact letter (opted_out)")]
+    c = res.counters
+    assert (c["opt_outs"], c["opted_out_contacts"], c["contacts_email"], c["contacts_letter"]) == (1, 1, 1, 1)
+
+
+# --------------------------------------------------------------------------- outcome and policy metrics
+def test_every_outcome_and_policy_counter_is_a_metric():
+    from simlib.core.metric_catalogue import METRICS, POLICY_COUNTER_METRICS
+    from simlib.policies.base import COUNTERS
+    from simlib.policies.outcomes import ContactOutcomesLever
+    counters = set(COUNTERS) | set(ContactOutcomesLever.counters)
+    assert set(POLICY_COUNTER_METRICS) == counters
+    assert all(METRICS[m].group == "policies" for m, _, _ in POLICY_COUNTER_METRICS.values())
+
+
+def test_outcome_and_policy_metrics_on_one_account_and_absent_without_a_policy():
+    """One account, one call by the policy, a promise kept: 1,000 promises and 1,000 kept per
+    1,000 accounts, all promises kept, one policy contact per account; a scenario whose strategies
+    neither record outcomes nor run a policy has none of these metrics."""
+    from simlib.core.metric_catalogue import METRICS
+    from simlib.model.engine import World
+    from simlib.model.metrics import compute
+    from simlib.model.population import draw_population
+
+    def metrics(data):
+        sc = scenario_from_dict(copy.deepcopy(data), "test")
+        pop = draw_population(sc, 0)
+        return compute(World(sc, "s", pop).run(), pop, sc)[0]
+
+    st = outcome_strategy([CALL_AT_14], promise_rate=1.0, promise_keep_rate=1.0, promise_keep_elasticity=0.0)
+    m = metrics(one_account(st))
+    assert (m["outcome_promise_per_1000_accounts"], m["outcome_promise_kept_per_1000_accounts"],
+            m["outcome_promise_broken_per_1000_accounts"], m["promise_kept_share"]) == (1000.0, 1000.0, 0.0, 1.0)
+    assert (m["policy_actions_per_account"], m["policy_contacts_per_account"], m["contacts_per_account"]) == (1.0, 1.0, 1.0)
+    plain = metrics(one_account({"ladder": [{"day": 14, "channel": "email"}]}))
+    assert not [k for k in plain if k in METRICS and METRICS[k].group == "policies"]
+
+
+# --------------------------------------------------------------------------- inbound contacts
+def test_a_patient_who_contacts_the_hospital_is_an_event_a_rule_answers_and_their_promise_pays_nothing():
+    """inbound_share 1: the patient calls in once, at −ln(1 − u) × inbound_days_mean after the
+    statement (u their pre-drawn uniform), promises (promise_rate 1), and the rule answers the
+    inbound contact with an email; the patient never pays, so the promise is broken 7 days later,
+    and no payment row appears (an inbound promise pays nothing of itself)."""
+    import math
+
+    from simlib.model.population import draw_population
+
+    rules = [{"when": "inbound", "do": {"contact": "email"}}]
+    data = one_account({"contact_outcomes": {**NOTHING, "promise_rate": 1.0, "inbound_share": 1.0,
+                                             "inbound_days_mean": 20.0}, "policy": {"rules": rules}})
+    sc = scenario_from_dict(copy.deepcopy(data), "test")
+    u = draw_population(sc, 0).draws("contact_outcomes_inbound", lambda rng, n: rng.random((n, 3)))[0]
+    day = round(-math.log1p(-float(u[1])) * 20.0, 4)
+    res = run(data)
+    assert events(res) == [(0.0, "statement"), (day, "inbound"), (day, "promise"),
+                           (day, "policy contact email (inbound)"), (round(day + 7.0, 4), "promise broken")]
+    assert [k for _, k, _ in rows(res)] == ["BILLED", "COST_STATEMENT", "COST_CONTACT"]
+    c = res.counters
+    assert (c["outcome_inbound"], c["outcome_promise"], c["outcome_promise_broken"], c["outcome_promise_kept"]) == (1, 1, 1, 0)
+    data["strategies"]["s"]["contact_outcomes"]["inbound_share"] = 0.0
+    assert events(run(data)) == [(0.0, "statement")]
+
+
+def test_inbound_contacts_come_from_the_declared_share_and_mean_delay():
+    """400 accounts that never pay, inbound_share 0.25, mean 30 days: the share who call in and
+    their mean delay agree with the settings within 4 standard errors (seeded)."""
+    from simlib.model.engine import World
+    from simlib.model.population import draw_population
+
+    data = one_account({"contact_outcomes": {"inbound_share": 0.25, "inbound_days_mean": 30.0}})
+    data["simulation"]["open_book_accounts"] = 400
+    sc = scenario_from_dict(data, "test")
+    res = World(sc, "s", draw_population(sc, 0), trace=True).run()
+    days = [d for _, d, what in res.events if what == "inbound"]
+    share = len(days) / 400
+    assert abs(share - 0.25) < 4 * math.sqrt(0.25 * 0.75 / 400)
+    assert abs(sum(days) / len(days) - 30.0) < 4 * 30.0 / math.sqrt(len(days))

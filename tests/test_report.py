@@ -21,7 +21,7 @@ from simlib.report import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "parameters" / "baseline.yaml"
-NOTEBOOKS = ("strategy_comparison", "factoring_offers", "sensitivity")
+NOTEBOOKS = ("board_summary", "strategy_comparison", "factoring_offers", "sensitivity")
 NASTY_NAME = 'Tiny <b>bold</b> & "co"'
 
 
@@ -281,9 +281,21 @@ def test_strategy_comparison_content(built):
     assert "How to explore this notebook" not in page
 
 
+def test_board_summary_page_says_the_decision_in_one_sentence(built):
+    """The page's answer is the one the results' decision gives (computed once, not ranked again)."""
+    from simlib.run.experiment import Results
+
+    out, _ = built
+    page = (out / "tiny" / "board_summary.html").read_text(encoding="utf-8")
+    res = Results.load(out / "tiny" / "results")
+    assert f'<p class="headline answer">{report.esc(report.answer_sentence(res))}</p>' in page
+    assert len(re.findall(r"<img\b", page)) == 1 and page.count("<li><strong>") == 3
+    assert "How to explore this notebook" not in page
+
+
 def _headlines(page: str) -> list[str]:
     found = re.findall(r"<(h[1-3])\b[^>]*>(.*?)</\1>", page, re.DOTALL)
-    found += [("p", t) for t in re.findall(r'<p class="headline">(.*?)</p>', page, re.DOTALL)]
+    found += [("p", t) for t in re.findall(r'<p class="headline[^"]*">(.*?)</p>', page, re.DOTALL)]
     return [re.sub(r"<[^>]+>", "", t) for _, t in found]
 
 
@@ -309,7 +321,7 @@ def test_pages_link_the_index_their_siblings_and_their_sections(built, name):
             assert f'id="{href[1:]}"' in page, href  # every contents entry has its section
         else:
             assert (out / "tiny" / href).resolve().exists(), href
-    assert 'class="toc"' in page
+    assert ('class="toc"' in page) == (name != "board_summary")  # one printed page needs no contents
 
 
 def test_factoring_report_shows_the_baseline_offer(built):

@@ -14,14 +14,14 @@ MAX_LINES = 400
 
 # Which layer each module belongs to. The pipeline may import anything below it; the page shell
 # and the building blocks never import the pipeline, and the building blocks not the page shell.
-PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf", "calibration_pipeline"}
+PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf", "calibration_pipeline", "board_pack"}
 PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks", "liquidity_blocks",
                    "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary", "contribution_blocks", "search_blocks",
                    "labels", "plots", "metric_words", "param_words", "markup", "errors",
                    "calibration_blocks", "calibration_figures", "calibration_words", "pages", "derived", "explore",
-                   "plausibility_blocks"}
+                   "plausibility_blocks", "policy_data", "policy_blocks", "board_summary", "board_words"}
 
 
 def _modules() -> dict[str, Path]:

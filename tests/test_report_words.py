@@ -252,7 +252,7 @@ def test_cash_curve_explanation_of_a_running_hospital_says_its_care_was_paid(fak
 
 
 # --------------------------------------------------------------------------- notebooks
-@pytest.mark.parametrize("name", ["strategy_comparison", "factoring_offers", "sensitivity"])
+@pytest.mark.parametrize("name", ["board_summary", "strategy_comparison", "factoring_offers", "sensitivity"])
 def test_notebooks_start_with_a_jupyterlab_only_how_to_explore_cell(name):
     nb = nbformat.read(str(ROOT / "notebooks" / f"{name}.ipynb"), as_version=4)
     first = nb.cells[0]

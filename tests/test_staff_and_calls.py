@@ -78,3 +78,37 @@ def test_no_call_is_placed_on_a_weekend_and_many_agents_wait_little():
     # now the only waits are calls moved to the same 9:00 opening: well under an hour on average
     assert waits_h.mean() < 1.0 and waits_h.max() < 8
     assert res.counters["calls_moved_to_working_hours"] > 0
+
+
+def test_a_call_moved_to_the_opening_hour_is_open_there_after_the_clock_round_trip():
+    """Found by the default search (seed 4242, a candidate with a day-13 call): an account's clock
+    is stored relative to its shift, so a call moved to ``d + 8/24`` came back as 7.9999999 h,
+    before opening, and was moved to the same slot forever. At every slot the team hands out, the
+    team is open after the round trip (the slot of the slot is itself)."""
+    import random
+
+    from simlib.world.capacities.phone_team import next_open_slot
+
+    rng = random.Random(4242)
+    for hours, days in (((8.0, 18.0), (0, 1, 2, 3, 4)), ((9.5, 17.25), (0, 2, 4)), ((0.0, 24.0), tuple(range(7)))):
+        for _ in range(20_000):
+            day, shift = rng.uniform(-400, 600), rng.uniform(-400, 0)
+            slot = next_open_slot(day, hours, days)
+            back = (slot - shift) + shift  # PatientAccount.at stores day - shift
+            assert slot >= day
+            assert next_open_slot(back, hours, days) == back, (day, shift, slot, back)
+
+
+def test_an_action_that_reschedules_itself_forever_is_a_clear_error_not_a_memory_blow_up():
+    from simlib.world.account import MAX_ACTIONS_PER_ACCOUNT, PatientAccount
+
+    acct = object.__new__(PatientAccount)
+    acct.schedule, acct.idx, acct.shift, acct.r = [], 0, 0.0, 7
+
+    def again(a, arg):
+        return None
+
+    for k in range(MAX_ACTIONS_PER_ACCOUNT):
+        acct.at(1.0, 9, again)
+    with pytest.raises(RuntimeError, match=r"receivable 7: more than 100,000 actions scheduled .*again at day 1"):
+        acct.at(1.0, 9, again)

@@ -59,9 +59,11 @@ class Kind(IntEnum):
     COST_PRICE_ESTIMATE = 36   # a price estimate / portal given before care
     COST_PLAN_ADMIN = 37       # administering a payment plan (set-up and monthly servicing)
     COST_COMPLAINT = 38        # handling a patient's complaint about a contact
+    COST_LEGAL = 39            # a court step's fees (filing, serving the order, enforcement)
     # economic losses: not cash and not a receivable movement, subtracted from the NPV
     LOST_MARGIN_DEFERRED_CARE = 40  # contribution margin of elective care deferred after a declined deposit
     LOST_MARGIN_ATTRITION = 41      # expected future margin of patients driven away by harm
+    LEGAL_COSTS_RECOVERED = 42      # court fees the patient reimburses after a judgment (cash in)
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -75,7 +77,7 @@ REFUNDS = (Kind.REFUND_PATIENT,)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
          Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
-         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT)
+         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL)
 #: margin lost to harm (deferred care, patients who do not come back): no cash moves, but the
 #: decision metric (the NPV) subtracts its present value (docs/model.md "Harm has a price")
 LOST_MARGIN = (Kind.LOST_MARGIN_DEFERRED_CARE, Kind.LOST_MARGIN_ATTRITION)
@@ -85,7 +87,7 @@ CASH_SIGN = {k: 0 for k in Kind}
 CASH_SIGN.update({k: +1 for k in COLLECTED})
 CASH_SIGN.update({k: -1 for k in COSTS})
 CASH_SIGN.update({k: -1 for k in REFUNDS})
-CASH_SIGN.update({Kind.FACTORING_ADVANCE: +1, Kind.FACTORING_REBATE: +1, Kind.FACTORING_FEE: 0,
+CASH_SIGN.update({Kind.LEGAL_COSTS_RECOVERED: +1, Kind.FACTORING_ADVANCE: +1, Kind.FACTORING_REBATE: +1, Kind.FACTORING_FEE: 0,
                   Kind.FACTORING_BUYBACK: -1, Kind.FACTORING_CHARGEBACK: -1,
                   Kind.FACTORING_COLLECTION: -1})
 

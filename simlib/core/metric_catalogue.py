@@ -25,7 +25,7 @@ class MetricInfo:
     unit: Unit
     higher_is_better: bool | None
     description: str
-    group: Literal["finance", "patients", "operations", "factoring"] = "finance"
+    group: Literal["finance", "patients", "operations", "factoring", "policies"] = "finance"
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -213,6 +213,68 @@ for _name, _words in CHANNEL_WORDS.items():
     METRICS[f"moved_{_name}"] = MetricInfo(
         f"Notices moved by limits: {_words}", "count", None,
         f"Legally required notices by {_words} moved to the next slot the limits allow.", "operations")
+
+#: what reactive collection policies do (simlib.policies): engine counter -> (metric, label, definition).
+#: Present only in scenarios where some strategy records contact outcomes or runs a policy
+#: (``simlib.policies.base.reacts``); each a count per 1,000 patient balances billed, except the
+#: two per account.
+POLICY_COUNTER_METRICS: dict[str, tuple[str, str, str]] = {
+    "outcome_no_answer": ("outcome_no_answer_per_1000_accounts", "Calls not answered",
+                          "Calls placed that did not reach the patient"),
+    "outcome_right_party": ("outcome_right_party_per_1000_accounts", "Calls answered, no commitment",
+                            "Calls that reached the patient, who made no commitment"),
+    "outcome_promise": ("outcome_promise_per_1000_accounts", "Promises to pay",
+                        "Calls that ended in a promise to pay the balance on a date"),
+    "outcome_plan_requested": ("outcome_plan_requested_per_1000_accounts", "Plans requested",
+                               "Calls in which the patient asked for a payment plan"),
+    "outcome_dispute": ("outcome_dispute_per_1000_accounts", "Disputes on a call",
+                        "Calls in which the patient disputed the bill"),
+    "outcome_assistance_application": ("outcome_assistance_application_per_1000_accounts",
+                                       "Assistance applications on a call",
+                                       "Calls in which the patient applied for financial assistance"),
+    "outcome_refusal": ("outcome_refusal_per_1000_accounts", "Refusals to pay",
+                        "Calls in which the patient refused to pay"),
+    "outcome_promise_kept": ("outcome_promise_kept_per_1000_accounts", "Promises kept",
+                             "Promised dates on which the patient paid the balance"),
+    "outcome_promise_broken": ("outcome_promise_broken_per_1000_accounts", "Promises broken",
+                               "Promised dates that passed without the payment"),
+    "outcome_bounced": ("outcome_bounced_per_1000_accounts", "Messages bounced",
+                        "Emails and texts that came back undelivered"),
+    "outcome_returned": ("outcome_returned_per_1000_accounts", "Letters returned",
+                         "Letters that came back undelivered"),
+    "outcome_inbound": ("outcome_inbound_per_1000_accounts", "Patients who contacted the hospital",
+                        "Patients' own contacts about their bill (calls in, replies)"),
+    "policy_actions": ("policy_actions_per_account", "Policy actions per account",
+                       "Actions a collection policy took (contacts, notices, offers, placements, pauses, stops)"),
+    "policy_contacts": ("policy_contacts_per_account", "Policy contacts per account",
+                        "Contacts a collection policy made, final notices included (also counted in the "
+                        "contacts per patient account)"),
+    "final_notices": ("final_notices_per_1000_accounts", "Final notices", "Final notices a policy sent"),
+    "policy_plan_offers": ("policy_plan_offers_per_1000_accounts", "Plans offered by the policy",
+                           "Payment plans a policy offered"),
+    "policy_plans_taken": ("policy_plans_taken_per_1000_accounts", "Plans taken on the policy's offer",
+                           "Payment plans a policy's offer started"),
+    "settlement_offers": ("settlement_offers_per_1000_accounts", "Settlement offers",
+                          "Settlement discounts a policy offered"),
+    "settlements": ("settlements_per_1000_accounts", "Settlements",
+                    "Balances settled in full at the offered discount"),
+    "policy_placements": ("policy_placements_per_1000_accounts", "Agency placements by the policy",
+                          "Accounts a policy placed with the agency"),
+    "policy_pauses": ("policy_pauses_per_1000_accounts", "Policy pauses", "Pauses a policy started"),
+    "policy_stops": ("policy_stops_per_1000_accounts", "Policy stops", "Accounts a policy stopped acting on"),
+    "policy_actions_capped": ("policy_actions_capped_per_1000_accounts", "Policy actions capped",
+                              "Actions not taken because the account reached the policy's cap on actions"),
+}
+for _counter, (_metric, _label, _what) in POLICY_COUNTER_METRICS.items():
+    _per_account = _metric.endswith("_per_account")
+    METRICS[_metric] = MetricInfo(
+        _label if _per_account else f"{_label} per 1,000 accounts", "count", None,
+        f"{_what} {'÷' if _per_account else '× 1,000 ÷'} patient balances billed.", "policies")
+METRICS["promise_kept_share"] = MetricInfo(
+    "Promises kept", "share", None,
+    "Promised dates on which the patient paid ÷ promised dates that fell due (kept + broken; a "
+    "promise that falls due after the balance is paid, or while a plan or an agency holds it, is neither).",
+    "policies")
 
 KEY_METRIC = "npv_net_cash_usd"
 #: The key metric when the scenario sets a cash floor (finance.minimum_cash_usd).

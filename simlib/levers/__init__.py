@@ -23,4 +23,5 @@ from simlib.levers import financial_assistance  # noqa: F401  fap_screening (the
 from simlib.levers import payment_plan  # noqa: F401  payment_plan
 from simlib.levers import financing  # noqa: F401  financing
 from simlib.levers import agency  # noqa: F401  agency
+from simlib.levers import legal_action  # noqa: F401  legal_action
 from simlib.levers import factoring  # noqa: F401  factoring

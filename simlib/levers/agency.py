@@ -88,8 +88,7 @@ class AgencyLever(Lever):
     key = "agency"
     title = "Collection agency"
     random_draws = {"agency": _draw}
-    glossary = (("ECA (extraordinary collection action)", "Credit reporting, selling the debt or suing: "
-                 "limited for nonprofit hospitals by IRS §501(r)."),)
+    glossary = ()  # its legal terms (ECA, mise en demeure, …) are the jurisdiction's
     assumptions = (Assumption("initial_per_day", "Agency's recovery (payment intensity at placement)", 0.5, 1.5),)
     settings = Agency | None
     order = 5  # placement; the agency's contacts are order 7, its recall 8
@@ -112,24 +111,14 @@ class AgencyLever(Lever):
     @classmethod
     def risk_notes(cls, strategies, scenario) -> list:
         """A bad-debt placement is an ECA (IRS §501(r)(6) for a nonprofit; Regulation F); an
-        early-out service is not."""
+        early-out service is not. The laws are the jurisdiction's (its file's ``board.risks``,
+        joined to this topic by :mod:`simlib.report.limitations`): the note here is empty."""
         used = {k: getattr(s, cls.key) for k, s in strategies.items() if getattr(s, cls.key, None) is not None}
         bad_debt = [k for k, ag in used.items() if ag.kind == "bad_debt"]
         early = [k for k in used if k not in bad_debt]
-        nonprofit = bool(getattr(getattr(scenario, "finance", None), "us_nonprofit", False))
         out = []
         if bad_debt:
-            out.append(("Collection agency (bad debt)", bad_debt,
-                        ("IRS §501(r)(6): a nonprofit hospital may take no extraordinary collection action "
-                         "(reporting to credit bureaus, selling the debt, suing) until 120 days after the first "
-                         "statement, must give 30 days' written notice of its financial-assistance policy "
-                         "first, and must suspend collection while an assistance application made within "
-                         "240 days is processed; the hospital answers for its agency's actions. "
-                         if nonprofit else "") +
-                        "The agency must follow Regulation F (12 CFR 1006): at most 7 calls in 7 days per debt, "
-                        "no contact before 8 am or after 9 pm. The credit bureaus no longer report paid medical "
-                        "debt, debt under $500 or debt less than a year old, so a credit-report threat moves few "
-                        "accounts."))
+            out.append(("Collection agency (bad debt)", bad_debt, ""))
         if early:
             out.append(("Early-out agency", early,
                         "An early-out service works in the hospital's name and is not an extraordinary "

@@ -22,6 +22,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from simlib.levers.base import Lever, register_lever
+from simlib.world.contacts import hour_of_day
 from simlib.core.settings import Strict
 from simlib.core.words import id_words
 
@@ -155,12 +156,12 @@ class ContactLimitsLever(Lever):
             recent = sorted(x for x in acct.message_times if now - x < 7.0)
             if len(recent) >= self.messages_max:
                 t = recent[len(recent) - self.messages_max] + 7.0
-        if in_quiet_hours((t % 1.0) * 24.0, self.quiet):
+        if in_quiet_hours(hour_of_day(t), self.quiet):
             end = self.quiet[1] / 24.0
-            t = math.floor(t) + end if (t % 1.0) < end else math.floor(t) + 1.0 + end
+            t = math.floor(t) + end if hour_of_day(t) < self.quiet[1] else math.floor(t) + 1.0 + end
         return t
 
     def call_allowed(self, acct, now: float) -> bool:
-        if in_quiet_hours((now % 1.0) * 24.0, self.quiet):
+        if in_quiet_hours(hour_of_day(now), self.quiet):
             return False
         return self.calls_max is None or self._recent(acct.call_times, now) < self.calls_max

@@ -97,18 +97,13 @@ class DepositLever(Lever):
     key = "deposit"
     title = "Deposit at service"
     random_draws = {"deposits": _draw, "deposit_estimate": _draw_estimate_error}
+    # the law on deposits (EMTALA, Ley 20.394) is the jurisdiction's: simlib/scenario/jurisdictions
     risk = ("Deposits at service",
-            "EMTALA forbids delaying or refusing emergency screening and stabilisation to ask about "
-            "payment, so a deposit may be asked only for non-emergency care. The model exempts "
-            "emergencies (each payer's emergency share), but registration staff must apply the rule "
-            "every time. No deposit is asked of Medicaid patients unless the strategy says so. The "
-            "compliance rate, how far deposit payers are the patients who would pay anyway, and the "
+            "The compliance rate, how far deposit payers are the patients who would pay anyway, and the "
             "share who defer care when they decline (whose lost margin the NPV counts) are "
             "assumptions.")
-    glossary = (("EMTALA", "The federal law that requires emergency screening and stabilisation regardless of "
-                 "ability to pay."),
-                ("Deposit", "Part of the patient's estimated share collected when care is given (not in "
-                 "emergencies)."))
+    glossary = (("Deposit", "Part of the patient's estimated share collected when care is given (not in "
+                 "emergencies)."),)
     assumptions = (Assumption("compliance_rate", "Deposit compliance (share who pay a small deposit)", 0.5, 1.5, upper=1.0),
                    Assumption("propensity_correlation", "How much deposit payers are the patients who pay anyway",
                               0.0, 0.9, mode="set"),

@@ -189,11 +189,9 @@ class FactoringLever(Lever):
     key = "factoring"
     title = "Factoring"
     settings = FactoringOffer | None
+    # the law on assignment (US anti-assignment, …) is the jurisdiction's: simlib/scenario/jurisdictions
     risk = ("Factoring",
-            "Medicare and Medicaid do not pay an assignee (anti-assignment: 42 U.S.C. 1395g(c), "
-            "1396a(a)(32), 42 CFR 424.73): their payments must reach an account the hospital "
-            "controls and be swept to the factor, which adds days and commingling risk. Recourse "
-            "offers make the hospital buy back what is unpaid at the end of the recourse period; "
+            "Recourse offers make the hospital buy back what is unpaid at the end of the recourse period; "
             "termination needs notice and a buy-back or a run-off. The factor may also demand "
             "audits and exclusivity not modelled here.")
     glossary = (
@@ -204,8 +202,6 @@ class FactoringLever(Lever):
          "non-recourse offers leave the patients' non-payment with the factor."),
         ("Effective annual cost (APR)", "The factoring fees as a yearly interest rate on the money advanced, "
          "to compare with the cost of capital."),
-        ("Anti-assignment", "Medicare and Medicaid pay only the provider, never a factor: their payments "
-         "reach the hospital's account and are swept to the factor."),
     )
 
     @classmethod

@@ -40,11 +40,7 @@ def discount_response(rate: float, half_rate: float) -> float:
 class PromptPayDiscountLever(Lever):
     key = "prompt_pay_discount"
     title = "Prompt-pay discount"
-    risk = ("Prompt-pay discounts",
-            "Routine waivers or discounts of Medicare or Medicaid co-payments and deductibles are "
-            "risky under the federal Anti-Kickback Statute and the Civil Monetary Penalties Law "
-            "(beneficiary inducement), and payer contracts may forbid discounting the patient's "
-            "share: check the eligible payers with compliance.")
+    # the law on discounts (the US Anti-Kickback Statute) is the jurisdiction's: simlib/scenario/jurisdictions
     assumptions = (Assumption("behaviour.discount_uplift_max", "Response to a prompt-pay discount (largest uplift)", 0.5, 1.5),)
     settings = PromptPayDiscount | None
     order = 1

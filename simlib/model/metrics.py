@@ -16,6 +16,10 @@ All metrics are vectorised over ledger rows; names, units and directions are in
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
 - with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
   after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent;
+- when a strategy of the scenario records contact outcomes or runs a policy
+  (:func:`simlib.policies.base.reacts`), every strategy gets the policy metrics (group
+  ``policies``: outcomes and actions per 1,000 accounts, actions and contacts per account, the
+  share of promises kept); otherwise they are absent;
 - harm has a price: the NPV (the decision metric) is the present value of net cash minus the
   present value of the margin lost to harm (:data:`~simlib.core.ledger.LOST_MARGIN` rows: care
   deferred after a declined deposit, patients who do not come back after complaints and
@@ -27,11 +31,12 @@ import numpy as np
 
 from simlib.model import measurement_window as mw
 from simlib.scenario import liquidity
-from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS
+from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS, POLICY_COUNTER_METRICS
 from simlib.model.engine import WorldResult
 from simlib.core.ledger import COLLECTED, COSTS, LOST_MARGIN, REFUNDS, Kind
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
+from simlib.policies.base import reacts
 
 CURVE_STEP_DAYS = 7
 
@@ -169,6 +174,12 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["deposits_declined"] = float(c["deposits_declined"])
     m["care_deferred"] = float(c["care_deferred"])
     m["deposits_refunded"] = float(c["deposit_refunds"] + c["deposit_fap_refunds"])
+    if any(reacts(st) for st in sc.strategies.values()):  # same metrics for every strategy of the scenario
+        for counter, (metric, _, _) in POLICY_COUNTER_METRICS.items():
+            per = 1.0 if metric.endswith("_per_account") else 1000.0
+            m[metric] = per * c[counter] / n_patient
+        m["promise_kept_share"] = _safe(c["outcome_promise_kept"],
+                                        c["outcome_promise_kept"] + c["outcome_promise_broken"])
 
     # curves: cash position and open A/R at weekly points
     days = np.arange(0, int(horizon) + 1, CURVE_STEP_DAYS, dtype=float)

@@ -38,6 +38,7 @@ from simlib.core.settings import NonNeg, Positive
 from simlib.core.words import id_words
 from simlib.levers.base import register_lever
 from simlib.policies.base import ACTION_ORDER, Action, PolicyLever, PolicySettings
+from simlib.policies.outcomes import OUTCOMES
 from simlib.world.contacts import emit
 
 _PHI_INV = NormalDist().inv_cdf
@@ -185,7 +186,10 @@ class BarrierPolicyLever(PolicyLever):
         self.update(acct, beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac)
 
     def on_event(self, acct, event: str, channel) -> None:
-        if self.state(acct).extra is None:
+        st = self.state(acct)
+        if event in OUTCOMES:  # remembered for the record of actions, not used to decide
+            st.last_outcome = event
+        if st.extra is None:
             return
         if event == "sent" and channel is not None:
             cfg = self.world.sc.channels[channel]

@@ -17,14 +17,14 @@ contact that triggers the same contact). A new policy is one file: a subclass wi
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 from pydantic import Field, model_validator
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import Positive, Strict
 from simlib.core.words import id_words
-from simlib.levers.base import Lever
+from simlib.levers.base import Lever, registered_levers, uses
 from simlib.levers.prompt_pay_discount import discount_response
 from simlib.levers.takeup import uptake_probability
 from simlib.world.contacts import emit
@@ -126,6 +126,22 @@ class Action(Strict):
         return out
 
 
+class ActionRecord(NamedTuple):
+    """One action a policy took: the receivable, the days since its statement, the action's name
+    (:data:`ACTION_NAMES`), its channel ("" for none), the balance (cents) and the payments made so
+    far when it was taken, the last contact outcome the policy heard ("" for none) and the
+    channel's cost (cents; agent time, discounts and fees are in the ledger, not here)."""
+
+    receivable: int
+    days_since_statement: float
+    action: str
+    channel: str
+    balance_cents: int
+    payments: int
+    last_outcome: str
+    channel_cost_cents: int
+
+
 class PolicySettings(Strict):
     """What every policy has: the most actions it takes on one account."""
 
@@ -155,6 +171,9 @@ class PolicyLever(Lever):
         self.states: dict[int, AccountState] = {}
         self.call_channels = {name for name, ch in world.sc.channels.items() if ch.kind == "call"}
         self._run, self._settlement_ends = self.run_action, self.settlement_ends
+        #: a list to record every action taken (:class:`ActionRecord`), set by who wants the
+        #: record (the report's :mod:`simlib.report.policy_data`); None: nothing is recorded
+        self.record: list | None = None
 
     def state(self, acct) -> AccountState:
         st = self.states.get(acct.i)
@@ -191,6 +210,8 @@ class PolicyLever(Lever):
                 if slot > now:  # to the team's next working hour
                     acct.at(slot, ACTION_ORDER, self._run, argument)
                     return None
+            if self.record is not None:
+                self._record(acct, name, channel)
             world.count("policy_actions")
             world.count("policy_contacts")
             world.trace(acct.r, f"policy {name.replace('_', ' ')} {channel} ({why})", now)
@@ -200,6 +221,8 @@ class PolicyLever(Lever):
             if name == "final_notice" and world.event_hooks:
                 emit(acct, "final_notice", channel)
             return gen
+        if self.record is not None:
+            self._record(acct, name, None)
         world.count("policy_actions")
         world.trace(acct.r, f"policy {action.words()} ({why})", now)
         if name == "offer_plan":
@@ -216,6 +239,12 @@ class PolicyLever(Lever):
             world.count("policy_stops")
             self.state(acct).stopped = True
         return None
+
+    def _record(self, acct, name: str, channel: str | None) -> None:
+        """Append the action about to be taken, with the account's state then, to :attr:`record`."""
+        cost = self.world.channels[channel].cost_cents if channel is not None else 0
+        self.record.append(ActionRecord(acct.r, acct.now - acct.billed_day, name, channel or "", acct.bal,
+                                        acct.k, self.state(acct).last_outcome or "", cost))
 
     # ------------------------------------------------------------------ actions that are offers
     def _offer_plan(self, acct) -> None:
@@ -255,3 +284,19 @@ class PolicyLever(Lever):
         if acct.allowance is allowance:
             acct.advance(acct.now)
             acct.allowance, acct.mult = None, 1.0
+
+
+#: the lever that records contact outcomes (simlib.policies.outcomes): it reacts too, without acting
+OUTCOMES_KEY = "contact_outcomes"
+
+
+def policy_keys(strategy: Any) -> list[str]:
+    """The keys of the policies (:class:`PolicyLever` levers, a plug-in's included) ``strategy`` runs."""
+    return [key for key, cls in registered_levers().items()
+            if issubclass(cls, PolicyLever) and uses(strategy, key)]
+
+
+def reacts(strategy: Any) -> bool:
+    """Whether ``strategy`` records contact outcomes or runs a policy: then its results carry the
+    policy metrics (group ``policies`` of :mod:`simlib.core.metric_catalogue`)."""
+    return uses(strategy, OUTCOMES_KEY) or bool(policy_keys(strategy))

@@ -17,16 +17,23 @@ into the outcomes a collector records, each an event every policy sees, a counte
   it (``promise_broken``);
 - a message that does not reach the patient comes back with probability ``bounce_share`` (an email
   or a text, at once: ``bounced``) or ``return_share`` (a channel with delivery days, a letter,
-  ``return_days`` after it was due: ``returned``); otherwise the hospital never learns.
+  ``return_days`` after it was due: ``returned``); otherwise the hospital never learns;
+- a patient may contact the hospital (``inbound``: calls in, replies): with probability
+  ``inbound_share`` once, an exponential time of mean ``inbound_days_mean`` after the statement, if
+  the balance is still open and no plan or agency holds it. The conversation ends in an outcome cut
+  as a right-party call's. The patient's own initiative is already in their payment intensity, so an
+  inbound contact moves no intensity and a promise made on it pays nothing of itself: on the date
+  it is ``promise_kept`` if the balance has been paid, ``promise_broken`` if not.
 
 An outcome is an event: what follows is the policy's business (its rules), except the promise's
 payment. Every draw is a pre-drawn uniform of the account (stream ``contact_outcomes``), indexed by
 the account's count of conversations, promises and undelivered messages, so every strategy meets
-the same patients (common random numbers). Defaults are declared assumptions (``docs/policies.md``).
+the same patients (common random numbers); the inbound contact's whether, when and outcome come
+from a stream of their own (``contact_outcomes_inbound``). Defaults are declared assumptions (``docs/policies.md``).
 """
 from __future__ import annotations
 
-
+import math
 
 from pydantic import model_validator
 
@@ -53,7 +60,8 @@ OUTCOMES = {"no_answer": "a call placed that did not reach the patient",
             "promise_kept": "the patient paid the balance on the promised date",
             "promise_broken": "the promised date passed without the payment",
             "bounced": "an email or text came back undelivered",
-            "returned": "a letter came back undelivered"}
+            "returned": "a letter came back undelivered",
+            "inbound": "the patient contacted the hospital about the bill (called in or replied)"}
 
 
 class ContactOutcomes(Strict):
@@ -61,7 +69,8 @@ class ContactOutcomes(Strict):
     summing to at most 1 (the rest: reached, no commitment); a promise falls ``promise_days`` later
     and is kept with ``min(1, promise_keep_rate × propensity ** promise_keep_elasticity)``; of the
     messages that do not reach, ``bounce_share`` (no delivery days) bounce at once and
-    ``return_share`` (letters) come back ``return_days`` after they were due."""
+    ``return_share`` (letters) come back ``return_days`` after they were due; ``inbound_share`` of
+    patients contact the hospital once, ``inbound_days_mean`` after the statement on average."""
 
     promise_rate: Fraction = 0.30
     plan_request_rate: Fraction = 0.08
@@ -74,6 +83,12 @@ class ContactOutcomes(Strict):
     bounce_share: Fraction = 0.5
     return_share: Fraction = 0.5
     return_days: NonNeg = 14.0
+    #: USC Schaeffer survey (Duffy et al., JAMA Health Forum 2024): about 1 in 5 adults had a
+    #: troubling medical bill in the past year and about 3 in 5 of them contacted the billing office
+    inbound_share: Fraction = 0.12
+    #: declared assumption: a month after the statement on average (the patient sets the bill
+    #: aside, then calls with questions)
+    inbound_days_mean: Positive = 30.0
 
     @model_validator(mode="after")
     def _sum(self) -> "ContactOutcomes":
@@ -132,8 +147,12 @@ class ContactOutcomesLever(Lever):
     def __init__(self, world, settings):
         super().__init__(world, settings)
         self.u = world.pop.draws("contact_outcomes", lambda rng, n: rng.random((n, 3, DRAWS_PER_ACCOUNT)))
+        # whether and when each patient contacts the hospital, and that conversation's outcome: a
+        # stream of its own, so inbound contacts leave the outcomes of the hospital's calls as they were
+        self.inbound_u = world.pop.draws("contact_outcomes_inbound", lambda rng, n: rng.random((n, 3)))
         self.counts: dict[int, _Counts] = {}
         self._promise_due, self._returned = self.promise_due, self.returned
+        self._inbound, self._inbound_promise_due = self.inbound, self.inbound_promise_due
 
     def _counts(self, acct) -> _Counts:
         c = self.counts.get(acct.i)
@@ -149,14 +168,43 @@ class ContactOutcomesLever(Lever):
         if tell:
             emit(acct, outcome, channel)
 
+    def converse(self, acct, channel, u: float | None = None) -> str:
+        """A conversation with the patient: its outcome (from ``u``, or the account's next
+        conversation uniform), counted, traced and told."""
+        if u is None:
+            c = self._counts(acct)
+            u = self.u[acct.i, 0, c.talks % DRAWS_PER_ACCOUNT]
+            c.talks += 1
+        outcome = conversation_outcome(self.cfg, u)
+        self.report(acct, outcome, channel)
+        return outcome
+
+    def at_statement(self, acct) -> None:
+        """Schedule the patient's own contact, if they make one."""
+        cfg, u = self.cfg, self.inbound_u[acct.i]
+        if u[0] < cfg.inbound_share:
+            days = -math.log1p(-float(u[1])) * cfg.inbound_days_mean
+            acct.at(acct.now + days, OUTCOME_ORDER, self._inbound, None)
+
+    def inbound(self, acct, _) -> None:
+        """The patient contacts the hospital: an ``inbound`` event, then the conversation's outcome."""
+        if acct.bal <= 0 or acct.held_by is not None:
+            return
+        self.report(acct, "inbound", None)
+        if self.converse(acct, None, float(self.inbound_u[acct.i, 2])) == "promise":
+            acct.at(acct.now + self.cfg.promise_days, OUTCOME_ORDER, self._inbound_promise_due, None)
+
+    def inbound_promise_due(self, acct, _) -> None:
+        """An inbound promise's date: kept if the patient has paid the balance, broken if not (it pays
+        nothing of itself: see the module doc)."""
+        if acct.held_by is not None:
+            return
+        self.report(acct, "promise_kept" if acct.bal <= 0 else "promise_broken", None)
+
     def on_event(self, acct, event: str, channel) -> None:
         cfg, c = self.cfg, None
         if event == "answered":
-            c = self._counts(acct)
-            outcome = conversation_outcome(cfg, self.u[acct.i, 0, c.talks % DRAWS_PER_ACCOUNT])
-            c.talks += 1
-            self.report(acct, outcome, channel)
-            if outcome == "promise":
+            if self.converse(acct, channel) == "promise":
                 acct.at(acct.now + cfg.promise_days, OUTCOME_ORDER, self._promise_due, channel)
         elif event == "no_answer":
             self.report(acct, "no_answer", channel, tell=False)  # the world told every lever already

@@ -11,7 +11,8 @@ that no module imports another in a loop):
 * **page shell** — :mod:`~simlib.report.page` (the HTML page, its CSS and Content-Security-Policy,
   the external-load check), :mod:`~simlib.report.navigation` (table of contents, links between pages);
 * **building blocks** the notebooks call — :mod:`~simlib.report.summary` (recommendation, title,
-  executive summary), :mod:`~simlib.report.tables`, :mod:`~simlib.report.figures`,
+  executive summary), :mod:`~simlib.report.board_summary` (the board pack's one-page summary, its
+  words in :mod:`~simlib.report.board_words`), :mod:`~simlib.report.tables`, :mod:`~simlib.report.figures`,
   :mod:`~simlib.report.factoring_blocks`, :mod:`~simlib.report.sensitivity_blocks`,
   :mod:`~simlib.report.assumption_tables` (the appendix in plain words),
   :mod:`~simlib.report.uncertainty_blocks` (the uncertain assumptions and where the spread comes from),
@@ -30,6 +31,7 @@ Everything is re-exported here, so notebooks and callers keep writing
 from __future__ import annotations
 
 from simlib.report.assumption_tables import assumptions
+from simlib.report.board_summary import answer_sentence, board_bullets, board_summary
 from simlib.report.errors import ReportError
 from simlib.report.explanations import cash_curve_explanation, factoring_explanation, finance_levers_explanation
 from simlib.report.export import JUPYTERLAB_ONLY, notebook_to_html
@@ -72,7 +74,8 @@ from simlib.report.uncertainty_blocks import uncertain_assumptions_section
 __all__ = [
     "CSP", "DEFAULT_PAGES", "DIFFERENCE_METRICS", "FACTORING_PREFIX", "JUPYTERLAB_ONLY", "KERNEL_NAME",
     "MANIFEST", "NOTEBOOK_DIR", "PAGES", "PAGE_CSS", "REPO_ROOT", "ReportError", "assumptions",
-    "atomic_write_text", "build_reports", "cash_and_ar_charts", "cash_curve_explanation", "check_parameters",
+    "answer_sentence", "atomic_write_text", "board_bullets", "board_summary", "build_reports",
+    "cash_and_ar_charts", "cash_curve_explanation", "check_parameters",
     "difference_chart", "difference_table", "esc", "executive_summary", "flip_sentence", "execute_notebook", "external_loads",
     "factoring_charts", "factoring_explanation", "factoring_metrics", "factoring_section",
     "factoring_strategies", "figure_block", "finance_levers_explanation", "find_chromium", "glossary",

@@ -7,6 +7,8 @@ result folder before any notebook runs.
 
 * ``contributions`` — what each lever of the recommended (or best combined) strategy contributes
   (:func:`simlib.report.contribution_blocks.contribution_data`), a table beside the others;
+* ``policy_actions`` — what each collection policy does, its actions by day and by account state
+  (:func:`simlib.report.policy_data.policy_action_data`; only when a strategy runs a policy);
 * ``sensitivity`` — the one-at-a-time sweep of the recommended strategy against the runner-up and
   its flip points (:func:`simlib.report.sensitivity_blocks.save_sensitivity`: ``sensitivity.csv``,
   ``flip_points.csv``).
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simlib.report.errors import ReportError
-from simlib.report.pages import CONTRIBUTIONS, SENSITIVITY
+from simlib.report.pages import CONTRIBUTIONS, POLICY_ACTIONS, SENSITIVITY
 
 
 def _contributions(res, workers, scheduler, log, progress: bool = False) -> dict:
@@ -38,6 +40,22 @@ def _contributions(res, workers, scheduler, log, progress: bool = False) -> dict
     if table is None:
         return {}
     log(f"  lever contributions of {table['strategy'].iloc[0]!r} in {time.perf_counter() - t0:.1f} s")
+    return {TABLE: table}
+
+
+def _policy_actions(res, log) -> dict:
+    from simlib.report.policy_data import TABLE, policy_action_data
+
+    t0 = time.perf_counter()
+    try:
+        table = policy_action_data(res)
+    except Exception as exc:
+        raise ReportError(f"scenario {res.scenario.name!r}: the record of the policies' actions failed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    if table is None:
+        return {}
+    log(f"  policies' actions: {int(table['replications'].max()) if len(table) else 0} run(s) replayed in "
+        f"{time.perf_counter() - t0:.1f} s")
     return {TABLE: table}
 
 
@@ -59,10 +77,13 @@ def save_results(res, results_dir: str | Path, tables: Sequence[str] = (), *, wo
                  scheduler=None, log=print, progress: bool = False) -> Path:
     """Save ``res`` (its tables and decision) and the derived ``tables`` into ``results_dir``
     (``progress``: a progress bar while the lever contributions run)."""
-    unknown = sorted(set(tables) - {CONTRIBUTIONS, SENSITIVITY})
+    known = (CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS)
+    unknown = sorted(set(tables) - set(known))
     if unknown:
-        raise ReportError(f"unknown derived table(s) {unknown}; expected {CONTRIBUTIONS!r} or {SENSITIVITY!r}")
+        raise ReportError(f"unknown derived table(s) {unknown}; expected one of {', '.join(map(repr, known))}")
     extra = _contributions(res, workers, scheduler, log, progress) if CONTRIBUTIONS in tables else {}
+    if POLICY_ACTIONS in tables:
+        extra.update(_policy_actions(res, log))
     target = Path(results_dir)
     res.save(target, extra_tables=extra)
     if SENSITIVITY in tables:

@@ -28,9 +28,11 @@ def _strip_noise(nb) -> None:
                         and WIDGET_VIEW not in o.get("data", {})]
 
 
-def notebook_to_html(nb, title: str, nav: str = "") -> str:
-    """Export an executed notebook to a self-contained page without any input (code) cell, with a
-    table of contents of its sections and ``nav`` (links to the index and sibling reports) on top."""
+def notebook_body(nb) -> str:
+    """The body of an executed notebook's page: every output, no input (code) cell, no
+    JupyterLab-only cell, log or widget, with ids on the section headings and their table of
+    contents. The page (:func:`notebook_to_html`) and the board pack (:mod:`simlib.report.board_pack`)
+    both wrap it."""
     from nbconvert import HTMLExporter
 
     nb = copy.deepcopy(nb)  # the caller keeps its outputs
@@ -40,8 +42,19 @@ def notebook_to_html(nb, title: str, nav: str = "") -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, exclude_raw=True)
     body, _ = exporter.from_notebook_node(nb)
-    page = html_page(title, nav + with_table_of_contents(body))
+    return with_table_of_contents(body)
+
+
+def checked_page(title: str, body: str) -> str:
+    """``body`` in the page shell, refused (:class:`ReportError`) if it would load anything from outside."""
+    page = html_page(title, body)
     bad = external_loads(page)
     if bad:
         raise ReportError(f"report {title!r} would load external resources: {bad[:5]}")
     return page
+
+
+def notebook_to_html(nb, title: str, nav: str = "") -> str:
+    """Export an executed notebook to a self-contained page without any input (code) cell, with a
+    table of contents of its sections and ``nav`` (links to the index and sibling reports) on top."""
+    return checked_page(title, nav + notebook_body(nb))

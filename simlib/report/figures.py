@@ -62,8 +62,9 @@ def cash_and_ar_charts(res):
     return _html("\n".join(blocks))
 
 
-def difference_chart(res, metric: str | None = None):
-    """Dot-and-interval chart of each strategy's paired gain over the status quo on ``metric``."""
+def difference_chart(res, metric: str | None = None, caption: str | None = None):
+    """Dot-and-interval chart of each strategy's paired gain over the status quo on ``metric``
+    (default: the decision's metric), with ``caption`` (default: how to read it)."""
     from simlib.report import plots
     from simlib.analysis.summaries import paired_differences
 
@@ -75,6 +76,7 @@ def difference_chart(res, metric: str | None = None):
     st = {s: v for s, v in styles(res).items() if s != res.baseline}
     return figure_block(plots.paired_difference_chart(diffs, metric, res.baseline, st,
                                                       strategy_labels(res).get(res.baseline)),
+                        caption if caption is not None else
                         "Difference from the status quo, run by run on the same patients, with "
                         "its 95 % confidence interval; an interval clear of the vertical line is "
                         "a difference beyond chance.")

@@ -1,6 +1,6 @@
 """The glossary: the terms a board meets in the reports, in a sentence each. Terms are shown only
 when the page can use them: a lever's own terms (``Lever.glossary``, in the lever's module: the
-factoring terms, EMTALA with deposits, …) when one of the scenario's strategies uses it, the cash
+factoring terms; the legal ones, EMTALA with deposits, from the scenario's jurisdiction) when one of the scenario's strategies uses it, the cash
 floor's when the scenario sets one."""
 from __future__ import annotations
 
@@ -71,11 +71,18 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def lever_terms() -> tuple[tuple[str, str, str], ...]:
-    """(term, explanation, lever key) of every registered lever's glossary, in registry order."""
+def lever_terms(scen=None) -> tuple[tuple[str, str, str], ...]:
+    """(term, explanation, lever key) of every registered lever's glossary, each lever's own terms
+    then the legal terms its jurisdiction ties to it (``board.glossary`` of the scenario's
+    jurisdiction file; without a scenario, the US), in registry order."""
     from simlib.levers import registered_levers
+    from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, jurisdiction
 
-    return tuple((term, text, key) for key, lever in registered_levers().items() for term, text in lever.glossary)
+    laws = jurisdiction(getattr(scen, "jurisdiction", DEFAULT_JURISDICTION)).board.glossary
+    def of(key: str, first: bool) -> tuple:
+        return tuple((t.term, t.text) for t in laws if t.lever == key and t.first == first)
+    return tuple((term, text, key) for key, lever in registered_levers().items()
+                 for term, text in (*of(key, True), *lever.glossary, *of(key, False)))
 
 
 def glossary(res=None):
@@ -84,7 +91,7 @@ def glossary(res=None):
     scen = getattr(res, "scenario", None)
     rows = []
     general = [t for t in TERMS if t[2] != CASH_FLOOR]
-    for term, text, need in (*general, *lever_terms(), *(t for t in TERMS if t[2] == CASH_FLOOR)):
+    for term, text, need in (*general, *lever_terms(scen), *(t for t in TERMS if t[2] == CASH_FLOOR)):
         if need == CASH_FLOOR and scen is not None:
             if getattr(getattr(scen, "finance", None), "minimum_cash_usd", None) is None:
                 continue

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
+from simlib.report.board_words import board_text
 from simlib.report.markup import _format_date, esc
 from simlib.report.page import html_page
 from simlib.report.publish import atomic_write_text
@@ -66,6 +67,10 @@ def index_html(manifests: Sequence[Mapping[str, Any]], title: str = "Collection 
         if meta:
             parts.append(f"<p class=\"note\">{' · '.join(meta)}</p>")
         parts.append("<ul>")
+        if m.get("board_pack"):  # the whole scenario in one printable file, first
+            href = quote(f"{m['directory']}/{m['board_pack']}")
+            parts.append(f"<li><a href=\"{esc(href)}\">{esc(board_text('pack_link'))}</a>: "
+                         f"{esc(board_text('pack_what'))}</li>")
         for rep in m.get("reports", []):
             href = quote(f"{m['directory']}/{rep['file']}")
             pdf = ""

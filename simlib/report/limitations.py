@@ -1,7 +1,9 @@
 """Limitations and risks, generated from the levers the scenario's strategies use: the rules a
-board must respect before adopting a lever (EMTALA and deposits, IRS §501(r) before extraordinary
-collection actions, Medicare/Medicaid anti-assignment for factoring, …), each written in its
-lever's module (``Lever.risk``, ``Lever.risk_notes``), and what the model leaves out. Sources: ``../shared/reference/domain-research.md`` §2.4, §4, §5; ``docs/finance_levers.md``.
+board must respect before adopting a lever, and what the model leaves out. A lever's own risks
+are written in its module (``Lever.risk``, ``Lever.risk_notes``); the laws it meets (EMTALA and
+deposits, IRS §501(r) before extraordinary collection actions, Medicare/Medicaid anti-assignment
+for factoring in the US; Ley 21.320 in Chile, …) are the scenario's jurisdiction's, in its file's
+``board.risks`` (:mod:`simlib.scenario.jurisdiction`), so a page names only its country's laws. Sources: ``../shared/reference/domain-research.md`` §2.4, §4, §5; ``docs/finance_levers.md``.
 
 The wording is a checklist for the hospital's compliance team, not legal advice.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 from simlib.model.measurement_window import cold_start
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc
+from simlib.levers.base import strategies_using
 
 
 def _who(res, keys: list[str]) -> str:
@@ -17,17 +20,45 @@ def _who(res, keys: list[str]) -> str:
     return ", ".join(f"“{labels.get(k, k)}”" for k in keys)
 
 
+def _law_notes(lever, notes: list, strategies: dict, scen) -> list[tuple[str, list[str], str]]:
+    """The lever's notes with its jurisdiction's laws said first (``replace``: instead), and the
+    laws on a topic the lever has no note on, for the strategies that use it."""
+    from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, jurisdiction
+
+    entries = jurisdiction(getattr(scen, "jurisdiction", DEFAULT_JURISDICTION)).board.risks
+    nonprofit = bool(getattr(getattr(scen, "finance", None), "us_nonprofit", False))
+    notes = [list(n) for n in notes]
+    for e in entries:
+        if e.lever != lever.key or (e.when == "us_nonprofit" and not nonprofit):
+            continue
+        users = [k for k in strategies_using(strategies, lever.key)
+                 if e.kind is None or getattr(getattr(strategies[k], lever.key), "kind", None) == e.kind]
+        own = next((n for n in notes if n[0] == e.topic and (e.replace or set(n[1]) == set(users))), None)
+        if own is not None:
+            own.append(e)  # the laws of a topic, in the file's order, then the lever's own words
+        elif users and not e.replace:
+            notes.append([e.topic, users, "", e])
+    out = []
+    for topic, keys, text, *laws in notes:
+        replaced = [e.text for e in laws if e.replace]
+        words = " ".join(replaced or [*(e.text for e in laws), text]).strip()
+        if words:
+            out.append((topic, keys, words))
+    return out
+
+
 def lever_risks(res) -> list[tuple[str, str, str]]:
     """(topic, strategies concerned, the rule or risk in words) for each lever in use: each lever's
-    own notes (``Lever.risk`` / ``Lever.risk_notes``, in the lever's module), in registry order; two
-    levers' notes on the same topic (a statement and reminders by text) become one."""
+    own notes (``Lever.risk`` / ``Lever.risk_notes``, in the lever's module) with the laws of the
+    scenario's jurisdiction it meets, in registry order; two levers' notes on the same topic (a
+    statement and reminders by text) become one."""
     from simlib.levers import registered_levers
 
     scen = res.scenario
     strategies = dict(getattr(scen, "strategies", {}) or {})
     merged: dict[tuple[str, str], list[str]] = {}
     for lever in registered_levers().values():
-        for topic, keys, text in lever.risk_notes(strategies, scen):
+        for topic, keys, text in _law_notes(lever, lever.risk_notes(strategies, scen), strategies, scen):
             merged.setdefault((topic, text), []).extend(k for k in keys if k not in merged.get((topic, text), ()))
     order = list(strategies)
     return [(topic, _who(res, sorted(keys, key=order.index)), text) for (topic, text), keys in merged.items()]

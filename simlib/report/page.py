@@ -44,6 +44,8 @@ nav.toc ol { margin: .2rem 0; padding-left: 1.3rem; } nav.toc h2 { border: 0; fo
 dl.glossary dt { font-weight: bold; margin-top: .4rem; } dl.glossary dd { margin-left: 1.2rem; }
 a.anchor-link { display: none; } .jp-OutputPrompt, .jp-InputPrompt, .prompt { display: none; }
 pre { white-space: pre-wrap; }
+.board .answer { font-size: 1.3rem; } .board-points li { margin: .4rem 0; }
+.pack-part + .pack-part { break-before: page; page-break-before: always; }
 @page { size: A4; margin: 14mm 12mm 14mm 12mm; }
 @media print {
   html { font-size: 10pt; } body { margin: 0; max-width: none; padding: 0; }
@@ -56,7 +58,7 @@ pre { white-space: pre-wrap; }
   nav.toc { display: block; border: 0; padding: 0; } nav.toc ol { columns: 2; }
   dl.glossary { columns: 2; column-gap: 2rem; } dl.glossary dt { break-after: avoid; } dl.glossary dd { break-before: avoid; }
   caption { page-break-after: avoid; break-after: avoid; }
-  figure img { max-height: 100mm; width: auto; }
+  figure img { max-height: 100mm; width: auto; } .board figure img { max-height: 95mm; }
   .settings { columns: 2; column-gap: 1.2rem; } .settings .table-scroll { break-inside: avoid; margin-top: 0; }
   a { color: inherit; text-decoration: none; }
   tr.recommended > th, tr.recommended > td, td.best, .best-key, .tag.rec, .summary, .explain, th {

@@ -16,8 +16,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
 #: Derived tables a page may need (computed by :mod:`simlib.report.derived`; the decision is always
-#: saved with the results): the lever contributions, and the sensitivity sweep with its flip points.
-CONTRIBUTIONS, SENSITIVITY = "contributions", "sensitivity"
+#: saved with the results): the lever contributions, the sensitivity sweep with its flip points, and
+#: the actions of the collection policies (:mod:`simlib.report.policy_data`).
+CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS = "contributions", "sensitivity", "policy_actions"
 
 
 @dataclass(frozen=True)
@@ -40,16 +41,18 @@ class Page:
 
 
 PAGES: dict[str, Page] = {p.key: p for p in (
+    Page("board_summary", "board_summary.ipynb", "Board summary"),
     Page("strategy_comparison", "strategy_comparison.ipynb", "Collection strategy comparison",
-         (CONTRIBUTIONS, SENSITIVITY)),
+         (CONTRIBUTIONS, SENSITIVITY, POLICY_ACTIONS)),
     Page("factoring_offers", "factoring_offers.ipynb", "Factoring offers"),
     Page("sensitivity", "sensitivity.ipynb", "Sensitivity of the recommendation", (SENSITIVITY,)),
     Page("strategy_search", "strategy_search.ipynb", "Strategy search"),
     Page("calibration", "calibration.ipynb", "Calibration report"),
 )}
 
-#: The pages ``simlib report`` builds for every scenario, in the order of the navigation bar.
-DEFAULT_PAGES: tuple[str, ...] = ("strategy_comparison", "factoring_offers", "sensitivity")
+#: The pages ``simlib report`` builds for every scenario, in the order of the navigation bar and of
+#: the board pack (:mod:`simlib.report.board_pack`): the one-page summary first, then the comparison.
+DEFAULT_PAGES: tuple[str, ...] = ("board_summary", "strategy_comparison", "factoring_offers", "sensitivity")
 
 
 def page(key: str) -> Page:

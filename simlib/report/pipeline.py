@@ -5,6 +5,7 @@
                                 table the pages need: contributions, sensitivity, flip points)
         ─papermill (each page's notebook, results_dir=…: it only loads)─▶ executed notebook (temp file)
         ─nbconvert (basic template, no inputs)─▶ <out>/<scenario>/<page>.html
+        ─with --pdf: headless Chromium─▶ <page>.pdf and board_pack.pdf (every page, summary first)
         ─▶ <out>/<scenario>/manifest.json ─▶ <out>/index.html
 
 Guarantees, each one tested:
@@ -41,7 +42,8 @@ from typing import Any
 
 from simlib.core.atomic import clean_dead_temporaries, pid_alive, publishing
 from simlib.report.errors import ReportError
-from simlib.report.export import notebook_to_html
+from simlib.report.board_pack import PACK_FILE, pack_title, write_board_pack
+from simlib.report.export import checked_page, notebook_body
 from simlib.report.index_page import MANIFEST, write_index, write_manifest
 from simlib.report.labels import scenario_label
 from simlib.report.navigation import page_links
@@ -78,8 +80,9 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     failing cell; nothing is exported from a failed notebook. ``scheduler`` (a Dask address) and ``precision`` (sequential stopping on
     the key metric's relative CI half-width) pass through to :func:`simlib.run.experiment.run_experiment`.
     With ``pdf=True`` each page is also printed to ``<page>.pdf`` beside it by headless Chromium
-    (:func:`simlib.report.pdf.print_pdf`; ``chromium`` names the executable), and the index links
-    the PDFs; a missing Chromium is reported before anything runs.
+    (:func:`simlib.report.pdf.print_pdf`; ``chromium`` names the executable), every page of the
+    scenario together to ``board_pack.pdf`` (:mod:`simlib.report.board_pack`: the board summary
+    first), and the index links the PDFs; a missing Chromium is reported before anything runs.
     """
     from simlib.scenario.schema import ScenarioError, load_scenario
 
@@ -121,7 +124,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
             log(f"{path}: running {scenario.name!r} "
                 f"({replications or scenario.simulation.replications} replications)…")
             res = _run(scenario, replications, seed, workers, scheduler, precision)
-            written_pages, reports = [], []
+            written_pages, reports, bodies = [], [], []
             with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
                 results_dir = save_results(res, stage / "results", tables, workers=workers,
@@ -136,8 +139,9 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     with scratch():
                         executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
                     title = f"{p.title} — {scenario_label(scenario)}"
-                    html = notebook_to_html(executed, title, nav=page_links(siblings, p.html))
-                    staged = atomic_write_text(stage / p.html, html)
+                    body = notebook_body(executed)
+                    bodies.append((p.key, body))
+                    staged = atomic_write_text(stage / p.html, checked_page(title, page_links(siblings, p.html) + body))
                     if failed.exists():
                         failed.unlink()
                     written_pages.append(scen_dir / p.html)
@@ -146,6 +150,12 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                         entry["pdf"] = print_pdf(staged, chromium=chromium).name
                     reports.append(entry)
                     log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
+                pack = None
+                if pdf:  # the board pack: every page of the scenario in one PDF, numbered throughout
+                    t1 = time.perf_counter()
+                    pack = write_board_pack(stage / PACK_FILE, pack_title(scenario_label(scenario)), bodies,
+                                            chromium=chromium).name
+                    log(f"  {scen_dir / pack} ({time.perf_counter() - t1:.1f} s)")
                 reports.extend(kept)
                 prov = dict(getattr(res, "provenance", {}) or {})
                 write_manifest(stage, {
@@ -154,6 +164,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                     "replications": prov.get("replications"), "seed": prov.get("seed"),
                     "parameter_hash": prov.get("parameter_hash"), "reports": reports,
+                    **({"board_pack": pack} if pack else {}),
                 })
             written.extend(written_pages)
             write_index(out_dir)  # the index never lists a scenario's old pages beside new ones

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.core.currencies import currency_name
 from simlib.model.measurement_window import window_sentence
 from simlib.analysis.decision import NOT_MATERIAL
 from simlib.core.metric_catalogue import KEY_METRIC
@@ -164,7 +165,7 @@ def title_block(res, report_title: str):
     parts.append(
         f"<p class=\"note\">Simulated: {esc(' and '.join(what))}, followed to day "
         f"{sim.horizon_days:g}; {_replications(res)} Monte Carlo runs per strategy"
-        f"{', computed ' + esc(when) if when else ''}. Money is in US dollars, totalled over the "
+        f"{', computed ' + esc(when) if when else ''}. Money is in {esc(currency_name(res))}, totalled over the "
         f"{sim.horizon_days:g} simulated days unless stated. {esc(window_sentence(sim))}</p>")
     parts.append(TOC_MARKER)
     return _html("\n".join(parts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simlib.core.currencies import currency_name
 from simlib.scenario.materiality import decision_of, threshold_words
 from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import liquidity_note
@@ -176,7 +177,7 @@ def kpi_tables(res):
     parts = []
     for i, (title, ms) in enumerate(groups):
         if title == "Money":
-            title = f"Money (US dollars, totals over the {horizon} simulated days)"
+            title = f"Money ({currency_name(res)}, totals over the {horizon} simulated days)"
         parts.append(metric_table(res, ms, title, note=i == len(groups) - 1).data)
         if title == LIQUIDITY_THEME:
             parts.append(liquidity_note(res))

@@ -9,7 +9,7 @@ accepts:
 * :func:`scenario_reference` — ``docs/scenarios.md``: every key, its type, unit, default and range
   (``simlib schema --markdown``; a test keeps the committed file current);
 * :func:`starter_scenario` — a new scenario file copied from the calibrated baseline
-  (``simlib new NAME``).
+  (``simlib new NAME``), read from the package's own copy (:data:`BASELINE_FILE`), never from a checkout.
 """
 from __future__ import annotations
 
@@ -22,16 +22,22 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from simlib.levers import registered_levers
-from simlib.scenario.schema import Scenario
+from simlib.scenario.schema import CALIBRATED_BASELINE, Scenario
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BASELINE_FILE = REPO_ROOT / "parameters" / "baseline.yaml"
+#: The template ``simlib new`` starts from: the calibrated baseline, shipped inside the package (package
+#: data) so an installed simlib needs no checkout; a copy of the repository's
+#: ``parameters/baseline.yaml``, kept identical by tests/test_templates.py.
+BASELINE_FILE = CALIBRATED_BASELINE
 
 #: What each top-level section is for, in one line (the reference's headings).
 SECTION_PURPOSE = {
     "name": "Identifier of the scenario; result and report folders are named after it.",
     "label": "The scenario's name as the board reads it (falls back to a humanised `name`).",
     "description": "One paragraph shown under the report's title.",
+    "jurisdiction": "Whose laws apply (ISO 3166-1 code: US, FR or CL; docs/jurisdictions.md): contact rules, "
+                    "legal stages, caps and forbidden levers, and the laws the board page names.",
+    "currency": "What every amount of the file is in (ISO 4217 code: USD, EUR or CLP; omitted: the "
+                "jurisdiction's). Fields ending in `_usd` hold amounts in this currency.",
     "simulation": "How much to simulate: horizon, billing window, volume, replications, seed, workers.",
     "decision": "How large a difference must be to matter: materiality in dollars and percentage points.",
     "finance": "Money: cost of capital, starting cash, cost of care, nonprofit status, minimum cash and credit line.",
@@ -53,7 +59,7 @@ SECTION_PURPOSE = {
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).
 UNIT_SUFFIXES = (
-    ("_usd", "US dollars"), ("_per_day", "per day"), ("_days", "days"), ("_day", "day"),
+    ("_usd", "the scenario's currency"), ("_per_day", "per day"), ("_days", "days"), ("_day", "day"),
     ("_hours", "hours"), ("_hour", "hour"), ("_minutes", "minutes"), ("_rate", "share (0–1)"),
     ("_share", "share (0–1)"), ("_annual", "per year"), ("_months", "months"), ("_sigma", "log-scale σ"),
 )
@@ -315,6 +321,10 @@ def write_starter(name: str, out_dir: str | Path = ".", *, force: bool = False, 
     from simlib.scenario.minimal import minimal_scenario
     from simlib.scenario.schema import load_scenario
 
+    if not BASELINE_FILE.is_file():
+        raise ValueError(f"{BASELINE_FILE}: the scenario template is missing from this simlib installation; "
+                         "expected the package's templates: reinstall simlib (pip install --force-reinstall "
+                         "simlib-hospital, or pip install -e . in a checkout)")
     text = starter_scenario(name)
     if minimal:
         text = minimal_scenario(name, BASELINE_FILE)

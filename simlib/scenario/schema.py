@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer,
-                      model_validator)
+from pydantic import (AfterValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_serializer, model_validator)
 
 from simlib.scenario.uncertain import Uncertain
 from simlib.scenario.variants import ScenarioVariants
@@ -44,6 +44,9 @@ from simlib.levers.prompt_pay_discount import PromptPayDiscount
 from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
+from simlib.core.currencies import DEFAULT_CURRENCY
+from simlib.scenario.jurisdiction_rules import jurisdiction_problems
+from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_defaults
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
@@ -186,6 +189,9 @@ class Scenario(ScenarioVariants, Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
+    # whose laws apply and what the money is in (simlib.scenario.jurisdiction; docs/jurisdictions.md)
+    jurisdiction: Annotated[str, AfterValidator(check_jurisdiction)] = DEFAULT_JURISDICTION
+    currency: Annotated[str, AfterValidator(check_currency)] = DEFAULT_CURRENCY  # omitted: the jurisdiction's
     simulation: Simulation = Simulation()
     decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     finance: Finance = Finance()
@@ -199,6 +205,11 @@ class Scenario(ScenarioVariants, Strict):
     search: SearchSection | None = None  # what `simlib search` may change (simlib.scenario.search_section)
     uncertain: Uncertain = []  # after every section it names: simlib.scenario.uncertain
     sensitivity: SensitivitySection = None  # after strategies: its paths are checked against them
+
+    @model_validator(mode="before")
+    @classmethod
+    def _jurisdiction_defaults(cls, data: Any) -> Any:
+        return fill_defaults(data)
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -259,7 +270,7 @@ def _cross_field_problems(sc: "Scenario") -> list[str]:
     for sname, st in sc.strategies.items():
         for key, lever in levers.items():
             out.extend(lever.check(getattr(st, key), st, sc, f"strategies.{sname}.{key}"))
-    return out
+    return out + jurisdiction_problems(sc)
 
 
 # --------------------------------------------------------------------------- loading
@@ -304,8 +315,10 @@ ScenarioVariants.variant_validator = staticmethod(scenario_from_dict)  # variant
 
 
 #: The calibrated hospital that a scenario file's omitted sections come from (never the models'
-#: built-in defaults, which are not a calibrated hospital).
-CALIBRATED_BASELINE = Path(__file__).resolve().parents[2] / "parameters" / "baseline.yaml"
+#: built-in defaults, which are not a calibrated hospital): the package's own copy of the repository's
+#: ``parameters/baseline.yaml`` (package data, so an installed simlib needs no checkout; kept
+#: identical by tests/test_templates.py). ``simlib new`` writes from the same file.
+CALIBRATED_BASELINE = Path(__file__).resolve().parent / "templates" / "baseline.yaml"
 #: The hospital's sections a file may omit (they are then the calibrated baseline's, said by validate).
 INHERITABLE_SECTIONS = ("simulation", "finance", "patients", "behaviour", "operations")
 
@@ -330,10 +343,16 @@ def load_scenario(path: str | Path) -> Scenario:
     section must state the hospital's ``starting_cash_usd`` (the cash curve starts there)."""
     data = read_yaml(path)
     missing = inherited_sections(data)
+    money = (fill_defaults(data) if isinstance(data, dict) else {}).get("currency", DEFAULT_CURRENCY)
+    in_dollars = [k for k in missing if k != "simulation"]
+    if money != DEFAULT_CURRENCY and in_dollars:  # the baseline's amounts are US dollars
+        raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file: the calibrated baseline's "
+                                        f"amounts are US dollars and this scenario's money is {money}" for k in in_dollars])
     if missing and Path(path).resolve() != CALIBRATED_BASELINE:
         if not CALIBRATED_BASELINE.is_file():
             raise ScenarioError(str(path), [f"{k}: section missing; expected it in the file (the calibrated "
-                                            f"baseline {CALIBRATED_BASELINE} is not available)" for k in missing])
+                                            f"baseline {CALIBRATED_BASELINE} is missing from this installation: "
+                                            "reinstall simlib)" for k in missing])
         base = read_yaml(CALIBRATED_BASELINE)
         data = {**data, **{k: base[k] for k in missing if k in base}}
     if isinstance(data, dict) and isinstance(data.get("finance"), dict) \

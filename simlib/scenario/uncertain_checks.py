@@ -139,7 +139,7 @@ def _problems(entry: Any, models: dict, data: dict, taken: dict[str, int],
     if integer:
         return out + [("path", f"expected a continuous parameter; {found[0][0]} is a whole number (an "
                                "uncertain count is not drawn)")]
-    bound = bound_of(field)[0]
+    bound = bound_of(field, models.get("currency") or "USD")[0]
     lo, hi = max(lo, -bound), min(hi, bound)
     allowed = f"{'>' if lo_open else '>='} {_number(lo)} and {'<' if hi_open else '<='} {_number(hi)}"
     s_lo, s_hi = entry.support()

@@ -7,9 +7,13 @@ validated scenario and returns one line per value above its bound, named by its 
 the same words as the models' own errors. The rules go by field name, so a field added later is
 covered by the rule of its unit (``_usd``, ``_days``, ``_per_day``, …) or by the general bound.
 
-Money bounds keep every sum in int64 cents with a margin of 100×: at most
-:data:`simlib.scenario.size_limits.ACCOUNTS_MAX` accounts × a bill of median ≤ $1M and log-sd ≤ 3
-(mean ≈ 90 × median) stays under 10^17 cents (int64 holds 9.2 × 10^18).
+Money bounds are written in US dollars and scaled to the scenario's ``currency:`` by the rough
+rate of :data:`simlib.core.currencies.CURRENCIES` (a Chilean median bill of 5,000,000 pesos is as
+valid as a US one of $5,000). They keep every sum in int64 cents with a margin of 100×: in US
+dollars, at most :data:`simlib.scenario.size_limits.ACCOUNTS_MAX` accounts × a bill of median
+≤ $1M and log-sd ≤ 3 (mean ≈ 90 × median) stays under 10^17 cents (int64 holds 9.2 × 10^18). In a
+currency of many units per dollar that pairing of extremes could overflow, so each payer's
+expected total billed (accounts × mean bill, in cents) is also checked against 10^17 cents.
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
+
+from simlib.core.currencies import CURRENCIES, DEFAULT_CURRENCY
 
 
 GENERAL_MAX = 1e9               # any number not covered by a rule below
@@ -37,6 +43,10 @@ MULTIPLIER_MAX = 100.0
 AGENTS_MAX = 1_000              # phone agents: the shift process handles each agent every day
 STAFF_MAX = 10_000              # denials and billing staff
 CONTACTS_PER_WEEK_MAX = 1000
+BILLED_CENTS_MAX = 1e17         # a payer's expected total billed per replication, in cents
+
+#: Field names in US dollars (the first four rules below): bounds scaled to the scenario's currency.
+MONEY_FIELD = re.compile(r"_usd$")
 
 #: (field-name pattern, bound, what it is): the first matching rule applies.
 RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p, b, w in (
@@ -44,7 +54,7 @@ RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p, b, w 
      "a median bill or monthly ability to pay"),
     (r"^(cost_usd|cost_per_.*_usd)$", COST_USD_MAX, "a cost per contact, hour, rework or dispute"),
     (r"^starting_cash_usd$", CASH_USD_MAX, "starting cash"),
-    (r"_usd$", AMOUNT_USD_MAX, "a dollar amount"),
+    (r"_usd$", AMOUNT_USD_MAX, "an amount of money"),
     (r"_sigma$", LOG_SD_MAX, "a lognormal spread"),
     (r"_sd$", SCORE_NOISE_SD_MAX, "a standard deviation"),
     (r"_elasticity$", ELASTICITY_MAX, "an elasticity"),
@@ -65,33 +75,36 @@ COLLECTION_MAX = {"strategies": 50, "payers": 50, "channels": 50, "ladder": 100,
 COLLECTION_DEFAULT_MAX = 100
 
 
-def bound_of(field: str) -> tuple[float, str]:
-    """(upper bound, what it is) of a numeric field named ``field``."""
+def bound_of(field: str, currency: str = DEFAULT_CURRENCY) -> tuple[float, str]:
+    """(upper bound, what it is) of a numeric field named ``field``; money in ``currency``."""
     for pattern, bound, what in RULES:
         if pattern.search(field):
+            if MONEY_FIELD.search(field) and currency != "USD":
+                rate = CURRENCIES[currency].units_per_usd
+                return bound * rate, f"{what}, in {currency} (${_number(bound)} at {rate:g} per USD)"
             return bound, what
     return GENERAL_MAX, "any number"
 
 
-def _walk(value: Any, loc: str, field: str, out: list[str]) -> None:
+def _walk(value: Any, loc: str, field: str, out: list[str], currency: str = DEFAULT_CURRENCY) -> None:
     if getattr(type(value), "own_bounds", False):
         return  # bounded by its own fields (simulation: simlib.scenario.size_limits)
     if isinstance(value, BaseModel):  # fields, then extra sections (a strategy's levers)
         for name in [*type(value).model_fields, *(value.__pydantic_extra__ or {})]:
-            _walk(getattr(value, name), f"{loc}.{name}" if loc else name, name, out)
+            _walk(getattr(value, name), f"{loc}.{name}" if loc else name, name, out, currency)
     elif isinstance(value, dict):
         _check_length(value, loc, field, out)
         for k, v in value.items():
-            _walk(v, f"{loc}.{k}", field, out)
+            _walk(v, f"{loc}.{k}", field, out, currency)
     elif isinstance(value, (list, tuple)):
         _check_length(value, loc, field, out)
         for i, v in enumerate(value):
-            _walk(v, f"{loc}.{i}", field, out)
+            _walk(v, f"{loc}.{i}", field, out, currency)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
             out.append(f"{loc}: expected a finite number; found {value!r}")
             return
-        bound, what = bound_of(field)
+        bound, what = bound_of(field, currency)
         if abs(value) > bound:
             relation = "less than or equal to" if value > 0 else "greater than or equal to"
             out.append(f"{loc}: expected {relation} {_number(bound if value > 0 else -bound)} "
@@ -111,5 +124,24 @@ def _check_length(value, loc: str, field: str, out: list[str]) -> None:
 def value_problems(sc: BaseModel) -> list[str]:
     """One line per value of ``sc`` above its bound (empty if none)."""
     out: list[str] = []
-    _walk(sc, "", "", out)
+    currency = getattr(sc, "currency", DEFAULT_CURRENCY)
+    _walk(sc, "", "", out, currency)
+    return out or _billed_problems(sc)
+
+
+def _billed_problems(sc: BaseModel) -> list[str]:
+    """One line per payer whose expected total billed per replication passes int64 cents' margin."""
+    simulation, payers = getattr(sc, "simulation", None), getattr(sc, "payers", None) or {}
+    if simulation is None:
+        return []
+    accounts = max(simulation.simulated_accounts, 1.0)
+    out = []
+    for name, p in payers.items():
+        mean_bill = p.allowed_median_usd * math.exp(p.allowed_sigma ** 2 / 2)
+        cents = accounts * p.share * mean_bill * 100
+        if cents > BILLED_CENTS_MAX:
+            out.append(f"payers.{name}.allowed_median_usd: expected a total billed per replication "
+                       f"(accounts × mean bill) under {_number(BILLED_CENTS_MAX / 100)} "
+                       f"{getattr(sc, 'currency', DEFAULT_CURRENCY)}; found {cents / 100:.3g} "
+                       f"({accounts:,.0f} accounts × share {p.share:g} × mean bill {mean_bill:,.0f})")
     return out

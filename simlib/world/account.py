@@ -53,6 +53,10 @@ def _sched_key(item: tuple) -> tuple:
     return item[0], item[1]
 
 
+#: see :meth:`PatientAccount.at`
+MAX_ACTIONS_PER_ACCOUNT = 100_000
+
+
 class PatientAccount:
     """One patient balance of one world. ``thr``/``tk`` are the Exp(1) threshold row in use and its
     index; ``k`` counts the patient's payments and indexes the paid-fraction draws."""
@@ -176,7 +180,16 @@ class PatientAccount:
 
     # -------------------------------------------------------------- schedule
     def at(self, day: float, order: int, action, argument=None) -> None:
-        """Run ``action(self, argument)`` at absolute ``day`` (after the actions already due then)."""
+        """Run ``action(self, argument)`` at absolute ``day`` (after the actions already due then).
+
+        An account schedules a few hundred actions in its life; more than
+        :data:`MAX_ACTIONS_PER_ACCOUNT` means an action that moves itself again and again (a
+        slot that rounds back before itself): a clear error instead of memory growing until the
+        kernel kills the worker."""
+        if len(self.schedule) >= MAX_ACTIONS_PER_ACCOUNT:
+            raise RuntimeError(f"receivable {self.r}: more than {MAX_ACTIONS_PER_ACCOUNT:,} actions scheduled "
+                               f"(the last: {getattr(action, '__qualname__', action)} at day {day:g}): an action "
+                               "that reschedules itself forever")
         bisect.insort(self.schedule, (day - self.shift, order, action, argument), lo=self.idx,
                       key=_sched_key)
 

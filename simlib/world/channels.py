@@ -18,11 +18,15 @@ generator the account's process runs with ``yield from`` (it may wait for a reso
 from __future__ import annotations
 
 from simlib.world import contact_response
-from simlib.world.contacts import emit
+from simlib.world.contacts import emit, hour_of_day
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Strict, cents
 
 _KINDS: dict[str, type["ContactKind"]] = {}
+
+#: a slot closer than this (about 9 ms) to now is now: the clock's float round trips must not move
+#: a notice by a rounding error again and again
+_SAME_INSTANT_DAYS = 1e-7
 
 #: counters of contacts; ``<name>`` is a channel's name in the scenario
 COUNTERS = {"contacts": "contacts made (messages sent and calls placed)",
@@ -87,7 +91,7 @@ class Message(ContactKind):
 
     def contact(self, world, acct, request):
         now = acct.now
-        hour = (now % 1.0) * 24.0 if request.hour is None else request.hour
+        hour = hour_of_day(now) if request.hour is None else request.hour
         counters, limits, name, notice = world.counters, world.limits, self.name, self.cfg.notice
         if not notice and self.opted_out(world, acct):  # an opt-out does not stop a legal notice
             if world.event_hooks:
@@ -102,7 +106,7 @@ class Message(ContactKind):
                     emit(acct, "suppressed", name)
                 return None
             slot = limits.next_message_slot(acct, name, now)
-            if slot > now:  # a legally required notice: to the next allowed slot, never dropped
+            if slot > now + _SAME_INSTANT_DAYS:  # a legally required notice: to the next allowed slot, never dropped
                 counters["notices_moved"] += 1
                 counters[f"moved_{name}"] += 1
                 world.trace(acct.r, f"{name} moved to day {round(slot, 6):g}", now)

@@ -93,3 +93,10 @@ def agency(acct, channel, hour, jump_per_day, sent, reached):
 #: kind -> how it is made (called as ``make(account, channel, hour, jump_per_day, sent, reached)``)
 KINDS = {"reminder": reminder, "statement": statement, "corrected_statement": corrected_statement,
          "agency": agency}
+
+
+def hour_of_day(day: float) -> float:
+    """The hour (0–24) of a simulation day, rounded to a millionth of an hour (3.6 ms), so that a
+    slot computed as ``floor(day) + 8/24`` reads as 8 h after the float round trips of the clock
+    (otherwise 7.9999999 h falls in quiet hours ending at 8 and a notice is moved forever)."""
+    return round((day % 1.0) * 24.0, 6) % 24.0

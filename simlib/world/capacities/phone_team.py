@@ -52,7 +52,9 @@ def next_open_slot(day: float, hours: tuple[float, float], working_days) -> floa
     at the opening hour (day 0 is a Monday at midnight; weekday = floor(day) mod 7)."""
     h0, h1 = hours
     d = math.floor(day)
-    hour = (day - d) * 24.0
+    hour = round((day - d) * 24.0, 6)  # to 3.6 ms: an opening hour that came back as 7.9999999 h is 8 h
+    if hour >= 24.0:
+        d, hour = d + 1, 0.0
     open_days = set(working_days)
     for k in range(8):
         if (d + k) % 7 not in open_days:

@@ -1,0 +1,85 @@
+"""Legal action (issue 23): the court path's ledger by hand, its notice wait, and its rules.
+
+A self-pay patient owes exactly €1,000 and never pays on their own (``tiny`` of test_levers):
+every row of the court path is known in advance, to the cent.
+"""
+from __future__ import annotations
+
+import pytest
+
+from simlib.scenario.schema import ScenarioError, scenario_from_dict
+from test_levers import rows, run, tiny
+
+#: France: mise en demeure 15 days before filing; serving the order €45.50; enforcement fee 5 %;
+#: the patient reimburses 80 % of the fees on a judgment (the numbers are the test's, not the law's)
+CASE = {"filing_days": 90, "notice_days_before": 15, "filing_fee_usd": 12.25, "service_fee_usd": 45.5,
+        "order_days": 40, "opposition_days": 30, "enforcement_days": 50, "enforcement_fee_rate": 0.05,
+        "costs_recovered_rate": 0.8}
+
+
+def court(success_rate: float, **extra) -> dict:
+    data = tiny({"ladder": [{"day": 60, "channel": "formal_demand"}], "write_off": {"after_days": 400},
+                 "legal_action": {**CASE, "success_rate": success_rate, **extra}})
+    data["jurisdiction"] = "FR"
+    data["channels"]["formal_demand"] = {"cost_usd": 0.0, "reach": 1.0, "jump_per_day": 0.0, "delivery_days": 0.0}
+    return data
+
+
+def test_a_case_that_succeeds_pays_the_balance_and_recovers_the_fees_to_the_cent():
+    res, _ = run(court(1.0))
+    # filed on day 90 (the demand of day 60 is 30 days old), served on 130, paid on 90 + 120 = 210:
+    # the €1,000 balance, 5 % of it to enforcement (€50), 80 % of €12.25 + €45.50 = €46.20 back
+    assert rows(res) == [(0.0, "BILLED", 100000), (90.0, "COST_LEGAL", 1225), (130.0, "COST_LEGAL", 4550),
+                         (210.0, "PAYMENT_PATIENT", 100000), (210.0, "COST_LEGAL", 5000),
+                         (210.0, "LEGAL_COSTS_RECOVERED", 4620)]
+    c = res.counters
+    assert (c["legal_filings"], c["legal_judgments_paid"], c["legal_write_offs"]) == (1, 1, 0)
+
+
+def test_a_case_that_fails_is_written_off_when_it_ends_and_supersedes_the_write_off():
+    res, _ = run(court(0.0, enforcement_days=300))  # ends on day 460, after the write-off due on 400
+    assert rows(res) == [(0.0, "BILLED", 100000), (90.0, "COST_LEGAL", 1225), (130.0, "COST_LEGAL", 4550),
+                         (460.0, "WRITE_OFF_BAD_DEBT", 100000)]
+    assert res.counters["legal_write_offs"] == 1
+
+
+def test_filing_waits_for_the_formal_demand():
+    data = court(1.0)
+    data["strategies"]["s"]["ladder"] = [{"day": 85, "channel": "formal_demand"}]
+    res, _ = run(data)
+    # the demand of day 85 (hour 10) is 15 calendar days old on day 100: filed then
+    assert rows(res)[1] == (100.0, "COST_LEGAL", 1225)
+    assert res.counters["legal_filings_deferred_for_notice"] == 1
+    data["strategies"]["s"]["ladder"] = []
+    res, _ = run(data)  # no demand at all: one is sent on day 90, the filing waits 15 days
+    assert rows(res)[1] == (105.0, "COST_LEGAL", 1225)
+    assert res.counters["legal_notices_sent"] == 1
+
+
+def test_filing_after_the_limitation_period_is_refused():
+    """Chile: 2 years (Código Civil art. 2521); the same filing is fine in France (5 years)."""
+    data = court(0.5, filing_days=800)
+    data["strategies"]["s"]["write_off"] = {"after_days": 900}
+    data["jurisdiction"], data["finance"] = "CL", {"us_nonprofit": False}
+    data["strategies"]["s"]["contact_limits"] = {"calls_per_7_days_max": 1, "messages_per_7_days_max": 2,
+                                                 "quiet_hours": [20, 8],
+                                                 "message_cap_channels": ["letter", "formal_demand", "sms",
+                                                                          "email", "whatsapp"]}
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(data)
+    assert "legal_action.filing_days: expected a filing before the limitation period of 2 years" in str(exc.value)
+    assert "Código Civil art. 2521" in str(exc.value)
+    data["jurisdiction"] = "FR"
+    scenario_from_dict(data)
+
+
+def test_a_suit_is_an_extraordinary_collection_action_for_a_us_nonprofit():
+    data = court(0.5)
+    data["jurisdiction"] = "US"  # finance omitted: a US nonprofit
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(data)
+    text = str(exc.value)
+    assert "legal_action.filing_days: a suit is an extraordinary collection action" in text
+    assert "legal_action.notice_days_before" in text and "501(r)" in text
+    data["strategies"]["s"]["legal_action"].update(filing_days=150, notice_days_before=30)
+    scenario_from_dict(data)
