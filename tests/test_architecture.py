@@ -155,7 +155,7 @@ def test_no_module_is_longer_than_about_400_lines():
 
 BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_team", "contact_limits",
                   "prompt_pay_discount", "deposit", "price_estimate", "write_off", "fap_screening",
-                  "payment_plan",
+                  "collection_charges", "payment_plan",
                   "financing", "agency", "legal_action", "factoring", "contact_outcomes", "policy", "barrier_policy"]
 
 

@@ -288,7 +288,7 @@ def test_printed_comparison_shows_every_strategy_on_its_kpi_pages(reports):
         assert kpi.count(label) >= 3, label  # a row in each of the three KPI tables
     for caption in ("Money", "How much is collected", "How fast, and at what cost"):
         assert caption in kpi
-    for header in ("NPV of net collections", "Lowest cash position", "Net collection rate", "Cost to collect"):
+    for header in ("NPV of net collections", "Lowest cash position", "Net collection rate", "Collection operations cost ratio"):
         assert header in kpi.replace("\n", " "), header
     # 16 pages before this session's additions (the plausibility section, the measurement window,
     # the lost-margin and notice rows); a bound on growth, not a tolerance on a number

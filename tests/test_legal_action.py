@@ -83,3 +83,56 @@ def test_a_suit_is_an_extraordinary_collection_action_for_a_us_nonprofit():
     assert "legal_action.notice_days_before" in text and "501(r)" in text
     data["strategies"]["s"]["legal_action"].update(filing_days=150, notice_days_before=30)
     scenario_from_dict(data)
+
+
+def test_the_metrics_net_recovered_fees_against_the_legal_costs():
+    """Collection cost = €12.25 + €45.50 + €50 − €46.20 = €61.55 (every channel is free here)."""
+    from simlib.model.metrics import compute
+    from simlib.scenario.schema import scenario_from_dict as load
+
+    data = court(1.0)
+    res, pop = run(data)
+    m = compute(res, pop, load(data))[0]
+    assert m["collection_cost_usd"] == pytest.approx(61.55, abs=1e-9)
+    assert m["cash_collected_usd"] == pytest.approx(1000.0, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- collection charges (Chile)
+def chile(charges: dict, balance_clp: float = 1_000_000) -> dict:
+    data = tiny({"collection_charges": charges, "write_off": {"after_days": 400}}, balance_usd=balance_clp,
+                ability_usd=80_000)
+    data["jurisdiction"] = "CL"
+    return data
+
+
+@pytest.mark.parametrize("rate,charge_clp", [
+    (0.09, 71_850),   # capped: 9 % × 395,000 (10 UF) + 6 % × 605,000 = 35,550 + 36,300
+    (0.05, 50_000),   # 5 % × 1,000,000, under the cap
+])
+def test_chilean_collection_charge_is_capped_by_uf_bracket_ley_19496_art_37(rate, charge_clp):
+    """UF = 39,500 pesos (cl.yaml); charged 20 days after the due date (30): day 50; the whole
+    balance with its charge is written off on day 400."""
+    res, _ = run(chile({"rate": rate}))
+    total = (1_000_000 + charge_clp) * 100
+    assert rows(res) == [(0.0, "BILLED", 100_000_000), (50.0, "BILLED", charge_clp * 100),
+                         (400.0, "WRITE_OFF_BAD_DEBT", total)]
+    assert res.counters["collection_charges"] == 1
+
+
+def test_collection_charges_rules():
+    for bad, words in (({"rate": 0.10}, "expected at most 9 % (the highest bracket's cap)"),
+                       ({"rate": 0.05, "after_days_past_due": 10}, "expected at least 20 days of delay")):
+        with pytest.raises(ScenarioError) as exc:
+            scenario_from_dict(chile(bad))
+        assert words in str(exc.value) and "Ley 19.496 art. 37" in str(exc.value)
+    for code, law in (("FR", "L111-8"), ("US", "1692f")):
+        data = chile({"rate": 0.05})
+        data["jurisdiction"], data["currency"] = code, None
+        with pytest.raises(ScenarioError) as exc:
+            scenario_from_dict(data)
+        assert "collection_charges: charges for collecting may not be added" in str(exc.value) and law in str(exc.value)
+    data = chile({"rate": 0.05})
+    data["currency"] = "USD"
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(data)
+    assert "expected currency: CLP; found USD" in str(exc.value)

@@ -104,10 +104,11 @@ def test_zero_width_uncertainty_reproduces_the_files_numbers_exactly():
     data = small_baseline()
     fixed = []
     plain = scenario_from_dict(copy.deepcopy({**data, "uncertain": []}), "test")
-    for entry in data["uncertain"]:
-        value = {v for v in _values(plain, entry["path"])}.pop()
+    for entry in data["uncertain"]:  # a multiplier (scale) is fixed at 1; joint numbers stay with it
+        value = 1.0 if entry.get("scale") else {v for v in _values(plain, entry["path"])}.pop()
         fixed.append({"path": entry["path"], "label": entry["label"], "source": entry["source"],
-                      "distribution": "uniform", "low": value, "high": value})
+                      "distribution": "uniform", "low": value, "high": value,
+                      **{k: entry[k] for k in ("scale", "joint") if k in entry}})
     zero = scenario_from_dict({**data, "uncertain": fixed}, "test")
     a = run_experiment(plain, replications=2, seed=3)
     b = run_experiment(zero, replications=2, seed=3)
@@ -235,9 +236,14 @@ def test_a_path_below_star_that_no_strategy_uses_is_inactive():
     data["strategies"] = {"letters_only": data["strategies"]["letters_only"]}
     sc = scenario_from_dict(data, "test")
     _, drawn = draw_assumptions(sc, 0, 1)
-    # the attrition after a complaint (issue 19) is the hospital's, drawn whatever the strategies
-    assert set(drawn) == {"behaviour.discount_uplift_max", "channels.sms.jump_per_day", "channels.call.jump_per_day",
-                          "harm.attrition_per_complaint"}
+    # the attrition after a complaint (issue 19) and the world's assumptions (issue 25) are the
+    # hospital's, drawn whatever the strategies; the levers' are not
+    world = {e["path"] for e in data["uncertain"] if not e["path"].startswith("strategies.")}
+    assert {"behaviour.discount_uplift_max", "channels.sms.jump_per_day", "channels.call.jump_per_day",
+            "harm.attrition_per_complaint", "behaviour.decay_per_day", "operations.*.cost_per_hour_usd"} <= world
+    assert set(drawn) == world
+    drawn_sc, _ = draw_assumptions(sc, 0, 1)  # the staff pay's joint phone-team path is inactive too
+    assert drawn_sc.harm.cost_per_complaint_usd != sc.harm.cost_per_complaint_usd
 
 
 def test_set_parameter_returns_a_revalidated_copy():
@@ -288,10 +294,17 @@ def test_the_shipped_baseline_declares_its_unsourced_assumptions():
     assert {"strategies.*.deposit.compliance_rate", "behaviour.discount_uplift_max", "channels.sms.jump_per_day",
             "channels.call.jump_per_day", "strategies.*.phone_team.right_party_contact_rate"} <= paths
     plain = sc.model_dump()
-    for e in sc.uncertain:  # centred on the file's value, with a source and a label for the board
-        assert central_value(e) == pytest.approx(_values(sc, e.path)[0], rel=1e-6), e.path
+    for e in sc.uncertain:  # centred on the file's value, with a source and a label for the board:
+        # its median, or a triangular's mode (the most likely value; issue 25's floor has its mode at
+        # the file's 0, the lowest end); a multiplier (scale) is centred on 1
+        v = 1.0 if e.scale else _values(sc, e.path)[0]
+        if e.distribution == "triangular":
+            assert e.mode == v, e.path
+            assert e.quantile(0.05) < v < e.quantile(0.95) or v == e.low
+        else:
+            assert central_value(e) == pytest.approx(v, rel=1e-6), e.path
+            assert e.quantile(0.05) < v < e.quantile(0.95)
         assert e.source and e.label and e.label[0].isupper()
-        assert e.quantile(0.05) < _values(sc, e.path)[0] < e.quantile(0.95)
     assert plain["uncertain"][0].keys() >= {"path", "label", "source", "distribution"}
 
 

@@ -11,8 +11,11 @@ from run to run for both reasons. :func:`spread_sources` splits the variance of 
 * each assumption's share is its **Shapley value** of R² (the LMG decomposition of Lindeman,
   Merenda & Gold 1980; Grömping 2006, *J. Stat. Software* 17(1)): its gain in R² when added to a
   regression, averaged over every order in which the assumptions can be added (exact, over all
-  2^k subsets, least squares by :func:`numpy.linalg.lstsq`). The shares are non-negative and sum
-  to R²; they are scaled by adjusted R² ÷ R² so that they sum to the explained part;
+  2^k subsets, least squares by :func:`numpy.linalg.lstsq`, for up to ``EXACT_MAX`` assumptions;
+  beyond, averaged over ``PERMUTATIONS`` random orders drawn with a fixed seed — each order's
+  increments sum to R² exactly, so the shares still do, and the same table gives the same
+  shares). The shares are non-negative and sum to R²; they are scaled by adjusted R² ÷ R² so that
+  they sum to the explained part;
 * the rest is **chance**: which patients arrive and how they pay (with nonlinear effects of the
   assumptions, which a linear fit does not capture).
 
@@ -75,16 +78,47 @@ def _r_squared(x: np.ndarray, y: np.ndarray, sst: float) -> float:
     return max(0.0, 1.0 - float(resid @ resid) / sst)
 
 
+#: most assumptions for the exact decomposition over all 2^k subsets
+EXACT_MAX = 12
+#: random orders of the sampled decomposition beyond EXACT_MAX, and their seed
+PERMUTATIONS = 2000
+PERMUTATION_SEED = 20261207
+
+
+def sampled_shapley_r_squared(x: np.ndarray, y: np.ndarray, sst: float,
+                              permutations: int = PERMUTATIONS) -> tuple[float, np.ndarray]:
+    """(R², Shapley shares) averaged over ``permutations`` random orders of the columns (seeded:
+    the same table gives the same shares); each order's increments sum to R², so the shares do."""
+    k = x.shape[1]
+    rng = np.random.default_rng(PERMUTATION_SEED)
+    cache: dict[int, float] = {0: 0.0}
+
+    def r2(mask: int) -> float:
+        if mask not in cache:
+            cache[mask] = _r_squared(x[:, [j for j in range(k) if mask >> j & 1]], y, sst)
+        return cache[mask]
+
+    shares = np.zeros(k)
+    for _ in range(permutations):
+        mask = 0
+        for j in rng.permutation(k):
+            before = r2(mask)
+            mask |= 1 << int(j)
+            shares[j] += r2(mask) - before
+    return r2((1 << k) - 1), shares / permutations
+
+
 def shapley_r_squared(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """(R² of ``y`` on every column of ``x``, each column's Shapley share of it), exact over all
-    subsets of columns (LMG). ``x`` is runs × assumptions; at most 16 columns."""
+    subsets of columns (LMG) up to ``EXACT_MAX`` columns, sampled over random orders beyond.
+    ``x`` is runs × assumptions."""
     n, k = x.shape
-    if k > 16:
-        raise ValueError(f"at most 16 assumptions for the exact decomposition; found {k}")
     yc = y - y.mean()
     sst = float(yc @ yc)
     if sst == 0.0:
         return math.nan, np.full(k, math.nan)
+    if k > EXACT_MAX:
+        return sampled_shapley_r_squared(x, y, sst)
     r2 = np.zeros(1 << k)
     for mask in range(1, 1 << k):
         cols = [j for j in range(k) if mask >> j & 1]

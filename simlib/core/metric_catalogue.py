@@ -53,7 +53,11 @@ METRICS: dict[str, MetricInfo] = {
         "Collection cost", "usd", False,
         "Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees."),
     "cost_to_collect": MetricInfo(
-        "Cost to collect", "share", False, "Collection cost ÷ cash collected."),
+        "Collection operations cost ratio", "share", False,
+        "Collection cost ÷ cash collected: only the collection operations the model simulates "
+        "(statements, contacts, agents, denials and billing staff, fees). Not HFMA's cost to collect, "
+        "whose 2–4 % benchmark counts the whole revenue cycle (patient access, coding, IT): never "
+        "compare the two."),
     "bad_debt_rate": MetricInfo(
         "Bad debt", "share", False,
         "(Bad-debt write-offs + patient dollars still open at the horizon, projected unrecovered) "

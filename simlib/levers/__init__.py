@@ -20,6 +20,7 @@ from simlib.levers import deposit  # noqa: F401  deposit
 from simlib.levers import disputes  # noqa: F401  price_estimate (and every dispute)
 from simlib.levers import write_off  # noqa: F401  write_off
 from simlib.levers import financial_assistance  # noqa: F401  fap_screening (the policy: finance)
+from simlib.levers import collection_charges  # noqa: F401  collection_charges
 from simlib.levers import payment_plan  # noqa: F401  payment_plan
 from simlib.levers import financing  # noqa: F401  financing
 from simlib.levers import agency  # noqa: F401  agency

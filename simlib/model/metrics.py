@@ -109,7 +109,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
         return int(led.amount[led.mask(kinds) & counted].sum())
 
     collected_total = total(COLLECTED) - total(REFUNDS)
-    cost_total = total(COSTS) + total([Kind.FACTORING_FEE])
+    # court fees a patient reimburses after a judgment net against the legal costs they repay
+    cost_total = total(COSTS) + total([Kind.FACTORING_FEE]) - total([Kind.LEGAL_COSTS_RECOVERED])
     m["cash_collected_usd"] = collected_total / 100.0
     m["collection_cost_usd"] = cost_total / 100.0
     m["cost_to_collect"] = _safe(cost_total, collected_total)

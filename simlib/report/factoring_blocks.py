@@ -55,6 +55,7 @@ def factoring_section(res):
                     for s in offers if s in res.scenario.strategies)
     listing = f"<p>The offers:</p><ul>{terms}</ul>" if terms else ""
     listing += _factoring_findings(res, offers)
+    listing += factor_side_block(res, offers)
     listing += borrowing_answer(res, offers)
     parts = [
         "<h2>Factoring offers compared</h2>",
@@ -99,6 +100,58 @@ def _factoring_findings(res, offers: Sequence[str]) -> str:
         return ""
     return (f"<p>Against the status quo “{esc(labels.get(res.baseline, res.baseline))}” (paired differences):</p>"
             f"<ul>{''.join(items)}</ul>")
+
+
+def factor_side_block(res, offers: Sequence[str]) -> str:
+    """The factor's side of each offer (:mod:`simlib.analysis.factor_side`): its expected profit
+    and loss, and the flag "no factor would offer these terms" when it expects to lose money."""
+    from simlib.analysis.factor_side import factor_side
+
+    rate = float(res.scenario.finance.cost_of_capital_annual)
+    sides = []
+    for s in offers:
+        try:
+            sides.append(factor_side(res.metrics, s, rate))
+        except ValueError:
+            continue
+    return factor_side_html(sides, strategy_labels(res))
+
+
+def factor_side_html(sides, labels: dict) -> str:
+    """The table of the factor's expected P&L per offer, with the offers no factor would make named."""
+    from simlib.analysis.factor_side import FLAG_WORDS
+
+    if not sides:
+        return ""
+    rate = sides[0].cost_of_funds_annual
+    rows = []
+    for f in sides:
+        ci = ci_text(f.pnl_ci[0], f.pnl_ci[1], "usd", diff=True)
+        verdict = f"<strong>Loses money: {FLAG_WORDS}</strong>" if f.loses_money else "Profitable for the factor"
+        rows.append(f"<tr><th scope=\"row\">{esc(labels.get(f.strategy, f.strategy))}</th>"
+                    f"<td class=\"num\">{esc(value_text(f.advanced_usd, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.fees_usd, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.credit_loss_usd, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.cost_of_funds_usd, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(diff_text(f.pnl_usd, 'usd'))}{' (' + esc(ci) + ')' if ci else ''}</td>"
+                    f"<td>{verdict}</td></tr>")
+    flagged = [labels.get(f.strategy, f.strategy) for f in sides if f.loses_money]
+    warning = ""
+    if flagged:
+        names = ", ".join(f"“{esc(n)}”" for n in flagged)
+        warning = (f"<p class=\"headline\">{names}: {FLAG_WORDS}. The factor would expect to lose money on "
+                   "them, so their gains for the hospital are money a factor would not leave on the table; "
+                   "do not plan on these terms.</p>")
+    return (warning + "<div class=\"table-scroll\"><table><caption>Would a factor make this offer? The factor's "
+            "expected profit and loss per offer over the simulated days</caption><thead><tr>"
+            "<th scope=\"col\">Offer</th><th scope=\"col\">Cash advanced</th><th scope=\"col\">Fees it earns</th>"
+            "<th scope=\"col\">Credit loss it bears</th><th scope=\"col\">Its cost of funds</th>"
+            "<th scope=\"col\">Its expected profit (95 % CI)</th><th scope=\"col\">Verdict</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+            f"<p class=\"note\">The factor's profit = fees − credit loss on non-recourse bad debt − the cost of the "
+            f"money it has out (advance dollar-days at {rate * 100:g} % a year, the scenario's cost of capital: an "
+            "assumption). Its own servicing costs are not counted, so an offer flagged here loses money before "
+            "them. Details: docs/factoring.md, \"The factor's side\".</p>")
 
 
 def factoring_charts(res):

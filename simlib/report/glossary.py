@@ -21,8 +21,10 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("Net collection rate", "Money collected divided by what could be collected (billed less contractual "
      "allowances and corrections), for bills old enough to have run their course.", None),
     ("Bad debt", "Patient balances written off as uncollectable, as a share of everything billed.", None),
-    ("Cost to collect", "Collection costs (statements, reminders, staff time, agency and other fees) "
-     "divided by cash collected.", None),
+    ("Collection operations cost ratio", "Collection costs (statements, reminders, staff time, agency and "
+     "other fees) divided by cash collected. It is not the “cost to collect” of HFMA's benchmark "
+     "(2–4 % of collections), which also counts patient access, coding and IT across the whole "
+     "revenue cycle: the two cannot be compared.", None),
     ("NPV (net present value)", "Collections minus collection costs and fees, each discounted to day 0 at "
      "the hospital's cost of capital: a dollar collected sooner is worth more. The strategies are ranked "
      "on it.", None),

@@ -62,7 +62,7 @@ def distribution_words(entry) -> str:
     from simlib.scenario.uncertain import central_value
 
     lo, hi = entry.support()
-    w = lambda v: value_words(entry.path, v)  # noqa: E731
+    w = (lambda v: f"×{v:.2g}") if entry.scale else (lambda v: value_words(entry.path, v))  # noqa: E731
     if lo == hi:
         return f"Fixed at {w(lo)}"
     centre = w(central_value(entry))
@@ -86,6 +86,8 @@ def range_words(entry, coverage: float = 0.90) -> str:
 
     tail = (1.0 - coverage) / 2
     lo, hi = entry.quantile(tail), entry.quantile(1.0 - tail)
+    if entry.scale:  # a multiplier of the file's numbers
+        return f"×{lo:.2g} to ×{hi:.2g} the file's values"
     if lo == hi:
         return value_words(entry.path, lo)
     centre = central_value(entry)
@@ -109,6 +111,22 @@ def assumptions_table(res) -> str:
             "</caption><thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">Distribution</th>"
             "<th scope=\"col\">90 % range</th><th scope=\"col\">Source</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
+
+
+def held_fixed_paragraph(res) -> str:
+    """What the intervals do not include: the assumptions of the model (docs/model.md) this scenario
+    uses but holds at the file's values, each with its documented range and why it is not drawn
+    (:func:`simlib.scenario.assumption_register.held_fixed`); empty when there are none."""
+    from simlib.scenario.assumption_register import held_fixed
+
+    held = held_fixed(res.scenario)
+    if not held:
+        return ""
+    items = "".join(f"<li>{esc(h.label)} (documented range {h.low:g}–{h.high:g}; <code>{esc(h.path)}</code>): "
+                    f"{esc(h.reason)}.</li>" for h in held)
+    return ("<p><strong>Not included in the intervals.</strong> These assumptions of the model are held at the "
+            "file's values in every run, so the intervals above do not count them; the sensitivity study can "
+            f"sweep any of them over its range:</p><ul>{items}</ul>")
 
 
 def _percent(x: float) -> str:
@@ -148,12 +166,15 @@ def uncertain_assumptions_section(res):
     if not res.scenario.uncertain:
         parts.append("<p>This scenario declares no uncertain assumptions: every run uses the values of the "
                      f"parameter file, so the spread between runs comes only from {CHANCE_WORDS}.</p>")
-        return _html("\n".join(parts))
+        parts.append(held_fixed_paragraph(res))
+        return _html("\n".join(p for p in parts if p))
     parts.append("<p>Some of the scenario's numbers are not known well. Each run draws them afresh from the "
                   "ranges below, the same values for every strategy in that run, so the intervals and the "
                   "chance of being best in this report include this uncertainty as well as chance in the "
                   "patients.</p>")
+    parts.append("<p><strong>Included in the intervals:</strong> the assumptions of the table below.</p>")
     parts.append(assumptions_table(res))
+    parts.append(held_fixed_paragraph(res))
     sentence = spread_sentence(res)
     if sentence:
         parts.append(f"<p class=\"headline\">{esc(sentence)}</p>")
@@ -162,4 +183,4 @@ def uncertain_assumptions_section(res):
                      "would explain with this many runs) is the assumptions' part, divided among them by "
                      "their average contribution over every order of adding them (Shapley, or LMG, shares); "
                      "the rest is chance. Details: docs/uncertainty.md.</p>")
-    return _html("\n".join(parts))
+    return _html("\n".join(p for p in parts if p))

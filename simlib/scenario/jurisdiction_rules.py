@@ -28,10 +28,7 @@ def jurisdiction_problems(sc: Any) -> list[str]:
         for f in j.forbidden_levers:
             if getattr(st, f.lever, None) is not None:
                 out.append(f"{at}.{f.lever}: forbidden in {j.name} {_cite(f)}; remove it")
-        charges = getattr(st, "collection_charges", None)
-        if charges is not None and not j.collection_charges.allowed:
-            out.append(f"{at}.collection_charges: charges for collecting may not be added to a patient's "
-                       f"bill in {j.name} {_cite(j.collection_charges)}; remove it")
+        out += _charges(st, sc, j, at)
         out += _legal_action(st, sc, j, at)
         if j.contact.applies_to == "all":
             out += _contact_limits(st, sc, j, at)
@@ -47,6 +44,29 @@ def _charity(sc: Any, j: Jurisdiction) -> list[str]:
         return [f"finance.us_nonprofit: expected false in {j.name}: the US nonprofit rules do not apply "
                 f"{_cite(j.charity)}; found true"]
     return []
+
+
+def _charges(st: Any, sc: Any, j: Jurisdiction, at: str) -> list[str]:
+    """Collection charges where the law allows none, too early, above every bracket's cap, or
+    capped in UF while the money is not pesos."""
+    ch, law = getattr(st, "collection_charges", None), j.collection_charges
+    if ch is None:
+        return []
+    if not law.allowed:
+        return [f"{at}.collection_charges: charges for collecting may not be added to a patient's "
+                f"bill in {j.name} {_cite(law)}; remove it"]
+    out = []
+    if ch.after_days_past_due < law.after_days_past_due:
+        out.append(f"{at}.collection_charges.after_days_past_due: expected at least "
+                   f"{law.after_days_past_due:g} days of delay in {j.name} {_cite(law)}; found {ch.after_days_past_due:g}")
+    top = max((b.rate for b in law.brackets), default=None)
+    if top is not None and ch.rate > top:
+        out.append(f"{at}.collection_charges.rate: expected at most {top * 100:g} % (the highest bracket's "
+                   f"cap) in {j.name} {_cite(law)}; found {ch.rate * 100:g} %")
+    if law.brackets and law.uf_value_clp is not None and sc.currency != "CLP":
+        out.append(f"{at}.collection_charges: the caps of {j.name} are in UF valued in pesos; expected "
+                   f"currency: CLP; found {sc.currency}")
+    return out
 
 
 #: a year in days, for limitation periods given in years

@@ -46,7 +46,8 @@ from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
 from simlib.core.currencies import DEFAULT_CURRENCY
 from simlib.scenario.jurisdiction_rules import jurisdiction_problems
-from simlib.scenario.jurisdiction import DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_defaults
+from simlib.scenario.jurisdiction import (DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_defaults,
+                                         jurisdiction)
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
@@ -231,6 +232,11 @@ class Scenario(ScenarioVariants, Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def law(self):
+        """The rules of the scenario's jurisdiction (:class:`simlib.scenario.jurisdiction.Jurisdiction`)."""
+        return jurisdiction(self.jurisdiction)
 
     @property
     def baseline_strategy(self) -> str:

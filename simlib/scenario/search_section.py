@@ -25,7 +25,7 @@ from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, mod
 
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import ContactLimits
-from simlib.core.parameter_paths import ParameterPathError, values as path_values
+from simlib.core.parameter_paths import ParameterPathError, at_path, values as path_values
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, Targeting
 
 NONE, KEEP = "none", "keep"
@@ -170,10 +170,16 @@ def is_section(template: dict, path: str) -> bool:
 
 def is_whole(template: dict, path: str) -> bool:
     """Whether the template's value at ``path`` is a whole number (agents, months): kept whole."""
-    node: Any = template
-    for key in path.split("."):
-        node = node.get(key) if isinstance(node, dict) else None
+    node = at_path(template, path)
     return isinstance(node, int) and not isinstance(node, bool)
+
+
+def _policy_sections(data: dict) -> bool:
+    """Whether the strategy data runs a policy (:class:`simlib.policies.base.PolicyLever`), which
+    may call without a call step on the ladder."""
+    from simlib.policies.base import PolicyLever
+
+    return any(data.get(key) is not None for key, cls in registered_levers().items() if issubclass(cls, PolicyLever))
 
 
 def template_data(settings: SearchSettings, strategies: dict) -> dict:
@@ -201,13 +207,12 @@ def candidate_data(settings: SearchSettings, template: dict, strategies: dict, c
     for path, v in variables:
         if path not in chosen or (v.choices is not None and is_section(template, path)):
             continue
-        *parents, last = path.split(".")
-        node = data
-        for key in parents:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
+        parent, _, last = path.rpartition(".")
+        node = at_path(data, parent) if parent else data
+        if isinstance(node, dict) or (isinstance(node, list) and last.isdigit() and int(last) < len(node)):
             value = chosen[path]
-            node[last] = int(round(value)) if is_whole(template, path) and isinstance(value, float) else value
+            node[int(last) if isinstance(node, list) else last] = (
+                int(round(value)) if is_whole(template, path) and isinstance(value, float) else value)
     if settings.ladder is not None:
         steps = []
         for i, slot in enumerate(settings.ladder):
@@ -220,8 +225,9 @@ def candidate_data(settings: SearchSettings, template: dict, strategies: dict, c
         data["ladder"] = sorted(steps, key=lambda s: s["day"])  # stable: slot order breaks ties
     if settings.contact_limits is not None:
         data["contact_limits"] = settings.contact_limits.model_dump(mode="json")
-    if data.get("phone_team") is not None and not any(s["channel"] in call_channels for s in data["ladder"]):
-        data["phone_team"] = None  # no call step: no team to pay
+    if data.get("phone_team") is not None and not any(s["channel"] in call_channels for s in data["ladder"]) \
+            and not _policy_sections(data):
+        data["phone_team"] = None  # no call step and no policy that may call: no team to pay
     return data
 
 
@@ -289,9 +295,7 @@ def _variable_problems(settings: SearchSettings, i: int, v: Variable, template: 
         return [f"{at}.path: the template {settings.start_from!r} has no {head}; add one under search.add "
                 "(its settings are the starting point)"]
     if v.choices is not None:
-        node: Any = template
-        for key in path.split("."):
-            node = node.get(key, KeyError) if isinstance(node, dict) else KeyError
+        node = at_path(template, path, KeyError)
         if node is KeyError or isinstance(node, (dict, list)):
             return [f"{at}.path: {path!r} is not a setting of the template {settings.start_from!r}"]
         return [p for c in v.choices for p in check({path: c}, f"{at}.choices {c}")]

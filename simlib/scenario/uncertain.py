@@ -21,6 +21,17 @@ gives every cdf and quantile): ``beta {a, b}`` on ``[low, high]`` (default ``[0,
 lie inside it). Zero width (``uniform`` with ``low == high``, ``sigma: 0``, ``sd: 0``) is a fixed
 value.
 
+Two forms move several numbers with one draw (issue 25), so that one regressor of the spread split
+stands for one idea:
+
+* ``scale: true`` — the drawn value is a **multiplier** of every number at ``path``, which may then
+  differ (``channels.*.opt_out_rate``: every channel's opt-out rate × the same factor keeps their
+  ratios);
+* ``joint: [{path, power}]`` — further numbers moved with the draw: each becomes its file value
+  × r^power, r the multiplier (``scale``) or the drawn value ÷ the file's value at ``path``. A
+  calibration ridge is one such line: ``initial_per_day`` ∝ ``decay_per_day``^1.78 keeps the
+  status quo's KPIs (docs/calibration.md, "Identifiability").
+
 Each replication draws every assumption once (:func:`draw_assumptions`) by the inverse of its cdf
 at a uniform from the assumption's own random stream (stream ``assumptions``, keyed by
 replication and path): the same value for every strategy of the replication, on any worker
@@ -63,7 +74,16 @@ TRUNCATED = ("lognormal", "normal")
 STREAM = "assumptions"
 #: most uncertain assumptions per scenario (each is a regressor of the exact spread decomposition,
 #: simlib.analysis.spread, which fits all 2^k subsets)
-ASSUMPTIONS_MAX = 12
+ASSUMPTIONS_MAX = 24
+
+
+class JointPath(Strict):
+    """A further number moved with an assumption's draw: its file value × r^``power`` (r: the
+    multiplier of a ``scale`` entry, else the drawn value ÷ the file's value at the entry's path)."""
+
+    path: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_*]+(\.[A-Za-z0-9_*]+)*$",
+                               description="Dotted path of the number(s) moved with the draw.")]
+    power: Annotated[float, Field(ge=-10.0, le=10.0, description="Exponent of the ratio r (1: in proportion).")] = 1.0
 
 
 class UncertainAssumption(Strict):
@@ -91,6 +111,10 @@ class UncertainAssumption(Strict):
         None, description="lognormal: sd of the log (0: fixed at the median).")
     mean: float | None = Field(None, description="normal: the mean (before truncation).")
     sd: NonNeg | None = Field(None, description="normal: the standard deviation (0: fixed at the mean).")
+    scale: bool = Field(False, description="The draw multiplies every number at `path` (which may "
+                                           "then differ) instead of replacing it.")
+    joint: Annotated[list[JointPath], Field(max_length=8)] = Field(
+        default_factory=list, description="Further numbers moved with the draw: file value × r^power.")
 
     #: the field's allowed range (lo, hi), set when the scenario is validated; truncates normal and
     #: lognormal tails
@@ -118,7 +142,12 @@ class UncertainAssumption(Strict):
     @model_serializer(mode="wrap")
     def _dump(self, handler: Any) -> dict:
         """Parameters the distribution does not take (None) are left out of the dump."""
-        return {k: v for k, v in handler(self).items() if not (k in PARAMETERS and v is None)}
+        out = {k: v for k, v in handler(self).items() if not (k in PARAMETERS and v is None)}
+        if not out.get("scale"):
+            out.pop("scale", None)
+        if not out.get("joint"):
+            out.pop("joint", None)
+        return out
 
     def support(self) -> tuple[float, float]:
         """The distribution's own range before truncation (infinite ends for normal, lognormal)."""
@@ -196,8 +225,31 @@ def set_parameter(scenario, path: str, value: float):
     except ParameterPathError as exc:
         raise ScenarioError(f"scenario {scenario.name}", [str(exc)]) from None
     data["uncertain"] = [e for e, entry in zip(data.get("uncertain", []), getattr(scenario, "uncertain", []))
-                         if not concrete & {p for p, _ in matches(data, entry.path)[0]}]
+                         if not concrete & drawn_numbers(data, entry)]
     return _revalidated(scenario, data, f"{path} = {value:g}")
+
+
+def drawn_numbers(data: dict, entry: UncertainAssumption) -> set[str]:
+    """The concrete paths of every number ``entry`` moves in ``data`` (its path and its joint paths)."""
+    out = {p for p, _ in matches(data, entry.path)[0]}
+    for j in entry.joint:
+        out |= {p for p, _ in matches(data, j.path)[0]}
+    return out
+
+
+def apply_draw(data: dict, entry: UncertainAssumption, value: float) -> None:
+    """Set the numbers ``entry`` moves in ``data`` (the file's values, changed in place) for the drawn
+    ``value``: replaced by it (or multiplied, ``scale``), and each joint number × r^power."""
+    if entry.scale:
+        ratio = value
+        apply(data, entry.path, lambda old: old * value)
+    else:
+        found = matches(data, entry.path)[0]
+        ratio = value / found[0][1] if entry.joint else 1.0  # the checks refuse a joint on a zero
+        apply(data, entry.path, lambda _old: value)
+    for j in entry.joint:
+        if matches(data, j.path)[0]:
+            apply(data, j.path, lambda old, p=j.power: old * ratio ** p)
 
 
 def _revalidated(scenario, data: dict, what: str):
@@ -236,7 +288,7 @@ def draw_assumptions(scenario, replication: int, seed: int) -> tuple[Any, dict[s
         if inactive:
             continue
         value = quantile(entry, _uniform(seed, replication, entry.path))
-        apply(data, entry.path, lambda _old, v=value: v)
+        apply_draw(data, entry, value)
         drawn[entry.path] = value
     data["uncertain"] = []
     what = "uncertain " + ", ".join(f"{p} = {v:g}" for p, v in drawn.items())

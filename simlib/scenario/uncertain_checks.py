@@ -113,34 +113,87 @@ def _number(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _field_range(models: dict, concrete: str) -> tuple[Any, str, float, float, bool, bool, bool]:
+    """(owner model, field, lo, hi, lo exclusive, hi exclusive, integer) of the number ``concrete``."""
+    owner, field = _owner(models, concrete)
+    lo, hi, lo_open, hi_open, integer = _schema_bounds(type(owner), field) if isinstance(owner, BaseModel) \
+        else (-math.inf, math.inf, False, False, False)
+    bound = bound_of(field, models.get("currency") or "USD")[0]
+    return owner, field, max(lo, -bound), min(hi, bound), lo_open, hi_open, integer
+
+
+def _accepted(models: dict, moved: list[tuple[str, float]]) -> str | None:
+    """Why the numbers ``moved`` (concrete path, value) cannot take their values together (a range,
+    or a section's refusal, each section checked with all of its moved fields), or None."""
+    owners: dict[str, list[tuple[str, float]]] = {}
+    for concrete, value in moved:
+        owner, field, lo, hi, lo_open, hi_open, _ = _field_range(models, concrete)
+        if value < lo or value > hi or (lo_open and value == lo) or (hi_open and value == hi):
+            return (f"{concrete} = {_number(value)} is outside its allowed values "
+                    f"({'>' if lo_open else '>='} {_number(lo)} and {'<' if hi_open else '<='} {_number(hi)})")
+        owners.setdefault(concrete.rsplit(".", 1)[0], []).append((concrete, value))
+    for items in owners.values():
+        owner, _ = _owner(models, items[0][0])
+        if not isinstance(owner, BaseModel):
+            continue
+        try:
+            type(owner).model_validate({**owner.model_dump(), **{c.rsplit(".", 1)[1]: float(v) for c, v in items}})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            why = err["msg"].removeprefix("Value error, ")
+            shown = ", ".join(f"{c} = {_number(v)}" for c, v in items)
+            return f"{shown} is refused ({'.'.join(map(str, err['loc'])) + ': ' if err['loc'] else ''}{why})"
+    return None
+
+
+def _multiplier_range(models: dict, found: list[tuple[str, float]]) -> tuple[float, float, bool, bool]:
+    """The multipliers that keep every number of ``found`` inside its allowed range (a ``scale`` entry)."""
+    lo_m, hi_m, lo_open_m, hi_open_m = -math.inf, math.inf, False, False
+    for concrete, v in found:
+        _, _, lo, hi, lo_open, hi_open, _ = _field_range(models, concrete)
+        if v == 0:
+            continue
+        a, b, a_open, b_open = (lo / v, hi / v, lo_open, hi_open) if v > 0 else (hi / v, lo / v, hi_open, lo_open)
+        if a > lo_m or (a == lo_m and a_open):
+            lo_m, lo_open_m = a, a_open
+        if b < hi_m or (b == hi_m and b_open):
+            hi_m, hi_open_m = b, b_open
+    return lo_m, hi_m, lo_open_m, hi_open_m
+
+
 def _problems(entry: Any, models: dict, data: dict, taken: dict[str, int],
               i: int) -> list[tuple[str | None, str]]:
     """(field of the entry or None, what is wrong) of ``entry`` against the scenario (empty: fine;
     sets the entry's bounds)."""
     try:
         found, inactive = matches(data, entry.path)
+        joint = [(j, matches(data, j.path)[0]) for j in entry.joint]
     except ParameterPathError as exc:
         return [("path", f"expected a dotted path to a number of the scenario; {exc}")]
     if inactive:
         return []
     values = sorted({v for _, v in found})
-    if len(values) > 1:
+    if len(values) > 1 and not entry.scale:
         return [("path", f"expected numbers that are equal in the file (one value is drawn for all); "
-                         f"{entry.path} matches {', '.join(_number(v) for v in values)}: give each its own entry")]
+                         f"{entry.path} matches {', '.join(_number(v) for v in values)}: give each its own "
+                         "entry, or draw a multiplier (scale: true)")]
     out = []
-    for concrete, _ in found:
+    for concrete, _ in found + [c for _, js in joint for c in js]:
         if concrete in taken:
             out.append(("path", f"expected each number in one entry only; {concrete} is already "
                                 f"uncertain in entry {taken[concrete]}"))
         taken.setdefault(concrete, i)
-    owner, field = _owner(models, found[0][0])
-    lo, hi, lo_open, hi_open, integer = _schema_bounds(type(owner), field) if isinstance(owner, BaseModel) \
-        else (-math.inf, math.inf, False, False, False)
+    if entry.joint and not entry.scale and values[0] == 0:
+        return out + [("joint", f"expected a nonzero value at {entry.path} (the joint numbers move with the "
+                                "drawn value ÷ the file's); found 0: draw a multiplier (scale: true)")]
+    _, _, lo, hi, lo_open, hi_open, integer = _field_range(models, found[0][0])
     if integer:
         return out + [("path", f"expected a continuous parameter; {found[0][0]} is a whole number (an "
                                "uncertain count is not drawn)")]
-    bound = bound_of(field, models.get("currency") or "USD")[0]
-    lo, hi = max(lo, -bound), min(hi, bound)
+    what = f"the allowed values of {found[0][0]}"
+    if entry.scale:
+        lo, hi, lo_open, hi_open = _multiplier_range(models, found)
+        what = f"the multipliers that keep every number of {entry.path} allowed"
     allowed = f"{'>' if lo_open else '>='} {_number(lo)} and {'<' if hi_open else '<='} {_number(hi)}"
     s_lo, s_hi = entry.support()
     if entry.truncated:
@@ -148,8 +201,7 @@ def _problems(entry: Any, models: dict, data: dict, taken: dict[str, int],
         if not (lo < centre < hi or (lo <= centre <= hi and not (lo_open and centre == lo)
                                      and not (hi_open and centre == hi))):
             return out + [("median" if entry.distribution == "lognormal" else "mean",
-                           f"expected a value {allowed} (the allowed values of {found[0][0]}); "
-                           f"found {_number(centre)}")]
+                           f"expected a value {allowed} ({what}); found {_number(centre)}")]
         tlo = np.nextafter(lo, math.inf) if lo_open else lo
         thi = np.nextafter(hi, -math.inf) if hi_open else hi
         entry._bounds = (float(tlo), float(thi))
@@ -157,19 +209,17 @@ def _problems(entry: Any, models: dict, data: dict, taken: dict[str, int],
     else:
         inside = (s_lo > lo or (s_lo == lo and not lo_open)) and (s_hi < hi or (s_hi == hi and not hi_open))
         if not inside:
-            return out + [(None, f"expected a drawn range inside the allowed values of {found[0][0]} "
-                                 f"({allowed}); found {_number(s_lo)} to {_number(s_hi)}")]
+            return out + [(None, f"expected a drawn range inside {what} ({allowed}); found {_number(s_lo)} "
+                                 f"to {_number(s_hi)}")]
         entry._bounds = (float(lo), float(hi))
         ends = (s_lo, s_hi)
-    if isinstance(owner, BaseModel):
-        for end in dict.fromkeys(ends):
-            try:
-                type(owner).model_validate({**owner.model_dump(), field: float(end)})
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                why = err["msg"].removeprefix("Value error, ")
-                return out + [(None, f"expected a drawn range its section accepts; {found[0][0]} = "
-                                     f"{_number(end)} is refused ({'.'.join(map(str, err['loc'])) + ': ' if err['loc'] else ''}{why})")]
+    for end in dict.fromkeys(ends):
+        ratio = end if entry.scale else end / values[0] if entry.joint else 1.0
+        moved = [(c, v * end if entry.scale else end) for c, v in found]
+        moved += [(c, v * ratio ** j.power) for j, js in joint for c, v in js]
+        why = _accepted(models, [(c, float(v)) for c, v in moved])
+        if why:
+            return out + [(None, f"expected a drawn range its section accepts; {why}")]
     return out
 
 

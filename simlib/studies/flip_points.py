@@ -45,13 +45,13 @@ def uncertain_ranges(scenario, low_q: float = 0.01, high_q: float = 0.99) -> lis
     """One range per entry of the scenario's ``uncertain:`` section: its ``low_q``–``high_q``
     quantiles (:func:`simlib.studies.sensitivity.uncertain_factors`, the tornado's too), searched in set
     mode, its central value as the base (none without the section)."""
-    factors = uncertain_factors(scenario, low_q, high_q)
+    factors = uncertain_factors(scenario, low_q, high_q)  # a ``scale`` entry's range is of multipliers
     if not factors:
         return []
     from simlib.scenario.uncertain import central_value
 
     centre = {e.path: float(central_value(e)) for e in scenario.uncertain}
-    return [Range(f.label, f.path, f.low, f.high, "set", None, "uncertain", centre[f.path]) for f in factors]
+    return [Range(f.label, f.path, f.low, f.high, f.mode, None, "uncertain", centre[f.path]) for f in factors]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from simlib.analysis.decision import decide, decision_metric
 from simlib.core.metric_catalogue import KEY_METRIC
-from simlib.core.parameter_paths import ParameterPathError, apply
+from simlib.core.parameter_paths import ParameterPathError, apply, values
 from simlib.core.ranges import Range
 
 
@@ -67,7 +67,8 @@ def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> li
         return []
     from simlib.scenario.uncertain import quantile
 
-    out = [Range(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "set") for e in entries]
+    out = [Range(e.label, e.path, float(quantile(e, low_q)), float(quantile(e, high_q)), "scale" if getattr(e, "scale", False) else "set")
+           for e in entries]  # a ``scale`` entry draws a multiplier of the file's numbers
     return [f for f in out if f.low < f.high]
 
 
@@ -126,17 +127,30 @@ def _pin_uncertain(scenario, data: dict, factor: Range, setting: float) -> None:
     """An assumption the scenario declares uncertain (section ``uncertain:``) is drawn in each run,
     over the file's value; at a fixed setting it is held: its entry is dropped (draws are keyed by
     path, so no other draw moves — as :func:`simlib.scenario.uncertain.set_parameter` does) and, for the
-    entry at the factor's own path, the setting applies to its central value."""
+    entry at the factor's own path, the setting applies to its central value (a ``scale`` entry's
+    multiplier is the setting itself), and its joint numbers move with it as a draw moves them."""
     entries = data.get("uncertain") or []
-    hits = [i for i, e in enumerate(entries) if isinstance(e, dict) and _overlap(str(e.get("path")), factor.path)]
+    hits = [i for i, e in enumerate(entries) if isinstance(e, dict) and any(
+        _overlap(str(p), factor.path) for p in [e.get("path")] + [j.get("path") for j in e.get("joint") or []])]
     if not hits:
         return
     same = [i for i in hits if entries[i]["path"] == factor.path]
     if same:
         from simlib.scenario.uncertain import central_value
 
-        value = factor.value_at(float(central_value(scenario.uncertain[same[0]])), setting)
-        apply(data, factor.path, lambda _: value)
+        entry = scenario.uncertain[same[0]]
+        joint = getattr(entry, "joint", None) or ()
+        if getattr(entry, "scale", False):  # modified() has multiplied the file's numbers by the setting
+            ratio = setting
+        else:
+            value = factor.value_at(float(central_value(entry)), setting)
+            ratio = value / values(scenario.model_dump(), factor.path)[0] if joint else 1.0
+            apply(data, factor.path, lambda _: value)
+        for j in joint:
+            try:
+                apply(data, j.path, lambda old, p=j.power: old * ratio ** p)
+            except ParameterPathError:  # a joint path no entry of this scenario uses
+                pass
     data["uncertain"] = [e for i, e in enumerate(entries) if i not in hits]
 
 
