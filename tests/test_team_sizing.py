@@ -74,6 +74,7 @@ def _sized(sizing: dict, phone_sizing: dict | None = None, **simulation) -> dict
     """The calibrated hospital with every team sized by ``sizing`` (the phone teams by ``phone_sizing``)."""
     data = _baseline(**simulation)
     data["search"] = None  # its variables name phone_team.agents, which a sized team does not state
+    data.pop("uncertain", None)  # its paths name the strategies: a broken one would add a second line
     for team in ("denials_team", "billing_team"):
         data["operations"][team].pop("staff")
         data["operations"][team]["sizing"] = dict(sizing)
