@@ -243,3 +243,21 @@ def test_the_tornado_moves_a_ridge_and_a_multiplier_as_the_draws_do():
     high = modified(sc, opt_out, 2.0)
     assert high.channels["sms"].opt_out_rate == pytest.approx(0.02)
     assert high.channels["call"].opt_out_rate == pytest.approx(0.04)
+
+
+def test_held_ranges_read_in_board_units():
+    from simlib.report.uncertainty_blocks import held_range_words
+
+    assert held_range_words("behaviour.floor_per_day", 0, 0.00045) == "0–0.16 a year"  # 0.00045 × 365
+    assert held_range_words("channels.*.complaint_rate", 0.00002, 0.02) == "0.002–2 %"
+    assert held_range_words("strategies.*.financing.approval_ability_half_usd", 0, 150) == "$0–$150"
+    assert held_range_words("strategies.*.payment_plan.cost_per_instalment_usd", 0.3, 2) == "$0.30–$2"
+
+
+def test_a_section_switched_off_makes_its_assumption_inactive():
+    """The baseline without a financial-assistance policy: its thresholds' entry draws nothing."""
+    d = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    d["finance"]["financial_assistance"] = None
+    sc = scenario_from_dict(d, "test")
+    _, drawn = draw_assumptions(sc, 0, 1)
+    assert "finance.financial_assistance.free_care_ability_max_usd" not in drawn and "behaviour.decay_per_day" in drawn

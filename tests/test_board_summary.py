@@ -130,7 +130,7 @@ def test_the_page_block_holds_the_answer_the_chart_and_three_bullets(res):
     assert len(re.findall(r"<li>", html)) == 3
     assert report.esc(answer_sentence(res)) in html
     assert report.esc(f"Board summary: {NASTY_NAME}") in html and "<b>bold</b>" not in html
-    assert "simulation, not a forecast" in html.lower()
+    assert "simulation, not a forecast" in html.lower() and "Money in US dollars." in html
 
 
 def test_every_board_sentence_is_a_template_in_one_place():

@@ -290,9 +290,11 @@ def test_printed_comparison_shows_every_strategy_on_its_kpi_pages(reports):
         assert caption in kpi
     for header in ("NPV of net collections", "Lowest cash position", "Net collection rate", "Collection operations cost ratio"):
         assert header in kpi.replace("\n", " "), header
-    # 16 pages before this session's additions (the plausibility section, the measurement window,
-    # the lost-margin and notice rows); a bound on growth, not a tolerance on a number
-    assert len(reader.pages) <= 18
+    # 16 pages before issues 19-20 (the plausibility section, the measurement window, the
+    # lost-margin and notice rows: 18), 20 since issue 25 listed every assumption the intervals
+    # include and the ones they leave out; a bound on growth, not a tolerance on a number. The
+    # board reads the one-page summary first (board_summary): this page is the detail.
+    assert len(reader.pages) <= 20
 
 
 @pytest.mark.parametrize("name", ["factoring_offers", "sensitivity"])

@@ -257,3 +257,15 @@ def test_a_scenario_in_euros_does_not_inherit_the_baselines_dollars(tmp_path):
         f"and this scenario's money is EUR" for k in ("patients", "behaviour")]
     f.write_text(yaml.safe_dump({k: v for k, v in country("US").items() if k != "behaviour"}), encoding="utf-8")
     assert load_scenario(f).behaviour.balance_ref_usd == BASELINE["behaviour"]["balance_ref_usd"]
+
+
+@pytest.mark.parametrize("code,words", [("US", "US dollars"), ("FR", "euros"), ("CL", "Chilean pesos")])
+def test_the_pages_name_the_scenarios_money(code, words):
+    """The summary, the money table and the board page say "Money is in …" from the currency."""
+    from simlib.core.currencies import currency_name
+    from simlib.report.board_words import board_text
+
+    sc = scenario_from_dict(country(code))
+    assert currency_name(sc) == words
+    assert f"Money in {words}." in board_text("scope", what="x", days="1", runs="2 runs", computed="",
+                                              money=currency_name(sc))

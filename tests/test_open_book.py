@@ -105,3 +105,28 @@ def test_the_shipped_example_builds_a_report(tmp_path):
                                  log=lambda *a: None)
     page = next(p for p in pages if p.name == "strategy_comparison.html").read_text(encoding="utf-8")
     assert "starting from an open book of" in page and "whose care was paid before day 0" in page
+
+
+def test_the_hospitals_book_is_not_screened_again_on_day_0():
+    """The report's patient balances were screened before day 0 (and are listed net of the charity
+    already posted): presumptive screening gives them no charity care; the encounters of the
+    billing window still get it; screening before write-off (a strategy's fap_screening) still
+    reaches the book. Replication 0 of the shipped example."""
+    from simlib.core.ledger import Kind
+
+    sc = load_scenario(EXAMPLE)
+    pop = draw_population(sc, 0)
+    n_book = int(pop.open_book.sum())
+
+    def charity_on_book(scenario) -> tuple[int, int]:
+        led = World(scenario, "letters_only", pop).run().ledger
+        rows = led.kind == Kind.CHARITY_CARE
+        account = (led.receivable[rows] - 1) // 2
+        return int((account < n_book).sum()), int((account >= n_book).sum())
+
+    on_book, on_new = charity_on_book(sc)
+    assert on_book == 0 and on_new > 0
+    later = sc.variant("screened_at_write_off", from_="letters_only", fap_screening="at_write_off")
+    led = World(later, "screened_at_write_off", pop).run().ledger
+    rows = led.kind == Kind.CHARITY_CARE
+    assert ((led.receivable[rows] - 1) // 2 < n_book).any()

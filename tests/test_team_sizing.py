@@ -74,6 +74,7 @@ def _sized(sizing: dict, phone_sizing: dict | None = None, **simulation) -> dict
     """The calibrated hospital with every team sized by ``sizing`` (the phone teams by ``phone_sizing``)."""
     data = _baseline(**simulation)
     data["search"] = None  # its variables name phone_team.agents, which a sized team does not state
+    data.pop("uncertain", None)  # its paths name the strategies: a broken one would add a second line
     for team in ("denials_team", "billing_team"):
         data["operations"][team].pop("staff")
         data["operations"][team]["sizing"] = dict(sizing)
@@ -184,10 +185,9 @@ def test_a_call_moved_to_the_next_slot_is_placed_there_not_moved_forever():
     """Regression: a call step moved to a part-time team's next slot (09:00–11:30) after a dispute's
     pause fired a rounding error before the slot and was moved to the same slot again, forever
     (replication 4 of the 12-a-day sized hospital, seed 20261123, hung). It now finishes and places
-    its calls; SIGALRM fails the test instead of hanging the suite."""
+    its calls (main's fix: simlib.world.capacities.phone_team.next_open_slot reads the hour to
+    3.6 ms); SIGALRM fails the test instead of hanging the suite."""
     import signal
-
-    from simlib.levers.reminders import SLOT_TOLERANCE_DAYS
 
     data = _sized({"utilisation_max": 0.85}, encounters_per_day=12)
     data["strategies"] = {"calls": data["strategies"]["calls"]}
@@ -203,4 +203,4 @@ def test_a_call_moved_to_the_next_slot_is_placed_there_not_moved_forever():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
-    assert res.counters["calls"] > 1000 and SLOT_TOLERANCE_DAYS * 86400 < 1e-3
+    assert res.counters["calls"] > 1000

@@ -26,6 +26,13 @@ what they paid beyond what they owe) — a ``REFUND_PATIENT`` row before the ``C
 counter ``deposit_fap_refunds``. A deposit that paid the whole balance leaves no account to
 screen; presumptive screening, from data the hospital has, still finds the patient on the
 statement day (at the latest the horizon).
+
+The hospital's own open book (``simulation.open_book``, an A/R aging report) is not screened
+presumptively on day 0: its balances were stated before day 0, when presumptive screening already
+found whom it finds, and an aging report lists them net of the charity adjustments already posted
+— screening them again would count charity twice. Screening before write-off still applies to
+them (their write-off falls in the run). The model's own drawn book (``open_book_accounts``) is
+drawn gross, like new encounters, so it is screened on its day-0 statement like any statement.
 """
 from __future__ import annotations
 
@@ -134,6 +141,8 @@ class FapScreening(Lever):
         deposit = world.levers.get("deposit")
         self.kept = deposit.kept if deposit is not None else {}
         if (settings or fap.screening) == "presumptive":
+            if world.sc.simulation.open_book is not None:  # the hospital's own A/R report: see the module
+                self.rate = [0.0 if booked else r for r, booked in zip(self.rate, pop.open_book.tolist())]
             self.at_statement = self.screen_now
             if deposit is not None:
                 self.at_service = self.screen_paid_in_full

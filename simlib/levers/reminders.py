@@ -23,10 +23,6 @@ from simlib.core.settings import NonNeg, Strict, Targeting
 from simlib.core.words import id_words
 
 
-#: A call step moved to the team's next slot fires at that slot, but the account's clock (slot − pause +
-#: pause) may land a rounding error before it: closer than this (≈ 0.1 ms) it is the slot, not moved
-#: again (moving it again looped forever at the same instant).
-SLOT_TOLERANCE_DAYS = 1e-9
 #: channels whose use needs the patient's consent and an opt-out (named as in the shipped channels)
 TEXT_AND_CALL_CHANNELS = frozenset({"sms", "whatsapp", "call"})
 #: the risk note of a strategy that texts or calls patients, by its statement or its reminders
@@ -174,7 +170,7 @@ class Ladder(Lever):
         if phone is not None and step.channel in self.call_channels:
             # a pause (a dispute) may have moved the step out of the team's hours: to its next slot
             slot = phone.next_open_slot(acct.now)
-            if slot > acct.now + SLOT_TOLERANCE_DAYS:  # a moved step fires at its slot (to rounding)
+            if slot > acct.now:
                 world.count("calls_moved_to_working_hours")
                 acct.at(slot, 10, self._step, step)
                 return None

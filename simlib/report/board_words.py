@@ -15,8 +15,8 @@ BOARD_WORDS: dict[str, str] = {
     "pack_link": N_("Board pack (PDF)"),
     "pack_what": N_("the summary page, the comparison and the other pages in one printable file"),
     "heading": N_("Board summary: {scenario}"),
-    "scope": (N_("Simulated: {what}, followed to day {days}; {runs} per strategy{computed}. Money in US "
-              "dollars. A simulation, not a forecast.")),
+    "scope": (N_("Simulated: {what}, followed to day {days}; {runs} per strategy{computed}. Money in "
+              "{money}. A simulation, not a forecast.")),
     "computed": N_("; computed {date}"),
     # the answer: one sentence, its verdict the decision's (simlib.analysis.decision)
     "answer_adopt": N_("Adopt “{best}”: {gain} {what} over {days} days compared with the status quo, “{base}”{ci}."),

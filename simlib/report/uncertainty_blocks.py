@@ -121,6 +121,25 @@ def assumptions_table(res) -> str:
             f"<tbody>{rows}</tbody></table></div>")
 
 
+def held_range_words(path: str, low: float, high: float) -> str:
+    """A documented range as the board reads it, two significant figures: ``"2–30 %"``,
+    ``"$25–$45"``, ``"14–60 days"``; a rate per day, too small to read, per year (``"0–0.16 a year"``)."""
+    field = _field(path)
+    g = lambda v: f"{v:.2g}" if abs(v) < 100 else f"{v:,.0f}"  # noqa: E731
+    if field.endswith("_per_day"):
+        return f"{g(low * 365)}–{g(high * 365)} a year"
+    if field.endswith(("_rate", "_share", "_annual")) or field in ("share", "reach"):
+        return f"{g(low * 100)}–{g(high * 100)} %"
+    if field.endswith("_usd"):
+        usd = lambda v: f"${v:,.0f}" if v >= 10 or v == int(v) else f"${v:,.2f}"  # noqa: E731
+        return f"{usd(low)}–{usd(high)}"
+    if field.endswith("_days"):
+        return f"{g(low)}–{g(high)} days"
+    if field.endswith("_months"):
+        return f"{g(low)}–{g(high)} months"
+    return f"{g(low)}–{g(high)}"
+
+
 def held_fixed_paragraph(res) -> str:
     """What the intervals do not include: the assumptions of the model (docs/model.md) this scenario
     uses but holds at the file's values, each with its documented range and why it is not drawn
@@ -130,7 +149,8 @@ def held_fixed_paragraph(res) -> str:
     held = held_fixed(res.scenario)
     if not held:
         return ""
-    items = "".join(f"<li>{esc(h.label)} (documented range {h.low:g}–{h.high:g}; <code>{esc(h.path)}</code>): "
+    items = "".join(f"<li>{esc(h.label)} (documented range {esc(held_range_words(h.path, h.low, h.high))}; "
+                    f"<code>{esc(h.path)}</code>): "
                     f"{esc(h.reason)}.</li>" for h in held)
     return ("<p><strong>Not included in the intervals.</strong> These assumptions of the model are held at the "
             "file's values in every run, so the intervals above do not count them; the sensitivity study can "

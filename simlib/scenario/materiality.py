@@ -32,7 +32,7 @@ is in the base layer: the scenario schema (:mod:`simlib.scenario.schema`) holds 
 """
 from __future__ import annotations
 
-from simlib.core.language import _, money_text, short_number_text
+from simlib.core.language import _, money_text, short_number_text, speech
 
 from typing import Annotated
 
@@ -93,10 +93,18 @@ def threshold_text(decision: Decision | None, unit: str) -> str:
     if limit <= 0:
         return ""
     if unit == "usd":
-        return money_text(limit)
+        return _money(limit)
     if unit == "share":
         return _("{points} pp").format(points=short_number_text(limit * 100))
     return short_number_text(limit)
+
+
+def _money(amount: float) -> str:
+    """``"$25,000"``; a million or more as the board writes it, ``"$24M"`` (a threshold in pesos);
+    in another language or currency, Babel's whole amount (``24 000 000 $``)."""
+    if amount >= 1e6 and speech().is_us_default:
+        return f"${amount / 1e6:,.4g}M"
+    return money_text(amount)
 
 
 def threshold_words(decision: Decision | None) -> str:
@@ -104,4 +112,4 @@ def threshold_words(decision: Decision | None) -> str:
     if decision is None:
         return _("none")
     return _("{money} for money and {points} percentage points for rates").format(
-        money=money_text(decision.materiality_usd), points=short_number_text(decision.materiality_pp))
+        money=_money(decision.materiality_usd), points=short_number_text(decision.materiality_pp))

@@ -190,12 +190,12 @@ class Scenario(ScenarioVariants, Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     label: Annotated[str, Field(min_length=1, max_length=80)] | None = None  # the board's name for it
     description: str = ""
+    simulation: Simulation = Simulation()
+    decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     # whose laws apply and what the money is in (simlib.scenario.jurisdiction; docs/jurisdictions.md)
     jurisdiction: Annotated[str, AfterValidator(check_jurisdiction)] = DEFAULT_JURISDICTION
     currency: Annotated[str, AfterValidator(check_currency)] = DEFAULT_CURRENCY  # omitted: the jurisdiction's
     language: Literal["en", "fr", "es"] = "en"  # the reports' language (simlib.core.language)
-    simulation: Simulation = Simulation()
-    decision: Decision = Decision()  # materiality of differences (simlib.scenario.materiality)
     finance: Finance = Finance()
     payers: dict[str, Payer]
     patients: Patients = Patients()

@@ -211,7 +211,8 @@ def sizing_notes(sc) -> list[str]:
         bound = "at most " if load.upper_bound else ""
         share = load.servers * _hours(team) / _stated_hours(team)
         part = f" ({share:.2f} full-time)" if share < load.servers - 1e-9 else ""
-        out.append(f"{path}: {load.servers} {team.members_field}{part} sized by {rule} "
+        members = "agent" if team.members_field == "agents" and load.servers == 1 else team.members_field
+        out.append(f"{path}: {load.servers} {members}{part} sized by {rule} "
                    f"{getattr(team.sizing, rule):g} for {bound}{load.arrivals_per_day:.1f} tasks a day at "
                    f"{sc.simulation.encounters_per_day:g} encounters a day ({bound}{load.utilisation * 100:.0f} % busy)")
     return out

@@ -31,8 +31,8 @@ SECTIONS = ("simulation", "finance", "payers", "patients", "behaviour", "channel
 
 def matches(data: dict, path: str) -> tuple[list[tuple[str, float]], bool]:
     """(concrete path, value) of every number ``path`` names in ``data`` (dumped scenario), and
-    whether the path is inactive: nothing matched because, below ``*``, every entry leaves the
-    section unset (null). Raises :class:`ParameterPathError` for a path that names nothing."""
+    whether the path is inactive: nothing matched because the section is unset (null) — below
+    ``*`` in every entry, or a section the scenario switches off (``financial_assistance: null``). Raises :class:`ParameterPathError` for a path that names nothing."""
     found: list[tuple[str, float]] = []
     seen = {"missing": 0, "unset": 0}
 
@@ -52,11 +52,9 @@ def matches(data: dict, path: str) -> tuple[list[tuple[str, float]], bool]:
                                          f"{', '.join(sorted(map(str, node)))})")
             value = node[k]
             if rest:
-                if value is None:
-                    if optional:
-                        seen["unset"] += 1
-                        continue
-                    raise ParameterPathError(f"{here} is not set (null) in this scenario")
+                if value is None:  # a section switched off (no policy, no deposit): nothing to draw
+                    seen["unset"] += 1
+                    continue
                 walk(value, rest, here, optional or key == "*")
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 found.append((here, float(value)))
@@ -233,8 +231,9 @@ def check_against_scenario(entries: list, info: ValidationInfo) -> list:
     taken: dict[str, int] = {}
     paths: dict[str, int] = {}
     for i, entry in enumerate(entries):
-        if entry.path.split(".")[0] in SECTIONS and entry.path.split(".")[0] not in models:
-            continue  # its section failed validation: its own errors are reported
+        heads = {p.split(".")[0] for p in [entry.path] + [j.path for j in entry.joint]}
+        if any(h in SECTIONS and h not in models for h in heads):
+            continue  # a section it names failed validation: its own errors are reported
         if entry.path in paths:
             problems = [("path", f"expected each path once; {entry.path} is also entry {paths[entry.path]}")]
         else:
