@@ -197,3 +197,10 @@ def currency_symbol() -> str:
     from babel.numbers import get_currency_symbol
 
     return get_currency_symbol(s.currency, locale=s.locale)
+
+
+def currency_words(code: str) -> str:
+    """The currency ``code`` in words, plural, in the language in force ("euros", "pesos chilenos")."""
+    from babel.numbers import get_currency_name
+
+    return get_currency_name(code, count=2, locale=speech().locale)

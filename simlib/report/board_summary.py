@@ -10,7 +10,7 @@ templates of :mod:`simlib.report.board_words` (one place to translate).
 """
 from __future__ import annotations
 
-from simlib.core.language import currency_name as _money_words
+from simlib.core.language import currency_words
 from simlib.analysis.decision import NOT_MATERIAL
 from simlib.analysis.numbers import ci_text, diff_text, is_zero_text, value_text
 from simlib.core.metric_catalogue import METRICS
@@ -176,7 +176,7 @@ def board_summary(res):
         what.append("an open book of receivables")
     computed = board_text("computed", date=_format_date(prov["created"])) if prov.get("created") else ""
     scope = board_text("scope", runs=runs_phrase(res, rec.replications), what=" and ".join(what),
-                       days=f"{sim.horizon_days:g}", computed=computed, money=_money_words())
+                       days=f"{sim.horizon_days:g}", computed=computed, money=currency_words(getattr(res.scenario, "currency", "USD")))
     parts = ["<div class=\"board\">",
              f"<h1>{esc(board_text('heading', scenario=scenario_label(res.scenario)))}</h1>",
              f"<p class=\"note\">{esc(scope)}</p>",
