@@ -10,7 +10,7 @@ templates of :mod:`simlib.report.board_words` (one place to translate).
 """
 from __future__ import annotations
 
-from simlib.core.language import currency_words
+from simlib.core.language import _, currency_words, number_text, short_number_text
 from simlib.analysis.decision import NOT_MATERIAL
 from simlib.analysis.numbers import ci_text, diff_text, is_zero_text, value_text
 from simlib.core.metric_catalogue import METRICS
@@ -171,11 +171,14 @@ def board_summary(res):
     prov = getattr(res, "provenance", {}) or {}
     what = []
     if sim.encounters_per_day > 0:
-        what.append(f"{sim.encounters_per_day:g} new patient encounters a day for {sim.billing_window_days:g} days")
-    if sim.open_book_accounts > 0 or sim.open_book is not None:
-        what.append("an open book of receivables")
+        what.append(_("{per_day} new patient encounters a day for {days} days").format(
+            per_day=short_number_text(sim.encounters_per_day), days=short_number_text(sim.billing_window_days)))
+    if sim.open_book_accounts > 0:
+        what.append(_("an open book of {accounts} receivables").format(accounts=number_text(sim.open_book_accounts)))
+    if sim.open_book is not None:
+        what.append(_("the open book of the hospital's A/R aging report"))
     computed = board_text("computed", date=_format_date(prov["created"])) if prov.get("created") else ""
-    scope = board_text("scope", runs=runs_phrase(res, rec.replications), what=" and ".join(what),
+    scope = board_text("scope", runs=runs_phrase(res, rec.replications), what=_(" and ").join(what),
                        days=f"{sim.horizon_days:g}", computed=computed, money=currency_words(getattr(res.scenario, "currency", "USD")))
     parts = ["<div class=\"board\">",
              f"<h1>{esc(board_text('heading', scenario=scenario_label(res.scenario)))}</h1>",
