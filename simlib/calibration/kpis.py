@@ -146,13 +146,19 @@ def free_parameter(data: dict, text: str, bounds_factor: float = BOUNDS_FACTOR_D
 
 def kpi_scenario_data(sc: Scenario, strategy: str | None = None,
                       encounters_per_day: float | None = None) -> tuple[dict, str]:
-    """The scenario as a dict with one strategy (default: the status quo), optionally scaled."""
+    """The scenario as a dict with one strategy (default: the status quo), optionally scaled.
+
+    The ``uncertain:`` section is left out: the fit matches the targets at the file's own values (the
+    centre the uncertain draws spread around). Kept, its draws would replace or rescale the very
+    parameters being fitted in every run (``behaviour.decay_per_day`` and, on its ridge,
+    ``initial_per_day`` are drawn in the baseline), and the fit would chase noise."""
     name = strategy or sc.baseline_strategy
     if name not in sc.strategies:
         raise KpiCalibrationError(f"--strategy: unknown strategy {name!r}; the scenario has "
                                   f"{', '.join(sc.strategies)}")
     data = sc.model_dump(mode="json")
     data["strategies"] = {name: data["strategies"][name]}
+    data.pop("uncertain", None)
     if encounters_per_day is not None:
         data["simulation"]["encounters_per_day"] = encounters_per_day
     return data, name
