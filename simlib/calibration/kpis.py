@@ -146,12 +146,9 @@ def free_parameter(data: dict, text: str, bounds_factor: float = BOUNDS_FACTOR_D
 
 def kpi_scenario_data(sc: Scenario, strategy: str | None = None,
                       encounters_per_day: float | None = None) -> tuple[dict, str]:
-    """The scenario as a dict with one strategy (default: the status quo), optionally scaled.
-
-    The ``uncertain:`` section is left out: the fit matches the targets at the file's own values (the
-    centre the uncertain draws spread around). Kept, its draws would replace or rescale the very
-    parameters being fitted in every run (``behaviour.decay_per_day`` and, on its ridge,
-    ``initial_per_day`` are drawn in the baseline), and the fit would chase noise."""
+    """The scenario as a dict with one strategy (default: the status quo), optionally scaled; without
+    ``uncertain:``, whose draws would replace the very parameters being fitted (the file's values are
+    the centre the draws spread around)."""
     name = strategy or sc.baseline_strategy
     if name not in sc.strategies:
         raise KpiCalibrationError(f"--strategy: unknown strategy {name!r}; the scenario has "
