@@ -10,7 +10,7 @@ templates of :mod:`simlib.report.board_words` (one place to translate).
 """
 from __future__ import annotations
 
-from simlib.core.language import _, currency_words, number_text, short_number_text
+from simlib.core.language import _, currency_words
 from simlib.analysis.decision import NOT_MATERIAL
 from simlib.analysis.numbers import ci_text, diff_text, is_zero_text, value_text
 from simlib.core.metric_catalogue import METRICS
@@ -19,6 +19,7 @@ from simlib.report.labels import scenario_label, strategy_labels
 from simlib.report.markup import _format_date, _html, esc
 from simlib.report.metric_words import _label_lower
 from simlib.report.results import horizon_days, recommendation
+from simlib.report.summary import simulated_what
 from simlib.report.uncertainty_blocks import runs_phrase
 from simlib.scenario.liquidity import INFEASIBLE_SHARE_MAX
 from simlib.scenario.materiality import threshold_text
@@ -169,14 +170,7 @@ def board_summary(res):
     rec = recommendation(res)
     sim = res.scenario.simulation
     prov = getattr(res, "provenance", {}) or {}
-    what = []
-    if sim.encounters_per_day > 0:
-        what.append(_("{per_day} new patient encounters a day for {days} days").format(
-            per_day=short_number_text(sim.encounters_per_day), days=short_number_text(sim.billing_window_days)))
-    if sim.open_book_accounts > 0:
-        what.append(_("an open book of {accounts} receivables").format(accounts=number_text(sim.open_book_accounts)))
-    if sim.open_book is not None:
-        what.append(_("the open book of the hospital's A/R aging report"))
+    what = simulated_what(sim)
     computed = board_text("computed", date=_format_date(prov["created"])) if prov.get("created") else ""
     scope = board_text("scope", runs=runs_phrase(res, rec.replications), what=_(" and ").join(what),
                        days=f"{sim.horizon_days:g}", computed=computed, money=currency_words(getattr(res.scenario, "currency", "USD")))

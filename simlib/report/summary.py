@@ -24,6 +24,20 @@ OTHER_GROUNDS = ("cash_trough_usd", "collection_cost_usd", "bad_debt_rate", "day
                  "patient_collection_rate")
 
 
+def simulated_what(sim) -> list[str]:
+    """What a run simulates, in the page's language: the new encounters and any book on day 0 (the
+    comparison's scope note and the board summary's say the same)."""
+    what = []
+    if sim.encounters_per_day > 0:
+        what.append(_("{per_day} new patient encounters a day for {days} days").format(
+            per_day=short_number_text(sim.encounters_per_day), days=short_number_text(sim.billing_window_days)))
+    if sim.open_book_accounts > 0:
+        what.append(_("an open book of {accounts} receivables").format(accounts=number_text(sim.open_book_accounts)))
+    if sim.open_book is not None:
+        what.append(_("the open book of the hospital's A/R aging report"))
+    return what
+
+
 def other_grounds(res, first: str, second: str, limit: int = 2) -> list[str]:
     """Phrases naming where one of two strategies is materially and clearly better than the other
     on the metrics of :data:`OTHER_GROUNDS` (``"“Y” has the higher lowest cash position
@@ -170,14 +184,7 @@ def title_block(res, report_title: str):
     if scen.description:
         parts.append(f"<p>{esc(scen.description)}</p>")
     sim = scen.simulation
-    what = []
-    if sim.encounters_per_day > 0:
-        what.append(_("{per_day} new patient encounters a day for {days} days").format(
-            per_day=short_number_text(sim.encounters_per_day), days=short_number_text(sim.billing_window_days)))
-    if sim.open_book_accounts > 0:
-        what.append(_("an open book of {accounts} receivables").format(accounts=number_text(sim.open_book_accounts)))
-    if sim.open_book is not None:
-        what.append(_("the open book of the hospital's A/R aging report"))
+    what = simulated_what(sim)
     when = _format_date(prov["created"]) if prov.get("created") else ""
     horizon = short_number_text(sim.horizon_days)
     parts.append("<p class=\"note\">" + html_words(_(
