@@ -5,15 +5,20 @@ Rows are appended to plain Python lists during a run and frozen into NumPy array
 cents so the books balance exactly.
 
 Receivables are numbered ``2 * encounter + side`` with side 0 = insurer claim, 1 = patient balance;
-pooled costs that belong to no receivable (agent salaries) use receivable -1. Lost-margin rows
+when a payer has a secondary (complementary) insurer, its claims follow all of those, at
+``2 * n + encounter`` (:mod:`simlib.core.receivables`); pooled costs that belong to no receivable (agent salaries) use receivable -1. Lost-margin rows
 (:data:`LOST_MARGIN`) record an economic loss on the patient's receivable without moving its
 balance or the hospital's cash.
 
 Invariant, per receivable, to the cent (:func:`check_conservation`):
-    billed = collected − refunded + allowances + corrections + charity + written off + still open
+    billed = collected − refunded + allowances + corrections + charity + written off
+             + transferred out − transferred in + still open
 
-A refund (a deposit above the final responsibility paid back) is the one receivable movement that
-raises a balance: it enters every "net reduction" with a minus sign (:data:`REFUNDS`).
+A refund (a deposit above the final responsibility paid back) and a transfer from a secondary
+insurer that denied (its share passes to the patient) are the receivable movements that raise a
+balance: they enter every "net reduction" with a minus sign (:data:`RAISES`). A transfer is two
+rows of the same amount and day: ``TRANSFER_TO_PATIENT`` reduces the secondary's claim and
+``TRANSFER_FROM_PAYER`` raises the patient's balance; no cash moves.
 """
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ class Kind(IntEnum):
     PAYMENT_LENDER = 9    # third-party financing: lender pays the balance at once
     REFUND_PATIENT = 10   # a deposit above the final patient responsibility, paid back
     CHARITY_CARE = 11     # financial assistance (501(r) FAP): an adjustment, not bad debt
+    TRANSFER_TO_PATIENT = 12  # a secondary insurer denied: its claim passes to the patient (no cash)
+    TRANSFER_FROM_PAYER = 13  # ... and the patient's balance rises by the same amount
     COST_STATEMENT = 20
     COST_CONTACT = 21
     COST_AGENTS = 22
@@ -64,6 +71,7 @@ class Kind(IntEnum):
     LOST_MARGIN_DEFERRED_CARE = 40  # contribution margin of elective care deferred after a declined deposit
     LOST_MARGIN_ATTRITION = 41      # expected future margin of patients driven away by harm
     LEGAL_COSTS_RECOVERED = 42      # court fees the patient reimburses after a judgment (cash in)
+    LATE_PAYMENT_PENALTY = 43       # a mandatory insurer's penalty for paying a claim late (tiers payant; cash in)
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -71,9 +79,12 @@ ALLOWANCES = (Kind.DISCOUNT, Kind.WRITE_OFF_SMALL)
 CORRECTIONS = (Kind.CORRECTION,)
 WRITTEN_OFF = (Kind.WRITE_OFF_BAD_DEBT, Kind.WRITE_OFF_DENIAL)
 CHARITY = (Kind.CHARITY_CARE,)
-REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + CHARITY + WRITTEN_OFF
-#: movements that raise a balance again (netted against REDUCTIONS with a minus sign)
+TRANSFERRED = (Kind.TRANSFER_TO_PATIENT,)
+REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + CHARITY + WRITTEN_OFF + TRANSFERRED
+#: deposits paid back (cash out)
 REFUNDS = (Kind.REFUND_PATIENT,)
+#: movements that raise a balance again (netted against REDUCTIONS with a minus sign)
+RAISES = REFUNDS + (Kind.TRANSFER_FROM_PAYER,)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
          Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
@@ -87,7 +98,7 @@ CASH_SIGN = {k: 0 for k in Kind}
 CASH_SIGN.update({k: +1 for k in COLLECTED})
 CASH_SIGN.update({k: -1 for k in COSTS})
 CASH_SIGN.update({k: -1 for k in REFUNDS})
-CASH_SIGN.update({Kind.LEGAL_COSTS_RECOVERED: +1, Kind.FACTORING_ADVANCE: +1, Kind.FACTORING_REBATE: +1, Kind.FACTORING_FEE: 0,
+CASH_SIGN.update({Kind.LEGAL_COSTS_RECOVERED: +1, Kind.LATE_PAYMENT_PENALTY: +1, Kind.FACTORING_ADVANCE: +1, Kind.FACTORING_REBATE: +1, Kind.FACTORING_FEE: 0,
                   Kind.FACTORING_BUYBACK: -1, Kind.FACTORING_CHARGEBACK: -1,
                   Kind.FACTORING_COLLECTION: -1})
 
@@ -154,14 +165,14 @@ class Ledger:
         return _bincount_int(self.receivable[m], self.amount[m], n_receivables)
 
     def net_reduced(self, n_receivables: int, until_day: float | None = None) -> np.ndarray:
-        """Per receivable: reductions minus refunds (what left the balance, net), in cents."""
+        """Per receivable: reductions minus raises (what left the balance, net), in cents."""
         return (self.per_receivable(REDUCTIONS, n_receivables, until_day)
-                - self.per_receivable(REFUNDS, n_receivables, until_day))
+                - self.per_receivable(RAISES, n_receivables, until_day))
 
     def signed_reductions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(receivable, day, signed cents) of every balance movement: reductions +, refunds −."""
+        """(receivable, day, signed cents) of every balance movement: reductions +, raises −."""
         red = self.mask(REDUCTIONS) & (self.receivable >= 0)
-        ref = self.mask(REFUNDS) & (self.receivable >= 0)
+        ref = self.mask(RAISES) & (self.receivable >= 0)
         m = red | ref
         return self.receivable[m], self.day[m], np.where(red[m], self.amount[m], -self.amount[m])
 
@@ -204,7 +215,7 @@ def _bincount_int(index: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
 
 def check_conservation(ledger: Ledger, open_cents: np.ndarray, context: str = "") -> None:
     """Fail loudly unless billed = collected − refunded + allowances + corrections + charity +
-    written off + open.
+    written off + transferred out − transferred in + open.
 
     ``open_cents`` is the engine's own record of each receivable's remaining balance, kept
     separately from the ledger rows; the two must agree to the cent for every receivable.

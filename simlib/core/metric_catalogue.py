@@ -118,6 +118,16 @@ METRICS: dict[str, MetricInfo] = {
         N_("Runs short beyond the credit line"), "share", False,
         N_("Share of runs in which cash falls below the minimum by more than the credit line's limit "
         "(with no line: below the minimum at all); above 5 % the strategy cannot be recommended.")),
+    # a second payer per encounter (simlib.scenario.second_payer): only when a payer has the block
+    "late_payment_penalties": MetricInfo(
+        N_("Late-payment penalties received"), "usd", True,
+        N_("Penalties the mandatory insurer owed for paying claims after its tiers-payant deadline (a fixed "
+        "amount per claim just after the deadline, a share of its part later), measured cohort; income "
+        "in the NPV.")),
+    "secondary_denial_rate": MetricInfo(
+        N_("Secondary insurer denial rate"), "share", False,
+        N_("Share of the complementary insurers' claims decided before the horizon that they refused; "
+        "what they refuse passes to the patient."), "operations"),
     "days_to_resolution": MetricInfo(
         N_("Days to resolution"), "days", False,
         N_("Dollar-weighted mean days from service to the resolution of each billed dollar (billing-window "

@@ -40,6 +40,8 @@ STREAMS: dict[str, int] = {
     # issue 20, steady state and the hospital's own open book (ids 50-59)
     "warm_up_arrivals": 50,  # service days of the warm-up's encounters (simlib.model.measurement_window)
     "open_book": 51,         # ages and balances of a given A/R aging report's accounts (simlib.model.open_book)
+    # issue 23 item 3, a second payer per encounter (ids 60-69)
+    "secondary_claims": 60,  # per encounter: holds the cover, the secondary's lag and denial (simlib.model.population)
 }
 
 

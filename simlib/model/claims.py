@@ -7,17 +7,31 @@ costs ``cost_per_rework_usd``, and is followed by a payer review of 45–60 days
 denial is overturned with the payer's ``overturn_rate``; after the last round (or the filing limit)
 the claim is a final denial, written off. Counters: ``claims_adjudicated``, ``claims_denied``,
 ``reworks``, ``reworks_expired``, ``denials_overturned``, ``claims_final_denial``.
+
+A payer with ``tiers_payant`` owes a penalty for a claim paid on first adjudication after its
+deadline in working days (a ``LATE_PAYMENT_PENALTY`` row on the claim: income, no balance
+movement; :mod:`simlib.scenario.second_payer`). A denied claim paid after review owes none (the
+penalty is for the insurer's delay, and a denial's delay is the rework's).
+
+A secondary payer's claim (receivable ``2n + i``) is decided at once too: paid, or denied and
+passed to the patient (two transfer rows; the patient's statement follows the decision). Counters:
+``secondary_claims``, ``secondary_denials``, ``late_penalty_claims``.
 """
 from __future__ import annotations
 
 from simlib.core.ledger import Kind
+from simlib.core.receivables import secondary_receivable
 from simlib.core.settings import cents
+from simlib.scenario.second_payer import late_penalty_cents, working_day_of_payment
 
 COUNTERS = {"claims_adjudicated": "claims adjudicated before the horizon",
             "claims_denied": "claims denied on first adjudication", "reworks": "rework rounds done",
             "reworks_expired": "denied claims whose filing limit passed while waiting for the team",
             "denials_overturned": "denials overturned on payer review",
-            "claims_final_denial": "claims finally denied and written off"}
+            "claims_final_denial": "claims finally denied and written off",
+            "secondary_claims": "secondary payers' claims decided before the horizon",
+            "secondary_denials": "secondary payers' claims denied (passed to the patient)",
+            "late_penalty_claims": "claims a tiers-payant insurer paid late (a penalty owed)"}
 
 
 def adjudicate(world, i: int) -> None:
@@ -30,6 +44,43 @@ def adjudicate(world, i: int) -> None:
         world.env.process(denied_claim(world, i, t))
     else:
         insurer_pays(world, 2 * i, world.claim_cents[i], t)
+        if world.tiers_payant is not None and world.tiers_payant[i] is not None:
+            _late_penalty(world, i, t)
+
+
+def _late_penalty(world, i: int, paid_day: float) -> None:
+    """The tiers-payant penalty the insurer owes for claim ``i`` paid on ``paid_day``, if late."""
+    pop = world.pop
+    submitted = float(pop.service_day[i] + pop.submit_lag[i])
+    due = late_penalty_cents(world.tiers_payant[i], world.claim_cents[i],
+                             working_day_of_payment(submitted, paid_day))
+    if due:
+        world.count("late_penalty_claims")
+        world.ledger.post(2 * i, paid_day, Kind.LATE_PAYMENT_PENALTY, due)
+        world.trace(2 * i, "late-payment penalty", paid_day)
+
+
+def secondary_claim(world, i: int) -> int:
+    """Book encounter ``i``'s secondary claim (billed at service, decided at its day): paid, or
+    denied and passed to the patient. Returns the cents passed to the patient (0 if paid or still
+    undecided at the horizon)."""
+    pop, amount = world.pop, world.secondary_cents[i]
+    rs = secondary_receivable(i, pop.n)
+    world.ledger.post(rs, world.service_day[i], Kind.BILLED, amount)
+    day = float(world.adjudication_day_secondary[i])
+    if day > world.horizon:
+        world.open_cents[rs] = amount
+        return 0
+    world.count("secondary_claims")
+    if pop.secondary_denied[i]:
+        world.count("secondary_denials")
+        world.ledger.post(rs, day, Kind.TRANSFER_TO_PATIENT, amount)
+        world.ledger.post(2 * i + 1, day, Kind.TRANSFER_FROM_PAYER, amount)
+        world.trace(rs, "secondary denied: passed to the patient", day)
+        return amount
+    world.ledger.post(rs, day, Kind.PAYMENT_INSURER, amount)
+    world.trace(rs, "secondary paid", day)
+    return 0
 
 
 def denied_claim(world, i: int, t: float):

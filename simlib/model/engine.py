@@ -64,7 +64,7 @@ class World:
         self.horizon = sc.simulation.horizon_days
         self.ledger = LedgerWriter()
         self.counters: Counter = Counter()
-        self.open_cents: list[int] = [0] * (2 * pop.n)  # the engine's own balances (a list: fast to set)
+        self.open_cents: list[int] = [0] * pop.n_receivables  # the engine's own balances (a list: fast to set)
         # per-encounter scalars read once per account, as Python lists (NumPy scalar access is slow)
         self.service_day = pop.service_day.tolist()
         self.claim_cents = pop.claim_cents.tolist()
@@ -76,6 +76,13 @@ class World:
         self.propensity = pop.propensity.tolist()
         self.score = pop.score_pct.tolist()
         self.payer_of = [pop.payer_names[k] for k in pop.payer.tolist()]
+        #: each encounter's primary's tiers-payant rule (None: no deadline), read at adjudication
+        rules = [p.tiers_payant for p in sc.payers.values()]
+        self.tiers_payant = [rules[k] for k in pop.payer.tolist()] if any(rules) else None
+        #: each encounter's secondary claim in cents (None: the scenario has no secondary payer)
+        self.secondary_cents = None if pop.secondary_cents is None else pop.secondary_cents.tolist()
+        self.adjudication_day_secondary = None if pop.secondary_cents is None else \
+            np.maximum(self.start_day, pop.secondary_decision_day()).tolist()
         self.events: list | None = [] if trace else None
         #: the contact requests made so far (simlib.world.contacts.Contact), one per distinct contact
         self.contact_requests: dict = {}
@@ -143,11 +150,15 @@ class World:
             self.ledger.post(2 * i, day, Kind.BILLED, claim)
             self.open_cents[2 * i] = claim
             claims.adjudicate(self, i)
-        if bal:
+        # a secondary's denial passes its share to the patient before the statement goes out
+        passed = claims.secondary_claim(self, i) if self.secondary_cents and self.secondary_cents[i] else 0
+        if bal or passed:
             r = 2 * i + 1
-            self.ledger.post(r, day, Kind.BILLED, bal)
-            for hook in self.service_hooks:
-                bal = hook(i, r, day, bal)
+            if bal:
+                self.ledger.post(r, day, Kind.BILLED, bal)
+                for hook in self.service_hooks:
+                    bal = hook(i, r, day, bal)
+            bal += passed
             self.open_cents[r] = bal
             if bal:
                 self._start(PatientAccount(self, i, bal).run())

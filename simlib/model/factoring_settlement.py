@@ -11,8 +11,10 @@ Settlement rules (all amounts integer cents; notation of domain-research §4.2):
   submitted, a patient balance ``funding_lag_days`` after its statement; in ``cohort`` mode every
   receivable billed on or before ``cohort_day`` is sold that day (the open book). The factored face
   B is the receivable's open balance at purchase (a deposit or anything reduced on or before the
-  purchase day stays the hospital's). Base F = B, or B × ``ecv_rate`` of the payer class (expected
-  collectable value). Advance A = round(a·F); the upfront admin fee round(admin_fee_rate·F) is
+  purchase day stays the hospital's). A secondary payer's claim is a claim, sold once the
+  primary has decided; a patient balance is not sold while a secondary's decision is pending (in
+  ``cohort`` mode), and what a secondary's denial passed to it counts in its face. Base F = B,
+  or B × ``ecv_rate`` of the payer class (expected collectable value). Advance A = round(a·F); the upfront admin fee round(admin_fee_rate·F) is
   deducted from it: the ``FACTORING_ADVANCE`` row is the cash paid, A − admin fee.
 - **Fee.** fee(n) = base × rate(n), base = F (or A with ``fee_on: advance``), n = whole days
   outstanding = ⌈τ⌉ with τ = settlement day − purchase day (at least 1): a payment on day 30 after
@@ -62,11 +64,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simlib.core import receivables
 from simlib.core.ledger import (CASH_SIGN, COLLECTED, REDUCTIONS, ConservationError, Kind, Ledger,
                            check_conservation)
 from simlib.levers.factoring import DailyFee, FactoringOffer, FlatFee, TableFee, TieredFee
 from simlib.scenario.schema import Scenario
-from simlib.model.population import Population
+from simlib.model.population import Population, primary_decision_day
 
 DAY_EPS = 1e-9  # float tolerance when counting whole days (day 30.000000001 is still day 30)
 
@@ -165,25 +168,27 @@ def no_factoring_metrics() -> dict[str, float]:
 
 
 def _ready_day(pop: Population, sc: Scenario, n_recv: int) -> np.ndarray:
-    """Day each receivable can first be sold: claim submitted, or patient statement sent."""
-    enc = np.arange(n_recv) // 2
+    """Day each receivable can first be sold: claim submitted, patient statement sent, or a
+    secondary's claim sent (at the primary's decision, with its explanation of benefits)."""
+    enc, side = receivables.encounters(pop.n, n_recv), receivables.sides(pop.n, n_recv)
     claim_ready = pop.service_day + pop.submit_lag
     statement = pop.bill_day + sc.operations.statement_lag_days
-    return np.where(np.arange(n_recv) % 2 == 0, claim_ready[enc], statement[enc])
+    ready = np.where(side == receivables.PATIENT, statement[enc], claim_ready[enc])
+    return np.where(side == receivables.SECONDARY, primary_decision_day(pop)[enc], ready)
 
 
 def settle(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,
            horizon: float) -> Settlement:
     """Apply ``offer`` to a strategy's ledger; every rule is in the module docstring."""
-    n_recv = 2 * pop.n
-    rid = np.arange(n_recv)
-    enc, insurer = rid // 2, rid % 2 == 0
+    n_recv = pop.n_receivables
+    enc, side = receivables.encounters(pop.n, n_recv), receivables.sides(pop.n, n_recv)
+    insurer = side != receivables.PATIENT  # a primary's or a secondary's claim
     payer = pop.payer[enc]
     names = pop.payer_names
 
     # --- what is sold, when
     in_scope = {"insurer": insurer, "patient": ~insurer, "all": np.ones(n_recv, bool)}[offer.scope].copy()
-    anti = np.array([sc.payers[p].anti_assignment for p in names], dtype=bool)[payer] & insurer
+    anti = np.array([sc.payers[p].anti_assignment for p in names], dtype=bool)[payer] & (side == receivables.PRIMARY)
     if not offer.allow_anti_assignment:
         in_scope &= ~anti
     swept = anti & offer.allow_anti_assignment
@@ -193,6 +198,9 @@ def settle(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,
         purchase = np.full(n_recv, float(offer.cohort_day))
         in_scope &= pop.service_day[enc] <= offer.cohort_day
     term = offer.termination
+    if pop.secondary_cents is not None:  # a patient balance waiting for a secondary's decision is not sold
+        at = receivables.patient_slice(pop.n)
+        in_scope[at] &= ~((pop.secondary_cents > 0) & (pop.secondary_decision_day() > purchase[at]))
     if term is not None:
         in_scope &= purchase < term.stop_day
     in_scope &= purchase <= horizon
@@ -203,6 +211,11 @@ def settle(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,
     r_kind, r_amt = ledger.kind[red], ledger.amount[red]
     before = r_day <= purchase[r_rec]
     face = billed - _per(r_rec[before], r_amt[before], n_recv)
+    passed = ledger.mask([Kind.TRANSFER_FROM_PAYER])  # a secondary's denial passed to the patient
+    if passed.any():
+        p_rec = ledger.receivable[passed]
+        p_before = ledger.day[passed] <= purchase[p_rec]
+        face = face + _per(p_rec[p_before], ledger.amount[passed][p_before], n_recv)
 
     seg = offer.segment
     if seg is not None:

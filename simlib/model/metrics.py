@@ -20,6 +20,10 @@ All metrics are vectorised over ledger rows; names, units and directions are in
   (:func:`simlib.policies.base.reacts`), every strategy gets the policy metrics (group
   ``policies``: outcomes and actions per 1,000 accounts, actions and contacts per account, the
   share of promises kept); otherwise they are absent;
+- with a secondary payer (a third receivable per encounter, :mod:`simlib.core.receivables`), a
+  denial's transfer to the patient counts as billed on the patient's side, not the secondary's;
+  with a tiers-payant insurer its late-payment penalties are income in the NPV
+  (``late_payment_penalties``); both metrics are absent from scenarios without them;
 - harm has a price: the NPV (the decision metric) is the present value of net cash minus the
   present value of the margin lost to harm (:data:`~simlib.core.ledger.LOST_MARGIN` rows: care
   deferred after a declined deposit, patients who do not come back after complaints and
@@ -33,6 +37,7 @@ from simlib.model import measurement_window as mw
 from simlib.scenario import liquidity
 from simlib.core.metric_catalogue import AGING_BUCKETS, METRICS, POLICY_COUNTER_METRICS
 from simlib.model.engine import WorldResult
+from simlib.core import receivables
 from simlib.core.ledger import COLLECTED, COSTS, LOST_MARGIN, REFUNDS, Kind
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
@@ -46,7 +51,7 @@ def _safe(num: float, den: float) -> float:
 
 
 def receivable_service_day(pop: Population) -> np.ndarray:
-    return np.repeat(pop.service_day, 2)
+    return receivables.per_receivable(pop.service_day, pop.n_receivables)
 
 
 def open_at(res: WorldResult, n_recv: int, day: float) -> np.ndarray:
@@ -59,19 +64,22 @@ def open_at(res: WorldResult, n_recv: int, day: float) -> np.ndarray:
 def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict, dict]:
     """Return (metrics, curves, aging) for one replication of one strategy."""
     led, sim, fin = res.ledger, sc.simulation, sc.finance
-    n_recv = 2 * pop.n
+    n_recv = pop.n_receivables
     horizon, T, W = sim.horizon_days, sim.measurement_day, sim.ar_window_days
     svc = receivable_service_day(pop)
-    is_patient = np.zeros(n_recv, bool)
-    is_patient[1::2] = True
+    is_patient = receivables.sides(pop.n, n_recv) == receivables.PATIENT
 
     per = {name: led.per_receivable(kinds, n_recv) for name, kinds in {
         "billed": [Kind.BILLED], "collected": COLLECTED, "refunded": REFUNDS,
         "allowances": [Kind.DISCOUNT, Kind.WRITE_OFF_SMALL], "corrections": [Kind.CORRECTION],
         "bad_debt": [Kind.WRITE_OFF_BAD_DEBT], "denied": [Kind.WRITE_OFF_DENIAL],
-        "charity": [Kind.CHARITY_CARE]}.items()}
+        "charity": [Kind.CHARITY_CARE], "passed_in": [Kind.TRANSFER_FROM_PAYER],
+        "passed_out": [Kind.TRANSFER_TO_PATIENT]}.items()}
     per["collected"] = per["collected"] - per.pop("refunded")  # net of deposits paid back
-    mature = np.repeat(mw.cohort(pop.service_day, pop.open_book, sim), 2)  # the measured cohort
+    # a secondary's denial moves its claim to the patient: billed on the side that owes it
+    per["billed"] = per["billed"] + per.pop("passed_in") - per.pop("passed_out")
+    # the measured cohort
+    mature = receivables.per_receivable(mw.cohort(pop.service_day, pop.open_book, sim), n_recv)
     mp = mature & is_patient
     still_open = res.open_cents                      # each receivable's balance at the horizon
     m = {}
@@ -148,7 +156,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     c = res.counters
     n_patient = max(int(np.count_nonzero(pop.patient_cents)), 1)  # every account simulated
     # absolute counts scaled to the measured cohort's accounts (1 without a warm-up)
-    to_cohort = np.count_nonzero(pop.patient_cents[mature[1::2]]) / n_patient
+    to_cohort = np.count_nonzero(pop.patient_cents[mature[receivables.patient_slice(pop.n)]]) / n_patient
     m["contacts_per_account"] = c["contacts"] / n_patient
     m["calls_per_account"] = c["calls"] / n_patient
     m["disputes_per_account"] = c["disputes"] / n_patient
@@ -169,6 +177,10 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["agent_utilisation"] = _safe(res.agent_busy_days, res.agent_open_days)
     m["call_wait_mean_hours"] = float(res.call_waits_days.mean() * 24.0) if len(res.call_waits_days) else float("nan")
     m["initial_denial_rate"] = _safe(c["claims_denied"], c["claims_adjudicated"])
+    if any(p.tiers_payant is not None for p in sc.payers.values()):  # only then (as liquidity's)
+        m["late_payment_penalties"] = total([Kind.LATE_PAYMENT_PENALTY]) / 100.0
+    if pop.secondary_cents is not None:
+        m["secondary_denial_rate"] = _safe(c["secondary_denials"], c["secondary_claims"])
     m["patients_lost"] = c["patients_lost_micro"] / 1e6
     m["deposits_asked"] = float(c["deposits_asked"])
     m["deposits_paid"] = float(c["deposits"])

@@ -65,5 +65,5 @@ def claims_pending_from_day_0(pop, n_book: int, sc) -> None:
     due = pop.service_day[idx] + pop.submit_lag[idx] + pop.adjudication_lag[idx]
     late = (pop.claim_cents[idx] > 0) & (due < remaining)
     pop.adjudication_lag[idx[late]] = remaining[late] - pop.service_day[idx[late]] - pop.submit_lag[idx[late]]
-    insured = pop.claim_cents > 0
-    pop.bill_day = np.where(insured, pop.service_day + pop.submit_lag + pop.adjudication_lag, pop.service_day)
+    from simlib.model.population import patient_bill_day  # population imports this module
+    pop.bill_day = patient_bill_day(pop)

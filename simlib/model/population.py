@@ -15,6 +15,7 @@ import numpy as np
 from simlib.world.capacities.phone_team import CALL_ATTEMPTS
 from simlib.levers.payment_plan import PLAN_MONTHS_MAX
 from simlib.scenario.schema import Scenario
+from simlib.core import receivables
 from simlib.core.rng import STREAMS, lever_stream, stream
 from simlib.levers import registered_levers
 from simlib.model.open_book import book_encounters, claims_pending_from_day_0
@@ -24,7 +25,8 @@ __all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Bills", "Population", "draw_popu
 
 @dataclass
 class Population:
-    """Struct-of-arrays, one entry per encounter (index ``i``); receivables are 2i (claim), 2i+1."""
+    """Struct-of-arrays, one entry per encounter (index ``i``); receivables are 2i (claim), 2i+1
+    (patient) and, with a secondary payer, 2n+i (:mod:`simlib.core.receivables`)."""
 
     n: int
     payer_names: tuple[str, ...]
@@ -34,7 +36,7 @@ class Population:
     payer: np.ndarray              # int index into payer_names
     allowed_cents: np.ndarray      # int64
     claim_cents: np.ndarray        # int64 insurer part (0 for self-pay)
-    patient_cents: np.ndarray      # int64 patient responsibility
+    patient_cents: np.ndarray      # int64 patient responsibility (after a secondary that pays)
     emergency: np.ndarray          # bool
     # patient traits
     ability_monthly: np.ndarray    # USD per month
@@ -82,6 +84,10 @@ class Population:
     planner_u: np.ndarray = None   # planner iff u < planner_share
     paper_bill: np.ndarray = None  # bool: billed on paper
     disputed_bill: np.ndarray = None  # bool: the bill is disputed (only a table of bills says so)
+    # a secondary (complementary) payer (simlib.scenario.second_payer): None when the scenario has none
+    secondary_cents: np.ndarray = None   # int64: the secondary's share of what the primary left (0: none)
+    secondary_lag: np.ndarray = None     # days from the primary's decision to the secondary's
+    secondary_denied: np.ndarray = None  # bool: the secondary refuses (its share passes to the patient)
 
     def __post_init__(self):
         if self.planner_u is None:
@@ -89,9 +95,7 @@ class Population:
         for name in ("paper_bill", "disputed_bill"):
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros(self.n, bool))
-        insured = self.claim_cents > 0
-        self.bill_day = np.where(insured, self.service_day + self.submit_lag + self.adjudication_lag,
-                                 self.service_day)
+        self.bill_day = patient_bill_day(self)
         n = len(self.service_day)
         if self.deposit_estimate_z is None:
             self.deposit_estimate_z = np.zeros(n)
@@ -109,6 +113,16 @@ class Population:
         if self.dispute_wait_exp is None:
             self.dispute_wait_exp = np.zeros(self.n)
 
+    @property
+    def n_receivables(self) -> int:
+        """Receivables of the population: two per encounter, three with a secondary payer."""
+        return receivables.count(self.n, self.secondary_cents is not None)
+
+    def secondary_decision_day(self) -> np.ndarray:
+        """Day the secondary payer decides: its lag after the primary's first decision (the
+        service day for self-pay)."""
+        return primary_decision_day(self) + self.secondary_lag
+
     def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
         stream ``name`` (:func:`simlib.core.rng.lever_stream`), made once per population: every strategy
@@ -116,6 +130,45 @@ class Population:
         if name not in self.lever_draws:
             self.lever_draws[name] = draw(lever_stream(self.seed, self.replication, name), self.n)
         return self.lever_draws[name]
+
+
+def primary_decision_day(pop) -> np.ndarray:
+    """Day of the primary payer's first decision on each encounter's claim (service day for self-pay)."""
+    return np.where(pop.claim_cents > 0, pop.service_day + pop.submit_lag + pop.adjudication_lag,
+                    pop.service_day)
+
+
+def patient_bill_day(pop) -> np.ndarray:
+    """Day each patient statement is due out (before the statement lag): the primary's decision,
+    or the secondary's when the encounter has one (what the patient owes is known only then)."""
+    day = primary_decision_day(pop)
+    if pop.secondary_cents is not None:
+        day = np.where(pop.secondary_cents > 0, day + pop.secondary_lag, day)
+    return day
+
+
+def _secondary(sc: Scenario, seed: int, replication: int, payer: np.ndarray,
+               patient_cents: np.ndarray) -> dict | None:
+    """Each encounter's secondary payer, from its own stream (``None`` when no payer has one):
+    who holds the cover, the secondary's share of what the primary left (coordination of
+    benefits), its lag and its denial. Takes the secondary's share off ``patient_cents`` in place."""
+    blocks = [p.secondary for p in sc.payers.values()]
+    if all(b is None for b in blocks):
+        return None
+    n = len(payer)
+    rng = stream(seed, replication, "secondary_claims")
+    holder_u, lag_exp, denial_u = rng.random(n), rng.standard_exponential(n), rng.random(n)
+
+    def per(field: str, empty: float) -> np.ndarray:
+        return np.array([getattr(b, field) if b is not None else empty for b in blocks])[payer]
+
+    holds = holder_u < per("holders_share", 0.0)
+    covered = np.where(holds, np.round(patient_cents * per("covered_share", 0.0)), 0).astype(np.int64)
+    patient_cents -= covered
+    lag_min = per("lag_days_min", 0.0)
+    return {"secondary_cents": covered,
+            "secondary_lag": lag_min + (per("lag_days_mean", 0.0) - lag_min) * lag_exp,
+            "secondary_denied": denial_u < per("denial_rate", 0.0)}
 
 
 def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
@@ -178,8 +231,13 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
         payer[at], claim_cents[at], patient_cents[at] = given["payer"], given["claim_cents"], given["patient_cents"]
         allowed_cents[at] = claim_cents[at] + patient_cents[at]
         emergency[at] = False
+    secondary = _secondary(sc, seed, replication, payer, patient_cents)
+    if secondary is not None:  # the book's accounts: their claims are the report's, no secondary
+        patient_cents[:n_book] += secondary["secondary_cents"][:n_book]
+        secondary["secondary_cents"][:n_book] = 0
     pop = _latent(sc, replication, seed, service_day, open_book, payer, allowed_cents, claim_cents,
-                  patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool))
+                  patient_cents, emergency, paper_bill=None, disputed_bill=np.zeros(n, bool),
+                  secondary=secondary)
     if given is not None:
         claims_pending_from_day_0(pop, n_book, sc)
     return pop
@@ -197,7 +255,8 @@ def _warm_up_days(sim, seed: int, replication: int) -> np.ndarray:
 
 
 def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, payer, allowed_cents,
-            claim_cents, patient_cents, emergency, paper_bill, disputed_bill) -> Population:
+            claim_cents, patient_cents, emergency, paper_bill, disputed_bill,
+            secondary: dict | None = None) -> Population:
     """Every latent draw of the encounters given (the same streams whatever made the encounters)."""
     beh, n = sc.behaviour, len(service_day)
     payer_names, channel_names = tuple(sc.payers), tuple(sc.channels)
@@ -243,7 +302,7 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
 
     fields, others = _lever_draws(sc, seed, replication, n)
     return Population(
-        **fields, lever_draws=others,
+        **fields, **(secondary or {}), lever_draws=others,
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
         open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
         patient_cents=patient_cents, emergency=emergency, ability_monthly=ability,

@@ -103,6 +103,9 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         ch = sc.channels[name]
         if ch.delivery_days > 0 or ch.opt_out_rate > 0 or ch.complaint_rate > 0:
             problems.append(f"delivery days, opt-outs or complaints on channel {name!r}")
+    for name, payer in sc.payers.items():
+        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
+            problems.append(f"a secondary payer (payers.{name}.secondary)")
     if problems:
         raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(problems)}")
 

@@ -51,6 +51,7 @@ from simlib.scenario.jurisdiction import (DEFAULT_JURISDICTION, check_currency, 
 from simlib.scenario.liquidity import CreditLine
 from simlib.scenario.materiality import Decision
 from simlib.scenario.open_book import read_open_book
+from simlib.scenario.second_payer import SecondaryPayer, TiersPayant
 from simlib.scenario.simulation_section import Simulation
 from simlib.scenario.team_sizing import apply_sizing
 from simlib.scenario.value_bounds import value_problems
@@ -66,8 +67,8 @@ __all__ = [  # the world's sections, and the levers' and capacities' re-exported
     "Agency", "Behaviour", "BillingTeam", "Channel", "ContactLimits", "CreditLine", "DailyFee", "DenialsTeam",
     "Deposit", "FactoringOffer", "FinancialAssistance", "FactoringTermination", "FeeSchedule", "FeeTier", "Finance",
     "Financing", "FlatFee", "Operations", "Patients", "Payer", "PaymentPlan", "PhoneTeam",
-    "PriceEstimate", "PromptPayDiscount", "Scenario", "ScenarioError", "Simulation", "Step",
-    "Strategy", "Strict", "TableFee", "Targeting", "TieredFee", "WriteOff", "load_scenario",
+    "PriceEstimate", "PromptPayDiscount", "Scenario", "ScenarioError", "SecondaryPayer", "Simulation", "Step",
+    "Strategy", "Strict", "TableFee", "Targeting", "TieredFee", "TiersPayant", "WriteOff", "load_scenario",
     "scenario_from_dict"]
 
 CHANNELS_BUILTIN = ("email", "sms", "whatsapp", "letter", "formal_demand", "call")
@@ -88,6 +89,10 @@ class Payer(Strict):
     overturn_rate: Fraction = 0.6
     anti_assignment: bool = False
     emergency_share: Fraction = 0.25
+    # a complementary insurer on the same encounter; the mandatory insurer's deadline and penalties
+    # (simlib.scenario.second_payer)
+    secondary: SecondaryPayer | None = None
+    tiers_payant: TiersPayant | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Payer":
