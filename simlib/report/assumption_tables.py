@@ -25,6 +25,8 @@ PLAIN: dict[str, str] = {
     "adjudication_days_mean": N_("Average payer decision (days)"), "initial_denial_rate": N_("Claims denied at first"),
     "overturn_rate": N_("Denials overturned on appeal"), "anti_assignment": N_("Pays only the provider (anti-assignment)"),
     "emergency_share": N_("Emergency encounters (no deposit asked)"),
+    "secondary": N_("Complementary insurer (second payer)"),
+    "tiers_payant": N_("Mandatory insurer's deadline (tiers payant)"),
     # patients
     "ability_monthly_median_usd": N_("What a typical patient can pay per month (median)"),
     "ability_sigma": N_("Spread of ability to pay (log-normal σ)"),
@@ -85,6 +87,12 @@ def _value(field: str, value: Any) -> str:
     return _fmt_param(field, value)
 
 
+def _in_words(model, field: str, value: Any) -> str:
+    """A setting's value; a block that says itself in words (a payer's ``secondary``) in its words."""
+    own = getattr(getattr(model, field, None), "in_words", None)
+    return own() if callable(own) else _value(field, value)
+
+
 def _settings_table(caption: str, model) -> str:
     rows = []
     for field, value in model.model_dump().items():
@@ -107,7 +115,8 @@ def _across_table(caption: str, models: Mapping[str, Any]) -> str:
     head = "".join(f"<th scope=\"col\">{esc(label_of(k, m))}</th>" for k, m in models.items())
     rows = []
     for f in fields:
-        cells = "".join(f"<td class=\"num\">{esc(_value(f, d.get(f)))}</td>" for d in dumps.values())
+        cells = "".join(f"<td class=\"num\">{esc(_in_words(m, f, d.get(f)))}</td>"
+                        for m, d in zip(models.values(), dumps.values()))
         rows.append(f"<tr><th scope=\"row\">{esc(_name(first, f))}</th>{cells}</tr>")
     return (f"<div class=\"table-scroll\"><table><caption>{esc(_(caption))}</caption><thead><tr>"
             f"<th scope=\"col\">{esc(_('Setting'))}</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")

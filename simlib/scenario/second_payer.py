@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from simlib.core.language import _, money_text, number_text
 from simlib.core.settings import Fraction, NonNeg, Strict
 
 WorkingDays = Annotated[int, Field(ge=1, le=60)]
@@ -46,6 +47,16 @@ class SecondaryPayer(Strict):
             raise ValueError("lag_days_mean must be >= lag_days_min")
         return self
 
+    def in_words(self) -> str:
+        """The block as a board reads it (the appendix's payer table), in the page's language."""
+        from simlib.core.words import humanise_id
+
+        return _("{name}: pays {covered} of what the first payer leaves, for {holders} of its patients, "
+                 "{lag} days after it on average; refuses {denied} (the patient then owes it); the "
+                 "patient's statement waits for its decision").format(
+            name=humanise_id(self.name), covered=_percent(self.covered_share), holders=_percent(self.holders_share),
+            lag=number_text(self.lag_days_mean, 0), denied=_percent(self.denial_rate))
+
 
 class TiersPayant(Strict):
     """The mandatory insurer's payment deadline and the penalties it owes when late (Décret 2016-1069)."""
@@ -60,6 +71,17 @@ class TiersPayant(Strict):
         if self.fixed_penalty_last_working_day < self.deadline_working_days:
             raise ValueError("fixed_penalty_last_working_day must be >= deadline_working_days")
         return self
+
+    def in_words(self) -> str:
+        """The block as a board reads it (the appendix's payer table), in the page's language."""
+        return _("pays within {days} working days; later it owes {fixed} per claim up to working day "
+                 "{last}, then {rate} of its share").format(
+            days=self.deadline_working_days, fixed=money_text(self.late_claim_penalty, 2),
+            last=self.fixed_penalty_last_working_day, rate=_percent(self.late_share_penalty_rate))
+
+
+def _percent(share: float) -> str:
+    return number_text(100.0 * share, 0 if round(100.0 * share, 6) == round(100.0 * share) else 1) + "\u00a0%"
 
 
 def working_day_of_payment(submitted_day: float, paid_day: float) -> int:
