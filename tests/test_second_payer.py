@@ -176,3 +176,34 @@ def test_bad_secondary_block_is_one_clear_line(bad, field):
         _scenario({**INSURED, "secondary": {**SECONDARY, **bad}})
     text = str(err.value)
     assert "payers.insured.secondary" in text and field in text
+
+
+@pytest.mark.parametrize("mode", ["flow", "cohort"])
+def test_factoring_sells_secondary_claims_and_keeps_the_books(mode):
+    """Factoring everything (scope ``all``) with secondaries that pay or refuse: the settlement's
+    checks hold to the cent (factor P&L, hospital cash, conservation), secondary claims are sold
+    as claims, and a refused one is charged back (it brings the factor no cash)."""
+    from simlib.model.factoring_settlement import overlay, settle
+
+    offer = {"scope": "all", "mode": mode, "advance_rate": 0.9, "funding_lag_days": 0,
+             "recourse_days": 90, "fee": {"schedule": "flat", "rate": 0.03}}
+    if mode == "cohort":
+        offer["cohort_day"] = 60.0
+    data = tiny(simulation={"encounters_per_day": 2, "open_book_accounts": 0, "billing_window_days": 100,
+                            "horizon_days": 300})
+    data["payers"] = {"insured": {**INSURED, "secondary": {**SECONDARY, "denial_rate": 0.4}}}
+    data["strategies"] = {"none": {"statement_channel": "email", "write_off": {"after_days": 10000},
+                                   "factoring": offer}}
+    sc = scenario_from_dict(data, "test")
+    pop = draw_population(sc, 0)
+    res = World(sc, "none", pop).run()
+    s = settle(res.ledger, pop, sc, sc.strategies["none"].factoring, sc.simulation.horizon_days)
+    overlay(res, pop, sc, sc.strategies["none"].factoring)  # raises unless every check holds
+    second = np.arange(pop.n_receivables) >= 2 * pop.n
+    assert s.factored[second].any()
+    refused = np.unique(res.ledger.receivable[res.ledger.kind == Kind.TRANSFER_TO_PATIENT])
+    sold_refused = [r for r in refused if s.factored[r] and s.purchase_day[r] < pop.secondary_decision_day()[r - 2 * pop.n]]
+    assert sold_refused and all(s.chargebacks[r] > 0 for r in sold_refused)
+    if mode == "cohort":  # no patient balance sold while its secondary has not decided
+        waiting = pop.secondary_decision_day() > 60.0
+        assert not s.factored[receivables.patient_slice(pop.n)][waiting & (pop.secondary_cents > 0)].any()

@@ -69,7 +69,7 @@ from simlib.core.ledger import (CASH_SIGN, COLLECTED, REDUCTIONS, ConservationEr
                            check_conservation)
 from simlib.levers.factoring import DailyFee, FactoringOffer, FlatFee, TableFee, TieredFee
 from simlib.scenario.schema import Scenario
-from simlib.model.population import Population, primary_decision_day
+from simlib.model.population import Population
 
 DAY_EPS = 1e-9  # float tolerance when counting whole days (day 30.000000001 is still day 30)
 
@@ -174,7 +174,7 @@ def _ready_day(pop: Population, sc: Scenario, n_recv: int) -> np.ndarray:
     claim_ready = pop.service_day + pop.submit_lag
     statement = pop.bill_day + sc.operations.statement_lag_days
     ready = np.where(side == receivables.PATIENT, statement[enc], claim_ready[enc])
-    return np.where(side == receivables.SECONDARY, primary_decision_day(pop)[enc], ready)
+    return np.where(side == receivables.SECONDARY, pop.primary_decision_day()[enc], ready)
 
 
 def settle(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,

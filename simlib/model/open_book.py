@@ -65,5 +65,4 @@ def claims_pending_from_day_0(pop, n_book: int, sc) -> None:
     due = pop.service_day[idx] + pop.submit_lag[idx] + pop.adjudication_lag[idx]
     late = (pop.claim_cents[idx] > 0) & (due < remaining)
     pop.adjudication_lag[idx[late]] = remaining[late] - pop.service_day[idx[late]] - pop.submit_lag[idx[late]]
-    from simlib.model.population import patient_bill_day  # population imports this module
-    pop.bill_day = patient_bill_day(pop)
+    pop.bill_day = pop.patient_bill_day()

@@ -95,7 +95,7 @@ class Population:
         for name in ("paper_bill", "disputed_bill"):
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros(self.n, bool))
-        self.bill_day = patient_bill_day(self)
+        self.bill_day = self.patient_bill_day()
         n = len(self.service_day)
         if self.deposit_estimate_z is None:
             self.deposit_estimate_z = np.zeros(n)
@@ -118,10 +118,23 @@ class Population:
         """Receivables of the population: two per encounter, three with a secondary payer."""
         return receivables.count(self.n, self.secondary_cents is not None)
 
+    def primary_decision_day(self) -> np.ndarray:
+        """Day of the primary payer's first decision on each claim (the service day for self-pay)."""
+        return np.where(self.claim_cents > 0, self.service_day + self.submit_lag + self.adjudication_lag,
+                        self.service_day)
+
     def secondary_decision_day(self) -> np.ndarray:
-        """Day the secondary payer decides: its lag after the primary's first decision (the
-        service day for self-pay)."""
-        return primary_decision_day(self) + self.secondary_lag
+        """Day the secondary payer decides: its lag after the primary's first decision."""
+        return self.primary_decision_day() + self.secondary_lag
+
+    def patient_bill_day(self) -> np.ndarray:
+        """Day each patient statement is due out (before the statement lag): the primary's
+        decision, or the secondary's when the encounter has one (what the patient owes is known
+        only then)."""
+        day = self.primary_decision_day()
+        if self.secondary_cents is not None:
+            day = np.where(self.secondary_cents > 0, day + self.secondary_lag, day)
+        return day
 
     def draws(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Per-encounter draws of a plug-in lever, ``draw(generator, n)``, from the lever's own
@@ -130,21 +143,6 @@ class Population:
         if name not in self.lever_draws:
             self.lever_draws[name] = draw(lever_stream(self.seed, self.replication, name), self.n)
         return self.lever_draws[name]
-
-
-def primary_decision_day(pop) -> np.ndarray:
-    """Day of the primary payer's first decision on each encounter's claim (service day for self-pay)."""
-    return np.where(pop.claim_cents > 0, pop.service_day + pop.submit_lag + pop.adjudication_lag,
-                    pop.service_day)
-
-
-def patient_bill_day(pop) -> np.ndarray:
-    """Day each patient statement is due out (before the statement lag): the primary's decision,
-    or the secondary's when the encounter has one (what the patient owes is known only then)."""
-    day = primary_decision_day(pop)
-    if pop.secondary_cents is not None:
-        day = np.where(pop.secondary_cents > 0, day + pop.secondary_lag, day)
-    return day
 
 
 def _secondary(sc: Scenario, seed: int, replication: int, payer: np.ndarray,

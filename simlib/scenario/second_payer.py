@@ -20,7 +20,7 @@ Monday; public holidays are not modelled).
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -39,7 +39,6 @@ class SecondaryPayer(Strict):
     lag_days_min: NonNeg = 2.0      # from the primary's decision to the secondary's
     lag_days_mean: NonNeg = 10.0
     denial_rate: Fraction = 0.05    # the secondary refuses: its share passes to the patient
-    patient_statement: Literal["after_secondary"] = "after_secondary"
 
     @model_validator(mode="after")
     def _check(self) -> "SecondaryPayer":
