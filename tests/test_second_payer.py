@@ -231,3 +231,15 @@ def test_the_documented_us_example_runs():
     holders = np.count_nonzero(pop.secondary_cents) / pop.n
     h = medicare["secondary"]["holders_share"]
     assert abs(holders - h) < 4 * math.sqrt(h * (1 - h) / pop.n)
+
+
+def test_the_glossary_explains_the_second_payer_only_when_a_payer_has_one():
+    from types import SimpleNamespace
+
+    from simlib.report.glossary import glossary
+
+    with_both = glossary(SimpleNamespace(scenario=_scenario({**INSURED, "secondary": SECONDARY,
+                                                             "tiers_payant": {}}))).data
+    without = glossary(SimpleNamespace(scenario=_scenario(dict(INSURED)))).data
+    for term in ("Second payer (complementary insurer)", "Tiers payant"):
+        assert f"<dt>{term}</dt>" in with_both and term not in without

@@ -1,12 +1,14 @@
 """The glossary: the terms a board meets in the reports, in a sentence each. Terms are shown only
 when the page can use them: a lever's own terms (``Lever.glossary``, in the lever's module: the
 factoring terms; the legal ones, EMTALA with deposits, from the scenario's jurisdiction) when one of the scenario's strategies uses it, the cash
-floor's when the scenario sets one."""
+floor's when the scenario sets one, a second payer's and tiers payant's when a payer has one
+(:data:`simlib.scenario.second_payer.GLOSSARY`)."""
 from __future__ import annotations
 
 from simlib.core.language import N_, _
 
 from simlib.report.markup import _html, esc
+from simlib.scenario.second_payer import GLOSSARY as PAYER_TERMS
 from simlib.report.strategy_words import strategies_using
 
 #: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash_usd; simlib.scenario.liquidity).
@@ -102,4 +104,7 @@ def glossary(res=None):
         elif need is not None and scen is not None and not strategies_using(scen, need):
             continue
         rows.append(f"<dt>{esc(_(term))}</dt><dd>{esc(_(text))}</dd>")
+    for term, text, field in PAYER_TERMS:  # a payer's second payer or deadline (simlib.scenario.second_payer)
+        if scen is None or any(getattr(p, field, None) is not None for p in getattr(scen, "payers", {}).values()):
+            rows.append(f"<dt>{esc(_(term))}</dt><dd>{esc(_(text))}</dd>")
     return _html(f"<h2>{esc(_('Glossary'))}</h2><dl class=\"glossary\">{''.join(rows)}</dl>")

@@ -24,10 +24,22 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from simlib.core.language import _, money_text, number_text
+from simlib.core.language import N_, _, money_text, number_text
 from simlib.core.settings import Fraction, NonNeg, Strict
 
 WorkingDays = Annotated[int, Field(ge=1, le=60)]
+
+#: The board's glossary terms of the two blocks: (term, explanation, the payer field that brings it up)
+GLOSSARY = (
+    (N_("Second payer (complementary insurer)"),
+     N_("An insurer that pays part of what the first payer leaves on the same bill (a mutuelle after the "
+        "mandatory health insurance, Medigap after Medicare). What it refuses, the patient owes; the "
+        "patient's statement waits for its decision."), "secondary"),
+    (N_("Tiers payant"),
+     N_("The insurers pay the hospital directly and the patient advances nothing. The mandatory insurer "
+        "must pay within 7 working days; later, it owes the hospital a late-payment penalty (€1 a claim, "
+        "then 10 % of its share)."), "tiers_payant"),
+)
 
 
 class SecondaryPayer(Strict):
