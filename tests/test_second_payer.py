@@ -243,3 +243,14 @@ def test_the_glossary_explains_the_second_payer_only_when_a_payer_has_one():
     without = glossary(SimpleNamespace(scenario=_scenario(dict(INSURED)))).data
     for term in ("Second payer (complementary insurer)", "Tiers payant"):
         assert f"<dt>{term}</dt>" in with_both and term not in without
+
+
+def test_the_appendix_names_the_second_payer_only_when_set():
+    from simlib.report.assumption_tables import _across_table
+
+    with_it = _scenario({**INSURED, "secondary": SECONDARY})
+    without = _scenario(dict(INSURED))
+    assert "Complementary insurer (second payer)" in _across_table("Payers", with_it.payers)
+    assert "Mutuelle: pays 80" in _across_table("Payers", with_it.payers)
+    assert "second payer" not in _across_table("Payers", without.payers)
+    assert "tiers payant" not in _across_table("Payers", without.payers)

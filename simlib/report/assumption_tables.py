@@ -62,6 +62,10 @@ PLAIN: dict[str, str] = {
 }
 
 
+#: Optional blocks of a payer shown only when a payer sets them (a page without them reads as before)
+SHOWN_WHEN_SET = frozenset({"secondary", "tiers_payant"})
+
+
 #: Settings without a plain name here, in the words their field names give (for the catalogue: a
 #: French or Spanish page names them in its language too).
 FIELD_WORDS = (N_("Contact responsiveness sigma"), N_("Contact propensity correlation"), N_("Payment timing"),
@@ -111,7 +115,8 @@ def _across_table(caption: str, models: Mapping[str, Any]) -> str:
         return ""
     dumps = {k: m.model_dump() for k, m in models.items()}
     first = next(iter(models.values()))
-    fields = list(dict.fromkeys(f for d in dumps.values() for f in d))
+    fields = [f for f in dict.fromkeys(f for d in dumps.values() for f in d)
+              if f not in SHOWN_WHEN_SET or any(d.get(f) is not None for d in dumps.values())]
     head = "".join(f"<th scope=\"col\">{esc(label_of(k, m))}</th>" for k, m in models.items())
     rows = []
     for f in fields:
