@@ -24,7 +24,7 @@ from tests.conftest import tiny
 
 # an insured stay of exactly 1,000.00: the primary pays 80 % after exactly 10 days, leaving 200.00,
 # of which the secondary pays 80 % (160.00) 6 days later; the patient owes 40.00
-INSURED = {"share": 1.0, "allowed_median_usd": 1000.0, "allowed_sigma": 0.0, "patient_share": 0.2,
+INSURED = {"share": 1.0, "allowed_median": 1000.0, "allowed_sigma": 0.0, "patient_share": 0.2,
            "submission_lag_days": 0.0, "adjudication_days_min": 10.0, "adjudication_days_mean": 10.0,
            "initial_denial_rate": 0.0, "emergency_share": 1.0}
 SECONDARY = {"name": "mutuelle", "holders_share": 1.0, "covered_share": 0.8, "lag_days_min": 6.0,
@@ -141,7 +141,7 @@ def test_penalties_are_income_in_the_npv():
     r = math.log1p(tp.finance.cost_of_capital_annual) / 365.0
     pv = float((led.amount[rows] * np.exp(-r * np.maximum(led.day[rows], 0.0))).sum()) / 100.0
     assert pv > 0
-    assert m1["npv_net_cash_usd"] - m0["npv_net_cash_usd"] == pytest.approx(pv, abs=0.01)
+    assert m1["npv_net_cash"] - m0["npv_net_cash"] == pytest.approx(pv, abs=0.01)
 
 
 def test_secondary_cash_against_the_closed_form():
