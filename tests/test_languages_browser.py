@@ -119,26 +119,9 @@ def built(tmp_path_factory):
     return {"pages": pages, "scenario": data, "dir": folder}
 
 
-def not_yet_translated(folder: Path) -> set[str]:
-    """The English of two blocks main added after this catalogue's last pass (issue 25): the
-    assumptions held fixed (simlib.report.uncertainty_blocks.held_fixed_paragraph, from
-    simlib/scenario/assumption_register.yaml) and the factor's side of the factoring offers
-    (simlib.report.factoring_blocks.factor_side_block). Listed here, block by block, until they
-    go through the catalogue; every other text of the pages must be translated."""
-    from simlib.report.factoring_blocks import factor_side_block, factoring_strategies
-    from simlib.report.uncertainty_blocks import held_fixed_paragraph
-    from simlib.run.experiment import Results
-
-    res = Results.load(folder / "results")
-    with speaking():
-        html = held_fixed_paragraph(res) + factor_side_block(res, factoring_strategies(res))
-    return {t for _s, t in texts(html)}
-
-
 @pytest.mark.parametrize("page, lang", [(p, "fr") for p in PAGES] + [("strategy_comparison", "es")])
 def test_no_english_sentence_leaks(built, page, lang):
     english = sentences(built["pages"][(page, "en")]) - author_words(built["scenario"])
-    english -= not_yet_translated(built["dir"])
     assert len(english) > 5  # the English page says something: the check has something to find
     leaked = sorted(english & {t for _s, t in texts(built["pages"][(page, lang)])})
     assert leaked == [], f"{len(leaked)} English texts on the {lang} {page} page, e.g. {leaked[:8]}"
