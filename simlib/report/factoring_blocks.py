@@ -146,7 +146,7 @@ def factor_side_html(sides, labels: dict) -> str:
     flagged = [labels.get(f.strategy, f.strategy) for f in sides if f.loses_money]
     warning = ""
     if flagged:
-        names = Markup(", ".join(f"“{esc(n)}”" for n in flagged))
+        names = Markup(", ".join(esc(_("“{name}”").format(name=n)) for n in flagged))
         warning = "<p class=\"headline\">" + html_words(_(
             "{names}: {flag}. The factor would expect to lose money on them, so their gains for the hospital "
             "are money a factor would not leave on the table; do not plan on these terms."),
