@@ -94,11 +94,11 @@ class Rule(Strict):
         if t.score_min > 0 or t.score_max < 1:
             cond.append(_("score {low}–{high}").format(low=short_number_text(t.score_min),
                                                        high=short_number_text(t.score_max)))
-        if t.balance_max_usd is not None:
-            cond.append(_("balance {low}–{high}").format(low=money_text(t.balance_min_usd),
-                                                         high=money_text(t.balance_max_usd)))
-        elif t.balance_min_usd > 0:
-            cond.append(_("balance ≥ {amount}").format(amount=money_text(t.balance_min_usd)))
+        if t.balance_max is not None:
+            cond.append(_("balance {low}–{high}").format(low=money_text(t.balance_min),
+                                                         high=money_text(t.balance_max)))
+        elif t.balance_min > 0:
+            cond.append(_("balance ≥ {amount}").format(amount=money_text(t.balance_min)))
         if t.payers:
             cond.append(_("payers {payers}").format(payers=", ".join(id_words(p) for p in t.payers)))
         if self.channel:
@@ -180,8 +180,8 @@ class RulesPolicyLever(PolicyLever):
     def matches(self, acct, rule: Rule, channel) -> bool:
         world, i, t = self.world, acct.i, rule.target
         usd = acct.bal / 100.0
-        if not (t.score_min <= world.score[i] <= t.score_max) or usd < t.balance_min_usd or (
-                t.balance_max_usd is not None and usd > t.balance_max_usd):
+        if not (t.score_min <= world.score[i] <= t.score_max) or usd < t.balance_min or (
+                t.balance_max is not None and usd > t.balance_max):
             return False
         if t.payers is not None and world.payer_of[i] not in t.payers:
             return False

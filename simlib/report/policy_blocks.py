@@ -13,13 +13,13 @@ from simlib.policies.base import policy_keys
 from simlib.report.labels import strategy_labels
 from simlib.core.language import N_, _, localised, money_text, ngettext, number_text, speech
 from simlib.report.markup import _html, esc, html_words
-from simlib.report.policy_data import (ACTION_WORDS, BALANCE_EDGES_USD, BALANCE_LABELS, DAY_LABELS, DIMENSIONS,
+from simlib.report.policy_data import (ACTION_WORDS, BALANCE_EDGES, BALANCE_LABELS, DAY_LABELS, DIMENSIONS,
                                        FINAL_NOTICE, load_policy_actions)
 from simlib.report.tables import _table, metric_table
 
 #: cost and burden, per strategy (every strategy: the status quo is the yardstick)
 BURDEN_METRICS = ("policy_actions_per_account", "policy_contacts_per_account", "contacts_per_account",
-                  "calls_per_account", "complaints_per_1000_accounts", "patients_lost", "collection_cost_usd")
+                  "calls_per_account", "complaints_per_1000_accounts", "patients_lost", "collection_cost")
 #: what the contacts ended in
 OUTCOME_METRICS = ("outcome_promise_per_1000_accounts", "promise_kept_share", "outcome_plan_requested_per_1000_accounts",
                    "outcome_refusal_per_1000_accounts", "outcome_no_answer_per_1000_accounts",
@@ -45,11 +45,11 @@ def per_1000_text(value: float) -> str:
 
 
 def balance_words(order: int) -> str:
-    """The balance bracket ``order`` (:data:`BALANCE_EDGES_USD`) in the money and language in force:
+    """The balance bracket ``order`` (:data:`BALANCE_EDGES`) in the money and language in force:
     the saved label in US English and dollars (``"$200–500"``), else ``"200 €–500 €"``."""
     if speech().is_us_default:
         return BALANCE_LABELS[order]
-    edges = BALANCE_EDGES_USD
+    edges = BALANCE_EDGES
     if order == 0:
         return _("under {amount}").format(amount=money_text(edges[1]))
     if order == len(edges) - 1:
@@ -129,7 +129,7 @@ def strategy_block(res, name: str, table: pd.DataFrame) -> str:
                                 + "</p>"])
     by_day = sub[sub["dimension"] == "day"]
     accounts, runs = float(by_day["accounts"].iloc[0]), int(by_day["replications"].iloc[0])
-    actions, cost = by_day["actions"].sum(), by_day["channel_cost_usd"].sum()
+    actions, cost = by_day["actions"].sum(), by_day["channel_cost"].sum()
     day = pivot(sub, "day")
     busiest = int(by_day.groupby("order")["actions"].sum().idxmax())
     parts.append("<p>" + html_words(ngettext(
