@@ -54,3 +54,21 @@ def test_explore_notebook_runs_headless(tiny, tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_the_explorer_speaks_the_language_it_is_given(tiny):
+    """Issue 23: with ``language: fr`` (the notebook's parameter) the controls, the heading and the
+    table are in French, numbers with a decimal comma; the kernel's language is the explorer's."""
+    from simlib.core.language import set_language
+
+    try:
+        box = explorer(str(tiny), "combined", replications=2, encounters_per_day=3, seed=4, language="fr")
+        from simlib.report.explore import table_html
+        html = table_html(box.state["frame"], 2).data
+    finally:
+        set_language()  # the rest of the session in English
+    assert box.controls["plan_offer"].description == "Proposer un échéancier"
+    assert box.controls["agents"].description == "Agents au téléphone"
+    assert "face au statu quo, 2 simulations de 3 séjours par jour" in box.children[0].value
+    assert "Écart avec le statu quo, apparié sur 2 simulations" in html and "Indicateur" in html
+    assert "Change against" not in html and "Metric" not in html

@@ -2,10 +2,10 @@
 on them.
 
 One small scenario (the shipped baseline, shrunk as in tests/test_browser.py) is built once with
-``language: fr`` by ``simlib report``'s pipeline (its four pages); the same results are rendered
-again by the pages' notebooks in English, and the strategy comparison in Spanish (a notebook takes
-the language as a papermill parameter). The French and Spanish comparison pages are opened in
-Chromium through Playwright (``executable_path``: Debian's Chromium, no browser download). The leak
+``language: fr`` by ``simlib report``'s pipeline (its four pages and the index); the same results are
+rendered again by the pages' notebooks in English and in Spanish (a notebook takes the language as a
+papermill parameter). Every French and Spanish page, and the index, is opened in Chromium through
+Playwright (``executable_path``: Debian's Chromium, no browser download). The leak
 check compares text: every text node (and alt, title and aria-label text) of an English page with
 three words or more must be absent from the same page in French or Spanish — except the scenario
 author's own words (its description, the strategies' labels and descriptions, the uncertain
@@ -109,7 +109,7 @@ def built(tmp_path_factory):
     report.build_reports([param], out_dir=out, pages=PAGES, log=lambda *a: None)
     folder = out / "clinique"
     pages = {(p, "fr"): (folder / f"{p}.html").read_text(encoding="utf-8") for p in PAGES}
-    for page, lang in [(p, "en") for p in PAGES] + [("strategy_comparison", "es")]:
+    for page, lang in [(p, "en") for p in PAGES] + [(p, "es") for p in PAGES]:
         notebook = ROOT / "notebooks" / f"{page}.ipynb"
         executed = report.execute_notebook(notebook, {"scenario_file": str(param), "language": lang,
                                                       "results_dir": str(folder / "results")}, cwd=notebook.parent)
@@ -119,33 +119,27 @@ def built(tmp_path_factory):
     return {"pages": pages, "scenario": data, "dir": folder}
 
 
-def not_yet_translated(folder: Path) -> set[str]:
-    """The English of two blocks main added after this catalogue's last pass (issue 25): the
-    assumptions held fixed (simlib.report.uncertainty_blocks.held_fixed_paragraph, from
-    simlib/scenario/assumption_register.yaml) and the factor's side of the factoring offers
-    (simlib.report.factoring_blocks.factor_side_block). Listed here, block by block, until they
-    go through the catalogue; every other text of the pages must be translated."""
-    from simlib.report.factoring_blocks import factor_side_block, factoring_strategies
-    from simlib.report.uncertainty_blocks import held_fixed_paragraph
-    from simlib.run.experiment import Results
-
-    res = Results.load(folder / "results")
-    with speaking():
-        html = held_fixed_paragraph(res) + factor_side_block(res, factoring_strategies(res))
-    return {t for _s, t in texts(html)}
-
-
-@pytest.mark.parametrize("page, lang", [(p, "fr") for p in PAGES] + [("strategy_comparison", "es")])
+@pytest.mark.parametrize("page, lang", [(p, lang) for lang in ("fr", "es") for p in PAGES])
 def test_no_english_sentence_leaks(built, page, lang):
     english = sentences(built["pages"][(page, "en")]) - author_words(built["scenario"])
-    english -= not_yet_translated(built["dir"])
     assert len(english) > 5  # the English page says something: the check has something to find
     leaked = sorted(english & {t for _s, t in texts(built["pages"][(page, lang)])})
     assert leaked == [], f"{len(leaked)} English texts on the {lang} {page} page, e.g. {leaked[:8]}"
 
 
+#: words each page kind shows in its heading or contents, per language
+HEADINGS = {
+    "fr": {"strategy_comparison": ("Synthèse", "Glossaire", "Limites et risques", "Stratégies comparées", "Sommaire")},
+    "es": {"strategy_comparison": ("Resumen ejecutivo", "Glosario", "Limitaciones y riesgos", "Estrategias comparadas",
+                                   "Contenido")},
+}
+
+
 @pytest.mark.parametrize("lang", ["fr", "es"])
 def test_page_in_the_browser_speaks_its_language(built, lang):
+    """Every page kind (the four pages and the index), opened in Chromium: the page declares its
+    language, its numbers are in the locale (a decimal comma), and the comparison's headings are in
+    the language."""
     chromium_path()
     try:
         from playwright.sync_api import sync_playwright
@@ -153,24 +147,28 @@ def test_page_in_the_browser_speaks_its_language(built, lang):
         if os.environ.get("CI"):
             pytest.fail("playwright is a test dependency (pip install -e '.[test]')")
         pytest.skip("playwright not installed")
-    path = built["dir"] / ("strategy_comparison.html" if lang == "fr" else f"strategy_comparison.{lang}.html")
-    expected = {"fr": ("Synthèse", "Glossaire", "Limites et risques", "Stratégies comparées", "Sommaire"),
-                "es": ("Resumen ejecutivo", "Glosario", "Limitaciones y riesgos", "Estrategias comparadas",
-                       "Contenido")}[lang]
+    folder = built["dir"]
+    paths = {p: folder / (f"{p}.html" if lang == "fr" else f"{p}.{lang}.html") for p in PAGES}
+    if lang == "fr":
+        paths["index"] = folder.parent / "index.html"  # the French scenario's index: all in French
+    seen = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--proxy-server=http://127.0.0.1:9",
                                           "--proxy-bypass-list=<-loopback>"])
         try:
             page = browser.new_page(viewport={"width": 1024, "height": 800})
-            page.goto(path.as_uri())
-            page.wait_for_load_state("load")
-            assert page.evaluate("document.documentElement.lang") == lang
-            headings = page.eval_on_selector_all("h1, h2, nav.toc strong", "els => els.map(e => e.textContent)")
-            body = page.inner_text("body")
+            for kind, path in paths.items():
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                headings = page.eval_on_selector_all("h1, h2, nav.toc strong", "els => els.map(e => e.textContent)")
+                seen[kind] = (page.evaluate("document.documentElement.lang"), headings, page.inner_text("body"))
         finally:
             browser.close()
-    for word in expected:
-        assert any(word in h for h in headings), (word, headings)
-    # money and shares in the locale: a decimal comma before a space and %, never "US dollars"
-    assert re.search(r"\d,\d\s%", body) and "US dollars" not in body
+    for kind, (declared, headings, body) in seen.items():
+        assert declared == lang, (kind, declared)
+        assert "US dollars" not in body, kind
+        if kind != "index":  # money and shares in the locale: a decimal comma before a space and %
+            assert re.search(r"\d,\d\s%", body), kind
+        for word in HEADINGS[lang].get(kind, ()):
+            assert any(word in h for h in headings), (kind, word, headings)

@@ -89,3 +89,27 @@ def test_the_section_shows_the_policy_strategies_and_is_empty_without_a_policy(t
     folder2 = save_results(res2, tmp_path / "r2", (POLICY_ACTIONS,), log=lambda *a: None)
     assert not (folder2 / "policy_actions.parquet").exists()
     assert policy_section(Results.load(folder2)).data == ""
+
+
+@pytest.mark.parametrize("lang, currency, money", [("fr", "EUR", "moins de 200\u00a0€"), ("es", "CLP", "menos de $200")])
+def test_the_section_speaks_the_page_language(tmp_path, lang, currency, money):
+    """Issue 23: in French or Spanish no English text of three words or more is left in the policy
+    section (headings, captions, the policy's rules, the states and actions of its tables), and the
+    balance brackets are in the scenario's money."""
+    import re
+
+    from simlib.core.language import speaking
+    from simlib.report.derived import save_results
+    from simlib.report.pages import POLICY_ACTIONS
+    from simlib.report.policy_blocks import policy_section
+    from simlib.run.experiment import Results, run_experiment
+
+    res = run_experiment(_small(), replications=2, seed=5, workers=1, check_resources=False)
+    loaded = Results.load(save_results(res, tmp_path / "r", (POLICY_ACTIONS,), log=lambda *a: None))
+    texts = lambda html: {" ".join(t.split()) for t in re.split(r"<[^>]+>", html) if t.strip()}  # noqa: E731
+    english = {t for t in texts(policy_section(loaded).data) if len(re.findall(r"[A-Za-z]{2,}", t)) >= 3}
+    with speaking(lang, currency):
+        local = policy_section(loaded).data
+    assert len(english) > 10
+    assert sorted(english & texts(local)) == []
+    assert money in local and "promise broken" not in local and "$1,000" not in local

@@ -32,7 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-FLAG_WORDS = "no factor would offer these terms"
+from simlib.core.language import N_
+
+#: the flag of an offer the factor expects to lose money on (translated where it is shown)
+FLAG_WORDS = N_("no factor would offer these terms")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ FDCPA 1692f(1)) the section is refused (:mod:`simlib.scenario.jurisdiction_rules
 """
 from __future__ import annotations
 
+from simlib.core.language import N_, _, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict
 from simlib.levers.base import Lever, register_lever
@@ -44,22 +45,22 @@ def capped_charge_cents(balance_cents: int, rate: float, brackets, uf_cents: flo
 @register_lever
 class CollectionChargesLever(Lever):
     key = "collection_charges"
-    title = "Collection charges"
+    title = N_("Collection charges")
     settings = CollectionChargesSettings | None
     order = 4
-    risk = ("Collection charges",
-            "A charge for collecting must be stated to the patient in advance and may be refused by a "
-            "court if it exceeds the legal cap; patients charged may complain or not come back.")
-    glossary = (("Collection charge", "A charge for the cost of collecting added to an overdue bill, "
-                 "where the law allows it and up to its cap."),)
+    risk = (N_("Collection charges"),
+            N_("A charge for collecting must be stated to the patient in advance and may be refused by a "
+               "court if it exceeds the legal cap; patients charged may complain or not come back."))
+    glossary = ((N_("Collection charge"), N_("A charge for the cost of collecting added to an overdue bill, "
+                                             "where the law allows it and up to its cap.")),)
     counters = {"collection_charges": "overdue balances charged for collection"}
 
     @classmethod
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        return (f"collection charge of {settings.rate * 100:g} % (at most the legal cap) "
-                f"{settings.after_days_past_due:g} days after the due date")
+        return _("collection charge of {share} % (at most the legal cap) {days} days after the due date").format(
+            share=short_number_text(settings.rate * 100), days=short_number_text(settings.after_days_past_due))
 
     def __init__(self, world, settings):
         super().__init__(world, settings)

@@ -21,6 +21,7 @@ from typing import Annotated, Any, ClassVar, NamedTuple
 
 from pydantic import Field, model_validator
 
+from simlib.core.language import N_, _, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Positive, Strict
 from simlib.core.words import id_words
@@ -99,12 +100,14 @@ class Action(Strict):
         if name == "contact":
             return id_words(self.contact)
         if name == "final_notice":
-            return f"final notice by {id_words(self.final_notice)}"
+            return _("final notice by {channel}").format(channel=id_words(self.final_notice))
         if name == "settlement_discount":
-            return f"offer to settle at {self.settlement_discount * 100:g} % off for {self.settlement_days:g} days"
+            return _("offer to settle at {share} % off for {days} days").format(
+                share=short_number_text(self.settlement_discount * 100), days=short_number_text(self.settlement_days))
         if name == "pause_days":
-            return f"pause {self.pause_days:g} days"
-        return {"offer_plan": "offer a payment plan", "agency": "place with the agency", "stop": "stop"}[name]
+            return _("pause {days} days").format(days=short_number_text(self.pause_days))
+        return _({"offer_plan": N_("offer a payment plan"), "agency": N_("place with the agency"),
+                  "stop": N_("stop")}[name])
 
     def problems(self, strategy: Any, scenario: Any, at: str) -> list[str]:
         """What this action needs from the rest of the strategy and the scenario."""

@@ -24,7 +24,7 @@ strategy's ladder and levers (the same contact verb, limits and costs). Counters
 """
 from __future__ import annotations
 
-from simlib.core.language import N_
+from simlib.core.language import N_, _, money_text, short_number_text
 
 from typing import Annotated
 
@@ -82,28 +82,41 @@ class Rule(Strict):
         return self
 
     def words(self) -> str:
+        """The rule in the board's words, in the language in force ("no payment 30 days after the
+        statement (balance ≥ $200) → call")."""
         if self.when == "no_payment":
-            trigger = f"no payment {self.days:g} days after the {id_words(self.after)}"
+            trigger = _("no payment {days} days after the {event}").format(days=short_number_text(self.days),
+                                                                          event=id_words(self.after))
         else:
-            trigger = id_words(self.when)
+            trigger = _(id_words(self.when))
         cond = []
         t = self.target
         if t.score_min > 0 or t.score_max < 1:
-            cond.append(f"score {t.score_min:g}–{t.score_max:g}")
+            cond.append(_("score {low}–{high}").format(low=short_number_text(t.score_min),
+                                                       high=short_number_text(t.score_max)))
         if t.balance_max is not None:
-            cond.append(f"balance ${t.balance_min:,.0f}–${t.balance_max:,.0f}")
+            cond.append(_("balance {low}–{high}").format(low=money_text(t.balance_min),
+                                                         high=money_text(t.balance_max)))
         elif t.balance_min > 0:
-            cond.append(f"balance ≥ ${t.balance_min:,.0f}")
+            cond.append(_("balance ≥ {amount}").format(amount=money_text(t.balance_min)))
         if t.payers:
-            cond.append("payers " + ", ".join(id_words(p) for p in t.payers))
+            cond.append(_("payers {payers}").format(payers=", ".join(id_words(p) for p in t.payers)))
         if self.channel:
-            cond.append(f"on {id_words(self.channel)}")
+            cond.append(_("on {channel}").format(channel=id_words(self.channel)))
         if self.opted_out:
-            cond.append(f"opted out of {id_words(self.opted_out)}")
+            cond.append(_("opted out of {channel}").format(channel=id_words(self.opted_out)))
         if self.last_outcome:
-            cond.append(f"last outcome {id_words(self.last_outcome)}")
-        later = f" {self.delay_days:g} days later" if self.delay_days else ""
+            cond.append(_("last outcome {outcome}").format(outcome=_(id_words(self.last_outcome))))
+        later = " " + _("{days} days later").format(days=short_number_text(self.delay_days)) if self.delay_days else ""
         return f"{trigger}{' (' + '; '.join(cond) + ')' if cond else ''} → {self.do.words()}{later}"
+
+
+#: the triggers and outcomes in words (``id_words`` of :data:`TRIGGERS`), for the message catalogue
+TRIGGER_WORDS = (N_("no payment"), N_("statement"), N_("partial payment"), N_("sent"), N_("opted out"),
+                 N_("suppressed"), N_("delivered"), N_("not delivered"), N_("answered"), N_("no answer"),
+                 N_("abandoned"), N_("right party"), N_("promise"), N_("plan requested"), N_("dispute"),
+                 N_("assistance application"), N_("refusal"), N_("promise kept"), N_("promise broken"),
+                 N_("bounced"), N_("returned"), N_("inbound"), N_("final notice"), N_("barrier crossed"))
 
 
 class RulesPolicy(PolicySettings):
@@ -123,7 +136,7 @@ class RulesPolicyLever(PolicyLever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        return "policy: " + "; ".join(r.words() for r in settings.rules)
+        return _("policy: {rules}").format(rules="; ".join(r.words() for r in settings.rules))
 
     @classmethod
     def check(cls, settings, strategy, scenario, at) -> list[str]:

@@ -77,6 +77,17 @@ def extract_yaml_words(fileobj, keywords, comment_tags, options):
                     yield 1, None, entry[key], []
 
 
+def extract_register_words(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method for the register of assumptions held fixed
+    (``simlib/scenario/assumption_register.yaml``): each entry's ``label`` and ``why``."""
+    import yaml
+
+    for entry in yaml.safe_load(fileobj.read().decode("utf-8")) or []:
+        for key in ("label", "why"):
+            if isinstance(entry, dict) and isinstance(entry.get(key), str) and entry[key].strip():
+                yield 1, None, entry[key], []
+
+
 def extract_jurisdiction_words(fileobj, keywords, comment_tags, options):
     """A Babel extraction method for the jurisdictions' data files: the board's words of their
     laws (``board.risks``: topic and text; ``board.glossary``: term and text)."""
@@ -101,6 +112,7 @@ def extract():
     files = [(p, extract_python) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
     files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS]
     files += [(PACKAGE_DIR / "analysis" / "plausibility.yaml", extract_yaml_words)]
+    files += [(PACKAGE_DIR / "scenario" / "assumption_register.yaml", extract_register_words)]
     files += [(p, extract_jurisdiction_words) for p in sorted((PACKAGE_DIR / "scenario" / "jurisdictions").glob("*.yaml"))]
     for path, method in files:
         for lineno, message, comments, context in extract_from_file(method, str(path), keywords=keywords):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from simlib.analysis.numbers import ci_text, diff_text
 from simlib.core.metric_catalogue import METRICS
-from simlib.report.markup import _html, esc
+from simlib.core.language import N_, _, ngettext, scenario_speech, set_language, short_number_text
+from simlib.report.markup import Markup, _html, esc, html_words
 
 #: What the explorer shows, against the status quo (the decision metric is added first).
 SHOWN = ("patient_collection_rate", "contacts_per_account", "complaints_per_1000_accounts")
@@ -60,26 +61,35 @@ def explore_table(scenario, strategy: str, changes: dict, replications: int = 4,
     return res.compare(EXPLORED, base, metrics=wanted)
 
 
+#: the verdicts of :func:`simlib.analysis.comparisons.compare_frame`, in the language in force
+VERDICT_WORDS = {"better": N_("better"), "worse": N_("worse"), "unclear": N_("unclear"), "different": N_("different")}
+
+
 def table_html(frame, runs: int):
-    """The comparison as a small HTML table (the block's markup, typeset-safe in JupyterLab)."""
+    """The comparison as a small HTML table (the block's markup, typeset-safe in JupyterLab), in the
+    language in force."""
     rows = []
     for r in frame.itertuples():
         unit = METRICS[r.metric].unit
         ci = ci_text(r.diff_ci_low, r.diff_ci_high, unit, diff=True)
-        rows.append(f"<tr><th scope=\"row\">{esc(r.label)}</th><td>{esc(diff_text(r.diff, unit))}</td>"
-                    f"<td>{esc(ci)}</td><td>{esc(r.verdict)}</td></tr>")
-    return _html("<div class=\"table-scroll\"><table><caption>Change against the status quo, paired over "
-                 f"{runs} runs</caption><thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">Change</th>"
-                 "<th scope=\"col\">95 % CI</th><th scope=\"col\">Verdict</th></tr></thead><tbody>"
-                 + "".join(rows) + "</tbody></table></div>")
+        verdict = _(VERDICT_WORDS[r.verdict]) if r.verdict in VERDICT_WORDS else r.verdict
+        rows.append(f"<tr><th scope=\"row\">{esc(METRICS[r.metric].label)}</th><td>{esc(diff_text(r.diff, unit))}</td>"
+                    f"<td>{esc(ci)}</td><td>{esc(verdict)}</td></tr>")
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in
+                   (N_("Metric"), N_("Change"), N_("95 % CI"), N_("Verdict")))
+    caption = esc(ngettext("Change against the status quo, paired over {runs} run",
+                           "Change against the status quo, paired over {runs} runs", runs).format(runs=runs))
+    return _html(f"<div class=\"table-scroll\"><table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+                 "<tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
 def explorer(scenario_file: str, strategy: str | None = None, replications: int = 4,
-             encounters_per_day: float = 8, seed: int | None = None):
+             encounters_per_day: float = 8, seed: int | None = None, language: str = ""):
     """The widget: controls for the levers of ``strategy`` (default: the scenario's last strategy
     combining levers, else its first alternative), a results area updated in place on every change.
     Returns the box; ``box.controls`` (name → widget), ``box.update()`` and ``box.state`` (the last
-    comparison frame, or the error) are there for scripts and tests."""
+    comparison frame, or the error) are there for scripts and tests. The words and numbers are in
+    ``language`` (empty: the scenario's), made the kernel's language (:func:`set_language`)."""
     import ipywidgets as w
     from IPython.display import display
 
@@ -87,21 +97,23 @@ def explorer(scenario_file: str, strategy: str | None = None, replications: int 
     from simlib.scenario.schema import load_scenario
 
     sc = load_scenario(scenario_file).with_values({"simulation.encounters_per_day": encounters_per_day})
+    speech = scenario_speech(sc, language or None)
+    set_language(speech.language, speech.currency)
     names = [s for s in sc.strategies if s != sc.baseline_strategy]
     strategy = strategy or (names[-1] if names else sc.baseline_strategy)
     base = sc.strategies[strategy]
     style = {"description_width": "12rem"}
     controls = {
         "discount_rate": w.FloatSlider(value=base.prompt_pay_discount.rate if base.prompt_pay_discount else 0.0,
-                                       min=0, max=0.3, step=0.01, description="Prompt-pay discount", style=style),
+                                       min=0, max=0.3, step=0.01, description=_("Prompt-pay discount"), style=style),
         "deposit_share": w.FloatSlider(value=base.deposit.share if base.deposit else 0.0, min=0, max=1, step=0.05,
-                                       description="Deposit (share of estimate)", style=style),
-        "sms_reminders": w.Checkbox(value=any(s.channel == "sms" for s in base.ladder), description="Text reminders"),
+                                       description=_("Deposit (share of estimate)"), style=style),
+        "sms_reminders": w.Checkbox(value=any(s.channel == "sms" for s in base.ladder), description=_("Text reminders")),
         "agents": w.IntSlider(value=base.phone_team.agents if base.phone_team else 0, min=0, max=8,
-                              description="Phone agents", style=style),
-        "plan_offer": w.Checkbox(value=base.payment_plan is not None, description="Offer a payment plan"),
+                              description=_("Phone agents"), style=style),
+        "plan_offer": w.Checkbox(value=base.payment_plan is not None, description=_("Offer a payment plan")),
         "plan_months": w.IntSlider(value=base.payment_plan.max_months if base.payment_plan else 12, min=1, max=36,
-                                   description="Plan: months at most", style=style),
+                                   description=_("Plan: months at most"), style=style),
     }
     out = w.Output()
     state: dict = {}
@@ -122,8 +134,12 @@ def explorer(scenario_file: str, strategy: str | None = None, replications: int 
 
     for c in controls.values():
         c.observe(update, names="value")
-    head = w.HTML(f"<b>{esc(base.label or strategy)}</b> against the status quo, {replications} runs of "
-                  f"{encounters_per_day:g} encounters a day each time a control changes")
+    head = w.HTML(html_words(ngettext(
+        "{strong_start}{strategy}{strong_end} against the status quo, {runs} run of {per_day} encounters a day "
+        "each time a control changes",
+        "{strong_start}{strategy}{strong_end} against the status quo, {runs} runs of {per_day} encounters a day "
+        "each time a control changes", replications), strong_start=Markup("<b>"), strong_end=Markup("</b>"),
+        strategy=base.label or strategy, runs=replications, per_day=short_number_text(encounters_per_day)))
     box = w.VBox([head, *controls.values(), out])
     box.controls, box.update, box.state = controls, update, state
     update()

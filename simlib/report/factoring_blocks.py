@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simlib.core.language import N_, _, ngettext
+from simlib.core.language import N_, _, localised, ngettext
 from simlib.report.explanations import factoring_explanation
 from simlib.report.figures import day_marks, figure_block, styles
 from simlib.report.labels import strategy_labels
 from simlib.report.liquidity_blocks import borrowing_answer
-from simlib.report.markup import _html, esc, html_words
+from simlib.report.markup import Markup, Sentence, _html, esc, html_words
 from simlib.report.metric_words import pd_notna
 from simlib.analysis.numbers import ci_text, diff_text, value_text
 from simlib.report.results import _strategies, _Subset
@@ -129,10 +129,13 @@ def factor_side_html(sides, labels: dict) -> str:
     if not sides:
         return ""
     rate = sides[0].cost_of_funds_annual
+    flag = _(FLAG_WORDS)
     rows = []
     for f in sides:
         ci = ci_text(f.pnl_ci[0], f.pnl_ci[1], "usd", diff=True)
-        verdict = f"<strong>Loses money: {FLAG_WORDS}</strong>" if f.loses_money else "Profitable for the factor"
+        verdict = (html_words(_("{strong_start}Loses money: {flag}{strong_end}"), flag=Sentence(flag),
+                              strong_start=Markup("<strong>"), strong_end=Markup("</strong>"))
+                   if f.loses_money else html_words(_("Profitable for the factor")))
         rows.append(f"<tr><th scope=\"row\">{esc(labels.get(f.strategy, f.strategy))}</th>"
                     f"<td class=\"num\">{esc(value_text(f.advanced, 'usd'))}</td>"
                     f"<td class=\"num\">{esc(value_text(f.fees, 'usd'))}</td>"
@@ -143,20 +146,25 @@ def factor_side_html(sides, labels: dict) -> str:
     flagged = [labels.get(f.strategy, f.strategy) for f in sides if f.loses_money]
     warning = ""
     if flagged:
-        names = ", ".join(f"“{esc(n)}”" for n in flagged)
-        warning = (f"<p class=\"headline\">{names}: {FLAG_WORDS}. The factor would expect to lose money on "
-                   "them, so their gains for the hospital are money a factor would not leave on the table; "
-                   "do not plan on these terms.</p>")
-    return (warning + "<div class=\"table-scroll\"><table><caption>Would a factor make this offer? The factor's "
-            "expected profit and loss per offer over the simulated days</caption><thead><tr>"
-            "<th scope=\"col\">Offer</th><th scope=\"col\">Cash advanced</th><th scope=\"col\">Fees it earns</th>"
-            "<th scope=\"col\">Credit loss it bears</th><th scope=\"col\">Its cost of funds</th>"
-            "<th scope=\"col\">Its expected profit (95 % CI)</th><th scope=\"col\">Verdict</th></tr></thead>"
+        names = Markup(", ".join(esc(_("“{name}”").format(name=n)) for n in flagged))
+        warning = "<p class=\"headline\">" + html_words(_(
+            "{names}: {flag}. The factor would expect to lose money on them, so their gains for the hospital "
+            "are money a factor would not leave on the table; do not plan on these terms."),
+            names=names, flag=Sentence(flag)) + "</p>"
+    head = "".join(f"<th scope=\"col\">{esc(_(h))}</th>" for h in (
+        N_("Offer"), N_("Cash advanced"), N_("Fees it earns"), N_("Credit loss it bears"), N_("Its cost of funds"),
+        N_("Its expected profit (95 % CI)"), N_("Verdict")))
+    caption = html_words(_("Would a factor make this offer? The factor's expected profit and loss per offer over "
+                           "the simulated days"))
+    note = html_words(_(
+        "The factor's profit = fees − credit loss on non-recourse bad debt − the cost of the money it has out "
+        "(advance dollar-days at {rate} a year, the scenario's cost of capital: an assumption). Its own servicing "
+        "costs are not counted, so an offer flagged here loses money before them. Details: docs/factoring.md, "
+        "\"The factor's side\"."), rate=_("{share} %").format(share=localised(f"{rate * 100:g}")))
+    return (warning + f"<div class=\"table-scroll\"><table><caption>{caption}</caption><thead><tr>"
+            f"{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>"
-            f"<p class=\"note\">The factor's profit = fees − credit loss on non-recourse bad debt − the cost of the "
-            f"money it has out (advance dollar-days at {rate * 100:g} % a year, the scenario's cost of capital: an "
-            "assumption). Its own servicing costs are not counted, so an offer flagged here loses money before "
-            "them. Details: docs/factoring.md, \"The factor's side\".</p>")
+            f"<p class=\"note\">{note}</p>")
 
 
 def factoring_charts(res):

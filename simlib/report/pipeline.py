@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from simlib.core.atomic import clean_dead_temporaries, pid_alive, publishing
-from simlib.core.language import _, scenario_speech, speaking
+from simlib.core.language import DEFAULT_LANGUAGE, _, scenario_speech, speaking
 from simlib.report.errors import ReportError
 from simlib.report.board_pack import PACK_FILE, pack_title, write_board_pack
 from simlib.report.export import checked_page, notebook_body
@@ -169,6 +169,8 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                         "replications": prov.get("replications"), "seed": prov.get("seed"),
                         "parameter_hash": prov.get("parameter_hash"), "reports": reports,
                         **({"board_pack": pack} if pack else {}),
+                        # the index lists the scenario in its language (absent: English)
+                        **({"language": speech.language} if speech.language != DEFAULT_LANGUAGE else {}),
                     })
             written.extend(written_pages)
             write_index(out_dir)  # the index never lists a scenario's old pages beside new ones

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simlib.core.language import N_
 from simlib.core.words import id_words
 from simlib.policies.base import ActionRecord, policy_keys
 from simlib.policies.outcomes import OUTCOMES
@@ -29,13 +30,14 @@ POLICY_REPLICATIONS = 2
 
 #: days since the statement: upper edges (inclusive) and their labels, then what is beyond
 DAY_EDGES = (14.0, 30.0, 60.0, 90.0, 180.0)
-DAY_LABELS = ("days 0–14", "days 15–30", "days 31–60", "days 61–90", "days 91–180", "after day 180")
+DAY_LABELS = (N_("days 0–14"), N_("days 15–30"), N_("days 31–60"), N_("days 61–90"), N_("days 91–180"),
+              N_("after day 180"))
 #: the balance when the policy acts: lower edges in dollars and their labels
 BALANCE_EDGES = (0.0, 200.0, 500.0, 1000.0, 5000.0)
 BALANCE_LABELS = ("under $200", "$200–500", "$500–1,000", "$1,000–5,000", "$5,000 and more")
-NO_OUTCOME = "no outcome heard yet"
-DIMENSIONS = {"day": "days since the statement", "last_outcome": "the last contact outcome heard",
-              "balance": "the balance owed"}
+NO_OUTCOME = N_("no outcome heard yet")
+DIMENSIONS = {"day": N_("days since the statement"), "last_outcome": N_("the last contact outcome heard"),
+              "balance": N_("the balance owed")}
 COLUMNS = ["strategy", "dimension", "state", "order", "action", "actions", "channel_cost",
            "accounts", "replications"]
 
@@ -45,9 +47,15 @@ def action_label(record: ActionRecord) -> str:
     if record.action == "contact":
         return id_words(record.channel)
     if record.action == "final_notice":
-        return f"final notice by {id_words(record.channel)}"
-    return {"offer_plan": "plan offered", "settlement_discount": "settlement offered",
-            "agency": "placed with the agency", "pause_days": "pause", "stop": "stop"}[record.action]
+        return FINAL_NOTICE.format(channel=id_words(record.channel))
+    return ACTION_WORDS[record.action]
+
+
+#: the table keeps the board's English words; the page translates them where it shows them
+#: (:mod:`simlib.report.policy_blocks`)
+ACTION_WORDS = {"offer_plan": N_("plan offered"), "settlement_discount": N_("settlement offered"),
+                "agency": N_("placed with the agency"), "pause_days": N_("pause"), "stop": N_("stop")}
+FINAL_NOTICE = N_("final notice by {channel}")
 
 
 def day_bucket(days: float) -> int:

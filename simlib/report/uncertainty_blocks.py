@@ -125,38 +125,44 @@ def assumptions_table(res) -> str:
 
 def held_range_words(path: str, low: float, high: float) -> str:
     """A documented range as the board reads it, two significant figures: ``"2–30 %"``,
-    ``"$25–$45"``, ``"14–60 days"``; a rate per day, too small to read, per year (``"0–0.16 a year"``)."""
+    ``"$25–$45"``, ``"14–60 days"``; a rate per day, too small to read, per year (``"0–0.16 a year"``);
+    in the language in force (``"14–60 jours"``, ``"25 €–45 €"``)."""
     field = _field(path)
-    g = lambda v: f"{v:.2g}" if abs(v) < 100 else f"{v:,.0f}"  # noqa: E731
+    g = lambda v: localised(f"{v:.2g}" if abs(v) < 100 else f"{v:,.0f}")  # noqa: E731
+    span = lambda lo, hi: f"{g(lo)}–{g(hi)}"  # noqa: E731
     if field.endswith("_per_day"):
-        return f"{g(low * 365)}–{g(high * 365)} a year"
+        return _("{range} a year").format(range=span(low * 365, high * 365))
     if field.endswith(("_rate", "_share", "_annual")) or field in ("share", "reach"):
-        return f"{g(low * 100)}–{g(high * 100)} %"
+        return _("{share} %").format(share=span(low * 100, high * 100))
     if is_money(field):
         money = lambda v: money_text(v) if v >= 10 or v == int(v) else money_text(v, 2)  # noqa: E731
         return f"{money(low)}–{money(high)}"
     if field.endswith("_days"):
-        return f"{g(low)}–{g(high)} days"
+        return _("{days} days").format(days=span(low, high))
     if field.endswith("_months"):
-        return f"{g(low)}–{g(high)} months"
-    return f"{g(low)}–{g(high)}"
+        return ngettext("{months} month", "{months} months", 2).format(months=span(low, high))
+    return span(low, high)
 
 
 def held_fixed_paragraph(res) -> str:
     """What the intervals do not include: the assumptions of the model (docs/model.md) this scenario
     uses but holds at the file's values, each with its documented range and why it is not drawn
-    (:func:`simlib.scenario.assumption_register.held_fixed`); empty when there are none."""
+    (:func:`simlib.scenario.assumption_register.held_fixed`; the register's labels and reasons are
+    messages of the catalogue); empty when there are none."""
     from simlib.scenario.assumption_register import held_fixed
 
     held = held_fixed(res.scenario)
     if not held:
         return ""
-    items = "".join(f"<li>{esc(h.label)} (documented range {esc(held_range_words(h.path, h.low, h.high))}; "
-                    f"<code>{esc(h.path)}</code>): "
-                    f"{esc(h.reason)}.</li>" for h in held)
-    return ("<p><strong>Not included in the intervals.</strong> These assumptions of the model are held at the "
-            "file's values in every run, so the intervals above do not count them; the sensitivity study can "
-            f"sweep any of them over its range:</p><ul>{items}</ul>")
+    items = "".join("<li>" + html_words(_("{label} (documented range {range}; {path}): {reason}."),
+                                        label=_(h.label), range=held_range_words(h.path, h.low, h.high),
+                                        path=Markup(f"<code>{esc(h.path)}</code>"), reason=_(h.reason)) + "</li>"
+                    for h in held)
+    return ("<p>" + html_words(_(
+        "{strong_start}Not included in the intervals.{strong_end} These assumptions of the model are held at the "
+        "file's values in every run, so the intervals above do not count them; the sensitivity study can "
+        "sweep any of them over its range:"), strong_start=Markup("<strong>"), strong_end=Markup("</strong>"))
+        + f"</p><ul>{items}</ul>")
 
 
 def _percent(x: float) -> str:

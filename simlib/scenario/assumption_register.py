@@ -20,10 +20,15 @@ from typing import Annotated
 import yaml
 from pydantic import Field, TypeAdapter, model_validator
 
+from simlib.core.language import N_
 from simlib.core.parameter_paths import ParameterPathError
 from simlib.core.settings import Strict
 
 REGISTER_FILE = "assumption_register.yaml"
+#: the reason of an assumption the baseline draws and this scenario does not (the register's labels
+#: and reasons are board words: the message catalogue extracts them, the page translates them)
+NOT_DRAWN_HERE = N_("this scenario does not draw it (parameters/baseline.yaml does: copy its uncertain: entry to "
+                    "include it)")
 
 
 class HeldAssumption(Strict):
@@ -48,8 +53,7 @@ class HeldAssumption(Strict):
     @property
     def reason(self) -> str:
         """Why the runs hold it: the register's reason, or that this scenario does not draw it."""
-        return self.why or ("this scenario does not draw it (parameters/baseline.yaml does: copy its "
-                            "uncertain: entry to include it)")
+        return self.why or NOT_DRAWN_HERE
 
 
 @functools.lru_cache(maxsize=1)
