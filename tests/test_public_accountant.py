@@ -102,3 +102,32 @@ def test_rule_a_public_hospital_uses_neither_a_court_order_nor_an_agency(lever, 
     _refused(data, f"{lever}: a public hospital may not use it in France", "Préfet de l'Eure", "houdart.org")
     data["finance"]["public_hospital"] = False  # a private clinic may
     scenario_from_dict(data)
+
+
+def test_board_words_in_english_french_and_spanish():
+    """The levers' words through the catalogue: title, description, glossary and risk per language."""
+    from simlib.core.language import _, speaking
+    from simlib.levers.credit_reporting import CreditReporting, CreditReportingLever
+    from simlib.levers.public_accountant import PublicAccountant, PublicAccountantLever
+
+    pa = PublicAccountant(seizure_success_rate=0.6)
+    cr = CreditReporting(report_days=365, balance_min=500)
+    expected = {
+        "en": ("Public accountant", "recovery by the public accountant: formal demand on day 90, garnishment 30 days "
+               "later (60 % paid)", "Credit reporting", "credit bureau report on day 365 for balances of at least $500"),
+        "fr": ("Comptable public", "recouvrement par le comptable public : mise en demeure au jour 90, saisie 30 jours "
+               "plus tard (60 % payées)", "Signalement aux bureaux de crédit", None),
+        "es": ("Contador público", "cobro por el contador público: intimación de pago el día 90, embargo 30 días "
+               "después (60 % pagados)", "Informe a burós de crédito", None),
+    }
+    for language, (title, text, cr_title, cr_text) in expected.items():
+        currency = {"en": "USD", "fr": "EUR", "es": "CLP"}[language]
+        with speaking(language, currency):
+            assert PublicAccountantLever.board_title() == title
+            assert PublicAccountantLever.describe(pa) == text
+            assert CreditReportingLever.board_title() == cr_title
+            if cr_text:
+                assert CreditReportingLever.describe(cr) == cr_text
+            for term, words in PublicAccountantLever.glossary + CreditReportingLever.glossary:
+                assert (_(term) == term and _(words) == words) == (language == "en"), (language, term)
+            assert (_(PublicAccountantLever.risk[1]) != PublicAccountantLever.risk[1]) == (language != "en")
