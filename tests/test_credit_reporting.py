@@ -14,9 +14,9 @@ from test_levers import rows, run, tiny
 REPORT = {"report_days": 365, "balance_min": 500, "cost_per_report": 2.5, "intensity_uplift": 0.5}
 
 
-def reported(complaint_rate: float, **behaviour) -> dict:
+def reported(complaint_rate: float, balance: float = 1000.0, **behaviour) -> dict:
     data = tiny({"credit_reporting": {**REPORT, "complaint_rate": complaint_rate}, "write_off": {"after_days": 500}},
-                **behaviour)
+                balance_usd=balance, ability_usd=500.0, **behaviour)
     data["finance"] = {"us_nonprofit": False}
     data["harm"] = {"contribution_margin_ratio": 0.3, "future_encounters_per_patient": 2.0,
                     "attrition_per_complaint": 0.25, "cost_per_complaint_usd": 15.5}
@@ -41,6 +41,15 @@ def test_no_report_below_the_floor():
     data["strategies"]["s"]["credit_reporting"]["balance_min"] = 1000.01
     res, _ = run(data)
     assert res.counters["credit_reports"] == 0 and len(rows(res)) == 2
+
+
+def test_no_report_for_a_patient_paying_on_a_plan():
+    """€3,000 over 18 even months: €1,000 still owed on day 365, on a plan in good standing."""
+    data = reported(1.0, balance=3000.0)
+    data["strategies"]["s"]["payment_plan"] = {"uptake_rate": 1.0, "sizing": "even", "max_months": 18,
+                                               "miss_base_rate": 0.0}
+    res, _ = run(data)
+    assert res.counters["credit_reports"] == 0 and res.counters["plans"] == 1
 
 
 def test_the_report_raises_the_intensity_by_the_uplift_times_the_statements():

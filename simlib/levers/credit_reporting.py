@@ -1,6 +1,7 @@
 """Credit reporting: an unpaid patient balance reported to the credit bureaus, where the law allows it.
 
-``report_days`` after the statement, a balance of at least ``balance_min`` still open is reported
+``report_days`` after the statement, a balance of at least ``balance_min`` still open (and not on
+a payment plan in good standing; at an agency it is, the agency reporting for the hospital) is reported
 (counter ``credit_reports``; the hospital, or its agency on its behalf, pays ``cost_per_report``:
 a ``COST_CONTACT`` row, a collection cost). Reporting
 raises the patient's payment intensity by ``intensity_uplift`` × the intensity their statement
@@ -87,8 +88,9 @@ class CreditReportingLever(Lever):
         items.append((bill + self.cfg.report_days, 6, self._report, None))
 
     def report(self, acct, _) -> None:
-        if acct.bal <= 0 or acct.bal < self.min_cents:
-            return
+        holder = acct.held_by
+        if acct.bal <= 0 or acct.bal < self.min_cents or (holder is not None and holder.key == "payment_plan"):
+            return  # nothing reported for a patient paying on a plan in good standing
         world, cfg, now = self.world, self.cfg, acct.now
         self.reported.add(acct.r)
         acct.book(Kind.COST_CONTACT, cents(cfg.cost_per_report), now)
