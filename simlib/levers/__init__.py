@@ -25,4 +25,6 @@ from simlib.levers import payment_plan  # noqa: F401  payment_plan
 from simlib.levers import financing  # noqa: F401  financing
 from simlib.levers import agency  # noqa: F401  agency
 from simlib.levers import legal_action  # noqa: F401  legal_action
+from simlib.levers import public_accountant  # noqa: F401  public_accountant
+from simlib.levers import credit_reporting  # noqa: F401  credit_reporting
 from simlib.levers import factoring  # noqa: F401  factoring

@@ -16,12 +16,15 @@ class Finance(Strict):
     none; :mod:`simlib.levers.financial_assistance`). ``minimum_cash`` (optional) is the cash
     floor and ``credit_line`` the line that funds cash below it (:mod:`simlib.scenario.liquidity`).
     Without a ``financial_assistance`` key a US nonprofit (IRS §501(r)(4)) gets the default policy,
-    any other hospital none (``fap_origin`` in that module says which applied)."""
+    any other hospital none (``fap_origin`` in that module says which applied).
+    ``public_hospital``: a public hospital whose bills its public accountant recovers (France's
+    comptable public; :mod:`simlib.levers.public_accountant`), where the jurisdiction has that path."""
 
     cost_of_capital_annual: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
     starting_cash: float = 0.0
     cost_of_care_ratio: Fraction = 0.0
     us_nonprofit: bool = True
+    public_hospital: bool = False
     financial_assistance: FinancialAssistance | None = None
     minimum_cash: NonNeg | None = None
     credit_line: CreditLine | None = None

@@ -79,6 +79,36 @@ class LimitationPeriod(Sourced):
     years: Annotated[float, Field(gt=0)]
 
 
+class PublicRecovery(Sourced):
+    """How a public hospital's bills are recovered by the public accountant (France: the
+    comptable public of the DGFiP), where the jurisdiction has that path: the least days between
+    the formal demand and an enforcement with fees (``demand_wait_days``), and the balance below
+    which no garnishment (saisie administrative à tiers détenteur) may be made, by garnishee
+    (``seizure_min_balance``: ``bank``, ``employer``; the seuil de poursuites), with its source."""
+
+    demand_wait_days: Annotated[float, Field(ge=0)]
+    seizure_min_balance: dict[Literal["bank", "employer"], Annotated[float, Field(ge=0)]]
+    threshold_rule: Annotated[str, Field(min_length=1)]
+    threshold_source: Annotated[str, Field(min_length=1)]
+
+
+class PublicHospital(Sourced):
+    """What a public hospital may not use because the public accountant alone recovers its bills
+    (``levers``: their keys in a strategy)."""
+
+    levers: list[str]
+
+
+class CreditReporting(Sourced):
+    """Whether a hospital (or its agency) may report an unpaid patient balance to a credit bureau
+    here, and the bureaus' limits where it may: the least balance (``balance_min``, in the
+    jurisdiction's ``currency``) and days after the statement (``wait_days``) before reporting."""
+
+    allowed: bool
+    balance_min: Annotated[float, Field(ge=0)] = 0.0
+    wait_days: Annotated[float, Field(ge=0)] = 0.0
+
+
 class BoardRisk(Strict):
     """A law a lever meets here, for the board's "Limitations and risks": said before the lever's
     own note of the same topic (``replace``: instead of it, and only where the lever has one);
@@ -119,6 +149,9 @@ class Jurisdiction(Strict):
     collection_charges: CollectionCharges
     limitation_period: LimitationPeriod
     late_payment: Sourced
+    credit_reporting: CreditReporting
+    public_recovery: PublicRecovery | None = None
+    public_hospital: PublicHospital | None = None
     board: Board = Board()
 
 

@@ -22,9 +22,11 @@ def _cite(rule: Sourced) -> str:
 def jurisdiction_problems(sc: Any) -> list[str]:
     """One line per rule of ``sc``'s jurisdiction that ``sc`` or one of its strategies breaks."""
     j = jurisdiction(sc.jurisdiction)
-    out = _charity(sc, j)
+    out = _charity(sc, j) + _public_hospital(sc, j)
     for name, st in sc.strategies.items():
         at = f"strategies.{name}"
+        out += _public_accountant(st, sc, j, at)
+        out += _credit_reporting(st, sc, j, at)
         for f in j.forbidden_levers:
             if getattr(st, f.lever, None) is not None:
                 out.append(f"{at}.{f.lever}: forbidden in {j.name} {_cite(f)}; remove it")
@@ -166,3 +168,65 @@ def _agency_calls(st: Any, rule: ContactRule, at: str, country: str) -> list[str
         return [f"{at}.agency.contact_days: expected at most {cap} contacts in any 7 days (each is a call) "
                 f"in {country} {_cite(rule)}; found {worst}"]
     return []
+
+
+def _public_hospital(sc: Any, j: Jurisdiction) -> list[str]:
+    """A public hospital where the jurisdiction has no public accountant's path."""
+    if sc.finance.public_hospital and j.public_recovery is None:
+        return [f"finance.public_hospital: expected false in {j.name}: its jurisdiction file has no public "
+                f"accountant's recovery path (simlib/scenario/jurisdictions/{j.code.lower()}.yaml, "
+                f"public_recovery); found true"]
+    return []
+
+
+def _public_accountant(st: Any, sc: Any, j: Jurisdiction, at: str) -> list[str]:
+    """The public accountant's recovery: only for a public hospital of a jurisdiction that has it,
+    not sooner than the law's wait after the formal demand, not below the law's threshold; and the
+    levers a public hospital may not use."""
+    pa, law, out = getattr(st, "public_accountant", None), j.public_recovery, []
+    if sc.finance.public_hospital and j.public_hospital is not None:
+        for lever in j.public_hospital.levers:
+            if getattr(st, lever, None) is not None:
+                out.append(f"{at}.{lever}: a public hospital may not use it in {j.name} {_cite(j.public_hospital)}; "
+                           f"remove it (the public_accountant section recovers its bills)")
+    if pa is None:
+        return out
+    if law is None:
+        return out + [f"{at}.public_accountant: no public accountant recovers bills in {j.name} (its jurisdiction "
+                      f"file has no public_recovery rule); remove it"]
+    if not sc.finance.public_hospital:
+        out.append(f"{at}.public_accountant: only a public hospital's bills are recovered by the public "
+                   f"accountant {_cite(law)}; expected finance.public_hospital: true; found false")
+    if pa.seizure_days_after_demand < law.demand_wait_days:
+        out.append(f"{at}.public_accountant.seizure_days_after_demand: expected at least {law.demand_wait_days:g} "
+                   f"days after the formal demand in {j.name} {_cite(law)}; found {pa.seizure_days_after_demand:g}")
+    floor = law.seizure_min_balance.get(pa.garnishee)
+    if pa.balance_min is not None and floor is not None and pa.balance_min < floor:
+        out.append(f"{at}.public_accountant.balance_min: expected at least {floor:g} for a garnishment at the "
+                   f"{pa.garnishee} in {j.name} ({law.threshold_rule}; source: {law.threshold_source}); "
+                   f"found {pa.balance_min:g}")
+    if floor is not None and sc.currency != j.currency:
+        out.append(f"{at}.public_accountant: the thresholds of {j.name} are in {j.currency}; expected currency: "
+                   f"{j.currency}; found {sc.currency}")
+    return out
+
+
+def _credit_reporting(st: Any, sc: Any, j: Jurisdiction, at: str) -> list[str]:
+    """Credit reporting where the law forbids it, or before the bureaus' wait, or below their floor."""
+    cr, law = getattr(st, "credit_reporting", None), j.credit_reporting
+    if cr is None:
+        return []
+    if not law.allowed:
+        return [f"{at}.credit_reporting: a patient's bill may not be reported to a credit bureau in {j.name} "
+                f"{_cite(law)}; remove it"]
+    out = []
+    if cr.report_days < law.wait_days:
+        out.append(f"{at}.credit_reporting.report_days: expected at least {law.wait_days:g} days after the "
+                   f"statement in {j.name} {_cite(law)}; found {cr.report_days:g}")
+    if cr.balance_min < law.balance_min:
+        out.append(f"{at}.credit_reporting.balance_min: expected at least {law.balance_min:,g} {j.currency} in "
+                   f"{j.name} {_cite(law)}; found {cr.balance_min:,g}")
+    if law.balance_min > 0 and sc.currency != j.currency:
+        out.append(f"{at}.credit_reporting: the bureaus' floor in {j.name} is in {j.currency}; expected currency: "
+                   f"{j.currency}; found {sc.currency}")
+    return out
