@@ -12,8 +12,9 @@ balance or the hospital's cash.
 Invariant, per receivable, to the cent (:func:`check_conservation`):
     billed = collected − refunded + allowances + corrections + charity + written off + still open
 
-A refund (a deposit above the final responsibility paid back) is the one receivable movement that
-raises a balance: it enters every "net reduction" with a minus sign (:data:`REFUNDS`).
+A refund (a deposit above the final responsibility paid back) and a chargeback (a card payment the
+patient's bank takes back) are the receivable movements that raise a balance: they enter every
+"net reduction" with a minus sign (:data:`REFUNDS`).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class Kind(IntEnum):
     PAYMENT_LENDER = 9    # third-party financing: lender pays the balance at once
     REFUND_PATIENT = 10   # a deposit above the final patient responsibility, paid back
     CHARITY_CARE = 11     # financial assistance (501(r) FAP): an adjustment, not bad debt
+    CHARGEBACK = 12       # a card payment the patient disputed with their bank, taken back by it
     COST_STATEMENT = 20
     COST_CONTACT = 21
     COST_AGENTS = 22
@@ -64,6 +66,8 @@ class Kind(IntEnum):
     LOST_MARGIN_DEFERRED_CARE = 40  # contribution margin of elective care deferred after a declined deposit
     LOST_MARGIN_ATTRITION = 41      # expected future margin of patients driven away by harm
     LEGAL_COSTS_RECOVERED = 42      # court fees the patient reimburses after a judgment (cash in)
+    COST_SELF_SERVICE = 43   # a self-service vendor's fees (pay links, portal, card on file): fixed and per use
+    FEE_PROCESSING = 44      # a payment processor's fee on a patient's payment (card %, bank transfer), chargebacks
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -73,11 +77,12 @@ WRITTEN_OFF = (Kind.WRITE_OFF_BAD_DEBT, Kind.WRITE_OFF_DENIAL)
 CHARITY = (Kind.CHARITY_CARE,)
 REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + CHARITY + WRITTEN_OFF
 #: movements that raise a balance again (netted against REDUCTIONS with a minus sign)
-REFUNDS = (Kind.REFUND_PATIENT,)
+REFUNDS = (Kind.REFUND_PATIENT, Kind.CHARGEBACK)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
          Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
-         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL)
+         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL, Kind.COST_SELF_SERVICE,
+         Kind.FEE_PROCESSING)
 #: margin lost to harm (deferred care, patients who do not come back): no cash moves, but the
 #: decision metric (the NPV) subtracts its present value (docs/model.md "Harm has a price")
 LOST_MARGIN = (Kind.LOST_MARGIN_DEFERRED_CARE, Kind.LOST_MARGIN_ATTRITION)
