@@ -4,6 +4,7 @@ closed forms (binomial tolerance: 4 standard deviations)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from simlib.levers.self_service import DAYS_PER_MONTH
 from simlib.scenario.schema import ScenarioError, scenario_from_dict
 from test_levers import rows, run, tiny
 
+ROOT = Path(__file__).resolve().parents[1]
 SMS = {"cost_usd": 0.03, "reach": 1.0, "jump_per_day": 0.01}
 NO_VENDOR_FEES = {"monthly_fee": 0.0}
 
@@ -188,3 +190,28 @@ def test_the_share_paid_on_the_portal_matches_its_closed_form():
     expected = 0.3 * 0.4 * 0.291
     assert share(res, "portal_payments", n) == pytest.approx(expected, abs=four_sd(expected, n))
     assert share(res, "portal_visits", n) == pytest.approx(0.3, abs=four_sd(0.3, n))
+
+
+# --------------------------------------------------------------------------- the shipped scenario
+def test_the_shipped_scenario_runs_every_lever_and_describes_it_in_words():
+    """parameters/self_service.yaml, made small (60 days of 5 encounters a day, no warm-up): every
+    lever acts, the books balance (checked by every run) and the board's words name each lever."""
+    import yaml
+
+    from simlib.levers import describe_strategy
+    from simlib.model.engine import World
+    from simlib.model.population import draw_population
+    data = yaml.safe_load((ROOT / "parameters" / "self_service.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(warm_up_days=0, encounters_per_day=5, billing_window_days=60, horizon_days=200,
+                              measurement_day=60, ar_window_days=30)
+    sc = scenario_from_dict(data)
+    words = describe_strategy(sc.strategies["all_self_service"])
+    for phrase in ("pay link by SMS on day 3 ($500 a month)", "patient portal ($1,000 a month)", "card on file charged on the due date",
+                   "70 % of patients pay by card (2.9 % + $0.30 a payment), the others by bank transfer ($0.25 a payment)"):
+        assert phrase in words, (phrase, words)
+    res = World(sc, "all_self_service", draw_population(sc, 0)).run()
+    for counter in ("pay_link_payments", "portal_visits", "card_charges_paid", "card_payments",
+                    "bank_transfer_payments"):
+        assert res.counters[counter] > 0, counter
+    led = res.ledger
+    assert led.total([Kind.COST_SELF_SERVICE]) > 0 and led.total([Kind.FEE_PROCESSING]) > 0

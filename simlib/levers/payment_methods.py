@@ -63,8 +63,8 @@ class PaymentMethodsLever(Lever):
         return _("{card} % of patients pay by card ({rate} % + {fixed} a payment), the others by bank transfer "
                  "({transfer} a payment)").format(card=short_number_text(settings.card_share * 100),
                                                   rate=short_number_text(settings.card_fee_rate * 100),
-                                                  fixed=money_text(settings.card_fee_fixed),
-                                                  transfer=money_text(settings.bank_transfer_fee))
+                                                  fixed=money_text(settings.card_fee_fixed, 2),
+                                                  transfer=money_text(settings.bank_transfer_fee, 2))
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
