@@ -2,7 +2,8 @@
 balance on the due date.
 
 A patient consents with probability ``consent_rate`` (one uniform per encounter from the lever's
-own stream ``card_on_file``, decided when the statement's actions are scheduled). On the due date
+own stream ``card_on_file``, decided when the statement's actions are scheduled), more often a
+patient who would pay anyway (``propensity_correlation``: the deposit's Gaussian copula). On the due date
 (``days_after_due`` later) the card is charged the whole balance — unless a plan or an agency holds
 the account, the balance is paid, or it is above ``balance_max`` (what the patient consented to).
 A charge succeeds with probability (1 − ``failure_rate``) × P(the patient can pay it in full)
@@ -31,6 +32,7 @@ from simlib.core.language import N_, _, money_text, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 from simlib.levers.base import Assumption, Lever, register_lever
+from simlib.levers.deposit import propensity_uniform
 from simlib.levers.self_service import book_monthly_fee, can_pay_in_full
 from simlib.world.contact_response import encounter_margin_cents
 
@@ -53,6 +55,7 @@ class CardOnFile(Strict):
     chargeback_fee: NonNeg = 20.0
     fee_per_charge: NonNeg = 0.1
     monthly_fee: NonNeg = 200.0
+    propensity_correlation: Fraction = 0.5
 
 
 @register_lever
@@ -75,7 +78,9 @@ class CardOnFileLever(Lever):
                                    "patient did not expect leads to chargebacks and complaints."))
     assumptions = (Assumption("consent_rate", N_("Share of patients who leave a card and consent to autopay"),
                               0.5, 1.5, upper=1.0),
-                   Assumption("failure_rate", N_("Share of card charges declined"), 0.5, 2.0, upper=1.0),)
+                   Assumption("failure_rate", N_("Share of card charges declined"), 0.5, 2.0, upper=1.0),
+                   Assumption("propensity_correlation", N_("How much card-on-file patients are those who pay anyway"),
+                              0.2, 0.8, mode="set"),)
 
     @classmethod
     def describe(cls, settings) -> str:
@@ -92,7 +97,9 @@ class CardOnFileLever(Lever):
     def __init__(self, world, settings):
         super().__init__(world, settings)
         u = world.pop.draws("card_on_file", lambda rng, n: rng.random((n, 2 + RETRIES_MAX + 1)))
-        self.consents = (u[:, 0] < settings.consent_rate).tolist()
+        consent_u = propensity_uniform(u[:, 0], world.pop.propensity, world.sc.patients.propensity_sigma,
+                                       settings.propensity_correlation)
+        self.consents = (consent_u < settings.consent_rate).tolist()
         self.u = u
         self.max_cents = None if settings.balance_max is None else cents(settings.balance_max)
         self.charge_cents, self.chargeback_fee_cents = cents(settings.fee_per_charge), cents(settings.chargeback_fee)

@@ -3,7 +3,8 @@ themselves.
 
 A share ``visit_rate`` of patients visit the portal once, an exponential time of mean
 ``visit_delay_days`` after the statement (both from one row of uniforms per encounter of the lever's
-own stream ``patient_portal``: the same patients for every strategy). A visit while the balance is
+own stream ``patient_portal``: the same patients for every strategy; who visits is correlated with
+the patient's propensity to pay, ``propensity_correlation``, the deposit's Gaussian copula). A visit while the balance is
 open and the hospital holds the account:
 
 - tells the patient of the bill (a statement not yet arrived: :func:`simlib.world.contact_response.learn_of_bill`);
@@ -25,6 +26,7 @@ from simlib.core.language import N_, _, money_text, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 from simlib.levers.base import Assumption, Lever, register_lever
+from simlib.levers.deposit import propensity_uniform
 from simlib.levers.self_service import book_monthly_fee, can_pay_in_full
 from simlib.world.contact_response import learn_of_bill
 
@@ -40,6 +42,7 @@ class PatientPortal(Strict):
     plan_rate: Fraction = 0.3
     monthly_fee: NonNeg = 1000.0
     fee_per_payment: NonNeg = 0.0
+    propensity_correlation: Fraction = 0.5
 
 
 @register_lever
@@ -58,7 +61,9 @@ class PatientPortalLever(Lever):
                                      "industry's security standard; the share of patients who use it is an "
                                      "assumption, and patients without internet access are left out."))
     assumptions = (Assumption("visit_rate", N_("Share of patients who visit the portal"), 0.5, 1.5, upper=1.0),
-                   Assumption("pay_rate", N_("Share of portal visitors who pay there"), 0.5, 1.5, upper=1.0),)
+                   Assumption("pay_rate", N_("Share of portal visitors who pay there"), 0.5, 1.5, upper=1.0),
+                   Assumption("propensity_correlation", N_("How much portal visitors are the patients who pay anyway"),
+                              0.2, 0.8, mode="set"),)
 
     @classmethod
     def describe(cls, settings) -> str:
@@ -72,7 +77,9 @@ class PatientPortalLever(Lever):
     def __init__(self, world, settings):
         super().__init__(world, settings)
         self.u = world.pop.draws("patient_portal", lambda rng, n: rng.random((n, 3)))
-        self.visitors = (self.u[:, 0] < settings.visit_rate).tolist()
+        visit_u = propensity_uniform(self.u[:, 0], world.pop.propensity, world.sc.patients.propensity_sigma,
+                                     settings.propensity_correlation)
+        self.visitors = (visit_u < settings.visit_rate).tolist()
         self.payment_cents = cents(settings.fee_per_payment)
         self.plans = world.levers.get("payment_plan")  # built before: registry order
         self._visit = self.visit

@@ -11,7 +11,9 @@ pays the whole balance at once with probability
 
 (P: the engine's rule for a payment in full, :func:`simlib.levers.self_service.can_pay_in_full`),
 decided by one uniform per encounter from the lever's own stream ``pay_link`` (the same patients
-for every strategy). ``friction`` is the share of those who open the link meaning to pay and give
+for every strategy), correlated with the patient's propensity to pay their bill
+(``propensity_correlation``, the deposit's Gaussian copula: those who pay through a link are more
+often those who would pay anyway, so a link is not credited with their money). ``friction`` is the share of those who open the link meaning to pay and give
 up on the page (a log-in, a card number to type). A reached patient who does not pay at once gets
 the reminder's jump (``jump_per_day``; the channel's when unset), like after any contact.
 
@@ -27,6 +29,7 @@ from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Strict, cents
 from simlib.core.words import id_words
 from simlib.levers.base import Assumption, Lever, register_lever
+from simlib.levers.deposit import propensity_uniform
 from simlib.levers.self_service import book_monthly_fee, can_pay_in_full
 
 
@@ -47,6 +50,7 @@ class PayLink(Strict):
     monthly_fee: NonNeg = 500.0
     fee_per_link: NonNeg = 0.05
     fee_per_payment: NonNeg = 0.5
+    propensity_correlation: Fraction = 0.5
 
 
 def message_channel_problems(channel: str, scenario, at: str) -> list[str]:
@@ -75,7 +79,9 @@ class PayLinkLever(Lever):
                                 "uncertain."))
     assumptions = (Assumption("pay_at_once_rate", N_("Share of reached patients who pay at once through a link"),
                               0.5, 1.5, upper=1.0),
-                   Assumption("friction", N_("Share who give up on the payment page"), 0.0, 0.5, mode="set"),)
+                   Assumption("friction", N_("Share who give up on the payment page"), 0.0, 0.5, mode="set"),
+                   Assumption("propensity_correlation", N_("How much link payers are the patients who pay anyway"),
+                              0.2, 0.8, mode="set"),)
 
     @classmethod
     def describe(cls, settings) -> str:
@@ -93,7 +99,9 @@ class PayLinkLever(Lever):
         super().__init__(world, settings)
         self.p_pay = settings.pay_at_once_rate * (1.0 - settings.friction)
         self.link_cents, self.payment_cents = cents(settings.fee_per_link), cents(settings.fee_per_payment)
-        self.u = world.pop.draws("pay_link", lambda rng, n: rng.random(n)).tolist()
+        pop = world.pop
+        self.u = propensity_uniform(pop.draws("pay_link", lambda rng, n: rng.random(n)), pop.propensity,
+                                    world.sc.patients.propensity_sigma, settings.propensity_correlation).tolist()
         self._send, self._opened = self.send, self.opened
         book_monthly_fee(world, settings.monthly_fee)
 
