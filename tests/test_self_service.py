@@ -17,7 +17,7 @@ from simlib.scenario.schema import ScenarioError, scenario_from_dict
 from test_levers import rows, run, tiny
 
 ROOT = Path(__file__).resolve().parents[1]
-SMS = {"cost_usd": 0.03, "reach": 1.0, "jump_per_day": 0.01}
+SMS = {"cost": 0.03, "reach": 1.0, "jump_per_day": 0.01}
 NO_VENDOR_FEES = {"monthly_fee": 0.0}
 
 
