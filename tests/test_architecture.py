@@ -155,8 +155,9 @@ def test_no_module_is_longer_than_about_400_lines():
 
 BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_team", "contact_limits",
                   "prompt_pay_discount", "deposit", "price_estimate", "write_off", "fap_screening",
-                  "collection_charges", "payment_plan",
-                  "financing", "agency", "legal_action", "public_accountant", "credit_reporting", "factoring", "contact_outcomes", "policy", "barrier_policy"]
+                  "collection_charges", "payment_plan", "payment_methods", "pay_link", "card_on_file",
+                  "patient_portal", "financing", "agency", "legal_action", "public_accountant", "credit_reporting",
+                  "factoring", "contact_outcomes", "policy", "barrier_policy"]
 
 
 @pytest.mark.parametrize("first", ["simlib", "simlib.world.capacities.phone_team", "simlib.levers.agency",

@@ -14,11 +14,12 @@ Invariant, per receivable, to the cent (:func:`check_conservation`):
     billed = collected − refunded + allowances + corrections + charity + written off
              + transferred out − transferred in + still open
 
-A refund (a deposit above the final responsibility paid back) and a transfer from a secondary
-insurer that denied (its share passes to the patient) are the receivable movements that raise a
-balance: they enter every "net reduction" with a minus sign (:data:`RAISES`). A transfer is two
-rows of the same amount and day: ``TRANSFER_TO_PATIENT`` reduces the secondary's claim and
-``TRANSFER_FROM_PAYER`` raises the patient's balance; no cash moves.
+A refund (a deposit above the final responsibility paid back), a chargeback (a card payment the
+patient's bank takes back) and a transfer from a secondary insurer that denied (its share passes to
+the patient) are the receivable movements that raise a balance: they enter every "net reduction"
+with a minus sign (:data:`RAISES`). A transfer is two rows of the same amount and day:
+``TRANSFER_TO_PATIENT`` reduces the secondary's claim and ``TRANSFER_FROM_PAYER`` raises the
+patient's balance; no cash moves.
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class Kind(IntEnum):
     CHARITY_CARE = 11     # financial assistance (501(r) FAP): an adjustment, not bad debt
     TRANSFER_TO_PATIENT = 12  # a secondary insurer denied: its claim passes to the patient (no cash)
     TRANSFER_FROM_PAYER = 13  # ... and the patient's balance rises by the same amount
+    CHARGEBACK = 14       # a card payment the patient disputed with their bank, taken back by it
     COST_STATEMENT = 20
     COST_CONTACT = 21
     COST_AGENTS = 22
@@ -72,6 +74,8 @@ class Kind(IntEnum):
     LOST_MARGIN_ATTRITION = 41      # expected future margin of patients driven away by harm
     LEGAL_COSTS_RECOVERED = 42      # court fees the patient reimburses after a judgment (cash in)
     LATE_PAYMENT_PENALTY = 43       # a mandatory insurer's penalty for paying a claim late (tiers payant; cash in)
+    COST_SELF_SERVICE = 44   # a self-service vendor's fees (pay links, portal, card on file): fixed and per use
+    FEE_PROCESSING = 45      # a payment processor's fee on a patient's payment (card %, bank transfer), chargebacks
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -81,14 +85,15 @@ WRITTEN_OFF = (Kind.WRITE_OFF_BAD_DEBT, Kind.WRITE_OFF_DENIAL)
 CHARITY = (Kind.CHARITY_CARE,)
 TRANSFERRED = (Kind.TRANSFER_TO_PATIENT,)
 REDUCTIONS = COLLECTED + ALLOWANCES + CORRECTIONS + CHARITY + WRITTEN_OFF + TRANSFERRED
-#: deposits paid back (cash out)
-REFUNDS = (Kind.REFUND_PATIENT,)
+#: cash paid back to patients: deposits refunded, card payments charged back (cash out)
+REFUNDS = (Kind.REFUND_PATIENT, Kind.CHARGEBACK)
 #: movements that raise a balance again (netted against REDUCTIONS with a minus sign)
 RAISES = REFUNDS + (Kind.TRANSFER_FROM_PAYER,)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
          Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
-         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL)
+         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL, Kind.COST_SELF_SERVICE,
+         Kind.FEE_PROCESSING)
 #: margin lost to harm (deferred care, patients who do not come back): no cash moves, but the
 #: decision metric (the NPV) subtracts its present value (docs/model.md "Harm has a price")
 LOST_MARGIN = (Kind.LOST_MARGIN_DEFERRED_CARE, Kind.LOST_MARGIN_ATTRITION)

@@ -24,6 +24,9 @@ MONEY_FIELDS = frozenset({
     "cost_per_estimate", "cost_per_hour", "cost_per_instalment", "cost_per_rework", "discount_ability_max",
     "filing_fee", "free_care_ability_max", "indifference", "instalment_min", "late_claim_penalty", "limit",
     "materiality", "minimum_cash", "service_fee", "setup_cost", "starting_cash",
+    # the self-service levers (issue 26): vendors' and processors' fees
+    "monthly_fee", "fee_per_link", "fee_per_payment", "fee_per_charge", "card_fee_fixed", "bank_transfer_fee",
+    "chargeback_fee",
 })
 
 #: Metrics and result-table columns that are amounts (the factor's side, the aging table, the book …).

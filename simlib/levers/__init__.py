@@ -22,6 +22,10 @@ from simlib.levers import write_off  # noqa: F401  write_off
 from simlib.levers import financial_assistance  # noqa: F401  fap_screening (the policy: finance)
 from simlib.levers import collection_charges  # noqa: F401  collection_charges
 from simlib.levers import payment_plan  # noqa: F401  payment_plan
+from simlib.levers import payment_methods  # noqa: F401  payment_methods (before the levers that take payments)
+from simlib.levers import pay_link  # noqa: F401  pay_link
+from simlib.levers import card_on_file  # noqa: F401  card_on_file
+from simlib.levers import patient_portal  # noqa: F401  patient_portal
 from simlib.levers import financing  # noqa: F401  financing
 from simlib.levers import agency  # noqa: F401  agency
 from simlib.levers import legal_action  # noqa: F401  legal_action

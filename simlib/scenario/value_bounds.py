@@ -52,6 +52,8 @@ MONEY_RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p,
     (r"^(allowed_median|ability_monthly_median|balance_ref)$", BILL_MEDIAN_USD_MAX,
      "a median bill or monthly ability to pay"),
     (r"^(cost|cost_per_.*)$", COST_USD_MAX, "a cost per contact, hour, rework or dispute"),
+    (r"^(fee_per_.*|card_fee_fixed|bank_transfer_fee|chargeback_fee)$", COST_USD_MAX,
+     "a fee per message, payment, charge or chargeback"),
     (r"^starting_cash$", CASH_USD_MAX, "starting cash"),
     (r"", AMOUNT_USD_MAX, "an amount of money"),
 )]

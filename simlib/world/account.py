@@ -21,11 +21,13 @@ What a lever may do to an account (the whole interface):
 - ``restart_clock(lam, floor, kappa, thresholds)``: a fresh payment clock with other intensity
   parameters (the agency's);
 - ``postpone(days, now)``: the collection clock stood still (a dispute);
-- ``contact(channel, kind, hour=, jump_per_day=, sent=, reached=)``: the one way to contact the
+- ``contact(channel, kind, hour=, jump_per_day=, sent=, reached=, on_reach=)``: the one way to contact the
   patient (a reminder, the statement, a corrected statement, an agency's notice); what applies to
   each kind — reach, opt-out, contact limits, fatigue, age of the debt, delivery, counters,
   complaints — is the table of :mod:`simlib.world.contacts`;
 - ``fade(days)``: the patient's attention faded for ``days`` with no payment clock (a dispute);
+- ``pay_in_full(what)``: the patient pays the whole balance now, as if by their own payment (a
+  pay link opened, a card on file charged); ``paid``: the cents the last payment brought;
 - ``reduce(kind, cents, day)`` and ``close(kind, day)``: move money off the balance through the
   ledger (the only ways the balance changes besides a payment); ``book(kind, cents, day)``: a
   ledger row of this account that leaves the balance as it is (a cost, a fee, a discount granted
@@ -64,7 +66,7 @@ class PatientAccount:
     __slots__ = ("world", "i", "r", "now", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "floor", "kappa", "thr", "tk", "schedule", "idx",
                  "held_by", "clock_paused", "deferred", "allowance", "collector", "due_day",
-                 "message_times", "call_times", "calls_attempted", "plan", "pu",
+                 "message_times", "call_times", "calls_attempted", "plan", "pu", "paid",
                  # contact response (simlib.world.contact_response)
                  "contact_weight", "billed_day", "unaware", "reached_times", "channel_reached",
                  "opted_out_of", "complained_of")
@@ -88,6 +90,7 @@ class PatientAccount:
         self.message_times: list[float] = []
         self.call_times: list[float] = []
         self.calls_attempted = 0
+        self.paid = 0  # cents the last payment brought the collector (after a discount's allowance)
         self.billed_day, self.unaware = 0.0, False
         self.reached_times: list[float] = []
         self.channel_reached = None
@@ -115,23 +118,25 @@ class PatientAccount:
 
     # -------------------------------------------------------------- contacts
     def contact(self, channel: str | None, kind: str = "reminder", *, hour: float | None = None,
-                jump_per_day: float | None = None, sent: str | None = None, reached: str | None = None):
+                jump_per_day: float | None = None, sent: str | None = None, reached: str | None = None,
+                on_reach=None):
         """Contact the patient now: the one way a lever does (the kinds and what applies to each:
         :mod:`simlib.world.contacts`). ``channel`` is a channel of the scenario (``None`` for a
         contact no channel carries), ``hour`` the hour it is made (``None``: now), ``jump_per_day``
         its jump when it reaches (``None``: the channel's), ``sent``/``reached`` the caller's
-        counters. Returns ``None``, or a generator of SimPy events when it waits for a capacity
-        (a call): the action returns it."""
+        counters, ``on_reach`` the caller's ``action(account, None)`` run when a message reaches
+        the patient, after the response (a pay link the patient opens). Returns ``None``, or a
+        generator of SimPy events when it waits for a capacity (a call): the action returns it."""
         if kind == "reminder":  # the common kind, inline: contacts are the engine's hot path
             if self.held_by is not None:  # suspended on a plan, stopped at the agency
                 return None
             world = self.world
-            key = (channel, hour, jump_per_day, sent, reached)
+            key = (channel, hour, jump_per_day, sent, reached, on_reach)
             request = world.contact_requests.get(key)
             if request is None:  # one immutable request per distinct contact of the world
                 request = world.contact_requests[key] = Contact(*key)
             return world.channels[channel].contact(world, self, request)
-        return CONTACT_KINDS[kind](self, channel, hour, jump_per_day, sent, reached)
+        return CONTACT_KINDS[kind](self, channel, hour, jump_per_day, sent, reached)  # on_reach: messages only
 
     def payment_time(self) -> float:
         """Absolute day of the next payment if nothing else happens (``inf`` if never)."""
@@ -320,18 +325,34 @@ class PatientAccount:
             frac = beh.partial_fraction_min + (beh.partial_fraction_max - beh.partial_fraction_min) \
                 * pop.fraction_u[i, k]
             amount = min(bal, max(1, int(round(frac * bal))))
+        self._settle(amount, frac)
+
+    def pay_in_full(self, what: str = "paid") -> None:
+        """The patient pays the whole balance now, by an act of their own that a lever offered (a
+        pay link they opened, a card on file charged with their consent): booked like a payment of
+        their own in full (a discount's allowance, the collector, the payment hooks), counted in
+        ``patient_payments``; ``what`` is the trace's word."""
+        self.advance(self.now)
+        self._settle(self.bal, 1.0, what)
+
+    def _settle(self, amount: int, frac: float, what: str | None = None) -> None:
+        """Book a payment of ``amount`` cents (``frac`` of the balance) made now; the payment
+        raises the intensity (self-excitation). ``paid`` is what reached the collector."""
+        world, now, bal = self.world, self.now, self.bal
+        beh = world.sc.behaviour
         allowed = 0
         if amount == bal and self.allowance is not None:
             allowed = self.allowance(self, bal)
+        self.paid = amount - allowed
         if self.collector is None:
             world.ledger.post(self.r, now, Kind.PAYMENT_PATIENT, amount - allowed)
             world.count("patient_payments")
         else:
             self.collector(self, amount - allowed, now)
-        world.trace(self.r, "paid" if amount == bal else "paid part", self.now)
+        world.trace(self.r, what or ("paid" if amount == bal else "paid part"), now)
         self.bal = bal - amount
         self.lam += beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac
-        self.cum, self.k, self.tk = 0.0, k + 1, self.tk + 1
+        self.cum, self.k, self.tk = 0.0, self.k + 1, self.tk + 1
         if self.plan is not None:
             self._end_plan()
         for hook in world.payment_hooks:

@@ -149,6 +149,8 @@ class Message(ContactKind):
             self.respond(acct, acct.now, request.jump_per_day)
             if acct.world.event_hooks:
                 emit(acct, "delivered", self.name)
+            if request.on_reach is not None:
+                request.on_reach(acct, None)
         elif acct.world.event_hooks:
             emit(acct, "not_delivered", self.name)
 

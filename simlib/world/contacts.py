@@ -45,14 +45,16 @@ def emit(acct, event: str, channel: str | None = None) -> None:
 
 class Contact(NamedTuple):
     """What a channel kind needs to make a reminder: the channel's name, the hour it is made
-    (``None``: the account's own clock), the jump when it reaches (``None``: the channel's) and
-    the caller's counters of contacts made and contacts that reached (``None``: none)."""
+    (``None``: the account's own clock), the jump when it reaches (``None``: the channel's), the
+    caller's counters of contacts made and contacts that reached (``None``: none) and what the
+    caller does when a message reaches (``None``: nothing more)."""
 
     channel: str
     hour: float | None = None
     jump_per_day: float | None = None
     sent: str | None = None
     reached: str | None = None
+    on_reach: object = None  # the caller's action(account, None) when a message reaches (a pay link)
 
 
 def reminder(acct, channel: str, hour, jump_per_day, sent, reached):
