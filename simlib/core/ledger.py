@@ -64,6 +64,9 @@ class Kind(IntEnum):
     LOST_MARGIN_DEFERRED_CARE = 40  # contribution margin of elective care deferred after a declined deposit
     LOST_MARGIN_ATTRITION = 41      # expected future margin of patients driven away by harm
     LEGAL_COSTS_RECOVERED = 42      # court fees the patient reimburses after a judgment (cash in)
+    COST_BILLING_QUALITY = 43  # an investment in billing and claims quality (training, audits, checks, a scrubber)
+    FEE_COVERAGE_DISCOVERY = 44  # a coverage-discovery vendor's fee (per search, or a share of what the found payer pays)
+    COST_SCORING = 45          # scoring accounts for a targeted offer (a vendor's fee per scored account)
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -77,7 +80,8 @@ REFUNDS = (Kind.REFUND_PATIENT,)
 COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REWORK,
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
          Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
-         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL)
+         Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL, Kind.COST_BILLING_QUALITY,
+         Kind.FEE_COVERAGE_DISCOVERY, Kind.COST_SCORING)
 #: margin lost to harm (deferred care, patients who do not come back): no cash moves, but the
 #: decision metric (the NPV) subtracts its present value (docs/model.md "Harm has a price")
 LOST_MARGIN = (Kind.LOST_MARGIN_DEFERRED_CARE, Kind.LOST_MARGIN_ATTRITION)

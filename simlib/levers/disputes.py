@@ -77,7 +77,7 @@ class Disputes(Lever):
         super().__init__(world, settings)
         pop, bt = world.pop, world.sc.operations.billing_team
         self.team = bt
-        rate = bt.billing_error_rate * (settings.dispute_rate_multiplier if settings else 1.0)
+        rate = world.billing_error_rate * (settings.dispute_rate_multiplier if settings else 1.0)
         self.hours = bt.hours_per_dispute * (settings.resolution_hours_multiplier if settings else 1.0)
         self.corrected_jump = world.sc.behaviour.corrected_statement_jump_per_day
         #: days from statement to dispute, NaN for accounts without a billing error
