@@ -157,7 +157,7 @@ BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_tea
                   "prompt_pay_discount", "deposit", "billing_training", "coding_audit", "eligibility_check",
                   "claims_scrubber", "coverage_discovery", "price_estimate", "write_off", "fap_screening",
                   "collection_charges", "payment_plan",
-                  "financing", "agency", "legal_action", "factoring", "contact_outcomes", "policy", "barrier_policy"]
+                  "financing", "targeted_offer", "agency", "legal_action", "factoring", "contact_outcomes", "policy", "barrier_policy"]
 
 
 @pytest.mark.parametrize("first", ["simlib", "simlib.world.capacities.phone_team", "simlib.levers.agency",

@@ -29,6 +29,7 @@ from simlib.levers import financial_assistance  # noqa: F401  fap_screening (the
 from simlib.levers import collection_charges  # noqa: F401  collection_charges
 from simlib.levers import payment_plan  # noqa: F401  payment_plan
 from simlib.levers import financing  # noqa: F401  financing
+from simlib.levers import targeted_offer  # noqa: F401  targeted_offer (after the offers it withholds)
 from simlib.levers import agency  # noqa: F401  agency
 from simlib.levers import legal_action  # noqa: F401  legal_action
 from simlib.levers import factoring  # noqa: F401  factoring
