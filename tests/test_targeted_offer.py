@@ -120,3 +120,19 @@ def test_bad_targeting_gets_one_clear_line():
     with pytest.raises(ScenarioError, match=r"score_min must be <= score_max"):
         scenario_from_dict(clinic({"s": {**LETTERS, "prompt_pay_discount": DISCOUNT,
                                          "targeted_offer": {"score_min": 0.8, "score_max": 0.2}}}))
+
+
+def test_the_report_shows_who_the_targeted_offer_changes(tmp_path):
+    """The derived tables carry the uplift of the first targeted offer; the contributions block shows it
+    by segment and by score band, the bands the offer goes to marked."""
+    from simlib.report.contribution_blocks import contribution_section
+    from simlib.report.derived import load_results, save_results
+    from simlib.run.experiment import run_experiment
+
+    targeted = {**LETTERS, "prompt_pay_discount": DISCOUNT, "targeted_offer": {"score_max": 0.6}}
+    sc = scenario_from_dict(clinic({"targeted": targeted}, encounters_per_day=5))
+    res = run_experiment(sc, replications=2, seed=3, workers=1)
+    folder = save_results(res, tmp_path / "results", ["contributions"], workers=1, log=lambda *a: None)
+    html = contribution_section(load_results(results_dir=str(folder))).data
+    assert "Who the targeted offer changes" in html and "Persuadable" in html
+    assert html.count(" ✓") == 3  # bands 0–20, 20–40, 40–60 % of the score

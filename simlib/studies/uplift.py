@@ -20,6 +20,8 @@ persuadables are is where a targeted offer should go.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -43,14 +45,18 @@ def _patient_outcomes(res, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return paid, collected, spent
 
 
-def uplift_accounts(scenario, strategy: str, lever: str, replications: int, seed: int | None = None) -> pd.DataFrame:
+def uplift_accounts(scenario, strategy: str, lever: str | Sequence[str], replications: int,
+                    seed: int | None = None) -> pd.DataFrame:
     """One row per patient account and replication: the account's score percentile, its segment, and
-    collected / spent cents with (``_treated``) and without (``_untreated``) the lever ``lever``."""
+    collected / spent cents with (``_treated``) and without (``_untreated``) the lever ``lever`` (or the
+    levers, removed together: an offer and the targeting that aims it)."""
     seed = scenario.simulation.seed if seed is None else seed
-    if getattr(scenario.strategies[strategy], lever, None) is None:
-        raise ValueError(f"strategy {strategy!r} does not use the lever {lever!r}")
-    twin = f"{strategy}__without_{lever}"
-    sc = scenario.variant(twin, from_=strategy, **{lever: None})
+    levers = [lever] if isinstance(lever, str) else list(lever)
+    for key in levers:
+        if getattr(scenario.strategies[strategy], key, None) is None:
+            raise ValueError(f"strategy {strategy!r} does not use the lever {key!r}")
+    twin = f"{strategy}__without_{'_'.join(levers)}"
+    sc = scenario.variant(twin, from_=strategy, **{key: None for key in levers})
     rows = []
     for r in range(replications):
         pop = draw_population(sc, r, seed)
@@ -90,3 +96,25 @@ def uplift_by_score(accounts: pd.DataFrame, bands: int = 5) -> pd.DataFrame:
     g = frame.groupby("band")
     return pd.DataFrame({"score_from": g.band.first() / bands, "score_to": (g.band.first() + 1) / bands,
                          "uplift_paid_in_full": g.up.mean(), "net_per_account": g.net.mean()}).reset_index(drop=True)
+
+
+#: runs of each twin in the report's uplift table (two full-size runs each)
+UPLIFT_REPLICATIONS = 3
+
+
+def offer_uplift(scenario, replications: int = UPLIFT_REPLICATIONS, seed: int | None = None,
+                 bands: int = 5) -> pd.DataFrame | None:
+    """The report's uplift table for the first strategy with a targeted offer (None without one): its
+    offers and their targeting removed together, one row per segment (``kind`` "segment") and per band
+    of the propensity score (``kind`` "band"), with the strategy's score band (``target_from/to``)."""
+    name = next((n for n, st in scenario.strategies.items() if getattr(st, "targeted_offer", None) is not None), None)
+    if name is None:
+        return None
+    settings = scenario.strategies[name].targeted_offer
+    acc = uplift_accounts(scenario, name, [*settings.offers, "targeted_offer"], replications, seed)
+    seg = uplift_segments(acc).reset_index().rename(columns={"index": "segment"})
+    seg = seg.assign(kind="segment")
+    band = uplift_by_score(acc, bands).assign(kind="band")
+    out = pd.concat([seg, band], ignore_index=True)
+    return out.assign(strategy=name, score=settings.score, target_from=settings.score_min,
+                      target_to=settings.score_max, replications=replications)
