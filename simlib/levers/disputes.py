@@ -1,6 +1,7 @@
 """Disputes, and the price estimate that prevents them.
 
-A billing error (``operations.billing_team.billing_error_rate`` of bills) makes the patient
+A billing error (``operations.billing_team.billing_error_rate`` of bills, less what a billing or
+claims quality investment prevents: ``world.billing_error_rate``, :mod:`simlib.levers.quality`) makes the patient
 dispute the bill a pre-drawn delay after the statement. When the patient is right (with
 ``patient_favour_rate``) the error is an overcharge: the bill is the true balance ÷ (1 − the
 correction fraction), billed at service (a second ``BILLED`` row), and the resolution corrects
