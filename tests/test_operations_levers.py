@@ -23,12 +23,12 @@ def clinic(strategy: dict, payers: dict | None = None, **operations) -> dict:
                        "open_book_accounts": 30, "open_book_age_days_max": 60,
                        "measurement_day": 100, "ar_window_days": 60, "seed": 11, "warm_up_days": 0},
         "payers": payers or {
-            "commercial": {"share": 0.69, "allowed_median_usd": 1000, "patient_share": 0.2,
+            "commercial": {"share": 0.69, "allowed_median": 1000, "patient_share": 0.2,
                            "initial_denial_rate": 0.5, "overturn_rate": 0.5},
-            "medicaid": {"share": 0.01, "allowed_median_usd": 800, "patient_share": 0.1,
+            "medicaid": {"share": 0.01, "allowed_median": 800, "patient_share": 0.1,
                          "initial_denial_rate": 0.0, "submission_lag_days": 0, "adjudication_days_min": 20,
                          "adjudication_days_mean": 20},
-            "self_pay": {"share": 0.3, "allowed_median_usd": 500, "allowed_sigma": 0.0, "patient_share": 1.0}},
+            "self_pay": {"share": 0.3, "allowed_median": 500, "allowed_sigma": 0.0, "patient_share": 1.0}},
         "operations": ops,
         "strategies": {"status_quo": {"baseline": True}, "s": strategy},
     }

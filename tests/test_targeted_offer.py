@@ -25,7 +25,7 @@ def clinic(strategies: dict, encounters_per_day: float = 20, **patients) -> dict
         "simulation": {"horizon_days": 240, "billing_window_days": 30, "encounters_per_day": encounters_per_day,
                        "open_book_accounts": 0, "measurement_day": 120, "ar_window_days": 60, "seed": 5,
                        "warm_up_days": 0},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": 400, "patient_share": 1.0}},
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": 400, "patient_share": 1.0}},
         "patients": {"propensity_sigma": 1.0, "score_noise_sd": 0.7, **patients},
         "operations": {"billing_team": {"billing_error_rate": 0.0}},
         "strategies": {"letters": {"baseline": True, **LETTERS}, **strategies},
