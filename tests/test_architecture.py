@@ -154,10 +154,11 @@ def test_no_module_is_longer_than_about_400_lines():
 
 
 BUILT_IN_ORDER = ["credit_terms_days", "statement_channel", "ladder", "phone_team", "contact_limits",
-                  "prompt_pay_discount", "deposit", "price_estimate", "write_off", "fap_screening",
+                  "prompt_pay_discount", "deposit", "billing_training", "coding_audit", "eligibility_check",
+                  "claims_scrubber", "coverage_discovery", "price_estimate", "write_off", "fap_screening",
                   "collection_charges", "payment_plan", "payment_methods", "pay_link", "card_on_file",
-                  "patient_portal", "financing", "agency", "legal_action", "public_accountant", "credit_reporting",
-                  "factoring", "contact_outcomes", "policy", "barrier_policy"]
+                  "patient_portal", "financing", "targeted_offer", "agency", "legal_action", "public_accountant",
+                  "credit_reporting", "factoring", "contact_outcomes", "policy", "barrier_policy"]
 
 
 @pytest.mark.parametrize("first", ["simlib", "simlib.world.capacities.phone_team", "simlib.levers.agency",

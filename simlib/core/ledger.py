@@ -76,6 +76,9 @@ class Kind(IntEnum):
     LATE_PAYMENT_PENALTY = 43       # a mandatory insurer's penalty for paying a claim late (tiers payant; cash in)
     COST_SELF_SERVICE = 44   # a self-service vendor's fees (pay links, portal, card on file): fixed and per use
     FEE_PROCESSING = 45      # a payment processor's fee on a patient's payment (card %, bank transfer), chargebacks
+    COST_BILLING_QUALITY = 46  # an investment in billing and claims quality (training, audits, checks, a scrubber)
+    FEE_COVERAGE_DISCOVERY = 47  # a coverage-discovery vendor's fee (per search, or a share of what the found payer pays)
+    COST_SCORING = 48          # scoring accounts for a targeted offer (a vendor's fee per scored account)
 
 
 COLLECTED = (Kind.PAYMENT_PATIENT, Kind.PAYMENT_INSURER, Kind.PAYMENT_AGENCY, Kind.PAYMENT_LENDER)
@@ -93,7 +96,7 @@ COSTS = (Kind.COST_STATEMENT, Kind.COST_CONTACT, Kind.COST_AGENTS, Kind.COST_REW
          Kind.COST_DISPUTE, Kind.FEE_AGENCY, Kind.FEE_FINANCING, Kind.COST_STAFF_DENIALS,
          Kind.COST_STAFF_BILLING, Kind.COST_REGISTRATION, Kind.COST_PRICE_ESTIMATE,
          Kind.COST_PLAN_ADMIN, Kind.COST_COMPLAINT, Kind.COST_LEGAL, Kind.COST_SELF_SERVICE,
-         Kind.FEE_PROCESSING)
+         Kind.FEE_PROCESSING, Kind.COST_BILLING_QUALITY, Kind.FEE_COVERAGE_DISCOVERY, Kind.COST_SCORING)
 #: margin lost to harm (deferred care, patients who do not come back): no cash moves, but the
 #: decision metric (the NPV) subtracts its present value (docs/model.md "Harm has a price")
 LOST_MARGIN = (Kind.LOST_MARGIN_DEFERRED_CARE, Kind.LOST_MARGIN_ATTRITION)

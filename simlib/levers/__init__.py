@@ -17,6 +17,12 @@ from simlib.levers import phone_team  # noqa: F401  phone_team
 from simlib.levers import contact_limits  # noqa: F401  contact_limits
 from simlib.levers import prompt_pay_discount  # noqa: F401  prompt_pay_discount
 from simlib.levers import deposit  # noqa: F401  deposit
+# billing and claims quality: before the disputes, whose billing error rate they lower
+from simlib.levers import billing_training  # noqa: F401  billing_training
+from simlib.levers import coding_audit  # noqa: F401  coding_audit
+from simlib.levers import eligibility_check  # noqa: F401  eligibility_check
+from simlib.levers import claims_scrubber  # noqa: F401  claims_scrubber
+from simlib.levers import coverage_discovery  # noqa: F401  coverage_discovery
 from simlib.levers import disputes  # noqa: F401  price_estimate (and every dispute)
 from simlib.levers import write_off  # noqa: F401  write_off
 from simlib.levers import financial_assistance  # noqa: F401  fap_screening (the policy: finance)
@@ -27,6 +33,7 @@ from simlib.levers import pay_link  # noqa: F401  pay_link
 from simlib.levers import card_on_file  # noqa: F401  card_on_file
 from simlib.levers import patient_portal  # noqa: F401  patient_portal
 from simlib.levers import financing  # noqa: F401  financing
+from simlib.levers import targeted_offer  # noqa: F401  targeted_offer (after the offers it withholds)
 from simlib.levers import agency  # noqa: F401  agency
 from simlib.levers import legal_action  # noqa: F401  legal_action
 from simlib.levers import public_accountant  # noqa: F401  public_accountant

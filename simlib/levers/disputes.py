@@ -1,6 +1,7 @@
 """Disputes, and the price estimate that prevents them.
 
-A billing error (``operations.billing_team.billing_error_rate`` of bills) makes the patient
+A billing error (``operations.billing_team.billing_error_rate`` of bills, less what a billing or
+claims quality investment prevents: ``world.billing_error_rate``, :mod:`simlib.levers.quality`) makes the patient
 dispute the bill a pre-drawn delay after the statement. When the patient is right (with
 ``patient_favour_rate``) the error is an overcharge: the bill is the true balance ÷ (1 − the
 correction fraction), billed at service (a second ``BILLED`` row), and the resolution corrects
@@ -77,7 +78,7 @@ class Disputes(Lever):
         super().__init__(world, settings)
         pop, bt = world.pop, world.sc.operations.billing_team
         self.team = bt
-        rate = bt.billing_error_rate * (settings.dispute_rate_multiplier if settings else 1.0)
+        rate = world.billing_error_rate * (settings.dispute_rate_multiplier if settings else 1.0)
         self.hours = bt.hours_per_dispute * (settings.resolution_hours_multiplier if settings else 1.0)
         self.corrected_jump = world.sc.behaviour.corrected_statement_jump_per_day
         #: days from statement to dispute, NaN for accounts without a billing error

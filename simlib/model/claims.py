@@ -86,8 +86,8 @@ def secondary_claim(world, i: int) -> int:
 def denied_claim(world, i: int, t: float):
     """A denied claim: rework rounds by the denials team (a capacity), payer reviews, overturn."""
     env, pop, ops = world.env, world.pop, world.sc.operations
-    r, amount = 2 * i, int(pop.claim_cents[i])
-    payer = world.sc.payers[pop.payer_names[pop.payer[i]]]
+    r, amount = 2 * i, int(world.claim_cents[i])
+    payer = world.sc.payers[world.payer_of[i]]
     if t > env.now:
         yield env.timeout(t - env.now)
     world.count("claims_denied")
@@ -120,6 +120,11 @@ def denied_claim(world, i: int, t: float):
 
 
 def insurer_pays(world, r: int, amount: int, day: float) -> None:
+    """The insurer pays claim ``r``; a vendor owed a share of it (``world.insurer_payment_fees``:
+    coverage discovery's contingency fee) is paid the same day."""
     world.ledger.post(r, day, Kind.PAYMENT_INSURER, amount)
+    fee = world.insurer_payment_fees.get(r)
+    if fee is not None:
+        world.ledger.post(r, day, fee[1], int(round(amount * fee[0])))
     world.open_cents[r] = 0
     world.trace(r, "insurer paid", day)

@@ -69,17 +69,25 @@ class World:
         self.service_day = pop.service_day.tolist()
         self.claim_cents = pop.claim_cents.tolist()
         self.patient_cents = pop.patient_cents.tolist()
+        # the claim and bill settings a lever built below may change before the run (billing and
+        # claims quality, simlib.levers.quality; coverage discovery, simlib.levers.coverage_discovery):
+        # the payer of each encounter, its adjudication and bill days, the uniform that decides a
+        # first denial and a factor on the payer's denial rate, the statement lag (a number of days,
+        # or one per encounter) and the billing error rate; ``_derive_claim_paths`` turns them into
+        # what the run reads
+        self.payer_index = pop.payer.copy()
         self.adjudication_day = np.maximum(self.start_day, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
-        denial_rate = np.array([p.initial_denial_rate for p in sc.payers.values()])[pop.payer]
-        self.denied = (pop.denial_u < denial_rate).tolist()
-        self.statement_day = (pop.bill_day + sc.operations.statement_lag_days).tolist()
+        self.bill_day = pop.bill_day.copy()
+        self.denial_u = pop.denial_u
+        self.denial_rate_factor = 1.0
+        self.statement_lag_days = sc.operations.statement_lag_days
+        self.billing_error_rate = sc.operations.billing_team.billing_error_rate
+        #: a vendor's share of what an insurer pays on a receivable: receivable -> (rate, ledger kind)
+        self.insurer_payment_fees: dict[int, tuple[float, Kind]] = {}
         self.propensity = pop.propensity.tolist()
         self.score = pop.score_pct.tolist()
-        self.payer_of = [pop.payer_names[k] for k in pop.payer.tolist()]
-        #: each encounter's primary's tiers-payant rule (None: no deadline), read at adjudication
-        rules = [p.tiers_payant for p in sc.payers.values()]
-        self.tiers_payant = [rules[k] for k in pop.payer.tolist()] if any(rules) else None
-        #: each encounter's secondary claim in cents (None: the scenario has no secondary payer)
+        #: each encounter's secondary claim in cents (None: the scenario has no secondary payer; an
+        #: encounter moved to a payer by coverage discovery has none)
         self.secondary_cents = None if pop.secondary_cents is None else pop.secondary_cents.tolist()
         self.adjudication_day_secondary = None if pop.secondary_cents is None else \
             np.maximum(self.start_day, pop.secondary_decision_day()).tolist()
@@ -104,6 +112,19 @@ class World:
         for hook in HOOKS.values():
             if hook.world_list is not None:
                 setattr(self, hook.world_list, lever_hooks(self.levers.values(), hook.name))
+        self._derive_claim_paths()
+
+    def _derive_claim_paths(self) -> None:
+        """Whether each claim is denied at first, each statement's day and each encounter's payer
+        name, from the settings the levers may have changed (identical to the population's own
+        when no lever changed them)."""
+        rates = np.array([p.initial_denial_rate for p in self.sc.payers.values()])[self.payer_index]
+        self.denied = (self.denial_u < rates * self.denial_rate_factor).tolist()
+        self.statement_day = (self.bill_day + self.statement_lag_days).tolist()
+        self.payer_of = [self.pop.payer_names[k] for k in self.payer_index.tolist()]
+        #: each encounter's primary's tiers-payant rule (None: no deadline), read at adjudication
+        rules = [p.tiers_payant for p in self.sc.payers.values()]
+        self.tiers_payant = [rules[k] for k in self.payer_index.tolist()] if any(rules) else None
 
     cents = staticmethod(cents)
 

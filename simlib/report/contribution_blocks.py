@@ -139,10 +139,13 @@ def contribution_section(res):
     from simlib.report.figures import figure_block
     from simlib.report.metric_words import _label_lower
 
+    from simlib.report.uplift_blocks import uplift_section
+
     folder = getattr(res, "directory", None)
     table = load_contributions(folder) if folder is not None else None
+    uplift = uplift_section(res)
     if table is None or table.empty:
-        return _html("")
+        return _html(uplift)
     strategy, metric = str(table["strategy"].iloc[0]), str(table["metric"].iloc[0])
     labels = strategy_labels(res)
     name, base = labels.get(strategy, strategy), labels.get(res.baseline, res.baseline)
@@ -150,7 +153,7 @@ def contribution_section(res):
     if "error" in table and table["error"].notna().any():
         return _html(f"{head}<p class=\"note\">" + html_words(_(
             "“{strategy}” combines several levers, but its gain cannot be split between them: {reason}."),
-            strategy=name, reason=str(table['error'].dropna().iloc[0])) + "</p>")
+            strategy=name, reason=str(table['error'].dropna().iloc[0])) + "</p>" + uplift)
     table = _in_words(table, res, strategy)
     info = METRICS[metric]
     unit, what = info.unit, _label_lower(info.label)
@@ -191,7 +194,7 @@ def contribution_section(res):
         "with the calls and contact limits with the messages they restrain. The verdict under each "
         "number follows the rules of the tables above, with this scenario's materiality threshold."),
         runs=runs, fewer=Sentence(fewer)) + "</p>")
-    return _html("\n".join(parts))
+    return _html("\n".join(parts + [uplift]))
 
 
 def _in_words(table: pd.DataFrame, res, strategy: str) -> pd.DataFrame:

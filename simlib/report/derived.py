@@ -6,7 +6,8 @@ result folder before any notebook runs.
 (:data:`simlib.report.pages.Page.tables`):
 
 * ``contributions`` — what each lever of the recommended (or best combined) strategy contributes
-  (:func:`simlib.report.contribution_blocks.contribution_data`), a table beside the others;
+  (:func:`simlib.report.contribution_blocks.contribution_data`), a table beside the others, and
+  with it ``uplift``, who a targeted offer changes (:func:`simlib.report.uplift_blocks.uplift_data`);
 * ``policy_actions`` — what each collection policy does, its actions by day and by account state
   (:func:`simlib.report.policy_data.policy_action_data`; only when a strategy runs a policy);
 * ``sensitivity`` — the one-at-a-time sweep of the recommended strategy against the runner-up and
@@ -37,10 +38,22 @@ def _contributions(res, workers, scheduler, log, progress: bool = False) -> dict
     except Exception as exc:
         raise ReportError(f"scenario {res.scenario.name!r}: the lever contributions failed: "
                           f"{type(exc).__name__}: {exc}") from exc
-    if table is None:
-        return {}
-    log(f"  lever contributions of {table['strategy'].iloc[0]!r} in {time.perf_counter() - t0:.1f} s")
-    return {TABLE: table}
+    out = {}
+    if table is not None:
+        log(f"  lever contributions of {table['strategy'].iloc[0]!r} in {time.perf_counter() - t0:.1f} s")
+        out[TABLE] = table
+    from simlib.report.uplift_blocks import TABLE as UPLIFT, uplift_data
+
+    t0 = time.perf_counter()
+    try:
+        uplift = uplift_data(res)
+    except Exception as exc:
+        raise ReportError(f"scenario {res.scenario.name!r}: the targeted offer's uplift failed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    if uplift is not None:
+        log(f"  uplift of the targeted offer of {uplift['strategy'].iloc[0]!r} in {time.perf_counter() - t0:.1f} s")
+        out[UPLIFT] = uplift
+    return out
 
 
 def _policy_actions(res, log) -> dict:
