@@ -84,8 +84,8 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
-    if st.price_estimate is not None and st.price_estimate.cost_per_estimate_usd > 0:
-        problems.append("a price estimate's cost (price_estimate.cost_per_estimate_usd > 0)")
+    if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0:
+        problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
     fap = sc.finance.financial_assistance
     if fap is not None and fap.identification_rate > 0:
         problems.append("financial assistance (finance.financial_assistance)")
@@ -178,7 +178,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     stated = (bal > 0) & (statement < horizon)
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
-        balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
     resp = pop.propensity * balance_factor
     contact_weight = pop.contact_responsiveness * balance_factor
     initial_lam = beh.initial_per_day * resp
@@ -189,7 +189,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     contacts = Contacts(sc, st, pop, lam, initial_lam, contact_weight, statement, counters)
     state = contacts.state
     stmt_cfg = sc.channels[st.statement_channel]
-    state.cost[alive] = _cents(stmt_cfg.cost_usd)
+    state.cost[alive] = _cents(stmt_cfg.cost)
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
     # does not reach; then the patient pays at unreached_statement_share of its intensity
     arrival = np.full(n, INF)
@@ -231,7 +231,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     code = np.asarray(codes)[perm]
     now = statement.copy()           # time of each account's last event
 
-    small_cents = st.write_off.below_balance_usd * 100.0
+    small_cents = st.write_off.below_balance * 100.0
     full_rule, months = beh.full_payment, beh.full_payment_months
     fmin, fspan = beh.partial_fraction_min, beh.partial_fraction_max - beh.partial_fraction_min
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day

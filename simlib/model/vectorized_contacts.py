@@ -77,9 +77,9 @@ class Contacts:
         step, pop, counters, state = self.st.ladder[s], self.pop, self.counters, self.state
         t = step.target
         usd = bal[ii] / 100.0
-        ok = (t.score_min <= pop.score_pct[ii]) & (pop.score_pct[ii] <= t.score_max) & (usd >= t.balance_min_usd)
-        if t.balance_max_usd is not None:
-            ok &= usd <= t.balance_max_usd
+        ok = (t.score_min <= pop.score_pct[ii]) & (pop.score_pct[ii] <= t.score_max) & (usd >= t.balance_min)
+        if t.balance_max is not None:
+            ok &= usd <= t.balance_max
         if t.payers is not None:
             allowed = np.array([name in t.payers for name in pop.payer_names])
             ok &= allowed[pop.payer[ii]]
@@ -106,7 +106,7 @@ class Contacts:
             state.sent[ii, s] = at  # only what the cap counts holds later messages back
         counters["contacts"] += ii.size
         counters[f"contacts_{step.channel}"] += ii.size
-        state.cost[ii] += cents(cfg.cost_usd)
+        state.cost[ii] += cents(cfg.cost)
         if cfg.delivery_days > 0.0:
             state.pending[ii, s] = True
         else:
@@ -166,8 +166,8 @@ class Contacts:
         if not harmed.any():
             return
         jj, comp = ii[harmed], comp[harmed]
-        if harm.cost_per_complaint_usd > 0.0:
-            state.complaint_cost[jj[comp]] += int(round(harm.cost_per_complaint_usd * 100.0))
+        if harm.cost_per_complaint > 0.0:
+            state.complaint_cost[jj[comp]] += int(round(harm.cost_per_complaint * 100.0))
         after = lost_probability(state.complained[jj].sum(axis=1), state.opted_out[jj].sum(axis=1), harm)
         rise = after - before[harmed]
         up = rise > 0.0

@@ -60,8 +60,8 @@ class Results:
         return self.scenario.baseline_strategy
 
     #: The metrics :meth:`summary` shows by default: the decision's money, cash and patients.
-    SUMMARY_METRICS = ("npv_net_cash_usd", "patient_collection_rate", "net_collection_rate",
-                       "days_in_ar", "ar_over_90_share", "bad_debt_usd", "collection_cost_usd")
+    SUMMARY_METRICS = ("npv_net_cash", "patient_collection_rate", "net_collection_rate",
+                       "days_in_ar", "ar_over_90_share", "bad_debt", "collection_cost")
 
     def strategies(self) -> list[str]:
         """The strategies of these results, status quo first, then in the scenario's order."""

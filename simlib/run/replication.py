@@ -63,7 +63,7 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
     return {
         "metrics": pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]),
         "curves": pd.concat(curve_parts, ignore_index=True),
-        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount_usd"]),
+        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount"]),
         "assumptions": assumptions_table((replication, p, labels[p], v) for p, v in drawn.items()),
     }
 
