@@ -455,7 +455,8 @@ def main(argv: list[str]) -> int:
     names = strategy_names()
     command = "python benchmarks/run.py" + (" --quick" if quick else "") \
         + (f" --scenario {args.scenario}" if args.scenario else "") \
-        + (f" --accounts {' '.join(map(str, args.accounts))}" if args.accounts else "")
+        + (f" --accounts {' '.join(map(str, args.accounts))}" if args.accounts else "") \
+        + (f" --replications {args.replications}" if args.replications else "")
     res = {"command": command, "machine": machine()}
     t0 = time.perf_counter()
     sec = set(args.sections)
