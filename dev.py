@@ -5,7 +5,9 @@
 only the fast ones). `reports` builds the reports of every `parameters/*.yaml` — with their PDFs
 and each scenario's board pack (`board_pack.pdf`) when a headless Chromium is installed — and, when the shared
 invoice history `../shared/data/ar_payment_history/invoices.csv` is beside the checkout, its
-calibration report (`simlib calibrate report … --cross-validate`).
+calibration report (`simlib calibrate report … --cross-validate`). `reports` reuses runs already
+simulated with the same inputs and code from `.cache/results` (delete it to clear; set
+`SIMLIB_RESULT_CACHE=` to switch the cache off).
 
 Creates (or refreshes, when pyproject.toml changed) a local virtual environment in `.venv`,
 installs simlib with its test extras into it, then runs the requested task inside it.
@@ -57,6 +59,10 @@ def main(argv: list[str]) -> int:
     if task == "test":  # the full suite: fast, slow statistical and browser tests
         return subprocess.call([str(PY), "-m", "pytest", "-m", "", *rest], cwd=ROOT, env=env)
     files = rest or sorted(str(p) for p in (ROOT / "parameters").glob("*.yaml"))
+    # reuse runs (simlib.run.result_cache): a run the main experiment, the contributions, the
+    # sensitivity sweep or an earlier build already simulated with the same inputs and code is
+    # read, not simulated again; SIMLIB_RESULT_CACHE= (empty) switches it off
+    env.setdefault("SIMLIB_RESULT_CACHE", str(ROOT / ".cache" / "results"))
     # the printed pages and the board pack need a headless Chromium (simlib.report.pdf); the HTML does not
     chromium = os.environ.get("SIMLIB_CHROMIUM") or next(
         (n for n in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable") if shutil.which(n)), None)

@@ -35,11 +35,14 @@ sys.path.insert(0, str(ROOT))
 
 from simlib.model.engine import World  # noqa: E402
 from simlib.run.experiment import run_replication, run_replications  # noqa: E402
-from simlib.scenario.schema import scenario_from_dict  # noqa: E402
+from simlib.scenario.schema import (CALIBRATED_BASELINE, inherited_sections, load_scenario,  # noqa: E402
+                                    scenario_from_dict)
 from simlib.model.population import draw_population  # noqa: E402
 from simlib.model import vectorized  # noqa: E402
 
 BASELINE = ROOT / "parameters" / "baseline.yaml"
+#: the scenario measured (``--scenario``; the baseline by default)
+SCENARIO = BASELINE
 README = Path(__file__).resolve().parent / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SEED = 20261123
@@ -47,25 +50,34 @@ SEED = 20261123
 
 # ----------------------------------------------------------------------------- scenarios
 def baseline_data() -> dict:
-    return yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    """The measured scenario's YAML (the baseline unless ``--scenario`` names another), with the
+    hospital sections it leaves out taken from the calibrated baseline (as ``load_scenario`` does)."""
+    data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    base = yaml.safe_load(CALIBRATED_BASELINE.read_text(encoding="utf-8"))
+    return {**data, **{k: base[k] for k in inherited_sections(data) if k in base}}
 
 
 def scaled(accounts: int, data: dict | None = None) -> "Scenario":  # noqa: F821
-    """The baseline (or ``data``) with encounters_per_day set for ~``accounts`` encounters a year."""
+    """The scenario (or ``data``) with encounters_per_day set for ~``accounts`` encounters a year."""
     data = data or baseline_data()
-    sim = data["simulation"]
+    sim = data.setdefault("simulation", {})
     sim["encounters_per_day"] = accounts / sim.get("billing_window_days", 365.0)
-    return scenario_from_dict(data, f"baseline x{accounts}")
+    sim.pop("open_book", None)  # a table of the hospital's own accounts does not scale
+    return scenario_from_dict(data, f"{SCENARIO.stem} x{accounts}")
+
+
+def strategy_names() -> list[str]:
+    return list(load_scenario(SCENARIO).strategies)
 
 
 def capacity_free_data() -> dict:
+    """The scenario without what needs shared capacities or the engine (disputes, denied claims,
+    charity screening), its behaviours and channels kept as they are (issue 27)."""
     data = baseline_data()
-    data["operations"]["billing_team"]["billing_error_rate"] = 0.0
-    data["finance"]["financial_assistance"] = None  # charity care needs the engine
+    data.setdefault("operations", {}).setdefault("billing_team", {})["billing_error_rate"] = 0.0
+    data.setdefault("finance", {})["financial_assistance"] = None  # charity care needs the engine
     for p in data["payers"].values():
         p["initial_denial_rate"] = 0.0
-    data["strategies"] = {k: v for k, v in data["strategies"].items()
-                          if k in ("letters_only", "sms_reminders")}
     return data
 
 
@@ -129,7 +141,8 @@ def bench_full(sizes: list[int]) -> list[dict]:
                      "wall_seconds": total_wall, "accounts_per_s": pop.n * len(sc.strategies) / total,
                      "population_seconds": t_pop})
         if True:  # measured proposal: no cyclic GC passes during a run
-            world = World(sc, "letters_only", pop)
+            first = next(iter(sc.strategies))
+            world = World(sc, first, pop)
             gc.collect()
             gc.freeze()
             gc.disable()
@@ -138,9 +151,9 @@ def bench_full(sizes: list[int]) -> list[dict]:
             finally:
                 gc.enable()
                 gc.unfreeze()
-            rows.append({"accounts": pop.n, "strategy": "letters_only, gc disabled during run",
+            rows.append({"accounts": pop.n, "strategy": f"{first}, gc disabled during run",
                          "seconds": cpu, "wall_seconds": wall, "accounts_per_s": pop.n / cpu})
-            log(f"  full {pop.n:>7} letters_only, gc off   {cpu:7.2f} cpu-s  {pop.n / cpu:9.0f} acc/cpu-s")
+            log(f"  full {pop.n:>7} {first}, gc off   {cpu:7.2f} cpu-s  {pop.n / cpu:9.0f} acc/cpu-s")
     return rows
 
 
@@ -173,11 +186,18 @@ def bench_simpy_floor(n: int = 20_000, timeouts=(1, 3, 10)) -> list[dict]:
 
 # ----------------------------------------------------------------------------- 2. engine vs numpy
 def bench_capacity_free(sizes: list[int]) -> list[dict]:
+    """Engine vs NumPy on every strategy of the scenario that lies in the capacity-free subset
+    (the others are listed with the reason :func:`vectorized.check_capacity_free` gives)."""
     rows = []
     for accounts in sizes:
         sc = scaled(accounts, capacity_free_data())
         pop = draw_population(sc, 0)
         for name in sc.strategies:
+            try:
+                vectorized.check_capacity_free(sc, name)
+            except ValueError as exc:
+                rows.append({"accounts": pop.n, "strategy": name, "refused": str(exc).split(": it has ", 1)[-1]})
+                continue
             res, _, t_engine = timed(World(sc, name, pop).run)
             vectorized.simulate(sc, name, pop)  # warm-up
             reps = 5
@@ -187,7 +207,10 @@ def bench_capacity_free(sizes: list[int]) -> list[dict]:
             pay = (led.kind == 1) & (led.receivable % 2 == 1)
             paid = np.zeros(pop.n, np.int64)
             np.add.at(paid, (led.receivable[pay] - 1) // 2, led.amount[pay])
-            agree = bool((paid == v.paid_cents).all())
+            enc, day = (led.receivable[pay] - 1) // 2, led.day[pay]
+            order = np.lexsort((day, enc))
+            agree = bool((paid == v.paid_cents).all() and np.array_equal(enc[order], v.payment_encounter)
+                         and np.allclose(day[order], v.payment_day, rtol=0, atol=1e-6))
             rows.append({"accounts": pop.n, "strategy": name, "engine_s": t_engine, "vector_s": t_vec,
                          "engine_acc_s": pop.n / t_engine, "vector_acc_s": pop.n / t_vec,
                          "ratio": t_engine / t_vec, "identical_payments": agree})
@@ -237,7 +260,7 @@ def memory_child(accounts: int, strategy: str) -> dict:
 def bench_memory(accounts: int, strategies: list[str]) -> list[dict]:
     rows = []
     for name in strategies:
-        out = subprocess.run([sys.executable, __file__, "--memory-child", str(accounts), name],
+        out = subprocess.run([sys.executable, __file__, "--memory-child", str(accounts), name, str(SCENARIO)],
                              capture_output=True, text=True, check=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
@@ -249,7 +272,7 @@ def bench_memory(accounts: int, strategies: list[str]) -> list[dict]:
 
 # ----------------------------------------------------------------------------- 4. Monte Carlo
 def bench_monte_carlo(reps: int, accounts: int | None) -> dict:
-    sc = scaled(accounts) if accounts else scenario_from_dict(baseline_data(), "baseline")
+    sc = scaled(accounts) if accounts else load_scenario(SCENARIO)
     n_acc = draw_population(sc, 0).n
     out = {"replications": reps, "strategies": len(sc.strategies), "accounts": n_acc}
     for workers in (1, 2):
@@ -307,6 +330,8 @@ def fmt(x, nd=0):
 
 
 def markdown(res: dict) -> str:
+    """The README's generated part; sections a partial run (``--sections``) left out are skipped."""
+    res = {"full": [], "capacity_free": [], "memory": [], **res}
     m = res["machine"]
     L = [f"Run `{res['command']}` on {m['date']}: {m['nproc']} cores ({m['cpu']}), "
          f"{m['mem_total_gb']} GB RAM, Python {m['python']}, NumPy {m['numpy']}, SimPy {m['simpy']}, "
@@ -333,9 +358,16 @@ def markdown(res: dict) -> str:
           "### 2. Capacity-free subset: SimPy engine vs NumPy vectorized (same population, same paths)",
           "", "| accounts | strategy | engine accounts/s | NumPy accounts/s | NumPy ÷ engine | identical payments |",
           "|---:|---|---:|---:|---:|---|"]
+    refused = {}
     for r in res["capacity_free"]:
+        if "refused" in r:
+            refused.setdefault(r["strategy"], r["refused"])
+            continue
         L.append(f"| {fmt(r['accounts'])} | {r['strategy']} | {fmt(r['engine_acc_s'])} | "
                  f"{fmt(r['vector_acc_s'])} | {r['ratio']:.0f}× | {r['identical_payments']} |")
+    if refused:
+        L += ["", "Strategies outside the capacity-free subset (they stay on the engine): "
+              + "; ".join(f"`{k}` ({v})" for k, v in refused.items()) + "."]
     L += ["", "### 3. Memory per account (fresh subprocess per row)", "",
           "| accounts | strategy | ledger rows | frozen ledger B/account | population arrays B/account "
           "| peak heap growth while running B/account | kept after run B/account | RSS growth B/account |",
@@ -346,9 +378,16 @@ def markdown(res: dict) -> str:
                  f"{r['peak_run_bytes_per_account']:.0f} | {r['retained_after_run_bytes_per_account']:.0f} | "
                  f"{r['rss_growth_bytes_per_account']:.0f} |")
     L += ["", "Target: < 1 KB per account for the ledger and records (frozen ledger column).", ""]
-    mc = res["monte_carlo"]
+    if "monte_carlo" in res:
+        L += monte_carlo_markdown(res["monte_carlo"])
+    if "profile" in res:
+        L += profile_markdown(res["profile"])
+    return "\n".join(L)
+
+
+def monte_carlo_markdown(mc: dict) -> list[str]:
     per100 = mc["local_1_s"] / mc["replications"] * 100
-    L += [f"### 4. Monte Carlo: {mc['replications']} replications × {mc['strategies']} strategies "
+    L = [f"### 4. Monte Carlo: {mc['replications']} replications × {mc['strategies']} strategies "
           f"× {fmt(mc['accounts'])} accounts", "",
           "| executor | workers | wall s | speed-up vs 1 | parallel efficiency |", "|---|---:|---:|---:|---:|",
           f"| local (sequential) | 1 | {mc['local_1_s']:.1f} | 1.00 | 1.00 |",
@@ -363,14 +402,17 @@ def markdown(res: dict) -> str:
           f"metrics) takes {mc['one_replication_s']:.1f} s, so 100 replications take ≈ {per100 / 60:.0f} min "
           f"on 1 core and ≈ {per100 / mc['speedup_local_2'] / 60:.0f} min on 2 (linear in replications "
           f"and, roughly, in accounts). Target speed-up at 2 workers: ≥ 1.8×.", ""]
-    p = res["profile"]
-    L += [f"### 5. Profile: `{p['strategy']}` at {fmt(p['accounts'])} accounts "
+    return L
+
+
+def profile_markdown(p: dict) -> list[str]:
+    L = [f"### 5. Profile: `{p['strategy']}` at {fmt(p['accounts'])} accounts "
           f"(cProfile, {p['total_s']:.2f} s total, own time)", "",
           "| function | calls | own s | share | cumulative s |", "|---|---:|---:|---:|---:|"]
     for r in p["top_tottime"]:
         L.append(f"| `{r['function']}` | {fmt(r['calls'])} | {r['tottime_s']:.3f} | "
                  f"{100 * r['share']:.1f} % | {r['cumtime_s']:.3f} |")
-    return "\n".join(L)
+    return L
 
 
 def write_readme(text: str) -> None:
@@ -389,35 +431,56 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-write", action="store_true", help="print, do not update README.md/results.json")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only re-render README.md from a saved results.json")
-    ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--scenario", metavar="YAML", help="the scenario measured (default parameters/baseline.yaml)")
+    ap.add_argument("--accounts", type=int, nargs="+", metavar="N",
+                    help="accounts a year for the single-core rows (default 10000 100000; --quick 10000)")
+    ap.add_argument("--sections", type=int, nargs="+", choices=range(1, 6), default=[1, 2, 3, 4, 5],
+                    help="which of the five measurements to run (default all; a partial run writes nothing)")
+    ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.render:
         res = json.loads(Path(args.render).read_text(encoding="utf-8"))
         write_readme(markdown(res) + f"\n\nBenchmark wall time: {res['elapsed_s'] / 60:.1f} min.")
         return 0
+    global SCENARIO
     if args.memory_child:
+        SCENARIO = Path(args.memory_child[2])
         print(json.dumps(memory_child(int(args.memory_child[0]), args.memory_child[1])))
         return 0
+    if args.scenario:
+        SCENARIO = Path(args.scenario).resolve()
     quick = args.quick
-    sizes = [10_000] if quick else [10_000, 100_000]
+    sizes = args.accounts or ([10_000] if quick else [10_000, 100_000])
     reps = args.replications or (2 if quick else 12)
-    res = {"command": "python benchmarks/run.py" + (" --quick" if quick else ""), "machine": machine()}
+    names = strategy_names()
+    command = "python benchmarks/run.py" + (" --quick" if quick else "") \
+        + (f" --scenario {args.scenario}" if args.scenario else "") \
+        + (f" --accounts {' '.join(map(str, args.accounts))}" if args.accounts else "") \
+        + (f" --replications {args.replications}" if args.replications else "")
+    res = {"command": command, "machine": machine()}
     t0 = time.perf_counter()
-    log("1. full baseline model")
-    res["full"] = bench_full(sizes)
-    res["simpy_floor"] = bench_simpy_floor()
-    log("2. capacity-free subset: engine vs NumPy")
-    res["capacity_free"] = bench_capacity_free(sizes)
-    log("3. memory")
-    res["memory"] = bench_memory(sizes[-1], ["letters_only", "sms_reminders", "calls"])
-    log("4. Monte Carlo")
-    res["monte_carlo"] = bench_monte_carlo(reps, 3_000 if quick else None)
-    log("5. profile")
-    res["profile"] = bench_profile(10_000, "letters_only")
+    sec = set(args.sections)
+    if 1 in sec:
+        log("1. full model")
+        res["full"] = bench_full(sizes)
+        res["simpy_floor"] = bench_simpy_floor(n=min(20_000, 4 * max(sizes)))
+    if 2 in sec:
+        log("2. capacity-free subset: engine vs NumPy")
+        res["capacity_free"] = bench_capacity_free(sizes)
+    if 3 in sec:
+        log("3. memory")
+        res["memory"] = bench_memory(sizes[-1], [n for n in ("letters_only", "sms_reminders", "calls")
+                                                 if n in names] or names[:3])
+    if 4 in sec:
+        log("4. Monte Carlo")
+        res["monte_carlo"] = bench_monte_carlo(reps, min(3_000, max(sizes)) if (quick or args.accounts) else None)
+    if 5 in sec:
+        log("5. profile")
+        res["profile"] = bench_profile(min(10_000, max(sizes)), "letters_only" if "letters_only" in names else names[0])
     res["elapsed_s"] = time.perf_counter() - t0
     text = markdown(res) + f"\n\nBenchmark wall time: {res['elapsed_s'] / 60:.1f} min."
     print(text)
-    if not (args.no_write or quick):  # --quick is a smoke run: print only
+    if not (args.no_write or quick or len(sec) < 5):  # --quick is a smoke run: print only
         (README.parent / "results.json").write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
         write_readme(text)
     return 0

@@ -144,7 +144,7 @@ def test_the_import_reader_sees_imports_inside_functions():
     g = graph()
     assert "simlib.run.experiment" in g["simlib.cli"]          # imported inside a function
     assert "simlib.levers.agency" in g["simlib.levers"]    # `from simlib.levers import agency`
-    assert "simlib.model.factoring_settlement" in g["simlib.run.experiment"]    # `from simlib.model import factoring_settlement`
+    assert "simlib.model.factoring_settlement" in g["simlib.run.replication"]    # `from simlib.model import factoring_settlement`
 
 
 def test_no_module_is_longer_than_about_400_lines():

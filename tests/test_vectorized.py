@@ -22,18 +22,22 @@ from tests.conftest import SIMPLE_CHANNELS, SIMPLE_CONTACT_BEHAVIOUR
 BASELINE = Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml"
 
 
-def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
-    """Baseline payers and patients; no disputes, no denials; message-only strategies."""
+def capacity_free(encounters_per_day=6.0, simple=True, warm_up_days=0, **behaviour_overrides):
+    """Baseline payers and patients; no disputes, no denials; message-only strategies. ``simple``:
+    the simple contact model (every statement reaches at once, no fatigue, no delivery days, no
+    opt-outs); otherwise the baseline's contact response and channels."""
     data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
     data["simulation"].update(horizon_days=400, billing_window_days=180, measurement_day=200,
                               ar_window_days=60, encounters_per_day=encounters_per_day,
-                              open_book_accounts=60, warm_up_days=0, replications=2, workers=1)
+                              open_book_accounts=0 if warm_up_days else 60, warm_up_days=warm_up_days,
+                              replications=2, workers=1)
     data["operations"]["billing_team"]["billing_error_rate"] = 0.0
     data["finance"]["financial_assistance"] = None  # charity care (issue 9) needs the engine
     for payer in data["payers"].values():
         payer["initial_denial_rate"] = 0.0
-    data["behaviour"].update({**SIMPLE_CONTACT_BEHAVIOUR, **behaviour_overrides})
-    data["channels"] = SIMPLE_CHANNELS  # the oracle's contact model; contact responsiveness as default
+    data["behaviour"].update({**(SIMPLE_CONTACT_BEHAVIOUR if simple else {}), **behaviour_overrides})
+    if simple:
+        data["channels"] = SIMPLE_CHANNELS  # the simple contact model; contact responsiveness as default
     strategies = {k: v for k, v in data["strategies"].items() if k in ("letters_only", "sms_reminders")}
     strategies["targeted"] = {
         "credit_terms_days": 21,
@@ -51,6 +55,17 @@ def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
         ],
         "contact_limits": {"messages_per_7_days_max": 2, "quiet_hours": [21, 8]},
         "write_off": {"after_days": 120, "below_balance": 10},
+    }
+    strategies["texting"] = {  # many reached contacts: fatigue, opt-outs, complaints, a moved-free notice
+        "credit_terms_days": 15,
+        "statement_channel": "letter",
+        "ladder": [{"day": d, "channel": "sms", "hour": h} for d, h in ((1, 9), (3, 22), (4, None), (6, 12),
+                                                                      (9, 18), (14, 9), (20, 10))]
+        + [{"day": 2, "channel": "email", "hour": None}, {"day": 25, "channel": "letter"},
+           {"day": 10, "channel": "formal_demand", "relative_to": "due_date", "hour": 14}],
+        "contact_limits": {"messages_per_7_days_max": 2, "quiet_hours": [21, 8],
+                           "message_cap_channels": ["sms", "email"]},
+        "write_off": {"after_days": 150, "below_balance": 10},
     }
     data["strategies"] = strategies
     return scenario_from_dict(data, "capacity-free")
@@ -75,7 +90,8 @@ def engine_outcomes(sc, strategy, pop):
 
     return dict(first=first, enc=enc, day=day, amt=amt, paid=per(Kind.PAYMENT_PATIENT),
                 bad_debt=per(Kind.WRITE_OFF_BAD_DEBT), small=per(Kind.WRITE_OFF_SMALL),
-                open=res.open_cents[1::2], counters=res.counters)
+                cost=per(Kind.COST_STATEMENT) + per(Kind.COST_CONTACT), complaint_cost=per(Kind.COST_COMPLAINT),
+                lost_margin=per(Kind.LOST_MARGIN_ATTRITION), open=res.open_cents[1::2], counters=res.counters)
 
 
 def assert_same_paths(sc, strategy, pop):
@@ -90,7 +106,12 @@ def assert_same_paths(sc, strategy, pop):
     np.testing.assert_array_equal(e["bad_debt"], v.bad_debt_cents)
     np.testing.assert_array_equal(e["small"], v.small_write_off_cents)
     np.testing.assert_array_equal(e["open"], v.open_cents)
-    for key in ("contacts", "suppressed_contacts", "patient_payments", "bad_debt_write_offs"):
+    np.testing.assert_array_equal(e["cost"], v.cost_cents)
+    np.testing.assert_array_equal(e["complaint_cost"], v.complaint_cost_cents)
+    np.testing.assert_array_equal(e["lost_margin"], v.lost_margin_cents)
+    for key in ("contacts", "suppressed_contacts", "patient_payments", "bad_debt_write_offs", "opt_outs",
+                "complaints", "patients_lost_micro", "opted_out_contacts",
+                *(f"{what}_{ch}" for what in ("contacts", "reached", "suppressed") for ch in sc.channels)):
         assert e["counters"][key] == v.counters[key], key
     return e, v
 
@@ -103,6 +124,32 @@ def test_same_draws_give_the_same_path_per_account(strategy):
     assert len(e["enc"]) > 300 and (e["bad_debt"] > 0).sum() > 50  # the test has teeth
     if strategy == "targeted":
         assert e["counters"]["suppressed_contacts"] > 100 and v.small_write_off_cents.sum() > 0
+
+
+@pytest.mark.parametrize("strategy", ["letters_only", "sms_reminders", "texting"])
+def test_same_paths_with_the_baselines_contact_response(strategy):
+    """The baseline's capacity-free behaviours (issue 27): statements that may not reach (30 % of the
+    intensity until a letter arrives 7 days later), fatigue, the debt's age, delivery days,
+    opt-outs and complaints with their harm rows: every payment day (to 1e-6 days) and cent equal."""
+    sc = capacity_free(encounters_per_day=8.0, simple=False)
+    beh = sc.behaviour
+    assert beh.unreached_statement_share < 1 and beh.contact_fatigue_per_contact < 1
+    assert beh.contact_age_decay_days is not None and sc.channels["letter"].delivery_days > 0
+    pop = draw_population(sc, 3)
+    e, v = assert_same_paths(sc, strategy, pop)
+    assert len(e["enc"]) > 300 and (e["bad_debt"] > 0).sum() > 50  # the test has teeth
+    if strategy == "texting":
+        c = e["counters"]
+        assert c["opt_outs"] > 10 and c["opted_out_contacts"] > 10 and c["suppressed_contacts"] > 100
+        assert c["complaints"] + (e["lost_margin"] > 0).sum() > 0
+
+
+def test_warm_up_statements_start_on_the_first_simulated_day():
+    """With a warm-up, statements before it are sent on its first day, as in the engine."""
+    sc = capacity_free(encounters_per_day=4.0, simple=False, warm_up_days=120)
+    pop = draw_population(sc, 5)
+    assert (pop.service_day < 0).sum() > 100
+    assert_same_paths(sc, "sms_reminders", pop)
 
 
 @pytest.mark.parametrize("overrides", [
@@ -144,10 +191,12 @@ def _collection_and_days(pop, paid, first, bal0, horizon):
     return rate, float(np.mean(first[ok] - pop.service_day[ok]))
 
 
-def test_engine_and_vectorized_agree_within_monte_carlo_error():
+@pytest.mark.parametrize("simple", [True, False])
+def test_engine_and_vectorized_agree_within_monte_carlo_error(simple):
     """Independent replications (engine on 0–3, vectorized on 100–139): the mean patient
-    collection rate and days to first payment differ by less than 3 standard errors."""
-    sc = capacity_free(encounters_per_day=4.0)
+    collection rate and days to first payment differ by less than 3 standard errors (with the
+    simple contact model and with the baseline's contact response)."""
+    sc = capacity_free(encounters_per_day=4.0, simple=simple)
     H = sc.simulation.horizon_days
     eng, vec = [], []
     for rep in range(4):

@@ -4,10 +4,12 @@ Used as an oracle for the engine (same population arrays ⇒ the same path per a
 speed limit the engine is benchmarked against. The subset is the patient side of
 :mod:`simlib.model.engine` without any shared capacity or dispute:
 
-- statement at ``max(bill_day + statement_lag, 0)`` sets the intensity to its initial value;
-- every statement reaches at once; contacts never tire nor age, nobody opts out or complains
-  (the simple contact model; others are refused); a contact's jump scales with the patient's
-  contact responsiveness;
+- statement at ``max(bill_day + statement_lag, first simulated day)`` sets the intensity to its
+  initial value; until it arrives (``delivery_days``), or for good if it does not reach, the
+  patient pays at ``unreached_statement_share`` of it and learns of the bill at arrival or at the
+  first contact that reaches them;
+- contacts with the engine's response (:mod:`simlib.model.vectorized_contacts`): delivery days,
+  reach, contact weight, fatigue, the debt's age, opt-outs and complaints with their harm;
 - a fixed schedule per account: due-date jump, the ladder's message steps (targeted by score,
   current balance and payer; contact limits and quiet hours applied), write-off after N days;
 - between actions the intensity relaxes toward its floor; a payment happens when the integrated
@@ -32,13 +34,14 @@ from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
 from simlib.scenario.schema import Scenario
 from simlib.model.population import Population
+from simlib.model.vectorized_contacts import Contacts, quiet
 
 INF = math.inf
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring"}
-_DUE, _WRITE_OFF, _STEP0 = -1, -2, 0  # action codes; steps are 0..L-1
+_DUE, _WRITE_OFF, _ARRIVE = -1, -2, -3  # action codes; steps are 0..L-1, their deliveries L..2L-1
 
 
 def _cents(usd: float) -> int:
@@ -62,6 +65,8 @@ class VectorResult:
     payment_day: np.ndarray
     payment_amount_cents: np.ndarray
     counters: Counter = field(default_factory=Counter)
+    complaint_cost_cents: np.ndarray | None = None  # COST_COMPLAINT rows
+    lost_margin_cents: np.ndarray | None = None     # LOST_MARGIN_ATTRITION rows
 
 
 def check_capacity_free(sc: Scenario, strategy: str) -> None:
@@ -70,6 +75,8 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
     problems = []
     if st.phone_team is not None:
         problems.append("a phone team")
+    if sc.channels[st.statement_channel].kind != "message":
+        problems.append(f"a statement by a {sc.channels[st.statement_channel].kind!r} channel")
     for step in st.ladder:
         if sc.channels[step.channel].kind != "message":
             problems.append(f"a {sc.channels[step.channel].kind!r} step ({step.channel})")
@@ -88,26 +95,22 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         problems.append("payment timing with planners (behaviour.payment_timing)")
     if sc.behaviour.decay_per_day == 0:
         problems.append("a constant intensity (behaviour.decay_per_day = 0)")
-    beh = sc.behaviour
-    if beh.unreached_statement_share < 1.0:
-        problems.append("statements that may not reach (behaviour.unreached_statement_share < 1)")
-    if beh.contact_fatigue_per_contact < 1.0 or beh.contact_age_decay_days is not None:
-        problems.append("contact fatigue or decay with the debt's age (behaviour.contact_*)")
     lim = st.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
     if any(sc.channels[step.channel].notice
-           and ((lim.messages_per_7_days_max and step.channel in counted) or _quiet(lim.quiet_hours, step.hour))
+           and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
            for step in st.ladder):
         problems.append("a legally required notice the contact limits may move")
-    for name in {st.statement_channel, *(step.channel for step in st.ladder)}:
-        ch = sc.channels[name]
-        if ch.delivery_days > 0 or ch.opt_out_rate > 0 or ch.complaint_rate > 0:
-            problems.append(f"delivery days, opt-outs or complaints on channel {name!r}")
     for name, payer in sc.payers.items():
         if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
             problems.append(f"a secondary payer (payers.{name}.secondary)")
     if problems:
-        raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(problems)}")
+        raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(dict.fromkeys(problems))}")
+
+
+def _may_be_quiet(hours, hour) -> bool:
+    """Whether a step at ``hour`` (``None``: the hour of its day) may fall in the quiet hours."""
+    return hours is not None and (hour is None or bool(quiet(hours, np.array(hour))))
 
 
 # ----------------------------------------------------------------------------- intensity math
@@ -174,19 +177,32 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     counters: Counter = Counter()
 
     bal = pop.patient_cents.astype(np.int64).copy()
-    statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, 0.0)
+    statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement < horizon)
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
         balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
     resp = pop.propensity * balance_factor
     contact_weight = pop.contact_responsiveness * balance_factor
-    lam = np.where(stated, beh.initial_per_day * resp, 0.0)
+    initial_lam = beh.initial_per_day * resp
+    lam = np.where(stated, initial_lam, 0.0)
     t0 = statement.copy()
     cum = np.zeros(n)
     k = np.zeros(n, dtype=np.int64)
-    cost = np.zeros(n, dtype=np.int64)
-    cost[alive] = _cents(sc.channels[st.statement_channel].cost)
+    contacts = Contacts(sc, st, pop, lam, initial_lam, contact_weight, statement, counters)
+    state = contacts.state
+    stmt_cfg = sc.channels[st.statement_channel]
+    state.cost[alive] = _cents(stmt_cfg.cost)
+    # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
+    # does not reach; then the patient pays at unreached_statement_share of its intensity
+    arrival = np.full(n, INF)
+    share = beh.unreached_statement_share
+    if share < 1.0:
+        reaches = pop.reach_u[:, list(sc.channels).index(st.statement_channel)] < stmt_cfg.reach
+        state.unaware[:] = stated & ((stmt_cfg.delivery_days > 0.0) | ~reaches)
+        lam[state.unaware] = share * initial_lam[state.unaware]
+        if stmt_cfg.delivery_days > 0.0:
+            arrival = np.where(state.unaware & reaches, statement + stmt_cfg.delivery_days, INF)
     paid = np.zeros(n, dtype=np.int64)
     bad_debt = np.zeros(n, dtype=np.int64)
     small_wo = np.zeros(n, dtype=np.int64)
@@ -194,26 +210,30 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     first_pay = np.full(n, np.nan)
     log_i, log_day, log_amt = [], [], []
 
-    # schedule: columns in the engine's tie order (due 0, steps 10+n, write-off 1000), then a
-    # stable sort by raw time per account reproduces the engine's (day, order) sort.
+    # schedule: columns in the engine's tie order (due 0, statement arrival 3, deliveries 9, steps
+    # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
+    # (day, order) sort. A step due before the statement runs at the statement, so its message
+    # arrives delivery_days after max(step, statement): a fixed time per account.
     ladder = st.ladder
     due = statement + st.credit_terms_days
-    cols, codes = [due], [_DUE]
-    for s, step in enumerate(ladder):
+    step_times = []
+    for step in ladder:
         base = statement if step.relative_to == "statement" else due
-        cols.append(np.floor(base + step.day) + step.hour / 24.0)
-        codes.append(_STEP0 + s)
-    cols.append(statement + st.write_off.after_days)
-    codes.append(_WRITE_OFF)
+        step_times.append(base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0)
+    cols, codes = [due, arrival], [_DUE, _ARRIVE]
+    for s, step in enumerate(ladder):
+        d = sc.channels[step.channel].delivery_days
+        if d > 0.0:
+            cols.append(np.maximum(step_times[s], statement) + d)
+            codes.append(len(ladder) + s)
+    cols += step_times + [statement + st.write_off.after_days]
+    codes += list(range(len(ladder))) + [_WRITE_OFF]
     raw = np.stack(cols, axis=1)
     perm = np.argsort(raw, axis=1, kind="stable")
     raw = np.take_along_axis(raw, perm, axis=1)
     code = np.asarray(codes)[perm]
     now = statement.copy()           # time of each account's last event
 
-    ch_names = list(sc.channels)
-    lim = st.contact_limits
-    sent = np.full((n, max(len(ladder), 1)), -INF)  # message times, one slot per ladder step
     small_cents = st.write_off.below_balance * 100.0
     full_rule, months = beh.full_payment, beh.full_payment_months
     fmin, fspan = beh.partial_fraction_min, beh.partial_fraction_max - beh.partial_fraction_min
@@ -290,13 +310,18 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
             jj, tj = ii[sel], at[sel]
             if c == _DUE:
                 lam[jj] += beh.due_date_jump_per_day * resp[jj]
+            elif c == _ARRIVE:
+                contacts.learn_of_bill(jj)
             elif c == _WRITE_OFF:
                 bad_debt[jj] += bal[jj]
                 bal[jj] = 0
                 counters["bad_debt_write_offs"] += jj.size
+            elif c >= len(ladder):  # a message arrives (only if it was sent)
+                s = int(c) - len(ladder)
+                sent = state.pending[jj, s]
+                contacts.deliver(s, jj[sent], tj[sent])
             else:
-                _message_step(sc, ladder[c], int(c), jj, tj, pop, bal, lam, contact_weight, sent, cost,
-                              counters, ch_names, lim)
+                contacts.step(int(c), jj, tj, bal)
             tpay[jj] = INF
             live = jj[bal[jj] > 0]
             tpay[live] = pay_time(live)
@@ -312,47 +337,6 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     return VectorResult(
         strategy=strategy, statement_day=np.where(stated, statement, np.nan),
         first_payment_day=first_pay, paid_cents=paid, bad_debt_cents=bad_debt,
-        small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=cost,
-        payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters)
-
-
-def _quiet(quiet, hour: float) -> bool:
-    if quiet is None:
-        return False
-    q0, q1 = quiet
-    return (hour >= q0 or hour < q1) if q0 > q1 else (q0 <= hour < q1)
-
-
-def _message_step(sc, step, s, ii, at, pop, bal, lam, resp, sent, cost, counters, ch_names, lim):
-    """Ladder step ``s`` for accounts ``ii`` at times ``at``: targeting, limits, reach, jump."""
-    t = step.target
-    usd = bal[ii] / 100.0
-    ok = (t.score_min <= pop.score_pct[ii]) & (pop.score_pct[ii] <= t.score_max) & (usd >= t.balance_min)
-    if t.balance_max is not None:
-        ok &= usd <= t.balance_max
-    if t.payers is not None:
-        allowed = np.array([name in t.payers for name in pop.payer_names])
-        ok &= allowed[pop.payer[ii]]
-    ii, at = ii[ok], at[ok]
-    if not ii.size:
-        return
-    if _quiet(lim.quiet_hours, step.hour):
-        counters["suppressed_contacts"] += ii.size
-        counters[f"suppressed_{step.channel}"] += ii.size
-        return
-    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if lim.messages_per_7_days_max is not None and step.channel in counted:
-        recent = (at[:, None] - sent[ii] < 7.0).sum(axis=1)
-        allow = recent < lim.messages_per_7_days_max
-        counters["suppressed_contacts"] += int((~allow).sum())
-        counters[f"suppressed_{step.channel}"] += int((~allow).sum())
-        ii, at = ii[allow], at[allow]
-    cfg = sc.channels[step.channel]
-    if step.channel in counted:
-        sent[ii, s] = at  # only what the cap counts holds later messages back
-    counters["contacts"] += ii.size
-    counters[f"contacts_{step.channel}"] += ii.size
-    cost[ii] += _cents(cfg.cost)
-    reached = pop.reach_u[ii, ch_names.index(step.channel)] < cfg.reach
-    counters[f"reached_{step.channel}"] += int(reached.sum())
-    lam[ii[reached]] += cfg.jump_per_day * resp[ii[reached]]
+        small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=state.cost,
+        payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters,
+        complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin)

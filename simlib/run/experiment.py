@@ -13,7 +13,6 @@ directory at once, ``provenance.json`` written last (:mod:`simlib.core.atomic`).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
@@ -22,69 +21,19 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from simlib.model import factoring_settlement as _factoring
-from simlib.model import metrics as _metrics
 from simlib.run import budget as resources
-from simlib.scenario.uncertain import draw_assumptions
+from simlib.run.replication import assumptions_table, run_replication
 from simlib.core.atomic import publishing
 from simlib.core.csv_cells import read_csv, write_csv
 from simlib.core.data_dictionary import data_dictionary
 from simlib.run.checkpoint import Checkpoint, identity
 from simlib.run.dask_cluster import CONNECT_TIMEOUT_S
-from simlib.model.engine import World
 from simlib.scenario.schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from simlib.run.pool import TaskError, run_tasks
-from simlib.model.population import draw_population
 from simlib.run.options import resolve
 from simlib.core.versions import versions
 
 TABLES = ("metrics", "curves", "aging", "assumptions")
-
-
-def assumptions_table(rows=()) -> pd.DataFrame:
-    """The ``assumptions`` table from (replication, path, label, value) rows: the value each
-    uncertain assumption was drawn at, per replication (simlib.scenario.uncertain)."""
-    rows = list(rows)
-    return pd.DataFrame({
-        "replication": pd.Series([r[0] for r in rows], dtype="int64"),
-        "path": pd.Series([r[1] for r in rows], dtype=str),
-        "label": pd.Series([r[2] for r in rows], dtype=str),
-        "value": pd.Series([r[3] for r in rows], dtype="float64"),
-    })
-
-
-def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.DataFrame]:
-    """Simulate every strategy on replication ``replication``'s population; tidy tables.
-
-    The scenario's uncertain assumptions are drawn first, once (:func:`simlib.scenario.uncertain.draw_assumptions`):
-    every strategy of the replication runs in the same drawn world."""
-    labels = {e.path: e.label for e in sc.uncertain}
-    sc, drawn = draw_assumptions(sc, replication, seed)
-    pop = draw_population(sc, replication, seed)
-    rows, curve_parts, aging_rows = [], [], []
-    any_factoring = any(s.factoring is not None for s in sc.strategies.values())
-    worlds: dict[str, object] = {}  # strategies that differ only by a factoring offer share one world
-    for name in sc.strategies:
-        st = sc.strategies[name]
-        key = json.dumps(st.model_dump(mode="json", exclude={"factoring", "description", "baseline"}),
-                         sort_keys=True)
-        if key not in worlds:
-            worlds[key] = World(sc, name, pop).run()
-        res = dataclasses.replace(worlds[key], strategy=name)
-        extra = _factoring.no_factoring_metrics() if any_factoring else {}
-        if st.factoring is not None:
-            res, extra = _factoring.overlay(res, pop, sc, st.factoring)
-        m, curves, aging = _metrics.compute(res, pop, sc)
-        m.update(extra)
-        rows.extend((replication, name, k, float(v)) for k, v in m.items())
-        curve_parts.append(pd.DataFrame({"replication": replication, "strategy": name, **curves}))
-        aging_rows.extend((replication, name, b, float(v)) for b, v in aging.items())
-    return {
-        "metrics": pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]),
-        "curves": pd.concat(curve_parts, ignore_index=True),
-        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount"]),
-        "assumptions": assumptions_table((replication, p, labels[p], v) for p, v in drawn.items()),
-    }
 
 
 def _run_one(args: tuple[dict, int, int]) -> dict[str, pd.DataFrame]:

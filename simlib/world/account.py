@@ -39,8 +39,10 @@ What a lever may do to an account (the whole interface):
 from __future__ import annotations
 
 import bisect
+from math import exp, expm1, log1p
+from operator import itemgetter
 
-from simlib.core.behaviour import (INF, integrated, intensity_after, planned_cumulative, time_to_reach,
+from simlib.core.behaviour import (INF, intensity_after, planned_cumulative, time_to_reach,
                                time_to_reach_planned)
 from simlib.core.ledger import Kind
 from simlib.core.payment_timing import covariate_factor, planned_delay_days, planned_scale_days
@@ -51,8 +53,8 @@ COUNTERS = {"patient_payments": "payments the patient made to the hospital (inst
                                 "and agency collections are counted by their levers)"}
 
 
-def _sched_key(item: tuple) -> tuple:
-    return item[0], item[1]
+#: a schedule item's sort key: (day, order) (C-implemented: sorting is on the engine's hot path)
+_sched_key = itemgetter(0, 1)
 
 
 #: see :meth:`PatientAccount.at`
@@ -101,11 +103,17 @@ class PatientAccount:
     def advance(self, now: float) -> None:
         dt = now - self.t0
         if dt > 0.0:
+            # simlib.core.behaviour's integrated and intensity_after, inline (the engine's hottest
+            # path: the same float operations in the same order, so the same numbers)
+            lam, floor, kappa = self.lam, self.floor, self.kappa
             if not self.clock_paused:  # a paused payment clock accrues nothing; attention still fades
-                self.cum += self.mult * integrated(self.lam, self.floor, self.kappa, dt)
+                if kappa == 0.0:
+                    self.cum += self.mult * (lam * dt)
+                else:
+                    self.cum += self.mult * (floor * dt + (lam - floor) * -expm1(-kappa * dt) / kappa)
                 if self.plan is not None:
                     self.pu += dt  # a planner's active days (a pause or a dispute does not count)
-            self.lam = intensity_after(self.lam, self.floor, self.kappa, dt)
+            self.lam = floor + (lam - floor) * exp(-kappa * dt)
             self.t0 = now
 
     def jump(self, delta: float) -> None:
@@ -148,7 +156,14 @@ class PatientAccount:
             return self.t0 + time_to_reach_planned(self.lam, self.floor, self.kappa, self.mult, self.pu,
                                                    delay, scale, shape, need)
         need = (self.thr[self.tk] - self.cum) / self.mult
-        return self.t0 + time_to_reach(self.lam, self.floor, self.kappa, need)
+        kappa, lam = self.kappa, self.lam
+        if self.floor <= 0.0 and kappa != 0.0 and need > 0.0:  # time_to_reach's closed form, inline
+            if lam > 0:
+                x = kappa * need / lam
+                if x < 1.0:
+                    return self.t0 + -log1p(-x) / kappa
+            return INF
+        return self.t0 + time_to_reach(lam, self.floor, kappa, need)
 
     # -------------------------------------------------------------- planners (docs/model.md)
     def _payment_timing(self, pt, pop) -> None:

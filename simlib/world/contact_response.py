@@ -143,8 +143,7 @@ def after_reach(acct, channel_index: int, cfg) -> None:
     k = counts[channel_index] = counts.get(channel_index, 0) + 1
     world, i = acct.world, acct.i
     pop = world.pop
-    before = lost_probability(bin(acct.complained_of).count("1"), bin(acct.opted_out_of).count("1"),
-                              world.sc.harm)
+    complained_of, opted_out_of = acct.complained_of, acct.opted_out_of  # P(lost) before: only if harmed
     # the k-th contact is the first with u < 1 − (1 − p)^k: a geometric count of contacts
     harmed = complained = False
     if cfg.opt_out_rate > 0.0 and not opted_out(acct, channel_index) \
@@ -158,4 +157,5 @@ def after_reach(acct, channel_index: int, cfg) -> None:
         world.count("complaints")
         harmed = complained = True
     if harmed:
+        before = lost_probability(bin(complained_of).count("1"), bin(opted_out_of).count("1"), world.sc.harm)
         _book_harm(acct, complained, before)

@@ -1,0 +1,84 @@
+"""One replication: draw the world once and simulate every strategy on it (common random numbers).
+
+:func:`run_replication` is pure: its tables depend only on the scenario, the seed and the
+replication. With a result cache (:mod:`simlib.run.result_cache`, ``SIMLIB_RESULT_CACHE``) a
+strategy's run already simulated with exactly the same inputs is read instead of simulated again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+
+from simlib.model import factoring_settlement as _factoring
+from simlib.model import metrics as _metrics
+from simlib.model.engine import World
+from simlib.model.population import draw_population
+from simlib.policies.base import reacts
+from simlib.run import result_cache
+from simlib.scenario.schema import Scenario
+from simlib.scenario.uncertain import draw_assumptions
+
+
+def assumptions_table(rows=()) -> pd.DataFrame:
+    """The ``assumptions`` table from (replication, path, label, value) rows: the value each
+    uncertain assumption was drawn at, per replication (simlib.scenario.uncertain)."""
+    rows = list(rows)
+    return pd.DataFrame({
+        "replication": pd.Series([r[0] for r in rows], dtype="int64"),
+        "path": pd.Series([r[1] for r in rows], dtype=str),
+        "label": pd.Series([r[2] for r in rows], dtype=str),
+        "value": pd.Series([r[3] for r in rows], dtype="float64"),
+    })
+
+
+def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Simulate every strategy on replication ``replication``'s population; tidy tables.
+
+    The scenario's uncertain assumptions are drawn first, once (:func:`simlib.scenario.uncertain.draw_assumptions`):
+    every strategy of the replication runs in the same drawn world. The population is drawn only
+    if some strategy's run is not in the result cache."""
+    labels = {e.path: e.label for e in sc.uncertain}
+    sc, drawn = draw_assumptions(sc, replication, seed)
+    cache = result_cache.active()
+    any_factoring = any(s.factoring is not None for s in sc.strategies.values())
+    flags = {"any_factoring": any_factoring, "any_reacts": any(reacts(st) for st in sc.strategies.values())}
+    pop = None
+    rows, curve_parts, aging_rows = [], [], []
+    worlds: dict[str, object] = {}  # strategies that differ only by a factoring offer share one world
+    for name in sc.strategies:
+        key = result_cache.run_key(sc, name, seed, replication, flags) if cache is not None else None
+        stored = cache.load(key) if cache is not None else None
+        if stored is None:
+            if pop is None:
+                pop = draw_population(sc, replication, seed)
+            stored = _simulate(sc, name, pop, worlds, any_factoring)
+            if cache is not None:
+                cache.store(key, stored)
+        m, curves, aging = stored
+        rows.extend((replication, name, k, float(v)) for k, v in m.items())
+        curve_parts.append(pd.DataFrame({"replication": replication, "strategy": name, **curves}))
+        aging_rows.extend((replication, name, b, float(v)) for b, v in aging.items())
+    return {
+        "metrics": pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]),
+        "curves": pd.concat(curve_parts, ignore_index=True),
+        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount"]),
+        "assumptions": assumptions_table((replication, p, labels[p], v) for p, v in drawn.items()),
+    }
+
+
+def _simulate(sc: Scenario, name: str, pop, worlds: dict, any_factoring: bool) -> tuple[dict, dict, dict]:
+    """(metrics, curves, aging) of strategy ``name`` on ``pop``."""
+    st = sc.strategies[name]
+    key = json.dumps(st.model_dump(mode="json", exclude={"factoring", "description", "baseline"}),
+                     sort_keys=True)
+    if key not in worlds:
+        worlds[key] = World(sc, name, pop).run()
+    res = dataclasses.replace(worlds[key], strategy=name)
+    extra = _factoring.no_factoring_metrics() if any_factoring else {}
+    if st.factoring is not None:
+        res, extra = _factoring.overlay(res, pop, sc, st.factoring)
+    m, curves, aging = _metrics.compute(res, pop, sc)
+    m.update(extra)
+    return m, curves, aging

@@ -1,0 +1,41 @@
+"""The benchmark command runs on today's model (issue 27): a benchmark that crashes is a failing test.
+
+Tiny sizes only (a few hundred accounts a year, one replication); nothing is timed or written."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "parameters").glob("*.yaml")) + sorted((ROOT / "parameters" / "examples").glob("*.yaml"))
+
+
+def bench():
+    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_runs_on_the_baseline(capsys):
+    """Every measurement but the Dask cluster, at 300 accounts a year: the NumPy model agrees
+    with the engine on every capacity-free strategy and names why the others stay on the engine."""
+    assert bench().main(["--accounts", "300", "--sections", "1", "2", "3", "5", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert "| letters_only |" in out and "| True |" in out and "| False |" not in out
+    assert "`calls` (a phone team" in out
+
+
+@pytest.mark.parametrize("path", [p for p in SHIPPED if p.name != "baseline.yaml"], ids=lambda p: p.stem)
+def test_the_benchmark_runs_on_every_shipped_scenario(path, capsys):
+    assert bench().main(["--scenario", str(path), "--accounts", "200", "--sections", "1", "2", "5",
+                         "--no-write"]) == 0
+    assert "| False |" not in capsys.readouterr().out  # every capacity-free strategy agrees
+
+
+@pytest.mark.slow
+def test_the_benchmarks_monte_carlo_runs_with_a_dask_cluster(capsys):
+    assert bench().main(["--accounts", "300", "--replications", "1", "--sections", "4", "--no-write"]) == 0
+    assert "Dask results identical to local: True" in capsys.readouterr().out
