@@ -1,14 +1,16 @@
-"""The calibrated status quo of parameters/baseline.yaml lies inside every published range.
+"""The calibrated status quo of parameters/baseline.yaml lies inside every published range, with
+every uncertain assumption of the file drawn.
 
-Issue 9, item 10 (README "Calibration"): seed 20261123, 20 replications; each KPI's 95 % t
-confidence interval must lie inside its published range (domain-research §0, §1).
+Issue 9, item 10 (README "Calibration"): each KPI's 95 % t confidence interval of the mean must lie
+inside its published range (domain-research §0, §1). Issue 25: the board's status quo is the file
+with its ``uncertain:`` section drawn in every run (21 assumptions, five of which — the decay with
+the first month's pull, the late-payer floor, contact fatigue, the elasticity to the balance and
+the financial-assistance thresholds — move the status quo), so that is what is checked: the draws'
+means are not all the file's values, and checking the file's values alone let the drawn status quo
+reach 49.6 % ± 1.5 pp patient collection and 4.8 % ± 0.45 pp bad debt, past two ranges.
 
-At the file's own values, like ``simlib calibrate kpis`` (which fits them with the ``uncertain:``
-section left out): the calibration is of the centre the board's uncertain draws spread around.
-With all 21 assumptions drawn (issue 25) the status quo's intervals reach 49.6 % ± 1.5 pp patient
-collection and 4.8 % ± 0.45 pp bad debt, past the top of two ranges: the mean of the late-payer floor's
-draw (0.00015 a day; the file's value 0 is its mode) lifts collections. Re-centring the calibration
-on the draws is open in issue 25.
+Seed 20261123, 40 replications: the draws make the run-to-run spread of bad debt ≈ 1.1 pp (0.17 pp
+without them), so 20 replications leave a ± 0.5 pp interval, a fifth of the 2–5 % range.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import simlib
 from simlib.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED, REPLICATIONS = 20261123, 20
+SEED, REPLICATIONS = 20261123, 40
 
 RANGES = {  # metric: (low, high), published
     "days_in_ar": (45.0, 57.0),
@@ -33,18 +35,29 @@ RANGES = {  # metric: (low, high), published
 }
 
 
+def _half_width(v: np.ndarray) -> float:
+    return float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+
+
 @pytest.mark.slow
-def test_status_quo_kpis_lie_inside_the_published_ranges():
+def test_status_quo_kpis_lie_inside_the_published_ranges_with_the_assumptions_drawn():
     sc = load_scenario(ROOT / "parameters" / "baseline.yaml")
     status_quo = next(k for k, s in sc.strategies.items() if s.baseline)
-    sc = sc.model_copy(update={"strategies": {status_quo: sc.strategies[status_quo]}, "uncertain": []})
+    assert len(sc.uncertain) == 21  # every assumption drawn, as on the board
+    sc = sc.model_copy(update={"strategies": {status_quo: sc.strategies[status_quo]}})
     res = simlib.run_experiment(sc, replications=REPLICATIONS, seed=SEED, workers=2)
     m = res.metrics
+    drawn = res.assumptions
+    # the five deposit and phone-team entries are inactive on the letters-only status quo alone
+    assert drawn.replication.nunique() == REPLICATIONS and drawn.path.nunique() == 16
+    assert {"behaviour.floor_per_day", "behaviour.decay_per_day", "behaviour.balance_elasticity",
+            "behaviour.contact_fatigue_per_contact",
+            "finance.financial_assistance.free_care_ability_max"} <= set(drawn.path)
     outside = []
     for metric, (low, high) in RANGES.items():
         v = m[(m.strategy == status_quo) & (m.metric == metric)].value.to_numpy()
         assert len(v) == REPLICATIONS
-        half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+        half = _half_width(v)
         if not (low <= v.mean() - half and v.mean() + half <= high):
             outside.append(f"{metric}: {v.mean():.4g} ± {half:.2g} not inside [{low}, {high}]")
     charity = m[(m.strategy == status_quo) & (m.metric == "charity_care_share")].value

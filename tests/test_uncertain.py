@@ -295,8 +295,7 @@ def test_the_shipped_baseline_declares_its_unsourced_assumptions():
             "channels.call.jump_per_day", "strategies.*.phone_team.right_party_contact_rate"} <= paths
     plain = sc.model_dump()
     for e in sc.uncertain:  # centred on the file's value, with a source and a label for the board:
-        # its median, or a triangular's mode (the most likely value; issue 25's floor has its mode at
-        # the file's 0, the lowest end); a multiplier (scale) is centred on 1
+        # its median, or a triangular's mode (the most likely value); a multiplier (scale) is centred on 1
         v = 1.0 if e.scale else _values(sc, e.path)[0]
         if e.distribution == "triangular":
             assert e.mode == v, e.path
