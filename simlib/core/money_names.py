@@ -24,6 +24,8 @@ MONEY_FIELDS = frozenset({
     "cost_per_estimate", "cost_per_hour", "cost_per_instalment", "cost_per_rework", "discount_ability_max",
     "filing_fee", "free_care_ability_max", "indifference", "instalment_min", "limit", "materiality",
     "minimum_cash", "service_fee", "setup_cost", "starting_cash",
+    # issue 26: the operations investments' prices (simlib/levers/quality.py, coverage_discovery, targeted_offer)
+    "cost_per_account", "cost_per_scored_account", "cost_per_search", "fixed_cost_per_year",
 })
 
 #: Metrics and result-table columns that are amounts (the factor's side, the aging table, the book …).
