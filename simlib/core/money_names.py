@@ -27,6 +27,8 @@ MONEY_FIELDS = frozenset({
     # the self-service levers (issue 26): vendors' and processors' fees
     "monthly_fee", "fee_per_link", "fee_per_payment", "fee_per_charge", "card_fee_fixed", "bank_transfer_fee",
     "chargeback_fee",
+    # issue 26: the operations investments' prices (simlib/levers/quality.py, coverage_discovery, targeted_offer)
+    "cost_per_account", "cost_per_scored_account", "cost_per_search", "fixed_cost_per_year",
 })
 
 #: Metrics and result-table columns that are amounts (the factor's side, the aging table, the book …).
