@@ -15,7 +15,7 @@ SIMPLE_CONTACT_PATIENTS = {"contact_propensity_correlation": 1.0}
 SIMPLE_CHANNELS = {name: {"delivery_days": 0.0, "opt_out_rate": 0.0, "complaint_rate": 0.0}
                    for name in ("email", "sms", "whatsapp", "letter", "formal_demand", "call")}
 
-SELF_PAY_500 = {"share": 1.0, "allowed_median_usd": 500.0, "allowed_sigma": 0.0, "patient_share": 1.0,
+SELF_PAY_500 = {"share": 1.0, "allowed_median": 500.0, "allowed_sigma": 0.0, "patient_share": 1.0,
                 "emergency_share": 1.0}
 
 

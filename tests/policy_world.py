@@ -11,7 +11,7 @@ from simlib.model.population import draw_population
 from simlib.scenario.schema import scenario_from_dict
 
 ALWAYS_OPEN = {"agents": 1, "hours": [0, 24], "working_days": [0, 1, 2, 3, 4, 5, 6], "call_minutes_mean": 1.0,
-               "right_party_contact_rate": 1.0, "cost_per_agent_hour_usd": 0.0}
+               "right_party_contact_rate": 1.0, "cost_per_agent_hour": 0.0}
 
 
 def one_account(strategy: dict, horizon: float = 400.0, propensity_sigma: float = 0.0, **behaviour) -> dict:
@@ -24,14 +24,14 @@ def one_account(strategy: dict, horizon: float = 400.0, propensity_sigma: float 
         "simulation": {"horizon_days": horizon, "billing_window_days": 10, "encounters_per_day": 0,
                        "open_book_accounts": 1, "open_book_age_days_max": 0, "measurement_day": 300,
                        "ar_window_days": 90, "seed": 7},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": 1000.0, "allowed_sigma": 0.0,
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": 1000.0, "allowed_sigma": 0.0,
                                 "patient_share": 1.0}},
-        "patients": {"ability_monthly_median_usd": 97.0, "ability_sigma": 0.0, "propensity_sigma": propensity_sigma},
+        "patients": {"ability_monthly_median": 97.0, "ability_sigma": 0.0, "propensity_sigma": propensity_sigma},
         "behaviour": beh,
         "operations": {"statement_lag_days": 0, "billing_team": {"billing_error_rate": 0.0}},
-        "channels": {"letter": {"cost_usd": 1.0, "reach": 1.0, "delivery_days": 7.0},
-                     "email": {"cost_usd": 0.05, "reach": 1.0},
-                     "call": {"kind": "call", "cost_usd": 2.0, "reach": 1.0, "jump_per_day": 0.0}},
+        "channels": {"letter": {"cost": 1.0, "reach": 1.0, "delivery_days": 7.0},
+                     "email": {"cost": 0.05, "reach": 1.0},
+                     "call": {"kind": "call", "cost": 2.0, "reach": 1.0, "jump_per_day": 0.0}},
         "strategies": {"s": {"statement_channel": "email", "write_off": {"after_days": 10000}, **strategy}},
     }
 

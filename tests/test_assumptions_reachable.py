@@ -103,7 +103,7 @@ def test_every_parameter_marked_assumption_has_a_row_in_the_register_section():
     text = MODEL_MD.read_text(encoding="utf-8")
     marked = marked_assumptions(text)
     assert {"decay_per_day", "contact_fatigue_per_contact", "opt_out_rate", "identification_rate",
-            "attrition_per_opt_out", "cost_per_hour_usd"} <= marked  # the parser finds them
+            "attrition_per_opt_out", "cost_per_hour"} <= marked  # the parser finds them
     named = {p.rsplit(".", 1)[-1] for p in register_rows(text)}
     missing = sorted(marked - named)
     assert not missing, f"docs/model.md marks these as assumptions with no row in {SECTION!r}: {missing}"
@@ -140,7 +140,7 @@ def test_a_scenario_that_draws_nothing_lists_the_baselines_assumptions_as_not_in
 
     sc = load_scenario(ROOT / "parameters" / "factoring_offers.yaml")
     paths = {h.path for h in held_fixed(sc)}
-    assert {"behaviour.decay_per_day", "behaviour.floor_per_day", "operations.*.cost_per_hour_usd"} <= paths
+    assert {"behaviour.decay_per_day", "behaviour.floor_per_day", "operations.*.cost_per_hour"} <= paths
     html = held_fixed_paragraph(SimpleNamespace(scenario=sc))
     assert "Not included in the intervals" in html and "parameters/baseline.yaml does" in html
 
@@ -196,12 +196,12 @@ def test_the_baseline_ridge_keeps_the_ratio_of_the_calibration():
 def test_a_joint_range_is_checked_at_both_ends():
     """The free-care threshold × 3 would pass the discount threshold's own range but is checked with it."""
     with pytest.raises(ScenarioError) as err:
-        _small([{"path": "finance.financial_assistance.free_care_ability_max_usd", "label": "x", "source": "y",
+        _small([{"path": "finance.financial_assistance.free_care_ability_max", "label": "x", "source": "y",
                  "distribution": "uniform", "low": 50, "high": 200}])
-    assert "discount_ability_max_usd" in str(err.value) and str(err.value).count("\n") == 0
-    sc = _small([{"path": "finance.financial_assistance.free_care_ability_max_usd", "scale": True, "label": "x",
+    assert "discount_ability_max" in str(err.value) and str(err.value).count("\n") == 0
+    sc = _small([{"path": "finance.financial_assistance.free_care_ability_max", "scale": True, "label": "x",
                   "source": "y", "distribution": "uniform", "low": 0.5, "high": 3.0,
-                  "joint": [{"path": "finance.financial_assistance.discount_ability_max_usd"}]}])
+                  "joint": [{"path": "finance.financial_assistance.discount_ability_max"}]}])
     assert sc.uncertain[0].joint[0].power == 1.0
 
 
@@ -250,8 +250,8 @@ def test_held_ranges_read_in_board_units():
 
     assert held_range_words("behaviour.floor_per_day", 0, 0.00045) == "0–0.16 a year"  # 0.00045 × 365
     assert held_range_words("channels.*.complaint_rate", 0.00002, 0.02) == "0.002–2 %"
-    assert held_range_words("strategies.*.financing.approval_ability_half_usd", 0, 150) == "$0–$150"
-    assert held_range_words("strategies.*.payment_plan.cost_per_instalment_usd", 0.3, 2) == "$0.30–$2"
+    assert held_range_words("strategies.*.financing.approval_ability_half", 0, 150) == "$0–$150"
+    assert held_range_words("strategies.*.payment_plan.cost_per_instalment", 0.3, 2) == "$0.30–$2"
 
 
 def test_a_section_switched_off_makes_its_assumption_inactive():
@@ -260,4 +260,4 @@ def test_a_section_switched_off_makes_its_assumption_inactive():
     d["finance"]["financial_assistance"] = None
     sc = scenario_from_dict(d, "test")
     _, drawn = draw_assumptions(sc, 0, 1)
-    assert "finance.financial_assistance.free_care_ability_max_usd" not in drawn and "behaviour.decay_per_day" in drawn
+    assert "finance.financial_assistance.free_care_ability_max" not in drawn and "behaviour.decay_per_day" in drawn

@@ -128,17 +128,17 @@ def test_an_omitted_hospital_section_is_the_calibrated_baseline_and_validate_say
     path = _write(tmp_path, data)
     sc, base = load_scenario(path), load_scenario(ROOT / "parameters" / "baseline.yaml")
     assert sc.finance == base.finance and sc.behaviour == base.behaviour   # not the models' defaults
-    assert sc.finance.starting_cash_usd == base.finance.starting_cash_usd != 0
+    assert sc.finance.starting_cash == base.finance.starting_cash != 0
     assert main(["validate", str(path)]) == 0
     assert "finance, behaviour from the calibrated baseline" in capsys.readouterr().out
 
 
 def test_a_finance_section_must_state_the_starting_cash(tmp_path, capsys):
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text())
-    del data["finance"]["starting_cash_usd"]
+    del data["finance"]["starting_cash"]
     assert main(["validate", str(_write(tmp_path, data))]) == 2
     err = capsys.readouterr().err
-    assert "finance.starting_cash_usd" in err and "Traceback" not in err
+    assert "finance.starting_cash" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("quiet, ok", [([21, 8], True), ([22, 7], True), ([8, 21], False), ([0, 23], False),

@@ -30,7 +30,7 @@ def test_contacts_fall_exactly_where_the_estimate_crosses_the_barrier():
 
 def test_the_barrier_rises_with_the_balance():
     """b(w) = 0.01 × (w / $500) ^ 1: a $1,000 balance is acted on at 0.02, i.e. earlier."""
-    res = run(barrier_world(barrier_per_day=0.01, balance_exponent=1.0, balance_ref_usd=500.0))
+    res = run(barrier_world(barrier_per_day=0.01, balance_exponent=1.0, balance_ref=500.0))
     first = next(d for d, what in events(res) if what.startswith("policy contact email"))
     assert first == pytest.approx(math.log(0.05 / 0.02) / 0.03, abs=1e-4)
 

@@ -84,7 +84,7 @@ def test_paper_statement_settles_later_than_electronic_as_in_the_invoice_data():
     data_mean, data_median = invoice_paper_minus_electronic_days()
     assert 5.0 < data_mean < 6.5 and data_median == 5.0
     sc = baseline_world({ch: {"statement_channel": ch, "ladder": LETTERS,
-                              "write_off": {"after_days": 180, "below_balance_usd": 5}}
+                              "write_off": {"after_days": 180, "below_balance": 5}}
                          for ch in ("letter", "email")}, channels={"email": {"reach": 0.95}})
     pop = draw_population(sc, 0)
     days = {}
@@ -104,7 +104,7 @@ def test_an_unreached_statement_starts_the_clock_lower_until_a_contact_reaches()
     statement's intensity comes when a letter reaches them, so they end up paying about as
     much, later. Before issue 9 reach changed nothing: identical payments, patient by patient."""
     sc = baseline_world({ch: {"statement_channel": ch, "ladder": LETTERS,
-                              "write_off": {"after_days": 180, "below_balance_usd": 5}}
+                              "write_off": {"after_days": 180, "below_balance": 5}}
                          for ch in ("letter", "email")},
                         channels={"letter": {"delivery_days": 0.0}})
     pop = draw_population(sc, 0)
@@ -155,7 +155,7 @@ def test_a_fixed_discount_multiplier_is_refused_with_the_new_keys(make_scenario)
 # ----------------------------------------------------------------------------- 3. disputes
 def _letters_with_errors(rate: float):
     return baseline_world({"letters": {"statement_channel": "letter", "ladder": LETTERS,
-                                       "write_off": {"after_days": 180, "below_balance_usd": 5}}},
+                                       "write_off": {"after_days": 180, "below_balance": 5}}},
                           operations={"billing_team": {"billing_error_rate": rate}})
 
 
@@ -230,7 +230,7 @@ def test_targeting_the_riskiest_or_the_likeliest_depends_on_the_contact_trait():
     depends on the correlation of contact responsiveness with propensity (before issue 9 a
     contact's effect was proportional to propensity, so the likeliest always won)."""
     def band(lo, hi):
-        return {"statement_channel": "letter", "write_off": {"after_days": 180, "below_balance_usd": 5},
+        return {"statement_channel": "letter", "write_off": {"after_days": 180, "below_balance": 5},
                 "ladder": [{"day": d, "channel": "sms", "target": {"score_min": lo, "score_max": hi}}
                            for d in (10, 25, 40)]}
     advantage = {}

@@ -19,18 +19,18 @@ from simlib.scenario.schema import scenario_from_dict
 from simlib.model.population import draw_population
 
 
-def world(strategy: dict, balance_usd: float = 400.0, ability_usd: float = 97.0, n_per_day: float = 20.0,
+def world(strategy: dict, balance: float = 400.0, ability: float = 97.0, n_per_day: float = 20.0,
           emergency_share: float = 0.0, seed: int = 11) -> tuple:
-    """Self-pay patients owing exactly ``balance_usd`` with ability exactly ``ability_usd``, who never
+    """Self-pay patients owing exactly ``balance`` with ability exactly ``ability``, who never
     pay on their own (so only the lever moves money)."""
     data = {
         "name": "takeup",
         "simulation": {"horizon_days": 400, "billing_window_days": 100, "encounters_per_day": n_per_day,
                        "measurement_day": 300, "ar_window_days": 90, "seed": seed},
         "finance": {"financial_assistance": None},  # take-up alone (charity care: its own tests)
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": balance_usd, "allowed_sigma": 0.0,
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": balance, "allowed_sigma": 0.0,
                                 "patient_share": 1.0, "emergency_share": emergency_share}},
-        "patients": {"ability_monthly_median_usd": ability_usd, "ability_sigma": 0.0, "propensity_sigma": 0.0},
+        "patients": {"ability_monthly_median": ability, "ability_sigma": 0.0, "propensity_sigma": 0.0},
         "behaviour": {"initial_per_day": 0.0, "due_date_jump_per_day": 0.0},
         "operations": {"statement_lag_days": 0, "billing_team": {"billing_error_rate": 0.0}},
         "strategies": {"s": {"statement_channel": "letter", **strategy}},
@@ -56,23 +56,23 @@ def test_compliance_formula_is_log_logistic_in_deposit_over_ability():
 
 def test_compliance_falls_with_the_deposit_at_fixed_ability():
     """Patients of the same ability pay a small deposit more often than a large one (flat before)."""
-    rates = [deposit_share_paid(share, ability_usd=97.0) for share in (0.1, 0.5, 1.0)]
+    rates = [deposit_share_paid(share, ability=97.0) for share in (0.1, 0.5, 1.0)]
     assert rates[0] > rates[1] + 0.05 and rates[1] > rates[2] + 0.03, rates
 
 
 def test_compliance_rises_with_ability_at_a_fixed_deposit():
-    rates = [deposit_share_paid(0.5, ability_usd=a) for a in (40.0, 97.0, 400.0)]
+    rates = [deposit_share_paid(0.5, ability=a) for a in (40.0, 97.0, 400.0)]
     assert rates[0] + 0.05 < rates[1] and rates[1] + 0.05 < rates[2], rates
 
 
-def deposit_share_paid(share: float, ability_usd: float) -> float:
+def deposit_share_paid(share: float, ability: float) -> float:
     """Share of (non-emergency, all here) encounters that paid the deposit."""
-    res, pop = world({"deposit": {"share": share, "compliance_rate": 0.6}}, ability_usd=ability_usd)
+    res, pop = world({"deposit": {"share": share, "compliance_rate": 0.6}}, ability=ability)
     return res.counters["deposits"] / pop.n
 
 
 def test_emergencies_are_never_asked_for_a_deposit():
-    res, pop = world({"deposit": {"share": 0.5, "compliance_rate": 1.0}}, ability_usd=1e6,
+    res, pop = world({"deposit": {"share": 0.5, "compliance_rate": 1.0}}, ability=1e6,
                      emergency_share=0.5)
     paid_at_service = np.zeros(pop.n, bool)
     led = res.ledger
@@ -87,7 +87,7 @@ def test_a_deposit_above_the_final_responsibility_is_refunded_and_the_books_bala
     """A full deposit on an estimate with error overpays about half the patients: each gets the
     excess back on the statement day, and billed = paid − refunded for every one of them."""
     res, pop = world({"deposit": {"share": 1.0, "compliance_rate": 1.0, "compliance_half_months": None}},
-                     ability_usd=97.0)
+                     ability=97.0)
     led = res.ledger
     n = 2 * pop.n
     refunded = led.per_receivable([Kind.REFUND_PATIENT], n)
@@ -100,7 +100,7 @@ def test_a_deposit_above_the_final_responsibility_is_refunded_and_the_books_bala
     rows = (led.kind == Kind.REFUND_PATIENT)
     assert np.allclose(led.day[rows], pop.bill_day[led.receivable[rows] // 2])  # statement lag 0
     m, _, _ = compute(res, pop, WORLDS[id(pop)])           # collections are net of refunds
-    assert round(m["cash_collected_usd"] * 100) == paid.sum() - refunded.sum()
+    assert round(m["cash_collected"] * 100) == paid.sum() - refunded.sum()
     assert 0 < m["patient_collection_rate"] < 1
 
 
@@ -116,8 +116,8 @@ def test_uptake_formula_rises_with_balance_over_ability_and_is_capped():
     assert approval_probability(0.0, 2.0, 1.0) == 1.0
 
 
-def plan_share(balance_usd: float, ability_usd: float) -> float:
-    res, pop = world({"payment_plan": {"uptake_rate": 0.3, "balance_min_usd": 0}}, balance_usd, ability_usd)
+def plan_share(balance: float, ability: float) -> float:
+    res, pop = world({"payment_plan": {"uptake_rate": 0.3, "balance_min": 0}}, balance, ability)
     return res.counters["plans"] / pop.n
 
 
@@ -129,8 +129,8 @@ def test_plan_uptake_rises_with_the_balance_and_falls_with_ability():
 
 
 def test_financing_uptake_rises_with_the_balance_and_the_lender_declines_the_less_able():
-    def financed(balance_usd, ability_usd):
-        res, pop = world({"financing": {"uptake_rate": 0.3, "balance_min_usd": 0}}, balance_usd, ability_usd)
+    def financed(balance, ability):
+        res, pop = world({"financing": {"uptake_rate": 0.3, "balance_min": 0}}, balance, ability)
         return res.counters["financed"] / pop.n, res.counters["financing_declined"] / pop.n
     small, large = financed(300.0, 97.0)[0], financed(3000.0, 97.0)[0]
     assert small + 0.05 < large

@@ -18,7 +18,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ar_pa
 TRUE = PaymentTiming(planner_share=0.8, planned_day_scale_of_terms=0.9, planned_day_shape=2.6,
                      dispute_delay_days=8.0, paper_delay_days=4.5, initial_per_day=0.08, decay_per_day=0.05,
                      floor_per_day=0.0, due_date_jump_per_day=0.5, dispute_intensity_factor=0.3,
-                     paper_intensity_factor=0.5, balance_elasticity=0.4, balance_ref_usd=60.0)
+                     paper_intensity_factor=0.5, balance_elasticity=0.4, balance_ref=60.0)
 
 
 def _history(tmp_path, seed, n=2000, extraction_day=None, window_days=730, timing=TRUE):
@@ -41,7 +41,7 @@ def shared():
 
 
 def test_fit_recovers_known_parameters_within_four_standard_errors(tmp_path):
-    result = fit(_history(tmp_path, seed=1, n=4000), balance_ref_usd=60.0)
+    result = fit(_history(tmp_path, seed=1, n=4000), balance_ref=60.0)
     assert result.optimiser["converged"]
     for name in DEFAULT_FREE:
         z_hat = SPECS[name].to_free(getattr(result.timing, name))
@@ -62,7 +62,7 @@ def _coverage(tmp_path, seeds, **history_options):
     for seed in seeds:
         h = _history(tmp_path, seed, **history_options)
         open_shares.append(h.n_open / h.n_invoices)
-        result = fit(h, balance_ref_usd=60.0)
+        result = fit(h, balance_ref=60.0)
         for n in DEFAULT_FREE:
             lo, hi = result.confidence_95[n]
             covered[n] += lo <= getattr(TRUE, n) <= hi

@@ -29,7 +29,7 @@ from simlib.report.calibration_words import (PARAMETER_WORDS, interval_text, met
 TRUE = PaymentTiming(planner_share=0.8, planned_day_scale_of_terms=0.9, planned_day_shape=2.6,
                      dispute_delay_days=8.0, paper_delay_days=4.5, initial_per_day=0.08, decay_per_day=0.05,
                      due_date_jump_per_day=0.5, dispute_intensity_factor=0.3, paper_intensity_factor=0.5,
-                     balance_elasticity=0.4, balance_ref_usd=60.0)
+                     balance_elasticity=0.4, balance_ref=60.0)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ar_payment_history" / "invoices.csv"
 README = Path(__file__).resolve().parents[1] / "README.md"
 QUICK = ReportOptions(seed=3, replications=4, bootstrap=100, curve_bootstrap=40, cross_validate=True, splits=3)

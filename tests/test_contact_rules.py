@@ -18,7 +18,7 @@ def one_patient(ladder: list, limits: dict) -> dict:
     moves nothing (so the log is the rules' alone)."""
     data = tiny({"ladder": ladder, "contact_limits": limits, "write_off": {"after_days": 400}},
                 horizon=500.0)
-    data["channels"] = {name: dict(QUIET, cost_usd=cost)
+    data["channels"] = {name: dict(QUIET, cost=cost)
                         for name, cost in (("letter", 0.0), ("sms", 0.03), ("formal_demand", 8.0))}
     return data
 

@@ -17,7 +17,7 @@ from simlib.studies.contributions import (ContributionError, add_one, contributi
 from simlib.run.experiment import run_experiment
 from simlib.scenario.schema import load_scenario, scenario_from_dict
 
-KEY = "npv_net_cash_usd"
+KEY = "npv_net_cash"
 
 
 def game(worth: dict[str, float]) -> dict[frozenset, float]:
@@ -179,7 +179,7 @@ def test_two_levers_shapley_by_hand_and_efficiency(two_levers):
 
 def test_a_lever_that_never_triggers_contributes_nothing():
     """An SMS step only for balances of $100M or more changes no account: exactly 0, in every run."""
-    never = [{"day": 7, "channel": "sms", "target": {"balance_min_usd": 1e8}}]
+    never = [{"day": 7, "channel": "sms", "target": {"balance_min": 1e8}}]
     both = {**SQ, "baseline": False, "ladder": never, "prompt_pay_discount": DISCOUNT}
     sc = scenario_from_dict(tiny({"sq": SQ, "both": both}))
     table = run_contributions(sc, "both", replications=3, seed=11, workers=1).set_index("lever")

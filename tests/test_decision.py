@@ -94,7 +94,7 @@ def test_the_terminal_and_the_board_state_the_same_decision(shipped_run, materia
     res = shipped_run
     if materiality == "off":
         data = res.scenario.model_dump(mode="json")
-        data["decision"] = {"materiality_usd": 0.0, "materiality_pp": 0.0}
+        data["decision"] = {"materiality": 0.0, "materiality_pp": 0.0}
         res = dataclasses.replace(res, scenario=scenario_from_dict(data, "off"))
     terminal, board = res.headline(), recommendation_sentence(res)
     ids = {label: key for key, label in strategy_labels(res).items()}
@@ -112,7 +112,7 @@ def test_the_terminal_applies_materiality_like_the_board(tmp_path):
     data = _small(SHIPPED[0])
     sc = scenario_from_dict(data, "t")
     base, other = sc.baseline_strategy, next(s for s in sc.strategies if s != sc.baseline_strategy)
-    rows = [(r, s, "npv_net_cash_usd", 1e6 + 1e3 * r * (-1) ** r + (10_000.0 if s == other else 0.0))
+    rows = [(r, s, "npv_net_cash", 1e6 + 1e3 * r * (-1) ** r + (10_000.0 if s == other else 0.0))
             for r in range(4) for s in sc.strategies]
     metrics = pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"])
     empty = pd.DataFrame()

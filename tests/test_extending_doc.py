@@ -75,8 +75,8 @@ print("CHECKS " + json.dumps({"opted_out": opted_out, "reachable": reachable,
     "paid_90_base": paid(base, 90), "paid_90_link": paid(link, 90),
     "sent": link.counters["text_to_pay_sent"], "read": link.counters["text_to_pay_read"],
     "contact_cost": int(link.ledger.total([Kind.COST_CONTACT])), "letters": link.counters["contacts_letter"],
-    "letter_cents": round(sc.channels["letter"].cost_usd * 100),
-    "sms_cents": round(sc.channels["sms"].cost_usd * 100), "typo": typo}))
+    "letter_cents": round(sc.channels["letter"].cost * 100),
+    "sms_cents": round(sc.channels["sms"].cost * 100), "typo": typo}))
 """
 
 

@@ -22,7 +22,7 @@ def test_a_registered_channel_kind_is_usable_from_a_scenario(make_scenario):
                                    "ladder": [{"day": 5, "channel": "visit", "hour": None}]},
                         "none": {"statement_channel": "letter", "write_off": {"after_days": 400}}},
                        simulation={"open_book_accounts": 300},
-                       channels={"visit": {"kind": "home_visit", "cost_usd": 40.0, "jump_per_day": 0.2}})
+                       channels={"visit": {"kind": "home_visit", "cost": 40.0, "jump_per_day": 0.2}})
     pop = draw_population(sc, 0)
     with_visits = World(sc, "visits", pop).run()
     without = World(sc, "none", pop).run()

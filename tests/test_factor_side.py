@@ -16,12 +16,12 @@ def _metrics(strategy: str, runs: list[dict]) -> pd.DataFrame:
 
 
 OFFER_A = [  # recourse-like: small credit loss
-    {"advanced_usd": 100_000.0, "fees_usd": 10_000.0, "credit_loss_usd": 4_000.0, "apr": 0.365},
-    {"advanced_usd": 100_000.0, "fees_usd": 12_000.0, "credit_loss_usd": 6_000.0, "apr": 0.365},
+    {"advanced": 100_000.0, "fees": 10_000.0, "credit_loss": 4_000.0, "apr": 0.365},
+    {"advanced": 100_000.0, "fees": 12_000.0, "credit_loss": 6_000.0, "apr": 0.365},
 ]
 OFFER_B = [  # non-recourse on balances that mostly go bad
-    {"advanced_usd": 70_000.0, "fees_usd": 5_000.0, "credit_loss_usd": 20_000.0, "apr": 0.2},
-    {"advanced_usd": 70_000.0, "fees_usd": 5_000.0, "credit_loss_usd": 22_000.0, "apr": 0.2},
+    {"advanced": 70_000.0, "fees": 5_000.0, "credit_loss": 20_000.0, "apr": 0.2},
+    {"advanced": 70_000.0, "fees": 5_000.0, "credit_loss": 22_000.0, "apr": 0.2},
 ]
 
 
@@ -30,27 +30,27 @@ def test_the_factors_pnl_is_fees_less_credit_loss_less_its_cost_of_funds():
     2,630.14 = 3,369.86; mean 3,589.04."""
     m = _metrics("a", OFFER_A)
     per = factor_pnl_per_run(m, "a", 0.08)
-    assert per["cost_of_funds_usd"].tolist() == pytest.approx([2191.7808, 2630.1370], abs=1e-3)
-    assert per["pnl_usd"].tolist() == pytest.approx([3808.2192, 3369.8630], abs=1e-3)
+    assert per["cost_of_funds"].tolist() == pytest.approx([2191.7808, 2630.1370], abs=1e-3)
+    assert per["pnl"].tolist() == pytest.approx([3808.2192, 3369.8630], abs=1e-3)
     side = factor_side(m, "a", 0.08)
-    assert side.pnl_usd == pytest.approx(3589.0411, abs=1e-3) and not side.loses_money
-    assert side.pnl_ci[0] < side.pnl_usd < side.pnl_ci[1]
+    assert side.pnl == pytest.approx(3589.0411, abs=1e-3) and not side.loses_money
+    assert side.pnl_ci[0] < side.pnl < side.pnl_ci[1]
 
 
 def test_the_cost_of_funds_equals_advance_dollar_days_at_the_rate():
     """MedBanker's example: $75 advanced for 30 days, fee $2. Money out = 75 × 30 dollar-days; at 8 %
     a year it costs 75 × 30 × 0.08 ÷ 365 = $0.4932 — the same as fee × rate ÷ APR."""
     apr = simple_apr(2.0, 75.0, 30.0)
-    m = _metrics("x", [{"advanced_usd": 75.0, "fees_usd": 2.0, "credit_loss_usd": 0.0, "apr": apr}])
+    m = _metrics("x", [{"advanced": 75.0, "fees": 2.0, "credit_loss": 0.0, "apr": apr}])
     per = factor_pnl_per_run(m, "x", 0.08)
-    assert per["cost_of_funds_usd"].iloc[0] == pytest.approx(75 * 30 * 0.08 / 365, rel=1e-12)
-    assert per["pnl_usd"].iloc[0] == pytest.approx(2.0 - 0.49315, abs=1e-5)
+    assert per["cost_of_funds"].iloc[0] == pytest.approx(75 * 30 * 0.08 / 365, rel=1e-12)
+    assert per["pnl"].iloc[0] == pytest.approx(2.0 - 0.49315, abs=1e-5)
 
 
 def test_an_offer_on_which_the_factor_loses_money_is_flagged():
     """Offer B: 5,000 − 20,000 − 2,000 = −17,000 and 5,000 − 22,000 − 2,000 = −19,000: flagged."""
     side_b = factor_side(_metrics("b", OFFER_B), "b", 0.08)
-    assert side_b.pnl_usd == pytest.approx(-18_000.0) and side_b.loses_money
+    assert side_b.pnl == pytest.approx(-18_000.0) and side_b.loses_money
     side_a = factor_side(_metrics("a", OFFER_A), "a", 0.08)
     html = factor_side_html([side_a, side_b], {"a": "Offer A", "b": "Offer B"})
     assert html.count(FLAG_WORDS) == 2  # the warning sentence and offer B's row
@@ -59,7 +59,7 @@ def test_an_offer_on_which_the_factor_loses_money_is_flagged():
 
 
 def test_a_strategy_without_factoring_metrics_is_refused():
-    m = pd.DataFrame([{"replication": 0, "strategy": "s", "metric": "npv_net_cash_usd", "value": 1.0}])
+    m = pd.DataFrame([{"replication": 0, "strategy": "s", "metric": "npv_net_cash", "value": 1.0}])
     with pytest.raises(ValueError, match="not a factoring offer"):
         factor_pnl_per_run(m, "s", 0.08)
 
@@ -87,5 +87,5 @@ def test_the_issues_non_recourse_patient_offer_is_one_no_factor_would_make():
     res = run_experiment(scenario_from_dict(d, "test"), replications=3, seed=20261207)
     bad = factor_side(res.metrics, "patient_non_recourse", 0.08)
     good = factor_side(res.metrics, "offer_a_90_face", 0.08)
-    assert bad.loses_money and bad.pnl_ci[1] < 0 and bad.credit_loss_usd > 10 * bad.fees_usd
-    assert not good.loses_money and good.pnl_ci[0] > 0 and good.credit_loss_usd == 0
+    assert bad.loses_money and bad.pnl_ci[1] < 0 and bad.credit_loss > 10 * bad.fees
+    assert not good.loses_money and good.pnl_ci[0] > 0 and good.credit_loss == 0

@@ -25,8 +25,8 @@ from simlib.model.population import CALL_ATTEMPTS, PLAN_MONTHS_MAX, Population
 K = Kind
 HORIZON = 540.0
 PAYERS = {
-    "commercial": {"share": 0.6, "allowed_median_usd": 100.0},
-    "medicare": {"share": 0.4, "allowed_median_usd": 100.0, "anti_assignment": True},
+    "commercial": {"share": 0.6, "allowed_median": 100.0},
+    "medicare": {"share": 0.4, "allowed_median": 100.0, "anti_assignment": True},
 }
 DEFAULT_OFFER = {
     "advance_rate": 0.9, "funding_lag_days": 0, "sweep_lag_days": 0, "recourse_days": 90,
@@ -290,7 +290,7 @@ def test_segment_selects_by_payer_balance_and_score():
     pop = population(n=3, payer=[0, 1, 0], claim_cents=[10_000, 10_000, 200_000], score=[0.2, 0.5, 0.9])
     led = billed(pop)
     assert run(pop, led, offer(segment={"payers": ["commercial"]})).factored[::2].tolist() == [True, False, True]
-    assert run(pop, led, offer(segment={"balance_max_usd": 500})).factored[::2].tolist() == [True, True, False]
+    assert run(pop, led, offer(segment={"balance_max": 500})).factored[::2].tolist() == [True, True, False]
     assert run(pop, led, offer(segment={"score_min": 0.4})).factored[::2].tolist() == [False, True, True]
 
 
@@ -376,11 +376,11 @@ def test_run_replication_reports_factoring_metrics_and_shares_the_collection_pat
                           "factor": {"write_off": {"after_days": 120}, "factoring": DEFAULT_OFFER}}
     sc = scenario_from_dict(base)
     t = run_replication(sc, 0, 5)["metrics"].pivot(index="metric", columns="strategy", values="value")
-    assert t.loc["factoring_advanced_usd", "none"] == 0 and math.isnan(t.loc["factoring_apr", "none"])
-    assert t.loc["factoring_advanced_usd", "factor"] > 0 and 0 < t.loc["factoring_apr", "factor"] < 2
-    for same in ("cash_collected_usd", "days_in_ar", "net_collection_rate", "bad_debt_rate"):
+    assert t.loc["factoring_advanced", "none"] == 0 and math.isnan(t.loc["factoring_apr", "none"])
+    assert t.loc["factoring_advanced", "factor"] > 0 and 0 < t.loc["factoring_apr", "factor"] < 2
+    for same in ("cash_collected", "days_in_ar", "net_collection_rate", "bad_debt_rate"):
         assert t.loc[same, "none"] == t.loc[same, "factor"] or np.isnan(t.loc[same, ["none", "factor"]]).all()
-    assert t.loc["npv_net_cash_usd", "factor"] != t.loc["npv_net_cash_usd", "none"]
+    assert t.loc["npv_net_cash", "factor"] != t.loc["npv_net_cash", "none"]
 
 
 # --------------------------------------------------------------------------- P&L identity

@@ -21,7 +21,7 @@ def scenario(strategies: dict, finance: dict | None = None, ability_sigma: float
         "simulation": {"horizon_days": 500, "billing_window_days": 120, "encounters_per_day": 10,
                        "measurement_day": 300, "ar_window_days": 90, "seed": seed},
         "finance": finance or {},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": 800, "allowed_sigma": 0.0,
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": 800, "allowed_sigma": 0.0,
                                 "patient_share": 1.0}},
         "patients": {"ability_sigma": ability_sigma, "propensity_sigma": 0.5},
         "behaviour": {"initial_per_day": 0.01},
@@ -42,7 +42,7 @@ def run(data: dict):
 
 
 def test_sliding_scale_from_the_ability_proxy():
-    fap = FinancialAssistance(free_care_ability_max_usd=60, discount_ability_max_usd=100, discount_min_rate=0.4)
+    fap = FinancialAssistance(free_care_ability_max=60, discount_ability_max=100, discount_min_rate=0.4)
     assert charity_rate(fap, 59.99) == 1.0 and charity_rate(fap, 100.0) == 0.0
     assert charity_rate(fap, 60.0) == pytest.approx(1.0) and charity_rate(fap, 80.0) == pytest.approx(0.7)
     assert charity_rate(fap, 99.999) == pytest.approx(0.4, abs=1e-4)
@@ -54,8 +54,8 @@ def test_presumptive_charity_is_booked_as_charity_and_never_as_bad_debt():
     data = scenario({"s": {}})
     out, _ = run(data)
     res1, m1 = out["s"]
-    assert res0.ledger.total([Kind.CHARITY_CARE]) == 0 and m0["charity_care_usd"] == 0
-    assert m1["charity_care_usd"] > 0 and m1["charity_care_share"] > 0.05
+    assert res0.ledger.total([Kind.CHARITY_CARE]) == 0 and m0["charity_care"] == 0
+    assert m1["charity_care"] > 0 and m1["charity_care_share"] > 0.05
     bad_debt = [r.ledger.total([Kind.WRITE_OFF_BAD_DEBT]) for r in (res0, res1)]
     charity = res1.ledger.total([Kind.CHARITY_CARE])
     assert bad_debt[1] < bad_debt[0] - 0.6 * charity     # most charity would have been bad debt
@@ -87,7 +87,7 @@ def test_screening_before_write_off_turns_the_eligible_part_of_the_write_off_int
     for r, d in zip(led.receivable[rows].tolist(), led.day[rows].tolist()):
         assert r not in bd_day or bd_day[r] == d
     # presumptive forgives earlier and more (patients do not pay down the eligible part first)
-    assert out["presumptive"][1]["charity_care_usd"] > m["charity_care_usd"]
+    assert out["presumptive"][1]["charity_care"] > m["charity_care"]
 
 
 def test_payers_and_strategy_override_are_checked():
@@ -95,6 +95,6 @@ def test_payers_and_strategy_override_are_checked():
         scenario_from_dict(scenario({"s": {}}, {"financial_assistance": {"payers": ["nobody"]}}))
     with pytest.raises(ScenarioError, match="fap_screening"):
         scenario_from_dict(scenario({"s": {"fap_screening": "at_write_off"}}, {"financial_assistance": None}))
-    with pytest.raises(ScenarioError, match="discount_ability_max_usd"):
-        scenario_from_dict(scenario({"s": {}}, {"financial_assistance": {"free_care_ability_max_usd": 100,
-                                                                         "discount_ability_max_usd": 50}}))
+    with pytest.raises(ScenarioError, match="discount_ability_max"):
+        scenario_from_dict(scenario({"s": {}}, {"financial_assistance": {"free_care_ability_max": 100,
+                                                                         "discount_ability_max": 50}}))

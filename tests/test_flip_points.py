@@ -20,7 +20,7 @@ from simlib.report import sensitivity_blocks as blocks
 
 from conftest import tiny
 
-SMS = "channels.sms.cost_usd"
+SMS = "channels.sms.cost"
 ACCOUNTS = 200  # conftest.tiny: 200 self-pay accounts of $500 each
 
 
@@ -41,21 +41,21 @@ def sms_run():
 
 
 def _expected_flip(scen, metrics) -> float:
-    gain = sens.gain(metrics, "with_sms", "email_only", "npv_net_cash_usd")
+    gain = sens.gain(metrics, "with_sms", "email_only", "npv_net_cash")
     per_account = metrics[metrics["metric"] == "contacts_per_account"].pivot(
         index="replication", columns="strategy", values="value")
     assert (per_account["email_only"] == 0).all()  # the statement is not a reminder: every contact is an SMS
     sms_sent = float(((per_account["with_sms"] - per_account["email_only"]) * ACCOUNTS).mean())
-    return scen.channels["sms"].cost_usd + gain / sms_sent
+    return scen.channels["sms"].cost + gain / sms_sent
 
 
 def test_known_flip_point_is_found_within_tolerance(sms_run):
     scen, res = sms_run
     expected = _expected_flip(scen, res.metrics)
     assert 5.0 < expected < 95.0  # inside the range searched
-    curve = sens.PairedGain(scen, "with_sms", "email_only", metric="npv_net_cash_usd", replications=3,
+    curve = sens.PairedGain(scen, "with_sms", "email_only", metric="npv_net_cash", replications=3,
                             main=res.metrics)
-    cost = Range("SMS cost per message", SMS, 0.0, 100.0, "set", base=scen.channels["sms"].cost_usd)
+    cost = Range("SMS cost per message", SMS, 0.0, 100.0, "set", base=scen.channels["sms"].cost)
     point = fp.flip_point(curve, cost, tolerance_share=0.001)
     assert point.flip_below is None and point.gain_high < 0 < point.gain_low
     # the tolerance of the search (0.1 % of $100), plus half a cent: a contact's cost is booked in cents
@@ -71,9 +71,9 @@ def test_known_flip_point_is_found_within_tolerance(sms_run):
 def test_does_not_flip_in_the_range(sms_run):
     scen, res = sms_run
     expected = _expected_flip(scen, res.metrics)
-    curve = sens.PairedGain(scen, "with_sms", "email_only", metric="npv_net_cash_usd", replications=2,
+    curve = sens.PairedGain(scen, "with_sms", "email_only", metric="npv_net_cash", replications=2,
                             main=res.metrics)
-    cheap = Range("SMS cost per message", SMS, 0.0, expected / 2, "set", base=scen.channels["sms"].cost_usd)
+    cheap = Range("SMS cost per message", SMS, 0.0, expected / 2, "set", base=scen.channels["sms"].cost)
     point = fp.flip_point(curve, cheap)
     assert point.flip_below is None and point.flip_above is None
     assert point.gain_low > 0 and point.gain_high > 0
@@ -87,7 +87,7 @@ class _Curve:
 
     def __init__(self, fn, base_gain, scenario=None):
         self.fn, self.base, self.scenario, self.evaluations = fn, base_gain, scenario, 0
-        self.strategy, self.against, self.metric, self.replications, self.seed = "a", "b", "npv_net_cash_usd", 2, 1
+        self.strategy, self.against, self.metric, self.replications, self.seed = "a", "b", "npv_net_cash", 2, 1
 
     def at(self, factor, x):
         self.evaluations += 1
@@ -211,7 +211,7 @@ def test_an_uncertain_range_is_one_bracket_unless_behind_at_both_ends():
 
 def test_summary_sentence_names_the_flips_and_what_holds(tmp_path):
     attrs = {"strategy": "fin", "baseline": "plans", "strategy_label": "Financing partner",
-             "baseline_label": "Payment plans", "metric": "npv_net_cash_usd", "replications": 2, "seed": 1}
+             "baseline_label": "Payment plans", "metric": "npv_net_cash", "replications": 2, "seed": 1}
     base = {"source": "factor", "mode": "scale", "low": 0.5, "high": 1.5, "base_setting": 1.0, "unit": "share",
             "gain_low": -1.0, "gain_base": 1.0, "gain_high": 2.0, "tolerance": 0.01, "evaluations": 3}
     rows = [{**base, "path": "strategies.*.financing.uptake_rate", "label": "Financing take-up",

@@ -29,23 +29,23 @@ from simlib.scenario.schema import scenario_from_dict
 from simlib.search.objectives import goal_for, score
 
 
-def tiny(strategy: dict, *, accounts: int = 1, balance_usd: float = 1000.0, ability_usd: float = 97.0,
+def tiny(strategy: dict, *, accounts: int = 1, balance: float = 1000.0, ability: float = 97.0,
          finance: dict | None = None, payers: dict | None = None, channels: dict | None = None,
          horizon: float = 400.0, **extra) -> dict:
-    """Open-book patients owing ``balance_usd`` each (statement on day 0), who never pay on their own."""
+    """Open-book patients owing ``balance`` each (statement on day 0), who never pay on their own."""
     data = {
         "name": "free_lunch",
         "simulation": {"horizon_days": horizon, "billing_window_days": 10, "encounters_per_day": 0,
                        "open_book_accounts": accounts, "open_book_age_days_max": 0,
                        "measurement_day": 300, "ar_window_days": 90, "seed": 19},
         "finance": {"financial_assistance": None, **(finance or {})},
-        "payers": payers or {"self_pay": {"share": 1.0, "allowed_median_usd": balance_usd,
+        "payers": payers or {"self_pay": {"share": 1.0, "allowed_median": balance,
                                           "allowed_sigma": 0.0, "patient_share": 1.0}},
-        "patients": {"ability_monthly_median_usd": ability_usd, "ability_sigma": 0.0, "propensity_sigma": 0.0},
+        "patients": {"ability_monthly_median": ability, "ability_sigma": 0.0, "propensity_sigma": 0.0},
         "behaviour": {"initial_per_day": 0.0, "decay_per_day": 0.03, "balance_elasticity": 0.0,
                       "full_payment": "always", "due_date_jump_per_day": 0.0},
         "operations": {"statement_lag_days": 0, "billing_team": {"billing_error_rate": 0.0}},
-        "channels": {"letter": {"cost_usd": 0.0, "reach": 1.0}, **(channels or {})},
+        "channels": {"letter": {"cost": 0.0, "reach": 1.0}, **(channels or {})},
         "strategies": {"s": {"statement_channel": "letter", **strategy}},
     }
     data.update(extra)
@@ -109,9 +109,9 @@ def test_deposit_payers_pay_their_bill_more_in_the_engine():
 
 
 def test_no_deposit_is_asked_of_medicaid_by_default_and_each_ask_costs_registration_time():
-    payers = {"medicaid": {"share": 0.5, "allowed_median_usd": 500, "allowed_sigma": 0.0, "patient_share": 0.2,
+    payers = {"medicaid": {"share": 0.5, "allowed_median": 500, "allowed_sigma": 0.0, "patient_share": 0.2,
                            "emergency_share": 0.0},
-              "commercial": {"share": 0.5, "allowed_median_usd": 500, "allowed_sigma": 0.0, "patient_share": 0.2,
+              "commercial": {"share": 0.5, "allowed_median": 500, "allowed_sigma": 0.0, "patient_share": 0.2,
                              "emergency_share": 0.0}}
     res, pop, _ = run(encounters({"deposit": FLAT_DEPOSIT}, payers=payers))
     medicaid = pop.payer == pop.payer_names.index("medicaid")
@@ -131,7 +131,7 @@ def test_a_declined_deposit_defers_care_and_loses_its_margin():
     the encounter's allowed amount × the contribution margin ratio, to the cent, and the NPV is
     lower by its present value."""
     dep = {**FLAT_DEPOSIT, "compliance_rate": 0.0, "declined_care_deferral_rate": 0.3}
-    data = encounters({"deposit": dep}, balance_usd=400.0)
+    data = encounters({"deposit": dep}, balance=400.0)
     res, pop, sc = run(data)
     c = res.counters
     assert c["deposits_declined"] == c["deposits_asked"] > 500
@@ -144,15 +144,15 @@ def test_a_declined_deposit_defers_care_and_loses_its_margin():
     day, amount = res.ledger.cash_flows()
     pv_cash = float((amount * np.exp(-r * np.maximum(day, 0.0))).sum() / 100.0)
     pv_lost = float((res.ledger.amount[lost] * np.exp(-r * res.ledger.day[lost])).sum() / 100.0)
-    assert m["npv_net_cash_usd"] == pytest.approx(pv_cash - pv_lost, abs=1e-6)
-    assert m["care_deferred"] == c["care_deferred"] and m["lost_margin_usd"] == pytest.approx(120.0 * c["care_deferred"])
+    assert m["npv_net_cash"] == pytest.approx(pv_cash - pv_lost, abs=1e-6)
+    assert m["care_deferred"] == c["care_deferred"] and m["lost_margin"] == pytest.approx(120.0 * c["care_deferred"])
 
 
 def test_a_deposit_of_a_patient_eligible_for_free_care_is_refunded():
     """One self-pay patient of $1,000 whose means ($50 a month) make the whole bill free care:
     the $500 deposit is paid at service and refunded on the statement (presumptive screening)."""
     fap = {"financial_assistance": {"identification_rate": 1.0, "screening": "presumptive"}}
-    data = encounters({"deposit": FLAT_DEPOSIT}, ability_usd=50.0, finance=fap, n_per_day=0.05)
+    data = encounters({"deposit": FLAT_DEPOSIT}, ability=50.0, finance=fap, n_per_day=0.05)
     data["payers"]["self_pay"]["emergency_share"] = 0.0
     res, pop, sc = run(data)
     assert pop.n >= 1
@@ -171,7 +171,7 @@ def test_a_discounted_patient_gets_back_what_the_deposit_paid_beyond_their_share
     deposit of 90 % ($900) the refund is $900 − what they owe, the charity the rate × $1,000."""
     fap = {"financial_assistance": {"identification_rate": 1.0, "screening": "presumptive"}}
     dep = {**FLAT_DEPOSIT, "share": 0.9}
-    data = encounters({"deposit": dep}, ability_usd=80.0, finance=fap, n_per_day=0.05)
+    data = encounters({"deposit": dep}, ability=80.0, finance=fap, n_per_day=0.05)
     data["payers"]["self_pay"]["emergency_share"] = 0.0
     res, pop, _ = run(data)
     rate = 1.0 - 0.6 * (80.0 - 63.0) / (94.0 - 63.0)
@@ -187,28 +187,28 @@ def test_a_discounted_patient_gets_back_what_the_deposit_paid_beyond_their_share
 def test_a_complaint_costs_its_handling_and_the_expected_future_margin():
     """Every text complains (complaint_rate 1): one complaint, $15.50 of handling and a quarter of
     one future encounter's margin lost ($1,000 × 0.3 × 1 × 0.25 = $75); 0.25 patients lost."""
-    ch = {"sms": {"cost_usd": 0.0, "reach": 1.0, "complaint_rate": 1.0, "opt_out_rate": 0.0}}
+    ch = {"sms": {"cost": 0.0, "reach": 1.0, "complaint_rate": 1.0, "opt_out_rate": 0.0}}
     res, pop, sc = run(tiny({"ladder": [{"day": 3, "channel": "sms"}, {"day": 6, "channel": "sms"}]},
                             channels=ch))
     assert [(k, a) for _, k, a in rows(res, 1) if k in ("COST_COMPLAINT", "LOST_MARGIN_ATTRITION")] == [
         ("COST_COMPLAINT", 1550), ("LOST_MARGIN_ATTRITION", 7500)]
     m = compute(res, pop, sc)[0]
-    assert m["patients_lost"] == pytest.approx(0.25) and m["lost_margin_usd"] == pytest.approx(75.0)
+    assert m["patients_lost"] == pytest.approx(0.25) and m["lost_margin"] == pytest.approx(75.0)
 
 
 def test_complaint_and_opt_out_combine_as_independent_chances():
     """A contact that both opts the patient out and makes them complain: P(lost) = 1 − 0.75 × 0.95."""
-    ch = {"sms": {"cost_usd": 0.0, "reach": 1.0, "complaint_rate": 1.0, "opt_out_rate": 1.0}}
+    ch = {"sms": {"cost": 0.0, "reach": 1.0, "complaint_rate": 1.0, "opt_out_rate": 1.0}}
     res, pop, sc = run(tiny({"ladder": [{"day": 3, "channel": "sms"}]}, channels=ch))
     m = compute(res, pop, sc)[0]
     assert m["patients_lost"] == pytest.approx(1 - 0.75 * 0.95)
-    assert m["lost_margin_usd"] == pytest.approx(round(30000 * (1 - 0.75 * 0.95)) / 100.0)
+    assert m["lost_margin"] == pytest.approx(round(30000 * (1 - 0.75 * 0.95)) / 100.0)
 
 
 def test_the_search_cannot_gain_by_harming_patients():
     """Two strategies identical but for a harmful text (every one complains): the harmful one's
     objective (the search's) is lower by the handling cost and the margin lost, not equal."""
-    ch = {"sms": {"cost_usd": 0.0, "reach": 1.0, "jump_per_day": 0.0, "complaint_rate": 1.0}}
+    ch = {"sms": {"cost": 0.0, "reach": 1.0, "jump_per_day": 0.0, "complaint_rate": 1.0}}
     data = tiny({}, accounts=50, channels=ch)
     data["strategies"]["harm"] = {"statement_channel": "letter", "ladder": [{"day": 3, "channel": "sms"}]}
     sc = scenario_from_dict(data)
@@ -223,7 +223,7 @@ def test_the_search_cannot_gain_by_harming_patients():
 
 # --------------------------------------------------------------------------- 4. every lever has a cost
 def test_a_price_estimate_costs_per_scheduled_encounter():
-    payers = {"self_pay": {"share": 1.0, "allowed_median_usd": 300, "allowed_sigma": 0.0,
+    payers = {"self_pay": {"share": 1.0, "allowed_median": 300, "allowed_sigma": 0.0,
                            "patient_share": 1.0, "emergency_share": 0.5}}
     res, pop, _ = run(encounters({"price_estimate": {}}, payers=payers))
     scheduled = ~pop.emergency & (pop.patient_cents > 0)
@@ -246,7 +246,7 @@ def test_charity_care_only_where_a_policy_is_declared(tmp_path):
     import yaml
     lines = {}
     for name, nonprofit in {"forprofit": False, "nonprofit": True}.items():
-        finance = {"us_nonprofit": nonprofit, "starting_cash_usd": 0}
+        finance = {"us_nonprofit": nonprofit, "starting_cash": 0}
         data = tiny({})
         data["finance"] = finance
         f = tmp_path / f"{name}.yaml"

@@ -70,10 +70,10 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
 
 
 def _gains(runs, relative: bool = False) -> dict[str, tuple[float, float]]:
-    base = np.array([m["npv_net_cash_usd"] for m in runs["letters_only"]])
+    base = np.array([m["npv_net_cash"] for m in runs["letters_only"]])
     out = {}
     for s in STRATEGIES[1:]:
-        g = np.array([m["npv_net_cash_usd"] for m in runs[s]]) - base
+        g = np.array([m["npv_net_cash"] for m in runs[s]]) - base
         out[s] = _ci(g / base if relative else g)
     return out
 
@@ -87,7 +87,7 @@ def test_horizons_of_540_and_900_days_rank_the_same_and_agree_on_the_gains():
         assert np.sign(g_short[s][0]) == np.sign(g_long[s][0]), s
 
     def ranking(runs):
-        return sorted(STRATEGIES, key=lambda s: -np.mean([m["npv_net_cash_usd"] for m in runs[s]]))
+        return sorted(STRATEGIES, key=lambda s: -np.mean([m["npv_net_cash"] for m in runs[s]]))
     assert ranking(short) == ranking(long_)
 
 

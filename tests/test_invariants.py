@@ -17,7 +17,7 @@ CHANNELS = ["email", "sms", "whatsapp", "letter", "formal_demand", "call"]
 step = st.fixed_dictionaries({
     "day": st.floats(0, 120), "channel": st.sampled_from(CHANNELS),
     "hour": st.one_of(st.none(), st.floats(0, 23.9)),
-    "target": st.fixed_dictionaries({"balance_min_usd": st.floats(0, 300), "score_max": st.floats(0.2, 1.0)}),
+    "target": st.fixed_dictionaries({"balance_min": st.floats(0, 300), "score_max": st.floats(0.2, 1.0)}),
 })
 strategy = st.fixed_dictionaries({
     "credit_terms_days": st.floats(0, 45),
@@ -33,7 +33,7 @@ strategy = st.fixed_dictionaries({
     "deposit": st.one_of(st.none(), st.fixed_dictionaries({"share": st.floats(0, 1),
                                                            "compliance_rate": st.floats(0, 1)})),
     "write_off": st.fixed_dictionaries({"after_days": st.floats(20, 300),
-                                        "below_balance_usd": st.floats(0, 20)}),
+                                        "below_balance": st.floats(0, 20)}),
 })
 
 
@@ -46,9 +46,9 @@ def test_books_balance_to_the_cent_in_random_scenarios(strategy, error_rate, den
     data = tiny({"s": strategy},
                 simulation={"open_book_accounts": 10, "encounters_per_day": 0.5, "seed": seed,
                             "open_book_age_days_max": 60},
-                payers={"commercial": {"share": 0.6, "allowed_median_usd": 900, "allowed_sigma": 1.2,
+                payers={"commercial": {"share": 0.6, "allowed_median": 900, "allowed_sigma": 1.2,
                                        "patient_share": 0.3, "initial_denial_rate": denial},
-                        "self_pay": {"share": 0.4, "allowed_median_usd": 400, "allowed_sigma": 1.2,
+                        "self_pay": {"share": 0.4, "allowed_median": 400, "allowed_sigma": 1.2,
                                      "patient_share": 1.0, "emergency_share": 0.3}},
                 behaviour={"full_payment": partial, "payment_jump_base_per_day": 0.02,
                            "balance_elasticity": 0.5, "floor_per_day": 0.001},
@@ -134,7 +134,7 @@ def test_an_extra_reminder_never_delays_a_payment(extra, seed):
                 simulation={"open_book_accounts": 300, "seed": seed},
                 patients={"propensity_sigma": 1.0}, behaviour={"full_payment": "ability",
                                                                "balance_elasticity": 0.5},
-                payers={"self_pay": {"share": 1.0, "allowed_median_usd": 500, "allowed_sigma": 1.0,
+                payers={"self_pay": {"share": 1.0, "allowed_median": 500, "allowed_sigma": 1.0,
                                      "patient_share": 1.0}})
     sc = scenario_from_dict(data)
     pop = draw_population(sc, 0)

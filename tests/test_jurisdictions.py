@@ -26,7 +26,7 @@ def scenario(**top):
 
 
 def with_median(data: dict, median: float, sigma: float | None = None) -> dict:
-    payers = {k: {**v, "allowed_median_usd": median, **({"allowed_sigma": sigma} if sigma else {})}
+    payers = {k: {**v, "allowed_median": median, **({"allowed_sigma": sigma} if sigma else {})}
               for k, v in data["payers"].items()}
     return {**data, "payers": payers}
 
@@ -72,7 +72,7 @@ def test_unknown_code_through_validate_is_exit_2_without_traceback(tmp_path, cap
 def test_a_chilean_bill_in_pesos_is_valid():
     """A median bill of 5,000,000 CLP (≈ $5,300) is refused in dollars, accepted in pesos."""
     bill = 5_000_000
-    assert any("allowed_median_usd" in line for line in errors(with_median(scenario(), bill)))
+    assert any("allowed_median" in line for line in errors(with_median(scenario(), bill)))
     sc = scenario_from_dict(with_median(country("CL"), bill))
     assert sc.currency == "CLP"
 
@@ -82,7 +82,7 @@ def test_money_bounds_scale_with_the_rough_rate():
     rate = CURRENCIES["CLP"].units_per_usd
     over = BILL_MEDIAN_USD_MAX * rate * 1.01
     lines = errors(with_median(country("CL"), over))
-    assert any("allowed_median_usd" in line and "950,000,000" in line and "CLP" in line for line in lines), lines
+    assert any("allowed_median" in line and "950,000,000" in line and "CLP" in line for line in lines), lines
     scenario_from_dict(with_median(country("CL"), BILL_MEDIAN_USD_MAX * rate * 0.99,
                                    sigma=0.5))
 
@@ -256,7 +256,7 @@ def test_a_scenario_in_euros_does_not_inherit_the_baselines_dollars(tmp_path):
         f"{k}: section missing; expected it in the file: the calibrated baseline's amounts are US dollars "
         f"and this scenario's money is EUR" for k in ("patients", "behaviour")]
     f.write_text(yaml.safe_dump({k: v for k, v in country("US").items() if k != "behaviour"}), encoding="utf-8")
-    assert load_scenario(f).behaviour.balance_ref_usd == BASELINE["behaviour"]["balance_ref_usd"]
+    assert load_scenario(f).behaviour.balance_ref == BASELINE["behaviour"]["balance_ref"]
 
 
 @pytest.mark.parametrize("code,words", [("US", "US dollars"), ("FR", "euros"), ("CL", "Chilean pesos")])

@@ -116,7 +116,7 @@ def test_verdicts_do_not_depend_on_the_language():
     assert english == ["no clear difference", "better", "better", "no difference", "no clear difference"]
     from simlib.scenario.materiality import Decision
 
-    decision = Decision(materiality_usd=25_000, materiality_pp=0.5)
+    decision = Decision(materiality=25_000, materiality_pp=0.5)
     for lang, cur in (("en", "USD"), ("fr", "EUR"), ("es", "CLP")):
         with speaking(lang, cur):  # $24,000 prints below the $25,000 threshold, $30,000 above it
             assert numbers.verdict(24_000, 1_000, 40_000, "usd", True, decision) == "no material difference"
@@ -173,7 +173,7 @@ def test_metric_labels_and_lever_words_are_translated_where_shown():
         assert METRICS["days_in_ar"].label == "Délai de recouvrement (jours)"
         assert _(registered_levers()["deposit"].title) == "Acompte lors des soins"
     with speaking("es"):
-        assert METRICS["cash_collected_usd"].label == "Caja recaudada"
+        assert METRICS["cash_collected"].label == "Caja recaudada"
     assert METRICS["days_in_ar"].label == "Days in A/R"
 
 

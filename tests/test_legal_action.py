@@ -12,7 +12,7 @@ from test_levers import rows, run, tiny
 
 #: France: mise en demeure 15 days before filing; serving the order €45.50; enforcement fee 5 %;
 #: the patient reimburses 80 % of the fees on a judgment (the numbers are the test's, not the law's)
-CASE = {"filing_days": 90, "notice_days_before": 15, "filing_fee_usd": 12.25, "service_fee_usd": 45.5,
+CASE = {"filing_days": 90, "notice_days_before": 15, "filing_fee": 12.25, "service_fee": 45.5,
         "order_days": 40, "opposition_days": 30, "enforcement_days": 50, "enforcement_fee_rate": 0.05,
         "costs_recovered_rate": 0.8}
 
@@ -21,7 +21,7 @@ def court(success_rate: float, **extra) -> dict:
     data = tiny({"ladder": [{"day": 60, "channel": "formal_demand"}], "write_off": {"after_days": 400},
                  "legal_action": {**CASE, "success_rate": success_rate, **extra}})
     data["jurisdiction"] = "FR"
-    data["channels"]["formal_demand"] = {"cost_usd": 0.0, "reach": 1.0, "jump_per_day": 0.0, "delivery_days": 0.0}
+    data["channels"]["formal_demand"] = {"cost": 0.0, "reach": 1.0, "jump_per_day": 0.0, "delivery_days": 0.0}
     return data
 
 
@@ -93,14 +93,14 @@ def test_the_metrics_net_recovered_fees_against_the_legal_costs():
     data = court(1.0)
     res, pop = run(data)
     m = compute(res, pop, load(data))[0]
-    assert m["collection_cost_usd"] == pytest.approx(61.55, abs=1e-9)
-    assert m["cash_collected_usd"] == pytest.approx(1000.0, abs=1e-9)
+    assert m["collection_cost"] == pytest.approx(61.55, abs=1e-9)
+    assert m["cash_collected"] == pytest.approx(1000.0, abs=1e-9)
 
 
 # --------------------------------------------------------------------------- collection charges (Chile)
 def chile(charges: dict, balance_clp: float = 1_000_000) -> dict:
-    data = tiny({"collection_charges": charges, "write_off": {"after_days": 400}}, balance_usd=balance_clp,
-                ability_usd=80_000)
+    data = tiny({"collection_charges": charges, "write_off": {"after_days": 400}}, balance=balance_clp,
+                ability=80_000)
     data["jurisdiction"] = "CL"
     return data
 

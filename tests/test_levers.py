@@ -19,9 +19,9 @@ from simlib.model.population import draw_population
 #: the take-up of issue 9 (balance- and ability-dependent uptake, lender approval) switched off:
 #: these tests check plan and financing ledgers exactly for a patient who takes the offer (the plan's
 #: administration costs off, except where a test sets them)
-FLAT_TAKEUP = {"payment_plan": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "setup_cost_usd": 0.0,
-                                "cost_per_instalment_usd": 0.0},
-               "financing": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "approval_ability_half_usd": 0.0}}
+FLAT_TAKEUP = {"payment_plan": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "setup_cost": 0.0,
+                                "cost_per_instalment": 0.0},
+               "financing": {"uptake_elasticity": 0.0, "uptake_max": 1.0, "approval_ability_half": 0.0}}
 
 
 def flat_takeup(data: dict) -> dict:
@@ -33,9 +33,9 @@ def flat_takeup(data: dict) -> dict:
     return data
 
 
-def tiny(strategy: dict, accounts: int = 1, balance_usd: float = 1000.0, ability_usd: float = 97.0,
+def tiny(strategy: dict, accounts: int = 1, balance: float = 1000.0, ability: float = 97.0,
          horizon: float = 900.0, **behaviour) -> dict:
-    """One self-pay patient (or a few) owing exactly ``balance_usd``, billed at day 0, statement at
+    """One self-pay patient (or a few) owing exactly ``balance``, billed at day 0, statement at
     day 0, no disputes, deterministic traits; by default the patient never pays on their own."""
     beh = {"initial_per_day": 0.0, "decay_per_day": 0.03, "balance_elasticity": 0.0,
            "full_payment": "always", "due_date_jump_per_day": 0.0}
@@ -45,13 +45,13 @@ def tiny(strategy: dict, accounts: int = 1, balance_usd: float = 1000.0, ability
         "simulation": {"horizon_days": horizon, "billing_window_days": 10, "encounters_per_day": 0,
                        "open_book_accounts": accounts, "open_book_age_days_max": 0,
                        "measurement_day": 300, "ar_window_days": 90, "seed": 7},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": balance_usd, "allowed_sigma": 0.0,
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": balance, "allowed_sigma": 0.0,
                                 "patient_share": 1.0}},
-        "patients": {"ability_monthly_median_usd": ability_usd, "ability_sigma": 0.0,
+        "patients": {"ability_monthly_median": ability, "ability_sigma": 0.0,
                      "propensity_sigma": 0.0},
         "behaviour": beh,
         "operations": {"statement_lag_days": 0, "billing_team": {"billing_error_rate": 0.0}},
-        "channels": {"letter": {"cost_usd": 0.0, "reach": 1.0}},
+        "channels": {"letter": {"cost": 0.0, "reach": 1.0}},
         "strategies": {"s": {"statement_channel": "letter", **strategy}},
     }
 
@@ -73,8 +73,8 @@ def rows(res, receivable: int = 1) -> list[tuple[float, str, int]]:
 
 # --------------------------------------------------------------------------- payment plans
 def test_plan_even_instalments_sum_to_the_balance_to_the_cent():
-    plan = {"balance_min_usd": 100, "uptake_rate": 1.0, "sizing": "even", "max_months": 7,
-            "miss_base_rate": 0.0, "setup_cost_usd": 15.5, "cost_per_instalment_usd": 1.0}
+    plan = {"balance_min": 100, "uptake_rate": 1.0, "sizing": "even", "max_months": 7,
+            "miss_base_rate": 0.0, "setup_cost": 15.5, "cost_per_instalment": 1.0}
     res, _ = run(tiny({"payment_plan": plan, "write_off": {"after_days": 60}}))
     # ceil(100000 / 7) = 14286 cents; six of those and a last instalment of 14284; the plan's
     # administration (issue 19): $15.50 to set it up, $1 for each instalment due
@@ -91,13 +91,13 @@ def test_plan_even_instalments_sum_to_the_balance_to_the_cent():
 def test_plan_sized_by_ability_to_pay():
     plan = {"uptake_rate": 1.0, "sizing": "ability", "affordability_share": 1.0, "max_months": 12,
             "miss_base_rate": 0.0, "month_days": 31}
-    res, _ = run(tiny({"payment_plan": plan}, ability_usd=97.0))
+    res, _ = run(tiny({"payment_plan": plan}, ability=97.0))
     # $97/month beats 100000/12 → 10 × 9700 + 3000
     pays = [r for r in rows(res) if r[1] == "PAYMENT_PATIENT"]
     assert [a for _, _, a in pays] == [9700] * 10 + [3000]
     assert [d for d, _, _ in pays] == [31.0 * m for m in range(11)]
     # a small ability is raised to balance / max_months so the plan fits in 12 months
-    res, _ = run(tiny({"payment_plan": plan}, ability_usd=20.0))
+    res, _ = run(tiny({"payment_plan": plan}, ability=20.0))
     pays = [a for _, k, a in rows(res) if k == "PAYMENT_PATIENT"]
     assert pays == [8334] * 11 + [100000 - 11 * 8334]
 
@@ -122,7 +122,7 @@ def test_plan_misses_follow_the_pre_drawn_uniforms():
     plan = {"uptake_rate": 1.0, "sizing": "even", "max_months": 6, "miss_base_rate": 0.5,
             "miss_elasticity": 0.0, "autopay_rate": 1.0, "autopay_miss_factor": 0.8,
             "default_after_misses": 3}
-    data = tiny({"payment_plan": plan, "write_off": {"after_days": 400}}, accounts=40, balance_usd=600)
+    data = tiny({"payment_plan": plan, "write_off": {"after_days": 400}}, accounts=40, balance=600)
     res, pop = run(data)
     p = 0.5 * 0.8
     for i in range(pop.n):
@@ -144,10 +144,10 @@ def test_plan_misses_follow_the_pre_drawn_uniforms():
 
 
 def test_plan_not_offered_below_threshold_or_without_uptake():
-    plan = {"uptake_rate": 1.0, "balance_min_usd": 1000.01, "miss_base_rate": 0.0}
+    plan = {"uptake_rate": 1.0, "balance_min": 1000.01, "miss_base_rate": 0.0}
     res, _ = run(tiny({"payment_plan": plan}))
     assert res.counters["plans"] == 0
-    res, _ = run(tiny({"payment_plan": {**plan, "balance_min_usd": 10, "uptake_rate": 0.0}}))
+    res, _ = run(tiny({"payment_plan": {**plan, "balance_min": 10, "uptake_rate": 0.0}}))
     assert res.counters["plans"] == 0
 
 
@@ -162,20 +162,20 @@ def test_plan_validation():
 
 # --------------------------------------------------------------------------- financing
 def test_financing_lender_pays_the_balance_and_the_hospital_pays_the_fee():
-    fin = {"balance_min_usd": 500, "uptake_rate": 1.0, "merchant_fee_rate": 0.065, "offer_day": 3}
-    res, _ = run(tiny({"financing": fin}, balance_usd=1234.57))
+    fin = {"balance_min": 500, "uptake_rate": 1.0, "merchant_fee_rate": 0.065, "offer_day": 3}
+    res, _ = run(tiny({"financing": fin}, balance=1234.57))
     assert rows(res) == [(0.0, "BILLED", 123457), (3.0, "PAYMENT_LENDER", 123457),
                          (3.0, "FEE_FINANCING", round(0.065 * 123457))]
     assert res.counters["financed"] == 1 and res.open_cents[1] == 0
 
 
 def test_financing_respects_balance_band_and_uptake():
-    fin = {"balance_min_usd": 100, "balance_max_usd": 900, "uptake_rate": 1.0}
+    fin = {"balance_min": 100, "balance_max": 900, "uptake_rate": 1.0}
     assert run(tiny({"financing": fin}))[0].counters["financed"] == 0
-    fin = {"balance_min_usd": 100, "uptake_rate": 0.0}
+    fin = {"balance_min": 100, "uptake_rate": 0.0}
     assert run(tiny({"financing": fin}))[0].counters["financed"] == 0
-    with pytest.raises(ScenarioError, match="balance_max_usd"):
-        scenario_from_dict(tiny({"financing": {"balance_min_usd": 500, "balance_max_usd": 100}}))
+    with pytest.raises(ScenarioError, match="balance_max"):
+        scenario_from_dict(tiny({"financing": {"balance_min": 500, "balance_max": 100}}))
 
 
 # --------------------------------------------------------------------------- agency
@@ -199,7 +199,7 @@ def test_agency_net_recovery_is_one_minus_fee_times_recovered_exactly():
     """Partial payments with an awkward fee: fees are rounded on the running total."""
     ag = {**AGENCY, "fee_rate": 0.333, "initial_per_day": 0.05, "decay_per_day": 0.001,
           "recall_days": 600}
-    data = tiny({"agency": ag, "write_off": {"after_days": 200}}, accounts=30, balance_usd=987.65,
+    data = tiny({"agency": ag, "write_off": {"after_days": 200}}, accounts=30, balance=987.65,
                 full_payment="never", partial_fraction_min=0.1, partial_fraction_max=0.6,
                 payment_jump_base_per_day=0.0, payment_jump_fraction_per_day=0.0)
     res, pop = run(data)
@@ -230,7 +230,7 @@ def test_agency_not_placed_when_paid_on_a_plan_or_below_minimum():
     plan = {"uptake_rate": 1.0, "sizing": "even", "max_months": 6, "miss_base_rate": 0.0}
     res, _ = run(tiny({"payment_plan": plan, "agency": AGENCY, "write_off": {"after_days": 200}}))
     assert res.counters["agency_placements"] == 0 and res.counters["plans_completed"] == 1
-    res, _ = run(tiny({"agency": {**AGENCY, "balance_min_usd": 2000}, "write_off": {"after_days": 200}}))
+    res, _ = run(tiny({"agency": {**AGENCY, "balance_min": 2000}, "write_off": {"after_days": 200}}))
     assert res.counters["agency_placements"] == 0 and res.counters["bad_debt_write_offs"] == 1
 
 
@@ -292,7 +292,7 @@ def test_unused_levers_leave_the_ledger_unchanged():
     with_levers["strategies"]["t"] = {**data["strategies"]["s"],
                                       "payment_plan": {"uptake_rate": 0.0},
                                       "financing": {"uptake_rate": 0.0},
-                                      "agency": {**AGENCY, "balance_min_usd": 1e6, "notice_days_before": 30}}
+                                      "agency": {**AGENCY, "balance_min": 1e6, "notice_days_before": 30}}
     sc = scenario_from_dict(with_levers)
     pop = draw_population(sc, 0)
     a, b = World(sc, "s", pop).run().ledger, World(sc, "t", pop).run().ledger
@@ -314,21 +314,21 @@ def test_conservation_with_plans_financing_and_agency(seed, uptake, miss, fee, p
                        "open_book_accounts": 20, "measurement_day": 300, "ar_window_days": 60,
                        "seed": seed},
         "finance": {"us_nonprofit": False},
-        "payers": {"commercial": {"share": 0.7, "allowed_median_usd": 1500, "patient_share": 0.3},
-                   "self_pay": {"share": 0.3, "allowed_median_usd": 700, "patient_share": 1.0}},
+        "payers": {"commercial": {"share": 0.7, "allowed_median": 1500, "patient_share": 0.3},
+                   "self_pay": {"share": 0.3, "allowed_median": 700, "patient_share": 1.0}},
         "behaviour": {"full_payment": "ability" if partial else "always", "max_payments": 5},
         "operations": {"billing_team": {"billing_error_rate": 0.3}},
         "strategies": {"all": {
             "ladder": [{"day": 20, "channel": "sms"}, {"day": 45, "channel": "letter"}],
             "prompt_pay_discount": {"rate": 0.05, "window_days": 20},
-            "financing": {"balance_min_usd": 800, "uptake_rate": uptake / 3,
+            "financing": {"balance_min": 800, "uptake_rate": uptake / 3,
                           "merchant_fee_rate": fee, "offer_day": 2},
-            "payment_plan": {"balance_min_usd": 150, "uptake_rate": uptake, "sizing": sizing,
+            "payment_plan": {"balance_min": 150, "uptake_rate": uptake, "sizing": sizing,
                              "miss_base_rate": miss, "max_months": 12, "default_after_misses": 2,
                              "offer_day": 10},
             "agency": {"kind": kind, "placement_days": placement, "fee_rate": fee,
                        "initial_per_day": 0.02, "contact_days": [0, 7], "recall_days": recall},
-            "write_off": {"after_days": 170, "below_balance_usd": 5}}},
+            "write_off": {"after_days": 170, "below_balance": 5}}},
     }
     sc = scenario_from_dict(data)
     pop = draw_population(sc, 0)
@@ -350,7 +350,7 @@ def test_lever_metrics():
     data = tiny({"payment_plan": plan, "agency": AGENCY, "write_off": {"after_days": 200}})
     data["finance"] = {"us_nonprofit": False}  # AGENCY waits for no notice
     data["strategies"]["f"] = {"statement_channel": "letter",
-                               "financing": {"balance_min_usd": 0, "uptake_rate": 1.0}}
+                               "financing": {"balance_min": 0, "uptake_rate": 1.0}}
     sc = scenario_from_dict(flat_takeup(data))
     pop = draw_population(sc, 0)
     m, _, _ = metrics.compute(World(sc, "s", pop).run(), pop, sc)

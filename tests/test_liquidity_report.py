@@ -27,8 +27,8 @@ def _text(block) -> str:
 
 @pytest.fixture(scope="module")
 def factored_run():
-    sc = scenario_from_dict(_tiny_factoring(minimum_cash_usd=10_000.0,
-                                            credit_line={"limit_usd": 1e6, "annual_rate": 0.10}))
+    sc = scenario_from_dict(_tiny_factoring(minimum_cash=10_000.0,
+                                            credit_line={"limit": 1e6, "annual_rate": 0.10}))
     return run_experiment(sc, replications=2, seed=7, workers=1, check_resources=False)
 
 
@@ -42,17 +42,17 @@ def test_the_factoring_page_gives_the_break_even_borrowing_rate(factored_run):
     assert "a credit line of $1.00M at 10 % a year funds any shortfall" in text
     assert f"worth taking only if borrowing costs more than {rate_text(be)} a year" in text
     rec = report.recommendation(res)
-    assert rec.metric == "npv_after_liquidity_usd"
+    assert rec.metric == "npv_after_liquidity"
     assert f"Decision: “{report.strategy_labels(res)[rec.strategy]}”, the highest NPV after credit-line interest" \
         in text
-    for m in ("npv_after_liquidity_usd", "credit_interest_usd"):
+    for m in ("npv_after_liquidity", "credit_interest"):
         assert METRICS[m].label in text
 
 
 def _synthetic(tmp_path, short_status_quo: float, line: bool):
     """Status quo and one factoring offer with hand-made metrics; the status quo's cash falls below
     the floor (short beyond the line in the given share of 4 runs)."""
-    data = _tiny_factoring(minimum_cash_usd=0.0, **({"credit_line": {"limit_usd": 2e6, "annual_rate": 0.09}}
+    data = _tiny_factoring(minimum_cash=0.0, **({"credit_line": {"limit": 2e6, "annual_rate": 0.09}}
                                                     if line else {}))
     sc = scenario_from_dict(data)
     rows = []
@@ -62,12 +62,12 @@ def _synthetic(tmp_path, short_status_quo: float, line: bool):
                 ("status_quo", 1_000_000.0 + rep, -1_200_000.0, 1_200_000.0, 2_000.0, 0.0, short),
                 ("factored", 900_000.0 + rep, 100_000.0, 0.0, 0.0, 80_000.0, 0.0)):
             rate = 0.09 if line else 0.0
-            rows += [(rep, s, "npv_net_cash_usd", npv), (rep, s, "cash_trough_usd", trough),
-                     (rep, s, "credit_drawn_peak_usd", peak), (rep, s, "credit_cost_per_rate_point_usd", cpp),
-                     (rep, s, "credit_interest_usd", cpp * rate * 100),
-                     (rep, s, "npv_after_liquidity_usd", npv - cpp * rate * 100),
-                     (rep, s, "liquidity_infeasible", infeasible), (rep, s, "factoring_fees_usd", fees),
-                     (rep, s, "cash_collected_usd", npv), (rep, s, "factoring_advanced_usd", 0.0 if fees == 0 else 5e6)]
+            rows += [(rep, s, "npv_net_cash", npv), (rep, s, "cash_trough", trough),
+                     (rep, s, "credit_drawn_peak", peak), (rep, s, "credit_cost_per_rate_point", cpp),
+                     (rep, s, "credit_interest", cpp * rate * 100),
+                     (rep, s, "npv_after_liquidity", npv - cpp * rate * 100),
+                     (rep, s, "liquidity_infeasible", infeasible), (rep, s, "factoring_fees", fees),
+                     (rep, s, "cash_collected", npv), (rep, s, "factoring_advanced", 0.0 if fees == 0 else 5e6)]
     return FakeResults(sc, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
 
 

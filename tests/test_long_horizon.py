@@ -52,13 +52,13 @@ def _payment_days(horizon_days: float) -> np.ndarray:
         "simulation": {"horizon_days": horizon_days, "billing_window_days": 10, "encounters_per_day": 0,
                        "open_book_accounts": N, "open_book_age_days_max": 0, "measurement_day": 300,
                        "ar_window_days": 90, "seed": 11},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": BILL, "allowed_sigma": 0.0, "patient_share": 1.0}},
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": BILL, "allowed_sigma": 0.0, "patient_share": 1.0}},
         "patients": {"propensity_sigma": 0.0, "contact_propensity_correlation": 1.0},
         "behaviour": {"initial_per_day": LAM0, "floor_per_day": LAM_INF, "decay_per_day": KAPPA,
                       "balance_elasticity": 0.0, "full_payment": "always", "due_date_jump_per_day": 0.0,
                       "unreached_statement_share": 1.0, "contact_age_decay_days": None},
         "operations": {"statement_lag_days": 0, "billing_team": {"billing_error_rate": 0.0}},
-        "channels": {"bill": {"cost_usd": 0.0, "reach": 1.0, "jump_per_day": 0.0}},
+        "channels": {"bill": {"cost": 0.0, "reach": 1.0, "jump_per_day": 0.0}},
         "strategies": {"autonomous": {"statement_channel": "bill", "write_off": {"after_days": horizon_days}}},
     })
     pop = draw_population(sc, 0)

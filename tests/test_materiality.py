@@ -22,7 +22,7 @@ DEFAULT = Decision()
 
 # --------------------------------------------------------------------------- the section
 def test_defaults_and_the_shipped_baseline():
-    assert (DEFAULT.materiality_usd, DEFAULT.materiality_pp) == (25_000.0, 0.5)
+    assert (DEFAULT.materiality, DEFAULT.materiality_pp) == (25_000.0, 0.5)
     sc = load_scenario("parameters/baseline.yaml")
     assert sc.decision == DEFAULT and decision_of(sc) is sc.decision
     assert list(sc.model_dump())[:4] == ["name", "label", "description", "simulation"]
@@ -32,10 +32,10 @@ def test_defaults_and_the_shipped_baseline():
 
 
 @pytest.mark.parametrize("decision, field, words", [
-    ({"materiality_usd": -1}, "decision.materiality_usd", "greater than or equal to 0"),
-    ({"materiality_usd": "lots"}, "decision.materiality_usd", "a valid number"),
-    ({"materiality_usd": float("nan")}, "decision.materiality_usd", "finite number"),
-    ({"materiality_usd": 1e12}, "decision.materiality_usd", "less than or equal to 1,000,000,000"),
+    ({"materiality": -1}, "decision.materiality", "greater than or equal to 0"),
+    ({"materiality": "lots"}, "decision.materiality", "a valid number"),
+    ({"materiality": float("nan")}, "decision.materiality", "finite number"),
+    ({"materiality": 1e12}, "decision.materiality", "less than or equal to 1,000,000,000"),
     ({"materiality_pp": 101}, "decision.materiality_pp", "less than or equal to 100"),
     ({"materiality_pp": -0.1}, "decision.materiality_pp", "greater than or equal to 0"),
     ({"materiality_percent": 1}, "decision.materiality_percent", "unknown field"),
@@ -131,8 +131,8 @@ def fake(gains: dict[str, float], troughs: dict[str, float] | None = None, decis
     for rep in range(4):
         for i, n in enumerate(names):
             own = 1_000.0 * (-1) ** (rep + i)  # sums to zero over the four runs
-            rows.append((rep, n, "npv_net_cash_usd", 1e6 + 5e4 * rep + gains.get(n, 0.0) + own))
-            rows.append((rep, n, "cash_trough_usd", -5e5 + (troughs or {}).get(n, 0.0) + own))
+            rows.append((rep, n, "npv_net_cash", 1e6 + 5e4 * rep + gains.get(n, 0.0) + own))
+            rows.append((rep, n, "cash_trough", -5e5 + (troughs or {}).get(n, 0.0) + own))
     return Fake(sc, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
 
 
@@ -159,7 +159,7 @@ def test_two_strategies_within_materiality_are_not_ranked():
            f"({MINUS}$300k against {MINUS}$500k)" in text
     assert "runner-up, “Plan B”, is" not in text
     # the same margin with the threshold turned off is a ranking
-    text = recommendation_sentence(fake({"a": 300_000, "b": 290_000}, decision={"materiality_usd": 0}))
+    text = recommendation_sentence(fake({"a": 300_000, "b": 290_000}, decision={"materiality": 0}))
     assert "the runner-up, “Plan B”, is $10.0k behind" in text
 
 

@@ -41,9 +41,9 @@ def test_the_report_is_the_book_on_day_0():
     pop = draw_population(sc, 0)
     book = pop.open_book
     assert book.sum() == sum(int(r["accounts"]) for r in rows)
-    assert pop.claim_cents[book].sum() == round(100 * sum(float(r["balance_usd"]) for r in rows
+    assert pop.claim_cents[book].sum() == round(100 * sum(float(r["balance"]) for r in rows
                                                           if r["responsibility"] == "insurer"))
-    assert pop.patient_cents[book].sum() == round(100 * sum(float(r["balance_usd"]) for r in rows
+    assert pop.patient_cents[book].sum() == round(100 * sum(float(r["balance"]) for r in rows
                                                             if r["responsibility"] == "patient"))
     age = -pop.service_day[book]
     assert age.min() >= 0 and age.max() <= max(int(r["age_to_days"]) for r in rows)
@@ -55,8 +55,8 @@ def test_the_report_is_the_book_on_day_0():
     res = World(sc, "letters_only", pop).run()
     m, curves, _ = compute(res, pop, sc)
     day, amount = res.ledger.cash_flows()  # day 0: the starting cash and the statements mailed, no care
-    assert curves["cash_usd"][0] == pytest.approx(sc.finance.starting_cash_usd + amount[day <= 0].sum() / 100.0)
-    assert amount[day <= 0].sum() > -0.01 * sc.finance.starting_cash_usd * 100
+    assert curves["cash"][0] == pytest.approx(sc.finance.starting_cash + amount[day <= 0].sum() / 100.0)
+    assert amount[day <= 0].sum() > -0.01 * sc.finance.starting_cash * 100
     assert open_at(res, 2 * pop.n, 0.0)[0::2].sum() == pop.claim_cents[book].sum()  # claims all open on day 0
 
 
@@ -67,7 +67,7 @@ def test_split_evenly_adds_up_to_the_cent():
 
 def test_one_line_per_bad_row_naming_file_row_and_column(tmp_path):
     path = _copy(tmp_path, [
-        "payer,responsibility,age_from_days,age_to_days,balance_usd,accounts",
+        "payer,responsibility,age_from_days,age_to_days,balance,accounts",
         "medicare,insurer,0,30,1000.00,10",
         "medicar,insurer,0,30,1000.00,10",          # line 3: unknown payer
         "commercial,insurer,31,20,1000.00,10",       # line 4: bucket ends before it starts
@@ -80,13 +80,13 @@ def test_one_line_per_bad_row_naming_file_row_and_column(tmp_path):
     lines = [p for p in err.value.problems if "open_book" in p]
     book = str(tmp_path / "open_book.csv")
     assert len(lines) == 5, lines
-    for line, (row, column) in zip(lines, [(3, "payer"), (4, "age_to_days"), (5, "balance_usd"),
+    for line, (row, column) in zip(lines, [(3, "payer"), (4, "age_to_days"), (5, "balance"),
                                            (6, "responsibility"), (7, "accounts")]):
         assert f"{book}: row {row}, column '{column}': expected" in line and "found" in line, line
 
 
 def test_a_missing_column_and_a_book_with_a_warm_up_are_refused(tmp_path):
-    path = _copy(tmp_path, ["payer,responsibility,age_from_days,balance_usd,accounts",
+    path = _copy(tmp_path, ["payer,responsibility,age_from_days,balance,accounts",
                             "medicare,insurer,0,1000.00,10"])
     with pytest.raises(ScenarioError, match=r"missing column 'age_to_days'; found columns: payer,"):
         load_scenario(path)
@@ -130,3 +130,15 @@ def test_the_hospitals_book_is_not_screened_again_on_day_0():
     led = World(later, "screened_at_write_off", pop).run().ledger
     rows = led.kind == Kind.CHARITY_CARE
     assert ((led.receivable[rows] - 1) // 2 < n_book).any()
+
+
+def test_a_report_with_the_old_balance_usd_header_still_reads(tmp_path):
+    """Issue 23: the balance column lost its currency (`balance`); a report of the `_usd` era reads the same."""
+    from simlib.scenario.open_book import OpenBookColumns, read_open_book
+
+    sc = load_scenario(EXAMPLE)
+    old = tmp_path / "old.csv"
+    old.write_text(REPORT.read_text(encoding="utf-8").replace(",balance,", ",balance_usd,", 1), encoding="utf-8")
+    new_rows = read_open_book(REPORT, OpenBookColumns(), tuple(sc.payers))
+    old_rows = read_open_book(old, OpenBookColumns(), tuple(sc.payers))
+    assert repr(old_rows) == repr(new_rows)

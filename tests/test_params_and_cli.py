@@ -14,8 +14,8 @@ BAD = """\
 name: bad
 simulation: {horizon_days: -5, replicatons: 3}
 payers:
-  medicare: {share: 0.7, allowed_median_usd: 100}
-  self_pay: {share: 0.2, allowed_median_usd: abc}
+  medicare: {share: 0.7, allowed_median: 100}
+  self_pay: {share: 0.2, allowed_median: abc}
 strategies:
   a:
     prompt_pay_discount: {rate: 1.5, window_days: 30}
@@ -23,7 +23,7 @@ strategies:
 CROSS = """\
 name: cross
 payers:
-  medicare: {share: 0.7, allowed_median_usd: 100}
+  medicare: {share: 0.7, allowed_median: 100}
 strategies:
   a:
     ladder: [{day: 3, channel: fax}, {day: 4, channel: call}]
@@ -46,7 +46,7 @@ def test_every_field_error_is_reported_with_path_expected_and_found(tmp_path):
     assert err.value.problems == [
         "simulation.horizon_days: expected greater than 0; found -5",
         "simulation.replicatons: unknown field (typo?); found 3",
-        "payers.self_pay.allowed_median_usd: expected a valid number, unable to parse string as a number; found 'abc'",
+        "payers.self_pay.allowed_median: expected a valid number, unable to parse string as a number; found 'abc'",
         "strategies.a.prompt_pay_discount.rate: expected less than 1; found 1.5",
     ]
     assert all(line.startswith(str(f)) for line in str(err.value).splitlines())

@@ -120,8 +120,8 @@ def test_event_log_statement_sms_paid(make_scenario):
     res = world.run()
     assert res.events == [(1, 0.0, "statement"), (1, round(sms_at, 6), "sms"), (1, 9.0, "paid")]
     rows = res.ledger.to_frame()
-    assert rows.loc[rows.kind == "payment_patient", "amount_usd"].tolist() == [500.0]
-    assert rows.loc[rows.kind == "cost_contact", "amount_usd"].tolist() == [0.03]  # one SMS, no letter
+    assert rows.loc[rows.kind == "payment_patient", "amount"].tolist() == [500.0]
+    assert rows.loc[rows.kind == "cost_contact", "amount"].tolist() == [0.03]  # one SMS, no letter
 
 
 def test_event_log_unpaid_goes_to_write_off(make_scenario):

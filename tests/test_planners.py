@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRUE = PaymentTiming(planner_share=0.8, planned_day_scale_of_terms=0.9, planned_day_shape=2.6,
                      dispute_delay_days=8.0, paper_delay_days=4.5, initial_per_day=0.08, decay_per_day=0.05,
                      due_date_jump_per_day=0.5, dispute_intensity_factor=0.3, paper_intensity_factor=0.5,
-                     balance_elasticity=0.4, balance_ref_usd=60.0)
+                     balance_elasticity=0.4, balance_ref=60.0)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,7 @@ def test_a_plan_taking_the_account_ends_the_planned_day():
     """A planner enrolled in a payment plan at the statement pays by the plan's instalments."""
     t = TRUE.replace(planner_share=1.0)
     plan = {"payment_plan": {"uptake_rate": 1.0, "offer_day": 1.0, "max_months": 3,
-                             "balance_min_usd": 0.0, "uptake_elasticity": 0.0, "uptake_max": 1.0}}
+                             "balance_min": 0.0, "uptake_elasticity": 0.0, "uptake_max": 1.0}}
     base, _, _ = _world(t)
     planned, res, _ = _world(t, strategy=plan)
     assert res.counters["plans"] == len(base)  # every planner still open on day 1 took the plan
@@ -172,7 +172,7 @@ def test_a_scenario_includes_a_fitted_file_or_a_pasted_block(tmp_path):
     data = _baseline_dict()
     beh = {k: v for k, v in data.get("behaviour", {}).items()
            if k not in ("initial_per_day", "decay_per_day", "floor_per_day", "due_date_jump_per_day",
-                        "balance_elasticity", "balance_ref_usd")}
+                        "balance_elasticity", "balance_ref")}
     data["behaviour"] = {**beh, "payment_timing": "fitted.yaml"}
     import yaml
     (tmp_path / "sc.yaml").write_text(yaml.safe_dump(data))

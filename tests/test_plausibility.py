@@ -56,14 +56,14 @@ def test_a_strategy_outside_is_flagged_on_the_board_page_and_in_the_comparison_t
     assert [f.band.metric for f in flags["status_quo"]] == ["bad_debt_rate"]
     section = report.plausibility_section(res).data
     assert "No hospital has reported a patient collection rate above 55.0 %" in section
-    table = report.metric_table(res, ["patient_collection_rate", "npv_net_cash_usd"]).data
+    table = report.metric_table(res, ["patient_collection_rate", "npv_net_cash"]).data
     assert table.count("‡") == 2  # the cell and the note under the table
     assert "class=\"num outside\"" in table or "class=\"num best outside\"" in table
     assert "treat this as an extrapolation" in table
 
 
 def test_the_search_treats_a_candidate_outside_as_infeasible_unless_told_otherwise():
-    runs = [{"npv_net_cash_usd": 1e6, "patient_collection_rate": 0.68, "days_in_ar": 50.0}] * 3
+    runs = [{"npv_net_cash": 1e6, "patient_collection_rate": 0.68, "days_in_ar": 50.0}] * 3
     some = {"start_from": "combined", "variables": [{"path": "deposit.share", "low": 0.0, "high": 1.0}]}
     settings = SearchSettings(**some)
     goal = goal_for(settings, runs[0].keys())

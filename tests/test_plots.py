@@ -36,7 +36,7 @@ def curves() -> pd.DataFrame:
     return pd.DataFrame(
         [(rep, s, d, -5e5 + 4e3 * d * (1 + 0.1 * i) + rng.normal(0, 2e4), 1e6 * np.exp(-d / 60))
          for rep in range(8) for i, s in enumerate(STRATEGIES) for d in days],
-        columns=["replication", "strategy", "day", "cash_usd", "ar_usd"])
+        columns=["replication", "strategy", "day", "cash", "open_ar"])
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def aging() -> pd.DataFrame:
     rng = np.random.default_rng(13)
     return pd.DataFrame(
         [(rep, s, b, rng.uniform(1e4, 1e5)) for rep in range(5) for s in STRATEGIES for b in AGING_BUCKETS],
-        columns=["replication", "strategy", "bucket", "amount_usd"])
+        columns=["replication", "strategy", "bucket", "amount"])
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_band_chart_mean_line_and_band_match_data(curves):
     fig = plots.cash_curve(curves)
     ax = fig.axes[0]
     line = ax.get_lines()[1]
-    expected = curves[curves["strategy"] == "text first"].groupby("day")["cash_usd"].mean()
+    expected = curves[curves["strategy"] == "text first"].groupby("day")["cash"].mean()
     np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
     assert len(ax.collections) == len(STRATEGIES)
     assert "8 replications" in fig.simlib_alt
@@ -167,7 +167,7 @@ def test_difference_panel_is_the_mean_paired_difference(curves):
     fig = plots.cash_curve(curves, baseline="status quo", days={120: "last new patients"})
     assert len(fig.axes) >= 2
     lower = fig.axes[1]
-    wide = curves.pivot_table(index=["replication", "day"], columns="strategy", values="cash_usd")
+    wide = curves.pivot_table(index=["replication", "day"], columns="strategy", values="cash")
     expected = (wide["text first"] - wide["status quo"]).groupby(level="day").mean()
     line = next(ln for ln in lower.get_lines() if len(ln.get_xdata()) == len(expected))
     np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())

@@ -108,7 +108,7 @@ def test_emails_bounce_at_once_and_letters_return_after_delivery_and_return_days
     data["channels"]["email"]["reach"] = 0.0
     data["channels"]["letter"]["reach"] = 0.0
     data["strategies"]["s"]["statement_channel"] = "call_free_statement"
-    data["channels"]["call_free_statement"] = {"cost_usd": 0.0, "reach": 1.0}
+    data["channels"]["call_free_statement"] = {"cost": 0.0, "reach": 1.0}
     res = run(data)
     assert only_policy(events(res)) == [
         (0.0, "statement"), (5.0, "policy contact email (no payment 5 days after statement)"), (5.0, "bounced"),
@@ -131,7 +131,7 @@ def test_a_workflow_letter_call_plan_final_notice_agency():
     rules = [CALL_AT_14, {"when": "plan_requested", "do": "offer_plan"},
              {"when": "refusal", "do": {"final_notice": "letter"}},
              {"when": "no_payment", "days": 30, "after": "final_notice", "do": "agency"}]
-    base = {"payment_plan": {"balance_min_usd": 100, "uptake_rate": 0.0, "sizing": "even", "max_months": 4,
+    base = {"payment_plan": {"balance_min": 100, "uptake_rate": 0.0, "sizing": "even", "max_months": 4,
                              "miss_base_rate": 0.0},
             "agency": {"kind": "early_out", "placement_days": 5000, "recall_days": 100, "initial_per_day": 0.0}}
     res = run(one_account({**outcome_strategy(rules, plan_request_rate=1.0), **base}))
@@ -150,7 +150,7 @@ def test_a_workflow_letter_call_plan_final_notice_agency():
 
 
 def test_conditions_score_band_opt_out_and_last_outcome():
-    rules = [{"when": "no_payment", "days": 3, "after": "statement", "target": {"balance_min_usd": 2000},
+    rules = [{"when": "no_payment", "days": 3, "after": "statement", "target": {"balance_min": 2000},
               "do": {"contact": "letter"}},
              {"when": "no_payment", "days": 4, "after": "statement", "opted_out": "email", "do": {"contact": "letter"}},
              CALL_AT_14,

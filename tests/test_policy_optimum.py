@@ -39,8 +39,8 @@ def scenario(strategies: dict) -> dict:
         "simulation": {"horizon_days": HORIZON, "billing_window_days": 10, "encounters_per_day": 0,
                        "open_book_accounts": N, "open_book_age_days_max": 0, "measurement_day": 300,
                        "ar_window_days": 90, "seed": 7},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": a.w0, "allowed_sigma": 0.0, "patient_share": 1.0}},
-        "patients": {"ability_monthly_median_usd": a.full_ability / 3.0, "ability_sigma": 0.0, "propensity_sigma": 0.0,
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": a.w0, "allowed_sigma": 0.0, "patient_share": 1.0}},
+        "patients": {"ability_monthly_median": a.full_ability / 3.0, "ability_sigma": 0.0, "propensity_sigma": 0.0,
                      "contact_propensity_correlation": 1.0},
         "behaviour": {"initial_per_day": a.lam0, "decay_per_day": a.kappa, "floor_per_day": 0.0,
                       "balance_elasticity": 0.0, "full_payment": "ability", "full_payment_months": 3.0,
@@ -49,8 +49,8 @@ def scenario(strategies: dict) -> dict:
                       "due_date_jump_per_day": 0.0, "unreached_statement_share": 1.0,
                       "contact_fatigue_per_contact": 1.0, "contact_age_decay_days": None},
         "operations": {"statement_lag_days": 0, "billing_team": {"billing_error_rate": 0.0}},
-        "channels": {"bill": {"cost_usd": 0.0, "reach": 1.0, "jump_per_day": 0.0},
-                     "notice": {"cost_usd": a.cost, "reach": 1.0, "jump_per_day": a.delta}},
+        "channels": {"bill": {"cost": 0.0, "reach": 1.0, "jump_per_day": 0.0},
+                     "notice": {"cost": a.cost, "reach": 1.0, "jump_per_day": a.delta}},
         "strategies": {name: {"statement_channel": "bill", "write_off": {"after_days": 3600}, **st}
                        for name, st in strategies.items()},
     }

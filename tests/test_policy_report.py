@@ -29,7 +29,7 @@ def test_one_account_the_record_counts_each_action_by_day_outcome_and_balance():
             for r in records] == [(14.0, "contact", "call", 100000, ""), (24.0, "contact", "email", 100000,
                                                                           "promise_broken")]
     t = tabulate({"s": records}, {"s": accounts}, 1)
-    got = {(d, s, a): (n, c) for d, s, a, n, c in t[["dimension", "state", "action", "actions", "channel_cost_usd"]]
+    got = {(d, s, a): (n, c) for d, s, a, n, c in t[["dimension", "state", "action", "actions", "channel_cost"]]
            .itertuples(index=False)}
     assert got == {("day", "days 0–14", "call"): (1, 2.0), ("day", "days 15–30", "email"): (1, 0.05),
                    ("last_outcome", NO_OUTCOME, "call"): (1, 2.0),

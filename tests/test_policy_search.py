@@ -17,13 +17,13 @@ from tests.policy_world import ALWAYS_OPEN, one_account
 
 N = 600
 #: a call moves a patient (jump 0.03/day), costs $2; a $300 bill, 200 days
-CALLS = {"kind": "call", "cost_usd": 2.0, "reach": 1.0, "jump_per_day": 0.03}
+CALLS = {"kind": "call", "cost": 2.0, "reach": 1.0, "jump_per_day": 0.03}
 
 
 def world(search: dict) -> dict:
     data = one_account({}, horizon=200.0, initial_per_day=0.002, propensity_sigma=0.5)
     data["simulation"].update(open_book_accounts=N, measurement_day=150, replications=4)
-    data["payers"]["self_pay"].update(allowed_median_usd=300.0, allowed_sigma=0.5)
+    data["payers"]["self_pay"].update(allowed_median=300.0, allowed_sigma=0.5)
     data["channels"]["call"] = dict(CALLS)
     email = {"statement_channel": "email", "write_off": {"after_days": 10000}}
     team = dict(ALWAYS_OPEN)
@@ -34,7 +34,7 @@ def world(search: dict) -> dict:
             {"when": "no_payment", "days": 30, "after": "call", "do": {"contact": "call"}}]}),
         "barrier": dict(email, phone_team=team, barrier_policy={
             "channel": "call", "barrier_per_day": 0.001, "min_gap_days": 14})}
-    data["search"] = {"budget": 8, "batch": 4, "finalists": 2, "indifference_usd": 200,
+    data["search"] = {"budget": 8, "batch": 4, "finalists": 2, "indifference": 200,
                       "selection_replications_max": 6, "constraints": {"within_reported_ranges": False},
                       **search}
     return data
@@ -77,9 +77,9 @@ def test_barrier_parameters_are_searched_with_a_pareto_front_against_burden(tmp_
     on = front[front["on_front"]]
     assert len(on) >= 1
     for r in on.itertuples():  # nobody on the front is beaten on both objectives
-        beaten = front[(front["npv_net_cash_usd"] >= r.npv_net_cash_usd)
+        beaten = front[(front["npv_net_cash"] >= r.npv_net_cash)
                        & (front["contacts_per_account"] <= r.contacts_per_account)
-                       & ((front["npv_net_cash_usd"] > r.npv_net_cash_usd)
+                       & ((front["npv_net_cash"] > r.npv_net_cash)
                           | (front["contacts_per_account"] < r.contacts_per_account))]
         assert beaten.empty
     trials = pd.read_csv(run.directory / "trials.csv")

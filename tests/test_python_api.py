@@ -106,8 +106,8 @@ def test_compare_is_the_paired_difference(results):
             assert r.diff_ci_low == pytest.approx(ref.at[r.metric, "ci_low"], abs=1e-9)
         assert r.diff == pytest.approx(r.mean - r.mean_against, abs=1e-6 * max(1.0, abs(r.mean)))
     wide = results.metrics.pivot_table(index="replication", columns=["metric", "strategy"], values="value")
-    npv = frame.set_index("metric").loc["npv_net_cash_usd"]
-    diffs = wide[("npv_net_cash_usd", "deposit")] - wide[("npv_net_cash_usd", "letters_only")]
+    npv = frame.set_index("metric").loc["npv_net_cash"]
+    diffs = wide[("npv_net_cash", "deposit")] - wide[("npv_net_cash", "letters_only")]
     assert npv["diff"] == pytest.approx(float(np.mean(diffs)))
     verdicts = {"better", "worse", "unclear", "different"}
     assert set(frame["verdict"]) <= verdicts
@@ -116,7 +116,7 @@ def test_compare_is_the_paired_difference(results):
             assert (r.diff_ci_low > 0) if r.better == "higher" else (r.diff_ci_high < 0)
         if r.verdict == "unclear":
             assert not (r.diff_ci_low > 0 or r.diff_ci_high < 0)
-    back = results.compare("letters_only", "deposit", metrics=["npv_net_cash_usd"])
+    back = results.compare("letters_only", "deposit", metrics=["npv_net_cash"])
     assert back["diff"].iloc[0] == pytest.approx(-npv["diff"])
     with pytest.raises(ValueError, match="no results for strategy 'nope'"):
         results.compare("nope")

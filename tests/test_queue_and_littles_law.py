@@ -82,9 +82,9 @@ def test_days_in_ar_equals_dollar_weighted_time_to_cash(make_scenario):
                      "ladder": [{"day": 30, "channel": "letter"}, {"day": 60, "channel": "sms"}]}},
         simulation={"open_book_accounts": 0, "encounters_per_day": 20, "billing_window_days": 700,
                     "horizon_days": 700, "measurement_day": 700, "ar_window_days": 350},
-        payers={"commercial": {"share": 0.7, "allowed_median_usd": 1500, "allowed_sigma": 1.0,
+        payers={"commercial": {"share": 0.7, "allowed_median": 1500, "allowed_sigma": 1.0,
                                "patient_share": 0.2, "initial_denial_rate": 0.12},
-                "self_pay": {"share": 0.3, "allowed_median_usd": 500, "allowed_sigma": 1.0,
+                "self_pay": {"share": 0.3, "allowed_median": 500, "allowed_sigma": 1.0,
                              "patient_share": 1.0}},
         operations={"denials_team": {"max_rounds": 1, "staff": 3}},
         patients={"propensity_sigma": 0.8})

@@ -46,8 +46,8 @@ def _shrink(path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["simulation"].update({"encounters_per_day": 3, "billing_window_days": 60, "horizon_days": 240,
                                "measurement_day": 120, "ar_window_days": 60, "workers": 1})
-    data["finance"]["starting_cash_usd"] = 750_000
-    data["payers"]["commercial"]["allowed_median_usd"] = 2100
+    data["finance"]["starting_cash"] = 750_000
+    data["payers"]["commercial"]["allowed_median"] = 2100
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 

@@ -408,8 +408,8 @@ def fake(tmp_path):
     rows = []
     for rep in range(4):
         for i, s in enumerate(scen.strategies):
-            rows += [(rep, s, "npv_net_cash_usd", 1000.0 + 100 * i + rep),
-                     (rep, s, "cash_trough_usd", -500.0 + 10 * i),
+            rows += [(rep, s, "npv_net_cash", 1000.0 + 100 * i + rep),
+                     (rep, s, "cash_trough", -500.0 + 10 * i),
                      (rep, s, "days_in_ar", 50.0 - i + 0.1 * rep)]
     return FakeResults(scen, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
 
@@ -434,15 +434,15 @@ def test_recommendation_sentence_from_numbers(fake):
 def test_status_quo_wins(fake):
     m = fake.metrics.copy()
     base = fake.baseline
-    m.loc[(m["strategy"] == base) & (m["metric"] == "npv_net_cash_usd"), "value"] += 10_000
+    m.loc[(m["strategy"] == base) & (m["metric"] == "npv_net_cash"), "value"] += 10_000
     fake.metrics = m
     assert report.recommendation_sentence(fake).startswith(f"Keep the status quo, “{label_of(base, fake.scenario.strategies[base])}”")
     assert "What changes with" in report.executive_summary(fake).data  # the best alternative
 
 
 def test_factoring_section_with_offers(fake):
-    extra = fake.metrics[fake.metrics["metric"] == "npv_net_cash_usd"].assign(
-        metric="factoring_fees_usd", value=lambda d: d["value"] / 10)
+    extra = fake.metrics[fake.metrics["metric"] == "npv_net_cash"].assign(
+        metric="factoring_fees", value=lambda d: d["value"] / 10)
     fake.metrics = pd.concat([fake.metrics, extra], ignore_index=True)
     html = report.factoring_section(fake).data
     assert "Factoring offers compared" in html and "Factoring fees" in html
@@ -459,8 +459,8 @@ def test_helpers_escape_strategy_names(fake):
     old = list(fake.metrics["strategy"].unique())[1]
     name = list(fake.scenario.strategies)[1]
     fake.metrics = fake.metrics.assign(strategy=fake.metrics["strategy"].replace(old, name))
-    for block in (report.strategies_table(fake), report.metric_table(fake, ["npv_net_cash_usd"]),
-                  report.difference_table(fake, ["npv_net_cash_usd"]), report.executive_summary(fake)):
+    for block in (report.strategies_table(fake), report.metric_table(fake, ["npv_net_cash"]),
+                  report.difference_table(fake, ["npv_net_cash"]), report.executive_summary(fake)):
         assert "<script>" not in block.data
     assert "&lt;script&gt;" in report.strategies_table(fake).data
 

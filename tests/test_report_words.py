@@ -98,8 +98,8 @@ def fake(tmp_path):
     rows = []
     for rep in range(4):
         for i, s in enumerate(scen.strategies):
-            rows += [(rep, s, "npv_net_cash_usd", 1_000_000.0 + 20_000 * i + 1_000 * rep * (i % 2)),
-                     (rep, s, "cash_trough_usd", -500_000.0 + 10_000 * i),
+            rows += [(rep, s, "npv_net_cash", 1_000_000.0 + 20_000 * i + 1_000 * rep * (i % 2)),
+                     (rep, s, "cash_trough", -500_000.0 + 10_000 * i),
                      (rep, s, "days_in_ar", 50.0 - i + 0.1 * rep),
                      (rep, s, "net_collection_rate", 0.90 + 0.004 * i + 0.001 * rep),
                      (rep, s, "bad_debt_rate", 0.08 - 0.002 * i),
@@ -129,7 +129,7 @@ def test_metric_table_has_one_row_per_strategy_and_few_columns(fake):
 
 
 def test_recommended_row_and_best_values_are_marked(fake):
-    html = report.metric_table(fake, ["npv_net_cash_usd", "days_in_ar", "bad_debt_rate"], "t").data
+    html = report.metric_table(fake, ["npv_net_cash", "days_in_ar", "bad_debt_rate"], "t").data
     best = list(fake.scenario.strategies)[-1]  # the fake's NPV rises with each strategy
     rec_rows = [r for r in _rows(html) if 'class="recommended"' in r]
     assert len(rec_rows) == 1 and label_of(best, fake.scenario.strategies[best]) in rec_rows[0] and ">recommended<" in rec_rows[0]
@@ -199,7 +199,7 @@ def _results_of(path: Path):
     from simlib.scenario.schema import load_scenario
 
     scen = load_scenario(path)
-    metrics = pd.DataFrame([(r, s, "npv_net_cash_usd", 1.0 * i) for r in range(2)
+    metrics = pd.DataFrame([(r, s, "npv_net_cash", 1.0 * i) for r in range(2)
                             for i, s in enumerate(scen.strategies)],
                            columns=["replication", "strategy", "metric", "value"])
     return FakeResults(scen, metrics)
@@ -233,7 +233,7 @@ def test_cash_curve_explanation_names_the_low_point_and_the_turn(fake):
     days = range(0, 241, 10)
     fake.curves = pd.DataFrame([(r, fake.baseline, d, 2e6 - 1e5 * min(d, 60) + 2e5 * max(0, d - 60) / 10, 0.0)
                                 for r in range(2) for d in days],
-                               columns=["replication", "strategy", "day", "cash_usd", "ar_usd"])
+                               columns=["replication", "strategy", "day", "cash", "open_ar"])
     text = report.cash_curve_explanation(fake).data
     assert "85 % of the allowed amount" in text and "to a low of $-4.00M" not in text
     assert f"a low of {MINUS}$4.00M around day 60" in text
@@ -245,7 +245,7 @@ def test_cash_curve_explanation_of_a_running_hospital_says_its_care_was_paid(fak
     """With a warm-up the curve is read as a running hospital's: no 'working capital tied up' story."""
     days = range(0, 241, 10)
     fake.curves = pd.DataFrame([(r, fake.baseline, d, 2e6 - 1e3 * min(d, 60), 0.0) for r in range(2) for d in days],
-                               columns=["replication", "strategy", "day", "cash_usd", "ar_usd"])
+                               columns=["replication", "strategy", "day", "cash", "open_ar"])
     text = report.cash_curve_explanation(fake).data
     assert "already collecting the bills of earlier patients" in text and "working capital" not in text
     assert "a warm-up of 364 days before day 0" in text
@@ -345,13 +345,13 @@ def test_labels_written_in_the_parameter_file_reach_every_block(tmp_path):
     data["strategies"]["deposit"]["label"] = "Deposit at booking (net 15)"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     scen = load_scenario(path)
-    rows = [(r, s, "npv_net_cash_usd", 100_000.0 * (s == "deposit") + r) for r in range(3)  # material
+    rows = [(r, s, "npv_net_cash", 100_000.0 * (s == "deposit") + r) for r in range(3)  # material
             for s in scen.strategies]
     fake = FakeResults(scen, pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]))
     assert report.recommendation_sentence(fake).startswith("Adopt “Deposit at booking (net 15)”")
     assert "<h1>Comparison: Community hospital, 2027 plan</h1>" in report.title_block(fake, "Comparison").data
-    for block in (report.metric_table(fake, ["npv_net_cash_usd"]), report.strategies_table(fake),
-                  report.difference_table(fake, ["npv_net_cash_usd"]), report.executive_summary(fake)):
+    for block in (report.metric_table(fake, ["npv_net_cash"]), report.strategies_table(fake),
+                  report.difference_table(fake, ["npv_net_cash"]), report.executive_summary(fake)):
         assert "Deposit at booking (net 15)" in block.data
     assert report.scenario_label(scen) == "Community hospital, 2027 plan"
 

@@ -17,7 +17,7 @@ def test_a_later_write_off_does_not_lower_bad_debt():
         "simulation": {"horizon_days": 400, "billing_window_days": 200, "encounters_per_day": 15,
                        "measurement_day": 300, "ar_window_days": 90, "seed": 3},
         "finance": {"financial_assistance": None},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": 600, "patient_share": 1.0}},
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": 600, "patient_share": 1.0}},
         "operations": {"billing_team": {"billing_error_rate": 0.0}},
         "strategies": {"write_off_180": {"write_off": {"after_days": 180}},
                        "write_off_never": {"write_off": {"after_days": 5000}}},

@@ -48,12 +48,12 @@ def toy(n: int = N, budget: int = 20, strategies: dict | None = None, **search) 
         "no_discount": dict(EMAIL, baseline=True),
         "discount_5": dict(EMAIL, prompt_pay_discount={"rate": 0.05, "window_days": WINDOW})}
     d = tiny(strategies, simulation={"open_book_accounts": n, "replications": 4, "horizon_days": HORIZON},
-             finance={"cost_of_capital_annual": 0.0, "financial_assistance": None, "starting_cash_usd": 0})
+             finance={"cost_of_capital_annual": 0.0, "financial_assistance": None, "starting_cash": 0})
     # a toy hospital (self-pay only, $500 bills): its KPIs are not a real hospital's, so the
     # plausibility envelope is off (simlib.analysis.plausibility; tested in test_plausibility.py)
     constraints = {"within_reported_ranges": False, **search.pop("constraints", {})}
     d["search"] = {"start_from": "discount_5", "budget": budget, "batch": 4, "finalists": 3,
-                   "indifference_usd": 0.002 * 500 * n, "selection_replications_max": 8,
+                   "indifference": 0.002 * 500 * n, "selection_replications_max": 8,
                    "variables": [{"path": "prompt_pay_discount.rate", "low": 0.0, "high": 0.3, "step": 0.005}],
                    "constraints": constraints, **search}
     return d
@@ -85,7 +85,7 @@ def test_the_search_finds_the_closed_form_optimal_discount(toy_run):
 def test_the_engine_agrees_with_the_closed_form_at_the_found_rate(toy_run):
     """The found strategy's cash collected on the final runs is f(r) within Monte Carlo error."""
     m = toy_run.final.metrics
-    cash = m[(m["strategy"] == toy_run.found_name) & (m["metric"] == "cash_collected_usd")]["value"] / (500 * N)
+    cash = m[(m["strategy"] == toy_run.found_name) & (m["metric"] == "cash_collected")]["value"] / (500 * N)
     p = collected_share(toy_run.found.values["prompt_pay_discount.rate"])
     assert abs(cash.mean() - p) <= 4 * math.sqrt(p * (1 - p) / (N * len(cash)))
 
@@ -185,10 +185,10 @@ LADDER_STRATEGIES = {
 
 def ladder_toy(**search) -> dict:
     d = toy(n=1500, budget=16, strategies=copy.deepcopy(LADDER_STRATEGIES))
-    d["channels"]["sms"].update(reach=1.0, jump_per_day=0.02, cost_usd=0.01)
+    d["channels"]["sms"].update(reach=1.0, jump_per_day=0.02, cost=0.01)
     constraints = {"within_reported_ranges": False, **search.pop("constraints", {})}  # a toy: as in toy()
     d["search"] = {"start_from": "texts", "budget": 16, "batch": 4, "finalists": 3,
-                   "indifference_usd": 500, "selection_replications_max": 8, "constraints": constraints,
+                   "indifference": 500, "selection_replications_max": 8, "constraints": constraints,
                    "contact_limits": {"messages_per_7_days_max": 1},
                    "ladder": [{"channels": ["none", "sms"], "day_low": 1, "day_high": 10},
                               {"channels": ["none", "sms"], "day_low": 1, "day_high": 10},
@@ -238,9 +238,9 @@ def test_two_objectives_give_a_pareto_front(tmp_path):
     on = front[front["on_front"]]
     assert len(on) >= 1
     for r in on.itertuples():  # nobody on the front is beaten on both objectives
-        beaten = front[(front["npv_net_cash_usd"] >= r.npv_net_cash_usd) &
+        beaten = front[(front["npv_net_cash"] >= r.npv_net_cash) &
                        (front["contacts_per_account"] <= r.contacts_per_account) &
-                       ((front["npv_net_cash_usd"] > r.npv_net_cash_usd) |
+                       ((front["npv_net_cash"] > r.npv_net_cash) |
                         (front["contacts_per_account"] < r.contacts_per_account))]
         assert beaten.empty
     blocks = yaml.safe_load((d / "front_strategies.yaml").read_text())

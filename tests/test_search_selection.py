@@ -92,12 +92,12 @@ def settings(**constraints):
 
 
 def test_the_goal_uses_the_liquidity_metrics_when_the_scenario_reports_them():
-    before = goal_for(settings(contacts_per_account_max=3), ["npv_net_cash_usd", "contacts_per_account"])
-    assert before.objective == "npv_net_cash_usd" and before.caps == (("contacts_per_account", 3),)
-    after = goal_for(settings(), ["npv_net_cash_usd", "npv_after_liquidity_usd", "liquidity_infeasible"])
-    assert after.objective == "npv_after_liquidity_usd" and after.caps == (("liquidity_infeasible", 0.0),)
-    runs = [{"npv_after_liquidity_usd": 10.0, "liquidity_infeasible": 0.0},
-            {"npv_after_liquidity_usd": 20.0, "liquidity_infeasible": 1.0}]
+    before = goal_for(settings(contacts_per_account_max=3), ["npv_net_cash", "contacts_per_account"])
+    assert before.objective == "npv_net_cash" and before.caps == (("contacts_per_account", 3),)
+    after = goal_for(settings(), ["npv_net_cash", "npv_after_liquidity", "liquidity_infeasible"])
+    assert after.objective == "npv_after_liquidity" and after.caps == (("liquidity_infeasible", 0.0),)
+    runs = [{"npv_after_liquidity": 10.0, "liquidity_infeasible": 0.0},
+            {"npv_after_liquidity": 20.0, "liquidity_infeasible": 1.0}]
     s = score(after, runs)
     assert s.objective == 15.0 and not s.feasible and s.excess == (0.5,)
 

@@ -52,8 +52,8 @@ def test_factor_settings_are_applied_and_revalidated(tmp_path):
     assert scen.finance.cost_of_capital_annual == 0.08  # the original is untouched
     with pytest.raises(sens.SensitivityError, match="no parameter 'initial_per_dya'"):
         sens.modified(scen, Range("x", "behaviour.initial_per_dya", 0.5, 2), "low")
-    with pytest.raises(sens.SensitivityError, match="ref at ×0: behaviour.balance_ref_usd: expected"):
-        sens.modified(scen, Range("ref", "behaviour.balance_ref_usd", 0.0, 2), "low")
+    with pytest.raises(sens.SensitivityError, match="ref at ×0: behaviour.balance_ref: expected"):
+        sens.modified(scen, Range("ref", "behaviour.balance_ref", 0.0, 2), "low")
     two = sens.two_strategy_scenario(scen, "sms_reminders", "letters_only")
     assert list(two.strategies) == ["letters_only", "sms_reminders"]
     assert two.baseline_strategy == "letters_only"
@@ -99,14 +99,14 @@ def test_base_case_is_the_main_run(tmp_path):
 
 def test_the_decision_ranks_on_the_decision_metric():
     rows = [(r, s, m, v) for r in range(3) for s, v in (("a", 1.0), ("b", 3.0), ("c", 2.0))
-            for m, v in (("npv_net_cash_usd", v), ("npv_after_liquidity_usd", -v))]
+            for m, v in (("npv_net_cash", v), ("npv_after_liquidity", -v))]
     metrics = pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"])
-    assert decision_metric(metrics) == "npv_after_liquidity_usd"
+    assert decision_metric(metrics) == "npv_after_liquidity"
     pair = lambda d: (d.strategy, d.runner_up)  # noqa: E731
     assert pair(decide(metrics, "a")) == ("a", "c")  # after liquidity, a is best
-    assert pair(decide(metrics, "a", metric="npv_net_cash_usd")) == ("b", "c")
-    plain = metrics[metrics["metric"] == "npv_net_cash_usd"]
-    assert decision_metric(plain) == "npv_net_cash_usd" and pair(decide(plain, "b")) == ("b", "c")
+    assert pair(decide(metrics, "a", metric="npv_net_cash")) == ("b", "c")
+    plain = metrics[metrics["metric"] == "npv_net_cash"]
+    assert decision_metric(plain) == "npv_net_cash" and pair(decide(plain, "b")) == ("b", "c")
 
 
 def test_defaults_include_the_top_two_strategies_lever_assumptions():

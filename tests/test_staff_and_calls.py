@@ -39,12 +39,12 @@ def test_one_more_staff_member_costs_their_staffed_hours(team, kind):
         resource = world.denials if team == "denials_team" else world.billing
         worked_days[staff] = np.floor(resource.last_work_day) + 1 - world.start_day
         m, _, _ = compute(res, pop, sc)
-        costs.append((res.ledger.total([kind]), m["collection_cost_usd"]))
+        costs.append((res.ledger.total([kind]), m["collection_cost"]))
     t = sc.operations.denials_team if team == "denials_team" else sc.operations.billing_team
     for staff, (cents_paid, _) in zip((1, 2), costs):  # paid every day up to the last task's day
         days = worked_days[staff]
         assert 0 < days < sc.simulation.horizon_days
-        assert cents_paid == pytest.approx(staff * t.hours_per_day * days * t.cost_per_hour_usd * 100, abs=days)
+        assert cents_paid == pytest.approx(staff * t.hours_per_day * days * t.cost_per_hour * 100, abs=days)
     assert costs[1][1] > costs[0][1]   # the collection cost rises (before: staff were free)
 
 

@@ -61,7 +61,7 @@ def test_the_phone_team_is_paid_per_open_hour_up_to_its_last_call():
     phone, cfg = world.phone, sc.strategies["calls"].phone_team
     until = worked_until(phone.last_work_day, sc.simulation.horizon_days)
     open_hours = sum((b - a) * 24.0 for a, b in phone.open_intervals if a < until)
-    expected_cents = cfg.agents * open_hours * cfg.cost_per_agent_hour_usd * 100.0
+    expected_cents = cfg.agents * open_hours * cfg.cost_per_agent_hour * 100.0
     rows = res.ledger.kind == Kind.COST_AGENTS
     assert res.ledger.amount[rows].sum() == pytest.approx(expected_cents, abs=int(rows.sum()))
     assert res.ledger.day[rows].max() <= until

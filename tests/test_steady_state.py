@@ -63,7 +63,7 @@ def test_the_warm_up_books_a_stationary_aging():
 def _weekly_net_cash(sc, pop, res) -> np.ndarray:
     """The status quo's net cash of each week from day 0 to the end of the billing window."""
     _, curves, _ = compute(res, pop, sc)
-    cash = curves["cash_usd"][curves["day"] <= sc.simulation.billing_window_days]
+    cash = curves["cash"][curves["day"] <= sc.simulation.billing_window_days]
     return np.diff(cash)
 
 
@@ -92,7 +92,7 @@ def test_nothing_before_day_0_is_measured():
     from simlib.core.ledger import COLLECTED, REFUNDS
     sc, pop, res = next(_runs(mw.STATIONARY_WARM_UP_DAYS, reps=1))
     m, curves, _ = compute(res, pop, sc)
-    assert curves["cash_usd"][0] == sc.finance.starting_cash_usd
+    assert curves["cash"][0] == sc.finance.starting_cash
     warm = mw.warm_up_encounter(pop.service_day, pop.open_book)
     assert warm.sum() > 0.9 * 12 * mw.STATIONARY_WARM_UP_DAYS
     assert not (mw.cohort(pop.service_day, pop.open_book, sc.simulation) & warm).any()
@@ -101,7 +101,7 @@ def test_nothing_before_day_0_is_measured():
     own = (led.day > 0) & (led.receivable >= 0)
     own[own] = cohort[led.receivable[own]]
     collected = (led.amount[led.mask(COLLECTED) & own].sum() - led.amount[led.mask(REFUNDS) & own].sum())
-    assert m["cash_collected_usd"] == pytest.approx(collected / 100.0)  # the cohort's, after day 0
+    assert m["cash_collected"] == pytest.approx(collected / 100.0)  # the cohort's, after day 0
     assert (led.day < 0).any()  # the warm-up was simulated
     book = led.mask(COLLECTED) & (led.day > 0) & (led.receivable >= 0) & ~own
     assert led.amount[book].sum() > 0  # the book of day 0 pays in the window: cash, not the decision's money

@@ -240,10 +240,10 @@ def test_a_path_below_star_that_no_strategy_uses_is_inactive():
     # hospital's, drawn whatever the strategies; the levers' are not
     world = {e["path"] for e in data["uncertain"] if not e["path"].startswith("strategies.")}
     assert {"behaviour.discount_uplift_max", "channels.sms.jump_per_day", "channels.call.jump_per_day",
-            "harm.attrition_per_complaint", "behaviour.decay_per_day", "operations.*.cost_per_hour_usd"} <= world
+            "harm.attrition_per_complaint", "behaviour.decay_per_day", "operations.*.cost_per_hour"} <= world
     assert set(drawn) == world
     drawn_sc, _ = draw_assumptions(sc, 0, 1)  # the staff pay's joint phone-team path is inactive too
-    assert drawn_sc.harm.cost_per_complaint_usd != sc.harm.cost_per_complaint_usd
+    assert drawn_sc.harm.cost_per_complaint != sc.harm.cost_per_complaint
 
 
 def test_set_parameter_returns_a_revalidated_copy():

@@ -90,7 +90,7 @@ def test_too_few_runs_or_nothing_drawn():
 
 
 # --------------------------------------------------------------------------- on simulated runs
-NOTICE = {"kind": "message", "cost_usd": 1.0, "reach": 1.0, "jump_per_day": 0.0}
+NOTICE = {"kind": "message", "cost": 1.0, "reach": 1.0, "jump_per_day": 0.0}
 
 
 def notice_scenario(uncertain):
@@ -100,7 +100,7 @@ def notice_scenario(uncertain):
     return scenario_from_dict(tiny(strategies, uncertain=uncertain, channels={"notice": NOTICE}), "test")
 
 
-COST = {"path": "channels.notice.cost_usd", "label": "Cost of the notice", "source": "test",
+COST = {"path": "channels.notice.cost", "label": "Cost of the notice", "source": "test",
         "distribution": "uniform", "low": 1.0, "high": 5.0}
 UNUSED = {"path": "channels.whatsapp.jump_per_day", "label": "WhatsApp effect", "source": "test",
           "distribution": "uniform", "low": 0.0, "high": 0.03}
@@ -110,7 +110,7 @@ def test_a_gain_that_depends_only_on_an_assumption_is_all_assumption():
     """A notice at the statement that moves nobody (jump 0): its gain is minus its cost times the
     accounts, a straight line in the drawn cost; the unused channel explains nothing."""
     res = run_experiment(notice_scenario([COST, UNUSED]), replications=12, seed=3)
-    split = spread_sources(res, "notice", "statement", "npv_net_cash_usd")
+    split = spread_sources(res, "notice", "statement", "npv_net_cash")
     assert split.explained_share > 0.999 and split.chance_share < 0.001
     assert split.shares[COST["path"]] > 0.99 and split.shares[UNUSED["path"]] < 0.005
 
@@ -123,7 +123,7 @@ def test_an_assumption_no_strategy_uses_explains_nothing_of_a_chance_gain():
     sc = scenario_from_dict(tiny(strategies, uncertain=[UNUSED], channels={"sms": {"jump_per_day": 0.01}},
                                  patients={"propensity_sigma": 0.8}), "test")
     res = run_experiment(sc, replications=24, seed=5)
-    split = spread_sources(res, "sms", "statement", "npv_net_cash_usd")
+    split = spread_sources(res, "sms", "statement", "npv_net_cash")
     assert split.gain_sd > 0 and split.explained_share < 0.15
 
 
@@ -164,6 +164,6 @@ def test_range_words_for_a_rate_per_day_are_multiples_of_the_centre():
 
 def test_decision_metric():
     table = synthetic(np.array([1.0, 2.0]), {})
-    assert decision_metric(table.metrics) == "npv_net_cash_usd"
-    liquid = pd.concat([table.metrics, table.metrics.assign(metric="npv_after_liquidity_usd")])
-    assert decision_metric(liquid) == "npv_after_liquidity_usd"
+    assert decision_metric(table.metrics) == "npv_net_cash"
+    liquid = pd.concat([table.metrics, table.metrics.assign(metric="npv_after_liquidity")])
+    assert decision_metric(liquid) == "npv_after_liquidity"

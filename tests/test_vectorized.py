@@ -40,17 +40,17 @@ def capacity_free(encounters_per_day=6.0, **behaviour_overrides):
         "statement_channel": "email",
         "ladder": [
             {"day": 0, "channel": "sms", "hour": 9},
-            {"day": 2, "channel": "email", "target": {"balance_min_usd": 150}},
+            {"day": 2, "channel": "email", "target": {"balance_min": 150}},
             {"day": 5, "channel": "sms", "hour": 22},                      # quiet hour: suppressed
             {"day": 6, "channel": "sms", "relative_to": "due_date"},
             {"day": 7, "channel": "email", "relative_to": "due_date"},
             {"day": 8, "channel": "sms", "relative_to": "due_date"},        # 3rd in 7 days: limited
             {"day": 40, "channel": "letter", "target": {"score_min": 0.3, "score_max": 0.8}},
             {"day": 60, "channel": "formal_demand", "target": {"payers": ["self_pay", "commercial"],
-                                                               "balance_max_usd": 5000}},
+                                                               "balance_max": 5000}},
         ],
         "contact_limits": {"messages_per_7_days_max": 2, "quiet_hours": [21, 8]},
-        "write_off": {"after_days": 120, "below_balance_usd": 10},
+        "write_off": {"after_days": 120, "below_balance": 10},
     }
     data["strategies"] = strategies
     return scenario_from_dict(data, "capacity-free")

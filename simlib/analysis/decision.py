@@ -87,7 +87,7 @@ class Recommendation:
     margin_verdict: str
     infeasible: tuple[str, ...]
     feasible: bool
-    materiality_usd: float
+    materiality: float
     materiality_pp: float
     replications: int
     strategies: int
@@ -98,9 +98,9 @@ class Recommendation:
         return self.strategy == self.baseline
 
     @property
-    def materiality(self) -> Materiality:
+    def thresholds(self) -> Materiality:
         """The thresholds the verdicts were judged against."""
-        return Materiality(materiality_usd=self.materiality_usd, materiality_pp=self.materiality_pp)
+        return Materiality(materiality=self.materiality, materiality_pp=self.materiality_pp)
 
     def to_dict(self) -> dict:
         """Plain JSON values (an undefined number is ``null``)."""
@@ -192,7 +192,7 @@ def decide(metrics: pd.DataFrame, baseline: str, materiality: Materiality | None
         gain_verdict=verdict(gain, ci_low, ci_high, info.unit, higher_is_better, materiality),
         probability_best=p_best, runner_up=runner_up, margin=margin, margin_ci_low=m_low,
         margin_ci_high=m_high, margin_verdict=m_word, infeasible=tuple(infeasible), feasible=feasible,
-        materiality_usd=float(materiality.materiality_usd), materiality_pp=float(materiality.materiality_pp),
+        materiality=float(materiality.materiality), materiality_pp=float(materiality.materiality_pp),
         replications=int(metrics["replication"].nunique()), strategies=len(order))
 
 
@@ -207,7 +207,7 @@ def plain_sentence(d: Recommendation, horizon_days: float, varied: str = "") -> 
         text = ci_text(lo, hi, unit, diff)
         return f" ({text})" if text else ""
 
-    limit = threshold_text(d.materiality, unit)
+    limit = threshold_text(d.thresholds, unit)
     below = f", below the {limit} materiality threshold" if limit else ""
     runs = (f"best of {d.strategies} strategies in {d.probability_best * 100:.0f} % of {d.replications} "
             f"simulated run{'s' if d.replications != 1 else ''}{varied}")

@@ -56,7 +56,7 @@ def engine_scenario(timing: PaymentTiming, terms_days: float, seed: int = 1) -> 
         "description": "a payment history's invoices under fitted payment timing",
         "simulation": {"horizon_days": horizon, "billing_window_days": horizon, "encounters_per_day": 1.0,
                        "measurement_day": horizon, "ar_window_days": 90.0, "seed": seed},
-        "payers": {"self_pay": {"share": 1.0, "allowed_median_usd": 100.0, "patient_share": 1.0,
+        "payers": {"self_pay": {"share": 1.0, "allowed_median": 100.0, "patient_share": 1.0,
                                 "emergency_share": 0.0}},
         "finance": {"financial_assistance": None},  # the history's balances are what was owed
         "patients": {"propensity_sigma": 0.0},
@@ -84,7 +84,7 @@ def bills_of(history: History) -> Bills:
     if day.size and day.max() >= CHECK_HORIZON_DAYS:
         raise EngineCheckError(f"the history spans {day.max():.0f} days of invoices; the engine simulates "
                                f"at most {CHECK_HORIZON_DAYS:.0f}: check a shorter period")
-    amount = np.round(table["amount_usd"].to_numpy(float) * 100.0).astype(np.int64)
+    amount = np.round(table["amount"].to_numpy(float) * 100.0).astype(np.int64)
     return Bills(day, np.maximum(amount, 1), table["disputed"].to_numpy(bool), table["paper"].to_numpy(bool))
 
 

@@ -53,7 +53,7 @@ class FitResult:
             else:
                 ci = "(fixed)"
             rows.append(f"{name:<28} {value:>11.4g}  {ci:<25} {spec.unit:<18} {self.ci_method[name]}")
-        rows.append(f"{'balance_ref_usd':<28} {self.timing.balance_ref_usd:>11.4g}  {'(reference)':<25} {'USD':<18}")
+        rows.append(f"{'balance_ref':<28} {self.timing.balance_ref:>11.4g}  {'(reference)':<25} {'USD':<18}")
         prov = self.provenance
         rows.append(f"log-likelihood {self.log_likelihood:.2f} on {prov['rows']} invoices "
                     f"({prov['settled']} settled, {prov['open']} open) of {prov['customers']} customers")
@@ -98,10 +98,10 @@ class _Objective:
 
 
 def fit(history: History, free: tuple[str, ...] = DEFAULT_FREE, fixed: dict[str, float] | None = None,
-        balance_ref_usd: float | None = None) -> FitResult:
+        balance_ref: float | None = None) -> FitResult:
     """Fit the parameters named in ``free``; the others keep ``fixed`` values or the defaults.
 
-    ``balance_ref_usd`` defaults to the history's median amount (so ``initial_per_day`` is the
+    ``balance_ref`` defaults to the history's median amount (so ``initial_per_day`` is the
     intensity at a typical balance and hardly correlates with ``balance_elasticity``).
     """
     unknown = [n for n in list(free) + list(fixed or {}) if n not in SPECS]
@@ -109,8 +109,8 @@ def fit(history: History, free: tuple[str, ...] = DEFAULT_FREE, fixed: dict[str,
         raise FitError(f"unknown parameter {unknown[0]!r}; expected one of {', '.join(SPECS)}")
     fixed = dict(fixed or {})
     table = history.table
-    ref = balance_ref_usd or float(np.median(table["amount_usd"]))
-    base = PaymentTiming(balance_ref_usd=ref).replace(**{k: float(v) for k, v in fixed.items()})
+    ref = balance_ref or float(np.median(table["amount"]))
+    base = PaymentTiming(balance_ref=ref).replace(**{k: float(v) for k, v in fixed.items()})
     try:
         base.check()
     except ValueError as exc:
@@ -163,7 +163,7 @@ def _unused(t: PaymentTiming, held: set[str], inv: Invoices) -> dict[str, str]:
         out |= {n: "not used: no disputed invoice" for n in ("dispute_delay_days", "dispute_intensity_factor")}
     if not inv.paper.any():
         out |= {n: "not used: no paper bill" for n in ("paper_delay_days", "paper_intensity_factor")}
-    if np.ptp(np.log(inv.amount_usd)) == 0.0:
+    if np.ptp(np.log(inv.amount)) == 0.0:
         out["balance_elasticity"] = "not used: every invoice has the same amount"
     return out
 

@@ -54,7 +54,7 @@ def write_fitted(result, path: str | Path) -> None:
         else:
             note = f"{spec.unit}; {result.ci_method.get(name, 'fixed')}"
         lines.append(f"    {name + ':':<{width}} {value!r:<22} # {note}")
-    lines.append(f"    {'balance_ref_usd:':<{width}} {t.balance_ref_usd!r:<22} # USD; reference balance, not fitted")
+    lines.append(f"    {'balance_ref:':<{width}} {t.balance_ref!r:<22} # USD; reference balance, not fitted")
     lines.append("  confidence_95:")
     lines += [f"    {n}: [{a!r}, {b!r}]" for n, (a, b) in result.confidence_95.items()]
     rest = {

@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 #: Dates a history may hold (issue 21: a year-1 invoice or a settle date in 9999 is a typo, not data).
 DATE_MIN, DATE_MAX = pd.Timestamp("1950-01-01"), pd.Timestamp("2100-12-31")
 #: Largest invoice amount: the scenario's bound on dollar amounts (sums stay in int64 cents).
-AMOUNT_MAX_USD = 1e9
+AMOUNT_MAX = 1e9
 
 #: Columns of the tidy table returned by ``read_history``.
-TIDY_COLUMNS = ("customer_id", "invoice_date", "due_date", "settle_date", "amount_usd",
+TIDY_COLUMNS = ("customer_id", "invoice_date", "due_date", "settle_date", "amount",
                 "disputed", "paper", "terms_days", "settled", "days_to_settle", "days_open")
 
 
@@ -189,7 +189,7 @@ def read_history(path: str | Path, mapping: HistoryMapping | None = None,
     table = pd.DataFrame({
         "customer_id": customer.astype(str).to_numpy(),
         "invoice_date": invoice.to_numpy(), "due_date": due.to_numpy(),
-        "settle_date": settle.to_numpy(), "amount_usd": amount, "disputed": disputed, "paper": paper,
+        "settle_date": settle.to_numpy(), "amount": amount, "disputed": disputed, "paper": paper,
         "terms_days": (due - invoice).dt.days.to_numpy(),
         "settled": settled,
         "days_to_settle": np.where(settled, (settle - invoice).dt.days.to_numpy(dtype=float, na_value=np.nan), np.nan),
@@ -239,8 +239,8 @@ def _amounts(name, raw, column, line) -> np.ndarray:
     bad = ~np.isfinite(value) | (value <= 0)
     _first_bad(name, bad, line, column,
                lambda i: f"expected an amount > 0; found '{text.iloc[i]}'")
-    _first_bad(name, value > AMOUNT_MAX_USD, line, column,  # beyond it, sums overflow int64 cents
-               lambda i: f"expected an amount of at most ${AMOUNT_MAX_USD:,.0f}; found '{text.iloc[i]}'")
+    _first_bad(name, value > AMOUNT_MAX, line, column,  # beyond it, sums overflow int64 cents
+               lambda i: f"expected an amount of at most ${AMOUNT_MAX:,.0f}; found '{text.iloc[i]}'")
     return value
 
 

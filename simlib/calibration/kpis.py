@@ -40,7 +40,7 @@ BOUNDS_FACTOR_DEFAULT = 10.0
 MAX_EVALUATIONS_DEFAULT = 60
 DEFAULT_PARAMETERS = ("behaviour.initial_per_day", "behaviour.decay_per_day")
 UNBOUNDED_SHARES = {"cost_to_collect", "factoring_apr"}  # ratios of two amounts that may exceed 1
-SIGNED_USD = {"npv_net_cash_usd", "cash_trough_usd"}  # amounts that may be negative
+SIGNED_MONEY = {"npv_net_cash", "cash_trough"}  # amounts that may be negative
 
 
 class KpiCalibrationError(ValueError):
@@ -49,7 +49,7 @@ class KpiCalibrationError(ValueError):
 
 def kpi_range(name: str) -> tuple[float, float]:
     """The values a KPI can take: shares of a whole in [0, 1], counts, days and costs >= 0."""
-    if name in SIGNED_USD:
+    if name in SIGNED_MONEY:
         return -math.inf, math.inf
     return 0.0, 1.0 if METRICS[name].unit == "share" and name not in UNBOUNDED_SHARES else math.inf
 

@@ -6,7 +6,7 @@ an unconstrained number for the optimiser (``share``: logit, ``positive``: log, 
 ``bounded``: upper x expit) and its range. Rates and intensity factors have an upper end because
 with whole-day dates an intensity above ~10 per day cannot be told from paying at once
 (P(pay within the day) = 1 - e^-10 > 0.9999), so the likelihood is flat beyond it.
-``balance_ref_usd`` is a reference constant, never fitted.
+``balance_ref`` is a reference constant, never fitted.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class PaymentTiming:
     dispute_intensity_factor: float = 0.5
     paper_intensity_factor: float = 0.5
     balance_elasticity: float = 0.0
-    balance_ref_usd: float = 500.0
+    balance_ref: float = 500.0
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
@@ -49,8 +49,8 @@ class PaymentTiming:
                   "bounded": 0.0 <= v <= (spec.upper or np.inf)}[spec.kind]
             if not (ok and np.isfinite(v)):
                 raise ValueError(f"{spec.name}: expected {spec.range_text}; found {v!r}")
-        if not (self.balance_ref_usd > 0 and np.isfinite(self.balance_ref_usd)):
-            raise ValueError(f"balance_ref_usd: expected a number > 0; found {self.balance_ref_usd!r}")
+        if not (self.balance_ref > 0 and np.isfinite(self.balance_ref)):
+            raise ValueError(f"balance_ref: expected a number > 0; found {self.balance_ref!r}")
 
 
 Kind = Literal["share", "positive", "bounded", "real"]
@@ -140,7 +140,7 @@ SPECS: dict[str, ParamSpec] = {s.name: s for s in [
     ParamSpec("paper_intensity_factor", "x intensity", "bounded",
               "multiplier of a prompted payer's intensity for a paper bill", MAX_FACTOR),
     ParamSpec("balance_elasticity", "1", "real",
-              "intensity x (balance / balance_ref_usd) ^ -elasticity"),
+              "intensity x (balance / balance_ref) ^ -elasticity"),
 ]}
 
 #: Fitted by default; the floor is held at 0 (the engine's default) unless asked for.

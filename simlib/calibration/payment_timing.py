@@ -11,7 +11,7 @@ the invoice reaches E (formulas and likelihood in ``docs/calibration.md``):
   lambda(t) = w [f + (lambda0 - f) e^{-kappa t} + J e^{-kappa (t - tau)} 1{t >= tau}],
   tau = terms (the due date), scaled by the covariate multiplier
   w = dispute_intensity_factor [disputed] x paper_intensity_factor [paper]
-      x (amount / balance_ref_usd) ^ -balance_elasticity.
+      x (amount / balance_ref) ^ -balance_elasticity.
 
 Everything is vectorised over invoices. Given the same (E, U), ``settle_days`` returns the same
 account under any parameters (common random numbers), and raising any intensity never delays a
@@ -34,25 +34,25 @@ class Invoices:
     terms_days: np.ndarray
     disputed: np.ndarray
     paper: np.ndarray
-    amount_usd: np.ndarray
+    amount: np.ndarray
 
     def __post_init__(self) -> None:
         n = len(self.terms_days)
-        if not all(len(a) == n for a in (self.disputed, self.paper, self.amount_usd)):
-            raise ValueError("Invoices: terms_days, disputed, paper and amount_usd differ in length")
+        if not all(len(a) == n for a in (self.disputed, self.paper, self.amount)):
+            raise ValueError("Invoices: terms_days, disputed, paper and amount differ in length")
 
     def __len__(self) -> int:
         return len(self.terms_days)
 
     @classmethod
     def from_table(cls, table) -> "Invoices":
-        """From ``History.table`` (columns terms_days, disputed, paper, amount_usd)."""
+        """From ``History.table`` (columns terms_days, disputed, paper, amount)."""
         return cls(table["terms_days"].to_numpy(float), table["disputed"].to_numpy(bool),
-                   table["paper"].to_numpy(bool), table["amount_usd"].to_numpy(float))
+                   table["paper"].to_numpy(bool), table["amount"].to_numpy(float))
 
     def take(self, index: np.ndarray) -> "Invoices":
         return Invoices(self.terms_days[index], self.disputed[index], self.paper[index],
-                        self.amount_usd[index])
+                        self.amount[index])
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _per_invoice(p: PaymentTiming, inv: Invoices) -> _PerInvoice:
     scale = p.planned_day_scale_of_terms * np.maximum(inv.terms_days, 1.0)
     w = (np.where(inv.disputed, p.dispute_intensity_factor, 1.0)
          * np.where(inv.paper, p.paper_intensity_factor, 1.0)
-         * (inv.amount_usd / p.balance_ref_usd) ** (-p.balance_elasticity))
+         * (inv.amount / p.balance_ref) ** (-p.balance_elasticity))
     return _PerInvoice(delay, scale, w, inv.terms_days.astype(float))
 
 
@@ -250,7 +250,7 @@ def _partials(p: PaymentTiming, inv: Invoices, q: _PerInvoice, t: np.ndarray):
           "decay_per_day": w * ((lam0 - floor) * t * t * _dphi(kappa * t) + jump * a * a * _dphi(kappa * a)),
           "dispute_intensity_factor": np.where(inv.disputed, G / np.maximum(p.dispute_intensity_factor, 1e-300), 0.0),
           "paper_intensity_factor": np.where(inv.paper, G / np.maximum(p.paper_intensity_factor, 1e-300), 0.0),
-          "balance_elasticity": -G * np.log(inv.amount_usd / p.balance_ref_usd)}
+          "balance_elasticity": -G * np.log(inv.amount / p.balance_ref)}
     return H, G, dH, dG
 
 

@@ -195,7 +195,7 @@ def history_facts(history: History) -> dict:
             "first_invoice": t["invoice_date"].min().date().isoformat(),
             "last_invoice": t["invoice_date"].max().date().isoformat(),
             "terms_days_median": float(np.median(t["terms_days"])),
-            "amount_median_usd": float(np.median(t["amount_usd"])),
+            "amount_median": float(np.median(t["amount"])),
             "disputed_share": float(t["disputed"].mean()), "paper_share": float(t["paper"].mean()),
             "customer_mean_days_p10_p90": _customer_spread(t)}
 
@@ -223,7 +223,7 @@ def calibration_report_data(history: History, model: FittedModel | None = None, 
                 "same_history": model.fitted_on.get("sha256") == history.sha256
                 and model.fitted_on.get("rows") == history.n_invoices,
                 "log_likelihood": model.log_likelihood,
-                "balance_ref_usd": model.timing.balance_ref_usd,
+                "balance_ref": model.timing.balance_ref,
                 "parameters": parameter_rows(model)},
         "timing": model.timing.as_dict(),
         "curves": settle_curves(history, model.timing, o.curve_bootstrap, o.seed),

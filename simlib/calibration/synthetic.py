@@ -20,7 +20,7 @@ DATE_FORMAT = "%m/%d/%Y"
 
 def synthetic_history(timing: PaymentTiming, n_invoices: int, seed: int, *,
                       invoices_per_customer: int = 24, disputed_share: float = 0.23,
-                      paper_share: float = 0.54, terms_days: int = 30, amount_median_usd: float = 60.0,
+                      paper_share: float = 0.54, terms_days: int = 30, amount_median: float = 60.0,
                       amount_sigma: float = 0.35, window_days: int = 730,
                       extraction_day: int | None = None, start: str = "2012-01-01") -> pd.DataFrame:
     """Invoices dated uniformly over ``window_days`` from ``start``, settled by the model.
@@ -34,7 +34,7 @@ def synthetic_history(timing: PaymentTiming, n_invoices: int, seed: int, *,
     customer = rng.integers(0, n_customers, n_invoices)
     disputed = rng.random(n_invoices) < disputed_share
     paper = rng.random(n_invoices) < paper_share
-    amount = np.round(amount_median_usd * np.exp(amount_sigma * rng.standard_normal(n_invoices)), 2)
+    amount = np.round(amount_median * np.exp(amount_sigma * rng.standard_normal(n_invoices)), 2)
     amount = np.maximum(amount, 0.01)
     terms = np.full(n_invoices, float(terms_days))
 

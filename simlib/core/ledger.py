@@ -191,7 +191,7 @@ class Ledger:
             "kind": pd.Categorical.from_codes(
                 pd.Series(self.kind).map({int(k): i for i, k in enumerate(Kind)}).to_numpy(),
                 categories=[k.name.lower() for k in Kind]),
-            "amount_usd": self.amount / 100.0,
+            "amount": self.amount / 100.0,
         })
 
 

@@ -42,7 +42,7 @@ class MetricInfo:
 
 
 METRICS: dict[str, MetricInfo] = {
-    "npv_net_cash_usd": MetricInfo(
+    "npv_net_cash": MetricInfo(
         N_("NPV of net collections"), "usd", True,
         N_("Present value, at the cost of capital, of collections minus collection costs and fees, minus "
         "the present value of the margin lost to harm (care deferred after a declined deposit, "
@@ -60,9 +60,9 @@ METRICS: dict[str, MetricInfo] = {
     "ar_over_90_share": MetricInfo(
         N_("A/R over 90 days"), "share", False,
         N_("Share of open A/R (by dollars) older than 90 days from service, at the measurement day.")),
-    "cash_collected_usd": MetricInfo(
+    "cash_collected": MetricInfo(
         N_("Cash collected"), "usd", True, N_("All collections to the horizon (patients, insurers, agency, lender).")),
-    "collection_cost_usd": MetricInfo(
+    "collection_cost": MetricInfo(
         N_("Collection cost"), "usd", False,
         N_("Statements, contacts, agent hours, rework, dispute handling, agency, financing and factoring fees.")),
     "cost_to_collect": MetricInfo(
@@ -80,7 +80,7 @@ METRICS: dict[str, MetricInfo] = {
         N_("Still open at the horizon"), "share", None,
         N_("Billing-window cohort dollars (patients and insurers) not yet resolved at the horizon ÷ "
         "billed; the patient part is counted in bad debt.")),
-    "charity_care_usd": MetricInfo(
+    "charity_care": MetricInfo(
         N_("Charity care"), "usd", None,
         N_("Balances adjusted as financial assistance (501(r) FAP): an adjustment, not bad debt.")),
     "charity_care_share": MetricInfo(
@@ -90,27 +90,27 @@ METRICS: dict[str, MetricInfo] = {
     "initial_denial_rate": MetricInfo(
         N_("Initial claim denials"), "share", False, N_("Claims denied on first adjudication ÷ claims adjudicated."),
         "operations"),
-    "lost_margin_usd": MetricInfo(
+    "lost_margin": MetricInfo(
         N_("Margin lost to harm"), "usd", False,
         N_("Contribution margin of elective care deferred or cancelled after a declined deposit, plus the "
         "expected future margin of patients who do not come back after complaints and opt-outs "
         "(not cash: subtracted from the NPV).")),
-    "cash_trough_usd": MetricInfo(
+    "cash_trough": MetricInfo(
         N_("Lowest cash position"), "usd", True,
         N_("Minimum of starting cash − cost of care + net collections over the horizon.")),
-    # liquidity (simlib.scenario.liquidity): only when the scenario sets finance.minimum_cash_usd
-    "npv_after_liquidity_usd": MetricInfo(
+    # liquidity (simlib.scenario.liquidity): only when the scenario sets finance.minimum_cash
+    "npv_after_liquidity": MetricInfo(
         N_("NPV after credit-line interest"), "usd", True,
         N_("NPV of net collections minus the present value of the interest on the credit line that keeps "
         "cash at the minimum (the ranking metric when a cash floor is set).")),
-    "credit_drawn_peak_usd": MetricInfo(
+    "credit_drawn_peak": MetricInfo(
         N_("Peak drawn on the credit line"), "usd", False,
         N_("Largest end-of-day shortfall below the minimum cash, funded by the credit line (above the "
         "line's limit: the shortfall the line could not fund).")),
-    "credit_interest_usd": MetricInfo(
+    "credit_interest": MetricInfo(
         N_("Credit-line interest"), "usd", False,
         N_("Simple daily interest at the line's annual rate ÷ 365 on each day's drawn balance, to the horizon.")),
-    "credit_cost_per_rate_point_usd": MetricInfo(
+    "credit_cost_per_rate_point": MetricInfo(
         N_("Credit cost per point of interest rate"), "usd", False,
         N_("Present value of the interest the same drawn balances would cost at 1 % a year: the cost of "
         "the line is this × the rate in points.")),
@@ -187,26 +187,26 @@ METRICS: dict[str, MetricInfo] = {
     "factoring_factored_share": MetricInfo(
         N_("Share of billed dollars factored"), "share", None,
         N_("Face value sold to the factor (open balance at purchase) ÷ all dollars billed."), "factoring"),
-    "factoring_advanced_usd": MetricInfo(
+    "factoring_advanced": MetricInfo(
         N_("Cash advanced by the factor"), "usd", None,
         N_("Advances paid at purchase (advance rate × face or ECV, net of any upfront admin fee)."),
         "factoring"),
-    "factoring_fees_usd": MetricInfo(
+    "factoring_fees": MetricInfo(
         N_("Factoring fees"), "usd", False,
         N_("Admin fees + fees kept at settlement + fees in buy-backs; deducted from rebates, "
         "never a separate cash row."), "factoring"),
-    "factoring_rebates_usd": MetricInfo(
+    "factoring_rebates": MetricInfo(
         N_("Reserve released"), "usd", None,
         N_("Rebates: collected − advance share − fee share, when positive."), "factoring"),
-    "factoring_chargebacks_usd": MetricInfo(
+    "factoring_chargebacks": MetricInfo(
         N_("Charge-backs"), "usd", False,
         N_("Shortfalls the hospital repays: denials, corrections, discounts (and bad debt under "
         "recourse) — advance share + fee share − any cash collected."), "factoring"),
-    "factoring_buybacks_usd": MetricInfo(
+    "factoring_buybacks": MetricInfo(
         N_("Buy-backs"), "usd", False,
         N_("Receivables repurchased at the end of the recourse period or on termination: "
         "remaining advance share + fee accrued."), "factoring"),
-    "factoring_credit_loss_usd": MetricInfo(
+    "factoring_credit_loss": MetricInfo(
         N_("Credit loss borne by the factor"), "usd", None,
         N_("Advance shares on bad-debt write-offs the factor absorbs (non-recourse only)."), "factoring"),
     "factoring_apr": MetricInfo(
@@ -293,15 +293,15 @@ METRICS["promise_kept_share"] = MetricInfo(
     "promise that falls due after the balance is paid, or while a plan or an agency holds it, is neither)."),
     "policies")
 
-KEY_METRIC = "npv_net_cash_usd"
-#: The key metric when the scenario sets a cash floor (finance.minimum_cash_usd).
-LIQUIDITY_KEY_METRIC = "npv_after_liquidity_usd"
+KEY_METRIC = "npv_net_cash"
+#: The key metric when the scenario sets a cash floor (finance.minimum_cash).
+LIQUIDITY_KEY_METRIC = "npv_after_liquidity"
 
 
 def key_metric(scenario=None) -> str:
     """The metric strategies are ranked on: the NPV after the credit line's interest when the
     scenario sets a cash floor, otherwise the NPV of net collections."""
     finance = getattr(scenario, "finance", None)
-    return LIQUIDITY_KEY_METRIC if getattr(finance, "minimum_cash_usd", None) is not None else KEY_METRIC
+    return LIQUIDITY_KEY_METRIC if getattr(finance, "minimum_cash", None) is not None else KEY_METRIC
 
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", ">120")

@@ -31,7 +31,7 @@ from simlib.core.settings import Fraction, NonNeg, ScenarioError, Strict
 
 #: The prompted payer's intensity parameters of fitted.yaml: ``behaviour`` fields of the same name.
 INTENSITY_KEYS = ("initial_per_day", "decay_per_day", "floor_per_day", "due_date_jump_per_day",
-                  "balance_elasticity", "balance_ref_usd")
+                  "balance_elasticity", "balance_ref")
 
 Factor = Annotated[float, Field(ge=0.0, le=100.0)]
 

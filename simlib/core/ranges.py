@@ -10,6 +10,8 @@ scenario (``base``).
 """
 from __future__ import annotations
 
+from simlib.core.money_names import is_money
+
 import dataclasses
 from dataclasses import dataclass
 from typing import Literal
@@ -56,6 +58,8 @@ class Range:
             return f"×{v:g}"
         if self.upper == 1.0 or self.path.endswith(("_rate", "_annual", "_share")):
             return f"{v * 100:.3g} %"
-        if self.path.endswith("_usd"):
-            return f"${v:,.2f}" if abs(v) < 10 else f"${v:,.0f}"
+        if is_money(self.path.rsplit(".", 1)[-1]):
+            from simlib.core.language import money_text
+
+            return money_text(v, 2) if abs(v) < 10 else money_text(v)
         return f"{v:.3g}"

@@ -1,7 +1,7 @@
 """The settings base: what every section of a scenario file is built from.
 
 Every section is a frozen pydantic model that refuses unknown keys (:class:`Strict`); units are
-in the field names (``_days``, ``_per_day``, ``_rate``, ``_usd``). :class:`Targeting` is the one
+in the field names (``_days``, ``_per_day``, ``_rate``); amounts are in the scenario's currency. :class:`Targeting` is the one
 section shared by several levers (reminder steps, factoring segments). Money is handled in
 integer cents (:func:`cents`). :class:`ScenarioError` is what every problem with a scenario's input
 raises. This module imports nothing from simlib: every other module may import it.
@@ -28,16 +28,16 @@ class Targeting(Strict):
 
     score_min: Fraction = 0.0
     score_max: Fraction = 1.0
-    balance_min_usd: NonNeg = 0.0
-    balance_max_usd: float | None = None
+    balance_min: NonNeg = 0.0
+    balance_max: float | None = None
     payers: list[str] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Targeting":
         if self.score_min > self.score_max:
             raise ValueError("score_min must be <= score_max")
-        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
-            raise ValueError("balance_max_usd must be >= balance_min_usd")
+        if self.balance_max is not None and self.balance_max < self.balance_min:
+            raise ValueError("balance_max must be >= balance_min")
         return self
 
 

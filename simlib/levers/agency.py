@@ -1,5 +1,5 @@
 """Agency placement: balances still open ``placement_days`` after the statement (at least
-``balance_min_usd``) go to a collection agency, which takes the account over: the hospital's
+``balance_min``) go to a collection agency, which takes the account over: the hospital's
 reminders and write-off stop, and the patient pays at the agency's intensity (its own start,
 decay, floor and contact jumps, on a fresh payment clock and fresh Exp(1) thresholds). The agency
 books collections gross (``PAYMENT_AGENCY``) and charges its contingency fee (``FEE_AGENCY``);
@@ -25,7 +25,7 @@ from simlib.core.settings import NonNeg, Positive, Strict, cents
 
 class Agency(Strict):
     """Placement with a collection agency ``placement_days`` after the statement, for balances of
-    at least ``balance_min_usd`` still open (and not on a payment plan).
+    at least ``balance_min`` still open (and not on a payment plan).
 
     From placement the hospital stops its own reminders and the patient's payment intensity is the
     agency's: it starts at ``initial_per_day`` (scaled by the patient's responsiveness, like the
@@ -44,7 +44,7 @@ class Agency(Strict):
 
     kind: Literal["early_out", "bad_debt"] = "bad_debt"
     placement_days: Positive = 120.0
-    balance_min_usd: NonNeg = 0.0
+    balance_min: NonNeg = 0.0
     fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.30
     initial_per_day: NonNeg = 0.01
     floor_per_day: NonNeg = 0.0
@@ -108,8 +108,8 @@ class AgencyLever(Lever):
                      "and written off after {recall} days") if settings.kind == "early_out" else
                    _("bad-debt agency from day {day} for balances{floor} ({fee} % contingency fee), recalled "
                      "and written off after {recall} days"))
-        floor = (_(" of at least {amount}").format(amount=money_text(settings.balance_min_usd))
-                 if settings.balance_min_usd > 0 else "")
+        floor = (_(" of at least {amount}").format(amount=money_text(settings.balance_min))
+                 if settings.balance_min > 0 else "")
         return message.format(day=short_number_text(settings.placement_days), floor=floor,
                               fee=short_number_text(settings.fee_rate * 100),
                               recall=short_number_text(settings.recall_days))
@@ -165,7 +165,7 @@ class AgencyLever(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.min_cents = cents(settings.balance_min_usd)
+        self.min_cents = cents(settings.balance_min)
         self._place, self._contact, self._recall = self.place, self.contact, self.recall
 
     def schedule(self, acct, bill: float, items: list) -> None:

@@ -20,7 +20,7 @@ on the statement day (at the latest the horizon): a ``REFUND_PATIENT`` row, coun
 financial assistance paid beyond what they owe (:mod:`simlib.levers.financial_assistance`).
 
 What asking costs (docs/model.md "Deposits"): every ask takes registration staff time,
-``ask_cost_usd`` (a ``COST_REGISTRATION`` row); a patient who declines defers or cancels the
+``ask_cost`` (a ``COST_REGISTRATION`` row); a patient who declines defers or cancels the
 (elective) care with probability ``declined_care_deferral_rate``, and the hospital loses the
 encounter's contribution margin (allowed × ``harm.contribution_margin_ratio``, a
 ``LOST_MARGIN_DEFERRED_CARE`` row: no cash, subtracted from the NPV; counter ``care_deferred``).
@@ -52,7 +52,7 @@ class Deposit(Strict):
     (flat ``compliance_rate`` with ``compliance_half_months: null``), by the patients most likely
     to pay their bill (``propensity_correlation``). The estimate is the final responsibility ×
     exp(σ z − σ²/2), σ = ``estimate_error_sigma``; an excess is refunded. Each ask costs
-    ``ask_cost_usd``; a declined deposit defers the care with ``declined_care_deferral_rate``."""
+    ``ask_cost``; a declined deposit defers the care with ``declined_care_deferral_rate``."""
 
     share: Fraction
     compliance_rate: Fraction
@@ -61,7 +61,7 @@ class Deposit(Strict):
     estimate_error_sigma: NonNeg = 0.25
     propensity_correlation: Fraction = 0.5
     declined_care_deferral_rate: Fraction = 0.1
-    ask_cost_usd: NonNeg = 2.6
+    ask_cost: NonNeg = 2.6
     excluded_payers: list[str] = DEFAULT_EXCLUDED
 
 
@@ -73,13 +73,13 @@ def _draw_estimate_error(rng, n: int, scenario) -> dict:
     return {"deposit_estimate_z": rng.standard_normal(n)}
 
 
-def compliance_probability(dep: Deposit, deposit_usd: float, ability_monthly_usd: float) -> float:
-    """P(the patient pays a deposit of ``deposit_usd``) given their monthly ability to pay."""
+def compliance_probability(dep: Deposit, deposit: float, ability_monthly: float) -> float:
+    """P(the patient pays a deposit of ``deposit``) given their monthly ability to pay."""
     if dep.compliance_half_months is None:
         return dep.compliance_rate
-    if ability_monthly_usd <= 0.0:
+    if ability_monthly <= 0.0:
         return 0.0
-    ratio = deposit_usd / ability_monthly_usd / dep.compliance_half_months
+    ratio = deposit / ability_monthly / dep.compliance_half_months
     return dep.compliance_rate / (1.0 + ratio ** dep.compliance_steepness)
 
 
@@ -152,7 +152,7 @@ class DepositLever(Lever):
         self.asked_of = (~np.isin(pop.payer, excluded) & ~pop.emergency & ~pop.open_book).tolist()
         self.defer_u = pop.draws(DEFERRAL_STREAM, lambda g, n: g.random(n)).tolist() \
             if settings.declined_care_deferral_rate > 0 else None
-        self.ask_cents = cents(settings.ask_cost_usd)
+        self.ask_cents = cents(settings.ask_cost)
         #: deposit cents kept (paid minus refunded) by encounter: the 501(r) refund reads it
         self.kept: dict[int, int] = {}
 

@@ -13,7 +13,7 @@ decays as it would without payments). Resolved in the patient's favour with
 statement is a contact (``behaviour.corrected_statement_jump_per_day``, scaled like any contact
 by :mod:`simlib.world.contact_response`), not a fresh statement. A strategy's ``price_estimate``
 (an estimate or portal before care) multiplies the dispute rate and the resolution hours, and
-costs ``cost_per_estimate_usd`` for every encounter it is given to (care that is scheduled: not
+costs ``cost_per_estimate`` for every encounter it is given to (care that is scheduled: not
 emergencies nor the open book; a ``COST_PRICE_ESTIMATE`` row at service, counter
 ``price_estimates``): ten minutes of a financial counsellor at the model's $31 an hour by default
 (an assumption, docs/model.md "Price estimate"). Disputes happen in every strategy; counter
@@ -34,7 +34,7 @@ class PriceEstimate(Strict):
 
     dispute_rate_multiplier: Fraction = 0.5
     resolution_hours_multiplier: Fraction = 0.7
-    cost_per_estimate_usd: NonNeg = 5.2
+    cost_per_estimate: NonNeg = 5.2
 
 
 def _draw(rng, n: int, scenario) -> dict:
@@ -88,7 +88,7 @@ class Disputes(Lever):
         c = np.minimum(pop.correction_fraction, 0.99)
         self.overcharge = np.where(error & (pop.favour_u < bt.patient_favour_rate), c / (1.0 - c), 0.0).tolist()
         self._dispute = self.dispute
-        self.estimate_cents = cents(settings.cost_per_estimate_usd) if settings else 0
+        self.estimate_cents = cents(settings.cost_per_estimate) if settings else 0
         self.estimated = (~pop.emergency & ~pop.open_book).tolist() if self.estimate_cents else None
 
     def at_service(self, i: int, r: int, day: float, balance: int) -> int:
@@ -125,7 +125,7 @@ class Disputes(Lever):
         wait = bt.resolution_wait_days_mean * pop.dispute_wait_exp[i]
         if wait > 0.0:
             yield env.timeout(wait)
-        acct.book(Kind.COST_DISPUTE, cents(bt.cost_per_dispute_usd), env.now)
+        acct.book(Kind.COST_DISPUTE, cents(bt.cost_per_dispute), env.now)
         if pop.favour_u[i] < bt.patient_favour_rate:
             corr = min(acct.bal - 1, int(round(acct.bal * pop.correction_fraction[i])))
             if corr > 0:

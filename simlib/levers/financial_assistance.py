@@ -12,8 +12,8 @@ is *when* eligibility is found — the ``fap_screening`` key of a strategy (``nu
   supersedes the write-off, supersedes it too).
 
 Eligibility uses the patient's monthly ability to pay as the proxy of income (``docs/model.md``):
-below ``free_care_ability_max_usd`` the whole balance is charity; up to
-``discount_ability_max_usd`` a sliding discount falling linearly from 100 % to
+below ``free_care_ability_max`` the whole balance is charity; up to
+``discount_ability_max`` a sliding discount falling linearly from 100 % to
 ``discount_min_rate``; above, none. The screening identifies an eligible patient with probability
 ``identification_rate`` (a latent uniform of the ``charity`` stream). The discount of the open
 balance is booked as ``CHARITY_CARE`` — an adjustment, never bad debt. Counters:
@@ -52,8 +52,8 @@ Screening = Literal["presumptive", "at_write_off"]
 class FinancialAssistance(Strict):
     """A 501(r) financial assistance policy with presumptive or pre-write-off screening."""
 
-    free_care_ability_max_usd: NonNeg = 63.0
-    discount_ability_max_usd: NonNeg = 94.0
+    free_care_ability_max: NonNeg = 63.0
+    discount_ability_max: NonNeg = 94.0
     discount_min_rate: Fraction = 0.4
     identification_rate: Fraction = 0.5
     screening: Screening = "presumptive"
@@ -61,8 +61,8 @@ class FinancialAssistance(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "FinancialAssistance":
-        if self.discount_ability_max_usd < self.free_care_ability_max_usd:
-            raise ValueError("discount_ability_max_usd must be >= free_care_ability_max_usd")
+        if self.discount_ability_max < self.free_care_ability_max:
+            raise ValueError("discount_ability_max must be >= free_care_ability_max")
         return self
 
 
@@ -79,14 +79,14 @@ def fap_origin(finance) -> str:
     return "charity care: on (the default policy of a US nonprofit, finance.us_nonprofit: true; IRS §501(r)(4))"
 
 
-def charity_rate(fap: FinancialAssistance, ability_monthly_usd: float) -> float:
+def charity_rate(fap: FinancialAssistance, ability_monthly: float) -> float:
     """The share of the balance the policy forgives a patient of this monthly ability to pay."""
-    lo, hi = fap.free_care_ability_max_usd, fap.discount_ability_max_usd
-    if ability_monthly_usd < lo:
+    lo, hi = fap.free_care_ability_max, fap.discount_ability_max
+    if ability_monthly < lo:
         return 1.0
-    if ability_monthly_usd >= hi:
+    if ability_monthly >= hi:
         return 0.0
-    return 1.0 - (1.0 - fap.discount_min_rate) * (ability_monthly_usd - lo) / (hi - lo)
+    return 1.0 - (1.0 - fap.discount_min_rate) * (ability_monthly - lo) / (hi - lo)
 
 
 def _draw(rng, n: int, scenario) -> dict:

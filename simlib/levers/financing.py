@@ -1,5 +1,5 @@
 """Third-party patient financing: offered ``offer_day`` after the statement to balances in
-[``balance_min_usd``, ``balance_max_usd``]; a patient takes it with a probability that rises with the
+[``balance_min``, ``balance_max``]; a patient takes it with a probability that rises with the
 balance against their monthly ability to pay, and the lender approves with a probability that falls
 with low ability (:mod:`simlib.levers.takeup`; declined applicants count in ``financing_declined``). The lender pays the hospital the whole balance at once (the receivable
 closes, ``PAYMENT_LENDER``) and the hospital pays ``merchant_fee_rate`` × balance
@@ -21,24 +21,24 @@ from simlib.core.settings import Fraction, NonNeg, Positive, cents
 
 class Financing(Uptake):
     """Third-party patient financing: offered on ``offer_day`` after the statement to balances in
-    [balance_min_usd, balance_max_usd]; a patient applies with the take-up probability of
+    [balance_min, balance_max]; a patient applies with the take-up probability of
     :mod:`simlib.levers.takeup` and is approved with probability
-    ``1 / (1 + (approval_ability_half_usd ÷ monthly ability) ** approval_steepness)``; a taker's lender pays the hospital the whole balance at once
+    ``1 / (1 + (approval_ability_half ÷ monthly ability) ** approval_steepness)``; a taker's lender pays the hospital the whole balance at once
     (the receivable closes) and the hospital pays ``merchant_fee_rate`` × balance. The lender bears
     the patient's default risk."""
 
-    balance_min_usd: NonNeg = 500.0
-    balance_max_usd: Positive | None = None
+    balance_min: NonNeg = 500.0
+    balance_max: Positive | None = None
     offer_day: NonNeg = 0.0
     uptake_rate: Fraction = 0.15
     merchant_fee_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.06
-    approval_ability_half_usd: NonNeg = 50.0
+    approval_ability_half: NonNeg = 50.0
     approval_steepness: Positive = 2.0
 
     @model_validator(mode="after")
     def _check(self) -> "Financing":
-        if self.balance_max_usd is not None and self.balance_max_usd < self.balance_min_usd:
-            raise ValueError("balance_max_usd must be >= balance_min_usd")
+        if self.balance_max is not None and self.balance_max < self.balance_min:
+            raise ValueError("balance_max must be >= balance_min")
         return self
 
 
@@ -69,12 +69,12 @@ class FinancingLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        band = f"≥ {money_text(settings.balance_min_usd)}" if settings.balance_max_usd is None else \
-            f"{money_text(settings.balance_min_usd)}–{money_text(settings.balance_max_usd)}"
+        band = f"≥ {money_text(settings.balance_min)}" if settings.balance_max is None else \
+            f"{money_text(settings.balance_min)}–{money_text(settings.balance_max)}"
         when = (_("on the statement") if settings.offer_day == 0 else
                 _("{days} days after the statement").format(days=short_number_text(settings.offer_day)))
         message = (_("patient financing offered {when} for balances {band} ({takers}; the lender approves everyone "
-                     "and pays at once less a {fee} % fee)") if settings.approval_ability_half_usd == 0 else
+                     "and pays at once less a {fee} % fee)") if settings.approval_ability_half == 0 else
                    _("patient financing offered {when} for balances {band} ({takers}; the lender approves fewer of "
                      "those less able to pay and pays at once less a {fee} % fee)"))
         return message.format(when=when, band=band, takers=describe_takers(settings),
@@ -82,8 +82,8 @@ class FinancingLever(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.min_cents = cents(settings.balance_min_usd)
-        self.max_cents = None if settings.balance_max_usd is None else cents(settings.balance_max_usd)
+        self.min_cents = cents(settings.balance_min)
+        self.max_cents = None if settings.balance_max is None else cents(settings.balance_max)
         self._offer = self.offer
 
     def schedule(self, acct, bill: float, items: list) -> None:
@@ -100,7 +100,7 @@ class FinancingLever(Lever):
             return
         world, now, pop = self.world, acct.now, self.world.pop
         if not pop.financing_approval_u[acct.i] < approval_probability(
-                self.cfg.approval_ability_half_usd, self.cfg.approval_steepness,
+                self.cfg.approval_ability_half, self.cfg.approval_steepness,
                 float(pop.ability_monthly[acct.i])):
             world.count("financing_declined")
             world.trace(acct.r, "financing declined", now)

@@ -1,13 +1,13 @@
 """Legal action: a court order to pay, then enforcement (France's mise en demeure → injonction de
 payer → commissaire de justice; Chile's cobranza judicial; a US suit).
 
-A patient balance of at least ``balance_min_usd`` still held by the hospital ``filing_days``
+A patient balance of at least ``balance_min`` still held by the hospital ``filing_days``
 after the statement is taken to court once a formal demand (a channel marked ``notice``) is at
 least ``notice_days_before`` days old; without one the hospital sends ``notice_channel`` first
 and files when it is old enough (France: the mise en demeure by registered letter, commonly 8-15
 days to pay). Filing takes the account over: the hospital's reminders and write-off stop and the
 patient's own payment clock stands still (the procedure, not the reminders, decides). The
-hospital pays ``filing_fee_usd`` at filing and ``service_fee_usd`` when the order is served
+hospital pays ``filing_fee`` at filing and ``service_fee`` when the order is served
 ``order_days`` later (``COST_LEGAL`` rows). ``opposition_days`` later the order is enforceable
 (France: one month to oppose, CPC art. 1416) and ``enforcement_days`` after that the case ends:
 with probability ``success_rate`` (the lever's own uniform draw per encounter) the patient pays
@@ -36,15 +36,15 @@ STREAM = "legal_action"
 
 class LegalAction(Strict):
     """Court recovery after a formal demand: filing on ``filing_days`` (balances of at least
-    ``balance_min_usd``), the order served ``order_days`` later, enforceable ``opposition_days``
+    ``balance_min``), the order served ``order_days`` later, enforceable ``opposition_days``
     after that, paid with ``success_rate`` ``enforcement_days`` later, or written off."""
 
     filing_days: Positive
-    balance_min_usd: NonNeg = 0.0
+    balance_min: NonNeg = 0.0
     notice_days_before: NonNeg = 15.0
     notice_channel: str = "formal_demand"
-    filing_fee_usd: NonNeg = 0.0
-    service_fee_usd: NonNeg = 0.0
+    filing_fee: NonNeg = 0.0
+    service_fee: NonNeg = 0.0
     order_days: NonNeg = 45.0
     opposition_days: NonNeg = 30.0
     enforcement_days: NonNeg = 60.0
@@ -86,7 +86,7 @@ class LegalActionLever(Lever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        floor = f" of at least {settings.balance_min_usd:,.0f}" if settings.balance_min_usd > 0 else ""
+        floor = f" of at least {settings.balance_min:,.0f}" if settings.balance_min > 0 else ""
         return (f"legal action from day {settings.filing_days:g} for balances{floor} "
                 f"({settings.success_rate * 100:g} % paid after {settings.days_to_end:g} days)")
 
@@ -108,7 +108,7 @@ class LegalActionLever(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.min_cents = cents(settings.balance_min_usd)
+        self.min_cents = cents(settings.balance_min)
         self.u = world.pop.lever_draws["legal_u"]
         self._file, self._serve, self._end = self.file, self.serve, self.end
 
@@ -123,7 +123,7 @@ class LegalActionLever(Lever):
         if not self._noticed(acct, now):
             return
         acct.take_over(self, pause_clock=True)
-        acct.book(Kind.COST_LEGAL, cents(cfg.filing_fee_usd), now)
+        acct.book(Kind.COST_LEGAL, cents(cfg.filing_fee), now)
         self.world.count("legal_filings")
         self.world.trace(acct.r, "taken to court", now)
         acct.at(now + cfg.order_days, 6, self._serve)
@@ -146,7 +146,7 @@ class LegalActionLever(Lever):
 
     def serve(self, acct, _) -> None:
         if acct.held_by is self:
-            acct.book(Kind.COST_LEGAL, cents(self.cfg.service_fee_usd), acct.now)
+            acct.book(Kind.COST_LEGAL, cents(self.cfg.service_fee), acct.now)
 
     def end(self, acct, _) -> None:
         if acct.held_by is not self or acct.bal <= 0:
@@ -156,7 +156,7 @@ class LegalActionLever(Lever):
             paid = acct.bal
             acct.close(Kind.PAYMENT_PATIENT, now)
             acct.book(Kind.COST_LEGAL, int(round(cfg.enforcement_fee_rate * paid)), now)
-            fees = cents(cfg.filing_fee_usd) + cents(cfg.service_fee_usd)
+            fees = cents(cfg.filing_fee) + cents(cfg.service_fee)
             acct.book(Kind.LEGAL_COSTS_RECOVERED, int(round(cfg.costs_recovered_rate * fees)), now)
             world.count("legal_judgments_paid")
         else:

@@ -1,14 +1,14 @@
 """Payment plan: instalments instead of the patient's own payments.
 
-Offered ``offer_day`` after the statement to balances of at least ``balance_min_usd``; a patient
+Offered ``offer_day`` after the statement to balances of at least ``balance_min``; a patient
 takes it when their pre-drawn uptake uniform is below the take-up probability, which rises with
 the balance against their monthly ability to pay (:mod:`simlib.levers.takeup`). While the plan is in good
 standing it holds the account: the patient's own payment clock is paused, reminders stand down,
 and a write-off or agency placement that falls due waits for the plan to end. Each missed
 instalment lengthens the plan by a month; after ``default_after_misses`` misses the plan defaults
 and the account returns to normal collection (the deferred write-off or placement happens then).
-Administering a plan costs ``setup_cost_usd`` when it starts (enrolment, autopay set-up: half an
-hour of staff at the model's $31 an hour) and ``cost_per_instalment_usd`` for each instalment due
+Administering a plan costs ``setup_cost`` when it starts (enrolment, autopay set-up: half an
+hour of staff at the model's $31 an hour) and ``cost_per_instalment`` for each instalment due
 (the monthly notice and payment processing, about a letter's $1.10): ``COST_PLAN_ADMIN`` rows,
 assumptions (docs/model.md "Payment plans").
 Counters: ``plans``, ``plans_autopay``, ``plan_instalments``, ``plan_misses``,
@@ -32,13 +32,13 @@ PLAN_MONTHS_MAX = 36  # instalment months drawn per account (miss uniforms)
 
 class PaymentPlan(Uptake):
     """An instalment plan offered on ``offer_day`` after the statement to balances of at least
-    ``balance_min_usd``; a patient takes it with probability
+    ``balance_min``; a patient takes it with probability
     ``min(uptake_max, uptake_rate × (balance ÷ monthly ability ÷ uptake_ratio_ref_months) ** uptake_elasticity)``
     (decided on the balance at the statement; :mod:`simlib.levers.takeup`).
 
     Instalment: ``sizing: even`` → balance ÷ ``max_months``; ``sizing: ability`` → the patient's
     monthly ability to pay × ``affordability_share``, raised to balance ÷ ``max_months`` when that
-    would take longer than ``max_months`` (and never below ``instalment_min_usd``). Instalments fall
+    would take longer than ``max_months`` (and never below ``instalment_min``). Instalments fall
     every ``month_days``, the first on the day the plan starts; the last takes the rounding.
     Each instalment is missed with probability
     ``min(1, miss_base_rate × (instalment ÷ ability) ** miss_elasticity)``, times
@@ -47,11 +47,11 @@ class PaymentPlan(Uptake):
     (not necessarily consecutive) the plan defaults and the account returns to normal collection.
     """
 
-    balance_min_usd: NonNeg = 200.0
+    balance_min: NonNeg = 200.0
     offer_day: NonNeg = 0.0
     sizing: Literal["ability", "even"] = "ability"
     affordability_share: Positive = 1.0
-    instalment_min_usd: NonNeg = 0.0
+    instalment_min: NonNeg = 0.0
     max_months: Annotated[int, Field(ge=1, le=36)] = 12
     month_days: Positive = 30.0
     autopay_rate: Fraction = 0.5
@@ -59,8 +59,8 @@ class PaymentPlan(Uptake):
     miss_base_rate: Fraction = 0.02
     miss_elasticity: NonNeg = 1.0
     default_after_misses: Annotated[int, Field(ge=1)] = 3
-    setup_cost_usd: NonNeg = 15.5
-    cost_per_instalment_usd: NonNeg = 1.0
+    setup_cost: NonNeg = 15.5
+    cost_per_instalment: NonNeg = 1.0
 
     @model_validator(mode="after")
     def _check(self) -> "PaymentPlan":
@@ -113,14 +113,14 @@ class PaymentPlanLever(Lever):
                    if settings.sizing == "ability" else
                    _("payment plan offered {when} for balances ≥ {amount} ({takers}): instalments of equal size "
                      "over up to {months} months, default after {misses} missed"))
-        return message.format(when=when, amount=money_text(settings.balance_min_usd), takers=describe_takers(settings),
+        return message.format(when=when, amount=money_text(settings.balance_min), takers=describe_takers(settings),
                               months=settings.max_months, misses=settings.default_after_misses)
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.min_cents = cents(settings.balance_min_usd)
-        self.setup_cents = cents(settings.setup_cost_usd)
-        self.instalment_cents = cents(settings.cost_per_instalment_usd)
+        self.min_cents = cents(settings.balance_min)
+        self.setup_cents = cents(settings.setup_cost)
+        self.instalment_cents = cents(settings.cost_per_instalment)
         self._offer, self._instalment = self.offer, self.instalment
 
     def schedule(self, acct, bill: float, items: list) -> None:
@@ -138,7 +138,7 @@ class PaymentPlanLever(Lever):
         inst = -(-bal // pp.max_months)                      # ceil(balance / max months)
         if pp.sizing == "ability":
             inst = max(inst, cents(ability * pp.affordability_share))
-        inst = min(bal, max(inst, cents(pp.instalment_min_usd), 1))
+        inst = min(bal, max(inst, cents(pp.instalment_min), 1))
         p_miss = min(1.0, pp.miss_base_rate * (inst / 100.0 / ability) ** pp.miss_elasticity) \
             if ability > 0 else 1.0
         if pop.plan_u[i, 1] < pp.autopay_rate:

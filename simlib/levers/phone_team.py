@@ -35,7 +35,7 @@ class PhoneTeam(SizedTeam):
     working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
     call_minutes_mean: Positive = 8.0
     right_party_contact_rate: Fraction = 0.35
-    cost_per_agent_hour_usd: NonNeg = 28.0
+    cost_per_agent_hour: NonNeg = 28.0
     max_wait_days: Positive = 5.0
 
     @model_validator(mode="after")

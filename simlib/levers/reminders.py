@@ -102,11 +102,11 @@ class Ladder(Lever):
             if t.score_min > 0 or t.score_max < 1:
                 extra.append(_("score {low}–{high}").format(low=short_number_text(t.score_min),
                                                           high=short_number_text(t.score_max)))
-            if t.balance_max_usd is not None:
-                extra.append(_("balance {low}–{high}").format(low=money_text(t.balance_min_usd),
-                                                            high=money_text(t.balance_max_usd)))
-            elif t.balance_min_usd > 0:
-                extra.append(_("balance ≥ {amount}").format(amount=money_text(t.balance_min_usd)))
+            if t.balance_max is not None:
+                extra.append(_("balance {low}–{high}").format(low=money_text(t.balance_min),
+                                                            high=money_text(t.balance_max)))
+            elif t.balance_min > 0:
+                extra.append(_("balance ≥ {amount}").format(amount=money_text(t.balance_min)))
             if t.payers:
                 extra.append(_("payers {payers}").format(payers=", ".join(id_words(p) for p in t.payers)))
             when = (_("day {day} {channel}") if step.relative_to == "statement" else
@@ -138,7 +138,7 @@ class Ladder(Lever):
         #: the ladder with its static targeting unpacked: (order, step, from due date, day, hour,
         #: score min, score max, balance min USD, payers or None)
         self.steps = [(10 + n, s, s.relative_to == "due_date", s.day, s.hour, s.target.score_min,
-                       s.target.score_max, s.target.balance_min_usd,
+                       s.target.score_max, s.target.balance_min,
                        None if s.target.payers is None else frozenset(s.target.payers))
                       for n, s in enumerate(settings)]
         self.call_channels = {name for name, ch in world.sc.channels.items() if ch.kind == "call"}
@@ -163,7 +163,7 @@ class Ladder(Lever):
             return None
         t = step.target                 # score band and payer were checked when scheduling
         usd = acct.bal / 100.0
-        if usd < t.balance_min_usd or (t.balance_max_usd is not None and usd > t.balance_max_usd):
+        if usd < t.balance_min or (t.balance_max is not None and usd > t.balance_max):
             return None
         world = self.world
         phone = world.phone

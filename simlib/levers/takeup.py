@@ -13,9 +13,9 @@ a balance under $1,200; ``docs/model.md``). ``uptake_elasticity: 0`` is the flat
 A lender approves the patient with a probability that falls with low ability to pay (a proxy of
 income and credit):
 
-    P(approve) = 1 / (1 + (approval_ability_half_usd ÷ monthly ability) ** approval_steepness)
+    P(approve) = 1 / (1 + (approval_ability_half ÷ monthly ability) ** approval_steepness)
 
-(half approved at ``approval_ability_half_usd``; ``0`` approves everyone).
+(half approved at ``approval_ability_half``; ``0`` approves everyone).
 """
 from __future__ import annotations
 
@@ -37,23 +37,23 @@ class Uptake(Strict):
     uptake_max: Fraction = 0.8
 
 
-def uptake_probability(cfg: Uptake, balance_usd: float, ability_monthly_usd: float) -> float:
+def uptake_probability(cfg: Uptake, balance: float, ability_monthly: float) -> float:
     """P(the patient takes the offer) for a balance against their monthly ability to pay."""
     if cfg.uptake_elasticity == 0.0:
         return min(cfg.uptake_max, cfg.uptake_rate)
-    if ability_monthly_usd <= 0.0:
+    if ability_monthly <= 0.0:
         return cfg.uptake_max if cfg.uptake_rate > 0 else 0.0
-    months = balance_usd / ability_monthly_usd
+    months = balance / ability_monthly
     return min(cfg.uptake_max, cfg.uptake_rate * (months / cfg.uptake_ratio_ref_months) ** cfg.uptake_elasticity)
 
 
-def approval_probability(half_usd: float, steepness: float, ability_monthly_usd: float) -> float:
-    """P(a lender approves) a patient of this monthly ability to pay (1 when ``half_usd`` is 0)."""
-    if half_usd <= 0.0:
+def approval_probability(half_ability: float, steepness: float, ability_monthly: float) -> float:
+    """P(a lender approves) a patient of this monthly ability to pay (1 when ``half_ability`` is 0)."""
+    if half_ability <= 0.0:
         return 1.0
-    if ability_monthly_usd <= 0.0:
+    if ability_monthly <= 0.0:
         return 0.0
-    return 1.0 / (1.0 + (half_usd / ability_monthly_usd) ** steepness)
+    return 1.0 / (1.0 + (half_ability / ability_monthly) ** steepness)
 
 
 def describe_takers(settings: Uptake) -> str:

@@ -1,5 +1,5 @@
 """Write-off: what is still open ``after_days`` after the statement is written off as bad debt
-(counter ``bad_debt_write_offs``), and a balance a payment leaves below ``below_balance_usd`` is
+(counter ``bad_debt_write_offs``), and a balance a payment leaves below ``below_balance`` is
 adjusted off at once (``WRITE_OFF_SMALL``). A plan in good standing defers the write-off until it
 defaults; an agency placement supersedes it (the agency's recall writes off instead)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from simlib.core.settings import NonNeg, Positive, Strict
 
 class WriteOff(Strict):
     after_days: Positive = 180.0
-    below_balance_usd: NonNeg = 0.0
+    below_balance: NonNeg = 0.0
 
 
 @register_lever
@@ -32,12 +32,12 @@ class WriteOffLever(Lever):
     @classmethod
     def describe(cls, settings) -> str:
         return (_("write-off after {days} days").format(days=short_number_text(settings.after_days)) +
-                (_(" or below {amount}").format(amount=money_text(settings.below_balance_usd, 2))
-                 if settings.below_balance_usd > 0 else ""))
+                (_(" or below {amount}").format(amount=money_text(settings.below_balance, 2))
+                 if settings.below_balance > 0 else ""))
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.small_usd = settings.below_balance_usd
+        self.small_balance = settings.below_balance
         self._write_off = self.write_off
 
     def schedule(self, acct, bill: float, items: list) -> None:
@@ -52,5 +52,5 @@ class WriteOffLever(Lever):
 
     def after_payment(self, acct) -> None:
         bal = acct.bal
-        if 0 < bal < self.small_usd * 100.0:
+        if 0 < bal < self.small_balance * 100.0:
             acct.reduce(Kind.WRITE_OFF_SMALL, bal, acct.now)

@@ -3,7 +3,7 @@
 A claim is adjudicated a pre-drawn lag after service. Paid at once, it is booked without a SimPy
 process. Denied (per payer ``initial_denial_rate``), it becomes a process: each rework round waits
 for the denials team (a capacity, :mod:`simlib.world.capacities.denials_team`) within the filing limit,
-costs ``cost_per_rework_usd``, and is followed by a payer review of 45–60 days after which the
+costs ``cost_per_rework``, and is followed by a payer review of 45–60 days after which the
 denial is overturned with the payer's ``overturn_rate``; after the last round (or the filing limit)
 the claim is a final denial, written off. Counters: ``claims_adjudicated``, ``claims_denied``,
 ``reworks``, ``reworks_expired``, ``denials_overturned``, ``claims_final_denial``.
@@ -54,7 +54,7 @@ def denied_claim(world, i: int, t: float):
         yield env.timeout(dt.hours_per_rework / dt.hours_per_day)
         team.release(req)
         world.count("reworks")
-        world.ledger.post(r, env.now, Kind.COST_REWORK, cents(dt.cost_per_rework_usd))
+        world.ledger.post(r, env.now, Kind.COST_REWORK, cents(dt.cost_per_rework))
         review = dt.payer_review_days_min + (dt.payer_review_days_max - dt.payer_review_days_min) \
             * pop.review_u[i, k]
         yield env.timeout(review)

@@ -70,9 +70,9 @@ from simlib.model.population import Population
 
 DAY_EPS = 1e-9  # float tolerance when counting whole days (day 30.000000001 is still day 30)
 
-METRIC_NAMES = ("factoring_factored_share", "factoring_advanced_usd", "factoring_fees_usd",
-                "factoring_rebates_usd", "factoring_chargebacks_usd", "factoring_buybacks_usd",
-                "factoring_credit_loss_usd", "factoring_apr")
+METRIC_NAMES = ("factoring_factored_share", "factoring_advanced", "factoring_fees",
+                "factoring_rebates", "factoring_chargebacks", "factoring_buybacks",
+                "factoring_credit_loss", "factoring_apr")
 
 
 def simple_apr(fee: float, advance: float, days: float) -> float:
@@ -147,12 +147,12 @@ class Settlement:
         apr = self.apr_fees_cents / self.advance_cent_days * 365.0 if self.advance_cent_days else float("nan")
         return {
             "factoring_factored_share": float(self.face.sum() / billed_total_cents) if billed_total_cents else float("nan"),
-            "factoring_advanced_usd": self.advance_cash.sum() / 100.0,
-            "factoring_fees_usd": self.fees.sum() / 100.0,
-            "factoring_rebates_usd": self.rebates.sum() / 100.0,
-            "factoring_chargebacks_usd": self.chargebacks.sum() / 100.0,
-            "factoring_buybacks_usd": self.buybacks.sum() / 100.0,
-            "factoring_credit_loss_usd": self.credit_loss.sum() / 100.0,
+            "factoring_advanced": self.advance_cash.sum() / 100.0,
+            "factoring_fees": self.fees.sum() / 100.0,
+            "factoring_rebates": self.rebates.sum() / 100.0,
+            "factoring_chargebacks": self.chargebacks.sum() / 100.0,
+            "factoring_buybacks": self.buybacks.sum() / 100.0,
+            "factoring_credit_loss": self.credit_loss.sum() / 100.0,
             "factoring_apr": float(apr),
         }
 
@@ -207,10 +207,10 @@ def settle(ledger: Ledger, pop: Population, sc: Scenario, offer: FactoringOffer,
     seg = offer.segment
     if seg is not None:
         usd = face / 100.0
-        in_scope &= (usd >= seg.balance_min_usd) & (pop.score_pct[enc] >= seg.score_min) \
+        in_scope &= (usd >= seg.balance_min) & (pop.score_pct[enc] >= seg.score_min) \
             & (pop.score_pct[enc] <= seg.score_max)
-        if seg.balance_max_usd is not None:
-            in_scope &= usd <= seg.balance_max_usd
+        if seg.balance_max is not None:
+            in_scope &= usd <= seg.balance_max
         if seg.payers is not None:
             in_scope &= np.isin(payer, [names.index(p) for p in seg.payers])
     factored = in_scope & (face > 0)

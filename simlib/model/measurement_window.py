@@ -7,7 +7,7 @@ age, the care they cost already paid, collections already flowing. Everything be
 simulated and left out of every metric; the measurement window is ``[0, horizon]``:
 
 - **cash** (the cash curve, its low point, the credit line): every flow after day 0
-  (:func:`measured`) — the book's collections too: the running hospital's cash; the cash curve starts at ``finance.starting_cash_usd`` on day 0, the hospital's cash then;
+  (:func:`measured`) — the book's collections too: the running hospital's cash; the cash curve starts at ``finance.starting_cash`` on day 0, the hospital's cash then;
 - **rates** (net and patient collection, bad debt, charity, denials): the *measured cohort*, every
   receivable of an encounter served in ``[0, billing_window_days]`` (and an open book given at day 0,
   :mod:`simlib.model.open_book`), followed to the horizon; the warm-up's encounters are not in it;

@@ -14,7 +14,7 @@ All metrics are vectorised over ledger rows; names, units and directions are in
 - days to resolution weights every billed dollar of the cohort: resolved at its day (collected,
   adjusted or written off), still open counted at the horizon;
 - aging is by days since service at T, buckets 0–30, 31–60, 61–90, 91–120, > 120;
-- with a cash floor (``finance.minimum_cash_usd``) the credit line's draws, interest and the NPV
+- with a cash floor (``finance.minimum_cash``) the credit line's draws, interest and the NPV
   after that interest (:mod:`simlib.scenario.liquidity`); without one these metrics are absent;
 - when a strategy of the scenario records contact outcomes or runs a policy
   (:func:`simlib.policies.base.reacts`), every strategy gets the policy metrics (group
@@ -83,7 +83,7 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     npr = (per["billed"] - per["allowances"] - per["corrections"] - per["charity"])[mature].sum()
     m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum() + still_open[mp].sum(), npr)
     m["open_at_horizon_share"] = _safe(still_open[mature].sum(), per["billed"][mature].sum())
-    m["charity_care_usd"] = per["charity"][mature].sum() / 100.0
+    m["charity_care"] = per["charity"][mature].sum() / 100.0
     m["charity_care_share"] = _safe(per["charity"][mature].sum(), npr)
     mc = mature & ~is_patient
     m["denial_write_off_rate"] = _safe(per["denied"][mc].sum(), per["billed"][mc].sum())
@@ -111,8 +111,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     collected_total = total(COLLECTED) - total(REFUNDS)
     # court fees a patient reimburses after a judgment net against the legal costs they repay
     cost_total = total(COSTS) + total([Kind.FACTORING_FEE]) - total([Kind.LEGAL_COSTS_RECOVERED])
-    m["cash_collected_usd"] = collected_total / 100.0
-    m["collection_cost_usd"] = cost_total / 100.0
+    m["cash_collected"] = collected_total / 100.0
+    m["collection_cost"] = cost_total / 100.0
     m["cost_to_collect"] = _safe(cost_total, collected_total)
     r = np.log1p(fin.cost_of_capital_annual) / 365.0
     cash_day, cash_amt = led.cash_flows()
@@ -120,9 +120,9 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     own = mw.counted(cash_rec, cash_day, mature, sim)
     lost = led.mask(LOST_MARGIN) & mw.counted(led.receivable, led.day, mature, sim)
     lost_pv = float((led.amount[lost] * np.exp(-r * np.maximum(led.day[lost], 0.0))).sum() / 100.0)
-    m["npv_net_cash_usd"] = float((cash_amt[own] * np.exp(-r * np.maximum(cash_day[own], 0.0))).sum() / 100.0) \
+    m["npv_net_cash"] = float((cash_amt[own] * np.exp(-r * np.maximum(cash_day[own], 0.0))).sum() / 100.0) \
         - lost_pv
-    m["lost_margin_usd"] = float(led.amount[lost].sum()) / 100.0
+    m["lost_margin"] = float(led.amount[lost].sum()) / 100.0
     in_window = mw.measured(cash_day, sim)
     cash_day, cash_amt = cash_day[in_window], cash_amt[in_window]
     cared = mw.measured(pop.service_day, sim)  # care given before day 0 (a book's) was paid then
@@ -131,15 +131,15 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     all_day = np.concatenate([cash_day, care_day])
     all_amt = np.concatenate([cash_amt, care_amt])
     order = np.argsort(all_day, kind="stable")
-    running = fin.starting_cash_usd * 100.0 + np.cumsum(all_amt[order])
-    m["cash_trough_usd"] = float(min(fin.starting_cash_usd * 100.0, running.min(initial=np.inf)) / 100.0)
-    if fin.minimum_cash_usd is not None:
+    running = fin.starting_cash * 100.0 + np.cumsum(all_amt[order])
+    m["cash_trough"] = float(min(fin.starting_cash * 100.0, running.min(initial=np.inf)) / 100.0)
+    if fin.minimum_cash is not None:
         cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
-        days, cash = liquidity.end_of_day_cash_cents(all_day[order], cum, fin.starting_cash_usd * 100.0,
+        days, cash = liquidity.end_of_day_cash_cents(all_day[order], cum, fin.starting_cash * 100.0,
                                                      horizon)
-        ledger = liquidity.credit_ledger(days, cash, fin.minimum_cash_usd, fin.credit_line,
+        ledger = liquidity.credit_ledger(days, cash, fin.minimum_cash, fin.credit_line,
                                          fin.cost_of_capital_annual)
-        m.update(liquidity.liquidity_metrics(ledger, m["npv_net_cash_usd"]))
+        m.update(liquidity.liquidity_metrics(ledger, m["npv_net_cash"]))
 
     r_rec, r_day, r_amt = led.signed_reductions()
     m["days_to_resolution"] = days_to_resolution(r_rec, r_day, r_amt, svc, mature, still_open, horizon)
@@ -186,10 +186,10 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     days = np.arange(0, int(horizon) + 1, CURVE_STEP_DAYS, dtype=float)
     sorted_day = all_day[order]
     cum = np.concatenate([[0.0], np.cumsum(all_amt[order])])
-    cash_curve = (fin.starting_cash_usd * 100.0 + cum[np.searchsorted(sorted_day, days, side="right")]) / 100.0
+    cash_curve = (fin.starting_cash * 100.0 + cum[np.searchsorted(sorted_day, days, side="right")]) / 100.0
     b_day, b_amt = led.day[billed_rows], led.amount[billed_rows]
     ar_curve = (_cum_at(b_day, b_amt, days) - _cum_at(r_day, r_amt, days)) / 100.0
-    curves = {"day": days, "cash_usd": cash_curve, "ar_usd": ar_curve}
+    curves = {"day": days, "cash": cash_curve, "open_ar": ar_curve}
     return m, curves, aging
 
 

@@ -166,7 +166,7 @@ def draw_population(sc: Scenario, replication: int, seed: int | None = None,
     payer = rng.choice(len(payer_names), size=n, p=shares / shares.sum())
     z = rng.standard_normal(n)
     emerg_u = rng.random(n)
-    median = np.array([p.allowed_median_usd for p in sc.payers.values()])[payer]
+    median = np.array([p.allowed_median for p in sc.payers.values()])[payer]
     sigma = np.array([p.allowed_sigma for p in sc.payers.values()])[payer]
     allowed_cents = np.maximum(100, np.round(median * np.exp(sigma * z) * 100)).astype(np.int64)
     pshare = np.array([p.patient_share for p in sc.payers.values()])[payer]
@@ -204,7 +204,7 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
 
     rng = stream(seed, replication, "traits")
     pat = sc.patients
-    ability = pat.ability_monthly_median_usd * np.exp(pat.ability_sigma * rng.standard_normal(n))
+    ability = pat.ability_monthly_median * np.exp(pat.ability_sigma * rng.standard_normal(n))
     propensity = _lognormal_mean_one(rng, pat.propensity_sigma, n)
     price_sens = rng.gamma(2.0, pat.price_sensitivity_mean / 2.0, n) if pat.price_sensitivity_mean > 0 \
         else np.zeros(n)

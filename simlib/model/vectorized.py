@@ -77,8 +77,8 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
-    if st.price_estimate is not None and st.price_estimate.cost_per_estimate_usd > 0:
-        problems.append("a price estimate's cost (price_estimate.cost_per_estimate_usd > 0)")
+    if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0:
+        problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
     fap = sc.finance.financial_assistance
     if fap is not None and fap.identification_rate > 0:
         problems.append("financial assistance (finance.financial_assistance)")
@@ -175,7 +175,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     stated = (bal > 0) & (statement < horizon)
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
-        balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
     resp = pop.propensity * balance_factor
     contact_weight = pop.contact_responsiveness * balance_factor
     lam = np.where(stated, beh.initial_per_day * resp, 0.0)
@@ -183,7 +183,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     cum = np.zeros(n)
     k = np.zeros(n, dtype=np.int64)
     cost = np.zeros(n, dtype=np.int64)
-    cost[alive] = _cents(sc.channels[st.statement_channel].cost_usd)
+    cost[alive] = _cents(sc.channels[st.statement_channel].cost)
     paid = np.zeros(n, dtype=np.int64)
     bad_debt = np.zeros(n, dtype=np.int64)
     small_wo = np.zeros(n, dtype=np.int64)
@@ -211,7 +211,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     ch_names = list(sc.channels)
     lim = st.contact_limits
     sent = np.full((n, max(len(ladder), 1)), -INF)  # message times, one slot per ladder step
-    small_cents = st.write_off.below_balance_usd * 100.0
+    small_cents = st.write_off.below_balance * 100.0
     full_rule, months = beh.full_payment, beh.full_payment_months
     fmin, fspan = beh.partial_fraction_min, beh.partial_fraction_max - beh.partial_fraction_min
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
@@ -324,9 +324,9 @@ def _message_step(sc, step, s, ii, at, pop, bal, lam, resp, sent, cost, counters
     """Ladder step ``s`` for accounts ``ii`` at times ``at``: targeting, limits, reach, jump."""
     t = step.target
     usd = bal[ii] / 100.0
-    ok = (t.score_min <= pop.score_pct[ii]) & (pop.score_pct[ii] <= t.score_max) & (usd >= t.balance_min_usd)
-    if t.balance_max_usd is not None:
-        ok &= usd <= t.balance_max_usd
+    ok = (t.score_min <= pop.score_pct[ii]) & (pop.score_pct[ii] <= t.score_max) & (usd >= t.balance_min)
+    if t.balance_max is not None:
+        ok &= usd <= t.balance_max
     if t.payers is not None:
         allowed = np.array([name in t.payers for name in pop.payer_names])
         ok &= allowed[pop.payer[ii]]
@@ -349,7 +349,7 @@ def _message_step(sc, step, s, ii, at, pop, bal, lam, resp, sent, cost, counters
         sent[ii, s] = at  # only what the cap counts holds later messages back
     counters["contacts"] += ii.size
     counters[f"contacts_{step.channel}"] += ii.size
-    cost[ii] += _cents(cfg.cost_usd)
+    cost[ii] += _cents(cfg.cost)
     reached = pop.reach_u[ii, ch_names.index(step.channel)] < cfg.reach
     counters[f"reached_{step.channel}"] += int(reached.sum())
     lam[ii[reached]] += cfg.jump_per_day * resp[ii[reached]]

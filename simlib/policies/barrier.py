@@ -7,7 +7,7 @@ does not see λ; it **estimates** it from what it observes, with the scenario's 
 parameters (the model it fitted):
 
 - at the statement, λ̂ = ``initial_per_day`` × r̂, with r̂ the balance factor (balance ÷
-  ``balance_ref_usd``) ^ −``balance_elasticity`` × the propensity the score implies: the observed
+  ``balance_ref``) ^ −``balance_elasticity`` × the propensity the score implies: the observed
   score is log propensity + noise, so its percentile q gives z = Φ⁻¹(q) and
   r̂ = exp(s z − s² / 2), s = σ² ÷ √(σ² + ``score_noise_sd``²) (the regression of log
   propensity on the score, σ = ``propensity_sigma``; mean 1 over the book);
@@ -19,7 +19,7 @@ parameters (the model it fitted):
 
 (Fatigue, the debt's age and the statement's delivery are left out of the estimate: it is what a
 hospital could compute, not the patient's true intensity.) The policy contacts the patient on
-``channel`` when λ̂ falls below the barrier b(w) = ``barrier_per_day`` × (w ÷ ``balance_ref_usd``)
+``channel`` when λ̂ falls below the barrier b(w) = ``barrier_per_day`` × (w ÷ ``balance_ref``)
 ^ ``balance_exponent``, at most once every ``min_gap_days``: the crossing time is computed exactly
 from the decay (no polling). Its parameters are searchable (``search.variables`` paths
 ``barrier_policy.barrier_per_day``, ``barrier_policy.balance_exponent``, ...). A ``frontier`` of
@@ -48,13 +48,13 @@ _PHI_INV = NormalDist().inv_cdf
 
 class BarrierPolicy(PolicySettings):
     """Contact on ``channel`` when the repayment intensity estimated from what the hospital
-    observes falls below ``barrier_per_day`` × (balance ÷ ``balance_ref_usd``) ^
+    observes falls below ``barrier_per_day`` × (balance ÷ ``balance_ref``) ^
     ``balance_exponent``, at most once every ``min_gap_days`` (``docs/policies.md``)."""
 
     channel: str
     barrier_per_day: NonNeg
     balance_exponent: NonNeg = 0.0
-    balance_ref_usd: Positive = 1000.0
+    balance_ref: Positive = 1000.0
     min_gap_days: Positive = 7.0
     #: a frontier instead of the power law: (balance USD, barrier per day) points, interpolated
     #: linearly in the balance and flat beyond the first and last (e.g. a computed optimal frontier)
@@ -99,7 +99,7 @@ class BarrierPolicyLever(PolicyLever):
     def describe(cls, settings) -> str:
         if settings is None:
             return ""
-        shape = (f" × (balance ÷ ${settings.balance_ref_usd:,.0f}) ^ {settings.balance_exponent:g}"
+        shape = (f" × (balance ÷ ${settings.balance_ref:,.0f}) ^ {settings.balance_exponent:g}"
                  if settings.balance_exponent else "")
         if settings.frontier is not None:
             return (f"barrier policy: {id_words(settings.channel)} when the estimated repayment intensity falls "
@@ -123,7 +123,7 @@ class BarrierPolicyLever(PolicyLever):
         sigma, noise = pat.propensity_sigma, pat.score_noise_sd
         self.shrink_sigma = sigma * sigma / math.sqrt(sigma * sigma + noise * noise) if sigma > 0 else 0.0
         self.action = Action(contact=settings.channel)
-        self.ref_cents = settings.balance_ref_usd * 100.0
+        self.ref_cents = settings.balance_ref * 100.0
         self._cross = self.cross
 
     # ------------------------------------------------------------------ the estimate
@@ -173,7 +173,7 @@ class BarrierPolicyLever(PolicyLever):
         beh, world, i = self.beh, self.world, acct.i
         if acct.bal <= 0:  # financial assistance forgave it all
             return
-        r = (acct.bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        r = (acct.bal / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
         if self.shrink_sigma > 0.0:
             q = min(max(world.score[i], 1e-6), 1 - 1e-6)
             s = self.shrink_sigma

@@ -90,10 +90,10 @@ class Rule(Strict):
         t = self.target
         if t.score_min > 0 or t.score_max < 1:
             cond.append(f"score {t.score_min:g}–{t.score_max:g}")
-        if t.balance_max_usd is not None:
-            cond.append(f"balance ${t.balance_min_usd:,.0f}–${t.balance_max_usd:,.0f}")
-        elif t.balance_min_usd > 0:
-            cond.append(f"balance ≥ ${t.balance_min_usd:,.0f}")
+        if t.balance_max is not None:
+            cond.append(f"balance ${t.balance_min:,.0f}–${t.balance_max:,.0f}")
+        elif t.balance_min > 0:
+            cond.append(f"balance ≥ ${t.balance_min:,.0f}")
         if t.payers:
             cond.append("payers " + ", ".join(id_words(p) for p in t.payers))
         if self.channel:
@@ -167,8 +167,8 @@ class RulesPolicyLever(PolicyLever):
     def matches(self, acct, rule: Rule, channel) -> bool:
         world, i, t = self.world, acct.i, rule.target
         usd = acct.bal / 100.0
-        if not (t.score_min <= world.score[i] <= t.score_max) or usd < t.balance_min_usd or (
-                t.balance_max_usd is not None and usd > t.balance_max_usd):
+        if not (t.score_min <= world.score[i] <= t.score_max) or usd < t.balance_min or (
+                t.balance_max is not None and usd > t.balance_max):
             return False
         if t.payers is not None and world.payer_of[i] not in t.payers:
             return False

@@ -6,6 +6,8 @@ Generated from the parameters themselves, so a setting added to the scenario app
 """
 from __future__ import annotations
 
+from simlib.core.money_names import is_money
+
 from simlib.core.language import N_, _, localised, short_number_text
 
 from collections.abc import Mapping
@@ -19,14 +21,14 @@ from simlib.report.param_words import _fmt_param, _humanise
 # what each setting means, in the board's words (unit carried by the formatted value)
 PLAIN: dict[str, str] = {
     # payers
-    "share": N_("Share of encounters"), "allowed_median_usd": N_("Typical allowed amount per encounter (median)"),
+    "share": N_("Share of encounters"), "allowed_median": N_("Typical allowed amount per encounter (median)"),
     "allowed_sigma": N_("Spread of allowed amounts (log-normal σ)"), "patient_share": N_("Patient's share of the bill"),
     "submission_lag_days": N_("Days to submit the claim"), "adjudication_days_min": N_("Fastest payer decision (days)"),
     "adjudication_days_mean": N_("Average payer decision (days)"), "initial_denial_rate": N_("Claims denied at first"),
     "overturn_rate": N_("Denials overturned on appeal"), "anti_assignment": N_("Pays only the provider (anti-assignment)"),
     "emergency_share": N_("Emergency encounters (no deposit asked)"),
     # patients
-    "ability_monthly_median_usd": N_("What a typical patient can pay per month (median)"),
+    "ability_monthly_median": N_("What a typical patient can pay per month (median)"),
     "ability_sigma": N_("Spread of ability to pay (log-normal σ)"),
     "propensity_sigma": N_("Spread of willingness to pay (log-normal σ)"),
     "price_sensitivity_mean": N_("Average response to a discount (1 = as assumed)"),
@@ -34,7 +36,7 @@ PLAIN: dict[str, str] = {
     # behaviour
     "initial_per_day": N_("Chance per day of paying just after the statement"),
     "floor_per_day": N_("Long-run chance per day of paying"), "decay_per_day": N_("How fast attention fades (per day)"),
-    "balance_ref_usd": N_("Reference balance for the behaviour model"),
+    "balance_ref": N_("Reference balance for the behaviour model"),
     "balance_elasticity": N_("How much larger balances lower the will to pay"),
     "payment_jump_base_per_day": N_("Boost to paying again after a payment"),
     "payment_jump_fraction_per_day": N_("Extra boost per share of the balance paid"),
@@ -44,19 +46,19 @@ PLAIN: dict[str, str] = {
     "full payment may take"), "due_date_jump_per_day": N_("Boost at the due date"),
     "max_payments": N_("Payments after which the balance is settled"),
     # channels
-    "cost_usd": N_("Cost per contact"), "reach": N_("Contacts that reach the patient"),
+    "cost": N_("Cost per contact"), "reach": N_("Contacts that reach the patient"),
     "jump_per_day": N_("Boost to paying when reached"), "kind": N_("Kind"),
     # operations
     "statement_lag_days": N_("Days from the payer's decision to the patient's statement"),
     "staff": N_("Staff"), "hours_per_rework": N_("Hours to rework a denied claim"), "hours_per_day": N_("Working hours a day"),
     "payer_review_days_min": N_("Payer review of an appeal, shortest (days)"),
     "payer_review_days_max": N_("Payer review of an appeal, longest (days)"), "max_rounds": N_("Appeal rounds at most"),
-    "cost_per_rework_usd": N_("Cost of one rework"), "filing_limit_days": N_("Filing limit (days)"),
+    "cost_per_rework": N_("Cost of one rework"), "filing_limit_days": N_("Filing limit (days)"),
     "final_denial_to_patient_share": N_("Final denials billed to the patient"),
     "hours_per_dispute": N_("Hours to resolve a dispute"), "billing_error_rate": N_("Bills with an error (leading to a dispute)"),
     "dispute_delay_days_mean": N_("Average days a dispute waits"), "patient_favour_rate": N_("Disputes settled in the "
     "patient's favour"), "correction_fraction_mean": N_("Average correction of the balance in a dispute"),
-    "cost_per_dispute_usd": N_("Cost of handling a dispute"),
+    "cost_per_dispute": N_("Cost of handling a dispute"),
 }
 
 
@@ -77,7 +79,7 @@ def _name(model, field: str) -> str:
 
 
 def _value(field: str, value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and field.endswith("_usd") and abs(value) >= 10_000:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and is_money(field) and abs(value) >= 10_000:
         return value_text(float(value), "usd")
     if field == "full_payment":
         return {"ability": _("if the balance fits the months of ability to pay below"),
@@ -142,7 +144,7 @@ def _money(fin) -> str:
               "and pays the cost of care, {care} of the allowed amount, when it treats the patient.") if care else
             _("Money is discounted at a cost of capital of {rate} a year. The hospital starts with {cash} in cash; "
               "the cost of care is not modelled (ratio 0).")).format(
-                  rate=value_text(fin.cost_of_capital_annual, 'share'), cash=value_text(fin.starting_cash_usd, 'usd'),
+                  rate=value_text(fin.cost_of_capital_annual, 'share'), cash=value_text(fin.starting_cash, 'usd'),
                   care=value_text(care, 'share'))
     if getattr(fin, "us_nonprofit", False):
         text += " " + _("It is a US nonprofit hospital, so IRS §501(r) limits extraordinary collection actions "

@@ -36,7 +36,7 @@ def _ci(low, high, unit: str, diff: bool = False) -> str:
 
 
 def _below(rec) -> str:
-    limit = threshold_text(rec.materiality, rec.unit)
+    limit = threshold_text(rec.thresholds, rec.unit)
     return board_text("below", limit=limit) if limit else ""
 
 

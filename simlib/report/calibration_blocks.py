@@ -235,7 +235,7 @@ def parameter_table(data: dict):
                     f"<td>{esc(ci) if ci else '—'}{_note(how)}</td>"
                     f"<td>{esc(parameter_meaning(name))}</td></tr>")
     rows.append(f"<tr><th scope=\"row\">Typical amount (reference)</th>"
-                f"<td class=\"num\">${fit['balance_ref_usd']:,.2f}</td><td>—<br>"
+                f"<td class=\"num\">${fit['balance_ref']:,.2f}</td><td>—<br>"
                 f"<span class=\"ci\">not fitted</span></td><td>The amount the payment rates above refer to: "
                 f"the history's median invoice when fitted here.</td></tr>")
     ll = (f" Log-likelihood {number(fit['log_likelihood'], 6)}." if finite(fit.get("log_likelihood")) else "")

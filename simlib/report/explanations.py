@@ -38,7 +38,7 @@ def cash_curve_explanation(res):
     scen = res.scenario
     sim, fin = scen.simulation, scen.finance
     base = strategy_labels(res).get(res.baseline, res.baseline)
-    mean = curves[curves["strategy"] == res.baseline].groupby("day")["cash_usd"].mean()
+    mean = curves[curves["strategy"] == res.baseline].groupby("day")["cash"].mean()
     start, low_day, low = float(mean.iloc[0]), float(mean.idxmin()), float(mean.min())
     end_day, end = float(mean.index[-1]), float(mean.iloc[-1])
     window = float(sim.billing_window_days)
@@ -94,7 +94,7 @@ def factoring_explanation(res, offers: list[str]):
         return _html("")
     labels = strategy_labels(res)
     rows = res.metrics[res.metrics["strategy"].isin([res.baseline, *offers])]
-    pair = rows[rows["metric"].isin(["cash_trough_usd", "npv_net_cash_usd"])]
+    pair = rows[rows["metric"].isin(["cash_trough", "npv_net_cash"])]
     diffs = (paired_differences(pair, res.baseline).set_index(["strategy", "metric"])["mean_diff"]
              if not pair.empty else pd.Series(dtype=float))
     apr_rows = rows[rows["metric"] == "factoring_apr"]
@@ -105,8 +105,8 @@ def factoring_explanation(res, offers: list[str]):
                "lifts the lowest cash position (the liquidity it buys) and how much net present value it "
                "costs (its price). The highest advance buys the most liquidity; it is not always the "
                "cheapest money.")]
-    lift = {s: diffs.get((s, "cash_trough_usd")) for s in offers if (s, "cash_trough_usd") in diffs.index}
-    price = {s: diffs.get((s, "npv_net_cash_usd")) for s in offers if (s, "npv_net_cash_usd") in diffs.index}
+    lift = {s: diffs.get((s, "cash_trough")) for s in offers if (s, "cash_trough") in diffs.index}
+    price = {s: diffs.get((s, "npv_net_cash")) for s in offers if (s, "npv_net_cash") in diffs.index}
     if lift and price:
         decision = decision_of(res.scenario)
         most = max(lift, key=lift.get)

@@ -34,7 +34,7 @@ def lever_changes(base, *, discount_rate: float, deposit_share: float, sms_remin
         phone = base.phone_team.model_dump(mode="json") if base.phone_team is not None else {}
         changes["phone_team"] = {**phone, "agents": int(agents)}
         if not any(s["channel"] == "call" for s in ladder):
-            ladder += [{"day": d, "channel": "call", "target": {"balance_min_usd": 200}} for d in (20, 45)]
+            ladder += [{"day": d, "channel": "call", "target": {"balance_min": 200}} for d in (20, 45)]
     else:
         changes["phone_team"] = None
         ladder = [s for s in ladder if s["channel"] != "call"]

@@ -20,7 +20,7 @@ from simlib.report.tables import difference_table, metric_table
 
 FACTORING_PREFIX = "factoring_"
 #: Shown with the offers when the scenario sets a cash floor (simlib.scenario.liquidity).
-LIQUIDITY_METRICS = ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
+LIQUIDITY_METRICS = ("npv_after_liquidity", "credit_drawn_peak", "credit_interest",
                      "liquidity_infeasible")
 
 
@@ -49,7 +49,7 @@ def factoring_section(res):
             "cost (APR), the lowest cash position, NPV and buy-back exposure.")) + "</p>")
     shown = [s for s in _strategies(res) if s == res.baseline or s in offers]
     sub = _Subset(res, shown)
-    metrics = factoring_metrics(res) + [m for m in ("cash_trough_usd", "npv_net_cash_usd", "cash_collected_usd",
+    metrics = factoring_metrics(res) + [m for m in ("cash_trough", "npv_net_cash", "cash_collected",
                                                     *LIQUIDITY_METRICS) if m in set(res.metrics["metric"])]
     labels = strategy_labels(res)
     terms = "".join(f"<li><strong>{esc(labels.get(s, s))}</strong>: {esc(_factoring_terms(res.scenario.strategies[s]))}</li>"
@@ -71,8 +71,8 @@ def factoring_section(res):
         listing,
         factoring_explanation(res, offers).data,
         metric_table(sub, metrics, N_("Factoring offers: key figures")).data,
-        difference_table(sub, ["cash_trough_usd", "npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd",
-                               "factoring_fees_usd", "factoring_buybacks_usd", "factoring_chargebacks_usd"],
+        difference_table(sub, ["cash_trough", "npv_net_cash", "npv_after_liquidity", "cash_collected",
+                               "factoring_fees", "factoring_buybacks", "factoring_chargebacks"],
                          "Difference from the status quo (paired)").data,
     ]
     return _html("\n".join(parts))
@@ -82,7 +82,7 @@ def _factoring_findings(res, offers: Sequence[str]) -> str:
     """Per offer, in words: the liquidity bought (cash trough) against its price (NPV, APR)."""
     from simlib.analysis.summaries import paired_differences, summarize
 
-    wanted = {"cash_trough_usd", "npv_net_cash_usd", "factoring_apr"}
+    wanted = {"cash_trough", "npv_net_cash", "factoring_apr"}
     rows = res.metrics[res.metrics["metric"].isin(wanted) & res.metrics["strategy"].isin([res.baseline, *offers])]
     if rows.empty:
         return ""
@@ -92,7 +92,7 @@ def _factoring_findings(res, offers: Sequence[str]) -> str:
     items = []
     for s in offers:
         bits = []
-        for m, what in (("cash_trough_usd", _("lowest cash position {change}")), ("npv_net_cash_usd", _("NPV {change}"))):
+        for m, what in (("cash_trough", _("lowest cash position {change}")), ("npv_net_cash", _("NPV {change}"))):
             if (s, m) in diffs.index:
                 d = diffs.loc[(s, m)]
                 ci = ci_text(d["ci_low"], d["ci_high"], "usd", diff=True)
@@ -134,11 +134,11 @@ def factor_side_html(sides, labels: dict) -> str:
         ci = ci_text(f.pnl_ci[0], f.pnl_ci[1], "usd", diff=True)
         verdict = f"<strong>Loses money: {FLAG_WORDS}</strong>" if f.loses_money else "Profitable for the factor"
         rows.append(f"<tr><th scope=\"row\">{esc(labels.get(f.strategy, f.strategy))}</th>"
-                    f"<td class=\"num\">{esc(value_text(f.advanced_usd, 'usd'))}</td>"
-                    f"<td class=\"num\">{esc(value_text(f.fees_usd, 'usd'))}</td>"
-                    f"<td class=\"num\">{esc(value_text(f.credit_loss_usd, 'usd'))}</td>"
-                    f"<td class=\"num\">{esc(value_text(f.cost_of_funds_usd, 'usd'))}</td>"
-                    f"<td class=\"num\">{esc(diff_text(f.pnl_usd, 'usd'))}{' (' + esc(ci) + ')' if ci else ''}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.advanced, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.fees, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.credit_loss, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(value_text(f.cost_of_funds, 'usd'))}</td>"
+                    f"<td class=\"num\">{esc(diff_text(f.pnl, 'usd'))}{' (' + esc(ci) + ')' if ci else ''}</td>"
                     f"<td>{verdict}</td></tr>")
     flagged = [labels.get(f.strategy, f.strategy) for f in sides if f.loses_money]
     warning = ""

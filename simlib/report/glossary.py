@@ -9,8 +9,8 @@ from simlib.core.language import N_, _
 from simlib.report.markup import _html, esc
 from simlib.report.strategy_words import strategies_using
 
-#: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash_usd; simlib.scenario.liquidity).
-CASH_FLOOR = "finance.minimum_cash_usd"
+#: A term's need meaning "the scenario sets a cash floor" (finance.minimum_cash; simlib.scenario.liquidity).
+CASH_FLOOR = "finance.minimum_cash"
 
 # (term, explanation, CASH_FLOOR or None for every report); a lever's terms are the lever's (lever_terms)
 TERMS: tuple[tuple[str, str, str | None], ...] = (
@@ -47,7 +47,7 @@ TERMS: tuple[tuple[str, str, str | None], ...] = (
     (N_("Runner-up"), N_("The strategy ranked second on the NPV; the summary gives the recommended strategy's "
      "margin over it, paired run by run, with its 95 % CI."), None),
     (N_("Material difference"), N_("A difference at least as large as the scenario's materiality threshold "
-     "(decision: materiality_usd for money, materiality_pp for rates), judged on the number as shown. "
+     "(decision: materiality for money, materiality_pp for rates), judged on the number as shown. "
      "Smaller ones read “no material difference” and never make one strategy better than another."), None),
     (N_("Lever contribution"), N_("The part of a combined strategy's gain over the status quo that one of its "
      "levers brings: its Shapley value (its added gain averaged over every order in which the levers "
@@ -97,7 +97,7 @@ def glossary(res=None):
     general = [t for t in TERMS if t[2] != CASH_FLOOR]
     for term, text, need in (*general, *lever_terms(scen), *(t for t in TERMS if t[2] == CASH_FLOOR)):
         if need == CASH_FLOOR and scen is not None:
-            if getattr(getattr(scen, "finance", None), "minimum_cash_usd", None) is None:
+            if getattr(getattr(scen, "finance", None), "minimum_cash", None) is None:
                 continue
         elif need is not None and scen is not None and not strategies_using(scen, need):
             continue

@@ -21,7 +21,7 @@ def rate_text(rate: float) -> str:
 
 def _floor_and_line(fin) -> str:
     """"The hospital keeps at least $0 in cash; a credit line of $2.00M at 7 % a year funds …"."""
-    floor = value_text(fin.minimum_cash_usd, "usd")
+    floor = value_text(fin.minimum_cash, "usd")
     line = fin.credit_line
     if line is None:
         return _("The hospital must keep at least {floor} in cash and has no credit line: a strategy whose "
@@ -29,7 +29,7 @@ def _floor_and_line(fin) -> str:
     return _("The hospital keeps at least {floor} in cash; a credit line of {limit} "
              "at {rate} a year funds any shortfall (simple interest each day on the "
              "balance drawn at the day's end, repaid as soon as cash is back above the minimum).").format(
-                 floor=floor, limit=value_text(line.limit_usd, 'usd'), rate=rate_text(line.annual_rate))
+                 floor=floor, limit=value_text(line.limit, 'usd'), rate=rate_text(line.annual_rate))
 
 
 def _runs(share: float, n: int) -> str:
@@ -57,7 +57,7 @@ def liquidity_note(res) -> str:
     """A note (HTML) under the liquidity columns of the strategy tables: the floor, the line, the
     ranking metric and the strategies that cannot be recommended; "" without a floor."""
     fin = res.scenario.finance
-    if getattr(fin, "minimum_cash_usd", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
+    if getattr(fin, "minimum_cash", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
         return ""
     text = (_floor_and_line(fin) + " " + _("Strategies are ranked on the NPV after that interest.") + " "
             + infeasible_words(res))
@@ -68,7 +68,7 @@ def _trough_day(res, strategy: str) -> float | None:
     curves = getattr(res, "curves", None)
     if curves is None or curves.empty or strategy not in set(curves["strategy"]):
         return None
-    mean = curves[curves["strategy"] == strategy].groupby("day")["cash_usd"].mean()
+    mean = curves[curves["strategy"] == strategy].groupby("day")["cash"].mean()
     return float(mean.idxmin())
 
 
@@ -79,28 +79,28 @@ def borrowing_answer(res, offers: list[str]) -> str:
     fin = res.scenario.finance
     labels = strategy_labels(res)
     base = labels.get(res.baseline, res.baseline)
-    if getattr(fin, "minimum_cash_usd", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
+    if getattr(fin, "minimum_cash", None) is None or "liquidity_infeasible" not in set(res.metrics["metric"]):
         return (f"<h3>{esc(_('Factoring or borrowing'))}</h3><p>" + html_words(_(
             "This scenario states no minimum cash level or credit line, "
             "so the offers are compared on NPV alone: cash falling below zero costs nothing here. State "
-            "the hospital's minimum cash and credit line (finance: minimum_cash_usd, credit_line) to "
+            "the hospital's minimum cash and credit line (finance: minimum_cash, credit_line) to "
             "weigh each offer against borrowing.")) + "</p>")
-    cmp = compare_with_borrowing(res.metrics, res.baseline, list(offers), fin.minimum_cash_usd, fin.credit_line)
+    cmp = compare_with_borrowing(res.metrics, res.baseline, list(offers), fin.minimum_cash, fin.credit_line)
     sq, n, line = cmp.status_quo, _replications(res), fin.credit_line
     paras = [_floor_and_line(fin) + " " + _basis(res.scenario.simulation)]
     day = _trough_day(res, res.baseline)
     sq_text = (_("Without factoring (“{base}”), cash falls to {low} (the runs' low points, averaged)").format(
-        base=base, low=value_text(sq['cash_trough_usd'], 'usd'))
+        base=base, low=value_text(sq['cash_trough'], 'usd'))
         + (_(", lowest around day {day}").format(day=f"{day:.0f}") if day is not None else ""))
-    need = sq["credit_needed_usd"]
-    costs = cmp.offers["npv_cost_usd"]
+    need = sq["credit_needed"]
+    costs = cmp.offers["npv_cost"]
     cheapest = costs.idxmin() if not costs.empty else None
     if need <= 0:
         paras.append(sq_text + _(", and stays above the minimum in at least 95 % of the runs: it needs no "
                                  "borrowing, so an offer can only win on NPV."))
     elif sq["infeasible_share"] > 0 and _is_infeasible(sq["infeasible_share"]):
         short = _("no credit line is available") if line is None else \
-            _("the credit line of {limit} is not enough").format(limit=value_text(line.limit_usd, 'usd'))
+            _("the credit line of {limit} is not enough").format(limit=value_text(line.limit, 'usd'))
         paras.append(sq_text + _("; it needs {need} to stay at the minimum and {short}. "
                                  "The status quo is therefore not feasible (short of cash in {runs}) "
                                  "and cannot be recommended: an offer that keeps cash above the minimum is needed.").format(
@@ -109,13 +109,13 @@ def borrowing_answer(res, offers: list[str]) -> str:
         text = sq_text + _("; keeping it at the minimum needs up to {need} from the line "
                            "({basis}). At {rate} that costs {interest} of interest ({present} in present value)").format(
                                need=value_text(need, 'usd'), basis=_need_basis(n), rate=rate_text(line.annual_rate),
-                               interest=value_text(sq['credit_interest_usd'], 'usd'),
-                               present=value_text(sq['interest_present_value_usd'], 'usd'))
-        if cheapest is not None and costs[cheapest] > sq["interest_present_value_usd"]:
+                               interest=value_text(sq['credit_interest'], 'usd'),
+                               present=value_text(sq['interest_present_value'], 'usd'))
+        if cheapest is not None and costs[cheapest] > sq["interest_present_value"]:
             text += _(" — less than any offer costs in NPV ({cost} or more, “{offer}” the cheapest)").format(
                 cost=value_text(costs[cheapest], 'usd'), offer=labels.get(cheapest, cheapest))
         paras.append(text + ".")
-    advanced = _mean_of(res, offers, "factoring_advanced_usd")
+    advanced = _mean_of(res, offers, "factoring_advanced")
     if need > 0 and advanced and min(advanced.values()) > need:
         lo, hi = min(advanced.values()), max(advanced.values())
         span = value_text(lo, "usd") if value_text(lo, "usd") == value_text(hi, "usd") else \
@@ -179,7 +179,7 @@ def _is_infeasible(share: float) -> bool:
 def _offer_words(row, sq: dict, fin, n: int) -> str:
     """One offer against borrowing: its NPV cost, the interest it saves, and when it is worth taking."""
     line = fin.credit_line
-    cost, saved, be = row["npv_cost_usd"], row["interest_saved_usd"], row["break_even_rate"]
+    cost, saved, be = row["npv_cost"], row["interest_saved"], row["break_even_rate"]
     if _is_infeasible(row["infeasible_share"]):
         return _("its own cash falls below the minimum beyond the line in {runs}, "
                  "so it cannot be recommended.").format(runs=_runs(row['infeasible_share'], n))
@@ -188,7 +188,7 @@ def _offer_words(row, sq: dict, fin, n: int) -> str:
     if line is not None and saved > 0:
         bits.append(_("saves {interest} of interest (present value)").format(interest=value_text(saved, 'usd')))
     words = ", ".join(bits)
-    sq_short = _is_infeasible(sq["infeasible_share"]) and sq["credit_needed_usd"] > 0
+    sq_short = _is_infeasible(sq["infeasible_share"]) and sq["credit_needed"] > 0
     if sq_short:
         hypothetical = (_(" (were credit enough, borrowing would be cheaper up to {rate} a year)").format(rate=rate_text(be))
                         if cost > 0 and math.isfinite(be) else "")
@@ -198,7 +198,7 @@ def _offer_words(row, sq: dict, fin, n: int) -> str:
     if not math.isfinite(be):
         return words + _("; it saves no borrowing, so it is never worth taking on price.")
     when = [_("borrowing costs more than {rate} a year").format(rate=rate_text(be))]
-    need_sq, need_offer = sq["credit_needed_usd"], row["credit_needed_usd"]
+    need_sq, need_offer = sq["credit_needed"], row["credit_needed"]
     if need_sq > 0 and need_offer < need_sq:
         if need_offer <= 0:
             when.append(_("no credit is available") if line is None else
@@ -206,10 +206,10 @@ def _offer_words(row, sq: dict, fin, n: int) -> str:
         else:
             when.append(_("the credit line is between {low} and {high}").format(low=value_text(need_offer, 'usd'),
                                                                                high=value_text(need_sq, 'usd')))
-        floor_be = sq.get("floor_break_even_usd")
-        if line is not None and floor_be is not None and floor_be > fin.minimum_cash_usd:
+        floor_be = sq.get("floor_break_even")
+        if line is not None and floor_be is not None and floor_be > fin.minimum_cash:
             when.append(_("the hospital must keep more than {amount} in cash").format(amount=value_text(floor_be, 'usd')))
-    ok_now = line is not None and row["advantage_usd"] > 0
+    ok_now = line is not None and row["advantage"] > 0
     if ok_now:
         return words + _("; worth taking now (it beats the status quo after interest): break-even at {rate}.").format(
             rate=rate_text(be))

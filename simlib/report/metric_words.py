@@ -3,6 +3,7 @@ labels mid-sentence, signed differences, and a finite-number check for table cel
 from __future__ import annotations
 
 from simlib.core.metric_catalogue import mid_sentence
+from simlib.core.money_names import is_money
 
 
 def _unit_of(metric: str) -> str:
@@ -10,7 +11,7 @@ def _unit_of(metric: str) -> str:
 
     if metric in METRICS:
         return METRICS[metric].unit
-    if metric.endswith("_usd"):
+    if is_money(metric):
         return "usd"
     if metric.endswith(("_days", "_day")):
         return "days"
@@ -27,7 +28,7 @@ def _label_of(metric: str) -> str:
     if metric in METRICS:
         return METRICS[metric].label
     text = metric
-    for suffix, unit in (("_usd", ""), ("_apr", " (APR)")):
+    for suffix, unit in (("_apr", " (APR)"),):
         if text.endswith(suffix):
             text = text[: -len(suffix)] + unit
     return text.replace("_", " ").strip().capitalize()

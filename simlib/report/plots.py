@@ -223,14 +223,14 @@ def _band_chart(curves: pd.DataFrame, column: str, title: str, what: str, styles
 
 def cash_curve(curves: pd.DataFrame, styles=None, baseline: str | None = None,
                days: Mapping[float, str] | None = None) -> Figure:
-    """The hospital's cash position by day, per strategy, from ``[replication, strategy, day, cash_usd]``."""
-    return _band_chart(curves, "cash_usd", _("Cash position over time"), N_("Cash position"), styles, baseline, days)
+    """The hospital's cash position by day, per strategy, from ``[replication, strategy, day, cash]``."""
+    return _band_chart(curves, "cash", _("Cash position over time"), N_("Cash position"), styles, baseline, days)
 
 
 def ar_curve(curves: pd.DataFrame, styles=None, baseline: str | None = None,
              days: Mapping[float, str] | None = None) -> Figure:
-    """Open accounts receivable by day, per strategy, from ``[replication, strategy, day, ar_usd]``."""
-    return _band_chart(curves, "ar_usd", _("Open A/R over time"), N_("Open A/R"), styles, baseline, days)
+    """Open accounts receivable by day, per strategy, from ``[replication, strategy, day, open_ar]``."""
+    return _band_chart(curves, "open_ar", _("Open A/R over time"), N_("Open A/R"), styles, baseline, days)
 
 
 @_styled
@@ -240,8 +240,8 @@ def aging_bars(aging: pd.DataFrame, styles=None) -> Figure:
     if unknown:
         raise ValueError(f"unknown aging buckets {sorted(unknown)}")
     styles = _styles_for(aging, styles)
-    totals = aging.groupby(["replication", "strategy"])["amount_usd"].transform("sum")
-    share = (aging.assign(share=aging["amount_usd"] / totals.replace(0, np.nan))
+    totals = aging.groupby(["replication", "strategy"])["amount"].transform("sum")
+    share = (aging.assign(share=aging["amount"] / totals.replace(0, np.nan))
              .groupby(["strategy", "bucket"])["share"].mean())
     fig, ax = _figure(_("A/R aging mix"))
     x = np.arange(len(AGING_BUCKETS))

@@ -17,7 +17,7 @@ from simlib.report.tables import _table, metric_table
 
 #: cost and burden, per strategy (every strategy: the status quo is the yardstick)
 BURDEN_METRICS = ("policy_actions_per_account", "policy_contacts_per_account", "contacts_per_account",
-                  "calls_per_account", "complaints_per_1000_accounts", "patients_lost", "collection_cost_usd")
+                  "calls_per_account", "complaints_per_1000_accounts", "patients_lost", "collection_cost")
 #: what the contacts ended in
 OUTCOME_METRICS = ("outcome_promise_per_1000_accounts", "promise_kept_share", "outcome_plan_requested_per_1000_accounts",
                    "outcome_refusal_per_1000_accounts", "outcome_no_answer_per_1000_accounts",
@@ -70,7 +70,7 @@ def strategy_block(res, name: str, table: pd.DataFrame) -> str:
         return "".join(parts + ["<p class=\"note\">The policy took no action in these runs.</p>"])
     by_day = sub[sub["dimension"] == "day"]
     accounts, runs = float(by_day["accounts"].iloc[0]), int(by_day["replications"].iloc[0])
-    actions, cost = by_day["actions"].sum(), by_day["channel_cost_usd"].sum()
+    actions, cost = by_day["actions"].sum(), by_day["channel_cost"].sum()
     day = pivot(sub, "day")
     busiest = day.sum(axis=1).idxmax()
     parts.append(f"<p>{actions * 1000.0 / accounts:,.0f} actions per 1,000 patient accounts, most of them "

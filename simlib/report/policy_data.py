@@ -31,12 +31,12 @@ POLICY_REPLICATIONS = 2
 DAY_EDGES = (14.0, 30.0, 60.0, 90.0, 180.0)
 DAY_LABELS = ("days 0–14", "days 15–30", "days 31–60", "days 61–90", "days 91–180", "after day 180")
 #: the balance when the policy acts: lower edges in dollars and their labels
-BALANCE_EDGES_USD = (0.0, 200.0, 500.0, 1000.0, 5000.0)
+BALANCE_EDGES = (0.0, 200.0, 500.0, 1000.0, 5000.0)
 BALANCE_LABELS = ("under $200", "$200–500", "$500–1,000", "$1,000–5,000", "$5,000 and more")
 NO_OUTCOME = "no outcome heard yet"
 DIMENSIONS = {"day": "days since the statement", "last_outcome": "the last contact outcome heard",
               "balance": "the balance owed"}
-COLUMNS = ["strategy", "dimension", "state", "order", "action", "actions", "channel_cost_usd",
+COLUMNS = ["strategy", "dimension", "state", "order", "action", "actions", "channel_cost",
            "accounts", "replications"]
 
 
@@ -55,7 +55,7 @@ def day_bucket(days: float) -> int:
 
 
 def balance_bucket(cents: int) -> int:
-    return int(np.searchsorted(BALANCE_EDGES_USD, cents / 100.0, side="right")) - 1
+    return int(np.searchsorted(BALANCE_EDGES, cents / 100.0, side="right")) - 1
 
 
 def outcome_state(outcome: str) -> tuple[int, str]:

@@ -24,7 +24,7 @@ from simlib.report.metric_words import _label_lower
 from simlib.analysis.numbers import ci_text, diff_text, value_text, verdict
 from simlib.analysis.plausibility import check_results, flag_words
 
-GAIN_METRICS = ("patient_collection_rate", "bad_debt_rate", "days_in_ar", "collection_cost_usd", "cash_trough_usd")
+GAIN_METRICS = ("patient_collection_rate", "bad_debt_rate", "days_in_ar", "collection_cost", "cash_trough")
 ASK_METRICS = ("contacts_per_account", "calls_per_account", "complaints_per_1000_accounts", "suppressed_contacts",
                "agent_utilisation", "call_wait_mean_hours", "plan_share", "agency_share")
 SEARCH_TERMS = (
@@ -138,7 +138,7 @@ def search_title(view: SearchView, title: str = "Strategy search"):
 
 def answer_section(view: SearchView):
     """The answer in a headline: the gain over the status quo and the best hand-written strategy."""
-    sel, delta = view.summary["selection"], value_text(view.summary["settings"]["indifference_usd"], "usd")
+    sel, delta = view.summary["selection"], value_text(view.summary["settings"]["indifference"], "usd")
     if len(sel["runs"]) == 1:
         sure = "Only one strategy met the constraints on the final runs."
     elif sel["guaranteed"]:
@@ -155,7 +155,7 @@ def answer_section(view: SearchView):
 def _how_sure_sentence(view: SearchView) -> str:
     sel, s = view.summary["selection"], view.summary["settings"]
     n = len(sel["runs"])
-    delta = value_text(s["indifference_usd"], "usd")
+    delta = value_text(s["indifference"], "usd")
     who = "it" if sel["selected"] == view.summary["found"]["finalist"] else f"“{view.label(sel['selected'])}”"
     if n == 1:
         return "Only one strategy met the constraints at full fidelity, so there was nothing to select between."
@@ -206,7 +206,7 @@ def _metric_rows(view: SearchView, metrics) -> list[list[str]]:
     materiality thresholds of the decision saved with the search's results (as the board judges)."""
     rows, others = [], _others(view)
     decision = view.res.decision
-    materiality = decision.materiality if decision is not None else None
+    materiality = decision.thresholds if decision is not None else None
     for m in metrics:
         found = view.values(view.found, m)
         if not len(found) or not any(np.isfinite(view.values(s, m)).any() for s in [view.found] + others):

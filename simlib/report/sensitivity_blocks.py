@@ -191,7 +191,7 @@ def tornado_block(table):
     from simlib.report import plots
 
     strategy, against = _names(table)
-    return figure_block(plots.tornado(table, table.attrs.get("metric") or "npv_net_cash_usd",
+    return figure_block(plots.tornado(table, table.attrs.get("metric") or "npv_net_cash",
                                       against=f"“{against}”"),
                         _("Gain of “{strategy}” over the runner-up “{against}” with each assumption at "
                           "its low and high setting; the solid line is the gain with the scenario's "

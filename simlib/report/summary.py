@@ -20,7 +20,7 @@ from simlib.report.uncertainty_blocks import runs_phrase
 
 
 #: Metrics on which two strategies the key metric cannot separate may still differ (in this order).
-OTHER_GROUNDS = ("cash_trough_usd", "collection_cost_usd", "bad_debt_rate", "days_in_ar",
+OTHER_GROUNDS = ("cash_trough", "collection_cost", "bad_debt_rate", "days_in_ar",
                  "patient_collection_rate")
 
 
@@ -46,7 +46,7 @@ def other_grounds(res, first: str, second: str, limit: int = 2) -> list[str]:
     from simlib.core.metric_catalogue import METRICS
 
     labels = strategy_labels(res)
-    decision = recommendation(res).materiality
+    decision = recommendation(res).thresholds
     present = [m for m in OTHER_GROUNDS if m in set(res.metrics["metric"])]
     rows = res.metrics[res.metrics["metric"].isin(present) & res.metrics["strategy"].isin([first, second])]
     if rows.empty or rows["strategy"].nunique() < 2:
@@ -90,7 +90,7 @@ def _tie_sentence(res, first: str, second: str, margin: dict, unit: str) -> str:
 
 def _below(res, unit: str) -> str:
     """", below the $25,000 materiality threshold" ("" when the unit has none)."""
-    limit = threshold_text(recommendation(res).materiality, unit)
+    limit = threshold_text(recommendation(res).thresholds, unit)
     return _(", below the {threshold} materiality threshold").format(threshold=limit) if limit else ""
 
 
@@ -197,8 +197,8 @@ def title_block(res, report_title: str):
     return _html("\n".join(parts))
 
 
-_SUMMARY_METRICS = ("net_collection_rate", "cash_collected_usd", "days_in_ar", "ar_over_90_share",
-                    "cost_to_collect", "bad_debt_rate", "cash_trough_usd", "contacts_per_account",
+_SUMMARY_METRICS = ("net_collection_rate", "cash_collected", "days_in_ar", "ar_over_90_share",
+                    "cost_to_collect", "bad_debt_rate", "cash_trough", "contacts_per_account",
                     "calls_per_account", "disputes_per_account", "agency_share")
 
 
@@ -232,7 +232,7 @@ def executive_summary(res, extra_sentences: Sequence[str] = ()):
     parts = ["<div class=\"summary\">", f"<h2 id=\"executive-summary\">{esc(_('Executive summary'))}</h2>",
              f"<p class=\"headline\">{esc(recommendation_sentence(res))}</p>"]
     parts += [f"<p>{esc(text)}</p>" for text in extra_sentences if text and text.strip()]
-    decision = recommendation(res).materiality
+    decision = recommendation(res).thresholds
     present = [m for m in _SUMMARY_METRICS if m in set(res.metrics["metric"])]
     if chosen != baseline and present:
         rows = res.metrics[res.metrics["metric"].isin(present)]

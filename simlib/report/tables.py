@@ -22,22 +22,22 @@ from simlib.report.results import _replications, _strategies, horizon_days, reco
 from simlib.report.strategy_words import strategy_summary
 
 
-DIFFERENCE_METRICS = ("npv_net_cash_usd", "npv_after_liquidity_usd", "cash_collected_usd", "collection_cost_usd",
-                      "lost_margin_usd", "cash_trough_usd",
+DIFFERENCE_METRICS = ("npv_net_cash", "npv_after_liquidity", "cash_collected", "collection_cost",
+                      "lost_margin", "cash_trough",
                       "net_collection_rate", "days_in_ar", "bad_debt_rate")
 MAX_COLUMNS = 5
 LIQUIDITY_THEME = N_("Cash floor and credit line")
 
 # the financial results, in tables a reader can take in at once
 KPI_THEMES = (
-    (N_("Money"), ("npv_net_cash_usd", "cash_collected_usd", "collection_cost_usd", "lost_margin_usd",
-               "cash_trough_usd")),
+    (N_("Money"), ("npv_net_cash", "cash_collected", "collection_cost", "lost_margin",
+               "cash_trough")),
     (N_("How much is collected"), ("net_collection_rate", "patient_collection_rate", "bad_debt_rate",
                                "denial_write_off_rate", "agency_recovery_rate")),
     (N_("How fast, and at what cost"), ("days_in_ar", "ar_over_90_share", "days_to_resolution", "cost_to_collect")),
     # only when the scenario sets a cash floor (simlib.scenario.liquidity); the note names the floor and line
-    (LIQUIDITY_THEME, ("npv_after_liquidity_usd", "credit_drawn_peak_usd", "credit_interest_usd",
-                       "credit_cost_per_rate_point_usd", "liquidity_infeasible")),
+    (LIQUIDITY_THEME, ("npv_after_liquidity", "credit_drawn_peak", "credit_interest",
+                       "credit_cost_per_rate_point", "liquidity_infeasible")),
 )
 #: The captions the page notebooks give the tables (translated when shown, like every caption).
 NOTEBOOK_CAPTIONS = (N_("Difference from the status quo (paired)"), N_("Patient experience"), N_("Operations"))

@@ -3,9 +3,11 @@
 (:func:`simlib.analysis.spread.spread_sources`), and the phrase that says what the runs varied."""
 from __future__ import annotations
 
+from simlib.core.money_names import is_money
+
 import math
 
-from simlib.core.language import N_, _, localised, ngettext
+from simlib.core.language import N_, _, localised, money_text, ngettext
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import Markup, Sentence, _html, esc, html_words
 from simlib.analysis.numbers import value_text
@@ -49,7 +51,7 @@ def value_words(path: str, value: float) -> str:
     if field.endswith(("_rate", "_share", "_annual")) or field in ("share", "reach"):
         pct = value * 100
         return _("{share} %").format(share=localised(f"{pct:.1f}" if 0 < abs(pct) < 10 else f"{pct:.0f}"))
-    if field.endswith("_usd"):
+    if is_money(field):
         return value_text(value, "usd")
     if field.endswith("_days"):
         return _("{days} days").format(days=localised(f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"))
@@ -130,9 +132,9 @@ def held_range_words(path: str, low: float, high: float) -> str:
         return f"{g(low * 365)}–{g(high * 365)} a year"
     if field.endswith(("_rate", "_share", "_annual")) or field in ("share", "reach"):
         return f"{g(low * 100)}–{g(high * 100)} %"
-    if field.endswith("_usd"):
-        usd = lambda v: f"${v:,.0f}" if v >= 10 or v == int(v) else f"${v:,.2f}"  # noqa: E731
-        return f"{usd(low)}–{usd(high)}"
+    if is_money(field):
+        money = lambda v: money_text(v) if v >= 10 or v == int(v) else money_text(v, 2)  # noqa: E731
+        return f"{money(low)}–{money(high)}"
     if field.endswith("_days"):
         return f"{g(low)}–{g(high)} days"
     if field.endswith("_months"):

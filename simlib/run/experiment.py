@@ -82,7 +82,7 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
     return {
         "metrics": pd.DataFrame(rows, columns=["replication", "strategy", "metric", "value"]),
         "curves": pd.concat(curve_parts, ignore_index=True),
-        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount_usd"]),
+        "aging": pd.DataFrame(aging_rows, columns=["replication", "strategy", "bucket", "amount"]),
         "assumptions": assumptions_table((replication, p, labels[p], v) for p, v in drawn.items()),
     }
 
@@ -111,8 +111,8 @@ class Results:
         return self.scenario.baseline_strategy
 
     #: The metrics :meth:`summary` shows by default: the decision's money, cash and patients.
-    SUMMARY_METRICS = ("npv_net_cash_usd", "patient_collection_rate", "net_collection_rate",
-                       "days_in_ar", "ar_over_90_share", "bad_debt_usd", "collection_cost_usd")
+    SUMMARY_METRICS = ("npv_net_cash", "patient_collection_rate", "net_collection_rate",
+                       "days_in_ar", "ar_over_90_share", "bad_debt", "collection_cost")
 
     def strategies(self) -> list[str]:
         """The strategies of these results, status quo first, then in the scenario's order."""

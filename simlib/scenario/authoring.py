@@ -37,7 +37,7 @@ SECTION_PURPOSE = {
     "jurisdiction": "Whose laws apply (ISO 3166-1 code: US, FR or CL; docs/jurisdictions.md): contact rules, "
                     "legal stages, caps and forbidden levers, and the laws the board page names.",
     "currency": "What every amount of the file is in (ISO 4217 code: USD, EUR or CLP; omitted: the "
-                "jurisdiction's). Fields ending in `_usd` hold amounts in this currency.",
+                "jurisdiction's). Every amount (costs, fees, balances, cash) is in this currency.",
     "language": "The reports' language: en (US English), fr (French) or es (Spanish); numbers in its locale.",
     "simulation": "How much to simulate: horizon, billing window, volume, replications, seed, workers.",
     "decision": "How large a difference must be to matter: materiality in dollars and percentage points.",
@@ -60,7 +60,7 @@ SECTION_PURPOSE = {
 
 #: Units read from the suffix of a field name (names carry their units, see ../shared/STYLE.md).
 UNIT_SUFFIXES = (
-    ("_usd", "the scenario's currency"), ("_per_day", "per day"), ("_days", "days"), ("_day", "day"),
+    ("_per_day", "per day"), ("_days", "days"), ("_day", "day"),
     ("_hours", "hours"), ("_hour", "hour"), ("_minutes", "minutes"), ("_rate", "share (0–1)"),
     ("_share", "share (0–1)"), ("_annual", "per year"), ("_months", "months"), ("_sigma", "log-scale σ"),
 )
@@ -183,6 +183,10 @@ def _range_words(node: dict) -> str:
 
 
 def _unit_of(name: str) -> str:
+    from simlib.core.money_names import is_money
+
+    if is_money(name):
+        return "the scenario's currency"
     name = re.sub(r"_(min|max|mean|median|sd)$", "", name)
     per_period = re.search(r"_per_(\d+)_days$", name)
     if per_period:
@@ -272,12 +276,13 @@ def scenario_reference() -> str:
         "with `simlib validate NAME.yaml`, and get completion in an editor from the JSON Schema that",
         "`simlib schema --out simlib-scenario.schema.json` writes (VS Code: `yaml.schemas`).",
         "Unknown keys are refused, numbers must be finite, and units are in the key names",
-        "(`_usd`, `_days`, `_per_day`, `_rate` …). Model definitions: [model.md](model.md).",
+        "(`_days`, `_per_day`, `_rate` …); amounts (costs, fees, balances, cash) are in the scenario's `currency`",
+        "(an old file's `_usd` names still load, with a note). Model definitions: [model.md](model.md).",
         "",
         "A file may omit a whole hospital section (`simulation`, `finance`, `patients`, `behaviour`,",
         "`operations`): it is then the calibrated baseline's (`parameters/baseline.yaml`), never the",
         "defaults below, and `simlib validate` says which sections were taken. A section that is",
-        "present takes the defaults below for the keys it leaves out, except `finance.starting_cash_usd`,",
+        "present takes the defaults below for the keys it leaves out, except `finance.starting_cash`,",
         "which must be stated. Quiet hours run from evening to morning (`[21, 8]`); a window holding",
         "midday is refused as swapped.",
         "",

@@ -1,6 +1,6 @@
 """Liquidity: a minimum cash level, the credit line that defends it, and what the line costs.
 
-A scenario may state ``finance.minimum_cash_usd`` (the floor) and ``finance.credit_line``
+A scenario may state ``finance.minimum_cash`` (the floor) and ``finance.credit_line``
 (:class:`CreditLine`: a limit and an annual rate). Without a floor nothing here runs and every
 result is as before. With one, each strategy's cash position (starting cash − cost of care + net
 collections, as for the lowest cash position in :mod:`simlib.model.metrics`) is read at the end of each
@@ -16,17 +16,17 @@ whole day, and the line is drawn to keep it at the floor. The convention (docs/m
   counted as a cost and not added to the balance (no interest on interest; its effect would be
   of the order of the rate times the interest); no interest after the horizon;
 - its present value discounts ``i_k`` by ``exp(−r k)``, ``r = ln(1 + cost_of_capital) ÷ 365``, the
-  discounting of ``npv_net_cash_usd``;
+  discounting of ``npv_net_cash``;
 - a strategy is *short beyond the line* in a run when ``max b_k`` exceeds the limit (with no line,
   when cash ends any day below the floor). The interest is still that of the whole shortfall (what
   a line large enough would cost), so the numbers stay comparable; a strategy short beyond the line
   in more than :data:`INFEASIBLE_SHARE_MAX` of the runs cannot be recommended.
 
 The interest is linear in the rate, so the present value of the interest per percentage point of
-annual rate (``credit_cost_per_rate_point_usd``) turns any rate into its cost, and the rate at which
+annual rate (``credit_cost_per_rate_point``) turns any rate into its cost, and the rate at which
 two strategies cost the same has a closed form (:func:`break_even_rate`). The peak drawn balance
 is ``floor − min c_k``, one for one in the floor, so the smallest line and the highest floor a
-strategy can live with are closed forms too (:func:`credit_needed_usd`).
+strategy can live with are closed forms too (:func:`credit_needed`).
 """
 from __future__ import annotations
 
@@ -44,23 +44,23 @@ INFEASIBLE_SHARE_MAX = 0.05
 RATE_POINT = 0.01  # one percentage point of annual rate
 
 #: The metrics a scenario with a cash floor adds (simlib.core.metric_catalogue has their labels).
-METRIC_NAMES = ("credit_drawn_peak_usd", "credit_interest_usd", "credit_cost_per_rate_point_usd",
-                "npv_after_liquidity_usd", "liquidity_infeasible")
+METRIC_NAMES = ("credit_drawn_peak", "credit_interest", "credit_cost_per_rate_point",
+                "npv_after_liquidity", "liquidity_infeasible")
 
 
 class CreditLine(Strict):
-    """A revolving line of credit that funds cash below ``finance.minimum_cash_usd``: at most
-    ``limit_usd`` drawn, simple interest at ``annual_rate`` a year on the balance drawn each day."""
+    """A revolving line of credit that funds cash below ``finance.minimum_cash``: at most
+    ``limit`` drawn, simple interest at ``annual_rate`` a year on the balance drawn each day."""
 
-    limit_usd: NonNeg
+    limit: NonNeg
     annual_rate: Fraction
 
 
-def finance_problems(minimum_cash_usd: float | None, credit_line: CreditLine | None) -> list[str]:
+def finance_problems(minimum_cash: float | None, credit_line: CreditLine | None) -> list[str]:
     """The cross-field problems of the liquidity settings (one line each)."""
-    if credit_line is not None and minimum_cash_usd is None:
-        return ["credit_line funds cash below a floor: expected minimum_cash_usd as well (0: cash may "
-                "not go below zero); found a credit_line and no minimum_cash_usd"]
+    if credit_line is not None and minimum_cash is None:
+        return ["credit_line funds cash below a floor: expected minimum_cash as well (0: cash may "
+                "not go below zero); found a credit_line and no minimum_cash"]
     return []
 
 
@@ -112,53 +112,53 @@ class CreditLedger:
         return self.peak_drawn_cents > self.limit_cents
 
 
-def credit_ledger(day: np.ndarray, cash_cents: np.ndarray, minimum_cash_usd: float,
+def credit_ledger(day: np.ndarray, cash_cents: np.ndarray, minimum_cash: float,
                   credit_line: CreditLine | None, cost_of_capital_annual: float) -> CreditLedger:
     """The credit line's ledger for end-of-day cash ``cash_cents`` on days ``day`` (module docstring)."""
     day = np.asarray(day, dtype=float)
-    drawn = np.maximum(0.0, minimum_cash_usd * 100.0 - np.asarray(cash_cents, dtype=float))
+    drawn = np.maximum(0.0, minimum_cash * 100.0 - np.asarray(cash_cents, dtype=float))
     rate = credit_line.annual_rate if credit_line is not None else 0.0
-    limit = credit_line.limit_usd * 100.0 if credit_line is not None else 0.0
+    limit = credit_line.limit * 100.0 if credit_line is not None else 0.0
     return CreditLedger(day=day, cash_cents=np.asarray(cash_cents, dtype=float), drawn_cents=drawn,
                         interest_cents=drawn * rate / DAYS_PER_YEAR,
                         discount=np.exp(-daily_discount_rate(cost_of_capital_annual) * day),
                         limit_cents=limit, annual_rate=rate)
 
 
-def liquidity_metrics(ledger: CreditLedger, npv_net_cash_usd: float) -> dict[str, float]:
+def liquidity_metrics(ledger: CreditLedger, npv_net_cash: float) -> dict[str, float]:
     """The metrics of :data:`METRIC_NAMES` for one replication × strategy (dollars; interest
     rounded to the cent)."""
     return {
-        "credit_drawn_peak_usd": ledger.peak_drawn_cents / 100.0,
-        "credit_interest_usd": float(np.round(ledger.interest_total_cents)) / 100.0,
-        "credit_cost_per_rate_point_usd": ledger.present_value_per_rate_point_cents / 100.0,
-        "npv_after_liquidity_usd": npv_net_cash_usd - ledger.interest_present_value_cents / 100.0,
+        "credit_drawn_peak": ledger.peak_drawn_cents / 100.0,
+        "credit_interest": float(np.round(ledger.interest_total_cents)) / 100.0,
+        "credit_cost_per_rate_point": ledger.present_value_per_rate_point_cents / 100.0,
+        "npv_after_liquidity": npv_net_cash - ledger.interest_present_value_cents / 100.0,
         "liquidity_infeasible": 1.0 if ledger.infeasible else 0.0,
     }
 
 
 # --------------------------------------------------------------------------- closed forms
-def break_even_rate(npv_gap_usd: float, cost_per_rate_point_saved_usd: float) -> float | None:
+def break_even_rate(npv_gap: float, cost_per_rate_point_saved: float) -> float | None:
     """The annual borrowing rate at which an alternative (a factoring offer) and the status quo
     have the same NPV after the line's interest.
 
-    ``npv_gap_usd`` = NPV(status quo) − NPV(alternative) before interest (what the alternative costs);
-    ``cost_per_rate_point_saved_usd`` = the status quo's present value of interest per point of rate
+    ``npv_gap`` = NPV(status quo) − NPV(alternative) before interest (what the alternative costs);
+    ``cost_per_rate_point_saved`` = the status quo's present value of interest per point of rate
     minus the alternative's (the borrowing it avoids). Both NPVs fall linearly with the rate, so
     they meet at ``RATE_POINT × gap ÷ saved``. 0.0 when the alternative is worth as much at any
     rate (gap ≤ 0); None when it never is (it saves no borrowing and costs more).
     """
-    if npv_gap_usd <= 0:
+    if npv_gap <= 0:
         return 0.0
-    if cost_per_rate_point_saved_usd <= 0:
+    if cost_per_rate_point_saved <= 0:
         return None
-    return RATE_POINT * npv_gap_usd / cost_per_rate_point_saved_usd
+    return RATE_POINT * npv_gap / cost_per_rate_point_saved
 
 
-def credit_needed_usd(peak_drawn_usd: Any, share_max: float = INFEASIBLE_SHARE_MAX) -> float:
+def credit_needed(peak_drawn: Any, share_max: float = INFEASIBLE_SHARE_MAX) -> float:
     """The smallest credit limit with which a strategy is short beyond its line in at most
     ``share_max`` of the runs, from its peak drawn balance in each run."""
-    peaks = np.sort(np.asarray(peak_drawn_usd, dtype=float))[::-1]
+    peaks = np.sort(np.asarray(peak_drawn, dtype=float))[::-1]
     if peaks.size == 0:
         raise ValueError("no runs: expected at least one peak drawn balance")
     allowed = int(math.floor(share_max * peaks.size + 1e-9))  # runs that may exceed the limit
@@ -180,14 +180,14 @@ def is_infeasible(share: float) -> bool:
 class BorrowingComparison:
     """Factoring offers against funding the status quo's shortfall from the credit line.
 
-    ``status_quo``: its mean lowest cash position, the line it needs (:func:`credit_needed_usd`),
+    ``status_quo``: its mean lowest cash position, the line it needs (:func:`credit_needed`),
     its share of runs short beyond the line, its interest and the present value of that interest,
-    and ``floor_break_even_usd`` — the cash floor above which it is short beyond the line (None
+    and ``floor_break_even`` — the cash floor above which it is short beyond the line (None
     without a line or when it never draws). ``offers``: one row per offer, from paired means over
-    the runs — ``npv_cost_usd`` (NPV of the status quo − the offer's, before interest),
-    ``interest_saved_usd`` (present value of the status quo's interest the offer avoids, at the
-    line's rate), ``advantage_usd`` (the offer's NPV after interest − the status quo's),
-    ``break_even_rate`` (NaN: no rate makes the offer worth as much), ``credit_needed_usd`` and
+    the runs — ``npv_cost`` (NPV of the status quo − the offer's, before interest),
+    ``interest_saved`` (present value of the status quo's interest the offer avoids, at the
+    line's rate), ``advantage`` (the offer's NPV after interest − the status quo's),
+    ``break_even_rate`` (NaN: no rate makes the offer worth as much), ``credit_needed`` and
     ``infeasible_share`` of the offer.
     """
 
@@ -195,43 +195,43 @@ class BorrowingComparison:
     offers: Any  # pandas.DataFrame indexed by strategy
 
 
-def compare_with_borrowing(metrics: Any, baseline: str, offers: list[str], minimum_cash_usd: float,
+def compare_with_borrowing(metrics: Any, baseline: str, offers: list[str], minimum_cash: float,
                            credit_line: CreditLine | None) -> BorrowingComparison:
     """:class:`BorrowingComparison` from a tidy metrics table that carries :data:`METRIC_NAMES`."""
     import pandas as pd
 
-    wanted = ("npv_net_cash_usd", "cash_trough_usd", *METRIC_NAMES)
+    wanted = ("npv_net_cash", "cash_trough", *METRIC_NAMES)
     rows = metrics[metrics["metric"].isin(wanted) & metrics["strategy"].isin([baseline, *offers])]
-    missing = [m for m in ("npv_net_cash_usd", *METRIC_NAMES) if m not in set(rows["metric"])]
+    missing = [m for m in ("npv_net_cash", *METRIC_NAMES) if m not in set(rows["metric"])]
     if missing:
         raise ValueError(f"no rows for {', '.join(missing)}: the scenario sets no minimum cash "
-                         "(finance.minimum_cash_usd)")
+                         "(finance.minimum_cash)")
     wide = rows.pivot_table(index="replication", columns=["strategy", "metric"], values="value")
     rate = credit_line.annual_rate if credit_line is not None else 0.0
-    limit = credit_line.limit_usd if credit_line is not None else 0.0
+    limit = credit_line.limit if credit_line is not None else 0.0
     base = wide[baseline]
-    need = credit_needed_usd(base["credit_drawn_peak_usd"])
+    need = credit_needed(base["credit_drawn_peak"])
     status_quo = {
-        "cash_trough_usd": float(base["cash_trough_usd"].mean()),
-        "credit_needed_usd": need,
+        "cash_trough": float(base["cash_trough"].mean()),
+        "credit_needed": need,
         "infeasible_share": infeasible_share(base["liquidity_infeasible"]),
-        "credit_interest_usd": float(base["credit_interest_usd"].mean()),
-        "interest_present_value_usd": float((base["npv_net_cash_usd"] - base["npv_after_liquidity_usd"]).mean()),
-        "floor_break_even_usd": (minimum_cash_usd + limit - need) if credit_line is not None and need > 0 else None,
+        "credit_interest": float(base["credit_interest"].mean()),
+        "interest_present_value": float((base["npv_net_cash"] - base["npv_after_liquidity"]).mean()),
+        "floor_break_even": (minimum_cash + limit - need) if credit_line is not None and need > 0 else None,
     }
     out = []
     for offer in offers:
         pair = pd.concat({"base": base, "offer": wide[offer]}, axis=1).dropna()
         b, o = pair["base"], pair["offer"]
-        gap = float((b["npv_net_cash_usd"] - o["npv_net_cash_usd"]).mean())
-        saved_per_point = float((b["credit_cost_per_rate_point_usd"] - o["credit_cost_per_rate_point_usd"]).mean())
+        gap = float((b["npv_net_cash"] - o["npv_net_cash"]).mean())
+        saved_per_point = float((b["credit_cost_per_rate_point"] - o["credit_cost_per_rate_point"]).mean())
         be = break_even_rate(gap, saved_per_point)
-        out.append({"strategy": offer, "npv_cost_usd": gap,
-                    "interest_saved_usd": rate / RATE_POINT * saved_per_point,
-                    "advantage_usd": float((o["npv_after_liquidity_usd"] - b["npv_after_liquidity_usd"]).mean()),
+        out.append({"strategy": offer, "npv_cost": gap,
+                    "interest_saved": rate / RATE_POINT * saved_per_point,
+                    "advantage": float((o["npv_after_liquidity"] - b["npv_after_liquidity"]).mean()),
                     "break_even_rate": math.nan if be is None else be,
-                    "credit_needed_usd": credit_needed_usd(o["credit_drawn_peak_usd"]),
+                    "credit_needed": credit_needed(o["credit_drawn_peak"]),
                     "infeasible_share": infeasible_share(o["liquidity_infeasible"])})
-    table = pd.DataFrame(out, columns=["strategy", "npv_cost_usd", "interest_saved_usd", "advantage_usd",
-                                       "break_even_rate", "credit_needed_usd", "infeasible_share"])
+    table = pd.DataFrame(out, columns=["strategy", "npv_cost", "interest_saved", "advantage",
+                                       "break_even_rate", "credit_needed", "infeasible_share"])
     return BorrowingComparison(status_quo=status_quo, offers=table.set_index("strategy"))

@@ -3,7 +3,7 @@
 The scenario's ``decision:`` section states two thresholds, one per kind of number the reports
 compare:
 
-* ``materiality_usd`` — a difference of money (NPV, cash collected, collection cost, the lowest
+* ``materiality`` — a difference of money (NPV, cash collected, collection cost, the lowest
   cash position), in dollars over the simulated days;
 * ``materiality_pp`` — a difference of a rate (collection rate, bad debt, A/R over 90 days), in
   percentage points.
@@ -47,11 +47,11 @@ MATERIALITY_PP_DEFAULT = 0.5
 class Decision(Strict):
     """How large a difference must be to matter to the decision (``decision:`` in a scenario).
 
-    ``materiality_usd``: money differences below it (dollars over the simulated days) are "no
+    ``materiality``: money differences below it (dollars over the simulated days) are "no
     material difference"; ``materiality_pp``: the same for rates, in percentage points. 0 turns
     a threshold off (then only a difference that prints as zero is "no difference")."""
 
-    materiality_usd: Annotated[float, Field(ge=0.0, description=(
+    materiality: Annotated[float, Field(ge=0.0, description=(
         "Money differences (dollars over the simulated days) below this are “no material difference”; "
         "0: none (docs/model.md, Materiality)."))] = MATERIALITY_USD_DEFAULT
     materiality_pp: Annotated[float, Field(ge=0.0, le=100.0, description=(
@@ -60,7 +60,7 @@ class Decision(Strict):
 
 
 #: Every number is material beyond its display precision (no threshold): for callers without a scenario.
-NO_THRESHOLD = Decision(materiality_usd=0.0, materiality_pp=0.0)
+NO_THRESHOLD = Decision(materiality=0.0, materiality_pp=0.0)
 
 
 def decision_of(scenario) -> Decision:
@@ -75,7 +75,7 @@ def threshold(decision: Decision | None, unit: str) -> float:
     if decision is None:
         return 0.0
     if unit == "usd":
-        return float(decision.materiality_usd)
+        return float(decision.materiality)
     if unit == "share":
         return float(decision.materiality_pp) / 100.0
     return 0.0
@@ -112,4 +112,4 @@ def threshold_words(decision: Decision | None) -> str:
     if decision is None:
         return _("none")
     return _("{money} for money and {points} percentage points for rates").format(
-        money=_money(decision.materiality_usd), points=short_number_text(decision.materiality_pp))
+        money=_money(decision.materiality), points=short_number_text(decision.materiality_pp))

@@ -19,10 +19,10 @@ import yaml
 #: The numbers a hospital changes first, by section (key names inside that section).
 YOURS = {
     "simulation": {"encounters_per_day": "patient encounters a day, all payers"},
-    "decision": {"materiality_usd": "the smallest gain in dollars worth acting on",
+    "decision": {"materiality": "the smallest gain in dollars worth acting on",
                  "materiality_pp": "the smallest change in a rate worth acting on, in percentage points"},
-    "finance": {"starting_cash_usd": "cash at day 0", "cost_of_capital_annual": "a year's cost of money"},
-    "payers": {"share": "share of encounters", "allowed_median_usd": "median allowed amount per encounter",
+    "finance": {"starting_cash": "cash at day 0", "cost_of_capital_annual": "a year's cost of money"},
+    "payers": {"share": "share of encounters", "allowed_median": "median allowed amount per encounter",
                "patient_share": "share of the allowed amount the patient owes"},
 }
 #: The baseline's strategies the minimal file keeps (the status quo first).

@@ -11,14 +11,14 @@ column (default name)  meaning
 ``responsibility``     who owes it: ``insurer`` (an open claim) or ``patient`` (a patient balance)
 ``age_from_days``      the bucket's first age, days since service (e.g. 0, 31, 61, 91, 121)
 ``age_to_days``        the bucket's last age (≥ ``age_from_days``)
-``balance_usd``        dollars open in the bucket (> 0, at most two decimals)
+``balance``        dollars open in the bucket (> 0, at most two decimals)
 ``accounts``           number of open accounts in the bucket (a whole number ≥ 1)
 ====================  =====================================================================
 
 Each row becomes ``accounts`` receivables of that payer and responsibility, served at ages drawn
 uniformly in the bucket (their own random stream), the bucket's dollars split evenly (to the cent).
 Their care was paid before day 0: it is not in the cash curve, which starts at the hospital's actual
-cash (``finance.starting_cash_usd``). A patient balance of the book is stated again on day 0 and
+cash (``finance.starting_cash``). A patient balance of the book is stated again on day 0 and
 follows the strategy's ladder from there; an open claim is adjudicated its remaining lag after day 0
 (exponential lags have no memory). The book's receivables are in the measured cohort of the rates
 (:mod:`simlib.model.measurement_window`). Every problem is one line naming the file, the row (the
@@ -48,7 +48,7 @@ class OpenBookColumns(Strict):
     responsibility: str = "responsibility"
     age_from_days: str = "age_from_days"
     age_to_days: str = "age_to_days"
-    balance_usd: str = "balance_usd"
+    balance: str = "balance"
     accounts: str = "accounts"
     insurer_values: list[str] = ["insurer", "claim", "payer"]
     patient_values: list[str] = ["patient", "self", "guarantor"]
@@ -100,8 +100,10 @@ def read_open_book(path: Path, columns: OpenBookColumns, payers) -> OpenBookRows
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
+    if columns.balance == "balance" and "balance" not in header and "balance_usd" in header:
+        columns = columns.model_copy(update={"balance": "balance_usd"})  # a report of the `_usd` era
     wanted = [columns.payer, columns.responsibility, columns.age_from_days, columns.age_to_days,
-              columns.balance_usd, columns.accounts]
+              columns.balance, columns.accounts]
     missing = [c for c in wanted if c not in header]
     if missing:
         raise ValueError(f"{name}: missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "
@@ -154,21 +156,21 @@ def _row_problem(row, c: OpenBookColumns, payers, insurer_words, patient_words):
         return c.age_to_days, (f"expected days since service from {c.age_from_days} ({lo:g}) to 3,650; "
                                f"found {row.get(c.age_to_days, '')!r}")
     try:
-        dollars = Decimal(row.get(c.balance_usd, "").replace(",", "").replace("$", ""))
+        dollars = Decimal(row.get(c.balance, "").replace(",", "").replace("$", ""))
     except InvalidOperation:
         dollars = None
     if dollars is None or not dollars.is_finite() or dollars <= 0 or dollars > Decimal(10) ** 10 \
             or dollars != dollars.quantize(Decimal("0.01")):
-        return c.balance_usd, f"expected dollars > 0 with at most two decimals; found {row.get(c.balance_usd, '')!r}"
+        return c.balance, f"expected dollars > 0 with at most two decimals; found {row.get(c.balance, '')!r}"
     n = row.get(c.accounts, "")
     if not n.isdigit() or int(n) < 1 or int(n) > 10_000_000:
         return c.accounts, f"expected a whole number of accounts ≥ 1; found {n!r}"
     if int(dollars * 100) < int(n):
-        return c.balance_usd, f"expected at least one cent per account ({n} accounts); found {row.get(c.balance_usd)!r}"
+        return c.balance, f"expected at least one cent per account ({n} accounts); found {row.get(c.balance)!r}"
     return None
 
 
 def _parsed(row, c: OpenBookColumns, insurer_words):
-    dollars = Decimal(row[c.balance_usd].replace(",", "").replace("$", ""))
+    dollars = Decimal(row[c.balance].replace(",", "").replace("$", ""))
     return (row[c.payer], row[c.responsibility].lower() in insurer_words, float(_number(row[c.age_from_days])),
             float(_number(row[c.age_to_days])), int(dollars * 100), int(row[c.accounts]))

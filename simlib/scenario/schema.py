@@ -1,7 +1,8 @@
 """The schema of a scenario file: pydantic models that refuse unknown keys and out-of-range values.
 
 A scenario file (YAML) describes one hospital (payers, patients, behaviour, operations) and the
-strategies to compare. Units are in the field names (``_days``, ``_per_day``, ``_rate``, ``_usd``).
+strategies to compare. Units are in the field names (``_days``, ``_per_day``, ``_rate``); amounts are in the scenario's ``currency``
+(:mod:`simlib.core.money_names`).
 Rates of the payment intensity are per day; the literature's per-year figures divide by 365.
 
 The world's sections are defined here; a strategy's sections are the registered levers'
@@ -45,6 +46,7 @@ from simlib.levers.reminders import Step
 from simlib.levers.write_off import WriteOff
 from simlib.scenario.finance_section import Finance
 from simlib.core.currencies import DEFAULT_CURRENCY
+from simlib.core.money_names import modernise
 from simlib.scenario.jurisdiction_rules import jurisdiction_problems
 from simlib.scenario.jurisdiction import (DEFAULT_JURISDICTION, check_currency, check_jurisdiction, fill_defaults,
                                          jurisdiction)
@@ -78,7 +80,7 @@ class Payer(Strict):
     """A payer class: the claim it pays and the patient share it leaves."""
 
     share: Fraction
-    allowed_median_usd: Positive
+    allowed_median: Positive
     allowed_sigma: NonNeg = 1.0
     patient_share: Fraction = 0.15
     submission_lag_days: NonNeg = 3.0
@@ -99,7 +101,7 @@ class Payer(Strict):
 class Patients(Strict):
     """Latent patient traits, drawn once per account."""
 
-    ability_monthly_median_usd: Positive = 97.0
+    ability_monthly_median: Positive = 97.0
     ability_sigma: NonNeg = 0.8
     propensity_sigma: NonNeg = 0.8
     price_sensitivity_mean: NonNeg = 1.0
@@ -113,7 +115,7 @@ class Behaviour(Strict):
     """Controlled self-exciting payment intensity (Chehrazi & Weber 2015), per day.
 
     lambda(t) decays toward ``floor_per_day`` at rate ``decay_per_day``; the statement sets it to
-    ``initial_per_day`` scaled by (balance / balance_ref_usd) ** -balance_elasticity and the
+    ``initial_per_day`` scaled by (balance / balance_ref) ** -balance_elasticity and the
     patient's latent propensity; payments add ``payment_jump_base_per_day`` +
     ``payment_jump_fraction_per_day`` * R. ``payment_timing`` (optional): planners and bill
     covariates, the block ``simlib calibrate fit`` writes, pasted or named by path
@@ -123,7 +125,7 @@ class Behaviour(Strict):
     initial_per_day: NonNeg = 0.03
     floor_per_day: NonNeg = 0.0
     decay_per_day: NonNeg = 0.03      # 0: no fading (a fitted history may say so)
-    balance_ref_usd: Positive = 500.0
+    balance_ref: Positive = 500.0
     balance_elasticity: float = 0.6   # may be < 0 (fitted); |value| bounded by simlib.scenario.value_bounds
     payment_jump_base_per_day: NonNeg = 0.001
     payment_jump_fraction_per_day: NonNeg = 0.01
@@ -306,6 +308,9 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
                                      "and strategies"])
     if not isinstance(data, dict):
         raise ScenarioError(source, [f"expected a mapping of fields at the top level; found {type(data).__name__}"])
+    data, clashes = modernise(data, source)
+    if clashes:
+        raise ScenarioError(source, clashes)
     try:
         sc = Scenario.model_validate(data, context={"source": source})
     except ValidationError as exc:
@@ -347,8 +352,10 @@ def load_scenario(path: str | Path) -> Scenario:
     The file is read by :func:`simlib.core.yaml_reading.read_yaml` (regular UTF-8 file, size,
     nesting depth and duplicate keys checked; each problem is one line). A hospital section the
     file omits (``finance:``, ``behaviour:`` …) is the calibrated baseline's, whole; a ``finance:``
-    section must state the hospital's ``starting_cash_usd`` (the cash curve starts there)."""
-    data = read_yaml(path)
+    section must state the hospital's ``starting_cash`` (the cash curve starts there)."""
+    data, clashes = modernise(read_yaml(path), str(path))  # files of the `_usd` era still load
+    if clashes:
+        raise ScenarioError(str(path), clashes)
     missing = inherited_sections(data)
     money = (fill_defaults(data) if isinstance(data, dict) else {}).get("currency", DEFAULT_CURRENCY)
     in_dollars = [k for k in missing if k != "simulation"]
@@ -363,8 +370,8 @@ def load_scenario(path: str | Path) -> Scenario:
         base = read_yaml(CALIBRATED_BASELINE)
         data = {**data, **{k: base[k] for k in missing if k in base}}
     if isinstance(data, dict) and isinstance(data.get("finance"), dict) \
-            and "starting_cash_usd" not in data["finance"]:
-        raise ScenarioError(str(path), ["finance.starting_cash_usd: expected the hospital's cash at day 0 "
+            and "starting_cash" not in data["finance"]:
+        raise ScenarioError(str(path), ["finance.starting_cash: expected the hospital's cash at day 0 "
                                         "(the cash curve and its low point start there; write 0 if that is "
                                         "true); found nothing"])
     sc = scenario_from_dict(data, str(path))

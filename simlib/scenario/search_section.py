@@ -137,7 +137,7 @@ class SearchSettings(Strict):
         "Successive halving: each rung keeps 1/factor of the candidates with factor × the runs."))] = 3
     finalists: Annotated[int, Field(ge=1, le=50, description=(
         "Candidates compared at full fidelity with the best hand-written strategy."))] = 4
-    indifference_usd: Annotated[float, Field(gt=0.0, le=1e9, description=(
+    indifference: Annotated[float, Field(gt=0.0, le=1e9, description=(
         "A difference in NPV smaller than this does not matter (the selection's indifference zone)."))] = 10_000.0
     confidence: Annotated[float, Field(ge=0.5, le=0.999, description=(
         "Probability of correct selection the final comparison guarantees."))] = 0.95

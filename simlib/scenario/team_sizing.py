@@ -170,16 +170,16 @@ def team_loads(sc) -> list[TeamLoad]:
 def _free_care_share(sc, payer: str) -> float:
     """Share of a payer's patients whose balance is cancelled as free care (no statement, no call)."""
     fap, pat = sc.finance.financial_assistance, sc.patients
-    if fap is None or (fap.payers is not None and payer not in fap.payers) or fap.free_care_ability_max_usd <= 0:
+    if fap is None or (fap.payers is not None and payer not in fap.payers) or fap.free_care_ability_max <= 0:
         return 0.0
-    z = math.log(fap.free_care_ability_max_usd / pat.ability_monthly_median_usd)
+    z = math.log(fap.free_care_ability_max / pat.ability_monthly_median)
     below = float(stats.norm.cdf(z / pat.ability_sigma)) if pat.ability_sigma > 0 else float(z > 0)
     return fap.identification_rate * below
 
 
 def _minimum(step) -> float:
     target = getattr(step, "target", None)
-    return float(getattr(target, "balance_min_usd", 0.0) or 0.0) if target is not None else 0.0
+    return float(getattr(target, "balance_min", 0.0) or 0.0) if target is not None else 0.0
 
 
 def _share_at_least(sc, usd: float) -> float:
@@ -189,7 +189,7 @@ def _share_at_least(sc, usd: float) -> float:
     for name, p in sc.payers.items():
         if p.patient_share <= 0:
             continue
-        median = p.allowed_median_usd * p.patient_share
+        median = p.allowed_median * p.patient_share
         billed = p.share / total * (1.0 - _free_care_share(sc, name))
         if usd <= 0:
             out += billed

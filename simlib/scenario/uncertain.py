@@ -56,6 +56,7 @@ from scipy import stats
 from simlib.scenario.uncertain_checks import check_against_scenario, matches
 from simlib.scenario.value_bounds import LOG_SD_MAX, value_problems
 from simlib.core.parameter_paths import ParameterPathError, apply
+from simlib.core.money_names import stream_key
 from simlib.core.rng import keyed_stream
 from simlib.core.settings import NonNeg, Positive, ScenarioError, Strict
 
@@ -267,7 +268,7 @@ def _revalidated(scenario, data: dict, what: str):
 
 
 def _uniform(seed: int, replication: int, path: str) -> float:
-    return float(keyed_stream(seed, replication, STREAM, path).random())
+    return float(keyed_stream(seed, replication, STREAM, stream_key(path)).random())
 
 
 def draw_assumptions(scenario, replication: int, seed: int) -> tuple[Any, dict[str, float]]:

@@ -5,7 +5,8 @@ day). What they leave open is *size*: a cost of $1e300 overflows integer cents, 
 1e12 overflows a float power, 10^12 phone agents never finish. :func:`value_problems` walks a
 validated scenario and returns one line per value above its bound, named by its field path, in
 the same words as the models' own errors. The rules go by field name, so a field added later is
-covered by the rule of its unit (``_usd``, ``_days``, ``_per_day``, …) or by the general bound.
+covered by the rule of its unit (an amount: :mod:`simlib.core.money_names`; ``_days``, ``_per_day``, …) or
+by the general bound.
 
 Money bounds are written in US dollars and scaled to the scenario's ``currency:`` by the rough
 rate of :data:`simlib.core.currencies.CURRENCIES` (a Chilean median bill of 5,000,000 pesos is as
@@ -24,10 +25,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from simlib.core.currencies import CURRENCIES, DEFAULT_CURRENCY
+from simlib.core.money_names import is_money
 
 
 GENERAL_MAX = 1e9               # any number not covered by a rule below
-BILL_MEDIAN_USD_MAX = 1e6       # allowed_median_usd, ability_monthly_median_usd, balance_ref_usd
+BILL_MEDIAN_USD_MAX = 1e6       # allowed_median, ability_monthly_median, balance_ref
 COST_USD_MAX = 1e4              # a contact, an agent-hour, a rework, a dispute
 CASH_USD_MAX = 1e12             # starting cash
 AMOUNT_USD_MAX = 1e9            # balance thresholds and other dollar amounts
@@ -45,16 +47,17 @@ STAFF_MAX = 10_000              # denials and billing staff
 CONTACTS_PER_WEEK_MAX = 1000
 BILLED_CENTS_MAX = 1e17         # a payer's expected total billed per replication, in cents
 
-#: Field names in US dollars (the first four rules below): bounds scaled to the scenario's currency.
-MONEY_FIELD = re.compile(r"_usd$")
-
-#: (field-name pattern, bound, what it is): the first matching rule applies.
-RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p, b, w in (
-    (r"^(allowed_median_usd|ability_monthly_median_usd|balance_ref_usd)$", BILL_MEDIAN_USD_MAX,
+#: Amounts (simlib.core.money_names.is_money), in US dollars: scaled to the scenario's currency.
+MONEY_RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p, b, w in (
+    (r"^(allowed_median|ability_monthly_median|balance_ref)$", BILL_MEDIAN_USD_MAX,
      "a median bill or monthly ability to pay"),
-    (r"^(cost_usd|cost_per_.*_usd)$", COST_USD_MAX, "a cost per contact, hour, rework or dispute"),
-    (r"^starting_cash_usd$", CASH_USD_MAX, "starting cash"),
-    (r"_usd$", AMOUNT_USD_MAX, "an amount of money"),
+    (r"^(cost|cost_per_.*)$", COST_USD_MAX, "a cost per contact, hour, rework or dispute"),
+    (r"^starting_cash$", CASH_USD_MAX, "starting cash"),
+    (r"", AMOUNT_USD_MAX, "an amount of money"),
+)]
+
+#: (field-name pattern, bound, what it is) of other numbers: the first matching rule applies.
+RULES: list[tuple[re.Pattern, float, str]] = [(re.compile(p), b, w) for p, b, w in (
     (r"_sigma$", LOG_SD_MAX, "a lognormal spread"),
     (r"_sd$", SCORE_NOISE_SD_MAX, "a standard deviation"),
     (r"_elasticity$", ELASTICITY_MAX, "an elasticity"),
@@ -77,11 +80,14 @@ COLLECTION_DEFAULT_MAX = 100
 
 def bound_of(field: str, currency: str = DEFAULT_CURRENCY) -> tuple[float, str]:
     """(upper bound, what it is) of a numeric field named ``field``; money in ``currency``."""
-    for pattern, bound, what in RULES:
+    for pattern, bound, what in MONEY_RULES if is_money(field) else ():
         if pattern.search(field):
-            if MONEY_FIELD.search(field) and currency != "USD":
+            if currency != "USD":
                 rate = CURRENCIES[currency].units_per_usd
                 return bound * rate, f"{what}, in {currency} (${_number(bound)} at {rate:g} per USD)"
+            return bound, what
+    for pattern, bound, what in RULES:
+        if pattern.search(field):
             return bound, what
     return GENERAL_MAX, "any number"
 
@@ -137,10 +143,10 @@ def _billed_problems(sc: BaseModel) -> list[str]:
     accounts = max(simulation.simulated_accounts, 1.0)
     out = []
     for name, p in payers.items():
-        mean_bill = p.allowed_median_usd * math.exp(p.allowed_sigma ** 2 / 2)
+        mean_bill = p.allowed_median * math.exp(p.allowed_sigma ** 2 / 2)
         cents = accounts * p.share * mean_bill * 100
         if cents > BILLED_CENTS_MAX:
-            out.append(f"payers.{name}.allowed_median_usd: expected a total billed per replication "
+            out.append(f"payers.{name}.allowed_median: expected a total billed per replication "
                        f"(accounts × mean bill) under {_number(BILLED_CENTS_MAX / 100)} "
                        f"{getattr(sc, 'currency', DEFAULT_CURRENCY)}; found {cents / 100:.3g} "
                        f"({accounts:,.0f} accounts × share {p.share:g} × mean bill {mean_bill:,.0f})")

@@ -127,7 +127,7 @@ def _search(args) -> int:
         "scenario": args.scenario, "out": str(run.directory), "found": run.settings.name,
         "best_strategy_file": str(run.directory / "best_strategy.yaml"), "selected": sel.selected,
         "selected_found": sel.selected == run.found_name, "best_hand_written": run.best_hand_written,
-        "confidence": sel.confidence, "indifference_usd": sel.indifference, "guaranteed": sel.guaranteed,
+        "confidence": sel.confidence, "indifference": sel.indifference, "guaranteed": sel.guaranteed,
         "simulations": run.simulations}, append=False)
     print(f"done in {time.perf_counter() - started:.0f} s ({run.simulations} strategy-runs simulated by the search "
           "before the final runs)")

@@ -1,7 +1,7 @@
 """What the search maximises and what it must respect, read from a candidate's metrics.
 
 * Objective: the NPV of net collections after the cost of keeping the cash floor
-  (``npv_after_liquidity_usd``) when the scenario reports it, else ``npv_net_cash_usd``.
+  (``npv_after_liquidity``) when the scenario reports it, else ``npv_net_cash``.
 * Optional second objective (``search.burden``): a patient burden to keep low, contacts, calls or
   complaints per account: the search then returns a Pareto front (NSGA-II).
 * Soft constraints (means over the runs): the caps of ``search.constraints`` on contacts, calls and
@@ -24,7 +24,7 @@ import numpy as np
 from simlib.analysis import plausibility
 from simlib.core.metric_catalogue import KEY_METRIC
 
-LIQUIDITY_NPV, LIQUIDITY_INFEASIBLE = "npv_after_liquidity_usd", "liquidity_infeasible"
+LIQUIDITY_NPV, LIQUIDITY_INFEASIBLE = "npv_after_liquidity", "liquidity_infeasible"
 CAPS = (("contacts_per_account", "contacts_per_account_max"), ("calls_per_account", "calls_per_account_max"),
         ("complaints_per_1000_accounts", "complaints_per_1000_accounts_max"))
 TOLERANCE = 1e-9

@@ -215,7 +215,7 @@ def _write_files(run, res, d) -> None:
                else f"NOT selected: the hand-written '{sel.selected}' is at least as good")
     header = [f"Found by `simlib search {os.path.basename(run.source)}` "
               f"({_dt.date.today().isoformat()}; seed {run.seed}, {s.budget} candidates).",
-              f"Final selection (Kim-Nelson, {sel.confidence:.0%}, indifference ${s.indifference_usd:,.0f}): {verdict}.",
+              f"Final selection (Kim-Nelson, {sel.confidence:.0%}, indifference ${s.indifference:,.0f}): {verdict}.",
               "Paste this block under `strategies:` in the scenario file."]
     atomic_write_text(d / BEST_FILE, _yaml_text({s.name: block}, header))
     write_csv(pd.DataFrame(run.trials), d / TRIALS_FILE)

@@ -177,8 +177,8 @@ def _run_search(scenario, *, budget: int | None = None, seed: int | None = None,
         return {n: [m[goal().objective] for m in evaluator.metrics(c, range(start, stop))]
                 for n, c in zip(contenders_now, cands)}
 
-    log(f"{source}: selecting among {len(contenders)} (Kim–Nelson, δ = ${settings.indifference_usd:,.0f})…")
-    selection = kim_nelson({n: wide[n].to_numpy() for n in contenders}, more, settings.indifference_usd,
+    log(f"{source}: selecting among {len(contenders)} (Kim–Nelson, δ = ${settings.indifference:,.0f})…")
+    selection = kim_nelson({n: wide[n].to_numpy() for n in contenders}, more, settings.indifference,
                            settings.confidence, KN_BATCH, max(settings.selection_replications_max, full))
     lap("selection")
     search_names = [n for n in contenders if n in by_name]

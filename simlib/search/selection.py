@@ -4,7 +4,7 @@ Bonferroni-corrected paired confidence intervals for the comparisons the report 
 
 **Kim–Nelson (KN).** Every contender is simulated on the same ``n0`` runs (common random
 numbers; the scenario's replications). With ``k`` contenders, confidence 1 − α and indifference
-zone δ (``search.indifference_usd``), let η = ½[(2α/(k−1))^(−2/(n0−1)) − 1], h² = 2η(n0 − 1) and
+zone δ (``search.indifference``), let η = ½[(2α/(k−1))^(−2/(n0−1)) − 1], h² = 2η(n0 − 1) and
 S²_il the sample variance of the paired differences X_i − X_l over the first ``n0`` runs. After
 r runs, contender i is eliminated when its mean is below some other survivor l's by more than
 W_il(r) = max(0, δ/(2r) · (h² S²_il / δ² − r)). More runs are added to the survivors until one

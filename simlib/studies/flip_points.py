@@ -21,6 +21,8 @@ section). :func:`flip_points` returns one row per range; :func:`flip_words` says
 """
 from __future__ import annotations
 
+from simlib.core.money_names import is_money
+
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -171,7 +173,7 @@ def unit_of(path: str) -> str:
     name = path.rsplit(".", 1)[-1]
     if name.endswith(("_rate", "_share", "_annual", "_multiplier")):
         return "share"
-    if name.endswith("_usd"):
+    if is_money(name):
         return "usd"
     if name.endswith("_days"):
         return "days"

@@ -37,7 +37,7 @@ DEFAULT_FACTORS: tuple[Range, ...] = (
     Range(N_("Reminder effect (intensity jump per contact, all channels)"), "channels.*.jump_per_day", 0.5, 1.5),
     Range(N_("Propensity to pay (initial payment intensity)"), "behaviour.initial_per_day", 0.7, 1.3),
     Range(N_("Initial claim denial rate (all payers)"), "payers.*.initial_denial_rate", 0.7, 1.3, upper=1.0),
-    Range(N_("Patients' ability to pay (monthly median)"), "patients.ability_monthly_median_usd", 0.7, 1.3),
+    Range(N_("Patients' ability to pay (monthly median)"), "patients.ability_monthly_median", 0.7, 1.3),
     Range(N_("Cost of capital (annual)"), "finance.cost_of_capital_annual", 0.04, 0.12, mode="set", upper=1.0),
 )
 

@@ -72,7 +72,7 @@ class PatientAccount:
     def __init__(self, world, i: int, bal: int):
         self.world, self.i, self.r, self.bal, self.now = world, i, 2 * i + 1, bal, 0.0
         beh, pop = world.sc.behaviour, world.pop
-        balance_factor = (bal / 100.0 / beh.balance_ref_usd) ** -beh.balance_elasticity
+        balance_factor = (bal / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
         self.responsiveness = world.propensity[i] * balance_factor
         self.contact_weight = float(pop.contact_responsiveness[i]) * balance_factor
         self.plan, self.pu = None, 0.0  # a planner's [delay, scale, shape, responsiveness, contact weight]; days

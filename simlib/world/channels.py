@@ -57,7 +57,7 @@ class ContactKind:
 
     def __init__(self, name: str, cfg, index: int):
         self.name, self.cfg, self.index = name, cfg, index
-        self.cost_cents = cents(cfg.cost_usd)
+        self.cost_cents = cents(cfg.cost)
 
     def reaches(self, acct) -> bool:
         return acct.world.pop.reach_u[acct.i, self.index] < self.cfg.reach
@@ -170,7 +170,7 @@ class Call(ContactKind):
 class Channel(Strict):
     """A contact channel: what a contact costs, who it reaches and how much it moves intensity."""
 
-    cost_usd: NonNeg = 0.0
+    cost: NonNeg = 0.0
     reach: Fraction = 1.0
     jump_per_day: NonNeg = 0.0
     kind: str = "message"
@@ -185,16 +185,16 @@ class Channel(Strict):
 def default_channels() -> dict[str, Channel]:
     return {
         # delivery, opt-out and complaint rates: docs/model.md "Contacts" (sources and assumptions)
-        "email": Channel(cost_usd=0.05, reach=0.6, jump_per_day=0.004, opt_out_rate=0.003,
+        "email": Channel(cost=0.05, reach=0.6, jump_per_day=0.004, opt_out_rate=0.003,
                          complaint_rate=0.0002),
-        "sms": Channel(cost_usd=0.03, reach=0.75, jump_per_day=0.008, opt_out_rate=0.01,
+        "sms": Channel(cost=0.03, reach=0.75, jump_per_day=0.008, opt_out_rate=0.01,
                        complaint_rate=0.0005),
-        "whatsapp": Channel(cost_usd=0.04, reach=0.45, jump_per_day=0.008, opt_out_rate=0.01,
+        "whatsapp": Channel(cost=0.04, reach=0.45, jump_per_day=0.008, opt_out_rate=0.01,
                             complaint_rate=0.0005),
-        "letter": Channel(cost_usd=1.10, reach=0.95, jump_per_day=0.004, delivery_days=7.0,
+        "letter": Channel(cost=1.10, reach=0.95, jump_per_day=0.004, delivery_days=7.0,
                           complaint_rate=0.0002),
-        "formal_demand": Channel(cost_usd=8.0, reach=0.95, jump_per_day=0.010, delivery_days=7.0,
+        "formal_demand": Channel(cost=8.0, reach=0.95, jump_per_day=0.010, delivery_days=7.0,
                                  complaint_rate=0.002, notice=True),
-        "call": Channel(cost_usd=0.0, reach=1.0, jump_per_day=0.03, kind="call", opt_out_rate=0.02,
+        "call": Channel(cost=0.0, reach=1.0, jump_per_day=0.03, kind="call", opt_out_rate=0.02,
                         complaint_rate=0.002),
     }

@@ -4,7 +4,7 @@ A contact (a message, a call, a corrected statement) raises the payment intensit
 
 - the patient's **contact weight**: their latent contact responsiveness (a trait of its own,
   correlated with the propensity to pay through ``patients.contact_propensity_correlation``)
-  × the balance factor (balance / ``balance_ref_usd``) ^ −``balance_elasticity``;
+  × the balance factor (balance / ``balance_ref``) ^ −``balance_elasticity``;
 - **fatigue**: ``contact_fatigue_per_contact`` ^ (contacts that reached the patient in the last
   ``contact_fatigue_window_days``);
 - **age of the debt**: exp(−days since the statement ÷ ``contact_age_decay_days``).
@@ -20,7 +20,7 @@ from one pre-drawn uniform per patient and channel (the number of contacts until
 geometric), so every strategy meets the same patients.
 
 Harm has a price (the scenario's ``harm:`` section, :class:`Harm`; docs/model.md "Harm has a
-price"): a complaint costs ``cost_per_complaint_usd`` of staff time (a ``COST_COMPLAINT`` row), and
+price"): a complaint costs ``cost_per_complaint`` of staff time (a ``COST_COMPLAINT`` row), and
 each complaint or opt-out makes the patient less likely to come back for their future care:
 P(lost) = 1 − (1 − ``attrition_per_complaint``)^complaints × (1 − ``attrition_per_opt_out``)^opt-outs.
 Each rise of P(lost) is booked at once as its expected lost future margin, rise ×
@@ -54,7 +54,7 @@ class Harm(Strict):
     - ``attrition_per_complaint`` / ``attrition_per_opt_out``: the chance a complaint / an opt-out
       makes the patient go elsewhere (athenahealth: return visits fall from 85 % to 42 % as the
       balance owed rises above $200 — the size of a bad billing experience's effect);
-    - ``cost_per_complaint_usd``: staff time to handle a complaint (half an hour at the model's
+    - ``cost_per_complaint``: staff time to handle a complaint (half an hour at the model's
       $31 an hour).
     """
 
@@ -62,7 +62,7 @@ class Harm(Strict):
     future_encounters_per_patient: NonNeg = 1.0
     attrition_per_complaint: Fraction = 0.25
     attrition_per_opt_out: Fraction = 0.05
-    cost_per_complaint_usd: NonNeg = 15.5
+    cost_per_complaint: NonNeg = 15.5
 
 
 def lost_probability(complaints: int, opt_outs: int, harm: Harm) -> float:
@@ -78,8 +78,8 @@ def encounter_margin_cents(world, i: int) -> float:
 def _book_harm(acct, complained: bool, before: float) -> None:
     """A complaint or an opt-out happened: its handling cost and the rise of P(lost) × future margin."""
     world, harm, now = acct.world, acct.world.sc.harm, acct.now
-    if complained and harm.cost_per_complaint_usd > 0.0:
-        world.ledger.post(acct.r, now, Kind.COST_COMPLAINT, int(round(harm.cost_per_complaint_usd * 100.0)))
+    if complained and harm.cost_per_complaint > 0.0:
+        world.ledger.post(acct.r, now, Kind.COST_COMPLAINT, int(round(harm.cost_per_complaint * 100.0)))
     after = lost_probability(bin(acct.complained_of).count("1"), bin(acct.opted_out_of).count("1"), harm)
     rise = after - before
     if rise <= 0.0:

@@ -24,8 +24,8 @@ class BillingTeam(SizedTeam):
     resolution_wait_days_mean: NonNeg = 3.0  # waiting on the payer/coding after the team's work
     patient_favour_rate: Fraction = 0.7
     correction_fraction_mean: Fraction = 0.3
-    cost_per_dispute_usd: NonNeg = 25.0
-    cost_per_hour_usd: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.world.capacities.staffing)
+    cost_per_dispute: NonNeg = 25.0
+    cost_per_hour: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.world.capacities.staffing)
 
 
 def resource(env: simpy.Environment, team: BillingTeam) -> WorkedResource:

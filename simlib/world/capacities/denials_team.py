@@ -22,10 +22,10 @@ class DenialsTeam(SizedTeam):
     payer_review_days_min: NonNeg = 45.0
     payer_review_days_max: NonNeg = 60.0
     max_rounds: Annotated[int, Field(ge=0, le=10)] = 3
-    cost_per_rework_usd: NonNeg = 57.23
+    cost_per_rework: NonNeg = 57.23
     filing_limit_days: Positive = 180.0
     final_denial_to_patient_share: Fraction = 0.0
-    cost_per_hour_usd: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.world.capacities.staffing)
+    cost_per_hour: NonNeg = 31.0  # per staffed hour, busy or idle (simlib.world.capacities.staffing)
 
     @model_validator(mode="after")
     def _check(self) -> "DenialsTeam":

@@ -96,7 +96,7 @@ class PhoneTeamCapacity:
         cfg, world = self.cfg, self.world
         until = staffing.worked_until(self.last_work_day, world.horizon)
         h0, h1 = cfg.hours
-        day_cost = cfg.agents * (h1 - h0) * cfg.cost_per_agent_hour_usd
+        day_cost = cfg.agents * (h1 - h0) * cfg.cost_per_agent_hour
         for a, b in self.open_intervals:
             if a >= until:
                 break

@@ -11,7 +11,7 @@ queue needs them. A team that never had a task costs nothing.
 
 The denials and billing teams work ``hours_per_day`` on every day (the model's work calendar for
 them: a rework or a dispute takes ``hours_per_… ÷ hours_per_day`` days whatever the weekday), so
-their cost is ``staff × hours_per_day × cost_per_hour_usd`` a day, booked at the end of each day as
+their cost is ``staff × hours_per_day × cost_per_hour`` a day, booked at the end of each day as
 one cash-only row of the team's kind (receivable −1). The phone team is paid per open hour
 (:mod:`simlib.world.capacities.phone_team`). The costs are booked when the run ends, when the last
 task is known.
@@ -47,11 +47,11 @@ def worked_until(last_work_day: float, horizon: float) -> float:
     return min(math.floor(last_work_day) + 1.0, horizon)
 
 
-def book_staffed_hours(world, staff: int, hours_per_day: float, cost_per_hour_usd: float, kind: Kind,
+def book_staffed_hours(world, staff: int, hours_per_day: float, cost_per_hour: float, kind: Kind,
                        until_day: float) -> None:
     """Post the team's staffed-hours cost, one row per day from the run's first day to
     ``until_day`` (the end of its last working day)."""
-    day_cents = staff * hours_per_day * cost_per_hour_usd * 100.0
+    day_cents = staff * hours_per_day * cost_per_hour * 100.0
     if day_cents <= 0 or until_day == -math.inf:
         return
     post = world.ledger.post
@@ -65,9 +65,9 @@ def book_team_costs(world) -> None:
     ops = world.sc.operations
     dt, bt = ops.denials_team, ops.billing_team
     if world.denials is not None:
-        book_staffed_hours(world, dt.staff, dt.hours_per_day, dt.cost_per_hour_usd, Kind.COST_STAFF_DENIALS,
+        book_staffed_hours(world, dt.staff, dt.hours_per_day, dt.cost_per_hour, Kind.COST_STAFF_DENIALS,
                            worked_until(world.denials.last_work_day, world.horizon))
-    book_staffed_hours(world, bt.staff, bt.hours_per_day, bt.cost_per_hour_usd, Kind.COST_STAFF_BILLING,
+    book_staffed_hours(world, bt.staff, bt.hours_per_day, bt.cost_per_hour, Kind.COST_STAFF_BILLING,
                        worked_until(world.billing.last_work_day, world.horizon))
     if world.phone is not None:
         world.phone.book_costs()
