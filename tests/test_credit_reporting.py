@@ -16,10 +16,10 @@ REPORT = {"report_days": 365, "balance_min": 500, "cost_per_report": 2.5, "inten
 
 def reported(complaint_rate: float, balance: float = 1000.0, **behaviour) -> dict:
     data = tiny({"credit_reporting": {**REPORT, "complaint_rate": complaint_rate}, "write_off": {"after_days": 500}},
-                balance_usd=balance, ability_usd=500.0, **behaviour)
+                balance=balance, ability=500.0, **behaviour)
     data["finance"] = {"us_nonprofit": False}
     data["harm"] = {"contribution_margin_ratio": 0.3, "future_encounters_per_patient": 2.0,
-                    "attrition_per_complaint": 0.25, "cost_per_complaint_usd": 15.5}
+                    "attrition_per_complaint": 0.25, "cost_per_complaint": 15.5}
     return data
 
 

@@ -19,11 +19,11 @@ ACCOUNTANT = {"reminder_days": 45, "demand_days": 90, "seizure_days_after_demand
 
 def hospital(success_rate: float, balance: float = 1000.0, write_off_days: float = 400, **extra) -> dict:
     data = tiny({"public_accountant": {**ACCOUNTANT, "seizure_success_rate": success_rate, **extra},
-                 "write_off": {"after_days": write_off_days}}, balance_usd=balance)
+                 "write_off": {"after_days": write_off_days}}, balance=balance)
     data["jurisdiction"] = "FR"
     data["finance"] = {"us_nonprofit": False, "public_hospital": True}
-    data["channels"]["letter"]["cost_usd"] = 1.25
-    data["channels"]["formal_demand"] = {"cost_usd": 8.0, "reach": 1.0, "jump_per_day": 0.0, "delivery_days": 0.0}
+    data["channels"]["letter"]["cost"] = 1.25
+    data["channels"]["formal_demand"] = {"cost": 8.0, "reach": 1.0, "jump_per_day": 0.0, "delivery_days": 0.0}
     return data
 
 

@@ -104,7 +104,7 @@ class CreditReportingLever(Lever):
         """The patient complains about the report: its handling cost and the rise of P(lost)."""
         world, harm = self.world, self.world.sc.harm
         world.count("complaints")
-        handling = cents(harm.cost_per_complaint_usd)
+        handling = cents(harm.cost_per_complaint)
         if handling > 0:
             acct.book(Kind.COST_COMPLAINT, handling, now)
         complaints, opt_outs = bin(acct.complained_of).count("1"), bin(acct.opted_out_of).count("1")
