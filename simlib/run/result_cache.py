@@ -67,10 +67,12 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def run_key(drawn_scenario, strategy: str, seed: int, replication: int, flags: dict) -> str:
+def run_key(drawn_scenario, strategy: str, seed: int, replication: int, flags: dict,
+            data: dict | None = None) -> str:
     """The content address of one run (module docstring); ``drawn_scenario`` is the scenario of the
-    replication after its uncertain assumptions were drawn."""
-    data = drawn_scenario.model_dump(mode="json")
+    replication after its uncertain assumptions were drawn; ``data`` its ``model_dump(mode="json")``
+    when the caller has it (one dump for every strategy of a replication)."""
+    data = drawn_scenario.model_dump(mode="json") if data is None else data
     st = {k: v for k, v in data["strategies"][strategy].items() if k not in STRATEGY_WORDS}
     world = {k: v for k, v in data.items() if k not in NOT_SIMULATED}
     world["simulation"] = {k: v for k, v in world["simulation"].items() if k not in EXECUTION}
