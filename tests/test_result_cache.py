@@ -92,11 +92,12 @@ def test_every_input_is_in_the_key(change, monkeypatch):
     assert other != key
 
 
-def test_the_name_and_words_are_not_in_the_key():
+def test_the_name_words_and_execution_options_are_not_in_the_key():
     sc = scenario()
     flags = {"any_factoring": False, "any_reacts": False}
     data = sc.model_dump(mode="json")
     data.update(name="renamed", description="other words")
+    data["simulation"].update(replications=7, workers=2)
     data["strategies"]["texts"]["label"] = "Texts, renamed"
     assert result_cache.run_key(scenario_from_dict(data), "texts", 5, 0, flags) == \
         result_cache.run_key(sc, "texts", 5, 0, flags)

@@ -69,7 +69,6 @@ class Contacts:
         self.counted = lim.message_cap_channels if lim.message_cap_channels is not None \
             else default_counted(sc.channels)
         self.state = ContactState.empty(pop.n, max(len(strategy.ladder), 1), len(self.ch_names))
-        self.payer_allowed = {}
 
     # ------------------------------------------------------------------ a ladder step
     def step(self, s: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:

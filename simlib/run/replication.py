@@ -44,11 +44,12 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
     cache = result_cache.active()
     any_factoring = any(s.factoring is not None for s in sc.strategies.values())
     flags = {"any_factoring": any_factoring, "any_reacts": any(reacts(st) for st in sc.strategies.values())}
+    dumped = sc.model_dump(mode="json") if cache is not None else None  # once for every strategy's key
     pop = None
     rows, curve_parts, aging_rows = [], [], []
     worlds: dict[str, object] = {}  # strategies that differ only by a factoring offer share one world
     for name in sc.strategies:
-        key = result_cache.run_key(sc, name, seed, replication, flags) if cache is not None else None
+        key = result_cache.run_key(sc, name, seed, replication, flags, dumped) if cache is not None else None
         stored = cache.load(key) if cache is not None else None
         if stored is None:
             if pop is None:

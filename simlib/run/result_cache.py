@@ -12,7 +12,8 @@ The key is a SHA-256 of the exact inputs of one run (:func:`run_key`):
 
 - the scenario after the replication's uncertain assumptions were drawn, without what no
   simulated number depends on (its name, label, description, language, ``decision``, ``search``,
-  ``sensitivity``, the emptied ``uncertain`` section) and without its other strategies;
+  ``sensitivity``, the emptied ``uncertain`` section, how many replications and workers a run
+  has) and without its other strategies;
 - the strategy's settings (not its name, label, description or baseline flag);
 - what the scenario's other strategies change in every strategy's metrics: whether any factors
   (the factoring metrics) and whether any reacts (the policy metrics);
@@ -47,6 +48,8 @@ ENV = "SIMLIB_RESULT_CACHE"
 #: top-level scenario fields no simulated number depends on (left out of the key)
 NOT_SIMULATED = ("name", "label", "description", "language", "decision", "search", "sensitivity", "uncertain",
                  "strategies")
+#: ``simulation`` fields that say how a run is executed, not what one replication simulates
+EXECUTION = ("replications", "workers", "scheduler")
 #: strategy fields no simulated number depends on
 STRATEGY_WORDS = ("label", "description", "baseline")
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -64,12 +67,15 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def run_key(drawn_scenario, strategy: str, seed: int, replication: int, flags: dict) -> str:
+def run_key(drawn_scenario, strategy: str, seed: int, replication: int, flags: dict,
+            data: dict | None = None) -> str:
     """The content address of one run (module docstring); ``drawn_scenario`` is the scenario of the
-    replication after its uncertain assumptions were drawn."""
-    data = drawn_scenario.model_dump(mode="json")
+    replication after its uncertain assumptions were drawn; ``data`` its ``model_dump(mode="json")``
+    when the caller has it (one dump for every strategy of a replication)."""
+    data = drawn_scenario.model_dump(mode="json") if data is None else data
     st = {k: v for k, v in data["strategies"][strategy].items() if k not in STRATEGY_WORDS}
     world = {k: v for k, v in data.items() if k not in NOT_SIMULATED}
+    world["simulation"] = {k: v for k, v in world["simulation"].items() if k not in EXECUTION}
     payload = {"scenario": world, "strategy": st, "flags": flags, "seed": int(seed),
                "replication": int(replication), "code": code_version()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
