@@ -21,7 +21,8 @@ from typing import Any
 MONEY_FIELDS = frozenset({
     "ability_monthly_median", "allowed_median", "approval_ability_half", "ask_cost", "balance_max", "balance_min",
     "balance_ref", "below_balance", "cost", "cost_per_agent_hour", "cost_per_complaint", "cost_per_dispute",
-    "cost_per_estimate", "cost_per_hour", "cost_per_instalment", "cost_per_report", "cost_per_rework", "cost_per_seizure", "discount_ability_max",
+    "cost_per_estimate", "cost_per_hour", "cost_per_instalment", "cost_per_report", "cost_per_rework",
+    "cost_per_seizure", "discount_ability_max",
     "filing_fee", "free_care_ability_max", "indifference", "instalment_min", "late_claim_penalty", "limit",
     "materiality", "minimum_cash", "service_fee", "setup_cost", "starting_cash",
     # the self-service levers (issue 26): vendors' and processors' fees
