@@ -13,7 +13,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from simlib.run import experiment
+from simlib.run import experiment, replication
 from simlib.scenario.uncertain import central_value, draw_assumptions, quantile, set_parameter
 from simlib.cli import main
 from simlib.run.experiment import Results, run_experiment, run_replication
@@ -48,7 +48,7 @@ def two_sms_strategies(uncertain) -> dict:
 def test_every_strategy_of_a_replication_sees_the_same_drawn_values(monkeypatch):
     sc = scenario_from_dict(two_sms_strategies([SMS, DEPOSIT]), "test")
     seen: dict[tuple[int, str], tuple[float, float]] = {}
-    real_world = experiment.World
+    real_world = replication.World  # run_replication's module (simlib/run/replication.py)
 
     def recording_world(scen, name, pop, **kw):
         dep = scen.strategies["combined"].deposit.compliance_rate
@@ -56,7 +56,7 @@ def test_every_strategy_of_a_replication_sees_the_same_drawn_values(monkeypatch)
         return real_world(scen, name, pop, **kw)
 
     pop_replication = [0]
-    monkeypatch.setattr(experiment, "World", recording_world)
+    monkeypatch.setattr(replication, "World", recording_world)
     for r in range(3):
         pop_replication[0] = r
         tables = run_replication(sc, r, seed=11)
