@@ -21,7 +21,7 @@ PIPELINE = {"pipeline", "notebooks", "export", "publish", "index_page", "pdf", "
 PAGE_SHELL = {"page", "navigation"}
 BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitivity_blocks", "liquidity_blocks",
                    "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
-                   "explanations", "limitations", "glossary", "contribution_blocks", "search_blocks",
+                   "explanations", "limitations", "glossary", "contribution_blocks", "uplift_blocks", "search_blocks",
                    "labels", "plots", "metric_words", "param_words", "markup", "errors",
                    "calibration_blocks", "calibration_figures", "calibration_words", "pages", "derived", "explore",
                    "plausibility_blocks", "policy_data", "policy_blocks", "board_summary", "board_words"}
