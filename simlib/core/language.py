@@ -204,3 +204,15 @@ def currency_words(code: str) -> str:
     from babel.numbers import get_currency_name
 
     return get_currency_name(code, count=2, locale=speech().locale)
+
+
+def percent_text(share: float, digits: int = 0) -> str:
+    """A share as a percentage with ``digits`` decimals in the locale in force (``95%`` as Python
+    writes it in English, ``95 %`` in French and Spanish): confidence levels and splits."""
+    s = speech()
+    if s.language == DEFAULT_LANGUAGE:
+        return f"{share:.{digits}%}"
+    from babel.numbers import format_percent
+
+    return format_percent(share, format="#,##0" + ("." + "0" * digits if digits else "") + "\u00a0%",
+                          locale=s.locale)
