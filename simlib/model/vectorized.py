@@ -14,13 +14,19 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   current balance and payer; contact limits and quiet hours applied), write-off after N days;
 - between actions the intensity relaxes toward its floor; a payment happens when the integrated
   intensity since the last payment reaches the pre-drawn Exp(1) threshold;
-- the full/partial payment rule, payment jumps and the small-balance write-off of the engine.
+- the full/partial payment rule, payment jumps and the small-balance write-off of the engine;
+- charity screening (on the statement or before the write-off) and the prompt-pay discount
+  (:mod:`simlib.model.vectorized_offers`).
+
+Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
+its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): statement and contact costs, harm rows,
+charity, discounts, payments and write-offs, each with its day.
 
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (deposits, discounts, plans, financing, agencies,
-plug-in levers) are refused: they need the engine.
+or any lever but those listed in ``SIMULATED`` (deposits, plans, financing, agencies, plug-in
+levers) are refused: they need the engine.
 """
 from __future__ import annotations
 
@@ -33,15 +39,19 @@ import numpy as np
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
 from simlib.scenario.schema import Scenario
+from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
 from simlib.model.vectorized_contacts import Contacts, quiet
+from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring"}
-_DUE, _WRITE_OFF, _ARRIVE = -1, -2, -3  # action codes; steps are 0..L-1, their deliveries L..2L-1
+             "price_estimate", "factoring", "prompt_pay_discount"}
+# action codes; steps are 0..L-1, their deliveries L..2L-1
+_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN = -1, -2, -3, -4, -5
 
 
 def _cents(usd: float) -> int:
@@ -67,6 +77,10 @@ class VectorResult:
     counters: Counter = field(default_factory=Counter)
     complaint_cost_cents: np.ndarray | None = None  # COST_COMPLAINT rows
     lost_margin_cents: np.ndarray | None = None     # LOST_MARGIN_ATTRITION rows
+    charity_cents: np.ndarray | None = None         # CHARITY_CARE rows
+    discount_cents: np.ndarray | None = None        # DISCOUNT rows
+    #: every row the engine posts for these patient balances after their BILLED row
+    rows: Ledger | None = None
 
 
 def check_capacity_free(sc: Scenario, strategy: str) -> None:
@@ -87,8 +101,8 @@ def check_capacity_free(sc: Scenario, strategy: str) -> None:
     if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0:
         problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
     fap = sc.finance.financial_assistance
-    if fap is not None and fap.identification_rate > 0:
-        problems.append("financial assistance (finance.financial_assistance)")
+    if fap is not None and fap.identification_rate > 0 and st.deposit is not None:
+        problems.append("financial assistance beside a deposit (its refunds)")
     if sc.operations.billing_team.billing_error_rate > 0:
         problems.append("disputes (billing_error_rate > 0)")
     if sc.behaviour.payment_timing is not None:
@@ -167,18 +181,22 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
 
 
 # ----------------------------------------------------------------------------- simulation
-def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
-    """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset)."""
+def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None) -> VectorResult:
+    """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
+    ``accounts``: a boolean mask of the encounters to simulate (default: all)."""
     check_capacity_free(sc, strategy)
     st, beh = sc.strategies[strategy], sc.behaviour
     f, kappa = beh.floor_per_day, beh.decay_per_day
     horizon = sc.simulation.horizon_days
     n = pop.n
     counters: Counter = Counter()
+    rows = Rows()
 
     bal = pop.patient_cents.astype(np.int64).copy()
     statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement < horizon)
+    if accounts is not None:
+        stated &= accounts
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
         balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
@@ -189,10 +207,13 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     t0 = statement.copy()
     cum = np.zeros(n)
     k = np.zeros(n, dtype=np.int64)
-    contacts = Contacts(sc, st, pop, lam, initial_lam, contact_weight, statement, counters)
+    contacts = Contacts(sc, st, pop, lam, initial_lam, contact_weight, statement, counters, rows)
     state = contacts.state
     stmt_cfg = sc.channels[st.statement_channel]
     state.cost[alive] = _cents(stmt_cfg.cost)
+    rows.add(alive, statement[alive], Kind.COST_STATEMENT, _cents(stmt_cfg.cost))
+    discount = Discount(sc, st, pop, statement, stated)
+    mult = discount.mult
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
     # does not reach; then the patient pays at unreached_statement_share of its intensity
     arrival = np.full(n, INF)
@@ -203,6 +224,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         lam[state.unaware] = share * initial_lam[state.unaware]
         if stmt_cfg.delivery_days > 0.0:
             arrival = np.where(state.unaware & reaches, statement + stmt_cfg.delivery_days, INF)
+    charity = Charity(sc, st, pop)
+    if charity.mode == "presumptive":  # the statement hooks' order: the statement, the discount, charity
+        charity.screen(alive, statement[alive], bal, rows, counters)
+        alive = alive[bal[alive] > 0]
     paid = np.zeros(n, dtype=np.int64)
     bad_debt = np.zeros(n, dtype=np.int64)
     small_wo = np.zeros(n, dtype=np.int64)
@@ -220,14 +245,16 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
         step_times.append(base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0)
-    cols, codes = [due, arrival], [_DUE, _ARRIVE]
+    cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
             cols.append(np.maximum(step_times[s], statement) + d)
             codes.append(len(ladder) + s)
-    cols += step_times + [statement + st.write_off.after_days]
-    codes += list(range(len(ladder))) + [_WRITE_OFF]
+    cols += step_times + [charity.screen_column(statement), statement + st.write_off.after_days]
+    codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
+    used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
+    cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     raw = np.stack(cols, axis=1)
     perm = np.argsort(raw, axis=1, kind="stable")
     raw = np.take_along_axis(raw, perm, axis=1)
@@ -243,12 +270,12 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
-        cum[ii] += integrated(lam_i, f, kappa, dt)
+        cum[ii] += mult[ii] * integrated(lam_i, f, kappa, dt)
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        return t0[ii] + time_to_reach(lam[ii], f, kappa, pop.threshold[ii, k[ii]] - cum[ii])
+        return t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
@@ -268,19 +295,22 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         frac = np.where(full, 1.0, fmin + fspan * pop.fraction_u[ii, kk])
         part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
         amount = np.where(full, b, part)
-        paid[ii] += amount
+        net = amount - discount.allowance(ii, at, b, amount, rows, counters)
+        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
+        paid[ii] += net
         n_pay[ii] += 1
         first = np.isnan(first_pay[ii])
         first_pay[ii[first]] = at[first]
         log_i.append(ii)
         log_day.append(at)
-        log_amt.append(amount)
+        log_amt.append(net)
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac
         cum[ii] = 0.0
         k[ii] = kk + 1
         small = (b > 0) & (b < small_cents)
         small_wo[ii[small]] = b[small]
+        rows.add(ii[small], at[small], Kind.WRITE_OFF_SMALL, b[small])
         b[small] = 0
         bal[ii] = b
         counters["patient_payments"] += ii.size
@@ -312,7 +342,12 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
                 lam[jj] += beh.due_date_jump_per_day * resp[jj]
             elif c == _ARRIVE:
                 contacts.learn_of_bill(jj)
+            elif c == _ENDS:
+                discount.ends(jj)
+            elif c == _SCREEN:
+                charity.screen(jj, tj, bal, rows, counters)
             elif c == _WRITE_OFF:
+                rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
                 bad_debt[jj] += bal[jj]
                 bal[jj] = 0
                 counters["bad_debt_write_offs"] += jj.size
@@ -334,9 +369,17 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         li, ld, la = li[order], ld[order], la[order]
     else:
         li, ld, la = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    ledger = rows.ledger()
+
+    def per(kind: Kind) -> np.ndarray:
+        m = ledger.kind == kind
+        out = np.zeros(n, np.int64)
+        np.add.at(out, (ledger.receivable[m] - 1) // 2, ledger.amount[m])
+        return out
     return VectorResult(
         strategy=strategy, statement_day=np.where(stated, statement, np.nan),
         first_payment_day=first_pay, paid_cents=paid, bad_debt_cents=bad_debt,
         small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=state.cost,
         payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters,
-        complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin)
+        complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
+        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger)
