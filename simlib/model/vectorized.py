@@ -36,20 +36,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simlib.levers import registered_levers
-from simlib.levers.contact_limits import default_counted
 from simlib.scenario.schema import Scenario
 from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
-from simlib.model.vectorized_contacts import Contacts, quiet
+from simlib.model.vectorized_contacts import Contacts
+from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
+                                            check_capacity_free)
 from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
-#: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
-#: refused below; factoring is settled on the ledger afterwards)
-SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount"}
 # action codes; steps are 0..L-1, their deliveries L..2L-1
 _DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN = -1, -2, -3, -4, -5
 
@@ -81,50 +77,6 @@ class VectorResult:
     discount_cents: np.ndarray | None = None        # DISCOUNT rows
     #: every row the engine posts for these patient balances after their BILLED row
     rows: Ledger | None = None
-
-
-def check_capacity_free(sc: Scenario, strategy: str) -> None:
-    """Raise ``ValueError`` unless ``strategy`` lies in the subset this module simulates."""
-    st = sc.strategies[strategy]
-    problems = []
-    if st.phone_team is not None:
-        problems.append("a phone team")
-    if sc.channels[st.statement_channel].kind != "message":
-        problems.append(f"a statement by a {sc.channels[st.statement_channel].kind!r} channel")
-    for step in st.ladder:
-        if sc.channels[step.channel].kind != "message":
-            problems.append(f"a {sc.channels[step.channel].kind!r} step ({step.channel})")
-    for key, lever in registered_levers().items():
-        if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
-                and lever.active(getattr(st, key)):
-            problems.append(f"the {key} lever")
-    if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0:
-        problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
-    fap = sc.finance.financial_assistance
-    if fap is not None and fap.identification_rate > 0 and st.deposit is not None:
-        problems.append("financial assistance beside a deposit (its refunds)")
-    if sc.operations.billing_team.billing_error_rate > 0:
-        problems.append("disputes (billing_error_rate > 0)")
-    if sc.behaviour.payment_timing is not None:
-        problems.append("payment timing with planners (behaviour.payment_timing)")
-    if sc.behaviour.decay_per_day == 0:
-        problems.append("a constant intensity (behaviour.decay_per_day = 0)")
-    lim = st.contact_limits
-    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if any(sc.channels[step.channel].notice
-           and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
-           for step in st.ladder):
-        problems.append("a legally required notice the contact limits may move")
-    for name, payer in sc.payers.items():
-        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
-            problems.append(f"a secondary payer (payers.{name}.secondary)")
-    if problems:
-        raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(dict.fromkeys(problems))}")
-
-
-def _may_be_quiet(hours, hour) -> bool:
-    """Whether a step at ``hour`` (``None``: the hour of its day) may fall in the quiet hours."""
-    return hours is not None and (hour is None or bool(quiet(hours, np.array(hour))))
 
 
 # ----------------------------------------------------------------------------- intensity math
@@ -183,8 +135,13 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
 # ----------------------------------------------------------------------------- simulation
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
-    ``accounts``: a boolean mask of the encounters to simulate (default: all)."""
-    check_capacity_free(sc, strategy)
+    ``accounts``: a boolean mask of the encounters to simulate (default: all), which
+    :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
+    dispute (the call steps are skipped)."""
+    if accounts is None:
+        check_capacity_free(sc, strategy)
+    elif capacity_free_problems(sc, strategy, per_account=True):
+        raise ValueError(f"strategy {strategy!r}: {', '.join(capacity_free_problems(sc, strategy, True))}")
     st, beh = sc.strategies[strategy], sc.behaviour
     f, kappa = beh.floor_per_day, beh.decay_per_day
     horizon = sc.simulation.horizon_days
@@ -245,6 +202,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
         step_times.append(base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0)
+        if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
+            step_times[-1] = np.full(n, INF)
     cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
