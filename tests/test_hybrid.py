@@ -58,3 +58,48 @@ def test_the_baselines_strategies_are_identical_on_both_engines():
     assert 0.9 < share["letters_only"] < 1.0 and 0.9 < share["prompt_pay_discount"] < 1.0
     assert 0.3 < share["calls"] < share["letters_only"]
     assert share["deposit"] == 0.0 and share["combined"] == 0.0
+
+
+SHIPPED = [p for p in sorted((ROOT / "parameters").glob("*.yaml")) if p.name != "baseline.yaml"]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_scenario_is_identical_where_the_mask_is_not_empty(path):
+    """Strategies whose mask is empty (a lever without a NumPy form, a secondary payer, notices the
+    contact limits may move) run all-SimPy: nothing to compare; the others are compared."""
+    sc = small(path, encounters_per_day=2.0, warm_up_days=60)
+    pop = draw_population(sc, 1)
+    for name in sc.strategies:
+        if World(sc, name, pop, hybrid=True).numpy_accounts is not None:
+            assert assert_identical(sc, name, pop) > 0.5
+
+
+def test_off_by_default_on_by_the_variable_and_never_when_traced(monkeypatch):
+    sc = small(ROOT / "parameters" / "baseline.yaml", encounters_per_day=1.0, warm_up_days=0)
+    pop = draw_population(sc, 0)
+    monkeypatch.delenv(hybrid.ENGINE_VARIABLE, raising=False)
+    assert World(sc, "letters_only", pop).numpy_accounts is None
+    monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "hybrid")
+    assert World(sc, "letters_only", pop).numpy_accounts is not None
+    assert World(sc, "letters_only", pop, trace=True).numpy_accounts is None
+    assert World(sc, "letters_only", pop, hybrid=False).numpy_accounts is None
+    monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "numpy")
+    with pytest.raises(ValueError, match="SIMLIB_ENGINE='numpy': expected one of simpy, hybrid"):
+        World(sc, "letters_only", pop)
+
+
+def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
+    """No account in NumPy has a dispute or a call step that could select it; every other balance
+    of a strategy in the subset is there (the mask is not smaller than it must be)."""
+    sc = small(ROOT / "parameters" / "baseline.yaml", encounters_per_day=2.0, warm_up_days=0)
+    pop = draw_population(sc, 2)
+    world = World(sc, "calls", pop, hybrid=True)
+    mask = world.numpy_accounts
+    disputed = ~np.isnan(np.asarray(world.levers["price_estimate"].offset, float))
+    called = pop.patient_cents >= 200 * 100  # the calls' target: balance_min 200
+    assert disputed.sum() > 0 and called.sum() > 0
+    np.testing.assert_array_equal(mask, (pop.patient_cents > 0) & ~disputed & ~called)
+    # a traced run of the same world shows no call or dispute on a masked account
+    res = World(sc, "calls", pop, trace=True).run()
+    touched = {r for r, _, what in res.events if what in ("call", "dispute")}
+    assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
