@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from simlib.core.ledger import Kind
 from simlib.model import hybrid, metrics
@@ -103,3 +105,56 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
     res = World(sc, "calls", pop, trace=True).run()
     touched = {r for r, _, what in res.events if what in ("call", "dispute")}
     assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
+
+
+_CHANNELS = ("letter", "sms", "email", "formal_demand", "call")
+
+
+@hst.composite
+def random_strategy(draw):
+    """A random strategy of the subset the hybrid covers, with or without calls, a discount,
+    charity screening before write-off; and random behaviour and dispute settings."""
+    steps = []
+    for _ in range(draw(hst.integers(0, 5))):
+        target = {}
+        if draw(hst.booleans()):
+            target["balance_min"] = draw(hst.sampled_from([0, 50, 200, 1000]))
+        if draw(hst.booleans()):
+            low = draw(hst.floats(0.0, 0.8))
+            target.update(score_min=low, score_max=draw(hst.floats(low, 1.0)))
+        if draw(hst.booleans()):
+            target["payers"] = draw(hst.lists(hst.sampled_from(["medicare", "commercial", "medicaid", "self_pay"]),
+                                              min_size=1, max_size=2, unique=True))
+        steps.append({"day": draw(hst.integers(0, 120)), "channel": draw(hst.sampled_from(_CHANNELS)),
+                      "hour": draw(hst.sampled_from([None, 9.0, 14.5])),
+                      "relative_to": draw(hst.sampled_from(["statement", "due_date"])), "target": target})
+    st = {"credit_terms_days": draw(hst.sampled_from([10, 30, 45])),
+          "statement_channel": draw(hst.sampled_from(["letter", "email"])), "ladder": steps,
+          "write_off": {"after_days": draw(hst.sampled_from([90, 200])),
+                        "below_balance": draw(hst.sampled_from([0, 5, 25]))}}
+    if any(s["channel"] == "call" for s in steps):
+        st["phone_team"] = {"agents": 1, "hours": [9, 17], "working_days": [0, 1, 2, 3, 4],
+                            "call_minutes_mean": 8, "right_party_contact_rate": 0.4}
+    if draw(hst.booleans()):
+        st["prompt_pay_discount"] = {"rate": draw(hst.sampled_from([0.0, 0.05, 0.2])),
+                                     "window_days": draw(hst.sampled_from([10, 30, 60])),
+                                     "eligible_payers": draw(hst.sampled_from([None, ["self_pay", "commercial"]]))}
+    st["fap_screening"] = draw(hst.sampled_from([None, "presumptive", "at_write_off"]))
+    behaviour = {"floor_per_day": draw(hst.sampled_from([0.0, 0.00021, 0.002])),
+                 "full_payment": draw(hst.sampled_from(["ability", "always", "never"])),
+                 "max_payments": draw(hst.sampled_from([3, 12]))}
+    return st, behaviour, draw(hst.sampled_from([0.0, 0.06, 0.3])), draw(hst.integers(0, 50))
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=random_strategy())
+def test_random_small_scenarios_are_identical_on_both_engines(case):
+    strategy, behaviour, error_rate, replication = case
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=1.5, warm_up_days=30, horizon_days=300,
+                              billing_window_days=200, measurement_day=200, ar_window_days=60)
+    data["behaviour"].update(behaviour)
+    data["operations"]["billing_team"]["billing_error_rate"] = error_rate
+    data["strategies"] = {"random": {**strategy, "baseline": True}}
+    sc = scenario_from_dict(data, "random")
+    assert_identical(sc, "random", draw_population(sc, replication))

@@ -94,7 +94,7 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
     out = np.zeros(need.shape)
     pos = need > 0.0
     if floor <= 0.0:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
             t = np.where(x < 1.0, -np.log1p(-np.minimum(x, 1.0)) / kappa, INF)
         out[pos] = t[pos]
@@ -201,9 +201,16 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     step_times = []
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
-        step_times.append(base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0)
+        at = base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0
+        # the engine schedules a step only for the accounts its static targeting may select (score
+        # band, payers, balance floor after the statement): the others have no action then
+        t = step.target
+        excluded = (pop.score_pct < t.score_min) | (pop.score_pct > t.score_max) | (bal / 100.0 < t.balance_min)
+        if t.payers is not None:
+            excluded |= ~np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
         if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
-            step_times[-1] = np.full(n, INF)
+            excluded[:] = True
+        step_times.append(np.where(excluded, INF, at))
     cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
@@ -290,10 +297,15 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if j == raw.shape[1]:
             break
         go = (bal[alive] > 0) & (t_next < horizon)
-        ii, at = alive[go], np.maximum(t_next[go], now[alive[go]])
+        ii, t_go = alive[go], t_next[go]
+        codes_j = code[ii, j]
+        unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
+        unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
+        if unsent.any():
+            ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
+        at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
-        codes_j = code[ii, j]
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -312,8 +324,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 counters["bad_debt_write_offs"] += jj.size
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
-                sent = state.pending[jj, s]
-                contacts.deliver(s, jj[sent], tj[sent])
+                contacts.deliver(s, jj, tj)
             else:
                 contacts.step(int(c), jj, tj, bal)
             tpay[jj] = INF
