@@ -8,7 +8,9 @@ Measures, in one run on this machine (ratios are only ever taken within the run)
      growth of a run, measured in a fresh subprocess;
   4. Monte Carlo wall time, N replications x all baseline strategies, 1 and 2 local worker
      processes, and a 2-worker Dask LocalCluster (start-up reported separately);
-  5. a cProfile of one strategy at 10k accounts (top costs).
+  5. a cProfile of one strategy at 10k accounts (top costs);
+  6. the hybrid engine (issue 27): pure SimPy vs hybrid per strategy, the share of balances the
+     mask sends to NumPy and the NumPy model's rate on them (benchmarks/hybrid_bench.py).
 Results go to benchmarks/results.json and between the markers of benchmarks/README.md.
 """
 from __future__ import annotations
@@ -41,6 +43,8 @@ from simlib.model.population import draw_population  # noqa: E402
 from simlib.model import vectorized  # noqa: E402
 from simlib.model.vectorized_rows import canonical_order  # noqa: E402
 from simlib.core.ledger import Ledger  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hybrid_bench import bench_hybrid, hybrid_markdown  # noqa: E402  (benchmarks/hybrid_bench.py)
 
 BASELINE = ROOT / "parameters" / "baseline.yaml"
 #: the scenario measured (``--scenario``; the baseline by default)
@@ -128,7 +132,7 @@ def bench_full(sizes: list[int]) -> list[dict]:
         t_pop = time.perf_counter() - t
         total = total_wall = 0.0
         for name in sc.strategies:
-            world = World(sc, name, pop)
+            world = World(sc, name, pop, hybrid=False)
             (res, wall, cpu) = timed(world.run)
             total += cpu
             total_wall += wall
@@ -143,7 +147,7 @@ def bench_full(sizes: list[int]) -> list[dict]:
                      "population_seconds": t_pop})
         if True:  # measured proposal: no cyclic GC passes during a run
             first = next(iter(sc.strategies))
-            world = World(sc, first, pop)
+            world = World(sc, first, pop, hybrid=False)
             gc.collect()
             gc.freeze()
             gc.disable()
@@ -199,7 +203,7 @@ def bench_capacity_free(sizes: list[int]) -> list[dict]:
             except ValueError as exc:
                 rows.append({"accounts": pop.n, "strategy": name, "refused": str(exc).split(": it has ", 1)[-1]})
                 continue
-            res, _, t_engine = timed(World(sc, name, pop).run)
+            res, _, t_engine = timed(World(sc, name, pop, hybrid=False).run)
             vectorized.simulate(sc, name, pop)  # warm-up
             reps = 5
             v, _, t_vec = timed(lambda: [vectorized.simulate(sc, name, pop) for _ in range(reps)])
@@ -389,6 +393,7 @@ def markdown(res: dict) -> str:
         L += monte_carlo_markdown(res["monte_carlo"])
     if "profile" in res:
         L += profile_markdown(res["profile"])
+    L += hybrid_markdown(res.get("hybrid", []), fmt)
     return "\n".join(L)
 
 
@@ -441,8 +446,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scenario", metavar="YAML", help="the scenario measured (default parameters/baseline.yaml)")
     ap.add_argument("--accounts", type=int, nargs="+", metavar="N",
                     help="accounts a year for the single-core rows (default 10000 100000; --quick 10000)")
-    ap.add_argument("--sections", type=int, nargs="+", choices=range(1, 6), default=[1, 2, 3, 4, 5],
-                    help="which of the five measurements to run (default all; a partial run writes nothing)")
+    ap.add_argument("--sections", type=int, nargs="+", choices=range(1, 7), default=[1, 2, 3, 4, 5, 6],
+                    help="which of the six measurements to run (default all; a partial run writes nothing)")
     ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.render:
@@ -484,10 +489,15 @@ def main(argv: list[str]) -> int:
     if 5 in sec:
         log("5. profile")
         res["profile"] = bench_profile(min(10_000, max(sizes)), "letters_only" if "letters_only" in names else names[0])
+    if 6 in sec:
+        log("6. hybrid engine")
+        for accounts in sizes:
+            res.setdefault("hybrid", []).extend(bench_hybrid(scaled(accounts), draw_population(scaled(accounts), 0),
+                                                             timed, log))
     res["elapsed_s"] = time.perf_counter() - t0
     text = markdown(res) + f"\n\nBenchmark wall time: {res['elapsed_s'] / 60:.1f} min."
     print(text)
-    if not (args.no_write or quick or len(sec) < 5):  # --quick is a smoke run: print only
+    if not (args.no_write or quick or len(sec) < 6):  # --quick is a smoke run: print only
         (README.parent / "results.json").write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
         write_readme(text)
     return 0
