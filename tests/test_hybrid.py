@@ -17,6 +17,7 @@ from simlib.model import hybrid, metrics
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.model.vectorized_rows import canonical_order
+from simlib.core.settings import ScenarioError
 from simlib.scenario.schema import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +87,7 @@ def test_off_by_default_on_by_the_variable_and_never_when_traced(monkeypatch):
     assert World(sc, "letters_only", pop, trace=True).numpy_accounts is None
     assert World(sc, "letters_only", pop, hybrid=False).numpy_accounts is None
     monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "numpy")
-    with pytest.raises(ValueError, match="SIMLIB_ENGINE='numpy': expected one of simpy, hybrid"):
+    with pytest.raises(ScenarioError, match="environment: SIMLIB_ENGINE='numpy': expected one of simpy, hybrid"):
         World(sc, "letters_only", pop)
 
 

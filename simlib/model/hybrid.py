@@ -26,6 +26,7 @@ import os
 import numpy as np
 
 from simlib.core.ledger import Ledger
+from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
 
 #: the environment variable that chooses the engine: ``simpy`` (default) or ``hybrid``
@@ -34,10 +35,11 @@ ENGINES = ("simpy", "hybrid")
 
 
 def hybrid_requested() -> bool:
-    """Whether ``SIMLIB_ENGINE`` asks for the hybrid engine (an unknown value: a clear error)."""
+    """Whether ``SIMLIB_ENGINE`` asks for the hybrid engine (an unknown value: a
+    :class:`~simlib.core.settings.ScenarioError`, one line and exit code 2 on the command line)."""
     value = os.environ.get(ENGINE_VARIABLE, "simpy").strip().lower() or "simpy"
     if value not in ENGINES:
-        raise ValueError(f"{ENGINE_VARIABLE}={value!r}: expected one of {', '.join(ENGINES)}")
+        raise ScenarioError("environment", [f"{ENGINE_VARIABLE}={value!r}: expected one of {', '.join(ENGINES)}"])
     return value == "hybrid"
 
 
