@@ -147,7 +147,7 @@ def random_strategy(draw):
     return st, behaviour, draw(hst.sampled_from([0.0, 0.06, 0.3])), draw(hst.integers(0, 50))
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=random_strategy())
 def test_random_small_scenarios_are_identical_on_both_engines(case):
     strategy, behaviour, error_rate, replication = case

@@ -104,3 +104,18 @@ def test_charity_for_some_payers_only_and_a_plain_discount():
     pop = draw_population(sc, 4)
     e, _ = assert_same_rows(sc, "big_discount", pop)
     assert e.counters["charity_adjustments"] > 20
+
+
+def test_actions_exactly_on_the_horizon_are_the_engines():
+    """The engine acts at the horizon itself (a statement, a write-off due on it) and not after:
+    bills moved so that those fall exactly on the horizon give the same rows."""
+    sc = offers_scenario(encounters_per_day=3.0)
+    pop = draw_population(sc, 5)
+    horizon, lag = sc.simulation.horizon_days, sc.operations.statement_lag_days
+    after = sc.strategies["letters_only"].write_off.after_days
+    idx = np.flatnonzero(pop.patient_cents > 0)
+    pop.bill_day[idx[:20]] = horizon - lag                 # stated on the horizon
+    pop.bill_day[idx[20:40]] = horizon - lag - after       # written off on the horizon
+    e, v = assert_same_rows(sc, "letters_only", pop)
+    on = v.rows.day == horizon
+    assert (v.rows.kind[on] == Kind.COST_STATEMENT).sum() == 20 and (v.rows.kind[on] == Kind.WRITE_OFF_BAD_DEBT).any()

@@ -151,7 +151,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     bal = pop.patient_cents.astype(np.int64).copy()
     statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
-    stated = (bal > 0) & (statement < horizon)
+    stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
         stated &= accounts
     alive = np.flatnonzero(stated)
@@ -288,15 +288,15 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if not alive.size:
             break
         t_next = raw[alive, j] if j < raw.shape[1] else np.full(alive.size, INF)
-        due_now = (tpay[alive] <= t_next) & (tpay[alive] < horizon)
+        due_now = (tpay[alive] <= t_next) & (tpay[alive] <= horizon)
         cand, cand_next = alive[due_now], t_next[due_now]
         while cand.size:
             pay(cand)
-            keep = (bal[cand] > 0) & (tpay[cand] <= cand_next) & (tpay[cand] < horizon)
+            keep = (bal[cand] > 0) & (tpay[cand] <= cand_next) & (tpay[cand] <= horizon)
             cand, cand_next = cand[keep], cand_next[keep]
         if j == raw.shape[1]:
             break
-        go = (bal[alive] > 0) & (t_next < horizon)
+        go = (bal[alive] > 0) & (t_next <= horizon)
         ii, t_go = alive[go], t_next[go]
         codes_j = code[ii, j]
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
