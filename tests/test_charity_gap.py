@@ -81,6 +81,9 @@ def test_the_board_page_says_the_status_quo_misses_the_published_ratio_with_its_
             f"collection rate, net of charity care, reads {net * 100:.1f} %.") in section
     assert f"charity care of {gap.charity_at_published * 100:.1f} % of net patient revenue, so " \
            f"{gap.excess_charity * 100:.1f} % would have to be booked" in section
+    limits = report.limitations_section(res).data
+    assert "Charity care follows an assumed financial assistance policy" in limits
+    assert "Financial-assistance (charity care) screening" not in limits  # it is modelled
     with speaking("fr"):
         french = report.plausibility_section(res).data
     assert "Soins gratuits rapportés aux créances irrécouvrables" in french and "non atteint" in french
@@ -89,6 +92,7 @@ def test_the_board_page_says_the_status_quo_misses_the_published_ratio_with_its_
     res = run_experiment(small_baseline(financial_assistance=None), seed=7, workers=1)
     assert charity_gap(res.metrics, "letters_only") is None
     assert "Charity care against bad debt" not in report.plausibility_section(res).data
+    assert "Charity care follows" not in report.limitations_section(res).data
 
 
 def test_kodiaks_rate_counts_what_patients_owed_charity_included():
