@@ -39,13 +39,19 @@ def _half_width(v: np.ndarray) -> float:
     return float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
 
 
-@pytest.mark.slow
-def test_status_quo_kpis_lie_inside_the_published_ranges_with_the_assumptions_drawn():
+@pytest.fixture(scope="module")
+def status_quo_run():
+    """The status quo alone, 40 runs with every assumption drawn (shared by the tests below)."""
     sc = load_scenario(ROOT / "parameters" / "baseline.yaml")
     status_quo = next(k for k, s in sc.strategies.items() if s.baseline)
     assert len(sc.uncertain) == 21  # every assumption drawn, as on the board
     sc = sc.model_copy(update={"strategies": {status_quo: sc.strategies[status_quo]}})
-    res = simlib.run_experiment(sc, replications=REPLICATIONS, seed=SEED, workers=2)
+    return status_quo, simlib.run_experiment(sc, replications=REPLICATIONS, seed=SEED, workers=2)
+
+
+@pytest.mark.slow
+def test_status_quo_kpis_lie_inside_the_published_ranges_with_the_assumptions_drawn(status_quo_run):
+    status_quo, res = status_quo_run
     m = res.metrics
     drawn = res.assumptions
     # the five deposit and phone-team entries are inactive on the letters-only status quo alone
@@ -63,3 +69,32 @@ def test_status_quo_kpis_lie_inside_the_published_ranges_with_the_assumptions_dr
     charity = m[(m.strategy == status_quo) & (m.metric == "charity_care_share")].value
     assert (charity > 0).all(), "charity care must be reported"
     assert not outside, outside
+
+
+# Issue 25, item 3: two published figures the status quo does not meet (docs/calibration.md §10).
+# Strict: when a re-calibration meets them, these fail until the marker is removed.
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "charity ÷ bad debt 2.29 (95 % CI 1.82–2.75) against AHA/HARA's 0.63: in the model every patient dollar "
+    "not collected is charity or bad debt, and no identification rate meets both the ratio (≈ 0.43 needed) "
+    "and bad debt ≤ 5 % (≈ 0.7 needed); docs/calibration.md §10"))
+def test_status_quo_charity_to_bad_debt_ratio_holds_the_published_one(status_quo_run):
+    from simlib.analysis.charity_gap import charity_gap
+
+    status_quo, res = status_quo_run
+    gap = charity_gap(res.metrics, status_quo)
+    assert gap.runs == REPLICATIONS
+    assert gap.met, f"{gap.ratio:.2f} ({gap.ratio_low:.2f}–{gap.ratio_high:.2f}) against {gap.published:.2f}"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "on Kodiak's definition (collected ÷ everything patients owed, charity included) the status quo collects "
+    "24.4 % (22.3–26.5) against 35–50 %: the calibrated 48.6 % is net of charity care; docs/calibration.md §10"))
+def test_status_quo_collects_the_published_share_of_what_patients_owe(status_quo_run):
+    status_quo, res = status_quo_run
+    m = res.metrics
+    v = m[(m.strategy == status_quo) & (m.metric == "patient_responsibility_collection_rate")].value.to_numpy()
+    low, high = RANGES["patient_collection_rate"]
+    half = _half_width(v)
+    assert low <= v.mean() - half and v.mean() + half <= high, f"{v.mean():.4g} ± {half:.2g}"

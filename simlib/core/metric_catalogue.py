@@ -54,6 +54,11 @@ METRICS: dict[str, MetricInfo] = {
         N_("Patient collection rate"), "share", True,
         N_("Patient-responsibility dollars collected ÷ patient dollars billed net of corrections and "
         "charity care (what the hospital seeks to collect).")),
+    "patient_responsibility_collection_rate": MetricInfo(
+        N_("Patient collection rate (Kodiak's definition)"), "share", True,
+        N_("Patient-responsibility dollars collected ÷ all patient dollars billed net of corrections, "
+        "charity care included: what patients owed, as Kodiak's benchmark counts it (its 47.8 % for "
+        "2022–23 and 34.5 % for 2024 are on this definition, not on the patient collection rate's).")),
     "days_in_ar": MetricInfo(
         N_("Days in A/R"), "days", False,
         N_("Open A/R at the measurement day ÷ average daily billed over the A/R window.")),

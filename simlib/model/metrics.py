@@ -88,6 +88,9 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
                                       - per["charity"])[mature].sum())
     m["patient_collection_rate"] = _safe(per["collected"][mp].sum(),
                                          (per["billed"] - per["corrections"] - per["charity"])[mp].sum())
+    # Kodiak's definition: of everything patients owed (the insurer's remittance), charity included
+    m["patient_responsibility_collection_rate"] = _safe(per["collected"][mp].sum(),
+                                                        (per["billed"] - per["corrections"])[mp].sum())
     npr = (per["billed"] - per["allowances"] - per["corrections"] - per["charity"])[mature].sum()
     m["bad_debt_rate"] = _safe(per["bad_debt"][mature].sum() + still_open[mp].sum(), npr)
     m["open_at_horizon_share"] = _safe(still_open[mature].sum(), per["billed"][mature].sum())
