@@ -175,22 +175,22 @@ def test_a_scale_entry_multiplies_every_number_and_keeps_their_ratios():
 
 
 def test_a_joint_path_moves_along_the_ridge():
-    """decay 0.04 → 0.05: initial 0.036 × (0.05 ÷ 0.04)^1.78 = 0.036 × 1.48765 = 0.053555."""
+    """decay 0.04 → 0.05: initial 0.085 × (0.05 ÷ 0.04)^1.78 = 0.085 × 1.48765 = 0.126450."""
     sc = _small([{"path": "behaviour.decay_per_day", "label": "x", "source": "y", "distribution": "uniform",
                   "low": 0.05, "high": 0.05, "joint": [{"path": "behaviour.initial_per_day", "power": 1.78}]}])
     out, _ = draw_assumptions(sc, 0, 1)
     assert out.behaviour.decay_per_day == 0.05
-    assert out.behaviour.initial_per_day == pytest.approx(0.036 * 1.25 ** 1.78, rel=1e-12)
-    assert out.behaviour.initial_per_day == pytest.approx(0.053555, abs=1e-6)
+    assert out.behaviour.initial_per_day == pytest.approx(0.085 * 1.25 ** 1.78, rel=1e-12)
+    assert out.behaviour.initial_per_day == pytest.approx(0.126450, abs=1e-6)
 
 
 def test_the_baseline_ridge_keeps_the_ratio_of_the_calibration():
-    """Every run's (initial, decay) lies on initial = 0.036 (decay ÷ 0.04)^1.78 (seeded draws)."""
+    """Every run's (initial, decay) lies on initial = 0.085 (decay ÷ 0.04)^1.78 (seeded draws)."""
     sc = load_scenario(BASELINE)
     for r in range(5):
         out, drawn = draw_assumptions(sc, r, 20261207)
         k = drawn["behaviour.decay_per_day"]
-        assert out.behaviour.initial_per_day == pytest.approx(0.036 * (k / 0.04) ** 1.78, rel=1e-12)
+        assert out.behaviour.initial_per_day == pytest.approx(0.085 * (k / 0.04) ** 1.78, rel=1e-12)
 
 
 def test_a_joint_range_is_checked_at_both_ends():
@@ -238,7 +238,7 @@ def test_the_tornado_moves_a_ridge_and_a_multiplier_as_the_draws_do():
     low = modified(sc, ridge, "low")
     k = ridge.low
     assert low.behaviour.decay_per_day == pytest.approx(k)
-    assert low.behaviour.initial_per_day == pytest.approx(0.036 * (k / 0.04) ** 1.78, rel=1e-12)
+    assert low.behaviour.initial_per_day == pytest.approx(0.085 * (k / 0.04) ** 1.78, rel=1e-12)
     assert all(e.path != "behaviour.decay_per_day" for e in low.uncertain)
     high = modified(sc, opt_out, 2.0)
     assert high.channels["sms"].opt_out_rate == pytest.approx(0.02)
