@@ -63,10 +63,17 @@ def small_baseline(**finance) -> Scenario:
     return Scenario.model_validate(data)
 
 
+#: The financial assistance policy of parameters/baseline.yaml before issue 25's re-fit on Kodiak's
+#: definition (docs/calibration.md §10.4): it books charity at about twice its bad debt.
+BEFORE_REFIT = {"financial_assistance": {"free_care_ability_max": 63, "discount_ability_max": 125,
+                                        "discount_min_rate": 0.5, "identification_rate": 0.9,
+                                        "screening": "presumptive"}}
+
+
 def test_the_board_page_says_the_status_quo_misses_the_published_ratio_with_its_own_numbers():
-    res = run_experiment(small_baseline(), seed=7, workers=1)
+    res = run_experiment(small_baseline(**BEFORE_REFIT), seed=7, workers=1)
     gap = charity_gap(res.metrics, "letters_only")
-    assert gap.met is False and gap.ratio > 1.5  # the known gap: about 2 against 0.63
+    assert gap.met is False and gap.ratio > 1.5  # the known gap before the re-fit: about 2 against 0.63
     section = report.plausibility_section(res).data
     assert "Charity care against bad debt" in section
     assert (f"Charity care ÷ bad debt under “Status quo: letters”: {gap.ratio:.2f} (95 % CI "
