@@ -21,16 +21,18 @@ def bench():
 
 def test_the_benchmark_runs_on_the_baseline(capsys):
     """Every measurement but the Dask cluster, at 300 accounts a year: the NumPy model agrees
-    with the engine on every capacity-free strategy and names why the others stay on the engine."""
-    assert bench().main(["--accounts", "300", "--sections", "1", "2", "3", "5", "--no-write"]) == 0
+    with the engine on every capacity-free strategy and names why the others stay on the engine;
+    the hybrid engine's ledgers equal pure SimPy's."""
+    assert bench().main(["--accounts", "300", "--sections", "1", "2", "3", "5", "6", "--no-write"]) == 0
     out = capsys.readouterr().out
     assert "| letters_only |" in out and "| True |" in out and "| False |" not in out
     assert "`calls` (a phone team" in out
+    assert "### 6. Hybrid engine" in out  # and its ledgers equal pure SimPy's: no "| False |" above
 
 
 @pytest.mark.parametrize("path", [p for p in SHIPPED if p.name != "baseline.yaml"], ids=lambda p: p.stem)
 def test_the_benchmark_runs_on_every_shipped_scenario(path, capsys):
-    assert bench().main(["--scenario", str(path), "--accounts", "200", "--sections", "1", "2", "5",
+    assert bench().main(["--scenario", str(path), "--accounts", "200", "--sections", "1", "2", "5", "6",
                          "--no-write"]) == 0
     assert "| False |" not in capsys.readouterr().out  # every capacity-free strategy agrees
 
@@ -39,3 +41,16 @@ def test_the_benchmark_runs_on_every_shipped_scenario(path, capsys):
 def test_the_benchmarks_monte_carlo_runs_with_a_dask_cluster(capsys):
     assert bench().main(["--accounts", "300", "--replications", "1", "--sections", "4", "--no-write"]) == 0
     assert "Dask results identical to local: True" in capsys.readouterr().out
+
+
+def test_the_large_hospital_benchmark_runs(capsys):
+    """The one-replication measurement of a large health system, at 400 encounters a year and two
+    strategies: it runs, reports CPU seconds and peak memory, and holds one world at a time."""
+    spec = importlib.util.spec_from_file_location("benchmarks_large", ROOT / "benchmarks" / "large_hospital.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    m = module.measure(400, 2)
+    assert m["strategies"] == 2 and m["worlds_held_at_once"] == 1 and m["metrics_rows"] > 0
+    assert m["cpu_s"] > 0 and m["peak_bytes"] > 50e6
+    assert module.main(["--encounters", "400", "--strategies", "1", "--no-write"]) == 0
+    assert "400 encounters a year, 1 strategy " in capsys.readouterr().out
