@@ -54,6 +54,11 @@ METRICS: dict[str, MetricInfo] = {
         N_("Patient collection rate"), "share", True,
         N_("Patient-responsibility dollars collected ÷ patient dollars billed net of corrections and "
         "charity care (what the hospital seeks to collect).")),
+    "patient_collected_60_days": MetricInfo(
+        N_("Patient dollars collected within 60 days"), "share", True,
+        N_("Patient-responsibility dollars collected within 60 days of service ÷ the patient collection "
+        "rate's denominator: the early point of the patient liquidation curve (how fast patients pay, "
+        "where the collection rate says how much).")),
     "days_in_ar": MetricInfo(
         N_("Days in A/R"), "days", False,
         N_("Open A/R at the measurement day ÷ average daily billed over the A/R window.")),
