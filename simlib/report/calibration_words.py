@@ -25,7 +25,12 @@ PARAMETER_WORDS: dict[str, tuple[str, str]] = {
     "planned_day_shape": ("Bunching of planned days",
                           "How tightly planned days gather around the typical day: 1 is as spread out as "
                           "chance, larger values are more bunched."),
-    "dispute_delay_days": ("Delay of a disputed invoice", "How much later a planner pays a disputed invoice."),
+    "dispute_delay_days": ("Delay of a disputed invoice",
+                           "How much later a planner pays a disputed invoice (on average, when the delay varies)."),
+    "dispute_delay_log_sd": ("Spread of the dispute delay",
+                             "How much the delay of a disputed invoice varies from one dispute to another: 0 is "
+                             "the same delay for every dispute; 0.5 puts about two disputes in three between "
+                             "0.6 and 1.6 times the median delay."),
     "paper_delay_days": ("Delay of a paper bill", "How much later a planner pays a bill sent on paper."),
     "initial_per_day": ("Prompted payment rate at the bill",
                         "A prompted customer's rate of paying when the bill arrives (electronic, undisputed, "
