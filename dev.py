@@ -2,7 +2,7 @@
 """One-file set-up for simlib: `python3 dev.py reports` or `python3 dev.py test`.
 
 `test` runs every test, the slow statistical and browser ones included (plain `pytest` runs
-only the fast ones). `reports` builds the reports of every `parameters/*.yaml` — with their PDFs
+only the fast ones), on one pytest-xdist worker per core up to four. `reports` builds the reports of every `parameters/*.yaml` — with their PDFs
 and each scenario's board pack (`board_pack.pdf`) when a headless Chromium is installed — and, when the shared
 invoice history `../shared/data/ar_payment_history/invoices.csv` is beside the checkout, its
 calibration report (`simlib calibrate report … --cross-validate`). `reports` reuses runs already
@@ -47,6 +47,18 @@ def ensure_env() -> None:
         STAMP.write_text(_fingerprint())
 
 
+def _workers(rest: list[str]) -> list[str]:
+    """pytest-xdist options for the whole suite: one worker per core up to four (the suite is
+    mostly simulation, CPU-bound; more workers than cores only add contention), test files kept
+    whole on one worker (``loadfile``: a module's shared fixtures are built once). None when the
+    caller chose (``-n``/``-p no:xdist``) or the machine has a single core."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) or "xdist" in a for a in rest):
+        return []
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = min(cores, 4)
+    return ["-n", str(n), "--dist", "loadfile"] if n > 1 else []
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"reports", "test", "setup"}:
         print(__doc__)
@@ -57,7 +69,7 @@ def main(argv: list[str]) -> int:
     if task == "setup":
         return 0
     if task == "test":  # the full suite: fast, slow statistical and browser tests
-        return subprocess.call([str(PY), "-m", "pytest", "-m", "", *rest], cwd=ROOT, env=env)
+        return subprocess.call([str(PY), "-m", "pytest", "-m", "", *_workers(rest), *rest], cwd=ROOT, env=env)
     files = rest or sorted(str(p) for p in (ROOT / "parameters").glob("*.yaml"))
     # reuse runs (simlib.run.result_cache): a run the main experiment, the contributions, the
     # sensitivity sweep or an earlier build already simulated with the same inputs and code is

@@ -2,11 +2,15 @@
 
 Each point is a fresh subprocess that loads ``parameters/baseline.yaml`` at a given encounter rate
 and strategy count, notes its resident memory, runs one replication (population, every strategy's
-world, metrics: what a worker holds) and reads its peak resident memory (``ru_maxrss``). The
-fixed cost cancels in the slope between two sizes; the slopes with one strategy and with all of
-them give the population's bytes per account and each strategy's::
+world, metrics: what a worker holds) and reads its peak resident memory (``ru_maxrss``); a third
+kind of point draws the population alone. The fixed cost cancels in the slope between two sizes;
+a replication frees each strategy's simulated world once no later strategy shares it
+(``simlib.run.replication``), so with ``held`` worlds at once and ``s`` strategies::
 
-    slope(s) = population + s × strategy      (bytes per account)
+    slope(0) = population
+    slope(s) = population + held(s) × world + s × retained      (bytes per account)
+
+(``retained``: what each strategy's results keep after its world is freed).
 
     .venv/bin/python benchmarks/memory.py            # writes benchmarks/memory_results.json
     .venv/bin/python benchmarks/memory.py --quick    # smaller sizes, prints only
@@ -30,10 +34,12 @@ OUT = Path(__file__).with_name("memory_results.json")
 CHILD = r"""
 import json, resource, sys
 import yaml
-from simlib.run.experiment import run_replication
+from simlib.run.replication import run_replication, worlds_held_at_once
 from simlib.scenario.schema import scenario_from_dict
 
 rate, n_strategies, seed = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+population_only = n_strategies == 0  # the population alone: what every strategy's run shares
+n_strategies = max(n_strategies, 1)
 d = yaml.safe_load(open(sys.argv[4], encoding="utf-8"))
 d["simulation"].update(encounters_per_day=rate, open_book_accounts=0)
 names = list(d["strategies"])
@@ -47,10 +53,16 @@ d["uncertain"] = [u for u in d.get("uncertain") or [] if "deposit" not in u["pat
 sc = scenario_from_dict(d, "memory benchmark")
 page = resource.getpagesize()
 before = int(open("/proc/self/statm").read().split()[1]) * page
-tables = run_replication(sc, 0, seed)
+if population_only:
+    from simlib.model.population import draw_population
+    from simlib.scenario.uncertain import draw_assumptions
+    pop = draw_population(draw_assumptions(sc, 0, seed)[0], 0, seed)
+else:
+    tables = run_replication(sc, 0, seed)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-accounts = rate * sc.simulation.billing_window_days
-print(json.dumps({"rate": rate, "strategies": len(sc.strategies), "accounts": accounts,
+accounts = sc.simulation.simulated_accounts  # what simlib.run.budget multiplies: warm-up and open book included
+print(json.dumps({"rate": rate, "strategies": 0 if population_only else len(sc.strategies),
+                  "held": 0 if population_only else worlds_held_at_once(sc), "accounts": accounts,
                   "rss_before": before, "peak": peak}))
 """
 
@@ -65,14 +77,19 @@ def point(rate: float, strategies: int, seed: int = 1) -> dict:
 def measure(rates: tuple[float, float]) -> dict:
     all_strategies = len(__import__("yaml").safe_load((ROOT / "parameters" / "baseline.yaml").read_text())["strategies"])
     points, slopes = [], {}
-    for s in (1, all_strategies):
+    for s in (0, 1, all_strategies):
         small, large = point(rates[0], s), point(rates[1], s)
         points += [small, large]
         slopes[s] = (large["peak"] - small["peak"]) / (large["accounts"] - small["accounts"])
-    strategy = (slopes[all_strategies] - slopes[1]) / (all_strategies - 1)
-    population = slopes[1] - strategy
+    held = points[-1]["held"]  # worlds the full run holds at once (one unless strategies share one)
+    population = slopes[0]
+    # slope(1) = population + world + retained; slope(all) = population + held × world + all × retained
+    retained = (slopes[all_strategies] - slopes[1] - (held - 1) * (slopes[1] - population)) / (
+        all_strategies - 1 - (held - 1))
+    world = slopes[1] - population - retained
     return {"points": points, "bytes_per_account": {str(k): v for k, v in slopes.items()},
-            "population_bytes_per_account": population, "strategy_bytes_per_account": strategy,
+            "population_bytes_per_account": population, "strategy_bytes_per_account": world,
+            "retained_bytes_per_account_strategy": retained, "held": held,
             "strategies": all_strategies, "python": platform.python_version(),
             "machine": platform.machine(), "commit": _commit()}
 

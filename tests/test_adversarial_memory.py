@@ -69,16 +69,42 @@ def test_a_run_a_600_mb_container_cannot_hold_is_refused(tmp_path, capsys, monke
 
 def test_the_per_account_figures_are_the_measured_ones_with_a_margin():
     measured = json.loads((ROOT / "benchmarks" / "memory_results.json").read_text())
-    assert budget.POPULATION_BYTES_PER_ACCOUNT >= budget.MEMORY_MARGIN * measured["population_bytes_per_account"]
-    assert budget.STRATEGY_BYTES_PER_ACCOUNT >= budget.MEMORY_MARGIN * measured["strategy_bytes_per_account"]
-    per_account = budget.POPULATION_BYTES_PER_ACCOUNT + measured["strategies"] * budget.STRATEGY_BYTES_PER_ACCOUNT
-    assert per_account >= budget.MEMORY_MARGIN * measured["bytes_per_account"][str(measured["strategies"])]
-    assert budget.MEMORY_MARGIN >= 1.2
+    m = budget.MEMORY_MARGIN
+    assert m >= 1.2
+    assert budget.POPULATION_BYTES_PER_ACCOUNT >= m * measured["population_bytes_per_account"]
+    assert budget.WORLD_BYTES_PER_ACCOUNT >= m * measured["strategy_bytes_per_account"]
+    assert budget.RESULT_BYTES_PER_ACCOUNT_STRATEGY >= m * measured["retained_bytes_per_account_strategy"]
+
+    def per_account(strategies: int, held: int) -> float:
+        return (budget.POPULATION_BYTES_PER_ACCOUNT + held * budget.WORLD_BYTES_PER_ACCOUNT
+                + strategies * budget.RESULT_BYTES_PER_ACCOUNT_STRATEGY)
+
     s = measured["strategies"]
+    assert per_account(s, measured["held"]) >= m * measured["bytes_per_account"][str(s)]
     small = next(p for p in measured["points"] if p["strategies"] == s)
     fixed = small["peak"] - small["accounts"] * measured["bytes_per_account"][str(s)]  # the intercept
-    assert budget.WORKER_BASE_BYTES >= budget.MEMORY_MARGIN * fixed
+    assert budget.WORKER_BASE_BYTES >= m * fixed
     for p in measured["points"]:  # every measured peak is at least 20 % under the estimate of its run
         estimate = budget.WORKER_BASE_BYTES + p["accounts"] * (
-            budget.POPULATION_BYTES_PER_ACCOUNT + p["strategies"] * budget.STRATEGY_BYTES_PER_ACCOUNT)
+            budget.POPULATION_BYTES_PER_ACCOUNT if p["strategies"] == 0 else per_account(p["strategies"], p["held"]))
         assert 1.2 * p["peak"] <= estimate, (p, estimate)
+
+
+def test_a_replication_holds_one_world_at_a_time_unless_strategies_share_one():
+    """Strategies that differ only by a factoring offer share a world, kept from the first that
+    needs it to the last; every other world is freed after its strategy (run_replication)."""
+    from simlib.run.replication import worlds_held_at_once
+    from simlib.scenario.schema import load_scenario
+
+    sc = load_scenario(ROOT / "parameters" / "baseline.yaml")
+    assert worlds_held_at_once(sc) == 1
+    d = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    first = list(d["strategies"])[0]
+    offer = next(s["factoring"] for s in d["strategies"].values() if s.get("factoring"))
+    # a factored twin of the first strategy placed last: the first world lives until then
+    twin = {k: v for k, v in d["strategies"][first].items() if k != "baseline"}
+    d["strategies"]["twin"] = {**twin, "factoring": offer}
+    from simlib.scenario.schema import scenario_from_dict
+    assert worlds_held_at_once(scenario_from_dict(d, "twin")) == 2
+    d["strategies"] = {first: d["strategies"][first], "twin": d["strategies"]["twin"]}  # adjacent: one
+    assert worlds_held_at_once(scenario_from_dict(d, "twin")) == 1

@@ -39,3 +39,16 @@ def test_the_benchmark_runs_on_every_shipped_scenario(path, capsys):
 def test_the_benchmarks_monte_carlo_runs_with_a_dask_cluster(capsys):
     assert bench().main(["--accounts", "300", "--replications", "1", "--sections", "4", "--no-write"]) == 0
     assert "Dask results identical to local: True" in capsys.readouterr().out
+
+
+def test_the_large_hospital_benchmark_runs(capsys):
+    """The one-replication measurement of a large health system, at 400 encounters a year and two
+    strategies: it runs, reports CPU seconds and peak memory, and holds one world at a time."""
+    spec = importlib.util.spec_from_file_location("benchmarks_large", ROOT / "benchmarks" / "large_hospital.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    m = module.measure(400, 2)
+    assert m["strategies"] == 2 and m["worlds_held_at_once"] == 1 and m["metrics_rows"] > 0
+    assert m["cpu_s"] > 0 and m["peak_bytes"] > 50e6
+    assert module.main(["--encounters", "400", "--strategies", "1", "--no-write"]) == 0
+    assert "400 encounters a year, 1 strategy " in capsys.readouterr().out

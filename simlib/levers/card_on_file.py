@@ -32,8 +32,7 @@ from simlib.core.language import N_, _, money_text, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.levers.deposit import propensity_uniform
-from simlib.levers.self_service import book_monthly_fee, can_pay_in_full
+from simlib.levers.self_service import book_monthly_fee, can_pay_in_full, take_up_draws
 from simlib.world.contact_response import encounter_margin_cents
 
 #: the most retries a strategy may set (one uniform each is drawn per encounter)
@@ -96,9 +95,7 @@ class CardOnFileLever(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        u = world.pop.draws("card_on_file", lambda rng, n: rng.random((n, 2 + RETRIES_MAX + 1)))
-        consent_u = propensity_uniform(u[:, 0], world.pop.propensity, world.sc.patients.propensity_sigma,
-                                       settings.propensity_correlation)
+        u, consent_u = take_up_draws(world, self.key, 2 + RETRIES_MAX + 1, settings.propensity_correlation)
         self.consents = (consent_u < settings.consent_rate).tolist()
         self.u = u
         self.max_cents = None if settings.balance_max is None else cents(settings.balance_max)

@@ -23,11 +23,9 @@ from __future__ import annotations
 import math
 
 from simlib.core.language import N_, _, money_text, short_number_text
-from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.levers.deposit import propensity_uniform
-from simlib.levers.self_service import book_monthly_fee, can_pay_in_full
+from simlib.levers.self_service import book_monthly_fee, can_pay_in_full, pay_in_full_through, take_up_draws
 from simlib.world.contact_response import learn_of_bill
 
 
@@ -76,9 +74,7 @@ class PatientPortalLever(Lever):
 
     def __init__(self, world, settings):
         super().__init__(world, settings)
-        self.u = world.pop.draws("patient_portal", lambda rng, n: rng.random((n, 3)))
-        visit_u = propensity_uniform(self.u[:, 0], world.pop.propensity, world.sc.patients.propensity_sigma,
-                                     settings.propensity_correlation)
+        self.u, visit_u = take_up_draws(world, self.key, 3, settings.propensity_correlation)
         self.visitors = (visit_u < settings.visit_rate).tolist()
         self.payment_cents = cents(settings.fee_per_payment)
         self.plans = world.levers.get("payment_plan")  # built before: registry order
@@ -101,9 +97,7 @@ class PatientPortalLever(Lever):
         u = float(self.u[acct.i, 2])
         p_pay = self.cfg.pay_rate * can_pay_in_full(world, acct)
         if u < p_pay:
-            acct.pay_in_full("paid on the portal")
-            acct.book(Kind.COST_SELF_SERVICE, self.payment_cents, acct.now)
-            world.count("portal_payments")
+            pay_in_full_through(world, acct, "paid on the portal", self.payment_cents, "portal_payments")
             return
         # the same uniform, rescaled above the payers: independent of whether they could pay
         plans = self.plans

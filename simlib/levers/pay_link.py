@@ -29,8 +29,7 @@ from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Strict, cents
 from simlib.core.words import id_words
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.levers.deposit import propensity_uniform
-from simlib.levers.self_service import book_monthly_fee, can_pay_in_full
+from simlib.levers.self_service import book_monthly_fee, can_pay_in_full, pay_in_full_through, take_up_draws
 
 
 class PayLink(Strict):
@@ -99,9 +98,7 @@ class PayLinkLever(Lever):
         super().__init__(world, settings)
         self.p_pay = settings.pay_at_once_rate * (1.0 - settings.friction)
         self.link_cents, self.payment_cents = cents(settings.fee_per_link), cents(settings.fee_per_payment)
-        pop = world.pop
-        self.u = propensity_uniform(pop.draws("pay_link", lambda rng, n: rng.random(n)), pop.propensity,
-                                    world.sc.patients.propensity_sigma, settings.propensity_correlation).tolist()
+        self.u = take_up_draws(world, self.key, 1, settings.propensity_correlation)[1].tolist()
         self._send, self._opened = self.send, self.opened
         book_monthly_fee(world, settings.monthly_fee)
 
@@ -123,6 +120,4 @@ class PayLinkLever(Lever):
         if acct.bal <= 0 or acct.held_by is not None:
             return
         if self.u[acct.i] < self.p_pay * can_pay_in_full(self.world, acct):
-            acct.pay_in_full("paid by link")
-            acct.book(Kind.COST_SELF_SERVICE, self.payment_cents, acct.now)
-            self.world.count("pay_link_payments")
+            pay_in_full_through(self.world, acct, "paid by link", self.payment_cents, "pay_link_payments")

@@ -1,5 +1,7 @@
-"""What the self-service payment levers share (pay link, patient portal, card on file): the
-vendor's fixed monthly fee, a per-use fee, and whether a patient can pay the whole balance at once.
+"""What the self-service payment levers share (pay link, patient portal, card on file): who takes
+the service up (a uniform per patient correlated with the propensity to pay), the vendor's fixed
+monthly fee, a payment in full with the vendor's per-payment fee, and whether a patient can pay the
+whole balance at once.
 
 The fixed fee is the cohort's share of the vendor's contract: one ``COST_SELF_SERVICE`` row per
 month of the measured encounters (the billing window, ``simulation.billing_window_days``; a last
@@ -10,10 +12,31 @@ teams) and a run with no measured encounters (only an open book) pays none.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from simlib.core.ledger import Kind
+from simlib.levers.deposit import propensity_uniform
 
 #: days of an average month (the vendors bill by calendar month)
 DAYS_PER_MONTH = 365.25 / 12.0
+
+
+def take_up_draws(world, key: str, columns: int, correlation: float) -> tuple[np.ndarray, np.ndarray]:
+    """The lever ``key``'s per-patient uniforms (``columns`` of them, its own stream, the same in
+    every strategy of a replication) and the take-up uniform made from the first: correlated with
+    the propensity to pay through the deposit's Gaussian copula with ``correlation`` (the patients
+    who take a self-service tool up are more often those who pay anyway; uniform whatever it is)."""
+    u = world.pop.draws(key, lambda rng, n: rng.random((n, columns)))
+    take_up = propensity_uniform(u[:, 0], world.pop.propensity, world.sc.patients.propensity_sigma, correlation)
+    return u, take_up
+
+
+def pay_in_full_through(world, acct, reason: str, fee_cents: int, counter: str) -> None:
+    """The patient pays the whole balance through the vendor now: the payment, the vendor's fee on
+    it (``COST_SELF_SERVICE``) and the lever's counter."""
+    acct.pay_in_full(reason)
+    acct.book(Kind.COST_SELF_SERVICE, fee_cents, acct.now)
+    world.count(counter)
 
 
 def book_monthly_fee(world, monthly_fee: float, kind: Kind = Kind.COST_SELF_SERVICE) -> int:

@@ -9,13 +9,13 @@ with the results as the table ``contributions``; the notebook cell only presents
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pandas as pd
 
 from simlib.core.language import N_, _, short_number_text
+from simlib.run.saved_tables import read_saved_table
 from simlib.scenario.materiality import decision_of
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import Sentence, _html, esc, html_words
@@ -86,16 +86,7 @@ def contribution_data(res, replications: int = CONTRIBUTION_REPLICATIONS, worker
 
 def load_contributions(results_dir: str | Path) -> pd.DataFrame | None:
     """The ``contributions`` table saved with the results (None when the results have none)."""
-    d = Path(results_dir)
-    try:
-        fmt = json.loads((d / "provenance.json").read_text(encoding="utf-8")).get("format", "parquet")
-    except (OSError, ValueError):
-        return None
-    path = d / f"{TABLE}.{fmt}"
-    if not path.is_file():
-        return None
-    from simlib.core.csv_cells import read_csv
-    return pd.read_parquet(path) if fmt == "parquet" else read_csv(path)
+    return read_saved_table(results_dir, TABLE)
 
 
 def _chart(table: pd.DataFrame, unit: str, what: str, title: str):

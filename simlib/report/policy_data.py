@@ -12,7 +12,6 @@ so the block can show them per 1,000 accounts as the metrics do.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from simlib.core.language import N_
 from simlib.core.words import id_words
 from simlib.policies.base import ActionRecord, policy_keys
 from simlib.policies.outcomes import OUTCOMES
+from simlib.run.saved_tables import read_saved_table
 
 TABLE = "policy_actions"
 #: runs replayed per policy strategy (at most the main run's): each run is every account of the
@@ -135,13 +135,4 @@ def policy_action_data(res, replications: int = POLICY_REPLICATIONS) -> pd.DataF
 
 def load_policy_actions(results_dir: str | Path) -> pd.DataFrame | None:
     """The ``policy_actions`` table saved with the results (None when the results have none)."""
-    d = Path(results_dir)
-    try:
-        fmt = json.loads((d / "provenance.json").read_text(encoding="utf-8")).get("format", "parquet")
-    except (OSError, ValueError):
-        return None
-    path = d / f"{TABLE}.{fmt}"
-    if not path.is_file():
-        return None
-    from simlib.core.csv_cells import read_csv
-    return pd.read_parquet(path) if fmt == "parquet" else read_csv(path)
+    return read_saved_table(results_dir, TABLE)

@@ -7,14 +7,12 @@ propensity score, with the bands the strategy's offers go to marked.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
 from simlib.core.language import N_, _, money_text, short_number_text
 from simlib.report.labels import strategy_labels
 from simlib.report.markup import _html, esc, html_words
+from simlib.run.saved_tables import read_saved_table
 
 TABLE = "uplift"
 SEGMENT_WORDS = {"persuadable": N_("Persuadable: pays in full only with the offer"),
@@ -32,16 +30,8 @@ def uplift_data(res) -> pd.DataFrame | None:
 
 
 def load_uplift(results_dir) -> pd.DataFrame | None:
-    d = Path(results_dir)
-    try:
-        fmt = json.loads((d / "provenance.json").read_text(encoding="utf-8")).get("format", "parquet")
-    except (OSError, ValueError):
-        return None
-    path = d / f"{TABLE}.{fmt}"
-    if not path.is_file():
-        return None
-    from simlib.core.csv_cells import read_csv
-    return pd.read_parquet(path) if fmt == "parquet" else read_csv(path)
+    """The ``uplift`` table saved with the results (None when the results have none)."""
+    return read_saved_table(results_dir, TABLE)
 
 
 def _pct(x: float) -> str:

@@ -4,8 +4,10 @@ The figures are rough, deliberately on the high side, and come from ``benchmarks
 (measured on the 2-core development machine):
 
 - a worker process holds ≈ 200 MB once simlib is imported (Python, NumPy, pandas, SimPy) plus,
-  per account of one replication, ≈ 2.1 kB of population and ≈ 0.9 kB per strategy (ledger,
-  records), measured by ``benchmarks/memory.py`` and taken with a 25 % margin (issue 21: the
+  per simulated account of one replication (warm-up and open book included), ≈ 1.3 kB of
+  population, ≈ 1.4 kB for the one strategy's world being simulated (ledger, records: a
+  replication frees each world once no later strategy shares it) and ≈ 0.12 kB per strategy for
+  its results, measured by ``benchmarks/memory.py`` and taken with a 25 % margin (issue 21: the
   figures assumed before were 6–18 % *below* the peaks measured at 18–54k accounts); the memory
   available is the host's, or a container's cgroup limit when it leaves less
   (:mod:`simlib.run.cgroup_memory`);
@@ -26,17 +28,21 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from simlib.run.replication import world_key, worlds_held_at_once
 from simlib.scenario.schema import Scenario, ScenarioError
 
-#: Memory figures: measured by benchmarks/memory.py (benchmarks/memory_results.json: 14,600 and
-#: 43,800 accounts of the baseline, 1 and 8 strategies; a process holds ≈ 200 MB once simlib is
-#: imported, the population ≈ 2.07 kB per account and each strategy ≈ 0.86 kB per account) times
-#: MEMORY_MARGIN, rounded up. tests/test_adversarial_memory.py fails if they fall below that.
+#: Memory figures: measured by benchmarks/memory.py (benchmarks/memory_results.json: the baseline
+#: at 40 and 120 encounters a day — 29,160 and 87,480 simulated accounts — with the population
+#: alone, 1 and 8 strategies; a process holds ≈ 200 MB once simlib is imported; per simulated
+#: account the population ≈ 1.28 kB, the world of the strategy being simulated ≈ 1.41 kB, each
+#: strategy's results ≈ 0.12 kB) times MEMORY_MARGIN, rounded up. tests/test_adversarial_memory.py
+#: fails if they fall below that.
 MEMORY_MARGIN = 1.25
 WORKER_BASE_BYTES = 250e6
 MAIN_BASE_BYTES = 250e6
-POPULATION_BYTES_PER_ACCOUNT = 2_600
-STRATEGY_BYTES_PER_ACCOUNT = 1_100
+POPULATION_BYTES_PER_ACCOUNT = 1_600
+WORLD_BYTES_PER_ACCOUNT = 1_800
+RESULT_BYTES_PER_ACCOUNT_STRATEGY = 150
 TABLE_BYTES_PER_STRATEGY_REPLICATION = 30_000
 DISK_BYTES_PER_STRATEGY_REPLICATION = 3 * 12_000
 ACCOUNT_STRATEGIES_PER_CPU_S = 20_000.0
@@ -120,15 +126,17 @@ def estimate(sc: Scenario, replications: int, workers: int, local: bool = True) 
     """Estimate of a run of ``replications`` on ``workers`` local processes (or a cluster)."""
     sim = sc.simulation
     accounts = sim.simulated_accounts
-    # strategies that differ only by a factoring offer share one simulated world
+    # strategies that differ only by a factoring offer share one simulated world, kept in memory
+    # from the first strategy that needs it to the last (simlib.run.replication)
     strategies = len(sc.strategies)
-    worlds = len({s.model_dump_json(exclude={"factoring", "description", "baseline"})
-                  for s in sc.strategies.values()})
+    worlds = len({world_key(s) for s in sc.strategies.values()})
+    held = worlds_held_at_once(sc)
     shift_events = sum(3.0 * s.phone_team.agents * (sim.horizon_days + sim.warm_up_days) * len(set(s.phone_team.working_days)) / 7
                        for s in sc.strategies.values() if s.phone_team is not None)
     cpu_per_rep = (accounts * worlds / ACCOUNT_STRATEGIES_PER_CPU_S + shift_events / SHIFT_EVENTS_PER_CPU_S
                    + REPLICATION_OVERHEAD_CPU_S)
-    accounts_bytes = accounts * (POPULATION_BYTES_PER_ACCOUNT + STRATEGY_BYTES_PER_ACCOUNT * strategies)
+    accounts_bytes = accounts * (POPULATION_BYTES_PER_ACCOUNT + WORLD_BYTES_PER_ACCOUNT * held
+                                 + RESULT_BYTES_PER_ACCOUNT_STRATEGY * strategies)
     main_bytes = MAIN_BASE_BYTES + replications * strategies * TABLE_BYTES_PER_STRATEGY_REPLICATION
     n_workers, worker_bytes = 1, 0.0
     if not local:                  # a cluster: only the tables come back to this machine

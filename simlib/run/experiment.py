@@ -24,13 +24,14 @@ import yaml
 from simlib.run import budget as resources
 from simlib.run.replication import assumptions_table, run_replication
 from simlib.core.atomic import publishing
-from simlib.core.csv_cells import read_csv, write_csv
+from simlib.core.csv_cells import write_csv
 from simlib.core.data_dictionary import data_dictionary
 from simlib.run.checkpoint import Checkpoint, identity
 from simlib.run.dask_cluster import CONNECT_TIMEOUT_S
 from simlib.scenario.schema import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from simlib.run.pool import TaskError, run_tasks
 from simlib.run.options import resolve
+from simlib.run.saved_tables import read_table_file
 from simlib.core.versions import versions
 
 TABLES = ("metrics", "curves", "aging", "assumptions")
@@ -181,7 +182,7 @@ class Results:
             if name == "assumptions" and not f.exists():  # saved before assumptions were drawn
                 tables[name] = assumptions_table()
                 continue
-            tables[name] = pd.read_parquet(f) if fmt == "parquet" else read_csv(f)
+            tables[name] = read_table_file(f, fmt)
         from simlib.analysis.decision import load_decision
 
         out = cls(scenario=load_scenario(d / "scenario.yaml"), provenance=prov, **tables)

@@ -7,6 +7,7 @@ strategy's run already simulated with exactly the same inputs is read instead of
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 
 import pandas as pd
@@ -47,6 +48,8 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
     dumped = sc.model_dump(mode="json") if cache is not None else None  # once for every strategy's key
     pop = None
     rows, curve_parts, aging_rows = [], [], []
+    keys = {name: world_key(st) for name, st in sc.strategies.items()}
+    last_user = {key: name for name, key in keys.items()}  # the last strategy that needs each world
     worlds: dict[str, object] = {}  # strategies that differ only by a factoring offer share one world
     for name in sc.strategies:
         key = result_cache.run_key(sc, name, seed, replication, flags, dumped) if cache is not None else None
@@ -54,9 +57,14 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
         if stored is None:
             if pop is None:
                 pop = draw_population(sc, replication, seed)
-            stored = _simulate(sc, name, pop, worlds, any_factoring)
+            stored = _simulate(sc, name, pop, worlds, keys[name], any_factoring)
             if cache is not None:
                 cache.store(key, stored)
+        if last_user[keys[name]] == name and worlds.pop(keys[name], None) is not None:
+            # no later strategy reads this world: free it now (its accounts and the engine refer to
+            # each other, so only the cycle collector frees them) and a replication holds one
+            # strategy's accounts at a time
+            gc.collect()
         m, curves, aging = stored
         rows.extend((replication, name, k, float(v)) for k, v in m.items())
         curve_parts.append(pd.DataFrame({"replication": replication, "strategy": name, **curves}))
@@ -69,11 +77,32 @@ def run_replication(sc: Scenario, replication: int, seed: int) -> dict[str, pd.D
     }
 
 
-def _simulate(sc: Scenario, name: str, pop, worlds: dict, any_factoring: bool) -> tuple[dict, dict, dict]:
-    """(metrics, curves, aging) of strategy ``name`` on ``pop``."""
+def world_key(strategy) -> str:
+    """What a strategy's simulated world depends on: its settings without the factoring offer (an
+    overlay on the world's cash) and its words. Strategies with one key share one world."""
+    return json.dumps(strategy.model_dump(mode="json", exclude={"factoring", "description", "baseline"}),
+                      sort_keys=True)
+
+
+def worlds_held_at_once(sc: Scenario) -> int:
+    """The most simulated worlds :func:`run_replication` holds at one time: a world is kept from
+    the first strategy that needs it to the last (strategies are run in the scenario's order)."""
+    keys = [world_key(st) for st in sc.strategies.values()]
+    last = {key: i for i, key in enumerate(keys)}
+    alive: set[str] = set()
+    most = 0
+    for i, key in enumerate(keys):
+        alive.add(key)
+        most = max(most, len(alive))
+        if last[key] == i:
+            alive.discard(key)
+    return most
+
+
+def _simulate(sc: Scenario, name: str, pop, worlds: dict, key: str, any_factoring: bool) -> tuple[dict, dict, dict]:
+    """(metrics, curves, aging) of strategy ``name`` on ``pop``; its world is ``worlds[key]``
+    (simulated now unless a strategy sharing it already did)."""
     st = sc.strategies[name]
-    key = json.dumps(st.model_dump(mode="json", exclude={"factoring", "description", "baseline"}),
-                     sort_keys=True)
     if key not in worlds:
         worlds[key] = World(sc, name, pop).run()
     res = dataclasses.replace(worlds[key], strategy=name)
