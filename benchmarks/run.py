@@ -8,7 +8,9 @@ Measures, in one run on this machine (ratios are only ever taken within the run)
      growth of a run, measured in a fresh subprocess;
   4. Monte Carlo wall time, N replications x all baseline strategies, 1 and 2 local worker
      processes, and a 2-worker Dask LocalCluster (start-up reported separately);
-  5. a cProfile of one strategy at 10k accounts (top costs).
+  5. a cProfile of one strategy at 10k accounts (top costs);
+  6. the hybrid engine (issue 27): pure SimPy vs hybrid per strategy, the share of balances the
+     mask sends to NumPy and the NumPy model's rate on them (benchmarks/hybrid_bench.py).
 Results go to benchmarks/results.json and between the markers of benchmarks/README.md.
 """
 from __future__ import annotations
@@ -39,6 +41,10 @@ from simlib.scenario.schema import (CALIBRATED_BASELINE, inherited_sections, loa
                                     scenario_from_dict)
 from simlib.model.population import draw_population  # noqa: E402
 from simlib.model import vectorized  # noqa: E402
+from simlib.model.vectorized_rows import canonical_order  # noqa: E402
+from simlib.core.ledger import Ledger  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hybrid_bench import bench_hybrid, hybrid_markdown  # noqa: E402  (benchmarks/hybrid_bench.py)
 
 BASELINE = ROOT / "parameters" / "baseline.yaml"
 #: the scenario measured (``--scenario``; the baseline by default)
@@ -71,11 +77,10 @@ def strategy_names() -> list[str]:
 
 
 def capacity_free_data() -> dict:
-    """The scenario without what needs shared capacities or the engine (disputes, denied claims,
-    charity screening), its behaviours and channels kept as they are (issue 27)."""
+    """The scenario without what needs shared capacities (disputes, denied claims), its
+    behaviours, channels and financial assistance policy kept as they are (issue 27)."""
     data = baseline_data()
     data.setdefault("operations", {}).setdefault("billing_team", {})["billing_error_rate"] = 0.0
-    data.setdefault("finance", {})["financial_assistance"] = None  # charity care needs the engine
     for p in data["payers"].values():
         p["initial_denial_rate"] = 0.0
     return data
@@ -127,7 +132,7 @@ def bench_full(sizes: list[int]) -> list[dict]:
         t_pop = time.perf_counter() - t
         total = total_wall = 0.0
         for name in sc.strategies:
-            world = World(sc, name, pop)
+            world = World(sc, name, pop, hybrid=False)
             (res, wall, cpu) = timed(world.run)
             total += cpu
             total_wall += wall
@@ -142,7 +147,7 @@ def bench_full(sizes: list[int]) -> list[dict]:
                      "population_seconds": t_pop})
         if True:  # measured proposal: no cyclic GC passes during a run
             first = next(iter(sc.strategies))
-            world = World(sc, first, pop)
+            world = World(sc, first, pop, hybrid=False)
             gc.collect()
             gc.freeze()
             gc.disable()
@@ -198,25 +203,31 @@ def bench_capacity_free(sizes: list[int]) -> list[dict]:
             except ValueError as exc:
                 rows.append({"accounts": pop.n, "strategy": name, "refused": str(exc).split(": it has ", 1)[-1]})
                 continue
-            res, _, t_engine = timed(World(sc, name, pop).run)
+            res, _, t_engine = timed(World(sc, name, pop, hybrid=False).run)
             vectorized.simulate(sc, name, pop)  # warm-up
             reps = 5
             v, _, t_vec = timed(lambda: [vectorized.simulate(sc, name, pop) for _ in range(reps)])
             v, t_vec = v[-1], t_vec / reps
-            led = res.ledger
-            pay = (led.kind == 1) & (led.receivable % 2 == 1)
-            paid = np.zeros(pop.n, np.int64)
-            np.add.at(paid, (led.receivable[pay] - 1) // 2, led.amount[pay])
-            enc, day = (led.receivable[pay] - 1) // 2, led.day[pay]
-            order = np.lexsort((day, enc))
-            agree = bool((paid == v.paid_cents).all() and np.array_equal(enc[order], v.payment_encounter)
-                         and np.allclose(day[order], v.payment_day, rtol=0, atol=1e-6))
+            agree = same_patient_rows(res.ledger, v.rows)
             rows.append({"accounts": pop.n, "strategy": name, "engine_s": t_engine, "vector_s": t_vec,
                          "engine_acc_s": pop.n / t_engine, "vector_acc_s": pop.n / t_vec,
                          "ratio": t_engine / t_vec, "identical_payments": agree})
             log(f"  capacity-free {pop.n:>7} {name:<14} engine {pop.n / t_engine:9.0f}/s  "
                 f"numpy {pop.n / t_vec:11.0f}/s  x{t_engine / t_vec:6.0f}  same={agree}")
     return rows
+
+
+def same_patient_rows(engine_ledger, numpy_rows) -> bool:
+    """Whether the NumPy model's ledger rows are the engine's rows of the patient balances (after
+    their BILLED row): same receivables, kinds and cents, days within 1e-9."""
+    led = engine_ledger
+    m = (led.receivable % 2 == 1) & (led.kind != 0)
+    a = Ledger(led.receivable[m], led.day[m], led.kind[m], led.amount[m])
+    oa, ob = canonical_order(a), canonical_order(numpy_rows)
+    b = numpy_rows
+    return bool(len(a) == len(b) and np.array_equal(a.receivable[oa], b.receivable[ob])
+                and np.array_equal(a.kind[oa], b.kind[ob]) and np.array_equal(a.amount[oa], b.amount[ob])
+                and np.allclose(a.day[oa], b.day[ob], rtol=0, atol=1e-9))
 
 
 # ----------------------------------------------------------------------------- 3. memory
@@ -356,7 +367,7 @@ def markdown(res: dict) -> str:
                  f"{fmt(r['events_per_s'])} |")
     L += ["",
           "### 2. Capacity-free subset: SimPy engine vs NumPy vectorized (same population, same paths)",
-          "", "| accounts | strategy | engine accounts/s | NumPy accounts/s | NumPy ÷ engine | identical payments |",
+          "", "| accounts | strategy | engine accounts/s | NumPy accounts/s | NumPy ÷ engine | identical ledger rows |",
           "|---:|---|---:|---:|---:|---|"]
     refused = {}
     for r in res["capacity_free"]:
@@ -382,6 +393,7 @@ def markdown(res: dict) -> str:
         L += monte_carlo_markdown(res["monte_carlo"])
     if "profile" in res:
         L += profile_markdown(res["profile"])
+    L += hybrid_markdown(res.get("hybrid", []), fmt)
     return "\n".join(L)
 
 
@@ -434,8 +446,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scenario", metavar="YAML", help="the scenario measured (default parameters/baseline.yaml)")
     ap.add_argument("--accounts", type=int, nargs="+", metavar="N",
                     help="accounts a year for the single-core rows (default 10000 100000; --quick 10000)")
-    ap.add_argument("--sections", type=int, nargs="+", choices=range(1, 6), default=[1, 2, 3, 4, 5],
-                    help="which of the five measurements to run (default all; a partial run writes nothing)")
+    ap.add_argument("--sections", type=int, nargs="+", choices=range(1, 7), default=[1, 2, 3, 4, 5, 6],
+                    help="which of the six measurements to run (default all; a partial run writes nothing)")
     ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.render:
@@ -477,10 +489,15 @@ def main(argv: list[str]) -> int:
     if 5 in sec:
         log("5. profile")
         res["profile"] = bench_profile(min(10_000, max(sizes)), "letters_only" if "letters_only" in names else names[0])
+    if 6 in sec:
+        log("6. hybrid engine")
+        for accounts in sizes:
+            res.setdefault("hybrid", []).extend(bench_hybrid(scaled(accounts), draw_population(scaled(accounts), 0),
+                                                             timed, log))
     res["elapsed_s"] = time.perf_counter() - t0
     text = markdown(res) + f"\n\nBenchmark wall time: {res['elapsed_s'] / 60:.1f} min."
     print(text)
-    if not (args.no_write or quick or len(sec) < 5):  # --quick is a smoke run: print only
+    if not (args.no_write or quick or len(sec) < 6):  # --quick is a smoke run: print only
         (README.parent / "results.json").write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
         write_readme(text)
     return 0

@@ -136,6 +136,7 @@ def _bad_history(tmp_path: Path) -> Path:
     ("bad_mapping", "map.yaml: field 'amount_column': Extra inputs are not permitted"),
     ("bad_share", "argument --holdout-share: expected a share between 0 and 1 (exclusive); found '1.5'"),
     ("no_out_dir", "--out: cannot create"),
+    ("bad_currency", "--currency: expected an ISO 4217 code such as USD, EUR or CLP; found 'EURO'"),
 ])
 def test_bad_input_is_one_line_and_builds_nothing(tmp_path, capsys, case, expected):
     good = write_history(tmp_path / "good.csv", 200, seed=4)
@@ -146,7 +147,8 @@ def test_bad_input_is_one_line_and_builds_nothing(tmp_path, capsys, case, expect
             "bad_fitted": [str(good), "--fitted", str(tmp_path / "fitted.yaml")],
             "bad_mapping": [str(good), "--mapping", str(tmp_path / "map.yaml")],
             "bad_share": [str(good), "--cross-validate", "--holdout-share", "1.5"],
-            "no_out_dir": [str(good)]}[case]
+            "no_out_dir": [str(good)],
+            "bad_currency": [str(good), "--language", "fr", "--currency", "EURO"]}[case]
     (tmp_path / "fitted.yaml").write_text("behaviour: {}\n")
     (tmp_path / "map.yaml").write_text("amount_column: Amount\n")
     if case == "no_out_dir":
@@ -203,3 +205,56 @@ def test_the_notebook_runs_standalone_as_in_jupyterlab(tmp_path):
     streams = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
                for o in c.get("outputs", []) if o.get("output_type") == "stream"]
     assert streams == [], streams
+
+
+# --------------------------------------------------------------------------- languages (issue 23)
+@pytest.fixture(scope="module")
+def in_other_languages(built):
+    """The numbers ``built`` saved, rendered by the notebook in French (the language's euros) and in
+    Spanish in US dollars (``language`` and ``currency``: what ``--language``/``--currency`` pass)."""
+    from simlib.core.language import speaking
+
+    out, history, _other = built
+    results = out / "calibration-St-Mary-s-history" / "results"
+    pages = {"en": page_of(out)}
+    for lang, currency, speech in (("fr", "", ("fr", "EUR")), ("es", "USD", ("es", "USD"))):
+        nb = report.execute_notebook(NOTEBOOK, {"history_file": str(history), "results_dir": str(results),
+                                                "language": lang, "currency": currency}, cwd=NOTEBOOK.parent)
+        with speaking(*speech):
+            pages[lang] = report.notebook_to_html(nb, "calibration")
+    return pages
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_no_english_sentence_leaks_into_the_calibration_page(in_other_languages, lang):
+    """The leak check of tests/test_languages_browser.py (texts of three words or more of the English
+    page absent from the French and Spanish ones), the rerun command (code) aside."""
+    from test_languages_browser import sentences, texts
+
+    english = sentences(in_other_languages["en"]) - {"simlib calibrate report"}
+    assert len(english) > 50
+    leaked = sorted(english & {t for _s, t in texts(in_other_languages[lang])})
+    assert leaked == [], f"{len(leaked)} English texts on the {lang} calibration page, e.g. {leaked[:8]}"
+
+
+def test_the_calibration_page_speaks_the_language_asked(in_other_languages):
+    fr, es = in_other_languages["fr"], in_other_languages["es"]
+    assert '<html lang="fr">' in fr and "Le modèle de paiement ressemble-t-il à cet hôpital ?" in fr
+    assert re.search(r"\d,\d{2}\u00a0€", fr)  # the typical amount in euros, written the French way
+    assert "Délai moyen de règlement" in fr and "IC à 95 %" in fr
+    assert '<html lang="es">' in es and "Lo que el ajuste no puede decir" in es
+    assert re.search(r"US\$\d+,\d{2}", es)  # dollars as Spanish (Chile) writes them
+
+
+def test_language_option_reaches_the_page_and_the_index(tmp_path):
+    """``--language fr``: the page, its manifest entry and the index in French (one small build)."""
+    history = write_history(tmp_path / "h.csv", 300, seed=8)
+    out = tmp_path / "reports"
+    assert main(["calibrate", "report", str(history), "--language", "fr", "--out", str(out),
+                 "--replications", "2", "--bootstrap", "20"]) == 0
+    page = (out / "calibration-h" / "calibration.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "Rapport de calibrage" in page
+    manifest = json.loads((out / "calibration-h" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["language"] == "fr" and manifest["reports"][0]["title"] == "Rapport de calibrage"
+    assert manifest["headline"].startswith("Le modèle ajusté reproduit")
+    assert "Calibrage du modèle de paiement : h.csv" in (out / "index.html").read_text(encoding="utf-8")

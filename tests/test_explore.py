@@ -57,8 +57,10 @@ def test_explore_notebook_runs_headless(tiny, tmp_path):
 
 
 def test_the_explorer_speaks_the_language_it_is_given(tiny):
-    """Issue 23: with ``language: fr`` (the notebook's parameter) the controls, the heading and the
-    table are in French, numbers with a decimal comma; the kernel's language is the explorer's."""
+    """Issue 23: with ``language: fr`` (the notebook's parameter) the notebook's introduction (above
+    the controls), the controls, the heading and the table are in French, numbers with a decimal
+    comma; the kernel's language is the explorer's. In English the box has no introduction (the
+    notebook's own markdown cell is it)."""
     from simlib.core.language import set_language
 
     try:
@@ -69,6 +71,19 @@ def test_the_explorer_speaks_the_language_it_is_given(tiny):
         set_language()  # the rest of the session in English
     assert box.controls["plan_offer"].description == "Proposer un échéancier"
     assert box.controls["agents"].description == "Agents au téléphone"
-    assert "face au statu quo, 2 simulations de 3 séjours par jour" in box.children[0].value
+    intro, head = box.children[0].value, box.children[1].value
+    assert "<h3>Explorer une stratégie</h3>" in intro and "<code>simlib report</code>" in intro
+    assert "Move a control" not in intro and "against the status quo" not in intro  # the intro in French
+    assert "face au statu quo, 2 simulations de 3 séjours par jour" in head
     assert "Écart avec le statu quo, apparié sur 2 simulations" in html and "Indicateur" in html
     assert "Change against" not in html and "Metric" not in html
+
+
+def test_the_introduction_is_the_notebook_s_in_spanish_and_none_in_english():
+    from simlib.core.language import speaking
+    from simlib.report.explore import intro_html
+
+    with speaking("es"):
+        intro = intro_html()
+    assert intro.startswith("<h3>Explorar una estrategia</h3>") and "situación actual" in intro
+    assert intro_html() == ""

@@ -95,14 +95,16 @@ def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
     data = tiny({"plan": {"payment_plan": {}}, "agency": {"agency": {"kind": "early_out", "placement_days": 30},
                                                            "write_off": {"after_days": 100}},
                  "plain": {"ladder": [{"day": 5, "channel": "sms"}]}})
-    data["finance"] = {"financial_assistance": None}  # the oracle simulates no charity care
+    data["finance"] = {"financial_assistance": None}
     sc = scenario_from_dict(data)
     vectorized.check_capacity_free(sc, "plain")
     for name, key in (("plan", "payment_plan"), ("agency", "agency")):
         with pytest.raises(ValueError, match=f"the {key} lever"):
             vectorized.check_capacity_free(sc, name)
-    data["finance"] = {}
-    with pytest.raises(ValueError, match="financial assistance"):
+    data["finance"] = {}  # the default policy: charity care, which the oracle simulates (issue 27)
+    vectorized.check_capacity_free(scenario_from_dict(data), "plain")
+    data["strategies"]["plain"]["deposit"] = {"share": 0.5, "compliance_rate": 0.6}  # ... but not its refunds
+    with pytest.raises(ValueError, match="the deposit lever, financial assistance beside a deposit"):
         vectorized.check_capacity_free(scenario_from_dict(data), "plain")
 
 

@@ -23,7 +23,7 @@ BUILDING_BLOCKS = {"summary", "tables", "figures", "factoring_blocks", "sensitiv
                    "assumption_tables", "uncertainty_blocks", "reproducibility", "strategy_words", "results",
                    "explanations", "limitations", "glossary", "contribution_blocks", "uplift_blocks", "search_blocks",
                    "labels", "plots", "metric_words", "param_words", "markup", "errors",
-                   "calibration_blocks", "calibration_figures", "calibration_words", "pages", "derived", "explore",
+                   "calibration_blocks", "calibration_figures", "calibration_notes", "calibration_words", "pages", "derived", "explore",
                    "plausibility_blocks", "policy_data", "policy_blocks", "board_summary", "board_words"}
 
 

@@ -72,7 +72,7 @@ def test_a_two_strategy_scenario_reads_the_main_runs(cache_dir):
         {"texts": 0, "discount": 1})).reset_index(drop=True).pipe(lambda d: d.set_axis(m.index)), check_exact=True)
 
 
-@pytest.mark.parametrize("change", ["seed", "replication", "parameter", "strategy", "code"])
+@pytest.mark.parametrize("change", ["seed", "replication", "parameter", "strategy", "code", "engine"])
 def test_every_input_is_in_the_key(change, monkeypatch):
     sc = scenario()
     flags = {"any_factoring": False, "any_reacts": False}
@@ -86,6 +86,9 @@ def test_every_input_is_in_the_key(change, monkeypatch):
         other = result_cache.run_key(scenario(behaviour={"initial_per_day": 0.0301}), "texts", 5, 0, flags)
     elif change == "strategy":
         other = result_cache.run_key(sc, "discount", 5, 0, flags)
+    elif change == "engine":
+        monkeypatch.setenv("SIMLIB_ENGINE", "hybrid")
+        other = result_cache.run_key(sc, "texts", 5, 0, flags)
     else:
         monkeypatch.setattr(result_cache, "code_version", lambda: "another version of the code")
         other = result_cache.run_key(sc, "texts", 5, 0, flags)

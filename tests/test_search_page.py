@@ -44,7 +44,7 @@ def page_text(html: str) -> str:
 def test_the_notebook_only_presents():
     nb = nbformat.read(str(ROOT / "notebooks" / "strategy_search.ipynb"), as_version=4)
     assert report.notebook_parameters(ROOT / "notebooks" / "strategy_search.ipynb") == {
-        "scenario_file": "../parameters/baseline.yaml", "search_dir": "../reports/baseline/search"}
+        "scenario_file": "../parameters/baseline.yaml", "search_dir": "../reports/baseline/search", "language": ""}
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert not re.search(r"^\s*(def|class|for|while)\b", code, re.MULTILINE)
 
@@ -151,3 +151,61 @@ def test_the_page_fits_a_1024_pixel_screen_and_nothing_overlaps(built):
                 from urllib.parse import unquote, urlparse
                 assert Path(unquote(urlparse(href).path)).exists(), href
         browser.close()
+
+
+# --------------------------------------------------------------------------- languages (issue 23)
+@pytest.fixture(scope="module")
+def in_other_languages(built, tmp_path_factory):
+    """The ladder search of ``built`` published as a French clinic's would be (``language: fr``,
+    ``currency: EUR``: :func:`simlib.search.page.build_page` and ``list_page``), and rendered by the
+    notebook in Spanish; with the English page ``built`` wrote."""
+    import shutil
+    from types import SimpleNamespace
+
+    from simlib.core.language import speaking
+    from simlib.scenario.schema import scenario_from_dict
+    from simlib.search.page import build_page, list_page
+    from test_search import ladder_toy
+
+    out, _ = built
+    english = (out / "ladder" / "search" / "strategy_search.html").read_text(encoding="utf-8")
+    tmp = tmp_path_factory.mktemp("searchfr")
+    shutil.copytree(out / "ladder" / "search", tmp / "out" / "clinique" / "search")
+    data = dict(ladder_toy(burden="contacts_per_account", finalists=3), language="fr", currency="EUR")
+    source = tmp / "clinique.yaml"
+    source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = SimpleNamespace(scenario=scenario_from_dict(data, str(source)), source=str(source), seed=7,
+                          directory=tmp / "out" / "clinique" / "search")
+    french = build_page(run, run.directory).read_text(encoding="utf-8")
+    list_page(run)
+    nb = ROOT / "notebooks" / "strategy_search.ipynb"
+    executed = report.execute_notebook(nb, {"search_dir": str(run.directory), "language": "es"}, cwd=nb.parent)
+    with speaking("es"):
+        spanish = report.notebook_to_html(executed, "Búsqueda de estrategia")
+    return {"en": english, "fr": french, "es": spanish, "dir": run.directory, "data": data}
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_no_english_sentence_leaks_into_the_search_page(in_other_languages, lang):
+    """The leak check of tests/test_languages_browser.py: no text of three words or more of the
+    English page (the scenario author's own labels aside) is on the French or Spanish page."""
+    from test_languages_browser import author_words, sentences, texts
+
+    pages = in_other_languages
+    english = sentences(pages["en"]) - author_words(pages["data"])
+    assert len(english) > 50  # the Pareto front, the rungs, the glossary: the check has much to find
+    leaked = sorted(english & {t for _s, t in texts(pages[lang])})
+    assert leaked == [], f"{len(leaked)} English texts on the {lang} search page, e.g. {leaked[:8]}"
+
+
+def test_a_french_scenario_s_search_page_speaks_french(in_other_languages):
+    """Built by the search's own publishing path: lang="fr", numbers written the French way, the
+    title, the index entry and the headline in French; and the Spanish page in Spanish."""
+    fr, es = in_other_languages["fr"], in_other_languages["es"]
+    assert '<html lang="fr">' in fr and "Recherche de stratégie : Tiny" in fr
+    assert re.search(r"\+\d+,\d\u00a0k\u00a0", fr)  # money the French way (in the saved results' dollars)
+    assert "Front de Pareto" in fr and "Quelle certitude" in fr
+    manifest = json.loads((in_other_languages["dir"].parent / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["language"] == "fr" and manifest["reports"][0]["title"] == "Recherche de stratégie"
+    assert manifest["headline"].startswith("Avec « Meilleure stratégie trouvée par la recherche », l'indicateur")
+    assert '<html lang="es">' in es and "La respuesta" in es and "Frontera de Pareto" in es

@@ -322,10 +322,21 @@ def report_main(argv: list[str] | None = None) -> int:
     p.add_argument("--bootstrap", type=_positive_int, default=1000,
                    help="customer-level bootstrap resamples for the intervals (>= 10)")
     p.add_argument("--simulator", choices=sorted(SIMULATORS), default="engine")
+    p.add_argument("--language", choices=("en", "fr", "es"), default="en",
+                   help="the page's language: en (default), fr or es (a history has no scenario to say it)")
+    p.add_argument("--currency", metavar="CODE",
+                   help="the history's money, an ISO 4217 code (default: the language's usual one: "
+                        "USD for en, EUR for fr, CLP for es)")
 
     def body(args) -> int:
+        from simlib.core.language import page_speech
+
         if args.bootstrap < 10:
             raise _UsageError(f"--bootstrap: expected a whole number >= 10; found {args.bootstrap}")
+        try:
+            page_speech(args.language, args.currency)
+        except ValueError as exc:
+            raise _UsageError(f"--{exc}") from None
         out = Path(args.out)
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -337,7 +348,7 @@ def report_main(argv: list[str] | None = None) -> int:
         try:
             build_calibration_report(args.history, out, fitted_path=args.fitted, check_path=args.check,
                                      mapping_path=args.mapping, extraction_date=args.extraction_date,
-                                     options=options)
+                                     options=options, language=args.language, currency=args.currency)
         except ReportError as exc:
             print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
             return EXIT_REPORT

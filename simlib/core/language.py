@@ -28,6 +28,9 @@ from typing import Iterator
 #: its numbers in: French as in France, Spanish as in Chile (the markets of the project's sources).
 LANGUAGES: dict[str, str] = {"en": "en_US", "fr": "fr_FR", "es": "es_CL"}
 DEFAULT_LANGUAGE, DEFAULT_CURRENCY = "en", "USD"
+#: The money a page in each language is in when nothing says otherwise (a calibration report has
+#: no scenario: ``simlib calibrate report --language fr`` is in euros unless ``--currency`` says).
+HOME_CURRENCY: dict[str, str] = {"en": "USD", "fr": "EUR", "es": "CLP"}
 #: Where the catalogues' ``.po`` sources live (one folder per language, gettext's layout).
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "report" / "locales"
 DOMAIN = "simlib"
@@ -94,6 +97,13 @@ def scenario_speech(scenario, language: str | None = None) -> Speech:
     """A scenario's language and currency (its ``language`` and ``currency`` keys when it has them);
     a non-empty ``language`` overrides the scenario's (a notebook parameter)."""
     return _checked(language or getattr(scenario, "language", None), getattr(scenario, "currency", None))
+
+
+def page_speech(language: str | None = None, currency: str | None = None) -> Speech:
+    """A page without a scenario (the calibration report): ``language`` (default English) and
+    ``currency`` (default the language's :data:`HOME_CURRENCY`). ValueError for unknown ones."""
+    language = (language or DEFAULT_LANGUAGE).strip().lower()
+    return _checked(language, currency or HOME_CURRENCY.get(language))
 
 
 def po_file(language: str) -> Path:
@@ -204,3 +214,15 @@ def currency_words(code: str) -> str:
     from babel.numbers import get_currency_name
 
     return get_currency_name(code, count=2, locale=speech().locale)
+
+
+def percent_text(share: float, digits: int = 0) -> str:
+    """A share as a percentage with ``digits`` decimals in the locale in force (``95%`` as Python
+    writes it in English, ``95 %`` in French and Spanish): confidence levels and splits."""
+    s = speech()
+    if s.language == DEFAULT_LANGUAGE:
+        return f"{share:.{digits}%}"
+    from babel.numbers import format_percent
+
+    return format_percent(share, format="#,##0" + ("." + "0" * digits if digits else "") + "\u00a0%",
+                          locale=s.locale)

@@ -16,7 +16,10 @@ Design for speed without losing SimPy as the scheduler and extension point:
 - a claim that is paid on first adjudication is booked at creation; only denied claims, which
   wait for the denials team, are processes;
 - races (``AnyOf``) are used only where a capacity makes the wait unknown;
-- money goes to a :class:`~simlib.core.ledger.LedgerWriter` as integer cents.
+- money goes to a :class:`~simlib.core.ledger.LedgerWriter` as integer cents;
+- with ``hybrid`` (``SIMLIB_ENGINE=hybrid``), the patient balances that can never meet a shared
+  capacity are not SimPy accounts at all: :mod:`simlib.model.hybrid` simulates them in NumPy after
+  the run and their ledger rows join the world's before the conservation check.
 """
 from __future__ import annotations
 
@@ -27,11 +30,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from simlib.model import claims
+from simlib.model import claims, hybrid as hybrid_engine
 from simlib.world.account import PatientAccount
 from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
 from simlib.core.ledger import Kind, Ledger, LedgerWriter, check_conservation
+from simlib.model.vectorized_rows import concatenate
 from simlib.levers import registered_levers
 from simlib.levers.base import HOOKS, lever_hooks
 from simlib.scenario.schema import Scenario
@@ -55,7 +59,10 @@ class WorldResult:
 class World:
     """One hospital, one strategy, one replication."""
 
-    def __init__(self, sc: Scenario, strategy: str, pop: Population, trace: bool = False):
+    def __init__(self, sc: Scenario, strategy: str, pop: Population, trace: bool = False,
+                 hybrid: bool | None = None):
+        """``hybrid``: run the accounts that never meet a shared capacity in NumPy (``None``: as
+        ``SIMLIB_ENGINE`` says; a traced run is all-SimPy)."""
         self.sc, self.strategy_name, self.st, self.pop = sc, strategy, sc.strategies[strategy], pop
         #: the first day simulated: day 0 (the measurement starts) less the warm-up, whose events are
         #: simulated and left out of every metric (:mod:`simlib.model.measurement_window`)
@@ -113,6 +120,11 @@ class World:
             if hook.world_list is not None:
                 setattr(self, hook.world_list, lever_hooks(self.levers.values(), hook.name))
         self._derive_claim_paths()
+        #: the encounters whose patient balance runs in NumPy (None: every account is SimPy's)
+        self.numpy_accounts = None
+        if (hybrid_engine.hybrid_requested() if hybrid is None else hybrid) and not trace:
+            self.numpy_accounts = hybrid_engine.numpy_accounts(self)
+        self._in_numpy = None if self.numpy_accounts is None else self.numpy_accounts.tolist()
 
     def _derive_claim_paths(self) -> None:
         """Whether each claim is denied at first, each statement's day and each encounter's payer
@@ -150,6 +162,8 @@ class World:
             if gc_was_enabled:
                 gc.enable()
         ledger = self.ledger.freeze()
+        if self.numpy_accounts is not None:
+            ledger = concatenate(ledger, hybrid_engine.run_numpy_accounts(self, self.numpy_accounts))
         open_cents = np.asarray(self.open_cents, dtype=np.int64)
         check_conservation(ledger, open_cents, f"strategy {self.strategy_name!r}")
         phone = self.phone
@@ -181,7 +195,7 @@ class World:
                     bal = hook(i, r, day, bal)
             bal += passed
             self.open_cents[r] = bal
-            if bal:
+            if bal and not (self._in_numpy is not None and self._in_numpy[i]):
                 self._start(PatientAccount(self, i, bal).run())
 
     def _start(self, gen) -> None:

@@ -14,13 +14,19 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   current balance and payer; contact limits and quiet hours applied), write-off after N days;
 - between actions the intensity relaxes toward its floor; a payment happens when the integrated
   intensity since the last payment reaches the pre-drawn Exp(1) threshold;
-- the full/partial payment rule, payment jumps and the small-balance write-off of the engine.
+- the full/partial payment rule, payment jumps and the small-balance write-off of the engine;
+- charity screening (on the statement or before the write-off) and the prompt-pay discount
+  (:mod:`simlib.model.vectorized_offers`).
+
+Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
+its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): statement and contact costs, harm rows,
+charity, discounts, payments and write-offs, each with its day.
 
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (deposits, discounts, plans, financing, agencies,
-plug-in levers) are refused: they need the engine.
+or any lever but those listed in ``SIMULATED`` (deposits, plans, financing, agencies, plug-in
+levers) are refused: they need the engine.
 """
 from __future__ import annotations
 
@@ -30,18 +36,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simlib.levers import registered_levers
-from simlib.levers.contact_limits import default_counted
 from simlib.scenario.schema import Scenario
+from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
-from simlib.model.vectorized_contacts import Contacts, quiet
+from simlib.model.vectorized_contacts import Contacts
+from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
+                                            check_capacity_free)
+from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
-#: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
-#: refused below; factoring is settled on the ledger afterwards)
-SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring"}
-_DUE, _WRITE_OFF, _ARRIVE = -1, -2, -3  # action codes; steps are 0..L-1, their deliveries L..2L-1
+# action codes; steps are 0..L-1, their deliveries L..2L-1
+_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN = -1, -2, -3, -4, -5
 
 
 def _cents(usd: float) -> int:
@@ -67,50 +73,10 @@ class VectorResult:
     counters: Counter = field(default_factory=Counter)
     complaint_cost_cents: np.ndarray | None = None  # COST_COMPLAINT rows
     lost_margin_cents: np.ndarray | None = None     # LOST_MARGIN_ATTRITION rows
-
-
-def check_capacity_free(sc: Scenario, strategy: str) -> None:
-    """Raise ``ValueError`` unless ``strategy`` lies in the subset this module simulates."""
-    st = sc.strategies[strategy]
-    problems = []
-    if st.phone_team is not None:
-        problems.append("a phone team")
-    if sc.channels[st.statement_channel].kind != "message":
-        problems.append(f"a statement by a {sc.channels[st.statement_channel].kind!r} channel")
-    for step in st.ladder:
-        if sc.channels[step.channel].kind != "message":
-            problems.append(f"a {sc.channels[step.channel].kind!r} step ({step.channel})")
-    for key, lever in registered_levers().items():
-        if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
-                and lever.active(getattr(st, key)):
-            problems.append(f"the {key} lever")
-    if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0:
-        problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
-    fap = sc.finance.financial_assistance
-    if fap is not None and fap.identification_rate > 0:
-        problems.append("financial assistance (finance.financial_assistance)")
-    if sc.operations.billing_team.billing_error_rate > 0:
-        problems.append("disputes (billing_error_rate > 0)")
-    if sc.behaviour.payment_timing is not None:
-        problems.append("payment timing with planners (behaviour.payment_timing)")
-    if sc.behaviour.decay_per_day == 0:
-        problems.append("a constant intensity (behaviour.decay_per_day = 0)")
-    lim = st.contact_limits
-    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if any(sc.channels[step.channel].notice
-           and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
-           for step in st.ladder):
-        problems.append("a legally required notice the contact limits may move")
-    for name, payer in sc.payers.items():
-        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
-            problems.append(f"a secondary payer (payers.{name}.secondary)")
-    if problems:
-        raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(dict.fromkeys(problems))}")
-
-
-def _may_be_quiet(hours, hour) -> bool:
-    """Whether a step at ``hour`` (``None``: the hour of its day) may fall in the quiet hours."""
-    return hours is not None and (hour is None or bool(quiet(hours, np.array(hour))))
+    charity_cents: np.ndarray | None = None         # CHARITY_CARE rows
+    discount_cents: np.ndarray | None = None        # DISCOUNT rows
+    #: every row the engine posts for these patient balances after their BILLED row
+    rows: Ledger | None = None
 
 
 # ----------------------------------------------------------------------------- intensity math
@@ -128,7 +94,7 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
     out = np.zeros(need.shape)
     pos = need > 0.0
     if floor <= 0.0:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
             t = np.where(x < 1.0, -np.log1p(-np.minimum(x, 1.0)) / kappa, INF)
         out[pos] = t[pos]
@@ -167,18 +133,27 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
 
 
 # ----------------------------------------------------------------------------- simulation
-def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
-    """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset)."""
-    check_capacity_free(sc, strategy)
+def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None) -> VectorResult:
+    """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
+    ``accounts``: a boolean mask of the encounters to simulate (default: all), which
+    :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
+    dispute (the call steps are skipped)."""
+    if accounts is None:
+        check_capacity_free(sc, strategy)
+    elif capacity_free_problems(sc, strategy, per_account=True):
+        raise ValueError(f"strategy {strategy!r}: {', '.join(capacity_free_problems(sc, strategy, True))}")
     st, beh = sc.strategies[strategy], sc.behaviour
     f, kappa = beh.floor_per_day, beh.decay_per_day
     horizon = sc.simulation.horizon_days
     n = pop.n
     counters: Counter = Counter()
+    rows = Rows()
 
     bal = pop.patient_cents.astype(np.int64).copy()
     statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
-    stated = (bal > 0) & (statement < horizon)
+    stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
+    if accounts is not None:
+        stated &= accounts
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
         balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
@@ -189,10 +164,13 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     t0 = statement.copy()
     cum = np.zeros(n)
     k = np.zeros(n, dtype=np.int64)
-    contacts = Contacts(sc, st, pop, lam, initial_lam, contact_weight, statement, counters)
+    contacts = Contacts(sc, st, pop, lam, initial_lam, contact_weight, statement, counters, rows)
     state = contacts.state
     stmt_cfg = sc.channels[st.statement_channel]
     state.cost[alive] = _cents(stmt_cfg.cost)
+    rows.add(alive, statement[alive], Kind.COST_STATEMENT, _cents(stmt_cfg.cost))
+    discount = Discount(sc, st, pop, statement, stated)
+    mult = discount.mult
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
     # does not reach; then the patient pays at unreached_statement_share of its intensity
     arrival = np.full(n, INF)
@@ -203,6 +181,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         lam[state.unaware] = share * initial_lam[state.unaware]
         if stmt_cfg.delivery_days > 0.0:
             arrival = np.where(state.unaware & reaches, statement + stmt_cfg.delivery_days, INF)
+    charity = Charity(sc, st, pop)
+    if charity.mode == "presumptive":  # the statement hooks' order: the statement, the discount, charity
+        charity.screen(alive, statement[alive], bal, rows, counters)
+        alive = alive[bal[alive] > 0]
     paid = np.zeros(n, dtype=np.int64)
     bad_debt = np.zeros(n, dtype=np.int64)
     small_wo = np.zeros(n, dtype=np.int64)
@@ -219,15 +201,26 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
     step_times = []
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
-        step_times.append(base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0)
-    cols, codes = [due, arrival], [_DUE, _ARRIVE]
+        at = base + step.day if step.hour is None else np.floor(base + step.day) + step.hour / 24.0
+        # the engine schedules a step only for the accounts its static targeting may select (score
+        # band, payers, balance floor after the statement): the others have no action then
+        t = step.target
+        excluded = (pop.score_pct < t.score_min) | (pop.score_pct > t.score_max) | (bal / 100.0 < t.balance_min)
+        if t.payers is not None:
+            excluded |= ~np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
+        if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
+            excluded[:] = True
+        step_times.append(np.where(excluded, INF, at))
+    cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
             cols.append(np.maximum(step_times[s], statement) + d)
             codes.append(len(ladder) + s)
-    cols += step_times + [statement + st.write_off.after_days]
-    codes += list(range(len(ladder))) + [_WRITE_OFF]
+    cols += step_times + [charity.screen_column(statement), statement + st.write_off.after_days]
+    codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
+    used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
+    cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     raw = np.stack(cols, axis=1)
     perm = np.argsort(raw, axis=1, kind="stable")
     raw = np.take_along_axis(raw, perm, axis=1)
@@ -243,12 +236,12 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
-        cum[ii] += integrated(lam_i, f, kappa, dt)
+        cum[ii] += mult[ii] * integrated(lam_i, f, kappa, dt)
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        return t0[ii] + time_to_reach(lam[ii], f, kappa, pop.threshold[ii, k[ii]] - cum[ii])
+        return t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
@@ -268,19 +261,22 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         frac = np.where(full, 1.0, fmin + fspan * pop.fraction_u[ii, kk])
         part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
         amount = np.where(full, b, part)
-        paid[ii] += amount
+        net = amount - discount.allowance(ii, at, b, amount, rows, counters)
+        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
+        paid[ii] += net
         n_pay[ii] += 1
         first = np.isnan(first_pay[ii])
         first_pay[ii[first]] = at[first]
         log_i.append(ii)
         log_day.append(at)
-        log_amt.append(amount)
+        log_amt.append(net)
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac
         cum[ii] = 0.0
         k[ii] = kk + 1
         small = (b > 0) & (b < small_cents)
         small_wo[ii[small]] = b[small]
+        rows.add(ii[small], at[small], Kind.WRITE_OFF_SMALL, b[small])
         b[small] = 0
         bal[ii] = b
         counters["patient_payments"] += ii.size
@@ -292,19 +288,24 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         if not alive.size:
             break
         t_next = raw[alive, j] if j < raw.shape[1] else np.full(alive.size, INF)
-        due_now = (tpay[alive] <= t_next) & (tpay[alive] < horizon)
+        due_now = (tpay[alive] <= t_next) & (tpay[alive] <= horizon)
         cand, cand_next = alive[due_now], t_next[due_now]
         while cand.size:
             pay(cand)
-            keep = (bal[cand] > 0) & (tpay[cand] <= cand_next) & (tpay[cand] < horizon)
+            keep = (bal[cand] > 0) & (tpay[cand] <= cand_next) & (tpay[cand] <= horizon)
             cand, cand_next = cand[keep], cand_next[keep]
         if j == raw.shape[1]:
             break
-        go = (bal[alive] > 0) & (t_next < horizon)
-        ii, at = alive[go], np.maximum(t_next[go], now[alive[go]])
+        go = (bal[alive] > 0) & (t_next <= horizon)
+        ii, t_go = alive[go], t_next[go]
+        codes_j = code[ii, j]
+        unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
+        unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
+        if unsent.any():
+            ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
+        at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
-        codes_j = code[ii, j]
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -312,14 +313,18 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
                 lam[jj] += beh.due_date_jump_per_day * resp[jj]
             elif c == _ARRIVE:
                 contacts.learn_of_bill(jj)
+            elif c == _ENDS:
+                discount.ends(jj)
+            elif c == _SCREEN:
+                charity.screen(jj, tj, bal, rows, counters)
             elif c == _WRITE_OFF:
+                rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
                 bad_debt[jj] += bal[jj]
                 bal[jj] = 0
                 counters["bad_debt_write_offs"] += jj.size
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
-                sent = state.pending[jj, s]
-                contacts.deliver(s, jj[sent], tj[sent])
+                contacts.deliver(s, jj, tj)
             else:
                 contacts.step(int(c), jj, tj, bal)
             tpay[jj] = INF
@@ -334,9 +339,17 @@ def simulate(sc: Scenario, strategy: str, pop: Population) -> VectorResult:
         li, ld, la = li[order], ld[order], la[order]
     else:
         li, ld, la = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    ledger = rows.ledger()
+
+    def per(kind: Kind) -> np.ndarray:
+        m = ledger.kind == kind
+        out = np.zeros(n, np.int64)
+        np.add.at(out, (ledger.receivable[m] - 1) // 2, ledger.amount[m])
+        return out
     return VectorResult(
         strategy=strategy, statement_day=np.where(stated, statement, np.nan),
         first_payment_day=first_pay, paid_cents=paid, bad_debt_cents=bad_debt,
         small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=state.cost,
         payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters,
-        complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin)
+        complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
+        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger)

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simlib.core.ledger import Kind
 from simlib.levers.contact_limits import default_counted
+from simlib.model.vectorized_rows import Rows
 
 INF = np.inf
 
@@ -60,8 +62,9 @@ class ContactState:
 class Contacts:
     """The contact rules of one scenario and strategy over the arrays of one population."""
 
-    def __init__(self, sc, strategy, pop, lam, initial_lam, contact_weight, billed_day, counters: Counter):
-        self.sc, self.st, self.pop, self.beh = sc, strategy, pop, sc.behaviour
+    def __init__(self, sc, strategy, pop, lam, initial_lam, contact_weight, billed_day, counters: Counter,
+                 rows: Rows):
+        self.sc, self.st, self.pop, self.beh, self.rows = sc, strategy, pop, sc.behaviour, rows
         self.lam, self.initial_lam, self.contact_weight, self.billed_day = lam, initial_lam, contact_weight, billed_day
         self.counters = counters
         self.ch_names = list(sc.channels)
@@ -106,6 +109,7 @@ class Contacts:
         counters["contacts"] += ii.size
         counters[f"contacts_{step.channel}"] += ii.size
         state.cost[ii] += cents(cfg.cost)
+        self.rows.add(ii, at, Kind.COST_CONTACT, cents(cfg.cost))
         if cfg.delivery_days > 0.0:
             state.pending[ii, s] = True
         else:
@@ -165,16 +169,19 @@ class Contacts:
         if not harmed.any():
             return
         jj, comp = ii[harmed], comp[harmed]
+        at = at[harmed]
         if harm.cost_per_complaint > 0.0:
             state.complaint_cost[jj[comp]] += int(round(harm.cost_per_complaint * 100.0))
+            self.rows.add(jj[comp], at[comp], Kind.COST_COMPLAINT, int(round(harm.cost_per_complaint * 100.0)))
         after = lost_probability(state.complained[jj].sum(axis=1), state.opted_out[jj].sum(axis=1), harm)
         rise = after - before[harmed]
         up = rise > 0.0
-        jj, rise = jj[up], rise[up]
+        jj, rise, at = jj[up], rise[up], at[up]
         self.counters["patients_lost_micro"] += int(np.round(rise * 1e6).sum())
         margin = rise * harm.future_encounters_per_patient * (
             pop.allowed_cents[jj].astype(float) * harm.contribution_margin_ratio)
         state.lost_margin[jj] += np.round(margin).astype(np.int64)
+        self.rows.add(jj, at, Kind.LOST_MARGIN_ATTRITION, np.round(margin).astype(np.int64))
 
 
 def lost_probability(complaints: np.ndarray, opt_outs: np.ndarray, harm) -> np.ndarray:

@@ -21,6 +21,9 @@ NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
 #: ``jupyterlab-only`` never reaches the board and is not).
 PAGE_NOTEBOOKS = ("board_summary.ipynb", "strategy_comparison.ipynb", "factoring_offers.ipynb", "sensitivity.ipynb")
 JUPYTERLAB_ONLY = "jupyterlab-only"
+#: Notebooks whose introduction (first markdown cell) a reader sees in the page's language
+#: (:func:`simlib.report.explore.intro_html`).
+INTRO_NOTEBOOKS = ("explore.ipynb",)
 
 
 def markdown_message(source: str) -> str:
@@ -110,7 +113,7 @@ def extract():
     keywords = dict(DEFAULT_KEYWORDS)
     keywords = {k: v for k, v in keywords.items() if k in ("_", "N_", "ngettext")}
     files = [(p, extract_python) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
-    files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS]
+    files += [(NOTEBOOK_DIR / n, extract_markdown) for n in PAGE_NOTEBOOKS + INTRO_NOTEBOOKS]
     files += [(PACKAGE_DIR / "analysis" / "plausibility.yaml", extract_yaml_words)]
     files += [(PACKAGE_DIR / "scenario" / "assumption_register.yaml", extract_register_words)]
     files += [(p, extract_jurisdiction_words) for p in sorted((PACKAGE_DIR / "scenario" / "jurisdictions").glob("*.yaml"))]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from simlib.analysis.numbers import ci_text, diff_text
 from simlib.core.metric_catalogue import METRICS
-from simlib.core.language import N_, _, ngettext, scenario_speech, set_language, short_number_text
+from simlib.core.language import (DEFAULT_LANGUAGE, N_, _, ngettext, scenario_speech, set_language,
+                                  short_number_text, speech)
 from simlib.report.markup import Markup, _html, esc, html_words
+from simlib.report.pages import NOTEBOOK_DIR
 
 #: What the explorer shows, against the status quo (the decision metric is added first).
 SHOWN = ("patient_collection_rate", "contacts_per_account", "complaints_per_1000_accounts")
@@ -83,13 +85,29 @@ def table_html(frame, runs: int):
                  "<tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
+def intro_html(notebook=NOTEBOOK_DIR / "explore.ipynb") -> str:
+    """The notebook's introduction (its first markdown cell, a message of the catalogue) as HTML in
+    the language in force; "" in English, where the notebook's own cell says it."""
+    import json
+
+    import mistune
+
+    if speech().language == DEFAULT_LANGUAGE:
+        return ""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    source = next(("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+                  for c in cells if c["cell_type"] == "markdown")
+    return mistune.html(_(source.strip()))
+
+
 def explorer(scenario_file: str, strategy: str | None = None, replications: int = 4,
              encounters_per_day: float = 8, seed: int | None = None, language: str = ""):
     """The widget: controls for the levers of ``strategy`` (default: the scenario's last strategy
     combining levers, else its first alternative), a results area updated in place on every change.
     Returns the box; ``box.controls`` (name → widget), ``box.update()`` and ``box.state`` (the last
     comparison frame, or the error) are there for scripts and tests. The words and numbers are in
-    ``language`` (empty: the scenario's), made the kernel's language (:func:`set_language`)."""
+    ``language`` (empty: the scenario's), made the kernel's language (:func:`set_language`); in
+    French or Spanish the box opens with the notebook's introduction in that language."""
     import ipywidgets as w
     from IPython.display import display
 
@@ -140,7 +158,8 @@ def explorer(scenario_file: str, strategy: str | None = None, replications: int 
         "{strong_start}{strategy}{strong_end} against the status quo, {runs} runs of {per_day} encounters a day "
         "each time a control changes", replications), strong_start=Markup("<b>"), strong_end=Markup("</b>"),
         strategy=base.label or strategy, runs=replications, per_day=short_number_text(encounters_per_day)))
-    box = w.VBox([head, *controls.values(), out])
+    intro = intro_html()  # in French or Spanish, the notebook's introduction above the controls
+    box = w.VBox(([w.HTML(intro)] if intro else []) + [head, *controls.values(), out])
     box.controls, box.update, box.state = controls, update, state
     update()
     return box

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from simlib.model.hybrid import hybrid_requested
 from simlib.run import budget as resources
 from simlib.run.replication import assumptions_table, run_replication
 from simlib.core.atomic import publishing
@@ -220,6 +221,7 @@ def run_replications(sc: Scenario, reps: list[int], seed: int, workers: int = 1,
     :class:`ExperimentError`; worker processes are stopped on every exit path.
     """
     reps = list(reps)
+    hybrid_requested()  # a wrong SIMLIB_ENGINE: one clear line here, not in every worker
     data = sc.model_dump(mode="json")
     tasks = [(data, r, seed) for r in reps]
     bar = _progress(len(tasks), progress, sc.name)

@@ -18,6 +18,8 @@ The key is a SHA-256 of the exact inputs of one run (:func:`run_key`):
 - what the scenario's other strategies change in every strategy's metrics: whether any factors
   (the factoring metrics) and whether any reacts (the policy metrics);
 - the seed and the replication;
+- the engine (``SIMLIB_ENGINE``: pure SimPy or the hybrid, :mod:`simlib.model.hybrid`; their
+  metrics agree to 1e-9 relative, not to the last bit);
 - the code version: a hash of every source file of the installed simlib and the versions of
   Python and the numerical packages (:func:`code_version`), so changed code never reads an old run.
 
@@ -42,6 +44,7 @@ from pathlib import Path
 
 from simlib.core.atomic import atomic_write_bytes, pid_alive
 from simlib.core.versions import versions
+from simlib.model.hybrid import hybrid_requested
 
 #: the environment variable naming the cache directory (unset or empty: no cache)
 ENV = "SIMLIB_RESULT_CACHE"
@@ -77,7 +80,8 @@ def run_key(drawn_scenario, strategy: str, seed: int, replication: int, flags: d
     world = {k: v for k, v in data.items() if k not in NOT_SIMULATED}
     world["simulation"] = {k: v for k, v in world["simulation"].items() if k not in EXECUTION}
     payload = {"scenario": world, "strategy": st, "flags": flags, "seed": int(seed),
-               "replication": int(replication), "code": code_version()}
+               "replication": int(replication), "code": code_version(),
+               "engine": "hybrid" if hybrid_requested() else "simpy"}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

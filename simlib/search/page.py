@@ -6,6 +6,9 @@ atomically, and listed in the scenario's manifest so that ``index.html`` links i
 The page lives in ``<out>/<scenario>/search/``. ``simlib report`` republishes ``<out>/<scenario>/``
 whole; it carries the ``search/`` folder and its manifest entry over (see
 :func:`simlib.report.pipeline.build_reports`), so a later report keeps the search page.
+
+The page, its title and its manifest entry are in the searched scenario's language and money
+(its ``language`` and ``currency`` keys); the search's saved outputs stay in English.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import datetime as _dt
 import json
 from pathlib import Path
 
+from simlib.core.language import DEFAULT_LANGUAGE, _, scenario_speech, speaking
 from simlib.report.pages import page as registered_page
 
 NOTEBOOK = "strategy_search"
@@ -48,13 +52,16 @@ def build_page(run, directory: Path) -> Path:
     manifest = _manifest(live.parent / MANIFEST)
     nb = registered_page(NOTEBOOK).path()
     source = Path(run.source)
-    params = {"scenario_file": str(source.resolve()) if source.is_file() else "", "search_dir": str(d)}
+    speech = scenario_speech(run.scenario)
+    params = {"scenario_file": str(source.resolve()) if source.is_file() else "", "search_dir": str(d),
+              "language": speech.language}
     failed = live / f"{NOTEBOOK}.failed.ipynb"
     live.mkdir(parents=True, exist_ok=True)
     with _kernel_files() as scratch, scratch():
         executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
-    nav = page_links(_scenario_pages(manifest) + [(PAGE_FILE, TITLE)], PAGE_FILE, index_href="../../index.html")
-    page = notebook_to_html(executed, f"{TITLE} — {scenario_label(run.scenario)}", nav=nav)
+    with speaking(speech.language, speech.currency):
+        nav = page_links(_scenario_pages(manifest) + [(PAGE_FILE, _(TITLE))], PAGE_FILE, index_href="../../index.html")
+        page = notebook_to_html(executed, f"{_(TITLE)} — {scenario_label(run.scenario)}", nav=nav)
     atomic_write_text(d / PAGE_FILE, page)
     failed.unlink(missing_ok=True)
     return live / PAGE_FILE
@@ -76,15 +83,21 @@ def list_page(run) -> None:
     scen_dir, out_dir = d.parent, d.parent.parent
     manifest = _manifest(scen_dir / MANIFEST)
     source = Path(run.source)
-    entry = {"file": ENTRY_FILE, "title": TITLE}
+    speech = scenario_speech(run.scenario)
+    with speaking(speech.language, speech.currency):
+        entry = {"file": ENTRY_FILE, "title": _(TITLE)}
     if not manifest or all(r.get("file") == ENTRY_FILE for r in manifest.get("reports", [])):
         # the search's own entry: its headline is this search's (a report's manifest keeps its own)
         from simlib.report.search_blocks import headline_text
+        with speaking(speech.language, speech.currency):
+            headline = headline_text(d)
         manifest = {"scenario_name": run.scenario.name, "scenario_label": scenario_label(run.scenario),
                     "description": run.scenario.description, "parameter_file": source.name,
-                    "headline": headline_text(d),
+                    "headline": headline,
                     "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                    "replications": run.scenario.simulation.replications, "seed": run.seed, "reports": []}
+                    "replications": run.scenario.simulation.replications, "seed": run.seed, "reports": [],
+                    # the index lists the scenario in its language (absent: English)
+                    **({"language": speech.language} if speech.language != DEFAULT_LANGUAGE else {})}
     manifest["reports"] = [r for r in manifest.get("reports", []) if r.get("file") != ENTRY_FILE] + [entry]
     write_manifest(scen_dir, manifest)
     write_index(out_dir)

@@ -1,0 +1,77 @@
+"""The hybrid engine (issue 27): accounts that can never meet a shared capacity run in NumPy.
+
+Per strategy and world, :func:`numpy_accounts` is a boolean mask of the encounters whose patient
+balance :mod:`simlib.model.vectorized` simulates instead of a SimPy account: the strategy lies in
+the NumPy model's subset once shared capacities are left aside (every active lever has a NumPy
+form, no collection policy listens to contacts), and the account can never meet a capacity —
+
+- no call step whose static targeting (score band, payers, balance floor) can select it: the
+  balance it is tested on is the bill's, and balances only fall before a step;
+- no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
+- no agency or legal queue: those levers have no NumPy form, so their strategies stay on SimPy.
+
+The world still books every encounter's bills, claims and what levers take at service; it only
+does not start those patient accounts. After the SimPy run, :func:`run_numpy_accounts` simulates
+them, sets their open balances, adds their counters and returns their ledger rows (with their days
+and kinds), which the world appends to its own before the conservation check. Every random value
+is pre-drawn per account (:mod:`simlib.model.population`), so the paths are the engine's.
+
+Off by default: ``SIMLIB_ENGINE=hybrid`` (or ``World(..., hybrid=True)``) turns it on; a traced
+run stays all-SimPy. Identity with the pure engine: ``tests/test_hybrid.py``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from simlib.core.ledger import Ledger
+from simlib.core.settings import ScenarioError
+from simlib.model import vectorized
+
+#: the environment variable that chooses the engine: ``simpy`` (default) or ``hybrid``
+ENGINE_VARIABLE = "SIMLIB_ENGINE"
+ENGINES = ("simpy", "hybrid")
+
+
+def hybrid_requested() -> bool:
+    """Whether ``SIMLIB_ENGINE`` asks for the hybrid engine (an unknown value: a
+    :class:`~simlib.core.settings.ScenarioError`, one line and exit code 2 on the command line)."""
+    value = os.environ.get(ENGINE_VARIABLE, "simpy").strip().lower() or "simpy"
+    if value not in ENGINES:
+        raise ScenarioError("environment", [f"{ENGINE_VARIABLE}={value!r}: expected one of {', '.join(ENGINES)}"])
+    return value == "hybrid"
+
+
+def numpy_accounts(world) -> np.ndarray | None:
+    """The encounters of ``world`` whose patient balance runs in NumPy (``None``: none can)."""
+    sc, st, pop = world.sc, world.st, world.pop
+    if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
+        return None
+    mask = pop.patient_cents > 0
+    disputes = world.levers.get("price_estimate")
+    if disputes is not None:
+        mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
+    usd = pop.patient_cents / 100.0
+    for step in st.ladder:
+        if sc.channels[step.channel].kind != "call":
+            continue
+        t = step.target
+        selected = (t.score_min <= pop.score_pct) & (pop.score_pct <= t.score_max) & (usd >= t.balance_min)
+        if t.payers is not None:
+            selected &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
+        mask &= ~selected
+    return mask if mask.any() else None
+
+
+def run_numpy_accounts(world, mask: np.ndarray) -> Ledger:
+    """Simulate the patient balances of ``mask`` in NumPy after the world's SimPy run: their open
+    balances go to ``world.open_cents``, their counters to ``world.counters``; returns their rows."""
+    v = vectorized.simulate(world.sc, world.strategy_name, world.pop, accounts=mask)
+    encounters = np.flatnonzero(mask)
+    opened = v.open_cents[encounters].tolist()
+    open_cents = world.open_cents
+    for i, cents in zip(encounters.tolist(), opened):
+        open_cents[2 * i + 1] = cents
+    world.counters.update({k: n for k, n in v.counters.items() if n})
+    return v.rows

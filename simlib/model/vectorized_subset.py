@@ -1,0 +1,74 @@
+"""Which strategies the NumPy model (:mod:`simlib.model.vectorized`) simulates, and why not the others.
+
+A strategy lies in the subset when every lever active in it has a NumPy form, its contacts are
+messages and nothing in it needs a shared capacity (a phone team, the billing team's disputes).
+With ``per_account`` the capacities are left to the caller, which keeps on the engine every
+account that may meet one (:mod:`simlib.model.hybrid`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.levers import registered_levers
+from simlib.levers.contact_limits import default_counted
+from simlib.model.vectorized_contacts import quiet
+from simlib.scenario.schema import Scenario
+
+#: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
+#: refused below; factoring is settled on the ledger afterwards)
+SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
+             "price_estimate", "factoring", "prompt_pay_discount"}
+
+
+def check_capacity_free(sc: Scenario, strategy: str) -> None:
+    """Raise ``ValueError`` unless ``strategy`` lies in the subset this module simulates."""
+    problems = capacity_free_problems(sc, strategy)
+    if problems:
+        raise ValueError(f"strategy {strategy!r} is not capacity-free: it has {', '.join(dict.fromkeys(problems))}")
+
+
+def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = False) -> list[str]:
+    """Why ``strategy`` lies outside the subset this module simulates (``[]``: inside). With
+    ``per_account`` the shared capacities an account may never meet are left to the caller
+    (:mod:`simlib.model.hybrid`: call steps whose targeting excludes it, disputes it has not, the
+    price estimate's cost booked at service by the engine)."""
+    st = sc.strategies[strategy]
+    problems = []
+    if st.phone_team is not None and not per_account:
+        problems.append("a phone team")
+    if sc.channels[st.statement_channel].kind != "message":
+        problems.append(f"a statement by a {sc.channels[st.statement_channel].kind!r} channel")
+    for step in st.ladder:
+        kind = sc.channels[step.channel].kind
+        if kind != "message" and not (per_account and kind == "call"):
+            problems.append(f"a {kind!r} step ({step.channel})")
+    for key, lever in registered_levers().items():
+        if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
+                and lever.active(getattr(st, key)):
+            problems.append(f"the {key} lever")
+    if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0 and not per_account:
+        problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
+    fap = sc.finance.financial_assistance
+    if fap is not None and fap.identification_rate > 0 and st.deposit is not None:
+        problems.append("financial assistance beside a deposit (its refunds)")
+    if sc.operations.billing_team.billing_error_rate > 0 and not per_account:
+        problems.append("disputes (billing_error_rate > 0)")
+    if sc.behaviour.payment_timing is not None:
+        problems.append("payment timing with planners (behaviour.payment_timing)")
+    if sc.behaviour.decay_per_day == 0:
+        problems.append("a constant intensity (behaviour.decay_per_day = 0)")
+    lim = st.contact_limits
+    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
+    if any(sc.channels[step.channel].notice
+           and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
+           for step in st.ladder):
+        problems.append("a legally required notice the contact limits may move")
+    for name, payer in sc.payers.items():
+        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
+            problems.append(f"a secondary payer (payers.{name}.secondary)")
+    return problems
+
+
+def _may_be_quiet(hours, hour) -> bool:
+    """Whether a step at ``hour`` (``None``: the hour of its day) may fall in the quiet hours."""
+    return hours is not None and (hour is None or bool(quiet(hours, np.array(hour))))
