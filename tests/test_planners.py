@@ -224,3 +224,21 @@ def test_the_vectorized_oracle_refuses_planners():
     sc = scenario_from_dict(data)
     with pytest.raises(ValueError, match="planners"):
         vectorized.check_capacity_free(sc, sc.baseline_strategy)
+
+
+def test_a_shaped_dispute_delay_runs_through_the_engine_as_in_the_sampler(history):
+    """dispute_delay_log_sd > 0 (issue 25): the engine draws each patient's Z from its stream
+    ``dispute_delay``; fed the same (E, U, Z) the model's sampler gives the engine's settle times
+    to 1e-9 days, and disputed planners moved while nothing else did."""
+    shaped = TRUE.replace(dispute_delay_log_sd=0.6)
+    sc = engine_scenario(shaped, 30.0, 3)
+    pop = draw_population(sc, 0, 3, bills=bills_of(history))
+    engine = simulate_with_engine(shaped, history, 0, 3)
+    inv = Invoices.from_table(history.table)
+    model = settle_days(shaped, inv, pop.threshold[:, 0], pop.planner_u, pop.dispute_delay_z)
+    both = np.isfinite(model) & (model < 3000)
+    assert np.max(np.abs(engine[both] - model[both])) < 1e-9
+    constant = simulate_with_engine(TRUE, history, 0, 3)
+    moved = ~np.isclose(engine, constant, rtol=0, atol=1e-9) & np.isfinite(constant)
+    assert moved.any() and not moved[~inv.disputed].any()
+    assert np.all(pop.planner_u[moved] < shaped.planner_share)

@@ -32,7 +32,8 @@ import numpy as np
 
 from simlib.calibration.history import History
 from simlib.calibration.parameters import PaymentTiming
-from simlib.calibration.payment_timing import Invoices, draw_latent, latent_generator, settle_days
+from simlib.calibration.payment_timing import (Invoices, draw_delay_normal, draw_latent, latent_generator,
+                                               settle_days)
 
 #: Spawn-key stream ids of the check's random numbers (outside simlib.core.rng.STREAMS' range).
 CHECK_STREAM, BOOTSTRAP_STREAM = 101, 102
@@ -47,9 +48,12 @@ SHIFTS = {"disputed_minus_undisputed": ("disputed", "undisputed"),
 
 
 def simulate_with_model(timing: PaymentTiming, history: History, replication: int, seed: int) -> np.ndarray:
-    """The model's sampler: per invoice one (E, U) from stream (replication, CHECK_STREAM)."""
-    threshold, uniform = draw_latent(latent_generator(seed, replication, CHECK_STREAM), history.n_invoices)
-    return settle_days(timing, Invoices.from_table(history.table), threshold, uniform)
+    """The model's sampler: per invoice one (E, U) from stream (replication, CHECK_STREAM), then
+    the dispute delay's normal Z."""
+    rng = latent_generator(seed, replication, CHECK_STREAM)
+    threshold, uniform = draw_latent(rng, history.n_invoices)
+    normal = draw_delay_normal(rng, history.n_invoices)
+    return settle_days(timing, Invoices.from_table(history.table), threshold, uniform, normal)
 
 
 def check(timing: PaymentTiming, history: History, replications: int = 20, seed: int = 1,

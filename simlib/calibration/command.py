@@ -104,7 +104,7 @@ def fit_main(argv: list[str] | None = None) -> int:
     p.add_argument("--fix", action="append", type=_fix, default=[], metavar="NAME=VALUE",
                    help="hold a parameter at a value (repeatable)")
     p.add_argument("--free", action="append", choices=list(SPECS), default=[], metavar="NAME",
-                   help="also fit a parameter held by default (floor_per_day)")
+                   help="also fit a parameter held by default (floor_per_day, dispute_delay_log_sd)")
 
     def body(args) -> int:
         out = Path(args.out)

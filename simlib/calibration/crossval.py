@@ -21,7 +21,8 @@ from simlib.calibration.check import CHECK_STREAM, SettleDaySimulator, check
 from simlib.calibration.fit import FitResult, fit
 from simlib.calibration.history import History
 from simlib.calibration.parameters import PaymentTiming
-from simlib.calibration.payment_timing import Invoices, draw_latent, latent_generator, settle_days
+from simlib.calibration.payment_timing import (Invoices, draw_delay_normal, draw_latent, latent_generator,
+                                               settle_days)
 
 SPLIT_STREAM = 103
 
@@ -102,12 +103,15 @@ def cross_validated_check(history: History, splits: int = 10, holdout_share: flo
                               hist.extraction_date)
                 days[rows] = simulate(result.timing, sub, replication * splits + k, seed_)
             return days
-        threshold, uniform = draw_latent(latent_generator(seed_, replication, CHECK_STREAM), hist.n_invoices)
+        rng = latent_generator(seed_, replication, CHECK_STREAM)
+        threshold, uniform = draw_latent(rng, hist.n_invoices)
+        normal = draw_delay_normal(rng, hist.n_invoices)
         invoices = Invoices.from_table(hist.table)
         days = np.empty(hist.n_invoices)
         for k, result in enumerate(fits):
             rows = np.flatnonzero(split_of == k)
-            days[rows] = settle_days(result.timing, invoices.take(rows), threshold[rows], uniform[rows])
+            days[rows] = settle_days(result.timing, invoices.take(rows), threshold[rows], uniform[rows],
+                                     normal[rows])
         return days
 
     report = check(fits[0].timing, pooled, replications, seed, simulate=simulate_per_split, bootstrap=bootstrap)

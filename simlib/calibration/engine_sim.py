@@ -37,7 +37,7 @@ from simlib.core.payment_timing import INTENSITY_KEYS
 from simlib.model.population import Bills, draw_population
 
 PLANNER_KEYS = ("planner_share", "planned_day_scale_of_terms", "planned_day_shape", "dispute_delay_days",
-                "paper_delay_days", "dispute_intensity_factor", "paper_intensity_factor")
+                "dispute_delay_log_sd", "paper_delay_days", "dispute_intensity_factor", "paper_intensity_factor")
 
 
 class EngineCheckError(ValueError):

@@ -143,7 +143,8 @@ def fit(history: History, free: tuple[str, ...] = DEFAULT_FREE, fixed: dict[str,
                       "max_abs_gradient": float(grad)})
 
 
-PLANNER_PARAMS = ("planned_day_scale_of_terms", "planned_day_shape", "dispute_delay_days", "paper_delay_days")
+PLANNER_PARAMS = ("planned_day_scale_of_terms", "planned_day_shape", "dispute_delay_days", "dispute_delay_log_sd",
+                  "paper_delay_days")
 PROMPTED_PARAMS = ("initial_per_day", "decay_per_day", "floor_per_day", "due_date_jump_per_day",
                    "dispute_intensity_factor", "paper_intensity_factor", "balance_elasticity")
 
@@ -160,7 +161,10 @@ def _unused(t: PaymentTiming, held: set[str], inv: Invoices) -> dict[str, str]:
     if all(r in held and getattr(t, r) == 0.0 for r in rates):
         out |= {n: "not used: every prompted intensity is 0" for n in PROMPTED_PARAMS if n not in rates}
     if not inv.disputed.any():
-        out |= {n: "not used: no disputed invoice" for n in ("dispute_delay_days", "dispute_intensity_factor")}
+        out |= {n: "not used: no disputed invoice" for n in ("dispute_delay_days", "dispute_delay_log_sd",
+                                                              "dispute_intensity_factor")}
+    if "dispute_delay_days" in held and t.dispute_delay_days == 0.0:
+        out["dispute_delay_log_sd"] = "not used: dispute_delay_days = 0"
     if not inv.paper.any():
         out |= {n: "not used: no paper bill" for n in ("paper_delay_days", "paper_intensity_factor")}
     if np.ptp(np.log(inv.amount)) == 0.0:
@@ -196,7 +200,8 @@ def _starts(table) -> list[dict[str, float]]:
     shift_p = median_of(paper) - median_of(~paper)
     first = {"planned_day_scale_of_terms": float(np.clip(plain / terms, 0.1, 3.0)),
              "dispute_delay_days": float(np.clip(np.nan_to_num(shift_d, nan=1.0), 0.5, 60.0)),
-             "paper_delay_days": float(np.clip(np.nan_to_num(shift_p, nan=1.0), 0.5, 60.0))}
+             "paper_delay_days": float(np.clip(np.nan_to_num(shift_p, nan=1.0), 0.5, 60.0)),
+             "dispute_delay_log_sd": 0.5}
     return [first,
             {**first, "planner_share": 0.5, "initial_per_day": 0.02, "decay_per_day": 0.01},
             {**first, "planner_share": 0.95, "initial_per_day": 0.2, "decay_per_day": 0.2},

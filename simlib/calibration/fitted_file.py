@@ -70,6 +70,11 @@ def write_fitted(result, path: str | Path) -> None:
     atomic_write_text(path, "\n".join(lines) + "\n")  # the old file or the new one, never half of it
 
 
+#: Parameters added after fitted files were first written, with the value that reproduces the older
+#: model (issue 25: the dispute delay's spread; 0 is the constant delay those files were fitted with).
+OPTIONAL = {"dispute_delay_log_sd": 0.0}
+
+
 def load_fitted(path: str | Path) -> FittedTiming:
     """Read a fitted.yaml back; every problem is a one-line ``FittedFileError``."""
     name = str(path)
@@ -90,6 +95,7 @@ def load_fitted(path: str | Path) -> FittedTiming:
     if unknown:
         raise FittedFileError(f"{name}: behaviour.payment_timing.{unknown[0]}: unknown parameter; "
                               f"expected one of {', '.join(known)}")
+    timing = {**OPTIONAL, **timing}  # a file written before a parameter existed: its neutral value
     missing = [k for k in known if k not in timing]
     if missing:
         raise FittedFileError(f"{name}: behaviour.payment_timing.{missing[0]}: required parameter is missing")

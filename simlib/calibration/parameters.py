@@ -25,6 +25,7 @@ class PaymentTiming:
     planned_day_scale_of_terms: float = 0.9
     planned_day_shape: float = 3.0
     dispute_delay_days: float = 8.0
+    dispute_delay_log_sd: float = 0.0
     paper_delay_days: float = 4.0
     initial_per_day: float = 0.05
     decay_per_day: float = 0.05
@@ -123,7 +124,10 @@ SPECS: dict[str, ParamSpec] = {s.name: s for s in [
     ParamSpec("planned_day_shape", "1", "positive",
               "Weibull shape of the planned day (larger: more concentrated)"),
     ParamSpec("dispute_delay_days", "days", "positive",
-              "a disputed invoice's planned day comes this much later"),
+              "a disputed invoice's planned day comes this much later (the mean when the delay has a shape)"),
+    ParamSpec("dispute_delay_log_sd", "1", "positive",
+              "spread of a disputed invoice's delay: sd of its log (lognormal; 0 = the same delay for every "
+              "dispute)"),
     ParamSpec("paper_delay_days", "days", "positive",
               "a paper bill's planned day comes this much later"),
     ParamSpec("initial_per_day", "per day", "bounded",
@@ -144,4 +148,4 @@ SPECS: dict[str, ParamSpec] = {s.name: s for s in [
 ]}
 
 #: Fitted by default; the floor is held at 0 (the engine's default) unless asked for.
-DEFAULT_FREE: tuple[str, ...] = tuple(n for n in SPECS if n != "floor_per_day")
+DEFAULT_FREE: tuple[str, ...] = tuple(n for n in SPECS if n not in ("floor_per_day", "dispute_delay_log_sd"))

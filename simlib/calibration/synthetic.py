@@ -2,7 +2,7 @@
 
 ``synthetic_history`` returns a table in the layout of ``invoices.csv`` (the default
 ``HistoryMapping``), so it goes through exactly the reader a real export goes through. Invoice
-attributes and the accounts' latent (E, U) come from two streams of
+attributes and the accounts' latent (E, U, and the dispute delay's Z) come from two streams of
 ``SeedSequence(seed, spawn_key=(0, stream))``: the same seed gives the same invoices and the
 same accounts under any parameters (common random numbers).
 """
@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibration.parameters import PaymentTiming
-from simlib.calibration.payment_timing import Invoices, draw_latent, latent_generator, settle_days
+from simlib.calibration.payment_timing import (Invoices, draw_delay_normal, draw_latent, latent_generator,
+                                               settle_days)
 
 INVOICE_STREAM, LATENT_STREAM = 111, 112
 DATE_FORMAT = "%m/%d/%Y"
@@ -38,8 +39,10 @@ def synthetic_history(timing: PaymentTiming, n_invoices: int, seed: int, *,
     amount = np.maximum(amount, 0.01)
     terms = np.full(n_invoices, float(terms_days))
 
-    threshold, uniform = draw_latent(latent_generator(seed, 0, LATENT_STREAM), n_invoices)
-    days = np.floor(settle_days(timing, Invoices(terms, disputed, paper, amount), threshold, uniform))
+    latent = latent_generator(seed, 0, LATENT_STREAM)
+    threshold, uniform = draw_latent(latent, n_invoices)
+    normal = draw_delay_normal(latent, n_invoices)  # after (E, U): the dispute delay's Z
+    days = np.floor(settle_days(timing, Invoices(terms, disputed, paper, amount), threshold, uniform, normal))
     settle_day = invoice_day + days
     if extraction_day is not None:
         settle_day = np.where(settle_day <= extraction_day, settle_day, np.inf)

@@ -59,6 +59,11 @@ METRICS: dict[str, MetricInfo] = {
         N_("Patient-responsibility dollars collected ÷ all patient dollars billed net of corrections, "
         "charity care included: what patients owed, as Kodiak's benchmark counts it (its 47.8 % for "
         "2022–23 and 34.5 % for 2024 are on this definition, not on the patient collection rate's).")),
+    "patient_collected_60_days": MetricInfo(
+        N_("Patient dollars collected within 60 days"), "share", True,
+        N_("Patient-responsibility dollars collected within 60 days of service ÷ the patient collection "
+        "rate's denominator: the early point of the patient liquidation curve (how fast patients pay, "
+        "where the collection rate says how much).")),
     "days_in_ar": MetricInfo(
         N_("Days in A/R"), "days", False,
         N_("Open A/R at the measurement day ÷ average daily billed over the A/R window.")),

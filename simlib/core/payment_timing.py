@@ -22,6 +22,7 @@ This module imports only the settings base and the safe YAML reader.
 """
 from __future__ import annotations
 
+from math import exp
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,7 +44,9 @@ class PaymentTimingSettings(Strict):
     - ``planned_day_scale_of_terms`` (x credit terms) and ``planned_day_shape``: the planned day
       is ``delay + scale_of_terms x max(terms, 1 day) x Weibull(1, shape)`` active days after the
       statement; ``dispute_delay_days`` / ``paper_delay_days``: the delay of a disputed bill / a
-      paper bill;
+      paper bill; ``dispute_delay_log_sd``: a disputed bill's delay is lognormal with mean
+      ``dispute_delay_days`` and this sd of its log (one normal draw per patient; 0: the same delay
+      for every dispute, as before issue 25);
     - ``dispute_intensity_factor`` / ``paper_intensity_factor``: multiply a patient's
       responsiveness (every prompt: statement, due date, contacts) when the bill is disputed /
       on paper;
@@ -58,6 +61,7 @@ class PaymentTimingSettings(Strict):
     planned_day_scale_of_terms: Annotated[float, Field(gt=0.0, le=100.0)] = 0.9
     planned_day_shape: Annotated[float, Field(gt=0.0, le=100.0)] = 3.0
     dispute_delay_days: NonNeg = 0.0
+    dispute_delay_log_sd: Annotated[float, Field(ge=0.0, le=5.0)] = 0.0
     paper_delay_days: NonNeg = 0.0
     dispute_intensity_factor: Factor = 1.0
     paper_intensity_factor: Factor = 1.0
@@ -113,9 +117,12 @@ def covariate_factor(pt: PaymentTimingSettings, disputed: bool, paper: bool) -> 
     return (pt.dispute_intensity_factor if disputed else 1.0) * (pt.paper_intensity_factor if paper else 1.0)
 
 
-def planned_delay_days(pt: PaymentTimingSettings, disputed: bool, paper: bool) -> float:
-    """Active days before a planner's hazard starts."""
-    return (pt.dispute_delay_days if disputed else 0.0) + (pt.paper_delay_days if paper else 0.0)
+def planned_delay_days(pt: PaymentTimingSettings, disputed: bool, paper: bool, normal: float = 0.0) -> float:
+    """Active days before a planner's hazard starts; ``normal`` is the patient's Z of the dispute
+    delay (lognormal: mean ``dispute_delay_days``, log-sd ``dispute_delay_log_sd``)."""
+    sigma = pt.dispute_delay_log_sd
+    dispute = pt.dispute_delay_days * (exp(sigma * normal - 0.5 * sigma * sigma) if sigma > 0 else 1.0)
+    return (dispute if disputed else 0.0) + (pt.paper_delay_days if paper else 0.0)
 
 
 def planned_scale_days(pt: PaymentTimingSettings, terms_days: float) -> float:

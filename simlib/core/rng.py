@@ -30,6 +30,7 @@ STREAMS: dict[str, int] = {
     # engineer C (planners, issue 10): ids 30-39
     "planners": 30,      # per patient: the uniform that makes a planner (behaviour.payment_timing)
     "bill_medium": 31,   # per patient: the uniform that makes a paper bill (paper_bill_share)
+    "dispute_delay": 32,  # per patient: the normal Z of a disputed bill's lognormal delay (issue 25)
     # issue 9, contact response (ids 11-19)
     "contact_traits": 11,
     "contact_response": 12,

@@ -2,6 +2,10 @@
 
 All metrics are vectorised over ledger rows; names, units and directions are in
 :mod:`simlib.core.metric_catalogue`. Definitions:
+- ``patient_collected_60_days``: the patient part of the measured cohort collected (net of
+  refunds) within 60 days of service, over the collection rate's denominator — how fast
+  patients pay, where the collection rate says how much (it tells the initial intensity from
+  its decay, which the A/R KPIs cannot: docs/calibration.md §8);
 - days in A/R = open A/R at the measurement day T ÷ (dollars billed in (T − W, T] ÷ W);
 - the measurement window is ``[0, horizon]``: a warm-up before day 0 is simulated and left out
   of every metric (:mod:`simlib.model.measurement_window` says how, metric by metric);
@@ -44,6 +48,7 @@ from simlib.model.population import Population
 from simlib.policies.base import reacts
 
 CURVE_STEP_DAYS = 7
+EARLY_DAYS = 60  # patient_collected_60_days: the early point of the patient liquidation curve
 
 
 def _safe(num: float, den: float) -> float:
@@ -96,6 +101,8 @@ def compute(res: WorldResult, pop: Population, sc: Scenario) -> tuple[dict, dict
     m["open_at_horizon_share"] = _safe(still_open[mature].sum(), per["billed"][mature].sum())
     m["charity_care"] = per["charity"][mature].sum() / 100.0
     m["charity_care_share"] = _safe(per["charity"][mature].sum(), npr)
+    m["patient_collected_60_days"] = _safe(collected_within(led, svc, n_recv, EARLY_DAYS)[mp].sum(),
+                                           (per["billed"] - per["corrections"] - per["charity"])[mp].sum())
     mc = mature & ~is_patient
     m["denial_write_off_rate"] = _safe(per["denied"][mc].sum(), per["billed"][mc].sum())
 
@@ -219,6 +226,16 @@ def days_to_resolution(r_rec, r_day, r_amt, svc, cohort, still_open, horizon: fl
     resolved = (r_amt[keep] * (r_day[keep] - svc[r_rec[keep]])).sum()
     open_part = (still_open[cohort] * (horizon - svc[cohort])).sum()
     return _safe(resolved + open_part, r_amt[keep].sum() + still_open[cohort].sum())
+
+
+def collected_within(led, svc: np.ndarray, n_recv: int, days: float) -> np.ndarray:
+    """Per receivable: cents collected (net of refunds) within ``days`` days of its service day."""
+    out = np.zeros(n_recv, dtype=np.int64)
+    for kinds, sign in ((COLLECTED, 1), (REFUNDS, -1)):
+        rows = led.mask(kinds) & (led.receivable >= 0)
+        rows[rows] = led.day[rows] <= svc[led.receivable[rows]] + days
+        np.add.at(out, led.receivable[rows], sign * led.amount[rows])
+    return out
 
 
 def _cum_at(day: np.ndarray, amount: np.ndarray, at: np.ndarray) -> np.ndarray:

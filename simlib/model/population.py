@@ -84,6 +84,7 @@ class Population:
     planner_u: np.ndarray = None   # planner iff u < planner_share
     paper_bill: np.ndarray = None  # bool: billed on paper
     disputed_bill: np.ndarray = None  # bool: the bill is disputed (only a table of bills says so)
+    dispute_delay_z: np.ndarray = None  # N(0, 1): the lognormal dispute delay's draw (None: its median)
     # a secondary (complementary) payer (simlib.scenario.second_payer): None when the scenario has none
     secondary_cents: np.ndarray = None   # int64: the secondary's share of what the primary left (0: none)
     secondary_lag: np.ndarray = None     # days from the primary's decision to the secondary's
@@ -92,6 +93,8 @@ class Population:
     def __post_init__(self):
         if self.planner_u is None:
             self.planner_u = np.ones(self.n)
+        if self.dispute_delay_z is None:
+            self.dispute_delay_z = np.zeros(self.n)
         for name in ("paper_bill", "disputed_bill"):
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros(self.n, bool))
@@ -288,6 +291,7 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
     review_u = rng.random((n, rounds))
 
     planner_u = stream(seed, replication, "planners").random(n)
+    dispute_delay_z = stream(seed, replication, "dispute_delay").standard_normal(n)
     medium_u = stream(seed, replication, "bill_medium").random(n)
     if paper_bill is None:
         pt = beh.payment_timing
@@ -308,7 +312,7 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
         threshold=threshold, fraction_u=fraction_u, full_u=full_u, submit_lag=submit_lag,
         adjudication_lag=adjudication_lag, denial_u=denial_u, overturn_u=overturn_u,
         review_u=review_u, seed=seed, replication=replication,
-        planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill,
+        planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill, dispute_delay_z=dispute_delay_z,
         contact_responsiveness=contact_resp, opt_out_u=opt_out_u, complaint_u=complaint_u,
     )
 

@@ -29,6 +29,10 @@ PARAMETER_WORDS: dict[str, tuple[str, str]] = {
                           N_("How tightly planned days gather around the typical day: 1 is as spread out as "
                              "chance, larger values are more bunched.")),
     "dispute_delay_days": (N_("Delay of a disputed invoice"), N_("How much later a planner pays a disputed invoice.")),
+    "dispute_delay_log_sd": (N_("Spread of the dispute delay"),
+                             N_("How much the delay of a disputed invoice varies from one dispute to another: 0 "
+                                "is the same delay for every dispute; 0.5 puts about two disputes in three "
+                                "between 0.6 and 1.6 times the median delay.")),
     "paper_delay_days": (N_("Delay of a paper bill"), N_("How much later a planner pays a bill sent on paper.")),
     "initial_per_day": (N_("Prompted payment rate at the bill"),
                         N_("A prompted customer's rate of paying when the bill arrives (electronic, undisputed, "

@@ -174,7 +174,8 @@ class PatientAccount:
         self.responsiveness *= factor
         self.contact_weight *= factor
         if pop.planner_u[self.i] < pt.planner_share:
-            self.plan = [planned_delay_days(pt, disputed, paper), None, pt.planned_day_shape,
+            self.plan = [planned_delay_days(pt, disputed, paper, pop.dispute_delay_z[self.i]), None,
+                         pt.planned_day_shape,
                          self.responsiveness, self.contact_weight]
             self.responsiveness *= pt.planner_prompt_response
             self.contact_weight *= pt.planner_prompt_response
