@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import copy
+import signal
 
 import pytest
 
 from simlib.scenario.schema import scenario_from_dict
+
+# Ctrl-C as a terminal delivers it, whatever launched the tests: a shell's background job (`cmd &`,
+# nohup, some CI runners) starts with SIGINT ignored, which Python then leaves ignored and every
+# child process inherits, so the tests of what simlib does on Ctrl-C would see nothing arrive.
+# A Python-level handler is reset to the default on exec: the children get Ctrl-C back too.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: The simple contact model of the closed forms (before issue 9): every statement reaches at once,
 #: contacts never tire nor age, nobody opts out, contact effects scale with the propensity to pay.
