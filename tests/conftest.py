@@ -27,6 +27,17 @@ SELF_PAY_500 = {"share": 1.0, "allowed_median": 500.0, "allowed_sigma": 0.0, "pa
                 "emergency_share": 1.0}
 
 
+def assert_refused(data: dict, *words: str) -> None:
+    """``data`` is refused as a scenario, and the error names every one of ``words``."""
+    from simlib.scenario.schema import ScenarioError
+
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(data)
+    text = str(exc.value)
+    for w in words:
+        assert w in text, text
+
+
 def tiny(strategies: dict | None = None, **sections) -> dict:
     """A scenario dict: one self-pay payer with $500 balances, no disputes, no noise in traits,
     the simple contact model (``SIMPLE_*``)."""

@@ -7,8 +7,9 @@ import pytest
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
-from simlib.scenario.schema import ScenarioError, scenario_from_dict
+from simlib.scenario.schema import scenario_from_dict
 from simlib.world.account import PatientAccount
+from conftest import assert_refused
 from test_levers import rows, run, tiny
 
 REPORT = {"report_days": 365, "balance_min": 500, "cost_per_report": 2.5, "intensity_uplift": 0.5}
@@ -86,18 +87,10 @@ def test_a_reported_patient_who_pays_is_removed_and_pays_sooner_than_unreported(
     assert res.counters["credit_reports_removed_paid"] == after > 0
 
 
-def _refused(data: dict, *words: str) -> None:
-    with pytest.raises(ScenarioError) as exc:
-        scenario_from_dict(data)
-    text = str(exc.value)
-    for w in words:
-        assert w in text, text
-
-
 def test_rule_us_bureaus_wait_a_year_and_skip_balances_under_500():
     data = reported(0.0)
     data["strategies"]["s"]["credit_reporting"].update(report_days=200, balance_min=100)
-    _refused(data, "credit_reporting.report_days: expected at least 365 days", "cdiaonline.org",
+    assert_refused(data, "credit_reporting.report_days: expected at least 365 days", "cdiaonline.org",
              "credit_reporting.balance_min: expected at least 500 USD", "vacated")
     scenario_from_dict(reported(0.0))
 
@@ -109,4 +102,4 @@ def test_rule_credit_reporting_refused_where_the_law_forbids_it(code, law, sourc
     if code == "CL":
         data["strategies"]["s"]["contact_limits"] = {"calls_per_7_days_max": 1, "messages_per_7_days_max": 2,
                                                      "quiet_hours": [20, 8]}
-    _refused(data, "credit_reporting: a patient's bill may not be reported to a credit bureau", law, source)
+    assert_refused(data, "credit_reporting: a patient's bill may not be reported to a credit bureau", law, source)

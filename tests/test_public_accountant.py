@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from simlib.scenario.schema import ScenarioError, scenario_from_dict
+from simlib.scenario.schema import scenario_from_dict
+from conftest import assert_refused
 from test_levers import rows, run, tiny
 
 #: the numbers are the test's, not the law's (except the 30 days' wait, the law's least)
@@ -61,32 +62,24 @@ def test_no_garnishment_below_the_threshold_seuil_de_poursuites():
     assert res.counters["accountant_below_threshold"] == 1
 
 
-def _refused(data: dict, *words: str) -> None:
-    with pytest.raises(ScenarioError) as exc:
-        scenario_from_dict(data)
-    text = str(exc.value)
-    for w in words:
-        assert w in text, text
-
-
 def test_rule_only_a_public_hospital_has_a_public_accountant():
     data = hospital(0.5)
     data["finance"]["public_hospital"] = False
-    _refused(data, "public_accountant: only a public hospital's bills", "chu-caen.fr")
+    assert_refused(data, "public_accountant: only a public hospital's bills", "chu-caen.fr")
     for code in ("US", "CL"):
         data = hospital(0.5)
         data["jurisdiction"], data["currency"] = code, None
-        _refused(data, "public_accountant: no public accountant recovers bills in",
+        assert_refused(data, "public_accountant: no public accountant recovers bills in",
                  "finance.public_hospital: expected false in")
 
 
 def test_rule_the_garnishment_waits_30_days_after_the_formal_demand():
-    _refused(hospital(0.5, seizure_days_after_demand=20),
+    assert_refused(hospital(0.5, seizure_days_after_demand=20),
              "seizure_days_after_demand: expected at least 30 days after the formal demand", "LPF L257-0 A")
 
 
 def test_rule_no_threshold_below_the_laws():
-    _refused(hospital(0.5, balance_min=100), "public_accountant.balance_min: expected at least 130",
+    assert_refused(hospital(0.5, balance_min=100), "public_accountant.balance_min: expected at least 130",
              "R1617-22")
     scenario_from_dict(hospital(0.5, balance_min=100, garnishee="employer"))  # €30 at an employer
 
@@ -99,7 +92,7 @@ def test_rule_a_public_hospital_uses_neither_a_court_order_nor_an_agency(lever, 
     data = hospital(0.5)
     del data["strategies"]["s"]["public_accountant"]
     data["strategies"]["s"][lever] = settings
-    _refused(data, f"{lever}: a public hospital may not use it in France", "Préfet de l'Eure", "houdart.org")
+    assert_refused(data, f"{lever}: a public hospital may not use it in France", "Préfet de l'Eure", "houdart.org")
     data["finance"]["public_hospital"] = False  # a private clinic may
     scenario_from_dict(data)
 
