@@ -56,11 +56,11 @@ def test_the_baselines_strategies_are_identical_on_both_engines():
     sc = small(ROOT / "parameters" / "baseline.yaml")
     pop = draw_population(sc, 3)
     share = {name: assert_identical(sc, name, pop) for name in sc.strategies}
-    # the NumPy path carries the status quo's accounts but the disputed (≈ 6 %); the calls' accounts
-    # of $200 or more stay on SimPy; a deposit has no NumPy form yet
+    # the NumPy path carries the status quo's accounts but the disputed (≈ 6 %), with or without a
+    # deposit; the calls' accounts of $200 or more stay on SimPy (also in combined, with a deposit)
     assert 0.9 < share["letters_only"] < 1.0 and 0.9 < share["prompt_pay_discount"] < 1.0
-    assert 0.3 < share["calls"] < share["letters_only"]
-    assert share["deposit"] == 0.0 and share["combined"] == 0.0
+    assert share["deposit"] == share["letters_only"]
+    assert 0.3 < share["calls"] < share["letters_only"] and 0.3 < share["combined"] < share["letters_only"]
 
 
 SHIPPED = [p for p in sorted((ROOT / "parameters").glob("*.yaml")) if p.name != "baseline.yaml"]
@@ -113,8 +113,8 @@ _CHANNELS = ("letter", "sms", "email", "formal_demand", "call")
 
 @hst.composite
 def random_strategy(draw):
-    """A random strategy of the subset the hybrid covers, with or without calls, a discount,
-    charity screening before write-off; and random behaviour and dispute settings."""
+    """A random strategy of the subset the hybrid covers, with or without calls, a discount, a
+    deposit, charity screening before write-off; and random behaviour and dispute settings."""
     steps = []
     for _ in range(draw(hst.integers(0, 5))):
         target = {}
@@ -140,6 +140,11 @@ def random_strategy(draw):
         st["prompt_pay_discount"] = {"rate": draw(hst.sampled_from([0.0, 0.05, 0.2])),
                                      "window_days": draw(hst.sampled_from([10, 30, 60])),
                                      "eligible_payers": draw(hst.sampled_from([None, ["self_pay", "commercial"]]))}
+    if draw(hst.booleans()):
+        st["deposit"] = {"share": draw(hst.sampled_from([0.3, 1.0])),
+                         "compliance_rate": draw(hst.sampled_from([0.5, 0.9])),
+                         "estimate_error_sigma": draw(hst.sampled_from([0.0, 0.5])),
+                         "declined_care_deferral_rate": draw(hst.sampled_from([0.0, 0.2]))}
     st["fap_screening"] = draw(hst.sampled_from([None, "presumptive", "at_write_off"]))
     behaviour = {"floor_per_day": draw(hst.sampled_from([0.0, 0.00021, 0.002])),
                  "full_payment": draw(hst.sampled_from(["ability", "always", "never"])),
