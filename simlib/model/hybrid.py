@@ -6,7 +6,9 @@ the NumPy model's subset once shared capacities are left aside (every active lev
 form, no collection policy listens to contacts), and the account can never meet a capacity —
 
 - no call step whose static targeting (score band, payers, balance floor) can select it: the
-  balance it is tested on is the bill's, and balances only fall before a step;
+  balance it is tested on is the one the engine schedules the ladder with — the bill less the
+  deposit kept and presumptive charity care
+  (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
 - no agency or legal queue: those levers have no NumPy form, so their strategies stay on SimPy.
 
@@ -30,6 +32,8 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
+from simlib.model.vectorized_deposit import balance_at_schedule
+from simlib.model.vectorized_offers import Charity
 
 #: the environment variable that chooses the engine: ``simpy`` (default) or ``hybrid``
 ENGINE_VARIABLE = "SIMLIB_ENGINE"
@@ -55,7 +59,7 @@ def numpy_accounts(world) -> np.ndarray | None:
     disputes = world.levers.get("price_estimate")
     if disputes is not None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
-    usd = pop.patient_cents / 100.0
+    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0
     for step in st.ladder:
         if sc.channels[step.channel].kind != "call":
             continue

@@ -29,12 +29,14 @@ element by element. Identity with the engine: ``tests/test_vectorized_deposit.py
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.levers.deposit import DEFERRAL_STREAM, compliance_probability, propensity_uniform
+from simlib.model.vectorized_rows import Rows
 
 
 class DepositAtService:
@@ -126,3 +128,18 @@ class DepositAtService:
         self.kept[ii] -= amount
         for key in ("deposit_fap_refunds", "charity_adjustments", "charity_free_care"):
             counters[key] += ii.size
+
+
+
+def balance_at_schedule(sc, strategy, pop, charity) -> np.ndarray:
+    """Each encounter's patient balance when its ladder is scheduled (the engine's static targeting
+    reads it: a step whose balance floor it is below is never taken): the bill, less the deposit
+    kept at service, less presumptive charity care on the statement (``charity``: the scenario's
+    :class:`~simlib.model.vectorized_offers.Charity`). Balances only fall after it."""
+    rows, counters = Rows(), Counter()  # scratch: the run itself books them
+    bal = pop.patient_cents.astype(np.int64).copy()
+    deposit = DepositAtService(sc, strategy, pop)
+    deposit.at_service(np.flatnonzero(bal > 0), bal, charity, rows, counters)
+    if charity.mode == "presumptive":
+        charity.screen(np.flatnonzero(bal > 0), 0.0, bal, rows, counters, deposit.kept)
+    return bal
