@@ -59,10 +59,9 @@ def numpy_accounts(world) -> np.ndarray | None:
     disputes = world.levers.get("price_estimate")
     if disputes is not None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
-    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0
-    for step in st.ladder:
-        if sc.channels[step.channel].kind != "call":
-            continue
+    calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
+    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0 if calls else None
+    for step in calls:
         t = step.target
         selected = (t.score_min <= pop.score_pct) & (pop.score_pct <= t.score_max) & (usd >= t.balance_min)
         if t.payers is not None:
