@@ -77,17 +77,22 @@ def test_every_shipped_scenario_is_identical_where_the_mask_is_not_empty(path):
             assert assert_identical(sc, name, pop) > 0.5
 
 
-def test_off_by_default_on_by_the_variable_and_never_when_traced(monkeypatch):
+def test_on_by_default_off_by_the_variable_and_never_when_traced(monkeypatch):
     sc = small(ROOT / "parameters" / "baseline.yaml", encounters_per_day=1.0, warm_up_days=0)
     pop = draw_population(sc, 0)
     monkeypatch.delenv(hybrid.ENGINE_VARIABLE, raising=False)
-    assert World(sc, "letters_only", pop).numpy_accounts is None
-    monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "hybrid")
     assert World(sc, "letters_only", pop).numpy_accounts is not None
     assert World(sc, "letters_only", pop, trace=True).numpy_accounts is None
     assert World(sc, "letters_only", pop, hybrid=False).numpy_accounts is None
+    monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "simpy")
+    assert World(sc, "letters_only", pop).numpy_accounts is None
+    assert World(sc, "letters_only", pop, hybrid=True).numpy_accounts is not None
+    assert hybrid.on_engine("hybrid", lambda _: World(sc, "letters_only", pop).numpy_accounts is not None, None)
+    monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "hybrid")
+    assert World(sc, "letters_only", pop).numpy_accounts is not None
+    assert hybrid.on_engine("simpy", lambda _: World(sc, "letters_only", pop).numpy_accounts is None, None)
     monkeypatch.setenv(hybrid.ENGINE_VARIABLE, "numpy")
-    with pytest.raises(ScenarioError, match="environment: SIMLIB_ENGINE='numpy': expected one of simpy, hybrid"):
+    with pytest.raises(ScenarioError, match="environment: SIMLIB_ENGINE='numpy': expected one of hybrid, simpy"):
         World(sc, "letters_only", pop)
 
 

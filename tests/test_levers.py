@@ -295,7 +295,9 @@ def test_unused_levers_leave_the_ledger_unchanged():
                                       "agency": {**AGENCY, "balance_min": 1e6, "notice_days_before": 30}}
     sc = scenario_from_dict(with_levers)
     pop = draw_population(sc, 0)
-    a, b = World(sc, "s", pop).run().ledger, World(sc, "t", pop).run().ledger
+    # on the SimPy engine, where the levers' code is (the hybrid would run only "s" in NumPy and
+    # order its rows after the SimPy accounts')
+    a, b = World(sc, "s", pop, hybrid=False).run().ledger, World(sc, "t", pop, hybrid=False).run().ledger
     for f in ("receivable", "day", "kind", "amount"):
         assert np.array_equal(getattr(a, f), getattr(b, f))
 

@@ -87,7 +87,7 @@ def test_every_input_is_in_the_key(change, monkeypatch):
     elif change == "strategy":
         other = result_cache.run_key(sc, "discount", 5, 0, flags)
     elif change == "engine":
-        monkeypatch.setenv("SIMLIB_ENGINE", "hybrid")
+        monkeypatch.setenv("SIMLIB_ENGINE", "simpy")  # the default is the hybrid
         other = result_cache.run_key(sc, "texts", 5, 0, flags)
     else:
         monkeypatch.setattr(result_cache, "code_version", lambda: "another version of the code")

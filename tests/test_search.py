@@ -224,7 +224,7 @@ def test_constraints_are_never_violated_by_the_returned_strategy(tmp_path, monke
 
     monkeypatch.setattr(engine, "PatientAccount", Recorded)
     sc = run.final.scenario
-    engine.World(sc, run.found_name, draw_population(sc, 0, run.seed)).run()
+    engine.World(sc, run.found_name, draw_population(sc, 0, run.seed), hybrid=False).run()  # every account a PatientAccount
     assert accounts
     for acct in accounts:
         t = sorted(acct.message_times)

@@ -17,7 +17,7 @@ Design for speed without losing SimPy as the scheduler and extension point:
   wait for the denials team, are processes;
 - races (``AnyOf``) are used only where a capacity makes the wait unknown;
 - money goes to a :class:`~simlib.core.ledger.LedgerWriter` as integer cents;
-- with ``hybrid`` (``SIMLIB_ENGINE=hybrid``), the patient balances that can never meet a shared
+- with ``hybrid`` (the default; ``SIMLIB_ENGINE=simpy`` turns it off), the patient balances that can never meet a shared
   capacity are not SimPy accounts at all: :mod:`simlib.model.hybrid` simulates them in NumPy after
   the run and their ledger rows join the world's before the conservation check.
 """

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from simlib.model import hybrid
 from simlib.run.pool import TaskError
 from simlib.scenario.scheduler_address import parse_scheduler_address
 
@@ -171,7 +173,10 @@ def _run(tasks, scheduler, fn, bar, on_result, connect_timeout) -> list:
     client, owned = _client(scheduler, connect_timeout)
     futures = []
     try:
-        futures = client.map(fn, tasks, key=task_keys(tasks), retries=RETRIES)
+        # every task on this process's engine (a worker's environment is its own), which its key names
+        engine = hybrid.engine_name()
+        futures = client.map(functools.partial(hybrid.on_engine, engine, fn), tasks,
+                             key=task_keys(tasks, f"simlib-replication-{engine}"), retries=RETRIES)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(tasks)
         done = 0
