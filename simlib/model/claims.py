@@ -40,6 +40,13 @@ def adjudicate(world, i: int) -> None:
     if t > world.horizon:
         return
     world.counters["claims_adjudicated"] += 1
+    decide(world, i, t)
+
+
+def decide(world, i: int, t: float) -> None:
+    """Claim ``i`` decided on day ``t`` (counted already): paid, or denied and handed to the
+    denials team (the hybrid engine calls it for the claims it does not book in bulk,
+    :mod:`simlib.model.hybrid_bills`)."""
     if world.denied[i]:
         world.env.process(denied_claim(world, i, t))
     else:
