@@ -19,7 +19,8 @@ Design for speed without losing SimPy as the scheduler and extension point:
 - money goes to a :class:`~simlib.core.ledger.LedgerWriter` as integer cents;
 - with ``hybrid`` (``SIMLIB_ENGINE=hybrid``), the patient balances that can never meet a shared
   capacity are not SimPy accounts at all: :mod:`simlib.model.hybrid` simulates them in NumPy after
-  the run and their ledger rows join the world's before the conservation check.
+  the run and their ledger rows join the world's before the conservation check; the bills and the
+  claims paid on first adjudication are then booked in bulk (:mod:`simlib.model.hybrid_bills`).
 """
 from __future__ import annotations
 
