@@ -136,7 +136,7 @@ class World:
         rates = np.array([p.initial_denial_rate for p in self.sc.payers.values()])[self.payer_index]
         self.denied = (self.denial_u < rates * self.denial_rate_factor).tolist()
         self.statement_day = (self.bill_day + self.statement_lag_days).tolist()
-        self.payer_of = [self.pop.payer_names[k] for k in self.payer_index.tolist()]
+        self.payer_of = np.asarray(self.pop.payer_names, dtype=object)[self.payer_index].tolist()
         #: each encounter's primary's tiers-payant rule (None: no deadline), read at adjudication
         rules = [p.tiers_payant for p in self.sc.payers.values()]
         self.tiers_payant = [rules[k] for k in self.payer_index.tolist()] if any(rules) else None
