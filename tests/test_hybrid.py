@@ -103,25 +103,54 @@ def test_the_open_book_example_is_identical_on_both_engines(tmp_path):
         assert_identical(sc, name, pop)
 
 
+@pytest.mark.parametrize("team", [{"staff": 1, "hours_per_rework": 6.0, "filing_limit_days": 20},
+                                  {"staff": 0}, {"staff": 3, "max_rounds": 1, "filing_limit_days": 2}],
+                         ids=["a queue that expires", "no team", "one round"])
+def test_the_denials_teams_queue_without_simpy_is_the_processes(team):
+    """The denied claims' queue (simlib.model.hybrid_denials) against the SimPy processes: a team
+    too small for the denials (claims wait, some past their filing limit), no team (every denial
+    final on its day), one round only; every payer denying 60 % of its claims."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=2.0, warm_up_days=60)
+    data["operations"]["denials_team"].update(team)
+    for payer in data["payers"].values():
+        if "initial_denial_rate" in payer:
+            payer["initial_denial_rate"] = 0.6
+    sc = scenario_from_dict(data, "baseline, many denials (small)")
+    pop = draw_population(sc, 5)
+    for name in ("letters_only", "combined"):
+        assert_identical(sc, name, pop)
+    c = World(sc, "letters_only", pop, hybrid=True).run().counters
+    assert c["claims_denied"] > 100 and c["claims_final_denial"] > 0
+    if team["staff"] == 1:
+        assert c["reworks_expired"] > 0 and c["reworks"] > 0 and c["denials_overturned"] > 0
+    if team["staff"] == 0:
+        assert c["reworks"] == 0 and c["claims_final_denial"] == c["claims_denied"]
+
+
 def test_the_hybrid_books_in_bulk_what_needs_no_process(monkeypatch):
-    """Only denied claims go through claims.decide and only the patient sides NumPy does not run
-    (the disputed accounts) through World._start_patient; every other bill, and every claim paid on
-    first adjudication, is booked in bulk, the price estimate's rows too (its hook's bulk form)."""
+    """No claim of the baseline goes through claims.decide (no tiers-payant rule, no vendor fee) and
+    no denied claim is a SimPy process (simlib.model.hybrid_denials runs them all); only the patient
+    sides NumPy does not run (the disputed accounts) go through World._start_patient; every other
+    bill, and every claim paid on first adjudication, is booked in bulk, the price estimate's rows
+    too (its hook's bulk form)."""
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
     data["simulation"].update(encounters_per_day=2.0, warm_up_days=60)
     data["strategies"]["letters_only"]["price_estimate"] = {"cost_per_estimate": 5.2}
     sc = scenario_from_dict(data, "baseline with a price estimate (small)")
     pop = draw_population(sc, 4)
     assert_identical(sc, "letters_only", pop)
-    decided, started = [], []
-    real_decide, real_start = claims.decide, World._start_patient
+    decided, started, processes = [], [], []
+    real_decide, real_start, real_denied = claims.decide, World._start_patient, claims.denied_claim
     monkeypatch.setattr(claims, "decide", lambda world, i, t: (decided.append(i), real_decide(world, i, t)))
+    monkeypatch.setattr(claims, "denied_claim", lambda world, i, t: (processes.append(i), real_denied(world, i, t))[1])
     monkeypatch.setattr(World, "_start_patient", lambda self, i: (started.append(i), real_start(self, i)))
     world = World(sc, "letters_only", pop, hybrid=True)
     res = world.run()
     denied = np.flatnonzero(np.asarray(world.denied) & (pop.claim_cents > 0)
                             & (np.asarray(world.adjudication_day) <= world.horizon))
-    assert decided == denied.tolist() and res.counters["claims_denied"] == len(denied) > 0
+    assert decided == [] and processes == [] and res.counters["claims_denied"] == len(denied) > 0
+    assert res.counters["reworks"] > 0 and res.counters["denials_overturned"] > 0
     by_hand = np.flatnonzero((pop.patient_cents > 0) & ~world.numpy_accounts)
     assert started == by_hand.tolist() and 0 < len(started) < 0.2 * (pop.patient_cents > 0).sum()
     assert res.counters["price_estimates"] > 0  # the price estimate's hook, in bulk too

@@ -9,18 +9,19 @@ encounters, the rows whose day and cents are known before the run and touch noth
 - every claim's ``BILLED`` row (receivable ``2i``, at service) and its open balance;
 - the ``claims_adjudicated`` counter (every claim decided by the horizon) and the
   ``PAYMENT_INSURER`` row of a claim paid on first adjudication (at its adjudication day; its
-  open balance back to 0) — unless the claim is denied (a process: it waits for the denials team,
-  a shared capacity), its payer has a tiers-payant deadline (a late-payment penalty, per claim) or
+  open balance back to 0) — unless the claim is denied (it waits for the denials team, a shared
+  capacity), its payer has a tiers-payant deadline (a late-payment penalty, per claim) or
   a vendor takes a share of what the insurer pays (coverage discovery's fee);
 - the patient's ``BILLED`` row and open balance of a balance the NumPy model simulates
   (:func:`simlib.model.hybrid.numpy_accounts`) when the encounter has no secondary payer and
   every lever that takes something at service (``service_hooks``) has a bulk form of its hook
   (:meth:`simlib.levers.base.Lever.at_service_in_bulk`: the price estimate's does).
 
-Everything else — denied claims, tiers-payant and fee-paying claims, secondary claims, the
-service hooks without a bulk form and the SimPy patient accounts — stays on the per-encounter path, taken in the
-pure engine's encounter order, so the SimPy processes are created in the same order and see the
-same event sequence. The bulk rows are returned as a :class:`~simlib.core.ledger.Ledger` that
+The denied claims (they wait for the denials team, a capacity nothing else uses) run after, as a
+queue of their own without SimPy processes (:mod:`simlib.model.hybrid_denials`). Everything else
+— tiers-payant and fee-paying claims, secondary claims, the service hooks without a bulk form and
+the SimPy patient accounts — stays on the per-encounter path, taken in the pure engine's
+encounter order, so the SimPy processes are created in the same order and see the same events. The bulk rows are returned as a :class:`~simlib.core.ledger.Ledger` that
 the world joins to its own before the conservation check; the rows are the pure engine's (same
 receivable, day, kind, cents), in another order. Identity: ``tests/test_hybrid.py``.
 """
@@ -30,7 +31,7 @@ import numpy as np
 
 from simlib.core.ledger import Kind, Ledger
 from simlib.levers.base import Lever
-from simlib.model import claims
+from simlib.model import claims, hybrid_denials
 
 
 def start_encounters(world) -> Ledger:
@@ -79,14 +80,18 @@ def start_encounters(world) -> Ledger:
     if n_decided:
         world.count("claims_adjudicated", n_decided)
 
-    decide, start_patient = claims.decide, world._start_patient
+    decide, start_patient, denied, denied_claims = claims.decide, world._start_patient, world.denied, []
     by_hand = np.flatnonzero(claim_by_hand | patient_by_hand)
     for i, claim_here, patient_here in zip(by_hand.tolist(), claim_by_hand[by_hand].tolist(),
                                            patient_by_hand[by_hand].tolist()):
         if claim_here:
-            decide(world, i, world.adjudication_day[i])
+            if denied[i]:
+                denied_claims.append(i)
+            else:
+                decide(world, i, world.adjudication_day[i])
         if patient_here:
             start_patient(i)
+    hybrid_denials.run_denied_claims(world, denied_claims)
 
     payments = np.flatnonzero(paid)
     return _rows([(2 * billed, service_day[billed], Kind.BILLED, claim[billed]),
