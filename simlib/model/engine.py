@@ -20,7 +20,8 @@ Design for speed without losing SimPy as the scheduler and extension point:
 - with ``hybrid`` (``SIMLIB_ENGINE=hybrid``), the patient balances that can never meet a shared
   capacity are not SimPy accounts at all: :mod:`simlib.model.hybrid` simulates them in NumPy after
   the run and their ledger rows join the world's before the conservation check; the bills and the
-  claims paid on first adjudication are then booked in bulk (:mod:`simlib.model.hybrid_bills`).
+  claims paid on first adjudication are then booked in bulk (:mod:`simlib.model.hybrid_bills`) and
+  the denied claims run as a queue without processes (:mod:`simlib.model.hybrid_denials`).
 """
 from __future__ import annotations
 
