@@ -15,7 +15,8 @@ encounters, the rows whose day and cents are known before the run and touch noth
 - the patient's ``BILLED`` row and open balance of a balance the NumPy model simulates
   (:func:`simlib.model.hybrid.numpy_accounts`) when the encounter has no secondary payer and
   every lever that takes something at service (``service_hooks``) has a bulk form of its hook
-  (:meth:`simlib.levers.base.Lever.at_service_in_bulk`: the price estimate's does).
+  (:meth:`simlib.levers.base.Lever.at_service_in_bulk`: the price estimate's does), or skips
+  them (the deposit's and the presumptive screening's: the NumPy model does their work).
 
 The denied claims (they wait for the denials team, a capacity nothing else uses) run after, as a
 queue of their own without SimPy processes (:mod:`simlib.model.hybrid_denials`). Everything else
@@ -67,8 +68,9 @@ def start_encounters(world) -> Ledger:
     patient_days, left = service_day[bulk_patients], balance[bulk_patients]
     blocks = [(2 * bulk_patients + 1, patient_days, Kind.BILLED, left)]
     for hook in world.service_hooks if bulk_service else ():  # registry order, each on what the previous left
-        left, rows = hook.__self__.at_service_in_bulk(bulk_patients, patient_days, left)
-        blocks += rows
+        if not getattr(hook, "skips_numpy_accounts", False):
+            left, rows = hook.__self__.at_service_in_bulk(bulk_patients, patient_days, left)
+            blocks += rows
 
     opened = np.zeros(len(world.open_cents), dtype=np.int64)
     billed = np.flatnonzero(has_claim)
@@ -99,8 +101,13 @@ def start_encounters(world) -> Ledger:
 
 
 def _in_bulk(hook) -> bool:
-    """Whether the lever of a bound ``at_service`` hook has a bulk form (``at_service_in_bulk``)."""
-    return type(hook.__self__).at_service_in_bulk is not Lever.at_service_in_bulk
+    """Whether an ``at_service`` hook can be taken in bulk for the NumPy accounts: it skips them
+    (the NumPy model does its work: :func:`simlib.model.hybrid.numpy_accounts` marks it), or its
+    lever has a bulk form (``at_service_in_bulk``). Any other hook: one by one."""
+    if getattr(hook, "skips_numpy_accounts", False):
+        return True
+    lever = getattr(hook, "__self__", None)
+    return isinstance(lever, Lever) and type(lever).at_service_in_bulk is not Lever.at_service_in_bulk
 
 
 def _rows(blocks) -> Ledger:
