@@ -8,7 +8,7 @@ import pytest
 
 from simlib.model.engine import World
 from simlib.core.ledger import Kind
-from simlib.levers.financial_assistance import FinancialAssistance, charity_rate
+from simlib.levers.financial_assistance import FinancialAssistance, charity_rate, charity_rates
 from simlib.model.metrics import compute
 from simlib.scenario.schema import ScenarioError, scenario_from_dict
 from simlib.model.population import draw_population
@@ -46,6 +46,18 @@ def test_sliding_scale_from_the_ability_proxy():
     assert charity_rate(fap, 59.99) == 1.0 and charity_rate(fap, 100.0) == 0.0
     assert charity_rate(fap, 60.0) == pytest.approx(1.0) and charity_rate(fap, 80.0) == pytest.approx(0.7)
     assert charity_rate(fap, 99.999) == pytest.approx(0.4, abs=1e-4)
+
+
+@pytest.mark.parametrize("lo, hi", [(60, 100), (80, 80), (0, 250)])
+def test_the_array_form_gives_every_patient_the_same_rate_to_the_bit(lo, hi):
+    """charity_rates (what a world builds for all encounters at once) equals charity_rate, bit for
+    bit, at the bounds, between them, on an empty scale (lo = hi) and for a missing ability (NaN,
+    where the scale is not empty: there charity_rate divides by zero)."""
+    fap = FinancialAssistance(free_care_ability_max=lo, discount_ability_max=hi, discount_min_rate=0.4)
+    ability = np.concatenate([np.random.default_rng(7).uniform(-10, 300, 2000),
+                              [lo, hi, np.nextafter(lo, -1), np.nextafter(hi, -1), 0.0] + ([np.nan] if lo < hi else [])])
+    expected = np.array([charity_rate(fap, a) for a in ability.tolist()])
+    np.testing.assert_array_equal(charity_rates(fap, ability), expected)
 
 
 def test_presumptive_charity_is_booked_as_charity_and_never_as_bad_debt():

@@ -1,9 +1,13 @@
 """The hybrid engine (issue 27 item 2) equals the pure SimPy engine: every ledger row (sorted
 canonically: receivable, kind and cent equal, days within 1e-9), every open balance, every counter
-and every metric (relative 1e-9), on the shipped baseline's strategies at a small size; seeded."""
+and every metric (relative 1e-9), on every strategy of every shipped scenario at a small size
+and on random strategies; seeded. The bulk booking of bills and claims (simlib.model.hybrid_bills)
+is checked to take only what needs no process."""
 from __future__ import annotations
 
 import math
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 from simlib.core.ledger import Kind
-from simlib.model import hybrid, metrics
+from simlib.model import claims, hybrid, metrics
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.model.vectorized_rows import canonical_order
 from simlib.core.settings import ScenarioError
-from simlib.scenario.schema import scenario_from_dict
+from simlib.scenario.schema import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY_TOLERANCE = 1e-9  # days: the NumPy path advances the intensity at a few more instants (same formulas)
@@ -67,14 +71,89 @@ SHIPPED = [p for p in sorted((ROOT / "parameters").glob("*.yaml")) if p.name != 
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_every_shipped_scenario_is_identical_where_the_mask_is_not_empty(path):
-    """Strategies whose mask is empty (a lever without a NumPy form, a secondary payer, notices the
-    contact limits may move) run all-SimPy: nothing to compare; the others are compared."""
+def test_every_shipped_scenario_is_identical_on_both_engines(path):
+    """Every strategy, whether or not its mask is empty: the hybrid books the bills and the claims
+    paid on first adjudication in bulk for all (simlib.model.hybrid_bills). The by-hand claim paths
+    are exercised: tiers-payant penalties and secondary payers (France), coverage discovery's fee
+    on what the insurer pays (operations)."""
     sc = small(path, encounters_per_day=2.0, warm_up_days=60)
     pop = draw_population(sc, 1)
+    seen = Counter()
     for name in sc.strategies:
-        if World(sc, name, pop, hybrid=True).numpy_accounts is not None:
-            assert assert_identical(sc, name, pop) > 0.5
+        assert_identical(sc, name, pop)
+        seen.update(World(sc, name, pop, hybrid=True).run().counters)
+    assert seen["claims_adjudicated"] > 0 and seen["claims_denied"] > 0
+    if path.stem == "france_clinic":
+        assert seen["late_penalty_claims"] > 0 and seen["secondary_denials"] > 0
+    if path.stem == "operations":
+        assert seen["coverage_found"] > 0
+
+
+def test_the_open_book_example_is_identical_on_both_engines(tmp_path):
+    """The hospital's own open book (claims and balances already open on day 0, no warm-up)."""
+    example = ROOT / "parameters" / "examples"
+    data = yaml.safe_load((example / "open_book.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=2.0)
+    (tmp_path / "hospital.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    shutil.copy(example / "open_book.csv", tmp_path / "open_book.csv")
+    sc = load_scenario(tmp_path / "hospital.yaml")
+    pop = draw_population(sc, 0)
+    assert pop.open_book.any()
+    for name in sc.strategies:
+        assert_identical(sc, name, pop)
+
+
+@pytest.mark.parametrize("team", [{"staff": 1, "hours_per_rework": 6.0, "filing_limit_days": 20},
+                                  {"staff": 0}, {"staff": 3, "max_rounds": 1, "filing_limit_days": 2}],
+                         ids=["a queue that expires", "no team", "one round"])
+def test_the_denials_teams_queue_without_simpy_is_the_processes(team):
+    """The denied claims' queue (simlib.model.hybrid_denials) against the SimPy processes: a team
+    too small for the denials (claims wait, some past their filing limit), no team (every denial
+    final on its day), one round only; every payer denying 60 % of its claims."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=2.0, warm_up_days=60)
+    data["operations"]["denials_team"].update(team)
+    for payer in data["payers"].values():
+        if "initial_denial_rate" in payer:
+            payer["initial_denial_rate"] = 0.6
+    sc = scenario_from_dict(data, "baseline, many denials (small)")
+    pop = draw_population(sc, 5)
+    for name in ("letters_only", "combined"):
+        assert_identical(sc, name, pop)
+    c = World(sc, "letters_only", pop, hybrid=True).run().counters
+    assert c["claims_denied"] > 100 and c["claims_final_denial"] > 0
+    if team["staff"] == 1:
+        assert c["reworks_expired"] > 0 and c["reworks"] > 0 and c["denials_overturned"] > 0
+    if team["staff"] == 0:
+        assert c["reworks"] == 0 and c["claims_final_denial"] == c["claims_denied"]
+
+
+def test_the_hybrid_books_in_bulk_what_needs_no_process(monkeypatch):
+    """No claim of the baseline goes through claims.decide (no tiers-payant rule, no vendor fee) and
+    no denied claim is a SimPy process (simlib.model.hybrid_denials runs them all); only the patient
+    sides NumPy does not run (the disputed accounts) go through World._start_patient; every other
+    bill, and every claim paid on first adjudication, is booked in bulk, the price estimate's rows
+    too (its hook's bulk form)."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=2.0, warm_up_days=60)
+    data["strategies"]["letters_only"]["price_estimate"] = {"cost_per_estimate": 5.2}
+    sc = scenario_from_dict(data, "baseline with a price estimate (small)")
+    pop = draw_population(sc, 4)
+    assert_identical(sc, "letters_only", pop)
+    decided, started, processes = [], [], []
+    real_decide, real_start, real_denied = claims.decide, World._start_patient, claims.denied_claim
+    monkeypatch.setattr(claims, "decide", lambda world, i, t: (decided.append(i), real_decide(world, i, t)))
+    monkeypatch.setattr(claims, "denied_claim", lambda world, i, t: (processes.append(i), real_denied(world, i, t))[1])
+    monkeypatch.setattr(World, "_start_patient", lambda self, i: (started.append(i), real_start(self, i)))
+    world = World(sc, "letters_only", pop, hybrid=True)
+    res = world.run()
+    denied = np.flatnonzero(np.asarray(world.denied) & (pop.claim_cents > 0)
+                            & (np.asarray(world.adjudication_day) <= world.horizon))
+    assert decided == [] and processes == [] and res.counters["claims_denied"] == len(denied) > 0
+    assert res.counters["reworks"] > 0 and res.counters["denials_overturned"] > 0
+    by_hand = np.flatnonzero((pop.patient_cents > 0) & ~world.numpy_accounts)
+    assert started == by_hand.tolist() and 0 < len(started) < 0.2 * (pop.patient_cents > 0).sum()
+    assert res.counters["price_estimates"] > 0  # the price estimate's hook, in bulk too
 
 
 def test_on_by_default_off_by_the_variable_and_never_when_traced(monkeypatch):

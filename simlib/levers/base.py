@@ -187,6 +187,15 @@ class Lever:
         cents: return what is left to collect (a deposit takes part). Not called unless overridden."""
         return balance
 
+    def at_service_in_bulk(self, encounters: Any, day: Any, balance: Any) -> Any:
+        """The bulk form of :meth:`at_service` the hybrid engine uses (:mod:`simlib.model.hybrid_bills`)
+        for the patient bills of ``encounters`` (NumPy arrays: encounter, service day, cents):
+        count what the hook would count and return ``(balances left, rows)``, ``rows`` a list of
+        ``(receivables, days, kind, cents)`` arrays holding the rows the hook would post (a row of
+        0 cents left out, as ``LedgerWriter.post`` does). Not called unless overridden; a lever that
+        overrides ``at_service`` without it keeps those bills on the per-encounter path."""
+        raise NotImplementedError
+
     def at_statement(self, account: Any) -> None:
         """The statement goes out (``account.now``). Not called unless overridden."""
 

@@ -101,6 +101,22 @@ class Disputes(Lever):
             self.world.ledger.post(r, day, Kind.BILLED, extra)
         return balance + extra
 
+    def at_service_in_bulk(self, encounters, day, balance):
+        """:meth:`at_service` for many bills at once (the hybrid engine): the same estimate rows
+        and counter, the same overcharge (``round`` half to even, as Python's)."""
+        rows, r = [], 2 * encounters + 1
+        if self.estimated is not None:
+            at = np.asarray(self.estimated, dtype=bool)[encounters]
+            if at.any():
+                self.world.count("price_estimates", int(at.sum()))
+                rows.append((r[at], np.maximum(day[at], 0.0), Kind.COST_PRICE_ESTIMATE,
+                             np.full(int(at.sum()), self.estimate_cents, dtype=np.int64)))
+        extra = np.round(balance * np.asarray(self.overcharge, dtype=float)[encounters]).astype(np.int64)
+        over = extra > 0
+        if over.any():
+            rows.append((r[over], day[over], Kind.BILLED, extra[over]))
+        return balance + extra, rows
+
     def at_statement(self, acct) -> None:
         """A patient who finds an error on the bill does not pay it until it is resolved."""
         offset = self.offset[acct.i]

@@ -36,6 +36,8 @@ drawn gross, like new encounters, so it is screened on its day-0 statement like 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from simlib.core.language import N_, _
 
 from typing import Literal
@@ -89,6 +91,15 @@ def charity_rate(fap: FinancialAssistance, ability_monthly: float) -> float:
     return 1.0 - (1.0 - fap.discount_min_rate) * (ability_monthly - lo) / (hi - lo)
 
 
+def charity_rates(fap: FinancialAssistance, ability_monthly: np.ndarray) -> np.ndarray:
+    """:func:`charity_rate` of every patient at once (the same float operations, element by
+    element: the same values; a world builds it for every encounter)."""
+    a, lo, hi = np.asarray(ability_monthly, dtype=float), fap.free_care_ability_max, fap.discount_ability_max
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sliding = 1.0 - (1.0 - fap.discount_min_rate) * (a - lo) / (hi - lo)
+    return np.where(a < lo, 1.0, np.where(a >= hi, 0.0, sliding))
+
+
 def _draw(rng, n: int, scenario) -> dict:
     return {"charity_u": rng.random(n)}
 
@@ -135,8 +146,7 @@ class FapScreening(Lever):
         if fap.payers is not None:
             names = [pop.payer_names.index(p) for p in fap.payers]
             eligible &= (pop.payer[:, None] == names).any(axis=1) if names else False
-        self.rate = [charity_rate(fap, a) if e else 0.0
-                     for a, e in zip(pop.ability_monthly.tolist(), eligible.tolist())]
+        self.rate = np.where(eligible, charity_rates(fap, pop.ability_monthly), 0.0).tolist()
         self._screen = self.screen
         deposit = world.levers.get("deposit")
         self.kept = deposit.kept if deposit is not None else {}

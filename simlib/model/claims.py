@@ -40,6 +40,13 @@ def adjudicate(world, i: int) -> None:
     if t > world.horizon:
         return
     world.counters["claims_adjudicated"] += 1
+    decide(world, i, t)
+
+
+def decide(world, i: int, t: float) -> None:
+    """Claim ``i`` decided on day ``t`` (counted already): paid, or denied and handed to the
+    denials team (the hybrid engine calls it for the paid claims it does not book in bulk,
+    :mod:`simlib.model.hybrid_bills`, and runs the denied ones in :mod:`simlib.model.hybrid_denials`)."""
     if world.denied[i]:
         world.env.process(denied_claim(world, i, t))
     else:
@@ -84,7 +91,9 @@ def secondary_claim(world, i: int) -> int:
 
 
 def denied_claim(world, i: int, t: float):
-    """A denied claim: rework rounds by the denials team (a capacity), payer reviews, overturn."""
+    """A denied claim: rework rounds by the denials team (a capacity), payer reviews, overturn.
+    (The hybrid engine's :mod:`simlib.model.hybrid_denials` is the same steps without a process:
+    change both together; ``tests/test_hybrid.py`` holds them equal.)"""
     env, pop, ops = world.env, world.pop, world.sc.operations
     r, amount = 2 * i, int(world.claim_cents[i])
     payer = world.sc.payers[world.payer_of[i]]

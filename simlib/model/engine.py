@@ -19,7 +19,9 @@ Design for speed without losing SimPy as the scheduler and extension point:
 - money goes to a :class:`~simlib.core.ledger.LedgerWriter` as integer cents;
 - with ``hybrid`` (the default; ``SIMLIB_ENGINE=simpy`` turns it off), the patient balances that can never meet a shared
   capacity are not SimPy accounts at all: :mod:`simlib.model.hybrid` simulates them in NumPy after
-  the run and their ledger rows join the world's before the conservation check.
+  the run and their ledger rows join the world's before the conservation check; the bills and the
+  claims paid on first adjudication are then booked in bulk (:mod:`simlib.model.hybrid_bills`) and
+  the denied claims run as a queue without processes (:mod:`simlib.model.hybrid_denials`).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from simlib.model import claims, hybrid as hybrid_engine
+from simlib.model import claims, hybrid as hybrid_engine, hybrid_bills
 from simlib.world.account import PatientAccount
 from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
@@ -122,7 +124,9 @@ class World:
         self._derive_claim_paths()
         #: the encounters whose patient balance runs in NumPy (None: every account is SimPy's)
         self.numpy_accounts = None
-        if (hybrid_engine.hybrid_requested() if hybrid is None else hybrid) and not trace:
+        #: the hybrid engine: bills and first adjudications booked in bulk (simlib.model.hybrid_bills)
+        self.hybrid = (hybrid_engine.hybrid_requested() if hybrid is None else hybrid) and not trace
+        if self.hybrid:
             self.numpy_accounts = hybrid_engine.numpy_accounts(self)
         self._in_numpy = None if self.numpy_accounts is None else self.numpy_accounts.tolist()
 
@@ -133,7 +137,7 @@ class World:
         rates = np.array([p.initial_denial_rate for p in self.sc.payers.values()])[self.payer_index]
         self.denied = (self.denial_u < rates * self.denial_rate_factor).tolist()
         self.statement_day = (self.bill_day + self.statement_lag_days).tolist()
-        self.payer_of = [self.pop.payer_names[k] for k in self.payer_index.tolist()]
+        self.payer_of = np.asarray(self.pop.payer_names, dtype=object)[self.payer_index].tolist()
         #: each encounter's primary's tiers-payant rule (None: no deadline), read at adjudication
         rules = [p.tiers_payant for p in self.sc.payers.values()]
         self.tiers_payant = [rules[k] for k in self.payer_index.tolist()] if any(rules) else None
@@ -154,14 +158,18 @@ class World:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for i in range(self.pop.n):
-                self._start_encounter(i)
+            bulk = hybrid_bills.start_encounters(self) if self.hybrid else None
+            if bulk is None:
+                for i in range(self.pop.n):
+                    self._start_encounter(i)
             self.env.run(until=self.horizon)
             staffing.book_team_costs(self)  # for the days each team worked, known only now
         finally:
             if gc_was_enabled:
                 gc.enable()
         ledger = self.ledger.freeze()
+        if bulk is not None:
+            ledger = concatenate(bulk, ledger)
         if self.numpy_accounts is not None:
             ledger = concatenate(ledger, hybrid_engine.run_numpy_accounts(self, self.numpy_accounts))
         open_cents = np.asarray(self.open_cents, dtype=np.int64)
@@ -180,11 +188,17 @@ class World:
         """Book encounter ``i`` (at day 0, for all encounters): its bills, its claim if paid on
         first adjudication, what levers take at service, and its patient account up to its first
         shared action."""
-        day, claim, bal = self.service_day[i], self.claim_cents[i], self.patient_cents[i]
+        day, claim = self.service_day[i], self.claim_cents[i]
         if claim:
             self.ledger.post(2 * i, day, Kind.BILLED, claim)
             self.open_cents[2 * i] = claim
             claims.adjudicate(self, i)
+        self._start_patient(i)
+
+    def _start_patient(self, i: int) -> None:
+        """Book encounter ``i``'s secondary claim, its patient bill and what levers take at service,
+        and start its patient account up to its first shared action (unless NumPy runs it)."""
+        day, bal = self.service_day[i], self.patient_cents[i]
         # a secondary's denial passes its share to the patient before the statement goes out
         passed = claims.secondary_claim(self, i) if self.secondary_cents and self.secondary_cents[i] else 0
         if bal or passed:

@@ -115,6 +115,7 @@ def _skip_at_service(world, mask: np.ndarray) -> None:
     def skipping(hook):
         def at_service(i: int, r: int, day: float, balance: int) -> int:
             return balance if in_numpy[i] else hook(i, r, day, balance)
+        at_service.skips_numpy_accounts = True  # nothing to do on them in bulk (simlib.model.hybrid_bills)
         return at_service
     world.service_hooks = [skipping(h) if any(getattr(h, "__self__", None) is lv for lv in ours) else h
                            for h in world.service_hooks]
