@@ -59,12 +59,12 @@ class Population:
     favour_u: np.ndarray
     correction_fraction: np.ndarray
     # calls and deposits
-    rpc_u: np.ndarray              # (n, CALL_ATTEMPTS)
+    rpc_u: np.ndarray              # (n, CALL_ATTEMPTS): rows regenerated on demand (simlib.core.rng.UniformRows)
     call_minutes_exp: np.ndarray   # (n, CALL_ATTEMPTS) Exp(1) draws, scaled by the team's mean
     deposit_u: np.ndarray
     # finance levers (plans, financing, agency)
     plan_u: np.ndarray             # (n, 2): uptake, autopay
-    plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX)
+    plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX): rows regenerated on demand (simlib.core.rng.UniformRows)
     financing_u: np.ndarray
     agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
