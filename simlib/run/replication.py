@@ -105,6 +105,10 @@ def _simulate(sc: Scenario, name: str, pop, worlds: dict, key: str, any_factorin
     st = sc.strategies[name]
     if key not in worlds:
         worlds[key] = World(sc, name, pop).run()
+        # the World itself (its per-encounter lists, its ledger writer) is garbage now, in reference
+        # cycles (levers <-> world): collect it before the metrics allocate theirs, or a
+        # replication's peak memory holds both (≈ 400 bytes per account, issue 27)
+        gc.collect()
     res = dataclasses.replace(worlds[key], strategy=name)
     extra = _factoring.no_factoring_metrics() if any_factoring else {}
     if st.factoring is not None:
