@@ -48,3 +48,34 @@ def test_a_row_outside_the_matrix_is_refused():
         rows[-1]
     with pytest.raises(TypeError):
         UniformRows(np.random.Generator(np.random.MT19937(1)), 3, 4)
+
+
+def test_a_levers_draws_are_made_when_first_read_and_are_the_eager_ones():
+    """Population memory (issue 27): a lever's draws are made on their first read, the whole
+    stream's at once, with the values an eager draw from the same stream gives."""
+    from pathlib import Path
+
+    from simlib.core.rng import lever_stream
+    from simlib.model.population import draw_population
+    from simlib.scenario.schema import load_scenario
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "parameters" / "baseline.yaml")
+    seed = 11
+    pop = draw_population(sc, 2, seed)
+    assert "rpc_u" not in pop.__dict__ and "call_minutes_exp" not in pop.__dict__  # nothing held yet
+    calls = stream(seed, 2, "calls")
+    rpc, minutes = calls.random((pop.n, CALL_ATTEMPTS)), calls.standard_exponential((pop.n, CALL_ATTEMPTS))
+    assert np.array_equal(pop.call_minutes_exp, minutes)
+    assert "rpc_u" in pop.__dict__  # made with its stream's other draw
+    assert np.array_equal(np.asarray(pop.rpc_u), rpc)
+    plans = stream(seed, 2, "plans")
+    plan_u = plans.random((pop.n, 2))
+    assert np.array_equal(pop.plan_u, plan_u)
+    assert np.array_equal(pop.agency_threshold, stream(seed, 2, "agency").standard_exponential((pop.n, 4)))
+    legal = lever_stream(seed, 2, "legal_action").random(pop.n)
+    assert "legal_u" not in pop.lever_draws
+    assert np.array_equal(pop.lever_draws["legal_u"], legal)
+    with pytest.raises(AttributeError):
+        pop.no_such_draw
+    with pytest.raises(KeyError):
+        pop.lever_draws["no_such_draw"]
