@@ -198,6 +198,14 @@ class World:
             if bal and not (self._in_numpy is not None and self._in_numpy[i]):
                 self._start(PatientAccount(self, i, bal).run())
 
+    def close(self) -> None:
+        """Drop everything the world holds once its result is taken. A world's parts refer to each
+        other (its levers, channels and capacities to the world, the SimPy environment to its
+        processes), so without this only the cycle collector frees its per-encounter lists and
+        ledger arrays, and a full collection costs more than a small world's run (0.15 CPU-s per
+        strategy in a process holding 260k objects, against 0.07 s for the run)."""
+        self.__dict__.clear()
+
     def _start(self, gen) -> None:
         """Run ``gen`` now until it first waits on a SimPy event; only then make it a process."""
         try:
