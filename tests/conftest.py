@@ -27,6 +27,22 @@ SELF_PAY_500 = {"share": 1.0, "allowed_median": 500.0, "allowed_sigma": 0.0, "pa
                 "emergency_share": 1.0}
 
 
+@pytest.fixture(scope="session")
+def shared_result_cache(tmp_path_factory):
+    """A result cache (:mod:`simlib.run.result_cache`) shared by every xdist worker of this session,
+    for the fixtures that build the same small scenario's reports under another name or language
+    (no simulated number depends on either, so their runs are the same runs): set it with
+    ``monkeypatch.setenv(result_cache.ENV, str(shared_result_cache))`` around the build. The cache
+    guards itself against two processes writing one entry."""
+    import os
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # a worker's basetemp is its own
+    folder = root / "shared-result-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def assert_refused(data: dict, *words: str) -> None:
     """``data`` is refused as a scenario, and the error names every one of ``words``."""
     from simlib.scenario.schema import ScenarioError

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from simlib import report
+from simlib.run import result_cache
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +70,7 @@ def page_requests(netlog: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
+def reports(tmp_path_factory, shared_result_cache):
     tmp = tmp_path_factory.mktemp("browser")
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
     data["name"] = NAME
@@ -80,7 +81,9 @@ def reports(tmp_path_factory):
     param = tmp / "browser.yaml"
     param.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     out = tmp / "reports"
-    report.build_reports([param], out_dir=out, pdf=True, chromium=chromium_path(), log=lambda *a: None)
+    with pytest.MonkeyPatch.context() as mp:  # tests/test_report.py builds this scenario's runs too
+        mp.setenv(result_cache.ENV, str(shared_result_cache))
+        report.build_reports([param], out_dir=out, pdf=True, chromium=chromium_path(), log=lambda *a: None)
     return out
 
 

@@ -56,11 +56,11 @@ def test_the_baselines_strategies_are_identical_on_both_engines():
     sc = small(ROOT / "parameters" / "baseline.yaml")
     pop = draw_population(sc, 3)
     share = {name: assert_identical(sc, name, pop) for name in sc.strategies}
-    # the NumPy path carries the status quo's accounts but the disputed (≈ 6 %); the calls' accounts
-    # of $200 or more stay on SimPy; a deposit has no NumPy form yet
+    # the NumPy path carries the status quo's accounts but the disputed (≈ 6 %), with or without a
+    # deposit; the calls' accounts of $200 or more stay on SimPy (also in combined, with a deposit)
     assert 0.9 < share["letters_only"] < 1.0 and 0.9 < share["prompt_pay_discount"] < 1.0
-    assert 0.3 < share["calls"] < share["letters_only"]
-    assert share["deposit"] == 0.0 and share["combined"] == 0.0
+    assert share["deposit"] == share["letters_only"]
+    assert 0.3 < share["calls"] < share["letters_only"] and 0.3 < share["combined"] < share["letters_only"]
 
 
 SHIPPED = [p for p in sorted((ROOT / "parameters").glob("*.yaml")) if p.name != "baseline.yaml"]
@@ -93,19 +93,32 @@ def test_off_by_default_on_by_the_variable_and_never_when_traced(monkeypatch):
 
 def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
     """No account in NumPy has a dispute or a call step that could select it; every other balance
-    of a strategy in the subset is there (the mask is not smaller than it must be)."""
+    of a strategy in the subset is there (the mask is not smaller than it must be): the calls'
+    target is a balance of $200 or more when the ladder is scheduled — after the presumptive
+    charity care of the statement day, and after the deposit kept at service."""
     sc = small(ROOT / "parameters" / "baseline.yaml", encounters_per_day=2.0, warm_up_days=0)
     pop = draw_population(sc, 2)
-    world = World(sc, "calls", pop, hybrid=True)
-    mask = world.numpy_accounts
-    disputed = ~np.isnan(np.asarray(world.levers["price_estimate"].offset, float))
-    called = pop.patient_cents >= 200 * 100  # the calls' target: balance_min 200
-    assert disputed.sum() > 0 and called.sum() > 0
-    np.testing.assert_array_equal(mask, (pop.patient_cents > 0) & ~disputed & ~called)
-    # a traced run of the same world shows no call or dispute on a masked account
-    res = World(sc, "calls", pop, trace=True).run()
-    touched = {r for r, _, what in res.events if what in ("call", "dispute")}
-    assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
+    for strategy in ("calls", "combined"):
+        world = World(sc, strategy, pop, hybrid=True)
+        mask = world.numpy_accounts
+        disputed = ~np.isnan(np.asarray(world.levers["price_estimate"].offset, float))
+        res = World(sc, strategy, pop, trace=True).run()  # all SimPy
+        led = res.ledger
+        statement_day = pop.bill_day + sc.operations.statement_lag_days
+        i = (led.receivable - 1) // 2
+        taken = (led.receivable % 2 == 1) & (
+            ((led.kind == Kind.CHARITY_CARE) & (led.day == statement_day[i]))  # presumptive, on the statement
+            | ((led.kind == Kind.PAYMENT_PATIENT) & (led.day == pop.service_day[i]))  # a deposit
+            | ((led.kind == Kind.REFUND_PATIENT) & (led.day == statement_day[i]) & (led.day > pop.service_day[i])))
+        sign = np.where(led.kind == Kind.REFUND_PATIENT, -1, 1)
+        at_schedule = pop.patient_cents.copy()
+        np.subtract.at(at_schedule, i[taken], (sign * led.amount)[taken])
+        called = at_schedule >= 200 * 100  # the calls' target: balance_min 200
+        assert disputed.sum() > 0 and called.sum() > 0 and (called != (pop.patient_cents >= 20000)).sum() > 5
+        np.testing.assert_array_equal(mask, (pop.patient_cents > 0) & ~disputed & ~called)
+        # the traced run shows no call or dispute on a masked account
+        touched = {r for r, _, what in res.events if what in ("call", "dispute")}
+        assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
 
 
 _CHANNELS = ("letter", "sms", "email", "formal_demand", "call")
@@ -113,8 +126,8 @@ _CHANNELS = ("letter", "sms", "email", "formal_demand", "call")
 
 @hst.composite
 def random_strategy(draw):
-    """A random strategy of the subset the hybrid covers, with or without calls, a discount,
-    charity screening before write-off; and random behaviour and dispute settings."""
+    """A random strategy of the subset the hybrid covers, with or without calls, a discount, a
+    deposit, charity screening before write-off; and random behaviour and dispute settings."""
     steps = []
     for _ in range(draw(hst.integers(0, 5))):
         target = {}
@@ -140,6 +153,11 @@ def random_strategy(draw):
         st["prompt_pay_discount"] = {"rate": draw(hst.sampled_from([0.0, 0.05, 0.2])),
                                      "window_days": draw(hst.sampled_from([10, 30, 60])),
                                      "eligible_payers": draw(hst.sampled_from([None, ["self_pay", "commercial"]]))}
+    if draw(hst.booleans()):
+        st["deposit"] = {"share": draw(hst.sampled_from([0.3, 1.0])),
+                         "compliance_rate": draw(hst.sampled_from([0.5, 0.9])),
+                         "estimate_error_sigma": draw(hst.sampled_from([0.0, 0.5])),
+                         "declined_care_deferral_rate": draw(hst.sampled_from([0.0, 0.2]))}
     st["fap_screening"] = draw(hst.sampled_from([None, "presumptive", "at_write_off"]))
     behaviour = {"floor_per_day": draw(hst.sampled_from([0.0, 0.00021, 0.002])),
                  "full_payment": draw(hst.sampled_from(["ability", "always", "never"])),

@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from simlib import report
+from simlib.run import result_cache
 from simlib.core.language import speaking
 
 pytestmark = pytest.mark.browser
@@ -94,7 +95,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, shared_result_cache):
     """{(page, language): HTML} of one scenario's pages, and the scenario's data: every page in French
     (the scenario's language, built by the pipeline), and from the same results every page in English
     and the strategy comparison in Spanish (the notebooks run again with another ``language``)."""
@@ -106,7 +107,9 @@ def built(tmp_path_factory):
     param = tmp / "clinique.yaml"
     param.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     out = tmp / "reports"
-    report.build_reports([param], out_dir=out, pages=PAGES, log=lambda *a: None)
+    with pytest.MonkeyPatch.context() as mp:  # tests/test_report.py builds this scenario's runs too
+        mp.setenv(result_cache.ENV, str(shared_result_cache))
+        report.build_reports([param], out_dir=out, pages=PAGES, log=lambda *a: None)
     folder = out / "clinique"
     pages = {(p, "fr"): (folder / f"{p}.html").read_text(encoding="utf-8") for p in PAGES}
     for page, lang in [(p, "en") for p in PAGES] + [(p, "es") for p in PAGES]:

@@ -16,6 +16,7 @@ import yaml
 from simlib import report
 
 from simlib.core import atomic
+from simlib.run import result_cache
 from simlib.report.labels import label_of
 from simlib.report import ReportError
 
@@ -228,11 +229,13 @@ def test_failing_notebook_writes_no_html_and_keeps_old_report(tmp_path):
 
 # --------------------------------------------------------------------------- end to end
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, shared_result_cache):
     tmp = tmp_path_factory.mktemp("reports")
     param = tiny_yaml(tmp / "tiny.yaml")
     out = tmp / "out"
-    pages = report.build_reports([param], out_dir=out, log=lambda *a: None)
+    with pytest.MonkeyPatch.context() as mp:  # the browser tests build this scenario's runs too
+        mp.setenv(result_cache.ENV, str(shared_result_cache))
+        pages = report.build_reports([param], out_dir=out, log=lambda *a: None)
     return out, pages
 
 

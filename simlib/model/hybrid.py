@@ -6,12 +6,16 @@ the NumPy model's subset once shared capacities are left aside (every active lev
 form, no collection policy listens to contacts), and the account can never meet a capacity —
 
 - no call step whose static targeting (score band, payers, balance floor) can select it: the
-  balance it is tested on is the bill's, and balances only fall before a step;
+  balance it is tested on is the one the engine schedules the ladder with — the bill less the
+  deposit kept and presumptive charity care
+  (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
 - no agency or legal queue: those levers have no NumPy form, so their strategies stay on SimPy.
 
-The world still books every encounter's bills, claims and what levers take at service; it only
-does not start those patient accounts. After the SimPy run, :func:`run_numpy_accounts` simulates
+The world still books every encounter's bills, claims and what levers take at service, but for
+the deposit (:mod:`simlib.model.vectorized_deposit` asks those accounts for theirs, and refunds it):
+:func:`numpy_accounts` makes the deposit's and financial assistance's ``at_service`` hooks skip
+them; it does not start those patient accounts. After the SimPy run, :func:`run_numpy_accounts` simulates
 them, sets their open balances, adds their counters and returns their ledger rows (with their days
 and kinds), which the world appends to its own before the conservation check. Every random value
 is pre-drawn per account (:mod:`simlib.model.population`), so the paths are the engine's.
@@ -28,6 +32,8 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
+from simlib.model.vectorized_deposit import balance_at_schedule
+from simlib.model.vectorized_offers import Charity
 
 #: the environment variable that chooses the engine: ``simpy`` (default) or ``hybrid``
 ENGINE_VARIABLE = "SIMLIB_ENGINE"
@@ -44,7 +50,8 @@ def hybrid_requested() -> bool:
 
 
 def numpy_accounts(world) -> np.ndarray | None:
-    """The encounters of ``world`` whose patient balance runs in NumPy (``None``: none can)."""
+    """The encounters of ``world`` whose patient balance runs in NumPy (``None``: none can); the
+    world's service hooks whose work the NumPy model does for them skip them from now on."""
     sc, st, pop = world.sc, world.st, world.pop
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
@@ -52,16 +59,37 @@ def numpy_accounts(world) -> np.ndarray | None:
     disputes = world.levers.get("price_estimate")
     if disputes is not None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
-    usd = pop.patient_cents / 100.0
-    for step in st.ladder:
-        if sc.channels[step.channel].kind != "call":
-            continue
+    calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
+    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0 if calls else None
+    for step in calls:
         t = step.target
         selected = (t.score_min <= pop.score_pct) & (pop.score_pct <= t.score_max) & (usd >= t.balance_min)
         if t.payers is not None:
             selected &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
         mask &= ~selected
-    return mask if mask.any() else None
+    if not mask.any():
+        return None
+    _skip_at_service(world, mask)
+    return mask
+
+
+#: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, and the
+#: presumptive screening's refund of a deposit that took the whole balance
+_AT_SERVICE_IN_NUMPY = ("deposit", "fap_screening")
+
+
+def _skip_at_service(world, mask: np.ndarray) -> None:
+    """Wrap the service hooks of :data:`_AT_SERVICE_IN_NUMPY` so they leave the masked encounters'
+    balances as they are (the hook of another lever, a price estimate's cost, still runs)."""
+    ours = [world.levers[key] for key in _AT_SERVICE_IN_NUMPY if key in world.levers]
+    in_numpy = mask.tolist()
+
+    def skipping(hook):
+        def at_service(i: int, r: int, day: float, balance: int) -> int:
+            return balance if in_numpy[i] else hook(i, r, day, balance)
+        return at_service
+    world.service_hooks = [skipping(h) if any(getattr(h, "__self__", None) is lv for lv in ours) else h
+                           for h in world.service_hooks]
 
 
 def run_numpy_accounts(world, mask: np.ndarray) -> Ledger:

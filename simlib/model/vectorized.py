@@ -16,17 +16,21 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   intensity since the last payment reaches the pre-drawn Exp(1) threshold;
 - the full/partial payment rule, payment jumps and the small-balance write-off of the engine;
 - charity screening (on the statement or before the write-off) and the prompt-pay discount
-  (:mod:`simlib.model.vectorized_offers`).
+  (:mod:`simlib.model.vectorized_offers`);
+- the deposit at service, its refund and financial assistance's refund of it
+  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left.
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
-its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): statement and contact costs, harm rows,
-charity, discounts, payments and write-offs, each with its day.
+its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
+statement and contact costs, harm rows, charity, discounts, payments and write-offs, each with its
+day (``paid_cents``, the first payment day and the payment log count a deposit paid at service
+as the patient's first payment; ``payments`` counts the account's own).
 
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (deposits, plans, financing, agencies, plug-in
-levers) are refused: they need the engine.
+or any lever but those listed in ``SIMULATED`` (plans, financing, agencies, plug-in levers) are
+refused: they need the engine.
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ from simlib.model.population import Population
 from simlib.model.vectorized_contacts import Contacts
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
+from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_rows import Rows
 
@@ -150,6 +155,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     rows = Rows()
 
     bal = pop.patient_cents.astype(np.int64).copy()
+    charity = Charity(sc, st, pop)
+    deposit = DepositAtService(sc, st, pop)  # at service: the account starts with what it leaves
+    deposits = deposit.at_service(np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts),
+                                  bal, charity, rows, counters)
     statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
@@ -181,16 +190,18 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         lam[state.unaware] = share * initial_lam[state.unaware]
         if stmt_cfg.delivery_days > 0.0:
             arrival = np.where(state.unaware & reaches, statement + stmt_cfg.delivery_days, INF)
-    charity = Charity(sc, st, pop)
     if charity.mode == "presumptive":  # the statement hooks' order: the statement, the discount, charity
-        charity.screen(alive, statement[alive], bal, rows, counters)
+        charity.screen(alive, statement[alive], bal, rows, counters, deposit.kept)
         alive = alive[bal[alive] > 0]
     paid = np.zeros(n, dtype=np.int64)
     bad_debt = np.zeros(n, dtype=np.int64)
     small_wo = np.zeros(n, dtype=np.int64)
     n_pay = np.zeros(n, dtype=np.int64)
     first_pay = np.full(n, np.nan)
-    log_i, log_day, log_amt = [], [], []
+    # a deposit is the patient's first payment (a PAYMENT_PATIENT row), counted by its own counter
+    paid[deposits[0]] = deposits[2]
+    first_pay[deposits[0]] = deposits[1]
+    log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, deliveries 9, steps
     # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
@@ -316,7 +327,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c == _ENDS:
                 discount.ends(jj)
             elif c == _SCREEN:
-                charity.screen(jj, tj, bal, rows, counters)
+                charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
                 rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
                 bad_debt[jj] += bal[jj]

@@ -8,7 +8,10 @@ The same rules as the engine's levers, many accounts at once, in the engine's fl
   ``charity_free_care`` — on the statement (``presumptive``; not the hospital's own open book) or
   just before the bad-debt write-off (``at_write_off``, order 999 of the write-off day). The
   balance factor of the intensity stays that of the bill (the engine computes it at the account's
-  creation). A deposit kept at service changes the share (refunds): refused by the caller;
+  creation). The share applies to what the patient owes — the open balance plus the deposit kept
+  at service (:mod:`simlib.model.vectorized_deposit`) —, and what exceeds the open balance is the
+  deposit refunded: a ``REFUND_PATIENT`` row beside the ``CHARITY_CARE`` one, counter
+  ``deposit_fap_refunds``;
 - the prompt-pay discount (:mod:`simlib.levers.prompt_pay_discount`): for the eligible payers'
   patients, from the statement to ``window_days`` later (order 1 of that day) the integrated
   intensity accrues × (1 + uplift × price sensitivity), and a payment of the whole balance books
@@ -54,20 +57,28 @@ class Charity:
             return np.full(statement.shape, INF)
         return np.where(self.rate > 0, statement + self.after_days, INF)
 
-    def screen(self, ii: np.ndarray, at, bal: np.ndarray, rows, counters) -> None:
-        """Screen accounts ``ii`` at ``at``: forgive the eligible share of the open balance."""
+    def screen(self, ii: np.ndarray, at, bal: np.ndarray, rows, counters, kept: np.ndarray | None = None) -> None:
+        """Screen accounts ``ii`` at ``at``: forgive the eligible share of what the patient owes
+        (the open balance plus ``kept``, the deposit kept at service, taken off in place where
+        the share exceeds the open balance: that part of the deposit is refunded)."""
         rate = self.rate[ii]
         b = bal[ii]
         go = (rate > 0) & (b > 0)
         ii, rate, b = ii[go], rate[go], b[go]
         at = np.broadcast_to(np.asarray(at, float), go.shape)[go]
-        amount = np.where(rate >= 1.0, b, np.round(rate * b).astype(np.int64))
+        owed = b if kept is None else b + kept[ii]
+        amount = np.where(rate >= 1.0, owed, np.round(rate * owed).astype(np.int64))
         go = amount > 0
         ii, amount, at, b = ii[go], amount[go], at[go], b[go]
         if not ii.size:
             return
+        refund = np.maximum(amount - b, 0)  # simlib.levers.financial_assistance.FapScreening.screen
+        if kept is not None and refund.any():
+            rows.add(ii, at, Kind.REFUND_PATIENT, refund)
+            kept[ii] -= refund
+            counters["deposit_fap_refunds"] += int((refund > 0).sum())
         rows.add(ii, at, Kind.CHARITY_CARE, amount)
-        bal[ii] = b - amount
+        bal[ii] = b - (amount - refund)
         counters["charity_adjustments"] += ii.size
         counters["charity_free_care"] += int((bal[ii] == 0).sum())
 

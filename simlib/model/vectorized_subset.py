@@ -17,7 +17,7 @@ from simlib.scenario.schema import Scenario
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount"}
+             "price_estimate", "factoring", "prompt_pay_discount", "deposit"}
 
 
 def check_capacity_free(sc: Scenario, strategy: str) -> None:
@@ -48,9 +48,6 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
             problems.append(f"the {key} lever")
     if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0 and not per_account:
         problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
-    fap = sc.finance.financial_assistance
-    if fap is not None and fap.identification_rate > 0 and st.deposit is not None:
-        problems.append("financial assistance beside a deposit (its refunds)")
     if sc.operations.billing_team.billing_error_rate > 0 and not per_account:
         problems.append("disputes (billing_error_rate > 0)")
     if sc.behaviour.payment_timing is not None:

@@ -174,8 +174,9 @@ def two_strategy_scenario(scenario, strategy: str, baseline: str):
     """The scenario restricted to ``baseline`` and ``strategy`` (half the work of a full run).
 
     Seeds never depend on the strategy (CRN), so dropping the others changes no number. The
-    ``sensitivity`` section is dropped (its paths may name the other strategies), and so is an
-    uncertain assumption of a dropped strategy."""
+    ``sensitivity`` section is dropped (its paths may name the other strategies), and so are the
+    ``search`` section (no simulated number depends on it; its checks cost ≈ 0.04 CPU-s each time
+    a task validates the scenario) and an uncertain assumption of a dropped strategy."""
     from simlib.scenario.schema import Scenario
 
     if strategy == baseline:
@@ -184,6 +185,7 @@ def two_strategy_scenario(scenario, strategy: str, baseline: str):
     data["strategies"] = {name: dict(data["strategies"][name], baseline=(name == baseline))
                           for name in (baseline, strategy)}
     data["sensitivity"] = None
+    data["search"] = None
     if data.get("uncertain"):  # an assumption of a dropped strategy (its draws are keyed by path)
         data["uncertain"] = [e for e in data["uncertain"] if not (
             e["path"].startswith("strategies.") and e["path"].split(".")[1] not in ("*", baseline, strategy))]
