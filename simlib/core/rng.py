@@ -70,3 +70,56 @@ def lever_stream(seed: int, replication: int, name: str) -> np.random.Generator:
         raise ValueError(f"stream name {name!r} is a built-in activity; choose the lever's own name")
     ss = np.random.SeedSequence(seed, spawn_key=(replication, LEVER_STREAM_BASE + zlib.crc32(name.encode())))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+class UniformRows:
+    """The matrix ``rng.random((n, k))`` held as nothing but where it starts in ``rng``'s stream:
+    row ``i`` is regenerated on demand, bit for bit, by advancing a copy of the stream ``i × k``
+    steps from that start. Making it moves ``rng`` past the matrix, as drawing it would, so every
+    later draw from ``rng`` is unchanged.
+
+    Why: a draw that only some strategies read (a plan's 36 monthly miss uniforms, 288 bytes per
+    account, read by plan takers alone) would otherwise cost every account its memory (issue 27).
+    ``Generator.random`` turns one 64-bit PCG64 output into each double, so the ``j``-th uniform
+    is the output after ``j`` steps (``PCG64.advance``); tests/test_lazy_rows.py checks that the
+    rows equal the eagerly drawn matrix for several sizes and seeds. Indexing: ``rows[i]`` (a row),
+    ``rows[i, j]`` (a scalar); ``np.asarray(rows)`` draws the whole matrix (tests, small runs).
+    """
+
+    __slots__ = ("n", "k", "_bits", "_start", "_gen")
+
+    def __init__(self, rng: np.random.Generator, n: int, k: int):
+        if not isinstance(rng.bit_generator, np.random.PCG64):
+            raise TypeError("UniformRows needs a PCG64 stream (simlib.core.rng.stream)")
+        self.n, self.k = int(n), int(k)
+        self._start = rng.bit_generator.state
+        self._bits = np.random.PCG64()
+        self._gen = np.random.Generator(self._bits)
+        rng.bit_generator.advance(self.n * self.k)  # the stream moves on as if it had drawn the matrix
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.k)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def row(self, i: int) -> np.ndarray:
+        """Row ``i``: the ``k`` uniforms of encounter ``i``."""
+        i = int(i)
+        if not 0 <= i < self.n:
+            raise IndexError(f"row {i} of {self.n}")
+        self._bits.state = self._start
+        self._bits.advance(i * self.k)
+        return self._gen.random(self.k)
+
+    def __getitem__(self, index):
+        if isinstance(index, tuple):
+            i, j = index
+            return self.row(i)[j]
+        return self.row(index)
+
+    def __array__(self, dtype=None, copy=None):
+        self._bits.state = self._start
+        values = self._gen.random((self.n, self.k))
+        return values if dtype is None else values.astype(dtype)

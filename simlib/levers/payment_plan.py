@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from simlib.core.ledger import Kind
+from simlib.core.rng import UniformRows
 from simlib.levers.base import Assumption, Lever, register_lever
 from simlib.levers.takeup import Uptake, describe_takers, uptake_probability
 from simlib.core.settings import Fraction, NonNeg, Positive, cents
@@ -72,17 +73,21 @@ class PaymentPlan(Uptake):
 
 
 def _draw(rng, n: int, scenario) -> dict:
-    """Per account: the uptake and autopay uniforms, and one miss uniform per instalment month."""
-    return {"plan_u": rng.random((n, 2)), "plan_miss_u": rng.random((n, PLAN_MONTHS_MAX))}
+    """Per account: the uptake and autopay uniforms, and one miss uniform per instalment month —
+    these held as their place in the stream (:class:`~simlib.core.rng.UniformRows`): only plan
+    takers read them, one row each when their plan starts, and the matrix would cost every account
+    288 bytes (issue 27). ``plan_miss_u[i]`` is row ``i``, the same numbers as drawn eagerly."""
+    return {"plan_u": rng.random((n, 2)), "plan_miss_u": UniformRows(rng, n, PLAN_MONTHS_MAX)}
 
 
 class _Plan:
-    """One account's plan: instalment (cents), miss probability, months run, misses so far."""
+    """One account's plan: instalment (cents), miss probability, months run, misses so far, and
+    the account's row of monthly miss uniforms (``plan_miss_u[i]``, read once when it starts)."""
 
-    __slots__ = ("inst", "p_miss", "month", "misses")
+    __slots__ = ("inst", "p_miss", "month", "misses", "miss_u")
 
-    def __init__(self, inst: int, p_miss: float):
-        self.inst, self.p_miss, self.month, self.misses = inst, p_miss, 0, 0
+    def __init__(self, inst: int, p_miss: float, miss_u):
+        self.inst, self.p_miss, self.month, self.misses, self.miss_u = inst, p_miss, 0, 0, miss_u
 
 
 @register_lever
@@ -148,13 +153,13 @@ class PaymentPlanLever(Lever):
         world.ledger.post(acct.r, acct.now, Kind.COST_PLAN_ADMIN, self.setup_cents)
         world.count("plans")
         world.trace(acct.r, "plan", acct.now)
-        acct.at(acct.now, 6, self._instalment, _Plan(inst, p_miss))
+        acct.at(acct.now, 6, self._instalment, _Plan(inst, p_miss, pop.plan_miss_u[i]))
 
     def instalment(self, acct, plan: _Plan) -> None:
-        world, pop, now, m = self.world, self.world.pop, acct.now, plan.month
+        world, now, m = self.world, acct.now, plan.month
         plan.month = m + 1
         world.ledger.post(acct.r, now, Kind.COST_PLAN_ADMIN, self.instalment_cents)
-        if pop.plan_miss_u[acct.i, m] < plan.p_miss:
+        if plan.miss_u[m] < plan.p_miss:
             plan.misses += 1
             world.count("plan_misses")
             world.trace(acct.r, "instalment missed", now)

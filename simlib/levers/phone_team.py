@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 
 from simlib.world.capacities.phone_team import CALL_ATTEMPTS, PhoneTeamCapacity, next_open_slot
 from simlib.levers.base import Assumption, Lever, register_lever
+from simlib.core.rng import UniformRows
 from simlib.core.settings import Fraction, NonNeg, Positive
 from simlib.world.capacities.sizing import SizedTeam
 
@@ -54,8 +55,10 @@ class PhoneTeam(SizedTeam):
 
 
 def _draw(rng, n: int, scenario) -> dict:
-    """Per account and call attempt: the right-party uniform and the call's Exp(1) duration."""
-    return {"rpc_u": rng.random((n, CALL_ATTEMPTS)), "call_minutes_exp": rng.standard_exponential((n, CALL_ATTEMPTS))}
+    """Per account and call attempt: the right-party uniform and the call's Exp(1) duration. The
+    uniforms are held as their place in the stream (:class:`~simlib.core.rng.UniformRows`, the same
+    numbers as drawn eagerly): only called accounts read them, 64 bytes for every account otherwise."""
+    return {"rpc_u": UniformRows(rng, n, CALL_ATTEMPTS), "call_minutes_exp": rng.standard_exponential((n, CALL_ATTEMPTS))}
 
 
 @register_lever

@@ -37,6 +37,7 @@ from simlib.world.account import PatientAccount
 from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
 from simlib.core.ledger import Kind, Ledger, LedgerWriter, check_conservation
+from simlib.core.packed import packed, zeros as packed_zeros
 from simlib.model.vectorized_rows import concatenate
 from simlib.levers import registered_levers
 from simlib.levers.base import HOOKS, lever_hooks
@@ -73,11 +74,11 @@ class World:
         self.horizon = sc.simulation.horizon_days
         self.ledger = LedgerWriter()
         self.counters: Counter = Counter()
-        self.open_cents: list[int] = [0] * pop.n_receivables  # the engine's own balances (a list: fast to set)
-        # per-encounter scalars read once per account, as Python lists (NumPy scalar access is slow)
-        self.service_day = pop.service_day.tolist()
-        self.claim_cents = pop.claim_cents.tolist()
-        self.patient_cents = pop.patient_cents.tolist()
+        self.open_cents = packed_zeros(pop.n_receivables)  # the engine's own balances (cents, fast to set)
+        # per-encounter scalars read once per account, packed (simlib.core.packed: NumPy scalar access is slow)
+        self.service_day = packed(pop.service_day)
+        self.claim_cents = packed(pop.claim_cents)
+        self.patient_cents = packed(pop.patient_cents)
         # the claim and bill settings a lever built below may change before the run (billing and
         # claims quality, simlib.levers.quality; coverage discovery, simlib.levers.coverage_discovery):
         # the payer of each encounter, its adjudication and bill days, the uniform that decides a
@@ -85,7 +86,7 @@ class World:
         # or one per encounter) and the billing error rate; ``_derive_claim_paths`` turns them into
         # what the run reads
         self.payer_index = pop.payer.copy()
-        self.adjudication_day = np.maximum(self.start_day, pop.service_day + pop.submit_lag + pop.adjudication_lag).tolist()
+        self.adjudication_day = packed(np.maximum(self.start_day, pop.service_day + pop.submit_lag + pop.adjudication_lag))
         self.bill_day = pop.bill_day.copy()
         self.denial_u = pop.denial_u
         self.denial_rate_factor = 1.0
@@ -93,8 +94,8 @@ class World:
         self.billing_error_rate = sc.operations.billing_team.billing_error_rate
         #: a vendor's share of what an insurer pays on a receivable: receivable -> (rate, ledger kind)
         self.insurer_payment_fees: dict[int, tuple[float, Kind]] = {}
-        self.propensity = pop.propensity.tolist()
-        self.score = pop.score_pct.tolist()
+        self.propensity = packed(pop.propensity)
+        self.score = packed(pop.score_pct)
         #: each encounter's secondary claim in cents (None: the scenario has no secondary payer; an
         #: encounter moved to a payer by coverage discovery has none)
         self.secondary_cents = None if pop.secondary_cents is None else pop.secondary_cents.tolist()
@@ -136,7 +137,7 @@ class World:
         when no lever changed them)."""
         rates = np.array([p.initial_denial_rate for p in self.sc.payers.values()])[self.payer_index]
         self.denied = (self.denial_u < rates * self.denial_rate_factor).tolist()
-        self.statement_day = (self.bill_day + self.statement_lag_days).tolist()
+        self.statement_day = packed(self.bill_day + self.statement_lag_days)
         self.payer_of = np.asarray(self.pop.payer_names, dtype=object)[self.payer_index].tolist()
         #: each encounter's primary's tiers-payant rule (None: no deadline), read at adjudication
         rules = [p.tiers_payant for p in self.sc.payers.values()]

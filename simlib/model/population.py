@@ -16,8 +16,8 @@ from simlib.world.capacities.phone_team import CALL_ATTEMPTS
 from simlib.levers.payment_plan import PLAN_MONTHS_MAX
 from simlib.scenario.schema import Scenario
 from simlib.core import receivables
-from simlib.core.rng import STREAMS, lever_stream, stream
-from simlib.levers import registered_levers
+from simlib.core.rng import lever_stream, stream
+from simlib.model.lever_draws import lever_draws, resolve_pending
 from simlib.model.open_book import book_encounters, claims_pending_from_day_0
 
 __all__ = ["CALL_ATTEMPTS", "PLAN_MONTHS_MAX", "Bills", "Population", "draw_population"]
@@ -53,20 +53,21 @@ class Population:
     denial_u: np.ndarray
     overturn_u: np.ndarray         # (n, max_rounds)
     review_u: np.ndarray           # (n, max_rounds)
+    # levers' draws (Lever.random_draws): drawn when first read (see ``pending_draws``)
     # disputes
-    error_u: np.ndarray
-    dispute_delay: np.ndarray
-    favour_u: np.ndarray
-    correction_fraction: np.ndarray
+    error_u: np.ndarray = None
+    dispute_delay: np.ndarray = None
+    favour_u: np.ndarray = None
+    correction_fraction: np.ndarray = None
     # calls and deposits
-    rpc_u: np.ndarray              # (n, CALL_ATTEMPTS)
-    call_minutes_exp: np.ndarray   # (n, CALL_ATTEMPTS) Exp(1) draws, scaled by the team's mean
-    deposit_u: np.ndarray
+    rpc_u: np.ndarray = None       # (n, CALL_ATTEMPTS): rows regenerated on demand (simlib.core.rng.UniformRows)
+    call_minutes_exp: np.ndarray = None  # (n, CALL_ATTEMPTS) Exp(1) draws, scaled by the team's mean
+    deposit_u: np.ndarray = None
     # finance levers (plans, financing, agency)
-    plan_u: np.ndarray             # (n, 2): uptake, autopay
-    plan_miss_u: np.ndarray        # (n, PLAN_MONTHS_MAX)
-    financing_u: np.ndarray
-    agency_threshold: np.ndarray   # (n, 4) Exp(1) thresholds while with the agency
+    plan_u: np.ndarray = None      # (n, 2): uptake, autopay
+    plan_miss_u: np.ndarray = None  # (n, PLAN_MONTHS_MAX): rows regenerated on demand (simlib.core.rng.UniformRows)
+    financing_u: np.ndarray = None
+    agency_threshold: np.ndarray = None  # (n, 4) Exp(1) thresholds while with the agency
     bill_day: np.ndarray = None    # day the patient statement is due out (before the statement lag)
     # take-up and financial assistance (None: a neutral value, for hand-built populations)
     deposit_estimate_z: np.ndarray = None   # N(0, 1): error of the deposit's price estimate
@@ -89,8 +90,14 @@ class Population:
     secondary_cents: np.ndarray = None   # int64: the secondary's share of what the primary left (0: none)
     secondary_lag: np.ndarray = None     # days from the primary's decision to the secondary's
     secondary_denied: np.ndarray = None  # bool: the secondary refuses (its share passes to the patient)
+    #: levers' draws not made yet: draw name -> a call that makes its stream's draws
+    #: (:mod:`simlib.model.lever_draws`); a strategy without the lever never holds them (issue 27)
+    pending_draws: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
+        for name in self.pending_draws:  # read through __getattr__, which draws them
+            if name in self.__dict__ and self.__dict__[name] is None:
+                del self.__dict__[name]
         if self.planner_u is None:
             self.planner_u = np.ones(self.n)
         if self.dispute_delay_z is None:
@@ -100,12 +107,10 @@ class Population:
                 setattr(self, name, np.zeros(self.n, bool))
         self.bill_day = self.patient_bill_day()
         n = len(self.service_day)
-        if self.deposit_estimate_z is None:
-            self.deposit_estimate_z = np.zeros(n)
-        if self.financing_approval_u is None:
-            self.financing_approval_u = np.zeros(n)
-        if self.charity_u is None:
-            self.charity_u = np.ones(n)
+        neutral = {"deposit_estimate_z": 0.0, "financing_approval_u": 0.0, "charity_u": 1.0, "dispute_wait_exp": 0.0}
+        for name, value in neutral.items():
+            if name not in self.pending_draws and self.__dict__.get(name) is None:
+                setattr(self, name, np.full(n, value))
         shape = (self.n, len(self.channel_names))
         if self.contact_responsiveness is None:
             self.contact_responsiveness = self.propensity.copy()
@@ -113,8 +118,14 @@ class Population:
             self.opt_out_u = np.ones(shape)    # nobody opts out
         if self.complaint_u is None:
             self.complaint_u = np.ones(shape)  # nobody complains
-        if self.dispute_wait_exp is None:
-            self.dispute_wait_exp = np.zeros(self.n)
+
+    def __getattr__(self, name: str):
+        """A lever's draw not made yet (``pending_draws``): made now, with the others of its stream."""
+        pending = self.__dict__.get("pending_draws")
+        if not pending or name not in pending:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        resolve_pending(self, name)
+        return self.__dict__[name]
 
     @property
     def n_receivables(self) -> int:
@@ -146,6 +157,13 @@ class Population:
         if name not in self.lever_draws:
             self.lever_draws[name] = draw(lever_stream(self.seed, self.replication, name), self.n)
         return self.lever_draws[name]
+
+
+# A field's default also sits on the class, where it would hide a pending draw from __getattr__:
+# the instance always holds its own value (set by __init__), so the class needs none.
+for _field in dataclasses.fields(Population):
+    if _field.default is None:
+        delattr(Population, _field.name)
 
 
 def _secondary(sc: Scenario, seed: int, replication: int, payer: np.ndarray,
@@ -302,9 +320,9 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
     opt_out_u = rng.random((n, len(channel_names)))
     complaint_u = rng.random((n, len(channel_names)))
 
-    fields, others = _lever_draws(sc, seed, replication, n)
+    pending, others = lever_draws(sc, seed, replication, n, {f.name for f in dataclasses.fields(Population)})
     return Population(
-        **fields, **(secondary or {}), lever_draws=others,
+        **(secondary or {}), lever_draws=others, pending_draws=pending,
         n=n, payer_names=payer_names, channel_names=channel_names, service_day=service_day,
         open_book=open_book, payer=payer, allowed_cents=allowed_cents, claim_cents=claim_cents,
         patient_cents=patient_cents, emergency=emergency, ability_monthly=ability,
@@ -315,22 +333,6 @@ def _latent(sc: Scenario, replication: int, seed: int, service_day, open_book, p
         planner_u=planner_u, paper_bill=paper_bill, disputed_bill=disputed_bill, dispute_delay_z=dispute_delay_z,
         contact_responsiveness=contact_resp, opt_out_u=opt_out_u, complaint_u=complaint_u,
     )
-
-
-def _lever_draws(sc: Scenario, seed: int, replication: int, n: int) -> tuple[dict, dict]:
-    """Every registered lever's declared draws (``Lever.random_draws``), each from its own stream
-    (a built-in activity of :data:`simlib.core.rng.STREAMS`, else the lever's hashed stream):
-    (the ``Population`` fields they fill, the other draws by name)."""
-    fields, others = {}, {}
-    names = {f.name for f in dataclasses.fields(Population)}
-    for lever in registered_levers().values():
-        for name, draw in lever.random_draws.items():
-            rng = stream(seed, replication, name) if name in STREAMS else lever_stream(seed, replication, name)
-            for key, values in draw(rng, n, sc).items():
-                if key in fields or key in others:
-                    raise ValueError(f"lever {lever.__qualname__}: draw {key!r} is already another lever's")
-                (fields if key in names else others)[key] = values
-    return fields, others
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,13 @@
 The figures are rough, deliberately on the high side, and come from ``benchmarks/README.md``
 (measured on the 2-core development machine):
 
-- a worker process holds ≈ 200 MB once simlib is imported (Python, NumPy, pandas, SimPy) plus,
-  per simulated account of one replication (warm-up and open book included), ≈ 1.3 kB of
-  population, ≈ 1.4 kB for the one strategy's world being simulated (ledger, records: a
-  replication frees each world once no later strategy shares it) and ≈ 0.12 kB per strategy for
-  its results, measured by ``benchmarks/memory.py`` and taken with a 25 % margin (issue 21: the
+- a worker process holds ≈ 235 MB once simlib is imported (Python, NumPy, pandas, SimPy) plus,
+  per simulated account of one replication (warm-up and open book included), ≈ 0.75 kB of
+  population (≈ 0.97 kB once every lever's draws are made: a replication makes a lever's draws
+  when a strategy first reads them), ≈ 0.95 kB for the one strategy's world being simulated
+  (ledger, records: a replication frees each world once no later strategy shares it) and
+  ≈ 0.10 kB per strategy for its results, measured by ``benchmarks/memory.py`` (issue 27) and
+  taken with a 25 % margin (issue 21: the
   figures assumed before were 6–18 % *below* the peaks measured at 18–54k accounts); the memory
   available is the host's, or a container's cgroup limit when it leaves less
   (:mod:`simlib.run.cgroup_memory`);
@@ -33,15 +35,17 @@ from simlib.scenario.schema import Scenario, ScenarioError
 
 #: Memory figures: measured by benchmarks/memory.py (benchmarks/memory_results.json: the baseline
 #: at 40 and 120 encounters a day — 29,160 and 87,480 simulated accounts — with the population
-#: alone, 1 and 8 strategies; a process holds ≈ 200 MB once simlib is imported; per simulated
-#: account the population ≈ 1.28 kB, the world of the strategy being simulated ≈ 1.41 kB, each
-#: strategy's results ≈ 0.12 kB) times MEMORY_MARGIN, rounded up. tests/test_adversarial_memory.py
+#: alone, 1 and 8 strategies; a process holds ≈ 235 MB once simlib is imported; per simulated
+#: account the population ≈ 0.74 kB, the world of the strategy being simulated ≈ 0.95 kB, each
+#: strategy's results ≈ 0.10 kB, measured at 5c637a6, issue 27) times MEMORY_MARGIN, rounded up.
+#: The population's figure adds the 224 B of levers' draws a strategy may make on first read
+#: (simlib.model.lever_draws: the status quo measured makes few of them). tests/test_adversarial_memory.py
 #: fails if they fall below that.
 MEMORY_MARGIN = 1.25
-WORKER_BASE_BYTES = 250e6
-MAIN_BASE_BYTES = 250e6
-POPULATION_BYTES_PER_ACCOUNT = 1_600
-WORLD_BYTES_PER_ACCOUNT = 1_800
+WORKER_BASE_BYTES = 300e6
+MAIN_BASE_BYTES = 300e6
+POPULATION_BYTES_PER_ACCOUNT = 1_250
+WORLD_BYTES_PER_ACCOUNT = 1_200
 RESULT_BYTES_PER_ACCOUNT_STRATEGY = 150
 TABLE_BYTES_PER_STRATEGY_REPLICATION = 30_000
 DISK_BYTES_PER_STRATEGY_REPLICATION = 3 * 12_000
