@@ -51,6 +51,21 @@ def test_dask_run_is_identical_to_local_run(cluster):
     assert sorted(remote.metrics["replication"].unique()) == [0, 1, 2, 3]
 
 
+def test_workers_run_the_engine_of_the_process_that_sent_the_tasks(cluster, monkeypatch):
+    """The cluster's workers were started on the default engine (the hybrid); a client set to pure
+    SimPy gets pure SimPy's numbers from them, to the last bit (the two engines' payment days may
+    differ in the last bit, so a worker on the other engine moves some metrics)."""
+    monkeypatch.setenv("SIMLIB_ENGINE", "simpy")
+    sc = tiny_scenario()
+    local = run_experiment(sc, replications=2, seed=11, workers=1)
+    remote = run_experiment(sc, replications=2, seed=11, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(remote.metrics, local.metrics, check_exact=True)
+    monkeypatch.delenv("SIMLIB_ENGINE")
+    hybrid = run_experiment(sc, replications=2, seed=11, workers=1)
+    # the engines do differ in the last bit here (if they ever agree to the bit, this test needs a scenario where they do not)
+    assert not hybrid.metrics["value"].equals(local.metrics["value"])
+
+
 def test_scheduler_key_in_the_scenario_is_used(cluster):
     sc = tiny_scenario(scheduler=cluster.scheduler_address, replications=2)
     res = run_experiment(sc, seed=3)
