@@ -1,5 +1,5 @@
 """The deposit at service in NumPy (issue 27) agrees with the SimPy engine account by account:
-every payment day (to 1e-9 days), every ledger row of the patient balances (day, kind and cent),
+every payment day (to the last bit), every ledger row of the patient balances (day, kind and cent),
 every open balance and every counter of the deposit, charity care and payments; seeded. With the
 baseline's financial assistance policy (presumptive, and before the write-off), its prompt-pay
 discount and contact limits, deposits above the balance (refunds) and random deposit settings."""

@@ -1,5 +1,5 @@
 """Charity screening and the prompt-pay discount in NumPy (issue 27) agree with the SimPy engine
-account by account: every payment day (to 1e-9 days), every ledger row of the patient balances
+account by account: every payment day (to the last bit), every ledger row of the patient balances
 (day, kind and cent) and the counters; seeded."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from simlib.scenario.schema import scenario_from_dict
 
 from tests.test_vectorized import BASELINE, assert_same_paths
 
-DAY_TOLERANCE = 1e-9  # days: the NumPy model advances the intensity at the same actions, in the same float operations
+DAY_TOLERANCE = 0.0  # days: the same actions, the same float operations, math's functions (simlib.core.scalar_math)
 
 
 def offers_scenario(screening="presumptive", encounters_per_day=8.0, **fap):

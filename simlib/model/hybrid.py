@@ -22,8 +22,9 @@ is pre-drawn per account (:mod:`simlib.model.population`), so the paths are the 
 
 The default engine (issue 27): ``SIMLIB_ENGINE=simpy`` (or ``World(..., hybrid=False)``) runs every
 account on SimPy; a traced run stays all-SimPy. Identity with the pure engine: ``tests/test_hybrid.py``
-(every ledger row and cent; payment days agree to ≈ 1e-13 days, not always to the last bit, as
-NumPy's and Python's exponentials may differ in the last bit). A run's tasks carry the engine of
+(every ledger row, cent and payment day to the last bit: the NumPy forms take their exponentials,
+logarithms and powers from :mod:`simlib.core.scalar_math`, Python's ``math``, as the SimPy engine
+does; metrics summed over the same rows in another order may differ in the last bit). A run's tasks carry the engine of
 the process that started them (:func:`on_engine`), so workers anywhere use that one.
 """
 from __future__ import annotations

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simlib.core import scalar_math as xm
+
 from simlib.scenario.schema import Scenario
 from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
@@ -86,11 +88,11 @@ class VectorResult:
 
 # ----------------------------------------------------------------------------- intensity math
 def integrated(lam, floor: float, kappa: float, dt):
-    return floor * dt + (lam - floor) * -np.expm1(-kappa * dt) / kappa
+    return floor * dt + (lam - floor) * -xm.expm1(-kappa * dt) / kappa
 
 
 def intensity_after(lam, floor: float, kappa: float, dt):
-    return floor + (lam - floor) * np.exp(-kappa * dt)
+    return floor + (lam - floor) * xm.exp(-kappa * dt)
 
 
 def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray) -> np.ndarray:
@@ -101,7 +103,7 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
     if floor <= 0.0:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
-            t = np.where(x < 1.0, -np.log1p(-np.minimum(x, 1.0)) / kappa, INF)
+            t = np.where(x < 1.0, -xm.log1p(-np.minimum(x, 1.0)) / kappa, INF)
         out[pos] = t[pos]
         return out
     idx = np.flatnonzero(pos)
@@ -111,7 +113,7 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
     lo = np.zeros(idx.size)
     hi = np.where(b < 0, (need_p - b) / floor, need_p / floor)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cap = -np.log1p(-kappa * need_p / c) / kappa
+        cap = -xm.log1p(-kappa * need_p / c) / kappa
     use = (b > 0) & (kappa * need_p < c)
     hi = np.where(use, np.minimum(hi, cap), hi)
     x = hi.copy()
@@ -121,7 +123,7 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
         j = np.flatnonzero(live)
         if not j.size:
             break
-        e = np.exp(-kappa * x[j])
+        e = xm.exp(-kappa * x[j])
         fx = floor * x[j] + b[j] * (1.0 - e) - need_p[j]
         done = np.abs(fx) < tol[j]
         live[j[done]] = False
@@ -165,7 +167,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         stated &= accounts
     alive = np.flatnonzero(stated)
     with np.errstate(divide="ignore"):
-        balance_factor = (np.maximum(bal, 1) / 100.0 / beh.balance_ref) ** -beh.balance_elasticity
+        balance_factor = xm.power(np.maximum(bal, 1) / 100.0 / beh.balance_ref, -beh.balance_elasticity)
     resp = pop.propensity * balance_factor
     contact_weight = pop.contact_responsiveness * balance_factor
     initial_lam = beh.initial_per_day * resp

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simlib.core import scalar_math as xm
+
 from simlib.core.ledger import Kind
 from simlib.levers.contact_limits import default_counted
 from simlib.model.vectorized_rows import Rows
@@ -141,10 +143,10 @@ class Contacts:
         factor = np.ones(ii.size)
         if beh.contact_fatigue_per_contact < 1.0:
             recent = (at[:, None] - self.state.reached[ii] < beh.contact_fatigue_window_days).sum(axis=1)
-            factor = np.power(beh.contact_fatigue_per_contact, recent.astype(float))
+            factor = xm.power(beh.contact_fatigue_per_contact, recent.astype(float))
         self.state.reached[ii, s] = at
         if beh.contact_age_decay_days is not None:
-            factor = factor * np.exp(-np.maximum(0.0, at - self.billed_day[ii]) / beh.contact_age_decay_days)
+            factor = factor * xm.exp(-np.maximum(0.0, at - self.billed_day[ii]) / beh.contact_age_decay_days)
         self.lam[ii] += jump_per_day * self.contact_weight[ii] * factor
 
     def after_reach(self, ii: np.ndarray, at: np.ndarray, c: int, cfg) -> None:
@@ -186,15 +188,15 @@ class Contacts:
 
 def lost_probability(complaints: np.ndarray, opt_outs: np.ndarray, harm) -> np.ndarray:
     """:func:`simlib.world.contact_response.lost_probability` over arrays of counts."""
-    return 1.0 - (1.0 - harm.attrition_per_complaint) ** complaints.astype(float) \
-        * (1.0 - harm.attrition_per_opt_out) ** opt_outs.astype(float)
+    return 1.0 - xm.power(1.0 - harm.attrition_per_complaint, complaints.astype(float)) \
+        * xm.power(1.0 - harm.attrition_per_opt_out, opt_outs.astype(float))
 
 
 def chance_by(k: np.ndarray, rate: float) -> np.ndarray:
     """P(the event by the k-th contact) = 1 − (1 − rate)^k (1 for a rate of 1)."""
     if rate >= 1.0:
         return np.ones(k.shape)
-    return -np.expm1(k * np.log1p(-rate))
+    return -xm.expm1(k * xm.log1p(-rate))
 
 
 def quiet(hours, hour: np.ndarray) -> np.ndarray:

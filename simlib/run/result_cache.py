@@ -18,8 +18,8 @@ The key is a SHA-256 of the exact inputs of one run (:func:`run_key`):
 - what the scenario's other strategies change in every strategy's metrics: whether any factors
   (the factoring metrics) and whether any reacts (the policy metrics);
 - the seed and the replication;
-- the engine (``SIMLIB_ENGINE``: the hybrid, the default, or pure SimPy, :mod:`simlib.model.hybrid`; their
-  metrics agree to 1e-9 relative, not to the last bit);
+- the engine (``SIMLIB_ENGINE``: the hybrid, the default, or pure SimPy, :mod:`simlib.model.hybrid`; the same
+  ledger rows, but their metrics may differ in the last bit, summed in another order);
 - the code version: a hash of every source file of the installed simlib and the versions of
   Python and the numerical packages (:func:`code_version`), so changed code never reads an old run.
 
