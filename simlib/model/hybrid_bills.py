@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.core.ledger import Kind, Ledger
+from simlib.core.packed import packed
 from simlib.levers.base import Lever
 from simlib.model import claims, hybrid_denials
 
@@ -77,7 +78,7 @@ def start_encounters(world) -> Ledger:
     opened[2 * billed] = claim[billed]
     opened[2 * np.flatnonzero(paid)] = 0
     opened[2 * bulk_patients + 1] = left
-    world.open_cents = opened.tolist()
+    world.open_cents = packed(opened)  # as the world's own (simlib.core.packed)
     n_decided = int(np.count_nonzero(decided))
     if n_decided:
         world.count("claims_adjudicated", n_decided)
