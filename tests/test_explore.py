@@ -48,7 +48,8 @@ def test_explore_notebook_runs_headless(tiny, tmp_path):
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out), cwd=str(tmp_path),
                         parameters={"scenario_file": str(tiny), "replications": 2, "encounters_per_day": 3},
-                        kernel_name="python3", progress_bar=False)
+                        kernel_name="python3", progress_bar=False,
+                        execution_timeout=600)  # a lost kernel reply (papermill #711) fails here, not at CI's limit
     import nbformat
     nb = nbformat.read(str(out), as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
