@@ -136,6 +136,23 @@ def test_defaults_include_the_top_two_strategies_lever_assumptions():
                 assert a.setting in lever.settings.__args__[0].model_fields, (key, a.setting)
 
 
+def test_an_optional_lever_setting_left_unset_is_not_swept():
+    """The operations scenario's targeted discount leaves the score's ``noise_sd`` unset (the
+    patients' score noise): its sensitivity sweep failed ("matched no parameter") whenever that
+    strategy was the recommendation or the runner-up; set, the factor is swept."""
+    scen = load_scenario(ROOT / "parameters" / "operations.yaml")
+    pair = ["targeted_discount", scen.baseline_strategy]
+    paths = [f.path for f in sens.scenario_factors(scen, pair)]
+    assert "strategies.*.targeted_offer.noise_sd" not in paths
+    assert not sens.check_factors(scen, sens.scenario_factors(scen, pair))
+    data = scen.model_dump(mode="json")
+    data["strategies"]["targeted_discount"]["targeted_offer"].update(score="contact_response", noise_sd=0.6)
+    noisy = scenario_from_dict(data, "noisy")
+    factors = sens.scenario_factors(noisy, pair)
+    assert "strategies.*.targeted_offer.noise_sd" in [f.path for f in factors]
+    assert not sens.check_factors(noisy, factors)
+
+
 def test_factors_listed_in_the_file(tmp_path):
     section = {"replications": 1, "lever_assumptions": False, "flip_points": 1, "factors": [
         {"path": "strategies.*.deposit.compliance_rate", "label": "Deposit compliance", "low": 0.2,

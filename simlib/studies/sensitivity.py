@@ -49,16 +49,34 @@ class SensitivityError(ParameterPathError):
 
 def lever_factors(scenario, strategies: Sequence[str]) -> list[Range]:
     """The ``assumptions`` of every lever that one of ``strategies`` uses (its section is set and
-    differs from the lever's default), in registry order, each once."""
+    differs from the lever's default), in registry order, each once — when the setting is a number
+    there: an optional setting left unset (the targeted offer's ``noise_sd``, whose default is the
+    patients' score noise) has nothing to move, and a sweep of it would refuse the scenario."""
     from simlib.levers import registered_levers
 
+    data = scenario.model_dump()
     out: dict[str, Range] = {}
     for key, lever in registered_levers().items():
         used = any(getattr(scenario.strategies[s], key, None) not in (None, lever.default) for s in strategies)
         if used:
             for a in lever.assumptions:
-                out.setdefault(a.path(key), Range(a.label, a.path(key), a.low, a.high, a.mode, a.upper))
+                if _has_number(data, a.path(key), strategies):
+                    out.setdefault(a.path(key), Range(a.label, a.path(key), a.low, a.high, a.mode, a.upper))
     return list(out.values())
+
+
+def _has_number(data: dict, path: str, strategies: Sequence[str]) -> bool:
+    """Whether ``path`` names a number in ``data`` (a ``strategies.*.`` path: in one of ``strategies``)."""
+    parts = path.split(".")
+    paths = [".".join(["strategies", s, *parts[2:]]) for s in strategies] \
+        if parts[:2] == ["strategies", "*"] and strategies else [path]
+    for p in paths:
+        try:
+            values(data, p)
+            return True
+        except ParameterPathError:
+            continue
+    return False
 
 
 def uncertain_factors(scenario, low_q: float = 0.01, high_q: float = 0.99) -> list[Range]:
