@@ -54,12 +54,13 @@ def lever_factors(scenario, strategies: Sequence[str]) -> list[Range]:
     patients' score noise) has nothing to move, and a sweep of it would refuse the scenario."""
     from simlib.levers import registered_levers
 
-    data = scenario.model_dump()
+    data = None  # the dumped scenario, once a lever in use declares assumptions
     out: dict[str, Range] = {}
     for key, lever in registered_levers().items():
         used = any(getattr(scenario.strategies[s], key, None) not in (None, lever.default) for s in strategies)
         if used:
             for a in lever.assumptions:
+                data = scenario.model_dump() if data is None else data
                 if _has_number(data, a.path(key), strategies):
                     out.setdefault(a.path(key), Range(a.label, a.path(key), a.low, a.high, a.mode, a.upper))
     return list(out.values())
