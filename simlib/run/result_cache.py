@@ -44,7 +44,7 @@ from pathlib import Path
 
 from simlib.core.atomic import atomic_write_bytes, pid_alive
 from simlib.core.versions import versions
-from simlib.model.hybrid import hybrid_requested
+from simlib.model.hybrid import engine_name
 
 #: the environment variable naming the cache directory (unset or empty: no cache)
 ENV = "SIMLIB_RESULT_CACHE"
@@ -81,7 +81,7 @@ def run_key(drawn_scenario, strategy: str, seed: int, replication: int, flags: d
     world["simulation"] = {k: v for k, v in world["simulation"].items() if k not in EXECUTION}
     payload = {"scenario": world, "strategy": st, "flags": flags, "seed": int(seed),
                "replication": int(replication), "code": code_version(),
-               "engine": "hybrid" if hybrid_requested() else "simpy"}
+               "engine": engine_name()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
