@@ -18,7 +18,8 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - charity screening (on the statement or before the write-off) and the prompt-pay discount
   (:mod:`simlib.model.vectorized_offers`);
 - the deposit at service, its refund and financial assistance's refund of it
-  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left.
+  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
+- patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -49,12 +50,13 @@ from simlib.model.vectorized_contacts import Contacts
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
 from simlib.model.vectorized_deposit import DepositAtService
+from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1
-_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN = -1, -2, -3, -4, -5
+_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE = -1, -2, -3, -4, -5, -6
 
 
 def _cents(usd: float) -> int:
@@ -205,7 +207,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     first_pay[deposits[0]] = deposits[1]
     log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
-    # schedule: columns in the engine's tie order (due 0, statement arrival 3, deliveries 9, steps
+    # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, deliveries 9, steps
     # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
     # (day, order) sort. A step due before the statement runs at the statement, so its message
     # arrives delivery_days after max(step, statement): a fixed time per account.
@@ -224,7 +226,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
             excluded[:] = True
         step_times.append(np.where(excluded, INF, at))
-    cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
+    financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
+    cols = [due, discount.end, arrival, financing.column(statement, alive, bal)]
+    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -334,6 +338,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 contacts.learn_of_bill(jj)
             elif c == _ENDS:
                 discount.ends(jj)
+            elif c == _FINANCE:
+                financing.offer(jj, tj, bal, rows, counters)
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
