@@ -18,7 +18,10 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - charity screening (on the statement or before the write-off) and the prompt-pay discount
   (:mod:`simlib.model.vectorized_offers`);
 - the deposit at service, its refund and financial assistance's refund of it
-  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left.
+  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
+- the payment plan (:mod:`simlib.model.vectorized_plans`): its offer and instalments are columns
+  of the schedule; while it holds an account the patient's own clock, the due date and the
+  ladder stand down and the screening and write-off wait for its default.
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -29,7 +32,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (plans, financing, agencies, plug-in levers) are
+or any lever but those listed in ``SIMULATED`` (financing, agencies, plug-in levers) are
 refused: they need the engine.
 """
 from __future__ import annotations
@@ -50,6 +53,7 @@ from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  
                                             check_capacity_free)
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
@@ -205,6 +209,25 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     first_pay[deposits[0]] = deposits[1]
     log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
+    def record(ii: np.ndarray, at: np.ndarray, net: np.ndarray) -> None:
+        """Payments of the patient's (their own, a plan's instalments): rows, totals and the log."""
+        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
+        paid[ii] += net
+        first = np.isnan(first_pay[ii])
+        first_pay[ii[first]] = at[first]
+        log_i.append(ii)
+        log_day.append(at)
+        log_amt.append(net)
+
+    def write_off(jj: np.ndarray, tj: np.ndarray) -> None:
+        rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
+        bad_debt[jj] += bal[jj]
+        bal[jj] = 0
+        counters["bad_debt_write_offs"] += jj.size
+    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record)  # holds accounts: stand_down
+    plans.hold_rules((_ARRIVE, _ENDS), ((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters,
+                                                                                 deposit.kept)), (_WRITE_OFF, write_off)))
+
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, deliveries 9, steps
     # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
     # (day, order) sort. A step due before the statement runs at the statement, so its message
@@ -224,7 +247,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
             excluded[:] = True
         step_times.append(np.where(excluded, INF, at))
-    cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
+    plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
+    cols, codes = [due, discount.end, arrival, *plan_cols], [_DUE, _ENDS, _ARRIVE, *plan_codes]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -249,12 +273,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
-        cum[ii] += mult[ii] * integrated(lam_i, f, kappa, dt)
+        accrued = mult[ii] * integrated(lam_i, f, kappa, dt)
+        cum[ii] += np.where(plans.held[ii], 0.0, accrued) if plans.active else accrued  # a plan pauses it
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        return t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        t = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return np.where(plans.held[ii], INF, t) if plans.active else t  # a plan holds: no payment of their own
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
@@ -275,14 +301,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
         amount = np.where(full, b, part)
         net = amount - discount.allowance(ii, at, b, amount, rows, counters)
-        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
-        paid[ii] += net
+        record(ii, at, net)
         n_pay[ii] += 1
-        first = np.isnan(first_pay[ii])
-        first_pay[ii[first]] = at[first]
-        log_i.append(ii)
-        log_day.append(at)
-        log_amt.append(net)
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac
         cum[ii] = 0.0
@@ -314,11 +334,13 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         codes_j = code[ii, j]
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
+        unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
+        ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -331,10 +353,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
-                rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
-                bad_debt[jj] += bal[jj]
-                bal[jj] = 0
-                counters["bad_debt_write_offs"] += jj.size
+                write_off(jj, tj)
+            elif c <= _PLAN:
+                plans.act(int(c), jj, tj)
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)

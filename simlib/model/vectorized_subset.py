@@ -17,7 +17,7 @@ from simlib.scenario.schema import Scenario
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount", "deposit"}
+             "price_estimate", "factoring", "prompt_pay_discount", "deposit", "payment_plan"}
 
 
 def check_capacity_free(sc: Scenario, strategy: str) -> None:
