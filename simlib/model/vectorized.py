@@ -19,9 +19,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   (:mod:`simlib.model.vectorized_offers`);
 - the deposit at service, its refund and financial assistance's refund of it
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
-- the payment plan (:mod:`simlib.model.vectorized_plans`): its offer and instalments are columns
-  of the schedule; while it holds an account the patient's own clock, the due date and the
-  ladder stand down and the screening and write-off wait for its default.
+- payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -209,8 +207,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     first_pay[deposits[0]] = deposits[1]
     log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
-    def record(ii: np.ndarray, at: np.ndarray, net: np.ndarray) -> None:
-        """Payments of the patient's (their own, a plan's instalments): rows, totals and the log."""
+    def record(ii: np.ndarray, at: np.ndarray, net: np.ndarray) -> None:  # the patient's own, instalments
         rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
         paid[ii] += net
         first = np.isnan(first_pay[ii])
@@ -224,14 +221,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         bad_debt[jj] += bal[jj]
         bal[jj] = 0
         counters["bad_debt_write_offs"] += jj.size
-    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record)  # holds accounts: stand_down
-    plans.hold_rules((_ARRIVE, _ENDS), ((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters,
-                                                                                 deposit.kept)), (_WRITE_OFF, write_off)))
+    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
+                         deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
+                                    (_WRITE_OFF, write_off)))
 
-    # schedule: columns in the engine's tie order (due 0, statement arrival 3, deliveries 9, steps
-    # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
-    # (day, order) sort. A step due before the statement runs at the statement, so its message
-    # arrives delivery_days after max(step, statement): a fixed time per account.
+    # schedule: columns in the engine's tie order (due 0, statement arrival 3, a plan's offer 4 and
+    # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
+    # account reproduces the engine's (day, order) sort. A step due before the statement runs at
+    # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
     step_times = []

@@ -48,17 +48,19 @@ class PaymentPlans:
     """A strategy's payment plan over one population (inactive without one). ``bal`` is the
     model's balance array (changed in place), ``record(ii, days, cents)`` books the patient's
     payments (their ``PAYMENT_PATIENT`` rows and payment log), ``discount`` the strategy's
-    :class:`~simlib.model.vectorized_offers.Discount`."""
+    :class:`~simlib.model.vectorized_offers.Discount`; ``runs_while_held``: the action codes that
+    still act while a plan holds the account (the rest stand down); ``deadlines``: (code,
+    action(accounts, days)) of the actions a plan defers until it defaults, in the order they
+    fall due on one day."""
 
-    def __init__(self, sc, strategy, pop, bal, rows, counters, discount, record):
+    def __init__(self, sc, strategy, pop, bal, rows, counters, discount, record, runs_while_held: tuple = (),
+                 deadlines: tuple = ()):
         self.cfg, self.pop, self.bal, self.rows, self.counters = strategy.payment_plan, pop, bal, rows, counters
         self.discount, self.record = discount, record
+        self.runs_while_held, self.deadlines = runs_while_held, deadlines
         #: a plan in good standing holds the account
         self.held = np.zeros(pop.n, bool)
         self.active = self.cfg is not None
-        #: (code, action(accounts, days)) of the deadlines a plan defers, in the order they fall due
-        self.deadlines: tuple = ()
-        self.runs_while_held: tuple = ()
         if not self.active:
             return
         cfg = self.cfg
@@ -69,13 +71,8 @@ class PaymentPlans:
         self.misses = np.zeros(pop.n, np.int64)
         self.slot = np.full(pop.n, -1, np.int64)  # a taker's row of ``missed``
         self.missed = np.zeros((0, self.months), bool)
-        self.deferred: dict[int, np.ndarray] = {}
-
-    def hold_rules(self, runs_while_held: tuple, deadlines: tuple) -> None:
-        """The action codes that still act while a plan holds the account, and the deadlines
-        (code, action) it defers until it defaults, in the order they fall due on one day."""
-        self.runs_while_held, self.deadlines = runs_while_held, deadlines
-        self.deferred = {code: np.zeros(self.pop.n, bool) for code, _ in deadlines}
+        #: by deadline code: the accounts whose deadline a plan deferred
+        self.deferred = {code: np.zeros(pop.n, bool) for code, _ in deadlines}
 
     # ------------------------------------------------------------------ the schedule
     def columns(self, statement: np.ndarray, alive: np.ndarray, horizon: float) -> tuple[list, list]:
@@ -108,7 +105,7 @@ class PaymentPlans:
 
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray):
         """The actions (``ii``, ``at``, ``codes``) due now less those a plan holding the account
-        stops: its deadlines are deferred (:meth:`hold_rules`), the others do nothing."""
+        stops: its deadlines are deferred (the constructor's), the others do nothing."""
         held = self.held[ii]
         if not held.any():
             return ii, at, codes
