@@ -20,6 +20,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - the deposit at service, its refund and financial assistance's refund of it
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
 - patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
+- payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -30,7 +31,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (plans, financing, agencies, plug-in levers) are
+or any lever but those listed in ``SIMULATED`` (agencies, legal stages, plug-in levers) are
 refused: they need the engine.
 """
 from __future__ import annotations
@@ -52,6 +53,7 @@ from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
@@ -207,10 +209,28 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     first_pay[deposits[0]] = deposits[1]
     log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
-    # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, deliveries 9, steps
-    # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
-    # (day, order) sort. A step due before the statement runs at the statement, so its message
-    # arrives delivery_days after max(step, statement): a fixed time per account.
+    def record(ii: np.ndarray, at: np.ndarray, net: np.ndarray) -> None:  # the patient's own, instalments
+        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
+        paid[ii] += net
+        first = np.isnan(first_pay[ii])
+        first_pay[ii[first]] = at[first]
+        log_i.append(ii)
+        log_day.append(at)
+        log_amt.append(net)
+
+    def write_off(jj: np.ndarray, tj: np.ndarray) -> None:
+        rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
+        bad_debt[jj] += bal[jj]
+        bal[jj] = 0
+        counters["bad_debt_write_offs"] += jj.size
+    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
+                         deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
+                                    (_WRITE_OFF, write_off)))
+
+    # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
+    # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
+    # account reproduces the engine's (day, order) sort. A step due before the statement runs at
+    # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
     step_times = []
@@ -227,8 +247,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             excluded[:] = True
         step_times.append(np.where(excluded, INF, at))
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
-    cols = [due, discount.end, arrival, financing.column(statement, alive, bal)]
-    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE]
+    plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
+    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
+    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -259,12 +280,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
-        cum[ii] += mult[ii] * integrated(lam_i, f, kappa, dt)
+        accrued = mult[ii] * integrated(lam_i, f, kappa, dt)
+        cum[ii] += np.where(plans.held[ii], 0.0, accrued) if plans.active else accrued  # a plan pauses it
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        return t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        t = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return np.where(plans.held[ii], INF, t) if plans.active else t  # a plan holds: no payment of their own
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
@@ -285,14 +308,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
         amount = np.where(full, b, part)
         net = amount - discount.allowance(ii, at, b, amount, rows, counters)
-        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
-        paid[ii] += net
+        record(ii, at, net)
         n_pay[ii] += 1
-        first = np.isnan(first_pay[ii])
-        first_pay[ii[first]] = at[first]
-        log_i.append(ii)
-        log_day.append(at)
-        log_amt.append(net)
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac
         cum[ii] = 0.0
@@ -324,11 +341,13 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         codes_j = code[row[ii], j]
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
+        unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
+        ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -343,10 +362,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
-                rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
-                bad_debt[jj] += bal[jj]
-                bal[jj] = 0
-                counters["bad_debt_write_offs"] += jj.size
+                write_off(jj, tj)
+            elif c <= _PLAN:
+                plans.act(int(c), jj, tj)
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)

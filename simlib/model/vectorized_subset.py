@@ -17,7 +17,8 @@ from simlib.scenario.schema import Scenario
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing"}
+             "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
+             "payment_plan"}
 
 #: the levers that take an account over (``PatientAccount.take_over``): the engine offers no
 #: financing while one holds it, which :mod:`simlib.model.vectorized_financing` cannot see
