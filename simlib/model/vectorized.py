@@ -48,6 +48,7 @@ from simlib.model.population import Population
 from simlib.model.vectorized_contacts import Contacts
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
+from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_rows import Rows
@@ -225,6 +226,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             excluded[:] = True
         step_times.append(np.where(excluded, INF, at))
     cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
+    agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
+    agency.add_columns(cols, codes, statement, bal, step_times)
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -316,6 +319,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
+        if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
+            ii, t_go, codes_j = ii[acting], t_go[acting], codes_j[acting]
         at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
@@ -335,6 +340,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 bad_debt[jj] += bal[jj]
                 bal[jj] = 0
                 counters["bad_debt_write_offs"] += jj.size
+            elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
+                agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
@@ -345,6 +352,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             tpay[live] = pay_time(live)
         alive = alive[bal[alive] > 0]
 
+    agency.finish(raw, code, bal, k, resp, bad_debt, small_cents)  # the placed accounts, with the agency
     open_cents = bal
     if log_i:
         li, ld, la = np.concatenate(log_i), np.concatenate(log_day), np.concatenate(log_amt)

@@ -11,13 +11,15 @@ import numpy as np
 
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
+from simlib.model.vectorized_agency import agency_problems
 from simlib.model.vectorized_contacts import quiet
 from simlib.scenario.schema import Scenario
 
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount", "deposit"}
+             "price_estimate", "factoring", "prompt_pay_discount", "deposit",
+             "agency"}  # without a payment plan beside it (agency_problems)
 
 
 def check_capacity_free(sc: Scenario, strategy: str) -> None:
@@ -60,6 +62,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
            and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
            for step in st.ladder):
         problems.append("a legally required notice the contact limits may move")
+    problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
         if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
             problems.append(f"a secondary payer (payers.{name}.secondary)")
