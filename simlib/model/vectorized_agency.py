@@ -40,6 +40,7 @@ import numpy as np
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
+from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
@@ -213,7 +214,6 @@ class Agency:
         ii = np.flatnonzero(np.isfinite(self.placed_day))
         if not ii.size:
             return
-        from simlib.model.vectorized import integrated, intensity_after, time_to_reach  # its caller: no cycle
         ag, pop, beh, rows, counters = self.cfg, self.pop, self.sc.behaviour, self.rows, self.counters
         horizon = self.sc.simulation.horizon_days
         placed = self.placed_day[ii]
