@@ -18,7 +18,9 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - charity screening (on the statement or before the write-off) and the prompt-pay discount
   (:mod:`simlib.model.vectorized_offers`);
 - the deposit at service, its refund and financial assistance's refund of it
-  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left.
+  (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
+- a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
+  out of the loop, and a second pass simulates it with the agency.
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -29,7 +31,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (plans, financing, agencies, plug-in levers) are
+or any lever but those listed in ``SIMULATED`` (plans, financing, plug-in levers) are
 refused: they need the engine.
 """
 from __future__ import annotations
@@ -70,7 +72,7 @@ class VectorResult:
     strategy: str
     statement_day: np.ndarray       # NaN when no statement before the horizon or no balance
     first_payment_day: np.ndarray   # NaN when never paid within the horizon
-    paid_cents: np.ndarray
+    paid_cents: np.ndarray          # to the hospital (an agency's collections: its PAYMENT_AGENCY rows)
     bad_debt_cents: np.ndarray
     small_write_off_cents: np.ndarray
     open_cents: np.ndarray
