@@ -187,10 +187,16 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
-    raw = np.stack(cols, axis=1)
+    # one row per account still alive, small action codes: the schedule's matrices were the NumPy
+    # model's peak memory (issue 27, the million-encounter year)
+    row = np.zeros(n, dtype=np.int64)
+    row[alive] = np.arange(alive.size)
+    raw = np.stack([col[alive] for col in cols], axis=1)
+    del cols, step_times
     perm = np.argsort(raw, axis=1, kind="stable")
+    code = np.asarray(codes, dtype=np.int16)[perm]
     raw = np.take_along_axis(raw, perm, axis=1)
-    code = np.asarray(codes)[perm]
+    del perm
     now = statement.copy()           # time of each account's last event
 
     small_cents = st.write_off.below_balance * 100.0
@@ -253,7 +259,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     for j in range(raw.shape[1] + 1):
         if not alive.size:
             break
-        t_next = raw[alive, j] if j < raw.shape[1] else np.full(alive.size, INF)
+        t_next = raw[row[alive], j] if j < raw.shape[1] else np.full(alive.size, INF)
         due_now = (tpay[alive] <= t_next) & (tpay[alive] <= horizon)
         cand, cand_next = alive[due_now], t_next[due_now]
         while cand.size:
@@ -264,7 +270,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             break
         go = (bal[alive] > 0) & (t_next <= horizon)
         ii, t_go = alive[go], t_next[go]
-        codes_j = code[ii, j]
+        codes_j = code[row[ii], j]
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
         if unsent.any():
