@@ -308,7 +308,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             tpay[live] = pay_time(live)
         alive = alive[bal[alive] > 0]
 
-    agency.finish(raw, code, bal, k, resp, bad_debt, small_cents)  # the placed accounts, with the agency
+    agency.finish(raw, code, row, bal, k, resp, bad_debt, small_cents)  # the placed accounts, with the agency
     open_cents = bal
     if log_i:
         li, ld, la = np.concatenate(log_i), np.concatenate(log_day), np.concatenate(log_amt)

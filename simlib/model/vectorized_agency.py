@@ -204,11 +204,12 @@ class Agency:
         contacts.after_reach(ii, at, c, cfg)
 
     # ------------------------------------------------------------------ the agency's phase
-    def finish(self, raw: np.ndarray, code: np.ndarray, bal: np.ndarray, k: np.ndarray, resp: np.ndarray,
-               bad_debt: np.ndarray, small_cents: float) -> None:
+    def finish(self, raw: np.ndarray, code: np.ndarray, row: np.ndarray, bal: np.ndarray, k: np.ndarray,
+               resp: np.ndarray, bad_debt: np.ndarray, small_cents: float) -> None:
         """Simulate the placed accounts with the agency until they are paid, recalled or the
         horizon; their balances return to ``bal``. ``raw``/``code``: the hospital's schedule
-        (the loop's columns), ``k`` the payments made so far, ``resp`` the responsiveness."""
+        (the loop's columns; encounter ``i``'s is row ``row[i]``), ``k`` the payments made so
+        far, ``resp`` the responsiveness."""
         if self.cfg is None:
             return
         ii = np.flatnonzero(np.isfinite(self.placed_day))
@@ -218,7 +219,7 @@ class Agency:
         horizon = self.sc.simulation.horizon_days
         placed = self.placed_day[ii]
         bal[ii] = self.placed_cents[ii]
-        times, kinds = self._columns(ii, placed, raw, code)
+        times, kinds = self._columns(ii, placed, raw[row[ii]], code[row[ii]])
         n = ii.size  # local index p: account ii[p]
         lam = ag.initial_per_day * resp[ii]
         t0, cum, tk = placed.copy(), np.zeros(n), np.zeros(n, np.int64)
@@ -306,11 +307,11 @@ class Agency:
             tpay[live] = pay_time(live)
             alive = alive[bal[ii[alive]] > 0]
 
-    def _columns(self, ii, placed, raw, code) -> tuple[np.ndarray, np.ndarray]:
-        """Per placed account, in the engine's order: the hospital's actions still scheduled after
-        its placement (they only advance the clock), the agency's contacts and its recall."""
+    def _columns(self, ii, placed, r, c) -> tuple[np.ndarray, np.ndarray]:
+        """Per placed account ``ii``, in the engine's order: the hospital's actions still scheduled
+        after its placement (``r``/``c``: its rows of the loop's schedule; they only advance the
+        clock), the agency's contacts and its recall."""
         ag, ladder = self.cfg, self.st.ladder
-        r, c = raw[ii], code[ii]
         j0 = np.argmax((c == PLACE) & (r == placed[:, None]), axis=1)  # the column that placed it
         scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE)
         delivery = c >= len(ladder)
