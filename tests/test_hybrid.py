@@ -81,8 +81,11 @@ def test_every_shipped_scenario_is_identical_on_both_engines(path):
     pop = draw_population(sc, 1)
     seen = Counter()
     for name in sc.strategies:
-        assert_identical(sc, name, pop)
+        share = assert_identical(sc, name, pop)
         seen.update(World(sc, name, pop, hybrid=True).run().counters)
+        if sc.strategies[name].agency is not None and sc.strategies[name].payment_plan is None \
+                and path.stem == "finance_levers":  # an agency runs in NumPy (simlib.model.vectorized_agency)
+            assert share > 0.9, name
     assert seen["claims_adjudicated"] > 0 and seen["claims_denied"] > 0
     if path.stem == "france_clinic":
         assert seen["late_penalty_claims"] > 0 and seen["secondary_denials"] > 0

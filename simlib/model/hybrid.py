@@ -10,8 +10,9 @@ form, no collection policy listens to contacts), and the account can never meet 
   deposit kept and presumptive charity care
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
-- no agency or legal queue: those levers have no NumPy form, so their strategies stay on SimPy
-  (a payment plan has one: :mod:`simlib.model.vectorized_plans`).
+- no legal queue: that lever has no NumPy form, so its strategies stay on SimPy (a collection
+  agency has no capacity: :mod:`simlib.model.vectorized_agency`; a payment plan has a NumPy form too:
+  :mod:`simlib.model.vectorized_plans`).
 
 The world still books every encounter's bills, claims and what levers take at service, but for
 the deposit (:mod:`simlib.model.vectorized_deposit` asks those accounts for theirs, and refunds it):

@@ -21,6 +21,8 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
 - patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
 - payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
+- a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
+  out of the loop, and a second pass simulates it with the agency.
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -31,7 +33,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (agencies, legal stages, plug-in levers) are
+or any lever but those listed in ``SIMULATED`` (legal stages, plug-in levers) are
 refused: they need the engine.
 """
 from __future__ import annotations
@@ -48,8 +50,10 @@ from simlib.scenario.schema import Scenario
 from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
 from simlib.model.vectorized_contacts import Contacts
+from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach  # noqa: F401  (re-exported)
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
+from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
@@ -72,7 +76,7 @@ class VectorResult:
     strategy: str
     statement_day: np.ndarray       # NaN when no statement before the horizon or no balance
     first_payment_day: np.ndarray   # NaN when never paid within the horizon
-    paid_cents: np.ndarray
+    paid_cents: np.ndarray          # to the hospital (an agency's collections: its PAYMENT_AGENCY rows)
     bad_debt_cents: np.ndarray
     small_write_off_cents: np.ndarray
     open_cents: np.ndarray
@@ -88,59 +92,6 @@ class VectorResult:
     discount_cents: np.ndarray | None = None        # DISCOUNT rows
     #: every row the engine posts for these patient balances after their BILLED row
     rows: Ledger | None = None
-
-
-# ----------------------------------------------------------------------------- intensity math
-def integrated(lam, floor: float, kappa: float, dt):
-    return floor * dt + (lam - floor) * -xm.expm1(-kappa * dt) / kappa
-
-
-def intensity_after(lam, floor: float, kappa: float, dt):
-    return floor + (lam - floor) * xm.exp(-kappa * dt)
-
-
-def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray) -> np.ndarray:
-    """Vector form of :func:`simlib.core.behaviour.time_to_reach` (same formulas, same Newton steps)."""
-    lam, need = np.asarray(lam, float), np.asarray(need, float)
-    out = np.zeros(need.shape)
-    pos = need > 0.0
-    if floor <= 0.0:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
-            t = np.where(x < 1.0, -xm.log1p(-np.minimum(x, 1.0)) / kappa, INF)
-        out[pos] = t[pos]
-        return out
-    idx = np.flatnonzero(pos)
-    lam_p, need_p = lam[idx], need[idx]
-    c = lam_p - floor
-    b = c / kappa
-    lo = np.zeros(idx.size)
-    hi = np.where(b < 0, (need_p - b) / floor, need_p / floor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = -xm.log1p(-kappa * need_p / c) / kappa
-    use = (b > 0) & (kappa * need_p < c)
-    hi = np.where(use, np.minimum(hi, cap), hi)
-    x = hi.copy()
-    live = np.ones(idx.size, bool)
-    tol = 1e-12 * np.maximum(1.0, need_p)
-    for _ in range(60):
-        j = np.flatnonzero(live)
-        if not j.size:
-            break
-        e = xm.exp(-kappa * x[j])
-        fx = floor * x[j] + b[j] * (1.0 - e) - need_p[j]
-        done = np.abs(fx) < tol[j]
-        live[j[done]] = False
-        j, fx, e = j[~done], fx[~done], e[~done]
-        up = fx > 0
-        hi[j[up]] = x[j[up]]
-        lo[j[~up]] = x[j[~up]]
-        x_new = x[j] - fx / (floor + c[j] * e)
-        inside = (lo[j] < x_new) & (x_new < hi[j])
-        x[j] = np.where(inside, x_new, 0.5 * (lo[j] + hi[j]))
-        live[j[hi[j] - lo[j] < 1e-12]] = False
-    out[idx] = x
-    return out
 
 
 # ----------------------------------------------------------------------------- simulation
@@ -250,6 +201,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
     cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
+    agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
+    agency.add_columns(cols, codes, statement, bal, step_times)
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -344,6 +297,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
+        if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
+            ii, t_go, codes_j = ii[acting], t_go[acting], codes_j[acting]
         at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
@@ -365,6 +320,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 write_off(jj, tj)
             elif c <= _PLAN:
                 plans.act(int(c), jj, tj)
+            elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
+                agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
@@ -375,6 +332,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             tpay[live] = pay_time(live)
         alive = alive[bal[alive] > 0]
 
+    agency.finish(raw, code, row, bal, k, resp, bad_debt, small_cents)  # the placed accounts, with the agency
     open_cents = bal
     if log_i:
         li, ld, la = np.concatenate(log_i), np.concatenate(log_day), np.concatenate(log_amt)

@@ -11,6 +11,7 @@ import numpy as np
 
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
+from simlib.model.vectorized_agency import agency_problems
 from simlib.model.vectorized_contacts import quiet
 from simlib.scenario.schema import Scenario
 
@@ -18,7 +19,7 @@ from simlib.scenario.schema import Scenario
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
-             "payment_plan"}
+             "payment_plan", "agency"}  # an agency without a payment plan beside it (agency_problems)
 
 #: the levers that take an account over (``PatientAccount.take_over``): the engine offers no
 #: financing while one holds it, which :mod:`simlib.model.vectorized_financing` cannot see
@@ -67,6 +68,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
            and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
            for step in st.ladder):
         problems.append("a legally required notice the contact limits may move")
+    problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
         if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
             problems.append(f"a secondary payer (payers.{name}.secondary)")
