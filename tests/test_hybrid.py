@@ -89,6 +89,12 @@ def test_every_shipped_scenario_is_identical_on_both_engines(path):
     assert seen["claims_adjudicated"] > 0 and seen["claims_denied"] > 0
     if path.stem == "france_clinic":
         assert seen["late_penalty_claims"] > 0 and seen["secondary_denials"] > 0
+        # a secondary payer: the accounts its denial raises stay on SimPy, the others run in NumPy
+        world = World(sc, "relance_ecrite", pop, hybrid=True)
+        raised = pop.secondary_denied & (pop.secondary_cents > 0)
+        disputed = ~np.isnan(np.asarray(world.levers["price_estimate"].offset, float))
+        assert raised.any() and not (world.numpy_accounts & raised).any()
+        np.testing.assert_array_equal(world.numpy_accounts, (pop.patient_cents > 0) & ~raised & ~disputed)
     if path.stem == "operations":
         assert seen["coverage_found"] > 0
 

@@ -10,6 +10,7 @@ form, no collection policy listens to contacts), and the account can never meet 
   deposit kept and presumptive charity care
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
+- no secondary payer's denial, which passes its share to the patient before the statement;
 - no legal queue: that lever has no NumPy form, so its strategies stay on SimPy (a collection
   agency has no capacity: :mod:`simlib.model.vectorized_agency`; a payment plan has a NumPy form too:
   :mod:`simlib.model.vectorized_plans`).
@@ -89,6 +90,8 @@ def numpy_accounts(world) -> np.ndarray | None:
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     mask = pop.patient_cents > 0
+    if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
+        mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
     disputes = world.levers.get("price_estimate")
     if disputes is not None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))

@@ -70,8 +70,8 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         problems.append("a legally required notice the contact limits may move")
     problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
-        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
-            problems.append(f"a secondary payer (payers.{name}.secondary)")
+        if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
+            problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
     return problems
 
 
