@@ -11,6 +11,9 @@ form, no collection policy listens to contacts), and the account can never meet 
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
 - no secondary payer's denial, which passes its share to the patient before the statement;
+- a billing or claims quality investment (:mod:`simlib.levers.quality`) changes only what the world
+  derives before the run: the accounts take the world's statement lag, one per encounter, and the
+  disputes it leaves stay on SimPy;
 - no legal queue: that lever has no NumPy form, so its strategies stay on SimPy (a collection
   agency has no capacity: :mod:`simlib.model.vectorized_agency`; a payment plan has a NumPy form too:
   :mod:`simlib.model.vectorized_plans`).
@@ -142,11 +145,13 @@ def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = Non
     ``world.open_cents``, their counters to ``world.counters``; returns their rows, block by block."""
     encounters = np.flatnonzero(mask)
     block_accounts = block_accounts or BLOCK_ACCOUNTS
+    lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
     open_cents, ledgers = world.open_cents, []
     for start in range(0, encounters.size, block_accounts):
         rows = encounters[start:start + block_accounts]
         v = vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
-                                accounts=np.ones(rows.size, bool))
+                                accounts=np.ones(rows.size, bool),
+                                statement_lag_days=lag[rows] if np.ndim(lag) else lag)
         for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
             open_cents[2 * i + 1] = cents
         world.counters.update({k: n for k, n in v.counters.items() if n})

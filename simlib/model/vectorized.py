@@ -95,11 +95,13 @@ class VectorResult:
 
 
 # ----------------------------------------------------------------------------- simulation
-def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None) -> VectorResult:
+def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
+             statement_lag_days=None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
-    dispute (the call steps are skipped)."""
+    dispute (the call steps are skipped); ``statement_lag_days``: the world's, one per encounter
+    where a quality investment shortened it (default the scenario's)."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -113,10 +115,11 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     bal = pop.patient_cents.astype(np.int64).copy()
     charity = Charity(sc, st, pop)
-    deposit = DepositAtService(sc, st, pop)  # at service: the account starts with what it leaves
+    lag = sc.operations.statement_lag_days if statement_lag_days is None else statement_lag_days
+    deposit = DepositAtService(sc, st, pop, lag)  # at service: the account starts with what it leaves
     deposits = deposit.at_service(np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts),
                                   bal, charity, rows, counters)
-    statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
+    statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
         stated &= accounts

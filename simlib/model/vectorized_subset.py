@@ -11,6 +11,7 @@ import numpy as np
 
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
+from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_agency import agency_problems
 from simlib.model.vectorized_contacts import quiet
 from simlib.scenario.schema import Scenario
@@ -49,6 +50,10 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         if kind != "message" and not (per_account and kind == "call"):
             problems.append(f"a {kind!r} step ({step.channel})")
     for key, lever in registered_levers().items():
+        if issubclass(lever, QualityLever) and lever.active(getattr(st, key)):
+            if not per_account:  # its statement lag is the world's, one per encounter (simlib.model.hybrid)
+                problems.append(f"the {key} lever")
+            continue
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
