@@ -242,8 +242,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        t = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
-        return np.where(plans.held[ii], INF, t) if plans.active else t  # a plan holds: no payment of their own
+        t, own = np.full(ii.size, INF), ~plans.held[ii]  # a plan holding the account pauses the patient's own
+        ii = ii[own]
+        t[own] = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return t
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
