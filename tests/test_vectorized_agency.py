@@ -117,7 +117,8 @@ def test_what_stays_on_simpy():
 @hst.composite
 def random_agency(draw):
     """A random strategy of tests.test_hybrid's (calls, discount, deposit, screening, behaviour,
-    disputes) with a random agency placed before its write-off."""
+    disputes) with a random agency placed before its write-off, and the delivery days of the
+    final notice's channel."""
     strategy, behaviour, error_rate, replication = draw(random_strategy())
     after = strategy["write_off"]["after_days"]
     kind = draw(hst.sampled_from(["bad_debt", "early_out"]))
@@ -134,14 +135,15 @@ def random_agency(draw):
         # (no wait and quiet hours: the engine re-attempts the placement at once while its notice
         # waits for the morning, forever — its RuntimeError, on both engines)
         strategy["contact_limits"] = {"quiet_hours": draw(hst.sampled_from([[21, 8], [20, 9]]))}
-    return strategy, behaviour, error_rate, replication
+    return strategy, behaviour, error_rate, replication, draw(hst.sampled_from([7.0, 0.0]))
 
 
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=random_agency())
 def test_random_agencies_are_identical_on_both_engines(case):
-    strategy, behaviour, error_rate, replication = case
+    strategy, behaviour, error_rate, replication, notice_delivery_days = case
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["channels"] = {"formal_demand": {"delivery_days": notice_delivery_days}}  # 0: the response at once
     data["simulation"].update(encounters_per_day=1.5, warm_up_days=30, horizon_days=300,
                               billing_window_days=200, measurement_day=200, ar_window_days=60)
     data["behaviour"].update(behaviour)
