@@ -171,3 +171,21 @@ def test_the_random_agencies_are_placed_in_numpy():
     c = world.run().counters
     assert c["agency_placements"] > 20 and c["eca_notices_sent"] > 20
     np.testing.assert_array_equal(assert_identical(sc, "random", pop) > 0.5, True)
+
+
+def test_the_searchs_agency_on_the_combined_strategy_equals_simpy():
+    """baseline.yaml's search adds its bad-debt agency (day 150) to `combined`: calls (the accounts
+    they may target stay on SimPy), quiet hours [21, 8] that move the hospital's notice, the
+    message cap, a deposit and a prompt-pay discount."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=3.0, warm_up_days=60)
+    combined = {k: v for k, v in data["strategies"]["combined"].items() if k != "baseline"}
+    combined["ladder"] = [s for s in combined["ladder"] if s["channel"] != "formal_demand"]
+    data["strategies"] = {"combined_agency": {**combined, "agency": data["search"]["add"]["agency"]}}
+    data.pop("search")
+    data.pop("uncertain", None)
+    sc = scenario_from_dict(data, "combined with the search's agency (small)")
+    pop = draw_population(sc, 4)
+    assert 0.3 < assert_identical(sc, "combined_agency", pop) < 0.9
+    c = agency_counters(sc, "combined_agency", pop)
+    assert c["agency_placements"] > 50 and c["notices_moved"] > 20 and c["eca_notices_sent"] > 50
