@@ -19,6 +19,8 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   (:mod:`simlib.model.vectorized_offers`);
 - the deposit at service, its refund and financial assistance's refund of it
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
+- patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
+- payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 
@@ -31,7 +33,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (plans, financing, plug-in levers) are
+or any lever but those listed in ``SIMULATED`` (legal stages, plug-in levers) are
 refused: they need the engine.
 """
 from __future__ import annotations
@@ -53,12 +55,14 @@ from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  
                                             check_capacity_free)
 from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_deposit import DepositAtService
+from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1
-_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN = -1, -2, -3, -4, -5
+_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE = -1, -2, -3, -4, -5, -6
 
 
 def _cents(usd: float) -> int:
@@ -156,10 +160,28 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     first_pay[deposits[0]] = deposits[1]
     log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
-    # schedule: columns in the engine's tie order (due 0, statement arrival 3, deliveries 9, steps
-    # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
-    # (day, order) sort. A step due before the statement runs at the statement, so its message
-    # arrives delivery_days after max(step, statement): a fixed time per account.
+    def record(ii: np.ndarray, at: np.ndarray, net: np.ndarray) -> None:  # the patient's own, instalments
+        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
+        paid[ii] += net
+        first = np.isnan(first_pay[ii])
+        first_pay[ii[first]] = at[first]
+        log_i.append(ii)
+        log_day.append(at)
+        log_amt.append(net)
+
+    def write_off(jj: np.ndarray, tj: np.ndarray) -> None:
+        rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
+        bad_debt[jj] += bal[jj]
+        bal[jj] = 0
+        counters["bad_debt_write_offs"] += jj.size
+    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
+                         deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
+                                    (_WRITE_OFF, write_off)))
+
+    # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
+    # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
+    # account reproduces the engine's (day, order) sort. A step due before the statement runs at
+    # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
     step_times = []
@@ -175,7 +197,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
             excluded[:] = True
         step_times.append(np.where(excluded, INF, at))
-    cols, codes = [due, discount.end, arrival], [_DUE, _ENDS, _ARRIVE]
+    financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
+    plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
+    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
+    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
     for s, step in enumerate(ladder):
@@ -208,12 +233,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
-        cum[ii] += mult[ii] * integrated(lam_i, f, kappa, dt)
+        accrued = mult[ii] * integrated(lam_i, f, kappa, dt)
+        cum[ii] += np.where(plans.held[ii], 0.0, accrued) if plans.active else accrued  # a plan pauses it
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        return t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        t = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return np.where(plans.held[ii], INF, t) if plans.active else t  # a plan holds: no payment of their own
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
@@ -234,14 +261,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
         amount = np.where(full, b, part)
         net = amount - discount.allowance(ii, at, b, amount, rows, counters)
-        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
-        paid[ii] += net
+        record(ii, at, net)
         n_pay[ii] += 1
-        first = np.isnan(first_pay[ii])
-        first_pay[ii[first]] = at[first]
-        log_i.append(ii)
-        log_day.append(at)
-        log_amt.append(net)
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac
         cum[ii] = 0.0
@@ -273,6 +294,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         codes_j = code[row[ii], j]
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
+        unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
@@ -280,6 +302,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
+        ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -289,13 +312,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 contacts.learn_of_bill(jj)
             elif c == _ENDS:
                 discount.ends(jj)
+            elif c == _FINANCE:
+                financing.offer(jj, tj, bal, rows, counters)
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
-                rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
-                bad_debt[jj] += bal[jj]
-                bal[jj] = 0
-                counters["bad_debt_write_offs"] += jj.size
+                write_off(jj, tj)
+            elif c <= _PLAN:
+                plans.act(int(c), jj, tj)
             elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
                 agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)

@@ -18,8 +18,12 @@ from simlib.scenario.schema import Scenario
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount", "deposit",
-             "agency"}  # without a payment plan beside it (agency_problems)
+             "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
+             "payment_plan", "agency"}  # an agency without a payment plan beside it (agency_problems)
+
+#: the levers that take an account over (``PatientAccount.take_over``): the engine offers no
+#: financing while one holds it, which :mod:`simlib.model.vectorized_financing` cannot see
+HOLDERS = ("payment_plan", "agency", "legal_action", "public_accountant")
 
 
 def check_capacity_free(sc: Scenario, strategy: str) -> None:
@@ -48,6 +52,8 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
+    if st.financing is not None and any(getattr(st, key) is not None for key in HOLDERS):
+        problems.append("financing beside a lever that holds accounts (its NumPy form knows no holder)")
     if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0 and not per_account:
         problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
     if sc.operations.billing_team.billing_error_rate > 0 and not per_account:
