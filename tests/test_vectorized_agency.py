@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
+from simlib.model import hybrid
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.model.vectorized_subset import capacity_free_problems
@@ -189,3 +190,14 @@ def test_the_searchs_agency_on_the_combined_strategy_equals_simpy():
     assert 0.3 < assert_identical(sc, "combined_agency", pop) < 0.9
     c = agency_counters(sc, "combined_agency", pop)
     assert c["agency_placements"] > 50 and c["notices_moved"] > 20 and c["eca_notices_sent"] > 50
+
+
+@pytest.mark.parametrize("strategy", ["late_notices", "quiet_notice"])
+def test_the_agency_is_the_same_in_blocks_of_seven_accounts(strategy, monkeypatch):
+    """The hybrid runs its NumPy accounts in blocks (simlib.model.population_rows): the agency's
+    thresholds and the placements' columns read each block's own encounters."""
+    sc = variants()
+    pop = draw_population(sc, 3)
+    monkeypatch.setattr(hybrid, "BLOCK_ACCOUNTS", 7)
+    assert assert_identical(sc, strategy, pop) > 0.9
+    assert agency_counters(sc, strategy, pop)["agency_placements"] > 200
