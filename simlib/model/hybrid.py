@@ -10,6 +10,11 @@ form, no collection policy listens to contacts), and the account can never meet 
   deposit kept and presumptive charity care
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
+- no secondary payer's denial, which passes its share to the patient before the statement;
+- no payer found by coverage discovery (the world re-bills the encounter before the run);
+- a billing or claims quality investment (:mod:`simlib.levers.quality`) changes only what the world
+  derives before the run: the accounts take the world's statement lag, one per encounter, and the
+  disputes it leaves stay on SimPy;
 - no legal queue: that lever has no NumPy form, so its strategies stay on SimPy (a collection
   agency has no capacity: :mod:`simlib.model.vectorized_agency`; a payment plan has a NumPy form too:
   :mod:`simlib.model.vectorized_plans`).
@@ -89,6 +94,13 @@ def numpy_accounts(world) -> np.ndarray | None:
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     mask = pop.patient_cents > 0
+    # a lever that re-bills an encounter before the run (coverage discovery: a payer found) leaves it
+    # to the engine: the NumPy model reads the population's payer, bill day and patient balance
+    bill_day = np.asarray(world.bill_day, dtype=float)
+    mask &= (np.asarray(world.payer_index) == pop.payer) & (np.asarray(world.patient_cents) == pop.patient_cents) \
+        & ((bill_day == pop.bill_day) | (np.isnan(bill_day) & np.isnan(pop.bill_day)))
+    if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
+        mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
     disputes = world.levers.get("price_estimate")
     if disputes is not None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
@@ -139,11 +151,13 @@ def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = Non
     ``world.open_cents``, their counters to ``world.counters``; returns their rows, block by block."""
     encounters = np.flatnonzero(mask)
     block_accounts = block_accounts or BLOCK_ACCOUNTS
+    lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
     open_cents, ledgers = world.open_cents, []
     for start in range(0, encounters.size, block_accounts):
         rows = encounters[start:start + block_accounts]
         v = vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
-                                accounts=np.ones(rows.size, bool))
+                                accounts=np.ones(rows.size, bool),
+                                statement_lag_days=lag[rows] if np.ndim(lag) else lag)
         for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
             open_cents[2 * i + 1] = cents
         world.counters.update({k: n for k, n in v.counters.items() if n})

@@ -95,11 +95,13 @@ class VectorResult:
 
 
 # ----------------------------------------------------------------------------- simulation
-def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None) -> VectorResult:
+def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
+             statement_lag_days=None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
-    dispute (the call steps are skipped)."""
+    dispute (the call steps are skipped); ``statement_lag_days``: the world's, one per encounter
+    where a quality investment shortened it (default the scenario's)."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -113,10 +115,11 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     bal = pop.patient_cents.astype(np.int64).copy()
     charity = Charity(sc, st, pop)
-    deposit = DepositAtService(sc, st, pop)  # at service: the account starts with what it leaves
+    lag = sc.operations.statement_lag_days if statement_lag_days is None else statement_lag_days
+    deposit = DepositAtService(sc, st, pop, lag)  # at service: the account starts with what it leaves
     deposits = deposit.at_service(np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts),
                                   bal, charity, rows, counters)
-    statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
+    statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
         stated &= accounts
@@ -239,8 +242,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        t = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
-        return np.where(plans.held[ii], INF, t) if plans.active else t  # a plan holds: no payment of their own
+        t, own = np.full(ii.size, INF), ~plans.held[ii]  # a plan holding the account pauses the patient's own
+        ii = ii[own]
+        t[own] = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return t
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)

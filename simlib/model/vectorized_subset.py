@@ -11,6 +11,7 @@ import numpy as np
 
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
+from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_agency import agency_problems
 from simlib.model.vectorized_contacts import quiet
 from simlib.scenario.schema import Scenario
@@ -20,6 +21,12 @@ from simlib.scenario.schema import Scenario
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
              "payment_plan", "agency"}  # an agency without a payment plan beside it (agency_problems)
+
+#: levers that change only what the world derives before the run, which the hybrid engine reads
+#: (:mod:`simlib.model.hybrid`): coverage discovery re-bills some encounters (they stay on SimPy);
+#: a billing or claims quality investment (:class:`~simlib.levers.quality.QualityLever`) shortens
+#: the statement lag and prevents billing errors and denials
+WORLD_ONLY = {"coverage_discovery"}
 
 #: the levers that take an account over (``PatientAccount.take_over``): the engine offers no
 #: financing while one holds it, which :mod:`simlib.model.vectorized_financing` cannot see
@@ -49,6 +56,10 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         if kind != "message" and not (per_account and kind == "call"):
             problems.append(f"a {kind!r} step ({step.channel})")
     for key, lever in registered_levers().items():
+        if key in WORLD_ONLY or issubclass(lever, QualityLever):
+            if not per_account and lever.active(getattr(st, key)):  # what they change is the world's:
+                problems.append(f"the {key} lever")  # simlib.model.hybrid reads it
+            continue
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
@@ -70,8 +81,8 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         problems.append("a legally required notice the contact limits may move")
     problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
-        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
-            problems.append(f"a secondary payer (payers.{name}.secondary)")
+        if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
+            problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
     return problems
 
 
