@@ -106,6 +106,8 @@ class PaymentPlans:
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray):
         """The actions (``ii``, ``at``, ``codes``) due now less those a plan holding the account
         stops: its deadlines are deferred (the constructor's), the others do nothing."""
+        if not self.active:
+            return ii, at, codes
         held = self.held[ii]
         if not held.any():
             return ii, at, codes
