@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 from simlib.core.ledger import Kind
-from simlib.model import claims, hybrid, metrics
+from simlib.model import claims, hybrid, metrics, vectorized
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.model.vectorized_rows import canonical_order
@@ -81,11 +81,20 @@ def test_every_shipped_scenario_is_identical_on_both_engines(path):
     pop = draw_population(sc, 1)
     seen = Counter()
     for name in sc.strategies:
-        assert_identical(sc, name, pop)
+        share = assert_identical(sc, name, pop)
         seen.update(World(sc, name, pop, hybrid=True).run().counters)
+        if sc.strategies[name].agency is not None and sc.strategies[name].payment_plan is None \
+                and path.stem == "finance_levers":  # an agency runs in NumPy (simlib.model.vectorized_agency)
+            assert share > 0.9, name
     assert seen["claims_adjudicated"] > 0 and seen["claims_denied"] > 0
     if path.stem == "france_clinic":
         assert seen["late_penalty_claims"] > 0 and seen["secondary_denials"] > 0
+        # a secondary payer: the accounts its denial raises stay on SimPy, the others run in NumPy
+        world = World(sc, "relance_ecrite", pop, hybrid=True)
+        raised = pop.secondary_denied & (pop.secondary_cents > 0)
+        disputed = ~np.isnan(np.asarray(world.levers["price_estimate"].offset, float))
+        assert raised.any() and not (world.numpy_accounts & raised).any()
+        np.testing.assert_array_equal(world.numpy_accounts, (pop.patient_cents > 0) & ~raised & ~disputed)
     if path.stem == "operations":
         assert seen["coverage_found"] > 0
 
@@ -206,6 +215,26 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
         assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
 
 
+def test_plans_run_in_numpy_beside_calls_and_an_agency_keeps_them_on_simpy():
+    """The search's plan (parameters/baseline.yaml ``search.add``) on the texts and on ``combined``
+    (calls, a deposit, a discount, contact limits): the plans' accounts the calls cannot select run in
+    NumPy, identical; with the search's agency too the strategy stays on SimPy (no NumPy form yet)."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=3.0, warm_up_days=60)
+    add, st = data["search"]["add"], data["strategies"]
+    data["strategies"] = {"sms_plan": {**st["sms_reminders"], "payment_plan": add["payment_plan"]},
+                          "combined_plan": {**st["combined"], "payment_plan": add["payment_plan"]},
+                          "combined_plan_agency": {**st["combined"], **add}}
+    data.pop("uncertain", None)
+    sc = scenario_from_dict(data, "baseline with the search's plan (small)")
+    pop = draw_population(sc, 6)
+    assert 0.9 < assert_identical(sc, "sms_plan", pop) < 1.0
+    assert 0.3 < assert_identical(sc, "combined_plan", pop) < 0.9
+    counters = World(sc, "combined_plan", pop, hybrid=True).run().counters
+    assert counters["plans"] > 50 and counters["plan_defaults"] > 5 and counters["calls"] > 50  # teeth
+    assert World(sc, "combined_plan_agency", pop, hybrid=True).numpy_accounts is None
+
+
 _CHANNELS = ("letter", "sms", "email", "formal_demand", "call")
 
 
@@ -244,6 +273,12 @@ def random_strategy(draw):
                          "estimate_error_sigma": draw(hst.sampled_from([0.0, 0.5])),
                          "declined_care_deferral_rate": draw(hst.sampled_from([0.0, 0.2]))}
     st["fap_screening"] = draw(hst.sampled_from([None, "presumptive", "at_write_off"]))
+    if draw(hst.booleans()):  # a payment plan (simlib.model.vectorized_plans)
+        st["payment_plan"] = {"balance_min": draw(hst.sampled_from([0, 300])),
+                              "offer_day": draw(hst.sampled_from([0, 20])), "uptake_rate": 0.6,
+                              "max_months": draw(hst.sampled_from([3, 12])),
+                              "miss_base_rate": draw(hst.sampled_from([0.05, 0.5])),
+                              "default_after_misses": draw(hst.sampled_from([1, 3]))}
     behaviour = {"floor_per_day": draw(hst.sampled_from([0.0, 0.00021, 0.002])),
                  "full_payment": draw(hst.sampled_from(["ability", "always", "never"])),
                  "max_payments": draw(hst.sampled_from([3, 12]))}
@@ -262,3 +297,24 @@ def test_random_small_scenarios_are_identical_on_both_engines(case):
     data["strategies"] = {"random": {**strategy, "baseline": True}}
     sc = scenario_from_dict(data, "random")
     assert_identical(sc, "random", draw_population(sc, replication))
+
+
+def test_quality_investments_run_in_numpy_with_the_worlds_statement_lag():
+    """A billing or claims quality investment shortens the statement lag of the encounters served
+    while it runs (not the open book's) and prevents billing errors: the NumPy accounts take the
+    world's lag, one per encounter — the deposit's refund waits for that statement — and the
+    disputes it leaves stay on SimPy. Seeded; every row, cent and day equal."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=3.0, warm_up_days=60)
+    deposit = data["strategies"]["deposit"]
+    data["strategies"] = {"letters_only": data["strategies"]["letters_only"],
+                          "quality": {**deposit, "claims_scrubber": {"statement_lag_days_saved": 2.5},
+                                      "billing_training": {"billing_error_reduction": 0.5}}}
+    sc = scenario_from_dict(data, "quality (small)")
+    pop = draw_population(sc, 4)
+    world = World(sc, "quality", pop, hybrid=True)
+    lag = np.asarray(world.statement_lag_days)
+    assert lag.shape == (pop.n,) and set(lag.tolist()) == {5.0 - 2.5}  # the baseline: 5 days, no open book
+    assert assert_identical(sc, "quality", pop) > 0.9
+    with pytest.raises(ValueError, match="the claims_scrubber lever"):  # alone, the NumPy model has no world
+        vectorized.check_capacity_free(sc, "quality")

@@ -80,6 +80,23 @@ def _draw(rng, n: int, scenario) -> dict:
     return {"plan_u": rng.random((n, 2)), "plan_miss_u": UniformRows(rng, n, PLAN_MONTHS_MAX)}
 
 
+def plan_terms(pp: PaymentPlan, balance: int, ability: float, autopay_u: float) -> tuple[int, float, bool]:
+    """A plan's terms for a balance of ``balance`` cents: the instalment (cents), the probability
+    each instalment is missed and whether the patient is on autopay (their uniform below
+    ``autopay_rate``: the miss probability × ``autopay_miss_factor``). The one computation, for
+    the lever and its NumPy form (:mod:`simlib.model.vectorized_plans`)."""
+    inst = -(-balance // pp.max_months)                   # ceil(balance / max months)
+    if pp.sizing == "ability":
+        inst = max(inst, cents(ability * pp.affordability_share))
+    inst = min(balance, max(inst, cents(pp.instalment_min), 1))
+    p_miss = min(1.0, pp.miss_base_rate * (inst / 100.0 / ability) ** pp.miss_elasticity) \
+        if ability > 0 else 1.0
+    autopay = bool(autopay_u < pp.autopay_rate)
+    if autopay:
+        p_miss *= pp.autopay_miss_factor
+    return inst, p_miss, autopay
+
+
 class _Plan:
     """One account's plan: instalment (cents), miss probability, months run, misses so far, and
     the account's row of monthly miss uniforms (``plan_miss_u[i]``, read once when it starts)."""
@@ -139,15 +156,8 @@ class PaymentPlanLever(Lever):
         world, pop, i, bal, pp = self.world, self.world.pop, acct.i, acct.bal, self.cfg
         if acct.held_by is not None or bal < self.min_cents:
             return
-        ability = float(pop.ability_monthly[i])
-        inst = -(-bal // pp.max_months)                      # ceil(balance / max months)
-        if pp.sizing == "ability":
-            inst = max(inst, cents(ability * pp.affordability_share))
-        inst = min(bal, max(inst, cents(pp.instalment_min), 1))
-        p_miss = min(1.0, pp.miss_base_rate * (inst / 100.0 / ability) ** pp.miss_elasticity) \
-            if ability > 0 else 1.0
-        if pop.plan_u[i, 1] < pp.autopay_rate:
-            p_miss *= pp.autopay_miss_factor
+        inst, p_miss, autopay = plan_terms(pp, bal, float(pop.ability_monthly[i]), pop.plan_u[i, 1])
+        if autopay:
             world.count("plans_autopay")
         acct.take_over(self, pause_clock=True)
         world.ledger.post(acct.r, acct.now, Kind.COST_PLAN_ADMIN, self.setup_cents)

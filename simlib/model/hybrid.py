@@ -10,7 +10,13 @@ form, no collection policy listens to contacts), and the account can never meet 
   deposit kept and presumptive charity care
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
-- no agency or legal queue: those levers have no NumPy form, so their strategies stay on SimPy.
+- no secondary payer's denial, which passes its share to the patient before the statement;
+- a billing or claims quality investment (:mod:`simlib.levers.quality`) changes only what the world
+  derives before the run: the accounts take the world's statement lag, one per encounter, and the
+  disputes it leaves stay on SimPy;
+- no legal queue: that lever has no NumPy form, so its strategies stay on SimPy (a collection
+  agency has no capacity: :mod:`simlib.model.vectorized_agency`; a payment plan has a NumPy form too:
+  :mod:`simlib.model.vectorized_plans`).
 
 The world still books every encounter's bills, claims and what levers take at service, but for
 the deposit (:mod:`simlib.model.vectorized_deposit` asks those accounts for theirs, and refunds it):
@@ -38,7 +44,9 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
+from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_deposit import balance_at_schedule
+from simlib.model.vectorized_rows import concatenate
 from simlib.model.vectorized_offers import Charity
 
 #: the environment variable that chooses the engine: ``hybrid`` (default) or ``simpy``
@@ -85,6 +93,8 @@ def numpy_accounts(world) -> np.ndarray | None:
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     mask = pop.patient_cents > 0
+    if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
+        mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
     disputes = world.levers.get("price_estimate")
     if disputes is not None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
@@ -122,14 +132,31 @@ def _skip_at_service(world, mask: np.ndarray) -> None:
                            for h in world.service_hooks]
 
 
-def run_numpy_accounts(world, mask: np.ndarray) -> Ledger:
-    """Simulate the patient balances of ``mask`` in NumPy after the world's SimPy run: their open
-    balances go to ``world.open_cents``, their counters to ``world.counters``; returns their rows."""
-    v = vectorized.simulate(world.sc, world.strategy_name, world.pop, accounts=mask)
+#: accounts the NumPy model simulates at once: its arrays hold one block of them (≈ 600 bytes an
+#: account while it runs), so a large hospital's peak memory does not grow with them (issue 27)
+BLOCK_ACCOUNTS = 250_000
+
+
+def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = None) -> Ledger:
+    """Simulate the patient balances of ``mask`` in NumPy after the world's SimPy run, in blocks of
+    ``block_accounts`` (default :data:`BLOCK_ACCOUNTS`) encounters
+    (:class:`~simlib.model.population_rows.PopulationRows`: every
+    encounter's path, rows and cents are the same in any block): their open balances go to
+    ``world.open_cents``, their counters to ``world.counters``; returns their rows, block by block."""
     encounters = np.flatnonzero(mask)
-    opened = v.open_cents[encounters].tolist()
-    open_cents = world.open_cents
-    for i, cents in zip(encounters.tolist(), opened):
-        open_cents[2 * i + 1] = cents
-    world.counters.update({k: n for k, n in v.counters.items() if n})
-    return v.rows
+    block_accounts = block_accounts or BLOCK_ACCOUNTS
+    lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
+    open_cents, ledgers = world.open_cents, []
+    for start in range(0, encounters.size, block_accounts):
+        rows = encounters[start:start + block_accounts]
+        v = vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
+                                accounts=np.ones(rows.size, bool),
+                                statement_lag_days=lag[rows] if np.ndim(lag) else lag)
+        for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
+            open_cents[2 * i + 1] = cents
+        world.counters.update({k: n for k, n in v.counters.items() if n})
+        ledger = v.rows
+        del v
+        ledgers.append(Ledger(receivable=2 * rows[ledger.receivable // 2] + 1, day=ledger.day, kind=ledger.kind,
+                              amount=ledger.amount))
+    return ledgers[0] if len(ledgers) == 1 else concatenate(*ledgers)

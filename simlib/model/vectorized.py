@@ -20,6 +20,9 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - the deposit at service, its refund and financial assistance's refund of it
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
 - patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
+- payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
+- a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
+  out of the loop, and a second pass simulates it with the agency.
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -30,7 +33,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (plans, financing, agencies, plug-in levers) are
+or any lever but those listed in ``SIMULATED`` (legal stages, plug-in levers) are
 refused: they need the engine.
 """
 from __future__ import annotations
@@ -47,11 +50,14 @@ from simlib.scenario.schema import Scenario
 from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
 from simlib.model.vectorized_contacts import Contacts
+from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach  # noqa: F401  (re-exported)
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
+from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
@@ -70,7 +76,7 @@ class VectorResult:
     strategy: str
     statement_day: np.ndarray       # NaN when no statement before the horizon or no balance
     first_payment_day: np.ndarray   # NaN when never paid within the horizon
-    paid_cents: np.ndarray
+    paid_cents: np.ndarray          # to the hospital (an agency's collections: its PAYMENT_AGENCY rows)
     bad_debt_cents: np.ndarray
     small_write_off_cents: np.ndarray
     open_cents: np.ndarray
@@ -88,65 +94,14 @@ class VectorResult:
     rows: Ledger | None = None
 
 
-# ----------------------------------------------------------------------------- intensity math
-def integrated(lam, floor: float, kappa: float, dt):
-    return floor * dt + (lam - floor) * -xm.expm1(-kappa * dt) / kappa
-
-
-def intensity_after(lam, floor: float, kappa: float, dt):
-    return floor + (lam - floor) * xm.exp(-kappa * dt)
-
-
-def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray) -> np.ndarray:
-    """Vector form of :func:`simlib.core.behaviour.time_to_reach` (same formulas, same Newton steps)."""
-    lam, need = np.asarray(lam, float), np.asarray(need, float)
-    out = np.zeros(need.shape)
-    pos = need > 0.0
-    if floor <= 0.0:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
-            t = np.where(x < 1.0, -xm.log1p(-np.minimum(x, 1.0)) / kappa, INF)
-        out[pos] = t[pos]
-        return out
-    idx = np.flatnonzero(pos)
-    lam_p, need_p = lam[idx], need[idx]
-    c = lam_p - floor
-    b = c / kappa
-    lo = np.zeros(idx.size)
-    hi = np.where(b < 0, (need_p - b) / floor, need_p / floor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = -xm.log1p(-kappa * need_p / c) / kappa
-    use = (b > 0) & (kappa * need_p < c)
-    hi = np.where(use, np.minimum(hi, cap), hi)
-    x = hi.copy()
-    live = np.ones(idx.size, bool)
-    tol = 1e-12 * np.maximum(1.0, need_p)
-    for _ in range(60):
-        j = np.flatnonzero(live)
-        if not j.size:
-            break
-        e = xm.exp(-kappa * x[j])
-        fx = floor * x[j] + b[j] * (1.0 - e) - need_p[j]
-        done = np.abs(fx) < tol[j]
-        live[j[done]] = False
-        j, fx, e = j[~done], fx[~done], e[~done]
-        up = fx > 0
-        hi[j[up]] = x[j[up]]
-        lo[j[~up]] = x[j[~up]]
-        x_new = x[j] - fx / (floor + c[j] * e)
-        inside = (lo[j] < x_new) & (x_new < hi[j])
-        x[j] = np.where(inside, x_new, 0.5 * (lo[j] + hi[j]))
-        live[j[hi[j] - lo[j] < 1e-12]] = False
-    out[idx] = x
-    return out
-
-
 # ----------------------------------------------------------------------------- simulation
-def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None) -> VectorResult:
+def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
+             statement_lag_days=None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
-    dispute (the call steps are skipped)."""
+    dispute (the call steps are skipped); ``statement_lag_days``: the world's, one per encounter
+    where a quality investment shortened it (default the scenario's)."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -160,10 +115,11 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     bal = pop.patient_cents.astype(np.int64).copy()
     charity = Charity(sc, st, pop)
-    deposit = DepositAtService(sc, st, pop)  # at service: the account starts with what it leaves
+    lag = sc.operations.statement_lag_days if statement_lag_days is None else statement_lag_days
+    deposit = DepositAtService(sc, st, pop, lag)  # at service: the account starts with what it leaves
     deposits = deposit.at_service(np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts),
                                   bal, charity, rows, counters)
-    statement = np.maximum(pop.bill_day + sc.operations.statement_lag_days, -float(sc.simulation.warm_up_days))
+    statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
         stated &= accounts
@@ -207,10 +163,28 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     first_pay[deposits[0]] = deposits[1]
     log_i, log_day, log_amt = [deposits[0]], [deposits[1]], [deposits[2]]
 
-    # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, deliveries 9, steps
-    # 10+n, write-off 1000), then a stable sort by raw time per account reproduces the engine's
-    # (day, order) sort. A step due before the statement runs at the statement, so its message
-    # arrives delivery_days after max(step, statement): a fixed time per account.
+    def record(ii: np.ndarray, at: np.ndarray, net: np.ndarray) -> None:  # the patient's own, instalments
+        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
+        paid[ii] += net
+        first = np.isnan(first_pay[ii])
+        first_pay[ii[first]] = at[first]
+        log_i.append(ii)
+        log_day.append(at)
+        log_amt.append(net)
+
+    def write_off(jj: np.ndarray, tj: np.ndarray) -> None:
+        rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
+        bad_debt[jj] += bal[jj]
+        bal[jj] = 0
+        counters["bad_debt_write_offs"] += jj.size
+    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
+                         deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
+                                    (_WRITE_OFF, write_off)))
+
+    # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
+    # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
+    # account reproduces the engine's (day, order) sort. A step due before the statement runs at
+    # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
     step_times = []
@@ -227,8 +201,11 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             excluded[:] = True
         step_times.append(np.where(excluded, INF, at))
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
-    cols = [due, discount.end, arrival, financing.column(statement, alive, bal)]
-    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE]
+    plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
+    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
+    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
+    agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
+    agency.add_columns(cols, codes, statement, bal, step_times)
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -238,10 +215,16 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
-    raw = np.stack(cols, axis=1)
+    # one row per account still alive, small action codes: the schedule's matrices were the NumPy
+    # model's peak memory (issue 27, the million-encounter year)
+    row = np.zeros(n, dtype=np.int64)
+    row[alive] = np.arange(alive.size)
+    raw = np.stack([col[alive] for col in cols], axis=1)
+    del cols, step_times
     perm = np.argsort(raw, axis=1, kind="stable")
+    code = np.asarray(codes, dtype=np.int16)[perm]
     raw = np.take_along_axis(raw, perm, axis=1)
-    code = np.asarray(codes)[perm]
+    del perm
     now = statement.copy()           # time of each account's last event
 
     small_cents = st.write_off.below_balance * 100.0
@@ -253,12 +236,16 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
-        cum[ii] += mult[ii] * integrated(lam_i, f, kappa, dt)
+        accrued = mult[ii] * integrated(lam_i, f, kappa, dt)
+        cum[ii] += np.where(plans.held[ii], 0.0, accrued) if plans.active else accrued  # a plan pauses it
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        return t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        t, own = np.full(ii.size, INF), ~plans.held[ii]  # a plan holding the account pauses the patient's own
+        ii = ii[own]
+        t[own] = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return t
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
@@ -279,14 +266,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
         amount = np.where(full, b, part)
         net = amount - discount.allowance(ii, at, b, amount, rows, counters)
-        rows.add(ii, at, Kind.PAYMENT_PATIENT, net)
-        paid[ii] += net
+        record(ii, at, net)
         n_pay[ii] += 1
-        first = np.isnan(first_pay[ii])
-        first_pay[ii[first]] = at[first]
-        log_i.append(ii)
-        log_day.append(at)
-        log_amt.append(net)
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac
         cum[ii] = 0.0
@@ -304,7 +285,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     for j in range(raw.shape[1] + 1):
         if not alive.size:
             break
-        t_next = raw[alive, j] if j < raw.shape[1] else np.full(alive.size, INF)
+        t_next = raw[row[alive], j] if j < raw.shape[1] else np.full(alive.size, INF)
         due_now = (tpay[alive] <= t_next) & (tpay[alive] <= horizon)
         cand, cand_next = alive[due_now], t_next[due_now]
         while cand.size:
@@ -315,14 +296,18 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             break
         go = (bal[alive] > 0) & (t_next <= horizon)
         ii, t_go = alive[go], t_next[go]
-        codes_j = code[ii, j]
+        codes_j = code[row[ii], j]
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
+        unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
+        if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
+            ii, t_go, codes_j = ii[acting], t_go[acting], codes_j[acting]
         at = np.maximum(t_go, now[ii])
         advance(ii, at)
         now[ii] = at
+        ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -337,10 +322,11 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
-                rows.add(jj, tj, Kind.WRITE_OFF_BAD_DEBT, bal[jj])
-                bad_debt[jj] += bal[jj]
-                bal[jj] = 0
-                counters["bad_debt_write_offs"] += jj.size
+                write_off(jj, tj)
+            elif c <= _PLAN:
+                plans.act(int(c), jj, tj)
+            elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
+                agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
@@ -351,6 +337,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             tpay[live] = pay_time(live)
         alive = alive[bal[alive] > 0]
 
+    agency.finish(raw, code, row, bal, k, resp, bad_debt, small_cents)  # the placed accounts, with the agency
     open_cents = bal
     if log_i:
         li, ld, la = np.concatenate(log_i), np.concatenate(log_day), np.concatenate(log_amt)

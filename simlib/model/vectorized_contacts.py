@@ -44,6 +44,7 @@ class ContactState:
     sent: np.ndarray            # (n, steps) send times of the messages the 7-day cap counts
     reached: np.ndarray         # (n, steps) times the step's message reached the patient
     pending: np.ndarray         # (n, steps) bool: sent, arrives in a delivery column
+    notice_day: np.ndarray      # day of the last legally required notice sent (-inf: none)
     unaware: np.ndarray         # bool: the statement has not reached the patient (yet)
     channel_reached: np.ndarray  # (n, channels) int: contacts that reached, by channel
     opted_out: np.ndarray       # (n, channels) bool
@@ -56,7 +57,7 @@ class ContactState:
     def empty(cls, n: int, steps: int, channels: int) -> "ContactState":
         z = np.zeros
         return cls(sent=np.full((n, steps), -INF), reached=np.full((n, steps), -INF),
-                   pending=z((n, steps), bool), unaware=z(n, bool), channel_reached=z((n, channels), np.int64),
+                   pending=z((n, steps), bool), notice_day=np.full(n, -INF), unaware=z(n, bool), channel_reached=z((n, channels), np.int64),
                    opted_out=z((n, channels), bool), complained=z((n, channels), bool),
                    cost=z(n, np.int64), complaint_cost=z(n, np.int64), lost_margin=z(n, np.int64))
 
@@ -108,6 +109,8 @@ class Contacts:
             return
         if step.channel in self.counted:
             state.sent[ii, s] = at  # only what the cap counts holds later messages back
+        if cfg.notice:
+            state.notice_day[ii] = at  # a bad-debt placement waits for it (simlib.model.vectorized_agency)
         counters["contacts"] += ii.size
         counters[f"contacts_{step.channel}"] += ii.size
         state.cost[ii] += cents(cfg.cost)

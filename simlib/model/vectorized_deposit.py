@@ -42,8 +42,10 @@ from simlib.model.vectorized_rows import Rows
 class DepositAtService:
     """A strategy's deposit at service over one population (inactive without one)."""
 
-    def __init__(self, sc, strategy, pop):
+    def __init__(self, sc, strategy, pop, statement_lag_days=None):
         self.cfg = strategy.deposit
+        #: the world's statement lag: a number, or one per encounter (a quality investment's)
+        self.lag = sc.operations.statement_lag_days if statement_lag_days is None else statement_lag_days
         #: deposit cents kept (paid minus refunded) by encounter: financial assistance reads it
         self.kept = np.zeros(pop.n, np.int64)
         self.sc, self.pop = sc, pop
@@ -89,7 +91,7 @@ class DepositAtService:
         rows.add(ii, day, Kind.PAYMENT_PATIENT, asked)
         counters["deposits"] += ii.size
         over = asked > b
-        statement_day = pop.bill_day[ii] + sc.operations.statement_lag_days  # World.statement_day
+        statement_day = pop.bill_day[ii] + (self.lag[ii] if np.ndim(self.lag) else self.lag)  # World.statement_day
         horizon = sc.simulation.horizon_days
         refund_day = np.minimum(np.maximum(statement_day, day), horizon)
         rows.add(ii[over], refund_day[over], Kind.REFUND_PATIENT, (asked - b)[over])

@@ -34,14 +34,24 @@ class Rows:
         self._blocks.append((encounters, np.array(day), int(kind), np.array(amount)))
 
     def ledger(self) -> Ledger:
-        """Every row collected, in blocks' order, as a frozen :class:`~simlib.core.ledger.Ledger`."""
-        if not self._blocks:
+        """Every row collected, in blocks' order, as a frozen :class:`~simlib.core.ledger.Ledger`;
+        the blocks are let go column by column as they are joined (they and the joined columns
+        together were the NumPy model's peak memory: issue 27), so this is called once."""
+        blocks, self._blocks = self._blocks, []
+        if not blocks:
             return Ledger(receivable=np.zeros(0, np.int64), day=np.zeros(0), kind=np.zeros(0, np.int8),
                           amount=np.zeros(0, np.int64))
-        return Ledger(receivable=2 * np.concatenate([b[0] for b in self._blocks]) + 1,
-                      day=np.concatenate([b[1] for b in self._blocks]),
-                      kind=np.concatenate([np.full(b[0].size, b[2], np.int8) for b in self._blocks]),
-                      amount=np.concatenate([b[3] for b in self._blocks]))
+        kind = np.concatenate([np.full(b[0].size, b[2], np.int8) for b in blocks])
+        columns = [list(column) for column in zip(*[(b[0], b[1], b[3]) for b in blocks])]
+        del blocks
+        joined = []
+        for column in columns:
+            joined.append(np.concatenate(column))
+            column.clear()
+        receivable, day, amount = joined
+        receivable *= 2
+        receivable += 1
+        return Ledger(receivable=receivable, day=day, kind=kind, amount=amount)
 
 
 def canonical_order(ledger: Ledger) -> np.ndarray:

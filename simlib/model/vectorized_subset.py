@@ -11,13 +11,16 @@ import numpy as np
 
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
+from simlib.levers.quality import QualityLever
+from simlib.model.vectorized_agency import agency_problems
 from simlib.model.vectorized_contacts import quiet
 from simlib.scenario.schema import Scenario
 
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
-             "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing"}
+             "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
+             "payment_plan", "agency"}  # an agency without a payment plan beside it (agency_problems)
 
 #: the levers that take an account over (``PatientAccount.take_over``): the engine offers no
 #: financing while one holds it, which :mod:`simlib.model.vectorized_financing` cannot see
@@ -47,6 +50,10 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         if kind != "message" and not (per_account and kind == "call"):
             problems.append(f"a {kind!r} step ({step.channel})")
     for key, lever in registered_levers().items():
+        if issubclass(lever, QualityLever) and lever.active(getattr(st, key)):
+            if not per_account:  # its statement lag is the world's, one per encounter (simlib.model.hybrid)
+                problems.append(f"the {key} lever")
+            continue
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
             problems.append(f"the {key} lever")
@@ -66,9 +73,10 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
            and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
            for step in st.ladder):
         problems.append("a legally required notice the contact limits may move")
+    problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
-        if payer.secondary is not None:  # a denial raises the patient's balance: the engine's transfer
-            problems.append(f"a secondary payer (payers.{name}.secondary)")
+        if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
+            problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
     return problems
 
 

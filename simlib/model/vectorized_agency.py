@@ -1,0 +1,377 @@
+"""The collection agency in NumPy, for :mod:`simlib.model.vectorized` and the hybrid engine.
+
+The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at once, in two parts:
+
+- **the hospital's phase** (columns of the vectorized loop): a placement is due ``placement_days``
+  after the statement (order 5 of its day) for a balance of at least ``balance_min`` when the ladder
+  is scheduled and still when it falls due. A bad-debt placement with ``notice_days_before`` waits
+  until the last final notice (a ladder step by a channel marked ``notice``, or the agency's own)
+  is that many calendar days old: without one the hospital sends ``notice_channel`` now (counters
+  ``eca_notices_sent``, ``contacts``, ``contacts_<channel>``, its cost; delivered ``delivery_days``
+  later with the channel's reach and response, before the ladder's deliveries of that instant),
+  and the placement moves to ``floor(notice day) + notice_days_before`` (counter
+  ``placements_deferred_for_notice``, once per deferral). A notice due in the quiet hours goes out
+  at the next slot out of them (counters ``notices_moved``, ``moved_<channel>``; order 9); until
+  then the placement counts from the day it was due. Every day a placement may move to is known
+  per account in advance (the agency's notice goes out on the placement day or its slot, a ladder
+  notice on its step's day), so each is a column the loop skips unless the account's placement
+  waits for it. A placed account leaves the loop holding its balance (counters
+  ``agency_placements``, ``agency_placed_cents``);
+- **the agency's phase** (:meth:`Agency.finish`, after the loop): from the placement day the
+  patient pays on a fresh clock — intensity ``initial_per_day`` × responsiveness, the agency's
+  floor and decay, its pre-drawn Exp(1) thresholds (``agency_threshold``; the payment that uses
+  the last is in full) — with a jump of ``contact_jump_per_day`` × responsiveness at each of
+  ``contact_days`` after placement (order 7; counter ``agency_contacts``) and the recall at
+  ``recall_days`` (order 8: ``WRITE_OFF_BAD_DEBT`` of what is open, counters ``agency_recalls``
+  and ``bad_debt_write_offs``). Payments follow the engine's rule (the payment count goes on
+  from the hospital's phase) and are booked gross, ``PAYMENT_AGENCY``, with the contingency fee
+  rounded on the running total, ``FEE_AGENCY`` (counter ``agency_payments``); the small-balance
+  write-off applies. The hospital's actions still in the engine's schedule after the placement
+  (its due date, ladder steps, deliveries of messages already sent, screening, write-off) stand
+  down, but the engine advances the account's clock to each, so they are kept as columns that
+  only advance it: splitting the integral there moves the last bit of a payment day.
+
+Subset (:func:`agency_problems`): no payment plan beside the agency (a plan in good standing defers
+the placement: the engine's), a whole number of days of notice, no message cap that counts the
+notice's channel, with quiet hours a wait of at least 2 days (the moved notice goes out before the
+next attempt), and a statement that arrives before the placement. Identity with the engine: ``tests/test_vectorized_agency.py``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simlib.core.ledger import Kind
+from simlib.core.settings import cents
+from simlib.levers.contact_limits import in_quiet_hours
+from simlib.world.channels import _SAME_INSTANT_DAYS
+from simlib.world.contacts import hour_of_day
+from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach
+
+INF = np.inf
+#: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
+PLACE, NOTICE_ARRIVES, NOTICE_MOVED = -20, -21, -22
+#: the agency phase's column kinds
+_ADVANCE, _CONTACT, _RECALL = 0, 1, 2
+
+
+def agency_problems(sc, strategy) -> list[str]:
+    """Why ``strategy``'s agency lies outside what this module simulates (``[]``: inside)."""
+    ag = strategy.agency
+    if ag is None:
+        return []
+    problems = []
+    if getattr(strategy, "payment_plan", None) is not None:
+        problems.append("a payment plan beside the agency (a plan in good standing defers the placement)")
+    if sc.channels[strategy.statement_channel].delivery_days >= ag.placement_days:
+        problems.append("an agency placement before the statement arrives")
+    if waits_for_notice(ag):
+        lim = strategy.contact_limits
+        counted = lim.message_cap_channels if lim.message_cap_channels is not None else None
+        capped = lim.messages_per_7_days_max is not None and (
+            ag.notice_channel in counted if counted is not None else _counted_by_default(sc.channels[ag.notice_channel]))
+        if ag.notice_days_before != int(ag.notice_days_before):
+            problems.append("an agency notice wait of a fraction of a day (agency.notice_days_before)")
+        if capped:
+            problems.append("an agency's final notice the message cap may move")
+        if lim.quiet_hours is not None and ag.notice_days_before < 2:  # moved past the next attempt
+            problems.append("an agency's final notice the quiet hours may move, with less than 2 days' wait")
+    return problems
+
+
+def waits_for_notice(ag) -> bool:
+    """Whether the placement waits for a final notice (a bad-debt placement with a notice wait)."""
+    return ag.kind == "bad_debt" and ag.notice_days_before is not None
+
+
+def _counted_by_default(channel) -> bool:
+    """:func:`simlib.levers.contact_limits.default_counted` for one channel."""
+    return channel.kind == "message" and channel.delivery_days == 0.0 and not channel.notice
+
+
+class Agency:
+    """A strategy's collection agency over one population (inactive without one)."""
+
+    codes = (PLACE, NOTICE_ARRIVES, NOTICE_MOVED)
+
+    def __init__(self, sc, strategy, pop, contacts, rows, counters):
+        self.cfg, self.sc, self.st, self.pop = strategy.agency, sc, strategy, pop
+        self.contacts, self.rows, self.counters = contacts, rows, counters
+        n = pop.n
+        #: the day the account's next placement attempt is due (inf: none)
+        self.next_attempt = np.full(n, INF)
+        #: the day the agency placed the account (inf: not placed) and the balance it took
+        self.placed_day = np.full(n, INF)
+        self.placed_cents = np.zeros(n, np.int64)
+        #: the agency's notice is on its way (sent, not yet delivered)
+        self.notice_pending = np.zeros(n, bool)
+        #: the agency's notice fell in the quiet hours: the day it goes out instead (nan: it did not)
+        self.moved_to = np.full(n, np.nan)
+        #: a moved notice still to go out
+        self.move_pending = np.zeros(n, bool)
+        if self.cfg is not None and waits_for_notice(self.cfg):
+            state = contacts.state  # one more reach column: the agency's notice counts in fatigue
+            self.notice_column = state.reached.shape[1]
+            state.reached = np.hstack([state.reached, np.full((n, 1), -INF)])
+
+    @property
+    def active(self) -> bool:
+        return self.cfg is not None
+
+    # ------------------------------------------------------------------ the hospital's phase
+    def add_columns(self, cols: list, codes: list, statement: np.ndarray, bal: np.ndarray, step_times: list) -> None:
+        """Append the placement's columns (order 5) and its notice's arrival (order 9, before the
+        ladder's deliveries of the same instant): the first attempt, and every day a bad-debt
+        placement may be deferred to."""
+        ag = self.cfg
+        if ag is None:
+            return
+        first = np.where(bal >= cents(ag.balance_min), statement + ag.placement_days, INF)
+        self.next_attempt[:] = first
+        cols.append(first)
+        codes.append(PLACE)
+        if not waits_for_notice(ag):
+            return
+        wait = ag.notice_days_before
+        quiet = self.st.contact_limits.quiet_hours
+        if quiet is not None:  # the contact limits' next slot out of the quiet hours, to the last bit
+            due = np.flatnonzero(np.isfinite(first))
+            slot = np.array([_slot_after_quiet(day, quiet) for day in first[due].tolist()])
+            moved = slot > first[due] + _SAME_INSTANT_DAYS
+            self.moved_to[due[moved]] = slot[moved]
+        moved_to = np.where(np.isnan(self.moved_to), INF, self.moved_to)
+        cols.append(moved_to)  # order 9: the moved notice goes out (before the ladder's deliveries)
+        codes.append(NOTICE_MOVED)
+        send = np.where(np.isfinite(moved_to), moved_to, first)
+        sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
+        for step, at in zip(self.st.ladder, step_times):
+            if self.sc.channels[step.channel].notice:
+                sends.append(np.maximum(at, statement))  # a step due before the statement runs at it
+        for sent in sends:
+            later = np.floor(sent) + wait
+            cols.append(np.where(np.isfinite(first) & (later > first), later, INF))
+            codes.append(PLACE)
+        cols.append(send + self.sc.channels[ag.notice_channel].delivery_days)
+        codes.append(NOTICE_ARRIVES)
+
+    def acts(self, ii: np.ndarray, t_go: np.ndarray, codes_j: np.ndarray) -> np.ndarray | None:
+        """Which of the accounts ``ii`` at column times ``t_go`` have an action there (``None``:
+        all): a placement column only where the account's attempt is due then, the notice's
+        arrival only where it was sent. The others must not advance their clock."""
+        if self.cfg is None:
+            return None
+        keep = np.ones(ii.size, bool)
+        place = codes_j == PLACE
+        keep[place] = self.next_attempt[ii[place]] == t_go[place]
+        notice = codes_j == NOTICE_ARRIVES
+        keep[notice] = self.notice_pending[ii[notice]]
+        moved = codes_j == NOTICE_MOVED
+        keep[moved] = self.move_pending[ii[moved]]
+        return None if keep.all() else keep
+
+    def act(self, code: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
+        if code == NOTICE_ARRIVES:
+            self.notice_pending[ii] = False
+            self._deliver_notice(ii, at)
+            return
+        if code == NOTICE_MOVED:  # the engine's Message._send_moved: the account is neither held nor paid
+            self.move_pending[ii] = False
+            self._send_notice(ii, at)
+            return
+        self.next_attempt[ii] = INF
+        ag, counters = self.cfg, self.counters
+        due = bal[ii] >= cents(ag.balance_min)
+        ii, at = ii[due], at[due]
+        if waits_for_notice(ag) and ii.size:
+            sent = self.contacts.state.notice_day[ii]
+            none = ~np.isfinite(sent)
+            moved = none & ~np.isnan(self.moved_to[ii])
+            self._move_notice(ii[moved])
+            self._send_notice(ii[none & ~moved], at[none & ~moved])
+            counters["eca_notices_sent"] += int(none.sum())
+            sent = np.where(none, at, sent)
+            wait = ag.notice_days_before
+            ok = ~none & (np.floor(at) - np.floor(sent) >= wait)
+            counters["placements_deferred_for_notice"] += int((~ok).sum())
+            if wait == 0:  # the engine's deferred attempt runs at once, after the notice
+                ok |= none
+            later = ~ok
+            self.next_attempt[ii[later]] = np.floor(sent[later]) + wait
+            ii, at = ii[ok], at[ok]
+        counters["agency_placements"] += ii.size
+        counters["agency_placed_cents"] += int(bal[ii].sum())
+        self.placed_day[ii] = at
+        self.placed_cents[ii] = bal[ii]
+        bal[ii] = 0  # held by the agency: out of the hospital's loop
+
+    def _send_notice(self, ii: np.ndarray, at: np.ndarray) -> None:
+        """The hospital's final notice before a placement (never stopped by an opt-out; the
+        contact limits cannot move it: :func:`agency_problems`)."""
+        if not ii.size:
+            return
+        name = self.cfg.notice_channel
+        cfg, state, counters = self.sc.channels[name], self.contacts.state, self.counters
+        state.notice_day[ii] = at
+        counters["contacts"] += ii.size
+        counters[f"contacts_{name}"] += ii.size
+        state.cost[ii] += cents(cfg.cost)
+        self.rows.add(ii, at, Kind.COST_CONTACT, cents(cfg.cost))
+        if cfg.delivery_days > 0.0:
+            self.notice_pending[ii] = True
+        else:
+            self._deliver_notice(ii, at)
+
+    def _move_notice(self, ii: np.ndarray) -> None:
+        """The notice falls in the quiet hours: it goes out at the next allowed slot
+        (:meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`), counted."""
+        if ii.size:
+            name = self.cfg.notice_channel
+            self.counters["notices_moved"] += ii.size
+            self.counters[f"moved_{name}"] += ii.size
+            self.move_pending[ii] = True
+
+    def _deliver_notice(self, ii: np.ndarray, at: np.ndarray) -> None:
+        """The agency's notice arrives: the reach, response and harm of a ladder message."""
+        contacts, name = self.contacts, self.cfg.notice_channel
+        cfg, c = self.sc.channels[name], contacts.ch_names.index(name)
+        reached = self.pop.reach_u[ii, c] < cfg.reach
+        ii, at = ii[reached], at[reached]
+        self.counters[f"reached_{name}"] += ii.size
+        if not ii.size:
+            return
+        contacts.respond(self.notice_column, ii, at, cfg.jump_per_day)
+        contacts.after_reach(ii, at, c, cfg)
+
+    # ------------------------------------------------------------------ the agency's phase
+    def finish(self, raw: np.ndarray, code: np.ndarray, row: np.ndarray, bal: np.ndarray, k: np.ndarray,
+               resp: np.ndarray, bad_debt: np.ndarray, small_cents: float) -> None:
+        """Simulate the placed accounts with the agency until they are paid, recalled or the
+        horizon; their balances return to ``bal``. ``raw``/``code``: the hospital's schedule
+        (the loop's columns; encounter ``i``'s is row ``row[i]``), ``k`` the payments made so
+        far, ``resp`` the responsiveness."""
+        if self.cfg is None:
+            return
+        ii = np.flatnonzero(np.isfinite(self.placed_day))
+        if not ii.size:
+            return
+        ag, pop, beh, rows, counters = self.cfg, self.pop, self.sc.behaviour, self.rows, self.counters
+        horizon = self.sc.simulation.horizon_days
+        placed = self.placed_day[ii]
+        bal[ii] = self.placed_cents[ii]
+        times, kinds = self._columns(ii, placed, raw[row[ii]], code[row[ii]])
+        n = ii.size  # local index p: account ii[p]
+        lam = ag.initial_per_day * resp[ii]
+        t0, cum, tk = placed.copy(), np.zeros(n), np.zeros(n, np.int64)
+        gross, fee = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        f, kappa = ag.floor_per_day, ag.decay_per_day
+        thresholds = pop.agency_threshold[ii]
+        last = thresholds.shape[1] - 1
+        full_rule, months = beh.full_payment, beh.full_payment_months
+        fmin, fspan = beh.partial_fraction_min, beh.partial_fraction_max - beh.partial_fraction_min
+        jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
+
+        def advance(p, at):
+            dt = at - t0[p]
+            dt = np.where(dt > 0.0, dt, 0.0)
+            cum[p] += integrated(lam[p], f, kappa, dt)  # the agency's multiplier is 1
+            lam[p] = np.where(dt > 0.0, intensity_after(lam[p], f, kappa, dt), lam[p])
+            t0[p] = np.where(dt > 0.0, at, t0[p])
+
+        def pay_time(p):
+            return t0[p] + time_to_reach(lam[p], f, kappa, thresholds[p, tk[p]] - cum[p])
+
+        tpay = pay_time(np.arange(n))
+
+        def pay(p):
+            at = tpay[p]
+            advance(p, at)
+            i, b, kk = ii[p], bal[ii[p]], k[ii[p]]
+            if full_rule == "always":
+                p_full = np.ones(p.size)
+            elif full_rule == "never":
+                p_full = np.zeros(p.size)
+            else:
+                p_full = np.minimum(1.0, pop.ability_monthly[i] * months * 100.0 / b)
+            full = (kk >= beh.max_payments - 1) | (pop.full_u[i, kk] < p_full) | (tk[p] >= last)
+            frac = np.where(full, 1.0, fmin + fspan * pop.fraction_u[i, kk])
+            amount = np.where(full, b, np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64))))
+            rows.add(i, at, Kind.PAYMENT_AGENCY, amount)
+            gross[p] += amount
+            total_fee = np.round(ag.fee_rate * gross[p]).astype(np.int64)
+            rows.add(i, at, Kind.FEE_AGENCY, total_fee - fee[p])
+            fee[p] = total_fee
+            counters["agency_payments"] += p.size
+            b = b - amount
+            lam[p] += jump_base + jump_frac * frac
+            cum[p] = 0.0
+            k[i] = kk + 1
+            tk[p] += 1
+            small = (b > 0) & (b < small_cents)
+            rows.add(i[small], at[small], Kind.WRITE_OFF_SMALL, b[small])
+            b[small] = 0
+            bal[i] = b
+            tpay[p] = INF
+            live = p[b > 0]
+            tpay[live] = pay_time(live)
+
+        alive = np.arange(n)
+        for j in range(times.shape[1] + 1):
+            if not alive.size:
+                break
+            t_next = times[alive, j] if j < times.shape[1] else np.full(alive.size, INF)
+            due_now = (tpay[alive] <= t_next) & (tpay[alive] <= horizon)
+            cand, cand_next = alive[due_now], t_next[due_now]
+            while cand.size:
+                pay(cand)
+                keep = (bal[ii[cand]] > 0) & (tpay[cand] <= cand_next) & (tpay[cand] <= horizon)
+                cand, cand_next = cand[keep], cand_next[keep]
+            if j == times.shape[1]:
+                break
+            go = (bal[ii[alive]] > 0) & (t_next <= horizon)
+            p, at = alive[go], t_next[go]
+            advance(p, at)
+            kind = kinds[p, j]
+            hit = p[kind == _CONTACT]
+            counters["agency_contacts"] += hit.size
+            lam[hit] += ag.contact_jump_per_day * resp[ii[hit]]
+            gone = kind == _RECALL
+            q, i = p[gone], ii[p[gone]]
+            rows.add(i, at[gone], Kind.WRITE_OFF_BAD_DEBT, bal[i])
+            bad_debt[i] += bal[i]
+            bal[i] = 0
+            counters["agency_recalls"] += q.size
+            counters["bad_debt_write_offs"] += q.size
+            tpay[p] = INF
+            live = p[bal[ii[p]] > 0]
+            tpay[live] = pay_time(live)
+            alive = alive[bal[ii[alive]] > 0]
+
+    def _columns(self, ii, placed, r, c) -> tuple[np.ndarray, np.ndarray]:
+        """Per placed account ``ii``, in the engine's order: the hospital's actions still scheduled
+        after its placement (``r``/``c``: its rows of the loop's schedule; they only advance the
+        clock), the agency's contacts and its recall."""
+        ag, ladder = self.cfg, self.st.ladder
+        j0 = np.argmax((c == PLACE) & (r == placed[:, None]), axis=1)  # the column that placed it
+        scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE)
+        delivery = c >= len(ladder)
+        if delivery.any():  # a ladder message's arrival is in the schedule only if it was sent
+            pending = self.contacts.state.pending[ii[:, None], np.where(delivery, c - len(ladder), 0)]
+            scheduled &= ~delivery | pending
+        scheduled &= (c != NOTICE_ARRIVES) | self.notice_pending[ii][:, None]
+        scheduled &= (c != NOTICE_MOVED) | self.move_pending[ii][:, None]
+        days = sorted(ag.contact_days)
+        times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],
+                           (placed + ag.recall_days)[:, None]])
+        kinds = np.array([_ADVANCE] * r.shape[1] + [_CONTACT] * len(days) + [_RECALL])
+        order = np.argsort(times, axis=1, kind="stable")
+        return np.take_along_axis(times, order, axis=1), kinds[order]
+
+
+def _slot_after_quiet(day: float, quiet: tuple[float, float]) -> float:
+    """The first time from ``day`` out of the ``quiet`` hours: the quiet-hours part of
+    :meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`, its float operations."""
+    if not in_quiet_hours(hour_of_day(day), quiet):
+        return day
+    end = quiet[1] / 24.0
+    return math.floor(day) + end if hour_of_day(day) < quiet[1] else math.floor(day) + 1.0 + end

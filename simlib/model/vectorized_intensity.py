@@ -1,0 +1,69 @@
+"""The intensity between events, in NumPy: what :mod:`simlib.core.behaviour` computes for one account.
+
+The integrated intensity over ``dt`` days, the intensity after them (a decay toward the floor)
+and the time until the integral reaches a need (closed form without a floor, the same Newton steps
+as the scalar form with one), element by element with :mod:`simlib.core.scalar_math` (Python's
+``math``), so that the NumPy forms of the model (:mod:`simlib.model.vectorized`, its levers'
+modules) give the engine's payment days to the last bit.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simlib.core import scalar_math as xm
+
+INF = math.inf
+
+
+def integrated(lam, floor: float, kappa: float, dt):
+    return floor * dt + (lam - floor) * -xm.expm1(-kappa * dt) / kappa
+
+
+def intensity_after(lam, floor: float, kappa: float, dt):
+    return floor + (lam - floor) * xm.exp(-kappa * dt)
+
+
+def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray) -> np.ndarray:
+    """Vector form of :func:`simlib.core.behaviour.time_to_reach` (same formulas, same Newton steps)."""
+    lam, need = np.asarray(lam, float), np.asarray(need, float)
+    out = np.zeros(need.shape)
+    pos = need > 0.0
+    if floor <= 0.0:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
+            t = np.where(x < 1.0, -xm.log1p(-np.minimum(x, 1.0)) / kappa, INF)
+        out[pos] = t[pos]
+        return out
+    idx = np.flatnonzero(pos)
+    lam_p, need_p = lam[idx], need[idx]
+    c = lam_p - floor
+    b = c / kappa
+    lo = np.zeros(idx.size)
+    hi = np.where(b < 0, (need_p - b) / floor, need_p / floor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = -xm.log1p(-kappa * need_p / c) / kappa
+    use = (b > 0) & (kappa * need_p < c)
+    hi = np.where(use, np.minimum(hi, cap), hi)
+    x = hi.copy()
+    live = np.ones(idx.size, bool)
+    tol = 1e-12 * np.maximum(1.0, need_p)
+    for _ in range(60):
+        j = np.flatnonzero(live)
+        if not j.size:
+            break
+        e = xm.exp(-kappa * x[j])
+        fx = floor * x[j] + b[j] * (1.0 - e) - need_p[j]
+        done = np.abs(fx) < tol[j]
+        live[j[done]] = False
+        j, fx, e = j[~done], fx[~done], e[~done]
+        up = fx > 0
+        hi[j[up]] = x[j[up]]
+        lo[j[~up]] = x[j[~up]]
+        x_new = x[j] - fx / (floor + c[j] * e)
+        inside = (lo[j] < x_new) & (x_new < hi[j])
+        x[j] = np.where(inside, x_new, 0.5 * (lo[j] + hi[j]))
+        live[j[hi[j] - lo[j] < 1e-12]] = False
+    out[idx] = x
+    return out
