@@ -177,6 +177,8 @@ class PolicyLever(Lever):
         #: a list to record every action taken (:class:`ActionRecord`), set by who wants the
         #: record (the report's :mod:`simlib.report.policy_data`); None: nothing is recorded
         self.record: list | None = None
+        #: id of an action -> (the action, its name): the name is looked up by field, once an action
+        self._action_names: dict[int, tuple[Action, str]] = {}
 
     def state(self, acct) -> AccountState:
         st = self.states.get(acct.i)
@@ -204,7 +206,10 @@ class PolicyLever(Lever):
         action, why = argument
         if self.idle(acct):
             return None
-        world, name, now = self.world, action.name, acct.now
+        named = self._action_names.get(id(action))
+        if named is None:  # the action is kept with its name: its id is not reused while the world lives
+            named = self._action_names[id(action)] = (action, action.name)
+        world, name, now = self.world, named[1], acct.now
         if name in ("contact", "final_notice"):
             channel = action.contact or action.final_notice
             phone = world.phone

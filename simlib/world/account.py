@@ -68,7 +68,7 @@ class PatientAccount:
     __slots__ = ("world", "i", "r", "now", "bal", "lam", "t0", "cum", "k", "mult", "shift",
                  "responsiveness", "initial_lam", "floor", "kappa", "thr", "tk", "schedule", "idx",
                  "held_by", "clock_paused", "deferred", "allowance", "collector", "due_day",
-                 "message_times", "call_times", "calls_attempted", "plan", "pu", "paid",
+                 "message_times", "call_times", "calls_attempted", "rpc_u", "plan", "pu", "paid",
                  # contact response (simlib.world.contact_response)
                  "contact_weight", "billed_day", "unaware", "reached_times", "channel_reached",
                  "opted_out_of", "complained_of")
@@ -92,6 +92,7 @@ class PatientAccount:
         self.message_times: list[float] = []
         self.call_times: list[float] = []
         self.calls_attempted = 0
+        self.rpc_u = None  # the phone team's right-party uniforms of this account, drawn at its first call
         self.paid = 0  # cents the last payment brought the collector (after a discount's allowance)
         self.billed_day, self.unaware = 0.0, False
         self.reached_times: list[float] = []

@@ -14,6 +14,7 @@ import bisect
 import math
 
 import simpy
+from simpy.events import PENDING
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
@@ -41,6 +42,31 @@ def _request_key(request):
     return request.key
 
 
+class _FirstOf(simpy.Event):
+    """``a | b`` (SimPy's ``AnyOf``) for a waiter that reads no value: scheduled, with no value,
+    when the first of ``a`` and ``b`` is processed — the moment ``AnyOf`` is — without its
+    bookkeeping (the tuple of events, the value of every event processed, the removal of its
+    check from the other event, which here stays and does nothing)."""
+
+    def __init__(self, env, a, b):
+        super().__init__(env)
+        check = self._check
+        for event in (a, b):
+            if event.callbacks is None:
+                check(event)
+            else:
+                event.callbacks.append(check)
+
+    def _check(self, event) -> None:
+        if self._value is not PENDING:
+            return
+        if not event._ok:
+            event._defused = True
+            self.fail(event._value)
+        else:
+            self.succeed()
+
+
 class QueuePriorityResource(simpy.PriorityResource):
     PutQueue = _InsortQueue
 
@@ -52,15 +78,20 @@ def next_open_slot(day: float, hours: tuple[float, float], working_days) -> floa
     at the opening hour (day 0 is a Monday at midnight; weekday = floor(day) mod 7)."""
     h0, h1 = hours
     d = math.floor(day)
-    if d % 7 in working_days:
-        # fast path, the same answer: rounding (below) moves the hour by at most 5e-7 h, so an hour
-        # more than 1e-6 h from the bounds compares with them as the rounded one does
-        raw = (day - d) * 24.0
-        if h0 + 1e-6 < raw < h1 - 1e-6:
-            return day
-        if raw < h0 - 1e-6:
-            return d + h0 / 24.0
-    hour = round((day - d) * 24.0, 6)  # to 3.6 ms: an opening hour that came back as 7.9999999 h is 8 h
+    raw = (day - d) * 24.0
+    if raw < 24.0 - 1e-6:
+        # fast paths, the same answers: rounding (below) moves the hour by at most 5e-7 h, so an
+        # hour more than 1e-6 h from the bounds compares with them as the rounded one does
+        if d % 7 in working_days:
+            if h0 + 1e-6 < raw < h1 - 1e-6:
+                return day
+            if raw < h0 - 1e-6:
+                return d + h0 / 24.0
+        if raw < h0 - 1e-6 or raw > h1 + 1e-6:  # out of hours: the next working day's opening
+            for k in range(1, 8):
+                if (d + k) % 7 in working_days:
+                    return d + k + h0 / 24.0
+    hour = round(raw, 6)  # to 3.6 ms: an opening hour that came back as 7.9999999 h is 8 h
     if hour >= 24.0:
         d, hour = d + 1, 0.0
     open_days = set(working_days)
@@ -133,7 +164,7 @@ class PhoneTeamCapacity:
         """A call by the ``channel`` (a call-kind channel; ``request``: the
         :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk."""
         world, env, cfg = self.world, self.world.env, self.cfg
-        pop, i = world.pop, acct.i
+        pop, i, counters = world.pop, acct.i, world.counters
         attempt = acct.calls_attempted % CALL_ATTEMPTS
         acct.calls_attempted += 1
         t_req = env.now
@@ -141,12 +172,12 @@ class PhoneTeamCapacity:
         deadline = min(acct.payment_time(), give_up)
         req = self.res.request(priority=1)
         if not req.triggered and deadline > t_req:
-            yield req | env.timeout(deadline - t_req)
+            yield _FirstOf(env, req, env.timeout(deadline - t_req))
         if not req.triggered:
             req.cancel()
             self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
             if deadline >= give_up:
-                world.count("calls_abandoned")
+                counters["calls_abandoned"] += 1
                 if world.event_hooks:
                     acct.now = env.now
                     emit(acct, "abandoned", channel.name)
@@ -154,8 +185,8 @@ class PhoneTeamCapacity:
         now = acct.now = env.now
         if not world.limits.call_allowed(acct, now):
             self.res.release(req)
-            world.count("suppressed_contacts")
-            world.count(f"suppressed_{channel.name}")
+            counters["suppressed_contacts"] += 1
+            counters[f"suppressed_{channel.name}"] += 1
             world.trace(acct.r, f"{channel.name} suppressed", now)
             if world.event_hooks:
                 emit(acct, "suppressed", channel.name)
@@ -166,17 +197,20 @@ class PhoneTeamCapacity:
         self.last_work_day = max(self.last_work_day, now + duration)
         env.timeout(duration).callbacks.append(lambda _ev, r=req: self.res.release(r))
         acct.call_times.append(now)
-        world.count("contacts")
-        world.count("calls")
+        counters["contacts"] += 1
+        counters["calls"] += 1
         if request.sent is not None:
-            world.count(request.sent)
+            counters[request.sent] += 1
         world.ledger.post(acct.r, now, Kind.COST_CONTACT, channel.cost_cents)
         if world.event_hooks:
             emit(acct, "sent", channel.name)
-        if pop.rpc_u[i, attempt] < cfg.right_party_contact_rate:
-            world.count("calls_right_party")
+        rpc_u = acct.rpc_u
+        if rpc_u is None:  # one row a called account, not one a call (the rows are regenerated on demand)
+            rpc_u = acct.rpc_u = pop.rpc_u[i].tolist()
+        if rpc_u[attempt] < cfg.right_party_contact_rate:
+            counters["calls_right_party"] += 1
             if request.reached is not None:
-                world.count(request.reached)
+                counters[request.reached] += 1
             channel.respond(acct, now, request.jump_per_day)
             if world.event_hooks:
                 emit(acct, "answered", channel.name)
