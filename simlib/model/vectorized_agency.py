@@ -319,6 +319,7 @@ class Agency:
             pending = self.contacts.state.pending[ii[:, None], np.where(delivery, c - len(ladder), 0)]
             scheduled &= ~delivery | pending
         scheduled &= (c != NOTICE_ARRIVES) | self.notice_pending[ii][:, None]
+        scheduled &= self.contacts.notices.scheduled(ii, c, r)  # a ladder notice's moved send: where it moved
         days = sorted(ag.contact_days)
         times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],
                            (placed + ag.recall_days)[:, None]])
