@@ -215,6 +215,26 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
         assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
 
 
+def test_plans_run_in_numpy_beside_calls_and_an_agency_keeps_them_on_simpy():
+    """The search's plan (parameters/baseline.yaml ``search.add``) on the texts and on ``combined``
+    (calls, a deposit, a discount, contact limits): the plans' accounts the calls cannot select run in
+    NumPy, identical; with the search's agency too the strategy stays on SimPy (no NumPy form yet)."""
+    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=3.0, warm_up_days=60)
+    add, st = data["search"]["add"], data["strategies"]
+    data["strategies"] = {"sms_plan": {**st["sms_reminders"], "payment_plan": add["payment_plan"]},
+                          "combined_plan": {**st["combined"], "payment_plan": add["payment_plan"]},
+                          "combined_plan_agency": {**st["combined"], **add}}
+    data.pop("uncertain", None)
+    sc = scenario_from_dict(data, "baseline with the search's plan (small)")
+    pop = draw_population(sc, 6)
+    assert 0.9 < assert_identical(sc, "sms_plan", pop) < 1.0
+    assert 0.3 < assert_identical(sc, "combined_plan", pop) < 0.9
+    counters = World(sc, "combined_plan", pop, hybrid=True).run().counters
+    assert counters["plans"] > 50 and counters["plan_defaults"] > 5 and counters["calls"] > 50  # teeth
+    assert World(sc, "combined_plan_agency", pop, hybrid=True).numpy_accounts is None
+
+
 _CHANNELS = ("letter", "sms", "email", "formal_demand", "call")
 
 
@@ -253,6 +273,12 @@ def random_strategy(draw):
                          "estimate_error_sigma": draw(hst.sampled_from([0.0, 0.5])),
                          "declined_care_deferral_rate": draw(hst.sampled_from([0.0, 0.2]))}
     st["fap_screening"] = draw(hst.sampled_from([None, "presumptive", "at_write_off"]))
+    if draw(hst.booleans()):  # a payment plan (simlib.model.vectorized_plans)
+        st["payment_plan"] = {"balance_min": draw(hst.sampled_from([0, 300])),
+                              "offer_day": draw(hst.sampled_from([0, 20])), "uptake_rate": 0.6,
+                              "max_months": draw(hst.sampled_from([3, 12])),
+                              "miss_base_rate": draw(hst.sampled_from([0.05, 0.5])),
+                              "default_after_misses": draw(hst.sampled_from([1, 3]))}
     behaviour = {"floor_per_day": draw(hst.sampled_from([0.0, 0.00021, 0.002])),
                  "full_payment": draw(hst.sampled_from(["ability", "always", "never"])),
                  "max_payments": draw(hst.sampled_from([3, 12]))}

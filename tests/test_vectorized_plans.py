@@ -172,3 +172,22 @@ def test_random_plan_settings(case):
     plan, screening, after_days, strategy, replication = case
     sc = plan_scenario(plan, screening=screening, encounters_per_day=1.2, after_days=after_days)
     assert_identical(sc, strategy, draw_population(sc, replication))
+
+
+def test_plans_are_the_same_in_blocks_of_any_size(monkeypatch):
+    """The hybrid runs its NumPy accounts in blocks (simlib.model.population_rows): a plan's takers,
+    terms and monthly misses are read per encounter, so blocks of 7 or 1 give pure SimPy's rows."""
+    from simlib.model import hybrid
+    from simlib.model.vectorized_rows import canonical_order
+    sc = small(ROOT / "parameters" / "finance_levers.yaml", encounters_per_day=1.0, warm_up_days=30)
+    pop = draw_population(sc, 4)
+    simpy = World(sc, "payment_plans", pop, hybrid=False).run()
+    assert simpy.counters["plans"] > 10 and simpy.counters["plan_defaults"] > 0
+    for block in (7, 1):
+        monkeypatch.setattr(hybrid, "BLOCK_ACCOUNTS", block)
+        result = World(sc, "payment_plans", pop, hybrid=True).run()
+        oa, ob = canonical_order(simpy.ledger), canonical_order(result.ledger)
+        for column in ("receivable", "day", "kind", "amount"):
+            np.testing.assert_array_equal(getattr(simpy.ledger, column)[oa], getattr(result.ledger, column)[ob])
+        np.testing.assert_array_equal(simpy.open_cents, result.open_cents)
+        assert +simpy.counters == +result.counters

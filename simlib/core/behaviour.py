@@ -47,17 +47,19 @@ def time_to_reach(lam: float, floor: float, kappa: float, need: float) -> float:
     if b > 0 and kappa * need < c:
         hi = min(hi, -math.log1p(-kappa * need / c) / kappa)
     x = hi
+    # the engine's hottest loop: the tolerance and -kappa hoisted (the same floats: ``-kappa * x``
+    # is ``(-kappa) * x``)
+    exp, neg_kappa, tol = math.exp, -kappa, 1e-12 * max(1.0, need)
     for _ in range(60):
-        e = math.exp(-kappa * x)
+        e = exp(neg_kappa * x)
         fx = floor * x + b * (1.0 - e) - need
-        if abs(fx) < 1e-12 * max(1.0, need):
+        if abs(fx) < tol:
             return x
         if fx > 0:
             hi = x
         else:
             lo = x
-        step = fx / (floor + c * e)
-        x_new = x - step
+        x_new = x - fx / (floor + c * e)
         x = x_new if lo < x_new < hi else 0.5 * (lo + hi)
         if hi - lo < 1e-12:
             break

@@ -166,6 +166,6 @@ class ContactLimitsLever(Lever):
         return t
 
     def call_allowed(self, acct, now: float) -> bool:
-        if in_quiet_hours(hour_of_day(now), self.quiet):
+        if self.quiet is not None and in_quiet_hours(hour_of_day(now), self.quiet):  # no hour to compute without
             return False
         return self.calls_max is None or self._recent(acct.call_times, now) < self.calls_max

@@ -86,13 +86,17 @@ class PhoneTeamLever(Lever):
         world.phone = PhoneTeamCapacity(world, settings)
         self.call_channels = {name for name, ch in world.sc.channels.items() if ch.kind == "call"}
         self.hours, self.working_days = tuple(settings.hours), tuple(settings.working_days)
+        #: step day -> its working slot: accounts share their steps' days (≈ 30 calls a slot)
+        self._slots: dict[float, float] = {}
 
     def schedule(self, acct, bill: float, items: list) -> None:
         """Move the call steps already scheduled (the ladder's hook runs first) to working slots."""
-        calls, hours, days = self.call_channels, self.hours, self.working_days
+        calls, hours, days, slots = self.call_channels, self.hours, self.working_days, self._slots
         for k, (day, order, action, arg) in enumerate(items):
             if getattr(arg, "channel", None) in calls:
-                slot = next_open_slot(day, hours, days)
+                slot = slots.get(day)
+                if slot is None:
+                    slot = slots[day] = next_open_slot(day, hours, days)
                 if slot != day:
                     items[k] = (slot, order, action, arg)
                     self.world.count("calls_moved_to_working_hours")

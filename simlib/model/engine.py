@@ -12,7 +12,8 @@ Design for speed without losing SimPy as the scheduler and extension point:
   runs ahead on its own clock through everything that touches only itself; it synchronises with
   the SimPy clock only before an action that shares a capacity (a call waiting for an agent, a
   dispute waiting for the billing team), so capacities see requests in true time order. An
-  account that never needs a capacity is never a SimPy process;
+  account that never needs a capacity never touches SimPy; one that does waits on SimPy events
+  without being a SimPy process (the events resume its generator: ``_Resumer``);
 - a claim that is paid on first adjudication is booked at creation; only denied claims, which
   wait for the denials team, are processes;
 - races (``AnyOf``) are used only where a capacity makes the wait unknown;
@@ -222,20 +223,46 @@ class World:
         self.__dict__.clear()
 
     def _start(self, gen) -> None:
-        """Run ``gen`` now until it first waits on a SimPy event; only then make it a process."""
+        """Run ``gen`` now until it first waits on a SimPy event; from then on the events it waits
+        for resume it (:class:`_Resumer`)."""
         try:
             first = next(gen)
         except StopIteration:
             return
-        self.env.process(_continue(gen, first))
+        _Resumer(gen).wait(first)
 
 
-def _continue(gen, first):
-    """A SimPy process that resumes a generator already started (see ``World._start``)."""
-    value = yield first
-    while True:
-        try:
-            event = gen.send(value)
-        except StopIteration:
-            return
-        value = yield event
+class _Resumer:
+    """Resumes an account's generator when the SimPy event it waits for is processed, as a SimPy
+    process would (``Process._resume``: the event's value sent in; an event already processed
+    goes on at once), without being one: a process costs two more events (its initialisation and
+    its end, which nothing waits for) and a generator frame around the account's. The events the
+    account waits for, and their order, are the same (the two dropped events only shift the
+    sequence numbers of those after them, never their order): the same run. A failed event (none
+    of the account's: timeouts and requests) stops the run with its error, as an unhandled
+    failure in a process does."""
+
+    __slots__ = ("gen", "resume")
+
+    def __init__(self, gen):
+        self.gen, self.resume = gen, self._resume
+
+    def wait(self, event) -> None:
+        if event.callbacks is not None:
+            event.callbacks.append(self.resume)
+        else:
+            self._resume(event)
+
+    def _resume(self, event) -> None:
+        gen = self.gen
+        while True:
+            if not event._ok:
+                event._defused = True
+                raise event._value
+            try:
+                event = gen.send(event._value)
+            except StopIteration:
+                return
+            if event.callbacks is not None:
+                event.callbacks.append(self.resume)
+                return

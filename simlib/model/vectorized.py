@@ -205,9 +205,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
     cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
+    notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
-    notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -245,8 +245,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        t = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
-        return np.where(plans.held[ii], INF, t) if plans.active else t  # a plan holds: no payment of their own
+        t, own = np.full(ii.size, INF), ~plans.held[ii]  # a plan holding the account pauses the patient's own
+        ii = ii[own]
+        t[own] = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
+        return t
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)

@@ -10,8 +10,10 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   ``eca_notices_sent``, ``contacts``, ``contacts_<channel>``, its cost; delivered ``delivery_days``
   later with the channel's reach and response, before the ladder's deliveries of that instant),
   and the placement moves to ``floor(notice day) + notice_days_before`` (counter
-  ``placements_deferred_for_notice``, once per deferral). Every day a placement may move to is
-  known per account in advance (the agency's notice goes out on the placement day, a ladder
+  ``placements_deferred_for_notice``, once per deferral). A notice due in the quiet hours goes out
+  at the next slot out of them (counters ``notices_moved``, ``moved_<channel>``; order 9); until
+  then the placement counts from the day it was due. Every day a placement may move to is known
+  per account in advance (the agency's notice goes out on the placement day or its slot, a ladder
   notice on its step's day), so each is a column the loop skips unless the account's placement
   waits for it. A placed account leaves the loop holding its balance (counters
   ``agency_placements``, ``agency_placed_cents``);
@@ -30,9 +32,9 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   only advance it: splitting the integral there moves the last bit of a payment day.
 
 Subset (:func:`agency_problems`): no payment plan beside the agency (a plan in good standing defers
-the placement: the engine's), a whole number of days of notice, a notice the contact limits can
-never move (no quiet hours, no message cap that counts its channel), and a statement that arrives
-before the placement. Identity with the engine: ``tests/test_vectorized_agency.py``.
+the placement: the engine's), a whole number of days of notice, no message cap that counts the
+notice's channel, with quiet hours a wait of at least 2 days (the moved notice goes out before the
+next attempt), and a statement that arrives before the placement. Identity with the engine: ``tests/test_vectorized_agency.py``.
 """
 from __future__ import annotations
 
@@ -40,11 +42,13 @@ import numpy as np
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
+from simlib.model.vectorized_contacts import quiet_hours_end
+from simlib.world.channels import _SAME_INSTANT_DAYS
 from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
-PLACE, NOTICE_ARRIVES = -20, -21
+PLACE, NOTICE_ARRIVES, NOTICE_MOVED = -20, -21, -22
 #: the agency phase's column kinds
 _ADVANCE, _CONTACT, _RECALL = 0, 1, 2
 
@@ -66,8 +70,10 @@ def agency_problems(sc, strategy) -> list[str]:
             ag.notice_channel in counted if counted is not None else _counted_by_default(sc.channels[ag.notice_channel]))
         if ag.notice_days_before != int(ag.notice_days_before):
             problems.append("an agency notice wait of a fraction of a day (agency.notice_days_before)")
-        if lim.quiet_hours is not None or capped:
-            problems.append("an agency's final notice the contact limits may move")
+        if capped:
+            problems.append("an agency's final notice the message cap may move")
+        if lim.quiet_hours is not None and ag.notice_days_before < 2:  # moved past the next attempt
+            problems.append("an agency's final notice the quiet hours may move, with less than 2 days' wait")
     return problems
 
 
@@ -84,7 +90,7 @@ def _counted_by_default(channel) -> bool:
 class Agency:
     """A strategy's collection agency over one population (inactive without one)."""
 
-    codes = (PLACE, NOTICE_ARRIVES)
+    codes = (PLACE, NOTICE_ARRIVES, NOTICE_MOVED)
 
     def __init__(self, sc, strategy, pop, contacts, rows, counters):
         self.cfg, self.sc, self.st, self.pop = strategy.agency, sc, strategy, pop
@@ -97,6 +103,10 @@ class Agency:
         self.placed_cents = np.zeros(n, np.int64)
         #: the agency's notice is on its way (sent, not yet delivered)
         self.notice_pending = np.zeros(n, bool)
+        #: the agency's notice fell in the quiet hours: the day it goes out instead (nan: it did not)
+        self.moved_to = np.full(n, np.nan)
+        #: a moved notice still to go out
+        self.move_pending = np.zeros(n, bool)
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
@@ -121,15 +131,25 @@ class Agency:
         if not waits_for_notice(ag):
             return
         wait = ag.notice_days_before
-        sends = [first]  # the agency's own notice goes out on the first attempt's day
-        for step, at in zip(self.st.ladder, step_times):
-            if self.sc.channels[step.channel].notice:
-                sends.append(np.maximum(at, statement))  # a step due before the statement runs at it
+        quiet = self.st.contact_limits.quiet_hours
+        if quiet is not None:  # the contact limits' next slot out of the quiet hours, to the last bit
+            due = np.flatnonzero(np.isfinite(first))
+            slot = quiet_hours_end(quiet, first[due])
+            moved = slot > first[due] + _SAME_INSTANT_DAYS
+            self.moved_to[due[moved]] = slot[moved]
+        moved_to = np.where(np.isnan(self.moved_to), INF, self.moved_to)
+        cols.append(moved_to)  # order 9: the moved notice goes out (before the ladder's deliveries)
+        codes.append(NOTICE_MOVED)
+        send = np.where(np.isfinite(moved_to), moved_to, first)
+        sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
+        for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
+            if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
+                sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
         for sent in sends:
             later = np.floor(sent) + wait
             cols.append(np.where(np.isfinite(first) & (later > first), later, INF))
             codes.append(PLACE)
-        cols.append(first + self.sc.channels[ag.notice_channel].delivery_days)
+        cols.append(send + self.sc.channels[ag.notice_channel].delivery_days)
         codes.append(NOTICE_ARRIVES)
 
     def acts(self, ii: np.ndarray, t_go: np.ndarray, codes_j: np.ndarray) -> np.ndarray | None:
@@ -143,12 +163,18 @@ class Agency:
         keep[place] = self.next_attempt[ii[place]] == t_go[place]
         notice = codes_j == NOTICE_ARRIVES
         keep[notice] = self.notice_pending[ii[notice]]
+        moved = codes_j == NOTICE_MOVED
+        keep[moved] = self.move_pending[ii[moved]]
         return None if keep.all() else keep
 
     def act(self, code: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         if code == NOTICE_ARRIVES:
             self.notice_pending[ii] = False
             self._deliver_notice(ii, at)
+            return
+        if code == NOTICE_MOVED:  # the engine's Message._send_moved: the account is neither held nor paid
+            self.move_pending[ii] = False
+            self._send_notice(ii, at)
             return
         self.next_attempt[ii] = INF
         ag, counters = self.cfg, self.counters
@@ -157,7 +183,9 @@ class Agency:
         if waits_for_notice(ag) and ii.size:
             sent = self.contacts.state.notice_day[ii]
             none = ~np.isfinite(sent)
-            self._send_notice(ii[none], at[none])
+            moved = none & ~np.isnan(self.moved_to[ii])
+            self._move_notice(ii[moved])
+            self._send_notice(ii[none & ~moved], at[none & ~moved])
             counters["eca_notices_sent"] += int(none.sum())
             sent = np.where(none, at, sent)
             wait = ag.notice_days_before
@@ -190,6 +218,15 @@ class Agency:
             self.notice_pending[ii] = True
         else:
             self._deliver_notice(ii, at)
+
+    def _move_notice(self, ii: np.ndarray) -> None:
+        """The notice falls in the quiet hours: it goes out at the next allowed slot
+        (:meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`), counted."""
+        if ii.size:
+            name = self.cfg.notice_channel
+            self.counters["notices_moved"] += ii.size
+            self.counters[f"moved_{name}"] += ii.size
+            self.move_pending[ii] = True
 
     def _deliver_notice(self, ii: np.ndarray, at: np.ndarray) -> None:
         """The agency's notice arrives: the reach, response and harm of a ladder message."""
@@ -319,6 +356,7 @@ class Agency:
             pending = self.contacts.state.pending[ii[:, None], np.where(delivery, c - len(ladder), 0)]
             scheduled &= ~delivery | pending
         scheduled &= (c != NOTICE_ARRIVES) | self.notice_pending[ii][:, None]
+        scheduled &= (c != NOTICE_MOVED) | self.move_pending[ii][:, None]
         scheduled &= self.contacts.notices.scheduled(ii, c, r)  # a ladder notice's moved send: where it moved
         days = sorted(ag.contact_days)
         times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],
@@ -326,3 +364,4 @@ class Agency:
         kinds = np.array([_ADVANCE] * r.shape[1] + [_CONTACT] * len(days) + [_RECALL])
         order = np.argsort(times, axis=1, kind="stable")
         return np.take_along_axis(times, order, axis=1), kinds[order]
+

@@ -105,11 +105,13 @@ class Contacts:
         if lim.messages_per_7_days_max is not None and step.channel in self.counted:
             allow &= (at[:, None] - state.sent[ii] < 7.0).sum(axis=1) < lim.messages_per_7_days_max
         if cfg.notice and not allow.all():  # never dropped: moved to the end of the quiet hours, or sent now
-            allow = self.notices.hold(s, ii, at, allow)
-        suppressed = int((~allow).sum())
-        counters["suppressed_contacts"] += suppressed
-        counters[f"suppressed_{step.channel}"] += suppressed
-        ii, at = ii[allow], at[allow]
+            now = self.notices.hold(s, ii, at, allow)
+            ii, at = ii[now], at[now]
+        elif not cfg.notice:
+            suppressed = int((~allow).sum())
+            counters["suppressed_contacts"] += suppressed
+            counters[f"suppressed_{step.channel}"] += suppressed
+            ii, at = ii[allow], at[allow]
         if ii.size:
             self.send(s, ii, at)
 
@@ -214,8 +216,9 @@ def chance_by(k: np.ndarray, rate: float) -> np.ndarray:
 
 
 def hour_of_day(day: np.ndarray) -> np.ndarray:
-    """:func:`simlib.world.contacts.hour_of_day` over an array of days."""
-    return np.round((day % 1.0) * 24.0, 6) % 24.0
+    """:func:`simlib.world.contacts.hour_of_day` over an array of days (nan for no day: inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.round((day % 1.0) * 24.0, 6) % 24.0
 
 
 def quiet_hours_end(hours, at: np.ndarray) -> np.ndarray:

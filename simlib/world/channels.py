@@ -91,8 +91,10 @@ class Message(ContactKind):
 
     def contact(self, world, acct, request):
         now = acct.now
-        hour = hour_of_day(now) if request.hour is None else request.hour
         counters, limits, name, notice = world.counters, world.limits, self.name, self.cfg.notice
+        hour = request.hour
+        if hour is None and limits.quiet is not None:  # only the quiet hours read it (rounding it is not free)
+            hour = hour_of_day(now)
         if not notice and self.opted_out(world, acct):  # an opt-out does not stop a legal notice
             if world.event_hooks:
                 emit(acct, "opted_out", name)

@@ -52,6 +52,14 @@ def next_open_slot(day: float, hours: tuple[float, float], working_days) -> floa
     at the opening hour (day 0 is a Monday at midnight; weekday = floor(day) mod 7)."""
     h0, h1 = hours
     d = math.floor(day)
+    if d % 7 in working_days:
+        # fast path, the same answer: rounding (below) moves the hour by at most 5e-7 h, so an hour
+        # more than 1e-6 h from the bounds compares with them as the rounded one does
+        raw = (day - d) * 24.0
+        if h0 + 1e-6 < raw < h1 - 1e-6:
+            return day
+        if raw < h0 - 1e-6:
+            return d + h0 / 24.0
     hour = round((day - d) * 24.0, 6)  # to 3.6 ms: an opening hour that came back as 7.9999999 h is 8 h
     if hour >= 24.0:
         d, hour = d + 1, 0.0
@@ -80,6 +88,7 @@ class PhoneTeamCapacity:
         self.waits: list[float] = []
         h0, h1 = cfg.hours
         self.always_open = h0 <= 0.0 and h1 >= 24.0 and len(set(cfg.working_days)) == 7
+        self._hours, self._working_days = (h0, h1), tuple(cfg.working_days)
         horizon = world.horizon
         self.open_intervals = [(d + h0 / 24.0, min(d + h1 / 24.0, horizon))
                                for d in range(int(math.floor(world.start_day)), int(math.ceil(horizon)))
@@ -118,7 +127,7 @@ class PhoneTeamCapacity:
 
     def next_open_slot(self, day: float) -> float:
         """The first moment at or after ``day`` when the team is open (:func:`next_open_slot`)."""
-        return next_open_slot(day, tuple(self.cfg.hours), tuple(self.cfg.working_days))
+        return next_open_slot(day, self._hours, self._working_days)
 
     def call(self, acct, channel, request):
         """A call by the ``channel`` (a call-kind channel; ``request``: the
