@@ -3,8 +3,9 @@ the SimPy engine account by account: both engines on one population, every ledge
 canonically (receivable, day to the last bit, kind, cents), every open balance and counter
 (tests.test_hybrid's assert_identical); seeded. The baseline's ``combined`` (calls, deposit,
 discount, message cap, quiet hours [21, 8]) with its formal demand at the hour of its day, a
-search candidate with a formal demand, an agency and a plan, and random quiet hours and notice
-steps (hypothesis). The moved day itself is checked against the engine's own
+search candidate with a formal demand, an agency and a plan, Chile's strategies (a cap that counts
+the formal demand but never holds it back), and random quiet hours, caps and notice steps
+(hypothesis). The moved day itself is checked against the engine's own
 ``next_message_slot``."""
 from __future__ import annotations
 
@@ -112,12 +113,48 @@ def test_a_search_candidate_with_a_formal_demand(plan, agency):
     assert c["plans" if plan == "keep" else "agency_placements"] > 10
 
 
-def test_a_cap_counting_the_notice_stays_on_simpy():
-    """Chile's Ley 21.320 counts letters and formal demands: the moved day depends on the account's
-    recent messages, which this module does not follow."""
-    sc = scenario_from_dict(yaml.safe_load((ROOT / "parameters" / "chile_clinic.yaml").read_text(encoding="utf-8")),
-                            "chile")
-    assert "a legally required notice the message cap may move" in capacity_free_problems(sc, "cartas", True)
+CHILE = ROOT / "parameters" / "chile_clinic.yaml"
+
+
+def chile(encounters_per_day: float = 3.0) -> dict:
+    data = yaml.safe_load(CHILE.read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
+    return data
+
+
+@pytest.mark.parametrize("strategy", ["cartas", "whatsapp_y_sms", "convenio_de_pago"])
+def test_chiles_cap_counts_the_formal_demand_but_never_holds_it(strategy):
+    """Ley 21.320 counts letters and formal demands (two a week), but Chile's ladders send the
+    formal demand weeks after the last letter: in NumPy, identical to SimPy."""
+    sc = scenario_from_dict(chile(), "chile (small)")
+    assert "formal_demand" in sc.strategies[strategy].contact_limits.message_cap_channels
+    pop = draw_population(sc, 2)
+    assert assert_identical(sc, strategy, pop) > 0.9  # all but the disputed accounts (billing_error_rate 0.06)
+
+
+def test_a_cap_that_may_hold_the_notice_stays_on_simpy():
+    """Two counted messages in the 7 days before the formal demand (day 60): the cap of 2 may hold
+    it back to a day that depends on the account's recent messages: the engine's. Spaced out (or
+    a fixed hour that only widens the window by a day), it is in NumPy."""
+    data = chile()
+    cartas = data["strategies"]["cartas"]
+    near = [{"day": 54, "channel": "sms"}, {"day": 58, "channel": "letter"}, {"day": 60, "channel": "formal_demand"}]
+    far = [{"day": 50, "channel": "sms", "hour": None}, {"day": 58, "channel": "letter"},
+           {"day": 60, "channel": "formal_demand", "hour": None}]
+    edge = [{"day": 53, "channel": "sms"}, {"day": 58, "channel": "letter"}, {"day": 60, "channel": "formal_demand"}]
+    rest = {key: value for key, value in cartas.items() if key != "baseline"}
+    data["strategies"] = {"cartas": cartas, "near": {**rest, "ladder": near},
+                          "far": {**rest, "ladder": far}, "edge": {**rest, "ladder": edge}}
+    sc = scenario_from_dict(data, "chile, ladders near the formal demand")
+    assert "a legally required notice the message cap may move" in capacity_free_problems(sc, "near", True)
+    # day 53 at 10 h may be within 7 days of day 60 at 10 h after a day either side (fixed hours)
+    assert "a legally required notice the message cap may move" in capacity_free_problems(sc, "edge", True)
+    assert capacity_free_problems(sc, "far", True) == []
+    pop = draw_population(sc, 4)
+    assert assert_identical(sc, "far", pop) > 0.9
+    c = hybrid_counters(sc, "far", pop)
+    # the quiet hours [20, 8] moved formal demands and dropped texts
+    assert c["notices_moved"] > 10 and c["suppressed_sms"] > 10 and "suppressed_formal_demand" not in c
 
 
 @hst.composite
@@ -134,7 +171,9 @@ def random_notices(draw):
     quiet = draw(hst.sampled_from([[21, 8], [20, 9.5], [22, 0], [0, 7]]))
     limits = {"quiet_hours": quiet}
     if draw(hst.booleans()):
-        limits["messages_per_7_days_max"] = draw(hst.sampled_from([1, 2]))
+        limits["messages_per_7_days_max"] = draw(hst.sampled_from([0, 1, 2, 3]))
+        if draw(hst.booleans()):  # Ley 21.320's: mail is counted (kept where it never holds the notice)
+            limits["message_cap_channels"] = ["sms", "email", "letter", "formal_demand"]
     st = {"credit_terms_days": draw(hst.sampled_from([15, 30])), "statement_channel": "letter", "ladder": steps,
           "contact_limits": limits, "write_off": {"after_days": draw(hst.sampled_from([90, 200]))}}
     if draw(hst.booleans()):
@@ -144,7 +183,7 @@ def random_notices(draw):
     return st, draw(hst.integers(0, 50))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=random_notices())
 def test_random_moved_notices_are_identical_on_both_engines(case):
     strategy, replication = case
@@ -155,6 +194,9 @@ def test_random_moved_notices_are_identical_on_both_engines(case):
     data["finance"]["us_nonprofit"] = False
     data["strategies"] = {"random": {**strategy, "baseline": True}}
     sc = scenario_from_dict(data, "random notices")
-    assert capacity_free_problems(sc, "random", per_account=True) == []
+    problems = capacity_free_problems(sc, "random", per_account=True)
+    assert problems in ([], ["a legally required notice the message cap may move"])
+    if problems:
+        return
     pop = draw_population(sc, replication)
     assert assert_identical(sc, "random", pop) > 0.9

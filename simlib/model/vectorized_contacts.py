@@ -6,7 +6,7 @@ contact response (:mod:`simlib.world.contact_response`), one ladder step for a s
 - targeting by score, balance and payer; an opted-out channel is not used (a legal notice is);
   quiet hours and the 7-day message cap suppress the message; a legally required notice the quiet
   hours forbid is moved to their end (:mod:`simlib.model.vectorized_notices`; one a message cap
-  would move is refused by :func:`simlib.model.vectorized.check_capacity_free`);
+  may hold back is refused by :func:`simlib.model.vectorized.check_capacity_free`);
 - a sent message costs the channel's cost and arrives ``delivery_days`` later (the caller keeps
   it pending in a delivery column of the schedule) or at once;
 - on arrival it reaches the patient when their uniform is below the channel's reach; the patient
@@ -103,7 +103,11 @@ class Contacts:
         allow = ~quiet(self.lim.quiet_hours, hour)
         lim = self.lim
         if lim.messages_per_7_days_max is not None and step.channel in self.counted:
-            allow &= (at[:, None] - state.sent[ii] < 7.0).sum(axis=1) < lim.messages_per_7_days_max
+            under = (at[:, None] - state.sent[ii] < 7.0).sum(axis=1) < lim.messages_per_7_days_max
+            if cfg.notice and lim.messages_per_7_days_max and not under.all():  # its move would depend on them
+                raise RuntimeError(f"the message cap held back step {s}'s notice ({step.channel}), which "
+                                   "simlib.model.vectorized_notices.cap_may_hold says it never does")
+            allow &= under
         if cfg.notice and not allow.all():  # never dropped: moved to the end of the quiet hours, or sent now
             now = self.notices.hold(s, ii, at, allow)
             ii, at = ii[now], at[now]

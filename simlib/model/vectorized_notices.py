@@ -7,9 +7,10 @@ gives the next allowed slot and, if that is later than now (by more than
 counters ``notices_moved`` and ``moved_<channel>``), unless the balance is paid or a plan or an
 agency holds the account by then; its delivery follows the moved time. Otherwise it is sent now.
 
-With quiet hours only (no message cap counting the notice's channel, which
-:func:`simlib.model.vectorized_subset.capacity_free_problems` refuses) the slot is static per
-account: the step runs at ``max(step day, statement)`` (fixed by the schedule) and the slot is
+With quiet hours only (a message cap counting the notice's channel that may hold it back,
+:func:`cap_may_hold`, is refused by :func:`simlib.model.vectorized_subset.capacity_free_problems`:
+Chile's Ley 21.320 counts formal demands, but its ladders leave them weeks after the last letter)
+the slot is static per account: the step runs at ``max(step day, statement)`` (fixed by the schedule) and the slot is
 that time moved to the end of the quiet hours (:func:`~simlib.model.vectorized_contacts.quiet_hours_end`,
 the engine's float operations). So each notice step the quiet hours may move has one more column,
 its moved send (order 9, after the ladder's deliveries of the same instant: a delivery is scheduled
@@ -31,6 +32,38 @@ INF = np.inf
 MOVED = -30
 #: the most ladder steps whose moved send has a code of its own (``MOVED - s > OFFER``)
 MAX_STEPS = 60
+
+
+def cap_may_hold(sc, strategy, counted) -> bool:
+    """Whether the 7-day message cap may ever hold back one of the ladder's notices (its channel
+    among the ``counted``): whether as many counted ladder messages as the cap allows may have been
+    sent in the 7 days before the notice goes out. Each step's send day, counted from the
+    statement, lies in a known interval: ``day`` (plus the credit terms after the due date), or a
+    day either side of it with a fixed hour; not before the statement (a step due before runs at
+    it); a notice the quiet hours move up to a day later. A cap of 0 never holds a notice back
+    (the engine's). If it cannot, the notices' send days stay static; else the moved day depends on
+    the account's recent messages, which stays on the engine."""
+    lim = strategy.contact_limits
+    if not lim.messages_per_7_days_max:
+        return False
+    eps = 1e-6
+    span = []
+    for step in strategy.ladder:
+        day = step.day + (strategy.credit_terms_days if step.relative_to == "due_date" else 0.0)
+        lo, hi = (day, day) if step.hour is None else (day - 1.0, day + 1.0)
+        moved = sc.channels[step.channel].notice and lim.quiet_hours is not None
+        span.append((max(lo, 0.0) - eps, max(hi, 0.0) + (1.0 if moved else 0.0) + eps))
+    kinds = [sc.channels[step.channel] for step in strategy.ladder]
+    for s, step in enumerate(strategy.ladder):
+        if not (kinds[s].notice and step.channel in counted):
+            continue
+        lo, hi = span[s]
+        before = sum(1 for r, other in enumerate(strategy.ladder)
+                     if r != s and other.channel in counted and kinds[r].kind == "message"
+                     and span[r][0] <= hi and span[r][1] > lo - 7.0)
+        if before >= lim.messages_per_7_days_max:
+            return True
+    return False
 
 
 def movable_steps(sc, strategy) -> list[int]:
