@@ -97,6 +97,12 @@ def test_every_shipped_scenario_is_identical_on_both_engines(path):
         np.testing.assert_array_equal(world.numpy_accounts, (pop.patient_cents > 0) & ~raised & ~disputed)
     if path.stem == "operations":
         assert seen["coverage_found"] > 0
+        # coverage discovery re-bills the encounters it finds a payer for: they stay on SimPy, the others run in NumPy
+        world = World(sc, "coverage_discovery", pop, hybrid=True)
+        found = np.asarray(world.payer_index) != pop.payer
+        disputed = ~np.isnan(np.asarray(world.levers["price_estimate"].offset, float))
+        assert (found & (pop.patient_cents > 0)).any()
+        np.testing.assert_array_equal(world.numpy_accounts, (pop.patient_cents > 0) & ~found & ~disputed)
 
 
 def test_the_open_book_example_is_identical_on_both_engines(tmp_path):

@@ -11,6 +11,7 @@ form, no collection policy listens to contacts), and the account can never meet 
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
 - no secondary payer's denial, which passes its share to the patient before the statement;
+- no payer found by coverage discovery (the world re-bills the encounter before the run);
 - a billing or claims quality investment (:mod:`simlib.levers.quality`) changes only what the world
   derives before the run: the accounts take the world's statement lag, one per encounter, and the
   disputes it leaves stay on SimPy;
@@ -93,6 +94,11 @@ def numpy_accounts(world) -> np.ndarray | None:
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     mask = pop.patient_cents > 0
+    # a lever that re-bills an encounter before the run (coverage discovery: a payer found) leaves it
+    # to the engine: the NumPy model reads the population's payer, bill day and patient balance
+    bill_day = np.asarray(world.bill_day, dtype=float)
+    mask &= (np.asarray(world.payer_index) == pop.payer) & (np.asarray(world.patient_cents) == pop.patient_cents) \
+        & ((bill_day == pop.bill_day) | (np.isnan(bill_day) & np.isnan(pop.bill_day)))
     if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
         mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
     disputes = world.levers.get("price_estimate")

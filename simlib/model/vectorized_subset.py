@@ -20,6 +20,12 @@ SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
              "payment_plan", "agency"}  # an agency without a payment plan beside it (agency_problems)
 
+#: levers that change only what the world derives before the run, which the hybrid engine reads
+#: (:mod:`simlib.model.hybrid`): coverage discovery re-bills some encounters (they stay on SimPy);
+#: a billing or claims quality investment (:class:`~simlib.levers.quality.QualityLever`) shortens
+#: the statement lag and prevents billing errors and denials
+WORLD_ONLY = {"coverage_discovery"}
+
 #: the levers that take an account over (``PatientAccount.take_over``): the engine offers no
 #: financing while one holds it, which :mod:`simlib.model.vectorized_financing` cannot see
 HOLDERS = ("payment_plan", "agency", "legal_action", "public_accountant")
@@ -48,9 +54,9 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         if kind != "message" and not (per_account and kind == "call"):
             problems.append(f"a {kind!r} step ({step.channel})")
     for key, lever in registered_levers().items():
-        if issubclass(lever, QualityLever) and lever.active(getattr(st, key)):
-            if not per_account:  # its statement lag is the world's, one per encounter (simlib.model.hybrid)
-                problems.append(f"the {key} lever")
+        if key in WORLD_ONLY or issubclass(lever, QualityLever):
+            if not per_account and lever.active(getattr(st, key)):  # what they change is the world's:
+                problems.append(f"the {key} lever")  # simlib.model.hybrid reads it
             continue
         if key not in SIMULATED and key not in ("phone_team", "fap_screening") \
                 and lever.active(getattr(st, key)):
