@@ -179,7 +179,8 @@ def random_notices(draw):
     if draw(hst.booleans()):
         st["payment_plan"] = {"balance_min": 100, "offer_day": draw(hst.sampled_from([0, 20])), "uptake_rate": 0.5}
     elif draw(hst.booleans()):
-        st["agency"] = {"placement_days": draw(hst.sampled_from([45, 80])), "balance_min": 25}
+        st["agency"] = {"placement_days": draw(hst.sampled_from([45, 80])), "balance_min": 25,
+                        "notice_days_before": draw(hst.sampled_from([None, 2, 15]))}  # it waits for the moved notice
     return st, draw(hst.integers(0, 50))
 
 
