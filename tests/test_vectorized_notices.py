@@ -157,6 +157,17 @@ def test_a_cap_that_may_hold_the_notice_stays_on_simpy():
     assert c["notices_moved"] > 10 and c["suppressed_sms"] > 10 and "suppressed_formal_demand" not in c
 
 
+def test_a_ladder_too_long_for_the_moved_sends_codes_stays_on_simpy():
+    """A moved send's action code is per step, above the payment plan's: 60 steps at most."""
+    data = baseline()
+    steps = [{"day": d, "channel": "email"} for d in range(60)] + [{"day": 70, "channel": "formal_demand"}]
+    data["strategies"] = {"long": {"baseline": True, "ladder": steps, "contact_limits": {"quiet_hours": [21, 8]}},
+                          "short": {"ladder": steps[-2:], "contact_limits": {"quiet_hours": [21, 8]}}}
+    sc = scenario_from_dict(data, "a long ladder")
+    assert capacity_free_problems(sc, "long", True) == ["a ladder of more than 60 steps with a notice the quiet hours may move"]
+    assert capacity_free_problems(sc, "short", True) == []
+
+
 @hst.composite
 def random_notices(draw):
     """A strategy of letters, texts and one or two formal demands (fixed hour or not, before or

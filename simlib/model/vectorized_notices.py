@@ -34,6 +34,16 @@ MOVED = -30
 MAX_STEPS = 60
 
 
+def notice_problems(sc, strategy, counted) -> list[str]:
+    """Why the ladder's notices lie outside what this module simulates (``[]``: inside)."""
+    problems = []
+    if cap_may_hold(sc, strategy, counted):
+        problems.append("a legally required notice the message cap may move")
+    if movable_steps(sc, strategy) and len(strategy.ladder) > MAX_STEPS:
+        problems.append(f"a ladder of more than {MAX_STEPS} steps with a notice the quiet hours may move")
+    return problems
+
+
 def cap_may_hold(sc, strategy, counted) -> bool:
     """Whether the 7-day message cap may ever hold back one of the ladder's notices (its channel
     among the ``counted``): whether as many counted ladder messages as the cap allows may have been
@@ -79,9 +89,7 @@ class MovedNotices:
     def __init__(self, sc, strategy, contacts, counters):
         self.sc, self.st, self.contacts, self.counters = sc, strategy, contacts, counters
         self.hours = strategy.contact_limits.quiet_hours
-        self.steps = movable_steps(sc, strategy)
-        if len(strategy.ladder) > MAX_STEPS and self.steps:
-            raise ValueError(f"a ladder of more than {MAX_STEPS} steps with a notice the quiet hours may move")
+        self.steps = movable_steps(sc, strategy)  # at most MAX_STEPS ladder steps (notice_problems)
         self.codes = tuple(MOVED - s for s in self.steps)
         n = contacts.pop.n
         #: by step: the day its notice was moved to, per account (inf: not moved, or sent)

@@ -11,7 +11,7 @@ from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
 from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_agency import agency_problems
-from simlib.model.vectorized_notices import cap_may_hold
+from simlib.model.vectorized_notices import notice_problems
 from simlib.scenario.schema import Scenario
 
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
@@ -73,8 +73,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         problems.append("a constant intensity (behaviour.decay_per_day = 0)")
     lim = st.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if cap_may_hold(sc, st, counted):  # the quiet hours' move is static (simlib.model.vectorized_notices)
-        problems.append("a legally required notice the message cap may move")
+    problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
         if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
