@@ -24,6 +24,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - the payment methods' processing fees (:mod:`simlib.model.vectorized_payment_methods`).
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
+- a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -58,6 +59,7 @@ from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
+from simlib.model.vectorized_notices import MovedNotices
 from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
@@ -207,13 +209,15 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
     cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
+    notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
-            cols.append(np.maximum(step_times[s], statement) + d)
+            cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
             codes.append(len(ladder) + s)
+    notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     cols += step_times + [charity.screen_column(statement), statement + st.write_off.after_days]
     codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
@@ -304,6 +308,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent = codes_j >= len(ladder)  # a delivery column: an action only where the message was sent
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
         unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
+        unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
@@ -329,6 +334,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 write_off(jj, tj)
             elif c <= _PLAN:
                 plans.act(int(c), jj, tj)
+            elif c in notices.codes:  # a notice the quiet hours moved goes out
+                notices.send(int(c), jj, tj)
             elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
                 agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)

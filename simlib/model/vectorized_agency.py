@@ -38,15 +38,12 @@ next attempt), and a statement that arrives before the placement. Identity with 
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
-from simlib.levers.contact_limits import in_quiet_hours
+from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
-from simlib.world.contacts import hour_of_day
 from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach
 
 INF = np.inf
@@ -135,7 +132,7 @@ class Agency:
         quiet = self.st.contact_limits.quiet_hours
         if quiet is not None:  # the contact limits' next slot out of the quiet hours, to the last bit
             due = np.flatnonzero(np.isfinite(first))
-            slot = np.array([_slot_after_quiet(day, quiet) for day in first[due].tolist()])
+            slot = quiet_hours_end(quiet, first[due])
             moved = slot > first[due] + _SAME_INSTANT_DAYS
             self.moved_to[due[moved]] = slot[moved]
         moved_to = np.where(np.isnan(self.moved_to), INF, self.moved_to)
@@ -143,9 +140,9 @@ class Agency:
         codes.append(NOTICE_MOVED)
         send = np.where(np.isfinite(moved_to), moved_to, first)
         sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
-        for step, at in zip(self.st.ladder, step_times):
-            if self.sc.channels[step.channel].notice:
-                sends.append(np.maximum(at, statement))  # a step due before the statement runs at it
+        for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
+            if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
+                sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
         for sent in sends:
             later = np.floor(sent) + wait
             cols.append(np.where(np.isfinite(first) & (later > first), later, INF))
@@ -358,6 +355,7 @@ class Agency:
             scheduled &= ~delivery | pending
         scheduled &= (c != NOTICE_ARRIVES) | self.notice_pending[ii][:, None]
         scheduled &= (c != NOTICE_MOVED) | self.move_pending[ii][:, None]
+        scheduled &= self.contacts.notices.scheduled(ii, c, r)  # a ladder notice's moved send: where it moved
         days = sorted(ag.contact_days)
         times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],
                            (placed + ag.recall_days)[:, None]])
@@ -365,11 +363,3 @@ class Agency:
         order = np.argsort(times, axis=1, kind="stable")
         return np.take_along_axis(times, order, axis=1), kinds[order]
 
-
-def _slot_after_quiet(day: float, quiet: tuple[float, float]) -> float:
-    """The first time from ``day`` out of the ``quiet`` hours: the quiet-hours part of
-    :meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`, its float operations."""
-    if not in_quiet_hours(hour_of_day(day), quiet):
-        return day
-    end = quiet[1] / 24.0
-    return math.floor(day) + end if hour_of_day(day) < quiet[1] else math.floor(day) + 1.0 + end

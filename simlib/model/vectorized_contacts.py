@@ -4,8 +4,9 @@ The same rules as the engine's message channel (:class:`simlib.world.channels.Me
 contact response (:mod:`simlib.world.contact_response`), one ladder step for a set of accounts:
 
 - targeting by score, balance and payer; an opted-out channel is not used (a legal notice is);
-  quiet hours and the 7-day message cap suppress the message (a notice they would move is
-  refused by :func:`simlib.model.vectorized.check_capacity_free`);
+  quiet hours and the 7-day message cap suppress the message; a legally required notice the quiet
+  hours forbid is moved to their end (:mod:`simlib.model.vectorized_notices`; one a message cap
+  may hold back is refused by :func:`simlib.model.vectorized.check_capacity_free`);
 - a sent message costs the channel's cost and arrives ``delivery_days`` later (the caller keeps
   it pending in a delivery column of the schedule) or at once;
 - on arrival it reaches the patient when their uniform is below the channel's reach; the patient
@@ -75,6 +76,8 @@ class Contacts:
         self.counted = lim.message_cap_channels if lim.message_cap_channels is not None \
             else default_counted(sc.channels)
         self.state = ContactState.empty(pop.n, max(len(strategy.ladder), 1), len(self.ch_names))
+        #: what moves the notices the quiet hours forbid (:mod:`simlib.model.vectorized_notices`)
+        self.notices = None
 
     # ------------------------------------------------------------------ a ladder step
     def step(self, s: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
@@ -96,17 +99,31 @@ class Contacts:
             ii, at = ii[~out], at[~out]
         if not ii.size:
             return
-        hour = np.full(ii.size, step.hour) if step.hour is not None else np.round((at % 1.0) * 24.0, 6) % 24.0
+        hour = np.full(ii.size, step.hour) if step.hour is not None else hour_of_day(at)
         allow = ~quiet(self.lim.quiet_hours, hour)
         lim = self.lim
         if lim.messages_per_7_days_max is not None and step.channel in self.counted:
-            allow &= (at[:, None] - state.sent[ii] < 7.0).sum(axis=1) < lim.messages_per_7_days_max
-        suppressed = int((~allow).sum())
-        counters["suppressed_contacts"] += suppressed
-        counters[f"suppressed_{step.channel}"] += suppressed
-        ii, at = ii[allow], at[allow]
-        if not ii.size:
-            return
+            under = (at[:, None] - state.sent[ii] < 7.0).sum(axis=1) < lim.messages_per_7_days_max
+            if cfg.notice and lim.messages_per_7_days_max and not under.all():  # its move would depend on them
+                raise RuntimeError(f"the message cap held back step {s}'s notice ({step.channel}), which "
+                                   "simlib.model.vectorized_notices.cap_may_hold says it never does")
+            allow &= under
+        if cfg.notice and not allow.all():  # never dropped: moved to the end of the quiet hours, or sent now
+            now = self.notices.hold(s, ii, at, allow)
+            ii, at = ii[now], at[now]
+        elif not cfg.notice:
+            suppressed = int((~allow).sum())
+            counters["suppressed_contacts"] += suppressed
+            counters[f"suppressed_{step.channel}"] += suppressed
+            ii, at = ii[allow], at[allow]
+        if ii.size:
+            self.send(s, ii, at)
+
+    def send(self, s: int, ii: np.ndarray, at: np.ndarray) -> None:
+        """Ladder step ``s``'s message goes out to accounts ``ii`` at ``at`` (the limits allowed it):
+        counters, cost, and its delivery now or in a delivery column."""
+        step, counters, state = self.st.ladder[s], self.counters, self.state
+        cfg = self.sc.channels[step.channel]
         if step.channel in self.counted:
             state.sent[ii, s] = at  # only what the cap counts holds later messages back
         if cfg.notice:
@@ -200,6 +217,25 @@ def chance_by(k: np.ndarray, rate: float) -> np.ndarray:
     if rate >= 1.0:
         return np.ones(k.shape)
     return -xm.expm1(k * xm.log1p(-rate))
+
+
+def hour_of_day(day: np.ndarray) -> np.ndarray:
+    """:func:`simlib.world.contacts.hour_of_day` over an array of days (nan for no day: inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.round((day % 1.0) * 24.0, 6) % 24.0
+
+
+def quiet_hours_end(hours, at: np.ndarray) -> np.ndarray:
+    """The quiet-hours part of :meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`:
+    each time ``at`` that falls in the quiet hours ``[start, end)`` moved to their end (the same day
+    when its hour is before ``end``, else the next day), the others unchanged; the engine's float
+    operations (``floor(t) + end / 24``)."""
+    at = np.asarray(at, float)
+    if hours is None:
+        return at.copy()
+    hour, end = hour_of_day(at), hours[1] / 24.0
+    later = np.where(hour < hours[1], np.floor(at) + end, (np.floor(at) + 1.0) + end)
+    return np.where(quiet(hours, hour), later, at)
 
 
 def quiet(hours, hour: np.ndarray) -> np.ndarray:

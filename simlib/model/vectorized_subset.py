@@ -7,13 +7,11 @@ account that may meet one (:mod:`simlib.model.hybrid`).
 """
 from __future__ import annotations
 
-import numpy as np
-
 from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
 from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_agency import agency_problems
-from simlib.model.vectorized_contacts import quiet
+from simlib.model.vectorized_notices import notice_problems
 from simlib.scenario.schema import Scenario
 
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
@@ -75,17 +73,10 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         problems.append("a constant intensity (behaviour.decay_per_day = 0)")
     lim = st.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if any(sc.channels[step.channel].notice
-           and ((lim.messages_per_7_days_max and step.channel in counted) or _may_be_quiet(lim.quiet_hours, step.hour))
-           for step in st.ladder):
-        problems.append("a legally required notice the contact limits may move")
+    problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
     for name, payer in sc.payers.items():
         if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
             problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
     return problems
 
-
-def _may_be_quiet(hours, hour) -> bool:
-    """Whether a step at ``hour`` (``None``: the hour of its day) may fall in the quiet hours."""
-    return hours is not None and (hour is None or bool(quiet(hours, np.array(hour))))
