@@ -136,3 +136,19 @@ def test_collection_charges_rules():
     with pytest.raises(ScenarioError) as exc:
         scenario_from_dict(data)
     assert "expected currency: CLP; found USD" in str(exc.value)
+
+
+def test_the_notice_wait_is_whole_days_and_not_zero_with_quiet_hours():
+    """The filing waits until the formal demand is ``notice_days_before`` calendar days old; a
+    fraction of a day (or no wait while the quiet hours hold the demand back) made the engine
+    reschedule the filing at the same instant forever — a RuntimeError after 100,000 actions when
+    the hospital sent the demand itself: refused in one line."""
+    with pytest.raises(ScenarioError, match=r"legal_action.notice_days_before: expected a whole number of days.*found 15.5"):
+        scenario_from_dict(court(0.5, notice_days_before=15.5))
+    quiet = court(0.5, notice_days_before=0)
+    quiet["strategies"]["s"]["contact_limits"] = {"quiet_hours": [21, 8]}
+    with pytest.raises(ScenarioError, match="notice_days_before: 0 with quiet hours"):
+        scenario_from_dict(quiet)
+    scenario_from_dict(court(0.5, notice_days_before=0))  # no quiet hours: the demand goes out at once
+    res, _ = run(court(1.0, notice_days_before=16))       # a whole number of days: filed when it is 16 days old
+    assert res.counters["legal_filings"] == 1

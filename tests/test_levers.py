@@ -266,6 +266,19 @@ def test_agency_placement_must_precede_the_write_off():
         scenario_from_dict(tiny({"agency": {**AGENCY, "fee_rate": 1.2}}))
 
 
+def test_the_notice_wait_is_whole_days_and_not_zero_with_quiet_hours():
+    """The engine's placement would wait for a fraction of a day, or for a notice held back by the
+    quiet hours with no wait, by rescheduling itself at the same instant forever: refused in one line."""
+    outside = {"us_nonprofit": False}
+    with pytest.raises(ScenarioError, match=r"agency.notice_days_before: expected a whole number of days.*found 30.5"):
+        scenario_from_dict({**tiny({"agency": {**AGENCY, "notice_days_before": 30.5}}), "finance": outside})
+    quiet = {"agency": {**AGENCY, "notice_days_before": 0}, "contact_limits": {"quiet_hours": [21, 8]}}
+    with pytest.raises(ScenarioError, match="notice_days_before: 0 with quiet hours"):
+        scenario_from_dict({**tiny(quiet), "finance": outside})
+    scenario_from_dict({**tiny({**quiet, "agency": {**AGENCY, "notice_days_before": 1}}), "finance": outside})
+    scenario_from_dict({**tiny({"agency": {**AGENCY, "notice_days_before": 0}}), "finance": outside})
+
+
 def test_agency_payment_clock_matches_the_closed_form():
     """No contacts, floor 0: P(agency collects within d days of placement) = 1 − exp(−(λ0/κ)(1 − e^{−κd}))."""
     lam0, kappa, n = 0.01, 0.02, 4000

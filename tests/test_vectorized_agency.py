@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
+from simlib.model import hybrid
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.model.vectorized_subset import capacity_free_problems
@@ -93,8 +94,7 @@ def test_the_notice_wait_and_the_agency_phase_equal_simpy(strategy):
 
 def test_what_stays_on_simpy():
     """A payment plan beside the agency (a plan in good standing defers the placement), a notice
-    the quiet hours could move past a wait of 1 day, a notice the message cap counts, a wait of
-    a fraction of a day: the engine's."""
+    the quiet hours could move past a wait of 1 day, a notice the message cap counts: the engine's."""
     data = yaml.safe_load(FINANCE.read_text(encoding="utf-8"))
     data["finance"]["us_nonprofit"] = False
     st = data["strategies"]["bad_debt_agency_120"]
@@ -104,13 +104,11 @@ def test_what_stays_on_simpy():
         "quiet": {**st, "contact_limits": {"quiet_hours": [21, 8]},
                   "agency": {**st["agency"], "notice_days_before": 1}},
         "capped": {**st, "contact_limits": {"messages_per_7_days_max": 2, "message_cap_channels": ["formal_demand"]}},
-        "fraction": {**st, "agency": {**st["agency"], "notice_days_before": 30.5}},
         "plain": st}
     sc = scenario_from_dict(data, "agency outside the subset")
     assert any("payment plan beside the agency" in p for p in capacity_free_problems(sc, "with_plan", True))
     assert any("quiet hours may move" in p for p in capacity_free_problems(sc, "quiet", True))
     assert "an agency's final notice the message cap may move" in capacity_free_problems(sc, "capped", True)
-    assert any("fraction of a day" in p for p in capacity_free_problems(sc, "fraction", True))
     assert capacity_free_problems(sc, "plain", True) == []
 
 
@@ -189,3 +187,14 @@ def test_the_searchs_agency_on_the_combined_strategy_equals_simpy():
     assert 0.3 < assert_identical(sc, "combined_agency", pop) < 0.9
     c = agency_counters(sc, "combined_agency", pop)
     assert c["agency_placements"] > 50 and c["notices_moved"] > 20 and c["eca_notices_sent"] > 50
+
+
+@pytest.mark.parametrize("strategy", ["late_notices", "quiet_notice"])
+def test_the_agency_is_the_same_in_blocks_of_seven_accounts(strategy, monkeypatch):
+    """The hybrid runs its NumPy accounts in blocks (simlib.model.population_rows): the agency's
+    thresholds and the placements' columns read each block's own encounters."""
+    sc = variants()
+    pop = draw_population(sc, 3)
+    monkeypatch.setattr(hybrid, "BLOCK_ACCOUNTS", 7)
+    assert assert_identical(sc, strategy, pop) > 0.9
+    assert agency_counters(sc, strategy, pop)["agency_placements"] > 200

@@ -153,6 +153,14 @@ class AgencyLever(Lever):
             out.append(f"{at}.notice_days_before: a US nonprofit hospital must give written notice at "
                        f"least 30 days before an extraordinary collection action (IRS §1.501(r)-6(c)(4)); "
                        f"expected >= 30; found {ag.notice_days_before}")
+        wait = ag.notice_days_before
+        if ag.kind == "bad_debt" and wait is not None and wait != int(wait):
+            out.append(f"{at}.notice_days_before: expected a whole number of days (the placement waits "
+                       f"until the final notice is that many calendar days old); found {wait:g}")
+        elif ag.kind == "bad_debt" and wait == 0 and strategy.contact_limits.quiet_hours is not None:
+            out.append(f"{at}.notice_days_before: 0 with quiet hours (contact_limits.quiet_hours) would "
+                       f"try the placement again and again while the quiet hours hold the final notice "
+                       f"back; expected at least 1")
         notice = scenario.channels.get(ag.notice_channel)
         if ag.kind == "bad_debt" and (notice is None or notice.kind != "message" or not notice.notice):
             having = sorted(n for n, c in scenario.channels.items() if c.kind == "message" and c.notice)

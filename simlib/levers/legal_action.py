@@ -100,6 +100,13 @@ class LegalActionLever(Lever):
             having = sorted(n for n, c in scenario.channels.items() if c.kind == "message" and c.notice)
             out.append(f"{at}.notice_channel: expected a message channel marked notice: true "
                        f"({', '.join(having) or 'none in this scenario'}); found {settings.notice_channel!r}")
+        wait = settings.notice_days_before
+        if wait != int(wait):
+            out.append(f"{at}.notice_days_before: expected a whole number of days (the filing waits until the "
+                       f"formal demand is that many calendar days old); found {wait:g}")
+        elif wait == 0 and strategy.contact_limits.quiet_hours is not None:
+            out.append(f"{at}.notice_days_before: 0 with quiet hours (contact_limits.quiet_hours) would try the "
+                       f"filing again and again while the quiet hours hold the formal demand back; expected at least 1")
         after = strategy.write_off.after_days
         if settings.filing_days >= after:
             out.append(f"{at}.filing_days: must be before the hospital's write-off (write_off.after_days = "

@@ -21,6 +21,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
 - patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
 - payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
+- the payment methods' processing fees (:mod:`simlib.model.vectorized_payment_methods`).
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
@@ -59,6 +60,7 @@ from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_notices import MovedNotices
+from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
 
@@ -141,6 +143,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     state.cost[alive] = _cents(stmt_cfg.cost)
     rows.add(alive, statement[alive], Kind.COST_STATEMENT, _cents(stmt_cfg.cost))
     discount = Discount(sc, st, pop, statement, stated)
+    fees = ProcessingFees(st, pop)
     mult = discount.mult
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
     # does not reach; then the patient pays at unreached_statement_share of its intensity
@@ -271,6 +274,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         amount = np.where(full, b, part)
         net = amount - discount.allowance(ii, at, b, amount, rows, counters)
         record(ii, at, net)
+        fees.on_payment(ii, at, net, rows, counters)  # the payment methods' processing fees
         n_pay[ii] += 1
         b = b - amount
         lam[ii] += jump_base + jump_frac * frac

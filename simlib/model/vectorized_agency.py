@@ -32,7 +32,7 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   only advance it: splitting the integral there moves the last bit of a payment day.
 
 Subset (:func:`agency_problems`): no payment plan beside the agency (a plan in good standing defers
-the placement: the engine's), a whole number of days of notice, no message cap that counts the
+the placement: the engine's), no message cap that counts the
 notice's channel, with quiet hours a wait of at least 2 days (the moved notice goes out before the
 next attempt), and a statement that arrives before the placement. Identity with the engine: ``tests/test_vectorized_agency.py``.
 """
@@ -68,8 +68,6 @@ def agency_problems(sc, strategy) -> list[str]:
         counted = lim.message_cap_channels if lim.message_cap_channels is not None else None
         capped = lim.messages_per_7_days_max is not None and (
             ag.notice_channel in counted if counted is not None else _counted_by_default(sc.channels[ag.notice_channel]))
-        if ag.notice_days_before != int(ag.notice_days_before):
-            problems.append("an agency notice wait of a fraction of a day (agency.notice_days_before)")
         if capped:
             problems.append("an agency's final notice the message cap may move")
         if lim.quiet_hours is not None and ag.notice_days_before < 2:  # moved past the next attempt

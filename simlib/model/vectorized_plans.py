@@ -28,6 +28,11 @@ bit), so the instalments are columns of the schedule: instalment ``m`` of every 
 ``m`` of the plan, at the offer day + ``month_days`` added ``m`` times (the engine's float
 additions); an instalment after the plan has ended is no action (:meth:`PaymentPlans.unscheduled`).
 Identity with the engine: ``tests/test_vectorized_plans.py``.
+
+Not here: a plan beside an agency (the plan defers the placement to its default, where a notice
+may move it to a day no column holds; :func:`simlib.model.vectorized_agency.agency_problems` keeps
+those strategies on SimPy), and the deferred deadlines are taken in one fixed order (the
+screening, then the write-off: they fall due on the same day), not in the order they fell due.
 """
 from __future__ import annotations
 
@@ -106,6 +111,8 @@ class PaymentPlans:
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray):
         """The actions (``ii``, ``at``, ``codes``) due now less those a plan holding the account
         stops: its deadlines are deferred (the constructor's), the others do nothing."""
+        if not self.active:
+            return ii, at, codes
         held = self.held[ii]
         if not held.any():
             return ii, at, codes
