@@ -77,3 +77,30 @@ def test_the_hybrid_is_the_same_in_any_block_size(strategy, monkeypatch):
     one = hybrid.run_numpy_accounts(world, world.numpy_accounts, block_accounts=10**9)
     for column in ("receivable", "day", "kind", "amount"):
         np.testing.assert_array_equal(getattr(whole, column), getattr(one, column), err_msg=column)
+
+
+@pytest.mark.parametrize("path", ["baseline", "chile_clinic", "finance_levers"])
+def test_a_blocks_arrays_are_freed_when_it_ends(path):
+    """No reference cycle among the NumPy model's parts: a block's arrays go when its result does,
+    not at the next full collection (a cycle between the contacts and the moved notices kept every
+    block of a million-encounter year alive: peak 3.54 -> 4.49 GB until it was broken)."""
+    import gc
+    data = yaml.safe_load((ROOT / "parameters" / f"{path}.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=2.0, warm_up_days=30)
+    sc = scenario_from_dict(data, path)
+    pop = draw_population(sc, 0)
+    ran = 0
+    gc.collect()
+    gc.disable()
+    try:
+        for name in sc.strategies:
+            mask = World(sc, name, pop, hybrid=True).numpy_accounts
+            if mask is None:
+                continue
+            gc.collect()
+            vectorized.simulate(sc, name, PopulationRows(pop, np.flatnonzero(mask)), accounts=np.ones(int(mask.sum()), bool))
+            assert gc.collect() == 0, name  # nothing left for the cycle collector
+            ran += 1
+    finally:
+        gc.enable()
+    assert ran >= 3

@@ -21,6 +21,8 @@ Identity with the engine: ``tests/test_vectorized_notices.py``.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from simlib.model.vectorized_contacts import hour_of_day, quiet, quiet_hours_end
@@ -87,7 +89,9 @@ class MovedNotices:
     """The ladder's notices the quiet hours move, over one population (inactive without any)."""
 
     def __init__(self, sc, strategy, contacts, counters):
-        self.sc, self.st, self.contacts, self.counters = sc, strategy, contacts, counters
+        # the contacts hold this object (``contacts.notices``): a weak reference back, so no cycle
+        # keeps a block's arrays alive until a full collection (issue 27: the 1M year's peak memory)
+        self.sc, self.st, self.contacts, self.counters = sc, strategy, weakref.proxy(contacts), counters
         self.hours = strategy.contact_limits.quiet_hours
         self.steps = movable_steps(sc, strategy)  # at most MAX_STEPS ladder steps (notice_problems)
         self.codes = tuple(MOVED - s for s in self.steps)
