@@ -52,7 +52,7 @@ from simlib.scenario.schema import Scenario
 from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
 from simlib.model.vectorized_contacts import Contacts
-from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach  # noqa: F401  (re-exported)
+from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach  # noqa: F401  (re-exported)
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
 from simlib.model.vectorized_agency import Agency
@@ -235,8 +235,6 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     now = statement.copy()           # time of each account's last event
 
     small_cents = st.write_off.below_balance * 100.0
-    full_rule, months = beh.full_payment, beh.full_payment_months
-    fmin, fspan = beh.partial_fraction_min, beh.partial_fraction_max - beh.partial_fraction_min
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
 
     def advance(ii: np.ndarray, at: np.ndarray) -> None:
@@ -262,16 +260,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         advance(ii, at)
         now[ii] = at
         b, kk = bal[ii], k[ii]
-        if full_rule == "always":
-            p_full = np.ones(ii.size)
-        elif full_rule == "never":
-            p_full = np.zeros(ii.size)
-        else:
-            p_full = np.minimum(1.0, pop.ability_monthly[ii] * months * 100.0 / b)
-        full = (kk >= beh.max_payments - 1) | (pop.full_u[ii, kk] < p_full)
-        frac = np.where(full, 1.0, fmin + fspan * pop.fraction_u[ii, kk])
-        part = np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64)))
-        amount = np.where(full, b, part)
+        _, frac, amount = payment(beh, pop, ii, b, kk)
         net = amount - discount.allowance(ii, at, b, amount, rows, counters)
         record(ii, at, net)
         fees.on_payment(ii, at, net, rows, counters)  # the payment methods' processing fees

@@ -44,7 +44,7 @@ from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
-from simlib.model.vectorized_intensity import integrated, intensity_after, time_to_reach
+from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
@@ -262,8 +262,6 @@ class Agency:
         f, kappa = ag.floor_per_day, ag.decay_per_day
         thresholds = pop.agency_threshold[ii]
         last = thresholds.shape[1] - 1
-        full_rule, months = beh.full_payment, beh.full_payment_months
-        fmin, fspan = beh.partial_fraction_min, beh.partial_fraction_max - beh.partial_fraction_min
         jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
 
         def advance(p, at):
@@ -282,15 +280,7 @@ class Agency:
             at = tpay[p]
             advance(p, at)
             i, b, kk = ii[p], bal[ii[p]], k[ii[p]]
-            if full_rule == "always":
-                p_full = np.ones(p.size)
-            elif full_rule == "never":
-                p_full = np.zeros(p.size)
-            else:
-                p_full = np.minimum(1.0, pop.ability_monthly[i] * months * 100.0 / b)
-            full = (kk >= beh.max_payments - 1) | (pop.full_u[i, kk] < p_full) | (tk[p] >= last)
-            frac = np.where(full, 1.0, fmin + fspan * pop.fraction_u[i, kk])
-            amount = np.where(full, b, np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64))))
+            _, frac, amount = payment(beh, pop, i, b, kk, last=tk[p] >= last)
             rows.add(i, at, Kind.PAYMENT_AGENCY, amount)
             gross[p] += amount
             total_fee = np.round(ag.fee_rate * gross[p]).astype(np.int64)

@@ -67,3 +67,23 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
         live[j[hi[j] - lo[j] < 1e-12]] = False
     out[idx] = x
     return out
+
+
+def payment(beh, pop, i: np.ndarray, b: np.ndarray, kk: np.ndarray, last=None) -> tuple:
+    """The patient's payment (the engine's ``PatientAccount._pay``) by encounters ``i`` owing ``b``
+    cents, at their ``kk``-th payment: in full with probability min(1, months of ability ÷ balance),
+    and always at the last payment allowed (``last``: also where a clock has no threshold left), else
+    the fraction R ~ U(min, max) of the balance, at least a cent. Returns (full, fraction, cents) —
+    the hospital's own collection and an agency's share it (:mod:`simlib.model.vectorized_agency`)."""
+    if beh.full_payment == "always":
+        p_full = np.ones(i.size)
+    elif beh.full_payment == "never":
+        p_full = np.zeros(i.size)
+    else:
+        p_full = np.minimum(1.0, pop.ability_monthly[i] * beh.full_payment_months * 100.0 / b)
+    full = (kk >= beh.max_payments - 1) | (pop.full_u[i, kk] < p_full)
+    if last is not None:
+        full |= last
+    fmin = beh.partial_fraction_min
+    frac = np.where(full, 1.0, fmin + (beh.partial_fraction_max - fmin) * pop.fraction_u[i, kk])
+    return full, frac, np.where(full, b, np.minimum(b, np.maximum(1, np.round(frac * b).astype(np.int64))))
