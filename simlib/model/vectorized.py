@@ -56,6 +56,7 @@ from simlib.model.vectorized_intensity import integrated, intensity_after, payme
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
 from simlib.model.vectorized_agency import Agency
+from simlib.model.vectorized_calls import CallSteps
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
@@ -96,16 +97,20 @@ class VectorResult:
     discount_cents: np.ndarray | None = None        # DISCOUNT rows
     #: every row the engine posts for these patient balances after their BILLED row
     rows: Ledger | None = None
+    #: the accounts a call step would have called (a probe run: ``simulate(..., probe_calls=True)``)
+    called: np.ndarray | None = None
 
 
 # ----------------------------------------------------------------------------- simulation
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
-             statement_lag_days=None) -> VectorResult:
+             statement_lag_days=None, probe_calls: bool = False) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
-    :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
-    dispute (the call steps are skipped); ``statement_lag_days``: the world's, one per encounter
-    where a quality investment shortened it (default the scenario's)."""
+    :func:`simlib.model.hybrid.numpy_accounts` chose: no call reaches them and they have no dispute
+    (their call steps only advance the clock: :mod:`simlib.model.vectorized_calls`);
+    ``statement_lag_days``: the world's, one per encounter where a quality investment shortened it
+    (default the scenario's); ``probe_calls``: record the accounts a call step would call
+    (``VectorResult.called``) instead of refusing them."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -192,6 +197,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
+    calls = CallSteps(sc, st, n, probe_calls)  # with ``accounts`` only: a call step is clock-only
     step_times = []
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
@@ -202,9 +208,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         excluded = (pop.score_pct < t.score_min) | (pop.score_pct > t.score_max) | (bal / 100.0 < t.balance_min)
         if t.payers is not None:
             excluded |= ~np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
-        if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
-            excluded[:] = True
-        step_times.append(np.where(excluded, INF, at))
+        at = calls.working_slots(len(step_times), np.where(excluded, INF, at), stated & ~excluded, counters)
+        step_times.append(at)  # a call step: moved to the team's working hours
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
     plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
     cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
@@ -330,6 +335,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
+            elif c in calls.steps:
+                calls.step(int(c), jj, bal)
             else:
                 contacts.step(int(c), jj, tj, bal)
             tpay[jj] = INF
@@ -358,4 +365,5 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=state.cost,
         payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters,
         complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
-        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger)
+        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger,
+        called=calls.called if probe_calls else None)
