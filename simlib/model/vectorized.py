@@ -25,6 +25,8 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
+- collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
+- the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -57,6 +59,7 @@ from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  
                                             check_capacity_free)
 from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_calls import CallSteps
+from simlib.model.vectorized_charges import CollectionCharges
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
@@ -67,7 +70,7 @@ from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1
-_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE = -1, -2, -3, -4, -5, -6
+_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
 
 def _cents(usd: float) -> int:
@@ -212,8 +215,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         step_times.append(at)  # a call step: moved to the team's working hours
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
     plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
-    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
-    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
+    charges = CollectionCharges(sc, st)  # order 4, after financing's 3
+    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), charges.column(due), *plan_cols]
+    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
@@ -322,6 +326,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 discount.ends(jj)
             elif c == _FINANCE:
                 financing.offer(jj, tj, bal, rows, counters)
+            elif c == _CHARGE:
+                charges.charge(jj, tj, bal, rows, counters)
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
