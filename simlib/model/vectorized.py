@@ -25,6 +25,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
+- offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`).
 - collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
 - the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
 
@@ -67,6 +68,7 @@ from simlib.model.vectorized_notices import MovedNotices
 from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_rows import Rows
+from simlib.model.vectorized_targeting import TargetedOffers
 
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1
@@ -151,6 +153,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     state.cost[alive] = _cents(stmt_cfg.cost)
     rows.add(alive, statement[alive], Kind.COST_STATEMENT, _cents(stmt_cfg.cost))
     discount = Discount(sc, st, pop, statement, stated)
+    targeted = TargetedOffers(st, pop, stated, counters)  # offers withheld outside the score band
+    targeted.withhold_discount(discount)
     fees = ProcessingFees(st, pop)
     mult = discount.mult
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
@@ -214,9 +218,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         at = calls.working_slots(len(step_times), np.where(excluded, INF, at), stated & ~excluded, counters)
         step_times.append(at)  # a call step: moved to the team's working hours
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
-    plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
+    plan_cols, plan_codes = plans.columns(statement, targeted.offered_to("payment_plan", alive), horizon)  # the offer (order 4), instalments (6)
     charges = CollectionCharges(sc, st)  # order 4, after financing's 3
-    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), charges.column(due), *plan_cols]
+    cols = [due, discount.end, arrival, financing.column(statement, targeted.offered_to("financing", alive), bal), charges.column(due), *plan_cols]
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
