@@ -12,6 +12,7 @@ from simlib.levers.contact_limits import default_counted
 from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_accountant import accountant_problems
 from simlib.model.vectorized_agency import agency_problems
+from simlib.model.vectorized_legal import legal_problems
 from simlib.model.vectorized_notices import notice_problems
 from simlib.scenario.schema import Scenario
 
@@ -20,7 +21,7 @@ from simlib.scenario.schema import Scenario
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
              "payment_plan", "agency", "payment_methods", "collection_charges",
-             "targeted_offer", "public_accountant"}  # an agency without a payment plan beside it (agency_problems)
+             "targeted_offer", "public_accountant", "legal_action"}  # an agency without a payment plan beside it (agency_problems)
 
 #: levers that change only what the world derives before the run, which the hybrid engine reads
 #: (:mod:`simlib.model.hybrid`): coverage discovery re-bills some encounters (they stay on SimPy);
@@ -82,6 +83,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
     problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
     problems += accountant_problems(st)
+    problems += legal_problems(st)
     for name, payer in sc.payers.items():
         if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
             problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
