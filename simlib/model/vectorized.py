@@ -62,6 +62,7 @@ from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_notices import MovedNotices
 from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
+from simlib.model.vectorized_self_service import SelfService
 from simlib.model.vectorized_rows import Rows
 
 INF = math.inf
@@ -185,6 +186,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
                                     (_WRITE_OFF, write_off)))
+    selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record)  # pay link, card, portal
 
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
     # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
@@ -218,8 +220,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
             codes.append(len(ladder) + s)
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
-    cols += step_times + [charity.screen_column(statement), statement + st.write_off.after_days]
-    codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
+    ss_cols, ss_codes = selfserve.columns(statement, due, stated)  # orders 20-22: after the steps
+    cols += step_times + ss_cols + [charity.screen_column(statement), statement + st.write_off.after_days]
+    codes += list(range(len(ladder))) + ss_codes + [_SCREEN, _WRITE_OFF]
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     # one row per account still alive, small action codes: the schedule's matrices were the NumPy
@@ -298,6 +301,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
         unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
+        unsent |= selfserve.unscheduled(ii, codes_j)  # a card's retry where the attempt before did not fail
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
@@ -321,6 +325,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
                 write_off(jj, tj)
+            elif c in selfserve.codes:  # a pay link, a card's charge, a portal visit
+                selfserve.act(int(c), jj, tj, bal)
             elif c <= _PLAN:
                 plans.act(int(c), jj, tj)
             elif c in notices.codes:  # a notice the quiet hours moved goes out

@@ -12,13 +12,15 @@ from simlib.levers.contact_limits import default_counted
 from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_agency import agency_problems
 from simlib.model.vectorized_notices import notice_problems
+from simlib.model.vectorized_self_service import self_service_problems
 from simlib.scenario.schema import Scenario
 
 #: the strategy sections this module simulates (``price_estimate`` only matters for disputes,
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
-             "payment_plan", "agency", "payment_methods"}  # an agency without a payment plan beside it (agency_problems)
+             "payment_plan", "agency", "payment_methods",  # an agency without a payment plan beside it (agency_problems)
+             "pay_link", "card_on_file", "patient_portal"}  # the self-service levers: self_service_problems
 
 #: levers that change only what the world derives before the run, which the hybrid engine reads
 #: (:mod:`simlib.model.hybrid`): coverage discovery re-bills some encounters (they stay on SimPy);
@@ -75,6 +77,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
     problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
+    problems += self_service_problems(sc, st, counted)
     for name, payer in sc.payers.items():
         if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:
             problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
