@@ -186,7 +186,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
                                     (_WRITE_OFF, write_off)))
-    selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record)  # pay link, card, portal
+    selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans)  # self-service
 
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
     # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per

@@ -24,7 +24,11 @@ uniform correlated with the propensity to pay: :func:`simlib.levers.deposit.prop
   its bad-debt write-off, the processor's fee and the lost margin of a complaint;
 - **the patient portal** (order 22, the visitors' pre-drawn exponential delay after the
   statement): the visit tells the patient of the bill and they pay the whole balance when the
-  lever's third uniform is below ``pay_rate`` × P(can pay in full).
+  lever's third uniform is below ``pay_rate`` × P(can pay in full); otherwise, beside a payment
+  plan, a balance of at least its ``balance_min`` takes a plan when that uniform, rescaled above
+  the payers, is below ``plan_rate`` (counter ``portal_plans``): the plan's own offer
+  (:mod:`simlib.model.vectorized_plans`), its first instalment right after the visit, the next
+  every ``month_days`` — columns that follow the visit's.
 
 A payment in full is booked as the engine's ``pay_in_full``: a discount's allowance, the payment
 row and payment log, the processing fee, counter ``patient_payments``; the lever's fee per payment
@@ -33,10 +37,11 @@ and counter. While a plan holds the account the three stand down
 but their clock advances. The vendors' monthly fees are the world's rows (receivable −1).
 
 Subset (:func:`self_service_problems`): no agency beside them (a retry falls after a placement
-only if the attempt before it failed), a portal that sets up no payment plans (a plan started on a
-visit has instalments from that day), a pay link by a channel that is neither a legal notice nor
-delivered later, no message cap counting both the link and a ladder notice (the cap could move
-the notice), and a ladder of at most 11 steps (step ``s`` has order 10 + ``s``: their tie order).
+only if the attempt before it failed), a portal that sets up payment plans only where no plan is
+offered to all (``uptake_rate`` 0: an account has at most one plan, its instalments from the
+visit), a pay link by a channel that is neither a legal notice nor delivered later, no message cap
+counting both the link and a ladder notice (the cap could move the notice), and a ladder of at
+most 11 steps (step ``s`` has order 10 + ``s``: their tie order).
 Identity with the engine: ``tests/test_vectorized_self_service.py``.
 """
 from __future__ import annotations
@@ -49,6 +54,7 @@ from simlib.core.settings import cents
 from simlib.levers.card_on_file import RETRIES_MAX
 from simlib.levers.deposit import propensity_uniform
 from simlib.model.vectorized_contacts import hour_of_day, quiet
+from simlib.model.vectorized_plans import FIRST_INSTALMENT, OFFER
 
 INF = np.inf
 #: action codes of the vectorized loop (above the plans' codes: a plan holding the account stops
@@ -70,8 +76,9 @@ def self_service_problems(sc, strategy, counted) -> list[str]:
     if len(strategy.ladder) > MAX_STEPS:
         problems.append(f"a ladder of more than {MAX_STEPS} steps beside a self-service lever")
     portal = strategy.patient_portal
-    if portal is not None and strategy.payment_plan is not None and portal.plan_rate > 0:
-        problems.append("a patient portal that sets up payment plans")
+    plan = strategy.payment_plan
+    if portal is not None and plan is not None and portal.plan_rate > 0 and plan.uptake_rate > 0:
+        problems.append("a patient portal that sets up payment plans beside plans offered to all (uptake_rate > 0)")
     link = strategy.pay_link
     if link is not None:
         ch = sc.channels[link.channel]
@@ -95,9 +102,9 @@ class SelfService:
     ``fees`` are the strategy's :class:`~simlib.model.vectorized_offers.Discount` and
     :class:`~simlib.model.vectorized_payment_methods.ProcessingFees`."""
 
-    def __init__(self, sc, strategy, pop, contacts, rows, counters, discount, fees, record):
+    def __init__(self, sc, strategy, pop, contacts, rows, counters, discount, fees, record, plans):
         self.sc, self.pop, self.contacts, self.rows, self.counters = sc, pop, contacts, rows, counters
-        self.discount, self.fees, self.record = discount, fees, record
+        self.discount, self.fees, self.record, self.plans = discount, fees, record, plans
         self.link, self.card, self.portal = (getattr(strategy, key) for key in KEYS)
         self.codes: set[int] = set()
         if self.link is not None:
@@ -117,6 +124,8 @@ class SelfService:
         if self.portal is not None:
             self.portal_u, visit_u = take_up(sc, pop, "patient_portal", 3, self.portal.propensity_correlation)
             self.visitors = visit_u < self.portal.visit_rate
+            #: plans are started on a visit only (self_service_problems: none offered to all)
+            self.sets_up_plans = plans.active and self.portal.plan_rate > 0
             self.codes.add(PORTAL)
 
     def columns(self, statement: np.ndarray, due: np.ndarray, stated: np.ndarray) -> tuple[list, list]:
@@ -135,8 +144,17 @@ class SelfService:
                 at = at + self.card.retry_days
         if self.portal is not None:
             delay = -self.portal.visit_delay_days * xm.log1p(-self.portal_u[:, 1])  # Exp(mean delay)
-            cols.append(np.where(self.visitors, statement + delay, INF))
+            visit = np.where(self.visitors, statement + delay, INF)
+            cols.append(visit)
             codes.append(PORTAL)
+            if self.sets_up_plans:  # a plan started on a visit: its first instalment next (order 6), then
+                plans, visitors = self.plans, np.flatnonzero(self.visitors)  # every month_days (the engine's
+                plans.slot[visitors] = np.arange(visitors.size)  # float additions)
+                plans.missed = np.zeros((visitors.size, plans.months), bool)
+                for m in range(plans.months):
+                    cols.append(visit)
+                    codes.append(FIRST_INSTALMENT - m)
+                    visit = visit + plans.cfg.month_days
         return cols, codes
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -219,7 +237,14 @@ class SelfService:
         """The patients ``jj`` visit the portal: they learn of the bill and may pay it there."""
         self.counters["portal_visits"] += jj.size
         self.contacts.learn_of_bill(jj)
-        pays = self.portal_u[jj, 2] < self.portal.pay_rate * self._can_pay(jj, bal)
+        u, p_pay = self.portal_u[jj, 2], self.portal.pay_rate * self._can_pay(jj, bal)
+        pays = u < p_pay
+        if self.sets_up_plans:  # the same uniform, rescaled above the payers
+            plans = self.plans
+            with np.errstate(divide="ignore", invalid="ignore"):
+                takes = ~pays & (bal[jj] >= plans.min_cents) & ((u - p_pay) / (1.0 - p_pay) < self.portal.plan_rate)
+            plans.act(OFFER, jj[takes], at[takes])
+            self.counters["portal_plans"] += int(plans.held[jj[takes]].sum())
         jj, at = jj[pays], at[pays]
         self._pay_in_full(jj, at, bal)
         self.rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(self.portal.fee_per_payment))
