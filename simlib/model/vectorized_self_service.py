@@ -218,20 +218,22 @@ class SelfService:
         counters["pay_links_sent"] += jj.size
         state.cost[jj] += cents(cfg.cost)
         rows.add(jj, at, Kind.COST_CONTACT, cents(cfg.cost))
-        rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(link.fee_per_link))
+        sent, sent_at = jj, at
         reached = self.pop.reach_u[jj, c] < cfg.reach
         jj, at = jj[reached], at[reached]
         counters[f"reached_{name}"] += jj.size
         counters["pay_links_read"] += jj.size
-        if not jj.size:
-            return
-        contacts.respond(self.column, jj, at, cfg.jump_per_day if link.jump_per_day is None else link.jump_per_day)
-        contacts.after_reach(jj, at, c, cfg)
-        pays = self.link_u[jj] < self.p_link * self._can_pay(jj, bal)
-        jj, at = jj[pays], at[pays]
-        self._pay_in_full(jj, at, bal)
-        rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(link.fee_per_payment))
-        counters["pay_link_payments"] += jj.size
+        if jj.size:
+            contacts.respond(self.column, jj, at, cfg.jump_per_day if link.jump_per_day is None else link.jump_per_day)
+            contacts.after_reach(jj, at, c, cfg)
+            pays = self.link_u[jj] < self.p_link * self._can_pay(jj, bal)
+            jj, at = jj[pays], at[pays]
+            self._pay_in_full(jj, at, bal)
+            rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(link.fee_per_payment))
+            counters["pay_link_payments"] += jj.size
+        # the vendor's fee per link last, as the engine books it: the rows of one instant keep the
+        # engine's order (the cash curve's running minimum reads them in that order)
+        rows.add(sent, sent_at, Kind.COST_SELF_SERVICE, cents(link.fee_per_link))
 
     def _visit(self, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         """The patients ``jj`` visit the portal: they learn of the bill and may pay it there."""
