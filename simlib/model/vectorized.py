@@ -25,6 +25,8 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
+- a pay link, a card on file's charges, a patient portal's visits and the plans it sets up
+  (:mod:`simlib.model.vectorized_self_service`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
