@@ -100,6 +100,7 @@ def random_self_service(draw):
     st = {"credit_terms_days": draw(hst.sampled_from([15, 30])), "statement_channel": "letter", "ladder": steps,
           "write_off": {"after_days": draw(hst.sampled_from([90, 240])), "below_balance": 5},
           "contact_limits": {"messages_per_7_days_max": draw(hst.sampled_from([None, 1, 3])),
+                             "message_cap_channels": draw(hst.sampled_from([None, ["sms", "email", "formal_demand"]])),
                              "quiet_hours": draw(hst.sampled_from([None, [21, 8]]))}}
     if draw(hst.booleans()):
         st["pay_link"] = {"day": draw(hst.sampled_from([0, 3, 7.25, 30])),
@@ -163,8 +164,9 @@ def _with(strategy: str, **sections):
     ("portal", {"payment_plan": {"balance_min": 300, "uptake_rate": 0.2}},
      "a patient portal that sets up payment plans beside plans offered to all (uptake_rate > 0)"),
     ("pay_links", {"pay_link": {"channel": "letter"}}, "a pay link by a legal notice's channel or one delivered later"),
-    ("pay_links", {"contact_limits": {"messages_per_7_days_max": 1, "message_cap_channels": ["sms", "formal_demand"]}},
-     "a pay link the message cap counts beside a notice it counts"),
+    ("pay_links", {"contact_limits": {"messages_per_7_days_max": 1, "message_cap_channels": ["sms", "formal_demand"]},
+                   "ladder": [{"day": 9, "channel": "formal_demand"}]},
+     "a pay link the message cap counts in the 7 days before a notice it counts"),
     ("card_on_file", {"ladder": [{"day": d, "channel": "letter"} for d in range(12)]},
      "a ladder of more than 11 steps beside a self-service lever"),
 ])

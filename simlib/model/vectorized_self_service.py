@@ -40,8 +40,8 @@ Subset (:func:`self_service_problems`): no agency beside them (a retry falls aft
 only if the attempt before it failed), a portal that sets up payment plans only where no plan is
 offered to all (``uptake_rate`` 0: an account has at most one plan, its instalments from the
 visit), a pay link by a channel that is neither a legal notice nor delivered later, no message cap
-counting both the link and a ladder notice (the cap could move the notice), and a ladder of at
-most 11 steps (step ``s`` has order 10 + ``s``: their tie order).
+counting the link in the 7 days before a ladder notice it counts (the cap could move the notice),
+and a ladder of at most 11 steps (step ``s`` has order 10 + ``s``: their tie order).
 Identity with the engine: ``tests/test_vectorized_self_service.py``.
 """
 from __future__ import annotations
@@ -84,10 +84,28 @@ def self_service_problems(sc, strategy, counted) -> list[str]:
         ch = sc.channels[link.channel]
         if ch.notice or ch.delivery_days > 0.0:
             problems.append("a pay link by a legal notice's channel or one delivered later")
-        if strategy.contact_limits.messages_per_7_days_max and link.channel in counted and any(
-                sc.channels[s.channel].notice and s.channel in counted for s in strategy.ladder):
-            problems.append("a pay link the message cap counts beside a notice it counts")
+        if _may_hold_a_notice(sc, strategy, counted):
+            problems.append("a pay link the message cap counts in the 7 days before a notice it counts")
     return problems
+
+
+def _may_hold_a_notice(sc, strategy, counted) -> bool:
+    """Whether the link (sent ``day`` after the statement) may fall in the 7 days before a ladder
+    notice the message cap counts, so that the cap may move the notice: the send days of
+    :func:`simlib.model.vectorized_notices.cap_may_hold` (its own check leaves the link out)."""
+    link, lim = strategy.pay_link, strategy.contact_limits
+    if not lim.messages_per_7_days_max or link.channel not in counted:
+        return False
+    eps = 1e-6
+    for step in strategy.ladder:
+        if not (sc.channels[step.channel].notice and step.channel in counted):
+            continue
+        day = step.day + (strategy.credit_terms_days if step.relative_to == "due_date" else 0.0)
+        lo, hi = (day, day) if step.hour is None else (day - 1.0, day + 1.0)
+        lo, hi = max(lo, 0.0) - eps, max(hi, 0.0) + (1.0 if lim.quiet_hours is not None else 0.0) + eps
+        if link.day - eps <= hi and link.day + eps > lo - 7.0:
+            return True
+    return False
 
 
 def take_up(sc, pop, key: str, columns: int, correlation: float) -> tuple[np.ndarray, np.ndarray]:
