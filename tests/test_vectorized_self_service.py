@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 from simlib.core.ledger import Kind
-from simlib.model import vectorized as V
+from simlib.model import hybrid, vectorized as V
 from simlib.model import vectorized_self_service as S
 from simlib.model.engine import World
 from simlib.model.population import draw_population
+from simlib.model.vectorized_rows import canonical_order
 from simlib.scenario.schema import scenario_from_dict
 
 from tests.test_hybrid import assert_identical, small
@@ -87,6 +88,24 @@ def test_chargebacks_retries_and_a_balance_cap_in_numpy():
     assert assert_identical(sc, "all_self_service", pop) > 0.9
     c = numpy_counters(sc, "all_self_service", pop)[1].counters
     assert c["chargebacks"] > 10 and c["card_charges_failed"] > 100 and c["discounts"] > 10
+
+
+def test_the_same_in_any_block_size(monkeypatch):
+    """The levers' draws and take-up uniforms (the propensity copula) read at a block's encounters:
+    the same rows, counters and balances in blocks of 7 and of 1 as on pure SimPy."""
+    sc = small(SELF_SERVICE, encounters_per_day=1.0, warm_up_days=0)
+    pop = draw_population(sc, 3)
+    simpy = World(sc, "all_self_service", pop, hybrid=False).run()
+    for block in (7, 1):
+        monkeypatch.setattr(hybrid, "BLOCK_ACCOUNTS", block)
+        world = World(sc, "all_self_service", pop, hybrid=True)
+        result = world.run()
+        assert world.numpy_accounts.sum() > 7 * 20
+        oa, ob = canonical_order(simpy.ledger), canonical_order(result.ledger)
+        for column in ("receivable", "day", "kind", "amount"):
+            np.testing.assert_array_equal(getattr(simpy.ledger, column)[oa], getattr(result.ledger, column)[ob])
+        np.testing.assert_array_equal(simpy.open_cents, result.open_cents)
+        assert +simpy.counters == +result.counters
 
 
 _CHANNELS = ("letter", "sms", "email", "whatsapp", "formal_demand")
