@@ -106,16 +106,38 @@ def numpy_accounts(world) -> np.ndarray | None:
         mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
     calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
     usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0 if calls else None
+    selected = np.zeros(pop.n, bool)
     for step in calls:
         t = step.target
-        selected = (t.score_min <= pop.score_pct) & (pop.score_pct <= t.score_max) & (usd >= t.balance_min)
+        chosen = (t.score_min <= pop.score_pct) & (pop.score_pct <= t.score_max) & (usd >= t.balance_min)
         if t.payers is not None:
-            selected &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
-        mask &= ~selected
+            chosen &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
+        selected |= chosen
+    if (selected & mask).any():  # a call step may select them: those a call reaches stay on SimPy
+        mask &= ~_called(world, selected & mask)
     if not mask.any():
         return None
     _skip_at_service(world, mask)
     return mask
+
+
+def _called(world, candidates: np.ndarray) -> np.ndarray:
+    """The ``candidates`` a call step would call (:mod:`simlib.model.vectorized_calls`): a probe run
+    of the NumPy model on them alone, before the SimPy run, in blocks of :data:`BLOCK_ACCOUNTS`."""
+    called = np.zeros(candidates.size, bool)  # by encounter
+    for rows, v in _blocks(world, np.flatnonzero(candidates), BLOCK_ACCOUNTS, probe_calls=True):
+        called[rows] = v.called
+    return called
+
+
+def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: bool = False):
+    """The NumPy model's runs of ``encounters`` in blocks: (the block's encounters, its result)."""
+    lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
+    for start in range(0, encounters.size, block_accounts):
+        rows = encounters[start:start + block_accounts]
+        yield rows, vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
+                                        accounts=np.ones(rows.size, bool), probe_calls=probe_calls,
+                                        statement_lag_days=lag[rows] if np.ndim(lag) else lag)
 
 
 #: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, and the
@@ -149,15 +171,8 @@ def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = Non
     (:class:`~simlib.model.population_rows.PopulationRows`: every
     encounter's path, rows and cents are the same in any block): their open balances go to
     ``world.open_cents``, their counters to ``world.counters``; returns their rows, block by block."""
-    encounters = np.flatnonzero(mask)
-    block_accounts = block_accounts or BLOCK_ACCOUNTS
-    lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
     open_cents, ledgers = world.open_cents, []
-    for start in range(0, encounters.size, block_accounts):
-        rows = encounters[start:start + block_accounts]
-        v = vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
-                                accounts=np.ones(rows.size, bool),
-                                statement_lag_days=lag[rows] if np.ndim(lag) else lag)
+    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts or BLOCK_ACCOUNTS):
         for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
             open_cents[2 * i + 1] = cents
         world.counters.update({k: n for k, n in v.counters.items() if n})

@@ -25,6 +25,9 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
+- offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`).
+- collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
+- the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
 - a pay link, a card on file's charges, a patient portal's visits and the plans it sets up
   (:mod:`simlib.model.vectorized_self_service`).
 
@@ -58,6 +61,8 @@ from simlib.model.vectorized_intensity import integrated, intensity_after, payme
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
 from simlib.model.vectorized_agency import Agency
+from simlib.model.vectorized_calls import CallSteps
+from simlib.model.vectorized_charges import CollectionCharges
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
@@ -66,10 +71,11 @@ from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_self_service import SelfService
 from simlib.model.vectorized_rows import Rows
+from simlib.model.vectorized_targeting import TargetedOffers
 
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1
-_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE = -1, -2, -3, -4, -5, -6
+_DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
 
 def _cents(usd: float) -> int:
@@ -99,16 +105,20 @@ class VectorResult:
     discount_cents: np.ndarray | None = None        # DISCOUNT rows
     #: every row the engine posts for these patient balances after their BILLED row
     rows: Ledger | None = None
+    #: the accounts a call step would have called (a probe run: ``simulate(..., probe_calls=True)``)
+    called: np.ndarray | None = None
 
 
 # ----------------------------------------------------------------------------- simulation
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
-             statement_lag_days=None) -> VectorResult:
+             statement_lag_days=None, probe_calls: bool = False) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
-    :func:`simlib.model.hybrid.numpy_accounts` chose: no call step targets them and they have no
-    dispute (the call steps are skipped); ``statement_lag_days``: the world's, one per encounter
-    where a quality investment shortened it (default the scenario's)."""
+    :func:`simlib.model.hybrid.numpy_accounts` chose: no call reaches them and they have no dispute
+    (their call steps only advance the clock: :mod:`simlib.model.vectorized_calls`);
+    ``statement_lag_days``: the world's, one per encounter where a quality investment shortened it
+    (default the scenario's); ``probe_calls``: record the accounts a call step would call
+    (``VectorResult.called``) instead of refusing them."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -146,6 +156,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     state.cost[alive] = _cents(stmt_cfg.cost)
     rows.add(alive, statement[alive], Kind.COST_STATEMENT, _cents(stmt_cfg.cost))
     discount = Discount(sc, st, pop, statement, stated)
+    targeted = TargetedOffers(st, pop, stated, counters)  # offers withheld outside the score band
+    targeted.withhold_discount(discount)
     fees = ProcessingFees(st, pop)
     mult = discount.mult
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
@@ -196,6 +208,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
+    calls = CallSteps(sc, st, n, probe_calls)  # with ``accounts`` only: a call step is clock-only
     step_times = []
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
@@ -206,13 +219,13 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         excluded = (pop.score_pct < t.score_min) | (pop.score_pct > t.score_max) | (bal / 100.0 < t.balance_min)
         if t.payers is not None:
             excluded |= ~np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
-        if sc.channels[step.channel].kind == "call":  # only with ``accounts``: their targeting excludes them
-            excluded[:] = True
-        step_times.append(np.where(excluded, INF, at))
+        at = calls.working_slots(len(step_times), np.where(excluded, INF, at), stated & ~excluded, counters)
+        step_times.append(at)  # a call step: moved to the team's working hours
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
-    plan_cols, plan_codes = plans.columns(statement, alive, horizon)  # the offer (order 4), instalments (6)
-    cols = [due, discount.end, arrival, financing.column(statement, alive, bal), *plan_cols]
-    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
+    plan_cols, plan_codes = plans.columns(statement, targeted.offered_to("payment_plan", alive), horizon)  # the offer (order 4), instalments (6)
+    charges = CollectionCharges(sc, st)  # order 4, after financing's 3
+    cols = [due, discount.end, arrival, financing.column(statement, targeted.offered_to("financing", alive), bal), charges.column(due), *plan_cols]
+    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
@@ -323,6 +336,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 discount.ends(jj)
             elif c == _FINANCE:
                 financing.offer(jj, tj, bal, rows, counters)
+            elif c == _CHARGE:
+                charges.charge(jj, tj, bal, rows, counters)
             elif c == _SCREEN:
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
@@ -338,6 +353,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
+            elif c in calls.steps:
+                calls.step(int(c), jj, bal)
             else:
                 contacts.step(int(c), jj, tj, bal)
             tpay[jj] = INF
@@ -366,4 +383,5 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=state.cost,
         payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters,
         complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
-        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger)
+        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger,
+        called=calls.called if probe_calls else None)

@@ -19,7 +19,8 @@ from simlib.scenario.schema import Scenario
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
-             "payment_plan", "agency", "payment_methods",  # an agency without a payment plan beside it (agency_problems)
+             "payment_plan", "agency", "payment_methods", "collection_charges",
+             "targeted_offer",  # an agency without a payment plan beside it (agency_problems)
              "pay_link", "card_on_file", "patient_portal"}  # the self-service levers: self_service_problems
 
 #: levers that change only what the world derives before the run, which the hybrid engine reads
@@ -65,6 +66,10 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
             problems.append(f"the {key} lever")
     if st.financing is not None and any(getattr(st, key) is not None for key in HOLDERS):
         problems.append("financing beside a lever that holds accounts (its NumPy form knows no holder)")
+    if st.targeted_offer is not None and (st.targeted_offer.ladder or st.targeted_offer.score != "propensity"):
+        problems.append("a targeted offer's own score (a contact-response score, or the ladder's targets)")
+    if st.collection_charges is not None and st.payment_plan is not None:  # their actions share order 4
+        problems.append("collection charges beside a payment plan (its NumPy form knows no charge)")
     if st.price_estimate is not None and st.price_estimate.cost_per_estimate > 0 and not per_account:
         problems.append("a price estimate's cost (price_estimate.cost_per_estimate > 0)")
     if sc.operations.billing_team.billing_error_rate > 0 and not per_account:
