@@ -2,8 +2,9 @@
 the SimPy engine: on the hybrid engine their strategies' accounts run in NumPy with every ledger
 row (day to the last bit, kind, cent), open balance, counter and metric of the pure SimPy engine;
 seeded. The shipped strategies (self_service.yaml, operations.yaml's pay links), random settings of
-the three levers beside contact limits, a payment plan, a prompt-pay discount and the payment
-methods, the combinations kept on SimPy, and mutations of the NumPy form that the checks catch."""
+the three levers beside contact limits, a payment plan, a prompt-pay discount, the payment methods,
+a targeted offer and a call step, the combinations kept on SimPy, and mutations of the NumPy form
+that the checks catch."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -113,7 +114,8 @@ _CHANNELS = ("letter", "sms", "email", "whatsapp", "formal_demand")
 
 @hst.composite
 def random_self_service(draw):
-    """A random strategy with any of the three levers, a ladder, contact limits, a plan, a discount."""
+    """A random strategy with any of the three levers, a ladder (a call step), contact limits, a plan, a
+    discount, a targeted offer."""
     steps = [{"day": draw(hst.sampled_from([3, 10, 30.5, 60])), "channel": draw(hst.sampled_from(_CHANNELS)),
               "hour": draw(hst.sampled_from([None, 9.0, 22.5]))} for _ in range(draw(hst.integers(0, 3)))]
     st = {"credit_terms_days": draw(hst.sampled_from([15, 30])), "statement_channel": "letter", "ladder": steps,
@@ -153,6 +155,13 @@ def random_self_service(draw):
         st["prompt_pay_discount"] = {"rate": 0.1, "window_days": draw(hst.sampled_from([10, 45]))}
     if draw(hst.booleans()):
         st["payment_methods"] = {"card_share": 0.5, "card_fee_rate": 0.029, "card_fee_fixed": 0.3}
+    offers = [key for key in ("prompt_pay_discount", "payment_plan") if key in st]
+    if offers and draw(hst.booleans()):  # offers withheld outside a score band (not the portal's plans: the engine's)
+        st["targeted_offer"] = {"score_max": 0.5, "offers": offers}
+    if draw(hst.booleans()):  # a call step: the accounts it may call stay on SimPy
+        steps.append({"day": 40, "channel": "call", "target": {"balance_min": 400}})
+        st["phone_team"] = {"agents": 1, "hours": [9, 17], "working_days": [0, 1, 2, 3, 4],
+                            "call_minutes_mean": 8, "right_party_contact_rate": 0.4}
     behaviour = {"full_payment": draw(hst.sampled_from(["ability", "always", "never"])),
                  "contact_fatigue_per_contact": draw(hst.sampled_from([0.8, 1.0])),
                  "unreached_statement_share": draw(hst.sampled_from([0.3, 1.0]))}
