@@ -140,9 +140,9 @@ def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: boo
                                         statement_lag_days=lag[rows] if np.ndim(lag) else lag)
 
 
-#: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, and the
-#: presumptive screening's refund of a deposit that took the whole balance
-_AT_SERVICE_IN_NUMPY = ("deposit", "fap_screening")
+#: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, the
+#: presumptive screening's refund of a deposit that took the whole balance, a targeted offer's scoring
+_AT_SERVICE_IN_NUMPY = ("deposit", "fap_screening", "targeted_offer")
 
 
 def _skip_at_service(world, mask: np.ndarray) -> None:

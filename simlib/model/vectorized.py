@@ -28,8 +28,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`).
 - collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
 - the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
-- a pay link, a card on file's charges, a patient portal's visits and the plans it sets up
-  (:mod:`simlib.model.vectorized_self_service`).
+- a pay link, a card on file, a patient portal and its plans (:mod:`simlib.model.vectorized_self_service`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -60,6 +59,7 @@ from simlib.model.vectorized_contacts import Contacts
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach  # noqa: F401  (re-exported)
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
+from simlib.model.vectorized_accountant import CLOCK_ONLY, PublicAccountant
 from simlib.model.vectorized_agency import Agency
 from simlib.model.vectorized_calls import CallSteps
 from simlib.model.vectorized_charges import CollectionCharges
@@ -124,6 +124,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     elif capacity_free_problems(sc, strategy, per_account=True):
         raise ValueError(f"strategy {strategy!r}: {', '.join(capacity_free_problems(sc, strategy, True))}")
     st, beh = sc.strategies[strategy], sc.behaviour
+    real_steps = len(st.ladder)
+    st = PublicAccountant.ladder(st)  # its reminder and demand: two more steps
     f, kappa = beh.floor_per_day, beh.decay_per_day
     horizon = sc.simulation.horizon_days
     n = pop.n
@@ -134,8 +136,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     charity = Charity(sc, st, pop)
     lag = sc.operations.statement_lag_days if statement_lag_days is None else statement_lag_days
     deposit = DepositAtService(sc, st, pop, lag)  # at service: the account starts with what it leaves
-    deposits = deposit.at_service(np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts),
-                                  bal, charity, rows, counters)
+    billed = np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts)
+    targeted = TargetedOffers(sc, st, pop)  # every bill scored at service; offers withheld outside the band
+    targeted.at_service(billed, rows, counters)
+    deposits = deposit.at_service(billed, bal, charity, rows, counters)
     statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
@@ -156,8 +160,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     state.cost[alive] = _cents(stmt_cfg.cost)
     rows.add(alive, statement[alive], Kind.COST_STATEMENT, _cents(stmt_cfg.cost))
     discount = Discount(sc, st, pop, statement, stated)
-    targeted = TargetedOffers(st, pop, stated, counters)  # offers withheld outside the score band
-    targeted.withhold_discount(discount)
+    targeted.withhold(discount, stated, counters)
     fees = ProcessingFees(st, pop)
     mult = discount.mult
     # the statement (simlib.world.contacts.statement): unread until it arrives, or for good if it
@@ -197,10 +200,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         bad_debt[jj] += bal[jj]
         bal[jj] = 0
         counters["bad_debt_write_offs"] += jj.size
+    accountant = PublicAccountant(sc, st, pop, real_steps)
     plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
                                     (_WRITE_OFF, write_off)))
-    selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans)  # self-service
 
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
     # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
@@ -229,15 +232,16 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
-    for s, step in enumerate(ladder):
-        d = sc.channels[step.channel].delivery_days
+    accountant.step_columns(step_times, cols, codes)  # order 6: its reminder, demand, garnishment, payment
+    for s in accountant.delivery_order(len(ladder)):
+        d = sc.channels[ladder[s].channel].delivery_days
         if d > 0.0:
             cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
             codes.append(len(ladder) + s)
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
-    ss_cols, ss_codes = selfserve.columns(statement, due, stated)  # orders 20-22: after the steps
-    cols += step_times + ss_cols + [charity.screen_column(statement), statement + st.write_off.after_days]
-    codes += list(range(len(ladder))) + ss_codes + [_SCREEN, _WRITE_OFF]
+    selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
+    cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement), statement + st.write_off.after_days]
+    codes += list(range(real_steps)) + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22: after the steps
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     # one row per account still alive, small action codes: the schedule's matrices were the NumPy
@@ -255,17 +259,20 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     small_cents = st.write_off.below_balance * 100.0
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
 
+    # the accounts whose own payments stand still: a plan holds them, or a garnishment (never both)
+    paused, stops = (plans.held, True) if plans.active else (accountant.paused, accountant.active)
+
     def advance(ii: np.ndarray, at: np.ndarray) -> None:
         dt = at - t0[ii]
         dt = np.where(dt > 0.0, dt, 0.0)
         lam_i = lam[ii]
         accrued = mult[ii] * integrated(lam_i, f, kappa, dt)
-        cum[ii] += np.where(plans.held[ii], 0.0, accrued) if plans.active else accrued  # a plan pauses it
+        cum[ii] += np.where(paused[ii], 0.0, accrued) if stops else accrued  # a plan, a garnishment pauses it
         lam[ii] = np.where(dt > 0.0, intensity_after(lam_i, f, kappa, dt), lam_i)
         t0[ii] = np.where(dt > 0.0, at, t0[ii])
 
     def pay_time(ii: np.ndarray) -> np.ndarray:
-        t, own = np.full(ii.size, INF), ~plans.held[ii]  # a plan holding the account pauses the patient's own
+        t, own = np.full(ii.size, INF), ~paused[ii]  # a plan holding the account pauses the patient's own
         ii = ii[own]
         t[own] = t0[ii] + time_to_reach(lam[ii], f, kappa, (pop.threshold[ii, k[ii]] - cum[ii]) / mult[ii])
         return t
@@ -316,6 +323,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent[unsent] = ~state.pending[ii[unsent], codes_j[unsent] - len(ladder)]
         unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
+        unsent |= accountant.unscheduled(ii, codes_j, t_go)  # a garnishment without its demand, …
         unsent |= selfserve.unscheduled(ii, codes_j)  # a card's retry where the attempt before did not fail
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
@@ -325,10 +333,13 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         advance(ii, at)
         now[ii] = at
         ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
+        ii, at, codes_j = accountant.stand_down(ii, at, codes_j, (_DUE, _CHARGE, _FINANCE))  # … the accountant
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
-            if c == _DUE:
+            if c == CLOCK_ONLY:  # stood down while the public accountant holds the account
+                pass
+            elif c == _DUE:
                 lam[jj] += beh.due_date_jump_per_day * resp[jj]
             elif c == _ARRIVE:
                 contacts.learn_of_bill(jj)
@@ -348,6 +359,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 plans.act(int(c), jj, tj)
             elif c in notices.codes:  # a notice the quiet hours moved goes out
                 notices.send(int(c), jj, tj)
+            elif c in accountant.codes:  # its reminder, demand, garnishment, the garnishee's payment
+                accountant.act(accountant.codes[int(c)], jj, tj, bal, contacts, discount, record, rows, counters)
             elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
                 agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)

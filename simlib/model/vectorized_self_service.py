@@ -36,8 +36,8 @@ and counter. While a plan holds the account the three stand down
 (:meth:`~simlib.model.vectorized_plans.PaymentPlans.stand_down`: their codes are above the plan's),
 but their clock advances. The vendors' monthly fees are the world's rows (receivable −1).
 
-Subset (:func:`self_service_problems`): no agency beside them (a retry falls after a placement
-only if the attempt before it failed), a portal that sets up payment plans only where no plan is
+Subset (:func:`self_service_problems`): no agency or public accountant beside them (a retry falls
+after a placement only if the attempt before it failed; the accountant's hold), a portal that sets up payment plans only where no plan is
 offered to all (``uptake_rate`` 0: an account has at most one plan, its instalments from the
 visit), a pay link by a channel that is neither a legal notice nor delivered later, no message cap
 counting the link in the 7 days before a ladder notice it counts (the cap could move the notice),
@@ -71,8 +71,8 @@ def self_service_problems(sc, strategy, counted) -> list[str]:
     if all(getattr(strategy, key) is None for key in KEYS):
         return []
     problems = []
-    if strategy.agency is not None:
-        problems.append("a self-service lever beside an agency")
+    if strategy.agency is not None or strategy.public_accountant is not None:
+        problems.append("a self-service lever beside an agency or the public accountant")
     if len(strategy.ladder) > MAX_STEPS:
         problems.append(f"a ladder of more than {MAX_STEPS} steps beside a self-service lever")
     portal = strategy.patient_portal
@@ -116,11 +116,14 @@ def take_up(sc, pop, key: str, columns: int, correlation: float) -> tuple[np.nda
 
 class SelfService:
     """A strategy's pay link, card on file and patient portal over one population (inactive
-    without them). ``record(ii, days, cents)`` books the patient's payments, ``discount`` and
-    ``fees`` are the strategy's :class:`~simlib.model.vectorized_offers.Discount` and
-    :class:`~simlib.model.vectorized_payment_methods.ProcessingFees`."""
+    without them). ``record(ii, days, cents)`` books the patient's payments, ``discount``, ``fees``
+    and ``plans`` are the strategy's :class:`~simlib.model.vectorized_offers.Discount`,
+    :class:`~simlib.model.vectorized_payment_methods.ProcessingFees` and
+    :class:`~simlib.model.vectorized_plans.PaymentPlans` (its columns made); ``cols`` and
+    ``col_codes`` are the levers' columns of the schedule (:meth:`columns`)."""
 
-    def __init__(self, sc, strategy, pop, contacts, rows, counters, discount, fees, record, plans):
+    def __init__(self, sc, strategy, pop, contacts, rows, counters, discount, fees, record, plans,
+                 statement: np.ndarray, due: np.ndarray, stated: np.ndarray):
         self.sc, self.pop, self.contacts, self.rows, self.counters = sc, pop, contacts, rows, counters
         self.discount, self.fees, self.record, self.plans = discount, fees, record, plans
         self.link, self.card, self.portal = (getattr(strategy, key) for key in KEYS)
@@ -145,6 +148,7 @@ class SelfService:
             #: plans are started on a visit only (self_service_problems: none offered to all)
             self.sets_up_plans = plans.active and self.portal.plan_rate > 0
             self.codes.add(PORTAL)
+        self.cols, self.col_codes = self.columns(statement, due, stated)
 
     def columns(self, statement: np.ndarray, due: np.ndarray, stated: np.ndarray) -> tuple[list, list]:
         """The levers' columns in their tie order (the link, the card's attempts, the visit), with

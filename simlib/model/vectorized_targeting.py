@@ -6,8 +6,9 @@ outside [``score_min``, ``score_max``]: at the statement it counts them (``targe
 takes the discount back (no allowance, the intensity's multiplier 1), and from their schedule it
 removes every action of the withheld levers (the discount's end, the plan's offer, financing's
 offer: not even the clock moves then). Here the same: the discount's arrays lose those accounts,
-and the plan's and financing's columns are built for the others only. Scoring every bill at service
-(``COST_SCORING``) is a service hook the world runs for every encounter.
+and the plan's and financing's columns are built for the others only. Every bill is scored at service
+(``COST_SCORING``, counter ``targeted_scored``): the hybrid engine's world skips that service hook
+for the accounts the NumPy model runs (:mod:`simlib.model.hybrid`).
 
 Only the ``propensity`` score (the population's observed score, per encounter) with the ladder's
 own targeting: a ``contact_response`` score is a percentile over the whole population, and
@@ -18,22 +19,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.core.ledger import Kind
+from simlib.core.settings import cents
+
 INF = np.inf
 
 
 class TargetedOffers:
     """A strategy's targeted offers over one population (inactive without them)."""
 
-    def __init__(self, st, pop, stated: np.ndarray, counters):
+    def __init__(self, sc, st, pop):
         self.cfg = cfg = st.targeted_offer
         self.offers = () if cfg is None else tuple(k for k in cfg.offers if getattr(st, k, None) is not None)
         if cfg is None:
             return
+        self.pop, self.first_day = pop, -float(sc.simulation.warm_up_days)
         self.in_band = (cfg.score_min <= pop.score_pct) & (pop.score_pct <= cfg.score_max)
-        counters["targeted_withheld"] += int((stated & ~self.in_band).sum())
 
-    def withhold_discount(self, discount) -> None:
-        """Take the prompt-pay discount back from the accounts out of the band (if it is targeted)."""
+    def at_service(self, billed: np.ndarray, rows, counters) -> None:
+        """Every patient bill ``billed`` is scored on its service day (or the first day simulated)."""
+        if self.cfg is None:
+            return
+        counters["targeted_scored"] += int(billed.size)
+        cost = cents(self.cfg.cost_per_scored_account)
+        if cost:
+            rows.add(billed, np.maximum(self.pop.service_day[billed], self.first_day), Kind.COST_SCORING, cost)
+
+    def withhold(self, discount, stated: np.ndarray, counters) -> None:
+        """At the statement: count the ``stated`` accounts out of the band, and take the prompt-pay
+        discount back from them (if it is targeted)."""
+        if self.cfg is None:
+            return
+        counters["targeted_withheld"] += int((stated & ~self.in_band).sum())
         if "prompt_pay_discount" not in self.offers:
             return
         out = ~self.in_band

@@ -1,0 +1,168 @@
+"""Recovery by the public accountant in the NumPy model (issue 27: the hybrid engine).
+
+The engine's :class:`simlib.levers.public_accountant.PublicAccountantLever` (a French public
+hospital's *comptable public*) schedules two actions per account, both of order 6: the reminder
+``reminder_days`` after the statement (counted, then a contact on ``reminder_channel``: the account's
+contact verb, as a ladder step with no hour makes it) and the formal demand ``demand_days`` after it
+(a contact on ``demand_channel``, then the accountant takes the account over: the hospital's reminders
+and the deliveries of its letters stand down, the discount ends, the patient's clock runs on). Then
+``seizure_days_after_demand`` later the garnishment: a balance below the law's threshold goes back to
+the hospital (``hand_back``); otherwise the hospital books ``cost_per_seizure`` (``COST_LEGAL``), the
+patient's clock stands still, and ``payment_days`` later the garnishee pays the whole balance
+(``PAYMENT_PATIENT``) when the lever's uniform is below ``seizure_success_rate``, or the account goes
+back to the hospital.
+
+Here the two contacts are two more steps of the ladder (:meth:`PublicAccountant.ladder`: the contact
+rules of :mod:`simlib.model.vectorized_contacts` apply to them unchanged), whose columns and
+deliveries come in the engine's tie order — after the agency's (order 5), before the deliveries (order
+9; the accountant's letters' deliveries before the ladder's: sent at one instant, order 6 before
+10 + n); the garnishment and the garnishee's payment are columns of their own, acting only where
+the action before them happened. Kept on SimPy (:func:`accountant_problems`): quiet hours or a
+message cap (the engine moves a demand they hold back to a slot where the accountant already holds
+the account: never sent), a hold that may reach the write-off or the screening before it (deferred
+deadlines), and a plan, an agency or financing beside it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.core.ledger import Kind
+from simlib.core.settings import cents
+from simlib.levers.public_accountant import seizure_threshold
+from simlib.levers.reminders import Step
+
+INF = np.inf
+SEIZE, SETTLE = -20, -21  # action codes of the garnishment and the garnishee's payment
+CLOCK_ONLY = -22  # an action that stood down: it only advanced the clock (the patient still pays)
+
+
+def accountant_problems(st) -> list[str]:
+    """Why the public accountant of ``st`` has no NumPy form (``[]``: it has one, or none is active)."""
+    cfg = st.public_accountant
+    if cfg is None:
+        return []
+    out = []
+    lim = st.contact_limits
+    if lim.quiet_hours is not None or lim.messages_per_7_days_max is not None:
+        out.append("the public accountant under quiet hours or a message cap (a demand they move is never sent)")
+    if cfg.demand_days + cfg.seizure_days_after_demand + cfg.payment_days >= st.write_off.after_days \
+            or st.fap_screening == "at_write_off":
+        out.append("the public accountant holding an account at its write-off or screening (deferred deadlines)")
+    if any(getattr(st, key) is not None for key in ("payment_plan", "agency", "financing", "legal_action")):
+        out.append("the public accountant beside a plan, an agency, financing or legal action")
+    return out
+
+
+class PublicAccountant:
+    """The public accountant of one strategy over one population (inactive without one)."""
+
+    def __init__(self, sc, st, pop, real_steps: int):
+        self.cfg = cfg = st.public_accountant
+        n = pop.n
+        self.held = np.zeros(n, bool)     # the accountant took the account over (the demand)
+        self.paused = np.zeros(n, bool)   # and garnished it: the patient's clock stands still
+        self.codes: dict[int, str] = {}
+        if cfg is None:
+            return
+        self.real_steps = real_steps
+        self.remind_code = None if cfg.reminder_days is None else real_steps
+        self.demand_code = real_steps + (cfg.reminder_days is not None)
+        self.codes = {self.demand_code: "demand", SEIZE: "seize", SETTLE: "settle"}
+        if self.remind_code is not None:
+            self.codes[self.remind_code] = "remind"
+        self.threshold_cents = cents(seizure_threshold(cfg, sc.law.public_recovery))
+        self.cost_cents = cents(cfg.cost_per_seizure)
+        self.u = pop.lever_draws["accountant_u"]
+        self.seize_due = np.full(n, INF)   # the garnishment's day, once the demand is made
+        self.settle_due = np.full(n, INF)  # the garnishee's payment's day, once garnished
+
+    @property
+    def active(self) -> bool:
+        return self.cfg is not None
+
+    @staticmethod
+    def ladder(st):
+        """``st`` with the accountant's reminder and demand as more ladder steps (no hour, no target)."""
+        cfg = st.public_accountant
+        if cfg is None:
+            return st
+        extra = ([Step(day=cfg.reminder_days, channel=cfg.reminder_channel, hour=None)]
+                 if cfg.reminder_days is not None else [])
+        extra.append(Step(day=cfg.demand_days, channel=cfg.demand_channel, hour=None))
+        return st.model_copy(update={"ladder": list(st.ladder) + extra})
+
+    def step_columns(self, step_times: list, cols: list, codes: list) -> None:
+        """Append the reminder's and the demand's columns (order 6) and the garnishment's and the
+        garnishee's payment's (order 6, scheduled after them)."""
+        if not self.active:
+            return
+        own = range(self.real_steps, len(step_times))
+        cols += [step_times[s] for s in own]
+        codes += list(own)
+        cfg = self.cfg
+        demand = step_times[self.demand_code]
+        seize = demand + cfg.seizure_days_after_demand  # the engine: the demand's day, then + the wait
+        cols += [seize, seize + cfg.payment_days]
+        codes += [SEIZE, SETTLE]
+
+    def delivery_order(self, steps: int) -> list[int]:
+        """The steps whose deliveries are columns, in the engine's tie order: the accountant's first."""
+        if not self.active:
+            return list(range(steps))
+        return list(range(self.real_steps, steps)) + list(range(self.real_steps))
+
+    def unscheduled(self, ii: np.ndarray, codes: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Which actions due now the engine never scheduled: a garnishment without its demand, a
+        payment without its garnishment."""
+        if not self.active:
+            return np.zeros(ii.size, bool)
+        out = (codes == SEIZE) & (self.seize_due[ii] != at)
+        out |= (codes == SETTLE) & (self.settle_due[ii] != at)
+        return out
+
+    def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, hospitals: tuple):
+        """The actions due now less those that stand down while the accountant holds the account
+        (they only advanced the clock, code :data:`CLOCK_ONLY`): the hospital's ladder steps, every letter's delivery and
+        the ``hospitals`` codes (the due date's jump, a collection charge, a financing offer)."""
+        if not self.active:
+            return ii, at, codes
+        held = self.held[ii]
+        if not held.any():
+            return ii, at, codes
+        steps = self.real_steps + len(self.codes) - 2  # real steps and the accountant's own
+        down = held & (((codes >= 0) & (codes < self.real_steps)) | (codes >= steps)
+                       | np.isin(codes, hospitals))
+        return ii, at, np.where(down, CLOCK_ONLY, codes)  # the payment day is computed again after them
+
+    def act(self, what: str, jj: np.ndarray, at: np.ndarray, bal: np.ndarray, contacts, discount, record,
+            rows, counters) -> None:
+        """The accountant's action ``what`` for accounts ``jj`` (open: the loop's) at ``at``."""
+        if what == "remind":
+            jj, at = jj[~self.held[jj]], at[~self.held[jj]]
+            counters["accountant_reminders"] += int(jj.size)
+            contacts.step(self.remind_code, jj, at, bal)
+        elif what == "demand":
+            contacts.step(self.demand_code, jj, at, bal)
+            self.held[jj] = True
+            discount.ends(jj)  # take_over: no allowance, the multiplier 1
+            counters["accountant_demands"] += int(jj.size)
+            self.seize_due[jj] = at + self.cfg.seizure_days_after_demand
+        elif what == "seize":
+            below = bal[jj] < self.threshold_cents
+            counters["accountant_below_threshold"] += int(below.sum())
+            self.held[jj[below]] = False  # hand_back: the clock was running, its start is now
+            jj, at = jj[~below], at[~below]
+            self.paused[jj] = True
+            rows.add(jj, at, Kind.COST_LEGAL, self.cost_cents)
+            counters["accountant_seizures"] += int(jj.size)
+            self.settle_due[jj] = at + self.cfg.payment_days
+        else:  # settle
+            paid = self.u[jj] < self.cfg.seizure_success_rate
+            kk, tk = jj[paid], at[paid]
+            record(kk, tk, bal[kk].copy())  # the garnishee pays the whole balance (a close, no payment hook)
+            bal[kk] = 0
+            counters["accountant_seizures_paid"] += int(kk.size)
+            failed = jj[~paid]
+            counters["accountant_seizures_failed"] += int(failed.size)
+            self.held[failed] = self.paused[failed] = False  # hand_back
+            self.held[kk] = self.paused[kk] = False
