@@ -28,6 +28,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`).
 - collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
 - the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
+- a pay link, a card on file, a patient portal and its plans (:mod:`simlib.model.vectorized_self_service`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
 its ``BILLED`` row (:mod:`simlib.model.vectorized_rows`): deposits and their costs and refunds,
@@ -69,13 +70,15 @@ from simlib.model.vectorized_notices import MovedNotices
 from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
 from simlib.model.vectorized_result import VectorResult, payment_log, per_account  # noqa: F401  (re-exported)
+from simlib.model.vectorized_self_service import SelfService
 from simlib.model.vectorized_rows import Rows
 from simlib.model.vectorized_targeting import TargetedOffers
 
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1; each NumPy form's own codes are disjoint
 # (tests/test_vectorized_codes.py): here -1..-7, the public accountant -8..-10, legal action -11, the
-# agency -20..-22, moved notices -30..-89, payment plans -100 and below
+# self-service levers -12, -13 and -70..-80, the agency -20..-22, moved notices -30..-69, payment plans -100
+# and below
 _DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
 
@@ -215,8 +218,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
             codes.append(len(ladder) + s)
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
-    cols += step_times[:real_steps] + [charity.screen_column(statement), statement + st.write_off.after_days]
-    codes += list(range(real_steps)) + [_SCREEN, _WRITE_OFF]
+    selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
+    cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement), statement + st.write_off.after_days]
+    codes += list(range(real_steps)) + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22: after the steps
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     # one row per account still alive, small action codes: the schedule's matrices were the NumPy
@@ -301,6 +305,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
         unsent |= accountant.unscheduled(ii, codes_j, t_go)  # a garnishment without its demand, …
         unsent |= legal.unscheduled(ii, codes_j, t_go)  # a filing attempt not due then
+        unsent |= selfserve.unscheduled(ii, codes_j)  # a card's retry where the attempt before did not fail
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
@@ -330,6 +335,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 charity.screen(jj, tj, bal, rows, counters, deposit.kept)
             elif c == _WRITE_OFF:
                 write_off(jj, tj)
+            elif c in selfserve.codes:  # a pay link, a card's charge, a portal visit
+                selfserve.act(int(c), jj, tj, bal)
             elif c <= _PLAN:
                 plans.act(int(c), jj, tj)
             elif c in notices.codes:  # a notice the quiet hours moved goes out

@@ -29,14 +29,16 @@ class ProcessingFees:
             self.by_card = u < self.cfg.card_share
             self.fixed, self.transfer = cents(self.cfg.card_fee_fixed), cents(self.cfg.bank_transfer_fee)
 
-    def on_payment(self, ii: np.ndarray, at: np.ndarray, paid: np.ndarray, rows, counters) -> None:
+    def on_payment(self, ii: np.ndarray, at: np.ndarray, paid: np.ndarray, rows, counters,
+                   by_card: bool = False) -> None:
         """The fees of the patients ``ii`` who paid ``paid`` cents (what reached the hospital, after a
-        discount's allowance) at ``at``; nothing on a payment of 0 cents (the lever's rule)."""
+        discount's allowance) at ``at``; nothing on a payment of 0 cents (the lever's rule);
+        ``by_card``: by card whatever the patient's method (a card on file charged)."""
         if self.cfg is None:
             return
         some = paid > 0
         ii, at, paid = ii[some], at[some], paid[some]
-        card = self.by_card[ii]
+        card = self.by_card[ii] | by_card
         # Python's round() and NumPy's both round half to even on the same float product
         fee = np.where(card, np.round(self.cfg.card_fee_rate * paid).astype(np.int64) + self.fixed, self.transfer)
         rows.add(ii, at, Kind.FEE_PROCESSING, fee)
