@@ -33,7 +33,9 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
     if floor <= 0.0:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x = np.where(lam > 0, kappa * need / np.where(lam > 0, lam, 1.0), INF)
-            t = np.where(x < 1.0, -xm.log1p(-np.minimum(x, 1.0)) / kappa, INF)
+            t = np.full(x.shape, INF)
+            reach = x < 1.0  # log1p only in its domain (scalar_math's fast path)
+            t[reach] = -xm.log1p(-x[reach]) / kappa
         out[pos] = t[pos]
         return out
     idx = np.flatnonzero(pos)
@@ -42,9 +44,9 @@ def time_to_reach(lam: np.ndarray, floor: float, kappa: float, need: np.ndarray)
     b = c / kappa
     lo = np.zeros(idx.size)
     hi = np.where(b < 0, (need_p - b) / floor, need_p / floor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = -xm.log1p(-kappa * need_p / c) / kappa
     use = (b > 0) & (kappa * need_p < c)
+    cap = np.full(idx.size, INF)
+    cap[use] = -xm.log1p(-kappa * need_p[use] / c[use]) / kappa  # only in log1p's domain
     hi = np.where(use, np.minimum(hi, cap), hi)
     x = hi.copy()
     live = np.ones(idx.size, bool)
