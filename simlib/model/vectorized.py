@@ -55,7 +55,7 @@ from simlib.model.vectorized_contacts import Contacts
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach  # noqa: F401  (re-exported)
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
-from simlib.model.vectorized_agency import Agency
+from simlib.model.vectorized_agency import PLACE, Agency
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_offers import Charity, Discount
@@ -184,7 +184,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         counters["bad_debt_write_offs"] += jj.size
     plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
-                                    (_WRITE_OFF, write_off)))
+                                    (_WRITE_OFF, write_off), (PLACE, lambda jj, tj: agency.act(PLACE, jj, tj, bal))))
 
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
     # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
@@ -211,7 +211,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
-    agency.add_columns(cols, codes, statement, bal, step_times)
+    agency.add_columns(cols, codes, statement, bal, step_times, plans.default_columns)  # placements before instalments
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:

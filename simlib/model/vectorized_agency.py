@@ -45,6 +45,7 @@ from simlib.core.settings import cents
 from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach
+from simlib.model.vectorized_plans import OFFER
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
@@ -59,8 +60,9 @@ def agency_problems(sc, strategy) -> list[str]:
     if ag is None:
         return []
     problems = []
-    if getattr(strategy, "payment_plan", None) is not None:
-        problems.append("a payment plan beside the agency (a plan in good standing defers the placement)")
+    if getattr(strategy, "payment_plan", None) is not None and waits_for_notice(ag) and ag.notice_days_before == 0:
+        problems.append("a payment plan beside a bad-debt agency with no notice wait (after a default the "
+                        "engine places after the other deadlines the plan deferred)")
     if sc.channels[strategy.statement_channel].delivery_days >= ag.placement_days:
         problems.append("an agency placement before the statement arrives")
     if waits_for_notice(ag):
@@ -99,12 +101,10 @@ class Agency:
         #: the day the agency placed the account (inf: not placed) and the balance it took
         self.placed_day = np.full(n, INF)
         self.placed_cents = np.zeros(n, np.int64)
-        #: the agency's notice is on its way (sent, not yet delivered)
-        self.notice_pending = np.zeros(n, bool)
-        #: the agency's notice fell in the quiet hours: the day it goes out instead (nan: it did not)
-        self.moved_to = np.full(n, np.nan)
-        #: a moved notice still to go out
-        self.move_pending = np.zeros(n, bool)
+        #: the day the agency's notice on its way arrives (inf: none)
+        self.notice_at = np.full(n, INF)
+        #: the day the agency's notice the quiet hours moved goes out (inf: none)
+        self.move_at = np.full(n, INF)
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
@@ -115,63 +115,71 @@ class Agency:
         return self.cfg is not None
 
     # ------------------------------------------------------------------ the hospital's phase
-    def add_columns(self, cols: list, codes: list, statement: np.ndarray, bal: np.ndarray, step_times: list) -> None:
-        """Append the placement's columns (order 5) and its notice's arrival (order 9, before the
-        ladder's deliveries of the same instant): the first attempt, and every day a bad-debt
-        placement may be deferred to."""
+    def add_columns(self, cols: list, codes: list, statement: np.ndarray, bal: np.ndarray, step_times: list,
+                    defaults: list = ()) -> None:
+        """Add the placement's columns (order 5: before a plan's instalments, order 6) and its
+        notice's (order 9: after them, before the ladder's deliveries of the same instant): the first
+        attempt and every day a bad-debt placement may be deferred to; ``defaults``: the days a plan
+        may default on and hand the account back, where a placement it deferred is attempted."""
         ag = self.cfg
         if ag is None:
             return
         first = np.where(bal >= cents(ag.balance_min), statement + ag.placement_days, INF)
         self.next_attempt[:] = first
-        cols.append(first)
-        codes.append(PLACE)
-        if not waits_for_notice(ag):
-            return
-        wait = ag.notice_days_before
-        quiet = self.st.contact_limits.quiet_hours
-        if quiet is not None:  # the contact limits' next slot out of the quiet hours, to the last bit
-            due = np.flatnonzero(np.isfinite(first))
-            slot = quiet_hours_end(quiet, first[due])
-            moved = slot > first[due] + _SAME_INSTANT_DAYS
-            self.moved_to[due[moved]] = slot[moved]
-        moved_to = np.where(np.isnan(self.moved_to), INF, self.moved_to)
-        cols.append(moved_to)  # order 9: the moved notice goes out (before the ladder's deliveries)
-        codes.append(NOTICE_MOVED)
-        send = np.where(np.isfinite(moved_to), moved_to, first)
-        sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
-        for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
-            if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
-                sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
-        for sent in sends:
-            later = np.floor(sent) + wait
-            cols.append(np.where(np.isfinite(first) & (later > first), later, INF))
-            codes.append(PLACE)
-        cols.append(send + self.sc.channels[ag.notice_channel].delivery_days)
-        codes.append(NOTICE_ARRIVES)
+        place, notices = [first], []
+        if waits_for_notice(ag):
+            wait, delivery = ag.notice_days_before, self.sc.channels[ag.notice_channel].delivery_days
+            moved_to = self._slot(first)
+            sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
+            for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
+                if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
+                    sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
+            for sent in sends:
+                later = np.floor(sent) + wait
+                place.append(np.where(np.isfinite(first) & (later > first), later, INF))
+            notices += [(moved_to, NOTICE_MOVED), (np.where(np.isfinite(moved_to), moved_to, first) + delivery,
+                                                   NOTICE_ARRIVES)]
+            for day in defaults:  # the deferred attempt sends the notice on the default's day, or is moved
+                slot = self._slot(day)
+                place += [np.floor(day) + wait, np.floor(slot) + wait]  # wait >= 1 (agency_problems)
+                notices.append((slot, NOTICE_MOVED))
+                if delivery > 0.0:
+                    notices.append((np.where(np.isfinite(slot), slot, day) + delivery, NOTICE_ARRIVES))
+        at = next((j for j, c in enumerate(codes) if c < OFFER), len(codes))  # a plan's first instalment
+        cols[at:at], codes[at:at] = place, [PLACE] * len(place)
+        cols += [col for col, _ in notices]
+        codes += [code for _, code in notices]
+
+    def _slot(self, days: np.ndarray) -> np.ndarray:
+        """Where the quiet hours move a notice due on ``days``: the contact limits' next slot out of
+        them, to the last bit (``inf`` where it is not moved)."""
+        quiet, out = self.st.contact_limits.quiet_hours, np.full(days.shape, INF)
+        if quiet is not None:
+            due = np.flatnonzero(np.isfinite(days))
+            slot = quiet_hours_end(quiet, days[due])
+            moved = slot > days[due] + _SAME_INSTANT_DAYS
+            out[due[moved]] = slot[moved]
+        return out
 
     def acts(self, ii: np.ndarray, t_go: np.ndarray, codes_j: np.ndarray) -> np.ndarray | None:
         """Which of the accounts ``ii`` at column times ``t_go`` have an action there (``None``:
-        all): a placement column only where the account's attempt is due then, the notice's
-        arrival only where it was sent. The others must not advance their clock."""
+        all): a placement column only where the account's attempt is due then, the notice's send
+        and arrival only where they are due then. The others must not advance their clock."""
         if self.cfg is None:
             return None
         keep = np.ones(ii.size, bool)
-        place = codes_j == PLACE
-        keep[place] = self.next_attempt[ii[place]] == t_go[place]
-        notice = codes_j == NOTICE_ARRIVES
-        keep[notice] = self.notice_pending[ii[notice]]
-        moved = codes_j == NOTICE_MOVED
-        keep[moved] = self.move_pending[ii[moved]]
+        for c, day in ((PLACE, self.next_attempt), (NOTICE_ARRIVES, self.notice_at), (NOTICE_MOVED, self.move_at)):
+            sel = codes_j == c
+            keep[sel] = day[ii[sel]] == t_go[sel]
         return None if keep.all() else keep
 
     def act(self, code: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         if code == NOTICE_ARRIVES:
-            self.notice_pending[ii] = False
+            self.notice_at[ii] = INF
             self._deliver_notice(ii, at)
             return
         if code == NOTICE_MOVED:  # the engine's Message._send_moved: the account is neither held nor paid
-            self.move_pending[ii] = False
+            self.move_at[ii] = INF
             self._send_notice(ii, at)
             return
         self.next_attempt[ii] = INF
@@ -181,8 +189,9 @@ class Agency:
         if waits_for_notice(ag) and ii.size:
             sent = self.contacts.state.notice_day[ii]
             none = ~np.isfinite(sent)
-            moved = none & ~np.isnan(self.moved_to[ii])
-            self._move_notice(ii[moved])
+            slot = self._slot(at)
+            moved = none & np.isfinite(slot)
+            self._move_notice(ii[moved], slot[moved])
             self._send_notice(ii[none & ~moved], at[none & ~moved])
             counters["eca_notices_sent"] += int(none.sum())
             sent = np.where(none, at, sent)
@@ -213,18 +222,18 @@ class Agency:
         state.cost[ii] += cents(cfg.cost)
         self.rows.add(ii, at, Kind.COST_CONTACT, cents(cfg.cost))
         if cfg.delivery_days > 0.0:
-            self.notice_pending[ii] = True
+            self.notice_at[ii] = at + cfg.delivery_days
         else:
             self._deliver_notice(ii, at)
 
-    def _move_notice(self, ii: np.ndarray) -> None:
+    def _move_notice(self, ii: np.ndarray, slot: np.ndarray) -> None:
         """The notice falls in the quiet hours: it goes out at the next allowed slot
         (:meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`), counted."""
         if ii.size:
             name = self.cfg.notice_channel
             self.counters["notices_moved"] += ii.size
             self.counters[f"moved_{name}"] += ii.size
-            self.move_pending[ii] = True
+            self.move_at[ii] = slot
 
     def _deliver_notice(self, ii: np.ndarray, at: np.ndarray) -> None:
         """The agency's notice arrives: the reach, response and harm of a ladder message."""
@@ -337,14 +346,17 @@ class Agency:
         after its placement (``r``/``c``: its rows of the loop's schedule; they only advance the
         clock), the agency's contacts and its recall."""
         ag, ladder = self.cfg, self.st.ladder
-        j0 = np.argmax((c == PLACE) & (r == placed[:, None]), axis=1)  # the column that placed it
-        scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE)
+        # the column that placed it: a placement's, or the instalment a plan defaulted on (the
+        # columns of that instant before it only advance the clock by nothing)
+        j0 = np.argmax(((c == PLACE) | (c < OFFER)) & (r == placed[:, None]), axis=1)
+        # no attempt is left, nor an instalment (the plan defaulted, or never started)
+        scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE) & (c >= OFFER)
         delivery = c >= len(ladder)
         if delivery.any():  # a ladder message's arrival is in the schedule only if it was sent
             pending = self.contacts.state.pending[ii[:, None], np.where(delivery, c - len(ladder), 0)]
             scheduled &= ~delivery | pending
-        scheduled &= (c != NOTICE_ARRIVES) | self.notice_pending[ii][:, None]
-        scheduled &= (c != NOTICE_MOVED) | self.move_pending[ii][:, None]
+        scheduled &= (c != NOTICE_ARRIVES) | (r == self.notice_at[ii][:, None])
+        scheduled &= (c != NOTICE_MOVED) | (r == self.move_at[ii][:, None])
         scheduled &= self.contacts.notices.scheduled(ii, c, r)  # a ladder notice's moved send: where it moved
         days = sorted(ag.contact_days)
         times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],
