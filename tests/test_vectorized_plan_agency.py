@@ -69,11 +69,10 @@ def placed_after_default(sc, strategy, ledger) -> int:
     """Accounts the agency collected from whose plan ended later than the first placement
     attempt: a plan in good standing deferred their placement until it defaulted."""
     acct = (ledger.receivable - 1) // 2  # the patient balances' rows (odd receivables) name their encounter
-    statement = {}
-    for i, day in zip(acct[ledger.kind == Kind.COST_STATEMENT].tolist(), ledger.day[ledger.kind == Kind.COST_STATEMENT].tolist()):
-        statement.setdefault(i, day)
+    stated, plan = ledger.kind == Kind.COST_STATEMENT, ledger.kind == Kind.COST_PLAN_ADMIN
+    statement = dict(zip(acct[stated].tolist(), ledger.day[stated].tolist()))
     plan_end = {}
-    for i, day in zip(acct[ledger.kind == Kind.COST_PLAN_ADMIN].tolist(), ledger.day[ledger.kind == Kind.COST_PLAN_ADMIN].tolist()):
+    for i, day in zip(acct[plan].tolist(), ledger.day[plan].tolist()):
         plan_end[i] = max(day, plan_end.get(i, -np.inf))
     agency = set(acct[ledger.kind == Kind.PAYMENT_AGENCY].tolist())
     first = sc.strategies[strategy].agency.placement_days

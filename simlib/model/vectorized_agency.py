@@ -15,7 +15,10 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   then the placement counts from the day it was due. Every day a placement may move to is known
   per account in advance (the agency's notice goes out on the placement day or its slot, a ladder
   notice on its step's day), so each is a column the loop skips unless the account's placement
-  waits for it. A placed account leaves the loop holding its balance (counters
+  waits for it. A payment plan in good standing defers a placement that falls due until it
+  defaults (:mod:`simlib.model.vectorized_plans`): the attempt then runs in the instalment's
+  column, and its notice, the notice's move and arrival and the next attempt get columns per
+  instalment that may default. A placed account leaves the loop holding its balance (counters
   ``agency_placements``, ``agency_placed_cents``);
 - **the agency's phase** (:meth:`Agency.finish`, after the loop): from the placement day the
   patient pays on a fresh clock — intensity ``initial_per_day`` × responsiveness, the agency's
@@ -31,10 +34,11 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   down, but the engine advances the account's clock to each, so they are kept as columns that
   only advance it: splitting the integral there moves the last bit of a payment day.
 
-Subset (:func:`agency_problems`): no payment plan beside the agency (a plan in good standing defers
-the placement: the engine's), no message cap that counts the
-notice's channel, with quiet hours a wait of at least 2 days (the moved notice goes out before the
-next attempt), and a statement that arrives before the placement. Identity with the engine: ``tests/test_vectorized_agency.py``.
+Subset (:func:`agency_problems`): no message cap that counts the notice's channel, with quiet hours
+a wait of at least 2 days (the moved notice goes out before the next attempt), a statement that
+arrives before the placement, and beside a payment plan a bad-debt notice wait of at least a day
+(with none the engine's attempt after a default runs after the other deadlines the plan deferred).
+Identity with the engine: ``tests/test_vectorized_agency.py``, ``tests/test_vectorized_plan_agency.py``.
 """
 from __future__ import annotations
 

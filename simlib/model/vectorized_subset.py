@@ -18,7 +18,7 @@ from simlib.scenario.schema import Scenario
 #: refused below; factoring is settled on the ledger afterwards)
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
-             "payment_plan", "agency", "payment_methods"}  # an agency without a payment plan beside it (agency_problems)
+             "payment_plan", "agency", "payment_methods"}  # an agency: see agency_problems
 
 #: levers that change only what the world derives before the run, which the hybrid engine reads
 #: (:mod:`simlib.model.hybrid`): coverage discovery re-bills some encounters (they stay on SimPy);
