@@ -49,8 +49,15 @@ def scenario():
         # default sends the hospital's notice and waits 30 days for it
         "bad_debt_defaults": {**bad, "payment_plan": hard},
         "early_out_defaults": {**early, "payment_plan": hard},
-        # the notice at the default in the quiet hours: it goes out at 8 h, the same day or the next
-        "quiet_defaults": {**bad, "payment_plan": hard, "ladder": letters, "contact_limits": {"quiet_hours": [21, 8]}},
+        # placed from day 40, when most plans still hold their account: the notice at the default in
+        # the quiet hours goes out at 8 h, the same day or the next (then the placement waits again)
+        "quiet_defaults": {**bad, "payment_plan": hard, "ladder": letters, "contact_limits": {"quiet_hours": [21, 8]},
+                           "agency": {**bad["agency"], "placement_days": 40}},
+        # letters at midnight every 30 days from day 60: the attempt 30 days after a notice sent on
+        # a default's day falls at the instant of a letter; the placement (order 5) stops the letter
+        "midnight_letters": {**bad, "payment_plan": hard, "agency": {**bad["agency"], "placement_days": 40},
+                             "ladder": [{"day": d, "channel": "letter", "hour": 0} for d in range(60, 240, 30)],
+                             "write_off": {"after_days": 300, "below_balance": 5}},
         # the plan offered after the first attempt (day 100) sent the notice: the write-off (day
         # 120) falls due before the next attempt (day 130); both wait for the default, in that order
         "write_off_first": {**bad, "ladder": letters, "payment_plan": {**hard, "offer_day": 105},
@@ -89,7 +96,7 @@ def ties(ledger, placement_days: float) -> int:
 
 
 @pytest.mark.parametrize("strategy", ["bad_debt_plan", "early_out_plan", "bad_debt_defaults", "early_out_defaults",
-                                      "quiet_defaults", "write_off_first", "ties"])
+                                      "quiet_defaults", "midnight_letters", "write_off_first", "ties"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_plan_beside_an_agency_equals_simpy(strategy, seed):
     sc = scenario()

@@ -211,7 +211,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
-    agency.add_columns(cols, codes, statement, bal, step_times, plans.default_columns)  # placements before instalments
+    agency.add_columns(cols, codes, statement, bal, step_times, plans)  # placements before instalments
     for s, step in enumerate(ladder):
         d = sc.channels[step.channel].delivery_days
         if d > 0.0:
@@ -220,7 +220,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     cols += step_times + [charity.screen_column(statement), statement + st.write_off.after_days]
     codes += list(range(len(ladder))) + [_SCREEN, _WRITE_OFF]
-    used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
+    used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF
+            or any(col is kept for kept in agency.reserved)]  # filled when a plan starts
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     # one row per account still alive, small action codes: the schedule's matrices were the NumPy
     # model's peak memory (issue 27, the million-encounter year)
@@ -231,6 +232,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     perm = np.argsort(raw, axis=1, kind="stable")
     code = np.asarray(codes, dtype=np.int16)[perm]
     raw = np.take_along_axis(raw, perm, axis=1)
+    agency.attach(raw, code, row, codes)  # a plan's start fills the agency's reserved columns
     del perm
     now = statement.copy()           # time of each account's last event
 

@@ -17,8 +17,8 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   notice on its step's day), so each is a column the loop skips unless the account's placement
   waits for it. A payment plan in good standing defers a placement that falls due until it
   defaults (:mod:`simlib.model.vectorized_plans`): the attempt then runs in the instalment's
-  column, and its notice, the notice's move and arrival and the next attempt get columns per
-  instalment that may default. A placed account leaves the loop holding its balance (counters
+  column, and its notice's move and arrival and the next attempts fill columns reserved for them
+  when the plan starts (:mod:`simlib.model.vectorized_deferred`). A placed account leaves the loop holding its balance (counters
   ``agency_placements``, ``agency_placed_cents``);
 - **the agency's phase** (:meth:`Agency.finish`, after the loop): from the placement day the
   patient pays on a fresh clock — intensity ``initial_per_day`` × responsiveness, the agency's
@@ -49,6 +49,7 @@ from simlib.core.settings import cents
 from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach
+from simlib.model.vectorized_deferred import DeferredPlacement
 from simlib.model.vectorized_plans import OFFER
 
 INF = np.inf
@@ -109,6 +110,8 @@ class Agency:
         self.notice_at = np.full(n, INF)
         #: the day the agency's notice the quiet hours moved goes out (inf: none)
         self.move_at = np.full(n, INF)
+        #: the placement a plan defers (:mod:`simlib.model.vectorized_deferred`) and its reserved columns
+        self.deferred, self.reserved = None, []
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
@@ -120,11 +123,12 @@ class Agency:
 
     # ------------------------------------------------------------------ the hospital's phase
     def add_columns(self, cols: list, codes: list, statement: np.ndarray, bal: np.ndarray, step_times: list,
-                    defaults: list = ()) -> None:
+                    plans=None) -> None:
         """Add the placement's columns (order 5: before a plan's instalments, order 6) and its
         notice's (order 9: after them, before the ladder's deliveries of the same instant): the first
-        attempt and every day a bad-debt placement may be deferred to; ``defaults``: the days a plan
-        may default on and hand the account back, where a placement it deferred is attempted."""
+        attempt and every day a bad-debt placement may be deferred to; beside ``plans``
+        (:class:`~simlib.model.vectorized_plans.PaymentPlans`), the columns reserved for a placement
+        a plan defers to its default (:attr:`reserved`, :mod:`simlib.model.vectorized_deferred`)."""
         ag = self.cfg
         if ag is None:
             return
@@ -143,16 +147,20 @@ class Agency:
                 place.append(np.where(np.isfinite(first) & (later > first), later, INF))
             notices += [(moved_to, NOTICE_MOVED), (np.where(np.isfinite(moved_to), moved_to, first) + delivery,
                                                    NOTICE_ARRIVES)]
-            for day in defaults:  # the deferred attempt sends the notice on the default's day, or is moved
-                slot = self._slot(day)
-                place += [np.floor(day) + wait, np.floor(slot) + wait]  # wait >= 1 (agency_problems)
-                notices.append((slot, NOTICE_MOVED))
-                if delivery > 0.0:
-                    notices.append((np.where(np.isfinite(slot), slot, day) + delivery, NOTICE_ARRIVES))
+            if plans is not None and plans.active:  # wait >= 1 (agency_problems)
+                self.deferred = DeferredPlacement(self, plans, PLACE, NOTICE_MOVED, NOTICE_ARRIVES)
+                self.reserved = self.deferred.reserved
+                place += self.reserved[:2]
+                notices += list(zip(self.reserved[2:], (NOTICE_MOVED, NOTICE_ARRIVES)))
         at = next((j for j, c in enumerate(codes) if c < OFFER), len(codes))  # a plan's first instalment
         cols[at:at], codes[at:at] = place, [PLACE] * len(place)
         cols += [col for col, _ in notices]
         codes += [code for _, code in notices]
+
+    def attach(self, raw: np.ndarray, code: np.ndarray, row: np.ndarray, codes: list) -> None:
+        """The loop's sorted schedule, where a plan's start fills the reserved columns."""
+        if self.deferred is not None:
+            self.deferred.attach(raw, code, row, codes)
 
     def _slot(self, days: np.ndarray) -> np.ndarray:
         """Where the quiet hours move a notice due on ``days``: the contact limits' next slot out of

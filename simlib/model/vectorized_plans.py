@@ -30,10 +30,10 @@ bit), so the instalments are columns of the schedule: instalment ``m`` of every 
 additions); an instalment after the plan has ended is no action (:meth:`PaymentPlans.unscheduled`).
 Identity with the engine: ``tests/test_vectorized_plans.py``.
 
-A plan beside an agency: the placement deferred to a default runs in the instalment's column, and
-every day it may move to from there (its final notice, the notice's arrival, the next attempt) is
-a column of :mod:`simlib.model.vectorized_agency` per instalment that may default
-(:attr:`PaymentPlans.default_columns`).
+A plan beside an agency: the placement deferred to a default runs in the instalment's column; the
+days it may move to from there (its final notice, the notice's arrival, the next attempt) fill
+columns the schedule reserves when the plan starts (:mod:`simlib.model.vectorized_deferred`:
+:meth:`PaymentPlans.default_day`, ``on_start``).
 """
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ class PaymentPlans:
         #: a plan in good standing holds the account
         self.held = np.zeros(pop.n, bool)
         self.active = self.cfg is not None
-        #: the instalment columns a plan may default on (:meth:`columns`)
-        self.default_columns: list = []
+        #: called with (accounts, days) when plans start (:mod:`simlib.model.vectorized_deferred`)
+        self.on_start = None
         if not self.active:
             return
         cfg = self.cfg
@@ -103,7 +103,7 @@ class PaymentPlans:
             cols.append(day)
             day = day + cfg.month_days
         cols = [np.where(col <= horizon, col, INF) for col in cols]
-        self.default_columns = cols[cfg.default_after_misses:]  # instalment m >= default_after_misses - 1
+        self.horizon = horizon
         return cols, [OFFER] + [FIRST_INSTALMENT - m for m in range(self.months)]
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -152,6 +152,20 @@ class PaymentPlans:
         counters["plans"] += jj.size
         miss_u = np.array([pop.plan_miss_u[i][:self.months] for i in jj.tolist()]).reshape(jj.size, self.months)
         self.missed[self.slot[jj]] = miss_u < p_miss[:, None]
+        if self.on_start is not None:
+            self.on_start(jj, at)
+
+    def default_day(self, jj: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The day the plans started at ``at`` for accounts ``jj`` default on (``inf``: not within
+        the horizon): their ``default_after_misses``-th missed month, on that instalment column's
+        day (``month_days`` added to the offer's day once a month, as :meth:`columns` does)."""
+        misses = np.cumsum(self.missed[self.slot[jj]], axis=1)
+        out = misses[:, -1] >= self.cfg.default_after_misses
+        month = np.argmax(misses >= self.cfg.default_after_misses, axis=1)
+        day = np.asarray(at, float).copy()
+        for m in range(int(month.max(initial=0))):
+            day = np.where(m < month, day + self.cfg.month_days, day)
+        return np.where(out & (day <= self.horizon), day, INF)
 
     def _instalment(self, m: int, jj: np.ndarray, at: np.ndarray) -> None:
         bal, counters = self.bal, self.counters
