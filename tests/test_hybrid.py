@@ -215,10 +215,11 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
         assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
 
 
-def test_plans_run_in_numpy_beside_calls_and_an_agency_keeps_them_on_simpy():
+def test_plans_run_in_numpy_beside_calls_and_an_agency():
     """The search's plan (parameters/baseline.yaml ``search.add``) on the texts and on ``combined``
     (calls, a deposit, a discount, contact limits): the plans' accounts the calls cannot select run in
-    NumPy, identical; with the search's agency too the strategy stays on SimPy (no NumPy form yet)."""
+    NumPy, identical; with the search's agency too (simlib.model.vectorized_agency: a placement the
+    plan deferred runs at its default)."""
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
     data["simulation"].update(encounters_per_day=3.0, warm_up_days=60)
     add, st = data["search"]["add"], data["strategies"]
@@ -232,7 +233,9 @@ def test_plans_run_in_numpy_beside_calls_and_an_agency_keeps_them_on_simpy():
     assert 0.3 < assert_identical(sc, "combined_plan", pop) < 0.9
     counters = World(sc, "combined_plan", pop, hybrid=True).run().counters
     assert counters["plans"] > 50 and counters["plan_defaults"] > 5 and counters["calls"] > 50  # teeth
-    assert World(sc, "combined_plan_agency", pop, hybrid=True).numpy_accounts is None
+    assert 0.3 < assert_identical(sc, "combined_plan_agency", pop) < 0.9
+    counters = World(sc, "combined_plan_agency", pop, hybrid=True).run().counters
+    assert counters["plans"] > 50 and counters["plan_defaults"] > 5 and counters["agency_placements"] > 50
 
 
 _CHANNELS = ("letter", "sms", "email", "formal_demand", "call")

@@ -93,21 +93,24 @@ def test_a_plug_in_lever_draws_its_own_stream_once_per_population():
 def test_the_numpy_oracle_refuses_every_lever_it_does_not_simulate():
     from simlib.model import vectorized
     agency = {"kind": "early_out", "placement_days": 30}
+    no_wait = {"kind": "bad_debt", "placement_days": 30, "notice_days_before": 0}  # no US nonprofit
     data = tiny({"plan": {"payment_plan": {}}, "agency": {"agency": agency, "write_off": {"after_days": 100}},
                  "plan_and_agency": {"payment_plan": {}, "agency": agency},
+                 "plan_and_no_wait": {"payment_plan": {}, "agency": no_wait},
                  "plan_and_financing": {"payment_plan": {}, "financing": {}},
                  "plain": {"ladder": [{"day": 5, "channel": "sms"}]}})
-    data["finance"] = {"financial_assistance": None}
+    data["finance"] = {"financial_assistance": None, "us_nonprofit": False}
     sc = scenario_from_dict(data)
     vectorized.check_capacity_free(sc, "plain")
     vectorized.check_capacity_free(sc, "plan")    # NumPy forms: simlib.model.vectorized_plans,
     vectorized.check_capacity_free(sc, "agency")  # simlib.model.vectorized_agency
-    # but not beside each other: a plan in good standing defers the placement; no financing while one holds
-    with pytest.raises(ValueError, match="a payment plan beside the agency"):
-        vectorized.check_capacity_free(sc, "plan_and_agency")
+    vectorized.check_capacity_free(sc, "plan_and_agency")  # a plan in good standing defers the placement
+    # but not a plan beside a bad-debt placement with no notice wait; no financing while one holds
+    with pytest.raises(ValueError, match="a payment plan beside a bad-debt agency with no notice wait"):
+        vectorized.check_capacity_free(sc, "plan_and_no_wait")
     with pytest.raises(ValueError, match="financing beside a lever that holds accounts"):
         vectorized.check_capacity_free(sc, "plan_and_financing")
-    data["finance"] = {}  # the default policy: charity care, which the oracle simulates (issue 27)
+    data["finance"] = {"us_nonprofit": False}  # the default policy: charity care, which the oracle simulates (issue 27)
     vectorized.check_capacity_free(scenario_from_dict(data), "plain")
     data["strategies"]["plain"]["deposit"] = {"share": 0.5, "compliance_rate": 0.6}  # and the deposit beside it
     vectorized.check_capacity_free(scenario_from_dict(data), "plain")

@@ -93,20 +93,25 @@ def test_the_notice_wait_and_the_agency_phase_equal_simpy(strategy):
 
 
 def test_what_stays_on_simpy():
-    """A payment plan beside the agency (a plan in good standing defers the placement), a notice
-    the quiet hours could move past a wait of 1 day, a notice the message cap counts: the engine's."""
+    """A payment plan beside a bad-debt agency with no notice wait (after the plan's default the
+    engine places after the write-off it deferred), a notice the quiet hours could move past a wait
+    of 1 day, a notice the message cap counts: the engine's. A plan beside a wait runs in NumPy
+    (tests/test_vectorized_plan_agency.py)."""
     data = yaml.safe_load(FINANCE.read_text(encoding="utf-8"))
     data["finance"]["us_nonprofit"] = False
     st = data["strategies"]["bad_debt_agency_120"]
     plan = data["strategies"]["payment_plans"]["payment_plan"]
     data["strategies"] = {
-        "with_plan": {**st, "payment_plan": plan},
+        "with_plan": {**st, "payment_plan": plan, "agency": {**st["agency"], "notice_days_before": 0}},
+        "with_plan_and_wait": {**st, "payment_plan": plan},
         "quiet": {**st, "contact_limits": {"quiet_hours": [21, 8]},
                   "agency": {**st["agency"], "notice_days_before": 1}},
         "capped": {**st, "contact_limits": {"messages_per_7_days_max": 2, "message_cap_channels": ["formal_demand"]}},
         "plain": st}
     sc = scenario_from_dict(data, "agency outside the subset")
-    assert any("payment plan beside the agency" in p for p in capacity_free_problems(sc, "with_plan", True))
+    assert any("payment plan beside a bad-debt agency with no notice wait" in p
+               for p in capacity_free_problems(sc, "with_plan", True))
+    assert capacity_free_problems(sc, "with_plan_and_wait", True) == []
     assert any("quiet hours may move" in p for p in capacity_free_problems(sc, "quiet", True))
     assert "an agency's final notice the message cap may move" in capacity_free_problems(sc, "capped", True)
     assert capacity_free_problems(sc, "plain", True) == []

@@ -59,7 +59,7 @@ from simlib.model.vectorized_intensity import integrated, intensity_after, payme
 from simlib.model.vectorized_subset import (SIMULATED, capacity_free_problems,  # noqa: F401  (re-exported)
                                             check_capacity_free)
 from simlib.model.vectorized_accountant import CLOCK_ONLY, PublicAccountant
-from simlib.model.vectorized_agency import Agency
+from simlib.model.vectorized_agency import PLACE, Agency
 from simlib.model.vectorized_calls import CallSteps
 from simlib.model.vectorized_charges import CollectionCharges
 from simlib.model.vectorized_deposit import DepositAtService
@@ -181,7 +181,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     legal = LegalAction(sc, st, pop, real_steps)
     plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
-                                    (_WRITE_OFF, write_off)))
+                                    (_WRITE_OFF, write_off), (PLACE, lambda jj, tj: agency.act(PLACE, jj, tj, bal))))
 
     # schedule: columns in the engine's tie order (due 0, statement arrival 3, financing 3, a plan's offer 4 and
     # instalments 6, deliveries 9, steps 10+n, write-off 1000), then a stable sort by raw time per
@@ -209,7 +209,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
-    agency.add_columns(cols, codes, statement, bal, step_times)
+    agency.add_columns(cols, codes, statement, bal, step_times, plans)  # placements before instalments
     accountant.step_columns(step_times, cols, codes)  # order 6: its reminder, demand, garnishment, payment
     legal.columns(statement, bal, step_times, cols, codes)  # order 6: filing attempts
     for s in [*range(real_steps, len(ladder)), *range(real_steps)]:  # a lever's contact: before the ladder's
@@ -221,7 +221,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
     cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement), statement + st.write_off.after_days]
     codes += list(range(real_steps)) + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22: after the steps
-    used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF]
+    used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF
+            or any(col is kept for kept in agency.reserved)]  # filled when a plan starts
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
     # one row per account still alive, small action codes: the schedule's matrices were the NumPy
     # model's peak memory (issue 27, the million-encounter year)
@@ -232,6 +233,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     perm = np.argsort(raw, axis=1, kind="stable")
     code = np.asarray(codes, dtype=np.int16)[perm]
     raw = np.take_along_axis(raw, perm, axis=1)
+    agency.attach(raw, code, row, codes)  # a plan's start fills the agency's reserved columns
     del perm
     now = statement.copy()           # time of each account's last event
 

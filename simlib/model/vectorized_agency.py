@@ -15,7 +15,10 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   then the placement counts from the day it was due. Every day a placement may move to is known
   per account in advance (the agency's notice goes out on the placement day or its slot, a ladder
   notice on its step's day), so each is a column the loop skips unless the account's placement
-  waits for it. A placed account leaves the loop holding its balance (counters
+  waits for it. A payment plan in good standing defers a placement that falls due until it
+  defaults (:mod:`simlib.model.vectorized_plans`): the attempt then runs in the instalment's
+  column, and its notice's move and arrival and the next attempts fill columns reserved for them
+  when the plan starts (:mod:`simlib.model.vectorized_deferred`). A placed account leaves the loop holding its balance (counters
   ``agency_placements``, ``agency_placed_cents``);
 - **the agency's phase** (:meth:`Agency.finish`, after the loop): from the placement day the
   patient pays on a fresh clock — intensity ``initial_per_day`` × responsiveness, the agency's
@@ -31,10 +34,11 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   down, but the engine advances the account's clock to each, so they are kept as columns that
   only advance it: splitting the integral there moves the last bit of a payment day.
 
-Subset (:func:`agency_problems`): no payment plan beside the agency (a plan in good standing defers
-the placement: the engine's), no message cap that counts the
-notice's channel, with quiet hours a wait of at least 2 days (the moved notice goes out before the
-next attempt), and a statement that arrives before the placement. Identity with the engine: ``tests/test_vectorized_agency.py``.
+Subset (:func:`agency_problems`): no message cap that counts the notice's channel, with quiet hours
+a wait of at least 2 days (the moved notice goes out before the next attempt), a statement that
+arrives before the placement, and beside a payment plan a bad-debt notice wait of at least a day
+(with none the engine's attempt after a default runs after the other deadlines the plan deferred).
+Identity with the engine: ``tests/test_vectorized_agency.py``, ``tests/test_vectorized_plan_agency.py``.
 """
 from __future__ import annotations
 
@@ -45,6 +49,8 @@ from simlib.core.settings import cents
 from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach
+from simlib.model.vectorized_deferred import DeferredPlacement
+from simlib.model.vectorized_plans import OFFER
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
@@ -59,8 +65,9 @@ def agency_problems(sc, strategy) -> list[str]:
     if ag is None:
         return []
     problems = []
-    if getattr(strategy, "payment_plan", None) is not None:
-        problems.append("a payment plan beside the agency (a plan in good standing defers the placement)")
+    if getattr(strategy, "payment_plan", None) is not None and waits_for_notice(ag) and ag.notice_days_before == 0:
+        problems.append("a payment plan beside a bad-debt agency with no notice wait (after a default the "
+                        "engine places after the other deadlines the plan deferred)")
     if sc.channels[strategy.statement_channel].delivery_days >= ag.placement_days:
         problems.append("an agency placement before the statement arrives")
     if waits_for_notice(ag):
@@ -99,12 +106,12 @@ class Agency:
         #: the day the agency placed the account (inf: not placed) and the balance it took
         self.placed_day = np.full(n, INF)
         self.placed_cents = np.zeros(n, np.int64)
-        #: the agency's notice is on its way (sent, not yet delivered)
-        self.notice_pending = np.zeros(n, bool)
-        #: the agency's notice fell in the quiet hours: the day it goes out instead (nan: it did not)
-        self.moved_to = np.full(n, np.nan)
-        #: a moved notice still to go out
-        self.move_pending = np.zeros(n, bool)
+        #: the day the agency's notice on its way arrives (inf: none)
+        self.notice_at = np.full(n, INF)
+        #: the day the agency's notice the quiet hours moved goes out (inf: none)
+        self.move_at = np.full(n, INF)
+        #: the placement a plan defers (:mod:`simlib.model.vectorized_deferred`) and its reserved columns
+        self.deferred, self.reserved = None, []
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
@@ -115,63 +122,76 @@ class Agency:
         return self.cfg is not None
 
     # ------------------------------------------------------------------ the hospital's phase
-    def add_columns(self, cols: list, codes: list, statement: np.ndarray, bal: np.ndarray, step_times: list) -> None:
-        """Append the placement's columns (order 5) and its notice's arrival (order 9, before the
-        ladder's deliveries of the same instant): the first attempt, and every day a bad-debt
-        placement may be deferred to."""
+    def add_columns(self, cols: list, codes: list, statement: np.ndarray, bal: np.ndarray, step_times: list,
+                    plans=None) -> None:
+        """Add the placement's columns (order 5: before a plan's instalments, order 6) and its
+        notice's (order 9: after them, before the ladder's deliveries of the same instant): the first
+        attempt and every day a bad-debt placement may be deferred to; beside ``plans``
+        (:class:`~simlib.model.vectorized_plans.PaymentPlans`), the columns reserved for a placement
+        a plan defers to its default (:attr:`reserved`, :mod:`simlib.model.vectorized_deferred`)."""
         ag = self.cfg
         if ag is None:
             return
         first = np.where(bal >= cents(ag.balance_min), statement + ag.placement_days, INF)
         self.next_attempt[:] = first
-        cols.append(first)
-        codes.append(PLACE)
-        if not waits_for_notice(ag):
-            return
-        wait = ag.notice_days_before
-        quiet = self.st.contact_limits.quiet_hours
-        if quiet is not None:  # the contact limits' next slot out of the quiet hours, to the last bit
-            due = np.flatnonzero(np.isfinite(first))
-            slot = quiet_hours_end(quiet, first[due])
-            moved = slot > first[due] + _SAME_INSTANT_DAYS
-            self.moved_to[due[moved]] = slot[moved]
-        moved_to = np.where(np.isnan(self.moved_to), INF, self.moved_to)
-        cols.append(moved_to)  # order 9: the moved notice goes out (before the ladder's deliveries)
-        codes.append(NOTICE_MOVED)
-        send = np.where(np.isfinite(moved_to), moved_to, first)
-        sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
-        for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
-            if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
-                sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
-        for sent in sends:
-            later = np.floor(sent) + wait
-            cols.append(np.where(np.isfinite(first) & (later > first), later, INF))
-            codes.append(PLACE)
-        cols.append(send + self.sc.channels[ag.notice_channel].delivery_days)
-        codes.append(NOTICE_ARRIVES)
+        place, notices = [first], []
+        if waits_for_notice(ag):
+            wait, delivery = ag.notice_days_before, self.sc.channels[ag.notice_channel].delivery_days
+            moved_to = self._slot(first)
+            sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
+            for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
+                if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
+                    sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
+            for sent in sends:
+                later = np.floor(sent) + wait
+                place.append(np.where(np.isfinite(first) & (later > first), later, INF))
+            notices += [(moved_to, NOTICE_MOVED), (np.where(np.isfinite(moved_to), moved_to, first) + delivery,
+                                                   NOTICE_ARRIVES)]
+            if plans is not None and plans.active:  # wait >= 1 (agency_problems)
+                self.deferred = DeferredPlacement(self, plans, PLACE, NOTICE_MOVED, NOTICE_ARRIVES)
+                self.reserved = self.deferred.reserved
+                place += self.reserved[:2]
+                notices += list(zip(self.reserved[2:], (NOTICE_MOVED, NOTICE_ARRIVES)))
+        at = next((j for j, c in enumerate(codes) if c < OFFER), len(codes))  # a plan's first instalment
+        cols[at:at], codes[at:at] = place, [PLACE] * len(place)
+        cols += [col for col, _ in notices]
+        codes += [code for _, code in notices]
+
+    def attach(self, raw: np.ndarray, code: np.ndarray, row: np.ndarray, codes: list) -> None:
+        """The loop's sorted schedule, where a plan's start fills the reserved columns."""
+        if self.deferred is not None:
+            self.deferred.attach(raw, code, row, codes)
+
+    def _slot(self, days: np.ndarray) -> np.ndarray:
+        """Where the quiet hours move a notice due on ``days``: the contact limits' next slot out of
+        them, to the last bit (``inf`` where it is not moved)."""
+        quiet, out = self.st.contact_limits.quiet_hours, np.full(days.shape, INF)
+        if quiet is not None:
+            due = np.flatnonzero(np.isfinite(days))
+            slot = quiet_hours_end(quiet, days[due])
+            moved = slot > days[due] + _SAME_INSTANT_DAYS
+            out[due[moved]] = slot[moved]
+        return out
 
     def acts(self, ii: np.ndarray, t_go: np.ndarray, codes_j: np.ndarray) -> np.ndarray | None:
         """Which of the accounts ``ii`` at column times ``t_go`` have an action there (``None``:
-        all): a placement column only where the account's attempt is due then, the notice's
-        arrival only where it was sent. The others must not advance their clock."""
+        all): a placement column only where the account's attempt is due then, the notice's send
+        and arrival only where they are due then. The others must not advance their clock."""
         if self.cfg is None:
             return None
         keep = np.ones(ii.size, bool)
-        place = codes_j == PLACE
-        keep[place] = self.next_attempt[ii[place]] == t_go[place]
-        notice = codes_j == NOTICE_ARRIVES
-        keep[notice] = self.notice_pending[ii[notice]]
-        moved = codes_j == NOTICE_MOVED
-        keep[moved] = self.move_pending[ii[moved]]
+        for c, day in ((PLACE, self.next_attempt), (NOTICE_ARRIVES, self.notice_at), (NOTICE_MOVED, self.move_at)):
+            sel = codes_j == c
+            keep[sel] = day[ii[sel]] == t_go[sel]
         return None if keep.all() else keep
 
     def act(self, code: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         if code == NOTICE_ARRIVES:
-            self.notice_pending[ii] = False
+            self.notice_at[ii] = INF
             self._deliver_notice(ii, at)
             return
         if code == NOTICE_MOVED:  # the engine's Message._send_moved: the account is neither held nor paid
-            self.move_pending[ii] = False
+            self.move_at[ii] = INF
             self._send_notice(ii, at)
             return
         self.next_attempt[ii] = INF
@@ -181,8 +201,9 @@ class Agency:
         if waits_for_notice(ag) and ii.size:
             sent = self.contacts.state.notice_day[ii]
             none = ~np.isfinite(sent)
-            moved = none & ~np.isnan(self.moved_to[ii])
-            self._move_notice(ii[moved])
+            slot = self._slot(at)
+            moved = none & np.isfinite(slot)
+            self._move_notice(ii[moved], slot[moved])
             self._send_notice(ii[none & ~moved], at[none & ~moved])
             counters["eca_notices_sent"] += int(none.sum())
             sent = np.where(none, at, sent)
@@ -213,18 +234,18 @@ class Agency:
         state.cost[ii] += cents(cfg.cost)
         self.rows.add(ii, at, Kind.COST_CONTACT, cents(cfg.cost))
         if cfg.delivery_days > 0.0:
-            self.notice_pending[ii] = True
+            self.notice_at[ii] = at + cfg.delivery_days
         else:
             self._deliver_notice(ii, at)
 
-    def _move_notice(self, ii: np.ndarray) -> None:
+    def _move_notice(self, ii: np.ndarray, slot: np.ndarray) -> None:
         """The notice falls in the quiet hours: it goes out at the next allowed slot
         (:meth:`simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`), counted."""
         if ii.size:
             name = self.cfg.notice_channel
             self.counters["notices_moved"] += ii.size
             self.counters[f"moved_{name}"] += ii.size
-            self.move_pending[ii] = True
+            self.move_at[ii] = slot
 
     def _deliver_notice(self, ii: np.ndarray, at: np.ndarray) -> None:
         """The agency's notice arrives: the reach, response and harm of a ladder message."""
@@ -337,14 +358,17 @@ class Agency:
         after its placement (``r``/``c``: its rows of the loop's schedule; they only advance the
         clock), the agency's contacts and its recall."""
         ag, ladder = self.cfg, self.st.ladder
-        j0 = np.argmax((c == PLACE) & (r == placed[:, None]), axis=1)  # the column that placed it
-        scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE)
+        # the column that placed it: a placement's, or the instalment a plan defaulted on (the
+        # columns of that instant before it only advance the clock by nothing)
+        j0 = np.argmax(((c == PLACE) | (c < OFFER)) & (r == placed[:, None]), axis=1)
+        # no attempt is left, nor an instalment (the plan defaulted, or never started)
+        scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE) & (c >= OFFER)
         delivery = c >= len(ladder)
         if delivery.any():  # a ladder message's arrival is in the schedule only if it was sent
             pending = self.contacts.state.pending[ii[:, None], np.where(delivery, c - len(ladder), 0)]
             scheduled &= ~delivery | pending
-        scheduled &= (c != NOTICE_ARRIVES) | self.notice_pending[ii][:, None]
-        scheduled &= (c != NOTICE_MOVED) | self.move_pending[ii][:, None]
+        scheduled &= (c != NOTICE_ARRIVES) | (r == self.notice_at[ii][:, None])
+        scheduled &= (c != NOTICE_MOVED) | (r == self.move_at[ii][:, None])
         scheduled &= self.contacts.notices.scheduled(ii, c, r)  # a ladder notice's moved send: where it moved
         days = sorted(ag.contact_days)
         times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],

@@ -20,7 +20,8 @@ The same rules as :class:`simlib.levers.payment_plan.PaymentPlanLever`, many acc
   the balance, which ends the account). No payment hook runs (no small-balance write-off);
 - **default** at the ``default_after_misses``-th miss (counter ``plan_defaults``): the account is
   handed back — its payment clock restarts from the faded intensity with the threshold it had —
-  and the deferred screening, then the deferred write-off, happen that day if a balance is left.
+  and the deadlines it deferred (the screening, the write-off, an agency's placement) happen that
+  day in the order they fell due, each while a balance is left.
 
 Once a plan starts its path is fixed (nothing else moves the balance while it holds it), but every
 instalment is an action of the engine's (the intensity is advanced to it, which fixes its last
@@ -29,10 +30,10 @@ bit), so the instalments are columns of the schedule: instalment ``m`` of every 
 additions); an instalment after the plan has ended is no action (:meth:`PaymentPlans.unscheduled`).
 Identity with the engine: ``tests/test_vectorized_plans.py``.
 
-Not here: a plan beside an agency (the plan defers the placement to its default, where a notice
-may move it to a day no column holds; :func:`simlib.model.vectorized_agency.agency_problems` keeps
-those strategies on SimPy), and the deferred deadlines are taken in one fixed order (the
-screening, then the write-off: they fall due on the same day), not in the order they fell due.
+A plan beside an agency: the placement deferred to a default runs in the instalment's column; the
+days it may move to from there (its final notice, the notice's arrival, the next attempt) fill
+columns the schedule reserves when the plan starts (:mod:`simlib.model.vectorized_deferred`:
+:meth:`PaymentPlans.default_day`, ``on_start``).
 """
 from __future__ import annotations
 
@@ -55,8 +56,7 @@ class PaymentPlans:
     payments (their ``PAYMENT_PATIENT`` rows and payment log), ``discount`` the strategy's
     :class:`~simlib.model.vectorized_offers.Discount`; ``runs_while_held``: the action codes that
     still act while a plan holds the account (the rest stand down); ``deadlines``: (code,
-    action(accounts, days)) of the actions a plan defers until it defaults, in the order they
-    fall due on one day."""
+    action(accounts, days)) of the actions a plan defers until it defaults."""
 
     def __init__(self, sc, strategy, pop, bal, rows, counters, discount, record, runs_while_held: tuple = (),
                  deadlines: tuple = ()):
@@ -66,6 +66,8 @@ class PaymentPlans:
         #: a plan in good standing holds the account
         self.held = np.zeros(pop.n, bool)
         self.active = self.cfg is not None
+        #: called with (accounts, days) when plans start (:mod:`simlib.model.vectorized_deferred`)
+        self.on_start = None
         if not self.active:
             return
         cfg = self.cfg
@@ -76,8 +78,10 @@ class PaymentPlans:
         self.misses = np.zeros(pop.n, np.int64)
         self.slot = np.full(pop.n, -1, np.int64)  # a taker's row of ``missed``
         self.missed = np.zeros((0, self.months), bool)
-        #: by deadline code: the accounts whose deadline a plan deferred
-        self.deferred = {code: np.zeros(pop.n, bool) for code, _ in deadlines}
+        #: by deadline code: when a plan deferred the account's deadline (the number of the
+        #: :meth:`stand_down` that did, which grows with each account's time; -1: not deferred)
+        self.deferred = {code: np.full(pop.n, -1, np.int64) for code, _ in deadlines}
+        self._stand_downs = 0
 
     # ------------------------------------------------------------------ the schedule
     def columns(self, statement: np.ndarray, alive: np.ndarray, horizon: float) -> tuple[list, list]:
@@ -99,6 +103,7 @@ class PaymentPlans:
             cols.append(day)
             day = day + cfg.month_days
         cols = [np.where(col <= horizon, col, INF) for col in cols]
+        self.horizon = horizon
         return cols, [OFFER] + [FIRST_INSTALMENT - m for m in range(self.months)]
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -116,8 +121,9 @@ class PaymentPlans:
         held = self.held[ii]
         if not held.any():
             return ii, at, codes
+        self._stand_downs += 1
         for code, _ in self.deadlines:
-            self.deferred[code][ii[held & (codes == code)]] = True
+            self.deferred[code][ii[held & (codes == code)]] = self._stand_downs
         keep = ~held | (codes <= OFFER) | np.isin(codes, self.runs_while_held)
         return ii[keep], at[keep], codes[keep]
 
@@ -146,6 +152,20 @@ class PaymentPlans:
         counters["plans"] += jj.size
         miss_u = np.array([pop.plan_miss_u[i][:self.months] for i in jj.tolist()]).reshape(jj.size, self.months)
         self.missed[self.slot[jj]] = miss_u < p_miss[:, None]
+        if self.on_start is not None:
+            self.on_start(jj, at)
+
+    def default_day(self, jj: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The day the plans started at ``at`` for accounts ``jj`` default on (``inf``: not within
+        the horizon): their ``default_after_misses``-th missed month, on that instalment column's
+        day (``month_days`` added to the offer's day once a month, as :meth:`columns` does)."""
+        misses = np.cumsum(self.missed[self.slot[jj]], axis=1)
+        out = misses[:, -1] >= self.cfg.default_after_misses
+        month = np.argmax(misses >= self.cfg.default_after_misses, axis=1)
+        day = np.asarray(at, float).copy()
+        for m in range(int(month.max(initial=0))):
+            day = np.where(m < month, day + self.cfg.month_days, day)
+        return np.where(out & (day <= self.horizon), day, INF)
 
     def _instalment(self, m: int, jj: np.ndarray, at: np.ndarray) -> None:
         bal, counters = self.bal, self.counters
@@ -170,9 +190,17 @@ class PaymentPlans:
 
     def _hand_back(self, jj: np.ndarray, at: np.ndarray) -> None:
         """The plan defaulted: back to the hospital's collection (the caller recomputes the next
-        payments); the deferred deadlines happen now, in order, while a balance is left."""
+        payments); the deferred deadlines happen now, in the order they fell due (the engine's
+        ``hand_back``), each while a balance is left."""
         self.held[jj] = False
-        for code, action in self.deadlines:
-            due = self.deferred[code][jj] & (self.bal[jj] > 0)
-            if due.any():
-                action(jj[due], at[due])
+        if not self.deadlines or not jj.size:
+            return
+        when = np.stack([self.deferred[code][jj] for code, _ in self.deadlines], axis=1)
+        order = np.argsort(when, axis=1, kind="stable")
+        for rank in range(when.shape[1]):
+            d = order[:, rank]
+            was = when[np.arange(jj.size), d] >= 0
+            for c, (_, action) in enumerate(self.deadlines):
+                due = was & (d == c) & (self.bal[jj] > 0)
+                if due.any():
+                    action(jj[due], at[due])
