@@ -188,7 +188,7 @@ def _with(strategy: str, **sections):
 
 
 @pytest.mark.parametrize("strategy, sections, problem", [
-    ("pay_links", {"agency": {"placement_days": 120}}, "a self-service lever beside an agency or the public accountant"),
+    ("pay_links", {"agency": {"placement_days": 120}}, "a self-service lever beside an agency, legal action or the public accountant"),
     ("portal", {"payment_plan": {"balance_min": 300, "uptake_rate": 0.2}},
      "a patient portal that sets up payment plans beside plans offered to all (uptake_rate > 0)"),
     ("pay_links", {"pay_link": {"channel": "letter"}}, "a pay link by a legal notice's channel or one delivered later"),
@@ -212,17 +212,15 @@ def small_copy(sc):
     return type(sc).model_validate(data)
 
 
-def _retry_every_time(self, ii, codes):
+def _retry_every_time(self, ii, codes, days):
     return np.zeros(ii.size, bool)
 
 
 def _retries_by_multiplication(self, statement, due, stated):
     cols, codes = ORIGINAL_COLUMNS(self, statement, due, stated)
-    for j, code in enumerate(codes):
-        a = S.FIRST_CHARGE - code
-        if 0 < a <= S.RETRIES_MAX:  # due + d + a × r instead of the engine's a additions of r
-            first = cols[codes.index(S.FIRST_CHARGE)]
-            cols[j] = first + a * self.card.retry_days
+    attempts = [j for j, code in enumerate(codes) if code == S.CHARGE]
+    for a, j in enumerate(attempts):  # due + d + a × r instead of the engine's a additions of r
+        cols[j] = cols[attempts[0]] + a * self.card.retry_days
     return cols, codes
 
 

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -65,48 +64,25 @@ from simlib.model.vectorized_calls import CallSteps
 from simlib.model.vectorized_charges import CollectionCharges
 from simlib.model.vectorized_deposit import DepositAtService
 from simlib.model.vectorized_financing import Financing
+from simlib.model.vectorized_legal import LegalAction
 from simlib.model.vectorized_offers import Charity, Discount
 from simlib.model.vectorized_notices import MovedNotices
 from simlib.model.vectorized_payment_methods import ProcessingFees
 from simlib.model.vectorized_plans import OFFER as _PLAN, PaymentPlans
+from simlib.model.vectorized_result import VectorResult, payment_log, per_account  # noqa: F401  (re-exported)
 from simlib.model.vectorized_self_service import SelfService
 from simlib.model.vectorized_rows import Rows
 from simlib.model.vectorized_targeting import TargetedOffers
 
 INF = math.inf
-# action codes; steps are 0..L-1, their deliveries L..2L-1
+# action codes; steps are 0..L-1, their deliveries L..2L-1; each NumPy form's own codes are disjoint
+# (tests/test_vectorized_codes.py): here -1..-7, the public accountant -8..-10, legal action -11, the
+# agency -20..-22, moved notices -30..-89, payment plans -100 and below
 _DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
 
 def _cents(usd: float) -> int:
     return int(round(usd * 100.0))
-
-
-@dataclass
-class VectorResult:
-    """Per-encounter outcomes of the patient balances (index ``i``, receivable ``2i+1``)."""
-
-    strategy: str
-    statement_day: np.ndarray       # NaN when no statement before the horizon or no balance
-    first_payment_day: np.ndarray   # NaN when never paid within the horizon
-    paid_cents: np.ndarray          # to the hospital (an agency's collections: its PAYMENT_AGENCY rows)
-    bad_debt_cents: np.ndarray
-    small_write_off_cents: np.ndarray
-    open_cents: np.ndarray
-    payments: np.ndarray            # number of payments
-    cost_cents: np.ndarray          # statement + contacts
-    payment_encounter: np.ndarray   # payment log, in time order per account
-    payment_day: np.ndarray
-    payment_amount_cents: np.ndarray
-    counters: Counter = field(default_factory=Counter)
-    complaint_cost_cents: np.ndarray | None = None  # COST_COMPLAINT rows
-    lost_margin_cents: np.ndarray | None = None     # LOST_MARGIN_ATTRITION rows
-    charity_cents: np.ndarray | None = None         # CHARITY_CARE rows
-    discount_cents: np.ndarray | None = None        # DISCOUNT rows
-    #: every row the engine posts for these patient balances after their BILLED row
-    rows: Ledger | None = None
-    #: the accounts a call step would have called (a probe run: ``simulate(..., probe_calls=True)``)
-    called: np.ndarray | None = None
 
 
 # ----------------------------------------------------------------------------- simulation
@@ -125,7 +101,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         raise ValueError(f"strategy {strategy!r}: {', '.join(capacity_free_problems(sc, strategy, True))}")
     st, beh = sc.strategies[strategy], sc.behaviour
     real_steps = len(st.ladder)
-    st = PublicAccountant.ladder(st)  # its reminder and demand: two more steps
+    st = LegalAction.ladder(PublicAccountant.ladder(st))  # their contacts: more steps (never both)
     f, kappa = beh.floor_per_day, beh.decay_per_day
     horizon = sc.simulation.horizon_days
     n = pop.n
@@ -201,6 +177,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         bal[jj] = 0
         counters["bad_debt_write_offs"] += jj.size
     accountant = PublicAccountant(sc, st, pop, real_steps)
+    legal = LegalAction(sc, st, pop, real_steps)
     plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
                                     (_WRITE_OFF, write_off)))
@@ -233,7 +210,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times)
     accountant.step_columns(step_times, cols, codes)  # order 6: its reminder, demand, garnishment, payment
-    for s in accountant.delivery_order(len(ladder)):
+    legal.columns(statement, bal, step_times, cols, codes)  # order 6: filing attempts
+    for s in [*range(real_steps, len(ladder)), *range(real_steps)]:  # a lever's contact: before the ladder's
         d = sc.channels[ladder[s].channel].delivery_days
         if d > 0.0:
             cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
@@ -260,7 +238,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
 
     # the accounts whose own payments stand still: a plan holds them, or a garnishment (never both)
-    paused, stops = (plans.held, True) if plans.active else (accountant.paused, accountant.active)
+    paused, stops = next(((held, True) for held, on in ((plans.held, plans.active), (accountant.paused, accountant.active),
+                                                       (legal.held, legal.active)) if on), (plans.held, False))
 
     def advance(ii: np.ndarray, at: np.ndarray) -> None:
         dt = at - t0[ii]
@@ -324,7 +303,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent |= plans.unscheduled(ii, codes_j)  # an instalment of a plan not running: no action
         unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
         unsent |= accountant.unscheduled(ii, codes_j, t_go)  # a garnishment without its demand, …
-        unsent |= selfserve.unscheduled(ii, codes_j)  # a card's retry where the attempt before did not fail
+        unsent |= legal.unscheduled(ii, codes_j, t_go)  # a filing attempt not due then
+        unsent |= selfserve.unscheduled(ii, codes_j, t_go)  # a card's retry where the attempt before did not fail
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
@@ -334,6 +314,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         now[ii] = at
         ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
         ii, at, codes_j = accountant.stand_down(ii, at, codes_j, (_DUE, _CHARGE, _FINANCE))  # … the accountant
+        ii, at, codes_j = legal.stand_down(ii, at, codes_j, CLOCK_ONLY)  # … a court
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
@@ -361,6 +342,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 notices.send(int(c), jj, tj)
             elif c in accountant.codes:  # its reminder, demand, garnishment, the garnishee's payment
                 accountant.act(accountant.codes[int(c)], jj, tj, bal, contacts, discount, record, rows, counters)
+            elif c in legal.codes:
+                legal.file(jj, tj, bal, contacts, discount, record, write_off, rows, counters, horizon)
             elif c in agency.codes:  # a placement (the account leaves the loop) or its notice arrives
                 agency.act(int(c), jj, tj, bal)
             elif c >= len(ladder):  # a message arrives (only if it was sent)
@@ -377,24 +360,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     agency.finish(raw, code, row, bal, k, resp, bad_debt, small_cents)  # the placed accounts, with the agency
     open_cents = bal
-    if log_i:
-        li, ld, la = np.concatenate(log_i), np.concatenate(log_day), np.concatenate(log_amt)
-        order = np.lexsort((ld, li))
-        li, ld, la = li[order], ld[order], la[order]
-    else:
-        li, ld, la = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    li, ld, la = payment_log(log_i, log_day, log_amt)
     ledger = rows.ledger()
-
-    def per(kind: Kind) -> np.ndarray:
-        m = ledger.kind == kind
-        out = np.zeros(n, np.int64)
-        np.add.at(out, (ledger.receivable[m] - 1) // 2, ledger.amount[m])
-        return out
     return VectorResult(
         strategy=strategy, statement_day=np.where(stated, statement, np.nan),
         first_payment_day=first_pay, paid_cents=paid, bad_debt_cents=bad_debt,
         small_write_off_cents=small_wo, open_cents=open_cents, payments=n_pay, cost_cents=state.cost,
         payment_encounter=li, payment_day=ld, payment_amount_cents=la, counters=counters,
         complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
-        charity_cents=per(Kind.CHARITY_CARE), discount_cents=per(Kind.DISCOUNT), rows=ledger,
+        charity_cents=per_account(ledger, Kind.CHARITY_CARE, n), discount_cents=per_account(ledger, Kind.DISCOUNT, n),
+        rows=ledger,
         called=calls.called if probe_calls else None)

@@ -15,8 +15,8 @@ back to the hospital.
 Here the two contacts are two more steps of the ladder (:meth:`PublicAccountant.ladder`: the contact
 rules of :mod:`simlib.model.vectorized_contacts` apply to them unchanged), whose columns and
 deliveries come in the engine's tie order — after the agency's (order 5), before the deliveries (order
-9; the accountant's letters' deliveries before the ladder's: sent at one instant, order 6 before
-10 + n); the garnishment and the garnishee's payment are columns of their own, acting only where
+9; the accountant's letters' deliveries before the ladder's, :mod:`simlib.model.vectorized`: sent at
+one instant, order 6 before 10 + n); the garnishment and the garnishee's payment are columns of their own, acting only where
 the action before them happened. Kept on SimPy (:func:`accountant_problems`): quiet hours or a
 message cap (the engine moves a demand they hold back to a slot where the accountant already holds
 the account: never sent), a hold that may reach the write-off or the screening before it (deferred
@@ -32,8 +32,8 @@ from simlib.levers.public_accountant import seizure_threshold
 from simlib.levers.reminders import Step
 
 INF = np.inf
-SEIZE, SETTLE = -20, -21  # action codes of the garnishment and the garnishee's payment
-CLOCK_ONLY = -22  # an action that stood down: it only advanced the clock (the patient still pays)
+SEIZE, SETTLE = -8, -9  # action codes of the garnishment and the garnishee's payment
+CLOCK_ONLY = -10  # an action that stood down: it only advanced the clock (the patient still pays)
 
 
 def accountant_problems(st) -> list[str]:
@@ -104,12 +104,6 @@ class PublicAccountant:
         seize = demand + cfg.seizure_days_after_demand  # the engine: the demand's day, then + the wait
         cols += [seize, seize + cfg.payment_days]
         codes += [SEIZE, SETTLE]
-
-    def delivery_order(self, steps: int) -> list[int]:
-        """The steps whose deliveries are columns, in the engine's tie order: the accountant's first."""
-        if not self.active:
-            return list(range(steps))
-        return list(range(self.real_steps, steps)) + list(range(self.real_steps))
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray, at: np.ndarray) -> np.ndarray:
         """Which actions due now the engine never scheduled: a garnishment without its demand, a

@@ -58,8 +58,8 @@ from simlib.model.vectorized_plans import FIRST_INSTALMENT, OFFER
 
 INF = np.inf
 #: action codes of the vectorized loop (above the plans' codes: a plan holding the account stops
-#: them); card attempt ``a`` is ``FIRST_CHARGE - a``
-PAY_LINK, PORTAL, FIRST_CHARGE = -50, -51, -60
+#: them; every form's are disjoint: tests/test_vectorized_codes.py); every card attempt is ``CHARGE``
+PAY_LINK, CHARGE, PORTAL = -23, -24, -25
 KEYS = ("pay_link", "card_on_file", "patient_portal")
 #: the longest ladder whose steps (order 10 + s) keep their tie order with the levers' (20, 21, 22)
 MAX_STEPS = 11
@@ -71,8 +71,8 @@ def self_service_problems(sc, strategy, counted) -> list[str]:
     if all(getattr(strategy, key) is None for key in KEYS):
         return []
     problems = []
-    if strategy.agency is not None or strategy.public_accountant is not None:
-        problems.append("a self-service lever beside an agency or the public accountant")
+    if any(getattr(strategy, key) is not None for key in ("agency", "legal_action", "public_accountant")):
+        problems.append("a self-service lever beside an agency, legal action or the public accountant")
     if len(strategy.ladder) > MAX_STEPS:
         problems.append(f"a ladder of more than {MAX_STEPS} steps beside a self-service lever")
     portal = strategy.patient_portal
@@ -140,8 +140,9 @@ class SelfService:
             self.card_u, consent_u = take_up(sc, pop, "card_on_file", 2 + RETRIES_MAX + 1,
                                              self.card.propensity_correlation)
             self.consents = consent_u < self.card.consent_rate
-            self.next_attempt = np.where(self.consents, 0, -1)  # the attempt the engine has scheduled
-            self.codes.update(FIRST_CHARGE - a for a in range(self.card.retries + 1))
+            self.attempt = np.zeros(pop.n, np.int64)  # the attempt the engine has scheduled, and its day
+            self.next_day = np.where(self.consents, due + self.card.days_after_due, INF)
+            self.codes.add(CHARGE)
         if self.portal is not None:
             self.portal_u, visit_u = take_up(sc, pop, "patient_portal", 3, self.portal.propensity_correlation)
             self.visitors = visit_u < self.portal.visit_rate
@@ -159,10 +160,10 @@ class SelfService:
             codes.append(PAY_LINK)
         if self.card is not None:
             self.counters["card_on_file_consents"] += int((self.consents & stated).sum())
-            at = np.where(self.consents, due + self.card.days_after_due, INF)
-            for a in range(self.card.retries + 1):  # a retry: the attempt before it + retry_days
+            at = self.next_day
+            for _ in range(self.card.retries + 1):  # a retry: the attempt before it + retry_days
                 cols.append(at)
-                codes.append(FIRST_CHARGE - a)
+                codes.append(CHARGE)
                 at = at + self.card.retry_days
         if self.portal is not None:
             delay = -self.portal.visit_delay_days * xm.log1p(-self.portal_u[:, 1])  # Exp(mean delay)
@@ -179,13 +180,13 @@ class SelfService:
                     visit = visit + plans.cfg.month_days
         return cols, codes
 
-    def unscheduled(self, ii: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Which of the actions (``ii``, ``codes``) due now are card retries the engine never
-        scheduled (the attempt before did not fail)."""
+    def unscheduled(self, ii: np.ndarray, codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Which of the actions (``ii``, ``codes`` at ``days``) due now are card attempts the engine
+        never scheduled (the attempt before did not fail): the scheduled one falls on ``next_day``
+        (the engine's float additions, as the columns')."""
         if self.card is None:
             return np.zeros(ii.size, bool)
-        mine = (codes <= FIRST_CHARGE) & (codes > FIRST_CHARGE - RETRIES_MAX - 1)
-        return mine & (FIRST_CHARGE - codes != self.next_attempt[ii])
+        return (codes == CHARGE) & (days != self.next_day[ii])
 
     def act(self, code: int, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         """The action ``code`` for the open accounts ``jj`` at days ``at`` (``bal`` changed in place)."""
@@ -194,7 +195,7 @@ class SelfService:
         elif code == PORTAL:
             self._visit(jj, at, bal)
         else:
-            self._charge(FIRST_CHARGE - code, jj, at, bal)
+            self._charge(jj, at, bal)
 
     # ------------------------------------------------------------------ actions
     def _can_pay(self, jj: np.ndarray, bal: np.ndarray) -> np.ndarray:
@@ -274,19 +275,21 @@ class SelfService:
         self.rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(self.portal.fee_per_payment))
         self.counters["portal_payments"] += jj.size
 
-    def _charge(self, a: int, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
-        """Attempt ``a`` to charge the balances of ``jj`` to their cards."""
+    def _charge(self, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
+        """The scheduled attempt to charge the balances of ``jj`` to their cards."""
         card, counters, rows, pop = self.card, self.counters, self.rows, self.pop
-        self.next_attempt[jj] = -1
+        self.next_day[jj] = INF
         if card.balance_max is not None:
             under = bal[jj] <= cents(card.balance_max)
             jj, at = jj[under], at[under]
         counters["card_charges"] += jj.size
         rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(card.fee_per_charge))
+        a = self.attempt[jj]
         failed = self.card_u[jj, 2 + a] >= (1.0 - card.failure_rate) * self._can_pay(jj, bal)
         counters["card_charges_failed"] += int(failed.sum())
-        if a < card.retries:
-            self.next_attempt[jj[failed]] = a + 1
+        retry = failed & (a < card.retries)
+        self.attempt[jj[retry]] = a[retry] + 1
+        self.next_day[jj[retry]] = at[retry] + card.retry_days
         jj, at = jj[~failed], at[~failed]
         net = self._pay_in_full(jj, at, bal, by_card=True)
         counters["card_charges_paid"] += jj.size

@@ -12,6 +12,7 @@ from simlib.levers.contact_limits import default_counted
 from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_accountant import accountant_problems
 from simlib.model.vectorized_agency import agency_problems
+from simlib.model.vectorized_legal import legal_problems
 from simlib.model.vectorized_notices import notice_problems
 from simlib.model.vectorized_self_service import self_service_problems
 from simlib.scenario.schema import Scenario
@@ -21,7 +22,7 @@ from simlib.scenario.schema import Scenario
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
              "payment_plan", "agency", "payment_methods", "collection_charges",
-             "targeted_offer", "public_accountant",  # an agency without a payment plan beside it (agency_problems)
+             "targeted_offer", "public_accountant", "legal_action",  # an agency without a payment plan beside it (agency_problems)
              "pay_link", "card_on_file", "patient_portal"}  # the self-service levers: self_service_problems
 
 #: levers that change only what the world derives before the run, which the hybrid engine reads
@@ -84,6 +85,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
     problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
     problems += accountant_problems(st)
+    problems += legal_problems(st)
     problems += self_service_problems(sc, st, counted)
     for name, payer in sc.payers.items():
         if payer.secondary is not None and not per_account:  # a denial raises the patient's balance:

@@ -1,0 +1,26 @@
+"""The NumPy model's action codes (simlib.model.vectorized and its forms' modules) never collide: a
+column's code decides which form acts on it, and plans take every code at or below theirs."""
+from __future__ import annotations
+
+from simlib.model import vectorized, vectorized_accountant, vectorized_agency, vectorized_legal, vectorized_notices, \
+    vectorized_plans, vectorized_self_service
+
+
+def test_every_forms_codes_are_its_own():
+    ranges = {
+        "vectorized": {vectorized._DUE, vectorized._WRITE_OFF, vectorized._ARRIVE, vectorized._ENDS,
+                       vectorized._SCREEN, vectorized._FINANCE, vectorized._CHARGE},
+        "accountant": {vectorized_accountant.SEIZE, vectorized_accountant.SETTLE, vectorized_accountant.CLOCK_ONLY},
+        "legal": {vectorized_legal.FILE},
+        "agency": {vectorized_agency.PLACE, vectorized_agency.NOTICE_ARRIVES, vectorized_agency.NOTICE_MOVED},
+        "notices": {vectorized_notices.MOVED - s for s in range(vectorized_notices.MAX_STEPS)},
+        "self_service": {vectorized_self_service.PAY_LINK, vectorized_self_service.CHARGE,
+                         vectorized_self_service.PORTAL},
+    }
+    seen: dict[int, str] = {}
+    for name, codes in ranges.items():
+        for code in codes:
+            assert code not in seen, f"code {code} of {name} is {seen[code]}'s too"
+            assert vectorized_plans.OFFER < code < 0, f"code {code} of {name}: plans take every code <= OFFER"
+            seen[code] = name
+    assert min(seen) > vectorized_plans.OFFER
