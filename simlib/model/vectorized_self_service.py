@@ -17,11 +17,12 @@ uniform correlated with the propensity to pay: :func:`simlib.levers.deposit.prop
   consent: counter ``card_on_file_consents`` when the account's actions are scheduled): a charge
   of a balance at most ``balance_max`` costs ``fee_per_charge``; it succeeds when the attempt's
   uniform is below (1 − ``failure_rate``) × P(can pay in full), else it is retried ``retry_days``
-  later (the engine's float additions), at most ``retries`` times: attempt ``a`` is a column of its
-  own, an action only where the attempt before it failed (:meth:`SelfService.unscheduled`). A paid
-  charge is by card whatever the patient's method; a chargeback (the lever's second uniform below
-  ``chargeback_rate``) ``chargeback_days`` later, within the horizon, books the ``CHARGEBACK``,
-  its bad-debt write-off, the processor's fee and the lost margin of a complaint;
+  later (the engine's float additions), at most ``retries`` times: each attempt is a column of its
+  own, an action only on the day of the attempt the engine scheduled
+  (:meth:`SelfService.unscheduled`). A paid charge is by card whatever the patient's method; a
+  chargeback (the lever's second uniform below ``chargeback_rate``) ``chargeback_days`` later,
+  within the horizon, books the ``CHARGEBACK``, its bad-debt write-off, the processor's fee and the
+  lost margin of a complaint;
 - **the patient portal** (order 22, the visitors' pre-drawn exponential delay after the
   statement): the visit tells the patient of the bill and they pay the whole balance when the
   lever's third uniform is below ``pay_rate`` × P(can pay in full); otherwise, beside a payment
@@ -36,12 +37,13 @@ and counter. While a plan holds the account the three stand down
 (:meth:`~simlib.model.vectorized_plans.PaymentPlans.stand_down`: their codes are above the plan's),
 but their clock advances. The vendors' monthly fees are the world's rows (receivable −1).
 
-Subset (:func:`self_service_problems`): no agency or public accountant beside them (a retry falls
-after a placement only if the attempt before it failed; the accountant's hold), a portal that sets up payment plans only where no plan is
-offered to all (``uptake_rate`` 0: an account has at most one plan, its instalments from the
-visit), a pay link by a channel that is neither a legal notice nor delivered later, no message cap
-counting the link in the 7 days before a ladder notice it counts (the cap could move the notice),
-and a ladder of at most 11 steps (step ``s`` has order 10 + ``s``: their tie order).
+Subset (:func:`self_service_problems`): no agency, legal action or public accountant beside them
+(their holds: an agency's second pass would take a retry never scheduled for a clock-only action),
+a portal that sets up payment plans only where no plan is offered to all (``uptake_rate`` 0: an
+account has at most one plan, its instalments from the visit), a pay link by a channel that is
+neither a legal notice nor delivered later, no message cap counting the link in the 7 days before a
+ladder notice it counts (the cap could move the notice), and a ladder of at most 11 steps (step
+``s`` has order 10 + ``s``: their tie order).
 Identity with the engine: ``tests/test_vectorized_self_service.py``.
 """
 from __future__ import annotations
