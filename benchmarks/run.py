@@ -222,7 +222,7 @@ def same_patient_rows(engine_ledger, numpy_rows) -> bool:
     their BILLED row — a collection charge bills another): same receivables, kinds and cents, days
     within 1e-9."""
     led = engine_ledger
-    m = led.receivable % 2 == 1
+    m = (led.receivable > 0) & (led.receivable % 2 == 1)  # not -1: the hospital's own costs (a vendor's fees)
     billed = np.flatnonzero(m & (led.kind == 0))
     _, first = np.unique(led.receivable[billed], return_index=True)  # the bill at service comes first
     m[billed[first]] = False

@@ -158,13 +158,13 @@ def test_a_cap_that_may_hold_the_notice_stays_on_simpy():
 
 
 def test_a_ladder_too_long_for_the_moved_sends_codes_stays_on_simpy():
-    """A moved send's action code is per step, above the payment plan's: 60 steps at most."""
+    """A moved send's action code is per step, above the payment plan's: 40 steps at most."""
     data = baseline()
-    steps = [{"day": d, "channel": "email"} for d in range(60)] + [{"day": 70, "channel": "formal_demand"}]
+    steps = [{"day": d, "channel": "email"} for d in range(40)] + [{"day": 70, "channel": "formal_demand"}]
     data["strategies"] = {"long": {"baseline": True, "ladder": steps, "contact_limits": {"quiet_hours": [21, 8]}},
                           "short": {"ladder": steps[-2:], "contact_limits": {"quiet_hours": [21, 8]}}}
     sc = scenario_from_dict(data, "a long ladder")
-    assert capacity_free_problems(sc, "long", True) == ["a ladder of more than 60 steps with a notice the quiet hours may move"]
+    assert capacity_free_problems(sc, "long", True) == ["a ladder of more than 40 steps with a notice the quiet hours may move"]
     assert capacity_free_problems(sc, "short", True) == []
 
 

@@ -188,7 +188,7 @@ def _with(strategy: str, **sections):
 
 
 @pytest.mark.parametrize("strategy, sections, problem", [
-    ("pay_links", {"agency": {"placement_days": 120}}, "a self-service lever beside an agency, legal action or the public accountant"),
+    ("pay_links", {"agency": {"placement_days": 120}}, "a self-service lever beside an agency, the public accountant or legal action"),
     ("portal", {"payment_plan": {"balance_min": 300, "uptake_rate": 0.2}},
      "a patient portal that sets up payment plans beside plans offered to all (uptake_rate > 0)"),
     ("pay_links", {"pay_link": {"channel": "letter"}}, "a pay link by a legal notice's channel or one delivered later"),

@@ -77,7 +77,8 @@ from simlib.model.vectorized_targeting import TargetedOffers
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1; each NumPy form's own codes are disjoint
 # (tests/test_vectorized_codes.py): here -1..-7, the public accountant -8..-10, legal action -11, the
-# agency -20..-22, moved notices -30..-89, payment plans -100 and below
+# self-service levers -12, -13 and -70..-80, the agency -20..-22, moved notices -30..-69, payment plans -100
+# and below
 _DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
 
@@ -304,7 +305,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
         unsent |= accountant.unscheduled(ii, codes_j, t_go)  # a garnishment without its demand, …
         unsent |= legal.unscheduled(ii, codes_j, t_go)  # a filing attempt not due then
-        unsent |= selfserve.unscheduled(ii, codes_j, t_go)  # a card's retry where the attempt before did not fail
+        unsent |= selfserve.unscheduled(ii, codes_j, t_go)  # a card's charge not on the attempt's day
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action

@@ -33,7 +33,7 @@ INF = np.inf
 #: below the agency's: :mod:`simlib.model.vectorized_plans`, :mod:`simlib.model.vectorized_agency`)
 MOVED = -30
 #: the most ladder steps whose moved send has a code of its own (``MOVED - s > OFFER``)
-MAX_STEPS = 60
+MAX_STEPS = 40
 
 
 def notice_problems(sc, strategy, counted) -> list[str]:

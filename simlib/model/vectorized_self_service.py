@@ -61,7 +61,7 @@ from simlib.model.vectorized_plans import FIRST_INSTALMENT, OFFER
 INF = np.inf
 #: action codes of the vectorized loop (above the plans' codes: a plan holding the account stops
 #: them; every form's are disjoint: tests/test_vectorized_codes.py); every card attempt is ``CHARGE``
-PAY_LINK, CHARGE, PORTAL = -23, -24, -25
+PAY_LINK, PORTAL, CHARGE = -12, -13, -70
 KEYS = ("pay_link", "card_on_file", "patient_portal")
 #: the longest ladder whose steps (order 10 + s) keep their tie order with the levers' (20, 21, 22)
 MAX_STEPS = 11
@@ -73,8 +73,8 @@ def self_service_problems(sc, strategy, counted) -> list[str]:
     if all(getattr(strategy, key) is None for key in KEYS):
         return []
     problems = []
-    if any(getattr(strategy, key) is not None for key in ("agency", "legal_action", "public_accountant")):
-        problems.append("a self-service lever beside an agency, legal action or the public accountant")
+    if strategy.agency is not None or strategy.public_accountant is not None or strategy.legal_action is not None:
+        problems.append("a self-service lever beside an agency, the public accountant or legal action")
     if len(strategy.ladder) > MAX_STEPS:
         problems.append(f"a ladder of more than {MAX_STEPS} steps beside a self-service lever")
     portal = strategy.patient_portal

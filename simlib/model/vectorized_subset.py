@@ -22,7 +22,7 @@ from simlib.scenario.schema import Scenario
 SIMULATED = {"credit_terms_days", "statement_channel", "ladder", "contact_limits", "write_off",
              "price_estimate", "factoring", "prompt_pay_discount", "deposit", "financing",
              "payment_plan", "agency", "payment_methods", "collection_charges",
-             "targeted_offer", "public_accountant", "legal_action",  # an agency without a payment plan beside it (agency_problems)
+             "targeted_offer", "public_accountant", "legal_action",  # an agency: agency_problems
              "pay_link", "card_on_file", "patient_portal"}  # the self-service levers: self_service_problems
 
 #: levers that change only what the world derives before the run, which the hybrid engine reads
