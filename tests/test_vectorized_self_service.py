@@ -212,17 +212,15 @@ def small_copy(sc):
     return type(sc).model_validate(data)
 
 
-def _retry_every_time(self, ii, codes):
+def _retry_every_time(self, ii, codes, days):
     return np.zeros(ii.size, bool)
 
 
 def _retries_by_multiplication(self, statement, due, stated):
     cols, codes = ORIGINAL_COLUMNS(self, statement, due, stated)
-    for j, code in enumerate(codes):
-        a = S.FIRST_CHARGE - code
-        if 0 < a <= S.RETRIES_MAX:  # due + d + a × r instead of the engine's a additions of r
-            first = cols[codes.index(S.FIRST_CHARGE)]
-            cols[j] = first + a * self.card.retry_days
+    attempts = [j for j, code in enumerate(codes) if code == S.CHARGE]
+    for a, j in enumerate(attempts):  # due + d + a × r instead of the engine's a additions of r
+        cols[j] = cols[attempts[0]] + a * self.card.retry_days
     return cols, codes
 
 

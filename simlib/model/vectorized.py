@@ -307,7 +307,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent |= notices.unscheduled(ii, codes_j, t_go)  # a notice's moved send where it was not moved
         unsent |= accountant.unscheduled(ii, codes_j, t_go)  # a garnishment without its demand, …
         unsent |= legal.unscheduled(ii, codes_j, t_go)  # a filing attempt not due then
-        unsent |= selfserve.unscheduled(ii, codes_j)  # a card's retry where the attempt before did not fail
+        unsent |= selfserve.unscheduled(ii, codes_j, t_go)  # a card's charge not on the attempt's day
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action

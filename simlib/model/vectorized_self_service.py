@@ -17,11 +17,12 @@ uniform correlated with the propensity to pay: :func:`simlib.levers.deposit.prop
   consent: counter ``card_on_file_consents`` when the account's actions are scheduled): a charge
   of a balance at most ``balance_max`` costs ``fee_per_charge``; it succeeds when the attempt's
   uniform is below (1 − ``failure_rate``) × P(can pay in full), else it is retried ``retry_days``
-  later (the engine's float additions), at most ``retries`` times: attempt ``a`` is a column of its
-  own, an action only where the attempt before it failed (:meth:`SelfService.unscheduled`). A paid
-  charge is by card whatever the patient's method; a chargeback (the lever's second uniform below
-  ``chargeback_rate``) ``chargeback_days`` later, within the horizon, books the ``CHARGEBACK``,
-  its bad-debt write-off, the processor's fee and the lost margin of a complaint;
+  later (the engine's float additions), at most ``retries`` times: each attempt is a column of its
+  own, an action only on the day of the attempt the engine scheduled
+  (:meth:`SelfService.unscheduled`). A paid charge is by card whatever the patient's method; a
+  chargeback (the lever's second uniform below ``chargeback_rate``) ``chargeback_days`` later,
+  within the horizon, books the ``CHARGEBACK``, its bad-debt write-off, the processor's fee and the
+  lost margin of a complaint;
 - **the patient portal** (order 22, the visitors' pre-drawn exponential delay after the
   statement): the visit tells the patient of the bill and they pay the whole balance when the
   lever's third uniform is below ``pay_rate`` × P(can pay in full); otherwise, beside a payment
@@ -36,12 +37,13 @@ and counter. While a plan holds the account the three stand down
 (:meth:`~simlib.model.vectorized_plans.PaymentPlans.stand_down`: their codes are above the plan's),
 but their clock advances. The vendors' monthly fees are the world's rows (receivable −1).
 
-Subset (:func:`self_service_problems`): no agency or public accountant beside them (a retry falls
-after a placement only if the attempt before it failed; the accountant's hold), a portal that sets up payment plans only where no plan is
-offered to all (``uptake_rate`` 0: an account has at most one plan, its instalments from the
-visit), a pay link by a channel that is neither a legal notice nor delivered later, no message cap
-counting the link in the 7 days before a ladder notice it counts (the cap could move the notice),
-and a ladder of at most 11 steps (step ``s`` has order 10 + ``s``: their tie order).
+Subset (:func:`self_service_problems`): no agency, legal action or public accountant beside them
+(their holds: an agency's second pass would take a retry never scheduled for a clock-only action),
+a portal that sets up payment plans only where no plan is offered to all (``uptake_rate`` 0: an
+account has at most one plan, its instalments from the visit), a pay link by a channel that is
+neither a legal notice nor delivered later, no message cap counting the link in the 7 days before a
+ladder notice it counts (the cap could move the notice), and a ladder of at most 11 steps (step
+``s`` has order 10 + ``s``: their tie order).
 Identity with the engine: ``tests/test_vectorized_self_service.py``.
 """
 from __future__ import annotations
@@ -58,8 +60,8 @@ from simlib.model.vectorized_plans import FIRST_INSTALMENT, OFFER
 
 INF = np.inf
 #: action codes of the vectorized loop (above the plans' codes: a plan holding the account stops
-#: them); card attempt ``a`` is ``FIRST_CHARGE - a``
-PAY_LINK, PORTAL, FIRST_CHARGE = -12, -13, -70
+#: them; every form's are disjoint: tests/test_vectorized_codes.py); every card attempt is ``CHARGE``
+PAY_LINK, PORTAL, CHARGE = -12, -13, -70
 KEYS = ("pay_link", "card_on_file", "patient_portal")
 #: the longest ladder whose steps (order 10 + s) keep their tie order with the levers' (20, 21, 22)
 MAX_STEPS = 11
@@ -140,8 +142,9 @@ class SelfService:
             self.card_u, consent_u = take_up(sc, pop, "card_on_file", 2 + RETRIES_MAX + 1,
                                              self.card.propensity_correlation)
             self.consents = consent_u < self.card.consent_rate
-            self.next_attempt = np.where(self.consents, 0, -1)  # the attempt the engine has scheduled
-            self.codes.update(FIRST_CHARGE - a for a in range(self.card.retries + 1))
+            self.attempt = np.zeros(pop.n, np.int64)  # the attempt the engine has scheduled, and its day
+            self.next_day = np.where(self.consents, due + self.card.days_after_due, INF)
+            self.codes.add(CHARGE)
         if self.portal is not None:
             self.portal_u, visit_u = take_up(sc, pop, "patient_portal", 3, self.portal.propensity_correlation)
             self.visitors = visit_u < self.portal.visit_rate
@@ -159,10 +162,10 @@ class SelfService:
             codes.append(PAY_LINK)
         if self.card is not None:
             self.counters["card_on_file_consents"] += int((self.consents & stated).sum())
-            at = np.where(self.consents, due + self.card.days_after_due, INF)
-            for a in range(self.card.retries + 1):  # a retry: the attempt before it + retry_days
+            at = self.next_day
+            for _ in range(self.card.retries + 1):  # a retry: the attempt before it + retry_days
                 cols.append(at)
-                codes.append(FIRST_CHARGE - a)
+                codes.append(CHARGE)
                 at = at + self.card.retry_days
         if self.portal is not None:
             delay = -self.portal.visit_delay_days * xm.log1p(-self.portal_u[:, 1])  # Exp(mean delay)
@@ -179,13 +182,13 @@ class SelfService:
                     visit = visit + plans.cfg.month_days
         return cols, codes
 
-    def unscheduled(self, ii: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Which of the actions (``ii``, ``codes``) due now are card retries the engine never
-        scheduled (the attempt before did not fail)."""
+    def unscheduled(self, ii: np.ndarray, codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Which of the actions (``ii``, ``codes`` at ``days``) due now are card attempts the engine
+        never scheduled (the attempt before did not fail): the scheduled one falls on ``next_day``
+        (the engine's float additions, as the columns')."""
         if self.card is None:
             return np.zeros(ii.size, bool)
-        mine = (codes <= FIRST_CHARGE) & (codes > FIRST_CHARGE - RETRIES_MAX - 1)
-        return mine & (FIRST_CHARGE - codes != self.next_attempt[ii])
+        return (codes == CHARGE) & (days != self.next_day[ii])
 
     def act(self, code: int, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         """The action ``code`` for the open accounts ``jj`` at days ``at`` (``bal`` changed in place)."""
@@ -194,7 +197,7 @@ class SelfService:
         elif code == PORTAL:
             self._visit(jj, at, bal)
         else:
-            self._charge(FIRST_CHARGE - code, jj, at, bal)
+            self._charge(jj, at, bal)
 
     # ------------------------------------------------------------------ actions
     def _can_pay(self, jj: np.ndarray, bal: np.ndarray) -> np.ndarray:
@@ -274,19 +277,21 @@ class SelfService:
         self.rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(self.portal.fee_per_payment))
         self.counters["portal_payments"] += jj.size
 
-    def _charge(self, a: int, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
-        """Attempt ``a`` to charge the balances of ``jj`` to their cards."""
+    def _charge(self, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
+        """The scheduled attempt to charge the balances of ``jj`` to their cards."""
         card, counters, rows, pop = self.card, self.counters, self.rows, self.pop
-        self.next_attempt[jj] = -1
+        self.next_day[jj] = INF
         if card.balance_max is not None:
             under = bal[jj] <= cents(card.balance_max)
             jj, at = jj[under], at[under]
         counters["card_charges"] += jj.size
         rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(card.fee_per_charge))
+        a = self.attempt[jj]
         failed = self.card_u[jj, 2 + a] >= (1.0 - card.failure_rate) * self._can_pay(jj, bal)
         counters["card_charges_failed"] += int(failed.sum())
-        if a < card.retries:
-            self.next_attempt[jj[failed]] = a + 1
+        retry = failed & (a < card.retries)
+        self.attempt[jj[retry]] = a[retry] + 1
+        self.next_day[jj[retry]] = at[retry] + card.retry_days
         jj, at = jj[~failed], at[~failed]
         net = self._pay_in_full(jj, at, bal, by_card=True)
         counters["card_charges_paid"] += jj.size
