@@ -73,7 +73,9 @@ def test_the_hybrid_is_the_same_in_any_block_size(strategy, monkeypatch):
     # one block: the very rows, in the order, of the model run on the whole population (the metrics
     # sum them in that order, to the last bit)
     world = World(sc, strategy, pop, hybrid=True)
-    whole = vectorized.simulate(sc, strategy, pop, accounts=world.numpy_accounts).rows
+    whole = vectorized.simulate(sc, strategy, pop, accounts=world.numpy_accounts,  # the disputes too
+                                billing_error_rate=world.billing_error_rate if world.numpy_disputes else None,
+                                dispute_ends=hybrid.dispute_ends(world, world.numpy_accounts)).rows
     one = hybrid.run_numpy_accounts(world, world.numpy_accounts, block_accounts=10**9)
     for column in ("receivable", "day", "kind", "amount"):
         np.testing.assert_array_equal(getattr(whole, column), getattr(one, column), err_msg=column)

@@ -2,7 +2,7 @@
 column's code decides which form acts on it, and plans take every code at or below theirs."""
 from __future__ import annotations
 
-from simlib.model import vectorized, vectorized_accountant, vectorized_agency, vectorized_legal, vectorized_notices, \
+from simlib.model import vectorized, vectorized_disputes, vectorized_accountant, vectorized_agency, vectorized_legal, vectorized_notices, \
     vectorized_plans, vectorized_self_service as selfserve
 
 
@@ -12,6 +12,7 @@ def test_every_forms_codes_are_its_own():
                        vectorized._SCREEN, vectorized._FINANCE, vectorized._CHARGE},
         "accountant": {vectorized_accountant.SEIZE, vectorized_accountant.SETTLE, vectorized_accountant.CLOCK_ONLY},
         "legal": {vectorized_legal.FILE},
+        "disputes": {vectorized_disputes.DISPUTE},
         "self_service": {selfserve.PAY_LINK, selfserve.PORTAL, selfserve.CHARGE},  # every card attempt: CHARGE
         "agency": {vectorized_agency.PLACE, vectorized_agency.NOTICE_ARRIVES, vectorized_agency.NOTICE_MOVED},
         "notices": {vectorized_notices.MOVED - s for s in range(vectorized_notices.MAX_STEPS)},

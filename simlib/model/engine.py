@@ -165,6 +165,8 @@ class World:
                 for i in range(self.pop.n):
                     self._start_encounter(i)
             self.env.run(until=self.horizon)
+            numpy_rows = None if self.numpy_accounts is None else \
+                hybrid_engine.run_numpy_accounts(self, self.numpy_accounts)  # the billing team's disputes too
             staffing.book_team_costs(self)  # for the days each team worked, known only now
         finally:
             if gc_was_enabled:
@@ -172,8 +174,8 @@ class World:
         ledger = self.ledger.freeze()
         if bulk is not None:
             ledger = concatenate(bulk, ledger)
-        if self.numpy_accounts is not None:
-            ledger = concatenate(ledger, hybrid_engine.run_numpy_accounts(self, self.numpy_accounts))
+        if numpy_rows is not None:
+            ledger = concatenate(ledger, numpy_rows)
         open_cents = np.asarray(self.open_cents, dtype=np.int64)
         check_conservation(ledger, open_cents, f"strategy {self.strategy_name!r}")
         phone = self.phone

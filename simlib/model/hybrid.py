@@ -45,7 +45,9 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
+from simlib.model.hybrid_disputes import run_disputes
 from simlib.model.population_rows import PopulationRows
+from simlib.model.vectorized_disputes import disputes_in_numpy
 from simlib.model.vectorized_deposit import balance_at_schedule
 from simlib.model.vectorized_rows import concatenate
 from simlib.model.vectorized_offers import Charity
@@ -91,6 +93,7 @@ def numpy_accounts(world) -> np.ndarray | None:
     """The encounters of ``world`` whose patient balance runs in NumPy (``None``: none can); the
     world's service hooks whose work the NumPy model does for them skip them from now on."""
     sc, st, pop = world.sc, world.st, world.pop
+    world.numpy_disputes = False
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     mask = pop.patient_cents > 0
@@ -102,8 +105,11 @@ def numpy_accounts(world) -> np.ndarray | None:
     if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
         mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
     disputes = world.levers.get("price_estimate")
-    if disputes is not None:
-        mask &= np.isnan(np.asarray(disputes.offset, dtype=float))
+    if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
+        disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & (pop.patient_cents > 0)
+        world.numpy_disputes = bool(disputed.any()) and disputes_in_numpy(sc, st) and not (disputed & ~mask).any()
+        if not world.numpy_disputes:
+            mask &= ~disputed
     calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
     usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0 if calls else None
     selected = np.zeros(pop.n, bool)
@@ -130,14 +136,19 @@ def _called(world, candidates: np.ndarray) -> np.ndarray:
     return called
 
 
-def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: bool = False):
+def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: bool = False,
+            probe_disputes: bool = False, dispute_ends: np.ndarray | None = None):
     """The NumPy model's runs of ``encounters`` in blocks: (the block's encounters, its result)."""
     lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
+    rate = world.billing_error_rate if world.numpy_disputes else None
     for start in range(0, encounters.size, block_accounts):
         rows = encounters[start:start + block_accounts]
         yield rows, vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
                                         accounts=np.ones(rows.size, bool), probe_calls=probe_calls,
-                                        statement_lag_days=lag[rows] if np.ndim(lag) else lag)
+                                        statement_lag_days=lag[rows] if np.ndim(lag) else lag,
+                                        billing_error_rate=rate[rows] if np.ndim(rate) else rate,
+                                        probe_disputes=probe_disputes,
+                                        dispute_ends=None if dispute_ends is None else dispute_ends[rows])
 
 
 #: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, the
@@ -165,6 +176,20 @@ def _skip_at_service(world, mask: np.ndarray) -> None:
 BLOCK_ACCOUNTS = 250_000
 
 
+def dispute_ends(world, mask: np.ndarray, block_accounts: int | None = None) -> np.ndarray | None:
+    """When the NumPy model runs the disputes (``world.numpy_disputes``): the day each is resolved
+    (NaN: none, or not by the horizon) — a probe run of the disputed accounts finds the day each is
+    raised, then the billing team's queue (:mod:`simlib.model.hybrid_disputes`) runs on them."""
+    if not world.numpy_disputes:
+        return None
+    offset = np.asarray(world.levers["price_estimate"].offset, dtype=float)
+    raised = np.full(world.pop.n, np.nan)
+    for rows, v in _blocks(world, np.flatnonzero(mask & ~np.isnan(offset)), block_accounts or BLOCK_ACCOUNTS,
+                           probe_disputes=True):
+        raised[rows] = v.disputes_raised
+    return run_disputes(world, raised)
+
+
 def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = None) -> Ledger:
     """Simulate the patient balances of ``mask`` in NumPy after the world's SimPy run, in blocks of
     ``block_accounts`` (default :data:`BLOCK_ACCOUNTS`) encounters
@@ -172,7 +197,9 @@ def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = Non
     encounter's path, rows and cents are the same in any block): their open balances go to
     ``world.open_cents``, their counters to ``world.counters``; returns their rows, block by block."""
     open_cents, ledgers = world.open_cents, []
-    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts or BLOCK_ACCOUNTS):
+    block_accounts = block_accounts or BLOCK_ACCOUNTS
+    ends = dispute_ends(world, mask, block_accounts)
+    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts, dispute_ends=ends):
         for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
             open_cents[2 * i + 1] = cents
         world.counters.update({k: n for k, n in v.counters.items() if n})

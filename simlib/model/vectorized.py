@@ -28,6 +28,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`).
 - collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
 - the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
+- disputes, resolved on the day the billing team's queue gives (:mod:`simlib.model.vectorized_disputes`).
 - a pay link, a card on file, a patient portal and its plans (:mod:`simlib.model.vectorized_self_service`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
@@ -63,6 +64,7 @@ from simlib.model.vectorized_agency import PLACE, Agency
 from simlib.model.vectorized_calls import CallSteps
 from simlib.model.vectorized_charges import CollectionCharges
 from simlib.model.vectorized_deposit import DepositAtService
+from simlib.model.vectorized_disputes import DISPUTE, Disputes
 from simlib.model.vectorized_financing import Financing
 from simlib.model.vectorized_legal import LegalAction
 from simlib.model.vectorized_offers import Charity, Discount
@@ -77,7 +79,7 @@ from simlib.model.vectorized_targeting import TargetedOffers
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1; each NumPy form's own codes are disjoint
 # (tests/test_vectorized_codes.py): here -1..-7, the public accountant -8..-10, legal action -11, the
-# self-service levers -12, -13 and -70..-80, the agency -20..-22, moved notices -30..-69, payment plans -100
+# self-service levers -12, -13 and -70..-80, a dispute -14, the agency -20..-22, moved notices -30..-69, payment plans -100
 # and below
 _DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
@@ -88,14 +90,17 @@ def _cents(usd: float) -> int:
 
 # ----------------------------------------------------------------------------- simulation
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
-             statement_lag_days=None, probe_calls: bool = False) -> VectorResult:
+             statement_lag_days=None, probe_calls: bool = False, billing_error_rate: float | None = None,
+             dispute_ends: np.ndarray | None = None, probe_disputes: bool = False) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call reaches them and they have no dispute
     (their call steps only advance the clock: :mod:`simlib.model.vectorized_calls`);
     ``statement_lag_days``: the world's, one per encounter where a quality investment shortened it
     (default the scenario's); ``probe_calls``: record the accounts a call step would call
-    (``VectorResult.called``) instead of refusing them."""
+    (``VectorResult.called``) instead of refusing them; ``billing_error_rate`` (the world's): the
+    accounts' disputes run here (:mod:`simlib.model.vectorized_disputes`), raised only
+    (``probe_disputes``: ``VectorResult.disputes_raised``) or resolved on ``dispute_ends``."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -117,6 +122,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     targeted = TargetedOffers(sc, st, pop)  # every bill scored at service; offers withheld outside the band
     targeted.at_service(billed, rows, counters)
     deposits = deposit.at_service(billed, bal, charity, rows, counters)
+    disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes)
+    disputes.overcharged(billed, bal)  # billed at service by the world
     statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
@@ -205,8 +212,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
     plan_cols, plan_codes = plans.columns(statement, targeted.offered_to("payment_plan", alive), horizon)  # the offer (order 4), instalments (6)
     charges = CollectionCharges(sc, st)  # order 4, after financing's 3
-    cols = [due, discount.end, arrival, financing.column(statement, targeted.offered_to("financing", alive), bal), charges.column(due), *plan_cols]
-    codes = [_DUE, _ENDS, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
+    cols = [due, discount.end, disputes.column(statement, stated, contacts), arrival, financing.column(statement, targeted.offered_to("financing", alive), bal), charges.column(due), *plan_cols]
+    codes = [_DUE, _ENDS, DISPUTE, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times, plans)  # placements before instalments
@@ -217,6 +224,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if d > 0.0:
             cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
             codes.append(len(ladder) + s)
+            disputes.delivery(s, np.maximum(step_times[s], statement), d)  # sent after a dispute: its arithmetic
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
     cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement), statement + st.write_off.after_days]
@@ -242,7 +250,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     # the accounts whose own payments stand still: a plan holds them, or a garnishment (never both)
     paused, stops = next(((held, True) for held, on in ((plans.held, plans.active), (accountant.paused, accountant.active),
-                                                       (legal.held, legal.active)) if on), (plans.held, False))
+                                                       (legal.held, legal.active), (disputes.paused, disputes.active))
+                   if on), (plans.held, False))
 
     def advance(ii: np.ndarray, at: np.ndarray) -> None:
         dt = at - t0[ii]
@@ -290,6 +299,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if not alive.size:
             break
         t_next = raw[row[alive], j] if j < raw.shape[1] else np.full(alive.size, INF)
+        if disputes.active and j < raw.shape[1]:  # a dispute moved every later action
+            t_next = disputes.moved(alive, t_next, code[row[alive], j], len(ladder))
         due_now = (tpay[alive] <= t_next) & (tpay[alive] <= horizon)
         cand, cand_next = alive[due_now], t_next[due_now]
         while cand.size:
@@ -318,11 +329,14 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         ii, at, codes_j = plans.stand_down(ii, at, codes_j)  # what a plan holding the account stops
         ii, at, codes_j = accountant.stand_down(ii, at, codes_j, (_DUE, _CHARGE, _FINANCE))  # … the accountant
         ii, at, codes_j = legal.stand_down(ii, at, codes_j, CLOCK_ONLY)  # … a court
+        ii, at, codes_j = disputes.stand_down(ii, at, codes_j, CLOCK_ONLY)  # … a dispute not resolved
         for c in np.unique(codes_j):
             sel = codes_j == c
             jj, tj = ii[sel], at[sel]
             if c == CLOCK_ONLY:  # stood down while the public accountant holds the account
                 pass
+            elif c == DISPUTE:
+                disputes.dispute(jj, tj, bal, lam, t0, now, contacts, rows, counters, (f, kappa))
             elif c == _DUE:
                 lam[jj] += beh.due_date_jump_per_day * resp[jj]
             elif c == _ARRIVE:
@@ -373,4 +387,4 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
         charity_cents=per_account(ledger, Kind.CHARITY_CARE, n), discount_cents=per_account(ledger, Kind.DISCOUNT, n),
         rows=ledger,
-        called=calls.called if probe_calls else None)
+        called=calls.called if probe_calls else None, disputes_raised=disputes.raised if probe_disputes else None)

@@ -35,6 +35,8 @@ class VectorResult:
     rows: Ledger | None = None
     #: the accounts a call step would have called (a probe run: ``simulate(..., probe_calls=True)``)
     called: np.ndarray | None = None
+    #: the SimPy day each account's dispute was raised (a probe run: ``simulate(..., probe_disputes=True)``)
+    disputes_raised: np.ndarray | None = None
 
 
 def payment_log(log_i: list, log_day: list, log_amt: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

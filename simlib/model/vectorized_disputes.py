@@ -1,0 +1,151 @@
+"""Disputes in the NumPy model (issue 27: the hybrid engine).
+
+The engine's :class:`simlib.levers.disputes.Disputes` gives a bill with a billing error a dispute a
+pre-drawn delay after the statement (order 2): the patient pays nothing from the statement on; at
+the dispute the account waits for the billing team (a capacity), its work and the resolution, all
+the while its collection clock stands still — every pending action moves later by the dispute's
+duration and the intensity fades over it —; then the dispute's cost, the correction when the
+patient is right, and the corrected statement (a contact that always reaches). A bill the patient
+is right about was an overcharge, billed at service.
+
+The dispute's day is static (nobody pays before it), so the hybrid engine runs the billing team's
+queue apart (:mod:`simlib.model.hybrid_disputes`): a probe run of the NumPy model on the disputed
+accounts finds the day each dispute is raised (the SimPy clock's ``start + (day - start)``: the
+account waits on a timeout from the run's first day), the queue gives its end, and the run proper
+resolves each dispute at its end (:class:`Disputes`: the shift of every later column, the fade,
+the rows, the contact). A dispute that does not end by the horizon leaves its account as it is.
+Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`), and
+without a deposit (the world books the overcharge on the balance the deposit leaves).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.core.ledger import Kind
+from simlib.core.settings import cents
+from simlib.model.vectorized_intensity import intensity_after
+
+INF = np.inf
+DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
+
+#: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
+#: would move again) — and the deposit (the overcharge is billed on what it leaves)
+_NOT_BESIDE = ("deposit", "payment_plan", "agency", "financing", "legal_action", "public_accountant",
+               "collection_charges", "pay_link", "card_on_file", "patient_portal")
+
+
+def disputes_in_numpy(sc, st) -> bool:
+    """Whether the NumPy model may run the disputes of strategy ``st`` (its accounts must all run
+    there too: the hybrid engine checks that)."""
+    lim = st.contact_limits
+    calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
+    return (not calls and st.phone_team is None and lim.quiet_hours is None and lim.messages_per_7_days_max is None
+            and all(getattr(st, key) is None for key in _NOT_BESIDE) and sc.behaviour.payment_timing is None)
+
+
+def dispute_offsets(sc, st, pop, billing_error_rate: float) -> np.ndarray:
+    """Days from the statement to each encounter's dispute (NaN: no billing error), as the lever
+    draws them (its rate: the world's billing error rate × a price estimate's multiplier)."""
+    estimate = st.price_estimate
+    rate = billing_error_rate * (estimate.dispute_rate_multiplier if estimate is not None else 1.0)
+    return np.where(pop.error_u < rate, pop.dispute_delay, np.nan)
+
+
+class Disputes:
+    """The disputes of one strategy over one population (inactive: the accounts have none)."""
+
+    def __init__(self, sc, st, pop, billing_error_rate: float | None, ends: np.ndarray | None, probe: bool):
+        n = pop.n
+        self.active = billing_error_rate is not None
+        self.paused = np.zeros(n, bool)   # no payment from the statement to the dispute's end
+        self.frozen = np.zeros(n, bool)   # waiting for the team or the resolution: nothing moves
+        self.shift = np.zeros(n)          # the days every later action moved
+        self.codes = {DISPUTE} if self.active else set()
+        if not self.active:
+            return
+        bt = sc.operations.billing_team
+        self.pop, self.bt, self.probe, self.ends = pop, bt, probe, ends
+        self.start = -float(sc.simulation.warm_up_days)
+        self.horizon = sc.simulation.horizon_days
+        self.offset = dispute_offsets(sc, st, pop, billing_error_rate)
+        c = np.minimum(pop.correction_fraction, 0.99)  # the lever's overcharge: true balance ÷ (1 − c)
+        error = ~np.isnan(self.offset)
+        self.overcharge = np.where(error & (pop.favour_u < bt.patient_favour_rate), c / (1.0 - c), 0.0)
+        self.corrected_jump = sc.behaviour.corrected_statement_jump_per_day
+        #: the SimPy day each dispute was raised (a probe run), NaN for none
+        self.raised = np.full(n, np.nan)
+        self.sends: dict[int, tuple] = {}  # ladder step -> (its raw send days, its delivery days)
+
+    def overcharged(self, billed: np.ndarray, bal: np.ndarray) -> None:
+        """The balances the world billed with an overcharge (its own ``BILLED`` row at service)."""
+        if self.active:
+            extra = np.round(bal[billed] * self.overcharge[billed]).astype(np.int64)
+            bal[billed] += np.where(extra > 0, extra, 0)
+
+    def column(self, statement: np.ndarray, stated: np.ndarray, contacts) -> np.ndarray:
+        """The dispute's day (inf: none); the disputed accounts pay nothing from the statement on, and
+        their corrected statement counts in fatigue (one more reach column)."""
+        if not self.active:
+            return np.full(statement.shape, INF)
+        self.paused[:] = stated & ~np.isnan(self.offset)
+        state = contacts.state
+        self.reach_column = state.reached.shape[1]
+        state.reached = np.hstack([state.reached, np.full((state.reached.shape[0], 1), -INF)])
+        self.raised_raw = np.where(self.paused, statement + np.nan_to_num(self.offset, nan=0.0), INF)
+        return self.raised_raw
+
+    def delivery(self, s: int, sent: np.ndarray, days: float) -> None:
+        """Ladder step ``s``'s messages, sent on ``sent`` (raw), arrive ``days`` later."""
+        if self.active:
+            self.sends[s] = (sent, days)
+
+    def moved(self, alive: np.ndarray, t_next: np.ndarray, codes: np.ndarray, steps: int) -> np.ndarray:
+        """The column's days ``t_next`` (raw) of accounts ``alive`` moved by their disputes: the
+        engine runs a scheduled action at its day plus the shift; a message sent after the dispute
+        schedules its arrival at ``(sent + days) − shift``, run at that plus the shift."""
+        shift = self.shift[alive]
+        t = t_next + shift
+        moved = np.flatnonzero((shift != 0.0) & (codes >= steps) & (codes < 2 * steps))
+        for k in moved.tolist():
+            sent, days = self.sends[int(codes[k]) - steps]
+            a = alive[k]
+            if sent[a] >= self.raised_raw[a]:  # the step ran after the dispute (order 2 before 10 + n)
+                d = shift[k]
+                t[k] = ((sent[a] + d) + days - d) + d
+        return t
+
+    def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, clock_only: int):
+        """Everything due for a frozen account only advances its clock (nothing reads it again)."""
+        frozen = self.frozen[ii]
+        return (ii, at, codes) if not frozen.any() else (ii, at, np.where(frozen, clock_only, codes))
+
+    def dispute(self, jj: np.ndarray, at: np.ndarray, bal, lam, t0, now, contacts, rows, counters, kappa_floor) -> None:
+        """The disputes of accounts ``jj`` raised at ``at`` (their own clock; the SimPy clock reads
+        ``start + (at - start)``): recorded (a probe), or resolved at their end."""
+        raised = self.start + (at - self.start)
+        if self.probe:
+            self.raised[jj] = np.where(raised < self.horizon, raised, np.nan)
+            self.frozen[jj] = True
+            return
+        counters["disputes"] += int((raised < self.horizon).sum())
+        end = self.ends[jj]
+        done = ~np.isnan(end)
+        self.frozen[jj[~done]] = True
+        jj, end, raised = jj[done], end[done], raised[done]
+        if not jj.size:
+            return
+        pop, bt = self.pop, self.bt
+        rows.add(jj, end, Kind.COST_DISPUTE, cents(bt.cost_per_dispute))
+        b = bal[jj]
+        corr = np.minimum(b - 1, np.round(b * pop.correction_fraction[jj]).astype(np.int64))
+        corr = np.where(pop.favour_u[jj] < bt.patient_favour_rate, corr, 0)
+        fix = corr > 0
+        rows.add(jj[fix], end[fix], Kind.CORRECTION, corr[fix])
+        bal[jj] = b - np.where(fix, corr, 0)
+        floor, kappa = kappa_floor
+        lam[jj] = intensity_after(lam[jj], floor, kappa, end - raised)  # attention faded meanwhile
+        self.shift[jj] += end - raised  # every pending action later by the dispute's duration
+        t0[jj] = end
+        now[jj] = end
+        self.paused[jj] = False
+        contacts.respond(self.reach_column, jj, end, self.corrected_jump)  # the corrected statement
