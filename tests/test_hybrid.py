@@ -34,6 +34,23 @@ def small(path: Path, encounters_per_day: float = 4.0, warm_up_days: int = 90):
     return scenario_from_dict(data, f"{path.stem} (small)")
 
 
+def variants(scenario: str, base: str | None, strategies: dict, encounters_per_day: float = 3.0,
+             operations: dict | None = None):
+    """A shipped scenario (``parameters/<scenario>.yaml``) at a small size whose strategies are
+    ``base`` (its first when ``None``) changed by each of ``strategies``' sections; ``operations``
+    changes its operations' sections (a team's settings)."""
+    data = yaml.safe_load((ROOT / "parameters" / f"{scenario}.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
+    for section, settings in (operations or {}).items():
+        data.setdefault("operations", {}).setdefault(section, {}).update(settings)
+    shipped = data["strategies"][base] if base is not None else next(iter(data["strategies"].values()))
+    start = {k: v for k, v in shipped.items() if k != "baseline"}
+    data["strategies"] = {name: {**start, **extra} for name, extra in strategies.items()}
+    data.pop("uncertain", None)
+    data.pop("search", None)
+    return scenario_from_dict(data, f"{scenario}: variants (small)")
+
+
 def assert_identical(sc, strategy, pop):
     """Run ``strategy`` on both engines; return the hybrid world's NumPy share."""
     simpy_world, hybrid_world = World(sc, strategy, pop, hybrid=False), World(sc, strategy, pop, hybrid=True)

@@ -17,22 +17,14 @@ from hypothesis import strategies as hst
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
-from simlib.scenario.schema import scenario_from_dict
 
-from test_hybrid import assert_identical
+from test_hybrid import assert_identical, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _scenario(team: dict, strategies: dict, encounters_per_day: float = 3.0, path: str = "baseline.yaml"):
-    data = yaml.safe_load((ROOT / "parameters" / path).read_text(encoding="utf-8"))
-    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
-    data.setdefault("operations", {}).setdefault("billing_team", {}).update(team)
-    base = {k: v for k, v in next(iter(data["strategies"].values())).items() if k != "baseline"}
-    data["strategies"] = {name: {**base, **extra} for name, extra in strategies.items()}
-    data.pop("uncertain", None)
-    data.pop("search", None)
-    return scenario_from_dict(data, "disputes (small)")
+    return variants(Path(path).stem, None, strategies, encounters_per_day, operations={"billing_team": team})
 
 
 TEAMS = {

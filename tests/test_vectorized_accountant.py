@@ -16,22 +16,14 @@ from hypothesis import strategies as hst
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
-from simlib.scenario.schema import scenario_from_dict
 
-from test_hybrid import assert_identical
+from test_hybrid import assert_identical, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _scenario(strategies: dict, encounters_per_day: float = 3.0):
-    data = yaml.safe_load((ROOT / "parameters" / "france_public_hospital.yaml").read_text(encoding="utf-8"))
-    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
-    shipped = data["strategies"]
-    base = {k: v for k, v in shipped["comptable_public"].items() if k != "baseline"}
-    data["strategies"] = {name: {**base, **extra} for name, extra in strategies.items()}
-    data.pop("uncertain", None)
-    data.pop("search", None)
-    return scenario_from_dict(data, "public accountant (small)")
+    return variants("france_public_hospital", "comptable_public", strategies, encounters_per_day)
 
 
 ACCOUNTANT = yaml.safe_load((ROOT / "parameters" / "france_public_hospital.yaml").read_text(encoding="utf-8"))[

@@ -144,6 +144,14 @@ def random_agency(draw):
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=random_agency())
 def test_random_agencies_are_identical_on_both_engines(case):
+    sc, replication = random_scenario(case, "random agency")
+    assert_identical(sc, "random", draw_population(sc, replication))
+
+
+def random_scenario(case, label: str):
+    """The baseline, small and short, with the drawn strategy ``random`` (an agency, a plan beside
+    it: tests/test_vectorized_plan_agency.py) and its behaviour, error rate and notice's delivery;
+    returns the scenario and the replication to draw."""
     strategy, behaviour, error_rate, replication, notice_delivery_days = case
     data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
     data["channels"] = {"formal_demand": {"delivery_days": notice_delivery_days}}  # 0: the response at once
@@ -153,9 +161,7 @@ def test_random_agencies_are_identical_on_both_engines(case):
     data["operations"]["billing_team"]["billing_error_rate"] = error_rate
     data["finance"]["us_nonprofit"] = False
     data["strategies"] = {"random": {**strategy, "baseline": True}}
-    sc = scenario_from_dict(data, "random agency")
-    pop = draw_population(sc, replication)
-    assert_identical(sc, "random", pop)
+    return scenario_from_dict(data, label), replication
 
 
 def test_the_random_agencies_are_placed_in_numpy():

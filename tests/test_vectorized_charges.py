@@ -8,27 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
-from simlib.scenario.schema import scenario_from_dict
 
-from test_hybrid import assert_identical
+from test_hybrid import assert_identical, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _chile(strategies: dict, encounters_per_day: float = 3.0):
-    data = yaml.safe_load((ROOT / "parameters" / "chile_clinic.yaml").read_text(encoding="utf-8"))
-    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
-    base = data["strategies"]["gastos_de_cobranza"]
-    data["strategies"] = {name: {**base, **extra} for name, extra in strategies.items()}
-    data.pop("uncertain", None)
-    data.pop("search", None)
-    return scenario_from_dict(data, "chile with collection charges (small)")
+    return variants("chile_clinic", "gastos_de_cobranza", strategies, encounters_per_day)
 
 
 STRATEGIES = {

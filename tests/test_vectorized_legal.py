@@ -15,9 +15,8 @@ from hypothesis import strategies as hst
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
-from simlib.scenario.schema import scenario_from_dict
 
-from test_hybrid import assert_identical
+from test_hybrid import assert_identical, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = yaml.safe_load((ROOT / "parameters" / "france_clinic.yaml").read_text(encoding="utf-8"))["strategies"][
@@ -26,13 +25,7 @@ LEGAL = SHIPPED["legal_action"]
 
 
 def _scenario(strategies: dict, encounters_per_day: float = 3.0):
-    data = yaml.safe_load((ROOT / "parameters" / "france_clinic.yaml").read_text(encoding="utf-8"))
-    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
-    base = {k: v for k, v in SHIPPED.items() if k != "baseline"}
-    data["strategies"] = {name: {**base, **extra} for name, extra in strategies.items()}
-    data.pop("uncertain", None)
-    data.pop("search", None)
-    return scenario_from_dict(data, "legal action (small)")
+    return variants("france_clinic", "injonction_de_payer", strategies, encounters_per_day)
 
 
 STRATEGIES = {

@@ -25,7 +25,7 @@ from simlib.model.vectorized_subset import capacity_free_problems
 from simlib.scenario.schema import scenario_from_dict
 
 from tests.test_hybrid import assert_identical
-from tests.test_vectorized_agency import random_agency
+from tests.test_vectorized_agency import random_agency, random_scenario
 from tests.test_vectorized_plans import random_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,15 +167,6 @@ def random_plan_and_agency(draw):
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=random_plan_and_agency())
 def test_random_plans_beside_random_agencies_are_identical_on_both_engines(case):
-    strategy, behaviour, error_rate, replication, notice_delivery_days = case
-    data = yaml.safe_load((ROOT / "parameters" / "baseline.yaml").read_text(encoding="utf-8"))
-    data["channels"] = {"formal_demand": {"delivery_days": notice_delivery_days}}
-    data["simulation"].update(encounters_per_day=1.5, warm_up_days=30, horizon_days=300,
-                              billing_window_days=200, measurement_day=200, ar_window_days=60)
-    data["behaviour"].update(behaviour)
-    data["operations"]["billing_team"]["billing_error_rate"] = error_rate
-    data["finance"]["us_nonprofit"] = False
-    data["strategies"] = {"random": {**strategy, "baseline": True}}
-    sc = scenario_from_dict(data, "random plan and agency")
+    sc, replication = random_scenario(case, "random plan and agency")
     assert capacity_free_problems(sc, "random", per_account=True) == []
     assert_identical(sc, "random", draw_population(sc, replication))

@@ -7,13 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
-from simlib.scenario.schema import scenario_from_dict
 
-from test_hybrid import assert_identical
+from test_hybrid import assert_identical, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 DISCOUNT = {"rate": 0.10, "window_days": 20, "eligible_payers": ["commercial", "self_pay"]}
@@ -22,13 +20,7 @@ FINANCING = {"balance_min": 1000, "offer_day": 0}
 
 
 def _scenario(strategies: dict):
-    data = yaml.safe_load((ROOT / "parameters" / "finance_levers.yaml").read_text(encoding="utf-8"))
-    data["simulation"].update(encounters_per_day=3.0, warm_up_days=60)
-    base = {k: v for k, v in data["strategies"]["letters_only"].items() if k != "baseline"}
-    data["strategies"] = {name: {**base, **extra} for name, extra in strategies.items()}
-    data.pop("uncertain", None)
-    data.pop("search", None)
-    return scenario_from_dict(data, "targeted offers (small)")
+    return variants("finance_levers", "letters_only", strategies)
 
 
 STRATEGIES = {

@@ -14,8 +14,6 @@ cost, :mod:`simlib.world.capacities.staffing`) is the end of its last work done.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -41,5 +39,5 @@ def run_disputes(world, raised: np.ndarray) -> np.ndarray:
         end = done + wait if wait > 0.0 else done
         if end < horizon:
             ends[i] = end
-    world.billing.last_work_day = last if last > -math.inf else world.billing.last_work_day
+    world.billing.last_work_day = last
     return ends

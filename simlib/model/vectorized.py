@@ -79,8 +79,8 @@ from simlib.model.vectorized_targeting import TargetedOffers
 INF = math.inf
 # action codes; steps are 0..L-1, their deliveries L..2L-1; each NumPy form's own codes are disjoint
 # (tests/test_vectorized_codes.py): here -1..-7, the public accountant -8..-10, legal action -11, the
-# self-service levers -12, -13 and -70..-80, a dispute -14, the agency -20..-22, moved notices -30..-69, payment plans -100
-# and below
+# self-service levers -12, -13 and -70..-80, a dispute -14, the agency -20..-22, moved notices -30..-69,
+# payment plans -100 and below
 _DUE, _WRITE_OFF, _ARRIVE, _ENDS, _SCREEN, _FINANCE, _CHARGE = -1, -2, -3, -4, -5, -6, -7
 
 
@@ -210,9 +210,11 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         at = calls.working_slots(len(step_times), np.where(excluded, INF, at), stated & ~excluded, counters)
         step_times.append(at)  # a call step: moved to the team's working hours
     financing = Financing(sc, st, pop)  # its take-up is decided on the balance the statement left
-    plan_cols, plan_codes = plans.columns(statement, targeted.offered_to("payment_plan", alive), horizon)  # the offer (order 4), instalments (6)
+    # the plan's offer (order 4) and instalments (6), made only where a targeted offer allows it
+    plan_cols, plan_codes = plans.columns(statement, targeted.offered_to("payment_plan", alive), horizon)
     charges = CollectionCharges(sc, st)  # order 4, after financing's 3
-    cols = [due, discount.end, disputes.column(statement, stated, contacts), arrival, financing.column(statement, targeted.offered_to("financing", alive), bal), charges.column(due), *plan_cols]
+    cols = [due, discount.end, disputes.column(statement, stated, contacts), arrival,
+            financing.column(statement, targeted.offered_to("financing", alive), bal), charges.column(due), *plan_cols]
     codes = [_DUE, _ENDS, DISPUTE, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
@@ -227,7 +229,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             disputes.delivery(s, np.maximum(step_times[s], statement), d)  # sent after a dispute: its arithmetic
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
-    cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement), statement + st.write_off.after_days]
+    cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement),
+                                                        statement + st.write_off.after_days]
     codes += list(range(real_steps)) + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22: after the steps
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF
             or any(col is kept for kept in agency.reserved)]  # filled when a plan starts
