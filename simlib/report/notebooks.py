@@ -1,11 +1,13 @@
 """Notebook execution with papermill: the declared parameters (the cell tagged ``parameters``),
 a check that refuses unknown names (papermill only warns), and execution that turns a failing
-cell into a :class:`ReportError` naming notebook, cell and exception."""
+cell into a :class:`ReportError` naming notebook, cell and exception. Notebooks may execute side by
+side in threads (each in its own kernel): :class:`RunningKernels` stops them together."""
 from __future__ import annotations
 
 import ast
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,49 @@ KERNEL_NAME = "python3"
 # command's terminal: a failing cell still reaches us as a PapermillExecutionError, and a kernel
 # that cannot start as an exception from jupyter_client.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
+
+
+class RunningKernels:
+    """The kernels of the notebooks one build executes side by side: :meth:`stop` kills them (the
+    build was interrupted, or another page failed), so no notebook runs on after the build gave
+    up; a kernel that starts after ``stop`` is killed as it starts. ``manager_class`` is the
+    kernel manager that registers its kernel here (nbclient's ``kernel_manager_class``)."""
+
+    def __init__(self) -> None:
+        from jupyter_client import AsyncKernelManager
+
+        self._lock = threading.Lock()
+        self._managers: list = []
+        self._stopped = False
+        kernels = self
+
+        class _Registered(AsyncKernelManager):
+            async def start_kernel(self, **kw):
+                await super().start_kernel(**kw)
+                kernels._started(self)
+
+        self.manager_class = _Registered
+
+    def _started(self, manager) -> None:
+        with self._lock:
+            self._managers.append(manager)
+            stopped = self._stopped
+        if stopped:
+            _kill(manager)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            managers = list(self._managers)
+        for manager in managers:
+            _kill(manager)
+
+
+def _kill(manager) -> None:
+    """Kill a local kernel's process (its notebook's execution then fails: the kernel died)."""
+    process = getattr(manager.provisioner, "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
 
 
 def _load_notebook(path: Path):
@@ -73,12 +118,14 @@ def check_parameters(notebook: str | Path, parameters: Mapping[str, Any]) -> Non
 
 
 def execute_notebook(notebook: str | Path, parameters: Mapping[str, Any], *, cwd: str | Path | None = None,
-                     failed_copy: str | Path | None = None, start_timeout: int = 120):
+                     failed_copy: str | Path | None = None, start_timeout: int = 120,
+                     kernels: RunningKernels | None = None):
     """Execute ``notebook`` with papermill into a temp file and return the executed NotebookNode.
 
     The parameter names are checked first. On a cell error raise :class:`ReportError` naming the
     notebook, the failing cell (index in the executed notebook and execution count) and the
     exception; the failed notebook is kept at ``failed_copy`` (if given) for inspection.
+    ``kernels``: the notebook's kernel registers there (it executes beside others).
     """
     import nbformat
     import papermill as pm
@@ -90,10 +137,14 @@ def execute_notebook(notebook: str | Path, parameters: Mapping[str, Any], *, cwd
     with tempfile.TemporaryDirectory(prefix="simlib-nb-") as tmp:
         out = Path(tmp) / notebook.name
         try:
+            # the kernel starts in ``cwd`` (nbclient's resources path), not papermill's ``cwd=``: that
+            # one changes the process's directory, which pages rendered side by side would race on
             pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters),
-                                kernel_name=KERNEL_NAME, cwd=str(cwd), progress_bar=False,
+                                kernel_name=KERNEL_NAME, progress_bar=False,
                                 log_output=False, start_timeout=start_timeout,
-                                extra_arguments=list(KERNEL_ARGUMENTS))
+                                extra_arguments=list(KERNEL_ARGUMENTS),
+                                resources={"metadata": {"path": str(cwd)}},
+                                **({"kernel_manager_class": kernels.manager_class} if kernels is not None else {}))
         except PapermillExecutionError as exc:
             where = ""
             if failed_copy is not None and out.exists():

@@ -29,6 +29,7 @@ Guarantees, each one tested:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as _dt
 import json
 import os
@@ -37,6 +38,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ from simlib.report.export import checked_page, notebook_body
 from simlib.report.index_page import MANIFEST, write_index, write_manifest
 from simlib.report.labels import scenario_label
 from simlib.report.navigation import page_links
-from simlib.report.notebooks import check_parameters, execute_notebook, notebook_parameters
+from simlib.report.notebooks import RunningKernels, check_parameters, execute_notebook, notebook_parameters
 from simlib.report.pdf import find_chromium, print_pdf
 from simlib.report.publish import atomic_write_text, slug
 from simlib.report.derived import save_results
@@ -135,25 +137,34 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                 with speaking(speech.language, speech.currency):
                     log(f"{path}: rendering notebooks…")
                     siblings = [(p.html, _(p.title)) for p in built]
-                    for p in built:
-                        t1 = time.perf_counter()
-                        nb = p.path(notebook_dir)
-                        params = _notebook_params(str(path.resolve()), str(results_dir), speech.language, nb)
-                        failed = out_dir / f"{dname}.{p.key}.failed.ipynb"
-                        with scratch():
-                            executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed)
-                        title = f"{_(p.title)} — {scenario_label(scenario)}"
-                        body = notebook_body(executed)
-                        bodies.append((p.key, body))
-                        staged = atomic_write_text(stage / p.html, checked_page(title, page_links(siblings, p.html) + body))
-                        if failed.exists():
-                            failed.unlink()
-                        written_pages.append(scen_dir / p.html)
-                        entry = {"file": p.html, "title": _(p.title)}
-                        if pdf:  # printed from the staged page: published with it, or not at all
-                            entry["pdf"] = print_pdf(staged, chromium=chromium).name
-                        reports.append(entry)
-                        log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({time.perf_counter() - t1:.1f} s)")
+                    jobs = [(p, p.path(notebook_dir)) for p in built]
+                    renderers = max(1, min(len(jobs), workers or scenario.simulation.workers))
+                    # pages render side by side, each in its own kernel (a process); a worker thread
+                    # runs in a copy of this context: the scenario's language and currency
+                    kernels = RunningKernels()
+                    with scratch(), ThreadPoolExecutor(renderers, thread_name_prefix="simlib-page") as pool:
+                        futures = [pool.submit(contextvars.copy_context().run, _render_page, kernels, p, nb,
+                                               _notebook_params(str(path.resolve()), str(results_dir),
+                                                                speech.language, nb),
+                                               out_dir / f"{dname}.{p.key}.failed.ipynb", stage,
+                                               f"{_(p.title)} — {scenario_label(scenario)}", siblings,
+                                               chromium if pdf else None)
+                                   for p, nb in jobs]
+                        try:
+                            for (p, _nb), future in zip(jobs, futures):
+                                body, pdf_name, seconds = future.result()
+                                bodies.append((p.key, body))
+                                written_pages.append(scen_dir / p.html)
+                                entry = {"file": p.html, "title": _(p.title)}
+                                if pdf_name is not None:
+                                    entry["pdf"] = pdf_name
+                                reports.append(entry)
+                                log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({seconds:.1f} s)")
+                        except BaseException:
+                            for future in futures:  # the pages not started
+                                future.cancel()
+                            kernels.stop()  # and the notebooks executing: their kernels killed
+                            raise
                     pack = None
                     if pdf:  # the board pack: every page of the scenario in one PDF, numbered throughout
                         t1 = time.perf_counter()
@@ -177,6 +188,21 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     written.append(write_index(out_dir))
     log(f"index: {written[-1]}")
     return written
+
+
+def _render_page(kernels: RunningKernels, p, nb: Path, params: dict, failed: Path, stage: Path, title: str,
+                 siblings, chromium):
+    """Execute page ``p``'s notebook, write its HTML to ``stage`` and, with ``chromium``, print it
+    (the printed page is published with the HTML, or not at all); returns its body (for the board
+    pack), its PDF's name (``None``: none) and the seconds it took."""
+    t1 = time.perf_counter()
+    executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed, kernels=kernels)
+    body = notebook_body(executed)
+    staged = atomic_write_text(stage / p.html, checked_page(title, page_links(siblings, p.html) + body))
+    if failed.exists():
+        failed.unlink()
+    pdf_name = print_pdf(staged, chromium=chromium).name if chromium is not None else None
+    return body, pdf_name, time.perf_counter() - t1
 
 
 _SCRATCH = re.compile(r"^simlib-report-(\d+)-")
