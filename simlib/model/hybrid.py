@@ -45,7 +45,7 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
-from simlib.model.hybrid_disputes import run_disputes
+from simlib.model.hybrid_disputes import overcharge_in_numpy, run_disputes
 from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_disputes import disputes_in_numpy
 from simlib.model.vectorized_deposit import balance_at_schedule
@@ -123,6 +123,7 @@ def numpy_accounts(world) -> np.ndarray | None:
         mask &= ~_called(world, selected & mask)
     if not mask.any():
         return None
+    overcharge_in_numpy(world, mask)  # beside a deposit: billed on what it leaves, by the NumPy model
     _skip_at_service(world, mask)
     return mask
 

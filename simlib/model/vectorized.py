@@ -123,7 +123,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     targeted.at_service(billed, rows, counters)
     deposits = deposit.at_service(billed, bal, charity, rows, counters)
     disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes)
-    disputes.overcharged(billed, bal)  # billed at service by the world
+    disputes.overcharged(billed, bal, rows)  # billed at service by the world (beside a deposit: here)
     statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:

@@ -1,0 +1,61 @@
+"""Disputes in NumPy beside the levers that hold no account (simlib.model.vectorized_disputes, issue
+27): beside a deposit (the world bills a right-about-it dispute's overcharge on the balance the
+deposit leaves: the NumPy model books that row), patient financing (an offer due while the dispute
+stands moves with every pending action) — identical to pure SimPy (every ledger row to the last
+bit, counters, open balances) with a congested billing team, disputes raised on the statement day
+(tied with an offer on it) and disputes soon after it with long resolutions; and on random teams
+and levers. Seeded."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
+
+from simlib.model.engine import World
+from simlib.model.population import draw_population
+
+from test_hybrid import assert_identical
+from test_hybrid_disputes import TEAMS as _TEAMS, _scenario
+
+TEAMS = {"congested": _TEAMS["congested"],
+         # raised on the statement day: ties with what is due then (a financing offer)
+         "on_the_statement": {"billing_error_rate": 0.3, "dispute_delay_days_mean": 0.0, "staff": 1,
+                              "hours_per_dispute": 10.0, "hours_per_day": 7.0},
+         # raised soon, resolved long after: most of the lever's actions fall due while the dispute stands
+         "long": {"billing_error_rate": 0.4, "dispute_delay_days_mean": 5.0, "staff": 1, "hours_per_dispute": 14.0,
+                  "resolution_wait_days_mean": 20.0}}
+
+#: per lever: the shipped scenario its variants start from, its variants, and the counter that shows it acted
+LEVERS = {
+    "deposit": ("baseline.yaml", "deposits", {
+        "half": {"deposit": {"share": 0.5, "compliance_rate": 0.8}},
+        "whole_and_more": {"deposit": {"share": 1.0, "compliance_rate": 0.9, "estimate_error_sigma": 0.4}}}),
+    "financing": ("finance_levers.yaml", "financed", {
+        "on_the_statement": {"financing": {"balance_min": 50, "offer_day": 0, "uptake_rate": 0.6}},
+        "later": {"financing": {"balance_min": 50, "balance_max": 3000, "offer_day": 20, "uptake_rate": 0.6}}}),
+}
+CASES = [(lever, name) for lever, (_, _, variants) in LEVERS.items() for name in variants]
+
+
+@pytest.mark.parametrize("team", sorted(TEAMS))
+@pytest.mark.parametrize("lever,name", CASES)
+def test_disputes_beside_a_lever_run_in_numpy_identically(lever, name, team):
+    path, counter, variants = LEVERS[lever]
+    sc = _scenario(TEAMS[team], {name: variants[name]}, path=path)
+    pop = draw_population(sc, 2)
+    assert World(sc, name, pop, hybrid=True).numpy_disputes
+    share = assert_identical(sc, name, pop)
+    counters = World(sc, name, pop, hybrid=True).run().counters
+    assert share == 1.0 and counters["disputes"] > 30 and counters[counter] > 30  # teeth: both in NumPy
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=hst.sampled_from(CASES), rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]),
+       wait=hst.sampled_from([0.0, 10.0]), delay=hst.sampled_from([0.0, 3.0, 40.0]), seed=hst.integers(0, 30))
+def test_random_disputes_beside_a_lever_are_identical(case, rate, staff, wait, delay, seed):
+    lever, name = case
+    path, _, variants = LEVERS[lever]
+    team = {"billing_error_rate": rate, "staff": staff, "hours_per_dispute": 10.0,
+            "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
+    sc = _scenario(team, {name: variants[name]}, encounters_per_day=2.0, path=path)
+    assert assert_identical(sc, name, draw_population(sc, seed)) == 1.0
