@@ -1,7 +1,8 @@
 """Disputes in NumPy beside the levers that hold no account (simlib.model.vectorized_disputes, issue
 27): beside a deposit (the world bills a right-about-it dispute's overcharge on the balance the
-deposit leaves: the NumPy model books that row), patient financing (an offer due while the dispute
-stands moves with every pending action) — identical to pure SimPy (every ledger row to the last
+deposit leaves: the NumPy model books that row), patient financing, a pay link and a patient portal
+without plans (an offer, a link or a visit due while the dispute stands moves with every pending
+action; a link that reaches, a visit, may close the account before its dispute) — identical to pure SimPy (every ledger row to the last
 bit, counters, open balances) with a congested billing team, disputes raised on the statement day
 (tied with an offer on it) and disputes soon after it with long resolutions; and on random teams
 and levers. Seeded."""
@@ -33,6 +34,12 @@ LEVERS = {
     "financing": ("finance_levers.yaml", "financed", {
         "on_the_statement": {"financing": {"balance_min": 50, "offer_day": 0, "uptake_rate": 0.6}},
         "later": {"financing": {"balance_min": 50, "balance_max": 3000, "offer_day": 20, "uptake_rate": 0.6}}}),
+    "pay_link": ("self_service.yaml", "pay_link_payments", {
+        "on_the_statement": {"pay_link": {"day": 0, "channel": "sms", "pay_at_once_rate": 0.5, "friction": 0.1}},
+        "later_by_email": {"pay_link": {"day": 25, "channel": "email", "pay_at_once_rate": 0.5}}}),
+    "patient_portal": ("self_service.yaml", "portal_payments", {
+        "soon": {"patient_portal": {"visit_rate": 0.6, "visit_delay_days": 10, "pay_rate": 0.5}},
+        "later": {"patient_portal": {"visit_rate": 0.6, "visit_delay_days": 30, "pay_rate": 0.4, "plan_rate": 0.3}}}),
 }
 CASES = [(lever, name) for lever, (_, _, variants) in LEVERS.items() for name in variants]
 

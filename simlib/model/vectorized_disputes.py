@@ -16,8 +16,9 @@ resolves each dispute at its end (:class:`Disputes`: the shift of every later co
 the rows, the contact). A dispute that does not end by the horizon leaves its account as it is.
 Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`). Beside a
 deposit, the overcharge is billed on the balance the deposit leaves: the NumPy model books that
-``BILLED`` row (:func:`simlib.model.hybrid_disputes.overcharge_in_numpy`). Beside patient financing
-the offer is one more action the dispute moves.
+``BILLED`` row (:func:`simlib.model.hybrid_disputes.overcharge_in_numpy`). Beside patient
+financing, a pay link or a patient portal (without plans), their offer, link or visit is one more
+action the dispute moves (and a link or a visit before it may close the account).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 #: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
 #: would move again)
 _NOT_BESIDE = ("payment_plan", "agency", "legal_action", "public_accountant",
-               "collection_charges", "pay_link", "card_on_file", "patient_portal")
+               "collection_charges", "card_on_file")
 
 
 def disputes_in_numpy(sc, st) -> bool:

@@ -135,7 +135,8 @@ class SelfService:
             self.p_link = self.link.pay_at_once_rate * (1.0 - self.link.friction)
             state = contacts.state  # the link's own column of send and reach times (the cap, fatigue)
             self.column = state.reached.shape[1]
-            state.sent = np.hstack([state.sent, np.full((pop.n, 1), -INF)])
+            pad = self.column + 1 - state.sent.shape[1]  # past the columns of reaches only (a corrected statement)
+            state.sent = np.hstack([state.sent, np.full((pop.n, pad), -INF)])
             state.reached = np.hstack([state.reached, np.full((pop.n, 1), -INF)])
             self.codes.add(PAY_LINK)
         if self.card is not None:
