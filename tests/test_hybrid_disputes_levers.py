@@ -2,9 +2,10 @@
 27): beside a deposit (the world bills a right-about-it dispute's overcharge on the balance the
 deposit leaves: the NumPy model books that row), patient financing, a pay link and a patient portal
 without plans (an offer, a link or a visit due while the dispute stands moves with every pending
-action; a link that reaches, a visit, may close the account before its dispute) — identical to pure SimPy (every ledger row to the last
+action; a link that reaches, a visit, may close the account before its dispute), a card on file (a
+retry the engine schedules after the dispute stores its day less the shift) — identical to pure SimPy (every ledger row to the last
 bit, counters, open balances) with a congested billing team, disputes raised on the statement day
-(tied with an offer on it) and disputes soon after it with long resolutions; and on random teams
+(tied with an offer on it) and disputes soon after it with long resolutions, disputes about the due date; and on random teams
 and levers. Seeded."""
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ TEAMS = {"congested": _TEAMS["congested"],
                               "hours_per_dispute": 10.0, "hours_per_day": 7.0},
          # raised soon, resolved long after: most of the lever's actions fall due while the dispute stands
          "long": {"billing_error_rate": 0.4, "dispute_delay_days_mean": 5.0, "staff": 1, "hours_per_dispute": 14.0,
-                  "resolution_wait_days_mean": 20.0}}
+                  "resolution_wait_days_mean": 20.0},
+         # raised about the due date, resolved soon: a card's attempts before, during and after the dispute
+         "around_the_due_date": {"billing_error_rate": 0.4, "dispute_delay_days_mean": 30.0, "staff": 1,
+                                 "hours_per_dispute": 14.0, "resolution_wait_days_mean": 4.0}}
 
 #: per lever: the shipped scenario its variants start from, its variants, and the counter that shows it acted
 LEVERS = {
@@ -40,6 +44,11 @@ LEVERS = {
     "patient_portal": ("self_service.yaml", "portal_payments", {
         "soon": {"patient_portal": {"visit_rate": 0.6, "visit_delay_days": 10, "pay_rate": 0.5}},
         "later": {"patient_portal": {"visit_rate": 0.6, "visit_delay_days": 30, "pay_rate": 0.4, "plan_rate": 0.3}}}),
+    "card_on_file": ("self_service.yaml", "card_charges_paid", {
+        "often_declined": {"card_on_file": {"consent_rate": 0.6, "failure_rate": 0.6, "retries": 4, "retry_days": 3,
+                                            "chargeback_rate": 0.05}},
+        "later": {"card_on_file": {"consent_rate": 0.6, "failure_rate": 0.5, "retries": 3, "retry_days": 7.3,
+                                   "days_after_due": 12.5, "balance_max": 1500}}}),
 }
 CASES = [(lever, name) for lever, (_, _, variants) in LEVERS.items() for name in variants]
 

@@ -34,7 +34,7 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 #: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
 #: would move again)
 _NOT_BESIDE = ("payment_plan", "agency", "legal_action", "public_accountant",
-               "collection_charges", "card_on_file")
+               "collection_charges")
 
 
 def disputes_in_numpy(sc, st) -> bool:
@@ -63,6 +63,7 @@ class Disputes:
         self.paused = np.zeros(n, bool)   # no payment from the statement to the dispute's end
         self.frozen = np.zeros(n, bool)   # waiting for the team or the resolution: nothing moves
         self.shift = np.zeros(n)          # the days every later action moved
+        self.retimed = None  # a lever's own days of the actions it schedules as it runs (a card's retry)
         self.codes = {DISPUTE} if self.active else set()
         if not self.active:
             return
@@ -122,7 +123,7 @@ class Disputes:
             if sent[a] >= self.raised_raw[a]:  # the step ran after the dispute (order 2 before 10 + n)
                 d = shift[k]
                 t[k] = ((sent[a] + d) + days - d) + d
-        return t
+        return t if self.retimed is None else self.retimed(alive, t_next, t, codes)
 
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, clock_only: int):
         """Everything due for a frozen account only advances its clock (nothing reads it again)."""
