@@ -17,8 +17,10 @@ the rows, the contact). A dispute that does not end by the horizon leaves its ac
 Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`). Beside a
 deposit, the overcharge is billed on the balance the deposit leaves: the NumPy model books that
 ``BILLED`` row (:func:`simlib.model.hybrid_disputes.overcharge_in_numpy`). Beside patient
-financing, a pay link or a patient portal (without plans), their offer, link or visit is one more
-action the dispute moves (and a link or a visit before it may close the account).
+financing, collection charges, a pay link or a patient portal (without plans), their offer, charge,
+link or visit is one more action the dispute moves (and a link or a visit before it may close the
+account); beside a card on file, a retry scheduled after the dispute has its own day
+(:meth:`simlib.model.vectorized_self_service.SelfService.beside`).
 """
 from __future__ import annotations
 
@@ -31,10 +33,9 @@ from simlib.model.vectorized_intensity import intensity_after
 INF = np.inf
 DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 
-#: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
-#: would move again)
-_NOT_BESIDE = ("payment_plan", "agency", "legal_action", "public_accountant",
-               "collection_charges")
+#: the levers beside which disputes stay on SimPy (they hold accounts: a plan, an agency, a court,
+#: the public accountant)
+_NOT_BESIDE = ("payment_plan", "agency", "legal_action", "public_accountant")
 
 
 def disputes_in_numpy(sc, st) -> bool:
