@@ -3,11 +3,12 @@
 deposit leaves: the NumPy model books that row), patient financing, a pay link and a patient portal
 without plans (an offer, a link or a visit due while the dispute stands moves with every pending
 action; a link that reaches, a visit, may close the account before its dispute), a card on file (a
-retry the engine schedules after the dispute stores its day less the shift) and collection charges
-(the correction is a fraction of the balance charged) — identical to pure SimPy (every ledger row to the last
-bit, counters, open balances) with a congested billing team, disputes raised on the statement day
-(tied with an offer on it) and disputes soon after it with long resolutions, disputes about the due date; and on random teams
-and levers. Seeded."""
+retry the engine schedules after the dispute stores its day less the shift), collection charges
+(the correction is a fraction of the balance charged) and five of them together — identical to
+pure SimPy (every ledger row to the last bit, counters, open balances) with a congested billing
+team, disputes raised on the statement day (tied with what is due then), disputes soon after it
+with long resolutions and disputes about the due date; and on random teams, levers and
+combinations. Seeded."""
 from __future__ import annotations
 
 import pytest
@@ -51,6 +52,14 @@ LEVERS = {
                                             "chargeback_rate": 0.05}},
         "later": {"card_on_file": {"consent_rate": 0.6, "failure_rate": 0.5, "retries": 3, "retry_days": 7.3,
                                    "days_after_due": 12.5, "balance_max": 1500}}}),
+    "together": ("self_service.yaml", "card_charges_paid", {
+        "five_levers_and_a_discount": {
+            "deposit": {"share": 0.3, "compliance_rate": 0.6},
+            "financing": {"balance_min": 800, "offer_day": 14, "uptake_rate": 0.4},
+            "pay_link": {"day": 3, "channel": "sms", "pay_at_once_rate": 0.3},
+            "patient_portal": {"visit_rate": 0.4, "visit_delay_days": 20, "pay_rate": 0.3},
+            "card_on_file": {"consent_rate": 0.5, "failure_rate": 0.6, "retries": 3, "retry_days": 4},
+            "prompt_pay_discount": {"rate": 0.05, "window_days": 20}}}),
     # Chile's law keeps its disputes on SimPy (its quiet hours and message cap): lifted below (_scenario_of)
     "collection_charges": ("chile_clinic.yaml", "collection_charges", {
         "shipped_terms": {"collection_charges": {"rate": 0.09, "after_days_past_due": 20}},
@@ -93,3 +102,37 @@ def test_random_disputes_beside_a_lever_are_identical(case, rate, staff, wait, d
             "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
     sc = _scenario_of(lever, name, team, encounters_per_day=2.0)
     assert assert_identical(sc, name, draw_population(sc, seed)) == 1.0
+
+
+@hst.composite
+def _levers(draw) -> dict:
+    """A random strategy of the levers beside which disputes run in NumPy (at least one)."""
+    pick = draw(hst.sets(hst.sampled_from(["deposit", "financing", "pay_link", "patient_portal", "card_on_file"]),
+                         min_size=1))
+    out: dict = {}
+    if "deposit" in pick:
+        out["deposit"] = {"share": draw(hst.sampled_from([0.3, 1.0])), "compliance_rate": 0.7}
+    if "financing" in pick:
+        out["financing"] = {"balance_min": 100, "offer_day": draw(hst.sampled_from([0.0, 7.0, 45.0])),
+                            "uptake_rate": 0.5}
+    if "pay_link" in pick:
+        out["pay_link"] = {"day": draw(hst.sampled_from([0, 3, 20])), "channel": draw(hst.sampled_from(["sms", "email"])),
+                           "pay_at_once_rate": 0.4}
+    if "patient_portal" in pick:
+        out["patient_portal"] = {"visit_rate": 0.5, "visit_delay_days": draw(hst.sampled_from([2.0, 25.0])),
+                                 "pay_rate": 0.4}
+    if "card_on_file" in pick:
+        out["card_on_file"] = {"consent_rate": 0.5, "failure_rate": draw(hst.sampled_from([0.2, 0.7])),
+                               "retries": draw(hst.integers(0, 4)), "retry_days": draw(hst.sampled_from([1.5, 3.0, 9.0])),
+                               "days_after_due": draw(hst.sampled_from([0.0, 6.25]))}
+    return out
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(levers=_levers(), delay=hst.sampled_from([0.0, 5.0, 30.0]), wait=hst.sampled_from([0.0, 4.0, 25.0]),
+       seed=hst.integers(0, 30))
+def test_random_levers_beside_disputes_are_identical(levers, delay, wait, seed):
+    team = {"billing_error_rate": 0.35, "staff": 1, "hours_per_dispute": 12.0, "resolution_wait_days_mean": wait,
+            "dispute_delay_days_mean": delay}
+    sc = _scenario(team, {"random": levers}, encounters_per_day=2.0, path="self_service.yaml")
+    assert assert_identical(sc, "random", draw_population(sc, seed)) == 1.0
