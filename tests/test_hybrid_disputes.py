@@ -3,8 +3,9 @@ simlib.model.hybrid_disputes, issue 27): when the NumPy model runs every dispute
 billing team's queue runs apart and the disputes are resolved in NumPy — identical to pure SimPy
 (every ledger row to the last bit, the team's staff cost included, counters, open balances) with
 a congested team, no resolution wait, disputes still open at the horizon, a price estimate, a
-quality investment (a billing error rate per encounter) and letters sent after a dispute; beside a
-deposit, or when a disputed account stays on SimPy, the disputes stay on SimPy. Seeded."""
+quality investment (a billing error rate per encounter) and letters sent after a dispute; beside
+quiet hours, or when a disputed account stays on SimPy, the disputes stay on SimPy (beside the
+levers that hold no account: tests/test_hybrid_disputes_levers.py). Seeded."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,8 +65,7 @@ def test_a_quality_investment_rates_each_encounter():
     assert assert_identical(sc, "training", pop) == 1.0
 
 
-@pytest.mark.parametrize("extra", [{"deposit": {"share": 0.5, "compliance_rate": 0.8}},
-                                   {"contact_limits": {"quiet_hours": [21, 8]}}])
+@pytest.mark.parametrize("extra", [{"contact_limits": {"quiet_hours": [21, 8]}}])
 def test_beside_what_the_numpy_form_cannot_hold_the_disputes_stay_on_simpy(extra):
     sc = _scenario(TEAMS["congested"], {"kept": extra})
     pop = draw_population(sc, 1)

@@ -143,11 +143,12 @@ def test_financing_beside_a_lever_that_holds_accounts_stays_on_simpy():
 
 
 def test_the_finance_scenarios_financing_partner_runs_in_numpy_on_the_hybrid():
-    """The shipped partner (offers on the statement): its accounts now run in NumPy but the
-    disputed ones, with the same rows, counters and metrics as the pure SimPy engine."""
+    """The shipped partner (offers on the statement): its accounts run in NumPy, the disputed ones
+    too (tests/test_hybrid_disputes_levers.py), with the same rows, counters and metrics as the
+    pure SimPy engine."""
     sc = small(ROOT / "parameters" / "finance_levers.yaml", encounters_per_day=3.0, warm_up_days=60)
     pop = draw_population(sc, 2)
     share = assert_identical_on_both_engines(sc, "financing_partner", pop)
-    assert share > 0.85
+    assert share == 1.0
     c = World(sc, "financing_partner", pop, hybrid=True).run().counters
     assert c["financed"] > 10

@@ -22,7 +22,9 @@ form, no collection policy listens to contacts), and the account can never meet 
 The world still books every encounter's bills, claims and what levers take at service, but for
 the deposit (:mod:`simlib.model.vectorized_deposit` asks those accounts for theirs, and refunds it):
 :func:`numpy_accounts` makes the deposit's and financial assistance's ``at_service`` hooks skip
-them; it does not start those patient accounts. After the SimPy run, :func:`run_numpy_accounts` simulates
+them (and, beside a deposit, leaves a dispute's overcharge to the NumPy model:
+:func:`~simlib.model.hybrid_disputes.overcharge_in_numpy`); it does not start those patient accounts.
+After the SimPy run, :func:`run_numpy_accounts` simulates
 them, sets their open balances, adds their counters and returns their ledger rows (with their days
 and kinds), which the world appends to its own before the conservation check. Every random value
 is pre-drawn per account (:mod:`simlib.model.population`), so the paths are the engine's.
@@ -45,7 +47,7 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
-from simlib.model.hybrid_disputes import run_disputes
+from simlib.model.hybrid_disputes import overcharge_in_numpy, run_disputes
 from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_disputes import disputes_in_numpy
 from simlib.model.vectorized_deposit import balance_at_schedule
@@ -123,6 +125,7 @@ def numpy_accounts(world) -> np.ndarray | None:
         mask &= ~_called(world, selected & mask)
     if not mask.any():
         return None
+    overcharge_in_numpy(world, mask)  # beside a deposit: billed on what it leaves, by the NumPy model
     _skip_at_service(world, mask)
     return mask
 

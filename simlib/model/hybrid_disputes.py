@@ -41,3 +41,15 @@ def run_disputes(world, raised: np.ndarray) -> np.ndarray:
             ends[i] = end
     world.billing.last_work_day = last
     return ends
+
+
+def overcharge_in_numpy(world, mask: np.ndarray) -> None:
+    """Beside a deposit, the NumPy model books the overcharge of its disputed accounts: the world
+    bills it at service on the balance the deposit leaves (the deposit's hook runs first), and the
+    hybrid engine skips the deposit's hook for them, so the price estimate's hook would bill it on
+    the whole balance — it bills none for them (:meth:`Disputes.overcharged
+    <simlib.model.vectorized_disputes.Disputes.overcharged>` does, on what the deposit left)."""
+    if world.numpy_disputes and world.st.deposit is not None:
+        overcharge = world.levers["price_estimate"].overcharge
+        for i in np.flatnonzero(mask & (np.asarray(overcharge) > 0.0)).tolist():
+            overcharge[i] = 0.0

@@ -123,7 +123,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     targeted.at_service(billed, rows, counters)
     deposits = deposit.at_service(billed, bal, charity, rows, counters)
     disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes)
-    disputes.overcharged(billed, bal)  # billed at service by the world
+    disputes.overcharged(billed, bal, rows)  # billed at service by the world (beside a deposit: here)
     statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
@@ -229,6 +229,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             disputes.delivery(s, np.maximum(step_times[s], statement), d)  # sent after a dispute: its arithmetic
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
+    selfserve.beside(disputes)  # a card's retry scheduled after a dispute: its own day
     cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement),
                                                         statement + st.write_off.after_days]
     codes += list(range(real_steps)) + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22: after the steps

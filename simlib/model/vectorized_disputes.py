@@ -14,8 +14,13 @@ accounts finds the day each dispute is raised (the SimPy clock's ``start + (day 
 account waits on a timeout from the run's first day), the queue gives its end, and the run proper
 resolves each dispute at its end (:class:`Disputes`: the shift of every later column, the fade,
 the rows, the contact). A dispute that does not end by the horizon leaves its account as it is.
-Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`), and
-without a deposit (the world books the overcharge on the balance the deposit leaves).
+Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`). Beside a
+deposit, the overcharge is billed on the balance the deposit leaves: the NumPy model books that
+``BILLED`` row (:func:`simlib.model.hybrid_disputes.overcharge_in_numpy`). Beside patient
+financing, collection charges, a pay link or a patient portal (without plans), their offer, charge,
+link or visit is one more action the dispute moves (and a link or a visit before it may close the
+account); beside a card on file, a retry scheduled after the dispute has its own day
+(:meth:`simlib.model.vectorized_self_service.SelfService.beside`).
 """
 from __future__ import annotations
 
@@ -28,10 +33,9 @@ from simlib.model.vectorized_intensity import intensity_after
 INF = np.inf
 DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 
-#: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
-#: would move again) — and the deposit (the overcharge is billed on what it leaves)
-_NOT_BESIDE = ("deposit", "payment_plan", "agency", "financing", "legal_action", "public_accountant",
-               "collection_charges", "pay_link", "card_on_file", "patient_portal")
+#: the levers beside which disputes stay on SimPy (they hold accounts: a plan, an agency, a court,
+#: the public accountant)
+_NOT_BESIDE = ("payment_plan", "agency", "legal_action", "public_accountant")
 
 
 def disputes_in_numpy(sc, st) -> bool:
@@ -60,6 +64,7 @@ class Disputes:
         self.paused = np.zeros(n, bool)   # no payment from the statement to the dispute's end
         self.frozen = np.zeros(n, bool)   # waiting for the team or the resolution: nothing moves
         self.shift = np.zeros(n)          # the days every later action moved
+        self.retimed = None  # a lever's own days of the actions it schedules as it runs (a card's retry)
         self.codes = {DISPUTE} if self.active else set()
         if not self.active:
             return
@@ -72,15 +77,22 @@ class Disputes:
         error = ~np.isnan(self.offset)
         self.overcharge = np.where(error & (pop.favour_u < bt.patient_favour_rate), c / (1.0 - c), 0.0)
         self.corrected_jump = sc.behaviour.corrected_statement_jump_per_day
+        self.deposit = st.deposit is not None  # the overcharge is billed on what the deposit left
         #: the SimPy day each dispute was raised (a probe run), NaN for none
         self.raised = np.full(n, np.nan)
         self.sends: dict[int, tuple] = {}  # ladder step -> (its raw send days, its delivery days)
 
-    def overcharged(self, billed: np.ndarray, bal: np.ndarray) -> None:
-        """The balances the world billed with an overcharge (its own ``BILLED`` row at service)."""
+    def overcharged(self, billed: np.ndarray, bal: np.ndarray, rows) -> None:
+        """The balances the world billed with an overcharge (its own ``BILLED`` row at service);
+        beside a deposit, on the balance the deposit left, and the row is ours
+        (:func:`overcharge_in_numpy`)."""
         if self.active:
             extra = np.round(bal[billed] * self.overcharge[billed]).astype(np.int64)
-            bal[billed] += np.where(extra > 0, extra, 0)
+            extra = np.where(extra > 0, extra, 0)
+            bal[billed] += extra
+            if self.deposit:
+                over = billed[extra > 0]
+                rows.add(over, self.pop.service_day[over], Kind.BILLED, extra[extra > 0])
 
     def column(self, statement: np.ndarray, stated: np.ndarray, contacts) -> np.ndarray:
         """The dispute's day (inf: none); the disputed accounts pay nothing from the statement on, and
@@ -112,7 +124,7 @@ class Disputes:
             if sent[a] >= self.raised_raw[a]:  # the step ran after the dispute (order 2 before 10 + n)
                 d = shift[k]
                 t[k] = ((sent[a] + d) + days - d) + d
-        return t
+        return t if self.retimed is None else self.retimed(alive, t_next, t, codes)
 
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, clock_only: int):
         """Everything due for a frozen account only advances its clock (nothing reads it again)."""

@@ -130,12 +130,14 @@ class SelfService:
         self.discount, self.fees, self.record, self.plans = discount, fees, record, plans
         self.link, self.card, self.portal = (getattr(strategy, key) for key in KEYS)
         self.codes: set[int] = set()
+        self.shift = np.zeros(pop.n)  # the days a dispute moved every pending action (:meth:`beside`)
         if self.link is not None:
             self.link_u = take_up(sc, pop, "pay_link", 1, self.link.propensity_correlation)[1]
             self.p_link = self.link.pay_at_once_rate * (1.0 - self.link.friction)
             state = contacts.state  # the link's own column of send and reach times (the cap, fatigue)
             self.column = state.reached.shape[1]
-            state.sent = np.hstack([state.sent, np.full((pop.n, 1), -INF)])
+            pad = self.column + 1 - state.sent.shape[1]  # past the columns of reaches only (a corrected statement)
+            state.sent = np.hstack([state.sent, np.full((pop.n, pad), -INF)])
             state.reached = np.hstack([state.reached, np.full((pop.n, 1), -INF)])
             self.codes.add(PAY_LINK)
         if self.card is not None:
@@ -143,7 +145,8 @@ class SelfService:
                                              self.card.propensity_correlation)
             self.consents = consent_u < self.card.consent_rate
             self.attempt = np.zeros(pop.n, np.int64)  # the attempt the engine has scheduled, and its day
-            self.next_day = np.where(self.consents, due + self.card.days_after_due, INF)
+            self.next_day = np.where(self.consents, due + self.card.days_after_due, INF)  # as it stores it
+            self.next_raw = self.next_day.copy()  # the day of that attempt's column
             self.codes.add(CHARGE)
         if self.portal is not None:
             self.portal_u, visit_u = take_up(sc, pop, "patient_portal", 3, self.portal.propensity_correlation)
@@ -182,13 +185,33 @@ class SelfService:
                     visit = visit + plans.cfg.month_days
         return cols, codes
 
+    def beside(self, disputes) -> None:
+        """Disputes (:class:`~simlib.model.vectorized_disputes.Disputes`) move every pending action by
+        their duration (``shift``): the engine stores a day less the shift of the moment it is
+        scheduled and runs it at that plus the shift of the moment it is due — a card's retry is
+        scheduled as the attempt before fails, so after a dispute its day is its own
+        (:meth:`retried`)."""
+        self.shift = disputes.shift
+        if self.card is not None:
+            disputes.retimed = self.retried
+
+    def retried(self, alive: np.ndarray, raw: np.ndarray, t: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """The days ``t`` (the column's ``raw`` days moved) of accounts ``alive`` with the card
+        attempt the engine scheduled run on the day it stored plus the shift."""
+        card = np.flatnonzero((codes == CHARGE) & (self.shift[alive] != 0.0))
+        if card.size:
+            a = alive[card]
+            due = raw[card] == self.next_raw[a]  # the column of the attempt the engine scheduled
+            t[card[due]] = self.next_day[a[due]] + self.shift[a[due]]
+        return t
+
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray, days: np.ndarray) -> np.ndarray:
         """Which of the actions (``ii``, ``codes`` at ``days``) due now are card attempts the engine
         never scheduled (the attempt before did not fail): the scheduled one falls on ``next_day``
-        (the engine's float additions, as the columns')."""
+        plus a dispute's shift (the engine's float additions, as the columns')."""
         if self.card is None:
             return np.zeros(ii.size, bool)
-        return (codes == CHARGE) & (days != self.next_day[ii])
+        return (codes == CHARGE) & (days != self.next_day[ii] + self.shift[ii])
 
     def act(self, code: int, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         """The action ``code`` for the open accounts ``jj`` at days ``at`` (``bal`` changed in place)."""
@@ -280,10 +303,11 @@ class SelfService:
     def _charge(self, jj: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         """The scheduled attempt to charge the balances of ``jj`` to their cards."""
         card, counters, rows, pop = self.card, self.counters, self.rows, self.pop
-        self.next_day[jj] = INF
+        raw = self.next_raw[jj]
+        self.next_day[jj] = self.next_raw[jj] = INF
         if card.balance_max is not None:
             under = bal[jj] <= cents(card.balance_max)
-            jj, at = jj[under], at[under]
+            jj, at, raw = jj[under], at[under], raw[under]
         counters["card_charges"] += jj.size
         rows.add(jj, at, Kind.COST_SELF_SERVICE, cents(card.fee_per_charge))
         a = self.attempt[jj]
@@ -291,7 +315,8 @@ class SelfService:
         counters["card_charges_failed"] += int(failed.sum())
         retry = failed & (a < card.retries)
         self.attempt[jj[retry]] = a[retry] + 1
-        self.next_day[jj[retry]] = at[retry] + card.retry_days
+        self.next_day[jj[retry]] = (at[retry] + card.retry_days) - self.shift[jj[retry]]  # acct.at's arithmetic
+        self.next_raw[jj[retry]] = raw[retry] + card.retry_days
         jj, at = jj[~failed], at[~failed]
         net = self._pay_in_full(jj, at, bal, by_card=True)
         counters["card_charges_paid"] += jj.size
