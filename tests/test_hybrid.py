@@ -212,12 +212,14 @@ def test_on_by_default_off_by_the_variable_and_never_when_traced(monkeypatch):
 
 
 def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
-    """No account in NumPy has a dispute or a call; every other balance of a strategy in the subset
-    is there (the mask is not smaller than it must be): a call step's static targeting (a balance
-    of $200 or more when the ladder is scheduled) selects many accounts the team never calls — paid,
-    or paid down below $200, by the step's day — and those run in NumPy
-    (:mod:`simlib.model.vectorized_calls`); the accounts a step asks the team to call (the traced
-    run's ``call`` steps) stay on SimPy."""
+    """No account in NumPy has a call; every other balance of a strategy in the subset is there (the
+    mask is not smaller than it must be): a call step's static targeting (a balance of $200 or more
+    when the ladder is scheduled) selects many accounts the team never calls — paid, or paid down
+    below $200, by the step's day — and those run in NumPy (:mod:`simlib.model.vectorized_calls`);
+    the accounts a step asks the team to call (the traced run's ``call`` steps) stay on SimPy. A
+    disputed account runs in NumPy when no call step can select it and the NumPy form holds the
+    strategy's disputes (``calls``; the billing team's queue stays on SimPy:
+    tests/test_hybrid_disputes_team.py), else on SimPy (``combined``: a payment plan)."""
     sc = small(ROOT / "parameters" / "baseline.yaml", encounters_per_day=2.0, warm_up_days=0)
     pop = draw_population(sc, 2)
     for strategy in ("calls", "combined"):
@@ -229,9 +231,17 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
         asked[[(r - 1) // 2 for r, _, what in res.events if what == "call"]] = True
         selected = pop.patient_cents >= 20000  # the calls' target (balance_min 200) before deposit and charity
         assert disputed.sum() > 0 and asked.sum() > 0 and (selected & mask & ~disputed).sum() > 0.2 * selected.sum()
-        np.testing.assert_array_equal(mask, (pop.patient_cents > 0) & ~disputed & ~asked)
-        # the traced run shows no call or dispute on a masked account
-        touched = {r for r, _, what in res.events if what in ("call", "call connected", "dispute")}
+        np.testing.assert_array_equal(mask & ~disputed, (pop.patient_cents > 0) & ~disputed & ~asked)
+        overcharged = pop.patient_cents * (1.0 + np.asarray(world.levers["price_estimate"].overcharge))
+        if strategy == "calls":  # the disputed accounts no call step selects run in NumPy
+            assert world.numpy_disputes == "team on SimPy"
+            low = (pop.patient_cents > 0) & disputed & (overcharged < 19999)  # no step can select them
+            assert low.sum() > 5 and not (low & ~mask).any()  # (charity may have taken a larger one's)
+        else:
+            assert not world.numpy_disputes and not (mask & disputed).any()
+        # the traced run shows no call on a masked account (nor a dispute, where disputes stay on SimPy)
+        shared = ("call", "call connected") if world.numpy_disputes else ("call", "call connected", "dispute")
+        touched = {r for r, _, what in res.events if what in shared}
         assert touched and not touched & {2 * i + 1 for i in np.flatnonzero(mask)}
 
 

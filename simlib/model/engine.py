@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from simlib.model import claims, hybrid as hybrid_engine, hybrid_bills
+from simlib.model import claims, hybrid as hybrid_engine, hybrid_bills, hybrid_disputes
 from simlib.world.account import PatientAccount
 from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
@@ -126,6 +126,9 @@ class World:
         self._derive_claim_paths()
         #: the encounters whose patient balance runs in NumPy (None: every account is SimPy's)
         self.numpy_accounts = None
+        #: beside calls, the day each NumPy account's dispute joins the billing team's queue (a list,
+        #: NaN: none; None: no such dispute) and the day its work was done (simlib.model.hybrid_disputes)
+        self.dispute_day, self.dispute_done = None, None
         #: the hybrid engine: bills and first adjudications booked in bulk (simlib.model.hybrid_bills)
         self.hybrid = (hybrid_engine.hybrid_requested() if hybrid is None else hybrid) and not trace
         if self.hybrid:
@@ -215,6 +218,8 @@ class World:
             self.open_cents[r] = bal
             if bal and not (self._in_numpy is not None and self._in_numpy[i]):
                 self._start(PatientAccount(self, i, bal).run())
+            elif self.dispute_day is not None and self.dispute_day[i] == self.dispute_day[i]:
+                self._start(hybrid_disputes.team_work(self, i, self.dispute_day[i]))  # NumPy's dispute
 
     def close(self) -> None:
         """Drop everything the world holds once its result is taken. A world's parts refer to each

@@ -47,7 +47,7 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
-from simlib.model.hybrid_disputes import overcharge_in_numpy, run_disputes
+from simlib.model.hybrid_disputes import overcharge_in_numpy, run_disputes, team_ends
 from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_disputes import disputes_in_numpy
 from simlib.model.vectorized_deposit import balance_at_schedule
@@ -106,14 +106,10 @@ def numpy_accounts(world) -> np.ndarray | None:
         & ((bill_day == pop.bill_day) | (np.isnan(bill_day) & np.isnan(pop.bill_day)))
     if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
         mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
-    disputes = world.levers.get("price_estimate")
-    if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
-        disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & (pop.patient_cents > 0)
-        world.numpy_disputes = bool(disputed.any()) and disputes_in_numpy(sc, st) and not (disputed & ~mask).any()
-        if not world.numpy_disputes:
-            mask &= ~disputed
     calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
     usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0 if calls else None
+    if calls and "price_estimate" in world.levers:  # a dispute's overcharge is billed at service: at
+        usd = usd * (1.0 + np.asarray(world.levers["price_estimate"].overcharge)) + 0.01  # most this
     selected = np.zeros(pop.n, bool)
     for step in calls:
         t = step.target
@@ -121,10 +117,23 @@ def numpy_accounts(world) -> np.ndarray | None:
         if t.payers is not None:
             chosen &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
         selected |= chosen
+    disputes = world.levers.get("price_estimate")
+    if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
+        disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & (pop.patient_cents > 0)
+        if disputes_in_numpy(sc, st) and not (disputed & ~mask).any():
+            world.numpy_disputes = bool(disputed.any())
+        elif disputes_in_numpy(sc, st, team_on_simpy=True):  # others on SimPy: the billing team's queue
+            mask &= ~(disputed & selected)  # there too (hybrid_disputes.team_work); a call may reach these
+            world.numpy_disputes = "team on SimPy" if (disputed & mask).any() else False
+        else:
+            mask &= ~disputed
     if (selected & mask).any():  # a call step may select them: those a call reaches stay on SimPy
         mask &= ~_called(world, selected & mask)
     if not mask.any():
+        world.numpy_disputes = False
         return None
+    if world.numpy_disputes == "team on SimPy":  # the day each joins the team's queue, before the run
+        world.dispute_day, world.dispute_done = team_days(world, mask), {}
     overcharge_in_numpy(world, mask)  # beside a deposit: billed on what it leaves, by the NumPy model
     _skip_at_service(world, mask)
     return mask
@@ -185,12 +194,25 @@ def dispute_ends(world, mask: np.ndarray, block_accounts: int | None = None) -> 
     raised, then the billing team's queue (:mod:`simlib.model.hybrid_disputes`) runs on them."""
     if not world.numpy_disputes:
         return None
+    if world.numpy_disputes == "team on SimPy":  # the team worked on SimPy
+        return team_ends(world)
     offset = np.asarray(world.levers["price_estimate"].offset, dtype=float)
     raised = np.full(world.pop.n, np.nan)
     for rows, v in _blocks(world, np.flatnonzero(mask & ~np.isnan(offset)), block_accounts or BLOCK_ACCOUNTS,
                            probe_disputes=True):
         raised[rows] = v.disputes_raised
     return run_disputes(world, raised)
+
+
+def team_days(world, mask: np.ndarray, block_accounts: int | None = None) -> list[float]:
+    """The account's own day of the dispute of each encounter of ``mask`` (NaN: none, or not before
+    the horizon): a probe run of its disputed accounts (the billing team's work then runs on SimPy)."""
+    offset = np.asarray(world.levers["price_estimate"].offset, dtype=float)
+    day = np.full(world.pop.n, np.nan)
+    for rows, v in _blocks(world, np.flatnonzero(mask & ~np.isnan(offset)), block_accounts or BLOCK_ACCOUNTS,
+                           probe_disputes=True):
+        day[rows] = v.disputes_raised
+    return day.tolist()
 
 
 def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = None) -> Ledger:

@@ -34,6 +34,7 @@ from simlib.core.ledger import Kind, Ledger
 from simlib.core.packed import packed
 from simlib.levers.base import Lever
 from simlib.model import claims, hybrid_denials
+from simlib.model.hybrid_disputes import team_work
 
 
 def start_encounters(world) -> Ledger:
@@ -84,7 +85,11 @@ def start_encounters(world) -> Ledger:
         world.count("claims_adjudicated", n_decided)
 
     decide, start_patient, denied, denied_claims = claims.decide, world._start_patient, world.denied, []
-    by_hand = np.flatnonzero(claim_by_hand | patient_by_hand)
+    # beside calls, a NumPy account's dispute joins the billing team's queue on SimPy, started where
+    # its account would have been (simlib.model.hybrid_disputes.team_work)
+    disputing = np.zeros(n, dtype=bool) if world.dispute_day is None \
+        else ~np.isnan(np.asarray(world.dispute_day)) & patient_in_bulk
+    by_hand = np.flatnonzero(claim_by_hand | patient_by_hand | disputing)
     for i, claim_here, patient_here in zip(by_hand.tolist(), claim_by_hand[by_hand].tolist(),
                                            patient_by_hand[by_hand].tolist()):
         if claim_here:
@@ -94,6 +99,8 @@ def start_encounters(world) -> Ledger:
                 decide(world, i, world.adjudication_day[i])
         if patient_here:
             start_patient(i)
+        elif disputing[i]:
+            world._start(team_work(world, i, world.dispute_day[i]))
     hybrid_denials.run_denied_claims(world, denied_claims)
 
     payments = np.flatnonzero(paid)

@@ -17,12 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def run_disputes(world, raised: np.ndarray) -> np.ndarray:
-    """The day each dispute raised on SimPy day ``raised`` (NaN: none) is resolved (NaN: not by the
-    horizon); sets the billing team's last working day."""
+def run_disputes(world, day: np.ndarray) -> np.ndarray:
+    """The day each dispute raised on its account's day ``day`` (NaN: none) is resolved (NaN: not by
+    the horizon); sets the billing team's last working day."""
     bt, lever = world.sc.operations.billing_team, world.levers["price_estimate"]
     work = lever.hours / bt.hours_per_day
     staff, horizon, pop = world.billing.capacity, world.horizon, world.pop
+    start = world.start_day
+    raised = start + (day - start)  # the SimPy clock: a timeout from the run's first day
     ends = np.full(raised.size, np.nan)
     who = np.flatnonzero(~np.isnan(raised))
     who = who[np.lexsort((who, raised[who]))]  # by day, then encounter
@@ -35,11 +37,41 @@ def run_disputes(world, raised: np.ndarray) -> np.ndarray:
         if start >= horizon or done >= horizon:
             continue
         last = max(last, done)
-        wait = bt.resolution_wait_days_mean * float(pop.dispute_wait_exp[i])
-        end = done + wait if wait > 0.0 else done
-        if end < horizon:
-            ends[i] = end
+        ends[i] = _resolved(world, i, done)
     world.billing.last_work_day = last
+    return ends
+
+
+def _resolved(world, i: int, done: float) -> float:
+    """The day the dispute of encounter ``i`` whose work was done on ``done`` is resolved (after the
+    payer's or coders' wait), NaN if not by the horizon."""
+    wait = world.sc.operations.billing_team.resolution_wait_days_mean * float(world.pop.dispute_wait_exp[i])
+    end = done + wait if wait > 0.0 else done
+    return end if end < world.horizon else np.nan
+
+
+def team_work(world, i: int, day: float):
+    """Beside calls, the billing team stays on SimPy and the dispute of NumPy account ``i``, raised on
+    its day ``day``, joins its queue as the account would: started in encounter order with the SimPy
+    accounts, it waits until ``day`` (``sync``), for a member of the team, and for the work
+    (:meth:`simlib.levers.disputes.Disputes._resolve`'s events, in its order: the queue, the other
+    requests and the calls see the same run); the day the work is done goes to
+    ``world.dispute_done`` (the NumPy model resolves the dispute: :func:`team_ends`)."""
+    env = world.env
+    if day > env.now:
+        yield env.timeout(day - env.now)
+    lever = world.levers["price_estimate"]
+    with world.billing.request() as req:
+        yield req
+        yield env.timeout(lever.hours / world.sc.operations.billing_team.hours_per_day)
+    world.dispute_done[i] = env.now
+
+
+def team_ends(world) -> np.ndarray:
+    """The day each dispute :func:`team_work` took to the team is resolved (NaN: not by the horizon)."""
+    ends = np.full(world.pop.n, np.nan)
+    for i, done in world.dispute_done.items():
+        ends[i] = _resolved(world, i, done)
     return ends
 
 

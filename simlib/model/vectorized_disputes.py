@@ -14,7 +14,10 @@ accounts finds the day each dispute is raised (the SimPy clock's ``start + (day 
 account waits on a timeout from the run's first day), the queue gives its end, and the run proper
 resolves each dispute at its end (:class:`Disputes`: the shift of every later column, the fade,
 the rows, the contact). A dispute that does not end by the horizon leaves its account as it is.
-Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`). Beside a
+Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`); or, when
+some disputed accounts run on SimPy (a call step may select them, or the engine keeps them), the
+billing team's queue stays on SimPy and the NumPy accounts' disputes join it by SimPy processes of
+the team's work alone. Beside a
 deposit, the overcharge is billed on the balance the deposit leaves: the NumPy model books that
 ``BILLED`` row (:func:`simlib.model.hybrid_disputes.overcharge_in_numpy`). Beside patient
 financing, collection charges, a pay link or a patient portal (without plans), their offer, charge,
@@ -38,12 +41,15 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 _NOT_BESIDE = ("payment_plan", "agency", "legal_action", "public_accountant")
 
 
-def disputes_in_numpy(sc, st) -> bool:
+def disputes_in_numpy(sc, st, team_on_simpy: bool = False) -> bool:
     """Whether the NumPy model may run the disputes of strategy ``st`` (its accounts must all run
-    there too: the hybrid engine checks that)."""
+    there too: the hybrid engine checks that); ``team_on_simpy``: whether it may run those of its
+    accounts while other disputed accounts run on SimPy (those a call step may select, those the
+    engine keeps): the billing team's queue stays on SimPy then
+    (:func:`simlib.model.hybrid_disputes.team_work`)."""
     lim = st.contact_limits
-    calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
-    return (not calls and st.phone_team is None and lim.quiet_hours is None and lim.messages_per_7_days_max is None
+    calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder) or st.phone_team is not None
+    return ((team_on_simpy or not calls) and lim.quiet_hours is None and lim.messages_per_7_days_max is None
             and all(getattr(st, key) is None for key in _NOT_BESIDE) and sc.behaviour.payment_timing is None)
 
 
@@ -78,7 +84,8 @@ class Disputes:
         self.overcharge = np.where(error & (pop.favour_u < bt.patient_favour_rate), c / (1.0 - c), 0.0)
         self.corrected_jump = sc.behaviour.corrected_statement_jump_per_day
         self.deposit = st.deposit is not None  # the overcharge is billed on what the deposit left
-        #: the SimPy day each dispute was raised (a probe run), NaN for none
+        #: the account's own day of each dispute the SimPy clock reaches before the horizon (a probe
+        #: run), NaN for none: SimPy raises it on ``start + (day - start)``
         self.raised = np.full(n, np.nan)
         self.sends: dict[int, tuple] = {}  # ladder step -> (its raw send days, its delivery days)
 
@@ -136,7 +143,7 @@ class Disputes:
         ``start + (at - start)``): recorded (a probe), or resolved at their end."""
         raised = self.start + (at - self.start)
         if self.probe:
-            self.raised[jj] = np.where(raised < self.horizon, raised, np.nan)
+            self.raised[jj] = np.where(raised < self.horizon, at, np.nan)
             self.frozen[jj] = True
             return
         counters["disputes"] += int((raised < self.horizon).sum())
