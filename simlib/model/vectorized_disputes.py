@@ -24,6 +24,7 @@ import numpy as np
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.model.vectorized_intensity import intensity_after
+from simlib.model.vectorized_notices import shift_moves_notices
 
 INF = np.inf
 DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
@@ -37,9 +38,8 @@ _NOT_BESIDE = ("deposit", "payment_plan", "agency", "financing", "legal_action",
 def disputes_in_numpy(sc, st) -> bool:
     """Whether the NumPy model may run the disputes of strategy ``st`` (its accounts must all run
     there too: the hybrid engine checks that)."""
-    lim = st.contact_limits
     calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
-    return (not calls and st.phone_team is None and lim.quiet_hours is None and lim.messages_per_7_days_max is None
+    return (not calls and st.phone_team is None and not shift_moves_notices(sc, st)  # the limits: see there
             and all(getattr(st, key) is None for key in _NOT_BESIDE) and sc.behaviour.payment_timing is None)
 
 
