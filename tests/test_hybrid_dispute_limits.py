@@ -98,6 +98,20 @@ def test_a_notice_the_quiet_hours_may_move_keeps_the_disputes_on_simpy():
         assert c["notices_moved"] > 20 and c["disputes"] > 50
 
 
+def test_a_letter_delivered_the_instant_of_a_later_step_after_a_dispute():
+    """A letter at 10 h on day 30 arrives on day 37 at 10 h, the instant of the next step (10 h on day
+    37): the engine files a delivery sent after a dispute on its shifted clock, (sent + shift + 7) −
+    shift, and runs the two in that day's order, which the NumPy schedule keeps (no limits here;
+    tests/test_hybrid_dispute_limits.py's subject is the disputes' clock)."""
+    ladder = [{"day": 30, "channel": "letter"}, {"day": 37, "channel": "sms"}, {"day": 44, "channel": "letter"},
+              {"day": 51, "channel": "email"}]
+    sc = _chile({"ties": {"ladder": ladder}}, limits={"quiet_hours": None}, delay_days=5.0, encounters_per_day=6.0)
+    for replication in (1, 2):
+        pop = draw_population(sc, replication)
+        assert assert_identical(sc, "ties", pop) == 1.0
+        assert World(sc, "ties", pop, hybrid=True).run().counters["disputes"] > 200
+
+
 _CHANNELS = ("letter", "sms", "email", "whatsapp", "formal_demand")
 
 

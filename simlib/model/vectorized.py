@@ -228,9 +228,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     for s in [*range(real_steps, len(ladder)), *range(real_steps)]:  # a lever's contact: before the ladder's
         d = sc.channels[ladder[s].channel].delivery_days
         if d > 0.0:
-            cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
+            cols.append(disputes.delivery(s, np.maximum(step_times[s], statement), d, notices))  # after a dispute: its clock
             codes.append(len(ladder) + s)
-            disputes.delivery(s, np.maximum(step_times[s], statement), d)  # sent after a dispute: its arithmetic
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
     cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement),

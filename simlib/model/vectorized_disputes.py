@@ -94,10 +94,22 @@ class Disputes:
         self.raised_raw = np.where(self.paused, statement + np.nan_to_num(self.offset, nan=0.0), INF)
         return self.raised_raw
 
-    def delivery(self, s: int, sent: np.ndarray, days: float) -> None:
-        """Ladder step ``s``'s messages, sent on ``sent`` (raw), arrive ``days`` later."""
-        if self.active:
-            self.sends[s] = (sent, days)
+    def delivery(self, s: int, sent: np.ndarray, days: float, notices) -> np.ndarray:
+        """Ladder step ``s``'s messages, due on ``sent`` (raw; ``notices``: the quiet hours' moves,
+        :class:`~simlib.model.vectorized_notices.MovedNotices`), arrive ``days`` later: their delivery
+        column. A message sent after its account's dispute is resolved is scheduled on the shifted
+        clock — the engine files it at ``(sent + shift + days) − shift`` —, and the schedule is
+        sorted by that day (a delivery due the same instant as a later step keeps the engine's order)."""
+        col = notices.sent_day(s, sent) + days
+        if not self.active:
+            return col
+        self.sends[s] = (sent, days)
+        if self.ends is not None:  # the run proper: every dispute's shift is known
+            d = self.ends - (self.start + (self.raised_raw - self.start))
+            after = (sent >= self.raised_raw) & ~np.isnan(d)  # the step runs after the dispute (order 2 first)
+            with np.errstate(invalid="ignore"):
+                col = np.where(after, ((sent + d) + days) - d, col)
+        return col
 
     def moved(self, alive: np.ndarray, t_next: np.ndarray, codes: np.ndarray, steps: int) -> np.ndarray:
         """The column's days ``t_next`` (raw) of accounts ``alive`` moved by their disputes: the
