@@ -15,7 +15,9 @@ account waits on a timeout from the run's first day), the queue gives its end, a
 resolves each dispute at its end (:class:`Disputes`: the shift of every later column, the fade,
 the rows, the contact). A dispute that does not end by the horizon leaves its account as it is.
 Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`), and
-without a deposit (the world books the overcharge on the balance the deposit leaves).
+without a deposit (the world books the overcharge on the balance the deposit leaves). Under
+contact limits, unless a ladder notice the quiet hours may move
+(:func:`~simlib.model.vectorized_notices.shift_moves_notices` says why).
 """
 from __future__ import annotations
 
