@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from simlib.core.ledger import Kind
+from simlib.model import claims
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.model.vectorized_secondary import passed_cents
@@ -128,3 +129,32 @@ def test_random_strategies_with_secondaries_are_identical_on_both_engines(case):
                    simulation={"warm_up_days": 30, "horizon_days": 300, "billing_window_days": 200,
                                "measurement_day": 200, "ar_window_days": 60})
     assert_identical(sc, "random", draw_population(sc, replication))
+
+
+def test_the_secondary_claims_of_numpy_accounts_are_booked_in_bulk(monkeypatch):
+    """simlib.model.hybrid_bills books the secondary claims of the NumPy accounts with their bills
+    (claims.secondary_claim's rows and counters, the share passed after the hooks): no encounter of
+    theirs goes through World._start_patient; those of SimPy accounts (calls, here) still do, in
+    encounter order. Identical to SimPy (above, and here with a price estimate's bulk hook)."""
+    sc = _baseline(covered_share=1.0, strategies=None)
+    pop = draw_population(sc, 4)
+    started, decided = [], []
+    real_start, real_secondary = World._start_patient, claims.secondary_claim
+    monkeypatch.setattr(World, "_start_patient", lambda self, i: (started.append(i), real_start(self, i)))
+    monkeypatch.setattr(claims, "secondary_claim", lambda world, i: (decided.append(i), real_secondary(world, i))[1])
+    for name in ("letters_only", "calls"):
+        started.clear(), decided.clear()
+        world = World(sc, name, pop, hybrid=True)
+        res = world.run()
+        assert res.counters["secondary_denials"] > 50 and res.counters["secondary_claims"] > 100
+        owed = (pop.patient_cents > 0) | (passed_cents(world) > 0)
+        assert started == np.flatnonzero(owed & ~world.numpy_accounts).tolist()
+        assert decided == [i for i in started if pop.secondary_cents[i] > 0]
+        if name == "letters_only":
+            assert started == [] and world.numpy_disputes
+    monkeypatch.undo()
+    data_sc = _baseline(strategies={"estimate": {"baseline": True, "credit_terms_days": 30, "statement_channel": "letter",
+                                                 "ladder": [{"day": 30, "channel": "letter"}],
+                                                 "price_estimate": {"cost_per_estimate": 5.2},
+                                                 "write_off": {"after_days": 240, "below_balance": 5}}})
+    assert assert_identical(data_sc, "estimate", draw_population(data_sc, 1)) == 1.0
