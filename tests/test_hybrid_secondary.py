@@ -136,7 +136,7 @@ def test_the_secondary_claims_of_numpy_accounts_are_booked_in_bulk(monkeypatch):
     (claims.secondary_claim's rows and counters, the share passed after the hooks): no encounter of
     theirs goes through World._start_patient; those of SimPy accounts (calls, here) still do, in
     encounter order. Identical to SimPy (above, and here with a price estimate's bulk hook)."""
-    sc = _baseline(covered_share=1.0, strategies=None)
+    sc = _baseline(covered_share=1.0)
     pop = draw_population(sc, 4)
     started, decided = [], []
     real_start, real_secondary = World._start_patient, claims.secondary_claim
@@ -153,8 +153,8 @@ def test_the_secondary_claims_of_numpy_accounts_are_booked_in_bulk(monkeypatch):
         if name == "letters_only":
             assert started == [] and world.numpy_disputes
     monkeypatch.undo()
-    data_sc = _baseline(strategies={"estimate": {"baseline": True, "credit_terms_days": 30, "statement_channel": "letter",
-                                                 "ladder": [{"day": 30, "channel": "letter"}],
-                                                 "price_estimate": {"cost_per_estimate": 5.2},
-                                                 "write_off": {"after_days": 240, "below_balance": 5}}})
-    assert assert_identical(data_sc, "estimate", draw_population(data_sc, 1)) == 1.0
+    estimated = _baseline(strategies={"estimate": {
+        "baseline": True, "credit_terms_days": 30, "statement_channel": "letter",
+        "ladder": [{"day": 30, "channel": "letter"}], "price_estimate": {"cost_per_estimate": 5.2},
+        "write_off": {"after_days": 240, "below_balance": 5}}})
+    assert assert_identical(estimated, "estimate", draw_population(estimated, 1)) == 1.0
