@@ -112,6 +112,21 @@ def test_a_letter_delivered_the_instant_of_a_later_step_after_a_dispute():
         assert World(sc, "ties", pop, hybrid=True).run().counters["disputes"] > 200
 
 
+def test_a_notice_a_cap_of_zero_counts_is_moved_from_the_hour_it_runs():
+    """A formal demand at 10 h on the statement's day, which a cap of 0 counts: never allowed at
+    once, the engine looks for the end of the quiet hours from the hour the step runs — the
+    statement's, when 10 h was before it (simlib.model.vectorized_notices ``MovedNotices.capped``);
+    its disputes stay on SimPy (the slot would follow the shifted hour)."""
+    ladder = [{"day": 0, "channel": "formal_demand"}, {"day": 20, "channel": "letter"}]
+    limits = {"quiet_hours": [20, 8], "messages_per_7_days_max": 0, "message_cap_channels": ["formal_demand"]}
+    for error_rate in (0.0, 0.3):
+        sc = _chile({"capped": {"ladder": ladder}}, limits=limits, error_rate=error_rate)
+        assert not disputes_in_numpy(sc, sc.strategies["capped"]) or error_rate == 0.0
+        pop = draw_population(sc, 1)
+        assert assert_identical(sc, "capped", pop) > 0.6
+        assert World(sc, "capped", pop, hybrid=True).run().counters["notices_moved"] > 20
+
+
 _CHANNELS = ("letter", "sms", "email", "whatsapp", "formal_demand")
 
 

@@ -121,14 +121,20 @@ class MovedNotices:
         n = contacts.pop.n
         #: by step: the day its notice was moved to, per account (inf: not moved, or sent)
         self.moved_to = {s: np.full(n, INF) for s in self.steps}
+        #: the steps a cap of 0 counts: never allowed at once, so the engine looks for the end of the
+        #: quiet hours from the hour the step runs (a step due before the statement runs at it)
+        lim = strategy.contact_limits
+        self.capped = {s for s in self.steps if lim.messages_per_7_days_max == 0
+                       and strategy.ladder[s].channel in contacts.counted}
         contacts.notices = self
 
     def slot(self, s: int, at: np.ndarray) -> np.ndarray:
         """The day step ``s``'s notice due at ``at`` is moved to (inf: not moved, it goes out at
-        ``at``): the quiet hours forbid its hour (the step's own, else ``at``'s) and the end of
-        the quiet hours ``at`` falls in is later."""
+        ``at``): the quiet hours forbid its hour (the step's own, else ``at``'s; every hour under a
+        cap of 0 that counts it) and the end of the quiet hours ``at`` falls in is later."""
         hour = self.st.ladder[s].hour
-        forbidden = quiet(self.hours, hour_of_day(at) if hour is None else np.full(np.shape(at), hour))
+        forbidden = quiet(self.hours, hour_of_day(at) if hour is None else np.full(np.shape(at), hour)) \
+            | (s in self.capped)
         slot = quiet_hours_end(self.hours, at)
         return np.where(forbidden & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
 
