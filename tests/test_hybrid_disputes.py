@@ -65,7 +65,9 @@ def test_a_quality_investment_rates_each_encounter():
     assert assert_identical(sc, "training", pop) == 1.0
 
 
-@pytest.mark.parametrize("extra", [{"contact_limits": {"quiet_hours": [21, 8]}}])
+@pytest.mark.parametrize("extra", [{"contact_limits": {"quiet_hours": [21, 8]},  # a notice they may move
+                                    "ladder": [{"day": 30, "channel": "letter"}, {"day": 90, "channel": "formal_demand",
+                                                                                  "hour": None}]}])
 def test_beside_what_the_numpy_form_cannot_hold_the_disputes_stay_on_simpy(extra):
     sc = _scenario(TEAMS["congested"], {"kept": extra})
     pop = draw_population(sc, 1)

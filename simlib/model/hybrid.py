@@ -10,7 +10,8 @@ form, no collection policy listens to contacts), and the account can never meet 
   deposit kept and presumptive charity care
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
 - no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
-- no secondary payer's denial, which passes its share to the patient before the statement;
+- a secondary payer's denial passes its share to the patient before the statement: the account
+  starts from the bill's rest plus that share (:mod:`simlib.model.vectorized_secondary`);
 - no payer found by coverage discovery (the world re-bills the encounter before the run);
 - a billing or claims quality investment (:mod:`simlib.levers.quality`) changes only what the world
   derives before the run: the accounts take the world's statement lag, one per encounter, and the
@@ -52,6 +53,7 @@ from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_disputes import disputes_in_numpy
 from simlib.model.vectorized_deposit import balance_at_schedule
 from simlib.model.vectorized_rows import concatenate
+from simlib.model.vectorized_secondary import passed_cents
 from simlib.model.vectorized_offers import Charity
 
 #: the environment variable that chooses the engine: ``hybrid`` (default) or ``simpy``
@@ -98,16 +100,16 @@ def numpy_accounts(world) -> np.ndarray | None:
     world.numpy_disputes = False
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
-    mask = pop.patient_cents > 0
+    passed = passed_cents(world)  # a secondary's denial: the account starts with its share too
+    owed = pop.patient_cents > 0 if passed is None else (pop.patient_cents > 0) | (passed > 0)
+    mask = owed.copy()
     # a lever that re-bills an encounter before the run (coverage discovery: a payer found) leaves it
     # to the engine: the NumPy model reads the population's payer, bill day and patient balance
     bill_day = np.asarray(world.bill_day, dtype=float)
     mask &= (np.asarray(world.payer_index) == pop.payer) & (np.asarray(world.patient_cents) == pop.patient_cents) \
         & ((bill_day == pop.bill_day) | (np.isnan(bill_day) & np.isnan(pop.bill_day)))
-    if pop.secondary_cents is not None:  # a secondary's denial passes its share to the patient: the engine's
-        mask &= ~(pop.secondary_denied & (pop.secondary_cents > 0))
     calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
-    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop)) / 100.0 if calls else None
+    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop), passed) / 100.0 if calls else None
     if calls and "price_estimate" in world.levers:  # a dispute's overcharge is billed at service: at
         usd = usd * (1.0 + np.asarray(world.levers["price_estimate"].overcharge)) + 0.01  # most this
     selected = np.zeros(pop.n, bool)
@@ -119,7 +121,7 @@ def numpy_accounts(world) -> np.ndarray | None:
         selected |= chosen
     disputes = world.levers.get("price_estimate")
     if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
-        disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & (pop.patient_cents > 0)
+        disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & owed
         if disputes_in_numpy(sc, st) and not (disputed & ~mask).any():
             world.numpy_disputes = bool(disputed.any())
         elif disputes_in_numpy(sc, st, team_on_simpy=True):  # others on SimPy: the billing team's queue
@@ -153,6 +155,7 @@ def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: boo
     """The NumPy model's runs of ``encounters`` in blocks: (the block's encounters, its result)."""
     lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
     rate = world.billing_error_rate if world.numpy_disputes else None
+    passed = passed_cents(world)
     for start in range(0, encounters.size, block_accounts):
         rows = encounters[start:start + block_accounts]
         yield rows, vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
@@ -160,7 +163,8 @@ def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: boo
                                         statement_lag_days=lag[rows] if np.ndim(lag) else lag,
                                         billing_error_rate=rate[rows] if np.ndim(rate) else rate,
                                         probe_disputes=probe_disputes,
-                                        dispute_ends=None if dispute_ends is None else dispute_ends[rows])
+                                        dispute_ends=None if dispute_ends is None else dispute_ends[rows],
+                                        passed_cents=None if passed is None else passed[rows])
 
 
 #: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, the

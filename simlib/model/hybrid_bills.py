@@ -13,15 +13,18 @@ encounters, the rows whose day and cents are known before the run and touch noth
   capacity), its payer has a tiers-payant deadline (a late-payment penalty, per claim) or
   a vendor takes a share of what the insurer pays (coverage discovery's fee);
 - the patient's ``BILLED`` row and open balance of a balance the NumPy model simulates
-  (:func:`simlib.model.hybrid.numpy_accounts`) when the encounter has no secondary payer and
-  every lever that takes something at service (``service_hooks``) has a bulk form of its hook
+  (:func:`simlib.model.hybrid.numpy_accounts`) when every lever that takes something at service
+  (``service_hooks``) has a bulk form of its hook
   (:meth:`simlib.levers.base.Lever.at_service_in_bulk`: the price estimate's does), or skips
-  them (the deposit's and the presumptive screening's: the NumPy model does their work).
+  them (the deposit's and the presumptive screening's: the NumPy model does their work); with its
+  secondary payer's claim (:func:`simlib.model.claims.secondary_claim`: billed at service, paid or
+  denied on its day, a denial's share passed to the patient after the hooks), and the secondary
+  claim of an encounter whose patient owes nothing (no bill, and no share passed).
 
 The denied claims (they wait for the denials team, a capacity nothing else uses) run after, as a
 queue of their own without SimPy processes (:mod:`simlib.model.hybrid_denials`). Everything else
-— tiers-payant and fee-paying claims, secondary claims, the service hooks without a bulk form and
-the SimPy patient accounts — stays on the per-encounter path, taken in the pure engine's
+— tiers-payant and fee-paying claims, the secondary claims of the other encounters, the service
+hooks without a bulk form and the SimPy patient accounts — stays on the per-encounter path, taken in the pure engine's
 encounter order, so the SimPy processes are created in the same order and see the same events. The bulk rows are returned as a :class:`~simlib.core.ledger.Ledger` that
 the world joins to its own before the conservation check; the rows are the pure engine's (same
 receivable, day, kind, cents), in another order. Identity: ``tests/test_hybrid.py``.
@@ -32,9 +35,11 @@ import numpy as np
 
 from simlib.core.ledger import Kind, Ledger
 from simlib.core.packed import packed
+from simlib.core.receivables import secondary_receivable
 from simlib.levers.base import Lever
 from simlib.model import claims, hybrid_denials
 from simlib.model.hybrid_disputes import team_work
+from simlib.model.vectorized_secondary import passed_cents
 
 
 def start_encounters(world) -> Ledger:
@@ -64,21 +69,26 @@ def start_encounters(world) -> Ledger:
     patient_in_bulk = np.zeros(n, dtype=bool)
     bulk_service = world.numpy_accounts is not None and all(_in_bulk(hook) for hook in world.service_hooks)
     if bulk_service:
-        patient_in_bulk = has_balance & world.numpy_accounts & ~secondary
+        patient_in_bulk = (has_balance | secondary) & world.numpy_accounts
+    if secondary.any():  # a secondary claim and nothing the patient owes (paid, or undecided): no account
+        patient_in_bulk |= secondary & ~has_balance & (passed_cents(world) == 0)
     patient_by_hand = (has_balance | secondary) & ~patient_in_bulk
+    opened = np.zeros(len(world.open_cents), dtype=np.int64)
+    passed, blocks = _secondary_claims(world, np.flatnonzero(patient_in_bulk & secondary), opened)
+    patient_in_bulk &= has_balance  # a bill of 0: only the share passed (no BILLED row, no hooks)
     bulk_patients = np.flatnonzero(patient_in_bulk)
     patient_days, left = service_day[bulk_patients], balance[bulk_patients]
-    blocks = [(2 * bulk_patients + 1, patient_days, Kind.BILLED, left)]
+    blocks.append((2 * bulk_patients + 1, patient_days, Kind.BILLED, left))
     for hook in world.service_hooks if bulk_service else ():  # registry order, each on what the previous left
         if not getattr(hook, "skips_numpy_accounts", False):
             left, rows = hook.__self__.at_service_in_bulk(bulk_patients, patient_days, left)
             blocks += rows
 
-    opened = np.zeros(len(world.open_cents), dtype=np.int64)
     billed = np.flatnonzero(has_claim)
     opened[2 * billed] = claim[billed]
     opened[2 * np.flatnonzero(paid)] = 0
     opened[2 * bulk_patients + 1] = left
+    opened[1::2][:n] += passed  # after the hooks, as World._start_patient adds it
     world.open_cents = packed(opened)  # as the world's own (simlib.core.packed)
     n_decided = int(np.count_nonzero(decided))
     if n_decided:
@@ -88,7 +98,7 @@ def start_encounters(world) -> Ledger:
     # beside calls, a NumPy account's dispute joins the billing team's queue on SimPy, started where
     # its account would have been (simlib.model.hybrid_disputes.team_work)
     disputing = np.zeros(n, dtype=bool) if world.dispute_day is None \
-        else ~np.isnan(np.asarray(world.dispute_day)) & patient_in_bulk
+        else ~np.isnan(np.asarray(world.dispute_day)) & ~patient_by_hand
     by_hand = np.flatnonzero(claim_by_hand | patient_by_hand | disputing)
     for i, claim_here, patient_here in zip(by_hand.tolist(), claim_by_hand[by_hand].tolist(),
                                            patient_by_hand[by_hand].tolist()):
@@ -106,6 +116,31 @@ def start_encounters(world) -> Ledger:
     payments = np.flatnonzero(paid)
     return _rows([(2 * billed, service_day[billed], Kind.BILLED, claim[billed]),
                   (2 * payments, adjudication_day[payments], Kind.PAYMENT_INSURER, claim[payments]), *blocks])
+
+
+def _secondary_claims(world, encounters: np.ndarray, opened: np.ndarray) -> tuple[np.ndarray, list]:
+    """:func:`simlib.model.claims.secondary_claim` for ``encounters`` at once: their counters, the
+    open balance of a claim undecided at the horizon (in ``opened``), and returns the cents each
+    encounter's denial passes to the patient (0: none) and the rows."""
+    passed = np.zeros(world.pop.n, dtype=np.int64)
+    if not encounters.size:
+        return passed, []
+    amount = np.asarray(world.secondary_cents, dtype=np.int64)[encounters]
+    day = np.asarray(world.adjudication_day_secondary, dtype=float)[encounters]
+    rs = secondary_receivable(encounters, world.pop.n)
+    decided = ~(day > world.horizon)
+    denied = decided & np.asarray(world.pop.secondary_denied, dtype=bool)[encounters]
+    paid = decided & ~denied
+    opened[rs[~decided]] = amount[~decided]
+    if decided.any():
+        world.count("secondary_claims", int(decided.sum()))
+    if denied.any():
+        world.count("secondary_denials", int(denied.sum()))
+    passed[encounters[denied]] = amount[denied]
+    return passed, [(rs, world.pop.service_day[encounters], Kind.BILLED, amount),
+                    (rs[denied], day[denied], Kind.TRANSFER_TO_PATIENT, amount[denied]),
+                    (2 * encounters[denied] + 1, day[denied], Kind.TRANSFER_FROM_PAYER, amount[denied]),
+                    (rs[paid], day[paid], Kind.PAYMENT_INSURER, amount[paid])]
 
 
 def _in_bulk(hook) -> bool:

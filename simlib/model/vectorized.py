@@ -29,6 +29,7 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
 - the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
 - disputes, resolved on the day the billing team's queue gives (:mod:`simlib.model.vectorized_disputes`).
+- a secondary payer's denial: its share added to the balance (:mod:`simlib.model.vectorized_secondary`).
 - a pay link, a card on file, a patient portal and its plans (:mod:`simlib.model.vectorized_self_service`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
@@ -91,7 +92,7 @@ def _cents(usd: float) -> int:
 # ----------------------------------------------------------------------------- simulation
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
              statement_lag_days=None, probe_calls: bool = False, billing_error_rate: float | None = None,
-             dispute_ends: np.ndarray | None = None, probe_disputes: bool = False) -> VectorResult:
+             dispute_ends: np.ndarray | None = None, probe_disputes: bool = False, passed_cents=None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call reaches them and they have no dispute
@@ -100,7 +101,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     (default the scenario's); ``probe_calls``: record the accounts a call step would call
     (``VectorResult.called``) instead of refusing them; ``billing_error_rate`` (the world's): the
     accounts' disputes run here (:mod:`simlib.model.vectorized_disputes`), raised only
-    (``probe_disputes``: ``VectorResult.disputes_raised``) or resolved on ``dispute_ends``."""
+    (``probe_disputes``: ``VectorResult.disputes_raised``) or resolved on ``dispute_ends``;
+    ``passed_cents``: what a secondary's denial passed on (:mod:`simlib.model.vectorized_secondary`)."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -124,6 +126,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     deposits = deposit.at_service(billed, bal, charity, rows, counters)
     disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes)
     disputes.overcharged(billed, bal, rows)  # billed at service by the world (beside a deposit: here)
+    if passed_cents is not None:  # the account starts from the bill's rest and the share passed
+        bal += passed_cents if accounts is None else np.where(accounts, passed_cents, 0)
     statement = np.maximum(pop.bill_day + lag, -float(sc.simulation.warm_up_days))
     stated = (bal > 0) & (statement <= horizon)  # the engine: nothing after the horizon
     if accounts is not None:
@@ -224,9 +228,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     for s in [*range(real_steps, len(ladder)), *range(real_steps)]:  # a lever's contact: before the ladder's
         d = sc.channels[ladder[s].channel].delivery_days
         if d > 0.0:
-            cols.append(notices.sent_day(s, np.maximum(step_times[s], statement)) + d)
+            cols.append(disputes.delivery(s, np.maximum(step_times[s], statement), d, notices))  # after a dispute: its clock
             codes.append(len(ladder) + s)
-            disputes.delivery(s, np.maximum(step_times[s], statement), d)  # sent after a dispute: its arithmetic
     notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
     selfserve.beside(disputes)  # a card's retry scheduled after a dispute: its own day

@@ -127,21 +127,25 @@ class DepositAtService:
         when = np.minimum(np.maximum(np.maximum(statement_day[go], service_day[go]), 0.0), horizon)
         rows.add(ii, when, Kind.REFUND_PATIENT, amount)
         rows.add(ii, when, Kind.CHARITY_CARE, amount)
-        self.kept[ii] -= amount
+        # the engine's hook leaves the deposit kept as it was: the statement's screening of a share a
+        # secondary's denial passed on (simlib.model.vectorized_secondary) reads it whole
         for key in ("deposit_fap_refunds", "charity_adjustments", "charity_free_care"):
             counters[key] += ii.size
 
 
 
-def balance_at_schedule(sc, strategy, pop, charity) -> np.ndarray:
+def balance_at_schedule(sc, strategy, pop, charity, passed_cents=None) -> np.ndarray:
     """Each encounter's patient balance when its ladder is scheduled (the engine's static targeting
     reads it: a step whose balance floor it is below is never taken): the bill, less the deposit
-    kept at service, less presumptive charity care on the statement (``charity``: the scenario's
+    kept at service, plus what a secondary's denial passed on (``passed_cents``), less presumptive
+    charity care on the statement (``charity``: the scenario's
     :class:`~simlib.model.vectorized_offers.Charity`). Balances only fall after it."""
     rows, counters = Rows(), Counter()  # scratch: the run itself books them
     bal = pop.patient_cents.astype(np.int64).copy()
     deposit = DepositAtService(sc, strategy, pop)
     deposit.at_service(np.flatnonzero(bal > 0), bal, charity, rows, counters)
+    if passed_cents is not None:
+        bal += passed_cents
     if charity.mode == "presumptive":
         charity.screen(np.flatnonzero(bal > 0), 0.0, bal, rows, counters, deposit.kept)
     return bal

@@ -17,7 +17,8 @@ the rows, the contact). A dispute that does not end by the horizon leaves its ac
 Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`); or, when
 some disputed accounts run on SimPy (a call step may select them, or the engine keeps them), the
 billing team's queue stays on SimPy and the NumPy accounts' disputes join it by SimPy processes of
-the team's work alone. Beside a
+the team's work alone. Under contact limits, unless a ladder notice the quiet hours may move
+(:func:`~simlib.model.vectorized_notices.shift_moves_notices` says why). Beside a
 deposit, the overcharge is billed on the balance the deposit leaves: the NumPy model books that
 ``BILLED`` row (:func:`simlib.model.hybrid_disputes.overcharge_in_numpy`). Beside patient
 financing, collection charges, a pay link or a patient portal (without plans), their offer, charge,
@@ -32,6 +33,7 @@ import numpy as np
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.model.vectorized_intensity import intensity_after
+from simlib.model.vectorized_notices import shift_moves_notices
 
 INF = np.inf
 DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
@@ -47,9 +49,8 @@ def disputes_in_numpy(sc, st, team_on_simpy: bool = False) -> bool:
     accounts while other disputed accounts run on SimPy (those a call step may select, those the
     engine keeps): the billing team's queue stays on SimPy then
     (:func:`simlib.model.hybrid_disputes.team_work`)."""
-    lim = st.contact_limits
     calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder) or st.phone_team is not None
-    return ((team_on_simpy or not calls) and lim.quiet_hours is None and lim.messages_per_7_days_max is None
+    return ((team_on_simpy or not calls) and not shift_moves_notices(sc, st)  # the limits: see there
             and all(getattr(st, key) is None for key in _NOT_BESIDE) and sc.behaviour.payment_timing is None)
 
 
@@ -113,10 +114,22 @@ class Disputes:
         self.raised_raw = np.where(self.paused, statement + np.nan_to_num(self.offset, nan=0.0), INF)
         return self.raised_raw
 
-    def delivery(self, s: int, sent: np.ndarray, days: float) -> None:
-        """Ladder step ``s``'s messages, sent on ``sent`` (raw), arrive ``days`` later."""
-        if self.active:
-            self.sends[s] = (sent, days)
+    def delivery(self, s: int, sent: np.ndarray, days: float, notices) -> np.ndarray:
+        """Ladder step ``s``'s messages, due on ``sent`` (raw; ``notices``: the quiet hours' moves,
+        :class:`~simlib.model.vectorized_notices.MovedNotices`), arrive ``days`` later: their delivery
+        column. A message sent after its account's dispute is resolved is scheduled on the shifted
+        clock — the engine files it at ``(sent + shift + days) − shift`` —, and the schedule is
+        sorted by that day (a delivery due the same instant as a later step keeps the engine's order)."""
+        col = notices.sent_day(s, sent) + days
+        if not self.active:
+            return col
+        self.sends[s] = (sent, days)
+        if self.ends is not None:  # the run proper: every dispute's shift is known
+            d = self.ends - (self.start + (self.raised_raw - self.start))
+            after = (sent >= self.raised_raw) & ~np.isnan(d)  # the step runs after the dispute (order 2 first)
+            with np.errstate(invalid="ignore"):
+                col = np.where(after, ((sent + d) + days) - d, col)
+        return col
 
     def moved(self, alive: np.ndarray, t_next: np.ndarray, codes: np.ndarray, steps: int) -> np.ndarray:
         """The column's days ``t_next`` (raw) of accounts ``alive`` moved by their disputes: the

@@ -25,6 +25,7 @@ import weakref
 
 import numpy as np
 
+from simlib.levers.contact_limits import default_counted
 from simlib.model.vectorized_contacts import hour_of_day, quiet, quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
 
@@ -78,6 +79,28 @@ def cap_may_hold(sc, strategy, counted) -> bool:
     return False
 
 
+def shift_moves_notices(sc, strategy) -> bool:
+    """Whether a dispute's shift may change what the quiet hours do to a ladder notice: then the
+    NumPy model leaves the strategy's disputes to the engine (:func:`simlib.model.vectorized_disputes.disputes_in_numpy`).
+
+    After a dispute every pending action runs later by the dispute's duration (any number of days,
+    so at any hour). A step with an hour is judged at that hour whenever it runs (the engine's
+    ``contact(hour=step.hour)``); a message without one at the hour it runs, which the NumPy model
+    reads too (the shifted day); the 7-day cap counts the days the counted messages went out, which
+    a shift only spreads apart (every later action moves by the same days), so a cap that never
+    holds a notice back (:func:`cap_may_hold`) still never does, and the messages it suppresses are
+    the engine's. A notice the quiet hours move is not static after a dispute: its slot is the end
+    of the quiet hours its shifted day falls in, and a moved send the dispute delays is judged again
+    at its new hour (and may move again) — so a notice step without an hour, or at an hour inside
+    the quiet hours, keeps the disputes on the engine; so does one a cap of 0 counts (the engine
+    never sends it at once then, and looks for the end of the quiet hours from the hour it runs)."""
+    lim = strategy.contact_limits
+    counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
+    return any(step.hour is None or quiet(lim.quiet_hours, np.float64(step.hour))
+               or (lim.messages_per_7_days_max == 0 and step.channel in counted)
+               for step in (strategy.ladder[s] for s in movable_steps(sc, strategy)))
+
+
 def movable_steps(sc, strategy) -> list[int]:
     """The ladder steps whose notice the quiet hours may move (the cap's are refused elsewhere)."""
     if strategy.contact_limits.quiet_hours is None:
@@ -98,14 +121,20 @@ class MovedNotices:
         n = contacts.pop.n
         #: by step: the day its notice was moved to, per account (inf: not moved, or sent)
         self.moved_to = {s: np.full(n, INF) for s in self.steps}
+        #: the steps a cap of 0 counts: never allowed at once, so the engine looks for the end of the
+        #: quiet hours from the hour the step runs (a step due before the statement runs at it)
+        lim = strategy.contact_limits
+        self.capped = {s for s in self.steps if lim.messages_per_7_days_max == 0
+                       and strategy.ladder[s].channel in contacts.counted}
         contacts.notices = self
 
     def slot(self, s: int, at: np.ndarray) -> np.ndarray:
         """The day step ``s``'s notice due at ``at`` is moved to (inf: not moved, it goes out at
-        ``at``): the quiet hours forbid its hour (the step's own, else ``at``'s) and the end of
-        the quiet hours ``at`` falls in is later."""
+        ``at``): the quiet hours forbid its hour (the step's own, else ``at``'s; every hour under a
+        cap of 0 that counts it) and the end of the quiet hours ``at`` falls in is later."""
         hour = self.st.ladder[s].hour
-        forbidden = quiet(self.hours, hour_of_day(at) if hour is None else np.full(np.shape(at), hour))
+        forbidden = quiet(self.hours, hour_of_day(at) if hour is None else np.full(np.shape(at), hour)) \
+            | (s in self.capped)
         slot = quiet_hours_end(self.hours, at)
         return np.where(forbidden & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
 
