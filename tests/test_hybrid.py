@@ -215,9 +215,8 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
     when the ladder is scheduled) selects many accounts the team never calls — paid, or paid down
     below $200, by the step's day — and those run in NumPy (:mod:`simlib.model.vectorized_calls`);
     the accounts a step asks the team to call (the traced run's ``call`` steps) stay on SimPy. A
-    disputed account runs in NumPy when no call step can select it and the NumPy form holds the
-    strategy's disputes (``calls``; the billing team's queue stays on SimPy:
-    tests/test_hybrid_disputes_team.py), else on SimPy (``combined``: a payment plan)."""
+    disputed account runs in NumPy when no call step can select it (the billing team's queue stays
+    on SimPy: tests/test_hybrid_disputes_team.py)."""
     sc = small(ROOT / "parameters" / "baseline.yaml", encounters_per_day=2.0, warm_up_days=0)
     pop = draw_population(sc, 2)
     for strategy in ("calls", "combined"):
@@ -231,12 +230,9 @@ def test_the_mask_keeps_every_account_that_may_meet_a_capacity():
         assert disputed.sum() > 0 and asked.sum() > 0 and (selected & mask & ~disputed).sum() > 0.2 * selected.sum()
         np.testing.assert_array_equal(mask & ~disputed, (pop.patient_cents > 0) & ~disputed & ~asked)
         overcharged = pop.patient_cents * (1.0 + np.asarray(world.levers["price_estimate"].overcharge))
-        if strategy == "calls":  # the disputed accounts no call step selects run in NumPy
-            assert world.numpy_disputes == "team on SimPy"
-            low = (pop.patient_cents > 0) & disputed & (overcharged < 19999)  # no step can select them
-            assert low.sum() > 5 and not (low & ~mask).any()  # (charity may have taken a larger one's)
-        else:
-            assert not world.numpy_disputes and not (mask & disputed).any()
+        assert world.numpy_disputes == "team on SimPy"  # the disputed accounts no call step selects: NumPy
+        low = (pop.patient_cents > 0) & disputed & (overcharged < 19999)  # no step can select them
+        assert low.sum() > 5 and not (low & ~mask).any()  # (charity may have taken a larger one's)
         # the traced run shows no call on a masked account (nor a dispute, where disputes stay on SimPy)
         shared = ("call", "call connected") if world.numpy_disputes else ("call", "call connected", "dispute")
         touched = {r for r, _, what in res.events if what in shared}

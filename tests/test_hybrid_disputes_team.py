@@ -1,6 +1,6 @@
 """The billing team's queue on SimPy while the NumPy model resolves disputes (issue 27,
 simlib.model.hybrid_disputes.team_work): when some disputed accounts run on SimPy — a call step may
-select them, or the engine keeps them (a secondary's denial) — the disputes of the accounts the
+select them, or the engine keeps them (a payer coverage discovery found) — the disputes of the accounts the
 NumPy model runs join the team's SimPy queue by a process of the team's work alone, started where
 the account would have been (encounter order), and the NumPy model resolves them on the day the
 work was done. Identical to pure SimPy (every ledger row to the last bit, the team's staff cost,
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
@@ -57,15 +58,19 @@ def test_disputes_beside_calls_share_the_team_on_simpy_identically(team):
     assert result.counters["disputes"] > 40 and result.counters["calls"] > 20
 
 
-def test_a_secondary_denial_keeps_its_account_on_simpy_and_the_others_disputes_in_numpy():
-    sc = variants("france_clinic", None, {"letters": {}}, 4.0,
-                  operations={"billing_team": TEAMS["on_the_statement"]})
+def test_a_payer_found_keeps_its_account_on_simpy_and_the_others_disputes_in_numpy():
+    """Coverage discovery re-bills the encounters whose payer it finds: the engine keeps those
+    accounts (their disputes too); the others' disputes share the team's SimPy queue with them."""
+    data = yaml.safe_load((ROOT / "parameters" / "operations.yaml").read_text(encoding="utf-8"))
+    found = data["strategies"]["coverage_discovery"]["coverage_discovery"]
+    sc = variants("operations", None, {"discovery": {"coverage_discovery": found}}, 4.0,
+                  operations={"billing_team": TEAMS["congested"]})
     pop = draw_population(sc, 2)
-    world = World(sc, "letters", pop, hybrid=True)
+    world = World(sc, "discovery", pop, hybrid=True)
     assert world.numpy_disputes == "team on SimPy"
     numpy_side, simpy_side = _split(world, pop)
     assert numpy_side > 30 and simpy_side > 0
-    assert assert_identical(sc, "letters", pop) > 0.9
+    assert assert_identical(sc, "discovery", pop) > 0.9
 
 
 def test_without_a_disputed_account_on_simpy_the_queue_runs_apart():
