@@ -8,14 +8,21 @@ duration and the intensity fades over it —; then the dispute's cost, the corre
 patient is right, and the corrected statement (a contact that always reaches). A bill the patient
 is right about was an overcharge, billed at service.
 
-The dispute's day is static (nobody pays before it), so the hybrid engine runs the billing team's
-queue apart (:mod:`simlib.model.hybrid_disputes`): a probe run of the NumPy model on the disputed
+The dispute's day is static (nobody pays before it but to a lever that took the account over,
+which the probe run below follows), so the hybrid engine runs the billing team's queue apart (:mod:`simlib.model.hybrid_disputes`): a probe run of the NumPy model on the disputed
 accounts finds the day each dispute is raised (the SimPy clock's ``start + (day - start)``: the
 account waits on a timeout from the run's first day), the queue gives its end, and the run proper
 resolves each dispute at its end (:class:`Disputes`: the shift of every later column, the fade,
 the rows, the contact). A dispute that does not end by the horizon leaves its account as it is.
 Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`), and
 without a deposit (the world books the overcharge on the balance the deposit leaves).
+
+Beside a lever that holds accounts (:meth:`Disputes.beside`: the public accountant) the engine has
+one paused clock: the dispute pauses it at the statement, the holder's ``take_over`` sets it (the
+accountant's demand restarts it, its garnishment stops it), and a resolution restarts it only where
+no lever holds the account. An action the holder schedules after a dispute moved it is filed at
+``(now + days) − shift``: in the run proper each dispute's duration is known (the queue's end), so
+those keys are the columns' (:meth:`Disputes.scheduled_after`), in the engine's order.
 """
 from __future__ import annotations
 
@@ -30,7 +37,7 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 
 #: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
 #: would move again) — and the deposit (the overcharge is billed on what it leaves)
-_NOT_BESIDE = ("deposit", "payment_plan", "agency", "financing", "legal_action", "public_accountant",
+_NOT_BESIDE = ("deposit", "payment_plan", "agency", "financing", "legal_action",
                "collection_charges", "pay_link", "card_on_file", "patient_portal")
 
 
@@ -60,6 +67,8 @@ class Disputes:
         self.paused = np.zeros(n, bool)   # no payment from the statement to the dispute's end
         self.frozen = np.zeros(n, bool)   # waiting for the team or the resolution: nothing moves
         self.shift = np.zeros(n)          # the days every later action moved
+        self.held = np.zeros(n, bool)     # a lever holds the account (:meth:`beside`)
+        self.known = np.zeros(n)          # each resolved dispute's duration, known before the run proper
         self.codes = {DISPUTE} if self.active else set()
         if not self.active:
             return
@@ -92,7 +101,31 @@ class Disputes:
         self.reach_column = state.reached.shape[1]
         state.reached = np.hstack([state.reached, np.full((state.reached.shape[0], 1), -INF)])
         self.raised_raw = np.where(self.paused, statement + np.nan_to_num(self.offset, nan=0.0), INF)
+        if self.ends is not None:  # the run proper: the queue gave each dispute's end, so its duration
+            done = self.paused & ~np.isnan(self.ends)
+            self.known[done] = self.ends[done] - (self.start + (self.raised_raw[done] - self.start))
         return self.raised_raw
+
+    def beside(self, holder) -> None:
+        """A lever that holds accounts (the public accountant) beside the disputes: one payment
+        clock stands still for both (the engine's ``clock_paused``: the dispute pauses it from the
+        statement, the holder's ``take_over`` sets it, a resolution restarts it only where no lever
+        holds the account), and the holder's actions scheduled after a dispute take its keys
+        (:meth:`scheduled_after`)."""
+        if not (self.active and holder.active):
+            return
+        holder.paused |= self.paused
+        self.paused, self.held = holder.paused, holder.held
+        holder.shift, holder.after = self.shift, self.scheduled_after
+
+    def scheduled_after(self, key: np.ndarray, days: float) -> np.ndarray:
+        """The schedule key of an action an action of key ``key`` (order above the dispute's 2)
+        schedules ``days`` after it runs: the engine files ``(now + days) − shift``, and ``now``
+        is ``key + shift`` once the dispute moved it (its duration is known in the run proper); a
+        key the round trip puts before ``key`` is filed after it all the same (``at``'s ``lo``)."""
+        d = self.known
+        after = (d != 0.0) & (self.raised_raw <= key)
+        return np.where(after, np.maximum(key, ((key + d) + days) - d), key + days)
 
     def delivery(self, s: int, sent: np.ndarray, days: float) -> None:
         """Ladder step ``s``'s messages, sent on ``sent`` (raw), arrive ``days`` later."""
@@ -125,12 +158,13 @@ class Disputes:
         raised = self.start + (at - self.start)
         if self.probe:
             self.raised[jj] = np.where(raised < self.horizon, raised, np.nan)
-            self.frozen[jj] = True
+            self.frozen[jj] = self.paused[jj] = True
             return
         counters["disputes"] += int((raised < self.horizon).sum())
         end = self.ends[jj]
         done = ~np.isnan(end)
         self.frozen[jj[~done]] = True
+        self.paused[jj[~done]] = True  # never resolved: the account waits (even one a holder unpaused)
         jj, end, raised = jj[done], end[done], raised[done]
         if not jj.size:
             return
@@ -147,5 +181,5 @@ class Disputes:
         self.shift[jj] += end - raised  # every pending action later by the dispute's duration
         t0[jj] = end
         now[jj] = end
-        self.paused[jj] = False
+        self.paused[jj] &= self.held[jj]  # a lever holding it decides (its take_over set the clock)
         contacts.respond(self.reach_column, jj, end, self.corrected_jump)  # the corrected statement

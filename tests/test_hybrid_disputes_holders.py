@@ -1,0 +1,83 @@
+"""Disputes without SimPy beside the levers that hold accounts (issue 27: simlib.model.vectorized_disputes'
+``beside``): the hybrid engine equals pure SimPy — every ledger row to the last bit, counters, open
+balances — when a dispute's frozen clock meets the public accountant's demand and garnishment (a dispute
+raised before the demand moves it and the garnishment it schedules; one raised after the demand, while
+the accountant holds the account, leaves the clock as the accountant set it). Small worlds, a high
+billing error rate, a congested billing team, disputes late enough to fall after the holder took the
+account; seeded, and random settings (hypothesis)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
+
+from simlib.model.engine import World
+from simlib.model.population import draw_population
+
+from test_hybrid import assert_identical, variants
+
+TEAMS = {
+    "congested_late": {"billing_error_rate": 0.3, "staff": 1, "hours_per_dispute": 20.0,
+                       "dispute_delay_days_mean": 100.0},
+    "very_late": {"billing_error_rate": 0.4, "staff": 1, "hours_per_dispute": 30.0, "dispute_delay_days_mean": 130.0},
+    "quick": {"billing_error_rate": 0.3, "staff": 2, "hours_per_dispute": 2.0, "dispute_delay_days_mean": 60.0,
+              "resolution_wait_days_mean": 0.0},
+}
+
+
+def _scenario(scenario: str, base: str | None, strategies: dict, team: dict, encounters_per_day: float = 3.0):
+    return variants(scenario, base, strategies, encounters_per_day, operations={"billing_team": team})
+
+
+def _disputed_after(world, pop, days: float) -> int:
+    """How many billed accounts of ``world`` have a dispute due ``days`` or more after the statement."""
+    offset = np.asarray(world.levers["price_estimate"].offset, dtype=float)
+    return int(((offset >= days) & (pop.patient_cents > 0)).sum())
+
+
+def _identical_in_numpy(sc, name: str, pop) -> dict:
+    """Both engines equal, every account and dispute in NumPy; the hybrid run's counters."""
+    world = World(sc, name, pop, hybrid=True)
+    assert world.numpy_disputes
+    assert assert_identical(sc, name, pop) == 1.0
+    return World(sc, name, pop, hybrid=True).run().counters
+
+
+# ----------------------------------------------------------------------------- the public accountant
+ACCOUNTANT = {"comptable_public": {}, "saisie_employeur": {},
+              "short_waits": {"public_accountant": {"reminder_days": 20, "demand_days": 40, "demand_channel": "formal_demand",
+                                                    "seizure_days_after_demand": 30, "garnishee": "employer",
+                                                    "payment_days": 10, "seizure_success_rate": 0.5,
+                                                    "cost_per_seizure": 3}}}
+
+
+@pytest.mark.parametrize("team", sorted(TEAMS))
+@pytest.mark.parametrize("name", sorted(ACCOUNTANT))
+def test_disputes_beside_the_public_accountant(team, name):
+    base = name if name != "short_waits" else "comptable_public"
+    sc = _scenario("france_public_hospital", base, {name: ACCOUNTANT[name]}, TEAMS[team])
+    pop = draw_population(sc, 2)
+    counters = _identical_in_numpy(sc, name, pop)
+    demand = sc.strategies[name].public_accountant.demand_days
+    assert counters["disputes"] > 100 and counters["accountant_seizures"] > 20
+    assert _disputed_after(World(sc, name, pop, hybrid=True), pop, demand) > 10  # raised while held
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 90.0, 150.0]),
+       reminder=hst.sampled_from([None, 15.0, 44.5]), demand=hst.sampled_from([50.0, 90.0, 120.25]),
+       seize=hst.sampled_from([30.0, 45.5]), pay=hst.sampled_from([0.0, 12.0, 30.0]),
+       garnishee=hst.sampled_from(["bank", "employer"]), success=hst.sampled_from([0.0, 0.6, 1.0]),
+       seed=hst.integers(0, 30))
+def test_random_accountants_beside_disputes(rate, staff, hours, wait, delay, reminder, demand, seize, pay,
+                                            garnishee, success, seed):
+    team = {"billing_error_rate": rate, "staff": staff, "hours_per_dispute": hours,
+            "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
+    accountant = {"reminder_days": reminder, "demand_days": demand, "seizure_days_after_demand": seize,
+                  "payment_days": pay, "garnishee": garnishee, "seizure_success_rate": success,
+                  "cost_per_seizure": 4.0}
+    sc = _scenario("france_public_hospital", None, {"random": {"public_accountant": accountant}}, team,
+                   encounters_per_day=2.0)
+    _identical_in_numpy(sc, "random", draw_population(sc, seed))
