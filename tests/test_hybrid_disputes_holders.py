@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
+import yaml
 
 from simlib.model.engine import World
 from simlib.model.population import draw_population
+from simlib.scenario.schema import scenario_from_dict
 
-from test_hybrid import assert_identical, variants
+from test_hybrid import ROOT, assert_identical, variants
 
 TEAMS = {
     "congested_late": {"billing_error_rate": 0.3, "staff": 1, "hours_per_dispute": 20.0,
@@ -27,7 +29,19 @@ TEAMS = {
 
 
 def _scenario(scenario: str, base: str | None, strategies: dict, team: dict, encounters_per_day: float = 3.0):
-    return variants(scenario, base, strategies, encounters_per_day, operations={"billing_team": team})
+    """:func:`test_hybrid.variants` with the billing ``team``; the ``operations`` scenario as a hospital
+    no IRS rule binds (a bad-debt placement before day 120, without a final notice)."""
+    if scenario != "operations":
+        return variants(scenario, base, strategies, encounters_per_day, operations={"billing_team": team})
+    data = yaml.safe_load((ROOT / "parameters" / "operations.yaml").read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=encounters_per_day, warm_up_days=60)
+    data.setdefault("operations", {}).setdefault("billing_team", {}).update(team)
+    data.setdefault("finance", {})["us_nonprofit"] = False
+    start = {k: v for k, v in next(iter(data["strategies"].values())).items() if k != "baseline"}
+    data["strategies"] = {name: {**start, **extra} for name, extra in strategies.items()}
+    data.pop("uncertain", None)
+    data.pop("search", None)
+    return scenario_from_dict(data, "operations: a hospital no IRS rule binds (small)")
 
 
 def _disputed_after(world, pop, days: float) -> int:
@@ -80,4 +94,55 @@ def test_random_accountants_beside_disputes(rate, staff, hours, wait, delay, rem
                   "cost_per_seizure": 4.0}
     sc = _scenario("france_public_hospital", None, {"random": {"public_accountant": accountant}}, team,
                    encounters_per_day=2.0)
+    _identical_in_numpy(sc, "random", draw_population(sc, seed))
+
+
+# ----------------------------------------------------------------------------- a collection agency
+# a dispute raised before the placement moves it (and the agency's contacts and recall it files); one
+# raised after it is resolved on the agency's clock (its decay, its initial intensity for a patient
+# who learns of the bill from the corrected statement) and moves what follows
+AGENCY = {"early_out_agency": ("finance_levers", {}),
+          "quick_early_out": ("finance_levers", {"agency": {"kind": "early_out", "placement_days": 20.5,
+                                                            "balance_min": 0, "fee_rate": 0.2, "initial_per_day": 0.02,
+                                                            "decay_per_day": 0.01, "contact_days": [0, 0.5, 9],
+                                                            "recall_days": 60}}),
+          "bad_debt_without_notice": ("operations", {"agency": {"kind": "bad_debt", "placement_days": 60,
+                                                                  "balance_min": 10, "fee_rate": 0.2,
+                                                                  "recall_days": 120, "notice_days_before": None,
+                                                                  "contact_days": [0, 30]}})}
+
+
+@pytest.mark.parametrize("team", sorted(TEAMS))
+@pytest.mark.parametrize("name", sorted(AGENCY))
+def test_disputes_beside_an_agency(team, name):
+    scenario, extra = AGENCY[name]
+    sc = _scenario(scenario, None if extra else name, {name: extra}, TEAMS[team])
+    pop = draw_population(sc, 2)
+    counters = _identical_in_numpy(sc, name, pop)
+    placement = sc.strategies[name].agency.placement_days
+    assert counters["disputes"] > 100 and counters["agency_placements"] > 50 and counters["agency_payments"] > 10
+    assert _disputed_after(World(sc, name, pop, hybrid=True), pop, placement) > 10  # raised while placed
+
+
+def test_beside_an_agency_that_waits_for_a_final_notice_the_disputes_stay_on_simpy():
+    sc = _scenario("finance_levers", "bad_debt_agency_120", {"kept": {}}, TEAMS["quick"])
+    pop = draw_population(sc, 1)
+    assert not World(sc, "kept", pop, hybrid=True).numpy_disputes
+    assert_identical(sc, "kept", pop)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
+       kind=hst.sampled_from(["early_out", "bad_debt"]), placement=hst.sampled_from([20.0, 45.5, 90.0]),
+       floor=hst.sampled_from([0.0, 50.0]), contacts=hst.sampled_from([[], [0.0], [0.0, 0.25, 30.0]]),
+       recall=hst.sampled_from([40.0, 150.0]), seed=hst.integers(0, 30))
+def test_random_agencies_beside_disputes(rate, staff, hours, wait, delay, kind, placement, floor, contacts, recall,
+                                         seed):
+    team = {"billing_error_rate": rate, "staff": staff, "hours_per_dispute": hours,
+            "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
+    agency = {"kind": kind, "placement_days": placement, "balance_min": floor, "fee_rate": 0.25,
+              "initial_per_day": 0.015, "decay_per_day": 0.02, "contact_days": contacts, "recall_days": recall,
+              "contact_jump_per_day": 0.01, "notice_days_before": None}
+    sc = _scenario("operations", None, {"random": {"agency": agency}}, team, encounters_per_day=2.0)
     _identical_in_numpy(sc, "random", draw_population(sc, seed))

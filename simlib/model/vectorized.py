@@ -219,7 +219,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
     agency.add_columns(cols, codes, statement, bal, step_times, plans)  # placements before instalments
-    disputes.beside(accountant)  # one paused clock; its garnishment's keys after a dispute
+    disputes.beside(accountant, agency)  # one paused clock; their actions' keys after a dispute
     accountant.step_columns(step_times, cols, codes)  # order 6: its reminder, demand, garnishment, payment
     legal.columns(statement, bal, step_times, cols, codes)  # order 6: filing attempts
     for s in [*range(real_steps, len(ladder)), *range(real_steps)]:  # a lever's contact: before the ladder's

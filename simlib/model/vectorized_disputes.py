@@ -37,13 +37,16 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 
 #: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
 #: would move again) — and the deposit (the overcharge is billed on what it leaves)
-_NOT_BESIDE = ("deposit", "payment_plan", "agency", "financing", "legal_action",
+_NOT_BESIDE = ("deposit", "payment_plan", "financing", "legal_action",
                "collection_charges", "pay_link", "card_on_file", "patient_portal")
 
 
 def disputes_in_numpy(sc, st) -> bool:
     """Whether the NumPy model may run the disputes of strategy ``st`` (its accounts must all run
-    there too: the hybrid engine checks that)."""
+    there too: the hybrid engine checks that). Not beside an agency whose placement waits for a
+    final notice: a dispute moves the notice's day, and the attempt waits until ``floor`` of it."""
+    if st.agency is not None and st.agency.kind == "bad_debt" and st.agency.notice_days_before is not None:
+        return False
     lim = st.contact_limits
     calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
     return (not calls and st.phone_team is None and lim.quiet_hours is None and lim.messages_per_7_days_max is None
@@ -106,17 +109,21 @@ class Disputes:
             self.known[done] = self.ends[done] - (self.start + (self.raised_raw[done] - self.start))
         return self.raised_raw
 
-    def beside(self, holder) -> None:
-        """A lever that holds accounts (the public accountant) beside the disputes: one payment
-        clock stands still for both (the engine's ``clock_paused``: the dispute pauses it from the
+    def beside(self, *holders) -> None:
+        """Levers that hold accounts beside the disputes. The public accountant: one payment clock
+        stands still for both (the engine's ``clock_paused``: the dispute pauses it from the
         statement, the holder's ``take_over`` sets it, a resolution restarts it only where no lever
-        holds the account), and the holder's actions scheduled after a dispute take its keys
-        (:meth:`scheduled_after`)."""
-        if not (self.active and holder.active):
-            return
-        holder.paused |= self.paused
-        self.paused, self.held = holder.paused, holder.held
-        holder.shift, holder.after = self.shift, self.scheduled_after
+        holds the account), and its actions scheduled after a dispute take their keys
+        (:meth:`scheduled_after`). An agency: its placement runs moved, and a dispute it meets is
+        resolved on its clock (:meth:`held_run_times`, :meth:`held_dispute`)."""
+        for holder in holders:
+            if not (self.active and holder.active):
+                continue
+            holder.disputes = self
+            if hasattr(holder, "paused"):
+                holder.paused |= self.paused
+                self.paused, self.held = holder.paused, holder.held
+                holder.shift, holder.after = self.shift, self.scheduled_after
 
     def scheduled_after(self, key: np.ndarray, days: float) -> np.ndarray:
         """The schedule key of an action an action of key ``key`` (order above the dispute's 2)
@@ -155,19 +162,34 @@ class Disputes:
     def dispute(self, jj: np.ndarray, at: np.ndarray, bal, lam, t0, now, contacts, rows, counters, kappa_floor) -> None:
         """The disputes of accounts ``jj`` raised at ``at`` (their own clock; the SimPy clock reads
         ``start + (at - start)``): recorded (a probe), or resolved at their end."""
-        raised = self.start + (at - self.start)
-        if self.probe:
-            self.raised[jj] = np.where(raised < self.horizon, raised, np.nan)
-            self.frozen[jj] = self.paused[jj] = True
-            return
-        counters["disputes"] += int((raised < self.horizon).sum())
-        end = self.ends[jj]
-        done = ~np.isnan(end)
+        done, raised, end = self._raise(jj, at, counters)
         self.frozen[jj[~done]] = True
         self.paused[jj[~done]] = True  # never resolved: the account waits (even one a holder unpaused)
         jj, end, raised = jj[done], end[done], raised[done]
         if not jj.size:
             return
+        self._resolve(jj, end, bal, rows)
+        floor, kappa = kappa_floor
+        lam[jj] = intensity_after(lam[jj], floor, kappa, end - raised)  # attention faded meanwhile
+        self.shift[jj] += end - raised  # every pending action later by the dispute's duration
+        t0[jj] = end
+        now[jj] = end
+        self.paused[jj] &= self.held[jj]  # a lever holding it decides (its take_over set the clock)
+        contacts.respond(self.reach_column, jj, end, self.corrected_jump)  # the corrected statement
+
+    def _raise(self, jj: np.ndarray, at: np.ndarray, counters):
+        """Disputes raised at ``at``: which are resolved (none in a probe, which records their SimPy
+        day), their SimPy day and their end."""
+        raised = self.start + (at - self.start)
+        if self.probe:
+            self.raised[jj] = np.where(raised < self.horizon, raised, np.nan)
+            return np.zeros(jj.size, bool), raised, raised
+        counters["disputes"] += int((raised < self.horizon).sum())
+        end = self.ends[jj]
+        return ~np.isnan(end), raised, end
+
+    def _resolve(self, jj: np.ndarray, end: np.ndarray, bal, rows) -> None:
+        """The resolution's rows: the dispute's cost, the correction where the patient is right."""
         pop, bt = self.pop, self.bt
         rows.add(jj, end, Kind.COST_DISPUTE, cents(bt.cost_per_dispute))
         b = bal[jj]
@@ -176,10 +198,36 @@ class Disputes:
         fix = corr > 0
         rows.add(jj[fix], end[fix], Kind.CORRECTION, corr[fix])
         bal[jj] = b - np.where(fix, corr, 0)
-        floor, kappa = kappa_floor
-        lam[jj] = intensity_after(lam[jj], floor, kappa, end - raised)  # attention faded meanwhile
-        self.shift[jj] += end - raised  # every pending action later by the dispute's duration
-        t0[jj] = end
-        now[jj] = end
-        self.paused[jj] &= self.held[jj]  # a lever holding it decides (its take_over set the clock)
-        contacts.respond(self.reach_column, jj, end, self.corrected_jump)  # the corrected statement
+
+    # ------------------------------------------------------------------ an agency holding the account
+    def held_run_times(self, ii: np.ndarray, keys: np.ndarray, codes: np.ndarray, disputed: np.ndarray,
+                       steps: int) -> np.ndarray:
+        """The days the engine runs the actions of keys ``keys`` (codes ``codes``, sorted; the
+        dispute's column where ``disputed``) an agency holding accounts ``ii`` meets: moved as in
+        the loop by a dispute before the placement (:meth:`moved`), or by the duration of a
+        dispute the agency meets, after it."""
+        t = keys.copy()
+        if not self.active:
+            return t
+        for j in range(keys.shape[1]):
+            due = np.isfinite(keys[:, j])
+            t[due, j] = self.moved(ii[due], keys[due, j], codes[due, j], steps)
+        after = (np.cumsum(disputed, axis=1) > 0) & ~disputed
+        return np.where(after, t + self.known[ii][:, None], t)
+
+    def held_dispute(self, p: np.ndarray, jj: np.ndarray, at: np.ndarray, bal, lam, t0, contacts, rows, counters,
+                     floor: float, kappa: float, initial: np.ndarray) -> np.ndarray:
+        """Disputes of accounts ``jj`` an agency holds (its clock: ``lam``, ``t0``, ``initial``, by
+        the agency's rows ``p``), raised at ``at``: which go on (the others wait past the horizon)."""
+        done, raised, end = self._raise(jj, at, counters)
+        q, jj, end, raised = p[done], jj[done], end[done], raised[done]
+        if jj.size:
+            self._resolve(jj, end, bal, rows)
+            lam[q] = intensity_after(lam[q], floor, kappa, end - raised)  # the agency's decay
+            t0[q] = end
+            self.shift[jj] += end - raised
+            # the corrected statement on the agency's clock (learning of the bill: its initial intensity)
+            contacts.lam[jj], contacts.initial_lam[jj] = lam[q], initial[q]
+            contacts.respond(self.reach_column, jj, end, self.corrected_jump)
+            lam[q] = contacts.lam[jj]
+        return done
