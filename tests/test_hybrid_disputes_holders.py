@@ -78,7 +78,7 @@ def test_disputes_beside_the_public_accountant(team, name):
     assert _disputed_after(World(sc, name, pop, hybrid=True), pop, demand) > 10  # raised while held
 
 
-@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
        wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 90.0, 150.0]),
        reminder=hst.sampled_from([None, 15.0, 44.5]), demand=hst.sampled_from([50.0, 90.0, 120.25]),
@@ -101,7 +101,10 @@ def test_random_accountants_beside_disputes(rate, staff, hours, wait, delay, rem
 # a dispute raised before the placement moves it (and the agency's contacts and recall it files); one
 # raised after it is resolved on the agency's clock (its decay, its initial intensity for a patient
 # who learns of the bill from the corrected statement) and moves what follows
-AGENCY = {"early_out_agency": ("finance_levers", {}),
+AGENCY = {"early_out_agency": ("finance_levers", {}), "bad_debt_agency_120": ("finance_levers", {}),
+          "short_notice_wait": ("operations", {"agency": {"kind": "bad_debt", "placement_days": 30.5, "balance_min": 0,
+                                                          "recall_days": 90, "notice_days_before": 3,
+                                                          "contact_days": [0, 10]}}),
           "quick_early_out": ("finance_levers", {"agency": {"kind": "early_out", "placement_days": 20.5,
                                                             "balance_min": 0, "fee_rate": 0.2, "initial_per_day": 0.02,
                                                             "decay_per_day": 0.01, "contact_days": [0, 0.5, 9],
@@ -124,25 +127,26 @@ def test_disputes_beside_an_agency(team, name):
     assert _disputed_after(World(sc, name, pop, hybrid=True), pop, placement) > 10  # raised while placed
 
 
-def test_beside_an_agency_that_waits_for_a_final_notice_the_disputes_stay_on_simpy():
-    sc = _scenario("finance_levers", "bad_debt_agency_120", {"kept": {}}, TEAMS["quick"])
+def test_beside_an_agency_that_waits_no_day_for_its_final_notice_the_disputes_stay_on_simpy():
+    sc = _scenario("operations", None, {"kept": {"agency": {"kind": "bad_debt", "placement_days": 30,
+                                                            "notice_days_before": 0}}}, TEAMS["quick"])
     pop = draw_population(sc, 1)
     assert not World(sc, "kept", pop, hybrid=True).numpy_disputes
     assert_identical(sc, "kept", pop)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
        wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
        kind=hst.sampled_from(["early_out", "bad_debt"]), placement=hst.sampled_from([20.0, 45.5, 90.0]),
        floor=hst.sampled_from([0.0, 50.0]), contacts=hst.sampled_from([[], [0.0], [0.0, 0.25, 30.0]]),
-       recall=hst.sampled_from([40.0, 150.0]), seed=hst.integers(0, 30))
+       recall=hst.sampled_from([40.0, 150.0]), notice=hst.sampled_from([None, 1.0, 30.0]), seed=hst.integers(0, 30))
 def test_random_agencies_beside_disputes(rate, staff, hours, wait, delay, kind, placement, floor, contacts, recall,
-                                         seed):
+                                         notice, seed):
     team = {"billing_error_rate": rate, "staff": staff, "hours_per_dispute": hours,
             "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
     agency = {"kind": kind, "placement_days": placement, "balance_min": floor, "fee_rate": 0.25,
               "initial_per_day": 0.015, "decay_per_day": 0.02, "contact_days": contacts, "recall_days": recall,
-              "contact_jump_per_day": 0.01, "notice_days_before": None}
+              "contact_jump_per_day": 0.01, "notice_days_before": notice}
     sc = _scenario("operations", None, {"random": {"agency": agency}}, team, encounters_per_day=2.0)
     _identical_in_numpy(sc, "random", draw_population(sc, seed))

@@ -113,7 +113,7 @@ class Agency:
         self.move_at = np.full(n, INF)
         #: the placement a plan defers (:mod:`simlib.model.vectorized_deferred`) and its reserved columns
         self.deferred, self.reserved = None, []
-        self.disputes = None  # beside disputes (:meth:`simlib.model.vectorized_disputes.Disputes.beside`)
+        self.disputes, self.after = None, np.add  # beside disputes (vectorized_disputes.Disputes.beside)
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
@@ -144,11 +144,11 @@ class Agency:
             for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
                 if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
                     sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
-            for sent in sends:
-                later = np.floor(sent) + wait
+            for later in (self.disputes.deferred_keys(sends, wait) if self.disputes is not None
+                          else [np.floor(sent) + wait for sent in sends]):  # the keys of the attempts it may defer to
                 place.append(np.where(np.isfinite(first) & (later > first), later, INF))
-            notices += [(moved_to, NOTICE_MOVED), (np.where(np.isfinite(moved_to), moved_to, first) + delivery,
-                                                   NOTICE_ARRIVES)]
+            arrives = np.where(np.isfinite(moved_to), moved_to, first)  # the notice's send; its arrival's key:
+            notices += [(moved_to, NOTICE_MOVED), (self.after(arrives, delivery), NOTICE_ARRIVES)]
             if plans is not None and plans.active:  # wait >= 1 (agency_problems)
                 self.deferred = DeferredPlacement(self, plans, PLACE, NOTICE_MOVED, NOTICE_ARRIVES)
                 self.reserved = self.deferred.reserved
@@ -182,11 +182,15 @@ class Agency:
         if self.cfg is None:
             return None
         keep = np.ones(ii.size, bool)
-        shift = self.disputes.shift[ii] if self.disputes is not None else np.zeros(ii.size)  # keys run later
+        shift = self._shift(ii)  # the keys run later by a dispute's duration
         for c, day in ((PLACE, self.next_attempt), (NOTICE_ARRIVES, self.notice_at), (NOTICE_MOVED, self.move_at)):
             sel = codes_j == c
             keep[sel] = day[ii[sel]] + shift[sel] == t_go[sel]
         return None if keep.all() else keep
+
+    def _shift(self, ii: np.ndarray) -> np.ndarray:
+        """The days a dispute moved the actions of accounts ``ii`` (their keys run that much later)."""
+        return self.disputes.shift[ii] if self.disputes is not None else np.zeros(ii.size)
 
     def act(self, code: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         if code == NOTICE_ARRIVES:
@@ -216,7 +220,7 @@ class Agency:
             if wait == 0:  # the engine's deferred attempt runs at once, after the notice
                 ok |= none
             later = ~ok
-            self.next_attempt[ii[later]] = np.floor(sent[later]) + wait
+            self.next_attempt[ii[later]] = np.floor(sent[later]) + wait - self._shift(ii[later])  # its key
             ii, at = ii[ok], at[ok]
         counters["agency_placements"] += ii.size
         counters["agency_placed_cents"] += int(bal[ii].sum())
@@ -237,7 +241,7 @@ class Agency:
         state.cost[ii] += cents(cfg.cost)
         self.rows.add(ii, at, Kind.COST_CONTACT, cents(cfg.cost))
         if cfg.delivery_days > 0.0:
-            self.notice_at[ii] = at + cfg.delivery_days
+            self.notice_at[ii] = at + cfg.delivery_days - self._shift(ii)
         else:
             self._deliver_notice(ii, at)
 
@@ -384,8 +388,7 @@ class Agency:
         if self.disputes is not None:  # the engine files (placed + days) − shift, after the placement
             own = np.where(d != 0.0, np.maximum(r[np.arange(r.shape[0]), j0][:, None], own - d), own)
         times = np.hstack([np.where(scheduled, r, INF), own])
-        kinds = np.hstack([np.where(c == DISPUTE, _DISPUTE, _ADVANCE),
-                           np.full(own.shape, _CONTACT)])
+        kinds = np.hstack([np.where(c == DISPUTE, _DISPUTE, _ADVANCE), np.full(own.shape, _CONTACT)])
         kinds[:, -1] = _RECALL
         codes = np.hstack([c, np.full(own.shape, OFFER + 1)])  # theirs: no delivery's
         order = np.argsort(times, axis=1, kind="stable")

@@ -43,9 +43,9 @@ _NOT_BESIDE = ("deposit", "payment_plan", "financing", "legal_action",
 
 def disputes_in_numpy(sc, st) -> bool:
     """Whether the NumPy model may run the disputes of strategy ``st`` (its accounts must all run
-    there too: the hybrid engine checks that). Not beside an agency whose placement waits for a
-    final notice: a dispute moves the notice's day, and the attempt waits until ``floor`` of it."""
-    if st.agency is not None and st.agency.kind == "bad_debt" and st.agency.notice_days_before is not None:
+    there too: the hybrid engine checks that). Not beside an agency whose placement waits no day for
+    its final notice (the engine's attempt runs again at once: :func:`simlib.model.vectorized_agency.agency_problems`)."""
+    if st.agency is not None and st.agency.kind == "bad_debt" and st.agency.notice_days_before == 0:
         return False
     lim = st.contact_limits
     calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
@@ -119,11 +119,21 @@ class Disputes:
         for holder in holders:
             if not (self.active and holder.active):
                 continue
-            holder.disputes = self
+            holder.disputes, holder.after = self, self.scheduled_after
             if hasattr(holder, "paused"):
                 holder.paused |= self.paused
                 self.paused, self.held = holder.paused, holder.held
-                holder.shift, holder.after = self.shift, self.scheduled_after
+                holder.shift = self.shift
+
+    def deferred_keys(self, sends: list, wait: float) -> list:
+        """The keys a bad-debt placement waiting for a final notice sent on (raw) days ``sends`` may
+        be deferred to: ``floor(sent) + wait`` filed less the shift at the attempt — the notice sent
+        after a dispute on its moved day, the attempt before or after it."""
+        d, out = self.known, []
+        for sent in sends:
+            later = np.floor(np.where((d != 0.0) & (self.raised_raw <= sent), sent + d, sent)) + wait
+            out += [later, np.where(d != 0.0, later - d, INF)]
+        return out
 
     def scheduled_after(self, key: np.ndarray, days: float) -> np.ndarray:
         """The schedule key of an action an action of key ``key`` (order above the dispute's 2)
