@@ -60,7 +60,8 @@ def _identical_in_numpy(sc, name: str, pop) -> dict:
 
 # ----------------------------------------------------------------------------- the public accountant
 ACCOUNTANT = {"comptable_public": {}, "saisie_employeur": {},
-              "short_waits": {"public_accountant": {"reminder_days": 20, "demand_days": 40, "demand_channel": "formal_demand",
+              "short_waits": {"public_accountant": {"reminder_days": 20, "demand_days": 40,
+                                                    "demand_channel": "formal_demand",
                                                     "seizure_days_after_demand": 30, "garnishee": "employer",
                                                     "payment_days": 10, "seizure_success_rate": 0.5,
                                                     "cost_per_seizure": 3}}}
@@ -149,4 +150,37 @@ def test_random_agencies_beside_disputes(rate, staff, hours, wait, delay, kind, 
               "initial_per_day": 0.015, "decay_per_day": 0.02, "contact_days": contacts, "recall_days": recall,
               "contact_jump_per_day": 0.01, "notice_days_before": notice}
     sc = _scenario("operations", None, {"random": {"agency": agency}}, team, encounters_per_day=2.0)
+    _identical_in_numpy(sc, "random", draw_population(sc, seed))
+
+
+# ----------------------------------------------------------------------------- a payment plan
+# the plan and the dispute pause one clock (a default restarts it, even before the dispute; a resolution
+# while the plan holds the account leaves it paused); the dispute runs while the plan holds the account,
+# and moves the instalments the plan files after it
+PLAN = {"payment_plans": {},
+        "late_offer": {"payment_plan": {"balance_min": 50, "offer_day": 20.5, "uptake_rate": 0.8, "max_months": 6,
+                                        "month_days": 7.25, "miss_base_rate": 0.3, "default_after_misses": 1,
+                                        "instalment_min": 10}}}
+
+
+@pytest.mark.parametrize("team", sorted(TEAMS))
+@pytest.mark.parametrize("name", sorted(PLAN))
+def test_disputes_beside_a_payment_plan(team, name):
+    sc = _scenario("finance_levers", "payment_plans", {name: PLAN[name]}, TEAMS[team])
+    pop = draw_population(sc, 2)
+    counters = _identical_in_numpy(sc, name, pop)
+    assert counters["disputes"] > 100 and counters["plans"] > 30 and counters["plan_defaults"] > 3
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
+       offer=hst.sampled_from([0.0, 10.0, 45.5]), month=hst.sampled_from([0.5, 7.25, 30.0]),
+       misses=hst.sampled_from([1, 2]), miss=hst.sampled_from([0.05, 0.5]), seed=hst.integers(0, 30))
+def test_random_plans_beside_disputes(rate, staff, hours, wait, delay, offer, month, misses, miss, seed):
+    team = {"billing_error_rate": rate, "staff": staff, "hours_per_dispute": hours,
+            "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
+    plan = {"balance_min": 50, "offer_day": offer, "uptake_rate": 0.6, "max_months": 8, "month_days": month,
+            "miss_base_rate": miss, "default_after_misses": misses}
+    sc = _scenario("finance_levers", "payment_plans", {"random": {"payment_plan": plan}}, team, encounters_per_day=2.0)
     _identical_in_numpy(sc, "random", draw_population(sc, seed))

@@ -9,7 +9,8 @@ patient is right, and the corrected statement (a contact that always reaches). A
 is right about was an overcharge, billed at service.
 
 The dispute's day is static (nobody pays before it but to a lever that took the account over,
-which the probe run below follows), so the hybrid engine runs the billing team's queue apart (:mod:`simlib.model.hybrid_disputes`): a probe run of the NumPy model on the disputed
+which the probe run below follows), so the hybrid engine runs the billing team's queue apart
+(:mod:`simlib.model.hybrid_disputes`): a probe run of the NumPy model on the disputed
 accounts finds the day each dispute is raised (the SimPy clock's ``start + (day - start)``: the
 account waits on a timeout from the run's first day), the queue gives its end, and the run proper
 resolves each dispute at its end (:class:`Disputes`: the shift of every later column, the fade,
@@ -17,12 +18,17 @@ the rows, the contact). A dispute that does not end by the horizon leaves its ac
 Only for strategies whose every account the NumPy model runs (:func:`disputes_in_numpy`), and
 without a deposit (the world books the overcharge on the balance the deposit leaves).
 
-Beside a lever that holds accounts (:meth:`Disputes.beside`: the public accountant) the engine has
-one paused clock: the dispute pauses it at the statement, the holder's ``take_over`` sets it (the
-accountant's demand restarts it, its garnishment stops it), and a resolution restarts it only where
-no lever holds the account. An action the holder schedules after a dispute moved it is filed at
-``(now + days) − shift``: in the run proper each dispute's duration is known (the queue's end), so
-those keys are the columns' (:meth:`Disputes.scheduled_after`), in the engine's order.
+Beside a lever that holds accounts (:meth:`Disputes.beside`: the public accountant, a payment plan,
+an agency) the engine has one paused clock: the dispute pauses it at the statement, the holder's
+``take_over`` sets it (the accountant's demand and an agency's placement restart it, a garnishment
+and a plan stop it, a plan's default restarts it), and a resolution restarts it only where no lever
+holds the account; a dispute runs whoever holds the account. An action the holder files after a
+dispute moved it is filed at ``(now + days) − shift`` (after the action filing it, even where the
+round trip puts it before): in the run proper each dispute's duration is known (the queue's end), so
+those keys are the columns' (:meth:`Disputes.scheduled_after`: the garnishment and the garnishee's
+payment, a plan's instalments, a bad-debt placement deferred for its notice, the notice's arrival),
+in the engine's order. A dispute an agency meets after the placement is resolved on the agency's
+clock, in its phase (:meth:`Disputes.held_run_times`, :meth:`Disputes.held_dispute`).
 """
 from __future__ import annotations
 
@@ -37,15 +43,18 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 
 #: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
 #: would move again) — and the deposit (the overcharge is billed on what it leaves)
-_NOT_BESIDE = ("deposit", "payment_plan", "financing", "legal_action",
+_NOT_BESIDE = ("deposit", "financing", "legal_action",
                "collection_charges", "pay_link", "card_on_file", "patient_portal")
 
 
 def disputes_in_numpy(sc, st) -> bool:
     """Whether the NumPy model may run the disputes of strategy ``st`` (its accounts must all run
     there too: the hybrid engine checks that). Not beside an agency whose placement waits no day for
-    its final notice (the engine's attempt runs again at once: :func:`simlib.model.vectorized_agency.agency_problems`)."""
-    if st.agency is not None and st.agency.kind == "bad_debt" and st.agency.notice_days_before == 0:
+    its final notice (the engine's attempt runs again at once:
+    :func:`simlib.model.vectorized_agency.agency_problems`), nor beside a plan and an agency (a
+    placement a plan defers fills reserved columns: :mod:`simlib.model.vectorized_deferred`)."""
+    if st.agency is not None and (st.payment_plan is not None or (st.agency.kind == "bad_debt"
+                                                                 and st.agency.notice_days_before == 0)):
         return False
     lim = st.contact_limits
     calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
@@ -120,10 +129,13 @@ class Disputes:
             if not (self.active and holder.active):
                 continue
             holder.disputes, holder.after = self, self.scheduled_after
-            if hasattr(holder, "paused"):
+            if hasattr(holder, "paused"):  # the public accountant: its pause is the clock
                 holder.paused |= self.paused
                 self.paused, self.held = holder.paused, holder.held
                 holder.shift = self.shift
+            elif hasattr(holder, "rekey"):  # a payment plan: it pauses the disputes' clock; its instalments' keys
+                self.held, holder.clock = holder.held, self.paused
+                holder.rekey(self.scheduled_after)
 
     def deferred_keys(self, sends: list, wait: float) -> list:
         """The keys a bad-debt placement waiting for a final notice sent on (raw) days ``sends`` may
