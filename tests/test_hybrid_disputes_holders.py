@@ -184,3 +184,46 @@ def test_random_plans_beside_disputes(rate, staff, hours, wait, delay, offer, mo
             "miss_base_rate": miss, "default_after_misses": misses}
     sc = _scenario("finance_levers", "payment_plans", {"random": {"payment_plan": plan}}, team, encounters_per_day=2.0)
     _identical_in_numpy(sc, "random", draw_population(sc, seed))
+
+
+# ----------------------------------------------------------------------------- legal action
+# a dispute before the filing moves it (its attempts put off for the formal demand, the demand's
+# delivery); one raised while in court is resolved (its correction lowers what the order enforces)
+# and moves the service and the end, or holds them past the horizon
+LEGAL = {"injonction": {"legal_action": {"filing_days": 60.5, "balance_min": 30, "notice_days_before": 15,
+                                         "notice_channel": "formal_demand", "filing_fee": 10, "service_fee": 50,
+                                         "order_days": 45, "opposition_days": 30, "enforcement_days": 60,
+                                         "success_rate": 0.5, "enforcement_fee_rate": 0.05,
+                                         "costs_recovered_rate": 1.0}},
+         "quick_court": {"legal_action": {"filing_days": 30, "notice_days_before": 1, "order_days": 0,
+                                          "opposition_days": 10, "enforcement_days": 0.5, "success_rate": 0.7,
+                                          "service_fee": 20}}}
+
+
+@pytest.mark.parametrize("team", sorted(TEAMS))
+@pytest.mark.parametrize("name", sorted(LEGAL))
+def test_disputes_beside_legal_action(team, name):
+    sc = _scenario("operations", None, {name: LEGAL[name]}, TEAMS[team])
+    pop = draw_population(sc, 2)
+    counters = _identical_in_numpy(sc, name, pop)
+    filing = sc.strategies[name].legal_action.filing_days
+    assert counters["disputes"] > 100 and counters["legal_filings"] > 50 and counters["legal_judgments_paid"] > 10
+    assert _disputed_after(World(sc, name, pop, hybrid=True), pop, filing) > 10  # raised while in court
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
+       filing=hst.sampled_from([20.0, 60.5, 120.0]), notice=hst.sampled_from([0.0, 1.0, 15.0]),
+       order=hst.sampled_from([0.0, 20.0]), opposition=hst.sampled_from([0.0, 30.0]),
+       enforcement=hst.sampled_from([0.25, 60.0]), success=hst.sampled_from([0.0, 0.6, 1.0]),
+       seed=hst.integers(0, 30))
+def test_random_legal_action_beside_disputes(rate, staff, hours, wait, delay, filing, notice, order, opposition,
+                                             enforcement, success, seed):
+    team = {"billing_error_rate": rate, "staff": staff, "hours_per_dispute": hours,
+            "resolution_wait_days_mean": wait, "dispute_delay_days_mean": delay}
+    legal = {"filing_days": filing, "balance_min": 20, "notice_days_before": notice, "filing_fee": 5,
+             "service_fee": 30, "order_days": order, "opposition_days": opposition, "enforcement_days": enforcement,
+             "success_rate": success, "enforcement_fee_rate": 0.1, "costs_recovered_rate": 0.5}
+    sc = _scenario("operations", None, {"random": {"legal_action": legal}}, team, encounters_per_day=2.0)
+    _identical_in_numpy(sc, "random", draw_population(sc, seed))

@@ -218,7 +218,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes = [_DUE, _ENDS, DISPUTE, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
-    disputes.beside(accountant, agency, plans)  # one paused clock; their actions' keys after a dispute
+    disputes.beside(accountant, agency, plans, legal)  # one paused clock; their actions' keys after a dispute
     agency.add_columns(cols, codes, statement, bal, step_times, plans)  # placements before instalments
     accountant.step_columns(step_times, cols, codes)  # order 6: its reminder, demand, garnishment, payment
     legal.columns(statement, bal, step_times, cols, codes)  # order 6: filing attempts

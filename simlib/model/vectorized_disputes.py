@@ -43,8 +43,7 @@ DISPUTE = -14  # the dispute's action code (simlib.model.vectorized)
 
 #: the levers beside which disputes stay on SimPy (they hold accounts, or move actions the shift
 #: would move again) — and the deposit (the overcharge is billed on what it leaves)
-_NOT_BESIDE = ("deposit", "financing", "legal_action",
-               "collection_charges", "pay_link", "card_on_file", "patient_portal")
+_NOT_BESIDE = ("deposit", "financing", "collection_charges", "pay_link", "card_on_file", "patient_portal")
 
 
 def disputes_in_numpy(sc, st) -> bool:
@@ -81,6 +80,7 @@ class Disputes:
         self.shift = np.zeros(n)          # the days every later action moved
         self.held = np.zeros(n, bool)     # a lever holds the account (:meth:`beside`)
         self.known = np.zeros(n)          # each resolved dispute's duration, known before the run proper
+        self.met = np.zeros(n, bool)      # the account met its dispute (raised it, or was taken to court)
         self.codes = {DISPUTE} if self.active else set()
         if not self.active:
             return
@@ -136,6 +136,8 @@ class Disputes:
             elif hasattr(holder, "rekey"):  # a payment plan: it pauses the disputes' clock; its instalments' keys
                 self.held, holder.clock = holder.held, self.paused
                 holder.rekey(self.scheduled_after)
+            elif hasattr(holder, "clock"):  # legal action: filing pauses the clock for good
+                self.held, holder.clock = holder.held, self.paused
 
     def deferred_keys(self, sends: list, wait: float) -> list:
         """The keys a bad-debt placement waiting for a final notice sent on (raw) days ``sends`` may
@@ -202,6 +204,7 @@ class Disputes:
     def _raise(self, jj: np.ndarray, at: np.ndarray, counters):
         """Disputes raised at ``at``: which are resolved (none in a probe, which records their SimPy
         day), their SimPy day and their end."""
+        self.met[jj] = True
         raised = self.start + (at - self.start)
         if self.probe:
             self.raised[jj] = np.where(raised < self.horizon, raised, np.nan)
@@ -220,6 +223,27 @@ class Disputes:
         fix = corr > 0
         rows.add(jj[fix], end[fix], Kind.CORRECTION, corr[fix])
         bal[jj] = b - np.where(fix, corr, 0)
+
+    def in_court(self, jj: np.ndarray, at: np.ndarray, keys: tuple, bal, rows, counters):
+        """Accounts ``jj`` taken to court at ``at`` (their clock stands still for good), the court's
+        actions filed at ``keys`` (in order): the days they run and whether they do. A dispute still
+        to come before the last is raised (the account is held, its balance open), moves those
+        after it by its duration, or holds them past the horizon when it is not resolved by then."""
+        d_now, R = self.shift[jj], self.raised_raw[jj]
+        meet = ~self.met[jj] & np.isfinite(R) & (R <= keys[-1]) & (R <= self.horizon)
+        k = np.flatnonzero(meet)
+        done, _, end = self._raise(jj[k], R[k], counters)
+        self.frozen[jj[k]] = True  # nothing else happens to them in the loop (the court holds them)
+        if done.any():  # the resolution's rows, before the enforcement takes the corrected balance
+            self._resolve(jj[k[done]], end[done], bal, rows)
+        resolved = np.zeros(jj.size, bool)
+        resolved[k[done]] = True
+        runs, go = [], np.ones((len(keys), jj.size), bool)
+        for m, key in enumerate(keys):
+            after = meet & (R <= key)  # the dispute (order 2) before the court's action (6)
+            runs.append(np.maximum(key + np.where(after, self.known[jj], d_now), at))
+            go[m] = ~after | resolved
+        return runs, go
 
     # ------------------------------------------------------------------ an agency holding the account
     def held_run_times(self, ii: np.ndarray, keys: np.ndarray, codes: np.ndarray, disputed: np.ndarray,
