@@ -25,6 +25,8 @@ TEAMS = {
     "very_late": {"billing_error_rate": 0.4, "staff": 1, "hours_per_dispute": 30.0, "dispute_delay_days_mean": 130.0},
     "quick": {"billing_error_rate": 0.3, "staff": 2, "hours_per_dispute": 2.0, "dispute_delay_days_mean": 60.0,
               "resolution_wait_days_mean": 0.0},
+    # every dispute on the statement's day: it ties with a plan offered then and a letter sent then
+    "at_once": {"billing_error_rate": 0.3, "staff": 1, "hours_per_dispute": 5.0, "dispute_delay_days_mean": 0.0},
 }
 
 
@@ -45,7 +47,10 @@ def _scenario(scenario: str, base: str | None, strategies: dict, team: dict, enc
 
 
 def _disputed_after(world, pop, days: float) -> int:
-    """How many billed accounts of ``world`` have a dispute due ``days`` or more after the statement."""
+    """How many billed accounts of ``world`` have a dispute due ``days`` or more after the statement
+    (all of them with a team whose disputes all come on the statement's day)."""
+    if world.sc.operations.billing_team.dispute_delay_days_mean == 0:
+        return pop.n
     offset = np.asarray(world.levers["price_estimate"].offset, dtype=float)
     return int(((offset >= days) & (pop.patient_cents > 0)).sum())
 
@@ -81,7 +86,7 @@ def test_disputes_beside_the_public_accountant(team, name):
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
-       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 90.0, 150.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([0.0, 10.0, 90.0, 150.0]),
        reminder=hst.sampled_from([None, 15.0, 44.5]), demand=hst.sampled_from([50.0, 90.0, 120.25]),
        seize=hst.sampled_from([30.0, 45.5]), pay=hst.sampled_from([0.0, 12.0, 30.0]),
        garnishee=hst.sampled_from(["bank", "employer"]), success=hst.sampled_from([0.0, 0.6, 1.0]),
@@ -128,6 +133,14 @@ def test_disputes_beside_an_agency(team, name):
     assert _disputed_after(World(sc, name, pop, hybrid=True), pop, placement) > 10  # raised while placed
 
 
+def test_disputes_all_on_the_statements_day_beside_a_step_due_before_it_stay_on_simpy():
+    sc = _scenario("finance_levers", "payment_plans", {"kept": {"ladder": [{"day": 0, "channel": "letter"}]}},
+                   TEAMS["at_once"])
+    pop = draw_population(sc, 1)
+    assert not World(sc, "kept", pop, hybrid=True).numpy_disputes
+    assert_identical(sc, "kept", pop)
+
+
 def test_beside_an_agency_that_waits_no_day_for_its_final_notice_the_disputes_stay_on_simpy():
     sc = _scenario("operations", None, {"kept": {"agency": {"kind": "bad_debt", "placement_days": 30,
                                                             "notice_days_before": 0}}}, TEAMS["quick"])
@@ -138,7 +151,7 @@ def test_beside_an_agency_that_waits_no_day_for_its_final_notice_the_disputes_st
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
-       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([0.0, 10.0, 60.0, 150.0]),
        kind=hst.sampled_from(["early_out", "bad_debt"]), placement=hst.sampled_from([20.0, 45.5, 90.0]),
        floor=hst.sampled_from([0.0, 50.0]), contacts=hst.sampled_from([[], [0.0], [0.0, 0.25, 30.0]]),
        recall=hst.sampled_from([40.0, 150.0]), notice=hst.sampled_from([None, 1.0, 30.0]), seed=hst.integers(0, 30))
@@ -158,6 +171,8 @@ def test_random_agencies_beside_disputes(rate, staff, hours, wait, delay, kind, 
 # while the plan holds the account leaves it paused); the dispute runs while the plan holds the account,
 # and moves the instalments the plan files after it
 PLAN = {"payment_plans": {},
+        "letter_on_the_statement": {"ladder": [{"day": 0, "channel": "letter", "hour": None},
+                                               {"day": 40, "channel": "letter"}]},
         "late_offer": {"payment_plan": {"balance_min": 50, "offer_day": 20.5, "uptake_rate": 0.8, "max_months": 6,
                                         "month_days": 7.25, "miss_base_rate": 0.3, "default_after_misses": 1,
                                         "instalment_min": 10}}}
@@ -174,7 +189,7 @@ def test_disputes_beside_a_payment_plan(team, name):
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
-       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([0.0, 10.0, 60.0, 150.0]),
        offer=hst.sampled_from([0.0, 10.0, 45.5]), month=hst.sampled_from([0.5, 7.25, 30.0]),
        misses=hst.sampled_from([1, 2]), miss=hst.sampled_from([0.05, 0.5]), seed=hst.integers(0, 30))
 def test_random_plans_beside_disputes(rate, staff, hours, wait, delay, offer, month, misses, miss, seed):
@@ -213,7 +228,7 @@ def test_disputes_beside_legal_action(team, name):
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rate=hst.sampled_from([0.1, 0.4]), staff=hst.sampled_from([1, 3]), hours=hst.sampled_from([2.0, 25.0]),
-       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([10.0, 60.0, 150.0]),
+       wait=hst.sampled_from([0.0, 5.0]), delay=hst.sampled_from([0.0, 10.0, 60.0, 150.0]),
        filing=hst.sampled_from([20.0, 60.5, 120.0]), notice=hst.sampled_from([0.0, 1.0, 15.0]),
        order=hst.sampled_from([0.0, 20.0]), opposition=hst.sampled_from([0.0, 30.0]),
        enforcement=hst.sampled_from([0.25, 60.0]), success=hst.sampled_from([0.0, 0.6, 1.0]),

@@ -51,9 +51,15 @@ def disputes_in_numpy(sc, st) -> bool:
     there too: the hybrid engine checks that). Not beside an agency whose placement waits no day for
     its final notice (the engine's attempt runs again at once:
     :func:`simlib.model.vectorized_agency.agency_problems`), nor beside a plan and an agency (a
-    placement a plan defers fills reserved columns: :mod:`simlib.model.vectorized_deferred`)."""
+    placement a plan defers fills reserved columns: :mod:`simlib.model.vectorized_deferred`), nor
+    when every dispute comes on the statement's day and a step may be due before it (it runs at the
+    statement, before the dispute: the columns see a send on the dispute's day, after it)."""
     if st.agency is not None and (st.payment_plan is not None or (st.agency.kind == "bad_debt"
                                                                  and st.agency.notice_days_before == 0)):
+        return False
+    if sc.operations.billing_team.dispute_delay_days_mean == 0 and any(
+            step.hour is not None and step.day + (st.credit_terms_days if step.relative_to == "due_date" else 0) < 1
+            for step in st.ladder):
         return False
     lim = st.contact_limits
     calls = any(sc.channels[step.channel].kind == "call" for step in st.ladder)
@@ -81,6 +87,7 @@ class Disputes:
         self.held = np.zeros(n, bool)     # a lever holds the account (:meth:`beside`)
         self.known = np.zeros(n)          # each resolved dispute's duration, known before the run proper
         self.met = np.zeros(n, bool)      # the account met its dispute (raised it, or was taken to court)
+        self.end_day = np.full(n, -INF)   # the day each dispute is resolved, known before the run proper
         self.codes = {DISPUTE} if self.active else set()
         if not self.active:
             return
@@ -116,6 +123,7 @@ class Disputes:
         if self.ends is not None:  # the run proper: the queue gave each dispute's end, so its duration
             done = self.paused & ~np.isnan(self.ends)
             self.known[done] = self.ends[done] - (self.start + (self.raised_raw[done] - self.start))
+            self.end_day[done] = self.ends[done]
         return self.raised_raw
 
     def beside(self, *holders) -> None:
@@ -145,7 +153,7 @@ class Disputes:
         after a dispute on its moved day, the attempt before or after it."""
         d, out = self.known, []
         for sent in sends:
-            later = np.floor(np.where((d != 0.0) & (self.raised_raw <= sent), sent + d, sent)) + wait
+            later = np.floor(np.where((d != 0.0) & (self.raised_raw <= sent), self._run(sent), sent)) + wait
             out += [later, np.where(d != 0.0, later - d, INF)]
         return out
 
@@ -156,7 +164,12 @@ class Disputes:
         key the round trip puts before ``key`` is filed after it all the same (``at``'s ``lo``)."""
         d = self.known
         after = (d != 0.0) & (self.raised_raw <= key)
-        return np.where(after, np.maximum(key, ((key + d) + days) - d), key + days)
+        return np.where(after, np.maximum(key, (self._run(key) + days) - d), key + days)
+
+    def _run(self, key: np.ndarray) -> np.ndarray:
+        """The day an action of key ``key`` after a resolved dispute runs: ``key`` plus the dispute's
+        duration, or the resolution's day where that rounds before it (the engine's clock never goes back)."""
+        return np.maximum(key + self.known, self.end_day)
 
     def delivery(self, s: int, sent: np.ndarray, days: float) -> None:
         """Ladder step ``s``'s messages, sent on ``sent`` (raw), arrive ``days`` later."""
@@ -174,8 +187,8 @@ class Disputes:
             sent, days = self.sends[int(codes[k]) - steps]
             a = alive[k]
             if sent[a] >= self.raised_raw[a]:  # the step ran after the dispute (order 2 before 10 + n)
-                d = shift[k]
-                t[k] = ((sent[a] + d) + days - d) + d
+                d = shift[k]  # sent at its moved day, or at the resolution if that rounds before it
+                t[k] = (max(sent[a] + d, self.ends[a]) + days - d) + d
         return t
 
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, clock_only: int):
