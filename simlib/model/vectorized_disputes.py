@@ -127,12 +127,14 @@ class Disputes:
         return self.raised_raw
 
     def beside(self, *holders) -> None:
-        """Levers that hold accounts beside the disputes. The public accountant: one payment clock
-        stands still for both (the engine's ``clock_paused``: the dispute pauses it from the
-        statement, the holder's ``take_over`` sets it, a resolution restarts it only where no lever
-        holds the account), and its actions scheduled after a dispute take their keys
-        (:meth:`scheduled_after`). An agency: its placement runs moved, and a dispute it meets is
-        resolved on its clock (:meth:`held_run_times`, :meth:`held_dispute`)."""
+        """Levers that hold accounts beside the disputes (the module doc). The public accountant, a
+        plan, legal action: one payment clock stands still for the holder and the dispute (the
+        engine's ``clock_paused``: the dispute pauses it from the statement, the holder's
+        ``take_over`` sets it, a resolution restarts it only where no lever holds the account), and
+        the holder's actions filed after a dispute take their keys (:meth:`scheduled_after`,
+        :meth:`deferred_keys`, :meth:`in_court`). An agency: its attempts' keys likewise, and a
+        dispute it meets after the placement is resolved on its clock (:meth:`held_run_times`,
+        :meth:`held_dispute`)."""
         for holder in holders:
             if not (self.active and holder.active):
                 continue
