@@ -253,7 +253,7 @@ def test_plans_run_in_numpy_beside_calls_and_an_agency():
     data.pop("uncertain", None)
     sc = scenario_from_dict(data, "baseline with the search's plan (small)")
     pop = draw_population(sc, 6)
-    assert 0.9 < assert_identical(sc, "sms_plan", pop) < 1.0
+    assert assert_identical(sc, "sms_plan", pop) == 1.0  # the disputes too, beside the plan (vectorized_disputes)
     assert 0.3 < assert_identical(sc, "combined_plan", pop) < 0.9
     counters = World(sc, "combined_plan", pop, hybrid=True).run().counters
     assert counters["plans"] > 50 and counters["plan_defaults"] > 5 and counters["calls"] > 50  # teeth

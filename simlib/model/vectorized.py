@@ -190,7 +190,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         counters["bad_debt_write_offs"] += jj.size
     accountant = PublicAccountant(sc, st, pop, real_steps)
     legal = LegalAction(sc, st, pop, real_steps)
-    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS),
+    plans = PaymentPlans(sc, st, pop, bal, rows, counters, discount, record, runs_while_held=(_ARRIVE, _ENDS, DISPUTE),
                          deadlines=((_SCREEN, lambda jj, tj: charity.screen(jj, tj, bal, rows, counters, deposit.kept)),
                                     (_WRITE_OFF, write_off), (PLACE, lambda jj, tj: agency.act(PLACE, jj, tj, bal))))
 
@@ -222,6 +222,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     codes = [_DUE, _ENDS, DISPUTE, _ARRIVE, _FINANCE, _CHARGE, *plan_codes]
     notices = MovedNotices(sc, st, contacts, counters)  # a notice the quiet hours move: its delivery follows
     agency = Agency(sc, st, pop, contacts, rows, counters)  # placement order 5, its notice's arrival 9
+    disputes.beside(accountant, agency, plans, legal)  # one paused clock; their actions' keys after a dispute
     agency.add_columns(cols, codes, statement, bal, step_times, plans)  # placements before instalments
     accountant.step_columns(step_times, cols, codes)  # order 6: its reminder, demand, garnishment, payment
     legal.columns(statement, bal, step_times, cols, codes)  # order 6: filing attempts
@@ -256,8 +257,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
 
     # the accounts whose own payments stand still: a plan holds them, or a garnishment (never both)
-    paused, stops = next(((held, True) for held, on in ((plans.held, plans.active), (accountant.paused, accountant.active),
-                                                       (legal.held, legal.active), (disputes.paused, disputes.active))
+    paused, stops = next(((held, True) for held, on in ((disputes.paused, disputes.active), (plans.held, plans.active),
+                                                       (accountant.paused, accountant.active),
+                                                       (legal.held, legal.active))
                    if on), (plans.held, False))
 
     def advance(ii: np.ndarray, at: np.ndarray) -> None:

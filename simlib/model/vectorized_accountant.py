@@ -20,7 +20,10 @@ one instant, order 6 before 10 + n); the garnishment and the garnishee's payment
 the action before them happened. Kept on SimPy (:func:`accountant_problems`): quiet hours or a
 message cap (the engine moves a demand they hold back to a slot where the accountant already holds
 the account: never sent), a hold that may reach the write-off or the screening before it (deferred
-deadlines), and a plan, an agency or financing beside it.
+deadlines), and a plan, an agency or financing beside it. Beside disputes
+(:meth:`simlib.model.vectorized_disputes.Disputes.beside`) the garnishment and the garnishee's payment
+take their keys where a dispute moved the action that scheduled them, and the patient's clock is the
+one the dispute pauses (the demand restarts it).
 """
 from __future__ import annotations
 
@@ -62,6 +65,8 @@ class PublicAccountant:
         self.held = np.zeros(n, bool)     # the accountant took the account over (the demand)
         self.paused = np.zeros(n, bool)   # and garnished it: the patient's clock stands still
         self.codes: dict[int, str] = {}
+        self.shift = np.zeros(n)  # the days a dispute moved the account's later actions (its disputes')
+        self.after = np.add  # the key of an action scheduled some days after another (disputes: theirs)
         if cfg is None:
             return
         self.real_steps = real_steps
@@ -73,8 +78,8 @@ class PublicAccountant:
         self.threshold_cents = cents(seizure_threshold(cfg, sc.law.public_recovery))
         self.cost_cents = cents(cfg.cost_per_seizure)
         self.u = pop.lever_draws["accountant_u"]
-        self.seize_due = np.full(n, INF)   # the garnishment's day, once the demand is made
-        self.settle_due = np.full(n, INF)  # the garnishee's payment's day, once garnished
+        self.seize_due = np.full(n, INF)   # the garnishment's key, once the demand is made
+        self.settle_due = np.full(n, INF)  # the garnishee's payment's key, once garnished
 
     @property
     def active(self) -> bool:
@@ -101,8 +106,10 @@ class PublicAccountant:
         codes += list(own)
         cfg = self.cfg
         demand = step_times[self.demand_code]
-        seize = demand + cfg.seizure_days_after_demand  # the engine: the demand's day, then + the wait
-        cols += [seize, seize + cfg.payment_days]
+        # the engine: the demand's day, then + the wait (its key, where a dispute moved the demand)
+        self.seize_key = self.after(demand, cfg.seizure_days_after_demand)
+        self.settle_key = self.after(self.seize_key, cfg.payment_days)
+        cols += [self.seize_key, self.settle_key]
         codes += [SEIZE, SETTLE]
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -110,8 +117,9 @@ class PublicAccountant:
         payment without its garnishment."""
         if not self.active:
             return np.zeros(ii.size, bool)
-        out = (codes == SEIZE) & (self.seize_due[ii] != at)
-        out |= (codes == SETTLE) & (self.settle_due[ii] != at)
+        shift = self.shift[ii]  # the keys run that much later
+        out = (codes == SEIZE) & (self.seize_due[ii] + shift != at)
+        out |= (codes == SETTLE) & (self.settle_due[ii] + shift != at)
         return out
 
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, hospitals: tuple):
@@ -138,9 +146,10 @@ class PublicAccountant:
         elif what == "demand":
             contacts.step(self.demand_code, jj, at, bal)
             self.held[jj] = True
+            self.paused[jj] = False  # take_over: the patient's clock runs (even one a dispute paused)
             discount.ends(jj)  # take_over: no allowance, the multiplier 1
             counters["accountant_demands"] += int(jj.size)
-            self.seize_due[jj] = at + self.cfg.seizure_days_after_demand
+            self.seize_due[jj] = self.seize_key[jj]
         elif what == "seize":
             below = bal[jj] < self.threshold_cents
             counters["accountant_below_threshold"] += int(below.sum())
@@ -149,7 +158,7 @@ class PublicAccountant:
             self.paused[jj] = True
             rows.add(jj, at, Kind.COST_LEGAL, self.cost_cents)
             counters["accountant_seizures"] += int(jj.size)
-            self.settle_due[jj] = at + self.cfg.payment_days
+            self.settle_due[jj] = self.settle_key[jj]
         else:  # settle
             paid = self.u[jj] < self.cfg.seizure_success_rate
             kk, tk = jj[paid], at[paid]

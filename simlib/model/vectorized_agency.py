@@ -50,13 +50,14 @@ from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.world.channels import _SAME_INSTANT_DAYS
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach
 from simlib.model.vectorized_deferred import DeferredPlacement
+from simlib.model.vectorized_disputes import DISPUTE
 from simlib.model.vectorized_plans import OFFER
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
 PLACE, NOTICE_ARRIVES, NOTICE_MOVED = -20, -21, -22
-#: the agency phase's column kinds
-_ADVANCE, _CONTACT, _RECALL = 0, 1, 2
+#: the agency phase's column kinds (a dispute the agency meets: :mod:`simlib.model.vectorized_disputes`)
+_ADVANCE, _CONTACT, _RECALL, _DISPUTE = 0, 1, 2, 3
 
 
 def agency_problems(sc, strategy) -> list[str]:
@@ -112,6 +113,7 @@ class Agency:
         self.move_at = np.full(n, INF)
         #: the placement a plan defers (:mod:`simlib.model.vectorized_deferred`) and its reserved columns
         self.deferred, self.reserved = None, []
+        self.disputes, self.after = None, np.add  # beside disputes (vectorized_disputes.Disputes.beside)
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
@@ -142,11 +144,11 @@ class Agency:
             for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
                 if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
                     sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
-            for sent in sends:
-                later = np.floor(sent) + wait
+            for later in (self.disputes.deferred_keys(sends, wait) if self.disputes is not None
+                          else [np.floor(sent) + wait for sent in sends]):  # the keys of the attempts it may defer to
                 place.append(np.where(np.isfinite(first) & (later > first), later, INF))
-            notices += [(moved_to, NOTICE_MOVED), (np.where(np.isfinite(moved_to), moved_to, first) + delivery,
-                                                   NOTICE_ARRIVES)]
+            arrives = np.where(np.isfinite(moved_to), moved_to, first)  # the notice's send; its arrival's key:
+            notices += [(moved_to, NOTICE_MOVED), (self.after(arrives, delivery), NOTICE_ARRIVES)]
             if plans is not None and plans.active:  # wait >= 1 (agency_problems)
                 self.deferred = DeferredPlacement(self, plans, PLACE, NOTICE_MOVED, NOTICE_ARRIVES)
                 self.reserved = self.deferred.reserved
@@ -180,10 +182,15 @@ class Agency:
         if self.cfg is None:
             return None
         keep = np.ones(ii.size, bool)
+        shift = self._shift(ii)  # the keys run later by a dispute's duration
         for c, day in ((PLACE, self.next_attempt), (NOTICE_ARRIVES, self.notice_at), (NOTICE_MOVED, self.move_at)):
             sel = codes_j == c
-            keep[sel] = day[ii[sel]] == t_go[sel]
+            keep[sel] = day[ii[sel]] + shift[sel] == t_go[sel]
         return None if keep.all() else keep
+
+    def _shift(self, ii: np.ndarray) -> np.ndarray:
+        """The days a dispute moved the actions of accounts ``ii`` (their keys run that much later)."""
+        return self.disputes.shift[ii] if self.disputes is not None else np.zeros(ii.size)
 
     def act(self, code: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         if code == NOTICE_ARRIVES:
@@ -213,7 +220,7 @@ class Agency:
             if wait == 0:  # the engine's deferred attempt runs at once, after the notice
                 ok |= none
             later = ~ok
-            self.next_attempt[ii[later]] = np.floor(sent[later]) + wait
+            self.next_attempt[ii[later]] = np.floor(sent[later]) + wait - self._shift(ii[later])  # its key
             ii, at = ii[ok], at[ok]
         counters["agency_placements"] += ii.size
         counters["agency_placed_cents"] += int(bal[ii].sum())
@@ -234,7 +241,7 @@ class Agency:
         state.cost[ii] += cents(cfg.cost)
         self.rows.add(ii, at, Kind.COST_CONTACT, cents(cfg.cost))
         if cfg.delivery_days > 0.0:
-            self.notice_at[ii] = at + cfg.delivery_days
+            self.notice_at[ii] = at + cfg.delivery_days - self._shift(ii)
         else:
             self._deliver_notice(ii, at)
 
@@ -278,6 +285,7 @@ class Agency:
         times, kinds = self._columns(ii, placed, raw[row[ii]], code[row[ii]])
         n = ii.size  # local index p: account ii[p]
         lam = ag.initial_per_day * resp[ii]
+        initial, stopped = lam.copy(), np.zeros(n, bool)  # stopped: a dispute not resolved by the horizon
         t0, cum, tk = placed.copy(), np.zeros(n), np.zeros(n, np.int64)
         gross, fee = np.zeros(n, np.int64), np.zeros(n, np.int64)
         f, kappa = ag.floor_per_day, ag.decay_per_day
@@ -341,6 +349,10 @@ class Agency:
             hit = p[kind == _CONTACT]
             counters["agency_contacts"] += hit.size
             lam[hit] += ag.contact_jump_per_day * resp[ii[hit]]
+            if self.disputes is not None and (held := kind == _DISPUTE).any():
+                q = p[held]
+                stopped[q] = ~self.disputes.held_dispute(q, ii[q], at[held], bal, lam, t0, self.contacts, rows,
+                                                         counters, f, kappa, initial)
             gone = kind == _RECALL
             q, i = p[gone], ii[p[gone]]
             rows.add(i, at[gone], Kind.WRITE_OFF_BAD_DEBT, bal[i])
@@ -351,7 +363,7 @@ class Agency:
             tpay[p] = INF
             live = p[bal[ii[p]] > 0]
             tpay[live] = pay_time(live)
-            alive = alive[bal[ii[alive]] > 0]
+            alive = alive[(bal[ii[alive]] > 0) & ~stopped[alive]]
 
     def _columns(self, ii, placed, r, c) -> tuple[np.ndarray, np.ndarray]:
         """Per placed account ``ii``, in the engine's order: the hospital's actions still scheduled
@@ -360,7 +372,8 @@ class Agency:
         ag, ladder = self.cfg, self.st.ladder
         # the column that placed it: a placement's, or the instalment a plan defaulted on (the
         # columns of that instant before it only advance the clock by nothing)
-        j0 = np.argmax(((c == PLACE) | (c < OFFER)) & (r == placed[:, None]), axis=1)
+        d = self.disputes.shift[ii][:, None] if self.disputes is not None else 0.0  # a dispute moved it
+        j0 = np.argmax(((c == PLACE) | (c < OFFER)) & (r + d == placed[:, None]), axis=1)
         # no attempt is left, nor an instalment (the plan defaulted, or never started)
         scheduled = (np.arange(r.shape[1])[None, :] > j0[:, None]) & np.isfinite(r) & (c != PLACE) & (c >= OFFER)
         delivery = c >= len(ladder)
@@ -370,10 +383,18 @@ class Agency:
         scheduled &= (c != NOTICE_ARRIVES) | (r == self.notice_at[ii][:, None])
         scheduled &= (c != NOTICE_MOVED) | (r == self.move_at[ii][:, None])
         scheduled &= self.contacts.notices.scheduled(ii, c, r)  # a ladder notice's moved send: where it moved
-        days = sorted(ag.contact_days)
-        times = np.hstack([np.where(scheduled, r, INF), placed[:, None] + np.array(days)[None, :],
-                           (placed + ag.recall_days)[:, None]])
-        kinds = np.array([_ADVANCE] * r.shape[1] + [_CONTACT] * len(days) + [_RECALL])
+        days = np.array(sorted(ag.contact_days) + [ag.recall_days])[None, :]
+        own = placed[:, None] + days  # the agency's contacts and recall; after a dispute moved the placement
+        if self.disputes is not None:  # the engine files (placed + days) − shift, after the placement
+            own = np.where(d != 0.0, np.maximum(r[np.arange(r.shape[0]), j0][:, None], own - d), own)
+        times = np.hstack([np.where(scheduled, r, INF), own])
+        kinds = np.hstack([np.where(c == DISPUTE, _DISPUTE, _ADVANCE), np.full(own.shape, _CONTACT)])
+        kinds[:, -1] = _RECALL
+        codes = np.hstack([c, np.full(own.shape, OFFER + 1)])  # theirs: no delivery's
         order = np.argsort(times, axis=1, kind="stable")
-        return np.take_along_axis(times, order, axis=1), kinds[order]
+        times, kinds = np.take_along_axis(times, order, axis=1), np.take_along_axis(kinds, order, axis=1)
+        if self.disputes is not None:  # the days they run
+            times = self.disputes.held_run_times(ii, times, np.take_along_axis(codes, order, axis=1),
+                                                 kinds == _DISPUTE, len(ladder))
+        return times, kinds
 

@@ -19,7 +19,10 @@ send day and the attempt's own, floored, plus the wait) is a column acting only 
 account's next attempt falls then (as the agency's placement, :mod:`simlib.model.vectorized_agency`);
 the notice the lever sends is one more ladder step (no hour) with its delivery column, sent only
 from the first attempt. Kept on SimPy (:func:`legal_problems`): quiet hours or a message cap (they
-may move a notice), and a plan, an agency, financing or the public accountant beside it.
+may move a notice), and a plan, an agency, financing or the public accountant beside it. Beside
+disputes (:meth:`simlib.model.vectorized_disputes.Disputes.beside`, ``in_court``) the attempts, the
+service and the end take their keys where a dispute moved them, and a dispute raised while in court
+is resolved before the end (the order enforces the corrected balance) or holds the case past the horizon.
 """
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ class LegalAction:
         n = pop.n
         self.held = np.zeros(n, bool)  # taken to court: the patient's clock stands still
         self.codes = {FILE} if cfg is not None else set()
+        self.disputes = self.clock = None  # beside disputes (vectorized_disputes.Disputes.beside)
         if cfg is None:
             return
         self.sc, self.st, self.pop = sc, st, pop
@@ -88,8 +92,8 @@ class LegalAction:
                 sends.append(np.maximum(step_times[s], statement))
         cols.append(first)
         codes.append(FILE)
-        for sent in sends:
-            later = np.floor(sent) + self.wait
+        for later in (self.disputes.deferred_keys(sends, self.wait) if self.disputes is not None
+                      else [np.floor(sent) + self.wait for sent in sends]):  # the attempts' keys
             cols.append(np.where(np.isfinite(first) & (later > first), later, INF))
             codes.append(FILE)
 
@@ -97,7 +101,11 @@ class LegalAction:
         """Which actions due now the engine never scheduled: an attempt not due then."""
         if not self.active:
             return np.zeros(ii.size, bool)
-        return (codes == FILE) & (self.next_attempt[ii] != at)
+        return (codes == FILE) & (self.next_attempt[ii] + self._shift(ii) != at)
+
+    def _shift(self, ii: np.ndarray) -> np.ndarray:
+        """The days a dispute moved the actions of accounts ``ii`` (their keys run that much later)."""
+        return self.disputes.shift[ii] if self.disputes is not None else np.zeros(ii.size)
 
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, clock_only: int):
         """Everything due for an account in court only advances its clock (nothing reads it again)."""
@@ -121,7 +129,7 @@ class LegalAction:
             counters["legal_notices_sent"] += int(none.sum())
             contacts.step(self.notice_step, kk[none], tk[none], bal)
             counters["legal_filings_deferred_for_notice"] += int(kk.size)
-            self.next_attempt[kk] = np.floor(contacts.state.notice_day[kk]) + self.wait
+            self.next_attempt[kk] = np.floor(contacts.state.notice_day[kk]) + self.wait - self._shift(kk)
             if self.wait == 0:  # the attempt put off to today's start runs again at once: filed now
                 self.next_attempt[kk] = INF
                 noticed = np.ones(jj.size, bool)
@@ -130,14 +138,21 @@ class LegalAction:
             return
         cfg = self.cfg
         self.held[jj] = True
+        if self.clock is not None:  # take_over(pause_clock=True): the disputes' clock too
+            self.clock[jj] = True
         discount.ends(jj)  # take_over: no allowance, the multiplier 1
         rows.add(jj, at, Kind.COST_LEGAL, cents(cfg.filing_fee))
         counters["legal_filings"] += int(jj.size)
-        served = at + cfg.order_days
-        s = served <= horizon
+        shift = self._shift(jj)  # the service and the end, filed (now + days) − shift, run at that + shift
+        served, end = at + cfg.order_days - shift, at + cfg.days_to_end - shift
+        go = np.ones((2, jj.size), bool)
+        if self.disputes is not None:  # a dispute still to come while in court moves them, or they wait past it
+            (served, end), go = self.disputes.in_court(jj, at, (served, end), bal, rows, counters)
+        else:
+            served, end = served + shift, end + shift
+        s = go[0] & (served <= horizon)
         rows.add(jj[s], served[s], Kind.COST_LEGAL, cents(cfg.service_fee))
-        end = at + cfg.days_to_end
-        e = end <= horizon
+        e = go[1] & (end <= horizon)
         jj, end = jj[e], end[e]
         paid = self.u[jj] < cfg.success_rate
         kk, tk, amount = jj[paid], end[paid], bal[jj[paid]].copy()

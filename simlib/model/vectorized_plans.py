@@ -68,6 +68,8 @@ class PaymentPlans:
         self.active = self.cfg is not None
         #: called with (accounts, days) when plans start (:mod:`simlib.model.vectorized_deferred`)
         self.on_start = None
+        #: beside disputes: the account's one payment clock (the plan pauses it, a default restarts it)
+        self.clock = None
         if not self.active:
             return
         cfg = self.cfg
@@ -98,13 +100,19 @@ class PaymentPlans:
         self.missed = np.zeros((takers.size, self.months), bool)
         day = np.full(pop.n, INF)
         day[takers] = statement[takers] + cfg.offer_day
-        cols = [day]
-        for _ in range(self.months):  # instalment m: the offer day + month_days, m times
-            cols.append(day)
-            day = day + cfg.month_days
-        cols = [np.where(col <= horizon, col, INF) for col in cols]
-        self.horizon = horizon
-        return cols, [OFFER] + [FIRST_INSTALMENT - m for m in range(self.months)]
+        self.offer_day, self.horizon = day, horizon
+        self.cols = [np.where(day <= horizon, day, INF)] + [np.empty(pop.n) for _ in range(self.months)]
+        self.rekey(np.add)
+        return self.cols, [OFFER] + [FIRST_INSTALMENT - m for m in range(self.months)]
+
+    def rekey(self, after) -> None:
+        """Fill the instalments' columns (in place): instalment m at the offer day + ``month_days``, m
+        times (the engine's float additions) — ``after(key, days)``: the key of an action filed
+        ``days`` after one of key ``key`` runs (beside disputes, which move it: their keys)."""
+        day = after(self.offer_day, 0.0)  # the first instalment: filed on the offer's day
+        for col in self.cols[1:]:
+            col[:] = np.where(day <= self.horizon, day, INF)
+            day = after(day, self.cfg.month_days)
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Which of the actions (``ii``, ``codes``) due now are instalments of no running plan (the
@@ -147,6 +155,8 @@ class PaymentPlans:
         self.inst[jj] = inst
         counters["plans_autopay"] += int(autopay.sum())
         self.held[jj] = True  # take_over: the discount's offer ends, the patient's own clock pauses
+        if self.clock is not None:
+            self.clock[jj] = True
         self.discount.ends(jj)
         self.rows.add(jj, at, Kind.COST_PLAN_ADMIN, self.setup_cents)
         counters["plans"] += jj.size
@@ -193,6 +203,8 @@ class PaymentPlans:
         payments); the deferred deadlines happen now, in the order they fell due (the engine's
         ``hand_back``), each while a balance is left."""
         self.held[jj] = False
+        if self.clock is not None:
+            self.clock[jj] = False
         if not self.deadlines or not jj.size:
             return
         when = np.stack([self.deferred[code][jj] for code, _ in self.deadlines], axis=1)
