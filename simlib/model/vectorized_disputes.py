@@ -62,11 +62,14 @@ def disputes_in_numpy(sc, st, team_on_simpy: bool = False) -> bool:
     its final notice (the engine's attempt runs again at once:
     :func:`simlib.model.vectorized_agency.agency_problems`), nor beside a plan and an agency (a
     placement a plan defers fills reserved columns: :mod:`simlib.model.vectorized_deferred`), nor
+    beside an agency under contact limits (its final notice, which the limits may move), nor
     when every dispute comes on the statement's day and a step may be due before it (it runs at the
     statement, before the dispute: the columns see a send on the dispute's day, after it)."""
+    lim = st.contact_limits
     if st.agency is not None and (st.payment_plan is not None or (st.agency.kind == "bad_debt"
-                                                                 and st.agency.notice_days_before == 0)):
-        return False
+                                                                 and st.agency.notice_days_before == 0)
+                                  or lim.quiet_hours is not None or lim.messages_per_7_days_max is not None):
+        return False  # (under contact limits: the agency's final notice the limits may move, not shifted)
     if sc.operations.billing_team.dispute_delay_days_mean == 0 and any(
             step.hour is not None and step.day + (st.credit_terms_days if step.relative_to == "due_date" else 0) < 1
             for step in st.ladder):
