@@ -118,3 +118,19 @@ def test_disputes_of_an_open_book_tie_on_day_0_and_keep_the_encounters_order(tmp
     numpy_side, simpy_side = _split(world, pop)
     assert numpy_side > 30 and simpy_side > 10
     assert_identical(sc, "calls", pop)
+
+
+def test_the_call_targets_read_the_overcharge_beside_a_deposit_and_charity():
+    """The shipped ``combined`` (a deposit, a discount, contact limits, calls on $200 or more): an
+    overcharge is billed on what the deposit left, before presumptive charity screens the bill, so
+    the balance the call steps read is none of the three alone (``balance_at_schedule`` takes them
+    in the engine's order). Encounter 16048 of this population (a $1,187.71 bill, an overcharge of
+    123 %) was the case a bound scaled after charity missed: a call reached it in NumPy; a call step
+    selects it, so it runs on SimPy."""
+    from simlib.scenario.schema import load_scenario
+
+    sc = load_scenario(ROOT / "parameters" / "baseline.yaml")
+    pop = draw_population(sc, 0)
+    world = World(sc, "combined", pop, hybrid=True)
+    assert world.numpy_disputes == "team on SimPy" and not world.numpy_accounts[16048]
+    assert assert_identical(sc, "combined", pop) > 0.8

@@ -109,9 +109,8 @@ def numpy_accounts(world) -> np.ndarray | None:
     mask &= (np.asarray(world.payer_index) == pop.payer) & (np.asarray(world.patient_cents) == pop.patient_cents) \
         & ((bill_day == pop.bill_day) | (np.isnan(bill_day) & np.isnan(pop.bill_day)))
     calls = [step for step in st.ladder if sc.channels[step.channel].kind == "call"]
-    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop), passed) / 100.0 if calls else None
-    if calls and "price_estimate" in world.levers:  # a dispute's overcharge is billed at service: at
-        usd = usd * (1.0 + np.asarray(world.levers["price_estimate"].overcharge)) + 0.01  # most this
+    over = world.levers["price_estimate"].overcharge if "price_estimate" in world.levers else None
+    usd = balance_at_schedule(sc, st, pop, Charity(sc, st, pop), passed, over) / 100.0 if calls else None
     selected = np.zeros(pop.n, bool)
     for step in calls:
         t = step.target

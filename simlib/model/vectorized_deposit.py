@@ -134,16 +134,20 @@ class DepositAtService:
 
 
 
-def balance_at_schedule(sc, strategy, pop, charity, passed_cents=None) -> np.ndarray:
+def balance_at_schedule(sc, strategy, pop, charity, passed_cents=None, overcharge=None) -> np.ndarray:
     """Each encounter's patient balance when its ladder is scheduled (the engine's static targeting
     reads it: a step whose balance floor it is below is never taken): the bill, less the deposit
-    kept at service, plus what a secondary's denial passed on (``passed_cents``), less presumptive
-    charity care on the statement (``charity``: the scenario's
+    kept at service, plus a dispute's overcharge on what the deposit left (``overcharge``: the
+    fraction per encounter, the price estimate lever's), plus what a secondary's denial passed on
+    (``passed_cents``), less presumptive charity care on the statement (``charity``: the scenario's
     :class:`~simlib.model.vectorized_offers.Charity`). Balances only fall after it."""
     rows, counters = Rows(), Counter()  # scratch: the run itself books them
     bal = pop.patient_cents.astype(np.int64).copy()
     deposit = DepositAtService(sc, strategy, pop)
     deposit.at_service(np.flatnonzero(bal > 0), bal, charity, rows, counters)
+    if overcharge is not None:  # billed at service after the deposit (its hook runs first)
+        extra = np.round(bal * np.asarray(overcharge, dtype=float)).astype(np.int64)
+        bal += np.where((extra > 0) & (bal > 0), extra, 0)
     if passed_cents is not None:
         bal += passed_cents
     if charity.mode == "presumptive":
