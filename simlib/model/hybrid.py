@@ -7,9 +7,14 @@ form, no collection policy listens to contacts), and the account can never meet 
 
 - no call step whose static targeting (score band, payers, balance floor) can select it: the
   balance it is tested on is the one the engine schedules the ladder with — the bill less the
-  deposit kept and presumptive charity care
+  deposit kept, plus a dispute's overcharge, less presumptive charity care
   (:func:`~simlib.model.vectorized_deposit.balance_at_schedule`) —, and balances only fall after;
-- no dispute (the billing team): the price estimate lever's pre-drawn dispute day is NaN;
+- its dispute (the billing team's queue), if it has one, runs in NumPy: when every disputed account
+  runs there, the queue runs apart (:func:`~simlib.model.hybrid_disputes.run_disputes`); when some
+  stay on SimPy (a call step may select them, the engine keeps them), the queue stays on SimPy and
+  the NumPy accounts' disputes join it by a process of the team's work alone
+  (:func:`~simlib.model.hybrid_disputes.team_work`); a strategy whose disputes have no NumPy form
+  (:func:`~simlib.model.vectorized_disputes.disputes_in_numpy`) keeps its disputed accounts on SimPy;
 - a secondary payer's denial passes its share to the patient before the statement: the account
   starts from the bill's rest plus that share (:mod:`simlib.model.vectorized_secondary`);
 - no payer found by coverage discovery (the world re-bills the encounter before the run);
