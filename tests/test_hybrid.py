@@ -345,3 +345,22 @@ def test_quality_investments_run_in_numpy_with_the_worlds_statement_lag():
     assert assert_identical(sc, "quality", pop) > 0.9
     with pytest.raises(ValueError, match="the claims_scrubber lever"):  # alone, the NumPy model has no world
         vectorized.check_capacity_free(sc, "quality")
+
+
+@pytest.mark.parametrize("ladder, in_numpy", [
+    # a letter at the statement and a formal demand at 10:00 on its day (before it, for most): both go
+    # out at the statement and arrive at one instant, delivered in the order the engine sent them
+    ([{"day": 0, "channel": "letter", "hour": None}, {"day": 0, "channel": "formal_demand", "hour": 10.0}], False),
+    ([{"day": 0, "channel": "letter", "relative_to": "due_date", "hour": 9.0},
+      {"day": 0, "channel": "formal_demand", "hour": None}], True),  # credit terms of 30 days: after it
+    ([{"day": 0, "channel": "letter", "hour": None}, {"day": 1, "channel": "formal_demand", "hour": 10.0}], True),
+], ids=["two at the statement", "one due later", "one the next day"])
+def test_two_messages_delivered_from_the_statement_stay_on_simpy(ladder, in_numpy):
+    """Found by a random test (helper hyb_secondary): the NumPy model orders deliveries due at one
+    instant by the ladder, the engine by their sending; only messages sent at the statement (due
+    at or before it: the clock never goes back) can arrive together, so two of those keep the
+    strategy on SimPy."""
+    sc = variants("baseline", None, {"tie": {"ladder": ladder}}, 6.0, operations={"billing_team": {"billing_error_rate": 0.0}})
+    pop = draw_population(sc, 1)
+    assert (World(sc, "tie", pop, hybrid=True).numpy_accounts is not None) == in_numpy
+    assert_identical(sc, "tie", pop)

@@ -82,6 +82,9 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         problems.append("a constant intensity (behaviour.decay_per_day = 0)")
     lim = st.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
+    if sum(_at_the_statement(sc, st, step) for step in st.ladder) >= 2:
+        problems.append("two delivered messages due at or before the statement (the engine delivers them "
+                        "in the order it sent them, which may not be the ladder's)")
     problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
     problems += accountant_problems(st)
@@ -92,3 +95,12 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
             problems.append(f"a secondary payer (payers.{name}.secondary)")  # the engine's transfer
     return problems
 
+
+def _at_the_statement(sc: Scenario, st, step) -> bool:
+    """Whether ``step`` is a message with delivery days that may be due at or before the statement:
+    it then goes out at the statement (the clock never goes back), and two such messages arrive at
+    one instant, which the NumPy model's columns order by the ladder, the engine by their sending."""
+    if sc.channels[step.channel].kind != "message" or sc.channels[step.channel].delivery_days <= 0.0:
+        return False
+    day = step.day + (st.credit_terms_days if step.relative_to == "due_date" else 0.0)
+    return day <= 0.0 if step.hour is None else day < 1.0  # floor(statement + day) + hour may precede it
