@@ -66,7 +66,8 @@ def test_books_balance_to_the_cent_in_random_scenarios(strategy, error_rate, den
     assert (paid <= billed).all()
     assert (res.open_cents <= billed).all()
     # billed = allowed + the overcharges of billing errors the patient is right about (issue 9)
-    overcharged = np.asarray(World(sc, "s", pop).levers["price_estimate"].overcharge) > 0
+    # (the engine's own: beside a deposit the hybrid leaves its NumPy accounts' overcharge to the NumPy model)
+    overcharged = np.asarray(World(sc, "s", pop, hybrid=False).levers["price_estimate"].overcharge) > 0
     assert (billed[0::2] == pop.claim_cents).all()
     assert (billed[1::2][~overcharged] == pop.patient_cents[~overcharged]).all()
     assert (billed[1::2][overcharged] >= pop.patient_cents[overcharged]).all()

@@ -40,6 +40,10 @@ def test_pages_render_at_the_same_time_in_the_notebooks_folder(tmp_path):
         "second": f"open({str(mark)!r}, 'w').close()\nprint('second')",
     })
     f = scenario_file(tmp_path, name="t.yaml")
+    # a notebook executed here first leaves jupyter_core's event loop in this thread's context: the
+    # pages' threads must not share it ("This event loop is already running")
+    report.execute_notebook(nbdir / "second.ipynb", {}, cwd=nbdir)
+    mark.unlink()
     lines = []
     written = report.build_reports([f], out_dir=tmp_path / "out", replications=2, workers=2,
                                    pages=["first", "second"], notebook_dir=nbdir, log=lines.append)

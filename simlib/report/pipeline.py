@@ -29,7 +29,6 @@ Guarantees, each one tested:
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import datetime as _dt
 import json
 import os
@@ -38,7 +37,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -139,11 +138,12 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     siblings = [(p.html, _(p.title)) for p in built]
                     jobs = [(p, p.path(notebook_dir)) for p in built]
                     renderers = max(1, min(len(jobs), workers or scenario.simulation.workers))
-                    # pages render side by side, each in its own kernel (a process); a worker thread
-                    # runs in a copy of this context: the scenario's language and currency
+                    # pages render side by side, each in its own kernel (a process), each worker thread
+                    # speaking the scenario's language (a thread's own context: not this one's, which
+                    # may hold an event loop of a notebook executed here before — jupyter_core's)
                     kernels = RunningKernels()
                     with scratch(), ThreadPoolExecutor(renderers, thread_name_prefix="simlib-page") as pool:
-                        futures = [pool.submit(contextvars.copy_context().run, _render_page, kernels, p, nb,
+                        futures = [pool.submit(_render_page, speech, kernels, p, nb,
                                                _notebook_params(str(path.resolve()), str(results_dir),
                                                                 speech.language, nb),
                                                out_dir / f"{dname}.{p.key}.failed.ipynb", stage,
@@ -151,6 +151,7 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                                                chromium if pdf else None)
                                    for p, nb in jobs]
                         try:
+                            _first_failure(futures)  # a page that fails stops the build at once
                             for (p, _nb), future in zip(jobs, futures):
                                 body, pdf_name, seconds = future.result()
                                 bodies.append((p.key, body))
@@ -190,11 +191,28 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
     return written
 
 
-def _render_page(kernels: RunningKernels, p, nb: Path, params: dict, failed: Path, stage: Path, title: str,
-                 siblings, chromium):
-    """Execute page ``p``'s notebook, write its HTML to ``stage`` and, with ``chromium``, print it
-    (the printed page is published with the HTML, or not at all); returns its body (for the board
-    pack), its PDF's name (``None``: none) and the seconds it took."""
+def _first_failure(futures) -> None:
+    """Wait for every page, raising the first failure as soon as it happens (the pages beside it
+    are then stopped), not when the pages before it are done."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f in done and f.exception() is not None), None)
+        if failed is not None:
+            raise failed.exception()
+
+
+def _render_page(speech, kernels: RunningKernels, p, nb: Path, params: dict, failed: Path, stage: Path,
+                 title: str, siblings, chromium):
+    """Execute page ``p``'s notebook, write its HTML to ``stage`` in ``speech`` (the scenario's
+    language and currency) and, with ``chromium``, print it (the printed page is published with the
+    HTML, or not at all); returns its body (for the board pack), its PDF's name (``None``: none) and
+    the seconds it took."""
+    with speaking(speech.language, speech.currency):
+        return _render_page_here(kernels, p, nb, params, failed, stage, title, siblings, chromium)
+
+
+def _render_page_here(kernels, p, nb, params, failed, stage, title, siblings, chromium):
     t1 = time.perf_counter()
     executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed, kernels=kernels)
     body = notebook_body(executed)
