@@ -354,7 +354,9 @@ def test_quality_investments_run_in_numpy_with_the_worlds_statement_lag():
     ([{"day": 0, "channel": "letter", "relative_to": "due_date", "hour": 9.0},
       {"day": 0, "channel": "formal_demand", "hour": None}], True),  # credit terms of 30 days: after it
     ([{"day": 0, "channel": "letter", "hour": None}, {"day": 1, "channel": "formal_demand", "hour": 10.0}], True),
-], ids=["two at the statement", "one due later", "one the next day"])
+    # both due on the statement's day itself (one key): sent and delivered in the ladder's order by both
+    ([{"day": 0, "channel": "letter", "hour": None}, {"day": 0, "channel": "formal_demand", "hour": None}], True),
+], ids=["two at the statement", "one due later", "one the next day", "both on its day"])
 def test_two_messages_delivered_from_the_statement_stay_on_simpy(ladder, in_numpy):
     """Found by a random test (helper hyb_secondary): the NumPy model orders deliveries due at one
     instant by the ladder, the engine by their sending; only messages sent at the statement (due

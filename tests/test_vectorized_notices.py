@@ -207,7 +207,9 @@ def test_random_moved_notices_are_identical_on_both_engines(case):
     data["strategies"] = {"random": {**strategy, "baseline": True}}
     sc = scenario_from_dict(data, "random notices")
     problems = capacity_free_problems(sc, "random", per_account=True)
-    assert problems in ([], ["a legally required notice the message cap may move"])
+    assert set(problems) <= {"a legally required notice the message cap may move",  # (both refusals keep it on SimPy)
+                             "two delivered messages due at or before the statement (the engine delivers them "
+                             "in the order it sent them, which may not be the ladder's)"}
     if problems:
         return
     pop = draw_population(sc, replication)

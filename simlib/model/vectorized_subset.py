@@ -82,7 +82,8 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
         problems.append("a constant intensity (behaviour.decay_per_day = 0)")
     lim = st.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else default_counted(sc.channels)
-    if sum(_at_the_statement(sc, st, step) for step in st.ladder) >= 2:
+    sent_at_statement = [_at_the_statement(sc, st, step) for step in st.ladder]
+    if sum(map(bool, sent_at_statement)) >= 2 and "before" in sent_at_statement:
         problems.append("two delivered messages due at or before the statement (the engine delivers them "
                         "in the order it sent them, which may not be the ladder's)")
     problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
@@ -96,11 +97,16 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
     return problems
 
 
-def _at_the_statement(sc: Scenario, st, step) -> bool:
-    """Whether ``step`` is a message with delivery days that may be due at or before the statement:
-    it then goes out at the statement (the clock never goes back), and two such messages arrive at
-    one instant, which the NumPy model's columns order by the ladder, the engine by their sending."""
+def _at_the_statement(sc: Scenario, st, step) -> str:
+    """Whether ``step`` is a message with delivery days sent at the statement: due on it (``"on"``:
+    no hour, day 0 — its key is the statement's day) or possibly before it (``"before"``: an hour
+    on a day before the first full day — ``floor(statement + day) + hour`` may precede it), when it
+    goes out at the statement all the same (the clock never goes back); ``""`` otherwise. Two such
+    messages, one due before, arrive at one instant in the order the engine sent them (by their
+    keys), which the NumPy model's columns cannot follow (they keep the ladder's order)."""
     if sc.channels[step.channel].kind != "message" or sc.channels[step.channel].delivery_days <= 0.0:
-        return False
+        return ""
     day = step.day + (st.credit_terms_days if step.relative_to == "due_date" else 0.0)
-    return day <= 0.0 if step.hour is None else day < 1.0  # floor(statement + day) + hour may precede it
+    if step.hour is None:
+        return "on" if day <= 0.0 else ""
+    return "before" if day < 1.0 else ""
