@@ -8,31 +8,18 @@ from __future__ import annotations
 import os
 import time
 
-import nbformat
 import pytest
 
-from test_robustness_runs import _alive, _children, _wait_until, scenario_file
+from test_robustness_runs import _alive, _children, _wait_until, report_notebooks, scenario_file
 
 pytestmark = pytest.mark.slow
-
-
-def _notebooks(folder, bodies: dict[str, str]):
-    folder.mkdir()
-    for name, body in bodies.items():
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell("scenario_file = ''\nresults_dir = ''\n")
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell(body)]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(folder / f"{name}.ipynb"))
-    return folder
 
 
 def test_pages_render_at_the_same_time_in_the_notebooks_folder(tmp_path):
     from simlib import report
 
     mark = tmp_path / "second-ran"
-    nbdir = _notebooks(tmp_path / "nbs", {
+    nbdir = report_notebooks(tmp_path / "nbs", {
         # waits for the second page's notebook (a hang guard of 120 s, then the page fails)
         "first": f"import os, time\nfor _ in range(1200):\n    if os.path.exists({str(mark)!r}): break\n"
                  "    time.sleep(0.1)\nelse:\n    raise RuntimeError('the second page never ran beside the first')\n"
@@ -62,7 +49,7 @@ def test_one_worker_renders_one_page_after_another(tmp_path):
     from simlib.report import ReportError
 
     mark = tmp_path / "second-ran"
-    nbdir = _notebooks(tmp_path / "nbs", {
+    nbdir = report_notebooks(tmp_path / "nbs", {
         "first": f"import os\nif not os.path.exists({str(mark)!r}):\n    raise RuntimeError('alone')",
         "second": f"open({str(mark)!r}, 'w').close()",
     })
@@ -80,7 +67,7 @@ def test_a_failing_page_stops_the_kernel_of_the_page_beside_it(tmp_path):
     from simlib.report import ReportError
 
     started = tmp_path / "slow-started"
-    nbdir = _notebooks(tmp_path / "nbs", {
+    nbdir = report_notebooks(tmp_path / "nbs", {
         "failing": f"import os, time\nfor _ in range(1200):\n    if os.path.exists({str(started)!r}): break\n"
                    "    time.sleep(0.1)\nraise ValueError('broken page')",
         "slow": f"import time\nopen({str(started)!r}, 'w').close()\ntime.sleep(600)",

@@ -151,6 +151,21 @@ def _alive(proc) -> bool:
         return False
 
 
+def report_notebooks(folder: Path, bodies: dict) -> Path:
+    """A folder of one-cell page notebooks (name -> code) that take the pipeline's parameters."""
+    import nbformat
+
+    folder.mkdir()
+    for name, body in bodies.items():
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell("scenario_file = ''\nresults_dir = ''\n")
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(body)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return folder
+
+
 def _wait_until(condition, what: str, limit_s: float = 60.0) -> None:
     """Poll ``condition`` (a hang guard, not a timing assertion)."""
     deadline = time.monotonic() + limit_s
@@ -368,22 +383,13 @@ def test_an_interrupted_report_keeps_the_old_pages_and_leaves_no_kernel_or_tempo
     of an earlier killed build (a dead process's staging and kernel directories) are removed."""
     import tempfile
 
-    import nbformat
-
     from simlib import report
 
-    nbdir = tmp_path / "nbs"
-    nbdir.mkdir()
-    for name, body in (("quick", "print('quick')"),
-                       ("slow", "import os, time\nif os.environ.get('SIMLIB_TEST_MARK'):\n"
-                                "    open(os.environ['SIMLIB_TEST_MARK'], 'w').close()\n"
-                                "    time.sleep(600)")):
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell("scenario_file = ''\nresults_dir = ''\n")
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell(body)]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(nbdir / f"{name}.ipynb"))
+    nbdir = report_notebooks(tmp_path / "nbs", {
+        "quick": "print('quick')",
+        "slow": "import os, time\nif os.environ.get('SIMLIB_TEST_MARK'):\n"
+                "    open(os.environ['SIMLIB_TEST_MARK'], 'w').close()\n"
+                "    time.sleep(600)"})
     f = scenario_file(tmp_path, name="t.yaml")
     out = tmp_path / "out"
     report.build_reports([f], out_dir=out, replications=2, pages=["quick", "slow"],
