@@ -168,15 +168,19 @@ class FapScreening(Lever):
             items.append((bill + self.after_days, 999, self._screen, None))
 
     def screen_paid_in_full(self, i: int, r: int, day: float, bal: int) -> int:
-        """A deposit paid the whole balance at service (no account follows): the presumptive
-        screening on the statement day still refunds the eligible share of it."""
+        """A deposit paid the whole balance at service and no account follows: the presumptive
+        screening on the statement day still refunds the eligible share of it. When a secondary
+        payer's denial passes a share to the patient an account follows, and its own screening on
+        the statement covers the deposit kept with the share (one screening of the patient's whole
+        responsibility: screening here too refunded the deposit twice)."""
         kept = self.kept.get(i, 0)
-        if bal == 0 and kept > 0 and self.rate[i] > 0:
+        if bal == 0 and kept > 0 and self.rate[i] > 0 and not self.world.passes_share(i):
             world = self.world
             when = min(max(world.statement_day[i], day, 0.0), world.horizon)
             amount = kept if self.rate[i] >= 1.0 else int(round(self.rate[i] * kept))
             if amount > 0:
                 self._refund_and_forgive(r, when, amount, 0)
+                self.kept[i] = kept - amount
                 world.count("charity_adjustments")
                 world.count("charity_free_care")
         return bal

@@ -149,6 +149,13 @@ class World:
 
     cents = staticmethod(cents)
 
+    def passes_share(self, i: int) -> bool:
+        """Whether encounter ``i``'s secondary payer denies its claim by the horizon, passing its share
+        to the patient (:func:`simlib.model.claims.secondary_claim`; the vector form:
+        :func:`simlib.model.vectorized_secondary.passed_cents`)."""
+        return bool(self.secondary_cents and self.secondary_cents[i]
+                    and not self.adjudication_day_secondary[i] > self.horizon and self.pop.secondary_denied[i])
+
     def count(self, key: str, k: int = 1) -> None:
         self.counters[key] += k
 

@@ -123,7 +123,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     billed = np.flatnonzero((bal > 0) if accounts is None else (bal > 0) & accounts)
     targeted = TargetedOffers(sc, st, pop)  # every bill scored at service; offers withheld outside the band
     targeted.at_service(billed, rows, counters)
-    deposits = deposit.at_service(billed, bal, charity, rows, counters)
+    deposits = deposit.at_service(billed, bal, charity, rows, counters, passed_cents)
     disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes)
     disputes.overcharged(billed, bal, rows)  # billed at service by the world (beside a deposit: here)
     if passed_cents is not None:  # the account starts from the bill's rest and the share passed

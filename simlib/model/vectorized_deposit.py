@@ -14,12 +14,14 @@ their patient accounts start (the engine's ``at_service`` hook):
   the care is deferred (``LOST_MARGIN_DEFERRED_CARE``, counter ``care_deferred``);
 - a deposit above the balance is refunded on the statement day, at the latest the horizon
   (``REFUND_PATIENT``, counter ``deposit_refunds``); the account starts with what is left;
-- with presumptive financial assistance, a patient whose deposit took the whole balance is still
-  found on the statement day (at the earliest day 0, at the latest the horizon): the eligible share
-  of the deposit kept is refunded and forgiven (``REFUND_PATIENT`` and ``CHARITY_CARE``, counters
-  ``deposit_fap_refunds``, ``charity_adjustments``, ``charity_free_care``:
-  :meth:`simlib.levers.financial_assistance.FapScreening.screen_paid_in_full`). A later screening
-  of an open account reads :attr:`DepositAtService.kept` (:class:`~simlib.model.vectorized_offers.Charity`).
+- with presumptive financial assistance, a patient whose deposit took the whole balance and to
+  whom no secondary payer's denial passes a share is still found on the statement day (at the
+  earliest day 0, at the latest the horizon): the eligible share of the deposit kept is refunded and
+  forgiven (``REFUND_PATIENT`` and ``CHARITY_CARE``, counters ``deposit_fap_refunds``,
+  ``charity_adjustments``, ``charity_free_care``:
+  :meth:`simlib.levers.financial_assistance.FapScreening.screen_paid_in_full`). The screening of an
+  open account (one a share passed to included) reads :attr:`DepositAtService.kept`
+  (:class:`~simlib.model.vectorized_offers.Charity`): one screening of the patient's whole responsibility.
 
 The exponential of the estimate and the power of the compliance curve are Python's ``math`` on
 each asked encounter (the lever's own functions), not NumPy's vector forms, which may differ in
@@ -54,10 +56,11 @@ class DepositAtService:
     def active(self) -> bool:
         return self.cfg is not None
 
-    def at_service(self, ii: np.ndarray, bal: np.ndarray, charity, rows, counters) -> tuple:
+    def at_service(self, ii: np.ndarray, bal: np.ndarray, charity, rows, counters, passed_cents=None) -> tuple:
         """Ask the encounters ``ii`` (patient balances > 0, in ``bal``, taken off in place) for
-        their deposit; ``charity``: the scenario's :class:`~simlib.model.vectorized_offers.Charity`.
-        Returns the deposits paid: (encounters, days, cents)."""
+        their deposit; ``charity``: the scenario's :class:`~simlib.model.vectorized_offers.Charity`;
+        ``passed_cents``: what a secondary's denial passes to each encounter's patient (an account
+        follows: screened on its statement). Returns the deposits paid: (encounters, days, cents)."""
         none = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
         if self.cfg is None or not ii.size:
             return none
@@ -99,8 +102,10 @@ class DepositAtService:
         self.kept[ii] = np.minimum(asked, b)
         bal[ii] = np.maximum(b - asked, 0)
         if charity.mode == "presumptive":
-            self._screen_paid_in_full(ii[bal[ii] == 0], statement_day[bal[ii] == 0],
-                                      service_day[bal[ii] == 0], charity, rows, counters)
+            whole = bal[ii] == 0
+            if passed_cents is not None:
+                whole &= passed_cents[ii] == 0
+            self._screen_paid_in_full(ii[whole], statement_day[whole], service_day[whole], charity, rows, counters)
         return ii, day, asked
 
     def _decline(self, ii: np.ndarray, day: np.ndarray, counters, rows) -> None:
@@ -127,8 +132,7 @@ class DepositAtService:
         when = np.minimum(np.maximum(np.maximum(statement_day[go], service_day[go]), 0.0), horizon)
         rows.add(ii, when, Kind.REFUND_PATIENT, amount)
         rows.add(ii, when, Kind.CHARITY_CARE, amount)
-        # the engine's hook leaves the deposit kept as it was: the statement's screening of a share a
-        # secondary's denial passed on (simlib.model.vectorized_secondary) reads it whole
+        self.kept[ii] -= amount
         for key in ("deposit_fap_refunds", "charity_adjustments", "charity_free_care"):
             counters[key] += ii.size
 
@@ -144,7 +148,7 @@ def balance_at_schedule(sc, strategy, pop, charity, passed_cents=None, overcharg
     rows, counters = Rows(), Counter()  # scratch: the run itself books them
     bal = pop.patient_cents.astype(np.int64).copy()
     deposit = DepositAtService(sc, strategy, pop)
-    deposit.at_service(np.flatnonzero(bal > 0), bal, charity, rows, counters)
+    deposit.at_service(np.flatnonzero(bal > 0), bal, charity, rows, counters, passed_cents)
     if overcharge is not None:  # billed at service after the deposit (its hook runs first)
         extra = np.round(bal * np.asarray(overcharge, dtype=float)).astype(np.int64)
         bal += np.where((extra > 0) & (bal > 0), extra, 0)
