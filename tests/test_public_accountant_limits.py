@@ -90,3 +90,14 @@ def test_every_demand_counted_went_out(limits):
     res, _ = run(data)
     c = res.counters
     assert c["accountant_demands"] == c["contacts_formal_demand"] == 1
+
+
+def test_the_moved_demand_goes_after_a_letter_delivered_at_its_slot():
+    """The moved demand keeps a moved notice's place among the actions of its slot (order 9, after
+    the deliveries due then): the hospital's letter of day 83 at 8 am arrives on day 90 at 8 am, the
+    demand's slot, while the hospital still holds the account — it reaches the patient."""
+    data = _under({"quiet_hours": [20, 8]})
+    data["strategies"]["s"]["ladder"] = [{"day": 83, "channel": "letter", "hour": 8}]
+    res, _ = run(data)
+    c = res.counters
+    assert (c["contacts_letter"], c["reached_letter"], c["contacts_formal_demand"]) == (1, 1, 1)
