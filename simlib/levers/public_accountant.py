@@ -9,7 +9,14 @@ does, in three steps (domain-research §5.7; the jurisdiction's ``public_recover
 2. ``demand_days`` after the statement, a balance still open gets the formal demand (*mise en
    demeure de payer*) on ``demand_channel`` and passes to the accountant: the hospital's own
    reminders stop (``take_over``) but the patient's payment clock runs on — a payment goes to
-   the accountant, who passes it to the hospital;
+   the accountant, who passes it to the hospital. The garnishment follows a formal demand that
+   went out: when the strategy's contact limits (quiet hours, a message cap counting the demand
+   channel) hold the demand back, the demand itself moves to the next slot they allow (counted
+   ``notices_moved`` and ``moved_<channel>``, as the channel counts a notice it moves; order 9,
+   the channels' order of a moved notice) and the hospital keeps the account until then; at that
+   slot the demand is sent, the accountant takes the account over and the garnishment falls due
+   ``seizure_days_after_demand`` later — unless the balance was paid, or a plan holding the
+   account defers the demand, as on its own day;
 3. ``seizure_days_after_demand`` later (the law's 30 days at least, LPF L257-0 A), a balance of at
    least the *seuil de poursuites* for the ``garnishee`` (the jurisdiction's, CGCT R1617-22: €130
    at a bank, €30 at an employer; ``balance_min`` may set a higher one) is garnished (*saisie
@@ -36,8 +43,12 @@ from simlib.core.language import N_, _, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 from simlib.levers.base import Assumption, Lever, register_lever
+from simlib.world.channels import _SAME_INSTANT_DAYS as SAME_INSTANT_DAYS
+from simlib.world.contacts import hour_of_day
 
 STREAM = "public_accountant"
+#: the order of a notice the contact limits moved, among the actions due at its slot (the channels')
+MOVED_NOTICE_ORDER = 9
 
 
 class PublicAccountant(Strict):
@@ -147,11 +158,29 @@ class PublicAccountantLever(Lever):
         if not acct.deadline(self._demand) or acct.bal <= 0:
             return
         world, now = self.world, acct.now
+        slot = self.held_back_to(acct, now)
+        if slot is not None:  # the demand itself waits for the slot: no take-over before it goes out
+            name = self.cfg.demand_channel
+            world.count("notices_moved")
+            world.count(f"moved_{name}")
+            world.trace(acct.r, f"{name} moved to day {round(slot, 6):g}", now)
+            acct.at(slot, MOVED_NOTICE_ORDER, self._demand)
+            return
         acct.contact(self.cfg.demand_channel)
         acct.take_over(self)
         world.count("accountant_demands")
         world.trace(acct.r, "formal demand by the public accountant", now)
         acct.at(now + self.cfg.seizure_days_after_demand, 6, self._seize)
+
+    def held_back_to(self, acct, now: float) -> float | None:
+        """The slot the contact limits move the formal demand to (``None``: it may go now): what
+        the demand channel (a notice) would do with it (:class:`simlib.world.channels.Message`)."""
+        limits, name = self.world.limits, self.cfg.demand_channel
+        hour = hour_of_day(now) if limits.quiet is not None else None
+        if limits.message_allowed(acct, name, now, hour):
+            return None
+        slot = limits.next_message_slot(acct, name, now)
+        return slot if slot > now + SAME_INSTANT_DAYS else None
 
     def while_holding(self, acct, action, argument) -> None:
         """The hospital's deadlines (its write-off) wait until the account comes back to it."""

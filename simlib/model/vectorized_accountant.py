@@ -17,10 +17,17 @@ rules of :mod:`simlib.model.vectorized_contacts` apply to them unchanged), whose
 deliveries come in the engine's tie order — after the agency's (order 5), before the deliveries (order
 9; the accountant's letters' deliveries before the ladder's, :mod:`simlib.model.vectorized`: sent at
 one instant, order 6 before 10 + n); the garnishment and the garnishee's payment are columns of their own, acting only where
-the action before them happened. Kept on SimPy (:func:`accountant_problems`): quiet hours or a
-message cap (the engine moves a demand they hold back to a slot where the accountant already holds
-the account: never sent), a hold that may reach the write-off or the screening before it (deferred
-deadlines), and a plan, an agency or financing beside it. Beside disputes
+the action before them happened. A demand the quiet hours hold back (the engine moves the demand
+action itself, :meth:`simlib.levers.public_accountant.PublicAccountantLever.demand`): the demand
+step's notice moves to the end of the quiet hours (:mod:`simlib.model.vectorized_notices`, counted
+there); its moved send (order 9) is the demand itself (:meth:`PublicAccountant.stand_down`): sent
+then, the account taken over then, and the garnishment's key counted from that slot. Kept on SimPy
+(:func:`accountant_problems`): a message cap (its static check,
+:func:`simlib.model.vectorized_notices.cap_may_hold`, sees the ladder only), quiet hours where the
+scenario may raise disputes (a dispute's shift moves the demand to another hour, so its slot is not
+static, and :func:`simlib.model.vectorized_disputes.disputes_in_numpy` does not see the accountant's
+demand), a hold that may reach the write-off or the screening before it (deferred deadlines), and a
+plan, an agency or financing beside it. Beside disputes
 (:meth:`simlib.model.vectorized_disputes.Disputes.beside`) the garnishment and the garnishee's payment
 take their keys where a dispute moved the action that scheduled them, and the patient's clock is the
 one the dispute pauses (the demand restarts it).
@@ -33,21 +40,30 @@ from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.levers.public_accountant import seizure_threshold
 from simlib.levers.reminders import Step
+from simlib.model.vectorized_contacts import quiet_hours_end
+from simlib.model.vectorized_notices import MAX_STEPS, MOVED
+from simlib.world.channels import _SAME_INSTANT_DAYS
 
 INF = np.inf
 SEIZE, SETTLE = -8, -9  # action codes of the garnishment and the garnishee's payment
 CLOCK_ONLY = -10  # an action that stood down: it only advanced the clock (the patient still pays)
 
 
-def accountant_problems(st) -> list[str]:
-    """Why the public accountant of ``st`` has no NumPy form (``[]``: it has one, or none is active)."""
+def accountant_problems(st, disputes: bool = True) -> list[str]:
+    """Why the public accountant of ``st`` has no NumPy form (``[]``: it has one, or none is active);
+    ``disputes``: whether the scenario may raise disputes (its caller does not say: it may)."""
     cfg = st.public_accountant
     if cfg is None:
         return []
     out = []
     lim = st.contact_limits
-    if lim.quiet_hours is not None or lim.messages_per_7_days_max is not None:
-        out.append("the public accountant under quiet hours or a message cap (a demand they move is never sent)")
+    if lim.messages_per_7_days_max is not None:
+        out.append("the public accountant under a message cap (its static check sees the ladder's messages only)")
+    if lim.quiet_hours is not None and disputes:
+        out.append("the public accountant under quiet hours where disputes may shift its demand to another hour")
+    if lim.quiet_hours is not None and len(st.ladder) + (cfg.reminder_days is not None) >= MAX_STEPS:
+        out.append("the public accountant under quiet hours after a ladder too long for its demand's moved "
+                   "send to have a code of its own (vectorized_notices.MAX_STEPS)")
     if cfg.demand_days + cfg.seizure_days_after_demand + cfg.payment_days >= st.write_off.after_days \
             or st.fap_screening == "at_write_off":
         out.append("the public accountant holding an account at its write-off or screening (deferred deadlines)")
@@ -75,6 +91,9 @@ class PublicAccountant:
         self.codes = {self.demand_code: "demand", SEIZE: "seize", SETTLE: "settle"}
         if self.remind_code is not None:
             self.codes[self.remind_code] = "remind"
+        #: the quiet hours that may move the demand: its moved send (a notice's) is the demand itself
+        self.quiet = st.contact_limits.quiet_hours
+        self.moved_code = None if self.quiet is None else MOVED - self.demand_code
         self.threshold_cents = cents(seizure_threshold(cfg, sc.law.public_recovery))
         self.cost_cents = cents(cfg.cost_per_seizure)
         self.u = pop.lever_draws["accountant_u"]
@@ -106,6 +125,9 @@ class PublicAccountant:
         codes += list(own)
         cfg = self.cfg
         demand = step_times[self.demand_code]
+        if self.quiet is not None:  # sent (and taken over) at the end of the quiet hours it falls in
+            slot = quiet_hours_end(self.quiet, demand)
+            demand = np.where(slot > demand + _SAME_INSTANT_DAYS, slot, demand)
         # the engine: the demand's day, then + the wait (its key, where a dispute moved the demand)
         self.seize_key = self.after(demand, cfg.seizure_days_after_demand)
         self.settle_key = self.after(self.seize_key, cfg.payment_days)
@@ -125,9 +147,13 @@ class PublicAccountant:
     def stand_down(self, ii: np.ndarray, at: np.ndarray, codes: np.ndarray, hospitals: tuple):
         """The actions due now less those that stand down while the accountant holds the account
         (they only advanced the clock, code :data:`CLOCK_ONLY`): the hospital's ladder steps, every letter's delivery and
-        the ``hospitals`` codes (the due date's jump, a collection charge, a financing offer)."""
+        the ``hospitals`` codes (the due date's jump, a collection charge, a financing offer). The
+        moved send of a demand the quiet hours held back is the demand itself (the engine moves the
+        demand action: its take-over comes with it)."""
         if not self.active:
             return ii, at, codes
+        if self.moved_code is not None:
+            codes = np.where(codes == self.moved_code, self.demand_code, codes)
         held = self.held[ii]
         if not held.any():
             return ii, at, codes
@@ -144,7 +170,13 @@ class PublicAccountant:
             counters["accountant_reminders"] += int(jj.size)
             contacts.step(self.remind_code, jj, at, bal)
         elif what == "demand":
+            moved_to = contacts.notices.moved_to.get(self.demand_code) if self.moved_code is not None else None
+            if moved_to is not None:
+                moved_to[jj] = INF  # its moved send: the demand runs again at the slot (sent now)
             contacts.step(self.demand_code, jj, at, bal)
+            if moved_to is not None:  # the quiet hours moved it: no take-over before it goes out
+                sent = ~np.isfinite(moved_to[jj])
+                jj, at = jj[sent], at[sent]
             self.held[jj] = True
             self.paused[jj] = False  # take_over: the patient's clock runs (even one a dispute paused)
             discount.ends(jj)  # take_over: no allowance, the multiplier 1
