@@ -4,17 +4,17 @@ their end, the garnishment counted from there — identical to pure SimPy (every
 day, open balance, counter and metric).
 
 The strategy stays on SimPy where the scenario may raise disputes (``accountant_problems``: a
-dispute's shift moves the demand to another hour, which the disputes' own check does not see), and
-the caller (simlib.model.vectorized_subset) does not yet tell the form whether it may: these tests
-run France's public hospital without billing errors and tell it (``disputes=False``). Seeded, and
-random accountants, quiet hours and ladders (hypothesis, derandomized)."""
+dispute's shift moves the demand to another hour, which the disputes' own check does not see; the
+caller, simlib.model.vectorized_subset, says so where the billing error rate is above 0, their only
+source): these tests run France's public hospital without billing errors. Seeded, and random
+accountants, quiet hours and ladders (hypothesis, derandomized)."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from simlib.model import vectorized_accountant, vectorized_subset
+from simlib.model import vectorized_subset
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 
@@ -24,16 +24,9 @@ from test_vectorized_accountant import ACCOUNTANT
 NO_DISPUTES = {"billing_team": {"billing_error_rate": 0.0}}
 
 
-@pytest.fixture
-def no_disputes(monkeypatch):
-    """The caller tells the form the scenario raises no disputes (true of these scenarios)."""
-    monkeypatch.setattr(vectorized_subset, "accountant_problems",
-                        lambda st: vectorized_accountant.accountant_problems(st, disputes=False))
-
-
-def _scenario(strategies: dict, encounters_per_day: float = 3.0):
+def _scenario(strategies: dict, encounters_per_day: float = 3.0, disputes: bool = False):
     return variants("france_public_hospital", "comptable_public", strategies, encounters_per_day,
-                    operations=NO_DISPUTES)
+                    operations=None if disputes else NO_DISPUTES)
 
 
 STRATEGIES = {
@@ -48,7 +41,7 @@ STRATEGIES = {
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_a_demand_the_quiet_hours_move_runs_in_numpy_identically(no_disputes, name):
+def test_a_demand_the_quiet_hours_move_runs_in_numpy_identically(name):
     sc = _scenario(STRATEGIES)
     pop = draw_population(sc, 2)
     share = assert_identical(sc, name, pop)
@@ -59,7 +52,7 @@ def test_a_demand_the_quiet_hours_move_runs_in_numpy_identically(no_disputes, na
 
 
 def test_quiet_hours_stay_on_simpy_where_disputes_may_shift_the_demand():
-    sc = _scenario({"kept": STRATEGIES["quiet_20_8"]})
+    sc = _scenario({"kept": STRATEGIES["quiet_20_8"]}, disputes=True)  # France's 4 % billing errors
     assert any("disputes may shift" in p for p in vectorized_subset.capacity_free_problems(sc, "kept", True))
     pop = draw_population(sc, 1)
     assert World(sc, "kept", pop, hybrid=True).numpy_accounts is None
@@ -80,7 +73,4 @@ def test_random_public_accountants_under_quiet_hours_are_identical(reminder, dem
                                           {"day": demand, "channel": "letter", "hour": None},
                                           {"day": demand + 0.5, "channel": "email", "hour": None}]}},
                    encounters_per_day=1.5)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(vectorized_subset, "accountant_problems",
-                   lambda st: vectorized_accountant.accountant_problems(st, disputes=False))
-        assert assert_identical(sc, "random", draw_population(sc, seed)) == 1.0
+    assert assert_identical(sc, "random", draw_population(sc, seed)) == 1.0

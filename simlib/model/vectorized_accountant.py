@@ -51,7 +51,7 @@ CLOCK_ONLY = -10  # an action that stood down: it only advanced the clock (the p
 
 def accountant_problems(st, disputes: bool = True) -> list[str]:
     """Why the public accountant of ``st`` has no NumPy form (``[]``: it has one, or none is active);
-    ``disputes``: whether the scenario may raise disputes (its caller does not say: it may)."""
+    ``disputes``: whether the scenario may raise disputes (a billing error rate above 0; unknown: it may)."""
     cfg = st.public_accountant
     if cfg is None:
         return []

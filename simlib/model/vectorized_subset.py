@@ -88,7 +88,7 @@ def capacity_free_problems(sc: Scenario, strategy: str, per_account: bool = Fals
                         "in the order it sent them, which may not be the ladder's)")
     problems += notice_problems(sc, st, counted)  # the quiet hours' move is static (simlib.model.vectorized_notices)
     problems += agency_problems(sc, st)
-    problems += accountant_problems(st)
+    problems += accountant_problems(st, disputes=sc.operations.billing_team.billing_error_rate > 0)  # the only source
     problems += legal_problems(st)
     problems += self_service_problems(sc, st, counted)
     for name, payer in sc.payers.items():
