@@ -11,8 +11,10 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   later with the channel's reach and response, before the ladder's deliveries of that instant),
   and the placement moves to ``floor(notice day) + notice_days_before`` (counter
   ``placements_deferred_for_notice``, once per deferral). A notice due in the quiet hours goes out
-  at the next slot out of them (counters ``notices_moved``, ``moved_<channel>``; order 9); until
-  then the placement counts from the day it was due. Every day a placement may move to is known
+  at the next slot out of them (counters ``notices_moved``, ``moved_<channel>``; order 9, after the
+  deliveries of that instant, which the engine scheduled first: a letter sent a week before at the
+  hour the quiet hours end; so does one the message cap holds back,
+  :mod:`simlib.model.vectorized_agency_notice`); until then the placement counts from the day it was due. Every day a placement may move to is known
   per account in advance (the agency's notice goes out on the placement day or its slot, a ladder
   notice on its step's day), so each is a column the loop skips unless the account's placement
   waits for it. A payment plan in good standing defers a placement that falls due until it
@@ -82,6 +84,8 @@ class Agency:
         self.move_at = np.full(n, INF)
         #: the placement a plan defers (:mod:`simlib.model.vectorized_deferred`) and its reserved columns
         self.deferred, self.reserved = None, []
+        #: the columns of the notice the cap moved (after the ladder's deliveries of the same instant)
+        self.late, self.slots = [], []
         self.disputes, self.after = None, np.add  # beside disputes (vectorized_disputes.Disputes.beside)
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
@@ -115,6 +119,7 @@ class Agency:
             wait, delivery = ag.notice_days_before, self.sc.channels[ag.notice_channel].delivery_days
             moved_to = self._slot(first)
             capped = cap_slots(self, first, statement, step_times)  # the days the cap may move it to
+            self.slots = [moved_to, *capped]  # (notice_slot checks the day it moves one to is among them)
             sends = [first, moved_to, *capped]  # the agency's own notice goes out on the first attempt's day, or is moved
             for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
                 if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
@@ -123,8 +128,9 @@ class Agency:
                           else [np.floor(sent) + wait for sent in sends]):  # the keys of the attempts it may defer to
                 place.append(np.where(np.isfinite(first) & (later > first), later, INF))
             arrives = np.where(np.isfinite(moved_to), moved_to, first)  # the notice's send; its arrival's key:
-            notices += [(moved_to, NOTICE_MOVED), (self.after(arrives, delivery), NOTICE_ARRIVES)]
-            notices += [(col, code) for slot in capped for col, code in ((slot, NOTICE_MOVED), (slot + delivery, NOTICE_ARRIVES))]
+            notices.append((self.after(arrives, delivery), NOTICE_ARRIVES))  # its moved send: after the deliveries
+            self.late = [(moved_to, NOTICE_MOVED)] + [(col, code) for slot in capped for col, code in
+                                                      ((slot, NOTICE_MOVED), (slot + delivery, NOTICE_ARRIVES))]
             if plans is not None and plans.active:  # wait >= 1 (agency_problems)
                 self.deferred = DeferredPlacement(self, plans, PLACE, NOTICE_MOVED, NOTICE_ARRIVES)
                 self.reserved = self.deferred.reserved
@@ -184,7 +190,7 @@ class Agency:
         if waits_for_notice(ag) and ii.size:
             sent = self.contacts.state.notice_day[ii]
             none = ~np.isfinite(sent)
-            slot = notice_slot(self, ii, at) if self.counted else self._slot(at)  # the cap's: the account's messages
+            slot = notice_slot(self, ii, at, none) if self.counted else self._slot(at)  # the cap's: the account's messages
             moved = none & np.isfinite(slot)
             self._move_notice(ii[moved], slot[moved])
             self._send_notice(ii[none & ~moved], at[none & ~moved])

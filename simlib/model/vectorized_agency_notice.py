@@ -17,10 +17,15 @@ column holds) the notice goes out only at the first attempt, ``placement_days`` 
 statement, so its cap-moved day is one of a few per account known in advance: a counted ladder
 message's send + 7, moved out of the quiet hours (:func:`cap_slots`). Each is a column of the
 moved send, its arrival and the attempt after it (``floor(slot) + notice_days_before``), acting
-only where the account's notice moved there. The moved send is judged again at its slot; with no
-counted message due between the attempt and the latest slot (8 days) the engine sends it then
-(an earlier message's send + 7 reads as still within the 7 days only by a rounding, and then its
-next slot is now), and a wait of at least 9 days puts it before the next attempt. Where the cap
+only where the account's notice moved there; the send and arrival after the ladder's deliveries
+of the same instant (``Agency.late``: the engine scheduled those of messages sent before the
+attempt first, and a letter sent on ``x`` arrives on the very slot ``x + 7``). The moved send is
+judged again at its slot; with no counted message due between the attempt and the latest slot
+(8 days) the engine sends it then (an earlier message's send + 7 reads as still within the 7 days
+only by a rounding, and then its next slot is now), and a wait of at least 9 days puts it before
+the next attempt. A ladder message delivered later or a notice due in those days (and the
+notice's delivery) stays on the engine too: its send or arrival would meet the moved notice's in
+another order. Where the cap
 counts the notice but no ladder message it counts can fall in the 7 days before the attempt (or
 its quiet-hours slot) the cap never moves it (:func:`cap_may_move`: Chile's ``cobranza_externa``,
 a formal demand 30 days before the placement). A ladder notice the agency's notice could then
@@ -62,6 +67,11 @@ def agency_problems(sc, strategy) -> list[str]:
     lim = strategy.contact_limits
     if lim.quiet_hours is not None and ag.notice_days_before < 2:  # moved past the next attempt
         problems.append("an agency's final notice the quiet hours may move, with less than 2 days' wait")
+    if lim.quiet_hours is not None and any(sc.channels[step.channel].notice and lo <= ag.placement_days + 1.0 + _EPS
+                                           and hi >= ag.placement_days - _EPS
+                                           for step, (lo, hi, _) in zip(strategy.ladder, _spans(sc, strategy))):
+        problems.append("an agency's final notice the quiet hours may move, with a ladder notice due within a "
+                        "day after the attempt (moved to one slot, they go out in the order the engine moved them)")
     if not counts_notice(sc, strategy):
         return problems
     if any(getattr(strategy, key, None) is not None for key in ("payment_plan", "legal_action", "public_accountant")):
@@ -71,9 +81,10 @@ def agency_problems(sc, strategy) -> list[str]:
     moves = cap_may_move(sc, strategy)
     if moves and ag.notice_days_before < MIN_WAIT:
         problems.append(f"an agency's final notice the message cap may move, with less than {MIN_WAIT} days' wait")
-    if moves and _counted_in(sc, strategy, ag.placement_days - _EPS, ag.placement_days + MOVE_DAYS):
-        problems.append("an agency's final notice the message cap may move, with a counted ladder message "
-                        f"due within {MOVE_DAYS:g} days after the attempt (it may move the notice again)")
+    if moves and _orders_beside(sc, strategy):
+        problems.append("an agency's final notice the message cap may move, with a ladder message counted, "
+                        f"delivered later or a notice due within {MOVE_DAYS:g} days (and the notice's delivery) "
+                        "after the attempt (it may move the notice again, or meet it at one instant)")
     if _holds_a_ladder_notice(sc, strategy, MOVE_DAYS if moves else 1.0):
         problems.append("a ladder notice the message cap may hold back after the agency's final notice")
     return problems
@@ -91,8 +102,8 @@ def counts_notice(sc, strategy) -> bool:
 
 
 def _spans(sc, strategy) -> list[tuple[float, float, bool]]:
-    """Per ladder step: the interval of its send, in days after the statement (its day, a day either
-    side with an hour, not before the statement, up to a day later for a notice the quiet hours
+    """Per ladder step: the interval of its send, in days after the statement (its day; with an hour
+    ``floor(statement + day) + hour``, within the day before that; not before the statement, up to a day later for a notice the quiet hours
     move), and whether the cap counts it (a counted message channel)."""
     lim = strategy.contact_limits
     counted = lim.message_cap_channels if lim.message_cap_channels is not None else \
@@ -101,7 +112,7 @@ def _spans(sc, strategy) -> list[tuple[float, float, bool]]:
     for step in strategy.ladder:
         ch = sc.channels[step.channel]
         day = step.day + (strategy.credit_terms_days if step.relative_to == "due_date" else 0.0)
-        lo, hi = (day, day) if step.hour is None else (day - 1.0, day + 1.0)
+        lo, hi = (day, day) if step.hour is None else (day - 1.0 + step.hour / 24.0, day + step.hour / 24.0)
         moved = ch.notice and lim.quiet_hours is not None
         out.append((max(lo, 0.0) - _EPS, max(hi, 0.0) + (1.0 if moved else 0.0) + _EPS,
                     ch.kind == "message" and step.channel in counted))
@@ -111,6 +122,22 @@ def _spans(sc, strategy) -> list[tuple[float, float, bool]]:
 def _counted_in(sc, strategy, lo: float, hi: float) -> int:
     """How many counted ladder messages may be sent in ``[lo, hi]`` days after the statement."""
     return sum(1 for a, b, counted in _spans(sc, strategy) if counted and a <= hi and b >= lo)
+
+
+def _orders_beside(sc, strategy) -> bool:
+    """Whether a ladder message the cap counts, one delivered later or a notice may go out from the
+    first attempt to :data:`MOVE_DAYS` (and the agency's notice's delivery) after it: a counted one
+    may hold the moved notice back again at its slot; one sent after the attempt whose send or
+    arrival falls on the moved notice's send or arrival would come after it in the engine's order
+    of one instant, where the columns put the moved notice after every delivery (those of the
+    messages sent before the attempt, which the engine scheduled first: a letter's a week after
+    its send, the very slot it gives)."""
+    at, ag = strategy.agency.placement_days, strategy.agency
+    end = at + MOVE_DAYS + sc.channels[ag.notice_channel].delivery_days + _EPS
+    return any((counted or sc.channels[step.channel].delivery_days > 0.0 or sc.channels[step.channel].notice)
+               and lo <= end and hi >= at - _EPS
+               for step, (lo, hi, counted) in zip(strategy.ladder, _spans(sc, strategy))
+               if sc.channels[step.channel].kind == "message")
 
 
 def cap_may_move(sc, strategy) -> bool:
@@ -151,14 +178,16 @@ def cap_slots(agency, first: np.ndarray, statement: np.ndarray, step_times: list
         if not _spans(agency.sc, agency.st)[s][2]:
             continue
         sent = agency.contacts.notices.sent_day(s, np.maximum(at, statement))  # a step due before runs at it
-        near = np.isfinite(first) & (first - sent < 7.0) & (sent <= first)
+        with np.errstate(invalid="ignore"):  # no attempt or no step: inf - inf
+            near = np.isfinite(first) & (first - sent < 7.0) & (sent <= first)
         out.append(np.where(near, quiet_hours_end(hours, np.where(near, sent, 0.0) + 7.0), INF))
     return out
 
 
-def notice_slot(agency, ii: np.ndarray, at: np.ndarray) -> np.ndarray:
+def notice_slot(agency, ii: np.ndarray, at: np.ndarray, sending: np.ndarray) -> np.ndarray:
     """Where the limits move the agency's notice due at ``at`` for accounts ``ii`` (``inf``: it goes
-    out now): the engine's ``message_allowed`` and ``next_message_slot`` on the contacts' send times."""
+    out now): the engine's ``message_allowed`` and ``next_message_slot`` on the contacts' send times;
+    the hospital sends it where ``sending`` (the others' days are not read)."""
     lim, state = agency.st.contact_limits, agency.contacts.state
     allowed = ~quiet(lim.quiet_hours, hour_of_day(at))
     t = np.array(at, float)
@@ -172,4 +201,11 @@ def notice_slot(agency, ii: np.ndarray, at: np.ndarray) -> np.ndarray:
             times = np.sort(np.where(recent[held], sent[held], INF), axis=1)
             t[held] = times[np.arange(held.size), n[held] - lim.messages_per_7_days_max] + 7.0
     slot = quiet_hours_end(lim.quiet_hours, t)
-    return np.where(~allowed & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
+    slot = np.where(~allowed & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
+    known = ~np.isfinite(slot) | ~sending
+    for col in agency.slots:  # the columns of the days it may move to (cap_slots, the quiet hours')
+        known |= col[ii] == slot
+    if not known.all():
+        raise RuntimeError("the message cap moved an agency's final notice to a day no column holds, which "
+                           "simlib.model.vectorized_agency_notice.agency_problems says it never does")
+    return slot
