@@ -107,6 +107,22 @@ def test_what_stays_on_simpy():
     assert problems["fine"] == []
 
 
+def test_a_notice_the_quiet_hours_move_follows_a_letter_arriving_then():
+    """A letter sent at 9 h a week before the placement arrives at 9 h on its day, the end of the
+    quiet hours [20, 9] where the agency's notice due in the night moves: the engine scheduled the
+    letter's arrival first (before the attempt), so the notice's send (and response, with fatigue)
+    comes after it; no message cap (main's columns put the notice first)."""
+    strategy = {"credit_terms_days": 30, "statement_channel": "letter", "contact_limits": {"quiet_hours": [20, 9]},
+                "ladder": [{"day": 11, "channel": "letter"}, {"day": 32, "channel": "email", "hour": 9.0},
+                           {"day": 33, "channel": "letter", "hour": 9.0}, {"day": 37, "channel": "email", "hour": 9.0}],
+                "write_off": {"after_days": 200},
+                "agency": {"placement_days": 40, "notice_days_before": 10, "recall_days": 60, "balance_min": 100}}
+    sc = capped_scenario((strategy, 0.0, 0))
+    pop = draw_population(sc, 0)
+    assert assert_identical(sc, "random", pop) == 1.0
+    assert World(sc, "random", pop, hybrid=True).run().counters["notices_moved"] > 50
+
+
 @hst.composite
 def random_capped_agency(draw):
     """A random ladder of messages around a bad-debt placement, a random cap (size, counted
