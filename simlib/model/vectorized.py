@@ -231,7 +231,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         if d > 0.0:
             cols.append(disputes.delivery(s, np.maximum(step_times[s], statement), d, notices))  # after a dispute: its clock
             codes.append(len(ladder) + s)
-    notices.columns(statement, step_times, cols, codes)  # its moved send (order 9, after the deliveries)
+    notices.columns(statement, step_times, cols, codes, agency.late)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
     selfserve.beside(disputes)  # a card's retry scheduled after a dispute: its own day
     cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement),

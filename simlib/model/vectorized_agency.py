@@ -11,8 +11,10 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   later with the channel's reach and response, before the ladder's deliveries of that instant),
   and the placement moves to ``floor(notice day) + notice_days_before`` (counter
   ``placements_deferred_for_notice``, once per deferral). A notice due in the quiet hours goes out
-  at the next slot out of them (counters ``notices_moved``, ``moved_<channel>``; order 9); until
-  then the placement counts from the day it was due. Every day a placement may move to is known
+  at the next slot out of them (counters ``notices_moved``, ``moved_<channel>``; order 9, after the
+  deliveries of that instant, which the engine scheduled first: a letter sent a week before at the
+  hour the quiet hours end; so does one the message cap holds back,
+  :mod:`simlib.model.vectorized_agency_notice`); until then the placement counts from the day it was due. Every day a placement may move to is known
   per account in advance (the agency's notice goes out on the placement day or its slot, a ladder
   notice on its step's day), so each is a column the loop skips unless the account's placement
   waits for it. A payment plan in good standing defers a placement that falls due until it
@@ -34,10 +36,11 @@ The same rules as :class:`simlib.levers.agency.AgencyLever`, many accounts at on
   down, but the engine advances the account's clock to each, so they are kept as columns that
   only advance it: splitting the integral there moves the last bit of a payment day.
 
-Subset (:func:`agency_problems`): no message cap that counts the notice's channel, with quiet hours
-a wait of at least 2 days (the moved notice goes out before the next attempt), a statement that
-arrives before the placement, and beside a payment plan a bad-debt notice wait of at least a day
-(with none the engine's attempt after a default runs after the other deadlines the plan deferred).
+Subset (:func:`~simlib.model.vectorized_agency_notice.agency_problems`): with quiet hours a wait
+of at least 2 days (the moved notice goes out before the next attempt), a statement that arrives
+before the placement, beside a payment plan a bad-debt notice wait of at least a day (with none the
+engine's attempt after a default runs after the other deadlines the plan deferred); a notice the
+message cap counts: :mod:`simlib.model.vectorized_agency_notice` (its moved send's columns).
 Identity with the engine: ``tests/test_vectorized_agency.py``, ``tests/test_vectorized_plan_agency.py``.
 """
 from __future__ import annotations
@@ -52,45 +55,13 @@ from simlib.model.vectorized_intensity import integrated, intensity_after, payme
 from simlib.model.vectorized_deferred import DeferredPlacement
 from simlib.model.vectorized_disputes import DISPUTE
 from simlib.model.vectorized_plans import OFFER
+from simlib.model.vectorized_agency_notice import cap_slots, counts_notice, notice_slot, waits_for_notice
 
 INF = np.inf
 #: action codes of the vectorized loop (its own are -1..-5, ladder steps and deliveries >= 0)
 PLACE, NOTICE_ARRIVES, NOTICE_MOVED = -20, -21, -22
 #: the agency phase's column kinds (a dispute the agency meets: :mod:`simlib.model.vectorized_disputes`)
 _ADVANCE, _CONTACT, _RECALL, _DISPUTE = 0, 1, 2, 3
-
-
-def agency_problems(sc, strategy) -> list[str]:
-    """Why ``strategy``'s agency lies outside what this module simulates (``[]``: inside)."""
-    ag = strategy.agency
-    if ag is None:
-        return []
-    problems = []
-    if getattr(strategy, "payment_plan", None) is not None and waits_for_notice(ag) and ag.notice_days_before == 0:
-        problems.append("a payment plan beside a bad-debt agency with no notice wait (after a default the "
-                        "engine places after the other deadlines the plan deferred)")
-    if sc.channels[strategy.statement_channel].delivery_days >= ag.placement_days:
-        problems.append("an agency placement before the statement arrives")
-    if waits_for_notice(ag):
-        lim = strategy.contact_limits
-        counted = lim.message_cap_channels if lim.message_cap_channels is not None else None
-        capped = lim.messages_per_7_days_max is not None and (
-            ag.notice_channel in counted if counted is not None else _counted_by_default(sc.channels[ag.notice_channel]))
-        if capped:
-            problems.append("an agency's final notice the message cap may move")
-        if lim.quiet_hours is not None and ag.notice_days_before < 2:  # moved past the next attempt
-            problems.append("an agency's final notice the quiet hours may move, with less than 2 days' wait")
-    return problems
-
-
-def waits_for_notice(ag) -> bool:
-    """Whether the placement waits for a final notice (a bad-debt placement with a notice wait)."""
-    return ag.kind == "bad_debt" and ag.notice_days_before is not None
-
-
-def _counted_by_default(channel) -> bool:
-    """:func:`simlib.levers.contact_limits.default_counted` for one channel."""
-    return channel.kind == "message" and channel.delivery_days == 0.0 and not channel.notice
 
 
 class Agency:
@@ -113,11 +84,18 @@ class Agency:
         self.move_at = np.full(n, INF)
         #: the placement a plan defers (:mod:`simlib.model.vectorized_deferred`) and its reserved columns
         self.deferred, self.reserved = None, []
+        #: the columns of the notice the cap moved (after the ladder's deliveries of the same instant)
+        self.late, self.slots = [], []
         self.disputes, self.after = None, np.add  # beside disputes (vectorized_disputes.Disputes.beside)
         if self.cfg is not None and waits_for_notice(self.cfg):
             state = contacts.state  # one more reach column: the agency's notice counts in fatigue
             self.notice_column = state.reached.shape[1]
             state.reached = np.hstack([state.reached, np.full((n, 1), -INF)])
+        #: the cap counts the notice: its column of the contacts' send times (the cap's)
+        self.counted = self.cfg is not None and waits_for_notice(self.cfg) and counts_notice(sc, strategy)
+        if self.counted:
+            self.sent_column = contacts.state.sent.shape[1]
+            contacts.state.sent = np.hstack([contacts.state.sent, np.full((n, 1), -INF)])
 
     @property
     def active(self) -> bool:
@@ -140,7 +118,9 @@ class Agency:
         if waits_for_notice(ag):
             wait, delivery = ag.notice_days_before, self.sc.channels[ag.notice_channel].delivery_days
             moved_to = self._slot(first)
-            sends = [first, moved_to]  # the agency's own notice goes out on the first attempt's day, or is moved
+            capped = cap_slots(self, first, statement, step_times)  # the days the cap may move it to
+            self.slots = [moved_to, *capped]  # (notice_slot checks the day it moves one to is among them)
+            sends = [first, moved_to, *capped]  # the agency's own notice goes out on the first attempt's day, or is moved
             for s, (step, at) in enumerate(zip(self.st.ladder, step_times)):
                 if self.sc.channels[step.channel].notice:  # a step due before the statement runs at it; the
                     sends.append(self.contacts.notices.sent_day(s, np.maximum(at, statement)))  # quiet hours move it
@@ -148,7 +128,9 @@ class Agency:
                           else [np.floor(sent) + wait for sent in sends]):  # the keys of the attempts it may defer to
                 place.append(np.where(np.isfinite(first) & (later > first), later, INF))
             arrives = np.where(np.isfinite(moved_to), moved_to, first)  # the notice's send; its arrival's key:
-            notices += [(moved_to, NOTICE_MOVED), (self.after(arrives, delivery), NOTICE_ARRIVES)]
+            notices.append((self.after(arrives, delivery), NOTICE_ARRIVES))  # its moved send: after the deliveries
+            self.late = [(moved_to, NOTICE_MOVED)] + [(col, code) for slot in capped for col, code in
+                                                      ((slot, NOTICE_MOVED), (slot + delivery, NOTICE_ARRIVES))]
             if plans is not None and plans.active:  # wait >= 1 (agency_problems)
                 self.deferred = DeferredPlacement(self, plans, PLACE, NOTICE_MOVED, NOTICE_ARRIVES)
                 self.reserved = self.deferred.reserved
@@ -208,7 +190,7 @@ class Agency:
         if waits_for_notice(ag) and ii.size:
             sent = self.contacts.state.notice_day[ii]
             none = ~np.isfinite(sent)
-            slot = self._slot(at)
+            slot = notice_slot(self, ii, at, none) if self.counted else self._slot(at)  # the cap's: the account's messages
             moved = none & np.isfinite(slot)
             self._move_notice(ii[moved], slot[moved])
             self._send_notice(ii[none & ~moved], at[none & ~moved])
@@ -229,13 +211,15 @@ class Agency:
         bal[ii] = 0  # held by the agency: out of the hospital's loop
 
     def _send_notice(self, ii: np.ndarray, at: np.ndarray) -> None:
-        """The hospital's final notice before a placement (never stopped by an opt-out; the
-        contact limits cannot move it: :func:`agency_problems`)."""
+        """The hospital's final notice before a placement (never stopped by an opt-out; counted
+        by the cap that counts its channel)."""
         if not ii.size:
             return
         name = self.cfg.notice_channel
         cfg, state, counters = self.sc.channels[name], self.contacts.state, self.counters
         state.notice_day[ii] = at
+        if self.counted:
+            state.sent[ii, self.sent_column] = at
         counters["contacts"] += ii.size
         counters[f"contacts_{name}"] += ii.size
         state.cost[ii] += cents(cfg.cost)

@@ -138,11 +138,16 @@ class MovedNotices:
         slot = quiet_hours_end(self.hours, at)
         return np.where(forbidden & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
 
-    def columns(self, statement: np.ndarray, step_times: list, cols: list, codes: list) -> None:
-        """Append one column per movable step: the day its notice is moved to (order 9)."""
+    def columns(self, statement: np.ndarray, step_times: list, cols: list, codes: list, late=()) -> None:
+        """Append one column per movable step: the day its notice is moved to (order 9); then the
+        ``late`` columns (column, code) of an agency's notice the message cap moved (after the
+        deliveries of the messages sent before it: :mod:`simlib.model.vectorized_agency_notice`)."""
         for s in self.steps:
             cols.append(self.slot(s, np.maximum(step_times[s], statement)))  # a step due before the statement runs at it
             codes.append(MOVED - s)
+        for col, code in late:
+            cols.append(col)
+            codes.append(code)
 
     def sent_day(self, s: int, at: np.ndarray) -> np.ndarray:
         """The day step ``s``'s message goes out if the step runs at ``at`` (its delivery follows)."""

@@ -11,7 +11,7 @@ from simlib.levers import registered_levers
 from simlib.levers.contact_limits import default_counted
 from simlib.levers.quality import QualityLever
 from simlib.model.vectorized_accountant import accountant_problems
-from simlib.model.vectorized_agency import agency_problems
+from simlib.model.vectorized_agency_notice import agency_problems
 from simlib.model.vectorized_legal import legal_problems
 from simlib.model.vectorized_notices import notice_problems
 from simlib.model.vectorized_self_service import self_service_problems
