@@ -80,6 +80,27 @@ def test_notices_the_cap_moves_equal_simpy():
         assert c["agency_placements"] > 20, name
 
 
+def test_the_agencys_notice_counts_toward_the_cap():
+    """cobranza_externa without the ladder's formal demand and with a letter and an email after the
+    placement: the agency's notice (day 90, or 08:00 the next morning) is the first of the week's
+    two messages, so the letter is the second and the email is suppressed."""
+    data = yaml.safe_load(CHILE.read_text(encoding="utf-8"))
+    data["simulation"].update(encounters_per_day=4.0, warm_up_days=60)
+    data["operations"]["billing_team"]["billing_error_rate"] = 0.0
+    base = {k: v for k, v in data["strategies"]["cobranza_externa"].items() if k not in ("label", "description")}
+    data["strategies"] = {"after": {**base, "contact_limits": LAW, "baseline": True, "ladder": [
+        {"day": 30, "channel": "letter"}, {"day": 92, "channel": "letter", "hour": 10},
+        {"day": 94, "channel": "email", "hour": 10}]}}
+    for key in ("uncertain", "search"):
+        data.pop(key, None)
+    sc = scenario_from_dict(data, "cobranza_externa, messages after the agency's notice (small)")
+    assert capacity_free_problems(sc, "after", per_account=True) == []
+    pop = draw_population(sc, 2)
+    assert assert_identical(sc, "after", pop) == 1.0
+    c = World(sc, "after", pop, hybrid=True).run().counters
+    assert c["eca_notices_sent"] > 20 and c["suppressed_email"] > 20
+
+
 def test_what_stays_on_simpy():
     """A wait shorter than the cap's move, a counted message due in the days the move spans, a
     plan beside a counted notice, a ladder notice the agency's could hold back: the engine's."""
