@@ -304,7 +304,8 @@ class PatientAccount:
                 self.idx = idx
                 gen = action(self, arg)
                 if gen is not None:
-                    yield from self.sync()
+                    if self.now > env.now:  # sync(), inline: no generator made when already in step
+                        yield env.timeout(self.now - env.now)
                     yield from gen
                     self.now = env.now
 

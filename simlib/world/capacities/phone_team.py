@@ -109,7 +109,7 @@ class _FirstOf(simpy.Event):
     check from the other event, which here stays and does nothing)."""
 
     def __init__(self, env, a, b):
-        super().__init__(env)
+        self.env, self.callbacks = env, []
         check = self._check
         for event in (a, b):
             if event.callbacks is None:
@@ -173,9 +173,11 @@ class PhoneTeamCapacity:
         self.agents = PhoneAgents(env, cfg.agents)
         self.busy_days = 0.0
         self.waits: list[float] = []
+        self._minutes_days = cfg.call_minutes_mean / 1440.0  # a call's mean duration in days
+        self.call_minutes_exp = world.pop.call_minutes_exp
         h0, h1 = cfg.hours
         self.always_open = h0 <= 0.0 and h1 >= 24.0 and len(set(cfg.working_days)) == 7
-        self._hours, self._working_days = (h0, h1), tuple(cfg.working_days)
+        self.hours, self.working_days = (h0, h1), tuple(cfg.working_days)
         horizon = world.horizon
         self.open_intervals = [(d + h0 / 24.0, min(d + h1 / 24.0, horizon))
                                for d in range(int(math.floor(world.start_day)), int(math.ceil(horizon)))
@@ -214,13 +216,13 @@ class PhoneTeamCapacity:
 
     def next_open_slot(self, day: float) -> float:
         """The first moment at or after ``day`` when the team is open (:func:`next_open_slot`)."""
-        return next_open_slot(day, self._hours, self._working_days)
+        return next_open_slot(day, self.hours, self.working_days)
 
     def call(self, acct, channel, request):
         """A call by the ``channel`` (a call-kind channel; ``request``: the
         :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk."""
-        world, env, cfg = self.world, self.world.env, self.cfg
-        pop, i, counters = world.pop, acct.i, world.counters
+        world, cfg = self.world, self.cfg
+        env = world.env
         attempt = acct.calls_attempted % CALL_ATTEMPTS
         acct.calls_attempted += 1
         t_req = env.now
@@ -228,30 +230,34 @@ class PhoneTeamCapacity:
         deadline = min(acct.payment_time(), give_up)
         agents = self.agents
         req = agents.request(1, watched=False)
-        if req._value is PENDING and deadline > t_req:
-            yield _FirstOf(env, req, env.timeout(deadline - t_req))
         if req._value is PENDING:
-            agents.cancel(req)
-            self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
-            if deadline >= give_up:
-                counters["calls_abandoned"] += 1
-                if world.event_hooks:
-                    acct.now = env.now
-                    emit(acct, "abandoned", channel.name)
-            return
+            if deadline > t_req:
+                yield _FirstOf(env, req, env.timeout(deadline - t_req))
+            if req._value is PENDING:
+                agents.cancel(req)
+                self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
+                if deadline >= give_up:
+                    world.counters["calls_abandoned"] += 1
+                    if world.event_hooks:
+                        acct.now = env.now
+                        emit(acct, "abandoned", channel.name)
+                return
         now = acct.now = env.now
+        counters, hooks = world.counters, world.event_hooks
         if not world.limits.call_allowed(acct, now):
             agents.release()
             counters["suppressed_contacts"] += 1
             counters[f"suppressed_{channel.name}"] += 1
             world.trace(acct.r, f"{channel.name} suppressed", now)
-            if world.event_hooks:
+            if hooks:
                 emit(acct, "suppressed", channel.name)
             return
         self.waits.append(now - t_req)
-        duration = cfg.call_minutes_mean / 1440.0 * pop.call_minutes_exp[i, attempt]
+        duration = self._minutes_days * self.call_minutes_exp[acct.i, attempt]
         self.busy_days += max(0.0, min(duration, world.horizon - now))
-        self.last_work_day = max(self.last_work_day, now + duration)
+        end = now + duration
+        if end > self.last_work_day:
+            self.last_work_day = end
         env.timeout(duration).callbacks.append(agents.release)
         acct.call_times.append(now)
         counters["contacts"] += 1
@@ -259,18 +265,19 @@ class PhoneTeamCapacity:
         if request.sent is not None:
             counters[request.sent] += 1
         world.ledger.post(acct.r, now, Kind.COST_CONTACT, channel.cost_cents)
-        if world.event_hooks:
+        if hooks:
             emit(acct, "sent", channel.name)
         rpc_u = acct.rpc_u
         if rpc_u is None:  # one row a called account, not one a call (the rows are regenerated on demand)
-            rpc_u = acct.rpc_u = pop.rpc_u[i].tolist()
+            rpc_u = acct.rpc_u = world.pop.rpc_u[acct.i].tolist()
         if rpc_u[attempt] < cfg.right_party_contact_rate:
             counters["calls_right_party"] += 1
             if request.reached is not None:
                 counters[request.reached] += 1
             channel.respond(acct, now, request.jump_per_day)
-            if world.event_hooks:
+            if hooks:
                 emit(acct, "answered", channel.name)
-        elif world.event_hooks:
+        elif hooks:
             emit(acct, "no_answer", channel.name)
-        world.trace(acct.r, "call connected")
+        if world.events is not None:
+            world.trace(acct.r, "call connected")
