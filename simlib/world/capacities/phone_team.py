@@ -15,7 +15,7 @@ import math
 from operator import attrgetter
 
 import simpy
-from simpy.events import PENDING
+from simpy.events import NORMAL, PENDING
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
@@ -37,9 +37,11 @@ class AgentRequest(simpy.Event):
 _request_key = attrgetter("key")  # C-implemented: insort calls it at every probe
 
 
-class _Released:
-    """The event of a release (SimPy's ``Release``): when processed, the front of the queue gets
-    the agent if one is free. Only what ``Environment.step`` reads of an event."""
+class _Due:
+    """An event that only runs its callbacks when processed (only what ``Environment.step`` and
+    :class:`_FirstOf` read of an event): a release's (SimPy's ``Release``: the front of the queue
+    gets the agent if one is free), and, scheduled ``delay`` later, the timeouts of a call's wait
+    and of its end (what ``Timeout`` is, without its checks and value)."""
 
     __slots__ = ("callbacks",)
     _ok = True
@@ -91,7 +93,7 @@ class PhoneAgents:
     def release(self, _event=None) -> None:
         """Free a granted agent now (the argument: the event whose callback this is, unused)."""
         self.busy -= 1
-        self.env.schedule(_Released([self._grant_front]))
+        self.env.schedule(_Due([self._grant_front]))
 
     def grant_front(self, _event) -> None:
         queue = self.queue
@@ -232,7 +234,9 @@ class PhoneTeamCapacity:
         req = agents.request(1, watched=False)
         if req._value is PENDING:
             if deadline > t_req:
-                yield _FirstOf(env, req, env.timeout(deadline - t_req))
+                timer = _Due([])  # env.timeout(deadline - t_req)
+                env.schedule(timer, NORMAL, deadline - t_req)
+                yield _FirstOf(env, req, timer)
             if req._value is PENDING:
                 agents.cancel(req)
                 self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
@@ -258,7 +262,7 @@ class PhoneTeamCapacity:
         end = now + duration
         if end > self.last_work_day:
             self.last_work_day = end
-        env.timeout(duration).callbacks.append(agents.release)
+        env.schedule(_Due([agents.release]), NORMAL, duration)  # env.timeout(duration), then release
         acct.call_times.append(now)
         counters["contacts"] += 1
         counters["calls"] += 1
