@@ -130,6 +130,7 @@ class BarrierPolicyLever(PolicyLever):
         self._floor, self._kappa = beh.floor_per_day, beh.decay_per_day
         #: the power law's (barrier per day, exponent) for :meth:`barrier` inline (None: a frontier)
         self._power = (settings.barrier_per_day, settings.balance_exponent) if settings.frontier is None else None
+        self._min_gap, self._horizon = settings.min_gap_days, world.horizon
         #: a message channel's reach × jump, a call channel's jump (what λ̂ adds, × r̂, when sent / answered)
         self._sent_jump = {name: ch.reach * ch.jump_per_day for name, ch in sc.channels.items() if ch.kind != "call"}
         self._answered_jump = {name: ch.jump_per_day for name, ch in sc.channels.items()}
@@ -165,16 +166,16 @@ class BarrierPolicyLever(PolicyLever):
         est.gen += 1
         if acct.bal <= 0:
             return
-        barrier = self.barrier(acct.bal) if self._power is None else \
-            self._power[0] * (acct.bal / self.ref_cents) ** self._power[1]
+        power = self._power
+        barrier = self.barrier(acct.bal) if power is None else power[0] * (acct.bal / self.ref_cents) ** power[1]
         if lam <= barrier:
             wait = 0.0
         elif barrier <= floor or kappa <= 0.0:
             wait = math.inf
         else:
             wait = math.log((lam - floor) / (barrier - floor)) / kappa
-        day = max(now + wait, est.last_action + self.cfg.min_gap_days)
-        if math.isfinite(day) and day <= self.world.horizon:
+        day = max(now + wait, est.last_action + self._min_gap)
+        if math.isfinite(day) and day <= self._horizon:
             acct.at(day, ACTION_ORDER - 2, self._cross, est.gen)
 
     def cross(self, acct, gen: int) -> None:
