@@ -1,12 +1,12 @@
 """The phone team as a capacity: agents who place the calls of a strategy's reminder ladder.
 
-The agents form a SimPy ``PriorityResource`` (:class:`PhoneAgents`), open during working hours (outside them a shift
-process holds every agent) and paid per open hour (``COST_AGENTS``) for the days it works the book
-(:mod:`simlib.world.capacities.staffing`). A call waits for an agent
-until the patient pays or ``max_wait_days`` pass (then it is dropped, ``calls_abandoned``); the
-contact limits may still forbid it when an agent is free; a placed call reaches the right party
-with ``right_party_contact_rate`` and then raises the intensity by the call channel's jump.
-The strategy's ``phone_team`` section (settings, words) is the lever :mod:`simlib.levers.phone_team`.
+The agents form a SimPy ``PriorityResource`` (granted as one grants by :class:`PhoneAgents`), open
+during working hours (outside them a shift process holds every agent) and paid per open hour
+(``COST_AGENTS``) for the days it works the book (:mod:`simlib.world.capacities.staffing`). A call
+waits for an agent until the patient pays or ``max_wait_days`` pass (then it is dropped,
+``calls_abandoned``); the contact limits may still forbid it when an agent is free; a placed call
+reaches the right party with ``right_party_contact_rate`` and then raises the intensity by the call
+channel's jump. The strategy's ``phone_team`` section (settings, words) is the lever :mod:`simlib.levers.phone_team`.
 """
 from __future__ import annotations
 
