@@ -125,10 +125,19 @@ class BarrierPolicyLever(PolicyLever):
         self.action = Action(contact=settings.channel)
         self.ref_cents = settings.balance_ref * 100.0
         self._cross = self.cross
+        #: each account's estimate, by encounter (also its state's ``extra``): read on every event
+        self.estimates: dict[int, _Estimate] = {}
+        self._floor, self._kappa = beh.floor_per_day, beh.decay_per_day
+        #: the power law's (barrier per day, exponent) for :meth:`barrier` inline (None: a frontier)
+        self._power = (settings.barrier_per_day, settings.balance_exponent) if settings.frontier is None else None
+        self._min_gap, self._horizon = settings.min_gap_days, world.horizon
+        #: a message channel's reach × jump, a call channel's jump (what λ̂ adds, × r̂, when sent / answered)
+        self._sent_jump = {name: ch.reach * ch.jump_per_day for name, ch in sc.channels.items() if ch.kind != "call"}
+        self._answered_jump = {name: ch.jump_per_day for name, ch in sc.channels.items()}
 
     # ------------------------------------------------------------------ the estimate
     def estimate(self, acct) -> _Estimate:
-        return self.state(acct).extra
+        return self.estimates[acct.i]
 
     def decayed(self, est: _Estimate, now: float) -> float:
         beh = self.beh
@@ -149,19 +158,32 @@ class BarrierPolicyLever(PolicyLever):
 
     def update(self, acct, jump: float) -> None:
         """λ̂ decays to now and jumps by ``jump``; the next crossing is scheduled."""
-        est, now = self.estimate(acct), acct.now
-        est.lam, est.t = self.decayed(est, now) + jump, now
+        est, now = self.estimates[acct.i], acct.now
+        floor, kappa = self._floor, self._kappa
+        # decayed() and crossing_days() inline (the same operations: called on every event)
+        lam = est.lam = floor + (est.lam - floor) * math.exp(-kappa * (now - est.t)) + jump
+        est.t = now
         est.gen += 1
         if acct.bal <= 0:
             return
-        wait = crossing_days(est.lam, self.beh.floor_per_day, self.beh.decay_per_day, self.barrier(acct.bal))
-        day = max(now + wait, est.last_action + self.cfg.min_gap_days)
-        if math.isfinite(day) and day <= self.world.horizon:
+        power = self._power
+        barrier = self.barrier(acct.bal) if power is None else power[0] * (acct.bal / self.ref_cents) ** power[1]
+        if lam <= barrier:
+            wait = 0.0
+        elif barrier <= floor or kappa <= 0.0:
+            wait = math.inf
+        else:
+            wait = math.log((lam - floor) / (barrier - floor)) / kappa
+        day = max(now + wait, est.last_action + self._min_gap)
+        if math.isfinite(day) and day <= self._horizon:
             acct.at(day, ACTION_ORDER - 2, self._cross, est.gen)
 
     def cross(self, acct, gen: int) -> None:
-        est = self.estimate(acct)
-        if gen != est.gen or self.idle(acct):
+        est = self.estimates[acct.i]
+        if gen != est.gen or acct.bal <= 0 or acct.held_by is not None:
+            return
+        st = self.states[acct.i]  # idle(), inline: the estimate's state exists
+        if st.stopped or acct.now < st.paused_until:
             return
         est.last_action = acct.now
         emit(acct, "barrier_crossed", self.cfg.channel)
@@ -178,7 +200,7 @@ class BarrierPolicyLever(PolicyLever):
             q = min(max(world.score[i], 1e-6), 1 - 1e-6)
             s = self.shrink_sigma
             r *= math.exp(s * _PHI_INV(q) - s * s / 2.0)
-        self.state(acct).extra = _Estimate(beh.initial_per_day * r, acct.now, r)
+        self.state(acct).extra = self.estimates[i] = _Estimate(beh.initial_per_day * r, acct.now, r)
         self.update(acct, 0.0)
 
     def after_payment(self, acct) -> None:
@@ -188,14 +210,16 @@ class BarrierPolicyLever(PolicyLever):
         self.update(acct, beh.payment_jump_base_per_day + beh.payment_jump_fraction_per_day * frac)
 
     def on_event(self, acct, event: str, channel) -> None:
-        st = self.state(acct)
         if event in OUTCOMES:  # remembered for the record of actions, not used to decide
-            st.last_outcome = event
-        if st.extra is None:
-            return
-        if event == "sent" and channel is not None:
-            cfg = self.world.sc.channels[channel]
-            if cfg.kind != "call":
-                self.update(acct, cfg.reach * cfg.jump_per_day * self.estimate(acct).r)
+            self.state(acct).last_outcome = event
+        if event == "sent":
+            if channel is not None:
+                jump = self._sent_jump.get(channel)
+                if jump is not None:  # a message (a call moves λ̂ only when answered)
+                    est = self.estimates.get(acct.i)
+                    if est is not None:
+                        self.update(acct, jump * est.r)
         elif event == "answered":
-            self.update(acct, self.world.sc.channels[channel].jump_per_day * self.estimate(acct).r)
+            est = self.estimates.get(acct.i)
+            if est is not None:
+                self.update(acct, self._answered_jump[channel] * est.r)

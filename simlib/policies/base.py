@@ -28,6 +28,7 @@ from simlib.core.words import id_words
 from simlib.levers.base import Lever, registered_levers, uses
 from simlib.levers.prompt_pay_discount import discount_response
 from simlib.levers.takeup import uptake_probability
+from simlib.world.capacities.phone_team import next_open_slot
 from simlib.world.contacts import emit
 
 #: the order of a policy's actions among the actions due the same day (after the ladder's steps)
@@ -177,20 +178,23 @@ class PolicyLever(Lever):
         #: a list to record every action taken (:class:`ActionRecord`), set by who wants the
         #: record (the report's :mod:`simlib.report.policy_data`); None: nothing is recorded
         self.record: list | None = None
-        #: id of an action -> (the action, its name): the name is looked up by field, once an action
-        self._action_names: dict[int, tuple[Action, str]] = {}
+        #: id of an action -> (the action, its name, its channel, whether a call): :meth:`_named`
+        self._action_names: dict[int, tuple] = {}
 
     def state(self, acct) -> AccountState:
-        st = self.states.get(acct.i)
-        if st is None:
+        try:
+            return self.states[acct.i]
+        except KeyError:
             st = self.states[acct.i] = AccountState()
-        return st
+            return st
 
     def idle(self, acct) -> bool:
         """Whether the policy stands down on this account now: paid, held by a plan or an agency,
         stopped or paused."""
+        if acct.bal <= 0 or acct.held_by is not None:
+            return True
         st = self.state(acct)
-        return acct.bal <= 0 or acct.held_by is not None or st.stopped or acct.now < st.paused_until
+        return st.stopped or acct.now < st.paused_until
 
     def act(self, acct, action: Action, delay_days: float = 0.0, why: str = "") -> None:
         """Schedule ``action`` on the account ``delay_days`` from now (the cap counts it now)."""
@@ -201,30 +205,39 @@ class PolicyLever(Lever):
         st.actions += 1
         acct.at(acct.now + delay_days, ACTION_ORDER, self._run, (action, why))
 
+    def _named(self, action: Action) -> tuple:
+        """(the action, its name, its channel if a contact (else None), whether that channel is a
+        call the phone team places): looked up once an action (its id is not reused while the
+        world lives: the action is kept here)."""
+        name = action.name
+        channel = action.contact or action.final_notice if name in ("contact", "final_notice") else None
+        named = (action, name, channel, self.world.phone is not None and channel in self.call_channels)
+        self._action_names[id(action)] = named
+        return named
+
     def run_action(self, acct, argument):
         """An action falls due: it does nothing if the policy stands down on the account then."""
         action, why = argument
         if self.idle(acct):
             return None
-        named = self._action_names.get(id(action))
-        if named is None:  # the action is kept with its name: its id is not reused while the world lives
-            named = self._action_names[id(action)] = (action, action.name)
-        world, name, now = self.world, named[1], acct.now
-        if name in ("contact", "final_notice"):
-            channel = action.contact or action.final_notice
-            phone = world.phone
-            if phone is not None and channel in self.call_channels:
-                slot = phone.next_open_slot(now)
+        named = self._action_names.get(id(action)) or self._named(action)
+        world, name, channel, now = self.world, named[1], named[2], acct.now
+        if channel is not None:
+            if named[3]:
+                phone = world.phone
+                slot = next_open_slot(now, phone.hours, phone.working_days)
                 if slot > now:  # to the team's next working hour
                     acct.at(slot, ACTION_ORDER, self._run, argument)
                     return None
             if self.record is not None:
                 self._record(acct, name, channel)
-            world.count("policy_actions")
-            world.count("policy_contacts")
-            world.trace(acct.r, f"policy {name.replace('_', ' ')} {channel} ({why})", now)
+            counters = world.counters
+            counters["policy_actions"] += 1
+            counters["policy_contacts"] += 1
+            if world.events is not None:
+                world.trace(acct.r, f"policy {name.replace('_', ' ')} {channel} ({why})", now)
             if name == "final_notice":
-                world.count("final_notices")
+                counters["final_notices"] += 1
             gen = acct.contact(channel, hour=None)
             if name == "final_notice" and world.event_hooks:
                 emit(acct, "final_notice", channel)

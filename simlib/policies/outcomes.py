@@ -65,6 +65,9 @@ OUTCOMES = {"no_answer": "a call placed that did not reach the patient",
             "returned": "a letter came back undelivered",
             "inbound": "the patient contacted the hospital about the bill (called in or replied)"}
 
+#: each outcome's counter
+_COUNTER = {name: f"outcome_{name}" for name in OUTCOMES}
+
 
 class ContactOutcomes(Strict):
     """What contacts end in (``docs/policies.md``). The five rates are shares of right-party calls,
@@ -165,8 +168,9 @@ class ContactOutcomesLever(Lever):
     def report(self, acct, outcome: str, channel: str | None, tell: bool = True) -> None:
         """Count and trace ``outcome`` and (``tell``) tell every listening lever."""
         world = self.world
-        world.count(f"outcome_{outcome}")
-        world.trace(acct.r, outcome.replace("_", " "), acct.now)
+        world.counters[_COUNTER[outcome]] += 1
+        if world.events is not None:
+            world.trace(acct.r, outcome.replace("_", " "), acct.now)
         if tell:
             emit(acct, outcome, channel)
 

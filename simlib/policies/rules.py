@@ -44,6 +44,7 @@ TRIGGERS = ("no_payment", "statement", "partial_payment", *CONTACT_EVENTS, *OUTC
 NEEDS_OUTCOMES = tuple(o for o in OUTCOMES if o not in ("no_answer",))
 #: the outcomes a contact ends in, remembered as the account's last (condition ``last_outcome``)
 LAST_OUTCOMES = tuple(OUTCOMES)
+_REMEMBERED = frozenset(LAST_OUTCOMES)  # ("plan_requested" among them)
 
 
 class Rule(Strict):
@@ -194,18 +195,19 @@ class RulesPolicyLever(PolicyLever):
     def event(self, acct, event: str, channel) -> None:
         """``event`` happened: time the ``no_payment`` rules that count from it, then the first rule
         it triggers that matches acts."""
-        st = self.state(acct)
-        if event in LAST_OUTCOMES:
+        if event in _REMEMBERED:
+            st = self.state(acct)
             st.last_outcome = event
-        if event == "plan_requested":
-            st.requested_plan = True
+            if event == "plan_requested":
+                st.requested_plan = True
         timed = self.timed.get(channel if event == "sent" else event)
         if timed:
             for rule in timed:
                 acct.at(acct.now + rule.days, ACTION_ORDER - 1, self._no_payment, (rule, acct.k))
-        if self.idle(acct):
+        rules = self.on.get(event)
+        if rules is None or self.idle(acct):
             return
-        for rule in self.on.get(event, ()):
+        for rule in rules:
             if self.matches(acct, rule, channel):
                 self.act(acct, rule.do, rule.delay_days, rule.when)
                 return

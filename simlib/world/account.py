@@ -284,8 +284,9 @@ class PatientAccount:
         if self.plan is not None:  # planners plan relative to the credit terms
             self.plan[1] = planned_scale_days(world.sc.behaviour.payment_timing, self.due_day - self.now)
         idx = 0
+        payment_time, advance = self.payment_time, self.advance  # bound once (the loop's hot calls)
         while self.bal > 0:
-            t_pay = self.payment_time()
+            t_pay = payment_time()
             t_next = sched[idx][0] + self.shift if idx < len(sched) else INF
             if t_pay <= t_next:
                 if t_pay > horizon:
@@ -298,13 +299,15 @@ class PatientAccount:
                     return
                 if t_next > self.now:
                     self.now = t_next
-                self.advance(self.now)
-                action, arg = sched[idx][2], sched[idx][3]
+                advance(self.now)
+                item = sched[idx]
+                action, arg = item[2], item[3]
                 idx += 1
                 self.idx = idx
                 gen = action(self, arg)
                 if gen is not None:
-                    yield from self.sync()
+                    if self.now > env.now:  # sync(), inline: no generator made when already in step
+                        yield env.timeout(self.now - env.now)
                     yield from gen
                     self.now = env.now
 

@@ -1,20 +1,21 @@
 """The phone team as a capacity: agents who place the calls of a strategy's reminder ladder.
 
-The agents form a SimPy ``PriorityResource``, open during working hours (outside them a shift
-process holds every agent) and paid per open hour (``COST_AGENTS``) for the days it works the book
-(:mod:`simlib.world.capacities.staffing`). A call waits for an agent
-until the patient pays or ``max_wait_days`` pass (then it is dropped, ``calls_abandoned``); the
-contact limits may still forbid it when an agent is free; a placed call reaches the right party
-with ``right_party_contact_rate`` and then raises the intensity by the call channel's jump.
-The strategy's ``phone_team`` section (settings, words) is the lever :mod:`simlib.levers.phone_team`.
+The agents form a SimPy ``PriorityResource`` (granted as one grants by :class:`PhoneAgents`), open
+during working hours (outside them a shift process holds every agent) and paid per open hour
+(``COST_AGENTS``) for the days it works the book (:mod:`simlib.world.capacities.staffing`). A call
+waits for an agent until the patient pays or ``max_wait_days`` pass (then it is dropped,
+``calls_abandoned``); the contact limits may still forbid it when an agent is free; a placed call
+reaches the right party with ``right_party_contact_rate`` and then raises the intensity by the call
+channel's jump. The strategy's ``phone_team`` section (settings, words) is the lever :mod:`simlib.levers.phone_team`.
 """
 from __future__ import annotations
 
 import bisect
 import math
+from operator import attrgetter
 
 import simpy
-from simpy.events import PENDING
+from simpy.events import NORMAL, PENDING
 
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
@@ -24,22 +25,83 @@ from simlib.world.contacts import emit
 CALL_ATTEMPTS = 8  # pre-drawn right-party-contact uniforms and call durations per account
 
 
-class _InsortQueue(list):
-    """SimPy's ``SortedQueue`` re-sorts the whole queue on every request; insert in place instead
-    (same order: by key, first come first served among equal keys)."""
+class AgentRequest(simpy.Event):
+    """A request for an agent (a call's or a shift's), granted as a SimPy ``PriorityRequest`` is:
+    ``key`` = (priority, time requested, False), lower first, first come first served among
+    equal keys; triggered (``_value`` None) when granted."""
 
-    def __init__(self, maxlen=None):
-        super().__init__()
-        self.maxlen = maxlen
-
-    def append(self, item) -> None:
-        if self.maxlen is not None and len(self) >= self.maxlen:
-            raise RuntimeError("Cannot append event. Queue is full.")
-        bisect.insort_right(self, item, key=_request_key)
+    def __init__(self, env, key):
+        self.env, self.callbacks, self.key = env, [], key
 
 
-def _request_key(request):
-    return request.key
+_request_key = attrgetter("key")  # C-implemented: insort calls it at every probe
+
+
+class _Due:
+    """An event that only runs its callbacks when processed (only what ``Environment.step`` and
+    :class:`_FirstOf` read of an event): a release's (SimPy's ``Release``: the front of the queue
+    gets the agent if one is free), and, scheduled ``delay`` later, the timeouts of a call's wait
+    and of its end (what ``Timeout`` is, without its checks and value)."""
+
+    __slots__ = ("callbacks",)
+    _ok = True
+
+    def __init__(self, callbacks):
+        self.callbacks = callbacks
+
+
+class PhoneAgents:
+    """The agents: SimPy's ``PriorityResource`` (its ``_trigger_put``, ``_do_put`` and
+    ``Release``) without its generic machinery, granting the same request at the same moment in
+    the same order. A new request joins the queue by key and then, as SimPy's ``Put`` does, the
+    queue's *front* (not necessarily the new request) gets an agent if one is free; a release
+    frees the agent at once, and when its event is processed the front gets an agent if one is
+    free (one request each time, as ``_trigger_put`` stops after the first, ``_do_put`` returning
+    ``None``). A granted request is scheduled as ``succeed`` schedules it, except one granted at
+    its own creation that nobody waits for (``watched=False``: the call goes on at once): SimPy's
+    event for it runs only ``_trigger_get``, a no-op (a release is granted at once, so the get
+    queue is always empty), and dropping it shifts the sequence numbers of later events without
+    changing their order (the reasoning of :class:`simlib.model.engine._Resumer`)."""
+
+    def __init__(self, env, capacity: int):
+        self.env, self.capacity = env, capacity
+        self.busy = 0  # agents granted (SimPy's ``len(users)``)
+        self.queue: list[AgentRequest] = []  # waiting requests, sorted by key
+        self._grant_front = self.grant_front
+
+    def request(self, priority: int, watched: bool = True) -> AgentRequest:
+        env = self.env
+        req = AgentRequest(env, (priority, env.now, False))
+        queue = self.queue
+        if queue:
+            bisect.insort_right(queue, req, key=_request_key)
+        else:
+            queue.append(req)
+        if self.busy < self.capacity:
+            front = queue.pop(0)
+            self.busy += 1
+            front._ok, front._value = True, None
+            if watched or front is not req:
+                env.schedule(front)
+        return req
+
+    def cancel(self, req: AgentRequest) -> None:
+        """Withdraw a request not granted (SimPy's ``Put.cancel``)."""
+        if req._value is PENDING:
+            self.queue.remove(req)
+
+    def release(self, _event=None) -> None:
+        """Free a granted agent now (the argument: the event whose callback this is, unused)."""
+        self.busy -= 1
+        self.env.schedule(_Due([self._grant_front]))
+
+    def grant_front(self, _event) -> None:
+        queue = self.queue
+        if queue and self.busy < self.capacity:
+            front = queue.pop(0)
+            self.busy += 1
+            front._ok, front._value = True, None
+            self.env.schedule(front)
 
 
 class _FirstOf(simpy.Event):
@@ -49,7 +111,7 @@ class _FirstOf(simpy.Event):
     check from the other event, which here stays and does nothing)."""
 
     def __init__(self, env, a, b):
-        super().__init__(env)
+        self.env, self.callbacks = env, []
         check = self._check
         for event in (a, b):
             if event.callbacks is None:
@@ -65,10 +127,6 @@ class _FirstOf(simpy.Event):
             self.fail(event._value)
         else:
             self.succeed()
-
-
-class QueuePriorityResource(simpy.PriorityResource):
-    PutQueue = _InsortQueue
 
 
 def next_open_slot(day: float, hours: tuple[float, float], working_days) -> float:
@@ -114,12 +172,14 @@ class PhoneTeamCapacity:
     def __init__(self, world, cfg):
         self.world, self.cfg = world, cfg
         env = world.env
-        self.res = QueuePriorityResource(env, capacity=cfg.agents)
+        self.agents = PhoneAgents(env, cfg.agents)
         self.busy_days = 0.0
         self.waits: list[float] = []
+        self._minutes_days = cfg.call_minutes_mean / 1440.0  # a call's mean duration in days
+        self.call_minutes_exp = world.pop.call_minutes_exp
         h0, h1 = cfg.hours
         self.always_open = h0 <= 0.0 and h1 >= 24.0 and len(set(cfg.working_days)) == 7
-        self._hours, self._working_days = (h0, h1), tuple(cfg.working_days)
+        self.hours, self.working_days = (h0, h1), tuple(cfg.working_days)
         horizon = world.horizon
         self.open_intervals = [(d + h0 / 24.0, min(d + h1 / 24.0, horizon))
                                for d in range(int(math.floor(world.start_day)), int(math.ceil(horizon)))
@@ -144,76 +204,84 @@ class PhoneTeamCapacity:
             world.ledger.post(-1, b, Kind.COST_AGENTS, cents(day_cost * (b - a) * 24.0 / (h1 - h0)))
 
     def _shifts(self):
-        env, c = self.world.env, self.cfg.agents
+        env, c, agents = self.world.env, self.cfg.agents, self.agents
         for start, end in self.open_intervals:
-            held = [self.res.request(priority=0) for _ in range(c)]
+            held = [agents.request(0) for _ in range(c)]
             yield simpy.AllOf(env, held)
             if start > env.now:
                 yield env.timeout(start - env.now)
-            for req in held:
-                self.res.release(req)
+            for _ in held:
+                agents.release()
             if end > env.now:
                 yield env.timeout(end - env.now)
-        held = [self.res.request(priority=0) for _ in range(c)]  # closed after the last shift
+        held = [agents.request(0) for _ in range(c)]  # closed after the last shift
 
     def next_open_slot(self, day: float) -> float:
         """The first moment at or after ``day`` when the team is open (:func:`next_open_slot`)."""
-        return next_open_slot(day, self._hours, self._working_days)
+        return next_open_slot(day, self.hours, self.working_days)
 
     def call(self, acct, channel, request):
         """A call by the ``channel`` (a call-kind channel; ``request``: the
         :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk."""
-        world, env, cfg = self.world, self.world.env, self.cfg
-        pop, i, counters = world.pop, acct.i, world.counters
+        world, cfg = self.world, self.cfg
+        env = world.env
         attempt = acct.calls_attempted % CALL_ATTEMPTS
         acct.calls_attempted += 1
         t_req = env.now
         give_up = t_req + cfg.max_wait_days
         deadline = min(acct.payment_time(), give_up)
-        req = self.res.request(priority=1)
-        if not req.triggered and deadline > t_req:
-            yield _FirstOf(env, req, env.timeout(deadline - t_req))
-        if not req.triggered:
-            req.cancel()
-            self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
-            if deadline >= give_up:
-                counters["calls_abandoned"] += 1
-                if world.event_hooks:
-                    acct.now = env.now
-                    emit(acct, "abandoned", channel.name)
-            return
+        agents = self.agents
+        req = agents.request(1, watched=False)
+        if req._value is PENDING:
+            if deadline > t_req:
+                timer = _Due([])  # env.timeout(deadline - t_req)
+                env.schedule(timer, NORMAL, deadline - t_req)
+                yield _FirstOf(env, req, timer)
+            if req._value is PENDING:
+                agents.cancel(req)
+                self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
+                if deadline >= give_up:
+                    world.counters["calls_abandoned"] += 1
+                    if world.event_hooks:
+                        acct.now = env.now
+                        emit(acct, "abandoned", channel.name)
+                return
         now = acct.now = env.now
+        counters, hooks = world.counters, world.event_hooks
         if not world.limits.call_allowed(acct, now):
-            self.res.release(req)
+            agents.release()
             counters["suppressed_contacts"] += 1
             counters[f"suppressed_{channel.name}"] += 1
             world.trace(acct.r, f"{channel.name} suppressed", now)
-            if world.event_hooks:
+            if hooks:
                 emit(acct, "suppressed", channel.name)
             return
         self.waits.append(now - t_req)
-        duration = cfg.call_minutes_mean / 1440.0 * pop.call_minutes_exp[i, attempt]
+        duration = self._minutes_days * self.call_minutes_exp[acct.i, attempt]
         self.busy_days += max(0.0, min(duration, world.horizon - now))
-        self.last_work_day = max(self.last_work_day, now + duration)
-        env.timeout(duration).callbacks.append(lambda _ev, r=req: self.res.release(r))
+        end = now + duration
+        if end > self.last_work_day:
+            self.last_work_day = end
+        env.schedule(_Due([agents.release]), NORMAL, duration)  # env.timeout(duration), then release
         acct.call_times.append(now)
         counters["contacts"] += 1
         counters["calls"] += 1
         if request.sent is not None:
             counters[request.sent] += 1
         world.ledger.post(acct.r, now, Kind.COST_CONTACT, channel.cost_cents)
-        if world.event_hooks:
+        if hooks:
             emit(acct, "sent", channel.name)
         rpc_u = acct.rpc_u
         if rpc_u is None:  # one row a called account, not one a call (the rows are regenerated on demand)
-            rpc_u = acct.rpc_u = pop.rpc_u[i].tolist()
+            rpc_u = acct.rpc_u = world.pop.rpc_u[acct.i].tolist()
         if rpc_u[attempt] < cfg.right_party_contact_rate:
             counters["calls_right_party"] += 1
             if request.reached is not None:
                 counters[request.reached] += 1
             channel.respond(acct, now, request.jump_per_day)
-            if world.event_hooks:
+            if hooks:
                 emit(acct, "answered", channel.name)
-        elif world.event_hooks:
+        elif hooks:
             emit(acct, "no_answer", channel.name)
-        world.trace(acct.r, "call connected")
+        if world.events is not None:
+            world.trace(acct.r, "call connected")
