@@ -54,3 +54,20 @@ def test_the_large_hospital_benchmark_runs(capsys):
     assert m["cpu_s"] > 0 and m["peak_bytes"] > 50e6
     assert module.main(["--encounters", "400", "--strategies", "1", "--no-write"]) == 0
     assert "400 encounters a year, 1 strategy " in capsys.readouterr().out
+
+
+def test_the_called_accounts_fixed_point_is_the_engines_run(capsys):
+    """benchmarks/calls_fixed_point.py on a small hospital's `calls` (disputes included) and `llamadas`:
+    the replica of the phone team grants every call at the engine's moment in the engine's order, and
+    the iteration reaches a fixed point whose ledger and counters are the engine's (the premise of a
+    NumPy form of the called accounts, issue 27)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_fixed_point", ROOT / "benchmarks" / "calls_fixed_point.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for scenario, strategy in (("baseline.yaml", "calls"), ("chile_clinic.yaml", "llamadas")):
+        assert module.main(["--scenario", str(ROOT / "parameters" / scenario), "--strategies", strategy,
+                            "--encounters-per-day", "3", "--no-write"]) == 0
+        row = module.LAST_ROWS[0]
+        assert row["call_requests"] > 100 and row["replica_keeps_the_engines_order"], row
+        assert row["converged"] and row["same_ledger"] and row["same_counters"], row
+    assert "| calls |" in capsys.readouterr().out

@@ -222,14 +222,11 @@ class PhoneTeamCapacity:
 
     def call(self, acct, channel, request):
         """A call by the ``channel`` (a call-kind channel; ``request``: the
-        :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk."""
-        world, cfg = self.world, self.cfg
-        env = world.env
-        attempt = acct.calls_attempted % CALL_ATTEMPTS
-        acct.calls_attempted += 1
-        t_req = env.now
-        give_up = t_req + cfg.max_wait_days
-        deadline = min(acct.payment_time(), give_up)
+        :class:`~simlib.world.contacts.Contact`): wait for an agent, then talk. Its parts around the
+        wait (:meth:`ask`, :meth:`gave_up`, :meth:`talk`) are what a call does to the account and
+        the team's records; the wait alone decides when (benchmarks/calls_fixed_point.py replays it)."""
+        env = self.world.env
+        attempt, t_req, deadline, give_up = self.ask(acct)
         agents = self.agents
         req = agents.request(1, watched=False)
         if req._value is PENDING:
@@ -239,30 +236,59 @@ class PhoneTeamCapacity:
                 yield _FirstOf(env, req, timer)
             if req._value is PENDING:
                 agents.cancel(req)
-                self.last_work_day = max(self.last_work_day, env.now)  # the team had it in its queue
-                if deadline >= give_up:
-                    world.counters["calls_abandoned"] += 1
-                    if world.event_hooks:
-                        acct.now = env.now
-                        emit(acct, "abandoned", channel.name)
+                self.gave_up(acct, channel, deadline >= give_up)
                 return
-        now = acct.now = env.now
+        self.talk(acct, channel, request, t_req, attempt, agents)
+
+    def ask(self, acct) -> tuple[int, float, float, float]:
+        """The account asks for a call now: its attempt's index into the pre-drawn rows, the day
+        asked, the day the wait ends (the patient's next payment, or ``max_wait_days`` later) and
+        the day it gives up."""
+        attempt = acct.calls_attempted % CALL_ATTEMPTS
+        acct.calls_attempted += 1
+        t_req = self.world.env.now
+        give_up = t_req + self.cfg.max_wait_days
+        return attempt, t_req, min(acct.payment_time(), give_up), give_up
+
+    def duration(self, i: int, attempt: int) -> float:
+        """Encounter ``i``'s call number ``attempt`` lasts this many days (pre-drawn)."""
+        return self._minutes_days * self.call_minutes_exp[i, attempt]
+
+    def gave_up(self, acct, channel, abandoned: bool) -> None:
+        """No agent came before the wait ended: the patient paid meanwhile, or the call is
+        ``abandoned`` after ``max_wait_days``."""
+        world = self.world
+        self.last_work_day = max(self.last_work_day, world.env.now)  # the team had it in its queue
+        if abandoned:
+            world.counters["calls_abandoned"] += 1
+            if world.event_hooks:
+                acct.now = world.env.now
+                emit(acct, "abandoned", channel.name)
+
+    def talk(self, acct, channel, request, t_req: float, attempt: int, agents=None) -> float | None:
+        """An agent of ``agents`` took the call now: placed unless the contact limits forbid it
+        (``None``: the agent is free at once), else the agent is released when it ends; returns how
+        long it lasts (days). (``agents=None``: no agent to release, a replay's.)"""
+        world, cfg = self.world, self.cfg
+        now = acct.now = world.env.now
         counters, hooks = world.counters, world.event_hooks
         if not world.limits.call_allowed(acct, now):
-            agents.release()
+            if agents is not None:
+                agents.release()
             counters["suppressed_contacts"] += 1
             counters[f"suppressed_{channel.name}"] += 1
             world.trace(acct.r, f"{channel.name} suppressed", now)
             if hooks:
                 emit(acct, "suppressed", channel.name)
-            return
+            return None
         self.waits.append(now - t_req)
-        duration = self._minutes_days * self.call_minutes_exp[acct.i, attempt]
+        duration = self.duration(acct.i, attempt)
         self.busy_days += max(0.0, min(duration, world.horizon - now))
         end = now + duration
         if end > self.last_work_day:
             self.last_work_day = end
-        env.schedule(_Due([agents.release]), NORMAL, duration)  # env.timeout(duration), then release
+        if agents is not None:
+            world.env.schedule(_Due([agents.release]), NORMAL, duration)  # env.timeout(duration), then release
         acct.call_times.append(now)
         counters["contacts"] += 1
         counters["calls"] += 1
@@ -285,3 +311,4 @@ class PhoneTeamCapacity:
             emit(acct, "no_answer", channel.name)
         if world.events is not None:
             world.trace(acct.r, "call connected")
+        return duration
