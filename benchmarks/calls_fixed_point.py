@@ -60,13 +60,15 @@ from simlib.world.capacities import phone_team  # noqa: E402
 SHIPPED = [("baseline.yaml", "calls"), ("baseline.yaml", "combined"), ("policies.yaml", "calls_calendar"),
            ("policies.yaml", "workflow"), ("policies.yaml", "barrier"), ("chile_clinic.yaml", "llamadas"),
            ("france_clinic.yaml", "relance_telephonique")]
-GRANTED, GAVE_UP = "granted", "gave up"
+from simlib.model.vectorized_calls import ABANDONED, GRANTED, PAID  # noqa: E402
 LAST_ROWS: list[dict] = []  # the rows of the last main() (tests read them)
 
 
 class Recorder:
     """What the engine's called accounts asked of the team, per account in the order it happened:
-    ``("call", attempt, day, deadline, duration)`` and ``("resume", day)`` (a dispute's end)."""
+    ``("call", attempt, day, next payment day, duration)`` (the account's own clock, as the NumPy
+    form records it: :class:`simlib.model.vectorized_calls.CallSteps`) and ``("resume", day)`` (a
+    dispute's end)."""
 
     def __init__(self):
         self.by_account: dict[int, list] = {}
@@ -88,7 +90,7 @@ def recording(rec: Recorder, table: dict | None):
         env = self.world.env
         attempt, t_req, deadline, give_up = self.ask(acct)
         m = acct.calls_attempted - 1
-        rec.add(acct.i, ("call", m, t_req, deadline, self.duration(acct.i, attempt)))
+        rec.add(acct.i, ("call", m, acct.now, acct.payment_time(), self.duration(acct.i, attempt)))
         if table is None:  # the engine's own queue: put the attempt back and call
             acct.calls_attempted -= 1
             before = self.world.counters["suppressed_contacts"]
@@ -96,11 +98,11 @@ def recording(rec: Recorder, table: dict | None):
             if self.world.counters["suppressed_contacts"] > before:
                 rec.suppressed.add((acct.i, m))
             return
-        outcome, day = table.get((acct.i, m), (GRANTED, t_req) if deadline > t_req else (GAVE_UP, t_req))
+        outcome, day = table.get((acct.i, m), (GRANTED, t_req))
         if day > env.now:
             yield env.timeout(day - env.now)
-        if outcome == GAVE_UP:
-            self.gave_up(acct, channel, day >= give_up)
+        if outcome != GRANTED:
+            self.gave_up(acct, channel, outcome == ABANDONED)
         elif self.talk(acct, channel, request, t_req, attempt) is None:
             rec.suppressed.add((acct.i, m))
 
@@ -131,14 +133,17 @@ def replica(sc, strategy: str, pop, rec: Recorder) -> tuple[dict, list]:
                 yield env.timeout(day - env.now)
             if item[0] == "resume":
                 continue
-            _, m, t_req, deadline, duration = item
+            _, m, _, payment_day, duration = item
+            t_req = env.now  # the engine's wait, PhoneTeamCapacity.call, on the SimPy clock
+            give_up = t_req + cfg.max_wait_days
+            deadline = min(payment_day, give_up)
             req = agents.request(1, watched=False)
             if req._value is simpy.events.PENDING:
                 if deadline > t_req:
                     yield phone_team._FirstOf(env, req, env.timeout(deadline - t_req))
                 if req._value is simpy.events.PENDING:
                     agents.cancel(req)
-                    outcomes[(i, m)] = (GAVE_UP, env.now)
+                    outcomes[(i, m)] = (ABANDONED if deadline >= give_up else PAID, env.now)
                     continue
             outcomes[(i, m)] = (GRANTED, env.now)
             if (i, m) in rec.suppressed:

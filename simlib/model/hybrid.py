@@ -53,6 +53,8 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
+from simlib.model import hybrid_calls
+from simlib.model.hybrid_calls import call_outcomes, calls_in_numpy
 from simlib.model.hybrid_disputes import overcharge_in_numpy, run_disputes, team_ends
 from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_disputes import disputes_in_numpy
@@ -102,7 +104,7 @@ def numpy_accounts(world) -> np.ndarray | None:
     """The encounters of ``world`` whose patient balance runs in NumPy (``None``: none can); the
     world's service hooks whose work the NumPy model does for them skip them from now on."""
     sc, st, pop = world.sc, world.st, world.pop
-    world.numpy_disputes = False
+    world.numpy_disputes, world.numpy_calls = False, None
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     passed = passed_cents(world)  # a secondary's denial: the account starts with its share too
@@ -123,7 +125,7 @@ def numpy_accounts(world) -> np.ndarray | None:
         if t.payers is not None:
             chosen &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
         selected |= chosen
-    disputes = world.levers.get("price_estimate")
+    disputes, disputed = world.levers.get("price_estimate"), None
     if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
         disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & owed
         if disputes_in_numpy(sc, st) and not (disputed & ~mask).any():
@@ -133,7 +135,9 @@ def numpy_accounts(world) -> np.ndarray | None:
             world.numpy_disputes = "team on SimPy" if (disputed & mask).any() else False
         else:
             mask &= ~disputed
-    if (selected & mask).any():  # a call step may select them: those a call reaches stay on SimPy
+    if hybrid_calls.ENABLED and (selected & mask).any() and calls_in_numpy(world, selected, mask, disputed):
+        world.numpy_calls = selected & mask  # called in NumPy, the team's queue a fixed point (hybrid_calls)
+    elif (selected & mask).any():  # a call step may select them: those a call reaches stay on SimPy
         mask &= ~_called(world, selected & mask)
     if not mask.any():
         world.numpy_disputes = False
@@ -155,20 +159,24 @@ def _called(world, candidates: np.ndarray) -> np.ndarray:
 
 
 def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: bool = False,
-            probe_disputes: bool = False, dispute_ends: np.ndarray | None = None):
-    """The NumPy model's runs of ``encounters`` in blocks: (the block's encounters, its result)."""
+            probe_disputes: bool = False, dispute_ends: np.ndarray | None = None, calls: dict | None = None):
+    """The NumPy model's runs of ``encounters`` in blocks: (the block's encounters, its result);
+    ``calls``: each call's outcome by (encounter, attempt) (:mod:`simlib.model.hybrid_calls`)."""
     lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
     rate = world.billing_error_rate if world.numpy_disputes else None
     passed = passed_cents(world)
     for start in range(0, encounters.size, block_accounts):
         rows = encounters[start:start + block_accounts]
+        local = None if calls is None else {g: j for j, g in enumerate(rows.tolist())}
         yield rows, vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, rows),
                                         accounts=np.ones(rows.size, bool), probe_calls=probe_calls,
                                         statement_lag_days=lag[rows] if np.ndim(lag) else lag,
                                         billing_error_rate=rate[rows] if np.ndim(rate) else rate,
                                         probe_disputes=probe_disputes,
                                         dispute_ends=None if dispute_ends is None else dispute_ends[rows],
-                                        passed_cents=None if passed is None else passed[rows])
+                                        passed_cents=None if passed is None else passed[rows],
+                                        call_outcomes=None if calls is None else
+                                        {(local[g], m): v for (g, m), v in calls.items() if g in local})
 
 
 #: the levers whose ``at_service`` hook the NumPy model does for its accounts: the deposit, the
@@ -232,7 +240,8 @@ def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = Non
     open_cents, ledgers = world.open_cents, []
     block_accounts = block_accounts or BLOCK_ACCOUNTS
     ends = dispute_ends(world, mask, block_accounts)
-    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts, dispute_ends=ends):
+    calls = None if getattr(world, "numpy_calls", None) is None else call_outcomes(world, world.numpy_calls)
+    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts, dispute_ends=ends, calls=calls):
         for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
             open_cents[2 * i + 1] = cents
         world.counters.update({k: n for k, n in v.counters.items() if n})

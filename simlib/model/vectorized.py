@@ -19,17 +19,17 @@ speed limit the engine is benchmarked against. The subset is the patient side of
   (:mod:`simlib.model.vectorized_offers`);
 - the deposit at service, its refund and financial assistance's refund of it
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
-- patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance.
-- payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`).
-- the payment methods' processing fees (:mod:`simlib.model.vectorized_payment_methods`).
+- patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance;
+  payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`);
+  the payment methods' processing fees (:mod:`simlib.model.vectorized_payment_methods`).
 - a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
   out of the loop, and a second pass simulates it with the agency.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
-- offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`).
-- collection charges billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
-- the call steps of accounts the phone team never calls: clock-only (:mod:`simlib.model.vectorized_calls`).
-- disputes, resolved on the day the billing team's queue gives (:mod:`simlib.model.vectorized_disputes`).
-- a secondary payer's denial: its share added to the balance (:mod:`simlib.model.vectorized_secondary`).
+- offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`); collection charges
+  billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
+- call steps: clock-only where the team never calls, else given each call's outcome (:mod:`simlib.model.vectorized_calls`).
+- disputes, resolved on the day the billing team's queue gives (:mod:`simlib.model.vectorized_disputes`);
+  a secondary payer's denial: its share added to the balance (:mod:`simlib.model.vectorized_secondary`).
 - a pay link, a card on file, a patient portal and its plans (:mod:`simlib.model.vectorized_self_service`).
 
 Besides per-account totals it keeps every ledger row the engine posts for a patient balance after
@@ -41,8 +41,7 @@ as the patient's first payment; ``payments`` counts the account's own).
 Per account the action times differ only by the statement day, so the accounts are processed
 column by column of their (sorted) schedule; between two columns each account makes the
 payments due before its next action. Strategies with calls, disputes (``billing_error_rate > 0``)
-or any lever but those listed in ``SIMULATED`` (legal stages, plug-in levers) are
-refused: they need the engine.
+or any lever but those listed in ``SIMULATED`` (plug-in levers) are refused: they need the engine.
 """
 from __future__ import annotations
 
@@ -92,7 +91,8 @@ def _cents(usd: float) -> int:
 # ----------------------------------------------------------------------------- simulation
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
              statement_lag_days=None, probe_calls: bool = False, billing_error_rate: float | None = None,
-             dispute_ends: np.ndarray | None = None, probe_disputes: bool = False, passed_cents=None) -> VectorResult:
+             dispute_ends: np.ndarray | None = None, probe_disputes: bool = False, passed_cents=None,
+             call_outcomes: dict | None = None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call reaches them and they have no dispute
@@ -200,7 +200,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     # the statement, so its message arrives delivery_days after max(step, statement).
     ladder = st.ladder
     due = statement + st.credit_terms_days
-    calls = CallSteps(sc, st, n, probe_calls)  # with ``accounts`` only: a call step is clock-only
+    calls = CallSteps(sc, st, n, probe_calls, call_outcomes, contacts)  # ``accounts`` only: clock-only, or called
     step_times = []
     for step in ladder:
         base = statement if step.relative_to == "statement" else due
@@ -252,10 +252,8 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     agency.attach(raw, code, row, codes)  # a plan's start fills the agency's reserved columns
     del perm
     now = statement.copy()           # time of each account's last event
-
     small_cents = st.write_off.below_balance * 100.0
     jump_base, jump_frac = beh.payment_jump_base_per_day, beh.payment_jump_fraction_per_day
-
     # the accounts whose own payments stand still: a plan holds them, or a garnishment (never both)
     paused, stops = next(((held, True) for held, on in ((disputes.paused, disputes.active), (plans.held, plans.active),
                                                        (accountant.paused, accountant.active),
@@ -279,6 +277,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
+    calls.bind(pop, advance, pay_time, now)
 
     def pay(ii: np.ndarray) -> None:
         at = tpay[ii]
@@ -376,7 +375,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
             elif c in calls.steps:
-                calls.step(int(c), jj, bal)
+                calls.step(int(c), jj, tj, bal)
             else:
                 contacts.step(int(c), jj, tj, bal)
             tpay[jj] = INF
@@ -396,4 +395,5 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         complaint_cost_cents=state.complaint_cost, lost_margin_cents=state.lost_margin,
         charity_cents=per_account(ledger, Kind.CHARITY_CARE, n), discount_cents=per_account(ledger, Kind.DISCOUNT, n),
         rows=ledger,
-        called=calls.called if probe_calls else None, disputes_raised=disputes.raised if probe_disputes else None)
+        called=calls.called if probe_calls else None, disputes_raised=disputes.raised if probe_disputes else None,
+        call_requests=calls.requests, calls_suppressed=calls.suppressed)

@@ -16,23 +16,50 @@ stays, or the last bit of later payment days moves); an account the step would c
 - recorded, in a **probe** run (:func:`simlib.model.hybrid.numpy_accounts` runs the accounts a call
   step may select before the SimPy run and leaves to SimPy those a call reaches, for their whole
   life: what the call does after is the team's queue, shared with the others);
-- refused, in the hybrid's run (a ``RuntimeError``: the probe said it is never called).
+- refused, in the hybrid's run (a ``RuntimeError``: the probe said it is never called);
+- **called**, given each call's outcome (``outcomes``: (encounter, attempt) → granted or given up, and
+  when; benchmarks/calls_fixed_point.py finds them as the fixed point of the phone team's queue): the
+  engine's :meth:`~simlib.world.capacities.phone_team.PhoneTeamCapacity.call` without its wait. The
+  account asks for the call at the step (its deadline: the next payment, or ``max_wait_days`` later;
+  recorded in :attr:`CallSteps.requests`, what the team's queue needs), then stands still until the
+  outcome's day: given up (``calls_abandoned`` at the wait's limit), or an agent takes it — unless the
+  contact limits forbid it (quiet hours, the 7-day call cap) it costs the channel's cost and reaches
+  the right party below ``right_party_contact_rate`` (the pre-drawn uniform of the attempt): the
+  response, opt-out and complaint of any reached contact. The actions due meanwhile run after it, at
+  its day (the loop's clock), as the engine's blocked account runs them.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from simlib.world.capacities.phone_team import next_open_slot
+from simlib.core.ledger import Kind
+from simlib.model.vectorized_contacts import hour_of_day, quiet
+from simlib.world.capacities.phone_team import CALL_ATTEMPTS, next_open_slot
+
+#: a call's outcomes: an agent took it; no agent came before the patient paid; none within ``max_wait_days``
+GRANTED, PAID, ABANDONED = "granted", "paid meanwhile", "abandoned"
 
 
 class CallSteps:
     """The call steps of one strategy's ladder for the accounts of one NumPy run."""
 
-    def __init__(self, sc, st, n: int, probe: bool):
+    def __init__(self, sc, st, n: int, probe: bool, outcomes: dict | None = None, contacts=None):
         self.steps = {s for s, step in enumerate(st.ladder) if sc.channels[step.channel].kind == "call"}
         self.ladder, self.probe, self.team = st.ladder, probe, st.phone_team
         #: the accounts a call step would have called (a probe run), by the run's index
         self.called = np.zeros(n, bool)
+        self.outcomes, self.contacts, self.sc, self.limits = outcomes, contacts, sc, st.contact_limits
+        #: the calls asked for, in the order asked: (encounter, attempt, day, next payment day, duration)
+        self.requests: list[tuple] = []
+        #: the calls an agent took but the contact limits forbade: (encounter, attempt)
+        self.suppressed: list[tuple] = []
+        if outcomes is not None:
+            self.attempts = np.zeros(n, np.int64)
+            self.call_times = np.full((n, max(1, len(self.steps))), -np.inf)  # the calls placed, by step
+
+    def bind(self, pop, advance, pay_time, now) -> None:
+        """The run's clock: its ``advance`` and ``pay_time`` functions and ``now`` array."""
+        self.pop, self.advance, self.pay_time, self.now = pop, advance, pay_time, now
 
     def working_slots(self, s: int, at: np.ndarray, scheduled: np.ndarray, counters) -> np.ndarray:
         """Step ``s``'s days ``at`` moved to the team's working slots, as
@@ -50,9 +77,9 @@ class CallSteps:
         counters["calls_moved_to_working_hours"] += int((moved[scheduled] != at[scheduled]).sum())
         return moved
 
-    def step(self, s: int, ii: np.ndarray, bal: np.ndarray) -> None:
-        """Call step ``s`` at its column for accounts ``ii`` (open, not held: the loop's): those
-        whose balance is in the step's band would wait for the team."""
+    def step(self, s: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
+        """Call step ``s`` at its column for accounts ``ii`` (open, not held: the loop's) at ``at``:
+        those whose balance is in the step's band would wait for the team."""
         t = self.ladder[s].target
         usd = bal[ii] / 100.0  # as the engine's step: cents to dollars, then the band
         calls = usd >= t.balance_min
@@ -60,7 +87,61 @@ class CallSteps:
             calls &= usd <= t.balance_max
         if not calls.any():
             return
+        if self.outcomes is not None:
+            self.call(s, ii[calls], at[calls])
+            return
         if not self.probe:
             raise RuntimeError(f"call step {s} ({self.ladder[s].channel}) reaches {int(calls.sum())} account(s) "
                                "the hybrid engine runs in NumPy: its probe run said no call reaches them")
         self.called[ii[calls]] = True
+
+    def call(self, s: int, ii: np.ndarray, at: np.ndarray) -> None:
+        """Call step ``s`` calls accounts ``ii`` at ``at``, each call's outcome given."""
+        contacts, team, counters = self.contacts, self.team, self.contacts.counters
+        channel = self.ladder[s].channel
+        cfg, c = self.sc.channels[channel], list(self.sc.channels).index(channel)
+        out = contacts.state.opted_out[ii, c]  # the patient opted out of calls: not asked
+        counters["opted_out_contacts"] += int(out.sum())
+        ii, at = ii[~out], at[~out]
+        hours, days = tuple(team.hours), tuple(team.working_days)
+        if any(next_open_slot(t, hours, days) > t for t in at.tolist()):  # the engine moves it again
+            raise RuntimeError(f"call step {s}: an account's call falls outside the phone team's hours "
+                               "(a wait or a pause moved it): the engine moves it to the next slot")
+        attempt = self.attempts[ii]
+        self.attempts[ii] += 1
+        duration = team.call_minutes_mean / 1440.0 * self.pop.call_minutes_exp[ii, attempt % CALL_ATTEMPTS]
+        self.requests += zip(ii.tolist(), attempt.tolist(), at.tolist(), self.pay_time(ii).tolist(), duration.tolist())
+        got = [self.outcomes.get((i, m), (GRANTED, t)) for i, m, t in zip(ii.tolist(), attempt.tolist(), at.tolist())]
+        granted = np.array([g[0] == GRANTED for g in got], bool)
+        day = np.array([g[1] for g in got], float)
+        gone = ~granted  # no agent before the wait ended: the patient paid meanwhile, or abandoned
+        self.now[ii[gone]] = day[gone]
+        counters["calls_abandoned"] += sum(g[0] == ABANDONED for g in got)
+        ii, day, attempt = ii[granted], day[granted], attempt[granted]
+        allowed = ~quiet(self.limits.quiet_hours, hour_of_day(day))
+        if self.limits.calls_per_7_days_max is not None:
+            allowed &= (day[:, None] - self.call_times[ii] < 7.0).sum(axis=1) < self.limits.calls_per_7_days_max
+        counters["suppressed_contacts"] += int((~allowed).sum())
+        counters[f"suppressed_{channel}"] += int((~allowed).sum())
+        self.now[ii[~allowed]] = day[~allowed]
+        self.suppressed += zip(ii[~allowed].tolist(), attempt[~allowed].tolist())
+        ii, day, attempt = ii[allowed], day[allowed], attempt[allowed]
+        self.now[ii] = day  # the account's clock moves; its intensity only where the call reaches
+        self.call_times[ii, sorted(self.steps).index(s)] = day
+        counters["contacts"] += ii.size
+        counters["calls"] += ii.size
+        contacts.state.cost[ii] += cfg_cents(cfg.cost)
+        contacts.rows.add(ii, day, Kind.COST_CONTACT, cfg_cents(cfg.cost))
+        rpc_u = self.pop.rpc_u  # rows drawn on demand (simlib.core.rng.UniformRows): one per call
+        u = np.array([rpc_u[i, a] for i, a in zip(ii.tolist(), (attempt % CALL_ATTEMPTS).tolist())], float)
+        reached = u < team.right_party_contact_rate
+        ii, day = ii[reached], day[reached]
+        counters["calls_right_party"] += ii.size
+        if ii.size:
+            self.advance(ii, day)
+            contacts.respond(s, ii, day, cfg.jump_per_day)
+            contacts.after_reach(ii, day, c, cfg)
+
+
+def cfg_cents(usd: float) -> int:
+    return int(round(usd * 100.0))

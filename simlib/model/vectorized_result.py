@@ -37,6 +37,11 @@ class VectorResult:
     called: np.ndarray | None = None
     #: the SimPy day each account's dispute was raised (a probe run: ``simulate(..., probe_disputes=True)``)
     disputes_raised: np.ndarray | None = None
+    #: the calls asked for given each call's outcome (``simulate(..., call_outcomes=)``): (encounter, attempt,
+    #: day, deadline, duration) in the order asked
+    call_requests: list | None = None
+    #: of those, the calls an agent took but the contact limits forbade: (encounter, attempt)
+    calls_suppressed: list | None = None
 
 
 def payment_log(log_i: list, log_day: list, log_amt: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
