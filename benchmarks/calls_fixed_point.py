@@ -25,6 +25,11 @@ This measures that before any NumPy form exists, the engine computing the paths:
    the parts of ``call`` around its wait), then the replica on the requests those paths made gives
    the next table; from "every call served when asked" until no outcome changes. The fixed point's
    ledger (every row, to the bit) and counters must be the engine's.
+4. **the NumPy form** (:mod:`simlib.model.hybrid_calls`, off by default): the same iteration with the
+   NumPy model computing the paths, on the scenario without billing errors (a dispute beside a call
+   keeps the called accounts on SimPy): CPU seconds of one world (the least of three) on pure
+   SimPy, on the hybrid as shipped (the accounts a call reaches on SimPy) and on the hybrid with
+   the fixed point, and whether its ledger is pure SimPy's.
 
     .venv/bin/python benchmarks/calls_fixed_point.py            # the shipped call strategies
     .venv/bin/python benchmarks/calls_fixed_point.py --scenario parameters/policies.yaml --strategies barrier
@@ -37,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -50,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simlib.levers import disputes as disputes_lever  # noqa: E402
+from simlib.model import hybrid_calls  # noqa: E402
 from simlib.model.engine import World, _Resumer  # noqa: E402
 from simlib.model.population import draw_population  # noqa: E402
 from simlib.model.vectorized_rows import canonical_order  # noqa: E402
@@ -203,6 +210,34 @@ def measure(sc, strategy: str, seed: int = 0, max_iterations: int = 30, log=prin
     return row
 
 
+def _least(fn, runs: int = 3) -> float:
+    best = math.inf
+    for _ in range(runs):
+        t = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t)
+    return best
+
+
+def speed(sc, strategy: str, seed: int = 0) -> dict:
+    """Step 4: one world's CPU seconds on pure SimPy, the hybrid as shipped and the hybrid with the
+    called accounts as a fixed point (``sc`` without billing errors), and the fixed point's identity."""
+    pop = draw_population(sc, seed)
+    simpy_s = _least(lambda: World(sc, strategy, pop, hybrid=False).run())
+    hybrid_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
+    enabled = hybrid_calls.ENABLED
+    hybrid_calls.ENABLED = True
+    try:
+        world = World(sc, strategy, pop, hybrid=True)
+        applies = world.numpy_calls is not None
+        same = same_ledgers(World(sc, strategy, pop, hybrid=False).run().ledger, world.run().ledger)
+        fixed_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
+    finally:
+        hybrid_calls.ENABLED = enabled
+    return {"simpy_s": simpy_s, "hybrid_s": hybrid_s, "fixed_point_s": fixed_s, "fixed_point_applies": applies,
+            "fixed_point_same_ledger": same}
+
+
 def markdown(rows: list[dict]) -> list[str]:
     out = ["| scenario | strategy | accounts | called | call requests | replica keeps the engine's order | "
            "iterations to the fixed point (outcomes changed each) | fixed point = engine (ledger, counters) | "
@@ -215,7 +250,35 @@ def markdown(rows: list[dict]) -> list[str]:
                    f"{len(its) - 1 if r['converged'] else 'none in ' + str(len(its))} "
                    f"({', '.join(str(i['changed']) for i in its)}) | {r['same_ledger']}, {r['same_counters']} | "
                    f"{r['engine_cpu_s']:.2f} | {replica_s:.2f} |")
+    fast = [r for r in rows if "speed" in r]
+    if fast:
+        out += ["", "Without billing errors, one world (CPU-s, the least of three):", "",
+                "| scenario | strategy | pure SimPy | hybrid as shipped (× SimPy) | hybrid, calls as a fixed point "
+                "(× SimPy) | applies | same ledger |", "|---|---|---:|---:|---:|---|---|"]
+        for r in fast:
+            f = r["speed"]
+            out.append(f"| {r['scenario']} | {r['strategy']} | {f['simpy_s']:.2f} | {f['hybrid_s']:.2f} "
+                       f"({f['simpy_s'] / f['hybrid_s']:.2f}×) | {f['fixed_point_s']:.2f} "
+                       f"({f['simpy_s'] / f['fixed_point_s']:.2f}×) | {f['fixed_point_applies']} | "
+                       f"{f['fixed_point_same_ledger']} |")
     return out
+
+
+#: strategies whose calls a collection policy makes (no NumPy form: they stay on SimPy)
+POLICIES = ("workflow", "barrier")
+
+
+def _scenario(path: Path, encounters_per_day: float | None, disputes: bool = True):
+    if encounters_per_day is None and disputes:
+        return load_scenario(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    base = yaml.safe_load(CALIBRATED_BASELINE.read_text(encoding="utf-8"))
+    data = {**data, **{k: base[k] for k in inherited_sections(data) if k in base}}
+    if encounters_per_day is not None:
+        data["simulation"]["encounters_per_day"] = encounters_per_day
+    if not disputes:
+        data.setdefault("operations", {}).setdefault("billing_team", {})["billing_error_rate"] = 0.0
+    return scenario_from_dict(data, str(path))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,21 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encounters-per-day", type=float, help="a smaller (or larger) hospital")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--no-speed", action="store_true", help="skip step 4 (the NumPy form's CPU seconds)")
     args = ap.parse_args(argv)
     cases = [(Path(args.scenario), s) for s in args.strategies] if args.scenario else \
         [(ROOT / "parameters" / f, s) for f, s in SHIPPED]
     rows = []
     for path, strategy in cases:
-        if args.encounters_per_day:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            base = yaml.safe_load(CALIBRATED_BASELINE.read_text(encoding="utf-8"))
-            data = {**data, **{k: base[k] for k in inherited_sections(data) if k in base}}
-            data["simulation"]["encounters_per_day"] = args.encounters_per_day
-            sc = scenario_from_dict(data, str(path))
-        else:
-            sc = load_scenario(path)
+        sc = _scenario(path, args.encounters_per_day)
         row = measure(sc, strategy, args.seed)
         row["scenario"] = path.stem
+        if not args.no_speed and strategy not in POLICIES:
+            row["speed"] = speed(_scenario(path, args.encounters_per_day, disputes=False), strategy, args.seed)
         rows.append(row)
     LAST_ROWS[:] = rows
     table = "\n".join(markdown(rows))

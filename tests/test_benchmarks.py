@@ -70,4 +70,5 @@ def test_the_called_accounts_fixed_point_is_the_engines_run(capsys):
         row = module.LAST_ROWS[0]
         assert row["call_requests"] > 100 and row["replica_keeps_the_engines_order"], row
         assert row["converged"] and row["same_ledger"] and row["same_counters"], row
+        assert row["speed"]["fixed_point_applies"] and row["speed"]["fixed_point_same_ledger"], row
     assert "| calls |" in capsys.readouterr().out
