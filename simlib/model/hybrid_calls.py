@@ -99,11 +99,12 @@ def call_outcomes(world, candidates: np.ndarray) -> dict:
     records of the last round. A round simulates again only the accounts whose outcomes the last
     replica changed, and ends the search when their requests come out the same (the queue would)."""
     rerun, table, asks, team = np.flatnonzero(candidates), {}, {}, None
+    wait = world.st.phone_team.max_wait_days
     for _ in range(MAX_ROUNDS):
         found = _run(world, rerun, table) if rerun.size else {}
         moved = False
         for g in rerun.tolist():
-            if found.get(g) != asks.get(g):
+            if _effective(found.get(g), wait) != _effective(asks.get(g), wait):
                 moved = True
                 if g in found:
                     asks[g] = found[g]
@@ -123,6 +124,14 @@ def call_outcomes(world, candidates: np.ndarray) -> dict:
         phone = world.phone
         phone.waits, phone.busy_days, phone.last_work_day = team.waits, team.busy_days, team.last_work_day
     return table
+
+
+def _effective(asks: tuple | None, wait: float):
+    """An account's requests as the queue reads them: a next payment day after the wait's limit (a
+    margin of 1e-6 day for the SimPy clock's rounding) only says "not before it" — the same wait."""
+    if asks is None:
+        return None
+    return tuple((g, m, day, pay if pay < day + wait - 1e-6 else None, dur) for g, m, day, pay, dur in asks[0]), asks[1]
 
 
 def replica(world, requests: list, suppressed: set) -> tuple[dict, PhoneTeamCapacity]:
