@@ -57,11 +57,12 @@ sys.path.insert(0, str(ROOT))
 
 from simlib.levers import disputes as disputes_lever  # noqa: E402
 from simlib.model import hybrid_calls  # noqa: E402
-from simlib.model.engine import World, _Resumer  # noqa: E402
+from simlib.model.engine import World  # noqa: E402
 from simlib.model.population import draw_population  # noqa: E402
 from simlib.model.vectorized_rows import canonical_order  # noqa: E402
 from simlib.scenario.schema import CALIBRATED_BASELINE, inherited_sections, load_scenario, scenario_from_dict  # noqa: E402
 from simlib.world.capacities import phone_team  # noqa: E402
+from simlib.world.resumer import Resumer  # noqa: E402
 
 #: the shipped strategies with call steps or calling policies (scenario file, strategy)
 SHIPPED = [("baseline.yaml", "calls"), ("baseline.yaml", "combined"), ("policies.yaml", "calls_calendar"),
@@ -162,7 +163,7 @@ def replica(sc, strategy: str, pop, rec: Recorder) -> tuple[dict, list]:
     for i in sorted(rec.by_account):  # the engine starts every account at the first day, in encounter order
         gen = account(i, rec.by_account[i])
         with contextlib.suppress(StopIteration):
-            _Resumer(gen).wait(next(gen))
+            Resumer(gen).wait(next(gen))
     env.run(until=horizon)
     return outcomes, waits
 

@@ -35,6 +35,7 @@ import simpy
 
 from simlib.model import claims, hybrid as hybrid_engine, hybrid_bills, hybrid_disputes
 from simlib.world.account import PatientAccount
+from simlib.world.resumer import Resumer as _Resumer
 from simlib.world.capacities import billing_team, denials_team, staffing
 from simlib.world.channels import registered_channels
 from simlib.core.ledger import Kind, Ledger, LedgerWriter, check_conservation
@@ -244,39 +245,3 @@ class World:
         except StopIteration:
             return
         _Resumer(gen).wait(first)
-
-
-class _Resumer:
-    """Resumes an account's generator when the SimPy event it waits for is processed, as a SimPy
-    process would (``Process._resume``: the event's value sent in; an event already processed
-    goes on at once), without being one: a process costs two more events (its initialisation and
-    its end, which nothing waits for) and a generator frame around the account's. The events the
-    account waits for, and their order, are the same (the two dropped events only shift the
-    sequence numbers of those after them, never their order): the same run. A failed event (none
-    of the account's: timeouts and requests) stops the run with its error, as an unhandled
-    failure in a process does."""
-
-    __slots__ = ("gen", "resume")
-
-    def __init__(self, gen):
-        self.gen, self.resume = gen, self._resume
-
-    def wait(self, event) -> None:
-        if event.callbacks is not None:
-            event.callbacks.append(self.resume)
-        else:
-            self._resume(event)
-
-    def _resume(self, event) -> None:
-        gen = self.gen
-        while True:
-            if not event._ok:
-                event._defused = True
-                raise event._value
-            try:
-                event = gen.send(event._value)
-            except StopIteration:
-                return
-            if event.callbacks is not None:
-                event.callbacks.append(self.resume)
-                return

@@ -47,6 +47,7 @@ from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_calls import ABANDONED, GRANTED, PAID
 from simlib.model.vectorized_secondary import passed_cents
 from simlib.world.capacities.phone_team import PhoneTeamCapacity, _Due, _FirstOf
+from simlib.world.resumer import Resumer
 
 #: whether the hybrid engine runs the called accounts this way. Off: exact (tests/test_hybrid_calls.py),
 #: but measured slower than leaving them on SimPy for a ladder of calls alone — the replica of the
@@ -179,33 +180,6 @@ def replica(world, requests: list, suppressed: set) -> tuple[dict, PhoneTeamCapa
     for i in sorted(by_encounter):  # the engine starts its accounts at the first day, in encounter order
         gen = account(by_encounter[i])
         with contextlib.suppress(StopIteration):
-            _Resumer(gen).wait(next(gen))
+            Resumer(gen).wait(next(gen))
     env.run(until=horizon)
     return outcomes, team
-
-
-class _Resumer:
-    """Resumes a replayed account when the event it waits for is processed (the engine's
-    ``simlib.model.engine._Resumer``, which this layer may not import: the engine imports it)."""
-
-    __slots__ = ("gen", "resume")
-
-    def __init__(self, gen):
-        self.gen, self.resume = gen, self._resume
-
-    def wait(self, event) -> None:
-        if event.callbacks is not None:
-            event.callbacks.append(self.resume)
-        else:
-            self._resume(event)
-
-    def _resume(self, _event) -> None:
-        send = self.gen.send
-        while True:
-            try:
-                event = send(None)
-            except StopIteration:
-                return
-            if event.callbacks is not None:
-                event.callbacks.append(self.resume)
-                return

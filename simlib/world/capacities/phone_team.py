@@ -44,7 +44,7 @@ class _Due:
     and of its end (what ``Timeout`` is, without its checks and value)."""
 
     __slots__ = ("callbacks",)
-    _ok = True
+    _ok, _value = True, None  # processed without a value (what a resumer sends in)
 
     def __init__(self, callbacks):
         self.callbacks = callbacks
@@ -61,7 +61,7 @@ class PhoneAgents:
     its own creation that nobody waits for (``watched=False``: the call goes on at once): SimPy's
     event for it runs only ``_trigger_get``, a no-op (a release is granted at once, so the get
     queue is always empty), and dropping it shifts the sequence numbers of later events without
-    changing their order (the reasoning of :class:`simlib.model.engine._Resumer`)."""
+    changing their order (the reasoning of :class:`simlib.world.resumer.Resumer`)."""
 
     def __init__(self, env, capacity: int):
         self.env, self.capacity = env, capacity
