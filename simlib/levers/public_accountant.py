@@ -43,7 +43,7 @@ from simlib.core.language import N_, _, short_number_text
 from simlib.core.ledger import Kind
 from simlib.core.settings import Fraction, NonNeg, Positive, Strict, cents
 from simlib.levers.base import Assumption, Lever, register_lever
-from simlib.world.channels import _SAME_INSTANT_DAYS as SAME_INSTANT_DAYS
+from simlib.world.channels import SAME_INSTANT_DAYS
 from simlib.world.contacts import hour_of_day
 
 STREAM = "public_accountant"

@@ -42,7 +42,7 @@ from simlib.levers.public_accountant import seizure_threshold
 from simlib.levers.reminders import Step
 from simlib.model.vectorized_contacts import quiet_hours_end
 from simlib.model.vectorized_notices import MAX_STEPS, MOVED
-from simlib.world.channels import _SAME_INSTANT_DAYS
+from simlib.world.channels import SAME_INSTANT_DAYS
 
 INF = np.inf
 SEIZE, SETTLE = -8, -9  # action codes of the garnishment and the garnishee's payment
@@ -127,7 +127,7 @@ class PublicAccountant:
         demand = step_times[self.demand_code]
         if self.quiet is not None:  # sent (and taken over) at the end of the quiet hours it falls in
             slot = quiet_hours_end(self.quiet, demand)
-            demand = np.where(slot > demand + _SAME_INSTANT_DAYS, slot, demand)
+            demand = np.where(slot > demand + SAME_INSTANT_DAYS, slot, demand)
         # the engine: the demand's day, then + the wait (its key, where a dispute moved the demand)
         self.seize_key = self.after(demand, cfg.seizure_days_after_demand)
         self.settle_key = self.after(self.seize_key, cfg.payment_days)

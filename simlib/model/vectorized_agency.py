@@ -50,7 +50,7 @@ import numpy as np
 from simlib.core.ledger import Kind
 from simlib.core.settings import cents
 from simlib.model.vectorized_contacts import quiet_hours_end
-from simlib.world.channels import _SAME_INSTANT_DAYS
+from simlib.world.channels import SAME_INSTANT_DAYS
 from simlib.model.vectorized_intensity import integrated, intensity_after, payment, time_to_reach
 from simlib.model.vectorized_deferred import DeferredPlacement
 from simlib.model.vectorized_disputes import DISPUTE
@@ -153,7 +153,7 @@ class Agency:
         if quiet is not None:
             due = np.flatnonzero(np.isfinite(days))
             slot = quiet_hours_end(quiet, days[due])
-            moved = slot > days[due] + _SAME_INSTANT_DAYS
+            moved = slot > days[due] + SAME_INSTANT_DAYS
             out[due[moved]] = slot[moved]
         return out
 

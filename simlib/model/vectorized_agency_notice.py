@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.model.vectorized_contacts import hour_of_day, quiet, quiet_hours_end
-from simlib.world.channels import _SAME_INSTANT_DAYS
+from simlib.world.channels import SAME_INSTANT_DAYS
 
 INF = np.inf
 #: the most a cap (then the quiet hours) moves the agency's notice: a message's send + 7, after the
@@ -201,7 +201,7 @@ def notice_slot(agency, ii: np.ndarray, at: np.ndarray, sending: np.ndarray) -> 
             times = np.sort(np.where(recent[held], sent[held], INF), axis=1)
             t[held] = times[np.arange(held.size), n[held] - lim.messages_per_7_days_max] + 7.0
     slot = quiet_hours_end(lim.quiet_hours, t)
-    slot = np.where(~allowed & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
+    slot = np.where(~allowed & (slot > at + SAME_INSTANT_DAYS), slot, INF)
     known = ~np.isfinite(slot) | ~sending
     for col in agency.slots:  # the columns of the days it may move to (cap_slots, the quiet hours')
         known |= col[ii] == slot

@@ -3,7 +3,7 @@
 The engine never drops a ladder step whose channel is a notice (``notice: true``, the formal
 demand): when the contact limits forbid it, :meth:`~simlib.levers.contact_limits.ContactLimitsLever.next_message_slot`
 gives the next allowed slot and, if that is later than now (by more than
-:data:`simlib.world.channels._SAME_INSTANT_DAYS`), the message is sent then (order 9 of that day,
+:data:`simlib.world.channels.SAME_INSTANT_DAYS`), the message is sent then (order 9 of that day,
 counters ``notices_moved`` and ``moved_<channel>``), unless the balance is paid or a plan or an
 agency holds the account by then; its delivery follows the moved time. Otherwise it is sent now.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from simlib.levers.contact_limits import default_counted
 from simlib.model.vectorized_contacts import hour_of_day, quiet, quiet_hours_end
-from simlib.world.channels import _SAME_INSTANT_DAYS
+from simlib.world.channels import SAME_INSTANT_DAYS
 
 INF = np.inf
 #: the action code of ladder step ``s``'s moved send is ``MOVED - s`` (above the plans' codes,
@@ -136,7 +136,7 @@ class MovedNotices:
         forbidden = quiet(self.hours, hour_of_day(at) if hour is None else np.full(np.shape(at), hour)) \
             | (s in self.capped)
         slot = quiet_hours_end(self.hours, at)
-        return np.where(forbidden & (slot > at + _SAME_INSTANT_DAYS), slot, INF)
+        return np.where(forbidden & (slot > at + SAME_INSTANT_DAYS), slot, INF)
 
     def columns(self, statement: np.ndarray, step_times: list, cols: list, codes: list, late=()) -> None:
         """Append one column per movable step: the day its notice is moved to (order 9); then the

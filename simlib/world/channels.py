@@ -26,7 +26,7 @@ _KINDS: dict[str, type["ContactKind"]] = {}
 
 #: a slot closer than this (about 9 ms) to now is now: the clock's float round trips must not move
 #: a notice by a rounding error again and again
-_SAME_INSTANT_DAYS = 1e-7
+SAME_INSTANT_DAYS = 1e-7
 
 #: counters of contacts; ``<name>`` is a channel's name in the scenario
 COUNTERS = {"contacts": "contacts made (messages sent and calls placed)",
@@ -108,7 +108,7 @@ class Message(ContactKind):
                     emit(acct, "suppressed", name)
                 return None
             slot = limits.next_message_slot(acct, name, now)
-            if slot > now + _SAME_INSTANT_DAYS:  # a legally required notice: to the next allowed slot, never dropped
+            if slot > now + SAME_INSTANT_DAYS:  # a legally required notice: to the next allowed slot, never dropped
                 counters["notices_moved"] += 1
                 counters[f"moved_{name}"] += 1
                 world.trace(acct.r, f"{name} moved to day {round(slot, 6):g}", now)
