@@ -132,7 +132,7 @@ def test_a_notice_moved_out_of_the_quiet_hours_is_allowed_at_its_slot_after_the_
     from types import SimpleNamespace
 
     from simlib.levers.contact_limits import ContactLimitsLever
-    from simlib.world.channels import _SAME_INSTANT_DAYS
+    from simlib.world.channels import SAME_INSTANT_DAYS
     from simlib.world.contacts import hour_of_day
 
     limits = object.__new__(ContactLimitsLever)
@@ -148,6 +148,6 @@ def test_a_notice_moved_out_of_the_quiet_hours_is_allowed_at_its_slot_after_the_
             back = (slot - shift) + shift  # PatientAccount.at stores day - shift; now is that + shift
             assert slot >= now
             allowed = limits.message_allowed(acct, channel, back, hour_of_day(back))
-            # the channel sends a notice whose next slot is within _SAME_INSTANT_DAYS of now
+            # the channel sends a notice whose next slot is within SAME_INSTANT_DAYS of now
             again = limits.next_message_slot(acct, channel, back)
-            assert allowed or again <= back + _SAME_INSTANT_DAYS, (now, shift, slot, back, again)
+            assert allowed or again <= back + SAME_INSTANT_DAYS, (now, shift, slot, back, again)
