@@ -90,8 +90,10 @@ def _run(world, encounters: np.ndarray, table: dict) -> dict[int, tuple]:
     for j, m, t, pay, dur in v.call_requests:
         g = int(encounters[j])
         asks[g] = asks.get(g, ()) + ((g, m, t, pay, dur),)
-    forbidden = {(int(encounters[j]), m) for j, m in v.calls_suppressed}
-    return {g: (r, frozenset(k for k in forbidden if k[0] == g)) for g, r in asks.items()}
+    forbidden: dict[int, set] = {}
+    for j, m in v.calls_suppressed:
+        forbidden.setdefault(int(encounters[j]), set()).add((int(encounters[j]), m))
+    return {g: (r, frozenset(forbidden.get(g, ()))) for g, r in asks.items()}
 
 
 def call_outcomes(world, candidates: np.ndarray) -> dict:
