@@ -79,3 +79,19 @@ def test_a_levers_draws_are_made_when_first_read_and_are_the_eager_ones():
         pop.no_such_draw
     with pytest.raises(KeyError):
         pop.lever_draws["no_such_draw"]
+
+
+@pytest.mark.parametrize("seed", [0, 7, 20261208])
+def test_rows_taken_at_once_are_the_rows_drawn_one_by_one(seed):
+    """``UniformRows.take`` (runs of nearby rows drawn in one call) gives each requested row, in the
+    order asked, repeats included, bit for bit; far apart, close together, first and last rows."""
+    n, k = 5000, CALL_ATTEMPTS
+    eager = stream(seed, 1, "calls").random((n, k))
+    rows = UniformRows(stream(seed, 1, "calls"), n, k)
+    rng = np.random.default_rng(seed)
+    wanted = np.concatenate([rng.integers(0, n, 300), [0, n - 1, 5, 5, 6, 70, 71, 4000], np.arange(100, 180)])
+    rng.shuffle(wanted)
+    assert np.array_equal(rows.take(wanted), eager[wanted])
+    assert rows.take(np.zeros(0, np.int64)).shape == (0, k)
+    with pytest.raises(IndexError):
+        rows.take([n])

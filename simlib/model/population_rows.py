@@ -46,6 +46,10 @@ class _RowsOf:
             return self._matrix[self._rows[i], j]
         return self._matrix[self._rows[index]]
 
+    def take(self, rows) -> np.ndarray:
+        """Rows ``rows`` of these (:meth:`UniformRows.take <simlib.core.rng.UniformRows.take>`)."""
+        return self._matrix.take(self._rows[np.asarray(rows, dtype=np.int64)])
+
     def __array__(self, dtype=None, copy=None):
         values = np.stack([self._matrix.row(i) for i in self._rows]) if len(self._rows) else \
             np.zeros((0, self._matrix.k))

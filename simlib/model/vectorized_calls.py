@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.core.ledger import Kind
+from simlib.core.rng import take_rows
 from simlib.model.vectorized_contacts import hour_of_day, quiet
 from simlib.world.capacities.phone_team import CALL_ATTEMPTS, next_open_slot
 
@@ -132,8 +133,8 @@ class CallSteps:
         counters["calls"] += ii.size
         contacts.state.cost[ii] += cfg_cents(cfg.cost)
         contacts.rows.add(ii, day, Kind.COST_CONTACT, cfg_cents(cfg.cost))
-        rpc_u = self.pop.rpc_u  # rows drawn on demand (simlib.core.rng.UniformRows): one per call
-        u = np.array([rpc_u[i, a] for i, a in zip(ii.tolist(), (attempt % CALL_ATTEMPTS).tolist())], float)
+        # rows drawn on demand (simlib.core.rng.UniformRows), all of this step's at once
+        u = take_rows(self.pop.rpc_u, ii)[np.arange(ii.size), attempt % CALL_ATTEMPTS] if ii.size else np.zeros(0)
         reached = u < team.right_party_contact_rate
         ii, day = ii[reached], day[reached]
         counters["calls_right_party"] += ii.size

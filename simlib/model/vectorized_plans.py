@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import numpy as np
 
+
 from simlib.core.ledger import Kind
+from simlib.core.rng import take_rows
 from simlib.core.settings import cents
 from simlib.levers.payment_plan import plan_terms
 from simlib.levers.takeup import uptake_probability
@@ -160,7 +162,7 @@ class PaymentPlans:
         self.discount.ends(jj)
         self.rows.add(jj, at, Kind.COST_PLAN_ADMIN, self.setup_cents)
         counters["plans"] += jj.size
-        miss_u = np.array([pop.plan_miss_u[i][:self.months] for i in jj.tolist()]).reshape(jj.size, self.months)
+        miss_u = take_rows(pop.plan_miss_u, jj)[:, :self.months]  # rows drawn on demand, all of these at once
         self.missed[self.slot[jj]] = miss_u < p_miss[:, None]
         if self.on_start is not None:
             self.on_start(jj, at)
