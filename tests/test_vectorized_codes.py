@@ -2,7 +2,7 @@
 column's code decides which form acts on it, and plans take every code at or below theirs."""
 from __future__ import annotations
 
-from simlib.model import vectorized, vectorized_disputes, vectorized_accountant, vectorized_agency, vectorized_legal, vectorized_notices, \
+from simlib.model import vectorized, vectorized_calls, vectorized_disputes, vectorized_accountant, vectorized_agency, vectorized_legal, vectorized_notices, \
     vectorized_plans, vectorized_self_service as selfserve
 
 
@@ -16,6 +16,7 @@ def test_every_forms_codes_are_its_own():
         "self_service": {selfserve.PAY_LINK, selfserve.PORTAL, selfserve.CHARGE},  # every card attempt: CHARGE
         "agency": {vectorized_agency.PLACE, vectorized_agency.NOTICE_ARRIVES, vectorized_agency.NOTICE_MOVED},
         "notices": {vectorized_notices.MOVED - s for s in range(vectorized_notices.MAX_STEPS)},
+        "call moves": {vectorized_calls.MOVED_CALL - k for k in range(vectorized_calls.MAX_MOVED_CALLS)},
     }
     seen: dict[int, str] = {}
     for name, codes in ranges.items():

@@ -54,7 +54,7 @@ from simlib.core.ledger import Ledger
 from simlib.core.settings import ScenarioError
 from simlib.model import vectorized
 from simlib.model import hybrid_calls
-from simlib.model.hybrid_calls import call_outcomes, calls_in_numpy
+from simlib.model.hybrid_calls import Refused, call_outcomes, calls_in_numpy
 from simlib.model.hybrid_disputes import overcharge_in_numpy, run_disputes, team_ends
 from simlib.model.population_rows import PopulationRows
 from simlib.model.vectorized_disputes import disputes_in_numpy
@@ -104,7 +104,7 @@ def numpy_accounts(world) -> np.ndarray | None:
     """The encounters of ``world`` whose patient balance runs in NumPy (``None``: none can); the
     world's service hooks whose work the NumPy model does for them skip them from now on."""
     sc, st, pop = world.sc, world.st, world.pop
-    world.numpy_disputes, world.numpy_calls = False, None
+    world.numpy_disputes, world.numpy_calls, world.calls_fixed = False, None, None
     if vectorized.capacity_free_problems(sc, world.strategy_name, per_account=True) or world.event_hooks:
         return None
     passed = passed_cents(world)  # a secondary's denial: the account starts with its share too
@@ -125,20 +125,19 @@ def numpy_accounts(world) -> np.ndarray | None:
         if t.payers is not None:
             chosen &= np.isin(pop.payer, [pop.payer_names.index(p) for p in t.payers])
         selected |= chosen
-    disputes, disputed = world.levers.get("price_estimate"), None
-    if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
-        disputed = ~np.isnan(np.asarray(disputes.offset, dtype=float)) & owed
-        if disputes_in_numpy(sc, st) and not (disputed & ~mask).any():
-            world.numpy_disputes = bool(disputed.any())
-        elif disputes_in_numpy(sc, st, team_on_simpy=True):  # others on SimPy: the billing team's queue
-            mask &= ~(disputed & selected)  # there too (hybrid_disputes.team_work); a call may reach these
-            world.numpy_disputes = "team on SimPy" if (disputed & mask).any() else False
-        else:
-            mask &= ~disputed
-    if hybrid_calls.ENABLED and (selected & mask).any() and calls_in_numpy(world, selected, mask, disputed):
-        world.numpy_calls = selected & mask  # called in NumPy, the team's queue a fixed point (hybrid_calls)
-    elif (selected & mask).any():  # a call step may select them: those a call reaches stay on SimPy
-        mask &= ~_called(world, selected & mask)
+    disputes = world.levers.get("price_estimate")
+    disputed = None if disputes is None else ~np.isnan(np.asarray(disputes.offset, dtype=float)) & owed
+    if not _calls_as_fixed_point(world, mask, selected, disputed):
+        if disputes is not None:  # the disputes run in NumPy when every disputed account does (hybrid_disputes)
+            if disputes_in_numpy(sc, st) and not (disputed & ~mask).any():
+                world.numpy_disputes = bool(disputed.any())
+            elif disputes_in_numpy(sc, st, team_on_simpy=True):  # others on SimPy: the billing team's queue
+                mask &= ~(disputed & selected)  # there too (hybrid_disputes.team_work); a call may reach these
+                world.numpy_disputes = "team on SimPy" if (disputed & mask).any() else False
+            else:
+                mask &= ~disputed
+        if (selected & mask).any():  # a call step may select them: those a call reaches stay on SimPy
+            mask &= ~_called(world, selected & mask)
     if not mask.any():
         world.numpy_disputes = False
         return None
@@ -147,6 +146,30 @@ def numpy_accounts(world) -> np.ndarray | None:
     overcharge_in_numpy(world, mask)  # beside a deposit: billed on what it leaves, by the NumPy model
     _skip_at_service(world, mask)
     return mask
+
+
+def _calls_as_fixed_point(world, mask: np.ndarray, selected: np.ndarray, disputed: np.ndarray | None) -> bool:
+    """Whether the accounts a call step may select run in NumPy, the phone team's queue (and the
+    billing team's, every disputed account then running in NumPy) a fixed point
+    (:mod:`simlib.model.hybrid_calls`), found now: ``world.calls_fixed`` holds it. False where it
+    does not apply or the fixed point meets a path the NumPy form does not follow."""
+    sc, st = world.sc, world.st
+    if not (hybrid_calls.ENABLED and (selected & mask).any() and calls_in_numpy(world, selected, mask)):
+        return False
+    days = None
+    if disputed is not None and disputed.any():
+        if not disputes_in_numpy(sc, st, team_on_simpy=True) or (disputed & ~mask).any():
+            return False
+        world.numpy_disputes, days = True, np.full(world.pop.n, np.nan)
+        for rows, v in _blocks(world, np.flatnonzero(disputed), BLOCK_ACCOUNTS, probe_calls=True, probe_disputes=True):
+            days[rows] = v.disputes_raised  # as if no call's wait delayed them: the fixed point's start
+    try:
+        world.calls_fixed = call_outcomes(world, selected & mask, days)
+    except Refused:
+        world.numpy_disputes = False
+        return False
+    world.numpy_calls = selected & mask
+    return True
 
 
 def _called(world, candidates: np.ndarray) -> np.ndarray:
@@ -159,7 +182,8 @@ def _called(world, candidates: np.ndarray) -> np.ndarray:
 
 
 def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: bool = False,
-            probe_disputes: bool = False, dispute_ends: np.ndarray | None = None, calls: dict | None = None):
+            probe_disputes: bool = False, dispute_ends: np.ndarray | None = None, calls: dict | None = None,
+            dispute_raised: np.ndarray | None = None):
     """The NumPy model's runs of ``encounters`` in blocks: (the block's encounters, its result);
     ``calls``: each call's outcome by (encounter, attempt) (:mod:`simlib.model.hybrid_calls`)."""
     lag = world.statement_lag_days  # one per encounter where a quality investment shortened it
@@ -174,6 +198,7 @@ def _blocks(world, encounters: np.ndarray, block_accounts: int, probe_calls: boo
                                         billing_error_rate=rate[rows] if np.ndim(rate) else rate,
                                         probe_disputes=probe_disputes,
                                         dispute_ends=None if dispute_ends is None else dispute_ends[rows],
+                                        dispute_raised=None if dispute_raised is None else dispute_raised[rows],
                                         passed_cents=None if passed is None else passed[rows],
                                         call_outcomes=None if calls is None else
                                         {(local[g], m): v for (g, m), v in calls.items() if g in local})
@@ -239,9 +264,14 @@ def run_numpy_accounts(world, mask: np.ndarray, block_accounts: int | None = Non
     ``world.open_cents``, their counters to ``world.counters``; returns their rows, block by block."""
     open_cents, ledgers = world.open_cents, []
     block_accounts = block_accounts or BLOCK_ACCOUNTS
-    ends = dispute_ends(world, mask, block_accounts)
-    calls = None if getattr(world, "numpy_calls", None) is None else call_outcomes(world, world.numpy_calls)
-    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts, dispute_ends=ends, calls=calls):
+    calls, raised = None, None
+    if getattr(world, "numpy_calls", None) is not None:  # the fixed point found before the run
+        calls, disputes = world.calls_fixed
+        ends, raised = (None, None) if disputes is None else (disputes.ends, disputes.raised)
+    else:
+        ends = dispute_ends(world, mask, block_accounts)
+    for rows, v in _blocks(world, np.flatnonzero(mask), block_accounts, dispute_ends=ends, calls=calls,
+                           dispute_raised=raised):
         for i, cents in zip(rows.tolist(), v.open_cents.tolist()):
             open_cents[2 * i + 1] = cents
         world.counters.update({k: n for k, n in v.counters.items() if n})

@@ -36,6 +36,7 @@ next one out of the team's hours. Otherwise the accounts a call reaches stay on 
 from __future__ import annotations
 
 import contextlib
+import heapq
 from types import SimpleNamespace
 
 import numpy as np
@@ -44,7 +45,8 @@ from simpy.events import NORMAL, PENDING
 
 from simlib.model import vectorized
 from simlib.model.population_rows import PopulationRows
-from simlib.model.vectorized_calls import ABANDONED, GRANTED, PAID
+from simlib.model.hybrid_disputes import queue_ends
+from simlib.model.vectorized_calls import ABANDONED, GRANTED, PAID, MovedCallRefused
 from simlib.model.vectorized_secondary import passed_cents
 from simlib.world.capacities.phone_team import PhoneTeamCapacity, _Due, _FirstOf
 from simlib.world.resumer import Resumer
@@ -60,14 +62,17 @@ MAX_ROUNDS = 100
 SLOT_DAYS = 4.0
 
 
-def calls_in_numpy(world, selected: np.ndarray, mask: np.ndarray, disputed: np.ndarray | None) -> bool:
+class Refused(RuntimeError):
+    """The fixed point meets a path the NumPy form does not follow: the caller keeps the called
+    accounts on SimPy."""
+
+
+def calls_in_numpy(world, selected: np.ndarray, mask: np.ndarray) -> bool:
     """Whether the accounts a call step may select (``selected``, of those the NumPy ``mask`` allows)
     run in NumPy with the team's queue as a fixed point (see the module)."""
     st, sc = world.st, world.sc
     owed = np.asarray(world.patient_cents) > 0
     if st.phone_team is None or (selected & owed & ~mask).any():
-        return False
-    if disputed is not None and (disputed & selected).any():
         return False
     team = st.phone_team
     offsets = sorted((step.day + (st.credit_terms_days if step.relative_to == "due_date" else 0.0))
@@ -75,15 +80,20 @@ def calls_in_numpy(world, selected: np.ndarray, mask: np.ndarray, disputed: np.n
     return all(b - a > team.max_wait_days + SLOT_DAYS + 1.0 for a, b in zip(offsets, offsets[1:]))
 
 
-def _run(world, encounters: np.ndarray, table: dict) -> dict[int, tuple]:
-    """The NumPy model on ``encounters`` given ``table`` ((encounter, attempt) → outcome): each
-    one's requests and the calls the limits forbade at an agent (encounters with no request: none)."""
+def _run(world, encounters: np.ndarray, table: dict, disputes: "_Disputes | None") -> tuple[dict, dict]:
+    """The NumPy model on ``encounters`` given ``table`` ((encounter, attempt) → outcome) and the
+    disputes' days: each one's requests and the calls the limits forbade at an agent (encounters with
+    no request: none), and the SimPy moment each raised its dispute (none: not before the horizon)."""
     local = {g: j for j, g in enumerate(encounters.tolist())}
     lag = world.statement_lag_days
     passed = passed_cents(world)
+    rate = world.billing_error_rate if disputes is not None else None
     v = vectorized.simulate(world.sc, world.strategy_name, PopulationRows(world.pop, encounters),
                             accounts=np.ones(encounters.size, bool),
                             statement_lag_days=lag[encounters] if np.ndim(lag) else lag,
+                            billing_error_rate=rate[encounters] if np.ndim(rate) else rate,
+                            dispute_ends=None if disputes is None else disputes.ends[encounters],
+                            dispute_raised=None if disputes is None else disputes.raised[encounters],
                             passed_cents=None if passed is None else passed[encounters],
                             call_outcomes={(local[g], m): v for (g, m), v in table.items() if g in local})
     asks: dict[int, tuple] = {}
@@ -93,18 +103,55 @@ def _run(world, encounters: np.ndarray, table: dict) -> dict[int, tuple]:
     forbidden: dict[int, set] = {}
     for j, m in v.calls_suppressed:
         forbidden.setdefault(int(encounters[j]), set()).add((int(encounters[j]), m))
-    return {g: (r, frozenset(forbidden.get(g, ()))) for g, r in asks.items()}
+    moments = {} if v.dispute_moments is None else \
+        {int(encounters[j]): float(v.dispute_moments[j]) for j in np.flatnonzero(~np.isnan(v.dispute_moments))}
+    return {g: (r, frozenset(forbidden.get(g, ()))) for g, r in asks.items()}, moments
 
 
-def call_outcomes(world, candidates: np.ndarray) -> dict:
+class _Disputes:
+    """The billing team's queue beside the called accounts: every dispute's SimPy moment (``raised``,
+    NaN: none) and its end (``ends``, NaN: none by the horizon) — the accounts not called raise theirs
+    where a probe run says (their day is static), the called accounts where their path does (a call's
+    wait may delay it, and their process syncs from where it last resumed)."""
+
+    def __init__(self, world, day: np.ndarray):
+        self.world, start = world, world.start_day
+        self.raised = start + (day - start)
+        self.ends, self.last = queue_ends(world, self.raised)
+
+    def update(self, moments: dict, accounts) -> set:
+        """The called ``accounts``' moments as their last paths raised them: the accounts whose
+        moment or end moved (ties between moments: :class:`Refused`)."""
+        raised = self.raised.copy()
+        for g in accounts:
+            raised[g] = moments.get(g, np.nan)
+        known = raised[~np.isnan(raised)]
+        if np.unique(known).size < known.size:
+            raise Refused("two disputes raised at one moment (the queue's order is the engine's events')")
+        ends, self.last = queue_ends(self.world, raised)
+        moved = np.flatnonzero(~((raised == self.raised) | np.isnan(raised) & np.isnan(self.raised))
+                               | ~((ends == self.ends) | np.isnan(ends) & np.isnan(self.ends)))
+        self.raised, self.ends = raised, ends
+        return set(moved.tolist())
+
+
+def call_outcomes(world, candidates: np.ndarray, dispute_days: np.ndarray | None = None) -> tuple[dict, "_Disputes | None"]:
     """The fixed point: each call's outcome, by (encounter, attempt), for the accounts of the
-    boolean mask ``candidates`` (those a call step may select); the world's phone team takes the
-    records of the last round. A round simulates again only the accounts whose outcomes the last
-    replica changed, and ends the search when their requests come out the same (the queue would)."""
+    boolean mask ``candidates`` (those a call step may select), and the disputes' days where
+    accounts raise disputes (``dispute_days``: each account's own day of its dispute, as a probe run
+    finds it without waiting for a call, NaN: none; every one runs in NumPy); the world's phone team takes
+    the records of the last round, its billing team its last working day. A round simulates again
+    only the accounts whose outcomes or dispute days the last one moved, and ends the search when
+    their requests come out the same (the queue would); :class:`Refused` where the NumPy form stops."""
     rerun, table, asks, team = np.flatnonzero(candidates), {}, {}, None
     wait = world.st.phone_team.max_wait_days
+    disputes = None if dispute_days is None else _Disputes(world, dispute_days)
+    called = set(rerun.tolist())
     for _ in range(MAX_ROUNDS):
-        found = _run(world, rerun, table) if rerun.size else {}
+        try:
+            found, moments = _run(world, rerun, table, disputes) if rerun.size else ({}, {})
+        except MovedCallRefused as refused:
+            raise Refused(str(refused)) from refused
         moved = False
         for g in rerun.tolist():
             if _effective(found.get(g), wait) != _effective(asks.get(g), wait):
@@ -113,12 +160,14 @@ def call_outcomes(world, candidates: np.ndarray) -> dict:
                     asks[g] = found[g]
                 else:
                     del asks[g]
-        if not moved and team is not None or not asks:
+        shifted = disputes.update(moments, rerun.tolist()) & called if disputes is not None else set()
+        if not moved and not shifted and team is not None or not asks:
             break
         requests = [r for g in sorted(asks) for r in asks[g][0]]
-        new, team = replica(world, requests, set().union(*(asks[g][1] for g in asks)))
-        rerun = np.array(sorted({g for g, m in set(new) | set(table) if new.get((g, m)) != table.get((g, m))}),
-                         dtype=np.int64)
+        resumes = {} if disputes is None else {g: disputes.ends[g] for g in called if not np.isnan(disputes.ends[g])}
+        new, team = replica(world, requests, set().union(*(asks[g][1] for g in asks)), resumes)
+        rerun = np.array(sorted({g for g, m in set(new) | set(table) if new.get((g, m)) != table.get((g, m))}
+                                | shifted), dtype=np.int64)
         table = new
     else:
         raise RuntimeError(f"strategy {world.strategy_name!r}: the phone team's queue found no fixed point in "
@@ -126,7 +175,9 @@ def call_outcomes(world, candidates: np.ndarray) -> dict:
     if team is not None:
         phone = world.phone
         phone.waits, phone.busy_days, phone.last_work_day = team.waits, team.busy_days, team.last_work_day
-    return table
+    if disputes is not None:
+        world.billing.last_work_day = max(world.billing.last_work_day, disputes.last)
+    return table, disputes
 
 
 def _effective(asks: tuple | None, wait: float):
@@ -137,10 +188,12 @@ def _effective(asks: tuple | None, wait: float):
     return tuple((g, m, day, pay if pay < day + wait - 1e-6 else None, dur) for g, m, day, pay, dur in asks[0]), asks[1]
 
 
-def replica(world, requests: list, suppressed: set) -> tuple[dict, PhoneTeamCapacity]:
+def replica(world, requests: list, suppressed: set, resumes: dict | None = None) -> tuple[dict, PhoneTeamCapacity]:
     """The phone team alone, asked for ``requests`` ((encounter, attempt, day on the account's clock,
     next payment day, duration)); ``suppressed``: the calls the contact limits forbid at their
-    agent. Returns each call's outcome and the team (its records: waits, busy time, last working day)."""
+    agent; ``resumes``: the SimPy moment an account's process resumes from its dispute (its end),
+    from which it syncs to its next request. Returns each call's outcome and the team (its records:
+    waits, busy time, last working day)."""
     cfg, start, horizon = world.st.phone_team, world.start_day, world.horizon
     env = simpy.Environment(initial_time=start)
     team = PhoneTeamCapacity(SimpleNamespace(env=env, horizon=horizon, start_day=start, pop=world.pop), cfg)
@@ -149,8 +202,13 @@ def replica(world, requests: list, suppressed: set) -> tuple[dict, PhoneTeamCapa
     for request in requests:
         by_encounter.setdefault(request[0], []).append(request)
 
-    def account(asks: list):
+    def account(asks: list, resume: float | None):
         for i, m, day, payment_day, duration in asks:
+            if resume is not None and day >= resume:  # the dispute's end resumes the process, at its moment
+                back = _Due([])
+                heapq.heappush(env._queue, (resume, NORMAL, next(env._eid), back))  # env.schedule's entry
+                resume = None
+                yield back
             if day > env.now:  # the engine's account synchronises its own clock with SimPy's
                 sync = _Due([])  # env.timeout(day - env.now): the same heap entry
                 env.schedule(sync, NORMAL, day - env.now)
@@ -180,7 +238,7 @@ def replica(world, requests: list, suppressed: set) -> tuple[dict, PhoneTeamCapa
             env.schedule(_Due([agents.release]), NORMAL, duration)
 
     for i in sorted(by_encounter):  # the engine starts its accounts at the first day, in encounter order
-        gen = account(by_encounter[i])
+        gen = account(by_encounter[i], (resumes or {}).get(i))
         with contextlib.suppress(StopIteration):
             Resumer(gen).wait(next(gen))
     env.run(until=horizon)

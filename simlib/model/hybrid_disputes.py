@@ -20,16 +20,23 @@ import numpy as np
 def run_disputes(world, day: np.ndarray) -> np.ndarray:
     """The day each dispute raised on its account's day ``day`` (NaN: none) is resolved (NaN: not by
     the horizon); sets the billing team's last working day."""
+    start = world.start_day
+    ends, last = queue_ends(world, start + (day - start))  # the SimPy clock: a timeout from the run's first day
+    world.billing.last_work_day = max(world.billing.last_work_day, last)
+    return ends
+
+
+def queue_ends(world, raised: np.ndarray) -> tuple[np.ndarray, float]:
+    """The day each dispute raised at the SimPy moment ``raised`` (NaN: none) is resolved (NaN: not
+    by the horizon), and the end of the team's last work done (``-inf``: none); changes nothing."""
     bt, lever = world.sc.operations.billing_team, world.levers["price_estimate"]
     work = lever.hours / bt.hours_per_day
-    staff, horizon, pop = world.billing.capacity, world.horizon, world.pop
-    start = world.start_day
-    raised = start + (day - start)  # the SimPy clock: a timeout from the run's first day
+    staff, horizon = world.billing.capacity, world.horizon
     ends = np.full(raised.size, np.nan)
     who = np.flatnonzero(~np.isnan(raised))
     who = who[np.lexsort((who, raised[who]))]  # by day, then encounter
     finished: list[float] = []
-    last = world.billing.last_work_day
+    last = -np.inf
     for k, (i, day) in enumerate(zip(who.tolist(), raised[who].tolist())):
         start = day if k < staff else max(day, finished[k - staff])
         done = start + work
@@ -38,8 +45,7 @@ def run_disputes(world, day: np.ndarray) -> np.ndarray:
             continue
         last = max(last, done)
         ends[i] = _resolved(world, i, done)
-    world.billing.last_work_day = last
-    return ends
+    return ends, last
 
 
 def _resolved(world, i: int, done: float) -> float:

@@ -20,13 +20,10 @@ speed limit the engine is benchmarked against. The subset is the patient side of
 - the deposit at service, its refund and financial assistance's refund of it
   (:mod:`simlib.model.vectorized_deposit`): the account starts with what the deposit left;
 - patient financing (:mod:`simlib.model.vectorized_financing`): a lender's payment closes the balance;
-  payment plans, their instalments and what they hold back (:mod:`simlib.model.vectorized_plans`);
-  the payment methods' processing fees (:mod:`simlib.model.vectorized_payment_methods`).
-- a collection agency (:mod:`simlib.model.vectorized_agency`): its placement columns take an account
-  out of the loop, and a second pass simulates it with the agency.
+  payment plans (:mod:`simlib.model.vectorized_plans`); processing fees (:mod:`simlib.model.vectorized_payment_methods`).
+- a collection agency (:mod:`simlib.model.vectorized_agency`): a placement takes an account out of the loop.
 - a legally required notice the quiet hours move: sent at their end (:mod:`simlib.model.vectorized_notices`).
-- offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`); collection charges
-  billed on an overdue balance (:mod:`simlib.model.vectorized_charges`).
+- offers withheld outside a score band (:mod:`simlib.model.vectorized_targeting`); collection charges.
 - call steps: clock-only where the team never calls, else given each call's outcome (:mod:`simlib.model.vectorized_calls`).
 - disputes, resolved on the day the billing team's queue gives (:mod:`simlib.model.vectorized_disputes`);
   a secondary payer's denial: its share added to the balance (:mod:`simlib.model.vectorized_secondary`).
@@ -51,7 +48,6 @@ from collections import Counter
 import numpy as np
 
 from simlib.core import scalar_math as xm
-
 from simlib.scenario.schema import Scenario
 from simlib.core.ledger import Kind, Ledger
 from simlib.model.population import Population
@@ -92,7 +88,7 @@ def _cents(usd: float) -> int:
 def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray | None = None,
              statement_lag_days=None, probe_calls: bool = False, billing_error_rate: float | None = None,
              dispute_ends: np.ndarray | None = None, probe_disputes: bool = False, passed_cents=None,
-             call_outcomes: dict | None = None) -> VectorResult:
+             call_outcomes: dict | None = None, dispute_raised: np.ndarray | None = None) -> VectorResult:
     """Simulate the patient balances of ``pop`` under ``strategy`` (capacity-free subset);
     ``accounts``: a boolean mask of the encounters to simulate (default: all), which
     :func:`simlib.model.hybrid.numpy_accounts` chose: no call reaches them and they have no dispute
@@ -101,8 +97,9 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     (default the scenario's); ``probe_calls``: record the accounts a call step would call
     (``VectorResult.called``) instead of refusing them; ``billing_error_rate`` (the world's): the
     accounts' disputes run here (:mod:`simlib.model.vectorized_disputes`), raised only
-    (``probe_disputes``: ``VectorResult.disputes_raised``) or resolved on ``dispute_ends``;
-    ``passed_cents``: what a secondary's denial passed on (:mod:`simlib.model.vectorized_secondary`)."""
+    (``probe_disputes``: ``VectorResult.disputes_raised``) or resolved on ``dispute_ends`` (raised at the
+    SimPy moments ``dispute_raised``, NaN: from the first day); ``passed_cents``: what a secondary's
+    denial passed on; ``call_outcomes``: :mod:`simlib.model.hybrid_calls`."""
     if accounts is None:
         check_capacity_free(sc, strategy)
     elif capacity_free_problems(sc, strategy, per_account=True):
@@ -124,7 +121,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     targeted = TargetedOffers(sc, st, pop)  # every bill scored at service; offers withheld outside the band
     targeted.at_service(billed, rows, counters)
     deposits = deposit.at_service(billed, bal, charity, rows, counters, passed_cents)
-    disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes)
+    disputes = Disputes(sc, st, pop, billing_error_rate, dispute_ends, probe_disputes, dispute_raised)
     disputes.overcharged(billed, bal, rows)  # billed at service by the world (beside a deposit: here)
     if passed_cents is not None:  # the account starts from the bill's rest and the share passed
         bal += passed_cents if accounts is None else np.where(accounts, passed_cents, 0)
@@ -234,9 +231,10 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     notices.columns(statement, step_times, cols, codes, agency.late)  # its moved send (order 9, after the deliveries)
     selfserve = SelfService(sc, st, pop, contacts, rows, counters, discount, fees, record, plans, statement, due, stated)
     selfserve.beside(disputes)  # a card's retry scheduled after a dispute: its own day
-    cols += step_times[:real_steps] + selfserve.cols + [charity.screen_column(statement),
-                                                        statement + st.write_off.after_days]
-    codes += list(range(real_steps)) + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22: after the steps
+    moved_cols, moved_codes = calls.moved_columns(step_times)  # a call step a dispute moves: right after it
+    cols += step_times[:real_steps] + moved_cols + selfserve.cols + [charity.screen_column(statement),
+                                                                     statement + st.write_off.after_days]
+    codes += list(range(real_steps)) + moved_codes + selfserve.col_codes + [_SCREEN, _WRITE_OFF]  # orders 20-22
     used = [j for j, col in enumerate(cols) if np.isfinite(col[alive]).any() or codes[j] == _WRITE_OFF
             or any(col is kept for kept in agency.reserved)]  # filled when a plan starts
     cols, codes = [cols[j] for j in used], [codes[j] for j in used]
@@ -250,6 +248,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
     code = np.asarray(codes, dtype=np.int16)[perm]
     raw = np.take_along_axis(raw, perm, axis=1)
     agency.attach(raw, code, row, codes)  # a plan's start fills the agency's reserved columns
+    calls.attach(raw, code, row)  # a call step's move fills its column
     del perm
     now = statement.copy()           # time of each account's last event
     small_cents = st.write_off.below_balance * 100.0
@@ -277,7 +276,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
 
     tpay = np.full(n, INF)
     tpay[alive] = pay_time(alive)
-    calls.bind(pop, advance, pay_time, now)
+    calls.bind(pop, advance, pay_time, now, disputes)
 
     def pay(ii: np.ndarray) -> None:
         at = tpay[ii]
@@ -327,6 +326,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         unsent |= accountant.unscheduled(ii, codes_j, t_go)  # a garnishment without its demand, …
         unsent |= legal.unscheduled(ii, codes_j, t_go)  # a filing attempt not due then
         unsent |= selfserve.unscheduled(ii, codes_j, t_go)  # a card's charge not on the attempt's day
+        unsent |= calls.unscheduled(ii, codes_j, j)  # a call step's move that did not happen
         if unsent.any():
             ii, t_go, codes_j = ii[~unsent], t_go[~unsent], codes_j[~unsent]
         if (acting := agency.acts(ii, t_go, codes_j)) is not None:  # a placement not due: no action
@@ -374,7 +374,7 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
             elif c >= len(ladder):  # a message arrives (only if it was sent)
                 s = int(c) - len(ladder)
                 contacts.deliver(s, jj, tj)
-            elif c in calls.steps:
+            elif c in calls.codes:
                 calls.step(int(c), jj, tj, bal)
             else:
                 contacts.step(int(c), jj, tj, bal)
@@ -396,4 +396,5 @@ def simulate(sc: Scenario, strategy: str, pop: Population, accounts: np.ndarray 
         charity_cents=per_account(ledger, Kind.CHARITY_CARE, n), discount_cents=per_account(ledger, Kind.DISCOUNT, n),
         rows=ledger,
         called=calls.called if probe_calls else None, disputes_raised=disputes.raised if probe_disputes else None,
+        dispute_moments=disputes.moments if disputes.active else None,
         call_requests=calls.requests, calls_suppressed=calls.suppressed)

@@ -26,7 +26,11 @@ stays, or the last bit of later payment days moves); an account the step would c
   contact limits forbid it (quiet hours, the 7-day call cap) it costs the channel's cost and reaches
   the right party below ``right_party_contact_rate`` (the pre-drawn uniform of the attempt): the
   response, opt-out and complaint of any reached contact. The actions due meanwhile run after it, at
-  its day (the loop's clock), as the engine's blocked account runs them.
+  its day (the loop's clock), as the engine's blocked account runs them. A call step a dispute moved
+  out of the team's hours moves to its next slot (:meth:`Ladder.step <simlib.levers.reminders.Ladder.step>`:
+  ``calls_moved_to_working_hours``, filed at ``slot − shift``, order 10): a column of its own right
+  after the step's, filled when the step moves (:meth:`CallSteps.move`); where another of the
+  account's actions is due before that slot the form refuses (:class:`MovedCallRefused`).
 """
 from __future__ import annotations
 
@@ -39,6 +43,16 @@ from simlib.world.capacities.phone_team import CALL_ATTEMPTS, next_open_slot
 
 #: a call's outcomes: an agent took it; no agent came before the patient paid; none within ``max_wait_days``
 GRANTED, PAID, ABANDONED = "granted", "paid meanwhile", "abandoned"
+#: the action code of the ``k``-th call step's move to the team's next slot is ``MOVED_CALL - k`` (between
+#: the self-service levers' codes and the plans': tests/test_vectorized_codes.py), for at most
+#: ``MAX_MOVED_CALLS`` call steps
+MOVED_CALL, MAX_MOVED_CALLS = -81, 19
+
+
+class MovedCallRefused(RuntimeError):
+    """A call step moved to the team's next slot after another of the account's actions is due (or
+    more call steps than moved codes): the NumPy form does not follow it (the caller keeps the
+    called accounts on SimPy)."""
 
 
 class CallSteps:
@@ -46,6 +60,10 @@ class CallSteps:
 
     def __init__(self, sc, st, n: int, probe: bool, outcomes: dict | None = None, contacts=None):
         self.steps = {s for s, step in enumerate(st.ladder) if sc.channels[step.channel].kind == "call"}
+        #: given the outcomes, each call step's move to a slot has a column: its code -> the step
+        self.moved_codes = {MOVED_CALL - k: s for k, s in enumerate(sorted(self.steps))} if outcomes is not None else {}
+        self.codes = self.steps | set(self.moved_codes)  # the columns :meth:`step` acts on
+        self.disputes = self.raw = None  # the run's disputes (their shift, the resume moments) and schedule
         self.ladder, self.probe, self.team = st.ladder, probe, st.phone_team
         #: the accounts a call step would have called (a probe run), by the run's index
         self.called = np.zeros(n, bool)
@@ -58,9 +76,43 @@ class CallSteps:
             self.attempts = np.zeros(n, np.int64)
             self.call_times = np.full((n, max(1, len(self.steps))), -np.inf)  # the calls placed, by step
 
-    def bind(self, pop, advance, pay_time, now) -> None:
-        """The run's clock: its ``advance`` and ``pay_time`` functions and ``now`` array."""
-        self.pop, self.advance, self.pay_time, self.now = pop, advance, pay_time, now
+    def bind(self, pop, advance, pay_time, now, disputes) -> None:
+        """The run's clock: its ``advance`` and ``pay_time`` functions and ``now`` array; its disputes."""
+        self.pop, self.advance, self.pay_time, self.now, self.disputes = pop, advance, pay_time, now, disputes
+
+    def moved_columns(self, step_times: list) -> tuple[list, list]:
+        """The columns of the call steps' moves (right after their steps': the same raw days) and their
+        codes; none but given the outcomes."""
+        if len(self.moved_codes) > MAX_MOVED_CALLS:
+            raise MovedCallRefused(f"{len(self.moved_codes)} call steps: at most {MAX_MOVED_CALLS} may move")
+        return [step_times[s] for s in self.moved_codes.values()], list(self.moved_codes)
+
+    def attach(self, raw: np.ndarray, code: np.ndarray, row: np.ndarray) -> None:
+        """The run's schedule (raw days and codes by row, each account's row): a move fills its column."""
+        self.raw, self.code, self.row = raw, code, row
+        self.moved = np.zeros(raw.shape, bool)  # the move columns filled
+
+    def unscheduled(self, ii: np.ndarray, codes: np.ndarray, j: int) -> np.ndarray:
+        """Which of the actions due at column ``j`` are call moves that never happened."""
+        if not self.moved_codes:
+            return np.zeros(ii.size, bool)
+        return (codes <= MOVED_CALL) & (codes > MOVED_CALL - MAX_MOVED_CALLS) & ~self.moved[self.row[ii], j]
+
+    def move(self, s: int, ii: np.ndarray, slots: np.ndarray, counters) -> None:
+        """Call step ``s`` of accounts ``ii``, out of the team's hours, moves to ``slots``: filed at
+        ``slot − shift`` in its column (the engine's ``acct.at(slot, 10, …)``); refused where another
+        action of the account is filed before it or at the same key."""
+        counters["calls_moved_to_working_hours"] += ii.size
+        shift = self.disputes.shift[ii] if self.disputes is not None else np.zeros(ii.size)
+        key = slots - shift
+        code = next(c for c, step in self.moved_codes.items() if step == s)
+        r = self.row[ii]
+        j = np.argmax(self.code[r] == code, axis=1)
+        later = np.arange(self.raw.shape[1])[None, :] > j[:, None]
+        if (later & (self.raw[r] <= key[:, None])).any():
+            raise MovedCallRefused(f"call step {s}: moved to the team's next slot after another action")
+        self.raw[r, j] = key
+        self.moved[r, j] = True
 
     def working_slots(self, s: int, at: np.ndarray, scheduled: np.ndarray, counters) -> np.ndarray:
         """Step ``s``'s days ``at`` moved to the team's working slots, as
@@ -81,6 +133,7 @@ class CallSteps:
     def step(self, s: int, ii: np.ndarray, at: np.ndarray, bal: np.ndarray) -> None:
         """Call step ``s`` at its column for accounts ``ii`` (open, not held: the loop's) at ``at``:
         those whose balance is in the step's band would wait for the team."""
+        s = self.moved_codes.get(s, s)  # a move's column: the step again, at its slot
         t = self.ladder[s].target
         usd = bal[ii] / 100.0  # as the engine's step: cents to dollars, then the band
         calls = usd >= t.balance_min
@@ -101,13 +154,15 @@ class CallSteps:
         contacts, team, counters = self.contacts, self.team, self.contacts.counters
         channel = self.ladder[s].channel
         cfg, c = self.sc.channels[channel], list(self.sc.channels).index(channel)
+        hours, days = tuple(team.hours), tuple(team.working_days)
+        slots = np.array([next_open_slot(t, hours, days) for t in at.tolist()], dtype=float)
+        late = slots > at  # a dispute moved the step out of the team's hours: to its next slot
+        if late.any():
+            self.move(s, ii[late], slots[late], counters)
+            ii, at = ii[~late], at[~late]
         out = contacts.state.opted_out[ii, c]  # the patient opted out of calls: not asked
         counters["opted_out_contacts"] += int(out.sum())
         ii, at = ii[~out], at[~out]
-        hours, days = tuple(team.hours), tuple(team.working_days)
-        if any(next_open_slot(t, hours, days) > t for t in at.tolist()):  # the engine moves it again
-            raise RuntimeError(f"call step {s}: an account's call falls outside the phone team's hours "
-                               "(a wait or a pause moved it): the engine moves it to the next slot")
         attempt = self.attempts[ii]
         self.attempts[ii] += 1
         duration = team.call_minutes_mean / 1440.0 * self.pop.call_minutes_exp[ii, attempt % CALL_ATTEMPTS]
@@ -117,6 +172,8 @@ class CallSteps:
         day = np.array([g[1] for g in got], float)
         gone = ~granted  # no agent before the wait ended: the patient paid meanwhile, or abandoned
         self.now[ii[gone]] = day[gone]
+        if self.disputes is not None and self.disputes.active:  # the account's process resumed then
+            self.disputes.resumed[ii] = day
         counters["calls_abandoned"] += sum(g[0] == ABANDONED for g in got)
         ii, day, attempt = ii[granted], day[granted], attempt[granted]
         allowed = ~quiet(self.limits.quiet_hours, hour_of_day(day))

@@ -90,7 +90,8 @@ def dispute_offsets(sc, st, pop, billing_error_rate: float) -> np.ndarray:
 class Disputes:
     """The disputes of one strategy over one population (inactive: the accounts have none)."""
 
-    def __init__(self, sc, st, pop, billing_error_rate: float | None, ends: np.ndarray | None, probe: bool):
+    def __init__(self, sc, st, pop, billing_error_rate: float | None, ends: np.ndarray | None, probe: bool,
+                 raised_at: np.ndarray | None = None):
         n = pop.n
         self.active = billing_error_rate is not None
         self.paused = np.zeros(n, bool)   # no payment from the statement to the dispute's end
@@ -108,6 +109,12 @@ class Disputes:
         self.pop, self.bt, self.probe, self.ends = pop, bt, probe, ends
         self.start = -float(sc.simulation.warm_up_days)
         self.horizon = sc.simulation.horizon_days
+        #: the SimPy clock where each account last resumed (its process starts on the run's first day; a
+        #: call's outcome and a dispute's end resume it): it syncs from there to its dispute's day
+        self.resumed = np.full(n, self.start)
+        #: the SimPy moment each dispute was raised (NaN: none before the horizon), and the moments a
+        #: run proper is given (``raised_at``, NaN: ``start + (day - start)``; hybrid_calls' fixed point)
+        self.moments, self.raised_at = np.full(n, np.nan), raised_at
         self.offset = dispute_offsets(sc, st, pop, billing_error_rate)
         c = np.minimum(pop.correction_fraction, 0.99)  # the lever's overcharge: true balance ÷ (1 − c)
         error = ~np.isnan(self.offset)
@@ -143,9 +150,15 @@ class Disputes:
         self.raised_raw = np.where(self.paused, statement + np.nan_to_num(self.offset, nan=0.0), INF)
         if self.ends is not None:  # the run proper: the queue gave each dispute's end, so its duration
             done = self.paused & ~np.isnan(self.ends)
-            self.known[done] = self.ends[done] - (self.start + (self.raised_raw[done] - self.start))
+            self.known[done] = self.ends[done] - self.simpy_raised()[done]
             self.end_day[done] = self.ends[done]
         return self.raised_raw
+
+    def simpy_raised(self) -> np.ndarray:
+        """The SimPy moment of each dispute known before the run: given (``raised_at``), else the
+        account's process syncing from the run's first day, ``start + (day - start)``."""
+        raised = self.start + (self.raised_raw - self.start)
+        return raised if self.raised_at is None else np.where(np.isnan(self.raised_at), raised, self.raised_at)
 
     def beside(self, *holders) -> None:
         """Levers that hold accounts beside the disputes (the module doc). The public accountant, a
@@ -205,7 +218,7 @@ class Disputes:
             return col
         self.sends[s] = (sent, days)
         if self.ends is not None:  # the run proper: every dispute's shift is known
-            d = self.ends - (self.start + (self.raised_raw - self.start))
+            d = self.ends - self.simpy_raised()
             after = (sent >= self.raised_raw) & ~np.isnan(d)  # the step runs after the dispute (order 2 first)
             with np.errstate(invalid="ignore"):
                 col = np.where(after, (np.maximum(sent + d, self.ends) + days) - d, col)
@@ -246,6 +259,7 @@ class Disputes:
         self.shift[jj] += end - raised  # every pending action later by the dispute's duration
         t0[jj] = end
         now[jj] = end
+        self.resumed[jj] = end
         self.paused[jj] &= self.held[jj]  # a lever holding it decides (its take_over set the clock)
         contacts.respond(self.reach_column, jj, end, self.corrected_jump)  # the corrected statement
 
@@ -253,7 +267,9 @@ class Disputes:
         """Disputes raised at ``at``: which are resolved (none in a probe, which records the
         account's own day, SimPy raising it on ``start + (day - start)``), their SimPy day and their end."""
         self.met[jj] = True
-        raised = self.start + (at - self.start)
+        back = self.resumed[jj]
+        raised = back + (at - back)  # the account syncs from where it last resumed
+        self.moments[jj] = np.where(raised < self.horizon, raised, np.nan)
         if self.probe:
             self.raised[jj] = np.where(raised < self.horizon, at, np.nan)
             return np.zeros(jj.size, bool), raised, raised

@@ -37,6 +37,8 @@ class VectorResult:
     called: np.ndarray | None = None
     #: the SimPy day each account's dispute was raised (a probe run: ``simulate(..., probe_disputes=True)``)
     disputes_raised: np.ndarray | None = None
+    #: the SimPy moment each dispute was raised (NaN: none before the horizon; disputes run here)
+    dispute_moments: np.ndarray | None = None
     #: the calls asked for given each call's outcome (``simulate(..., call_outcomes=)``): (encounter, attempt,
     #: day, deadline, duration) in the order asked
     call_requests: list | None = None
