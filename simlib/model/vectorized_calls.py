@@ -29,8 +29,9 @@ stays, or the last bit of later payment days moves); an account the step would c
   its day (the loop's clock), as the engine's blocked account runs them. A call step a dispute moved
   out of the team's hours moves to its next slot (:meth:`Ladder.step <simlib.levers.reminders.Ladder.step>`:
   ``calls_moved_to_working_hours``, filed at ``slot − shift``, order 10): a column of its own right
-  after the step's, filled when the step moves (:meth:`CallSteps.move`); where another of the
-  account's actions is due before that slot the form refuses (:class:`MovedCallRefused`).
+  after the step's, filled when the step moves and moved, in the account's row, after the actions
+  filed before it (:meth:`CallSteps.move`); the form refuses (:class:`MovedCallRefused`) one filed at
+  the same key, or any move beside an agency (whose deferred placements hold columns by place).
 """
 from __future__ import annotations
 
@@ -50,9 +51,9 @@ MOVED_CALL, MAX_MOVED_CALLS = -81, 19
 
 
 class MovedCallRefused(RuntimeError):
-    """A call step moved to the team's next slot after another of the account's actions is due (or
-    more call steps than moved codes): the NumPy form does not follow it (the caller keeps the
-    called accounts on SimPy)."""
+    """A call step moved to the team's next slot where the NumPy form does not follow it (the caller
+    keeps the called accounts on SimPy): beside an agency, at the key of another action, or more call
+    steps than moved codes."""
 
 
 class CallSteps:
@@ -64,7 +65,7 @@ class CallSteps:
         self.moved_codes = {MOVED_CALL - k: s for k, s in enumerate(sorted(self.steps))} if outcomes is not None else {}
         self.codes = self.steps | set(self.moved_codes)  # the columns :meth:`step` acts on
         self.disputes = self.raw = None  # the run's disputes (their shift, the resume moments) and schedule
-        self.ladder, self.probe, self.team = st.ladder, probe, st.phone_team
+        self.ladder, self.probe, self.team, self.agency = st.ladder, probe, st.phone_team, st.agency is not None
         #: the accounts a call step would have called (a probe run), by the run's index
         self.called = np.zeros(n, bool)
         self.outcomes, self.contacts, self.sc, self.limits = outcomes, contacts, sc, st.contact_limits
@@ -93,26 +94,34 @@ class CallSteps:
         self.moved = np.zeros(raw.shape, bool)  # the move columns filled
 
     def unscheduled(self, ii: np.ndarray, codes: np.ndarray, j: int) -> np.ndarray:
-        """Which of the actions due at column ``j`` are call moves that never happened."""
+        """Which of the actions due at column ``j`` are call moves that never happened (their column
+        keeps the step's key until :meth:`move` fills it)."""
         if not self.moved_codes:
             return np.zeros(ii.size, bool)
         return (codes <= MOVED_CALL) & (codes > MOVED_CALL - MAX_MOVED_CALLS) & ~self.moved[self.row[ii], j]
 
     def move(self, s: int, ii: np.ndarray, slots: np.ndarray, counters) -> None:
         """Call step ``s`` of accounts ``ii``, out of the team's hours, moves to ``slots``: filed at
-        ``slot − shift`` in its column (the engine's ``acct.at(slot, 10, …)``); refused where another
-        action of the account is filed before it or at the same key."""
+        ``slot − shift`` (the engine's ``acct.at(slot, 10, …)``: ``insort`` on (key, order)) — its
+        column takes that key and moves, in the account's row, after the columns filed before it (the
+        row's columns not yet run, still sorted by key)."""
+        if self.agency:
+            raise MovedCallRefused(f"call step {s}: moved to the team's next slot beside an agency")
         counters["calls_moved_to_working_hours"] += ii.size
         shift = self.disputes.shift[ii] if self.disputes is not None else np.zeros(ii.size)
         key = slots - shift
         code = next(c for c, step in self.moved_codes.items() if step == s)
-        r = self.row[ii]
-        j = np.argmax(self.code[r] == code, axis=1)
-        later = np.arange(self.raw.shape[1])[None, :] > j[:, None]
-        if (later & (self.raw[r] <= key[:, None])).any():
-            raise MovedCallRefused(f"call step {s}: moved to the team's next slot after another action")
-        self.raw[r, j] = key
-        self.moved[r, j] = True
+        raw, codes, moved = self.raw, self.code, self.moved
+        for r, k in zip(self.row[ii].tolist(), key.tolist()):
+            j = int(np.argmax(codes[r] == code))
+            before = raw[r, j + 1:] < k
+            if (raw[r, j + 1:] == k).any():  # the same key: order decides (refused: a measure-zero tie)
+                raise MovedCallRefused(f"call step {s}: moved to the key of another action")
+            p = j + int(before.sum())  # the columns after it are sorted: those filed before k come first
+            if p > j:
+                for m in (raw, codes, moved):
+                    m[r, j:p] = m[r, j + 1:p + 1].copy()
+            raw[r, p], codes[r, p], moved[r, p] = k, code, True
 
     def working_slots(self, s: int, at: np.ndarray, scheduled: np.ndarray, counters) -> np.ndarray:
         """Step ``s``'s days ``at`` moved to the team's working slots, as
