@@ -114,21 +114,32 @@ class _Disputes:
     where a probe run says (their day is static), the called accounts where their path does (a call's
     wait may delay it, and their process syncs from where it last resumed)."""
 
-    def __init__(self, world, day: np.ndarray):
-        self.world, start = world, world.start_day
+    def __init__(self, world, day: np.ndarray, called: np.ndarray):
+        self.world, start, self.called = world, world.start_day, called
         self.raised = start + (day - start)
+        self.rank = np.full(day.size, np.nan)  # where the queue's order among equal moments is the replica's
         self.ends, self.last = queue_ends(world, self.raised)
 
-    def update(self, moments: dict, accounts) -> set:
-        """The called ``accounts``' moments as their last paths raised them: the accounts whose
-        moment or end moved (ties between moments: :class:`Refused`)."""
-        raised = self.raised.copy()
+    def update(self, moments: dict, accounts, table: dict) -> set:
+        """The called ``accounts``' moments as their last paths (given ``table``) raised them: the
+        accounts whose moment or end moved. A dispute due while its account waited for a call is
+        raised when the wait ends: disputes raised at one moment so join the queue in the order their
+        processes resumed, the replica's order of outcomes (``table``'s); other ties between a called
+        account's dispute and another: :class:`Refused` (the engine's order is its events')."""
+        raised, rank = self.raised.copy(), self.rank.copy()
         for g in accounts:
-            raised[g] = moments.get(g, np.nan)
-        known = raised[~np.isnan(raised)]
-        if np.unique(known).size < known.size:
-            raise Refused("two disputes raised at one moment (the queue's order is the engine's events')")
-        ends, self.last = queue_ends(self.world, raised)
+            raised[g], rank[g] = moments.get(g, np.nan), np.nan
+        seq = {key: k for k, key in enumerate(table)}
+        for (g, m), (_, day) in table.items():
+            if raised[g] == day:  # raised as its process resumed from this call's wait
+                rank[g] = seq[(g, m)]
+        known = np.flatnonzero(~np.isnan(raised))
+        _, first, count = np.unique(raised[known], return_inverse=True, return_counts=True)
+        tied = known[count[first] > 1]
+        if (self.called[tied] & np.isnan(rank[tied])).any():
+            raise Refused("a called account's dispute raised at the moment of another (the engine's order is its events')")
+        ends, self.last = queue_ends(self.world, raised, np.where(np.isnan(rank), -1.0, rank))
+        self.rank = rank
         moved = np.flatnonzero(~((raised == self.raised) | np.isnan(raised) & np.isnan(self.raised))
                                | ~((ends == self.ends) | np.isnan(ends) & np.isnan(self.ends)))
         self.raised, self.ends = raised, ends
@@ -145,7 +156,7 @@ def call_outcomes(world, candidates: np.ndarray, dispute_days: np.ndarray | None
     their requests come out the same (the queue would); :class:`Refused` where the NumPy form stops."""
     rerun, table, asks, team = np.flatnonzero(candidates), {}, {}, None
     wait = world.st.phone_team.max_wait_days
-    disputes = None if dispute_days is None else _Disputes(world, dispute_days)
+    disputes = None if dispute_days is None else _Disputes(world, dispute_days, candidates)
     called = set(rerun.tolist())
     for _ in range(MAX_ROUNDS):
         try:
@@ -160,7 +171,7 @@ def call_outcomes(world, candidates: np.ndarray, dispute_days: np.ndarray | None
                     asks[g] = found[g]
                 else:
                     del asks[g]
-        shifted = disputes.update(moments, rerun.tolist()) & called if disputes is not None else set()
+        shifted = disputes.update(moments, rerun.tolist(), table) & called if disputes is not None else set()
         if not moved and not shifted and team is not None or not asks:
             break
         requests = [r for g in sorted(asks) for r in asks[g][0]]

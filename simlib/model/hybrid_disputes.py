@@ -26,15 +26,16 @@ def run_disputes(world, day: np.ndarray) -> np.ndarray:
     return ends
 
 
-def queue_ends(world, raised: np.ndarray) -> tuple[np.ndarray, float]:
+def queue_ends(world, raised: np.ndarray, rank: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """The day each dispute raised at the SimPy moment ``raised`` (NaN: none) is resolved (NaN: not
-    by the horizon), and the end of the team's last work done (``-inf``: none); changes nothing."""
+    by the horizon), and the end of the team's last work done (``-inf``: none); changes nothing.
+    Disputes raised at one moment join in ``rank``'s order, then the encounters'."""
     bt, lever = world.sc.operations.billing_team, world.levers["price_estimate"]
     work = lever.hours / bt.hours_per_day
     staff, horizon = world.billing.capacity, world.horizon
     ends = np.full(raised.size, np.nan)
     who = np.flatnonzero(~np.isnan(raised))
-    who = who[np.lexsort((who, raised[who]))]  # by day, then encounter
+    who = who[np.lexsort((who, raised[who]) if rank is None else (who, rank[who], raised[who]))]  # by day, …
     finished: list[float] = []
     last = -np.inf
     for k, (i, day) in enumerate(zip(who.tolist(), raised[who].tolist())):

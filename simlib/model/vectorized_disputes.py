@@ -109,8 +109,8 @@ class Disputes:
         self.pop, self.bt, self.probe, self.ends = pop, bt, probe, ends
         self.start = -float(sc.simulation.warm_up_days)
         self.horizon = sc.simulation.horizon_days
-        #: the SimPy clock where each account last resumed (its process starts on the run's first day; a
-        #: call's outcome and a dispute's end resume it): it syncs from there to its dispute's day
+        #: the SimPy clock where each account last resumed before its dispute (its process starts on the
+        #: run's first day; a call's outcome resumes it): it syncs from there to its dispute's day
         self.resumed = np.full(n, self.start)
         #: the SimPy moment each dispute was raised (NaN: none before the horizon), and the moments a
         #: run proper is given (``raised_at``, NaN: ``start + (day - start)``; hybrid_calls' fixed point)
@@ -259,7 +259,6 @@ class Disputes:
         self.shift[jj] += end - raised  # every pending action later by the dispute's duration
         t0[jj] = end
         now[jj] = end
-        self.resumed[jj] = end
         self.paused[jj] &= self.held[jj]  # a lever holding it decides (its take_over set the clock)
         contacts.respond(self.reach_column, jj, end, self.corrected_jump)  # the corrected statement
 
