@@ -153,7 +153,7 @@ def _shifts(heap_t, heap_k, state, queue, cancelled, granted, now, agents, opens
 
 
 @njit(cache=True)
-def _queue(first_ask, day, payment_day, duration, suppressed, agents, always_open, opens, closes,
+def _queue(first_ask, day, payment_day, duration, suppressed, resume_only, agents, always_open, opens, closes,
            max_wait_days, horizon, start_day, until):
     """The replica's run (see the module). Returns each request's outcome code and day, the waits
     of the calls placed in the order granted, the busy agent-days and the last working day."""
@@ -185,6 +185,9 @@ def _queue(first_ask, day, payment_day, duration, suppressed, agents, always_ope
                     _schedule(heap_t, heap_k, state, now + (day[r] - now), NORMAL_TAG, SYNC, a)
                     break
                 synced = False
+                if resume_only[r]:  # a moment the account resumes on the shared clock: it asks nothing
+                    next_ask[a] += 1
+                    continue
                 asked[r] = now
                 give_up[r] = now + max_wait_days
                 deadline[r] = give_up[r] if give_up[r] < payment_day[r] else payment_day[r]
@@ -257,12 +260,15 @@ class _NoProcesses:
         generator.close()
 
 
-def queue(cfg, start_day: float, horizon: float, requests: list, suppressed: set) -> tuple[dict, TeamRecords]:
+def queue(cfg, start_day: float, horizon: float, requests: list, suppressed: set,
+          resumes: set = frozenset()) -> tuple[dict, TeamRecords]:
     """The team ``cfg`` (a ``phone_team`` section) alone from ``start_day`` to ``horizon``, asked for
     ``requests`` ((encounter, attempt, day on the account's clock, next payment day, duration), each
     account's in the order asked); ``suppressed``: the (encounter, attempt) the contact limits forbid
-    at their agent. Each call's outcome ((encounter, attempt) → (GRANTED | PAID | ABANDONED, day))
-    and the team's records, as :func:`simlib.model.hybrid_calls.replica_simpy` returns them."""
+    at their agent; ``resumes``: those of ``requests`` that ask nothing, a moment the account resumes
+    (a dispute's end, in benchmarks/calls_fixed_point.py's replay of the engine). Each call's outcome
+    ((encounter, attempt) → (GRANTED | PAID | ABANDONED, day)) and the team's records, as
+    :func:`simlib.model.hybrid_calls.replica_simpy` returns them."""
     team = PhoneTeamCapacity(SimpleNamespace(env=_NoProcesses, horizon=horizon, start_day=start_day,
                                              pop=SimpleNamespace(call_minutes_exp=None)), cfg)
     intervals = np.array(team.open_intervals, float).reshape(-1, 2)
@@ -274,20 +280,20 @@ def queue(cfg, start_day: float, horizon: float, requests: list, suppressed: set
     order = np.argsort(encounter, kind="stable")  # the accounts start in encounter order
     encounter = encounter[order]
     attempt = np.array(attempt, np.int64)[order]
-    forbidden = np.zeros(encounter.size, np.bool_)
-    if suppressed:
-        forbidden[:] = [(g, m) in suppressed for g, m in zip(encounter.tolist(), attempt.tolist())]
-    first_ask = np.flatnonzero(np.r_[True, encounter[1:] != encounter[:-1]]) if encounter.size else np.zeros(0, np.int64)
+    keys = list(zip(encounter.tolist(), attempt.tolist()))
+    forbidden = np.array([key in suppressed for key in keys] if suppressed else np.zeros(len(keys)), np.bool_)
+    resume_only = np.array([key in resumes for key in keys] if resumes else np.zeros(len(keys)), np.bool_)
+    first_ask = np.flatnonzero(np.r_[True, encounter[1:] != encounter[:-1]][:encounter.size])
     first_ask = np.append(first_ask, encounter.size).astype(np.int64)
     start, end = float(start_day), float(horizon)
     outcome, outcome_day, waits, busy_days, last_work_day = _queue(
         first_ask, np.array(day, float)[order], np.array(payment_day, float)[order],
-        np.array(duration, float)[order], forbidden, int(cfg.agents), bool(team.always_open),
+        np.array(duration, float)[order], forbidden, resume_only, int(cfg.agents), bool(team.always_open),
         np.ascontiguousarray(intervals[:, 0]), np.ascontiguousarray(intervals[:, 1]),
         float(cfg.max_wait_days), end, start, start + (end - start))  # SimPy's until: now + (at - now)
-    done = np.flatnonzero(outcome)
-    outcomes = dict(zip(zip(encounter[done].tolist(), attempt[done].tolist()),
-                        zip([OUTCOMES[k] for k in outcome[done].tolist()], outcome_day[done].tolist())))
+    done = np.flatnonzero(outcome).tolist()
+    outcomes = dict(zip([keys[j] for j in done], zip([OUTCOMES[k] for k in outcome[done].tolist()],
+                                                     outcome_day[done].tolist())))
     return outcomes, TeamRecords(waits.tolist(), float(busy_days), float(last_work_day))
 
 
