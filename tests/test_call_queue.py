@@ -27,8 +27,9 @@ NO_DISPUTES = {"billing_team": {"billing_error_rate": 0.0}}
 #: five days a week (a shift ends when the next starts), hours that are not whole
 TEAMS = [((9.0, 17.0), [0, 1, 2, 3, 4]), ((8.0, 10.0), [0, 2, 4]), ((0.0, 24.0), list(range(7))),
          ((0.0, 24.0), [0, 1, 2, 3, 4]), ((7.5, 19.25), [1, 2, 3, 5])]
-#: (first day, horizon): the engine's (a whole number of days of warm-up) and ones that are not whole
-SPANS = [(-30.0, 40.0), (-10.5, 33.7), (0.0, 21.0)]
+#: (first day, horizon): the engine's (a whole number of days of warm-up), ones that are not whole, and
+#: ones where SimPy's stop, first day + (horizon - first day), falls after or before the horizon
+SPANS = [(-30.0, 40.0), (-10.5, 33.7), (0.0, 21.0), (-3.7, 28.9), (-30.7, 10.1)]
 
 
 def team(hours, working_days, agents: int, max_wait_days: float):
@@ -51,14 +52,14 @@ def assert_same(cfg, start: float, horizon: float, requests: list, suppressed: s
 
 def moments(rng, cfg, start: float, horizon: float, k: int) -> list[float]:
     """``k`` moments that tie: the team's openings and closings (computed as its shifts compute them),
-    whole hours, midnights, the first day, the horizon and after it, and a few anywhere."""
+    whole hours, midnights, the first day, the horizon, SimPy's stop and after it, a few anywhere."""
     h0, h1 = cfg.hours
     out = []
     for _ in range(k):
         d = int(rng.integers(math.floor(start), math.ceil(horizon) + 2))
-        pick = int(rng.integers(0, 9))
+        pick = int(rng.integers(0, 10))
         out.append([d + h0 / 24.0, d + h1 / 24.0, d + int(rng.integers(0, 24)) / 24.0, float(d), start, horizon,
-                    horizon + 1.0, d + h0 / 24.0, d + float(rng.random())][pick])
+                    horizon + 1.0, d + h0 / 24.0, d + float(rng.random()), start + (horizon - start)][pick])
     return out
 
 
