@@ -54,7 +54,12 @@ class TeamRecords(NamedTuple):
     last_work_day: float
 
 
-@njit(cache=True)
+# the helpers' types, given: otherwise numba compiles one version per literal event kind at their calls
+_HEAP = "float64[::1], int64[:, ::1], int64[::1]"
+_QUEUE = "int64[::1], boolean[::1], boolean[::1]"
+
+
+@njit(f"void({_HEAP}, float64, int64, int64, int64)", cache=True)
 def _schedule(heap_t, heap_k, state, time, tag, kind, arg):
     """``env.schedule``: push (time, tag + sequence number) with its payload (a binary heap)."""
     seq = state[SEQ]
@@ -71,7 +76,7 @@ def _schedule(heap_t, heap_k, state, time, tag, kind, arg):
     heap_t[i], heap_k[i, 0], heap_k[i, 1] = time, key, payload
 
 
-@njit(cache=True)
+@njit(f"Tuple((float64, int64))({_HEAP})", cache=True)
 def _pop(heap_t, heap_k, state):
     """``heappop``: the earliest event's (time, payload)."""
     time, payload = heap_t[0], heap_k[0, 1]
@@ -93,7 +98,7 @@ def _pop(heap_t, heap_k, state):
     return time, payload
 
 
-@njit(cache=True)
+@njit(f"void({_HEAP}, {_QUEUE}, float64, boolean, int64)", cache=True)
 def _grant_front(heap_t, heap_k, state, queue, cancelled, granted, now, shifts_done, new):
     """The front of the queue gets an agent (``PhoneAgents``: the shifts' requests, priority 0, before
     the calls, each class first come first served); a granted request is scheduled unless it is
@@ -118,7 +123,8 @@ def _grant_front(heap_t, heap_k, state, queue, cancelled, granted, now, shifts_d
         _schedule(heap_t, heap_k, state, now, NORMAL_TAG, REQUEST, r)
 
 
-@njit(cache=True)
+@njit(f"UniTuple(int64, 2)({_HEAP}, {_QUEUE}, float64, int64, float64[::1], float64[::1], int64, int64)",
+      cache=True)
 def _shifts(heap_t, heap_k, state, queue, cancelled, granted, now, agents, opens, closes, k, phase):
     """Run the shift process from ``phase`` of interval ``k`` (0: its requests; 1: after the
     ``AllOf``; 2: at the opening; 3: at the closing) until it waits; returns (k, phase) it waits in."""
