@@ -19,7 +19,7 @@ the delay ``day - now``), in IEEE float64 like Python (no fastmath). The events:
 - an account (resumed as ``Resumer`` does): its sync to the request's day, then a request
   (priority 1; the queue is priority-first, first come first served), the wait's timer, the
   grant of a request that waited, the ``_FirstOf`` scheduled by whichever of the two is processed
-  first, the call's end (a release);
+  first, the call's end (a release); a row of ``resumes`` is a sync alone;
 - a release's ``_Due``: the front of the queue (the shifts' requests, then the calls) gets an agent.
 
 tests/test_call_queue.py checks it equals the SimPy replica exactly, on the shipped strategies and on
@@ -305,5 +305,5 @@ def queue(cfg, start_day: float, horizon: float, requests: list, suppressed: set
 
 def replica(world, requests: list, suppressed: set) -> tuple[dict, TeamRecords]:
     """The world's phone team alone (:func:`queue`): what
-    :func:`simlib.model.hybrid_calls.replica_simpy` computes, about N× cheaper."""
+    :func:`simlib.model.hybrid_calls.replica_simpy` computes, 10–20× cheaper a round (docs/scale.md)."""
     return queue(world.st.phone_team, world.start_day, world.horizon, requests, suppressed)

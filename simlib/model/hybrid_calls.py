@@ -139,8 +139,8 @@ def _effective(asks: tuple | None, wait: float):
 
 def replica(world, requests: list, suppressed: set):
     """The phone team alone (:func:`replica_simpy`), compiled: :mod:`simlib.model.call_queue` runs
-    the same events in the same order in a numba loop, ~10× cheaper (imported here: numba only
-    loads when the fixed point runs)."""
+    the same events in the same order in a numba loop, 10–20× cheaper a round (imported here: numba
+    loads only when the fixed point runs)."""
     from simlib.model import call_queue
     return call_queue.replica(world, requests, suppressed)
 
