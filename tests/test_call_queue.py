@@ -97,8 +97,7 @@ def _in_order(requests: list) -> list:
 def retied(rng, requests: list, outcomes: dict) -> list:
     """The same accounts asked again so that payment days fall on the grants' moments and asks on
     the moments calls end (the timer, the grant and a release at one instant)."""
-    grants = [(day, dur) for (g, m, _, _, dur) in requests if (out := outcomes.get((g, m))) and out[0] == GRANTED
-              for day in [out[1]]]
+    grants = [(outcomes[g, m][1], dur) for g, m, _, _, dur in requests if outcomes.get((g, m), ("",))[0] == GRANTED]
     if not grants:
         return requests
     changed = []
@@ -130,15 +129,19 @@ def test_random_request_sets_that_tie_are_queued_as_simpy_queues_them(seed, shap
 
 def test_the_random_sets_reach_every_tie():
     """Teeth: over seeded sets, calls wait and are granted at an opening, are given up at the wait's
-    limit and when the patient pays at the very moment (also at a grant's moment), are suppressed,
-    end when another call asks, and some ask after the horizon (no outcome)."""
+    limit (also at an opening) and when the patient pays at the very moment (also at a grant's
+    moment), are suppressed, end at a closing or when another call asks, and some ask after the
+    horizon (no outcome)."""
     seen = dict.fromkeys(["waited", "at_opening", ABANDONED, PAID, "paid_at_ask", "suppressed", "no_outcome",
-                          "asked_when_a_call_ended", "paid_at_a_grant"], 0)
+                          "asked_when_a_call_ended", "paid_at_a_grant", "ended_at_a_closing",
+                          "gave_up_at_an_opening"], 0)
     for seed in range(40):
         rng = np.random.default_rng(seed)
         shape, span = TEAMS[seed % len(TEAMS)], SPANS[seed % len(SPANS)]
         cfg = team(*shape, [1, 2, 5][seed % 3], [1.0, 0.25, 5.0][seed % 3])
         requests, suppressed = random_requests(rng, cfg, *span, 60)
+        days = range(math.floor(span[0]), math.ceil(span[1]) + 3)
+        opens, closes = ({d + hour / 24.0 for d in days} for hour in cfg.hours)
         first = assert_same(cfg, *span, requests, suppressed)
         again = retied(rng, requests, first)
         second = assert_same(cfg, *span, again, suppressed)
@@ -157,6 +160,8 @@ def test_the_random_sets_reach_every_tie():
                 seen[PAID] += kind == PAID
                 seen["paid_at_ask"] += kind == PAID and at == day
                 seen["suppressed"] += kind == GRANTED and (g, m) in suppressed
+                seen["ended_at_a_closing"] += kind == GRANTED and at + dur in closes
+                seen["gave_up_at_an_opening"] += kind != GRANTED and at in opens
         seen["asked_when_a_call_ended"] += sum(day in ends for _, _, day, _, _ in again)
         seen["paid_at_a_grant"] += sum(pay in grants for _, _, _, pay, _ in again)
     assert all(v > 10 for v in seen.values()), seen
