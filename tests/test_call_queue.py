@@ -5,7 +5,17 @@ the fixed point asks of the shipped call strategies, and on random request sets 
 at the opening and the closing, many at one instant, waits that end on an opening, payment days at a
 grant's moment, calls that end when another request arrives, suppressed calls, teams open round the
 clock, one agent and many, requests at the first day and after the horizon. Seeded (hypothesis
-derandomized); nothing timed."""
+derandomized); nothing timed.
+
+Slips in the kernel these tests caught (each tried once, by hand): equal times in the reverse order of
+their ids; calls granted last come first served; the shifts' requests behind the waiting calls; a
+sync, a wait's timer or a shift's opening at the day itself instead of SimPy's ``now + (day - now)``;
+no ``_FirstOf`` event; a release granting the front at once (a call's end, a suppressed call); a
+request granted at its creation scheduled; ``>`` for ``>=`` between paid and abandoned; the run
+stopped at the horizon instead of SimPy's ``start + (horizon - start)``; the shifts' last requests
+left out; the ``AllOf`` at its first request; busy time not clipped at the horizon; the accounts
+started after the shifts' ``Initialize``; a give-up not counted as the team's work. (The shifts'
+``Initialize`` at normal priority changes nothing: it is the first event scheduled.)"""
 from __future__ import annotations
 
 import math
