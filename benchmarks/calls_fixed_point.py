@@ -19,7 +19,9 @@ This measures that before any NumPy form exists, the engine computing the paths:
 2. **the replica**: the phone team of :mod:`simlib.world.capacities.phone_team` (its agents and
    shifts) on an environment of its own, each account a process replaying its requests and resumes
    in the engine's order, started in encounter order as the engine starts accounts; it must grant
-   every call at the engine's moment: its waits, in the order granted, equal the engine's to the bit;
+   every call at the engine's moment: its waits, in the order granted, equal the engine's to the bit
+   (and the compiled queue, :mod:`simlib.model.call_queue`, fed the same requests and resumes, must
+   give the same outcomes and waits);
 3. **the iteration**: the engine with each call's outcome read from a table instead of the queue
    (:meth:`~simlib.world.capacities.phone_team.PhoneTeamCapacity.ask`, ``gave_up`` and ``talk``,
    the parts of ``call`` around its wait), then the replica on the requests those paths made gives
@@ -29,7 +31,9 @@ This measures that before any NumPy form exists, the engine computing the paths:
    NumPy model computing the paths, on the scenario without billing errors (a dispute beside a call
    keeps the called accounts on SimPy): CPU seconds of one world (the least of three) on pure
    SimPy, on the hybrid as shipped (the accounts a call reaches on SimPy) and on the hybrid with
-   the fixed point, and whether its ledger is pure SimPy's.
+   the fixed point (its queue replayed by the SimPy replica, then by the compiled one, which runs
+   the fixed point: ``hybrid_calls.replica``), whether its ledger is pure SimPy's, and each round's
+   replica CPU seconds on SimPy and compiled, the two answers compared.
 
     .venv/bin/python benchmarks/calls_fixed_point.py            # the shipped call strategies
     .venv/bin/python benchmarks/calls_fixed_point.py --scenario parameters/policies.yaml --strategies barrier
@@ -41,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import heapq
 import json
 import math
 import sys
@@ -56,7 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simlib.levers import disputes as disputes_lever  # noqa: E402
-from simlib.model import hybrid_calls  # noqa: E402
+from simlib.model import call_queue, hybrid_calls  # noqa: E402
 from simlib.model.engine import World  # noqa: E402
 from simlib.model.population import draw_population  # noqa: E402
 from simlib.model.vectorized_rows import canonical_order  # noqa: E402
@@ -136,11 +141,16 @@ def replica(sc, strategy: str, pop, rec: Recorder) -> tuple[dict, list]:
 
     def account(i: int, items: list):
         for item in items:
-            day = item[1] if item[0] == "resume" else item[2]
+            if item[0] == "resume":  # the engine's process resumes at that moment (a dispute's end)
+                if item[1] > env.now:
+                    back = simpy.Event(env)
+                    back._ok, back._value = True, None
+                    heapq.heappush(env._queue, (item[1], simpy.events.NORMAL, next(env._eid), back))
+                    yield back
+                continue
+            day = item[2]
             if day > env.now:
                 yield env.timeout(day - env.now)
-            if item[0] == "resume":
-                continue
             _, m, _, payment_day, duration = item
             t_req = env.now  # the engine's wait, PhoneTeamCapacity.call, on the SimPy clock
             give_up = t_req + cfg.max_wait_days
@@ -168,6 +178,22 @@ def replica(sc, strategy: str, pop, rec: Recorder) -> tuple[dict, list]:
     return outcomes, waits
 
 
+def compiled_agrees(sc, strategy: str, rec: Recorder, outcomes: dict, waits: list) -> bool:
+    """Step 2's cross-check: the compiled queue (:mod:`simlib.model.call_queue`) fed the same requests
+    (a dispute's end: a row that asks nothing) gives :func:`replica`'s outcomes and waits."""
+    requests, resumes = [], set()
+    for i in sorted(rec.by_account):
+        for k, item in enumerate(rec.by_account[i]):
+            if item[0] == "resume":
+                resumes.add((i, -1 - k))
+                requests.append((i, -1 - k, item[1], math.inf, 0.0))
+            else:
+                requests.append((i, *item[1:]))
+    got, team = call_queue.queue(sc.strategies[strategy].phone_team, -float(sc.simulation.warm_up_days),
+                                 sc.simulation.horizon_days, requests, rec.suppressed, resumes)
+    return got == outcomes and team.waits == waits
+
+
 def same_ledgers(a, b) -> bool:
     oa, ob = canonical_order(a), canonical_order(b)
     return len(a) == len(b) and all(np.array_equal(getattr(a, c)[oa], getattr(b, c)[ob])
@@ -184,7 +210,8 @@ def measure(sc, strategy: str, seed: int = 0, max_iterations: int = 30, log=prin
     truth, waits = replica(sc, strategy, pop, rec)
     row = {"strategy": strategy, "accounts": int(pop.n), "called_accounts": len(rec.by_account),
            "call_requests": rec.calls, "engine_cpu_s": t_engine,
-           "replica_keeps_the_engines_order": waits == list(world.phone.waits), "iterations": []}
+           "replica_keeps_the_engines_order": waits == list(world.phone.waits),
+           "compiled_queue_agrees": compiled_agrees(sc, strategy, rec, truth, waits), "iterations": []}
     table: dict = {}
     for k in range(max_iterations):
         with recording(Recorder(), table) as rec:
@@ -222,45 +249,73 @@ def _least(fn, runs: int = 3) -> float:
 
 def speed(sc, strategy: str, seed: int = 0) -> dict:
     """Step 4: one world's CPU seconds on pure SimPy, the hybrid as shipped and the hybrid with the
-    called accounts as a fixed point (``sc`` without billing errors), and the fixed point's identity."""
+    called accounts as a fixed point (``sc`` without billing errors) — its queue replayed by the SimPy
+    replica and by the compiled one —, the fixed point's identity, and each round's replica on both
+    (CPU seconds, and whether the compiled answer is the SimPy one: outcomes, waits, busy time)."""
     pop = draw_population(sc, seed)
     simpy_s = _least(lambda: World(sc, strategy, pop, hybrid=False).run())
     hybrid_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
-    enabled = hybrid_calls.ENABLED
+    enabled, compiled = hybrid_calls.ENABLED, hybrid_calls.replica
+    rounds = []
+
+    def both(world, requests, suppressed):
+        t = time.process_time()
+        expected, team = hybrid_calls.replica_simpy(world, requests, suppressed)
+        t_simpy = time.process_time() - t
+        t = time.process_time()
+        outcomes, records = compiled(world, requests, suppressed)
+        rounds.append({"requests": len(requests), "simpy_cpu_s": t_simpy, "compiled_cpu_s": time.process_time() - t,
+                       "same": (outcomes, records.waits, records.busy_days, records.last_work_day)
+                       == (expected, team.waits, team.busy_days, team.last_work_day)})
+        return outcomes, records
+
     hybrid_calls.ENABLED = True
     try:
-        world = World(sc, strategy, pop, hybrid=True)
+        world = World(sc, strategy, pop, hybrid=True)  # (its first round loads the compiled queue)
         applies = world.numpy_calls is not None
         same = same_ledgers(World(sc, strategy, pop, hybrid=False).run().ledger, world.run().ledger)
+        hybrid_calls.replica = both
+        World(sc, strategy, pop, hybrid=True).run()
+        hybrid_calls.replica = hybrid_calls.replica_simpy
+        fixed_simpy_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
+        hybrid_calls.replica = compiled
         fixed_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
     finally:
-        hybrid_calls.ENABLED = enabled
-    return {"simpy_s": simpy_s, "hybrid_s": hybrid_s, "fixed_point_s": fixed_s, "fixed_point_applies": applies,
-            "fixed_point_same_ledger": same}
+        hybrid_calls.ENABLED, hybrid_calls.replica = enabled, compiled
+    return {"simpy_s": simpy_s, "hybrid_s": hybrid_s, "fixed_point_simpy_replica_s": fixed_simpy_s,
+            "fixed_point_s": fixed_s, "fixed_point_applies": applies, "fixed_point_same_ledger": same,
+            "rounds": rounds, "compiled_equals_simpy_replica": all(r["same"] for r in rounds) if rounds else None}
 
 
 def markdown(rows: list[dict]) -> list[str]:
     out = ["| scenario | strategy | accounts | called | call requests | replica keeps the engine's order | "
+           "compiled queue agrees | "
            "iterations to the fixed point (outcomes changed each) | fixed point = engine (ledger, counters) | "
-           "engine CPU-s | one replica CPU-s |", "|---|---|---:|---:|---:|---|---|---|---:|---:|"]
+           "engine CPU-s | one replica CPU-s |", "|---|---|---:|---:|---:|---|---|---|---|---:|---:|"]
     for r in rows:
         its = r["iterations"]
         replica_s = sum(i["replica_cpu_s"] for i in its) / max(1, len(its))
         out.append(f"| {r['scenario']} | {r['strategy']} | {r['accounts']:,} | {r['called_accounts']:,} | "
-                   f"{r['call_requests']:,} | {r['replica_keeps_the_engines_order']} | "
+                   f"{r['call_requests']:,} | {r['replica_keeps_the_engines_order']} | {r['compiled_queue_agrees']} | "
                    f"{len(its) - 1 if r['converged'] else 'none in ' + str(len(its))} "
                    f"({', '.join(str(i['changed']) for i in its)}) | {r['same_ledger']}, {r['same_counters']} | "
                    f"{r['engine_cpu_s']:.2f} | {replica_s:.2f} |")
     fast = [r for r in rows if "speed" in r]
     if fast:
-        out += ["", "Without billing errors, one world (CPU-s, the least of three):", "",
-                "| scenario | strategy | pure SimPy | hybrid as shipped (× SimPy) | hybrid, calls as a fixed point "
-                "(× SimPy) | applies | same ledger |", "|---|---|---:|---:|---:|---|---|"]
+        out += ["", "Without billing errors, one world (CPU-s, the least of three); the fixed point's queue replayed "
+                "on SimPy, then compiled (simlib.model.call_queue), and one round's replica:", "",
+                "| scenario | strategy | pure SimPy | hybrid as shipped (× SimPy) | fixed point, SimPy replica "
+                "(× SimPy) | fixed point, compiled replica (× SimPy) | one replica SimPy → compiled CPU-s | "
+                "compiled = SimPy replica | applies | same ledger |", "|---|---|---:|---:|---:|---:|---:|---|---|---|"]
         for r in fast:
             f = r["speed"]
+            its = f["rounds"] or [{"simpy_cpu_s": math.nan, "compiled_cpu_s": math.nan}]
+            one = (min(i["simpy_cpu_s"] for i in its), min(i["compiled_cpu_s"] for i in its))
             out.append(f"| {r['scenario']} | {r['strategy']} | {f['simpy_s']:.2f} | {f['hybrid_s']:.2f} "
-                       f"({f['simpy_s'] / f['hybrid_s']:.2f}×) | {f['fixed_point_s']:.2f} "
-                       f"({f['simpy_s'] / f['fixed_point_s']:.2f}×) | {f['fixed_point_applies']} | "
+                       f"({f['simpy_s'] / f['hybrid_s']:.2f}×) | {f['fixed_point_simpy_replica_s']:.2f} "
+                       f"({f['simpy_s'] / f['fixed_point_simpy_replica_s']:.2f}×) | {f['fixed_point_s']:.2f} "
+                       f"({f['simpy_s'] / f['fixed_point_s']:.2f}×) | {one[0]:.3f} → {one[1]:.4f} | "
+                       f"{f['compiled_equals_simpy_replica']} | {f['fixed_point_applies']} | "
                        f"{f['fixed_point_same_ledger']} |")
     return out
 

@@ -60,7 +60,7 @@ def test_the_called_accounts_fixed_point_is_the_engines_run(capsys):
     """benchmarks/calls_fixed_point.py on a small hospital's `calls` (disputes included) and `llamadas`:
     the replica of the phone team grants every call at the engine's moment in the engine's order, and
     the iteration reaches a fixed point whose ledger and counters are the engine's (the premise of a
-    NumPy form of the called accounts, issue 27)."""
+    NumPy form of the called accounts, issue 27); the compiled queue gives the replica's answers."""
     spec = importlib.util.spec_from_file_location("benchmarks_fixed_point", ROOT / "benchmarks" / "calls_fixed_point.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -69,6 +69,7 @@ def test_the_called_accounts_fixed_point_is_the_engines_run(capsys):
                             "--encounters-per-day", "3", "--no-write"]) == 0
         row = module.LAST_ROWS[0]
         assert row["call_requests"] > 100 and row["replica_keeps_the_engines_order"], row
+        assert row["compiled_queue_agrees"] and row["speed"]["compiled_equals_simpy_replica"], row
         assert row["converged"] and row["same_ledger"] and row["same_counters"], row
         assert row["speed"]["fixed_point_applies"] and row["speed"]["fixed_point_same_ledger"], row
     assert "| calls |" in capsys.readouterr().out

@@ -199,12 +199,21 @@ def _effective(asks: tuple | None, wait: float):
     return tuple((g, m, day, pay if pay < day + wait - 1e-6 else None, dur) for g, m, day, pay, dur in asks[0]), asks[1]
 
 
-def replica(world, requests: list, suppressed: set, resumes: dict | None = None) -> tuple[dict, PhoneTeamCapacity]:
-    """The phone team alone, asked for ``requests`` ((encounter, attempt, day on the account's clock,
-    next payment day, duration)); ``suppressed``: the calls the contact limits forbid at their
-    agent; ``resumes``: the SimPy moment an account's process resumes from its dispute (its end),
-    from which it syncs to its next request. Returns each call's outcome and the team (its records:
-    waits, busy time, last working day)."""
+def replica(world, requests: list, suppressed: set, resumes: dict | None = None):
+    """The phone team alone (:func:`replica_simpy`), compiled: :mod:`simlib.model.call_queue` runs
+    the same events in the same order in a numba loop, 10–20× cheaper a round (imported here: numba
+    loads only when the fixed point runs); ``resumes``: as :func:`replica_simpy`'s."""
+    from simlib.model import call_queue
+    return call_queue.replica(world, requests, suppressed, resumes)
+
+
+def replica_simpy(world, requests: list, suppressed: set, resumes: dict | None = None) -> tuple[dict, PhoneTeamCapacity]:
+    """The phone team alone on SimPy (the reference of the compiled :func:`replica`), asked for
+    ``requests`` ((encounter, attempt, day on the account's clock, next payment day, duration));
+    ``suppressed``: the calls the contact limits forbid at their agent; ``resumes``: the SimPy
+    moment an account's process resumes from its dispute (its end, an absolute moment), from which
+    it syncs to its next request. Returns each call's outcome and the team (its records: waits,
+    busy time, last working day)."""
     cfg, start, horizon = world.st.phone_team, world.start_day, world.horizon
     env = simpy.Environment(initial_time=start)
     team = PhoneTeamCapacity(SimpleNamespace(env=env, horizon=horizon, start_day=start, pop=world.pop), cfg)
