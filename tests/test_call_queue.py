@@ -190,25 +190,29 @@ def test_a_crowd_at_one_instant(agents):
     assert {kind for kind, _ in outcomes.values()} == {GRANTED, PAID, ABANDONED}
 
 
+@pytest.mark.parametrize("disputes", [False, True])
 @pytest.mark.parametrize("scenario, name", [("baseline", "calls"), ("baseline", "combined"),
                                             ("chile_clinic", "llamadas")])
-def test_the_shipped_strategies_rounds_are_queued_as_simpy_queues_them(scenario, name, monkeypatch):
-    """Every round of the fixed point, on a small hospital without billing errors: the compiled
-    queue's answer is the SimPy replica's (and the world runs on it)."""
-    sc = variants(scenario, name, {name: {}}, encounters_per_day=4.0, operations=NO_DISPUTES)
+def test_the_shipped_strategies_rounds_are_queued_as_simpy_queues_them(scenario, name, disputes, monkeypatch):
+    """Every round of the fixed point, on a small hospital with and without billing errors (a
+    dispute's end: a moment the account resumes): the compiled queue's answer is the SimPy
+    replica's (and the world runs on it)."""
+    sc = variants(scenario, name, {name: {}}, encounters_per_day=4.0, operations=None if disputes else NO_DISPUTES)
     pop = draw_population(sc, 1)
-    rounds = []
+    rounds, resumed = [], []
 
-    def both(world, requests, suppressed):
-        expected, simpy_team = hybrid_calls.replica_simpy(world, requests, suppressed)
-        outcomes, records = call_queue.replica(world, requests, suppressed)
+    def both(world, requests, suppressed, resumes=None):
+        expected, simpy_team = hybrid_calls.replica_simpy(world, requests, suppressed, resumes)
+        outcomes, records = call_queue.replica(world, requests, suppressed, resumes)
         assert outcomes == expected and records.waits == simpy_team.waits
         assert records.busy_days == simpy_team.busy_days and records.last_work_day == simpy_team.last_work_day
         rounds.append(len(requests))
+        resumed.append(len(resumes or {}))
         return outcomes, records
 
     monkeypatch.setattr(hybrid_calls, "ENABLED", True)
     monkeypatch.setattr(hybrid_calls, "replica", both)
     world = World(sc, name, pop, hybrid=True)
     world.run()
+    assert (min(resumed) > 10) if disputes else not any(resumed)
     assert world.numpy_calls is not None and rounds and min(rounds) > 100, rounds
