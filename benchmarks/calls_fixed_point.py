@@ -27,10 +27,10 @@ This measures that before any NumPy form exists, the engine computing the paths:
    the parts of ``call`` around its wait), then the replica on the requests those paths made gives
    the next table; from "every call served when asked" until no outcome changes. The fixed point's
    ledger (every row, to the bit) and counters must be the engine's.
-4. **the NumPy form** (:mod:`simlib.model.hybrid_calls`, off by default): the same iteration with the
-   NumPy model computing the paths, on the scenario without billing errors (a dispute beside a call
-   keeps the called accounts on SimPy): CPU seconds of one world (the least of three) on pure
-   SimPy, on the hybrid as shipped (the accounts a call reaches on SimPy) and on the hybrid with
+4. **the NumPy form** (:mod:`simlib.model.hybrid_calls`, on by default since stop 37): the same
+   iteration with the NumPy model computing the paths, on the shipped scenario (its billing errors
+   too: the billing team's queue joins the fixed point): CPU seconds of one world (the least of three)
+   on pure SimPy, on the hybrid with the accounts a call reaches on SimPy (``ENABLED`` off) and on the hybrid with
    the fixed point (its queue replayed by the SimPy replica, then by the compiled one, which runs
    the fixed point: ``hybrid_calls.replica``), whether its ledger is pure SimPy's, and each round's
    replica CPU seconds on SimPy and compiled, the two answers compared.
@@ -249,21 +249,25 @@ def _least(fn, runs: int = 3) -> float:
 
 def speed(sc, strategy: str, seed: int = 0) -> dict:
     """Step 4: one world's CPU seconds on pure SimPy, the hybrid as shipped and the hybrid with the
-    called accounts as a fixed point (``sc`` without billing errors) — its queue replayed by the SimPy
+    called accounts as a fixed point (``sc`` with its billing errors) — its queue replayed by the SimPy
     replica and by the compiled one —, the fixed point's identity, and each round's replica on both
     (CPU seconds, and whether the compiled answer is the SimPy one: outcomes, waits, busy time)."""
     pop = draw_population(sc, seed)
     simpy_s = _least(lambda: World(sc, strategy, pop, hybrid=False).run())
-    hybrid_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
     enabled, compiled = hybrid_calls.ENABLED, hybrid_calls.replica
+    hybrid_calls.ENABLED = False  # the hybrid before the fixed point: the accounts a call reaches on SimPy
+    try:
+        hybrid_s = _least(lambda: World(sc, strategy, pop, hybrid=True).run())
+    finally:
+        hybrid_calls.ENABLED = enabled
     rounds = []
 
-    def both(world, requests, suppressed):
+    def both(world, requests, suppressed, resumes=None):
         t = time.process_time()
-        expected, team = hybrid_calls.replica_simpy(world, requests, suppressed)
+        expected, team = hybrid_calls.replica_simpy(world, requests, suppressed, resumes)
         t_simpy = time.process_time() - t
         t = time.process_time()
-        outcomes, records = compiled(world, requests, suppressed)
+        outcomes, records = compiled(world, requests, suppressed, resumes)
         rounds.append({"requests": len(requests), "simpy_cpu_s": t_simpy, "compiled_cpu_s": time.process_time() - t,
                        "same": (outcomes, records.waits, records.busy_days, records.last_work_day)
                        == (expected, team.waits, team.busy_days, team.last_work_day)})
@@ -302,7 +306,8 @@ def markdown(rows: list[dict]) -> list[str]:
                    f"{r['engine_cpu_s']:.2f} | {replica_s:.2f} |")
     fast = [r for r in rows if "speed" in r]
     if fast:
-        out += ["", "Without billing errors, one world (CPU-s, the least of three); the fixed point's queue replayed "
+        out += ["", "With the scenario's billing errors, one world (CPU-s, the least of three); "
+                "'hybrid as shipped': the accounts a call reaches on SimPy; the fixed point's queue replayed "
                 "on SimPy, then compiled (simlib.model.call_queue), and one round's replica:", "",
                 "| scenario | strategy | pure SimPy | hybrid as shipped (× SimPy) | fixed point, SimPy replica "
                 "(× SimPy) | fixed point, compiled replica (× SimPy) | one replica SimPy → compiled CPU-s | "
@@ -354,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(sc, strategy, args.seed)
         row["scenario"] = path.stem
         if not args.no_speed and strategy not in POLICIES:
-            row["speed"] = speed(_scenario(path, args.encounters_per_day, disputes=False), strategy, args.seed)
+            row["speed"] = speed(_scenario(path, args.encounters_per_day), strategy, args.seed)
         rows.append(row)
     LAST_ROWS[:] = rows
     table = "\n".join(markdown(rows))

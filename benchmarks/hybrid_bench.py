@@ -15,6 +15,7 @@ import numpy as np
 from simlib.core.ledger import Ledger
 from simlib.model import vectorized
 from simlib.model.engine import World
+from simlib.model.hybrid import model_inputs
 from simlib.model.vectorized_rows import canonical_order
 
 
@@ -38,7 +39,8 @@ def bench_hybrid(sc, pop, timed, log) -> list[dict]:
         share = 0.0 if mask is None else float(mask.sum()) / balances
         numpy_rate = None
         if mask is not None:
-            _, _, t_np = timed(lambda: vectorized.simulate(sc, name, pop, accounts=mask))
+            inputs = model_inputs(world, mask)  # the calls' outcomes and the disputes' days the hybrid found
+            _, _, t_np = timed(lambda: vectorized.simulate(sc, name, pop, accounts=mask, **inputs))
             numpy_rate = float(mask.sum()) / t_np
         total["simpy"] += t_simpy
         total["hybrid"] += t_hybrid

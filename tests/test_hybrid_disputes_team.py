@@ -15,10 +15,19 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
+from simlib.model import hybrid_calls
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 
 from test_hybrid import ROOT, assert_identical, variants
+
+
+@pytest.fixture(autouse=True)
+def called_accounts_on_simpy(monkeypatch):
+    """The path where the accounts a call reaches stay on SimPy (the fixed point of
+    simlib.model.hybrid_calls refuses, e.g. beside an agency, or is turned off): their disputes keep
+    the billing team on SimPy, and the NumPy accounts' disputes join it."""
+    monkeypatch.setattr(hybrid_calls, "ENABLED", False)
 
 TEAMS = {
     "congested": {"billing_error_rate": 0.3, "staff": 1, "hours_per_dispute": 20.0, "hours_per_day": 7.0},

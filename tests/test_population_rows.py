@@ -73,9 +73,8 @@ def test_the_hybrid_is_the_same_in_any_block_size(strategy, monkeypatch):
     # one block: the very rows, in the order, of the model run on the whole population (the metrics
     # sum them in that order, to the last bit)
     world = World(sc, strategy, pop, hybrid=True)
-    whole = vectorized.simulate(sc, strategy, pop, accounts=world.numpy_accounts,  # the disputes too
-                                billing_error_rate=world.billing_error_rate if world.numpy_disputes else None,
-                                dispute_ends=hybrid.dispute_ends(world, world.numpy_accounts)).rows
+    whole = vectorized.simulate(sc, strategy, pop, accounts=world.numpy_accounts,  # the disputes and calls too
+                                **hybrid.model_inputs(world, world.numpy_accounts)).rows
     one = hybrid.run_numpy_accounts(world, world.numpy_accounts, block_accounts=10**9)
     for column in ("receivable", "day", "kind", "amount"):
         np.testing.assert_array_equal(getattr(whole, column), getattr(one, column), err_msg=column)
@@ -96,11 +95,14 @@ def test_a_blocks_arrays_are_freed_when_it_ends(path):
     gc.disable()
     try:
         for name in sc.strategies:
-            mask = World(sc, name, pop, hybrid=True).numpy_accounts
+            world = World(sc, name, pop, hybrid=True)
+            mask = world.numpy_accounts
             if mask is None:
                 continue
+            rows = np.flatnonzero(mask)
+            inputs = hybrid.model_inputs(world, mask, rows)  # the calls' outcomes, the disputes' days
             gc.collect()
-            vectorized.simulate(sc, name, PopulationRows(pop, np.flatnonzero(mask)), accounts=np.ones(int(mask.sum()), bool))
+            vectorized.simulate(sc, name, PopulationRows(pop, rows), accounts=np.ones(rows.size, bool), **inputs)
             assert gc.collect() == 0, name  # nothing left for the cycle collector
             ran += 1
     finally:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from simlib.model import vectorized
+from simlib.model import hybrid_calls, vectorized
 from simlib.model.engine import World
 from simlib.model.population import draw_population
 from simlib.scenario.schema import scenario_from_dict
@@ -48,7 +48,8 @@ def test_accounts_a_call_step_selects_but_never_calls_run_in_numpy_identically(s
     assert share > 0.2 and counters["calls"] > 20 and counters["calls_moved_to_working_hours"] > 20  # teeth
 
 
-def test_an_account_a_call_reaches_is_refused_unless_probed():
+def test_an_account_a_call_reaches_is_refused_unless_probed(monkeypatch):
+    monkeypatch.setattr(hybrid_calls, "ENABLED", False)  # the probe's path (simlib.model.hybrid_calls: off)
     sc = _calls_scenario([{"day": 20, "channel": "call", "target": {"balance_min": 200}}])
     pop = draw_population(sc, 4)
     world = World(sc, "calls", pop, hybrid=True)

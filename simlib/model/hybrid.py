@@ -245,6 +245,26 @@ def dispute_ends(world, mask: np.ndarray, block_accounts: int | None = None) -> 
     return run_disputes(world, raised)
 
 
+def model_inputs(world, mask: np.ndarray, rows: np.ndarray | None = None) -> dict:
+    """What the NumPy model is given beside the population for the world's NumPy accounts ``mask``
+    (tests, the benchmarks' NumPy limit): the disputes' days and each call's outcome, on the whole
+    population, or on its ``rows`` (a :class:`~simlib.model.population_rows.PopulationRows` of them)."""
+    out: dict = {}
+    if world.calls_fixed is not None:
+        calls, disputes = world.calls_fixed
+        out["call_outcomes"] = calls
+        if disputes is not None:
+            out.update(billing_error_rate=world.billing_error_rate, dispute_ends=disputes.ends,
+                       dispute_raised=disputes.raised)
+    elif world.numpy_disputes:
+        out.update(billing_error_rate=world.billing_error_rate, dispute_ends=dispute_ends(world, mask))
+    if rows is None:
+        return out
+    local = {g: j for j, g in enumerate(rows.tolist())}
+    return {key: {(local[g], m): v for (g, m), v in value.items() if g in local} if key == "call_outcomes" else
+            value[rows] if np.ndim(value) else value for key, value in out.items()}
+
+
 def team_days(world, mask: np.ndarray, block_accounts: int | None = None) -> list[float]:
     """The account's own day of the dispute of each encounter of ``mask`` (NaN: none, or not before
     the horizon): a probe run of its disputed accounts (the billing team's work then runs on SimPy)."""

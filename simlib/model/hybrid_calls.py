@@ -26,12 +26,21 @@ again (a call's first request depends on no outcome, so no other account ever as
 records of the last round — the waits in the order granted, the agents' busy time, its last working
 day — are the world's phone team's, which books its costs as the engine does.
 
+The billing team's queue joins the fixed point (:class:`_Disputes`): every disputed account then
+runs in NumPy; a called account raises its dispute when its process, synced from where it last
+resumed (a call's outcome), reaches it — when a call's wait ends, if it fell due during it; disputes
+raised at one moment join the queue in the order the replica resumed their accounts
+(:func:`~simlib.model.hybrid_disputes.queue_ends`); its end is a moment the process resumes (the
+replica's ``resumes``), and a call step its pause moved out of the team's hours moves to the next
+slot (:meth:`~simlib.model.vectorized_calls.CallSteps.move`). The raise moments and the ends are
+iterated with the outcomes.
+
 Where it applies (:func:`calls_in_numpy`): every account a call step may select runs in NumPy (so no
-SimPy account shares the queue), none of them has a dispute (a dispute's end is a moment an account
-resumes on SimPy, which orders its later requests; a pause moves a call out of the team's hours,
-which the engine moves again), and the ladder's calls are far enough apart that no wait can push the
-next one out of the team's hours. Otherwise the accounts a call reaches stay on SimPy
-(:func:`simlib.model.hybrid.numpy_accounts`'s probe).
+SimPy account shares the queue), and the ladder's calls are far enough apart that no wait can push the
+next one out of the team's hours; with disputes, where their NumPy form applies and every disputed
+account runs in NumPy. It runs before the SimPy run (:func:`simlib.model.hybrid.numpy_accounts`):
+where it meets a path the NumPy form does not follow (:class:`Refused`) the accounts a call reaches
+stay on SimPy (the probe's way). Identity: tests/test_hybrid_calls.py.
 """
 from __future__ import annotations
 
@@ -51,11 +60,11 @@ from simlib.model.vectorized_secondary import passed_cents
 from simlib.world.capacities.phone_team import PhoneTeamCapacity, _Due, _FirstOf
 from simlib.world.resumer import Resumer
 
-#: whether the hybrid engine runs the called accounts this way. Off: exact (tests/test_hybrid_calls.py),
-#: but measured slower than leaving them on SimPy for a ladder of calls alone — the replica of the
-#: queue, run once a round, costs about what SimPy's run of those accounts does (benchmarks/README.md
-#: "The called accounts as a fixed point"); benchmarks/calls_fixed_point.py and the tests turn it on
-ENABLED = False
+#: whether the hybrid engine runs the called accounts this way (on since stop 37: with the compiled
+#: queue, :mod:`simlib.model.call_queue`, one world of every shipped ladder of calls, disputes included,
+#: measured 1.5–2.7× faster than with those accounts on SimPy: benchmarks/README.md "Issue 27 at stop
+#: 37"); off, the accounts a call reaches stay on SimPy (the tests of that path turn it off)
+ENABLED = True
 #: rounds of the fixed point before the run stops with an error (the shipped ladders need 2–3)
 MAX_ROUNDS = 100
 #: days a call step may move to the team's next slot (a Friday evening to Monday's opening), with a margin
