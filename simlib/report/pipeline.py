@@ -22,6 +22,8 @@ Guarantees, each one tested:
   (:func:`simlib.core.atomic.publishing`), so a failed or interrupted build (Ctrl-C, SIGTERM, a
   failing cell) leaves the previous complete report and never pages of two runs side by side;
   ``index.html`` is rewritten after each scenario is published;
+* a page's notebook sees no name a page before it defined: a kernel is lent again only after its
+  namespace is reset (:class:`simlib.report.notebooks.RunningKernels`);
 * temporary kernel files (connection files in ``JUPYTER_RUNTIME_DIR`` and executed notebooks)
   live in one per-build temporary directory, removed on every exit path; one left by a killed
   build (SIGKILL) is removed by the next build.
@@ -118,7 +120,8 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
 
     written: list[Path] = []
     clean_dead_temporaries(out_dir)  # staging directories of killed builds
-    with _kernel_files() as scratch:
+    kernels = RunningKernels()  # lent to every page of every scenario (simlib.report.notebooks)
+    with _kernel_files() as scratch, contextlib.closing(kernels):
         for path, scenario, dname in zip(paths, scenarios, dirs):
             scen_dir = out_dir / dname
             t0 = time.perf_counter()
@@ -138,10 +141,10 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     siblings = [(p.html, _(p.title)) for p in built]
                     jobs = [(p, p.path(notebook_dir)) for p in built]
                     renderers = max(1, min(len(jobs), workers or scenario.simulation.workers))
-                    # pages render side by side, each in its own kernel (a process), each worker thread
+                    # pages render side by side, each in a kernel of its own while it runs (a process, lent
+                    # again to a later page: RunningKernels), each worker thread
                     # speaking the scenario's language (a thread's own context: not this one's, which
                     # may hold an event loop of a notebook executed here before — jupyter_core's)
-                    kernels = RunningKernels()
                     with scratch(), ThreadPoolExecutor(renderers, thread_name_prefix="simlib-page") as pool:
                         futures = [pool.submit(_render_page, speech, kernels, p, nb,
                                                _notebook_params(str(path.resolve()), str(results_dir),
