@@ -113,3 +113,25 @@ def test_the_section_speaks_the_page_language(tmp_path, lang, currency, money):
     assert len(english) > 10
     assert sorted(english & texts(local)) == []
     assert money in local and "promise broken" not in local and "$1,000" not in local
+
+
+def test_a_replay_is_read_from_the_result_cache_with_the_same_actions(tmp_path, monkeypatch):
+    """Stop 37: a rebuilt report simulates nothing, the policies' replays included: the second
+    replay of the same inputs is read from the result cache, action for action; another
+    replication, seed or scenario is simulated."""
+    from simlib.run import result_cache
+
+    sc = scenario_from_dict(one_account(BROKEN_THEN_EMAIL), "test")
+    plain = replay(sc, "s", 0, sc.simulation.seed)  # no cache
+    monkeypatch.setenv(result_cache.ENV, str(tmp_path / "cache"))
+    cache = result_cache.active()
+    assert replay(sc, "s", 0, sc.simulation.seed) == plain
+    assert (cache.hits, cache.writes) == (0, 1)
+    assert replay(sc, "s", 0, sc.simulation.seed) == plain
+    assert (cache.hits, cache.writes) == (1, 1)
+    replay(sc, "s", 1, sc.simulation.seed)
+    replay(sc, "s", 0, sc.simulation.seed + 1)
+    other = copy.deepcopy(BROKEN_THEN_EMAIL)
+    other["contact_outcomes"]["promise_days"] = 12
+    replay(scenario_from_dict(one_account(other), "test"), "s", 0, sc.simulation.seed)
+    assert (cache.hits, cache.writes) == (1, 4)

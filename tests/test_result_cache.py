@@ -95,6 +95,22 @@ def test_every_input_is_in_the_key(change, monkeypatch):
     assert other != key
 
 
+def test_the_code_version_follows_the_simulating_code_not_the_report_pages(tmp_path, monkeypatch):
+    """A page's code changes no simulated number (the report wing is above every layer that
+    simulates): editing it keeps the cached runs; editing any other source does not (stop 37)."""
+    for rel in ("model/engine.py", "run/replication.py", "report/pipeline.py", "report/plots.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f"# {rel}\n")
+    monkeypatch.setattr(result_cache, "PACKAGE", tmp_path)
+    version = result_cache.code_version.__wrapped__
+    before = version()
+    (tmp_path / "report" / "pipeline.py").write_text("# a faster page\n")
+    (tmp_path / "report" / "new_page.py").write_text("# a new page\n")
+    assert version() == before
+    (tmp_path / "run" / "replication.py").write_text("# another runner\n")
+    assert version() != before
+
+
 def test_the_name_words_and_execution_options_are_not_in_the_key():
     sc = scenario()
     flags = {"any_factoring": False, "any_reacts": False}

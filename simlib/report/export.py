@@ -3,6 +3,7 @@ the page shell, refused if it would load anything from outside."""
 from __future__ import annotations
 
 import copy
+import queue
 
 from simlib.core.language import _, currency_name, speech
 from simlib.report.errors import ReportError
@@ -45,17 +46,32 @@ def notebook_body(nb) -> str:
     JupyterLab-only cell, log or widget, with ids on the section headings and their table of
     contents. The page (:func:`notebook_to_html`) and the board pack (:mod:`simlib.report.board_pack`)
     both wrap it."""
-    from nbconvert import HTMLExporter
-
     nb = copy.deepcopy(nb)  # the caller keeps its outputs
     _strip_noise(nb)
     _translate_markdown(nb)
-    # 'basic' renders cells only: no require.js, MathJax or mermaid <script> from a CDN as the
-    # 'lab' and 'classic' templates emit; html_page adds the document shell and print CSS.
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_raw=True)
+    exporter = _exporter()
     body, _resources = exporter.from_notebook_node(nb)
+    _IDLE_EXPORTERS.put(exporter)  # for the next page (not if it failed: a new one then)
     return with_table_of_contents(body)
+
+
+#: HTML exporters free for a page: one is made only when none is (pages render side by side, each
+#: with its own), as an exporter reads and compiles its templates at its first page (a fifth of a
+#: second a page)
+_IDLE_EXPORTERS: queue.SimpleQueue = queue.SimpleQueue()
+
+
+def _exporter():
+    """An idle HTML exporter, or a new one. 'basic' renders cells only: no require.js, MathJax or
+    mermaid <script> from a CDN as the 'lab' and 'classic' templates emit; html_page adds the
+    document shell and print CSS."""
+    try:
+        return _IDLE_EXPORTERS.get_nowait()
+    except queue.Empty:
+        from nbconvert import HTMLExporter
+
+        return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_raw=True)
 
 
 def checked_page(title: str, body: str) -> str:

@@ -22,6 +22,8 @@ Guarantees, each one tested:
   (:func:`simlib.core.atomic.publishing`), so a failed or interrupted build (Ctrl-C, SIGTERM, a
   failing cell) leaves the previous complete report and never pages of two runs side by side;
   ``index.html`` is rewritten after each scenario is published;
+* a page's notebook sees no name a page before it defined: a kernel is lent again only after its
+  namespace is reset (:class:`simlib.report.notebooks.RunningKernels`);
 * temporary kernel files (connection files in ``JUPYTER_RUNTIME_DIR`` and executed notebooks)
   live in one per-build temporary directory, removed on every exit path; one left by a killed
   build (SIGKILL) is removed by the next build.
@@ -30,14 +32,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import json
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -118,14 +122,15 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
 
     written: list[Path] = []
     clean_dead_temporaries(out_dir)  # staging directories of killed builds
-    with _kernel_files() as scratch:
+    kernels = RunningKernels()  # lent to every page of every scenario (simlib.report.notebooks)
+    with _kernel_files() as scratch, contextlib.closing(kernels):
         for path, scenario, dname in zip(paths, scenarios, dirs):
             scen_dir = out_dir / dname
             t0 = time.perf_counter()
             log(f"{path}: running {scenario.name!r} "
                 f"({replications or scenario.simulation.replications} replications)…")
             res = _run(scenario, replications, seed, workers, scheduler, precision)
-            written_pages, reports, bodies = [], [], []
+            written_pages, reports = [], []
             speech = scenario_speech(scenario)
             with publishing(scen_dir) as stage:  # results, pages and manifest: together or not at all
                 log(f"{path}: experiment done in {time.perf_counter() - t0:.1f} s")
@@ -138,40 +143,43 @@ def build_reports(paths: Iterable[str | Path], out_dir: str | Path = "reports", 
                     siblings = [(p.html, _(p.title)) for p in built]
                     jobs = [(p, p.path(notebook_dir)) for p in built]
                     renderers = max(1, min(len(jobs), workers or scenario.simulation.workers))
-                    # pages render side by side, each in its own kernel (a process), each worker thread
+                    # pages render side by side, each in a kernel of its own while it runs (a process, lent
+                    # again to a later page: RunningKernels), each worker thread
                     # speaking the scenario's language (a thread's own context: not this one's, which
                     # may hold an event loop of a notebook executed here before — jupyter_core's)
-                    kernels = RunningKernels()
                     with scratch(), ThreadPoolExecutor(renderers, thread_name_prefix="simlib-page") as pool:
+                        # the board pack: every page of the scenario in one PDF, numbered throughout,
+                        # printed as soon as every page's body is there (beside the last pages' PDFs)
+                        packing = _PackWhenReady(pool, [p.key for p in built], functools.partial(
+                            _print_pack, speech, stage / PACK_FILE, pack_title(scenario_label(scenario)),
+                            chromium)) if pdf else None
                         futures = [pool.submit(_render_page, speech, kernels, p, nb,
                                                _notebook_params(str(path.resolve()), str(results_dir),
                                                                 speech.language, nb),
                                                out_dir / f"{dname}.{p.key}.failed.ipynb", stage,
                                                f"{_(p.title)} — {scenario_label(scenario)}", siblings,
-                                               chromium if pdf else None)
+                                               chromium if pdf else None, packing)
                                    for p, nb in jobs]
+                        waiting = futures + ([packing.future] if packing is not None else [])
                         try:
-                            _first_failure(futures)  # a page that fails stops the build at once
+                            _first_failure(waiting)  # a page that fails stops the build at once
                             for (p, _nb), future in zip(jobs, futures):
-                                body, pdf_name, seconds = future.result()
-                                bodies.append((p.key, body))
+                                pdf_name, seconds = future.result()
                                 written_pages.append(scen_dir / p.html)
                                 entry = {"file": p.html, "title": _(p.title)}
                                 if pdf_name is not None:
                                     entry["pdf"] = pdf_name
                                 reports.append(entry)
                                 log(f"  {written_pages[-1]}{' (+ PDF)' if pdf else ''} ({seconds:.1f} s)")
+                            pack = None
+                            if packing is not None:
+                                pack, seconds = packing.future.result()
+                                log(f"  {scen_dir / pack} ({seconds:.1f} s)")
                         except BaseException:
-                            for future in futures:  # the pages not started
+                            for future in waiting:  # the pages not started (and a pack not started)
                                 future.cancel()
                             kernels.stop()  # and the notebooks executing: their kernels killed
                             raise
-                    pack = None
-                    if pdf:  # the board pack: every page of the scenario in one PDF, numbered throughout
-                        t1 = time.perf_counter()
-                        pack = write_board_pack(stage / PACK_FILE, pack_title(scenario_label(scenario)), bodies,
-                                                chromium=chromium).name
-                        log(f"  {scen_dir / pack} ({time.perf_counter() - t1:.1f} s)")
                     reports.extend(kept)
                     prov = dict(getattr(res, "provenance", {}) or {})
                     write_manifest(stage, {
@@ -203,24 +211,62 @@ def _first_failure(futures) -> None:
 
 
 def _render_page(speech, kernels: RunningKernels, p, nb: Path, params: dict, failed: Path, stage: Path,
-                 title: str, siblings, chromium):
+                 title: str, siblings, chromium, packing=None):
     """Execute page ``p``'s notebook, write its HTML to ``stage`` in ``speech`` (the scenario's
-    language and currency) and, with ``chromium``, print it (the printed page is published with the
-    HTML, or not at all); returns its body (for the board pack), its PDF's name (``None``: none) and
-    the seconds it took."""
+    language and currency), hand its body to ``packing`` (the board pack) and, with ``chromium``,
+    print it (the printed page is published with the HTML, or not at all); returns its PDF's name
+    (``None``: none) and the seconds it took."""
     with speaking(speech.language, speech.currency):
-        return _render_page_here(kernels, p, nb, params, failed, stage, title, siblings, chromium)
+        return _render_page_here(kernels, p, nb, params, failed, stage, title, siblings, chromium, packing)
 
 
-def _render_page_here(kernels, p, nb, params, failed, stage, title, siblings, chromium):
+def _render_page_here(kernels, p, nb, params, failed, stage, title, siblings, chromium, packing):
     t1 = time.perf_counter()
     executed = execute_notebook(nb, params, cwd=nb.parent, failed_copy=failed, kernels=kernels)
     body = notebook_body(executed)
     staged = atomic_write_text(stage / p.html, checked_page(title, page_links(siblings, p.html) + body))
     if failed.exists():
         failed.unlink()
+    if packing is not None:
+        packing.add(p.key, body)
     pdf_name = print_pdf(staged, chromium=chromium).name if chromium is not None else None
-    return body, pdf_name, time.perf_counter() - t1
+    return pdf_name, time.perf_counter() - t1
+
+
+class _PackWhenReady:
+    """The board pack of one scenario, printed in the pages' pool as soon as the last page's body is
+    there, so it prints beside the last pages' PDFs rather than after them (stop 37). ``future``
+    holds (the pack's file name, the seconds its printing took); the parts are in page order."""
+
+    def __init__(self, pool, keys: Sequence[str], print_pack) -> None:
+        self.future: Future = Future()
+        self._pool, self._keys, self._print = pool, list(keys), print_pack
+        self._bodies: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, body: str) -> None:
+        with self._lock:
+            self._bodies[key] = body
+            ready = len(self._bodies) == len(self._keys)
+        if ready and self.future.set_running_or_notify_cancel():  # not if the build gave up
+            inner = self._pool.submit(self._print, [(k, self._bodies[k]) for k in self._keys])
+            inner.add_done_callback(self._relay)
+
+    def _relay(self, inner) -> None:
+        if inner.cancelled():
+            self.future.set_exception(ReportError("the board pack was not printed: the build stopped"))
+        elif inner.exception() is not None:
+            self.future.set_exception(inner.exception())
+        else:
+            self.future.set_result(inner.result())
+
+
+def _print_pack(speech, target: Path, title: str, chromium, parts) -> tuple[str, float]:
+    """Print the board pack of ``parts`` to ``target`` in ``speech`` (the scenario's language)."""
+    t1 = time.perf_counter()
+    with speaking(speech.language, speech.currency):
+        name = write_board_pack(target, title, parts, chromium=chromium).name
+    return name, time.perf_counter() - t1
 
 
 _SCRATCH = re.compile(r"^simlib-report-(\d+)-")

@@ -12,6 +12,7 @@ so the block can show them per 1,000 accounts as the metrics do.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -81,12 +82,36 @@ def states(record: ActionRecord) -> dict[str, tuple[int, str]]:
 
 def replay(scenario, strategy: str, replication: int, seed: int) -> tuple[list[ActionRecord], int]:
     """Run ``strategy`` on the main run's ``replication`` with its policies recording: the actions
-    and the number of patient accounts billed."""
-    from simlib.model.engine import World
-    from simlib.model.population import draw_population
+    and the number of patient accounts billed. With a result cache (:mod:`simlib.run.result_cache`)
+    a replay of the same inputs and code is read, not run again (a rebuilt report simulates nothing)."""
+    from simlib.run import result_cache
     from simlib.scenario.uncertain import draw_assumptions
 
     sc, _ = draw_assumptions(scenario, replication, seed)
+    cache = result_cache.active()
+    if cache is None:
+        return _replay(sc, strategy, replication, seed)
+    data = sc.model_dump(mode="json")
+    # the run's key, told apart from the main runs', with every strategy of the scenario (the
+    # population is drawn for all of them) and this module's code (the report wing is not in the
+    # cache's code version)
+    flags = {"replay": TABLE, "strategies": data["strategies"], "replay_code": _REPLAY_CODE}
+    key = result_cache.run_key(sc, strategy, seed, replication, flags, data)
+    stored = cache.load(key)
+    if stored is None:
+        stored = _replay(sc, strategy, replication, seed)
+        cache.store(key, stored)
+    return stored
+
+
+_REPLAY_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _replay(sc, strategy: str, replication: int, seed: int) -> tuple[list[ActionRecord], int]:
+    """:func:`replay` of the drawn scenario ``sc``, simulated."""
+    from simlib.model.engine import World
+    from simlib.model.population import draw_population
+
     pop = draw_population(sc, replication, seed)
     world = World(sc, strategy, pop)
     record: list[ActionRecord] = []

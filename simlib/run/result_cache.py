@@ -20,8 +20,9 @@ The key is a SHA-256 of the exact inputs of one run (:func:`run_key`):
 - the seed and the replication;
 - the engine (``SIMLIB_ENGINE``: the hybrid, the default, or pure SimPy, :mod:`simlib.model.hybrid`; the same
   ledger rows, but their metrics may differ in the last bit, summed in another order);
-- the code version: a hash of every source file of the installed simlib and the versions of
-  Python and the numerical packages (:func:`code_version`), so changed code never reads an old run.
+- the code version: a hash of every source file of the installed simlib but the report pages' and
+  the versions of Python and the numerical packages (:func:`code_version`), so changed code never
+  reads an old run.
 
 A stored run is the tuple (metrics, curves, aging) of :func:`simlib.run.replication.run_replication`,
 pickled, written once by :func:`simlib.core.atomic.atomic_write_bytes` (a reader sees the whole file
@@ -56,15 +57,20 @@ EXECUTION = ("replications", "workers", "scheduler")
 #: strategy fields no simulated number depends on
 STRATEGY_WORDS = ("label", "description", "baseline")
 PACKAGE = Path(__file__).resolve().parents[1]
+#: package folders no simulated number depends on, left out of :func:`code_version`: the report
+#: pages read results and never simulate (a wing: no layer that simulates may import it,
+#: tests/test_architecture.py), so changing a page does not simulate every run again (stop 37)
+NOT_SIMULATING = ("report",)
 
 
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of every source and data file of the simlib package and of the package versions."""
+    """A hash of every source and data file of the simlib package (but :data:`NOT_SIMULATING`) and
+    of the package versions."""
     h = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode())
     for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json", ".csv") \
-                and "__pycache__" not in path.parts:
+                and "__pycache__" not in path.parts and path.relative_to(PACKAGE).parts[0] not in NOT_SIMULATING:
             h.update(str(path.relative_to(PACKAGE)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()

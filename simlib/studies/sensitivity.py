@@ -119,13 +119,33 @@ def scenario_factors(scenario, strategies: Sequence[str] = ()) -> list[Range]:
     return list(out.values())
 
 
+#: the copies :func:`modified` validated, by (scenario, factor, setting), each with its scenario (so
+#: its ``id`` stays its own): a report checks every factor's two settings before any run, the sweep
+#: checks them again and then runs them — one validation, not three (stop 37)
+_MODIFIED: dict[tuple, tuple] = {}
+_MODIFIED_KEPT = 512
+
+
 def modified(scenario, factor: Range, which: Literal["low", "high"] | float):
     """A re-validated copy of ``scenario`` with ``factor`` at its low or high setting (or at the
-    setting ``which``: a multiplier in scale mode, a value in set mode)."""
+    setting ``which``: a multiplier in scale mode, a value in set mode). Asked again for the same
+    scenario object, factor and setting, the same copy (nothing mutates a scenario once validated)."""
+    v = float(which) if not isinstance(which, str) else factor.low if which == "low" else factor.high
+    key = (id(scenario), factor.path, factor.mode, factor.upper, float(v))
+    known = _MODIFIED.get(key)
+    if known is not None and known[0] is scenario:
+        return known[1]
+    copy = _modified(scenario, factor, v)
+    if len(_MODIFIED) >= _MODIFIED_KEPT:
+        _MODIFIED.clear()
+    _MODIFIED[key] = (scenario, copy)
+    return copy
+
+
+def _modified(scenario, factor: Range, v: float):
     from simlib.scenario.schema import scenario_from_dict
     from simlib.core.settings import ScenarioError
 
-    v = float(which) if not isinstance(which, str) else factor.low if which == "low" else factor.high
     data = scenario.model_dump()
     try:
         apply(data, factor.path, lambda x: factor.value_at(x, v))
