@@ -156,3 +156,14 @@ def test_random_strategies_with_calls_are_identical(case, agents, minutes, wait,
     pop = draw_population(sc, replication)
     assert_identical(sc, "random", pop)
     _team_records_equal(sc, "random", pop)
+
+
+def test_a_fixed_point_not_found_in_its_rounds_leaves_the_called_accounts_on_simpy(monkeypatch):
+    """A queue that needs more rounds than hybrid_calls.MAX_ROUNDS (here one: `calls` needs two)
+    gives up before the run, as a refusal: the accounts a call reaches stay on SimPy, identical."""
+    monkeypatch.setattr(hybrid_calls, "MAX_ROUNDS", 1)
+    sc = variants("baseline", "calls", {"calls": {}}, encounters_per_day=4.0)
+    pop = draw_population(sc, 1)
+    world = World(sc, "calls", pop, hybrid=True)
+    assert world.numpy_calls is None and world.calls_fixed is None and world.numpy_accounts.mean() < 0.95
+    assert_identical(sc, "calls", pop)

@@ -160,6 +160,8 @@ def _calls_as_fixed_point(world, mask: np.ndarray, selected: np.ndarray, dispute
     if disputed is not None and disputed.any():
         if not disputes_in_numpy(sc, st, team_on_simpy=True) or (disputed & ~mask).any():
             return False
+        if st.agency is not None and (disputed & selected).any():  # a dispute's pause moves calls: refused
+            return False  # beside an agency (vectorized_calls.CallSteps.move), known before any round
         world.numpy_disputes, days = True, np.full(world.pop.n, np.nan)
         for rows, v in _blocks(world, np.flatnonzero(disputed), BLOCK_ACCOUNTS, probe_calls=True, probe_disputes=True):
             days[rows] = v.disputes_raised  # as if no call's wait delayed them: the fixed point's start

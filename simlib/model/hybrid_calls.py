@@ -65,8 +65,9 @@ from simlib.world.resumer import Resumer
 #: measured 1.5–2.7× faster than with those accounts on SimPy: benchmarks/README.md "Issue 27 at stop
 #: 37"); off, the accounts a call reaches stay on SimPy (the tests of that path turn it off)
 ENABLED = True
-#: rounds of the fixed point before the run stops with an error (the shipped ladders need 2–3)
-MAX_ROUNDS = 100
+#: rounds of the fixed point before it gives up (:class:`Refused`: the called accounts stay on SimPy,
+#: whose run then costs less than more rounds; the shipped ladders need 2–3)
+MAX_ROUNDS = 12
 #: days a call step may move to the team's next slot (a Friday evening to Monday's opening), with a margin
 SLOT_DAYS = 4.0
 
@@ -190,8 +191,8 @@ def call_outcomes(world, candidates: np.ndarray, dispute_days: np.ndarray | None
                                 | shifted), dtype=np.int64)
         table = new
     else:
-        raise RuntimeError(f"strategy {world.strategy_name!r}: the phone team's queue found no fixed point in "
-                           f"{MAX_ROUNDS} rounds (simlib.model.hybrid_calls)")
+        raise Refused(f"strategy {world.strategy_name!r}: the phone team's queue found no fixed point in "
+                      f"{MAX_ROUNDS} rounds")
     if team is not None:
         phone = world.phone
         phone.waits, phone.busy_days, phone.last_work_day = team.waits, team.busy_days, team.last_work_day
